@@ -1,0 +1,136 @@
+public import Foundation
+
+/// A new timeline entry, before the store numbers and timestamps it.
+public struct MatterEventDraft: Sendable, Equatable {
+    public var kind: String
+    public var actor: String
+    public var channel: Channel
+    public var note: String
+    public var attributes: [String: String]
+
+    public init(kind: String, actor: String, channel: Channel, note: String = "", attributes: [String: String] = [:]) {
+        self.kind = kind
+        self.actor = actor
+        self.channel = channel
+        self.note = note
+        self.attributes = attributes
+    }
+}
+
+/// A submission as a plugin validated it.
+public struct MatterDraft: Sendable {
+    /// The client's idempotency key. A second submission with the same key returns the first
+    /// matter instead of creating another.
+    public var requestID: String
+    /// Digest of the request content, so that a key reused for a *different* request is refused.
+    public var requestDigest: String
+    public var businessLine: String
+    public var matterType: String
+    public var initialStatus: String
+    public var applicant: Person
+    public var parties: [Party]
+    public var regionCode: String
+    public var channel: Channel
+    public var operatorID: String
+    public var details: Data
+    public var firstEvent: MatterEventDraft
+
+    public init(
+        requestID: String, requestDigest: String, businessLine: String, matterType: String,
+        initialStatus: String, applicant: Person, parties: [Party], regionCode: String,
+        channel: Channel, operatorID: String, details: Data, firstEvent: MatterEventDraft
+    ) {
+        self.requestID = requestID
+        self.requestDigest = requestDigest
+        self.businessLine = businessLine
+        self.matterType = matterType
+        self.initialStatus = initialStatus
+        self.applicant = applicant
+        self.parties = parties
+        self.regionCode = regionCode
+        self.channel = channel
+        self.operatorID = operatorID
+        self.details = details
+        self.firstEvent = firstEvent
+    }
+}
+
+public enum SubmissionOutcome: Sendable {
+    case created(Matter)
+    /// The request id had been used before with the same content: the original matter.
+    case replayed(Matter)
+
+    public var matter: Matter {
+        switch self {
+        case .created(let matter), .replayed(let matter): matter
+        }
+    }
+}
+
+/// What one workflow step does to a matter. Applied in one transaction with its events.
+public struct MatterChange: Sendable, Equatable {
+    public var newStatus: String?
+    public var events: [MatterEventDraft]
+    /// Replacement details JSON, when the step records something in them.
+    public var details: Data?
+
+    public init(newStatus: String? = nil, events: [MatterEventDraft], details: Data? = nil) {
+        self.newStatus = newStatus
+        self.events = events
+        self.details = details
+    }
+}
+
+public struct MatterQuery: Sendable {
+    public var businessLine: String?
+    public var status: String?
+    /// Matters in this division or below.
+    public var regionCode: String?
+    public var limit: Int
+    /// Opaque cursor from the previous page.
+    public var after: String?
+
+    public init(businessLine: String? = nil, status: String? = nil, regionCode: String? = nil, limit: Int = 50, after: String? = nil) {
+        self.businessLine = businessLine
+        self.status = status
+        self.regionCode = regionCode
+        self.limit = limit
+        self.after = after
+    }
+}
+
+public struct MatterPage: Sendable {
+    public var matters: [Matter]
+    public var nextCursor: String?
+
+    public init(matters: [Matter], nextCursor: String?) {
+        self.matters = matters
+        self.nextCursor = nextCursor
+    }
+}
+
+/// Durable storage of matters and their timelines.
+///
+/// Every method that returns has committed durably: an acknowledged write survives `kill -9` and
+/// power loss. Implementations: `SQLiteMatterStore` (embedded default); a PostgreSQL one can be
+/// added behind this protocol without touching plugins.
+public protocol MatterStore: Sendable {
+    /// Creates the matter with a fresh tracking number, or returns the one this request id
+    /// created before. Throws `FAILED_PRECONDITION` when the id was used for other content.
+    func submit(_ draft: MatterDraft, at time: Date) async throws -> SubmissionOutcome
+
+    func matter(id: String) async throws -> Matter?
+
+    func matter(trackingNumber: TrackingNumber) async throws -> Matter?
+
+    /// Reads the matter, lets `decide` (a pure function, e.g. a workflow state machine) say what
+    /// changes, and writes status, details and events in the same transaction, so no other step
+    /// can slip in between the read and the write.
+    func update(
+        trackingNumber: TrackingNumber, at time: Date,
+        _ decide: @Sendable (Matter) throws -> MatterChange
+    ) async throws -> Matter
+
+    /// Newest first, timelines left empty.
+    func list(_ query: MatterQuery) async throws -> MatterPage
+}

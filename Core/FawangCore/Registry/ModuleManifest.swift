@@ -1,0 +1,78 @@
+public import Foundation
+
+/// What a department module is and what it handles: the part of a plugin that the platform can
+/// show, switch and route by without knowing the plugin's code.
+public struct ModuleManifest: Sendable {
+    /// Stable id, also the config key (`modules.<id>.enabled`), e.g. `legal-aid`.
+    public var id: String
+    public var nameZH: String
+    public var nameEN: String
+    /// Semantic version of the module.
+    public var version: String
+    public var matterTypes: [MatterTypeSpec]
+    /// Problems the module can help with, for service guidance ("which service fits my problem").
+    public var guidance: [GuidanceTopic]
+
+    public init(id: String, nameZH: String, nameEN: String, version: String, matterTypes: [MatterTypeSpec], guidance: [GuidanceTopic] = []) {
+        precondition(ModuleManifest.isValidID(id), "module id \(id) must be lower-case words joined by '-'")
+        self.id = id
+        self.nameZH = nameZH
+        self.nameEN = nameEN
+        self.version = version
+        self.matterTypes = matterTypes
+        self.guidance = guidance
+    }
+
+    public func matterType(_ id: String) -> MatterTypeSpec? { matterTypes.first { $0.id == id } }
+
+    static func isValidID(_ id: String) -> Bool {
+        !id.isEmpty && id.first != "-" && id.last != "-"
+            && id.allSatisfy { ($0.isASCII && $0.isLowercase) || $0.isNumber || $0 == "-" }
+    }
+}
+
+/// A kind of matter a module accepts: what an application needs, its workflow and its clocks.
+public struct MatterTypeSpec: Sendable {
+    /// `<module id>.<name>`, e.g. `legal-aid.application`.
+    public var id: String
+    public var nameZH: String
+    public var nameEN: String
+    /// Request fields that must be filled in (proto field paths).
+    public var requiredFields: [String]
+    /// Materials an applicant hands in (names as shown at the window).
+    public var requiredMaterials: [String]
+    public var workflow: MatterWorkflow
+    /// Statutory time limits, each citing its article.
+    public var deadlines: [DeadlineRule]
+
+    public init(
+        id: String, nameZH: String, nameEN: String, requiredFields: [String], requiredMaterials: [String],
+        workflow: MatterWorkflow, deadlines: [DeadlineRule]
+    ) {
+        self.id = id
+        self.nameZH = nameZH
+        self.nameEN = nameEN
+        self.requiredFields = requiredFields
+        self.requiredMaterials = requiredMaterials
+        self.workflow = workflow
+        self.deadlines = deadlines
+    }
+
+    /// Every deadline that has started on `timeline`, in rule order.
+    public func deadlineStatuses(timeline: [MatterEvent], now: Date) -> [DeadlineStatus] {
+        deadlines.compactMap { $0.evaluate(timeline: timeline, now: now) }
+    }
+}
+
+/// A problem a citizen may describe, and the matter type that fits it.
+public struct GuidanceTopic: Sendable, Equatable {
+    public var problemZH: String
+    public var keywords: [String]
+    public var matterTypeID: String
+
+    public init(problemZH: String, keywords: [String], matterTypeID: String) {
+        self.problemZH = problemZH
+        self.keywords = keywords
+        self.matterTypeID = matterTypeID
+    }
+}

@@ -1,0 +1,97 @@
+import Synchronization
+
+/// The modules this host carries, which gRPC services each contributes, and which are switched on.
+///
+/// Services of every module are registered with the gRPC server once (its routing table is fixed
+/// at start); the registry is what the module gate, the health service and discovery consult on
+/// every call, and what a config reload updates. Reads are lock-protected snapshots, so a switch
+/// never tears a call already running.
+public final class ModuleRegistry: Sendable {
+    public struct Module: Sendable {
+        public var manifest: ModuleManifest
+        /// Fully qualified gRPC service names, e.g. `fawang.legalaid.v1.LegalAidService`.
+        public var serviceNames: [String]
+        public var enabled: Bool
+    }
+
+    private struct State {
+        var modules: [Module] = []
+        var moduleByService: [String: String] = [:]
+        var watchers: [Int: AsyncStream<[Module]>.Continuation] = [:]
+        var nextWatcherID = 0
+    }
+
+    private let state = Mutex(State())
+
+    public init() {}
+
+    /// Adds a module, initially switched on or off. Ids and service names must be unique.
+    public func register(_ manifest: ModuleManifest, serviceNames: [String], enabled: Bool) {
+        state.withLock { state in
+            precondition(!state.modules.contains { $0.manifest.id == manifest.id }, "module \(manifest.id) registered twice")
+            for name in serviceNames {
+                precondition(state.moduleByService[name] == nil, "service \(name) registered by two modules")
+                state.moduleByService[name] = manifest.id
+            }
+            state.modules.append(Module(manifest: manifest, serviceNames: serviceNames, enabled: enabled))
+        }
+    }
+
+    public var modules: [Module] { state.withLock { $0.modules } }
+
+    public func module(id: String) -> Module? { state.withLock { s in s.modules.first { $0.manifest.id == id } } }
+
+    /// The module that owns a gRPC service, or nil for platform services.
+    public func module(forService serviceName: String) -> Module? {
+        state.withLock { s in
+            guard let id = s.moduleByService[serviceName] else { return nil }
+            return s.modules.first { $0.manifest.id == id }
+        }
+    }
+
+    public func isEnabled(_ id: String) -> Bool { module(id: id)?.enabled ?? false }
+
+    /// Applies switches by module id; ids not in `switches` keep their state. Returns the ids
+    /// whose state changed and notifies watchers if any did.
+    @discardableResult
+    public func apply(switches: [String: Bool]) -> [String] {
+        let (changed, snapshot, watchers) = state.withLock { state -> ([String], [Module], [AsyncStream<[Module]>.Continuation]) in
+            var changed: [String] = []
+            for index in state.modules.indices {
+                let id = state.modules[index].manifest.id
+                if let wanted = switches[id], wanted != state.modules[index].enabled {
+                    state.modules[index].enabled = wanted
+                    changed.append(id)
+                }
+            }
+            return (changed, state.modules, Array(state.watchers.values))
+        }
+        if !changed.isEmpty {
+            for watcher in watchers { watcher.yield(snapshot) }
+        }
+        return changed
+    }
+
+    /// Sends the current modules to every watcher, e.g. when something outside the registry that
+    /// watchers derive from (the host shutting down) changed.
+    public func notifyWatchers() {
+        let (snapshot, watchers) = state.withLock { ($0.modules, Array($0.watchers.values)) }
+        for watcher in watchers { watcher.yield(snapshot) }
+    }
+
+    /// The current modules, then the modules after every change, until the consumer stops.
+    public func updates() -> AsyncStream<[Module]> {
+        let (stream, continuation) = AsyncStream<[Module]>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        let id = state.withLock { state in
+            let id = state.nextWatcherID
+            state.nextWatcherID += 1
+            state.watchers[id] = continuation
+            continuation.yield(state.modules)
+            return id
+        }
+        continuation.onTermination = { [weak self] _ in
+            _ = self?.state.withLock { $0.watchers.removeValue(forKey: id) }
+        }
+        return stream
+    }
+}

@@ -1,0 +1,76 @@
+public import Foundation
+
+/// A value bound to a `?` placeholder or read from a column.
+public enum SQLValue: Sendable, Equatable {
+    case null
+    case integer(Int64)
+    case real(Double)
+    case text(String)
+    case blob(Data)
+}
+
+/// One SQL statement in the portable subset both engines accept (SQLite and PostgreSQL), with
+/// `?` placeholders. Plugins write their own tables through this, never through an engine's types.
+public struct SQLStatement: Sendable, Equatable {
+    public var sql: String
+    public var arguments: [SQLValue]
+
+    public init(_ sql: String, _ arguments: [SQLValue] = []) {
+        self.sql = sql
+        self.arguments = arguments
+    }
+}
+
+/// A result row, by column name.
+public struct SQLRow: Sendable, Equatable {
+    public var values: [String: SQLValue]
+
+    public init(values: [String: SQLValue]) { self.values = values }
+
+    public func string(_ column: String) -> String? {
+        switch values[column] {
+        case .text(let text): text
+        case .integer(let number): String(number)
+        default: nil
+        }
+    }
+
+    public func int(_ column: String) -> Int? {
+        switch values[column] {
+        case .integer(let number): Int(number)
+        case .text(let text): Int(text)
+        default: nil
+        }
+    }
+
+    public func bool(_ column: String) -> Bool? { int(column).map { $0 != 0 } }
+}
+
+/// A versioned schema change a module owns. Applied once, in order of declaration, recorded as
+/// `<module id>/<id>`; never edit a migration that has shipped, add a new one.
+public struct StorageMigration: Sendable, Equatable {
+    public var id: String
+    public var statements: [String]
+
+    public init(id: String, statements: [String]) {
+        self.id = id
+        self.statements = statements
+    }
+}
+
+/// What a plugin may do with its own tables: run statements in one transaction, and query.
+public protocol ModuleStorage: Sendable {
+    /// Runs all statements in one durable transaction.
+    func execute(_ statements: [SQLStatement]) async throws
+    func query(_ statement: SQLStatement) async throws -> [SQLRow]
+}
+
+/// Everything the platform keeps, behind engine-neutral interfaces.
+public protocol PlatformStorage: Sendable {
+    var matters: any MatterStore { get }
+    var directory: any DirectoryStore { get }
+    /// Storage for one module's own tables.
+    func moduleStorage(for moduleID: String) -> any ModuleStorage
+    /// Applies the platform's migrations, then each module's in order, skipping those applied.
+    func migrate(modules: [(moduleID: String, migrations: [StorageMigration])]) async throws
+}

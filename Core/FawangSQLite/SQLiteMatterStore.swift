@@ -1,0 +1,190 @@
+import FawangCore
+import Foundation
+import GRDB
+
+/// Matters and their timelines in SQLite. Every write is one transaction on the single writer.
+struct SQLiteMatterStore: MatterStore {
+    let pool: DatabasePool
+
+    func submit(_ draft: MatterDraft, at time: Date) async throws -> SubmissionOutcome {
+        try await pool.write { db in
+            if let existing = try Row.fetchOne(
+                db, sql: "SELECT * FROM matters WHERE business_line = ? AND request_id = ?",
+                arguments: [draft.businessLine, draft.requestID])
+            {
+                guard existing["request_digest"] as String == draft.requestDigest else {
+                    throw FawangError.failedPrecondition("请求编号 \(draft.requestID) 已用于另一份内容不同的申请；重新提交新申请请使用新的请求编号")
+                }
+                return .replayed(try Self.load(db, row: existing))
+            }
+            let id = UUID().uuidString.lowercased()
+            // 10^15 random numbers: a collision is astronomically rare, but never silently fatal.
+            var tracking = TrackingNumber.random()
+            while try Bool.fetchOne(db, sql: "SELECT 1 FROM matters WHERE tracking_number = ?", arguments: [tracking.digits]) == true {
+                tracking = TrackingNumber.random()
+            }
+            try db.execute(
+                sql: """
+                    INSERT INTO matters (id, tracking_number, request_id, request_digest, business_line, matter_type,
+                        status, applicant_json, parties_json, region_code, channel, operator_id, submitted_at,
+                        updated_at, details_json)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    id, tracking.digits, draft.requestID, draft.requestDigest, draft.businessLine, draft.matterType,
+                    draft.initialStatus, try JSONCoding.string(draft.applicant), try JSONCoding.string(draft.parties),
+                    draft.regionCode, draft.channel.rawValue, draft.operatorID, time.timeIntervalSince1970,
+                    time.timeIntervalSince1970, String(decoding: draft.details, as: UTF8.self),
+                ])
+            try Self.append(db, matterID: id, events: [draft.firstEvent], startingAt: 1, at: time)
+            return .created(try Self.load(db, id: id)!)
+        }
+    }
+
+    func matter(id: String) async throws -> Matter? {
+        try await pool.read { db in try Self.load(db, id: id) }
+    }
+
+    func matter(trackingNumber: TrackingNumber) async throws -> Matter? {
+        try await pool.read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM matters WHERE tracking_number = ?", arguments: [trackingNumber.digits]) else {
+                return nil
+            }
+            return try Self.load(db, row: row)
+        }
+    }
+
+    func update(
+        trackingNumber: TrackingNumber, at time: Date,
+        _ decide: @Sendable (Matter) throws -> MatterChange
+    ) async throws -> Matter {
+        try await pool.write { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM matters WHERE tracking_number = ?", arguments: [trackingNumber.digits]) else {
+                throw FawangError.notFound("未找到受理编号为 \(trackingNumber) 的事项，请核对编号")
+            }
+            let matter = try Self.load(db, row: row)
+            let change = try decide(matter)
+            try db.execute(
+                sql: "UPDATE matters SET status = ?, details_json = ?, updated_at = ? WHERE id = ?",
+                arguments: [
+                    change.newStatus ?? matter.status,
+                    String(decoding: change.details ?? matter.details, as: UTF8.self),
+                    time.timeIntervalSince1970, matter.id,
+                ])
+            try Self.append(db, matterID: matter.id, events: change.events, startingAt: matter.timeline.count + 1, at: time)
+            return try Self.load(db, id: matter.id)!
+        }
+    }
+
+    func list(_ query: MatterQuery) async throws -> MatterPage {
+        var clauses: [String] = []
+        var arguments: [DatabaseValue] = []
+        if let line = query.businessLine {
+            clauses.append("business_line = ?")
+            arguments.append(line.databaseValue)
+        }
+        if let status = query.status {
+            clauses.append("status = ?")
+            arguments.append(status.databaseValue)
+        }
+        if let region = query.regionCode {
+            clauses.append("region_code LIKE ?")
+            arguments.append((DivisionCode.scopePrefix(of: region) + "%").databaseValue)
+        }
+        if let cursor = query.after.flatMap(Cursor.init) {
+            clauses.append("(submitted_at < ? OR (submitted_at = ? AND id < ?))")
+            arguments.append(contentsOf: [cursor.submittedAt.databaseValue, cursor.submittedAt.databaseValue, cursor.id.databaseValue])
+        }
+        let limit = max(1, query.limit)
+        let sql = "SELECT * FROM matters" + (clauses.isEmpty ? "" : " WHERE " + clauses.joined(separator: " AND "))
+            + " ORDER BY submitted_at DESC, id DESC LIMIT \(limit + 1)"
+        let statementArguments = StatementArguments(arguments)
+        return try await pool.read { db in
+            let rows = try Row.fetchAll(db, sql: sql, arguments: statementArguments)
+            let matters = try rows.prefix(limit).map { try Self.decode(row: $0, timeline: []) }
+            let next = rows.count > limit ? matters.last.map { Cursor(submittedAt: $0.submittedAt.timeIntervalSince1970, id: $0.id).encoded } : nil
+            return MatterPage(matters: matters, nextCursor: next)
+        }
+    }
+
+    // MARK: Rows
+
+    private struct Cursor {
+        var submittedAt: Double
+        var id: String
+
+        init(submittedAt: Double, id: String) {
+            self.submittedAt = submittedAt
+            self.id = id
+        }
+
+        init?(_ text: String) {
+            let parts = text.split(separator: "|", maxSplits: 1)
+            guard parts.count == 2, let time = Double(parts[0]) else { return nil }
+            self.init(submittedAt: time, id: String(parts[1]))
+        }
+
+        var encoded: String { "\(submittedAt)|\(id)" }
+    }
+
+    private static func append(_ db: Database, matterID: String, events: [MatterEventDraft], startingAt first: Int, at time: Date) throws {
+        for (offset, event) in events.enumerated() {
+            try db.execute(
+                sql: """
+                    INSERT INTO matter_events (matter_id, sequence, kind, at, actor, channel, note, attributes_json)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    matterID, first + offset, event.kind, time.timeIntervalSince1970, event.actor,
+                    event.channel.rawValue, event.note, try JSONCoding.string(event.attributes),
+                ])
+        }
+    }
+
+    private static func load(_ db: Database, id: String) throws -> Matter? {
+        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM matters WHERE id = ?", arguments: [id]) else { return nil }
+        return try load(db, row: row)
+    }
+
+    private static func load(_ db: Database, row: Row) throws -> Matter {
+        let id: String = row["id"]
+        let timeline = try Row.fetchAll(
+            db, sql: "SELECT * FROM matter_events WHERE matter_id = ? ORDER BY sequence", arguments: [id]
+        ).map { event in
+            MatterEvent(
+                sequence: event["sequence"], kind: event["kind"],
+                at: Date(timeIntervalSince1970: event["at"]), actor: event["actor"],
+                channel: Channel(rawValue: event["channel"]) ?? .api, note: event["note"],
+                attributes: try JSONCoding.decode([String: String].self, event["attributes_json"]))
+        }
+        return try decode(row: row, timeline: timeline)
+    }
+
+    private static func decode(row: Row, timeline: [MatterEvent]) throws -> Matter {
+        guard let tracking = TrackingNumber(row["tracking_number"] as String) else {
+            throw FawangError(.internalError, "stored tracking number fails its check digit")
+        }
+        return Matter(
+            id: row["id"], trackingNumber: tracking, businessLine: row["business_line"],
+            matterType: row["matter_type"], status: row["status"],
+            applicant: try JSONCoding.decode(Person.self, row["applicant_json"]),
+            parties: try JSONCoding.decode([Party].self, row["parties_json"]),
+            regionCode: row["region_code"], channel: Channel(rawValue: row["channel"]) ?? .api,
+            operatorID: row["operator_id"],
+            submittedAt: Date(timeIntervalSince1970: row["submitted_at"]),
+            updatedAt: Date(timeIntervalSince1970: row["updated_at"]),
+            details: Data((row["details_json"] as String).utf8), timeline: timeline)
+    }
+}
+
+enum JSONCoding {
+    static func string(_ value: some Encodable) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+
+    static func decode<T: Decodable>(_ type: T.Type, _ text: String) throws -> T {
+        try JSONDecoder().decode(type, from: Data(text.utf8))
+    }
+}

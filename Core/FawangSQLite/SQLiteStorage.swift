@@ -1,0 +1,190 @@
+public import FawangCore
+public import Foundation
+import GRDB
+public import Logging
+
+/// The embedded storage engine: one SQLite file in WAL mode through GRDB.
+///
+/// Durability: `synchronous = FULL` is set on the writer connection after GRDB has opened it
+/// (GRDB sets `NORMAL` for WAL databases after the setup hooks run, which can lose the last
+/// acknowledged transactions on power failure) and read back; opening fails if it is not 2.
+public final class SQLiteStorage: PlatformStorage {
+    let pool: DatabasePool
+    public let matters: any MatterStore
+    public let directory: any DirectoryStore
+    private let logger: Logger
+
+    /// Opens (creating if needed) the database at `path`; its folder is created too.
+    public init(path: String, logger: Logger) throws {
+        let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        configuration.foreignKeysEnabled = true
+        configuration.label = "fawang"
+        let pool = try DatabasePool(path: path, configuration: configuration)
+        let synchronous = try pool.barrierWriteWithoutTransaction { db -> Int in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+            return try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1
+        }
+        guard synchronous == 2 else {
+            throw FawangError(.internalError, "SQLite synchronous reads back \(synchronous), expected 2 (FULL): refusing to run without durable commits")
+        }
+        self.pool = pool
+        self.logger = logger
+        self.matters = SQLiteMatterStore(pool: pool)
+        self.directory = SQLiteDirectoryStore(pool: pool)
+    }
+
+    /// `PRAGMA synchronous` and `PRAGMA journal_mode` on the writer, for tests and diagnostics.
+    public func durabilitySettings() async throws -> (synchronous: Int, journalMode: String) {
+        try await pool.write { db in
+            (try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1, try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? "")
+        }
+    }
+
+    public func moduleStorage(for moduleID: String) -> any ModuleStorage {
+        SQLiteModuleStorage(pool: pool)
+    }
+
+    public func migrate(modules: [(moduleID: String, migrations: [StorageMigration])]) async throws {
+        var plan = DatabaseMigrator()
+        for migration in CoreSchema.migrations {
+            plan.registerMigration("core/\(migration.id)") { db in
+                for statement in migration.statements { try db.execute(sql: statement) }
+            }
+        }
+        for module in modules {
+            for migration in module.migrations {
+                plan.registerMigration("\(module.moduleID)/\(migration.id)") { db in
+                    for statement in migration.statements { try db.execute(sql: statement) }
+                }
+            }
+        }
+        let migrator = plan
+        let pending = try await pool.read { db in try migrator.appliedIdentifiers(db) }
+        try migrator.migrate(pool)
+        let applied = try await pool.read { db in try migrator.appliedIdentifiers(db) }
+        for id in applied.subtracting(pending).sorted() {
+            logger.info("applied storage migration", metadata: ["migration": "\(id)"])
+        }
+    }
+}
+
+/// The platform's own tables. Append only: a shipped migration is never edited.
+enum CoreSchema {
+    static let migrations: [StorageMigration] = [
+        StorageMigration(id: "v1-matters", statements: [
+            """
+            CREATE TABLE matters (
+                id TEXT PRIMARY KEY,
+                tracking_number TEXT NOT NULL UNIQUE,
+                request_id TEXT NOT NULL,
+                request_digest TEXT NOT NULL,
+                business_line TEXT NOT NULL,
+                matter_type TEXT NOT NULL,
+                status TEXT NOT NULL,
+                applicant_json TEXT NOT NULL,
+                parties_json TEXT NOT NULL,
+                region_code TEXT NOT NULL,
+                channel TEXT NOT NULL,
+                operator_id TEXT NOT NULL,
+                submitted_at REAL NOT NULL,
+                updated_at REAL NOT NULL,
+                details_json TEXT NOT NULL,
+                UNIQUE (business_line, request_id)
+            )
+            """,
+            "CREATE INDEX matters_by_line_status ON matters (business_line, status, submitted_at)",
+            "CREATE INDEX matters_by_region ON matters (region_code, submitted_at)",
+            """
+            CREATE TABLE matter_events (
+                matter_id TEXT NOT NULL REFERENCES matters (id),
+                sequence INTEGER NOT NULL,
+                kind TEXT NOT NULL,
+                at REAL NOT NULL,
+                actor TEXT NOT NULL,
+                channel TEXT NOT NULL,
+                note TEXT NOT NULL,
+                attributes_json TEXT NOT NULL,
+                PRIMARY KEY (matter_id, sequence)
+            )
+            """,
+            // The timeline is append-only: the database itself refuses to rewrite history.
+            """
+            CREATE TRIGGER matter_events_no_update BEFORE UPDATE ON matter_events
+            BEGIN SELECT RAISE(ABORT, 'matter_events is append-only'); END
+            """,
+            """
+            CREATE TRIGGER matter_events_no_delete BEFORE DELETE ON matter_events
+            BEGIN SELECT RAISE(ABORT, 'matter_events is append-only'); END
+            """,
+        ]),
+        StorageMigration(id: "v1-directory", statements: [
+            "CREATE TABLE divisions (code TEXT PRIMARY KEY, name TEXT NOT NULL, parent_code TEXT)",
+            "CREATE INDEX divisions_by_parent ON divisions (parent_code)",
+            """
+            CREATE TABLE organizations (
+                id TEXT PRIMARY KEY, kind TEXT NOT NULL, name TEXT NOT NULL, region_code TEXT NOT NULL,
+                business_line TEXT NOT NULL, phone TEXT NOT NULL, address TEXT NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE staff (
+                id TEXT PRIMARY KEY, name TEXT NOT NULL, organization_id TEXT, role TEXT NOT NULL,
+                region_code TEXT NOT NULL
+            )
+            """,
+        ]),
+    ]
+}
+
+/// Plugin tables through the engine-neutral `ModuleStorage` interface.
+struct SQLiteModuleStorage: ModuleStorage {
+    let pool: DatabasePool
+
+    func execute(_ statements: [SQLStatement]) async throws {
+        try await pool.write { db in
+            for statement in statements {
+                try db.execute(sql: statement.sql, arguments: StatementArguments(statement.arguments.map(\.databaseValue)))
+            }
+        }
+    }
+
+    func query(_ statement: SQLStatement) async throws -> [SQLRow] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: statement.sql, arguments: StatementArguments(statement.arguments.map(\.databaseValue)))
+                .map(SQLRow.init(row:))
+        }
+    }
+}
+
+extension SQLValue {
+    var databaseValue: DatabaseValue {
+        switch self {
+        case .null: .null
+        case .integer(let value): value.databaseValue
+        case .real(let value): value.databaseValue
+        case .text(let value): value.databaseValue
+        case .blob(let value): value.databaseValue
+        }
+    }
+
+    init(_ value: DatabaseValue) {
+        switch value.storage {
+        case .null: self = .null
+        case .int64(let number): self = .integer(number)
+        case .double(let number): self = .real(number)
+        case .string(let text): self = .text(text)
+        case .blob(let data): self = .blob(data)
+        }
+    }
+}
+
+extension SQLRow {
+    init(row: Row) {
+        var values: [String: SQLValue] = [:]
+        for (column, value) in row { values[column] = SQLValue(value) }
+        self.init(values: values)
+    }
+}

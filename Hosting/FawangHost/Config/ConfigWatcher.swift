@@ -1,0 +1,113 @@
+import FawangCore
+import Foundation
+import Logging
+import ServiceLifecycle
+import Synchronization
+import UnixSignals
+
+/// Applies edits of the config file to the running host: checks the file every
+/// `config.reload_interval_ms` and at once on SIGHUP. A valid file switches modules (and the log
+/// level) without a restart and without touching calls in flight; an invalid one is refused with
+/// its key and reason in the log, and the running config stays.
+final class ConfigWatcher: Service {
+    private let path: String
+    private let registry: ModuleRegistry
+    private let logLevel: LogLevelControl
+    private let logger: Logger
+    private let state: Mutex<(config: PlatformConfig, fingerprint: Data?)>
+
+    init(path: String, initial: PlatformConfig, registry: ModuleRegistry, logLevel: LogLevelControl, logger: Logger) {
+        self.path = path
+        self.registry = registry
+        self.logLevel = logLevel
+        self.logger = logger
+        self.state = Mutex((initial, Self.fingerprint(path)))
+    }
+
+    var current: PlatformConfig { state.withLock { $0.config } }
+
+    func run() async throws {
+        let interval = Duration.milliseconds(current.reloadIntervalMilliseconds)
+        let signals = await UnixSignalsSequence(trapping: .sighup)
+        try await cancelWhenGracefulShutdown {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    while !Task.isCancelled {
+                        try? await Task.sleep(for: interval)
+                        self.check(trigger: "poll")
+                    }
+                }
+                group.addTask {
+                    for await _ in signals {
+                        self.check(trigger: "SIGHUP", force: true)
+                    }
+                }
+                await group.next()
+                group.cancelAll()
+            }
+        }
+    }
+
+    /// Re-reads the file if it changed (or always, when `force`), and applies it if valid.
+    func check(trigger: String, force: Bool = false) {
+        let fingerprint = Self.fingerprint(path)
+        let previous = state.withLock { $0 }
+        guard force || fingerprint != previous.fingerprint else { return }
+        let next: PlatformConfig
+        do {
+            next = try PlatformConfig.load(path: path)
+        } catch {
+            state.withLock { $0.fingerprint = fingerprint }
+            logger.error("config file refused; the running config stays", metadata: [
+                "config.path": "\(path)", "config.key": "\(error.key)", "config.reason": "\(error.reason)", "trigger": "\(trigger)",
+            ])
+            return
+        }
+        state.withLock { $0 = (next, fingerprint) }
+        for key in PlatformConfig.keys where !key.live {
+            if Self.value(of: key.path, in: previous.config) != Self.value(of: key.path, in: next) {
+                logger.warning("config key changed but applies only after a restart", metadata: ["config.key": "\(key.path)"])
+            }
+        }
+        if let level = Logger.Level(rawValue: next.logLevel) { logLevel.level = level }
+        var switches: [String: Bool] = [:]
+        for module in registry.modules { switches[module.manifest.id] = next.isModuleEnabled(module.manifest.id) }
+        for unknown in Set(next.moduleSwitches.keys).subtracting(switches.keys).sorted() {
+            logger.warning("config names a module this host does not carry", metadata: ["config.key": "modules.\(unknown).enabled"])
+        }
+        let changed = registry.apply(switches: switches)
+        for id in changed {
+            logger.notice("module switched", metadata: ["module": "\(id)", "enabled": "\(registry.isEnabled(id))", "trigger": "\(trigger)"])
+        }
+        logger.info("config reloaded", metadata: ["config.path": "\(path)", "trigger": "\(trigger)"])
+    }
+
+    /// Size, modification time and content hash: an edit within the same second still shows.
+    private static func fingerprint(_ path: String) -> Data? {
+        guard let data = FileManager.default.contents(atPath: path) else { return nil }
+        return Data(RequestDigest.sha256Hex(data).utf8)
+    }
+
+    private static func value(of path: String, in config: PlatformConfig) -> String {
+        switch path {
+        case "grpc.host": config.grpcHost
+        case "grpc.port": String(config.grpcPort)
+        case "grpc.max_concurrent_streams": String(config.maxConcurrentStreams)
+        case "grpc.max_request_bytes": String(config.maxRequestBytes)
+        case "grpc.keepalive.time_seconds": String(config.keepaliveTimeSeconds)
+        case "grpc.keepalive.timeout_seconds": String(config.keepaliveTimeoutSeconds)
+        case "grpc.keepalive.min_client_ping_interval_seconds": String(config.minClientPingIntervalSeconds)
+        case "grpc.max_connection_idle_seconds": String(config.maxConnectionIdleSeconds)
+        case "grpc.tls.certificate_chain", "grpc.tls.private_key", "grpc.tls.client_ca": String(describing: config.tls)
+        case "metrics.enabled": String(config.metricsEnabled)
+        case "metrics.host": config.metricsHost
+        case "metrics.port": String(config.metricsPort)
+        case "storage.sqlite.path": config.sqlitePath
+        case "demo.seed": String(config.seedDemoData)
+        case "log.format": config.logFormat
+        case "config.reload_interval_ms": String(config.reloadIntervalMilliseconds)
+        case "shutdown.grace_seconds": String(config.shutdownGraceSeconds)
+        default: ""
+        }
+    }
+}

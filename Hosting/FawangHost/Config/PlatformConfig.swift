@@ -1,0 +1,220 @@
+public import Foundation
+import Yams
+
+/// The host's configuration: one YAML file, every key optional (built-in defaults apply with no
+/// file at all). Keys are dotted paths (`grpc.port`, `modules.legal-aid.enabled`); nested maps and
+/// dotted keys are equivalent. Each key is listed in ``PlatformConfig/keys`` with its type,
+/// default and meaning, and in `docs/configuration.md`.
+///
+/// Loading is strict: an unknown key, a wrong type or an out-of-range value is refused with the
+/// key and the reason, so a typo never silently falls back to a default.
+public struct PlatformConfig: Sendable, Equatable {
+    public struct TLS: Sendable, Equatable {
+        public var certificateChainPath: String
+        public var privateKeyPath: String
+        /// When set, clients must present a certificate signed by this CA (mutual TLS).
+        public var clientCAPath: String?
+    }
+
+    public var grpcHost = "127.0.0.1"
+    public var grpcPort = 50051
+    public var tls: TLS?
+    public var maxConcurrentStreams = 256
+    public var maxRequestBytes = 4 * 1024 * 1024
+    public var keepaliveTimeSeconds = 300
+    public var keepaliveTimeoutSeconds = 20
+    public var minClientPingIntervalSeconds = 60
+    public var maxConnectionIdleSeconds = 1800
+    public var metricsEnabled = true
+    public var metricsHost = "127.0.0.1"
+    public var metricsPort = 9464
+    public var sqlitePath = "./data/fawang.sqlite"
+    public var seedDemoData = true
+    public var logLevel = "info"
+    public var logFormat = "text"
+    public var reloadIntervalMilliseconds = 1000
+    public var shutdownGraceSeconds = 15
+    /// `modules.<id>.enabled`, for the ids that appear in the file. Others default to on.
+    public var moduleSwitches: [String: Bool] = [:]
+
+    public init() {}
+
+    public func isModuleEnabled(_ id: String) -> Bool { moduleSwitches[id] ?? true }
+
+    // MARK: Keys
+
+    public enum ValueType: String, Sendable { case string, int, bool }
+
+    public struct Key: Sendable {
+        public var path: String
+        public var type: ValueType
+        public var defaultValue: String
+        /// Whether a change applies to a running host (others need a restart).
+        public var live: Bool
+        public var summary: String
+        let apply: @Sendable (inout PlatformConfig, Any) throws(ConfigError) -> Void
+    }
+
+    public struct ConfigError: Error, Sendable, Equatable, CustomStringConvertible {
+        public var key: String
+        public var reason: String
+        public var description: String { "\(key): \(reason)" }
+    }
+
+    /// Every accepted key. `modules.<id>.enabled` is matched by pattern.
+    public static let keys: [Key] = [
+        string("grpc.host", \.grpcHost, "127.0.0.1", "Address the gRPC (HTTP/2) listener binds to."),
+        int("grpc.port", \.grpcPort, 0...65535, "gRPC port; 0 picks a free port (tests)."),
+        int("grpc.max_concurrent_streams", \.maxConcurrentStreams, 1...10_000, "HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS per connection."),
+        int("grpc.max_request_bytes", \.maxRequestBytes, 1024...64 * 1024 * 1024, "Largest accepted request message; larger ones fail RESOURCE_EXHAUSTED."),
+        int("grpc.keepalive.time_seconds", \.keepaliveTimeSeconds, 10...86_400, "Idle time after which the server pings a client."),
+        int("grpc.keepalive.timeout_seconds", \.keepaliveTimeoutSeconds, 1...600, "How long a ping may go unanswered before the connection closes."),
+        int("grpc.keepalive.min_client_ping_interval_seconds", \.minClientPingIntervalSeconds, 1...86_400, "Clients pinging more often than this are sent GOAWAY."),
+        int("grpc.max_connection_idle_seconds", \.maxConnectionIdleSeconds, 1...86_400, "Connections with no calls for this long are closed gracefully."),
+        optionalString("grpc.tls.certificate_chain", { $0.tlsChain = $1 }, "PEM certificate chain; with grpc.tls.private_key turns TLS on."),
+        optionalString("grpc.tls.private_key", { $0.tlsKey = $1 }, "PEM private key of the certificate chain."),
+        optionalString("grpc.tls.client_ca", { $0.tlsClientCA = $1 }, "PEM CA bundle; when set, clients must present a certificate it signed (mutual TLS)."),
+        bool("metrics.enabled", \.metricsEnabled, true, "Serve Prometheus metrics over HTTP."),
+        string("metrics.host", \.metricsHost, "127.0.0.1", "Address of the metrics endpoint."),
+        int("metrics.port", \.metricsPort, 0...65535, "Port of the metrics endpoint (GET /metrics)."),
+        string("storage.sqlite.path", \.sqlitePath, "./data/fawang.sqlite", "SQLite database file; its folder is created on first run."),
+        bool("demo.seed", \.seedDemoData, true, "Seed Ningxia's divisions, legal aid centres, staff and aid providers into an empty database."),
+        choice("log.level", \.logLevel, ["trace", "debug", "info", "notice", "warning", "error", "critical"], live: true, "Lowest level logged."),
+        choice("log.format", \.logFormat, ["text", "json"], live: false, "text (key=value) or json (one object per line)."),
+        int("config.reload_interval_ms", \.reloadIntervalMilliseconds, 100...60_000, "How often the config file is checked for changes (SIGHUP checks at once)."),
+        int("shutdown.grace_seconds", \.shutdownGraceSeconds, 1...600, "On SIGTERM/SIGINT, how long in-flight calls may take before the host stops anyway."),
+    ]
+
+    // Assembled after all keys are read (a half-given TLS pair is an error).
+    var tlsChain: String?
+    var tlsKey: String?
+    var tlsClientCA: String?
+
+    // MARK: Loading
+
+    /// Parses and validates YAML text. Throws the first problem, naming its key.
+    public static func parse(yaml text: String) throws(ConfigError) -> PlatformConfig {
+        let root: Any?
+        do {
+            root = try Yams.load(yaml: text)
+        } catch {
+            throw ConfigError(key: "(file)", reason: "not valid YAML: \(error)")
+        }
+        var flat: [(String, Any)] = []
+        if let root {
+            guard let map = root as? [String: Any] else {
+                throw ConfigError(key: "(file)", reason: "the top level must be a map of keys")
+            }
+            try flatten(map, prefix: "", into: &flat)
+        }
+        var config = PlatformConfig()
+        let byPath = Dictionary(uniqueKeysWithValues: keys.map { ($0.path, $0) })
+        for (path, value) in flat.sorted(by: { $0.0 < $1.0 }) {
+            if let key = byPath[path] {
+                try key.apply(&config, value)
+            } else if let moduleID = moduleID(inSwitch: path) {
+                guard let enabled = value as? Bool else {
+                    throw ConfigError(key: path, reason: "expected true or false, found \(describe(value))")
+                }
+                config.moduleSwitches[moduleID] = enabled
+            } else {
+                throw ConfigError(key: path, reason: "unknown key (see docs/configuration.md)")
+            }
+        }
+        switch (config.tlsChain, config.tlsKey) {
+        case (nil, nil):
+            if config.tlsClientCA != nil {
+                throw ConfigError(key: "grpc.tls.client_ca", reason: "mutual TLS needs grpc.tls.certificate_chain and grpc.tls.private_key too")
+            }
+        case (let chain?, let key?):
+            config.tls = TLS(certificateChainPath: chain, privateKeyPath: key, clientCAPath: config.tlsClientCA)
+        case (nil, _):
+            throw ConfigError(key: "grpc.tls.certificate_chain", reason: "required when grpc.tls.private_key is set")
+        case (_, nil):
+            throw ConfigError(key: "grpc.tls.private_key", reason: "required when grpc.tls.certificate_chain is set")
+        }
+        return config
+    }
+
+    /// Reads the file at `path`; a missing file means the built-in defaults.
+    public static func load(path: String?) throws(ConfigError) -> PlatformConfig {
+        guard let path else { return PlatformConfig() }
+        guard FileManager.default.fileExists(atPath: path) else { return PlatformConfig() }
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+            throw ConfigError(key: "(file)", reason: "cannot read \(path) as UTF-8 text")
+        }
+        return try parse(yaml: text)
+    }
+
+    static func moduleID(inSwitch path: String) -> String? {
+        let parts = path.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 3, parts[0] == "modules", parts[2] == "enabled", !parts[1].isEmpty else { return nil }
+        return String(parts[1])
+    }
+
+    private static func flatten(_ map: [String: Any], prefix: String, into flat: inout [(String, Any)]) throws(ConfigError) {
+        for (name, value) in map {
+            let path = prefix.isEmpty ? name : prefix + "." + name
+            if let nested = value as? [String: Any] {
+                try flatten(nested, prefix: path, into: &flat)
+            } else if value is [Any] {
+                throw ConfigError(key: path, reason: "lists are not accepted; key entries by name (e.g. modules.legal-aid.enabled)")
+            } else {
+                flat.append((path, value))
+            }
+        }
+    }
+
+    private static func describe(_ value: Any) -> String {
+        if value is NSNull { return "an empty value" }
+        return "\"\(value)\""
+    }
+
+    private static func string(_ path: String, _ field: WritableKeyPath<PlatformConfig, String> & Sendable, _ defaultValue: String, _ summary: String) -> Key {
+        Key(path: path, type: .string, defaultValue: defaultValue, live: false, summary: summary) { (config, value) throws(ConfigError) in
+            guard let text = value as? String, !text.isEmpty else {
+                throw ConfigError(key: path, reason: "expected a non-empty string, found \(describe(value))")
+            }
+            config[keyPath: field] = text
+        }
+    }
+
+    private static func optionalString(_ path: String, _ set: @escaping @Sendable (inout PlatformConfig, String) -> Void, _ summary: String) -> Key {
+        Key(path: path, type: .string, defaultValue: "(unset)", live: false, summary: summary) { (config, value) throws(ConfigError) in
+            guard let text = value as? String, !text.isEmpty else {
+                throw ConfigError(key: path, reason: "expected a file path, found \(describe(value))")
+            }
+            set(&config, text)
+        }
+    }
+
+    private static func choice(_ path: String, _ field: WritableKeyPath<PlatformConfig, String> & Sendable, _ allowed: [String], live: Bool, _ summary: String) -> Key {
+        Key(path: path, type: .string, defaultValue: PlatformConfig()[keyPath: field], live: live, summary: summary + " One of: " + allowed.joined(separator: ", ") + ".") { (config, value) throws(ConfigError) in
+            guard let text = value as? String, allowed.contains(text) else {
+                throw ConfigError(key: path, reason: "expected one of \(allowed.joined(separator: ", ")), found \(describe(value))")
+            }
+            config[keyPath: field] = text
+        }
+    }
+
+    private static func int(_ path: String, _ field: WritableKeyPath<PlatformConfig, Int> & Sendable, _ range: ClosedRange<Int>, _ summary: String) -> Key {
+        Key(path: path, type: .int, defaultValue: String(PlatformConfig()[keyPath: field]), live: false, summary: summary + " Range \(range.lowerBound)–\(range.upperBound).") { (config, value) throws(ConfigError) in
+            guard let number = value as? Int else {
+                throw ConfigError(key: path, reason: "expected an integer, found \(describe(value))")
+            }
+            guard range.contains(number) else {
+                throw ConfigError(key: path, reason: "\(number) is outside \(range.lowerBound)...\(range.upperBound)")
+            }
+            config[keyPath: field] = number
+        }
+    }
+
+    private static func bool(_ path: String, _ field: WritableKeyPath<PlatformConfig, Bool> & Sendable, _ defaultValue: Bool, _ summary: String) -> Key {
+        Key(path: path, type: .bool, defaultValue: String(defaultValue), live: false, summary: summary) { (config, value) throws(ConfigError) in
+            guard let flag = value as? Bool else {
+                throw ConfigError(key: path, reason: "expected true or false, found \(describe(value))")
+            }
+            config[keyPath: field] = flag
+        }
+    }
+}

@@ -1,0 +1,53 @@
+import FawangCore
+
+/// The demo directory seeded into an empty database: Ningxia Hui Autonomous Region (640000), its
+/// five prefecture-level cities with their counties and districts, a legal aid centre per city
+/// and a few staff. Division codes follow GB/T 2260.
+enum DemoData {
+    static let province = Division(code: "640000", name: "宁夏回族自治区", parentCode: nil)
+
+    static let cities: [(Division, [(String, String)])] = [
+        (Division(code: "640100", name: "银川市", parentCode: "640000"), [
+            ("640104", "兴庆区"), ("640105", "西夏区"), ("640106", "金凤区"),
+            ("640121", "永宁县"), ("640122", "贺兰县"), ("640181", "灵武市"),
+        ]),
+        (Division(code: "640200", name: "石嘴山市", parentCode: "640000"), [
+            ("640202", "大武口区"), ("640205", "惠农区"), ("640221", "平罗县"),
+        ]),
+        (Division(code: "640300", name: "吴忠市", parentCode: "640000"), [
+            ("640302", "利通区"), ("640303", "红寺堡区"), ("640323", "盐池县"),
+            ("640324", "同心县"), ("640381", "青铜峡市"),
+        ]),
+        (Division(code: "640400", name: "固原市", parentCode: "640000"), [
+            ("640402", "原州区"), ("640422", "西吉县"), ("640423", "隆德县"),
+            ("640424", "泾源县"), ("640425", "彭阳县"),
+        ]),
+        (Division(code: "640500", name: "中卫市", parentCode: "640000"), [
+            ("640502", "沙坡头区"), ("640521", "中宁县"), ("640522", "海原县"),
+        ]),
+    ]
+
+    static var divisions: [Division] {
+        [province] + cities.flatMap { city, counties in
+            [city] + counties.map { Division(code: $0.0, name: $0.1, parentCode: city.code) }
+        }
+    }
+
+    static var organizations: [Organization] {
+        cities.map { city, _ in
+            Organization(
+                id: "la-\(city.code)", kind: "legal_aid_centre", name: "\(city.name)法律援助中心",
+                regionCode: city.code, businessLine: "legal-aid", phone: "12348", address: "\(city.name)公共法律服务中心")
+        }
+    }
+
+    static var staff: [StaffMember] {
+        [StaffMember(id: "staff-640000-admin", name: "自治区司法厅平台管理员", organizationID: nil, role: "platform_admin", regionCode: "640000")]
+            + cities.flatMap { city, _ in
+                [
+                    StaffMember(id: "staff-\(city.code)-window", name: "\(city.name)窗口受理员", organizationID: "la-\(city.code)", role: "clerk", regionCode: city.code),
+                    StaffMember(id: "staff-\(city.code)-reviewer", name: "\(city.name)法律援助审查员", organizationID: "la-\(city.code)", role: "reviewer", regionCode: city.code),
+                ]
+            }
+    }
+}

@@ -1,0 +1,84 @@
+import FawangCore
+import FawangProtocols
+import Foundation
+import GRPCCore
+import Logging
+
+/// Rejects calls to a switched-off module with `UNAVAILABLE` and a message naming it. Checked when
+/// a call starts, so a switch never breaks a call already running.
+struct ModuleGateInterceptor: ServerInterceptor {
+    let registry: ModuleRegistry
+
+    func intercept<Input: Sendable, Output: Sendable>(
+        request: StreamingServerRequest<Input>,
+        context: ServerContext,
+        next: @Sendable (StreamingServerRequest<Input>, ServerContext) async throws -> StreamingServerResponse<Output>
+    ) async throws -> StreamingServerResponse<Output> {
+        if let module = registry.module(forService: context.descriptor.service.fullyQualifiedService), !module.enabled {
+            throw RPCError(
+                code: .unavailable,
+                message: "模块「\(module.manifest.nameZH)」(\(module.manifest.id)) 已停用，暂不办理此类业务；请稍后再试或拨打12348咨询")
+        }
+        return try await next(request, context)
+    }
+}
+
+/// The one place errors become statuses. gRPC turns whatever a handler throws into a failed
+/// response at each interceptor boundary: a `FawangError` keeps its code, message and field
+/// violations (it is `RPCErrorConvertible`); anything else arrives as `UNKNOWN` with the error as
+/// its cause. Those, and internal `FawangError`s, are logged here with the method and answered with
+/// a bare `INTERNAL`, so no stack trace, SQL or other user's data ever reaches a client.
+struct ErrorMappingInterceptor: ServerInterceptor {
+    let logger: Logger
+
+    func intercept<Input: Sendable, Output: Sendable>(
+        request: StreamingServerRequest<Input>,
+        context: ServerContext,
+        next: @Sendable (StreamingServerRequest<Input>, ServerContext) async throws -> StreamingServerResponse<Output>
+    ) async throws -> StreamingServerResponse<Output> {
+        let method = context.descriptor.fullyQualifiedMethod
+        let logger = self.logger
+        var response: StreamingServerResponse<Output>
+        do {
+            response = try await next(request, context)
+        } catch {
+            return StreamingServerResponse(error: Self.sanitize(error, method: method, logger: logger))
+        }
+        switch response.accepted {
+        case .failure(let error):
+            response.accepted = .failure(Self.sanitize(error, method: method, logger: logger))
+        case .success(var contents):
+            // Errors thrown while a streaming body is produced are mapped the same way.
+            let producer = contents.producer
+            contents.producer = { writer in
+                do {
+                    return try await producer(writer)
+                } catch {
+                    throw Self.sanitize(error, method: method, logger: logger)
+                }
+            }
+            response.accepted = .success(contents)
+        }
+        return response
+    }
+
+    static func sanitize(_ error: any Error, method: String, logger: Logger) -> RPCError {
+        var underlying: any Error = error
+        if let rpc = error as? RPCError, rpc.code == .unknown, let cause = rpc.cause {
+            underlying = cause
+        }
+        switch underlying {
+        case let fawang as FawangError where fawang.code != .internalError:
+            return fawang.rpcError
+        case let fawang as FawangError:
+            logger.error("internal error", metadata: ["rpc.method": "\(method)", "error": "\(fawang.message)"])
+        case let rpc as RPCError:
+            return rpc
+        case is CancellationError:
+            return RPCError(code: .cancelled, message: "调用已取消")
+        default:
+            logger.error("unexpected error", metadata: ["rpc.method": "\(method)", "error": "\(String(reflecting: underlying))"])
+        }
+        return RPCError(code: .internalError, message: FawangError.internalMessage)
+    }
+}

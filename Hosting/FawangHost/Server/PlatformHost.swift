@@ -1,0 +1,265 @@
+import FawangCore
+public import FawangProtocols
+import FawangSQLite
+public import Foundation
+import GRPCCore
+import GRPCNIOTransportHTTP2
+import Hummingbird
+public import Logging
+import NIOCore
+import Prometheus
+import ServiceLifecycle
+import Synchronization
+import UnixSignals
+
+/// The `fawang serve` process: storage, plugins, the gRPC server with its interceptors, the
+/// metrics endpoint and the config watcher, run as one service group.
+///
+/// ```swift
+/// let host = try PlatformHost(configPath: "fawang.yaml")
+/// try await host.run { ports in print("gRPC on \(ports.grpc)") }
+/// ```
+public final class PlatformHost: Sendable {
+    /// Where the host listens once it is up (ports resolved when 0 was configured).
+    public struct Ports: Sendable, Equatable {
+        public var grpc: Int
+        public var metrics: Int?
+    }
+
+    public let config: PlatformConfig
+    private let configPath: String?
+    private let plugins: [any DepartmentPlugin]
+    private let handleSignals: Bool
+    private let logLevel: LogLevelControl
+    private let logger: Logger
+    private let group = Mutex<ServiceGroup?>(nil)
+    private let shutdownRequested = Atomic<Bool>(false)
+
+    /// - Parameters:
+    ///   - configPath: YAML file to read and watch; nil (or a missing file) means built-in defaults.
+    ///   - overrides: applied after loading, e.g. a port of 0 for tests.
+    ///   - handleSignals: trap SIGTERM/SIGINT for graceful shutdown (the `serve` command).
+    public init(
+        configPath: String?, overrides: @Sendable (inout PlatformConfig) -> Void = { _ in },
+        plugins: [any DepartmentPlugin] = PluginCatalog.all, handleSignals: Bool = false
+    ) throws {
+        var config: PlatformConfig
+        do {
+            config = try PlatformConfig.load(path: configPath)
+        } catch {
+            throw FawangError(.failedPrecondition, "config \(configPath ?? "") refused: \(error.key): \(error.reason)")
+        }
+        overrides(&config)
+        self.config = config
+        self.configPath = configPath
+        self.plugins = plugins
+        self.handleSignals = handleSignals
+        let control = LogLevelControl(Logger.Level(rawValue: config.logLevel) ?? .info)
+        self.logLevel = control
+        let format = FawangLogHandler.Format(rawValue: config.logFormat) ?? .text
+        self.logger = Logger(label: "fawang") { label in FawangLogHandler(label: label, format: format, control: control) }
+    }
+
+    /// Runs until SIGTERM/SIGINT (when handling signals) or `shutdown()`; in-flight calls finish
+    /// first, within `shutdown.grace_seconds`.
+    public func run(onListening: @escaping @Sendable (Ports) async -> Void = { _ in }) async throws {
+        let storage = try SQLiteStorage(path: config.sqlitePath, logger: logger)
+        let registry = ModuleRegistry()
+        var pluginServices: [any RegistrableRPCService] = []
+        let presenter = MatterPresenter(registry: registry, directory: storage.directory)
+        let now: @Sendable () -> Date = { Date() }
+        var contexts: [(any DepartmentPlugin, PluginContext)] = []
+        for plugin in plugins {
+            registry.register(plugin.manifest, serviceNames: plugin.serviceNames, enabled: config.isModuleEnabled(plugin.manifest.id))
+            let context = PluginContext(
+                matters: storage.matters, directory: storage.directory, storage: storage.moduleStorage(for: plugin.manifest.id),
+                presenter: presenter, logger: logger.with(module: plugin.manifest.id), now: now)
+            contexts.append((plugin, context))
+        }
+        try await storage.migrate(modules: plugins.map { ($0.manifest.id, $0.migrations) })
+        if config.seedDemoData, try await storage.directory.isEmpty() {
+            try await storage.directory.save(divisions: DemoData.divisions, organizations: DemoData.organizations, staff: DemoData.staff)
+            for (plugin, context) in contexts { try await plugin.seedDemoData(context: context) }
+            logger.notice("seeded demo data into an empty database", metadata: ["divisions": "\(DemoData.divisions.count)"])
+        }
+        for (plugin, context) in contexts {
+            let services = plugin.makeServices(context: context)
+            try Self.verify(services: services, declared: plugin.serviceNames, module: plugin.manifest.id)
+            pluginServices += services
+        }
+
+        let health = HealthService(
+            registry: registry,
+            platformServices: [
+                Grpc_Health_V1_Health.descriptor.fullyQualifiedService,
+                Fawang_Platform_V1_PlatformService.descriptor.fullyQualifiedService,
+                Fawang_Matter_V1_MatterService.descriptor.fullyQualifiedService,
+            ])
+        let services: [any RegistrableRPCService] = [
+            health,
+            PlatformService(registry: registry, directory: storage.directory),
+            MatterService(matters: storage.matters, presenter: presenter, now: now),
+        ] + pluginServices
+
+        let metrics = PlatformMetrics(registry: PrometheusCollectorRegistry(), modules: registry)
+        let transport = HTTP2ServerTransport.Posix(
+            address: Self.address(host: config.grpcHost, port: config.grpcPort),
+            transportSecurity: try Self.transportSecurity(config.tls),
+            config: Self.transportConfig(config))
+        let server = GRPCServer(
+            transport: transport, services: services,
+            interceptors: [
+                MetricsInterceptor(metrics: metrics),
+                ErrorMappingInterceptor(logger: logger),
+                ModuleGateInterceptor(registry: registry),
+            ])
+
+        let metricsPort = Mutex<Int?>(nil)
+        var serviceList: [any Service] = []
+        if let configPath {
+            serviceList.append(ConfigWatcher(path: configPath, initial: config, registry: registry, logLevel: logLevel, logger: logger))
+        }
+        if config.metricsEnabled {
+            let router = Router()
+            router.get("/metrics") { _, _ -> Response in
+                Response(
+                    status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                    body: .init(byteBuffer: ByteBuffer(bytes: metrics.render())))
+            }
+            router.get("/healthz") { _, _ -> String in "ok\n" }
+            let ready = AsyncStream<Void>.makeStream()
+            serviceList.append(Application(
+                router: router,
+                configuration: .init(address: .hostname(config.metricsHost, port: config.metricsPort), serverName: "fawang-metrics"),
+                onServerRunning: { channel in
+                    metricsPort.withLock { $0 = channel.localAddress?.port }
+                    ready.continuation.finish()
+                },
+                logger: logger))
+            serviceList.append(GRPCServerService(server: server, transport: transport, health: health, logger: logger) { grpcPort in
+                for await _ in ready.stream {}
+                await onListening(Ports(grpc: grpcPort, metrics: metricsPort.withLock { $0 }))
+            })
+        } else {
+            serviceList.append(GRPCServerService(server: server, transport: transport, health: health, logger: logger) { grpcPort in
+                await onListening(Ports(grpc: grpcPort, metrics: nil))
+            })
+        }
+        for (plugin, context) in contexts {
+            serviceList.append(PluginWorkService(plugin: plugin, context: context))
+        }
+
+        var groupConfig = ServiceGroupConfiguration(
+            services: serviceList.map { .init(service: $0) },
+            gracefulShutdownSignals: handleSignals ? [.sigterm, .sigint] : [], logger: logger)
+        groupConfig.maximumGracefulShutdownDuration = .seconds(config.shutdownGraceSeconds)
+        let serviceGroup = ServiceGroup(configuration: groupConfig)
+        group.withLock { $0 = serviceGroup }
+        if shutdownRequested.load(ordering: .sequentiallyConsistent) { await serviceGroup.triggerGracefulShutdown() }
+        logger.info("fawang starting", metadata: [
+            "grpc.address": "\(config.grpcHost):\(config.grpcPort)", "tls": "\(config.tls == nil ? "off" : config.tls?.clientCAPath == nil ? "tls" : "mtls")",
+            "database": "\(config.sqlitePath)", "modules": "\(registry.modules.map { "\($0.manifest.id)=\($0.enabled ? "on" : "off")" }.joined(separator: ","))",
+        ])
+        try await serviceGroup.run()
+        logger.info("fawang stopped")
+    }
+
+    /// Begins a graceful shutdown: health reads NOT_SERVING, no new calls, in-flight calls finish.
+    public func shutdown() async {
+        shutdownRequested.store(true, ordering: .sequentiallyConsistent)
+        if let serviceGroup = group.withLock({ $0 }) { await serviceGroup.triggerGracefulShutdown() }
+    }
+
+    // MARK: Set-up helpers
+
+    /// A plugin's services must be exactly the services it declared, or its switch would not
+    /// cover all of them.
+    static func verify(services: [any RegistrableRPCService], declared: [String], module: String) throws {
+        var router = RPCRouter<HTTP2ServerTransport.Posix>()
+        for service in services { service.registerMethods(with: &router) }
+        let actual = Set(router.methods.map(\.service.fullyQualifiedService))
+        guard actual == Set(declared) else {
+            throw FawangError(.internalError, "module \(module) declares services \(declared.sorted()) but provides \(actual.sorted())")
+        }
+    }
+
+    static func address(host: String, port: Int) -> GRPCNIOTransportCore.SocketAddress {
+        host.contains(":") ? .ipv6(host: host, port: port) : .ipv4(host: host, port: port)
+    }
+
+    static func transportSecurity(_ tls: PlatformConfig.TLS?) throws -> HTTP2ServerTransport.Posix.TransportSecurity {
+        guard let tls else { return .plaintext }
+        for path in [tls.certificateChainPath, tls.privateKeyPath] + (tls.clientCAPath.map { [$0] } ?? []) {
+            guard FileManager.default.isReadableFile(atPath: path) else {
+                throw FawangError(.failedPrecondition, "TLS file \(path) is missing or unreadable: check grpc.tls.* in the config")
+            }
+        }
+        let chain: [TLSConfig.CertificateSource] = [.file(path: tls.certificateChainPath, format: .pem)]
+        let key: TLSConfig.PrivateKeySource = .file(path: tls.privateKeyPath, format: .pem)
+        guard let clientCA = tls.clientCAPath else { return .tls(certificateChain: chain, privateKey: key) }
+        return .mTLS(certificateChain: chain, privateKey: key) { settings in
+            settings.trustRoots = .certificates([.file(path: clientCA, format: .pem)])
+            settings.clientCertificateVerification = .noHostnameVerification
+        }
+    }
+
+    static func transportConfig(_ config: PlatformConfig) -> HTTP2ServerTransport.Posix.Config {
+        .defaults { settings in
+            settings.http2.maxConcurrentStreams = config.maxConcurrentStreams
+            settings.rpc.maxRequestPayloadSize = config.maxRequestBytes
+            settings.connection.keepalive = .init(
+                time: .seconds(config.keepaliveTimeSeconds), timeout: .seconds(config.keepaliveTimeoutSeconds),
+                clientBehavior: .init(minPingIntervalWithoutCalls: .seconds(config.minClientPingIntervalSeconds), allowWithoutCalls: true))
+            settings.connection.maxIdleTime = .seconds(config.maxConnectionIdleSeconds)
+        }
+    }
+}
+
+extension Logger {
+    func with(module: String) -> Logger {
+        var copy = self
+        copy[metadataKey: "module"] = "\(module)"
+        return copy
+    }
+}
+
+/// Runs the gRPC server as a lifecycle service; on graceful shutdown, marks health NOT_SERVING
+/// and lets in-flight calls finish.
+struct GRPCServerService: Service {
+    let server: GRPCServer<HTTP2ServerTransport.Posix>
+    let transport: HTTP2ServerTransport.Posix
+    let health: HealthService
+    let logger: Logger
+    let onListening: @Sendable (Int) async -> Void
+
+    func run() async throws {
+        try await withGracefulShutdownHandler {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await server.serve() }
+                let address = try await transport.listeningAddress
+                let port = address.ipv4?.port ?? address.ipv6?.port ?? 0
+                logger.notice("gRPC listening", metadata: ["grpc.port": "\(port)"])
+                await onListening(port)
+                try await group.waitForAll()
+            }
+        } onGracefulShutdown: {
+            logger.notice("graceful shutdown: finishing in-flight calls")
+            health.beginShutdown()
+            server.beginGracefulShutdown()
+        }
+    }
+}
+
+/// A plugin's background work as a lifecycle service, cancelled at shutdown.
+struct PluginWorkService: Service {
+    let plugin: any DepartmentPlugin
+    let context: PluginContext
+
+    func run() async throws {
+        try await cancelWhenGracefulShutdown {
+            try await plugin.runBackgroundWork(context: context)
+            // Nothing to do is not a reason to end the group: wait for shutdown.
+            try await gracefulShutdown()
+        }
+    }
+}

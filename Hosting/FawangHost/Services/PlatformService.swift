@@ -1,0 +1,52 @@
+import FawangCore
+import FawangProtocols
+import GRPCCore
+import SwiftProtobuf
+
+/// `fawang.platform.v1.PlatformService`: the modules this host carries, and the divisions.
+struct PlatformService: Fawang_Platform_V1_PlatformService.SimpleServiceProtocol {
+    let registry: ModuleRegistry
+    let directory: any DirectoryStore
+
+    func listModules(request: Fawang_Platform_V1_ListModulesRequest, context: ServerContext) async throws -> Fawang_Platform_V1_ListModulesResponse {
+        .with { response in
+            response.modules = registry.modules.map { module in
+                .with { info in
+                    info.id = module.manifest.id
+                    info.nameZh = module.manifest.nameZH
+                    info.nameEn = module.manifest.nameEN
+                    info.version = module.manifest.version
+                    info.enabled = module.enabled
+                    info.health = module.enabled ? .serving : .notServing
+                    info.services = module.serviceNames
+                    info.matterTypes = module.manifest.matterTypes.map { spec in
+                        .with {
+                            $0.id = spec.id
+                            $0.nameZh = spec.nameZH
+                            $0.nameEn = spec.nameEN
+                            $0.requiredFields = spec.requiredFields
+                            $0.requiredMaterials = spec.requiredMaterials
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    func listDivisions(request: Fawang_Platform_V1_ListDivisionsRequest, context: ServerContext) async throws -> Fawang_Platform_V1_ListDivisionsResponse {
+        if !request.parentCode.isEmpty, !DivisionCode.isWellFormed(request.parentCode) {
+            throw FawangError.invalidArgument(field: "parent_code", "请填写6位行政区划代码")
+        }
+        let divisions = try await directory.divisions(parentCode: request.parentCode.isEmpty ? nil : request.parentCode)
+        return .with { response in
+            response.divisions = divisions.map { division in
+                .with {
+                    $0.code = division.code
+                    $0.name = division.name
+                    $0.parentCode = division.parentCode ?? ""
+                    $0.level = Int32(division.level)
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,165 @@
+// swift-tools-version: 6.2
+// Fawang (法网): the 12348 public legal service platform.
+// Layout: Protocols/ (the shared contract), Core/ (what every plugin stands on),
+// Plugins/<Department>/ (one target per department), Hosting/ (the `fawang` executable).
+import PackageDescription
+
+/// One block of strict settings for every target (the habit of grpc-swift-2's manifest).
+let strictSettings: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "fawang",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "fawang", targets: ["fawang"]),
+        .library(name: "FawangProtocols", targets: ["FawangProtocols"]),
+        .library(name: "FawangCore", targets: ["FawangCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/grpc/grpc-swift-2.git", from: "2.4.3"),
+        .package(url: "https://github.com/grpc/grpc-swift-nio-transport.git", from: "2.9.2"),
+        .package(url: "https://github.com/grpc/grpc-swift-protobuf.git", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-protobuf.git", from: "1.39.0"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+    ],
+    targets: [
+        // MARK: Core — domain, workflow, deadlines, registry, storage interfaces. No transport, no protobuf.
+        .target(
+            name: "FawangCore",
+            dependencies: [
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            path: "Core/FawangCore",
+            swiftSettings: strictSettings
+        ),
+        // The embedded SQLite implementation of Core's storage interfaces (GRDB stays in here).
+        .target(
+            name: "FawangSQLite",
+            dependencies: [
+                "FawangCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Core/FawangSQLite",
+            swiftSettings: strictSettings
+        ),
+        // MARK: Protocols — the shared contract: generated messages/stubs and the plugin protocol.
+        .target(
+            name: "FawangProtocols",
+            dependencies: [
+                "FawangCore",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Protocols/FawangProtocols",
+            swiftSettings: strictSettings
+        ),
+        // MARK: Plugins — one target per department.
+        .target(
+            name: "LegalAidPlugin",
+            dependencies: [
+                "FawangCore",
+                "FawangProtocols",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Plugins/LegalAid",
+            swiftSettings: strictSettings
+        ),
+        // MARK: Hosting — config, transports, lifecycle, metrics, the plugin catalog, the CLI.
+        .target(
+            name: "FawangHost",
+            dependencies: [
+                "FawangCore",
+                "FawangSQLite",
+                "FawangProtocols",
+                "LegalAidPlugin",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+                .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            path: "Hosting/FawangHost",
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "fawang",
+            dependencies: [
+                "FawangHost",
+                "FawangCore",
+                "FawangProtocols",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Hosting/fawang",
+            swiftSettings: strictSettings
+        ),
+        // MARK: Tests mirror the targets; shared helpers live in FawangTestSupport.
+        .target(
+            name: "FawangTestSupport",
+            dependencies: [
+                "FawangHost",
+                "FawangCore",
+                "FawangProtocols",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/FawangTestSupport",
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "FawangCoreTests",
+            dependencies: ["FawangCore", "FawangSQLite"],
+            path: "Tests/FawangCoreTests",
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "LegalAidPluginTests",
+            dependencies: [
+                "LegalAidPlugin", "FawangCore", "FawangProtocols", "FawangTestSupport",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+            ],
+            path: "Tests/LegalAidPluginTests",
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "FawangHostTests",
+            dependencies: [
+                "FawangHost", "FawangCore", "FawangProtocols", "FawangTestSupport",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
+            path: "Tests/FawangHostTests",
+            swiftSettings: strictSettings
+        ),
+    ]
+)

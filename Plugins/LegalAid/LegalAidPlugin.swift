@@ -1,0 +1,78 @@
+public import FawangCore
+public import FawangProtocols
+public import GRPCCore
+
+/// Legal aid (法律援助) under 中华人民共和国法律援助法 (2021): application with the hardship
+/// statement and its exemptions, one-time request for missing materials, decision within 7 days,
+/// written refusal with reasons, assignment within 3 days, conclusion and the applicant's rating.
+///
+/// ## Configuration
+/// - `modules.legal-aid.enabled` (bool, default `true`): switch the module on or off at run time.
+public struct LegalAidPlugin: DepartmentPlugin {
+    public init() {}
+
+    public let manifest = ModuleManifest(
+        id: "legal-aid", nameZH: "法律援助", nameEN: "Legal aid", version: "1.0.0",
+        matterTypes: [
+            MatterTypeSpec(
+                id: LegalAidWorkflow.matterType, nameZH: "法律援助申请", nameEN: "Legal aid application",
+                requiredFields: [
+                    "request_id", "context.channel", "applicant.name", "applicant.id_number", "applicant.phone",
+                    "region_code", "case_category", "service_form", "case_summary", "hardship (Art. 41, unless Art. 24/32)",
+                ],
+                requiredMaterials: [
+                    "申请人身份证明",
+                    "经济困难状况说明或个人诚信承诺（第四十一条）",
+                    "与所申请法律援助事项有关的材料",
+                ],
+                workflow: LegalAidWorkflow.machine,
+                deadlines: [LegalAidWorkflow.decisionDeadline, LegalAidWorkflow.assignmentDeadline])
+        ],
+        guidance: [
+            GuidanceTopic(problemZH: "被拖欠工资、请不起律师", keywords: ["欠薪", "工资", "劳动报酬", "请不起律师"], matterTypeID: LegalAidWorkflow.matterType),
+            GuidanceTopic(problemZH: "工伤、交通事故、医疗事故索赔", keywords: ["工伤", "交通事故", "医疗事故", "赔偿"], matterTypeID: LegalAidWorkflow.matterType),
+            GuidanceTopic(problemZH: "追索赡养费、抚养费", keywords: ["赡养费", "抚养费", "扶养费"], matterTypeID: LegalAidWorkflow.matterType),
+            GuidanceTopic(problemZH: "家庭暴力受害人维权", keywords: ["家暴", "家庭暴力", "虐待", "遗弃"], matterTypeID: LegalAidWorkflow.matterType),
+            GuidanceTopic(problemZH: "刑事案件需要辩护律师", keywords: ["辩护", "刑事", "被告人"], matterTypeID: LegalAidWorkflow.matterType),
+        ])
+
+    public let serviceNames = [Fawang_Legalaid_V1_LegalAidService.descriptor.fullyQualifiedService]
+
+    public let migrations = [
+        StorageMigration(id: "v1-providers", statements: [
+            """
+            CREATE TABLE legal_aid_providers (
+                id TEXT PRIMARY KEY,
+                name TEXT NOT NULL,
+                kind TEXT NOT NULL,
+                organization_id TEXT NOT NULL,
+                region_code TEXT NOT NULL,
+                active INTEGER NOT NULL DEFAULT 1
+            )
+            """,
+            "CREATE INDEX legal_aid_providers_by_region ON legal_aid_providers (region_code)",
+        ])
+    ]
+
+    public func makeServices(context: PluginContext) -> [any RegistrableRPCService] {
+        [LegalAidService(context: context)]
+    }
+
+    /// Two aid providers (a lawyer and a grassroots legal service worker) per legal aid centre
+    /// of the demo directory.
+    public func seedDemoData(context: PluginContext) async throws {
+        let centres = try await context.directory.organizations(businessLine: manifest.id, within: nil)
+        var statements: [SQLStatement] = []
+        for (index, centre) in centres.enumerated() {
+            let surnames = ["马", "李", "王", "张", "杨", "丁"]
+            let surname = surnames[index % surnames.count]
+            statements.append(SQLStatement(
+                "INSERT INTO legal_aid_providers (id, name, kind, organization_id, region_code, active) VALUES (?, ?, ?, ?, ?, 1)",
+                [.text("lap-\(centre.regionCode)-1"), .text("\(surname)律师"), .text("lawyer"), .text(centre.id), .text(centre.regionCode)]))
+            statements.append(SQLStatement(
+                "INSERT INTO legal_aid_providers (id, name, kind, organization_id, region_code, active) VALUES (?, ?, ?, ?, ?, 1)",
+                [.text("lap-\(centre.regionCode)-2"), .text("\(surname)法律服务工作者"), .text("grassroots_legal_worker"), .text(centre.id), .text(centre.regionCode)]))
+        }
+        try await context.storage.execute(statements)
+    }
+}

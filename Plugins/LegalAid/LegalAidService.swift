@@ -1,0 +1,181 @@
+import FawangCore
+import FawangProtocols
+import Foundation
+import Logging
+import GRPCCore
+import SwiftProtobuf
+
+/// `fawang.legalaid.v1.LegalAidService`: validates, runs the workflow, presents the matter.
+struct LegalAidService: Fawang_Legalaid_V1_LegalAidService.SimpleServiceProtocol {
+    let context: PluginContext
+
+    func submitApplication(
+        request: Fawang_Legalaid_V1_SubmitApplicationRequest, context grpc: ServerContext
+    ) async throws -> Fawang_Legalaid_V1_SubmitApplicationResponse {
+        let (handling, applicant, details) = try LegalAidApplication.validate(request)
+        guard let division = try await context.directory.division(code: request.regionCode) else {
+            throw FawangError.invalidArgument(field: "region_code", "行政区划代码 \(request.regionCode) 不在本平台服务范围内")
+        }
+        var canonical = request
+        canonical.requestID = ""
+        let draft = MatterDraft(
+            requestID: request.requestID, requestDigest: RequestDigest.sha256Hex(try canonical.serializedBytes()),
+            businessLine: "legal-aid", matterType: LegalAidWorkflow.matterType,
+            initialStatus: LegalAidWorkflow.machine.initialStatus, applicant: applicant,
+            parties: details.opposingParty.isEmpty ? [] : [Party(role: "opposing_party", person: Person(name: details.opposingParty, idNumber: "", phone: ""))],
+            regionCode: division.code, channel: handling.channel, operatorID: handling.actor == "applicant" ? "" : handling.actor,
+            details: details.encoded(),
+            firstEvent: MatterEventDraft(kind: "submitted", actor: handling.actor, channel: handling.channel, attributes: ["case_category": details.caseCategory.rawValue]))
+        let outcome = try await context.matters.submit(draft, at: context.now())
+        if case .created(let matter) = outcome {
+            context.logger.info("legal aid application submitted", metadata: [
+                "matter.id": "\(matter.id)", "channel": "\(handling.channel.rawValue)", "region": "\(division.code)",
+            ])
+        }
+        var response = Fawang_Legalaid_V1_SubmitApplicationResponse()
+        response.matter = try await context.presenter.staffView(outcome.matter, now: context.now())
+        if case .replayed = outcome { response.replayed = true }
+        return response
+    }
+
+    func requestMaterials(request: Fawang_Legalaid_V1_RequestMaterialsRequest, context grpc: ServerContext) async throws -> Fawang_Matter_V1_Matter {
+        var check = FieldValidator()
+        let handling = staffHandling(request.context, &check)
+        check.require(!request.missingMaterials.isEmpty, "missing_materials", "请一次性列明全部需补充的材料（第四十三条第二款）")
+        for (index, item) in request.missingMaterials.enumerated() where item.trimmingCharacters(in: .whitespaces).isEmpty || item.count > 100 {
+            check.fail("missing_materials[\(index)]", "材料名称不能为空且不能超过100字")
+        }
+        try check.check()
+        return try await run(.requestMaterials(missing: request.missingMaterials, note: request.note), on: request.trackingNumber, handling!)
+    }
+
+    func supplyMaterials(request: Fawang_Legalaid_V1_SupplyMaterialsRequest, context grpc: ServerContext) async throws -> Fawang_Matter_V1_Matter {
+        var check = FieldValidator()
+        let handling = Handling.read(request.context, into: &check)
+        check.require(!request.materials.isEmpty, "materials", "请列明补充的材料")
+        try check.check()
+        // A citizen acting without a clerk proves who they are with the second factor.
+        let secondFactor = handling!.actor == "applicant" ? request.phoneLast4 : nil
+        return try await run(.supplyMaterials(request.materials), on: request.trackingNumber, handling!, secondFactor: secondFactor)
+    }
+
+    func approve(request: Fawang_Legalaid_V1_ApproveRequest, context grpc: ServerContext) async throws -> Fawang_Matter_V1_Matter {
+        var check = FieldValidator()
+        let handling = staffHandling(request.context, &check)
+        try check.check()
+        return try await run(.approve(note: request.note), on: request.trackingNumber, handling!)
+    }
+
+    func refuse(request: Fawang_Legalaid_V1_RefuseRequest, context grpc: ServerContext) async throws -> Fawang_Matter_V1_Matter {
+        var check = FieldValidator()
+        let handling = staffHandling(request.context, &check)
+        check.requireText(request.reasons, "reasons", label: "不予法律援助的理由（第四十三条：应当书面告知并说明理由）", maxLength: 2000)
+        try check.check()
+        return try await run(.refuse(reasons: request.reasons), on: request.trackingNumber, handling!)
+    }
+
+    func assign(request: Fawang_Legalaid_V1_AssignRequest, context grpc: ServerContext) async throws -> Fawang_Matter_V1_Matter {
+        var check = FieldValidator()
+        let handling = staffHandling(request.context, &check)
+        check.requireText(request.providerID, "provider_id", label: "法律援助人员编号", maxLength: 64)
+        try check.check()
+        let trackingNumber = try TrackingNumber.parse(request.trackingNumber)
+        guard let provider = try await providers(where: "id = ?", [.text(request.providerID)]).first else {
+            throw FawangError.notFound("未找到编号为 \(request.providerID) 的法律援助人员")
+        }
+        guard provider.active else {
+            throw FawangError.failedPrecondition("法律援助人员 \(provider.name) 目前不在岗，请指派其他人员")
+        }
+        guard let matter = try await context.matters.matter(trackingNumber: trackingNumber) else {
+            throw notFound(trackingNumber)
+        }
+        guard DivisionCode.city(of: provider.regionCode) == DivisionCode.city(of: matter.regionCode) else {
+            throw FawangError.failedPrecondition("法律援助人员 \(provider.name) 不属于本事项所在市的法律援助机构，请指派本市人员")
+        }
+        let assignment = ProviderAssignment(providerID: provider.id, name: provider.name, organizationID: provider.organization)
+        return try await run(.assign(assignment), on: request.trackingNumber, handling!)
+    }
+
+    func conclude(request: Fawang_Legalaid_V1_ConcludeRequest, context grpc: ServerContext) async throws -> Fawang_Matter_V1_Matter {
+        var check = FieldValidator()
+        let handling = staffHandling(request.context, &check)
+        check.requireText(request.outcomeSummary, "outcome_summary", label: "办理情况（第五十条）", maxLength: 2000)
+        try check.check()
+        return try await run(.conclude(outcome: request.outcomeSummary), on: request.trackingNumber, handling!)
+    }
+
+    func rate(request: Fawang_Legalaid_V1_RateRequest, context grpc: ServerContext) async throws -> Fawang_Matter_V1_Matter {
+        var check = FieldValidator()
+        let handling = Handling.read(request.context, into: &check)
+        check.require((1...5).contains(request.score), "score", "满意度评分应为1至5分")
+        check.require(request.comment.count <= 500, "comment", "评价内容不能超过500字")
+        check.require(request.phoneLast4.count == 4, "phone_last4", "请填写申请人手机号后四位")
+        try check.check()
+        return try await run(
+            .rate(Rating(score: Int(request.score), comment: request.comment)), on: request.trackingNumber,
+            Handling(channel: handling!.channel, actor: "applicant"), secondFactor: request.phoneLast4)
+    }
+
+    func listProviders(request: Fawang_Legalaid_V1_ListProvidersRequest, context grpc: ServerContext) async throws -> Fawang_Legalaid_V1_ListProvidersResponse {
+        guard DivisionCode.isWellFormed(request.regionCode) else {
+            throw FawangError.invalidArgument(field: "region_code", "请填写6位行政区划代码")
+        }
+        let scope = DivisionCode.city(of: request.regionCode).map(DivisionCode.scopePrefix) ?? DivisionCode.scopePrefix(of: request.regionCode)
+        var response = Fawang_Legalaid_V1_ListProvidersResponse()
+        response.providers = try await providers(where: "region_code LIKE ?", [.text(scope + "%")]).map { provider in
+            var proto = Fawang_Legalaid_V1_Provider()
+            proto.id = provider.id
+            proto.name = provider.name
+            proto.kind = provider.kind
+            proto.organization = provider.organization
+            proto.regionCode = provider.regionCode
+            proto.active = provider.active
+            return proto
+        }
+        return response
+    }
+
+    // MARK: Helpers
+
+    private struct ProviderRow {
+        var id, name, kind, organization, regionCode: String
+        var active: Bool
+    }
+
+    private func providers(where condition: String, _ arguments: [SQLValue]) async throws -> [ProviderRow] {
+        try await context.storage.query(SQLStatement("SELECT * FROM legal_aid_providers WHERE \(condition) ORDER BY id", arguments)).map { row in
+            ProviderRow(
+                id: row.string("id") ?? "", name: row.string("name") ?? "", kind: row.string("kind") ?? "",
+                organization: row.string("organization_id") ?? "", regionCode: row.string("region_code") ?? "",
+                active: row.bool("active") ?? false)
+        }
+    }
+
+    /// Staff steps name the operator who carried them out.
+    private func staffHandling(_ proto: Fawang_Matter_V1_ChannelContext, _ check: inout FieldValidator) -> Handling? {
+        let handling = Handling.read(proto, into: &check)
+        if let handling, handling.actor == "applicant" {
+            check.fail("context.operator_id", "此操作须由工作人员办理，请填写经办人编号")
+        }
+        return handling
+    }
+
+    private func notFound(_ number: TrackingNumber) -> FawangError {
+        FawangError.notFound("未找到受理编号为 \(number) 的事项，请核对编号")
+    }
+
+    /// Runs `command` through the workflow inside the store's write transaction.
+    private func run(
+        _ command: LegalAidWorkflow.Command, on trackingText: String, _ handling: Handling, secondFactor: String? = nil
+    ) async throws -> Fawang_Matter_V1_Matter {
+        let trackingNumber = try TrackingNumber.parse(trackingText)
+        let matter = try await context.matters.update(trackingNumber: trackingNumber, at: context.now()) { matter in
+            if let secondFactor, !matter.acceptsSecondFactor(secondFactor) {
+                // Same answer as an unknown number: a wrong second factor reveals nothing.
+                throw FawangError.notFound("受理编号或手机号后四位不正确，请核对")
+            }
+            return try LegalAidWorkflow.decide(command, on: matter, actor: handling.actor, channel: handling.channel)
+        }
+        return try await context.presenter.staffView(matter, now: context.now())
+    }
+}

@@ -1,0 +1,80 @@
+public import FawangCore
+public import Foundation
+public import GRPCCore
+public import Logging
+
+/// A department's business line, compiled into the host and switched on or off at run time.
+///
+/// A plugin says what it is (its ``ModuleManifest``: id, names, version, the matter types it
+/// handles with their workflows and deadlines), contributes gRPC services, owns its storage
+/// migrations, may seed demo data and run background work, and lists the problems it helps with
+/// for service guidance.
+///
+/// The host registers every plugin's services once at start. A module-gate interceptor rejects
+/// calls to a switched-off module with `UNAVAILABLE`; the plugin itself never checks its switch.
+///
+/// ## Adding a department
+/// A folder under `Plugins/`, its `.proto` under `Protocols/proto/fawang/<area>/v1/`, one line in
+/// the host's `PluginCatalog`, its tests. See `docs/plugin-authoring.md`.
+///
+/// ## Example
+/// ```swift
+/// public struct NotarizationPlugin: DepartmentPlugin {
+///     public init() {}
+///     public let manifest = ModuleManifest(id: "notarization", nameZH: "公证", nameEN: "Notarization",
+///                                          version: "1.0.0", matterTypes: [...])
+///     public let serviceNames = [Fawang_Notarization_V1_NotarizationService.descriptor.fullyQualifiedService]
+///     public func makeServices(context: PluginContext) -> [any RegistrableRPCService] {
+///         [NotarizationService(context: context)]
+///     }
+/// }
+/// ```
+public protocol DepartmentPlugin: Sendable {
+    var manifest: ModuleManifest { get }
+
+    /// Fully qualified names of the gRPC services `makeServices` returns. The host checks the two
+    /// agree at start, and routes calls of these services through this module's switch.
+    var serviceNames: [String] { get }
+
+    /// Schema changes for the module's own tables, in order. Default: none.
+    var migrations: [StorageMigration] { get }
+
+    /// The services, built once when the host starts.
+    func makeServices(context: PluginContext) -> [any RegistrableRPCService]
+
+    /// Demo records for a fresh data directory (after the platform's own demo directory exists).
+    func seedDemoData(context: PluginContext) async throws
+
+    /// Long-running work (reminders, synchronisation). Runs until cancelled at shutdown.
+    func runBackgroundWork(context: PluginContext) async throws
+}
+
+extension DepartmentPlugin {
+    public var migrations: [StorageMigration] { [] }
+    public func seedDemoData(context: PluginContext) async throws {}
+    public func runBackgroundWork(context: PluginContext) async throws {}
+}
+
+/// What the platform gives a plugin: storage behind Core's interfaces, the shared presenter of
+/// matters, a logger and the clock.
+public struct PluginContext: Sendable {
+    public var matters: any MatterStore
+    public var directory: any DirectoryStore
+    /// The module's own tables.
+    public var storage: any ModuleStorage
+    public var presenter: MatterPresenter
+    public var logger: Logger
+    public var now: @Sendable () -> Date
+
+    public init(
+        matters: any MatterStore, directory: any DirectoryStore, storage: any ModuleStorage,
+        presenter: MatterPresenter, logger: Logger, now: @escaping @Sendable () -> Date
+    ) {
+        self.matters = matters
+        self.directory = directory
+        self.storage = storage
+        self.presenter = presenter
+        self.logger = logger
+        self.now = now
+    }
+}

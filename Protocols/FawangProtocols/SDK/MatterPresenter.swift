@@ -1,0 +1,107 @@
+public import FawangCore
+public import Foundation
+import SwiftProtobuf
+
+/// Turns Core's `Matter` into the shared `fawang.matter.v1` messages: labels from the owning
+/// module's workflow, deadlines evaluated from the timeline, region names from the directory, and
+/// personal data masked for the public.
+///
+/// One presenter serves every business line, so the hotline, the window and the portal show the
+/// same matter the same way.
+public struct MatterPresenter: Sendable {
+    private let registry: ModuleRegistry
+    private let directory: any DirectoryStore
+
+    public init(registry: ModuleRegistry, directory: any DirectoryStore) {
+        self.registry = registry
+        self.directory = directory
+    }
+
+    /// The full record for staff. `includeTimeline` is false for list views.
+    public func staffView(_ matter: Matter, now: Date, includeTimeline: Bool = true) async throws -> Fawang_Matter_V1_Matter {
+        let module = registry.module(id: matter.businessLine)
+        let spec = module?.manifest.matterType(matter.matterType)
+        var message = Fawang_Matter_V1_Matter()
+        message.id = matter.id
+        message.trackingNumber = matter.trackingNumber.formatted
+        message.businessLine = matter.businessLine
+        message.businessLineName = module?.manifest.nameZH ?? matter.businessLine
+        message.matterType = matter.matterType
+        message.matterTypeName = spec?.nameZH ?? matter.matterType
+        message.status = matter.status
+        message.statusLabel = spec?.workflow.label(ofStatus: matter.status) ?? matter.status
+        message.applicant = Fawang_Matter_V1_Person(matter.applicant)
+        message.parties = matter.parties.map { party in
+            var proto = Fawang_Matter_V1_Party()
+            proto.role = party.role
+            proto.person = Fawang_Matter_V1_Person(party.person)
+            return proto
+        }
+        message.regionCode = matter.regionCode
+        message.regionName = try await regionName(matter.regionCode)
+        message.channel = Fawang_Matter_V1_Channel(matter.channel)
+        message.operatorID = matter.operatorID
+        message.submittedAt = Google_Protobuf_Timestamp(date: matter.submittedAt)
+        message.updatedAt = Google_Protobuf_Timestamp(date: matter.updatedAt)
+        message.detailsJson = String(decoding: matter.details, as: UTF8.self)
+        if includeTimeline {
+            message.timeline = matter.timeline.map { event(for: $0, spec: spec, forPublic: false) }
+            message.deadlines = spec?.deadlineStatuses(timeline: matter.timeline, now: now).map(Self.deadline) ?? []
+        }
+        return message
+    }
+
+    /// What a citizen sees after giving the tracking number and the second factor.
+    public func publicView(_ matter: Matter, now: Date) async throws -> Fawang_Matter_V1_ProgressReport {
+        let module = registry.module(id: matter.businessLine)
+        let spec = module?.manifest.matterType(matter.matterType)
+        var report = Fawang_Matter_V1_ProgressReport()
+        report.trackingNumber = matter.trackingNumber.formatted
+        report.businessLineName = module?.manifest.nameZH ?? matter.businessLine
+        report.matterTypeName = spec?.nameZH ?? matter.matterType
+        report.status = matter.status
+        report.statusLabel = spec?.workflow.label(ofStatus: matter.status) ?? matter.status
+        report.applicantNameMasked = PersonName.masked(matter.applicant.name)
+        report.regionName = try await regionName(matter.regionCode)
+        report.submittedAt = Google_Protobuf_Timestamp(date: matter.submittedAt)
+        report.timeline = matter.timeline.map { event(for: $0, spec: spec, forPublic: true) }
+        report.deadlines = spec?.deadlineStatuses(timeline: matter.timeline, now: now).map(Self.deadline) ?? []
+        return report
+    }
+
+    private func regionName(_ code: String) async throws -> String {
+        try await directory.division(code: code)?.name ?? code
+    }
+
+    private func event(for event: MatterEvent, spec: MatterTypeSpec?, forPublic: Bool) -> Fawang_Matter_V1_MatterEvent {
+        var proto = Fawang_Matter_V1_MatterEvent()
+        proto.sequence = UInt32(event.sequence)
+        proto.kind = event.kind
+        proto.label = spec?.workflow.label(ofEvent: event.kind) ?? event.kind
+        proto.at = Google_Protobuf_Timestamp(date: event.at)
+        proto.channel = Fawang_Matter_V1_Channel(event.channel)
+        proto.note = event.note
+        proto.attributes = event.attributes
+        if !forPublic { proto.actor = event.actor }
+        return proto
+    }
+
+    static func deadline(_ status: DeadlineStatus) -> Fawang_Matter_V1_Deadline {
+        var proto = Fawang_Matter_V1_Deadline()
+        proto.ruleID = status.rule.id
+        proto.label = status.rule.label
+        proto.article = status.rule.article
+        proto.state = switch status.state {
+        case .running: .running
+        case .paused: .paused
+        case .met: .met
+        case .metLate: .metLate
+        case .overdue: .overdue
+        }
+        proto.dueDate = status.dueDate?.description ?? ""
+        proto.pausedDays = Int32(status.pausedDays)
+        if let metAt = status.metAt { proto.metAt = Google_Protobuf_Timestamp(date: metAt) }
+        proto.summary = status.summary
+        return proto
+    }
+}

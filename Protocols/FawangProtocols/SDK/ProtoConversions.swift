@@ -1,0 +1,75 @@
+public import FawangCore
+import Foundation
+
+extension Fawang_Matter_V1_Channel {
+    public init(_ channel: Channel) {
+        self = switch channel {
+        case .hotline: .hotline
+        case .walkIn: .walkIn
+        case .web: .web
+        case .mobile: .mobile
+        case .wechat: .wechat
+        case .api: .api
+        }
+    }
+
+    /// Core's channel; nil for `CHANNEL_UNSPECIFIED` or an unknown number.
+    public var core: Channel? {
+        switch self {
+        case .hotline: .hotline
+        case .walkIn: .walkIn
+        case .web: .web
+        case .mobile: .mobile
+        case .wechat: .wechat
+        case .api: .api
+        default: nil
+        }
+    }
+}
+
+extension Fawang_Matter_V1_Person {
+    public init(_ person: Person) {
+        self.init()
+        name = person.name
+        idNumber = person.idNumber
+        phone = person.phone
+        address = person.address
+    }
+}
+
+/// Who acts in a write request, validated: every write names its channel.
+public struct Handling: Sendable, Equatable {
+    public var channel: Channel
+    /// Staff or system id; `applicant` when a citizen acts for themself.
+    public var actor: String
+
+    public init(channel: Channel, actor: String) {
+        self.channel = channel
+        self.actor = actor
+    }
+
+    /// Reads `context` (at field path `field`) into `validator`; nil if it is unusable.
+    public static func read(_ context: Fawang_Matter_V1_ChannelContext, field: String = "context", into validator: inout FieldValidator) -> Handling? {
+        guard let channel = context.channel.core else {
+            validator.fail("\(field).channel", "请注明受理渠道（hotline、walk_in、web、mobile、wechat 或 api）")
+            return nil
+        }
+        let operatorID = context.operatorID.trimmingCharacters(in: .whitespaces)
+        if operatorID.count > 64 {
+            validator.fail("\(field).operator_id", "经办人编号不能超过64个字符")
+            return nil
+        }
+        return Handling(channel: channel, actor: operatorID.isEmpty ? "applicant" : operatorID)
+    }
+}
+
+extension TrackingNumber {
+    /// Parses the tracking number of a request, or throws `INVALID_ARGUMENT` naming the field.
+    public static func parse(_ text: String, field: String = "tracking_number") throws(FawangError) -> TrackingNumber {
+        guard !text.isEmpty else { throw FawangError.invalidArgument(field: field, "请填写受理编号") }
+        guard let number = TrackingNumber(text) else {
+            throw FawangError.invalidArgument(field: field, "受理编号应为16位数字且校验位正确，请核对后重新输入")
+        }
+        return number
+    }
+}

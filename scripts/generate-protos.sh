@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Regenerates the committed Swift for every .proto under Protocols/proto.
+#
+# protoc comes from Debian (protobuf-compiler, libprotobuf-dev for the well-known types); the two
+# Swift plugins are built from this package's resolved dependencies, so the generated code always
+# matches the runtime libraries we link. Output: Protocols/FawangProtocols/Generated/.
+#
+#   scripts/generate-protos.sh            regenerate in place
+#   scripts/generate-protos.sh --check    fail if the committed code differs (used by CI)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+command -v protoc >/dev/null || { echo "protoc not found: apt-get install -y protobuf-compiler libprotobuf-dev" >&2; exit 1; }
+
+scratch="${FAWANG_PROTOC_PLUGIN_SCRATCH:-.build}"
+swift build --scratch-path "$scratch" --product protoc-gen-swift >&2
+swift build --scratch-path "$scratch" --product protoc-gen-grpc-swift-2 >&2
+bin="$(swift build --scratch-path "$scratch" --show-bin-path)"
+
+out_dir="Protocols/FawangProtocols/Generated"
+target="$out_dir"
+if [[ "${1:-}" == "--check" ]]; then
+  target="$(mktemp -d)"
+  trap 'rm -rf "$target"' EXIT
+fi
+rm -rf "$target"/*.swift
+mkdir -p "$target"
+
+protos=$(cd Protocols/proto && find . -name '*.proto' | sed 's|^\./||' | sort)
+include_wkt=/usr/include
+(cd Protocols/proto && protoc \
+  --plugin=protoc-gen-swift="$bin/protoc-gen-swift" \
+  --plugin=protoc-gen-grpc-swift="$bin/protoc-gen-grpc-swift-2" \
+  -I . -I "$include_wkt" \
+  --swift_out="$OLDPWD/$target" \
+  --swift_opt=Visibility=Public,FileNaming=PathToUnderscores,UseAccessLevelOnImports=true \
+  --grpc-swift_out="$OLDPWD/$target" \
+  --grpc-swift_opt=Visibility=Public,FileNaming=PathToUnderscores,UseAccessLevelOnImports=true,Server=true,Client=true \
+  $protos)
+
+if [[ "${1:-}" == "--check" ]]; then
+  if ! diff -ru "$out_dir" "$target"; then
+    echo "Generated Swift under $out_dir is out of date: run scripts/generate-protos.sh and commit the result." >&2
+    exit 1
+  fi
+  echo "Generated Swift is up to date."
+else
+  echo "Regenerated $(ls "$target" | wc -l) files in $out_dir."
+fi
