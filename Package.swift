@@ -130,6 +130,7 @@ let package = Package(
                 "FawangProtocols",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Tests/FawangTestSupport",
@@ -137,7 +138,7 @@ let package = Package(
         ),
         .testTarget(
             name: "FawangCoreTests",
-            dependencies: ["FawangCore", "FawangSQLite"],
+            dependencies: ["FawangCore", "FawangSQLite", .product(name: "Logging", package: "swift-log")],
             path: "Tests/FawangCoreTests",
             swiftSettings: strictSettings
         ),
@@ -146,6 +147,9 @@ let package = Package(
             dependencies: [
                 "LegalAidPlugin", "FawangCore", "FawangProtocols", "FawangTestSupport",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+                .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ],
             path: "Tests/LegalAidPluginTests",
             swiftSettings: strictSettings
@@ -156,6 +160,7 @@ let package = Package(
                 "FawangHost", "FawangCore", "FawangProtocols", "FawangTestSupport",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+                .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ],
             path: "Tests/FawangHostTests",

@@ -18,7 +18,7 @@ swift build --scratch-path "$scratch" --product protoc-gen-grpc-swift-2 >&2
 bin="$(swift build --scratch-path "$scratch" --show-bin-path)"
 
 out_dir="Protocols/FawangProtocols/Generated"
-target="$out_dir"
+target="$PWD/$out_dir"
 if [[ "${1:-}" == "--check" ]]; then
   target="$(mktemp -d)"
   trap 'rm -rf "$target"' EXIT
@@ -32,9 +32,9 @@ include_wkt=/usr/include
   --plugin=protoc-gen-swift="$bin/protoc-gen-swift" \
   --plugin=protoc-gen-grpc-swift="$bin/protoc-gen-grpc-swift-2" \
   -I . -I "$include_wkt" \
-  --swift_out="$OLDPWD/$target" \
+  --swift_out="$target" \
   --swift_opt=Visibility=Public,FileNaming=PathToUnderscores,UseAccessLevelOnImports=true \
-  --grpc-swift_out="$OLDPWD/$target" \
+  --grpc-swift_out="$target" \
   --grpc-swift_opt=Visibility=Public,FileNaming=PathToUnderscores,UseAccessLevelOnImports=true,Server=true,Client=true \
   $protos)
 

@@ -49,13 +49,16 @@ public final class SQLiteStorage: PlatformStorage {
 
     public func migrate(modules: [(moduleID: String, migrations: [StorageMigration])]) async throws {
         var plan = DatabaseMigrator()
+        var order: [String] = []
         for migration in CoreSchema.migrations {
+            order.append("core/\(migration.id)")
             plan.registerMigration("core/\(migration.id)") { db in
                 for statement in migration.statements { try db.execute(sql: statement) }
             }
         }
         for module in modules {
             for migration in module.migrations {
+                order.append("\(module.moduleID)/\(migration.id)")
                 plan.registerMigration("\(module.moduleID)/\(migration.id)") { db in
                     for statement in migration.statements { try db.execute(sql: statement) }
                 }
@@ -65,7 +68,7 @@ public final class SQLiteStorage: PlatformStorage {
         let pending = try await pool.read { db in try migrator.appliedIdentifiers(db) }
         try migrator.migrate(pool)
         let applied = try await pool.read { db in try migrator.appliedIdentifiers(db) }
-        for id in applied.subtracting(pending).sorted() {
+        for id in order where applied.contains(id) && !pending.contains(id) {
             logger.info("applied storage migration", metadata: ["migration": "\(id)"])
         }
     }

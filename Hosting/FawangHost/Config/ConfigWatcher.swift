@@ -29,7 +29,7 @@ final class ConfigWatcher: Service {
     func run() async throws {
         let interval = Duration.milliseconds(current.reloadIntervalMilliseconds)
         let signals = await UnixSignalsSequence(trapping: .sighup)
-        try await cancelWhenGracefulShutdown {
+        await cancelWhenGracefulShutdown {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask {
                     while !Task.isCancelled {

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 import Yams
 
 /// The host's configuration: one YAML file, every key optional (built-in defaults apply with no
@@ -170,7 +170,7 @@ public struct PlatformConfig: Sendable, Equatable {
         return "\"\(value)\""
     }
 
-    private static func string(_ path: String, _ field: WritableKeyPath<PlatformConfig, String> & Sendable, _ defaultValue: String, _ summary: String) -> Key {
+    private static func string(_ path: String, _ field: any WritableKeyPath<PlatformConfig, String> & Sendable, _ defaultValue: String, _ summary: String) -> Key {
         Key(path: path, type: .string, defaultValue: defaultValue, live: false, summary: summary) { (config, value) throws(ConfigError) in
             guard let text = value as? String, !text.isEmpty else {
                 throw ConfigError(key: path, reason: "expected a non-empty string, found \(describe(value))")
@@ -188,7 +188,7 @@ public struct PlatformConfig: Sendable, Equatable {
         }
     }
 
-    private static func choice(_ path: String, _ field: WritableKeyPath<PlatformConfig, String> & Sendable, _ allowed: [String], live: Bool, _ summary: String) -> Key {
+    private static func choice(_ path: String, _ field: any WritableKeyPath<PlatformConfig, String> & Sendable, _ allowed: [String], live: Bool, _ summary: String) -> Key {
         Key(path: path, type: .string, defaultValue: PlatformConfig()[keyPath: field], live: live, summary: summary + " One of: " + allowed.joined(separator: ", ") + ".") { (config, value) throws(ConfigError) in
             guard let text = value as? String, allowed.contains(text) else {
                 throw ConfigError(key: path, reason: "expected one of \(allowed.joined(separator: ", ")), found \(describe(value))")
@@ -197,7 +197,7 @@ public struct PlatformConfig: Sendable, Equatable {
         }
     }
 
-    private static func int(_ path: String, _ field: WritableKeyPath<PlatformConfig, Int> & Sendable, _ range: ClosedRange<Int>, _ summary: String) -> Key {
+    private static func int(_ path: String, _ field: any WritableKeyPath<PlatformConfig, Int> & Sendable, _ range: ClosedRange<Int>, _ summary: String) -> Key {
         Key(path: path, type: .int, defaultValue: String(PlatformConfig()[keyPath: field]), live: false, summary: summary + " Range \(range.lowerBound)–\(range.upperBound).") { (config, value) throws(ConfigError) in
             guard let number = value as? Int else {
                 throw ConfigError(key: path, reason: "expected an integer, found \(describe(value))")
@@ -209,7 +209,7 @@ public struct PlatformConfig: Sendable, Equatable {
         }
     }
 
-    private static func bool(_ path: String, _ field: WritableKeyPath<PlatformConfig, Bool> & Sendable, _ defaultValue: Bool, _ summary: String) -> Key {
+    private static func bool(_ path: String, _ field: any WritableKeyPath<PlatformConfig, Bool> & Sendable, _ defaultValue: Bool, _ summary: String) -> Key {
         Key(path: path, type: .bool, defaultValue: String(defaultValue), live: false, summary: summary) { (config, value) throws(ConfigError) in
             guard let flag = value as? Bool else {
                 throw ConfigError(key: path, reason: "expected true or false, found \(describe(value))")

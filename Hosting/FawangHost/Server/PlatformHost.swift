@@ -1,11 +1,11 @@
 import FawangCore
 public import FawangProtocols
 import FawangSQLite
-public import Foundation
+import Foundation
 import GRPCCore
 import GRPCNIOTransportHTTP2
 import Hummingbird
-public import Logging
+import Logging
 import NIOCore
 import Prometheus
 import ServiceLifecycle

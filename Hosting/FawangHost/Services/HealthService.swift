@@ -65,6 +65,9 @@ final class HealthService: Grpc_Health_V1_Health.SimpleServiceProtocol {
                 try await response.write(.with { $0.status = status })
                 last = status
             }
+            // The host is going away: the watcher has seen NOT_SERVING; end the stream so the
+            // graceful shutdown does not wait for it.
+            if shuttingDown.load(ordering: .sequentiallyConsistent) { return }
         }
     }
 }

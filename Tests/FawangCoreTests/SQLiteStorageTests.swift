@@ -1,0 +1,111 @@
+import FawangCore
+import FawangSQLite
+import Foundation
+import Logging
+import Testing
+
+/// The embedded engine on a real SQLite file.
+@Suite struct SQLiteStorageTests {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("fawang-core-\(UUID().uuidString)/test.sqlite").path
+
+    func open() async throws -> SQLiteStorage {
+        let storage = try SQLiteStorage(path: path, logger: Logger(label: "test"))
+        try await storage.migrate(modules: [("demo", [StorageMigration(id: "v1", statements: ["CREATE TABLE demo_items (id TEXT PRIMARY KEY, n INTEGER)"])])])
+        return storage
+    }
+
+    func draft(requestID: String = UUID().uuidString, digest: String = "d1") -> MatterDraft {
+        MatterDraft(
+            requestID: requestID, requestDigest: digest, businessLine: "demo", matterType: "demo.item", initialStatus: "new",
+            applicant: Person(name: "张三", idNumber: "11010519491231002X", phone: "13951001234"), parties: [],
+            regionCode: "640104", channel: .hotline, operatorID: "op", details: Data("{}".utf8),
+            firstEvent: MatterEventDraft(kind: "submitted", actor: "op", channel: .hotline))
+    }
+
+    @Test func durabilityIsFullWAL() async throws {
+        let storage = try await open()
+        let settings = try await storage.durabilitySettings()
+        #expect(settings.synchronous == 2)
+        #expect(settings.journalMode == "wal")
+    }
+
+    @Test func sameRequestIDReturnsTheSameMatter() async throws {
+        let storage = try await open()
+        let first = try await storage.matters.submit(draft(requestID: "r-1"), at: Date())
+        let second = try await storage.matters.submit(draft(requestID: "r-1"), at: Date())
+        guard case .created(let created) = first, case .replayed(let replayed) = second else {
+            Issue.record("expected created then replayed")
+            return
+        }
+        #expect(created.id == replayed.id)
+        #expect(created.trackingNumber == replayed.trackingNumber)
+        #expect(try await storage.matters.list(MatterQuery()).matters.count == 1)
+    }
+
+    @Test func sameRequestIDWithOtherContentIsRefused() async throws {
+        let storage = try await open()
+        _ = try await storage.matters.submit(draft(requestID: "r-2", digest: "a"), at: Date())
+        await #expect(throws: FawangError.self) {
+            _ = try await storage.matters.submit(draft(requestID: "r-2", digest: "b"), at: Date())
+        }
+    }
+
+    @Test func updateIsAllOrNothing() async throws {
+        let storage = try await open()
+        let matter = try await storage.matters.submit(draft(), at: Date()).matter
+        await #expect(throws: FawangError.self) {
+            _ = try await storage.matters.update(trackingNumber: matter.trackingNumber, at: Date()) { _ in
+                throw FawangError.failedPrecondition("no")
+            }
+        }
+        let updated = try await storage.matters.update(trackingNumber: matter.trackingNumber, at: Date()) { _ in
+            MatterChange(newStatus: "done", events: [MatterEventDraft(kind: "a", actor: "x", channel: .web), MatterEventDraft(kind: "b", actor: "x", channel: .web)])
+        }
+        #expect(updated.status == "done")
+        #expect(updated.timeline.map(\.sequence) == [1, 2, 3])
+        #expect(updated.timeline.map(\.kind) == ["submitted", "a", "b"])
+    }
+
+    @Test func timelineIsAppendOnlyInTheDatabase() async throws {
+        let storage = try await open()
+        _ = try await storage.matters.submit(draft(), at: Date())
+        let module = storage.moduleStorage(for: "demo")
+        await #expect(throws: (any Error).self) { try await module.execute([SQLStatement("UPDATE matter_events SET note = 'x'")]) }
+        await #expect(throws: (any Error).self) { try await module.execute([SQLStatement("DELETE FROM matter_events")]) }
+    }
+
+    @Test func moduleStorageRunsMigrationsAndStatements() async throws {
+        let storage = try await open()
+        let module = storage.moduleStorage(for: "demo")
+        try await module.execute([SQLStatement("INSERT INTO demo_items VALUES (?, ?)", [.text("a"), .integer(7)])])
+        let rows = try await module.query(SQLStatement("SELECT * FROM demo_items WHERE id = ?", [.text("a")]))
+        #expect(rows.first?.int("n") == 7)
+        // A failing statement rolls back the whole batch.
+        await #expect(throws: (any Error).self) {
+            try await module.execute([
+                SQLStatement("INSERT INTO demo_items VALUES ('b', 1)"), SQLStatement("INSERT INTO demo_items VALUES ('a', 1)"),
+            ])
+        }
+        #expect(try await module.query(SQLStatement("SELECT * FROM demo_items")).count == 1)
+        // Migrations run once: reopening applies nothing twice.
+        _ = try await open()
+    }
+
+    @Test func listsByRegionScopeNewestFirstWithPaging() async throws {
+        let storage = try await open()
+        var ids: [String] = []
+        for index in 0..<5 {
+            var item = draft()
+            item.regionCode = index % 2 == 0 ? "640104" : "640202"
+            ids.append(try await storage.matters.submit(item, at: Date(timeIntervalSince1970: 1_800_000_000 + Double(index))).matter.id)
+        }
+        let yinchuan = try await storage.matters.list(MatterQuery(regionCode: "640100"))
+        #expect(yinchuan.matters.map(\.id) == [ids[4], ids[2], ids[0]])
+        let page1 = try await storage.matters.list(MatterQuery(limit: 2))
+        #expect(page1.matters.map(\.id) == [ids[4], ids[3]])
+        let page2 = try await storage.matters.list(MatterQuery(limit: 2, after: page1.nextCursor))
+        #expect(page2.matters.map(\.id) == [ids[2], ids[1]])
+        let province = try await storage.matters.list(MatterQuery(regionCode: "640000"))
+        #expect(province.matters.count == 5)
+    }
+}

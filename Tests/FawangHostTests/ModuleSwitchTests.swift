@@ -1,0 +1,83 @@
+import FawangHost
+import FawangProtocols
+import FawangTestSupport
+import Foundation
+import GRPCCore
+import GRPCNIOTransportHTTP2
+import SwiftProtobuf
+import Synchronization
+import Testing
+
+/// Switching a module off and on by rewriting the config file, with no restart.
+@Suite struct ModuleSwitchTests {
+    @Test func switchingOffByConfigFileAndBackOn() async throws {
+        try await TestPlatform.with { platform in
+            try await platform.withClient { client in
+                let legalAid = Fawang_Legalaid_V1_LegalAidService.Client(wrapping: client)
+                let health = Grpc_Health_V1_Health.Client(wrapping: client)
+                let platformService = Fawang_Platform_V1_PlatformService.Client(wrapping: client)
+                let number = try await legalAid.submitApplication(LegalAidSamples.application()).matter.trackingNumber
+
+                // A Health.Watch opened before the switch sees it happen.
+                let seen = Mutex<[Grpc_Health_V1_HealthCheckResponse.ServingStatus]>([])
+                let watcher = Task {
+                    try await health.watch(.with { $0.service = "legal-aid" }) { response in
+                        for try await message in response.messages { seen.withLock { $0.append(message.status) } }
+                    }
+                }
+                defer { watcher.cancel() }
+                try await eventually("the watch reports SERVING") { seen.withLock { $0 } == [.serving] }
+
+                try platform.rewriteConfig(extra: "modules:\n  legal-aid:\n    enabled: false\n")
+                try await eventually("legal aid reads NOT_SERVING") {
+                    try await health.check(.with { $0.service = "legal-aid" }).status == .notServing
+                }
+                #expect(try await health.check(.with { $0.service = "fawang.legalaid.v1.LegalAidService" }).status == .notServing)
+                #expect(try await health.check(.with { $0.service = "" }).status == .serving)
+                #expect(try await health.check(.with { $0.service = "fawang.matter.v1.MatterService" }).status == .serving)
+                try await eventually("the watch reports NOT_SERVING") { seen.withLock { $0 } == [.serving, .notServing] }
+
+                do {
+                    _ = try await legalAid.submitApplication(LegalAidSamples.application())
+                    Issue.record("a disabled module accepted a call")
+                } catch let error as RPCError {
+                    #expect(error.code == .unavailable)
+                    #expect(error.message.contains("legal-aid"))
+                    #expect(error.message.contains("法律援助"))
+                }
+                let modules = try await platformService.listModules(.init()).modules
+                #expect(modules.map(\.id) == ["legal-aid"])
+                #expect(modules.first?.enabled == false)
+                #expect(modules.first?.health == .notServing)
+                // The common record stays readable through the platform service.
+                let matter = try await Fawang_Matter_V1_MatterService.Client(wrapping: client).getMatter(.with { $0.trackingNumber = number })
+                #expect(matter.status == "submitted")
+
+                try platform.rewriteConfig(extra: "modules:\n  legal-aid:\n    enabled: true\n")
+                try await eventually("legal aid serves again") {
+                    try await health.check(.with { $0.service = "legal-aid" }).status == .serving
+                }
+                _ = try await legalAid.submitApplication(LegalAidSamples.application())
+                try await eventually("the watch reports SERVING again") { seen.withLock { $0 } == [.serving, .notServing, .serving] }
+            }
+        }
+    }
+
+    @Test func anInvalidFileIsRefusedAndTheRunningConfigStays() async throws {
+        try await TestPlatform.with(extraConfig: "modules:\n  legal-aid:\n    enabled: false\n") { platform in
+            try await platform.withClient { client in
+                let health = Grpc_Health_V1_Health.Client(wrapping: client)
+                #expect(try await health.check(.with { $0.service = "legal-aid" }).status == .notServing)
+                // Would switch the module on if it were read leniently; it is refused instead.
+                try platform.rewriteConfig(extra: "modules:\n  legal-aid:\n    enabled: yes please\n")
+                try await Task.sleep(for: .seconds(1))
+                #expect(try await health.check(.with { $0.service = "legal-aid" }).status == .notServing)
+                try platform.rewriteConfig(extra: "modules:\n  legal-aid:\n    enabled: true\n")
+                try await eventually("the next valid file applies") {
+                    try await health.check(.with { $0.service = "legal-aid" }).status == .serving
+                }
+                await #expect(throws: RPCError.self) { _ = try await health.check(.with { $0.service = "no.such.Service" }) }
+            }
+        }
+    }
+}

@@ -1,0 +1,59 @@
+@testable import FawangHost
+import Foundation
+import Testing
+
+@Suite struct PlatformConfigTests {
+    @Test func noFileMeansDefaults() throws {
+        let config = try PlatformConfig.load(path: "/nonexistent/fawang.yaml")
+        #expect(config == PlatformConfig())
+        #expect(config.grpcHost == "127.0.0.1")
+        #expect(config.grpcPort == 50051)
+        #expect(config.isModuleEnabled("legal-aid"))
+        #expect(try PlatformConfig.parse(yaml: "") == PlatformConfig())
+    }
+
+    @Test func nestedAndDottedKeysAreEquivalent() throws {
+        let nested = try PlatformConfig.parse(yaml: "grpc:\n  port: 6000\nmodules:\n  legal-aid:\n    enabled: false\n")
+        let dotted = try PlatformConfig.parse(yaml: "grpc.port: 6000\nmodules.legal-aid.enabled: false\n")
+        #expect(nested == dotted)
+        #expect(nested.grpcPort == 6000)
+        #expect(!nested.isModuleEnabled("legal-aid"))
+    }
+
+    @Test(arguments: [
+        ("grpc:\n  prot: 1\n", "grpc.prot", "unknown key"),
+        ("grpc:\n  port: high\n", "grpc.port", "expected an integer"),
+        ("grpc:\n  port: 70000\n", "grpc.port", "outside"),
+        ("modules:\n  legal-aid:\n    enabled: perhaps\n", "modules.legal-aid.enabled", "expected true or false"),
+        ("modules:\n  legal-aid:\n    enable: false\n", "modules.legal-aid.enable", "unknown key"),
+        ("log:\n  level: loud\n", "log.level", "expected one of"),
+        ("modules:\n  - legal-aid\n", "modules", "lists are not accepted"),
+        ("grpc: [1, 2\n", "(file)", "not valid YAML"),
+        ("- a\n- b\n", "(file)", "top level"),
+        ("grpc:\n  tls:\n    private_key: k.pem\n", "grpc.tls.certificate_chain", "required"),
+        ("grpc:\n  tls:\n    client_ca: ca.pem\n", "grpc.tls.client_ca", "mutual TLS"),
+    ])
+    func invalidFilesNameTheKeyAndReason(_ yaml: String, _ key: String, _ reason: String) {
+        #expect {
+            try PlatformConfig.parse(yaml: yaml)
+        } throws: { error in
+            let error = error as! PlatformConfig.ConfigError
+            return error.key == key && error.reason.contains(reason)
+        }
+    }
+
+    @Test func tlsPairTurnsTLSOnAndClientCAMakesItMutual() throws {
+        let tls = try PlatformConfig.parse(yaml: "grpc.tls.certificate_chain: c.pem\ngrpc.tls.private_key: k.pem\n")
+        #expect(tls.tls == .init(certificateChainPath: "c.pem", privateKeyPath: "k.pem", clientCAPath: nil))
+        let mtls = try PlatformConfig.parse(yaml: "grpc.tls.certificate_chain: c.pem\ngrpc.tls.private_key: k.pem\ngrpc.tls.client_ca: ca.pem\n")
+        #expect(mtls.tls?.clientCAPath == "ca.pem")
+    }
+
+    @Test func everyKeyIsDocumented() throws {
+        let doc = try String(contentsOfFile: #filePath.replacingOccurrences(of: "Tests/FawangHostTests/PlatformConfigTests.swift", with: "docs/configuration.md"), encoding: .utf8)
+        for key in PlatformConfig.keys {
+            #expect(doc.contains("`\(key.path)`"), "docs/configuration.md lacks \(key.path)")
+        }
+        #expect(doc.contains("`modules.<id>.enabled`"))
+    }
+}

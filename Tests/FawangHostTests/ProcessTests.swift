@@ -1,0 +1,83 @@
+import FawangProtocols
+import FawangTestSupport
+import Foundation
+import GRPCCore
+import GRPCNIOTransportHTTP2
+import SwiftProtobuf
+import Testing
+
+/// A real `fawang serve` process: kill -9, signals, restart on the same database.
+@Suite(.serialized) struct ProcessTests {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("fawang-process-\(UUID().uuidString)")
+
+    /// Writes the config (info logs, which the tests read) and returns its path. A long poll
+    /// interval lets a test drive reloads by SIGHUP alone.
+    @discardableResult
+    func writeConfig(_ extra: String = "", reloadIntervalMilliseconds: Int = 200) throws -> String {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let path = directory.appendingPathComponent("fawang.yaml").path
+        try TestPlatform.configYAML(directory: directory, extra: extra, reloadIntervalMilliseconds: reloadIntervalMilliseconds, logLevel: "info")
+            .write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    func withClient<T: Sendable>(port: Int, _ body: (GRPCClient<HTTP2ClientTransport.Posix>) async throws -> T) async throws -> T {
+        try await withGRPCClient(transport: .http2NIOPosix(target: .ipv4(address: "127.0.0.1", port: port), transportSecurity: .plaintext)) {
+            try await body($0)
+        }
+    }
+
+    @Test func anAcknowledgedSubmissionSurvivesKillNine() async throws {
+        let config = try writeConfig()
+        let first = try await ServeProcess(configPath: config, directory: directory)
+        let number = try await withClient(port: first.grpcPort) { client in
+            try await Fawang_Legalaid_V1_LegalAidService.Client(wrapping: client).submitApplication(LegalAidSamples.application()).matter.trackingNumber
+        }
+        first.signal(SIGKILL)
+        #expect(try await first.waitForExit() != 0)
+
+        let second = try await ServeProcess(configPath: config, directory: directory)
+        defer { second.signal(SIGKILL) }
+        let report = try await withClient(port: second.grpcPort) { client in
+            try await Fawang_Matter_V1_MatterService.Client(wrapping: client).queryProgress(.with {
+                $0.trackingNumber = number
+                $0.phoneLast4 = "1234"
+            })
+        }
+        #expect(report.status == "submitted")
+        #expect(report.timeline.map(\.kind) == ["submitted"])
+        // Demo data was seeded once, not again on restart.
+        #expect(second.log.contains("seeded demo data") == false)
+    }
+
+    @Test func sigtermShutsDownGracefully() async throws {
+        let process = try await ServeProcess(configPath: try writeConfig(), directory: directory)
+        process.signal(SIGTERM)
+        #expect(try await process.waitForExit() == 0)
+        #expect(process.log.contains("graceful shutdown"))
+        #expect(process.log.contains("fawang stopped"))
+    }
+
+    @Test func sighupReloadsAndABadFileIsLoggedWithItsKey() async throws {
+        let path = try writeConfig(reloadIntervalMilliseconds: 60_000)
+        let process = try await ServeProcess(configPath: path, directory: directory)
+        defer { process.signal(SIGKILL) }
+        try writeConfig("modules:\n  legal-aid:\n    enabled: false\n", reloadIntervalMilliseconds: 60_000)
+        process.signal(SIGHUP)
+        try await withClient(port: process.grpcPort) { client in
+            let health = Grpc_Health_V1_Health.Client(wrapping: client)
+            try await eventually("SIGHUP applies the switch") {
+                try await health.check(.with { $0.service = "legal-aid" }).status == .notServing
+            }
+        }
+        try writeConfig("modules:\n  legal-aid:\n    enabled: sometimes\n", reloadIntervalMilliseconds: 60_000)
+        process.signal(SIGHUP)
+        try await eventually("the refusal is logged with its key") {
+            process.log.contains("config file refused") && process.log.contains("config.key=modules.legal-aid.enabled")
+        }
+        let status = try await withClient(port: process.grpcPort) { client in
+            try await Grpc_Health_V1_Health.Client(wrapping: client).check(.with { $0.service = "legal-aid" }).status
+        }
+        #expect(status == .notServing)
+    }
+}

@@ -1,0 +1,58 @@
+import FawangHost
+import FawangProtocols
+import FawangTestSupport
+import Foundation
+import GRPCCore
+import GRPCNIOTransportHTTP2
+import SwiftProtobuf
+import Testing
+
+/// TLS and mutual TLS switched on from the config file.
+@Suite struct TLSTests {
+    func check(port: Int, security: HTTP2ClientTransport.Posix.TransportSecurity) async throws -> Grpc_Health_V1_HealthCheckResponse.ServingStatus {
+        try await withGRPCClient(transport: .http2NIOPosix(target: .ipv4(address: "127.0.0.1", port: port), transportSecurity: security)) { client in
+            var options = CallOptions.defaults
+            options.timeout = .seconds(5)
+            return try await Grpc_Health_V1_Health.Client(wrapping: client).check(.init(), options: options).status
+        }
+    }
+
+    func trusting(_ certificates: TestCertificates, withClientCertificate: Bool) -> HTTP2ClientTransport.Posix.TransportSecurity {
+        let configure: (inout HTTP2ClientTransport.Posix.TransportSecurity.TLS) -> Void = { tls in
+            tls.trustRoots = .certificates([.file(path: certificates.caCertificate, format: .pem)])
+        }
+        guard withClientCertificate else { return .tls(configure: configure) }
+        return .mTLS(
+            certificateChain: [.file(path: certificates.clientCertificate, format: .pem)],
+            privateKey: .file(path: certificates.clientKey, format: .pem), configure: configure)
+    }
+
+    @Test func tlsFromConfig() async throws {
+        let certificates = try TestCertificates(in: FileManager.default.temporaryDirectory.appendingPathComponent("fawang-tls-\(UUID().uuidString)"))
+        let config = """
+            grpc.tls.certificate_chain: \(certificates.serverCertificate)
+            grpc.tls.private_key: \(certificates.serverKey)
+            """
+        try await TestPlatform.with(extraConfig: config) { platform in
+            let status = try await check(port: platform.ports.grpc, security: trusting(certificates, withClientCertificate: false))
+            #expect(status == .serving)
+            await #expect(throws: (any Error).self) { _ = try await check(port: platform.ports.grpc, security: .plaintext) }
+        }
+    }
+
+    @Test func mutualTLSRequiresAClientCertificateFromTheCA() async throws {
+        let certificates = try TestCertificates(in: FileManager.default.temporaryDirectory.appendingPathComponent("fawang-mtls-\(UUID().uuidString)"))
+        let config = """
+            grpc.tls.certificate_chain: \(certificates.serverCertificate)
+            grpc.tls.private_key: \(certificates.serverKey)
+            grpc.tls.client_ca: \(certificates.caCertificate)
+            """
+        try await TestPlatform.with(extraConfig: config) { platform in
+            let status = try await check(port: platform.ports.grpc, security: trusting(certificates, withClientCertificate: true))
+            #expect(status == .serving)
+            await #expect(throws: (any Error).self) {
+                _ = try await check(port: platform.ports.grpc, security: trusting(certificates, withClientCertificate: false))
+            }
+        }
+    }
+}

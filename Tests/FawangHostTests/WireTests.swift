@@ -1,0 +1,163 @@
+import FawangCore
+import FawangHost
+import FawangProtocols
+import FawangTestSupport
+import Foundation
+import GRPCCore
+import GRPCNIOTransportHTTP2
+import GRPCProtobuf
+import SwiftProtobuf
+import Testing
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// What the host does with retries, bad input and raw bytes, over real HTTP/2.
+@Suite struct WireTests {
+    typealias LegalAid = Fawang_Legalaid_V1_LegalAidService.Client<HTTP2ClientTransport.Posix>
+
+    @Test func aRetriedSubmissionCreatesOneMatter() async throws {
+        try await TestPlatform.with { platform in
+            try await platform.withClient { client in
+                let legalAid = LegalAid(wrapping: client)
+                let request = LegalAidSamples.application(requestID: "hall-window-7f3a")
+                let first = try await legalAid.submitApplication(request)
+                let retry = try await legalAid.submitApplication(request)
+                #expect(!first.replayed)
+                #expect(retry.replayed)
+                #expect(retry.matter.trackingNumber == first.matter.trackingNumber)
+                #expect(retry.matter.id == first.matter.id)
+                let listed = try await Fawang_Matter_V1_MatterService.Client(wrapping: client).listMatters(.with { $0.businessLine = "legal-aid" })
+                #expect(listed.matters.count == 1)
+
+                // The same key for different content is a client bug, not a retry.
+                var other = request
+                other.caseSummary = "另一件事"
+                do {
+                    _ = try await legalAid.submitApplication(other)
+                    Issue.record("a reused request id with other content was accepted")
+                } catch let error as RPCError {
+                    #expect(error.code == .failedPrecondition)
+                    #expect(error.message.contains("hall-window-7f3a"))
+                }
+            }
+        }
+    }
+
+    @Test func concurrentRetriesStillCreateOneMatter() async throws {
+        try await TestPlatform.with { platform in
+            try await platform.withClient { client in
+                let legalAid = LegalAid(wrapping: client)
+                let request = LegalAidSamples.application(requestID: "burst-1")
+                let numbers = try await withThrowingTaskGroup(of: String.self) { group in
+                    for _ in 0..<8 { group.addTask { try await legalAid.submitApplication(request).matter.trackingNumber } }
+                    return try await group.reduce(into: Set<String>()) { $0.insert($1) }
+                }
+                #expect(numbers.count == 1)
+            }
+        }
+    }
+
+    @Test func missingAndMalformedFieldsAreNamed() async throws {
+        try await TestPlatform.with { platform in
+            try await platform.withClient { client in
+                let legalAid = LegalAid(wrapping: client)
+                var request = LegalAidSamples.application()
+                request.applicant.phone = ""
+                request.applicant.idNumber = "110105194912310021"
+                do {
+                    _ = try await legalAid.submitApplication(request)
+                    Issue.record("invalid application accepted")
+                } catch let error as RPCError {
+                    #expect(error.code == .invalidArgument)
+                    #expect(error.message.contains("applicant.phone"))
+                    #expect(error.message.contains("applicant.id_number"))
+                    let unpacked = try error.unpackGoogleRPCStatus()
+                    let status = try #require(unpacked)
+                    let fields = status.details.compactMap(\.badRequest).flatMap(\.violations).map(\.field)
+                    #expect(fields == ["applicant.id_number", "applicant.phone"])
+                }
+                await #expect(throws: RPCError.self) {
+                    _ = try await Fawang_Matter_V1_MatterService.Client(wrapping: client).getMatter(.init())
+                }
+            }
+        }
+    }
+
+    @Test func garbageBytesGetAnErrorAndTheServerKeepsServing() async throws {
+        try await TestPlatform.with { platform in
+            try await platform.withClient { client in
+                let garbage: [[UInt8]] = [
+                    [0xFF, 0xFF, 0xFF, 0xFF, 0xFF],       // truncated varint
+                    [0x0A, 0x7F, 0x01],                   // length runs past the end
+                    Array("not a protobuf at all".utf8) + [0x00, 0x01],
+                    (0..<4096).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) },
+                ]
+                for bytes in garbage {
+                    do {
+                        _ = try await client.unary(
+                            request: ClientRequest(message: bytes),
+                            descriptor: Fawang_Legalaid_V1_LegalAidService.Method.SubmitApplication.descriptor,
+                            serializer: RawBytes(), deserializer: RawBytes(), options: .defaults
+                        ) { try $0.message }
+                        Issue.record("garbage was accepted")
+                    } catch let error as RPCError {
+                        #expect([.invalidArgument, .internalError].contains(error.code), "\(error)")
+                    }
+                }
+                let accepted = try await LegalAid(wrapping: client).submitApplication(LegalAidSamples.application())
+                #expect(accepted.matter.status == "submitted")
+            }
+        }
+    }
+
+    @Test func oversizedRequestsAreRefused() async throws {
+        try await TestPlatform.with(extraConfig: "grpc.max_request_bytes: 4096\n") { platform in
+            try await platform.withClient { client in
+                var request = LegalAidSamples.application()
+                request.caseSummary = String(repeating: "欠", count: 3000)
+                do {
+                    _ = try await LegalAid(wrapping: client).submitApplication(request)
+                    Issue.record("oversized request accepted")
+                } catch let error as RPCError {
+                    // The transport refuses the message while decoding and resets the stream: clients see
+                    // RESOURCE_EXHAUSTED or, as grpc-swift-nio-transport 2.9 does, UNAVAILABLE.
+                    #expect([.resourceExhausted, .unavailable].contains(error.code), "\(error)")
+                }
+            }
+            // A fresh connection is still served.
+            try await platform.withClient { client in
+                _ = try await LegalAid(wrapping: client).submitApplication(LegalAidSamples.application())
+            }
+        }
+    }
+
+    @Test func metricsCountCallsErrorsAndLatencyPerMethodAndModule() async throws {
+        try await TestPlatform.with { platform in
+            try await platform.withClient { client in
+                let legalAid = LegalAid(wrapping: client)
+                _ = try await legalAid.submitApplication(LegalAidSamples.application())
+                _ = try? await legalAid.submitApplication(Fawang_Legalaid_V1_SubmitApplicationRequest())
+            }
+            let port = try #require(platform.ports.metrics)
+            let (data, response) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/metrics")!)
+            #expect((response as? HTTPURLResponse)?.statusCode == 200)
+            let text = String(decoding: data, as: UTF8.self)
+            let method = "method=\"fawang.legalaid.v1.LegalAidService/SubmitApplication\",module=\"legal-aid\""
+            #expect(text.contains("fawang_rpc_calls_total{\(method),code=\"ok\"} 1"))
+            #expect(text.contains("fawang_rpc_calls_total{\(method),code=\"invalidArgument\"} 1"))
+            #expect(text.contains("fawang_rpc_errors_total{\(method)} 1"))
+            #expect(text.contains("fawang_rpc_duration_seconds_count{\(method)} 2"))
+            #expect(!text.contains("马小花"))
+            #expect(!text.contains("13951001234"))
+        }
+    }
+}
+
+/// Passes bytes through unchanged, to put arbitrary bytes on the wire.
+struct RawBytes: MessageSerializer, MessageDeserializer {
+    func serialize<Bytes: GRPCContiguousBytes>(_ message: [UInt8]) throws -> Bytes { Bytes(message) }
+    func deserialize<Bytes: GRPCContiguousBytes>(_ serializedMessageBytes: Bytes) throws -> [UInt8] {
+        serializedMessageBytes.withUnsafeBytes { Array($0) }
+    }
+}

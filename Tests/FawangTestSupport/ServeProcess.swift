@@ -1,0 +1,69 @@
+public import Foundation
+
+/// A real `fawang serve` process, for what only a separate process can show: `kill -9`,
+/// signals, a restart on the same database.
+public final class ServeProcess: @unchecked Sendable {
+    public let process: Process
+    public let grpcPort: Int
+    public let logPath: String
+
+    /// The `fawang` executable built next to the test bundle.
+    public static var executable: URL {
+        let bin = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        for candidate in [bin, bin.deletingLastPathComponent()] {
+            let url = candidate.appendingPathComponent("fawang")
+            if FileManager.default.isExecutableFile(atPath: url.path) { return url }
+        }
+        return bin.appendingPathComponent("fawang")
+    }
+
+    /// Starts `fawang serve --config configPath` and waits until it listens.
+    public init(configPath: String, directory: URL) async throws {
+        let portsFile = directory.appendingPathComponent("ports-\(UUID().uuidString).json")
+        logPath = directory.appendingPathComponent("serve-\(UUID().uuidString).log").path
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
+        guard FileManager.default.isExecutableFile(atPath: Self.executable.path) else {
+            throw TestFailure("\(Self.executable.path) is missing: run `swift build` before `swift test` (scripts/test.sh does)")
+        }
+        process = Process()
+        process.executableURL = Self.executable
+        process.arguments = ["serve", "--config", configPath, "--ports-file", portsFile.path]
+        let log = FileHandle(forWritingAtPath: logPath)
+        process.standardOutput = log
+        process.standardError = log
+        try process.run()
+        let deadline = ContinuousClock.now + .seconds(30)
+        while ContinuousClock.now < deadline {
+            if let data = FileManager.default.contents(atPath: portsFile.path),
+                let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+                let port = object["grpc"] as? Int
+            {
+                grpcPort = port
+                return
+            }
+            guard process.isRunning else { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        process.terminate()
+        let output = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
+        throw TestFailure("fawang serve did not start listening; its log:\n\(output)")
+    }
+
+    public func signal(_ number: Int32) { kill(process.processIdentifier, number) }
+
+    /// Waits for the process to exit and returns its status.
+    public func waitForExit(timeout: Duration = .seconds(30)) async throws -> Int32 {
+        let deadline = ContinuousClock.now + timeout
+        while process.isRunning {
+            guard ContinuousClock.now < deadline else { throw TestFailure("fawang serve did not exit") }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        return process.terminationStatus
+    }
+
+    public var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
+
+    deinit {
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+    }
+}

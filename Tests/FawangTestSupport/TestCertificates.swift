@@ -1,0 +1,46 @@
+public import Foundation
+
+/// A throwaway CA with a server certificate for 127.0.0.1/localhost and a client certificate,
+/// made by the `openssl` command line tool for TLS and mutual TLS tests.
+public struct TestCertificates: Sendable {
+    public let caCertificate: String
+    public let serverCertificate: String
+    public let serverKey: String
+    public let clientCertificate: String
+    public let clientKey: String
+
+    public init(in directory: URL) throws {
+        func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
+        caCertificate = path("ca.pem")
+        serverCertificate = path("server.pem")
+        serverKey = path("server.key")
+        clientCertificate = path("client.pem")
+        clientKey = path("client.key")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try "subjectAltName=IP:127.0.0.1,DNS:localhost\n".write(toFile: path("server.ext"), atomically: true, encoding: .utf8)
+        let steps: [[String]] = [
+            ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2",
+             "-subj", "/CN=Fawang Test CA", "-keyout", path("ca.key"), "-out", caCertificate],
+            ["req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-subj", "/CN=localhost",
+             "-keyout", serverKey, "-out", path("server.csr")],
+            ["x509", "-req", "-in", path("server.csr"), "-CA", caCertificate, "-CAkey", path("ca.key"), "-CAcreateserial",
+             "-days", "2", "-extfile", path("server.ext"), "-out", serverCertificate],
+            ["req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-subj", "/CN=hall-window-01",
+             "-keyout", clientKey, "-out", path("client.csr")],
+            ["x509", "-req", "-in", path("client.csr"), "-CA", caCertificate, "-CAkey", path("ca.key"), "-CAcreateserial",
+             "-days", "2", "-out", clientCertificate],
+        ]
+        for arguments in steps {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
+            process.arguments = arguments
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            process.waitUntilExit()
+            guard process.terminationStatus == 0 else {
+                throw TestFailure("openssl \(arguments.prefix(2).joined(separator: " ")) failed (apt-get install openssl)")
+            }
+        }
+    }
+}

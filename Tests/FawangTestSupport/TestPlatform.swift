@@ -1,0 +1,118 @@
+public import FawangHost
+import FawangProtocols
+public import Foundation
+public import GRPCCore
+public import GRPCNIOTransportHTTP2
+
+/// A real host for tests: its own temp directory with a config file and a SQLite database, gRPC
+/// over loopback HTTP/2 and metrics on ports picked by the OS (port 0).
+///
+/// ```swift
+/// try await TestPlatform.with { platform in
+///     try await platform.withClient { client in … }
+/// }
+/// ```
+public final class TestPlatform: Sendable {
+    public let directory: URL
+    public let ports: PlatformHost.Ports
+    private let host: PlatformHost
+    private let task: Task<Void, any Error>
+
+    public var configPath: String { directory.appendingPathComponent("fawang.yaml").path }
+    public var databasePath: String { directory.appendingPathComponent("fawang.sqlite").path }
+
+    private init(directory: URL, ports: PlatformHost.Ports, host: PlatformHost, task: Task<Void, any Error>) {
+        self.directory = directory
+        self.ports = ports
+        self.host = host
+        self.task = task
+    }
+
+    /// The config a test platform runs with; `extra` is appended verbatim (e.g. module switches).
+    public static func configYAML(directory: URL, extra: String = "", reloadIntervalMilliseconds: Int = 200, logLevel: String = "warning") -> String {
+        """
+        grpc:
+          host: 127.0.0.1
+          port: 0
+        metrics:
+          port: 0
+        storage:
+          sqlite:
+            path: \(directory.appendingPathComponent("fawang.sqlite").path)
+        config:
+          reload_interval_ms: \(reloadIntervalMilliseconds)
+        log:
+          level: \(logLevel)
+        \(extra)
+        """
+    }
+
+    /// Starts a host in this process and waits until it listens.
+    public static func start(extraConfig: String = "") async throws -> TestPlatform {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("fawang-test-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let configPath = directory.appendingPathComponent("fawang.yaml").path
+        try configYAML(directory: directory, extra: extraConfig).write(toFile: configPath, atomically: true, encoding: .utf8)
+        let host = try PlatformHost(configPath: configPath)
+        let (stream, continuation) = AsyncStream<PlatformHost.Ports>.makeStream()
+        let task = Task {
+            defer { continuation.finish() }
+            try await host.run { ports in continuation.yield(ports) }
+        }
+        var iterator = stream.makeAsyncIterator()
+        guard let ports = await iterator.next() else {
+            try await task.value
+            throw TestFailure("host stopped before it listened")
+        }
+        return TestPlatform(directory: directory, ports: ports, host: host, task: task)
+    }
+
+    /// Runs `body` against a fresh platform and always stops it (and removes its files) after.
+    public static func with<T: Sendable>(extraConfig: String = "", _ body: (TestPlatform) async throws -> T) async throws -> T {
+        let platform = try await start(extraConfig: extraConfig)
+        do {
+            let result = try await body(platform)
+            try await platform.stop()
+            return result
+        } catch {
+            try? await platform.stop()
+            throw error
+        }
+    }
+
+    /// Graceful shutdown, then removes the temp directory.
+    public func stop() async throws {
+        await host.shutdown()
+        try await task.value
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    /// Rewrites the config file (as an admin would), keeping the test's ports and database.
+    public func rewriteConfig(extra: String) throws {
+        try Self.configYAML(directory: directory, extra: extra).write(toFile: configPath, atomically: true, encoding: .utf8)
+    }
+
+    public func withClient<T: Sendable>(_ body: (GRPCClient<HTTP2ClientTransport.Posix>) async throws -> T) async throws -> T {
+        try await withGRPCClient(
+            transport: .http2NIOPosix(target: .ipv4(address: "127.0.0.1", port: ports.grpc), transportSecurity: .plaintext)
+        ) { client in
+            try await body(client)
+        }
+    }
+}
+
+public struct TestFailure: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// Polls `condition` until it holds or `timeout` passes (for effects that are asynchronous by
+/// design, such as a config file being picked up).
+public func eventually(timeout: Duration = .seconds(10), _ what: String, _ condition: () async throws -> Bool) async throws {
+    let deadline = ContinuousClock.now + timeout
+    while ContinuousClock.now < deadline {
+        if try await condition() { return }
+        try await Task.sleep(for: .milliseconds(100))
+    }
+    throw TestFailure("timed out waiting for: \(what)")
+}

@@ -1,0 +1,232 @@
+import FawangCore
+import FawangProtocols
+import FawangTestSupport
+import Foundation
+import GRPCCore
+import GRPCNIOTransportHTTP2
+import GRPCProtobuf
+import SwiftProtobuf
+import Testing
+
+/// The legal aid line over a real server on loopback HTTP/2 with a real SQLite file.
+@Suite struct LegalAidEndToEndTests {
+    typealias LegalAid = Fawang_Legalaid_V1_LegalAidService.Client<HTTP2ClientTransport.Posix>
+    typealias Matters = Fawang_Matter_V1_MatterService.Client<HTTP2ClientTransport.Posix>
+
+    @Test func wholePathFromSubmissionToRating() async throws {
+        try await TestPlatform.with { platform in
+            try await platform.withClient { client in
+                let legalAid = LegalAid(wrapping: client)
+                let matters = Matters(wrapping: client)
+
+                // Front desk: the hotline takes the application.
+                var application = LegalAidSamples.application()
+                application.context = LegalAidSamples.staff("staff-640100-window", channel: .hotline)
+                let submitted = try await legalAid.submitApplication(application)
+                #expect(!submitted.replayed)
+                let number = submitted.matter.trackingNumber
+                #expect(submitted.matter.status == "submitted")
+                #expect(submitted.matter.channel == .hotline)
+                #expect(submitted.matter.regionName == "兴庆区")
+                #expect(submitted.matter.deadlines.map(\.ruleID) == ["legal-aid.decision"])
+                #expect(submitted.matter.deadlines.first?.state == .running)
+                #expect(submitted.matter.deadlines.first?.article.contains("第四十三条") == true)
+
+                // Back office: one list of missing materials; the decision clock pauses.
+                let waiting = try await legalAid.requestMaterials(.with {
+                    $0.trackingNumber = number
+                    $0.missingMaterials = ["劳动合同或用工证明", "工资欠条"]
+                    $0.context = LegalAidSamples.staff()
+                })
+                #expect(waiting.status == "awaiting_materials")
+                #expect(waiting.deadlines.first?.state == .paused)
+
+                // The applicant supplies them on the web portal, proving themself with the phone digits.
+                let resumed = try await legalAid.supplyMaterials(.with {
+                    $0.trackingNumber = number
+                    $0.materials = ["劳动合同", "工资欠条"]
+                    $0.phoneLast4 = "1234"
+                    $0.context.channel = .web
+                })
+                #expect(resumed.status == "submitted")
+                #expect(resumed.deadlines.first?.state == .running)
+
+                let approved = try await legalAid.approve(.with {
+                    $0.trackingNumber = number
+                    $0.context = LegalAidSamples.staff()
+                })
+                #expect(approved.status == "approved")
+                #expect(approved.deadlines.map(\.ruleID) == ["legal-aid.decision", "legal-aid.assignment"])
+                #expect(approved.deadlines.map(\.state) == [.met, .running])
+
+                let providers = try await legalAid.listProviders(.with { $0.regionCode = "640104" })
+                let provider = try #require(providers.providers.first)
+                #expect(providers.providers.allSatisfy { $0.regionCode.hasPrefix("6401") })
+
+                let assigned = try await legalAid.assign(.with {
+                    $0.trackingNumber = number
+                    $0.providerID = provider.id
+                    $0.context = LegalAidSamples.staff()
+                })
+                #expect(assigned.status == "assigned")
+                #expect(assigned.deadlines.map(\.state) == [.met, .met])
+
+                let concluded = try await legalAid.conclude(.with {
+                    $0.trackingNumber = number
+                    $0.outcomeSummary = "经调解，用人单位支付全部欠薪"
+                    $0.context = LegalAidSamples.staff()
+                })
+                #expect(concluded.status == "concluded")
+
+                let rated = try await legalAid.rate(.with {
+                    $0.trackingNumber = number
+                    $0.phoneLast4 = "1234"
+                    $0.score = 5
+                    $0.comment = "律师很负责"
+                    $0.context.channel = .mobile
+                })
+                #expect(rated.timeline.map(\.kind) == [
+                    "submitted", "materials_requested", "materials_supplied", "approved", "assigned", "concluded", "rated",
+                ])
+                // One record, one timeline, whichever channel touched it.
+                #expect(rated.timeline.map(\.channel) == [.hotline, .walkIn, .web, .walkIn, .walkIn, .walkIn, .mobile])
+
+                // The public progress query: masked name, no operator ids, deadlines with articles.
+                let report = try await matters.queryProgress(.with {
+                    $0.trackingNumber = number.replacingOccurrences(of: " ", with: "")
+                    $0.phoneLast4 = "1234"
+                })
+                #expect(report.statusLabel == "已结案")
+                #expect(report.applicantNameMasked == "马**")
+                #expect(report.timeline.allSatisfy { $0.actor.isEmpty })
+                #expect(report.deadlines.allSatisfy { $0.summary.contains("《中华人民共和国法律援助法》第四十三条") })
+
+                // Rating twice is refused.
+                await expectStatus(.failedPrecondition) {
+                    _ = try await legalAid.rate(.with {
+                        $0.trackingNumber = number
+                        $0.phoneLast4 = "1234"
+                        $0.score = 1
+                        $0.context.channel = .web
+                    })
+                }
+            }
+        }
+    }
+
+    @Test("Art. 43: a refusal needs written reasons, and ends the matter")
+    func refusalPath() async throws {
+        try await TestPlatform.with { platform in
+            try await platform.withClient { client in
+                let legalAid = LegalAid(wrapping: client)
+                let number = try await legalAid.submitApplication(LegalAidSamples.application()).matter.trackingNumber
+                await expectStatus(.invalidArgument, field: "reasons") {
+                    _ = try await legalAid.refuse(.with {
+                        $0.trackingNumber = number
+                        $0.context = LegalAidSamples.staff()
+                    })
+                }
+                let refused = try await legalAid.refuse(.with {
+                    $0.trackingNumber = number
+                    $0.reasons = "家庭人均收入高于本地法律援助经济困难标准"
+                    $0.context = LegalAidSamples.staff()
+                })
+                #expect(refused.status == "refused")
+                #expect(refused.statusLabel == "不予法律援助")
+                #expect(refused.timeline.last?.note == "家庭人均收入高于本地法律援助经济困难标准")
+                #expect(refused.deadlines.first?.state == .met)
+                await expectStatus(.failedPrecondition) {
+                    _ = try await legalAid.approve(.with {
+                        $0.trackingNumber = number
+                        $0.context = LegalAidSamples.staff()
+                    })
+                }
+            }
+        }
+    }
+
+    @Test func secondFactorAndStaffRulesHold() async throws {
+        try await TestPlatform.with { platform in
+            try await platform.withClient { client in
+                let legalAid = LegalAid(wrapping: client)
+                let matters = Matters(wrapping: client)
+                let number = try await legalAid.submitApplication(LegalAidSamples.application()).matter.trackingNumber
+
+                // A wrong second factor reads exactly like an unknown number.
+                await expectStatus(.notFound) {
+                    _ = try await matters.queryProgress(.with {
+                        $0.trackingNumber = number
+                        $0.phoneLast4 = "9999"
+                    })
+                }
+                await expectStatus(.notFound) {
+                    _ = try await matters.queryProgress(.with {
+                        $0.trackingNumber = TrackingNumber.random().formatted
+                        $0.phoneLast4 = "1234"
+                    })
+                }
+                await expectStatus(.invalidArgument, field: "tracking_number") {
+                    _ = try await matters.queryProgress(.with {
+                        $0.trackingNumber = "1234"
+                        $0.phoneLast4 = "1234"
+                    })
+                }
+                // Staff steps need an operator.
+                await expectStatus(.invalidArgument, field: "context.operator_id") {
+                    _ = try await legalAid.approve(.with {
+                        $0.trackingNumber = number
+                        $0.context.channel = .web
+                    })
+                }
+                // An aid provider of another city cannot be assigned.
+                _ = try await legalAid.approve(.with {
+                    $0.trackingNumber = number
+                    $0.context = LegalAidSamples.staff()
+                })
+                await expectStatus(.failedPrecondition) {
+                    _ = try await legalAid.assign(.with {
+                        $0.trackingNumber = number
+                        $0.providerID = "lap-640200-1"
+                        $0.context = LegalAidSamples.staff()
+                    })
+                }
+                await expectStatus(.notFound) {
+                    _ = try await legalAid.assign(.with {
+                        $0.trackingNumber = number
+                        $0.providerID = "nobody"
+                        $0.context = LegalAidSamples.staff()
+                    })
+                }
+            }
+        }
+    }
+
+    @Test func unknownRegionIsAnInvalidArgument() async throws {
+        try await TestPlatform.with { platform in
+            try await platform.withClient { client in
+                await expectStatus(.invalidArgument, field: "region_code") {
+                    _ = try await LegalAid(wrapping: client).submitApplication(LegalAidSamples.application(region: "110101"))
+                }
+            }
+        }
+    }
+}
+
+/// Expects `body` to fail with `code`; with `field`, also expects a `google.rpc.BadRequest`
+/// violation for it and its name in the message.
+func expectStatus(_ code: RPCError.Code, field: String? = nil, sourceLocation: SourceLocation = #_sourceLocation, _ body: () async throws -> Void) async {
+    do {
+        try await body()
+        Issue.record("expected \(code), the call succeeded", sourceLocation: sourceLocation)
+    } catch let error as RPCError {
+        #expect(error.code == code, "\(error.message)", sourceLocation: sourceLocation)
+        #expect(!error.message.isEmpty, sourceLocation: sourceLocation)
+        if let field {
+            #expect(error.message.contains(field), "message: \(error.message)", sourceLocation: sourceLocation)
+            let fields = (try? error.unpackGoogleRPCStatus())?.details.compactMap(\.badRequest).flatMap(\.violations).map(\.field) ?? []
+            #expect(fields.contains(field), "violations: \(fields)", sourceLocation: sourceLocation)
+        }
+    } catch {
+        Issue.record("expected RPCError \(code), got \(error)", sourceLocation: sourceLocation)
+    }
+}

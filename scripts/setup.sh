@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs what the tests need beyond the Swift toolchain, on a fresh Debian machine (as root):
+#   protoc + well-known types   for the generated-code drift check
+#   openssl                     for the TLS / mutual TLS tests' throwaway certificates
+#   grpcio, grpcio-tools 1.85.1 for the independent Python client test
+# Each step is skipped when already satisfied, so re-running is cheap.
+set -euo pipefail
+
+need_apt=()
+command -v protoc >/dev/null || need_apt+=(protobuf-compiler)
+[ -f /usr/include/google/protobuf/timestamp.proto ] || need_apt+=(libprotobuf-dev)
+command -v openssl >/dev/null || need_apt+=(openssl)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  echo "setup: installing ${need_apt[*]} from Debian"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+
+if ! python3 -c 'import grpc, grpc_tools, sys; sys.exit(0 if grpc.__version__ == "1.85.1" else 1)' 2>/dev/null; then
+  echo "setup: installing grpcio and grpcio-tools 1.85.1 from PyPI"
+  python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore grpcio==1.85.1 grpcio-tools==1.85.1
+fi
