@@ -5,7 +5,7 @@ import Foundation
 // The rules of 中华人民共和国法律援助法 (2021) that the legal aid module enforces. Each cites its
 // article; docs/legal-aid.md lists them with the tests that pin them down.
 
-/// What the application is about (Arts. 24, 31, 33).
+/// What the application is about (Arts. 24, 25, 31, 33).
 enum CaseCategory: String, Codable, CaseIterable, Sendable {
     case criminalDefense = "criminal_defense"
     case stateCompensation = "state_compensation"
@@ -18,6 +18,7 @@ enum CaseCategory: String, Codable, CaseIterable, Sendable {
     case environmentalDamage = "environmental_damage"
     case retrial
     case otherStatutory = "other_statutory"
+    case notifiedDefense = "notified_defense"
 
     init?(_ proto: Fawang_Legalaid_V1_CaseCategory) {
         switch proto {
@@ -32,6 +33,7 @@ enum CaseCategory: String, Codable, CaseIterable, Sendable {
         case .environmentalDamage: self = .environmentalDamage
         case .retrial: self = .retrial
         case .otherStatutory: self = .otherStatutory
+        case .notifiedDefense: self = .notifiedDefense
         default: return nil
         }
     }
@@ -49,6 +51,7 @@ enum CaseCategory: String, Codable, CaseIterable, Sendable {
         case .environmentalDamage: "请求环境污染、生态破坏损害赔偿（第三十一条第八项）"
         case .retrial: "申诉、再审案件（第三十三条）"
         case .otherStatutory: "法律、法规、规章规定的其他情形（第三十一条第九项）"
+        case .notifiedDefense: "办案机关通知辩护（第二十五条）"
         }
     }
 }
@@ -197,7 +200,7 @@ enum LegalAidApplication {
         check.require(DivisionCode.isWellFormed(request.regionCode), "region_code", "请填写6位行政区划代码，如银川市兴庆区为640104")
 
         let category = CaseCategory(request.caseCategory)
-        check.require(category != nil, "case_category", "请选择申请事项类别（第二十四条、第三十一条、第三十三条）")
+        check.require(category != nil, "case_category", "请选择申请事项类别（第二十四条、第二十五条、第三十一条、第三十三条）")
         let form = ServiceForm(request.serviceForm)
         check.require(form != nil, "service_form", "请选择法律援助服务形式（第二十二条）")
         check.requireText(request.caseSummary, "case_summary", label: "案情简述", maxLength: 2000)
@@ -209,8 +212,14 @@ enum LegalAidApplication {
         check.require(verificationExemption != nil, "verification_exemption", "免予核查经济困难状况的情形无效（第四十二条）")
 
         // Art. 32: the listed cases are not subject to the hardship condition. Art. 24: a criminal
-        // suspect or defendant may apply "because of economic hardship or other reasons".
-        let hardshipRequired = (hardshipExemption ?? nil) == nil && category != .criminalDefense
+        // suspect or defendant may apply "because of economic hardship or other reasons". Art. 25:
+        // a notified defence is assigned whatever the defendant's means.
+        let hardshipRequired = (hardshipExemption ?? nil) == nil && category != .criminalDefense && category != .notifiedDefense
+        // Art. 25: the notice comes from a court, procuratorate or public security organ, i.e. a
+        // connected system or staff keying it in, never a citizen acting alone.
+        if category == .notifiedDefense, let handling, handling.channel != .api, handling.actor == "applicant" {
+            check.fail("context.operator_id", "通知辩护由人民法院、人民检察院、公安机关通知（第二十五条），须经系统对接或由工作人员录入")
+        }
         var hardship: HardshipStatement?
         if request.hasHardship {
             let statement = request.hardship

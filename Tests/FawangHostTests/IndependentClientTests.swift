@@ -11,18 +11,9 @@ import Testing
             .deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("python/legal_aid_client.py")
         try await TestPlatform.with { platform in
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = ["python3", script.path, "--server", "127.0.0.1:\(platform.ports.grpc)"]
-            let output = Pipe()
-            process.standardOutput = output
-            process.standardError = output
-            try process.run()
-            // Read while it runs so a full pipe cannot block the script.
-            let data = try await Task.detached { output.fileHandleForReading.readDataToEndOfFile() }.value
-            process.waitUntilExit()
-            let text = String(decoding: data, as: UTF8.self)
-            #expect(process.terminationStatus == 0, "\(text)")
+            let (status, text) = try await runChildProcess(
+                URL(fileURLWithPath: "/usr/bin/env"), ["python3", script.path, "--server", "127.0.0.1:\(platform.ports.grpc)"])
+            #expect(status == 0, "\(text)")
             #expect(text.contains("checks passed"), "\(text)")
         }
     }

@@ -81,3 +81,67 @@ import Testing
         }
     }
 }
+
+/// Switching while calls are running: every call either completes or is refused UNAVAILABLE,
+/// and exactly the completed ones exist afterwards.
+@Suite struct SwitchUnderLoadTests {
+    @Test func everyCallCompletesOrIsRefusedWhole() async throws {
+        try await TestPlatform.with { platform in
+            try await platform.withClient { client in
+                let legalAid = Fawang_Legalaid_V1_LegalAidService.Client(wrapping: client)
+                let health = Grpc_Health_V1_Health.Client(wrapping: client)
+                let tally = LoadTally()
+                let load = Task {
+                    await withTaskGroup(of: Void.self) { group in
+                        for _ in 0..<4 {
+                            group.addTask {
+                                for _ in 0..<3000 where !tally.stop.load(ordering: .relaxed) {
+                                    do {
+                                        _ = try await legalAid.submitApplication(LegalAidSamples.application())
+                                        tally.outcome.withLock { $0.ok += 1 }
+                                    } catch let error as RPCError where error.code == .unavailable {
+                                        tally.outcome.withLock { $0.unavailable += 1 }
+                                    } catch {
+                                        tally.outcome.withLock { $0.other.append("\(error)") }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+                try await eventually("calls are flowing") { tally.outcome.withLock { $0.ok } > 20 }
+                try platform.rewriteConfig(extra: "modules.legal-aid.enabled: false\n")
+                try await eventually("the switch applies") { tally.outcome.withLock { $0.unavailable } > 20 }
+                try platform.rewriteConfig(extra: "modules.legal-aid.enabled: true\n")
+                try await eventually("legal aid serves again") {
+                    try await health.check(.with { $0.service = "legal-aid" }).status == .serving
+                }
+                let okBefore = tally.outcome.withLock { $0.ok }
+                try await eventually("calls succeed again") { tally.outcome.withLock { $0.ok } > okBefore + 20 }
+                tally.stop.store(true, ordering: .relaxed)
+                await load.value
+
+                let (ok, unavailable, other) = tally.outcome.withLock { $0 }
+                #expect(other.isEmpty, "\(other.prefix(3))")
+                #expect(ok > 0 && unavailable > 0)
+                var stored = 0
+                var token = ""
+                repeat {
+                    let page = try await Fawang_Matter_V1_MatterService.Client(wrapping: client).listMatters(.with {
+                        $0.pageSize = 500
+                        $0.pageToken = token
+                    })
+                    stored += page.matters.count
+                    token = page.nextPageToken
+                } while !token.isEmpty
+                #expect(stored == ok)
+            }
+        }
+    }
+}
+
+/// Counts of a load run, shared by its workers.
+final class LoadTally: Sendable {
+    let stop = Atomic<Bool>(false)
+    let outcome = Mutex<(ok: Int, unavailable: Int, other: [String])>((0, 0, []))
+}

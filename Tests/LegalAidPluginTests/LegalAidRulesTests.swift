@@ -79,6 +79,20 @@ import Testing
         #expect(violations(request) == [])
     }
 
+    @Test("Art. 25: a notified defence needs no hardship statement but comes from the authorities")
+    func art25NotifiedDefense() {
+        var request = LegalAidSamples.application()
+        request.clearHardship()
+        request.caseCategory = .notifiedDefense
+        request.serviceForm = .criminalDefenseOrAgency
+        request.context.channel = .api
+        request.context.operatorID = "court-640104-system"
+        #expect(violations(request) == [])
+        request.context.channel = .web
+        request.context.operatorID = ""
+        #expect(violations(request) == ["context.operator_id"])
+    }
+
     @Test("Art. 42: exemption from verification needs proof and then no verification method")
     func art42ExemptionNeedsProof() {
         var request = LegalAidSamples.application()

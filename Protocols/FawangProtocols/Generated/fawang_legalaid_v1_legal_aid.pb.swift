@@ -22,7 +22,7 @@ fileprivate nonisolated struct _GeneratedWithProtocGenSwiftVersion: SwiftProtobu
   typealias Version = _2
 }
 
-/// What the application is about (Arts. 24, 31, 33).
+/// What the application is about (Arts. 24, 25, 31, 33).
 public nonisolated enum Fawang_Legalaid_V1_CaseCategory: SwiftProtobuf.Enum, Swift.CaseIterable {
   public typealias RawValue = Int
   case unspecified // = 0
@@ -59,6 +59,11 @@ public nonisolated enum Fawang_Legalaid_V1_CaseCategory: SwiftProtobuf.Enum, Swi
 
   /// Art. 31(9)
   case otherStatutory // = 11
+
+  /// Art. 25: a court, procuratorate or public security organ notifies the centre to assign a
+  /// defender (minors, the blind, deaf or mute, possible life sentence or death penalty, …).
+  /// Submitted through CHANNEL_API or by staff; no hardship condition.
+  case notifiedDefense // = 12
   case UNRECOGNIZED(Int)
 
   public init() {
@@ -79,6 +84,7 @@ public nonisolated enum Fawang_Legalaid_V1_CaseCategory: SwiftProtobuf.Enum, Swi
     case 9: self = .environmentalDamage
     case 10: self = .retrial
     case 11: self = .otherStatutory
+    case 12: self = .notifiedDefense
     default: self = .UNRECOGNIZED(rawValue)
     }
   }
@@ -97,6 +103,7 @@ public nonisolated enum Fawang_Legalaid_V1_CaseCategory: SwiftProtobuf.Enum, Swi
     case .environmentalDamage: return 9
     case .retrial: return 10
     case .otherStatutory: return 11
+    case .notifiedDefense: return 12
     case .UNRECOGNIZED(let i): return i
     }
   }
@@ -115,6 +122,7 @@ public nonisolated enum Fawang_Legalaid_V1_CaseCategory: SwiftProtobuf.Enum, Swi
     .environmentalDamage,
     .retrial,
     .otherStatutory,
+    .notifiedDefense,
   ]
 
 }
@@ -708,7 +716,7 @@ public nonisolated struct Fawang_Legalaid_V1_ListProvidersResponse: Sendable {
 fileprivate nonisolated let _protobuf_package = "fawang.legalaid.v1"
 
 nonisolated extension Fawang_Legalaid_V1_CaseCategory: SwiftProtobuf._ProtoNameProviding {
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0CASE_CATEGORY_UNSPECIFIED\0\u{1}CASE_CATEGORY_CRIMINAL_DEFENSE\0\u{1}CASE_CATEGORY_STATE_COMPENSATION\0\u{1}CASE_CATEGORY_SOCIAL_INSURANCE_OR_ASSISTANCE\0\u{1}CASE_CATEGORY_SURVIVOR_PENSION\0\u{1}CASE_CATEGORY_MAINTENANCE\0\u{1}CASE_CATEGORY_LABOUR_REMUNERATION\0\u{1}CASE_CATEGORY_CIVIL_CAPACITY\0\u{1}CASE_CATEGORY_PERSONAL_INJURY\0\u{1}CASE_CATEGORY_ENVIRONMENTAL_DAMAGE\0\u{1}CASE_CATEGORY_RETRIAL\0\u{1}CASE_CATEGORY_OTHER_STATUTORY\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0CASE_CATEGORY_UNSPECIFIED\0\u{1}CASE_CATEGORY_CRIMINAL_DEFENSE\0\u{1}CASE_CATEGORY_STATE_COMPENSATION\0\u{1}CASE_CATEGORY_SOCIAL_INSURANCE_OR_ASSISTANCE\0\u{1}CASE_CATEGORY_SURVIVOR_PENSION\0\u{1}CASE_CATEGORY_MAINTENANCE\0\u{1}CASE_CATEGORY_LABOUR_REMUNERATION\0\u{1}CASE_CATEGORY_CIVIL_CAPACITY\0\u{1}CASE_CATEGORY_PERSONAL_INJURY\0\u{1}CASE_CATEGORY_ENVIRONMENTAL_DAMAGE\0\u{1}CASE_CATEGORY_RETRIAL\0\u{1}CASE_CATEGORY_OTHER_STATUTORY\0\u{1}CASE_CATEGORY_NOTIFIED_DEFENSE\0")
 }
 
 nonisolated extension Fawang_Legalaid_V1_ServiceForm: SwiftProtobuf._ProtoNameProviding {

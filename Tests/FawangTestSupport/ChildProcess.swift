@@ -1,0 +1,25 @@
+import Dispatch
+public import Foundation
+
+/// Runs a program to completion and returns its exit status and combined output.
+///
+/// The blocking pipe read and wait happen on a Dispatch thread, never on Swift's cooperative
+/// pool: on a 2-core machine two blocked pool threads would starve an in-process server that the
+/// child is talking to.
+public func runChildProcess(_ executable: URL, _ arguments: [String]) async throws -> (status: Int32, output: String) {
+    let process = Process()
+    process.executableURL = executable
+    process.arguments = arguments
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = pipe
+    process.standardInput = FileHandle.nullDevice
+    try process.run()
+    return await withCheckedContinuation { continuation in
+        DispatchQueue.global().async {
+            let data = pipe.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            continuation.resume(returning: (process.terminationStatus, String(decoding: data, as: UTF8.self)))
+        }
+    }
+}
