@@ -79,5 +79,12 @@ import Testing
             try await Grpc_Health_V1_Health.Client(wrapping: client).check(.with { $0.service = "legal-aid" }).status
         }
         #expect(status == .notServing)
+
+        // A valid change to a key that needs a restart is applied to nothing, and said so.
+        try writeConfig("grpc.max_concurrent_streams: 64\nmodules.legal-aid.enabled: false\n", reloadIntervalMilliseconds: 60_000)
+        process.signal(SIGHUP)
+        try await eventually("the restart-only key is named") {
+            process.log.contains("applies only after a restart config.key=grpc.max_concurrent_streams")
+        }
     }
 }

@@ -65,7 +65,7 @@ final class ConfigWatcher: Service {
         }
         state.withLock { $0 = (next, fingerprint) }
         for key in PlatformConfig.keys where !key.live {
-            if Self.value(of: key.path, in: previous.config) != Self.value(of: key.path, in: next) {
+            if key.current(previous.config) != key.current(next) {
                 logger.warning("config key changed but applies only after a restart", metadata: ["config.key": "\(key.path)"])
             }
         }
@@ -86,28 +86,5 @@ final class ConfigWatcher: Service {
     private static func fingerprint(_ path: String) -> Data? {
         guard let data = FileManager.default.contents(atPath: path) else { return nil }
         return Data(RequestDigest.sha256Hex(data).utf8)
-    }
-
-    private static func value(of path: String, in config: PlatformConfig) -> String {
-        switch path {
-        case "grpc.host": config.grpcHost
-        case "grpc.port": String(config.grpcPort)
-        case "grpc.max_concurrent_streams": String(config.maxConcurrentStreams)
-        case "grpc.max_request_bytes": String(config.maxRequestBytes)
-        case "grpc.keepalive.time_seconds": String(config.keepaliveTimeSeconds)
-        case "grpc.keepalive.timeout_seconds": String(config.keepaliveTimeoutSeconds)
-        case "grpc.keepalive.min_client_ping_interval_seconds": String(config.minClientPingIntervalSeconds)
-        case "grpc.max_connection_idle_seconds": String(config.maxConnectionIdleSeconds)
-        case "grpc.tls.certificate_chain", "grpc.tls.private_key", "grpc.tls.client_ca": String(describing: config.tls)
-        case "metrics.enabled": String(config.metricsEnabled)
-        case "metrics.host": config.metricsHost
-        case "metrics.port": String(config.metricsPort)
-        case "storage.sqlite.path": config.sqlitePath
-        case "demo.seed": String(config.seedDemoData)
-        case "log.format": config.logFormat
-        case "config.reload_interval_ms": String(config.reloadIntervalMilliseconds)
-        case "shutdown.grace_seconds": String(config.shutdownGraceSeconds)
-        default: ""
-        }
     }
 }

@@ -53,6 +53,8 @@ public struct PlatformConfig: Sendable, Equatable {
         public var live: Bool
         public var summary: String
         let apply: @Sendable (inout PlatformConfig, Any) throws(ConfigError) -> Void
+        /// The key's value in a config, to tell whether a reload changed it.
+        let current: @Sendable (PlatformConfig) -> String
     }
 
     public struct ConfigError: Error, Sendable, Equatable, CustomStringConvertible {
@@ -71,9 +73,9 @@ public struct PlatformConfig: Sendable, Equatable {
         int("grpc.keepalive.timeout_seconds", \.keepaliveTimeoutSeconds, 1...600, "How long a ping may go unanswered before the connection closes."),
         int("grpc.keepalive.min_client_ping_interval_seconds", \.minClientPingIntervalSeconds, 1...86_400, "Clients pinging more often than this are sent GOAWAY."),
         int("grpc.max_connection_idle_seconds", \.maxConnectionIdleSeconds, 1...86_400, "Connections with no calls for this long are closed gracefully."),
-        optionalString("grpc.tls.certificate_chain", { $0.tlsChain = $1 }, "PEM certificate chain; with grpc.tls.private_key turns TLS on."),
-        optionalString("grpc.tls.private_key", { $0.tlsKey = $1 }, "PEM private key of the certificate chain."),
-        optionalString("grpc.tls.client_ca", { $0.tlsClientCA = $1 }, "PEM CA bundle; when set, clients must present a certificate it signed (mutual TLS)."),
+        optionalString("grpc.tls.certificate_chain", \.tlsChain, "PEM certificate chain; with grpc.tls.private_key turns TLS on."),
+        optionalString("grpc.tls.private_key", \.tlsKey, "PEM private key of the certificate chain."),
+        optionalString("grpc.tls.client_ca", \.tlsClientCA, "PEM CA bundle; when set, clients must present a certificate it signed (mutual TLS)."),
         bool("metrics.enabled", \.metricsEnabled, true, "Serve Prometheus metrics over HTTP."),
         string("metrics.host", \.metricsHost, "127.0.0.1", "Address of the metrics endpoint."),
         int("metrics.port", \.metricsPort, 0...65535, "Port of the metrics endpoint (GET /metrics)."),
@@ -171,34 +173,34 @@ public struct PlatformConfig: Sendable, Equatable {
     }
 
     private static func string(_ path: String, _ field: any WritableKeyPath<PlatformConfig, String> & Sendable, _ defaultValue: String, _ summary: String) -> Key {
-        Key(path: path, type: .string, defaultValue: defaultValue, live: false, summary: summary) { (config, value) throws(ConfigError) in
+        Key(path: path, type: .string, defaultValue: defaultValue, live: false, summary: summary, apply: { (config, value) throws(ConfigError) in
             guard let text = value as? String, !text.isEmpty else {
                 throw ConfigError(key: path, reason: "expected a non-empty string, found \(describe(value))")
             }
             config[keyPath: field] = text
-        }
+        }, current: { $0[keyPath: field] })
     }
 
-    private static func optionalString(_ path: String, _ set: @escaping @Sendable (inout PlatformConfig, String) -> Void, _ summary: String) -> Key {
-        Key(path: path, type: .string, defaultValue: "(unset)", live: false, summary: summary) { (config, value) throws(ConfigError) in
+    private static func optionalString(_ path: String, _ field: any WritableKeyPath<PlatformConfig, String?> & Sendable, _ summary: String) -> Key {
+        Key(path: path, type: .string, defaultValue: "(unset)", live: false, summary: summary, apply: { (config, value) throws(ConfigError) in
             guard let text = value as? String, !text.isEmpty else {
                 throw ConfigError(key: path, reason: "expected a file path, found \(describe(value))")
             }
-            set(&config, text)
-        }
+            config[keyPath: field] = text
+        }, current: { $0[keyPath: field] ?? "" })
     }
 
     private static func choice(_ path: String, _ field: any WritableKeyPath<PlatformConfig, String> & Sendable, _ allowed: [String], live: Bool, _ summary: String) -> Key {
-        Key(path: path, type: .string, defaultValue: PlatformConfig()[keyPath: field], live: live, summary: summary + " One of: " + allowed.joined(separator: ", ") + ".") { (config, value) throws(ConfigError) in
+        Key(path: path, type: .string, defaultValue: PlatformConfig()[keyPath: field], live: live, summary: summary + " One of: " + allowed.joined(separator: ", ") + ".", apply: { (config, value) throws(ConfigError) in
             guard let text = value as? String, allowed.contains(text) else {
                 throw ConfigError(key: path, reason: "expected one of \(allowed.joined(separator: ", ")), found \(describe(value))")
             }
             config[keyPath: field] = text
-        }
+        }, current: { $0[keyPath: field] })
     }
 
     private static func int(_ path: String, _ field: any WritableKeyPath<PlatformConfig, Int> & Sendable, _ range: ClosedRange<Int>, _ summary: String) -> Key {
-        Key(path: path, type: .int, defaultValue: String(PlatformConfig()[keyPath: field]), live: false, summary: summary + " Range \(range.lowerBound)–\(range.upperBound).") { (config, value) throws(ConfigError) in
+        Key(path: path, type: .int, defaultValue: String(PlatformConfig()[keyPath: field]), live: false, summary: summary + " Range \(range.lowerBound)–\(range.upperBound).", apply: { (config, value) throws(ConfigError) in
             guard let number = value as? Int else {
                 throw ConfigError(key: path, reason: "expected an integer, found \(describe(value))")
             }
@@ -206,15 +208,15 @@ public struct PlatformConfig: Sendable, Equatable {
                 throw ConfigError(key: path, reason: "\(number) is outside \(range.lowerBound)...\(range.upperBound)")
             }
             config[keyPath: field] = number
-        }
+        }, current: { String($0[keyPath: field]) })
     }
 
     private static func bool(_ path: String, _ field: any WritableKeyPath<PlatformConfig, Bool> & Sendable, _ defaultValue: Bool, _ summary: String) -> Key {
-        Key(path: path, type: .bool, defaultValue: String(defaultValue), live: false, summary: summary) { (config, value) throws(ConfigError) in
+        Key(path: path, type: .bool, defaultValue: String(defaultValue), live: false, summary: summary, apply: { (config, value) throws(ConfigError) in
             guard let flag = value as? Bool else {
                 throw ConfigError(key: path, reason: "expected true or false, found \(describe(value))")
             }
             config[keyPath: field] = flag
-        }
+        }, current: { String($0[keyPath: field]) })
     }
 }
