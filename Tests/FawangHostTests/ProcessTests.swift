@@ -52,7 +52,19 @@ import Testing
 
     @Test func sigtermShutsDownGracefully() async throws {
         let process = try await ServeProcess(configPath: try writeConfig(), directory: directory)
-        process.signal(SIGTERM)
+        // A call in flight when SIGTERM arrives (a health Watch stream) is told NOT_SERVING and
+        // ends normally, not cut off.
+        let seen = try await withClient(port: process.grpcPort) { client in
+            try await Grpc_Health_V1_Health.Client(wrapping: client).watch(.with { $0.service = "" }) { response in
+                var statuses: [Grpc_Health_V1_HealthCheckResponse.ServingStatus] = []
+                for try await message in response.messages {
+                    statuses.append(message.status)
+                    if statuses == [.serving] { process.signal(SIGTERM) }
+                }
+                return statuses
+            }
+        }
+        #expect(seen == [.serving, .notServing])
         #expect(try await process.waitForExit() == 0)
         #expect(process.log.contains("graceful shutdown"))
         #expect(process.log.contains("fawang stopped"))
