@@ -111,6 +111,7 @@ let package = Package(
             dependencies: [
                 "FawangHost",
                 "FawangCore",
+                "FawangSQLite",
                 "FawangProtocols",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),

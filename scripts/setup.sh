@@ -2,6 +2,7 @@
 # Installs what the tests need beyond the Swift toolchain, on a fresh Debian machine (as root):
 #   protoc + well-known types   for the generated-code drift check
 #   openssl                     for the TLS / mutual TLS tests' throwaway certificates
+#   sqlite3                     for the audit tests, which tamper with the database directly
 #   grpcio, grpcio-tools 1.85.1 for the independent Python client test
 # Each step is skipped when already satisfied, so re-running is cheap.
 set -euo pipefail
@@ -10,6 +11,7 @@ need_apt=()
 command -v protoc >/dev/null || need_apt+=(protobuf-compiler)
 [ -f /usr/include/google/protobuf/timestamp.proto ] || need_apt+=(libprotobuf-dev)
 command -v openssl >/dev/null || need_apt+=(openssl)
+command -v sqlite3 >/dev/null || need_apt+=(sqlite3)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "setup: installing ${need_apt[*]} from Debian"
   apt-get update -qq

@@ -7,7 +7,8 @@ struct SQLiteMatterStore: MatterStore {
     let pool: DatabasePool
 
     func submit(_ draft: MatterDraft, at time: Date) async throws -> SubmissionOutcome {
-        try await pool.write { db in
+        let (method, peer) = (AuditContext.method, AuditContext.peer)
+        return try await pool.write { db in
             if let existing = try Row.fetchOne(
                 db, sql: "SELECT * FROM matters WHERE business_line = ? AND request_id = ?",
                 arguments: [draft.businessLine, draft.requestID])
@@ -37,6 +38,7 @@ struct SQLiteMatterStore: MatterStore {
                     time.timeIntervalSince1970, String(decoding: draft.details, as: UTF8.self),
                 ])
             try Self.append(db, matterID: id, events: [draft.firstEvent], startingAt: 1, at: time)
+            try SQLiteAuditLog.append(db, Self.audit(id, [draft.firstEvent]), method: method, peer: peer, at: time)
             return .created(try Self.load(db, id: id)!)
         }
     }
@@ -58,7 +60,8 @@ struct SQLiteMatterStore: MatterStore {
         trackingNumber: TrackingNumber, at time: Date,
         _ decide: @Sendable (Matter) throws -> MatterChange
     ) async throws -> Matter {
-        try await pool.write { db in
+        let (method, peer) = (AuditContext.method, AuditContext.peer)
+        return try await pool.write { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM matters WHERE tracking_number = ?", arguments: [trackingNumber.digits]) else {
                 throw FawangError.notFound("未找到受理编号为 \(trackingNumber) 的事项，请核对编号")
             }
@@ -72,6 +75,7 @@ struct SQLiteMatterStore: MatterStore {
                     time.timeIntervalSince1970, matter.id,
                 ])
             try Self.append(db, matterID: matter.id, events: change.events, startingAt: matter.timeline.count + 1, at: time)
+            try SQLiteAuditLog.append(db, Self.audit(matter.id, change.events), method: method, peer: peer, at: time)
             return try Self.load(db, id: matter.id)!
         }
     }
@@ -105,6 +109,14 @@ struct SQLiteMatterStore: MatterStore {
             let next = rows.count > limit ? matters.last.map { Cursor(submittedAt: $0.submittedAt.timeIntervalSince1970, id: $0.id).encoded } : nil
             return MatterPage(matters: matters, nextCursor: next)
         }
+    }
+
+    /// The audit entry of a change: who (the events' actor), through which channel, what happened.
+    private static func audit(_ matterID: String, _ events: [MatterEventDraft]) -> AuditDraft {
+        let actor = events.first?.actor ?? "system"
+        return AuditDraft(
+            actor: actor, role: actor == "applicant" ? "citizen" : "operator", channel: events.first?.channel.rawValue ?? "",
+            target: "matter:\(matterID)", detail: events.map(\.kind).joined(separator: ","))
     }
 
     // MARK: Rows

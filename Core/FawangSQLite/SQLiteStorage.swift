@@ -12,6 +12,7 @@ public final class SQLiteStorage: PlatformStorage {
     let pool: DatabasePool
     public let matters: any MatterStore
     public let directory: any DirectoryStore
+    public let audit: any AuditLog
     private let logger: Logger
 
     /// Opens (creating if needed) the database at `path`; its folder is created too.
@@ -34,6 +35,7 @@ public final class SQLiteStorage: PlatformStorage {
         self.logger = logger
         self.matters = SQLiteMatterStore(pool: pool)
         self.directory = SQLiteDirectoryStore(pool: pool)
+        self.audit = SQLiteAuditLog(pool: pool)
     }
 
     /// `PRAGMA synchronous` and `PRAGMA journal_mode` on the writer, for tests and diagnostics.
@@ -137,6 +139,33 @@ enum CoreSchema {
                 id TEXT PRIMARY KEY, name TEXT NOT NULL, organization_id TEXT, role TEXT NOT NULL,
                 region_code TEXT NOT NULL
             )
+            """,
+        ]),
+        StorageMigration(id: "v2-audit", statements: [
+            """
+            CREATE TABLE audit_log (
+                sequence INTEGER PRIMARY KEY,
+                at_us INTEGER NOT NULL,
+                actor TEXT NOT NULL,
+                role TEXT NOT NULL,
+                channel TEXT NOT NULL,
+                method TEXT NOT NULL,
+                target TEXT NOT NULL,
+                outcome TEXT NOT NULL,
+                detail TEXT NOT NULL,
+                peer TEXT NOT NULL,
+                previous_hash TEXT NOT NULL,
+                hash TEXT NOT NULL
+            )
+            """,
+            "CREATE INDEX audit_log_by_target ON audit_log (target)",
+            """
+            CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+            BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END
+            """,
+            """
+            CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+            BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END
             """,
         ]),
     ]

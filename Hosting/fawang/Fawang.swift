@@ -2,9 +2,11 @@ import ArgumentParser
 import FawangCore
 import FawangHost
 import FawangProtocols
+import FawangSQLite
 import Foundation
 import GRPCCore
 import GRPCNIOTransportHTTP2
+import Logging
 import SwiftProtobuf
 
 /// `fawang`: the platform host (`serve`) and the staff client that a hall window or a hotline
@@ -17,6 +19,7 @@ struct Fawang: AsyncParsableCommand {
             Serve.self, Modules.self, Health.self, Divisions.self,
             Submit.self, Show.self, Progress.self, ListMatters.self, Providers.self,
             RequestMaterials.self, SupplyMaterials.self, Accept.self, Refuse.self, Assign.self, Conclude.self, Rate.self,
+            Audit.self,
         ])
 }
 
@@ -243,6 +246,43 @@ struct ListMatters: AsyncParsableCommand {
         }
         try client.emit(response) {
             response.matters.map { "\($0.trackingNumber)\t\($0.businessLineName)\t\($0.statusLabel)\t\($0.regionName)\t\($0.applicant.name)" }.joined(separator: "\n")
+        }
+    }
+}
+
+// MARK: Audit
+
+struct Audit: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "The tamper-evident audit trail.", subcommands: [Verify.self])
+
+    struct Verify: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Walk the audit hash chain; name the first entry altered, removed or reordered (exit 1).")
+
+        @Option(name: .long, help: "SQLite database (default: storage.sqlite.path of --config, else ./data/fawang.sqlite).")
+        var database: String?
+
+        @Option(name: .long, help: "Config file to take storage.sqlite.path from.")
+        var config: String?
+
+        @Option(name: .long, help: "Head hash recorded earlier (e.g. in a bulletin); catches entries removed from the end.")
+        var expectHead: String?
+
+        func run() async throws {
+            let path = try database ?? PlatformConfig.load(path: config).sqlitePath
+            guard FileManager.default.fileExists(atPath: path) else {
+                throw ValidationError("no database at \(path): pass --database or --config")
+            }
+            let storage = try SQLiteStorage(path: path, logger: Logger(label: "fawang.audit"))
+            let result = try await storage.audit.verify(expectedHead: expectHead) { checked in
+                FileHandle.standardError.write(Data("checked \(checked) entries…\n".utf8))
+            }
+            if let problem = result.problem {
+                print("BROKEN after \(result.count) intact entries: \(problem)")
+                throw ExitCode(1)
+            }
+            print("intact: \(result.count) entries, head \(result.head)")
         }
     }
 }

@@ -69,6 +69,8 @@ public protocol ModuleStorage: Sendable {
 public protocol PlatformStorage: Sendable {
     var matters: any MatterStore { get }
     var directory: any DirectoryStore { get }
+    /// The tamper-evident trail; matter changes append to it in their own transaction.
+    var audit: any AuditLog { get }
     /// Storage for one module's own tables.
     func moduleStorage(for moduleID: String) -> any ModuleStorage
     /// Applies the platform's migrations, then each module's in order, skipping those applied.

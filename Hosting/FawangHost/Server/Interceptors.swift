@@ -23,6 +23,21 @@ struct ModuleGateInterceptor: ServerInterceptor {
     }
 }
 
+/// Tells storage which RPC (and peer) a write belongs to, for the audit trail.
+struct AuditContextInterceptor: ServerInterceptor {
+    func intercept<Input: Sendable, Output: Sendable>(
+        request: StreamingServerRequest<Input>,
+        context: ServerContext,
+        next: @Sendable (StreamingServerRequest<Input>, ServerContext) async throws -> StreamingServerResponse<Output>
+    ) async throws -> StreamingServerResponse<Output> {
+        try await AuditContext.$method.withValue(context.descriptor.fullyQualifiedMethod) {
+            try await AuditContext.$peer.withValue(context.remotePeer) {
+                try await next(request, context)
+            }
+        }
+    }
+}
+
 /// The one place errors become statuses. gRPC turns whatever a handler throws into a failed
 /// response at each interceptor boundary: a `FawangError` keeps its code, message and field
 /// violations (it is `RPCErrorConvertible`); anything else arrives as `UNKNOWN` with the error as

@@ -98,7 +98,7 @@ public final class PlatformHost: Sendable {
         let services: [any RegistrableRPCService] = [
             health,
             PlatformService(registry: registry, directory: storage.directory),
-            MatterService(matters: storage.matters, presenter: presenter, now: now),
+            MatterService(matters: storage.matters, audit: storage.audit, presenter: presenter, now: now),
         ] + pluginServices
 
         let metrics = PlatformMetrics(registry: PrometheusCollectorRegistry(), modules: registry)
@@ -111,6 +111,7 @@ public final class PlatformHost: Sendable {
             interceptors: [
                 MetricsInterceptor(metrics: metrics),
                 ErrorMappingInterceptor(logger: logger),
+                AuditContextInterceptor(),
                 ModuleGateInterceptor(registry: registry),
             ])
 

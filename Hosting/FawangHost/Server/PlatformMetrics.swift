@@ -16,6 +16,10 @@ final class PlatformMetrics: Sendable {
         self.modules = modules
     }
 
+    static var calls: MetricNameDescriptor { .init(namespace: "fawang", subsystem: "rpc", metricName: "calls", unitName: "total", helpText: "gRPC calls handled, by method, module and status code.") }
+    static var errors: MetricNameDescriptor { .init(namespace: "fawang", subsystem: "rpc", metricName: "errors", unitName: "total", helpText: "gRPC calls that ended with a non-OK status.") }
+    static var duration: MetricNameDescriptor { .init(namespace: "fawang", subsystem: "rpc", metricName: "duration", unitName: "seconds", helpText: "gRPC handling time, by method and module.") }
+
     static let latencyBuckets: [Duration] = [
         .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(25),
         .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1),
@@ -26,11 +30,11 @@ final class PlatformMetrics: Sendable {
         let module = modules.module(forService: method.service.fullyQualifiedService)?.manifest.id ?? "platform"
         let base = [("method", method.fullyQualifiedMethod), ("module", module)]
         let status = code.map { "\($0)" } ?? "ok"
-        registry.makeCounter(name: "fawang_rpc_calls_total", labels: base + [("code", status)], help: "gRPC calls handled, by method, module and status code.").increment()
+        registry.makeCounter(descriptor: Self.calls, labels: base + [("code", status)]).increment()
         if code != nil {
-            registry.makeCounter(name: "fawang_rpc_errors_total", labels: base, help: "gRPC calls that ended with a non-OK status.").increment()
+            registry.makeCounter(descriptor: Self.errors, labels: base).increment()
         }
-        registry.makeDurationHistogram(name: "fawang_rpc_duration_seconds", labels: base, buckets: Self.latencyBuckets, help: "gRPC handling time, by method and module.").record(duration)
+        registry.makeDurationHistogram(descriptor: Self.duration, labels: base, buckets: Self.latencyBuckets).record(duration)
     }
 
     func render() -> [UInt8] {

@@ -7,6 +7,7 @@ import SwiftProtobuf
 /// `fawang.matter.v1.MatterService`: reads of the common case record, for every business line.
 struct MatterService: Fawang_Matter_V1_MatterService.SimpleServiceProtocol {
     let matters: any MatterStore
+    let audit: any AuditLog
     let presenter: MatterPresenter
     let now: @Sendable () -> Date
 
@@ -22,6 +23,10 @@ struct MatterService: Fawang_Matter_V1_MatterService.SimpleServiceProtocol {
             throw FawangError.invalidArgument(field: "key", "请填写事项编号（id）或受理编号（tracking_number）")
         }
         guard let matter else { throw FawangError.notFound("未找到该事项，请核对编号") }
+        // The staff view shows the identity number unmasked: the read is audited.
+        // (Until identity and access control land, the reader is unauthenticated.)
+        try await audit.append(AuditDraft(
+            actor: "unauthenticated", role: "", channel: "", target: "matter:\(matter.id)", detail: "read:staff_view"))
         return try await presenter.staffView(matter, now: now())
     }
 

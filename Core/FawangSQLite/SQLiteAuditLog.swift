@@ -1,0 +1,57 @@
+import FawangCore
+import Foundation
+import GRDB
+
+/// The audit trail in SQLite: `audit_log`, append-only by trigger, each row chained to the one
+/// before by its hash. Entries that record a change are appended inside that change's
+/// transaction (`append(_:draft:…)`), so there is no change without its entry.
+struct SQLiteAuditLog: AuditLog {
+    let pool: DatabasePool
+
+    func append(_ draft: AuditDraft) async throws {
+        let (method, peer) = (AuditContext.method, AuditContext.peer)
+        let time = Date()
+        try await pool.write { db in try Self.append(db, draft, method: method, peer: peer, at: time) }
+    }
+
+    /// Appends within the caller's transaction.
+    static func append(_ db: Database, _ draft: AuditDraft, method: String, peer: String, at time: Date) throws {
+        let last = try Row.fetchOne(db, sql: "SELECT sequence, hash FROM audit_log ORDER BY sequence DESC LIMIT 1")
+        let sequence: Int64 = (last?["sequence"] as Int64? ?? 0) + 1
+        let previous: String = last?["hash"] ?? AuditChainVerifier.genesisHash
+        let entry = draft.sealed(sequence: sequence, at: time, method: method, peer: peer, previousHash: previous)
+        try db.execute(
+            sql: """
+                INSERT INTO audit_log (sequence, at_us, actor, role, channel, method, target, outcome, detail, peer, previous_hash, hash)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                entry.sequence, entry.atMicroseconds, entry.actor, entry.role, entry.channel, entry.method, entry.target,
+                entry.outcome, entry.detail, entry.peer, entry.previousHash, entry.hash,
+            ])
+    }
+
+    func verify(expectedHead: String?, progress: @Sendable (Int64) -> Void) async throws -> (count: Int64, head: String, problem: AuditChainVerifier.Problem?) {
+        var verifier = AuditChainVerifier()
+        let batch = 10_000
+        var after: Int64 = Int64.min
+        while true {
+            let rows = try await pool.read { [after] db in
+                try Row.fetchAll(db, sql: "SELECT * FROM audit_log WHERE sequence > ? ORDER BY sequence LIMIT \(batch)", arguments: [after])
+            }
+            for row in rows {
+                let entry = AuditEntry(
+                    sequence: row["sequence"], atMicroseconds: row["at_us"], actor: row["actor"], role: row["role"],
+                    channel: row["channel"], method: row["method"], target: row["target"], outcome: row["outcome"],
+                    detail: row["detail"], peer: row["peer"], previousHash: row["previous_hash"], hash: row["hash"])
+                if let problem = verifier.check(entry) {
+                    return (verifier.count, verifier.headHash, problem)
+                }
+                after = entry.sequence
+            }
+            if rows.count < batch { break }
+            progress(verifier.count)
+        }
+        return (verifier.count, verifier.headHash, verifier.checkHead(expectedHead))
+    }
+}

@@ -1,0 +1,94 @@
+import FawangProtocols
+import FawangTestSupport
+import Foundation
+import GRPCCore
+import GRPCNIOTransportHTTP2
+import SwiftProtobuf
+import Testing
+
+/// The audit trail of a real `fawang serve`, tampered with directly in its SQLite file.
+@Suite(.serialized) struct AuditTrailTests {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("fawang-audit-\(UUID().uuidString)")
+    var database: String { directory.appendingPathComponent("fawang.sqlite").path }
+
+    /// Runs the legal aid path on a real process, stops it, and returns the tracking number.
+    func recordAPath() async throws -> String {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let config = directory.appendingPathComponent("fawang.yaml").path
+        try TestPlatform.configYAML(directory: directory).write(toFile: config, atomically: true, encoding: .utf8)
+        let process = try await ServeProcess(configPath: config, directory: directory)
+        let number = try await withGRPCClient(transport: .http2NIOPosix(target: .ipv4(address: "127.0.0.1", port: process.grpcPort), transportSecurity: .plaintext)) { client in
+            let legalAid = Fawang_Legalaid_V1_LegalAidService.Client(wrapping: client)
+            let number = try await legalAid.submitApplication(LegalAidSamples.application()).matter.trackingNumber
+            _ = try await legalAid.approve(.with {
+                $0.trackingNumber = number
+                $0.context = LegalAidSamples.staff()
+            })
+            // Refused by the workflow (already approved): no change, so no entry.
+            await #expect(throws: RPCError.self) {
+                _ = try await legalAid.refuse(.with {
+                    $0.trackingNumber = number
+                    $0.reasons = "x"
+                    $0.context = LegalAidSamples.staff()
+                })
+            }
+            return number
+        }
+        process.signal(SIGTERM)
+        #expect(try await process.waitForExit() == 0)
+        return number
+    }
+
+    func sqlite(_ sql: String, on path: String) async throws -> String {
+        let (status, output) = try await runChildProcess(URL(fileURLWithPath: "/usr/bin/sqlite3"), [path, sql])
+        guard status == 0 else { throw TestFailure("sqlite3 failed: \(output)") }
+        return output.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    func verify(_ path: String, _ extra: [String] = []) async throws -> (status: Int32, output: String) {
+        try await runChildProcess(ServeProcess.executable, ["audit", "verify", "--database", path] + extra)
+    }
+
+    /// A copy of the database with the append-only triggers dropped, as an intruder would.
+    func tamperedCopy(_ name: String, _ sql: String) async throws -> String {
+        let copy = directory.appendingPathComponent("\(name).sqlite").path
+        _ = try await sqlite("VACUUM INTO '\(copy)'", on: database)
+        _ = try await sqlite("DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_no_delete; \(sql)", on: copy)
+        return copy
+    }
+
+    @Test func everyChangeIsAuditedAndTamperingIsCaught() async throws {
+        _ = try await recordAPath()
+        let methods = try await sqlite("SELECT method || ' ' || actor || ' ' || detail FROM audit_log ORDER BY sequence", on: database)
+        #expect(methods.split(separator: "\n") == [
+            "fawang.legalaid.v1.LegalAidService/SubmitApplication staff-640100-window submitted",
+            "fawang.legalaid.v1.LegalAidService/Approve staff-640100-reviewer approved",
+        ])
+        // The trail refuses edits through SQL as long as its triggers stand.
+        await #expect(throws: (any Error).self) { _ = try await sqlite("UPDATE audit_log SET actor = 'x'", on: database) }
+
+        let intact = try await verify(database)
+        #expect(intact.status == 0, "\(intact.output)")
+        #expect(intact.output.contains("intact: 2 entries"))
+        let head = try #require(intact.output.split(separator: " ").last.map(String.init)?.trimmingCharacters(in: .whitespacesAndNewlines))
+
+        let edited = try await verify(try await tamperedCopy("edited", "UPDATE audit_log SET actor = 'nobody' WHERE sequence = 2"))
+        #expect(edited.status == 1)
+        #expect(edited.output.contains("entry 2 was altered"), "\(edited.output)")
+
+        let deleted = try await verify(try await tamperedCopy("deleted", "DELETE FROM audit_log WHERE sequence = 1"))
+        #expect(deleted.status == 1)
+        #expect(deleted.output.contains("entry 1 is missing"), "\(deleted.output)")
+
+        let reordered = try await verify(try await tamperedCopy(
+            "reordered", "UPDATE audit_log SET sequence = -1 WHERE sequence = 1; UPDATE audit_log SET sequence = 1 WHERE sequence = 2; UPDATE audit_log SET sequence = 2 WHERE sequence = -1"))
+        #expect(reordered.status == 1)
+        #expect(reordered.output.contains("entry 1 was altered"), "\(reordered.output)")
+
+        let truncated = try await tamperedCopy("truncated", "DELETE FROM audit_log WHERE sequence = 2")
+        #expect(try await verify(truncated).status == 0)
+        let checkedAgainstHead = try await verify(truncated, ["--expect-head", head])
+        #expect(checkedAgainstHead.status == 1)
+        #expect(checkedAgainstHead.output.contains("removed from the end"), "\(checkedAgainstHead.output)")
+    }
+}
