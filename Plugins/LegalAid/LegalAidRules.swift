@@ -251,10 +251,7 @@ enum LegalAidApplication {
         if (hardshipExemption ?? nil) == .retrialAcquittalCompensation, let category, category != .stateCompensation {
             check.fail("hardship_exemption", "再审改判无罪请求国家赔偿的情形，申请事项类别应为国家赔偿（第三十二条第三项）")
         }
-        check.require(request.materials.count <= 50, "materials", "材料清单不能超过50项")
-        for (index, material) in request.materials.enumerated() where material.trimmingCharacters(in: .whitespaces).isEmpty || material.count > 100 {
-            check.fail("materials[\(index)]", "材料名称不能为空且不能超过100字")
-        }
+        LegalAidService.checkMaterialNames(request.materials, field: "materials", &check)
         try check.check()
 
         let person = Person(

@@ -42,9 +42,8 @@ struct LegalAidService: Fawang_Legalaid_V1_LegalAidService.SimpleServiceProtocol
         var check = FieldValidator()
         let handling = staffHandling(request.context, &check)
         check.require(!request.missingMaterials.isEmpty, "missing_materials", "请一次性列明全部需补充的材料（第四十三条第二款）")
-        for (index, item) in request.missingMaterials.enumerated() where item.trimmingCharacters(in: .whitespaces).isEmpty || item.count > 100 {
-            check.fail("missing_materials[\(index)]", "材料名称不能为空且不能超过100字")
-        }
+        Self.checkMaterialNames(request.missingMaterials, field: "missing_materials", &check)
+        check.require(request.note.count <= 2000, "note", "说明不能超过2000字")
         try check.check()
         return try await run(.requestMaterials(missing: request.missingMaterials, note: request.note), on: request.trackingNumber, handling!)
     }
@@ -53,6 +52,7 @@ struct LegalAidService: Fawang_Legalaid_V1_LegalAidService.SimpleServiceProtocol
         var check = FieldValidator()
         let handling = Handling.read(request.context, into: &check)
         check.require(!request.materials.isEmpty, "materials", "请列明补充的材料")
+        Self.checkMaterialNames(request.materials, field: "materials", &check)
         try check.check()
         // A citizen acting without a clerk proves who they are with the second factor.
         let secondFactor = handling!.actor == "applicant" ? request.phoneLast4 : nil
@@ -62,6 +62,7 @@ struct LegalAidService: Fawang_Legalaid_V1_LegalAidService.SimpleServiceProtocol
     func approve(request: Fawang_Legalaid_V1_ApproveRequest, context grpc: ServerContext) async throws -> Fawang_Matter_V1_Matter {
         var check = FieldValidator()
         let handling = staffHandling(request.context, &check)
+        check.require(request.note.count <= 2000, "note", "说明不能超过2000字")
         try check.check()
         return try await run(.approve(note: request.note), on: request.trackingNumber, handling!)
     }
@@ -148,6 +149,14 @@ struct LegalAidService: Fawang_Legalaid_V1_LegalAidService.SimpleServiceProtocol
                 id: row.string("id") ?? "", name: row.string("name") ?? "", kind: row.string("kind") ?? "",
                 organization: row.string("organization_id") ?? "", regionCode: row.string("region_code") ?? "",
                 active: row.bool("active") ?? false)
+        }
+    }
+
+    /// Each material is named (at most 100 characters), and a list has at most 50.
+    static func checkMaterialNames(_ names: [String], field: String, _ check: inout FieldValidator) {
+        check.require(names.count <= 50, field, "材料清单不能超过50项")
+        for (index, name) in names.enumerated() where name.trimmingCharacters(in: .whitespaces).isEmpty || name.count > 100 {
+            check.fail("\(field)[\(index)]", "材料名称不能为空且不能超过100字")
         }
     }
 

@@ -1,5 +1,5 @@
 public import FawangHost
-import FawangProtocols
+public import FawangProtocols
 public import Foundation
 public import GRPCCore
 public import GRPCNIOTransportHTTP2
@@ -48,12 +48,12 @@ public final class TestPlatform: Sendable {
     }
 
     /// Starts a host in this process and waits until it listens.
-    public static func start(extraConfig: String = "") async throws -> TestPlatform {
+    public static func start(extraConfig: String = "", plugins: [any DepartmentPlugin] = PluginCatalog.all) async throws -> TestPlatform {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("fawang-test-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let configPath = directory.appendingPathComponent("fawang.yaml").path
         try configYAML(directory: directory, extra: extraConfig).write(toFile: configPath, atomically: true, encoding: .utf8)
-        let host = try PlatformHost(configPath: configPath)
+        let host = try PlatformHost(configPath: configPath, plugins: plugins)
         let (stream, continuation) = AsyncStream<PlatformHost.Ports>.makeStream()
         let task = Task {
             defer { continuation.finish() }
@@ -68,8 +68,10 @@ public final class TestPlatform: Sendable {
     }
 
     /// Runs `body` against a fresh platform and always stops it (and removes its files) after.
-    public static func with<T: Sendable>(extraConfig: String = "", _ body: (TestPlatform) async throws -> T) async throws -> T {
-        let platform = try await start(extraConfig: extraConfig)
+    public static func with<T: Sendable>(
+        extraConfig: String = "", plugins: [any DepartmentPlugin] = PluginCatalog.all, _ body: (TestPlatform) async throws -> T
+    ) async throws -> T {
+        let platform = try await start(extraConfig: extraConfig, plugins: plugins)
         do {
             let result = try await body(platform)
             try await platform.stop()

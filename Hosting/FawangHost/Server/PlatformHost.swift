@@ -27,6 +27,8 @@ public final class PlatformHost: Sendable {
     }
 
     public let config: PlatformConfig
+    /// The file's config before overrides: what a reload of the file is compared with.
+    private let fileConfig: PlatformConfig
     private let configPath: String?
     private let plugins: [any DepartmentPlugin]
     private let handleSignals: Bool
@@ -49,6 +51,7 @@ public final class PlatformHost: Sendable {
         } catch {
             throw FawangError(.failedPrecondition, "config \(configPath ?? "") refused: \(error.key): \(error.reason)")
         }
+        self.fileConfig = config
         overrides(&config)
         self.config = config
         self.configPath = configPath
@@ -118,7 +121,7 @@ public final class PlatformHost: Sendable {
         let metricsPort = Mutex<Int?>(nil)
         var serviceList: [any Service] = []
         if let configPath {
-            serviceList.append(ConfigWatcher(path: configPath, initial: config, registry: registry, logLevel: logLevel, logger: logger))
+            serviceList.append(ConfigWatcher(path: configPath, initial: fileConfig, registry: registry, logLevel: logLevel, logger: logger))
         }
         if config.metricsEnabled {
             let router = Router()
@@ -151,7 +154,11 @@ public final class PlatformHost: Sendable {
         }
 
         var groupConfig = ServiceGroupConfiguration(
-            services: serviceList.map { .init(service: $0) },
+            services: serviceList.map { service in
+                service is PluginWorkService
+                    ? .init(service: service, successTerminationBehavior: .ignore, failureTerminationBehavior: .ignore)
+                    : .init(service: service)
+            },
             gracefulShutdownSignals: handleSignals ? [.sigterm, .sigint] : [], logger: logger)
         groupConfig.maximumGracefulShutdownDuration = .seconds(config.shutdownGraceSeconds)
         let serviceGroup = ServiceGroup(configuration: groupConfig)
@@ -251,16 +258,21 @@ struct GRPCServerService: Service {
     }
 }
 
-/// A plugin's background work as a lifecycle service, cancelled at shutdown.
+/// A plugin's background work as a lifecycle service, cancelled at shutdown. It runs with
+/// `.ignore` termination behaviour: work that ends, or fails, never takes the host down with it.
 struct PluginWorkService: Service {
     let plugin: any DepartmentPlugin
     let context: PluginContext
 
     func run() async throws {
-        try await cancelWhenGracefulShutdown {
-            try await plugin.runBackgroundWork(context: context)
-            // Nothing to do is not a reason to end the group: wait for shutdown.
-            try await gracefulShutdown()
+        do {
+            try await cancelWhenGracefulShutdown {
+                try await plugin.runBackgroundWork(context: context)
+            }
+        } catch is CancellationError {
+            // Shutdown cancelled the work: its normal end.
+        } catch {
+            context.logger.error("background work failed; the module keeps serving calls", metadata: ["error": "\(error)"])
         }
     }
 }
