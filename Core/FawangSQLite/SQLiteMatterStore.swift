@@ -5,6 +5,8 @@ import GRDB
 /// Matters and their timelines in SQLite. Every write is one transaction on the single writer.
 struct SQLiteMatterStore: MatterStore {
     let pool: DatabasePool
+    /// Identity numbers are sealed before they reach the database and opened after.
+    let cipher: PersonalDataCipher
 
     func submit(_ draft: MatterDraft, at time: Date) async throws -> SubmissionOutcome {
         let (method, peer) = (AuditContext.method, AuditContext.peer)
@@ -16,7 +18,7 @@ struct SQLiteMatterStore: MatterStore {
                 guard existing["request_digest"] as String == draft.requestDigest else {
                     throw FawangError.failedPrecondition("请求编号 \(draft.requestID) 已用于另一份内容不同的申请；重新提交新申请请使用新的请求编号")
                 }
-                return .replayed(try Self.load(db, row: existing))
+                return .replayed(try load(db, row: existing))
             }
             let id = UUID().uuidString.lowercased()
             // 10^15 random numbers: a collision is astronomically rare, but never silently fatal.
@@ -33,18 +35,21 @@ struct SQLiteMatterStore: MatterStore {
                     """,
                 arguments: [
                     id, tracking.digits, draft.requestID, draft.requestDigest, draft.businessLine, draft.matterType,
-                    draft.initialStatus, try JSONCoding.string(draft.applicant), try JSONCoding.string(draft.parties),
+                    draft.initialStatus, try JSONCoding.string(cipher.seal(draft.applicant, context: "matter:\(id):applicant")),
+                    try JSONCoding.string(draft.parties.enumerated().map { index, party in
+                        Party(role: party.role, person: try cipher.seal(party.person, context: "matter:\(id):party:\(index)"))
+                    }),
                     draft.regionCode, draft.channel.rawValue, draft.operatorID, time.timeIntervalSince1970,
                     time.timeIntervalSince1970, String(decoding: draft.details, as: UTF8.self),
                 ])
             try Self.append(db, matterID: id, events: [draft.firstEvent], startingAt: 1, at: time)
             try SQLiteAuditLog.append(db, Self.audit(id, [draft.firstEvent]), method: method, peer: peer, at: time)
-            return .created(try Self.load(db, id: id)!)
+            return .created(try load(db, id: id)!)
         }
     }
 
     func matter(id: String) async throws -> Matter? {
-        try await pool.read { db in try Self.load(db, id: id) }
+        try await pool.read { db in try load(db, id: id) }
     }
 
     func matter(trackingNumber: TrackingNumber) async throws -> Matter? {
@@ -52,7 +57,7 @@ struct SQLiteMatterStore: MatterStore {
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM matters WHERE tracking_number = ?", arguments: [trackingNumber.digits]) else {
                 return nil
             }
-            return try Self.load(db, row: row)
+            return try load(db, row: row)
         }
     }
 
@@ -65,7 +70,7 @@ struct SQLiteMatterStore: MatterStore {
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM matters WHERE tracking_number = ?", arguments: [trackingNumber.digits]) else {
                 throw FawangError.notFound("未找到受理编号为 \(trackingNumber) 的事项，请核对编号")
             }
-            let matter = try Self.load(db, row: row)
+            let matter = try load(db, row: row)
             let change = try decide(matter)
             try db.execute(
                 sql: "UPDATE matters SET status = ?, details_json = ?, updated_at = ? WHERE id = ?",
@@ -76,7 +81,7 @@ struct SQLiteMatterStore: MatterStore {
                 ])
             try Self.append(db, matterID: matter.id, events: change.events, startingAt: matter.timeline.count + 1, at: time)
             try SQLiteAuditLog.append(db, Self.audit(matter.id, change.events), method: method, peer: peer, at: time)
-            return try Self.load(db, id: matter.id)!
+            return try load(db, id: matter.id)!
         }
     }
 
@@ -105,9 +110,19 @@ struct SQLiteMatterStore: MatterStore {
         let statementArguments = StatementArguments(arguments)
         return try await pool.read { db in
             let rows = try Row.fetchAll(db, sql: sql, arguments: statementArguments)
-            let matters = try rows.prefix(limit).map { try Self.decode(row: $0, timeline: []) }
+            let matters = try rows.prefix(limit).map { try decode(row: $0, timeline: []) }
             let next = rows.count > limit ? matters.last.map { Cursor(submittedAt: $0.submittedAt.timeIntervalSince1970, id: $0.id).encoded } : nil
             return MatterPage(matters: matters, nextCursor: next)
+        }
+    }
+
+    /// Opens the newest stored identity number, to prove at start-up that the configured data keys
+    /// match the database (rather than failing on the first read of a citizen's record).
+    func checkDataKeys() async throws {
+        try await pool.read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT id, applicant_json FROM matters ORDER BY submitted_at DESC LIMIT 1") else { return }
+            let id: String = row["id"]
+            _ = try cipher.open(try JSONCoding.decode(Person.self, row["applicant_json"]), context: "matter:\(id):applicant")
         }
     }
 
@@ -153,12 +168,12 @@ struct SQLiteMatterStore: MatterStore {
         }
     }
 
-    private static func load(_ db: Database, id: String) throws -> Matter? {
+    private func load(_ db: Database, id: String) throws -> Matter? {
         guard let row = try Row.fetchOne(db, sql: "SELECT * FROM matters WHERE id = ?", arguments: [id]) else { return nil }
         return try load(db, row: row)
     }
 
-    private static func load(_ db: Database, row: Row) throws -> Matter {
+    private func load(_ db: Database, row: Row) throws -> Matter {
         let id: String = row["id"]
         let timeline = try Row.fetchAll(
             db, sql: "SELECT * FROM matter_events WHERE matter_id = ? ORDER BY sequence", arguments: [id]
@@ -172,15 +187,20 @@ struct SQLiteMatterStore: MatterStore {
         return try decode(row: row, timeline: timeline)
     }
 
-    private static func decode(row: Row, timeline: [MatterEvent]) throws -> Matter {
+    private func decode(row: Row, timeline: [MatterEvent]) throws -> Matter {
         guard let tracking = TrackingNumber(row["tracking_number"] as String) else {
             throw FawangError(.internalError, "stored tracking number fails its check digit")
+        }
+        let id: String = row["id"]
+        let applicant = try cipher.open(try JSONCoding.decode(Person.self, row["applicant_json"]), context: "matter:\(id):applicant")
+        let parties = try JSONCoding.decode([Party].self, row["parties_json"]).enumerated().map { index, party in
+            Party(role: party.role, person: try cipher.open(party.person, context: "matter:\(id):party:\(index)"))
         }
         return Matter(
             id: row["id"], trackingNumber: tracking, businessLine: row["business_line"],
             matterType: row["matter_type"], status: row["status"],
-            applicant: try JSONCoding.decode(Person.self, row["applicant_json"]),
-            parties: try JSONCoding.decode([Party].self, row["parties_json"]),
+            applicant: applicant,
+            parties: parties,
             regionCode: row["region_code"], channel: Channel(rawValue: row["channel"]) ?? .api,
             operatorID: row["operator_id"],
             submittedAt: Date(timeIntervalSince1970: row["submitted_at"]),

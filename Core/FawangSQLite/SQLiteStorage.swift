@@ -11,12 +11,14 @@ public import Logging
 public final class SQLiteStorage: PlatformStorage {
     let pool: DatabasePool
     public let matters: any MatterStore
+    private let matterStore: SQLiteMatterStore
     public let directory: any DirectoryStore
     public let audit: any AuditLog
     private let logger: Logger
 
-    /// Opens (creating if needed) the database at `path`; its folder is created too.
-    public init(path: String, logger: Logger) throws {
+    /// Opens (creating if needed) the database at `path`; its folder is created too. Identity
+    /// numbers are sealed with `cipher` at rest.
+    public init(path: String, cipher: PersonalDataCipher, logger: Logger) throws {
         let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         var configuration = Configuration()
@@ -33,7 +35,8 @@ public final class SQLiteStorage: PlatformStorage {
         }
         self.pool = pool
         self.logger = logger
-        self.matters = SQLiteMatterStore(pool: pool)
+        self.matterStore = SQLiteMatterStore(pool: pool, cipher: cipher)
+        self.matters = matterStore
         self.directory = SQLiteDirectoryStore(pool: pool)
         self.audit = SQLiteAuditLog(pool: pool)
     }
@@ -42,6 +45,15 @@ public final class SQLiteStorage: PlatformStorage {
     public func durabilitySettings() async throws -> (synchronous: Int, journalMode: String) {
         try await pool.write { db in
             (try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1, try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? "")
+        }
+    }
+
+    /// Fails with a message naming the key if the configured data keys cannot open the stored data.
+    public func checkDataKeys() async throws {
+        do {
+            try await matterStore.checkDataKeys()
+        } catch let error as FawangError {
+            throw FawangError(.failedPrecondition, "\(error.message). Configure the data keys this database was written with (FAWANG_DATA_KEYS or security.data_key_file), see docs/configuration.md")
         }
     }
 

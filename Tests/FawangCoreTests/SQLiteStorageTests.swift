@@ -9,7 +9,7 @@ import Testing
     let path = FileManager.default.temporaryDirectory.appendingPathComponent("fawang-core-\(UUID().uuidString)/test.sqlite").path
 
     func open() async throws -> SQLiteStorage {
-        let storage = try SQLiteStorage(path: path, logger: Logger(label: "test"))
+        let storage = try SQLiteStorage(path: path, cipher: try PersonalDataCipher(keyList: PersonalDataCipher.generateKeyLine(id: "t")), logger: Logger(label: "test"))
         try await storage.migrate(modules: [("demo", [StorageMigration(id: "v1", statements: ["CREATE TABLE demo_items (id TEXT PRIMARY KEY, n INTEGER)"])])])
         return storage
     }

@@ -30,6 +30,8 @@ public struct PlatformConfig: Sendable, Equatable {
     public var metricsPort = 9464
     public var sqlitePath = "./data/fawang.sqlite"
     public var seedDemoData = true
+    /// Where the data keys live when `FAWANG_DATA_KEYS` is not set; nil means next to the database.
+    public var dataKeyFile: String?
     public var logLevel = "info"
     public var logFormat = "text"
     public var reloadIntervalMilliseconds = 1000
@@ -80,6 +82,7 @@ public struct PlatformConfig: Sendable, Equatable {
         string("metrics.host", \.metricsHost, "127.0.0.1", "Address of the metrics endpoint."),
         int("metrics.port", \.metricsPort, 0...65535, "Port of the metrics endpoint (GET /metrics)."),
         string("storage.sqlite.path", \.sqlitePath, "./data/fawang.sqlite", "SQLite database file; its folder is created on first run."),
+        optionalString("security.data_key_file", \.dataKeyFile, "File of AES-256 data keys (id:base64 per line, the active key first) sealing identity numbers at rest; default fawang.keys next to the database, created on first run. FAWANG_DATA_KEYS overrides it."),
         bool("demo.seed", \.seedDemoData, true, "Seed Ningxia's divisions, legal aid centres, staff and aid providers into an empty database."),
         choice("log.level", \.logLevel, ["trace", "debug", "info", "notice", "warning", "error", "critical"], live: true, "Lowest level logged."),
         choice("log.format", \.logFormat, ["text", "json"], live: false, "text (key=value) or json (one object per line)."),
@@ -136,6 +139,11 @@ public struct PlatformConfig: Sendable, Equatable {
             throw ConfigError(key: "grpc.tls.private_key", reason: "required when grpc.tls.certificate_chain is set")
         }
         return config
+    }
+
+    /// The data key file to use when `FAWANG_DATA_KEYS` is not set.
+    public var resolvedDataKeyFile: String {
+        dataKeyFile ?? URL(fileURLWithPath: sqlitePath).deletingLastPathComponent().appendingPathComponent("fawang.keys").path
     }
 
     /// Reads the file at `path`; a missing file means the built-in defaults.

@@ -66,7 +66,7 @@ public final class PlatformHost: Sendable {
     /// Runs until SIGTERM/SIGINT (when handling signals) or `shutdown()`; in-flight calls finish
     /// first, within `shutdown.grace_seconds`.
     public func run(onListening: @escaping @Sendable (Ports) async -> Void = { _ in }) async throws {
-        let storage = try SQLiteStorage(path: config.sqlitePath, logger: logger)
+        let storage = try SQLiteStorage(path: config.sqlitePath, cipher: try DataKeys.load(config: config, logger: logger), logger: logger)
         let registry = ModuleRegistry()
         var pluginServices: [any RegistrableRPCService] = []
         let presenter = MatterPresenter(registry: registry, directory: storage.directory)
@@ -80,6 +80,7 @@ public final class PlatformHost: Sendable {
             contexts.append((plugin, context))
         }
         try await storage.migrate(modules: plugins.map { ($0.manifest.id, $0.migrations) })
+        try await storage.checkDataKeys()
         if config.seedDemoData, try await storage.directory.isEmpty() {
             try await storage.directory.save(divisions: DemoData.divisions, organizations: DemoData.organizations, staff: DemoData.staff)
             for (plugin, context) in contexts { try await plugin.seedDemoData(context: context) }
