@@ -36,20 +36,21 @@ struct SQLiteAuditLog: AuditLog {
         let batch = 10_000
         var after: Int64 = Int64.min
         while true {
-            let rows = try await pool.read { [after] db in
-                try Row.fetchAll(db, sql: "SELECT * FROM audit_log WHERE sequence > ? ORDER BY sequence LIMIT \(batch)", arguments: [after])
+            let entries = try await pool.read { [after] db in
+                try Row.fetchAll(db, sql: "SELECT * FROM audit_log WHERE sequence > ? ORDER BY sequence LIMIT \(batch)", arguments: [after]).map { row in
+                    AuditEntry(
+                        sequence: row["sequence"], atMicroseconds: row["at_us"], actor: row["actor"], role: row["role"],
+                        channel: row["channel"], method: row["method"], target: row["target"], outcome: row["outcome"],
+                        detail: row["detail"], peer: row["peer"], previousHash: row["previous_hash"], hash: row["hash"])
+                }
             }
-            for row in rows {
-                let entry = AuditEntry(
-                    sequence: row["sequence"], atMicroseconds: row["at_us"], actor: row["actor"], role: row["role"],
-                    channel: row["channel"], method: row["method"], target: row["target"], outcome: row["outcome"],
-                    detail: row["detail"], peer: row["peer"], previousHash: row["previous_hash"], hash: row["hash"])
+            for entry in entries {
                 if let problem = verifier.check(entry) {
                     return (verifier.count, verifier.headHash, problem)
                 }
                 after = entry.sequence
             }
-            if rows.count < batch { break }
+            if entries.count < batch { break }
             progress(verifier.count)
         }
         return (verifier.count, verifier.headHash, verifier.checkHead(expectedHead))

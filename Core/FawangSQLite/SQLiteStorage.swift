@@ -1,5 +1,5 @@
 public import FawangCore
-public import Foundation
+import Foundation
 import GRDB
 public import Logging
 

@@ -38,6 +38,12 @@ public struct LegalAidPlugin: DepartmentPlugin {
 
     public let serviceNames = [Fawang_Legalaid_V1_LegalAidService.descriptor.fullyQualifiedService]
 
+    public let publicMethods = [
+        Fawang_Legalaid_V1_LegalAidService.Method.SubmitApplication.descriptor.fullyQualifiedMethod,
+        Fawang_Legalaid_V1_LegalAidService.Method.SupplyMaterials.descriptor.fullyQualifiedMethod,
+        Fawang_Legalaid_V1_LegalAidService.Method.Rate.descriptor.fullyQualifiedMethod,
+    ]
+
     public let migrations = [
         StorageMigration(id: "v1-providers", statements: [
             """

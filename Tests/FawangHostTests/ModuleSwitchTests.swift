@@ -85,8 +85,11 @@ import Testing
 /// Switching while calls are running: every call either completes or is refused UNAVAILABLE,
 /// and exactly the completed ones exist afterwards.
 @Suite struct SwitchUnderLoadTests {
+    /// Limits high enough that the load is never rate-limited: only the switch refuses calls.
+    static let unlimited = "limits.public.burst: 10000\nlimits.public.calls_per_minute: 100000\n"
+
     @Test func everyCallCompletesOrIsRefusedWhole() async throws {
-        try await TestPlatform.with { platform in
+        try await TestPlatform.with(extraConfig: Self.unlimited) { platform in
             try await platform.withClient { client in
                 let legalAid = Fawang_Legalaid_V1_LegalAidService.Client(wrapping: client)
                 let health = Grpc_Health_V1_Health.Client(wrapping: client)
@@ -110,9 +113,9 @@ import Testing
                     }
                 }
                 try await eventually("calls are flowing") { tally.outcome.withLock { $0.ok } > 20 }
-                try platform.rewriteConfig(extra: "modules.legal-aid.enabled: false\n")
+                try platform.rewriteConfig(extra: Self.unlimited + "modules.legal-aid.enabled: false\n")
                 try await eventually("the switch applies") { tally.outcome.withLock { $0.unavailable } > 20 }
-                try platform.rewriteConfig(extra: "modules.legal-aid.enabled: true\n")
+                try platform.rewriteConfig(extra: Self.unlimited + "modules.legal-aid.enabled: true\n")
                 try await eventually("legal aid serves again") {
                     try await health.check(.with { $0.service = "legal-aid" }).status == .serving
                 }

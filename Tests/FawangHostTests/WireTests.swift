@@ -1,5 +1,5 @@
 import FawangCore
-import FawangHost
+@testable import FawangHost
 import FawangProtocols
 import FawangTestSupport
 import Foundation
@@ -159,5 +159,41 @@ struct RawBytes: MessageSerializer, MessageDeserializer {
     func serialize<Bytes: GRPCContiguousBytes>(_ message: [UInt8]) throws -> Bytes { Bytes(message) }
     func deserialize<Bytes: GRPCContiguousBytes>(_ serializedMessageBytes: Bytes) throws -> [UInt8] {
         serializedMessageBytes.withUnsafeBytes { Array($0) }
+    }
+}
+
+@Suite struct RateLimitTests {
+    @Test func publicMethodsAreLimitedPerCallerAndStaffReadsAreNot() async throws {
+        try await TestPlatform.with(extraConfig: "limits.public.burst: 3\nlimits.public.calls_per_minute: 1\n") { platform in
+            try await platform.withClient { client in
+                let matters = Fawang_Matter_V1_MatterService.Client(wrapping: client)
+                // Burst 3: the submission and two progress queries pass, the third query is refused.
+                let submitted = try await Fawang_Legalaid_V1_LegalAidService.Client(wrapping: client).submitApplication(LegalAidSamples.application()).matter
+                let query = Fawang_Matter_V1_QueryProgressRequest.with {
+                    $0.trackingNumber = submitted.trackingNumber
+                    $0.phoneLast4 = "1234"
+                }
+                _ = try await matters.queryProgress(query)
+                _ = try await matters.queryProgress(query)
+                do {
+                    _ = try await matters.queryProgress(query)
+                    Issue.record("the fourth public call was not limited")
+                } catch let error as RPCError {
+                    #expect(error.code == .resourceExhausted)
+                    #expect(error.message.contains("秒后再试"))
+                    let unpacked = try error.unpackGoogleRPCStatus()
+                    let retry = try #require(unpacked?.details.compactMap(\.retryInfo).first)
+                    #expect(retry.delay > .zero)
+                }
+                // Not a public method: not limited.
+                for _ in 0..<5 { _ = try await matters.getMatter(.with { $0.id = submitted.id }) }
+            }
+        }
+    }
+
+    @Test func callersAreToldApartByAddressNotPort() {
+        #expect(RateLimitInterceptor.caller("ipv4:127.0.0.1:51234") == "ipv4:127.0.0.1")
+        #expect(RateLimitInterceptor.caller("ipv6:[::1]:51234") == "ipv6:[::1]")
+        #expect(RateLimitInterceptor.caller("unix:/tmp/s") == "unix:/tmp/s")
     }
 }

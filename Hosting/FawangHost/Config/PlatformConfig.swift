@@ -25,6 +25,8 @@ public struct PlatformConfig: Sendable, Equatable {
     public var keepaliveTimeoutSeconds = 20
     public var minClientPingIntervalSeconds = 60
     public var maxConnectionIdleSeconds = 1800
+    public var publicCallsPerMinute = 60
+    public var publicBurst = 20
     public var metricsEnabled = true
     public var metricsHost = "127.0.0.1"
     public var metricsPort = 9464
@@ -78,6 +80,8 @@ public struct PlatformConfig: Sendable, Equatable {
         optionalString("grpc.tls.certificate_chain", \.tlsChain, "PEM certificate chain; with grpc.tls.private_key turns TLS on."),
         optionalString("grpc.tls.private_key", \.tlsKey, "PEM private key of the certificate chain."),
         optionalString("grpc.tls.client_ca", \.tlsClientCA, "PEM CA bundle; when set, clients must present a certificate it signed (mutual TLS)."),
+        int("limits.public.calls_per_minute", \.publicCallsPerMinute, 1...100_000, "Sustained rate of public calls (submit, progress query, supply materials, rate) per caller; more answer RESOURCE_EXHAUSTED."),
+        int("limits.public.burst", \.publicBurst, 1...10_000, "Public calls a caller may make at once before the rate applies."),
         bool("metrics.enabled", \.metricsEnabled, true, "Serve Prometheus metrics over HTTP."),
         string("metrics.host", \.metricsHost, "127.0.0.1", "Address of the metrics endpoint."),
         int("metrics.port", \.metricsPort, 0...65535, "Port of the metrics endpoint (GET /metrics)."),

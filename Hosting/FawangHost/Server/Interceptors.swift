@@ -2,6 +2,7 @@ import FawangCore
 import FawangProtocols
 import Foundation
 import GRPCCore
+import GRPCProtobuf
 import Logging
 
 /// Rejects calls to a switched-off module with `UNAVAILABLE` and a message naming it. Checked when
@@ -20,6 +21,48 @@ struct ModuleGateInterceptor: ServerInterceptor {
                 message: "模块「\(module.manifest.nameZH)」(\(module.manifest.id)) 已停用，暂不办理此类业务；请稍后再试或拨打12348咨询")
         }
         return try await next(request, context)
+    }
+}
+
+/// Limits the public methods per caller (token buckets), answering `RESOURCE_EXHAUSTED` with a
+/// `google.rpc.RetryInfo` saying when to try again. Callers are told apart by their address
+/// until authenticated identities exist.
+struct RateLimitInterceptor: ServerInterceptor {
+    let limiter: RateLimiter
+    let limitedMethods: Set<String>
+    let clock = ContinuousClock()
+    let origin: ContinuousClock.Instant
+
+    init(limiter: RateLimiter, limitedMethods: Set<String>) {
+        self.limiter = limiter
+        self.limitedMethods = limitedMethods
+        self.origin = clock.now
+    }
+
+    func intercept<Input: Sendable, Output: Sendable>(
+        request: StreamingServerRequest<Input>,
+        context: ServerContext,
+        next: @Sendable (StreamingServerRequest<Input>, ServerContext) async throws -> StreamingServerResponse<Output>
+    ) async throws -> StreamingServerResponse<Output> {
+        if limitedMethods.contains(context.descriptor.fullyQualifiedMethod) {
+            let elapsed = clock.now - origin
+            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            let decision = limiter.take(Self.caller(context.remotePeer), now: seconds)
+            if !decision.allowed {
+                let wait = max(1, Int(decision.retryAfterSeconds.rounded(.up)))
+                throw RPCError(GoogleRPCStatus(
+                    code: .resourceExhausted, message: "操作过于频繁，请\(wait)秒后再试",
+                    details: [.retryInfo(delay: .seconds(wait))]))
+            }
+        }
+        return try await next(request, context)
+    }
+
+    /// `ipv4:10.1.2.3:51234` → `ipv4:10.1.2.3`: the address without the client's port.
+    static func caller(_ peer: String) -> String {
+        if peer.hasPrefix("ipv6:["), let close = peer.firstIndex(of: "]") { return String(peer[...close]) }
+        guard let colon = peer.lastIndex(of: ":"), peer.hasPrefix("ipv4:") else { return peer }
+        return String(peer[..<colon])
     }
 }
 

@@ -115,6 +115,9 @@ public final class PlatformHost: Sendable {
             interceptors: [
                 MetricsInterceptor(metrics: metrics),
                 ErrorMappingInterceptor(logger: logger),
+                RateLimitInterceptor(
+                    limiter: RateLimiter(perMinute: config.publicCallsPerMinute, burst: config.publicBurst),
+                    limitedMethods: Set(plugins.flatMap(\.publicMethods) + [Fawang_Matter_V1_MatterService.Method.QueryProgress.descriptor.fullyQualifiedMethod])),
                 AuditContextInterceptor(),
                 ModuleGateInterceptor(registry: registry),
             ])
