@@ -197,3 +197,15 @@ struct RawBytes: MessageSerializer, MessageDeserializer {
         #expect(RateLimitInterceptor.caller("unix:/tmp/s") == "unix:/tmp/s")
     }
 }
+
+@Suite struct MetricsSwitchTests {
+    @Test func withMetricsOffTheHostStillServes() async throws {
+        try await TestPlatform.with(extraConfig: "metrics.enabled: false\n") { platform in
+            #expect(platform.ports.metrics == nil)
+            let status = try await platform.withClient { client in
+                try await Grpc_Health_V1_Health.Client(wrapping: client).check(.init()).status
+            }
+            #expect(status == .serving)
+        }
+    }
+}

@@ -127,6 +127,8 @@ public final class PlatformHost: Sendable {
         if let configPath {
             serviceList.append(ConfigWatcher(path: configPath, initial: fileConfig, registry: registry, logLevel: logLevel, logger: logger))
         }
+        // Finishes once the metrics endpoint listens (at once when it is off).
+        let metricsReady = AsyncStream<Void>.makeStream()
         if config.metricsEnabled {
             let router = Router()
             router.get("/metrics") { _, _ -> Response in
@@ -135,24 +137,21 @@ public final class PlatformHost: Sendable {
                     body: .init(byteBuffer: ByteBuffer(bytes: metrics.render())))
             }
             router.get("/healthz") { _, _ -> String in "ok\n" }
-            let ready = AsyncStream<Void>.makeStream()
             serviceList.append(Application(
                 router: router,
                 configuration: .init(address: .hostname(config.metricsHost, port: config.metricsPort), serverName: "fawang-metrics"),
                 onServerRunning: { channel in
                     metricsPort.withLock { $0 = channel.localAddress?.port }
-                    ready.continuation.finish()
+                    metricsReady.continuation.finish()
                 },
                 logger: logger))
-            serviceList.append(GRPCServerService(server: server, transport: transport, health: health, logger: logger) { grpcPort in
-                for await _ in ready.stream {}
-                await onListening(Ports(grpc: grpcPort, metrics: metricsPort.withLock { $0 }))
-            })
         } else {
-            serviceList.append(GRPCServerService(server: server, transport: transport, health: health, logger: logger) { grpcPort in
-                await onListening(Ports(grpc: grpcPort, metrics: nil))
-            })
+            metricsReady.continuation.finish()
         }
+        serviceList.append(GRPCServerService(server: server, transport: transport, health: health, logger: logger) { grpcPort in
+            for await _ in metricsReady.stream {}
+            await onListening(Ports(grpc: grpcPort, metrics: metricsPort.withLock { $0 }))
+        })
         for (plugin, context) in contexts {
             serviceList.append(PluginWorkService(plugin: plugin, context: context))
         }
