@@ -121,6 +121,11 @@ struct HandlingOptions: ParsableArguments {
 }
 
 enum Render {
+    /// Times as a clerk in China reads them: `2026-11-30 12:14:48` (UTC+8).
+    static let chinaTime = Date.VerbatimFormatStyle(
+        format: "\(year: .defaultDigits)-\(month: .twoDigits)-\(day: .twoDigits) \(hour: .twoDigits(clock: .twentyFourHour, hourCycle: .zeroBased)):\(minute: .twoDigits):\(second: .twoDigits)",
+        timeZone: TimeZone(secondsFromGMT: 8 * 3600)!, calendar: Calendar(identifier: .gregorian))
+
     static func matter(_ matter: Fawang_Matter_V1_Matter) -> String {
         var lines = [
             "受理编号  \(matter.trackingNumber)",
@@ -140,7 +145,7 @@ enum Render {
 
     static func timeline(_ events: [Fawang_Matter_V1_MatterEvent]) -> [String] {
         ["办理记录"] + events.map { event in
-            let time = Date(timeIntervalSince1970: TimeInterval(event.at.seconds)).formatted(.iso8601)
+            let time = Date(timeIntervalSince1970: TimeInterval(event.at.seconds)).formatted(chinaTime)
             return "  \(event.sequence). \(time) \(event.label)" + (event.note.isEmpty ? "" : "：\(event.note)") + (event.actor.isEmpty ? "" : " [\(event.actor)]")
         }
     }
