@@ -17,6 +17,7 @@ public struct FawangError: Error, Sendable, Equatable, CustomStringConvertible {
         case alreadyExists
         case failedPrecondition
         case permissionDenied
+        case unauthenticated
         case unavailable
         case resourceExhausted
         case aborted

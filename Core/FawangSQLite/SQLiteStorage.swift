@@ -14,6 +14,7 @@ public final class SQLiteStorage: PlatformStorage {
     private let matterStore: SQLiteMatterStore
     public let directory: any DirectoryStore
     public let audit: any AuditLog
+    public let identity: any IdentityStore
     private let logger: Logger
 
     /// Opens (creating if needed) the database at `path`; its folder is created too. Identity
@@ -39,6 +40,7 @@ public final class SQLiteStorage: PlatformStorage {
         self.matters = matterStore
         self.directory = SQLiteDirectoryStore(pool: pool)
         self.audit = SQLiteAuditLog(pool: pool)
+        self.identity = SQLiteIdentityStore(pool: pool)
     }
 
     /// `PRAGMA synchronous` and `PRAGMA journal_mode` on the writer, for tests and diagnostics.
@@ -179,6 +181,31 @@ enum CoreSchema {
             CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
             BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END
             """,
+        ]),
+        StorageMigration(id: "v3-identity", statements: [
+            """
+            CREATE TABLE accounts (
+                id TEXT PRIMARY KEY,
+                login TEXT NOT NULL UNIQUE,
+                display_name TEXT NOT NULL,
+                role TEXT NOT NULL,
+                region_code TEXT NOT NULL,
+                organization_id TEXT NOT NULL,
+                department TEXT NOT NULL,
+                password_hash TEXT NOT NULL,
+                failed_attempts INTEGER NOT NULL DEFAULT 0,
+                locked_until REAL
+            )
+            """,
+            """
+            CREATE TABLE refresh_tokens (
+                token_hash TEXT PRIMARY KEY,
+                account_id TEXT NOT NULL REFERENCES accounts (id),
+                expires_at REAL NOT NULL,
+                revoked_at REAL
+            )
+            """,
+            "CREATE TABLE revoked_access_tokens (token_id TEXT PRIMARY KEY, expires_at REAL NOT NULL)",
         ]),
     ]
 }

@@ -19,7 +19,7 @@ struct Fawang: AsyncParsableCommand {
             Serve.self, Modules.self, Health.self, Divisions.self,
             Submit.self, Show.self, Progress.self, ListMatters.self, Providers.self,
             RequestMaterials.self, SupplyMaterials.self, Accept.self, Refuse.self, Assign.self, Conclude.self, Rate.self,
-            Audit.self,
+            Login.self, Logout.self, WhoAmI.self, Audit.self,
         ])
 }
 
@@ -67,14 +67,16 @@ struct ClientOptions: ParsableArguments {
     @Flag(name: .long, help: "Print the response as JSON.")
     var json = false
 
-    func withClient<T: Sendable>(_ body: @Sendable (GRPCClient<HTTP2ClientTransport.Posix>) async throws -> T) async throws -> T {
+    /// Runs `body` with a client; unless `authenticated` is false, calls carry the saved session.
+    func withClient<T: Sendable>(authenticated: Bool = true, _ body: @Sendable (GRPCClient<HTTP2ClientTransport.Posix>) async throws -> T) async throws -> T {
         guard let colon = server.lastIndex(of: ":"), let port = Int(server[server.index(after: colon)...]) else {
             throw ValidationError("--server must be host:port, e.g. 127.0.0.1:50051")
         }
         let host = String(server[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
         let target: any ResolvableTarget = host.contains(":") ? .ipv6(address: host, port: port) : .ipv4(address: host, port: port)
         do {
-            return try await withGRPCClient(transport: .http2NIOPosix(target: target, transportSecurity: .plaintext)) { client in
+            let interceptors: [any ClientInterceptor] = (authenticated ? SessionFile.load() : nil).map { [BearerTokenInterceptor(token: $0.accessToken)] } ?? []
+            return try await withGRPCClient(transport: .http2NIOPosix(target: target, transportSecurity: .plaintext), interceptors: interceptors) { client in
                 try await body(client)
             }
         } catch let error as RPCError {

@@ -15,8 +15,12 @@ import Testing
         }
     }
 
+    /// Each test keeps its own CLI session file.
+    let session = FileManager.default.temporaryDirectory.appendingPathComponent("fawang-cli-\(UUID().uuidString).json").path
+
     func fawang(_ arguments: [String], port: Int) async throws -> Run {
-        let (status, output) = try await runChildProcess(ServeProcess.executable, arguments + ["--server", "127.0.0.1:\(port)"])
+        let (status, output) = try await runChildProcess(
+            ServeProcess.executable, arguments + ["--server", "127.0.0.1:\(port)"], environment: ["FAWANG_SESSION": session])
         return Run(status: status, output: output)
     }
 
@@ -62,6 +66,29 @@ import Testing
             #expect(modules.output.contains("legal-aid"))
             let health = try await fawang(["health", "legal-aid"], port: port)
             #expect(health.output.contains("serving"))
+        }
+    }
+
+    @Test func loginKeepsTheSessionUntilLogout() async throws {
+        try await TestPlatform.with { platform in
+            let port = platform.ports.grpc
+            let wrong = try await fawang(["login", "--login", "staff-640100-reviewer", "--password", "nope"], port: port)
+            #expect(wrong.status != 0)
+            #expect(wrong.output.contains("账号或密码不正确"))
+            #expect(!FileManager.default.fileExists(atPath: session))
+
+            let login = try await fawang(["login", "--login", "staff-640100-reviewer", "--password", "Fawang@2026"], port: port)
+            #expect(login.status == 0, "\(login.output)")
+            #expect((try FileManager.default.attributesOfItem(atPath: session)[.posixPermissions] as? Int) == 0o600)
+            let me = try await fawang(["whoami"], port: port)
+            #expect(me.output.contains("staff-640100-reviewer"), "\(me.output)")
+
+            let logout = try await fawang(["logout"], port: port)
+            #expect(logout.status == 0, "\(logout.output)")
+            #expect(!FileManager.default.fileExists(atPath: session))
+            let anonymous = try await fawang(["whoami"], port: port)
+            #expect(anonymous.status != 0)
+            #expect(anonymous.output.contains("unauthenticated"), "\(anonymous.output)")
         }
     }
 }

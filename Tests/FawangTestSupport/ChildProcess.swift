@@ -6,10 +6,15 @@ public import Foundation
 /// The blocking pipe read and wait happen on a Dispatch thread, never on Swift's cooperative
 /// pool: on a 2-core machine two blocked pool threads would starve an in-process server that the
 /// child is talking to.
-public func runChildProcess(_ executable: URL, _ arguments: [String]) async throws -> (status: Int32, output: String) {
+public func runChildProcess(
+    _ executable: URL, _ arguments: [String], environment extra: [String: String] = [:]
+) async throws -> (status: Int32, output: String) {
     let process = Process()
     process.executableURL = executable
     process.arguments = arguments
+    if !extra.isEmpty {
+        process.environment = ProcessInfo.processInfo.environment.merging(extra) { $1 }
+    }
     let pipe = Pipe()
     process.standardOutput = pipe
     process.standardError = pipe

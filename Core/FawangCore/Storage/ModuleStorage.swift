@@ -71,6 +71,8 @@ public protocol PlatformStorage: Sendable {
     var directory: any DirectoryStore { get }
     /// The tamper-evident trail; matter changes append to it in their own transaction.
     var audit: any AuditLog { get }
+    /// Accounts and sessions.
+    var identity: any IdentityStore { get }
     /// Storage for one module's own tables.
     func moduleStorage(for moduleID: String) -> any ModuleStorage
     /// Applies the platform's migrations, then each module's in order, skipping those applied.

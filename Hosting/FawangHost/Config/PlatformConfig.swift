@@ -25,6 +25,8 @@ public struct PlatformConfig: Sendable, Equatable {
     public var keepaliveTimeoutSeconds = 20
     public var minClientPingIntervalSeconds = 60
     public var maxConnectionIdleSeconds = 1800
+    public var accessTokenMinutes = 15
+    public var refreshTokenDays = 30
     public var publicCallsPerMinute = 60
     public var publicBurst = 20
     public var metricsEnabled = true
@@ -80,6 +82,8 @@ public struct PlatformConfig: Sendable, Equatable {
         optionalString("grpc.tls.certificate_chain", \.tlsChain, "PEM certificate chain; with grpc.tls.private_key turns TLS on."),
         optionalString("grpc.tls.private_key", \.tlsKey, "PEM private key of the certificate chain."),
         optionalString("grpc.tls.client_ca", \.tlsClientCA, "PEM CA bundle; when set, clients must present a certificate it signed (mutual TLS)."),
+        int("security.access_token_minutes", \.accessTokenMinutes, 1...1440, "Lifetime of an access token (JWT) from Login or Refresh."),
+        int("security.refresh_token_days", \.refreshTokenDays, 1...365, "Lifetime of a refresh token; each works once (Refresh returns a new one)."),
         int("limits.public.calls_per_minute", \.publicCallsPerMinute, 1...100_000, "Sustained rate of public calls (submit, progress query, supply materials, rate) per caller; more answer RESOURCE_EXHAUSTED."),
         int("limits.public.burst", \.publicBurst, 1...10_000, "Public calls a caller may make at once before the rate applies."),
         bool("metrics.enabled", \.metricsEnabled, true, "Serve Prometheus metrics over HTTP."),

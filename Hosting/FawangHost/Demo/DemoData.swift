@@ -41,6 +41,25 @@ enum DemoData {
         }
     }
 
+    /// The password of every demo account (published in the README: demo data only).
+    static let demoPassword = "Fawang@2026"
+
+    /// One account per role: the platform admin, a legal aid reviewer per city, a citizen, an aid
+    /// lawyer and the hotline front end's service account.
+    static var accounts: [(login: String, principal: Principal)] {
+        [("admin", Principal(accountID: "staff-640000-admin", displayName: "自治区司法厅平台管理员", role: .platformAdmin, regionCode: "640000"))]
+            + cities.map { city, _ in
+                ("staff-\(city.code)-reviewer", Principal(
+                    accountID: "staff-\(city.code)-reviewer", displayName: "\(city.name)法律援助审查员", role: .staff,
+                    regionCode: city.code, organizationID: "la-\(city.code)", department: "legal-aid"))
+            }
+            + [
+                ("13951001234", Principal(accountID: "citizen-13951001234", displayName: "马小花", role: .citizen, regionCode: "640104")),
+                ("lap-640100-1", Principal(accountID: "lap-640100-1", displayName: "银川市援助律师", role: .professional, regionCode: "640100", organizationID: "la-640100", department: "legal-aid")),
+                ("hotline-frontend", Principal(accountID: "service-hotline", displayName: "12348热线前端", role: .service, regionCode: "640000")),
+            ]
+    }
+
     static var staff: [StaffMember] {
         [StaffMember(id: "staff-640000-admin", name: "自治区司法厅平台管理员", organizationID: nil, role: "platform_admin", regionCode: "640000")]
             + cities.flatMap { city, _ in

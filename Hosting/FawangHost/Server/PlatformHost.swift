@@ -84,6 +84,11 @@ public final class PlatformHost: Sendable {
         if config.seedDemoData, try await storage.directory.isEmpty() {
             try await storage.directory.save(divisions: DemoData.divisions, organizations: DemoData.organizations, staff: DemoData.staff)
             for (plugin, context) in contexts { try await plugin.seedDemoData(context: context) }
+            // One slow hash for all demo accounts: they share the published demo password.
+            let demoHash = try PasswordHasher.standard.hash(DemoData.demoPassword)
+            for (login, principal) in DemoData.accounts {
+                try await storage.identity.save(Account(principal: principal, login: login, passwordHash: demoHash))
+            }
             logger.notice("seeded demo data into an empty database", metadata: ["divisions": "\(DemoData.divisions.count)"])
         }
         for (plugin, context) in contexts {
@@ -92,17 +97,24 @@ public final class PlatformHost: Sendable {
             pluginServices += services
         }
 
+        let tokens = await TokenIssuer(
+            secret: try TokenIssuer.loadSecret(
+                path: URL(fileURLWithPath: config.sqlitePath).deletingLastPathComponent().appendingPathComponent("fawang.token-key").path,
+                logger: logger),
+            accessLifetime: TimeInterval(config.accessTokenMinutes * 60), refreshLifetime: TimeInterval(config.refreshTokenDays * 86_400))
         let health = HealthService(
             registry: registry,
             platformServices: [
                 Grpc_Health_V1_Health.descriptor.fullyQualifiedService,
                 Fawang_Platform_V1_PlatformService.descriptor.fullyQualifiedService,
                 Fawang_Matter_V1_MatterService.descriptor.fullyQualifiedService,
+                Fawang_Identity_V1_IdentityService.descriptor.fullyQualifiedService,
             ])
         let services: [any RegistrableRPCService] = [
             health,
             PlatformService(registry: registry, directory: storage.directory),
             MatterService(matters: storage.matters, audit: storage.audit, presenter: presenter, now: now),
+            IdentityService(store: storage.identity, tokens: tokens, hasher: .standard, now: now),
         ] + pluginServices
 
         let metrics = PlatformMetrics(registry: PrometheusCollectorRegistry(), modules: registry)
@@ -115,9 +127,13 @@ public final class PlatformHost: Sendable {
             interceptors: [
                 MetricsInterceptor(metrics: metrics),
                 ErrorMappingInterceptor(logger: logger),
+                AuthenticationInterceptor(tokens: tokens, store: storage.identity),
                 RateLimitInterceptor(
                     limiter: RateLimiter(perMinute: config.publicCallsPerMinute, burst: config.publicBurst),
-                    limitedMethods: Set(plugins.flatMap(\.publicMethods) + [Fawang_Matter_V1_MatterService.Method.QueryProgress.descriptor.fullyQualifiedMethod])),
+                    limitedMethods: Set(plugins.flatMap(\.publicMethods) + [
+                        Fawang_Matter_V1_MatterService.Method.QueryProgress.descriptor.fullyQualifiedMethod,
+                        Fawang_Identity_V1_IdentityService.Method.Login.descriptor.fullyQualifiedMethod,
+                    ])),
                 AuditContextInterceptor(),
                 ModuleGateInterceptor(registry: registry),
             ])
@@ -157,11 +173,7 @@ public final class PlatformHost: Sendable {
         }
 
         var groupConfig = ServiceGroupConfiguration(
-            services: serviceList.map { service in
-                service is PluginWorkService
-                    ? .init(service: service, successTerminationBehavior: .ignore, failureTerminationBehavior: .ignore)
-                    : .init(service: service)
-            },
+            services: serviceList.map { .init(service: $0) },
             gracefulShutdownSignals: handleSignals ? [.sigterm, .sigint] : [], logger: logger)
         groupConfig.maximumGracefulShutdownDuration = .seconds(config.shutdownGraceSeconds)
         let serviceGroup = ServiceGroup(configuration: groupConfig)
@@ -261,8 +273,9 @@ struct GRPCServerService: Service {
     }
 }
 
-/// A plugin's background work as a lifecycle service, cancelled at shutdown. It runs with
-/// `.ignore` termination behaviour: work that ends, or fails, never takes the host down with it.
+/// A plugin's background work as a lifecycle service. Work that ends or fails never takes the
+/// host down: failures are logged, and the service then waits for shutdown, because a service
+/// group treats any service ending on its own (even during shutdown) as a failure.
 struct PluginWorkService: Service {
     let plugin: any DepartmentPlugin
     let context: PluginContext
@@ -277,5 +290,6 @@ struct PluginWorkService: Service {
         } catch {
             context.logger.error("background work failed; the module keeps serving calls", metadata: ["error": "\(error)"])
         }
+        try? await gracefulShutdown()
     }
 }

@@ -25,6 +25,7 @@ extension FawangError {
         case .alreadyExists: .alreadyExists
         case .failedPrecondition: .failedPrecondition
         case .permissionDenied: .permissionDenied
+        case .unauthenticated: .unauthenticated
         case .unavailable: .unavailable
         case .resourceExhausted: .resourceExhausted
         case .aborted: .aborted

@@ -1,0 +1,85 @@
+public import Foundation
+
+/// What an account may be.
+public enum Role: String, Sendable, Codable, CaseIterable {
+    case citizen
+    case professional
+    case staff
+    case departmentAdmin = "department_admin"
+    case platformAdmin = "platform_admin"
+    case service
+}
+
+/// The authenticated caller of an RPC, as the token says.
+public struct Principal: Sendable, Equatable {
+    public var accountID: String
+    public var displayName: String
+    public var role: Role
+    /// The division the account acts within.
+    public var regionCode: String
+    public var organizationID: String
+    /// Business line (module id) of staff and department admins; empty for all.
+    public var department: String
+
+    public init(accountID: String, displayName: String, role: Role, regionCode: String, organizationID: String = "", department: String = "") {
+        self.accountID = accountID
+        self.displayName = displayName
+        self.role = role
+        self.regionCode = regionCode
+        self.organizationID = organizationID
+        self.department = department
+    }
+
+    /// The caller of the current RPC, set by the host's authentication interceptor; nil when the
+    /// call carries no token.
+    @TaskLocal public static var current: Principal?
+}
+
+/// A stored account.
+public struct Account: Sendable, Equatable {
+    public var principal: Principal
+    /// Phone number for citizens, account name otherwise; unique.
+    public var login: String
+    public var passwordHash: String
+    public var failedAttempts: Int
+    public var lockedUntil: Date?
+
+    public init(principal: Principal, login: String, passwordHash: String, failedAttempts: Int = 0, lockedUntil: Date? = nil) {
+        self.principal = principal
+        self.login = login
+        self.passwordHash = passwordHash
+        self.failedAttempts = failedAttempts
+        self.lockedUntil = lockedUntil
+    }
+}
+
+/// Outcome of checking a password against an account, decided and recorded in one transaction.
+public enum LoginAttempt: Sendable, Equatable {
+    case accepted(Principal)
+    case unknownLogin
+    case wrongPassword(remainingAttempts: Int)
+    /// Too many failures: locked until the given time (this attempt may be the one that locked it).
+    case locked(until: Date)
+}
+
+/// Accounts and refresh tokens. Every method is one durable transaction that also appends its
+/// audit entry (logins, failures, lockouts, revocations).
+public protocol IdentityStore: Sendable {
+    func account(login: String) async throws -> Account?
+    func save(_ account: Account) async throws
+    /// Verifies `password` with `verify` inside the write transaction, counting failures and
+    /// locking the account after `maxFailures` in a row for `lockout`.
+    func attemptLogin(
+        login: String, at time: Date, maxFailures: Int, lockout: TimeInterval,
+        verify: @Sendable (Account) -> Bool
+    ) async throws -> LoginAttempt
+    /// Stores the SHA-256 of a new refresh token.
+    func storeRefreshToken(hash: String, accountID: String, expiresAt: Date) async throws
+    /// Marks the token used and returns its account if it was valid (unrevoked, unexpired):
+    /// a refresh token works once.
+    func consumeRefreshToken(hash: String, at time: Date) async throws -> Principal?
+    func revokeRefreshToken(hash: String, at time: Date) async throws
+    /// Refuses an access token (by its `jti`) until it would have expired anyway.
+    func revokeAccessToken(id: String, expiresAt: Date) async throws
+    func isAccessTokenRevoked(id: String) async throws -> Bool
+}

@@ -1,0 +1,46 @@
+import Crypto
+import CryptoExtras
+public import Foundation
+
+/// Slow, salted password hashes with scrypt (BoringSSL's, through swift-crypto's CryptoExtras).
+///
+/// Stored as `scrypt$<N>$<r>$<p>$<salt base64>$<hash base64>`, so the cost can rise later while old
+/// hashes keep verifying.
+public struct PasswordHasher: Sendable {
+    public var rounds: Int
+    public var blockSize: Int
+    public var parallelism: Int
+
+    /// N = 2^15, r = 8, p = 1: about 32 MiB and tens of milliseconds per hash on these machines.
+    public static let standard = PasswordHasher(rounds: 1 << 15, blockSize: 8, parallelism: 1)
+
+    public init(rounds: Int, blockSize: Int, parallelism: Int) {
+        self.rounds = rounds
+        self.blockSize = blockSize
+        self.parallelism = parallelism
+    }
+
+    public func hash(_ password: String) throws -> String {
+        var salt = [UInt8](repeating: 0, count: 16)
+        var generator = SystemRandomNumberGenerator()
+        for index in salt.indices { salt[index] = generator.next() }
+        let key = try derive(password, salt: salt, rounds: rounds, blockSize: blockSize, parallelism: parallelism)
+        return "scrypt$\(rounds)$\(blockSize)$\(parallelism)$\(Data(salt).base64EncodedString())$\(key.withUnsafeBytes { Data($0) }.base64EncodedString())"
+    }
+
+    /// Whether `password` matches `stored`, compared in constant time.
+    public func verify(_ password: String, against stored: String) -> Bool {
+        let parts = stored.split(separator: "$")
+        guard parts.count == 6, parts[0] == "scrypt", let n = Int(parts[1]), let r = Int(parts[2]), let p = Int(parts[3]),
+            let salt = Data(base64Encoded: String(parts[4])), let expected = Data(base64Encoded: String(parts[5])),
+            let key = try? derive(password, salt: salt, rounds: n, blockSize: r, parallelism: p)
+        else { return false }
+        return key == SymmetricKey(data: expected)
+    }
+
+    private func derive(_ password: String, salt: some DataProtocol, rounds: Int, blockSize: Int, parallelism: Int) throws -> SymmetricKey {
+        try KDF.Scrypt.deriveKey(
+            from: Data(password.utf8), salt: salt, outputByteCount: 32, rounds: rounds, blockSize: blockSize,
+            parallelism: parallelism, maxMemory: 128 * rounds * blockSize * parallelism + 1 << 20)
+    }
+}

@@ -1,0 +1,136 @@
+import FawangCore
+import FawangProtocols
+import Foundation
+import GRPCCore
+import SwiftProtobuf
+
+/// `fawang.identity.v1.IdentityService`: login, refresh, logout, who am I.
+struct IdentityService: Fawang_Identity_V1_IdentityService.SimpleServiceProtocol {
+    static let maxFailures = 5
+    static let lockout: TimeInterval = 15 * 60
+
+    let store: any IdentityStore
+    let tokens: TokenIssuer
+    let hasher: PasswordHasher
+    let now: @Sendable () -> Date
+
+    func login(request: Fawang_Identity_V1_LoginRequest, context: ServerContext) async throws -> Fawang_Identity_V1_Session {
+        var check = FieldValidator()
+        check.requireText(request.login, "login", label: "账号或手机号", maxLength: 64)
+        check.require(!request.password.isEmpty && request.password.count <= 256, "password", "请填写密码")
+        try check.check()
+        let hasher = self.hasher
+        let password = request.password
+        let attempt = try await store.attemptLogin(
+            login: request.login, at: now(), maxFailures: Self.maxFailures, lockout: Self.lockout
+        ) { account in hasher.verify(password, against: account.passwordHash) }
+        switch attempt {
+        case .accepted(let principal):
+            return try await session(for: principal)
+        case .unknownLogin, .wrongPassword:
+            // The same answer for an unknown account and a wrong password.
+            throw FawangError(.unauthenticated, "账号或密码不正确")
+        case .locked(let until):
+            let minutes = max(1, Int((until.timeIntervalSince(now()) / 60).rounded(.up)))
+            throw FawangError(.resourceExhausted, "登录失败次数过多，账户已临时锁定，请\(minutes)分钟后再试")
+        }
+    }
+
+    func refresh(request: Fawang_Identity_V1_RefreshRequest, context: ServerContext) async throws -> Fawang_Identity_V1_Session {
+        guard !request.refreshToken.isEmpty else { throw FawangError.invalidArgument(field: "refresh_token", "请提供刷新令牌") }
+        guard let principal = try await store.consumeRefreshToken(hash: TokenIssuer.hash(request.refreshToken), at: now()) else {
+            throw FawangError(.unauthenticated, "登录已失效，请重新登录")
+        }
+        return try await session(for: principal)
+    }
+
+    func logout(request: Fawang_Identity_V1_LogoutRequest, context: ServerContext) async throws -> Fawang_Identity_V1_LogoutResponse {
+        if !request.refreshToken.isEmpty {
+            try await store.revokeRefreshToken(hash: TokenIssuer.hash(request.refreshToken), at: now())
+        }
+        if let presented = AuthenticationInterceptor.Presented.current {
+            try await store.revokeAccessToken(id: presented.tokenID, expiresAt: presented.expiresAt)
+        }
+        return .init()
+    }
+
+    func whoAmI(request: Fawang_Identity_V1_WhoAmIRequest, context: ServerContext) async throws -> Fawang_Identity_V1_Principal {
+        guard let principal = Principal.current else { throw FawangError(.unauthenticated, "请先登录") }
+        return Self.proto(principal)
+    }
+
+    private func session(for principal: Principal) async throws -> Fawang_Identity_V1_Session {
+        let time = now()
+        let access = try await tokens.accessToken(for: principal, now: time)
+        let refresh = TokenIssuer.refreshToken()
+        let refreshExpiry = time.addingTimeInterval(tokens.refreshLifetime)
+        try await store.storeRefreshToken(hash: refresh.hash, accountID: principal.accountID, expiresAt: refreshExpiry)
+        return .with {
+            $0.accessToken = access.token
+            $0.accessExpiresAt = Google_Protobuf_Timestamp(date: access.expiresAt)
+            $0.refreshToken = refresh.token
+            $0.refreshExpiresAt = Google_Protobuf_Timestamp(date: refreshExpiry)
+            $0.principal = Self.proto(principal)
+        }
+    }
+
+    static func proto(_ principal: Principal) -> Fawang_Identity_V1_Principal {
+        .with {
+            $0.accountID = principal.accountID
+            $0.displayName = principal.displayName
+            $0.role = switch principal.role {
+            case .citizen: .citizen
+            case .professional: .professional
+            case .staff: .staff
+            case .departmentAdmin: .departmentAdmin
+            case .platformAdmin: .platformAdmin
+            case .service: .service
+            }
+            $0.regionCode = principal.regionCode
+            $0.organizationID = principal.organizationID
+            $0.department = principal.department
+        }
+    }
+}
+
+/// Reads `authorization: Bearer <token>`: a valid token sets `Principal.current` for the call; a
+/// forged, malformed, expired or revoked one is refused `UNAUTHENTICATED`. Calls without a token
+/// go on as anonymous — per-method policies (issue 3) decide what anonymous callers may do.
+struct AuthenticationInterceptor: ServerInterceptor {
+    /// The token the current call presented, for logout.
+    struct Presented: Sendable {
+        var tokenID: String
+        var expiresAt: Date
+        @TaskLocal static var current: Presented?
+    }
+
+    let tokens: TokenIssuer
+    let store: any IdentityStore
+
+    func intercept<Input: Sendable, Output: Sendable>(
+        request: StreamingServerRequest<Input>,
+        context: ServerContext,
+        next: @Sendable (StreamingServerRequest<Input>, ServerContext) async throws -> StreamingServerResponse<Output>
+    ) async throws -> StreamingServerResponse<Output> {
+        guard let header = request.metadata[stringValues: "authorization"].first(where: { _ in true }) else {
+            return try await next(request, context)
+        }
+        guard header.hasPrefix("Bearer "), header.count > 7 else {
+            throw FawangError(.unauthenticated, "登录凭证格式不正确，请重新登录")
+        }
+        let verified: (principal: Principal, id: String, expiresAt: Date)
+        do {
+            verified = try await tokens.verify(String(header.dropFirst(7)))
+        } catch {
+            throw FawangError(.unauthenticated, "登录已失效或凭证无效，请重新登录")
+        }
+        guard try await !store.isAccessTokenRevoked(id: verified.id) else {
+            throw FawangError(.unauthenticated, "该登录已退出，请重新登录")
+        }
+        return try await Principal.$current.withValue(verified.principal) {
+            try await Presented.$current.withValue(Presented(tokenID: verified.id, expiresAt: verified.expiresAt)) {
+                try await next(request, context)
+            }
+        }
+    }
+}

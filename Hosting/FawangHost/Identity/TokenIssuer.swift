@@ -1,0 +1,92 @@
+import Crypto
+import FawangCore
+import Foundation
+import JWTKit
+import Logging
+
+/// Signs and verifies access tokens (JWT, HS256) and makes refresh tokens.
+///
+/// The HMAC key comes from `FAWANG_TOKEN_KEY` (base64, at least 32 bytes) or a key file next to the
+/// database (`fawang.token-key`, created with a fresh key, mode 0600). Rotating it logs everyone out.
+final class TokenIssuer: Sendable {
+    struct AccessClaims: JWTPayload {
+        var sub: SubjectClaim
+        var exp: ExpirationClaim
+        var iat: IssuedAtClaim
+        var jti: IDClaim
+        var name: String
+        var role: String
+        var region: String
+        var org: String
+        var dept: String
+
+        func verify(using algorithm: some JWTAlgorithm) async throws {
+            try exp.verifyNotExpired()
+        }
+    }
+
+    static let environmentVariable = "FAWANG_TOKEN_KEY"
+
+    let accessLifetime: TimeInterval
+    let refreshLifetime: TimeInterval
+    private let keys: JWTKeyCollection
+
+    init(secret: Data, accessLifetime: TimeInterval, refreshLifetime: TimeInterval) async {
+        self.accessLifetime = accessLifetime
+        self.refreshLifetime = refreshLifetime
+        self.keys = JWTKeyCollection()
+        await keys.add(hmac: HMACKey(key: SymmetricKey(data: secret)), digestAlgorithm: .sha256)
+    }
+
+    /// The secret from the environment or the key file at `path` (created if missing).
+    static func loadSecret(path: String, logger: Logger) throws -> Data {
+        if let text = ProcessInfo.processInfo.environment[environmentVariable], !text.isEmpty {
+            guard let data = Data(base64Encoded: text), data.count >= 32 else {
+                throw FawangError(.failedPrecondition, "\(environmentVariable) must be base64 of at least 32 bytes")
+            }
+            return data
+        }
+        if !FileManager.default.fileExists(atPath: path) {
+            try FileManager.default.createDirectory(at: URL(fileURLWithPath: path).deletingLastPathComponent(), withIntermediateDirectories: true)
+            let secret = SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }
+            guard FileManager.default.createFile(atPath: path, contents: Data((secret.base64EncodedString() + "\n").utf8), attributes: [.posixPermissions: 0o600]) else {
+                throw FawangError(.failedPrecondition, "cannot create the token key file \(path)")
+            }
+            logger.warning("generated a new token signing key", metadata: ["path": "\(path)"])
+        }
+        guard let text = FileManager.default.contents(atPath: path).map({ String(decoding: $0, as: UTF8.self) }),
+            let data = Data(base64Encoded: text.trimmingCharacters(in: .whitespacesAndNewlines)), data.count >= 32
+        else {
+            throw FawangError(.failedPrecondition, "the token key file \(path) must hold base64 of at least 32 bytes")
+        }
+        return data
+    }
+
+    func accessToken(for principal: Principal, now: Date) async throws -> (token: String, expiresAt: Date) {
+        let expiresAt = now.addingTimeInterval(accessLifetime)
+        let claims = AccessClaims(
+            sub: .init(value: principal.accountID), exp: .init(value: expiresAt), iat: .init(value: now),
+            jti: .init(value: UUID().uuidString), name: principal.displayName, role: principal.role.rawValue,
+            region: principal.regionCode, org: principal.organizationID, dept: principal.department)
+        return (try await keys.sign(claims), expiresAt)
+    }
+
+    /// The token's principal, id and expiry; throws for a forged, malformed or expired token.
+    func verify(_ token: String) async throws -> (principal: Principal, id: String, expiresAt: Date) {
+        let claims = try await keys.verify(token, as: AccessClaims.self)
+        guard let role = Role(rawValue: claims.role) else { throw FawangError(.internalError, "token names unknown role") }
+        let principal = Principal(
+            accountID: claims.sub.value, displayName: claims.name, role: role, regionCode: claims.region,
+            organizationID: claims.org, department: claims.dept)
+        return (principal, claims.jti.value, claims.exp.value)
+    }
+
+    /// A random refresh token (to give out) and its SHA-256 (to store).
+    static func refreshToken() -> (token: String, hash: String) {
+        let token = SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }.base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+        return (token, hash(token))
+    }
+
+    static func hash(_ refreshToken: String) -> String { RequestDigest.sha256Hex(Data(refreshToken.utf8)) }
+}
