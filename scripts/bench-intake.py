@@ -1,8 +1,12 @@
 #!/usr/bin/env python3
 """Benchmark: durable legal aid submissions against reads, on a running `fawang serve`.
 
-    swift build -c release && .build/release/fawang serve --database /tmp/bench.sqlite &
+    swift build -c release && .build/release/fawang serve --config bench.yaml &
     python3 scripts/bench-intake.py --server 127.0.0.1:50051 --calls 2000 --concurrency 8
+
+bench.yaml must lift the per-caller limits (all calls come from one address), e.g.
+`limits.public.burst: 10000` and `limits.public.calls_per_minute: 100000`; it logs in as the demo
+admin to read.
 
 Prints calls/s and latency percentiles for SubmitApplication (one fsync'd transaction each,
 synchronous=FULL) and for GetMatter (a read), and their ratio measured in the same run: the machines
@@ -61,10 +65,13 @@ def main():
         stubs(pathlib.Path(tmp))
         from fawang.legalaid.v1 import legal_aid_pb2 as la, legal_aid_pb2_grpc as la_grpc
         from fawang.matter.v1 import matter_pb2 as mt, matter_pb2_grpc as mt_grpc
+        from fawang.identity.v1 import identity_pb2 as idn, identity_pb2_grpc as idn_grpc
 
         channel = grpc.insecure_channel(options.server)
         legal_aid = la_grpc.LegalAidServiceStub(channel)
         matters = mt_grpc.MatterServiceStub(channel)
+        session = idn_grpc.IdentityServiceStub(channel).Login(idn.LoginRequest(login="admin", password="Fawang@2026"))
+        auth = (("authorization", f"Bearer {session.access_token}"),)
         template = la.SubmitApplicationRequest(
             context=mt.ChannelContext(channel=mt.CHANNEL_HOTLINE, operator_id="bench"),
             applicant=mt.Person(name="基准测试", id_number="11010519491231002X", phone="13951001234"),
@@ -81,7 +88,7 @@ def main():
             numbers.append(legal_aid.SubmitApplication(request).matter.tracking_number)
 
         def read(i):
-            matters.GetMatter(mt.GetMatterRequest(tracking_number=numbers[i % len(numbers)]))
+            matters.GetMatter(mt.GetMatterRequest(tracking_number=numbers[i % len(numbers)]), metadata=auth)
 
         print(f"server {options.server}, concurrency {options.concurrency}")
         run("warm-up", 50, options.concurrency, submit)

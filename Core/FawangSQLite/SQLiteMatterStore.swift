@@ -30,8 +30,8 @@ struct SQLiteMatterStore: MatterStore {
                 sql: """
                     INSERT INTO matters (id, tracking_number, request_id, request_digest, business_line, matter_type,
                         status, applicant_json, parties_json, region_code, channel, operator_id, submitted_at,
-                        updated_at, details_json)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        updated_at, details_json, owner_account_id)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
                     id, tracking.digits, draft.requestID, draft.requestDigest, draft.businessLine, draft.matterType,
@@ -40,7 +40,7 @@ struct SQLiteMatterStore: MatterStore {
                         Party(role: party.role, person: try cipher.seal(party.person, context: "matter:\(id):party:\(index)"))
                     }),
                     draft.regionCode, draft.channel.rawValue, draft.operatorID, time.timeIntervalSince1970,
-                    time.timeIntervalSince1970, String(decoding: draft.details, as: UTF8.self),
+                    time.timeIntervalSince1970, String(decoding: draft.details, as: UTF8.self), draft.ownerAccountID,
                 ])
             try Self.append(db, matterID: id, events: [draft.firstEvent], startingAt: 1, at: time)
             try SQLiteAuditLog.append(db, Self.audit(id, [draft.firstEvent]), method: method, peer: peer, at: time)
@@ -73,10 +73,11 @@ struct SQLiteMatterStore: MatterStore {
             let matter = try load(db, row: row)
             let change = try decide(matter)
             try db.execute(
-                sql: "UPDATE matters SET status = ?, details_json = ?, updated_at = ? WHERE id = ?",
+                sql: "UPDATE matters SET status = ?, details_json = ?, assignee_account_id = ?, updated_at = ? WHERE id = ?",
                 arguments: [
                     change.newStatus ?? matter.status,
                     String(decoding: change.details ?? matter.details, as: UTF8.self),
+                    change.assigneeAccountID ?? matter.assigneeAccountID,
                     time.timeIntervalSince1970, matter.id,
                 ])
             try Self.append(db, matterID: matter.id, events: change.events, startingAt: matter.timeline.count + 1, at: time)
@@ -95,6 +96,14 @@ struct SQLiteMatterStore: MatterStore {
         if let status = query.status {
             clauses.append("status = ?")
             arguments.append(status.databaseValue)
+        }
+        if let owner = query.ownerAccountID {
+            clauses.append("owner_account_id = ?")
+            arguments.append(owner.databaseValue)
+        }
+        if let assignee = query.assigneeAccountID {
+            clauses.append("assignee_account_id = ?")
+            arguments.append(assignee.databaseValue)
         }
         if let region = query.regionCode {
             clauses.append("region_code LIKE ?")
@@ -205,7 +214,8 @@ struct SQLiteMatterStore: MatterStore {
             operatorID: row["operator_id"],
             submittedAt: Date(timeIntervalSince1970: row["submitted_at"]),
             updatedAt: Date(timeIntervalSince1970: row["updated_at"]),
-            details: Data((row["details_json"] as String).utf8), timeline: timeline)
+            details: Data((row["details_json"] as String).utf8), timeline: timeline,
+            ownerAccountID: row["owner_account_id"], assigneeAccountID: row["assignee_account_id"])
     }
 }
 

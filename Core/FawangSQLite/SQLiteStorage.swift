@@ -207,6 +207,12 @@ enum CoreSchema {
             """,
             "CREATE TABLE revoked_access_tokens (token_id TEXT PRIMARY KEY, expires_at REAL NOT NULL)",
         ]),
+        StorageMigration(id: "v4-matter-access", statements: [
+            "ALTER TABLE matters ADD COLUMN owner_account_id TEXT NOT NULL DEFAULT ''",
+            "ALTER TABLE matters ADD COLUMN assignee_account_id TEXT NOT NULL DEFAULT ''",
+            "CREATE INDEX matters_by_owner ON matters (owner_account_id) WHERE owner_account_id <> ''",
+            "CREATE INDEX matters_by_assignee ON matters (assignee_account_id) WHERE assignee_account_id <> ''",
+        ]),
     ]
 }
 

@@ -75,7 +75,7 @@ struct ClientOptions: ParsableArguments {
         let host = String(server[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
         let target: any ResolvableTarget = host.contains(":") ? .ipv6(address: host, port: port) : .ipv4(address: host, port: port)
         do {
-            let interceptors: [any ClientInterceptor] = (authenticated ? SessionFile.load() : nil).map { [BearerTokenInterceptor(token: $0.accessToken)] } ?? []
+            let interceptors: [any ClientInterceptor] = (authenticated ? SessionFile.load() : nil).map { [BearerToken($0.accessToken)] } ?? []
             return try await withGRPCClient(transport: .http2NIOPosix(target: target, transportSecurity: .plaintext), interceptors: interceptors) { client in
                 try await body(client)
             }

@@ -29,21 +29,6 @@ enum SessionFile {
     static func remove() { try? FileManager.default.removeItem(atPath: path) }
 }
 
-/// Attaches the saved session's access token to every call.
-struct BearerTokenInterceptor: ClientInterceptor {
-    let token: String
-
-    func intercept<Input: Sendable, Output: Sendable>(
-        request: StreamingClientRequest<Input>,
-        context: ClientContext,
-        next: (StreamingClientRequest<Input>, ClientContext) async throws -> StreamingClientResponse<Output>
-    ) async throws -> StreamingClientResponse<Output> {
-        var request = request
-        request.metadata.replaceOrAddString("Bearer \(token)", forKey: "authorization")
-        return try await next(request, context)
-    }
-}
-
 struct Login: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Log in and keep the session for later commands.")
     @OptionGroup var client: ClientOptions

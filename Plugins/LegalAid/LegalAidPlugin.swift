@@ -38,11 +38,22 @@ public struct LegalAidPlugin: DepartmentPlugin {
 
     public let serviceNames = [Fawang_Legalaid_V1_LegalAidService.descriptor.fullyQualifiedService]
 
-    public let publicMethods = [
-        Fawang_Legalaid_V1_LegalAidService.Method.SubmitApplication.descriptor.fullyQualifiedMethod,
-        Fawang_Legalaid_V1_LegalAidService.Method.SupplyMaterials.descriptor.fullyQualifiedMethod,
-        Fawang_Legalaid_V1_LegalAidService.Method.Rate.descriptor.fullyQualifiedMethod,
-    ]
+    /// Citizens submit, supply materials and rate without staff (the second factor proves them);
+    /// every decision is bureau staff's, within their region; the assigned lawyer may conclude.
+    public let accessPolicies: [String: AccessPolicy] = {
+        typealias Method = Fawang_Legalaid_V1_LegalAidService.Method
+        return [
+            Method.SubmitApplication.descriptor.fullyQualifiedMethod: .anyone,
+            Method.SupplyMaterials.descriptor.fullyQualifiedMethod: .anyone,
+            Method.Rate.descriptor.fullyQualifiedMethod: .anyone,
+            Method.ListProviders.descriptor.fullyQualifiedMethod: .anyone,
+            Method.RequestMaterials.descriptor.fullyQualifiedMethod: .handlers,
+            Method.Approve.descriptor.fullyQualifiedMethod: .handlers,
+            Method.Refuse.descriptor.fullyQualifiedMethod: .handlers,
+            Method.Assign.descriptor.fullyQualifiedMethod: .handlers,
+            Method.Conclude.descriptor.fullyQualifiedMethod: .roles([.staff, .departmentAdmin, .platformAdmin, .professional]),
+        ]
+    }()
 
     public let migrations = [
         StorageMigration(id: "v1-providers", statements: [

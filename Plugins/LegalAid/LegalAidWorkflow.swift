@@ -133,6 +133,7 @@ enum LegalAidWorkflow {
         }
 
         var change = MatterChange(events: [], details: details.encoded())
+        if case .assign(let assignment) = command { change.assigneeAccountID = assignment.providerID }
         for action in actions {
             switch action {
             case .changeStatus(_, let target):

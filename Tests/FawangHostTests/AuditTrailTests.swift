@@ -20,17 +20,22 @@ import Testing
         let number = try await withGRPCClient(transport: .http2NIOPosix(target: .ipv4(address: "127.0.0.1", port: process.grpcPort), transportSecurity: .plaintext)) { client in
             let legalAid = Fawang_Legalaid_V1_LegalAidService.Client(wrapping: client)
             let number = try await legalAid.submitApplication(LegalAidSamples.application()).matter.trackingNumber
+            let session = try await Fawang_Identity_V1_IdentityService.Client(wrapping: client).login(.with {
+                $0.login = "staff-640100-reviewer"
+                $0.password = "Fawang@2026"
+            })
+            let staff: Metadata = ["authorization": "Bearer \(session.accessToken)"]
             _ = try await legalAid.approve(.with {
                 $0.trackingNumber = number
                 $0.context = LegalAidSamples.staff()
-            })
+            }, metadata: staff)
             // Refused by the workflow (already approved): no change, so no entry.
             await #expect(throws: RPCError.self) {
                 _ = try await legalAid.refuse(.with {
                     $0.trackingNumber = number
                     $0.reasons = "x"
                     $0.context = LegalAidSamples.staff()
-                })
+                }, metadata: staff)
             }
             return number
         }
@@ -61,7 +66,7 @@ import Testing
         _ = try await recordAPath()
         let methods = try await sqlite("SELECT method || ' ' || actor || ' ' || detail FROM audit_log WHERE target LIKE 'matter:%' ORDER BY sequence", on: database)
         #expect(methods.split(separator: "\n") == [
-            "fawang.legalaid.v1.LegalAidService/SubmitApplication staff-640100-window submitted",
+            "fawang.legalaid.v1.LegalAidService/SubmitApplication applicant submitted",
             "fawang.legalaid.v1.LegalAidService/Approve staff-640100-reviewer approved",
         ])
         // The trail refuses edits through SQL as long as its triggers stand.

@@ -22,6 +22,7 @@ struct BackgroundProbePlugin: DepartmentPlugin {
 
     var manifest: ModuleManifest { ModuleManifest(id: "probe", nameZH: "探针", nameEN: "Probe", version: "0.0.1", matterTypes: []) }
     var serviceNames: [String] { [] }
+    var accessPolicies: [String: AccessPolicy] { [:] }
     func makeServices(context: PluginContext) -> [any RegistrableRPCService] { [] }
 
     func runBackgroundWork(context: PluginContext) async throws {

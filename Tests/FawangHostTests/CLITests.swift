@@ -38,11 +38,12 @@ import Testing
             #expect(matter["channel"] as? String == "CHANNEL_HOTLINE")
             let number = try #require(matter["tracking_number"] as? String)
 
-            let refusedWithoutOperator = try await fawang(["accept", number], port: port)
-            #expect(refusedWithoutOperator.status != 0)
-            #expect(refusedWithoutOperator.output.contains("context.operator_id"))
+            let refusedWithoutLogin = try await fawang(["accept", number], port: port)
+            #expect(refusedWithoutLogin.status != 0)
+            #expect(refusedWithoutLogin.output.contains("请先登录"))
 
-            let accepted = try await fawang(["accept", number, "--operator", "staff-640100-reviewer"], port: port)
+            _ = try await fawang(["login", "--login", "staff-640100-reviewer", "--password", "Fawang@2026"], port: port)
+            let accepted = try await fawang(["accept", number], port: port)
             #expect(accepted.status == 0, "\(accepted.output)")
             #expect(accepted.output.contains("已决定给予法律援助"))
 

@@ -12,7 +12,7 @@ import Testing
 @Suite struct ModuleSwitchTests {
     @Test func switchingOffByConfigFileAndBackOn() async throws {
         try await TestPlatform.with { platform in
-            try await platform.withClient { client in
+            try await platform.withClient(as: "admin") { client in
                 let legalAid = Fawang_Legalaid_V1_LegalAidService.Client(wrapping: client)
                 let health = Grpc_Health_V1_Health.Client(wrapping: client)
                 let platformService = Fawang_Platform_V1_PlatformService.Client(wrapping: client)
@@ -90,7 +90,7 @@ import Testing
 
     @Test func everyCallCompletesOrIsRefusedWhole() async throws {
         try await TestPlatform.with(extraConfig: Self.unlimited) { platform in
-            try await platform.withClient { client in
+            try await platform.withClient(as: "admin") { client in
                 let legalAid = Fawang_Legalaid_V1_LegalAidService.Client(wrapping: client)
                 let health = Grpc_Health_V1_Health.Client(wrapping: client)
                 let tally = LoadTally()

@@ -20,7 +20,14 @@ import Testing
         let application = LegalAidSamples.application()
         let matter = try await withGRPCClient(transport: .http2NIOPosix(target: .ipv4(address: "127.0.0.1", port: process.grpcPort), transportSecurity: .plaintext)) { client in
             let submitted = try await Fawang_Legalaid_V1_LegalAidService.Client(wrapping: client).submitApplication(application).matter
-            return try await Fawang_Matter_V1_MatterService.Client(wrapping: client).getMatter(.with { $0.id = submitted.id })
+            // The anonymous submitter's copy is masked; the handling staff see the number.
+            #expect(submitted.applicant.idNumber == ResidentIdentityNumber.masked(application.applicant.idNumber))
+            let session = try await Fawang_Identity_V1_IdentityService.Client(wrapping: client).login(.with {
+                $0.login = "staff-640100-reviewer"
+                $0.password = "Fawang@2026"
+            })
+            return try await Fawang_Matter_V1_MatterService.Client(wrapping: client).getMatter(
+                .with { $0.id = submitted.id }, metadata: ["authorization": "Bearer \(session.accessToken)"])
         }
         #expect(matter.applicant.idNumber == application.applicant.idNumber)
         process.signal(SIGTERM)

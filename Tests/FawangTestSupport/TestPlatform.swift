@@ -3,6 +3,8 @@ public import FawangProtocols
 public import Foundation
 public import GRPCCore
 public import GRPCNIOTransportHTTP2
+import SwiftProtobuf
+import Synchronization
 
 /// A real host for tests: its own temp directory with a config file and a SQLite database, gRPC
 /// over loopback HTTP/2 and metrics on ports picked by the OS (port 0).
@@ -17,6 +19,7 @@ public final class TestPlatform: Sendable {
     public let ports: PlatformHost.Ports
     private let host: PlatformHost
     private let task: Task<Void, any Error>
+    private let tokens = Mutex<[String: String]>([:])
 
     public var configPath: String { directory.appendingPathComponent("fawang.yaml").path }
     public var databasePath: String { directory.appendingPathComponent("fawang.sqlite").path }
@@ -94,12 +97,29 @@ public final class TestPlatform: Sendable {
         try Self.configYAML(directory: directory, extra: extra).write(toFile: configPath, atomically: true, encoding: .utf8)
     }
 
-    public func withClient<T: Sendable>(_ body: (GRPCClient<HTTP2ClientTransport.Posix>) async throws -> T) async throws -> T {
-        try await withGRPCClient(
-            transport: .http2NIOPosix(target: .ipv4(address: "127.0.0.1", port: ports.grpc), transportSecurity: .plaintext)
+    /// A client on loopback HTTP/2; with `login`, signed in as that demo account (password
+    /// `Fawang@2026`) and sending its access token on every call.
+    public func withClient<T: Sendable>(as login: String? = nil, _ body: (GRPCClient<HTTP2ClientTransport.Posix>) async throws -> T) async throws -> T {
+        let interceptors: [any ClientInterceptor] = if let login { [BearerToken(try await accessToken(login))] } else { [] }
+        return try await withGRPCClient(
+            transport: .http2NIOPosix(target: .ipv4(address: "127.0.0.1", port: ports.grpc), transportSecurity: .plaintext),
+            interceptors: interceptors
         ) { client in
             try await body(client)
         }
+    }
+
+    /// Logs a demo account in (once per platform: password hashing is deliberately slow).
+    public func accessToken(_ login: String) async throws -> String {
+        if let token = tokens.withLock({ $0[login] }) { return token }
+        let session = try await withClient { client in
+            try await Fawang_Identity_V1_IdentityService.Client(wrapping: client).login(.with {
+                $0.login = login
+                $0.password = "Fawang@2026"
+            })
+        }
+        tokens.withLock { $0[login] = session.accessToken }
+        return session.accessToken
     }
 }
 
@@ -118,3 +138,4 @@ public func eventually(timeout: Duration = .seconds(10), _ what: String, _ condi
     }
     throw TestFailure("timed out waiting for: \(what)")
 }
+

@@ -15,7 +15,7 @@ import Testing
 
     @Test func wholePathFromSubmissionToRating() async throws {
         try await TestPlatform.with { platform in
-            try await platform.withClient { client in
+            try await platform.withClient(as: "staff-640100-reviewer") { client in
                 let legalAid = LegalAid(wrapping: client)
                 let matters = Matters(wrapping: client)
 
@@ -117,7 +117,7 @@ import Testing
     @Test("Art. 43: a refusal needs written reasons, and ends the matter")
     func refusalPath() async throws {
         try await TestPlatform.with { platform in
-            try await platform.withClient { client in
+            try await platform.withClient(as: "staff-640100-reviewer") { client in
                 let legalAid = LegalAid(wrapping: client)
                 let number = try await legalAid.submitApplication(LegalAidSamples.application()).matter.trackingNumber
                 await expectStatus(.invalidArgument, field: "reasons") {
@@ -145,7 +145,7 @@ import Testing
         }
     }
 
-    @Test func secondFactorAndStaffRulesHold() async throws {
+    @Test func secondFactorStaffScopeAndProvidersHold() async throws {
         try await TestPlatform.with { platform in
             try await platform.withClient { client in
                 let legalAid = LegalAid(wrapping: client)
@@ -171,31 +171,47 @@ import Testing
                         $0.phoneLast4 = "1234"
                     })
                 }
-                // Staff steps need an operator.
-                await expectStatus(.invalidArgument, field: "context.operator_id") {
+                // Decisions are staff's: not anonymous callers'…
+                await expectStatus(.unauthenticated) {
                     _ = try await legalAid.approve(.with {
                         $0.trackingNumber = number
-                        $0.context.channel = .web
-                    })
-                }
-                // An aid provider of another city cannot be assigned.
-                _ = try await legalAid.approve(.with {
-                    $0.trackingNumber = number
-                    $0.context = LegalAidSamples.staff()
-                })
-                await expectStatus(.failedPrecondition) {
-                    _ = try await legalAid.assign(.with {
-                        $0.trackingNumber = number
-                        $0.providerID = "lap-640200-1"
                         $0.context = LegalAidSamples.staff()
                     })
                 }
-                await expectStatus(.notFound) {
-                    _ = try await legalAid.assign(.with {
+                // …nor another city's staff (the matter is in Yinchuan's Xingqing district).
+                try await platform.withClient(as: "staff-640200-reviewer") { shizuishan in
+                    await expectStatus(.permissionDenied) {
+                        _ = try await LegalAid(wrapping: shizuishan).approve(.with {
+                            $0.trackingNumber = number
+                            $0.context = LegalAidSamples.staff("staff-640200-reviewer")
+                        })
+                    }
+                    await expectStatus(.permissionDenied) {
+                        _ = try await Matters(wrapping: shizuishan).getMatter(.with { $0.trackingNumber = number })
+                    }
+                }
+                try await platform.withClient(as: "staff-640100-reviewer") { yinchuan in
+                    let legalAid = LegalAid(wrapping: yinchuan)
+                    let approved = try await legalAid.approve(.with {
                         $0.trackingNumber = number
-                        $0.providerID = "nobody"
                         $0.context = LegalAidSamples.staff()
                     })
+                    #expect(approved.timeline.last?.actor == "staff-640100-reviewer")
+                    // An aid provider of another city cannot be assigned.
+                    await expectStatus(.failedPrecondition) {
+                        _ = try await legalAid.assign(.with {
+                            $0.trackingNumber = number
+                            $0.providerID = "lap-640200-1"
+                            $0.context = LegalAidSamples.staff()
+                        })
+                    }
+                    await expectStatus(.notFound) {
+                        _ = try await legalAid.assign(.with {
+                            $0.trackingNumber = number
+                            $0.providerID = "nobody"
+                            $0.context = LegalAidSamples.staff()
+                        })
+                    }
                 }
             }
         }

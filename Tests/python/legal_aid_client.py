@@ -74,7 +74,12 @@ def main() -> None:
         check([m.id for m in modules] == ["legal-aid"], "ListModules lists legal-aid")
         check(modules[0].enabled and modules[0].name_zh == "法律援助", "legal-aid is enabled with its Chinese name")
 
-        staff = mt.ChannelContext(channel=mt.CHANNEL_WALK_IN, operator_id="staff-640100-reviewer")
+        from fawang.identity.v1 import identity_pb2 as idn, identity_pb2_grpc as idn_grpc
+        identity = idn_grpc.IdentityServiceStub(channel)
+        session = identity.Login(idn.LoginRequest(login="staff-640300-reviewer", password="Fawang@2026"))
+        check(session.principal.role == idn.ROLE_STAFF and session.principal.region_code == "640300", "Wuzhong staff logged in")
+        auth = (("authorization", f"Bearer {session.access_token}"),)
+        staff = mt.ChannelContext(channel=mt.CHANNEL_WALK_IN)
         request = la.SubmitApplicationRequest(
             request_id=f"py-{uuid.uuid4()}",
             context=mt.ChannelContext(channel=mt.CHANNEL_WECHAT),
@@ -101,19 +106,22 @@ def main() -> None:
         bad.applicant.phone = "123"
         expect_code(lambda: legal_aid.SubmitApplication(bad), grpc.StatusCode.INVALID_ARGUMENT, "bad phone", "applicant.phone")
 
-        m = legal_aid.RequestMaterials(la.RequestMaterialsRequest(tracking_number=number, missing_materials=["工伤认定书"], context=staff))
+        expect_code(lambda: legal_aid.Approve(la.ApproveRequest(tracking_number=number, context=staff)),
+                    grpc.StatusCode.UNAUTHENTICATED, "a decision without signing in")
+        m = legal_aid.RequestMaterials(la.RequestMaterialsRequest(tracking_number=number, missing_materials=["工伤认定书"], context=staff), metadata=auth)
+        check(m.timeline[-1].actor == "staff-640300-reviewer", "steps are recorded under the signed-in account")
         check(m.status == "awaiting_materials", "materials requested")
         check(m.deadlines[0].state == mt.DEADLINE_STATE_PAUSED, "the decision clock pauses (Art. 43)")
         m = legal_aid.SupplyMaterials(la.SupplyMaterialsRequest(
             tracking_number=number, materials=["工伤认定书"], phone_last4="1234", context=mt.ChannelContext(channel=mt.CHANNEL_WECHAT)))
         check(m.status == "submitted", "materials supplied")
-        m = legal_aid.Approve(la.ApproveRequest(tracking_number=number, context=staff))
+        m = legal_aid.Approve(la.ApproveRequest(tracking_number=number, context=staff), metadata=auth)
         check(m.status == "approved", "approved")
         providers = legal_aid.ListProviders(la.ListProvidersRequest(region_code="640302")).providers
         check(len(providers) > 0 and all(p.region_code.startswith("6403") for p in providers), "providers of Wuzhong")
-        m = legal_aid.Assign(la.AssignRequest(tracking_number=number, provider_id=providers[0].id, context=staff))
+        m = legal_aid.Assign(la.AssignRequest(tracking_number=number, provider_id=providers[0].id, context=staff), metadata=auth)
         check(m.status == "assigned", "assigned")
-        m = legal_aid.Conclude(la.ConcludeRequest(tracking_number=number, outcome_summary="获赔八万元", context=staff))
+        m = legal_aid.Conclude(la.ConcludeRequest(tracking_number=number, outcome_summary="获赔八万元", context=staff), metadata=auth)
         check(m.status == "concluded", "concluded")
         m = legal_aid.Rate(la.RateRequest(tracking_number=number, phone_last4="1234", score=4, comment="满意",
                                           context=mt.ChannelContext(channel=mt.CHANNEL_WECHAT)))

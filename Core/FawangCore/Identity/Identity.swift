@@ -83,3 +83,53 @@ public protocol IdentityStore: Sendable {
     func revokeAccessToken(id: String, expiresAt: Date) async throws
     func isAccessTokenRevoked(id: String) async throws -> Bool
 }
+
+/// Who may call an RPC method. Every method the host serves must have one (default deny): the
+/// host refuses to start otherwise. Resource checks (a staff member's region, a citizen's own
+/// matter) are the handler's, on top of this.
+public enum AccessPolicy: Sendable, Equatable {
+    /// Anyone, signed in or not (rate-limited per caller).
+    case anyone
+    /// Signed-in accounts of these roles.
+    case roles(Set<Role>)
+
+    /// Bureau staff and admins: the people who handle matters.
+    public static let handlers = AccessPolicy.roles([.staff, .departmentAdmin, .platformAdmin])
+    public static let platformAdmins = AccessPolicy.roles([.platformAdmin])
+}
+
+extension Principal {
+    /// Whether this staff member or admin may act on a matter of `businessLine` in `regionCode`:
+    /// platform admins everywhere; staff and department admins within their division and
+    /// department (an empty department means all).
+    public func mayHandle(businessLine: String, regionCode: String) -> Bool {
+        switch role {
+        case .platformAdmin: true
+        case .staff, .departmentAdmin:
+            DivisionCode.contains(self.regionCode, regionCode) && (department.isEmpty || department == businessLine)
+        default: false
+        }
+    }
+}
+
+extension Principal {
+    /// Whether this account may see `matter`: admins and staff within their scope, the citizen who
+    /// submitted it, the professional it is assigned to.
+    public func mayRead(_ matter: Matter) -> Bool {
+        switch role {
+        case .platformAdmin, .staff, .departmentAdmin: mayHandle(businessLine: matter.businessLine, regionCode: matter.regionCode)
+        case .citizen: !matter.ownerAccountID.isEmpty && matter.ownerAccountID == accountID
+        case .professional: !matter.assigneeAccountID.isEmpty && matter.assigneeAccountID == accountID
+        case .service: false
+        }
+    }
+
+    /// Whether this account sees identity numbers and phones unmasked on `matter`.
+    public func seesPersonalData(of matter: Matter) -> Bool {
+        switch role {
+        case .platformAdmin, .staff, .departmentAdmin: mayHandle(businessLine: matter.businessLine, regionCode: matter.regionCode)
+        case .citizen: matter.ownerAccountID == accountID
+        case .professional, .service: false
+        }
+    }
+}

@@ -96,12 +96,19 @@ public struct Matter: Sendable, Equatable {
     /// Business-line content as JSON; only the owning plugin interprets it.
     public var details: Data
     public var timeline: [MatterEvent]
+    /// The citizen account that submitted it, if a signed-in citizen did.
+    public var ownerAccountID: String = ""
+    /// The professional account assigned to it (e.g. the aid lawyer), if any.
+    public var assigneeAccountID: String = ""
 
     public init(
         id: String, trackingNumber: TrackingNumber, businessLine: String, matterType: String,
         status: String, applicant: Person, parties: [Party], regionCode: String, channel: Channel,
-        operatorID: String, submittedAt: Date, updatedAt: Date, details: Data, timeline: [MatterEvent]
+        operatorID: String, submittedAt: Date, updatedAt: Date, details: Data, timeline: [MatterEvent],
+        ownerAccountID: String = "", assigneeAccountID: String = ""
     ) {
+        self.ownerAccountID = ownerAccountID
+        self.assigneeAccountID = assigneeAccountID
         self.id = id
         self.trackingNumber = trackingNumber
         self.businessLine = businessLine

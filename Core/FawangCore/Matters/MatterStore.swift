@@ -34,12 +34,15 @@ public struct MatterDraft: Sendable {
     public var operatorID: String
     public var details: Data
     public var firstEvent: MatterEventDraft
+    /// The signed-in citizen submitting for themself; empty otherwise.
+    public var ownerAccountID: String = ""
 
     public init(
         requestID: String, requestDigest: String, businessLine: String, matterType: String,
         initialStatus: String, applicant: Person, parties: [Party], regionCode: String,
-        channel: Channel, operatorID: String, details: Data, firstEvent: MatterEventDraft
+        channel: Channel, operatorID: String, details: Data, firstEvent: MatterEventDraft, ownerAccountID: String = ""
     ) {
+        self.ownerAccountID = ownerAccountID
         self.requestID = requestID
         self.requestDigest = requestDigest
         self.businessLine = businessLine
@@ -73,11 +76,14 @@ public struct MatterChange: Sendable, Equatable {
     public var events: [MatterEventDraft]
     /// Replacement details JSON, when the step records something in them.
     public var details: Data?
+    /// The professional account the step assigns the matter to.
+    public var assigneeAccountID: String?
 
-    public init(newStatus: String? = nil, events: [MatterEventDraft], details: Data? = nil) {
+    public init(newStatus: String? = nil, events: [MatterEventDraft], details: Data? = nil, assigneeAccountID: String? = nil) {
         self.newStatus = newStatus
         self.events = events
         self.details = details
+        self.assigneeAccountID = assigneeAccountID
     }
 }
 
@@ -86,14 +92,23 @@ public struct MatterQuery: Sendable {
     public var status: String?
     /// Matters in this division or below.
     public var regionCode: String?
+    /// Only matters this citizen submitted.
+    public var ownerAccountID: String?
+    /// Only matters assigned to this professional.
+    public var assigneeAccountID: String?
     public var limit: Int
     /// Opaque cursor from the previous page.
     public var after: String?
 
-    public init(businessLine: String? = nil, status: String? = nil, regionCode: String? = nil, limit: Int = 50, after: String? = nil) {
+    public init(
+        businessLine: String? = nil, status: String? = nil, regionCode: String? = nil, ownerAccountID: String? = nil,
+        assigneeAccountID: String? = nil, limit: Int = 50, after: String? = nil
+    ) {
         self.businessLine = businessLine
         self.status = status
         self.regionCode = regionCode
+        self.ownerAccountID = ownerAccountID
+        self.assigneeAccountID = assigneeAccountID
         self.limit = limit
         self.after = after
     }

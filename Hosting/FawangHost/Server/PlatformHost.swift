@@ -117,6 +117,10 @@ public final class PlatformHost: Sendable {
             IdentityService(store: storage.identity, tokens: tokens, hasher: .standard, now: now),
         ] + pluginServices
 
+        var policies = PlatformAccessPolicies.all
+        for plugin in plugins { policies.merge(plugin.accessPolicies) { platform, _ in platform } }
+        try PlatformAccessPolicies.verify(services: services, policies: policies)
+
         let metrics = PlatformMetrics(registry: PrometheusCollectorRegistry(), modules: registry)
         let transport = HTTP2ServerTransport.Posix(
             address: Self.address(host: config.grpcHost, port: config.grpcPort),
@@ -130,10 +134,9 @@ public final class PlatformHost: Sendable {
                 AuthenticationInterceptor(tokens: tokens, store: storage.identity),
                 RateLimitInterceptor(
                     limiter: RateLimiter(perMinute: config.publicCallsPerMinute, burst: config.publicBurst),
-                    limitedMethods: Set(plugins.flatMap(\.publicMethods) + [
-                        Fawang_Matter_V1_MatterService.Method.QueryProgress.descriptor.fullyQualifiedMethod,
-                        Fawang_Identity_V1_IdentityService.Method.Login.descriptor.fullyQualifiedMethod,
-                    ])),
+                    limitedMethods: PlatformAccessPolicies.rateLimitedPlatformMethods.union(
+                        plugins.flatMap { $0.accessPolicies.filter { $0.value == .anyone }.keys })),
+                AuthorizationInterceptor(policies: policies),
                 AuditContextInterceptor(),
                 ModuleGateInterceptor(registry: registry),
             ])

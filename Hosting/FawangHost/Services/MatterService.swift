@@ -23,11 +23,15 @@ struct MatterService: Fawang_Matter_V1_MatterService.SimpleServiceProtocol {
             throw FawangError.invalidArgument(field: "key", "请填写事项编号（id）或受理编号（tracking_number）")
         }
         guard let matter else { throw FawangError.notFound("未找到该事项，请核对编号") }
-        // The staff view shows the identity number unmasked: the read is audited.
-        // (Until identity and access control land, the reader is unauthenticated.)
-        try await audit.append(AuditDraft(
-            actor: "unauthenticated", role: "", channel: "", target: "matter:\(matter.id)", detail: "read:staff_view"))
-        return try await presenter.staffView(matter, now: now())
+        let principal = try Self.caller()
+        guard principal.mayRead(matter) else { throw FawangError(.permissionDenied, "无权查看该事项：不在本账号的办理范围内") }
+        let reveal = principal.seesPersonalData(of: matter)
+        if reveal {
+            // An unmasked read of identity data is audited under the reader.
+            try await audit.append(AuditDraft(
+                actor: principal.accountID, role: principal.role.rawValue, channel: "", target: "matter:\(matter.id)", detail: "read:unmasked"))
+        }
+        return try await presenter.staffView(matter, now: now(), revealPersonalData: reveal)
     }
 
     func queryProgress(request: Fawang_Matter_V1_QueryProgressRequest, context: ServerContext) async throws -> Fawang_Matter_V1_ProgressReport {
@@ -47,20 +51,57 @@ struct MatterService: Fawang_Matter_V1_MatterService.SimpleServiceProtocol {
         return try await presenter.publicView(matter, now: now())
     }
 
+    static func caller() throws(FawangError) -> Principal {
+        guard let principal = Principal.current else { throw FawangError(.unauthenticated, "请先登录") }
+        return principal
+    }
+
+    /// Narrows a listing to what the caller may see: staff to their division and department,
+    /// citizens to their own matters, professionals to those assigned to them.
+    static func scope(_ query: inout MatterQuery, to principal: Principal) throws(FawangError) {
+        switch principal.role {
+        case .platformAdmin:
+            return
+        case .staff, .departmentAdmin:
+            if let region = query.regionCode {
+                guard DivisionCode.contains(principal.regionCode, region) else {
+                    throw FawangError(.permissionDenied, "无权查看本账号辖区（\(principal.regionCode)）以外的事项")
+                }
+            } else {
+                query.regionCode = principal.regionCode
+            }
+            if !principal.department.isEmpty {
+                if let line = query.businessLine, line != principal.department {
+                    throw FawangError(.permissionDenied, "无权查看其他业务条线的事项")
+                }
+                query.businessLine = principal.department
+            }
+        case .citizen:
+            query.ownerAccountID = principal.accountID
+        case .professional:
+            query.assigneeAccountID = principal.accountID
+        case .service:
+            throw FawangError(.permissionDenied, "系统账号不能列出事项")
+        }
+    }
+
     func listMatters(request: Fawang_Matter_V1_ListMattersRequest, context: ServerContext) async throws -> Fawang_Matter_V1_ListMattersResponse {
         var check = FieldValidator()
         check.require(request.pageSize >= 0 && request.pageSize <= 500, "page_size", "每页条数应在1至500之间")
         check.require(request.regionCode.isEmpty || DivisionCode.isWellFormed(request.regionCode), "region_code", "请填写6位行政区划代码")
         try check.check()
-        let page = try await matters.list(MatterQuery(
+        var query = MatterQuery(
             businessLine: request.businessLine.isEmpty ? nil : request.businessLine,
             status: request.status.isEmpty ? nil : request.status,
             regionCode: request.regionCode.isEmpty ? nil : request.regionCode,
             limit: request.pageSize == 0 ? 50 : Int(request.pageSize),
-            after: request.pageToken.isEmpty ? nil : request.pageToken))
+            after: request.pageToken.isEmpty ? nil : request.pageToken)
+        try Self.scope(&query, to: Self.caller())
+        let page = try await matters.list(query)
         var response = Fawang_Matter_V1_ListMattersResponse()
         for matter in page.matters {
-            response.matters.append(try await presenter.staffView(matter, now: now(), includeTimeline: false))
+            // Lists never carry identity numbers or phones in the clear.
+            response.matters.append(try await presenter.staffView(matter, now: now(), includeTimeline: false, revealPersonalData: false))
         }
         response.nextPageToken = page.nextCursor ?? ""
         return response

@@ -36,9 +36,10 @@ public protocol DepartmentPlugin: Sendable {
     /// agree at start, and routes calls of these services through this module's switch.
     var serviceNames: [String] { get }
 
-    /// Methods (`package.Service/Method`) that the public calls without staff, e.g. submitting
-    /// an application or rating a matter. The host rate-limits them per caller. Default: none.
-    var publicMethods: [String] { get }
+    /// Who may call each method (`package.Service/Method`) of the plugin's services. Default deny:
+    /// the host refuses to start if a method has none. `.anyone` methods are rate-limited per
+    /// caller; handlers still check regions and ownership.
+    var accessPolicies: [String: AccessPolicy] { get }
 
     /// Schema changes for the module's own tables, in order. Default: none.
     var migrations: [StorageMigration] { get }
@@ -54,7 +55,6 @@ public protocol DepartmentPlugin: Sendable {
 }
 
 extension DepartmentPlugin {
-    public var publicMethods: [String] { [] }
     public var migrations: [StorageMigration] { [] }
     public func seedDemoData(context: PluginContext) async throws {}
     public func runBackgroundWork(context: PluginContext) async throws {}

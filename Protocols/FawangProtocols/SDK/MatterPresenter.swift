@@ -17,8 +17,9 @@ public struct MatterPresenter: Sendable {
         self.directory = directory
     }
 
-    /// The full record for staff. `includeTimeline` is false for list views.
-    public func staffView(_ matter: Matter, now: Date, includeTimeline: Bool = true) async throws -> Fawang_Matter_V1_Matter {
+    /// The full record. `includeTimeline` is false for list views; without `revealPersonalData`
+    /// identity numbers and phones are masked.
+    public func staffView(_ matter: Matter, now: Date, includeTimeline: Bool = true, revealPersonalData: Bool = true) async throws -> Fawang_Matter_V1_Matter {
         let module = registry.module(id: matter.businessLine)
         let spec = module?.manifest.matterType(matter.matterType)
         var message = Fawang_Matter_V1_Matter()
@@ -30,11 +31,11 @@ public struct MatterPresenter: Sendable {
         message.matterTypeName = spec?.nameZH ?? matter.matterType
         message.status = matter.status
         message.statusLabel = spec?.workflow.label(ofStatus: matter.status) ?? matter.status
-        message.applicant = Fawang_Matter_V1_Person(matter.applicant)
+        message.applicant = Fawang_Matter_V1_Person(revealPersonalData ? matter.applicant : Self.masked(matter.applicant))
         message.parties = matter.parties.map { party in
             var proto = Fawang_Matter_V1_Party()
             proto.role = party.role
-            proto.person = Fawang_Matter_V1_Person(party.person)
+            proto.person = Fawang_Matter_V1_Person(revealPersonalData ? party.person : Self.masked(party.person))
             return proto
         }
         message.regionCode = matter.regionCode
@@ -67,6 +68,13 @@ public struct MatterPresenter: Sendable {
         report.timeline = matter.timeline.map { event(for: $0, spec: spec, forPublic: true) }
         report.deadlines = spec?.deadlineStatuses(timeline: matter.timeline, now: now).map(Self.deadline) ?? []
         return report
+    }
+
+    static func masked(_ person: Person) -> Person {
+        var copy = person
+        if !copy.idNumber.isEmpty { copy.idNumber = ResidentIdentityNumber.masked(copy.idNumber) }
+        if !copy.phone.isEmpty { copy.phone = PhoneNumber.masked(copy.phone) }
+        return copy
     }
 
     private func regionName(_ code: String) async throws -> String {

@@ -1,0 +1,72 @@
+import FawangCore
+import FawangProtocols
+import GRPCCore
+import GRPCNIOTransportHTTP2
+
+/// The platform services' access policies; plugins bring their own (`DepartmentPlugin.accessPolicies`).
+enum PlatformAccessPolicies {
+    static var all: [String: AccessPolicy] {
+        typealias Health = Grpc_Health_V1_Health.Method
+        typealias Platform = Fawang_Platform_V1_PlatformService.Method
+        typealias Identity = Fawang_Identity_V1_IdentityService.Method
+        typealias Matters = Fawang_Matter_V1_MatterService.Method
+        let readers = AccessPolicy.roles([.staff, .departmentAdmin, .platformAdmin, .citizen, .professional])
+        return [
+            Health.Check.descriptor.fullyQualifiedMethod: .anyone,
+            Health.List.descriptor.fullyQualifiedMethod: .anyone,
+            Health.Watch.descriptor.fullyQualifiedMethod: .anyone,
+            Platform.ListModules.descriptor.fullyQualifiedMethod: .anyone,
+            Platform.ListDivisions.descriptor.fullyQualifiedMethod: .anyone,
+            Identity.Login.descriptor.fullyQualifiedMethod: .anyone,
+            Identity.Refresh.descriptor.fullyQualifiedMethod: .anyone,
+            Identity.Logout.descriptor.fullyQualifiedMethod: .anyone,
+            Identity.WhoAmI.descriptor.fullyQualifiedMethod: .anyone,
+            // Handlers narrow these: staff to their region, citizens to their own matters,
+            // professionals to the matters assigned to them.
+            Matters.GetMatter.descriptor.fullyQualifiedMethod: readers,
+            Matters.ListMatters.descriptor.fullyQualifiedMethod: readers,
+            Matters.QueryProgress.descriptor.fullyQualifiedMethod: .anyone,
+        ]
+    }
+
+    /// Public methods that do work per call (not health and directory reads): rate-limited.
+    static let rateLimitedPlatformMethods: Set<String> = [
+        Fawang_Identity_V1_IdentityService.Method.Login.descriptor.fullyQualifiedMethod,
+        Fawang_Identity_V1_IdentityService.Method.Refresh.descriptor.fullyQualifiedMethod,
+        Fawang_Matter_V1_MatterService.Method.QueryProgress.descriptor.fullyQualifiedMethod,
+    ]
+
+    /// Default deny: every method the server will route must have a policy.
+    static func verify(services: [any RegistrableRPCService], policies: [String: AccessPolicy]) throws {
+        var router = RPCRouter<HTTP2ServerTransport.Posix>()
+        for service in services { service.registerMethods(with: &router) }
+        let missing = router.methods.map(\.fullyQualifiedMethod).filter { policies[$0] == nil }.sorted()
+        guard missing.isEmpty else {
+            throw FawangError(.internalError, "refusing to start: no access policy for \(missing.joined(separator: ", "))")
+        }
+    }
+}
+
+/// Enforces each method's `AccessPolicy` before any handler runs: anonymous callers of a
+/// signed-in method get `UNAUTHENTICATED`, the wrong role `PERMISSION_DENIED`.
+struct AuthorizationInterceptor: ServerInterceptor {
+    let policies: [String: AccessPolicy]
+
+    func intercept<Input: Sendable, Output: Sendable>(
+        request: StreamingServerRequest<Input>,
+        context: ServerContext,
+        next: @Sendable (StreamingServerRequest<Input>, ServerContext) async throws -> StreamingServerResponse<Output>
+    ) async throws -> StreamingServerResponse<Output> {
+        switch policies[context.descriptor.fullyQualifiedMethod] {
+        case .anyone:
+            break
+        case .roles(let roles):
+            guard let principal = Principal.current else { throw FawangError(.unauthenticated, "请先登录") }
+            guard roles.contains(principal.role) else { throw FawangError(.permissionDenied, "当前账号无权办理此项业务") }
+        case nil:
+            // Unreachable: start-up refuses methods without a policy. Deny regardless.
+            throw FawangError(.permissionDenied, "当前账号无权办理此项业务")
+        }
+        return try await next(request, context)
+    }
+}
