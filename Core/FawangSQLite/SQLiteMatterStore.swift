@@ -9,7 +9,7 @@ struct SQLiteMatterStore: MatterStore {
     let cipher: PersonalDataCipher
 
     func submit(_ draft: MatterDraft, at time: Date) async throws -> SubmissionOutcome {
-        let (method, peer) = (AuditContext.method, AuditContext.peer)
+        let (method, peer, role) = (AuditContext.method, AuditContext.peer, Principal.current?.role.rawValue ?? "anonymous")
         return try await pool.write { db in
             if let existing = try Row.fetchOne(
                 db, sql: "SELECT * FROM matters WHERE business_line = ? AND request_id = ?",
@@ -43,7 +43,7 @@ struct SQLiteMatterStore: MatterStore {
                     time.timeIntervalSince1970, String(decoding: draft.details, as: UTF8.self), draft.ownerAccountID,
                 ])
             try Self.append(db, matterID: id, events: [draft.firstEvent], startingAt: 1, at: time)
-            try SQLiteAuditLog.append(db, Self.audit(id, [draft.firstEvent]), method: method, peer: peer, at: time)
+            try SQLiteAuditLog.append(db, Self.audit(id, [draft.firstEvent], role: role), method: method, peer: peer, at: time)
             return .created(try load(db, id: id)!)
         }
     }
@@ -65,7 +65,7 @@ struct SQLiteMatterStore: MatterStore {
         trackingNumber: TrackingNumber, at time: Date,
         _ decide: @Sendable (Matter) throws -> MatterChange
     ) async throws -> Matter {
-        let (method, peer) = (AuditContext.method, AuditContext.peer)
+        let (method, peer, role) = (AuditContext.method, AuditContext.peer, Principal.current?.role.rawValue ?? "anonymous")
         return try await pool.write { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM matters WHERE tracking_number = ?", arguments: [trackingNumber.digits]) else {
                 throw FawangError.notFound("未找到受理编号为 \(trackingNumber) 的事项，请核对编号")
@@ -81,7 +81,7 @@ struct SQLiteMatterStore: MatterStore {
                     time.timeIntervalSince1970, matter.id,
                 ])
             try Self.append(db, matterID: matter.id, events: change.events, startingAt: matter.timeline.count + 1, at: time)
-            try SQLiteAuditLog.append(db, Self.audit(matter.id, change.events), method: method, peer: peer, at: time)
+            try SQLiteAuditLog.append(db, Self.audit(matter.id, change.events, role: role), method: method, peer: peer, at: time)
             return try load(db, id: matter.id)!
         }
     }
@@ -135,11 +135,11 @@ struct SQLiteMatterStore: MatterStore {
         }
     }
 
-    /// The audit entry of a change: who (the events' actor), through which channel, what happened.
-    private static func audit(_ matterID: String, _ events: [MatterEventDraft]) -> AuditDraft {
-        let actor = events.first?.actor ?? "system"
-        return AuditDraft(
-            actor: actor, role: actor == "applicant" ? "citizen" : "operator", channel: events.first?.channel.rawValue ?? "",
+    /// The audit entry of a change: who (the events' actor, with the caller's role), through which
+    /// channel, what happened.
+    private static func audit(_ matterID: String, _ events: [MatterEventDraft], role: String) -> AuditDraft {
+        AuditDraft(
+            actor: events.first?.actor ?? "system", role: role, channel: events.first?.channel.rawValue ?? "",
             target: "matter:\(matterID)", detail: events.map(\.kind).joined(separator: ","))
     }
 

@@ -246,3 +246,52 @@ func expectStatus(_ code: RPCError.Code, field: String? = nil, sourceLocation: S
         Issue.record("expected RPCError \(code), got \(error)", sourceLocation: sourceLocation)
     }
 }
+
+/// A signed-in citizen's own matters, and nobody else's.
+@Suite struct CitizenAccessTests {
+    @Test func aCitizenSeesOwnMattersOnly() async throws {
+        try await TestPlatform.with { platform in
+            // Someone else's application, submitted at a window.
+            let other = try await platform.withClient { client in
+                try await Fawang_Legalaid_V1_LegalAidService.Client(wrapping: client)
+                    .submitApplication(LegalAidSamples.application(phone: "13800009999")).matter
+            }
+            try await platform.withClient(as: "13951001234") { client in
+                let legalAid = Fawang_Legalaid_V1_LegalAidService.Client(wrapping: client)
+                let matters = Fawang_Matter_V1_MatterService.Client(wrapping: client)
+                var application = LegalAidSamples.application()
+                application.context = .with { $0.channel = .web }
+                let mine = try await legalAid.submitApplication(application).matter
+                // The applicant sees their own identity number; the timeline says "applicant".
+                #expect(mine.applicant.idNumber == application.applicant.idNumber)
+                #expect(mine.timeline.first?.actor == "applicant")
+                #expect(try await matters.getMatter(.with { $0.id = mine.id }).id == mine.id)
+                await expectStatus(.permissionDenied) { _ = try await matters.getMatter(.with { $0.id = other.id }) }
+                let listed = try await matters.listMatters(.init()).matters.map(\.id)
+                #expect(listed == [mine.id])
+                // Signed in as the applicant, no phone digits are needed to supply materials.
+                _ = try await platform.withClient(as: "staff-640100-reviewer") { staff in
+                    try await Fawang_Legalaid_V1_LegalAidService.Client(wrapping: staff).requestMaterials(.with {
+                        $0.trackingNumber = mine.trackingNumber
+                        $0.missingMaterials = ["劳动合同"]
+                        $0.context = LegalAidSamples.staff()
+                    })
+                }
+                let supplied = try await legalAid.supplyMaterials(.with {
+                    $0.trackingNumber = mine.trackingNumber
+                    $0.materials = ["劳动合同"]
+                    $0.context.channel = .web
+                })
+                #expect(supplied.status == "submitted")
+                // But not for someone else's matter.
+                await expectStatus(.notFound) {
+                    _ = try await legalAid.supplyMaterials(.with {
+                        $0.trackingNumber = other.trackingNumber
+                        $0.materials = ["x"]
+                        $0.context.channel = .web
+                    })
+                }
+            }
+        }
+    }
+}
