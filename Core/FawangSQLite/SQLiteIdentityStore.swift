@@ -6,6 +6,27 @@ import GRDB
 /// revocations append their audit entries in the same transaction.
 struct SQLiteIdentityStore: IdentityStore {
     let pool: DatabasePool
+    let cipher: PersonalDataCipher
+
+    func register(_ account: Account, identityNumber: String) async throws {
+        let (method, peer) = (AuditContext.method, AuditContext.peer)
+        let p = account.principal
+        let sealed = try cipher.seal(identityNumber, context: "account:\(p.accountID)")
+        try await pool.write { db in
+            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM accounts WHERE login = ? OR id = ?", arguments: [account.login, p.accountID]) != true else {
+                throw FawangError(.alreadyExists, "该手机号已注册，请直接登录")
+            }
+            try db.execute(
+                sql: """
+                    INSERT INTO accounts (id, login, display_name, role, region_code, organization_id, department, password_hash, id_number)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [p.accountID, account.login, p.displayName, p.role.rawValue, p.regionCode, p.organizationID, p.department, account.passwordHash, sealed])
+            try SQLiteAuditLog.append(
+                db, AuditDraft(actor: p.accountID, role: p.role.rawValue, channel: "", target: "account:\(p.accountID)", detail: "registered"),
+                method: method, peer: peer, at: Date())
+        }
+    }
 
     func account(login: String) async throws -> Account? {
         try await pool.read { db in try Row.fetchOne(db, sql: "SELECT * FROM accounts WHERE login = ?", arguments: [login]).map(Self.account) }

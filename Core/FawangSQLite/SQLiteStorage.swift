@@ -40,7 +40,7 @@ public final class SQLiteStorage: PlatformStorage {
         self.matters = matterStore
         self.directory = SQLiteDirectoryStore(pool: pool)
         self.audit = SQLiteAuditLog(pool: pool)
-        self.identity = SQLiteIdentityStore(pool: pool)
+        self.identity = SQLiteIdentityStore(pool: pool, cipher: cipher)
     }
 
     /// `PRAGMA synchronous` and `PRAGMA journal_mode` on the writer, for tests and diagnostics.
@@ -212,6 +212,10 @@ enum CoreSchema {
             "ALTER TABLE matters ADD COLUMN assignee_account_id TEXT NOT NULL DEFAULT ''",
             "CREATE INDEX matters_by_owner ON matters (owner_account_id) WHERE owner_account_id <> ''",
             "CREATE INDEX matters_by_assignee ON matters (assignee_account_id) WHERE assignee_account_id <> ''",
+        ]),
+        StorageMigration(id: "v5-account-identity", statements: [
+            // The real-name identity number of a citizen account, sealed like matters' ones.
+            "ALTER TABLE accounts ADD COLUMN id_number TEXT NOT NULL DEFAULT ''",
         ]),
     ]
 }

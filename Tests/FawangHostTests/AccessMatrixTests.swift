@@ -43,6 +43,7 @@ import Testing
         "fawang.platform.v1.PlatformService/ListModules": anyone,
         "fawang.platform.v1.PlatformService/ListDivisions": anyone,
         "fawang.identity.v1.IdentityService/Login": anyone,
+        "fawang.identity.v1.IdentityService/Register": anyone,
         "fawang.identity.v1.IdentityService/Refresh": anyone,
         "fawang.identity.v1.IdentityService/Logout": anyone,
         // Open to all, but says UNAUTHENTICATED to a caller with no token.

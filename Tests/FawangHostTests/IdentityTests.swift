@@ -134,4 +134,38 @@ import Testing
             }
         }
     }
+
+    @Test func aCitizenRegistersUnderTheirRealName() async throws {
+        try await TestPlatform.with { platform in
+            try await platform.withClient { client in
+                let identity = Identity(wrapping: client)
+                let request = Fawang_Identity_V1_RegisterRequest.with {
+                    $0.phone = "139-5100-5678"
+                    $0.password = "anquan2026"
+                    $0.name = "杨建军"
+                    $0.idNumber = "11010519491231002X"
+                }
+                let session = try await identity.register(request)
+                #expect(session.principal.role == .citizen)
+                #expect(session.principal.accountID == "citizen-13951005678")
+                #expect(await code { _ = try await identity.register(request) } == .alreadyExists)
+                var weak = request
+                weak.phone = "13951005679"
+                weak.password = "12345678"
+                weak.idNumber = "110105194912310021"
+                do {
+                    _ = try await identity.register(weak)
+                    Issue.record("weak registration accepted")
+                } catch let error as RPCError {
+                    #expect(error.code == .invalidArgument)
+                    #expect(error.message.contains("password") && error.message.contains("id_number"))
+                }
+                _ = try await login(identity, "13951005678", "anquan2026")
+            }
+            let (_, dump) = try await runChildProcess(URL(fileURLWithPath: "/usr/bin/sqlite3"), [platform.databasePath, "SELECT * FROM accounts"])
+            #expect(dump.contains("杨建军"))
+            #expect(!dump.contains("11010519491231002X"))
+            #expect(!dump.contains("anquan2026"))
+        }
+    }
 }

@@ -67,6 +67,9 @@ public enum LoginAttempt: Sendable, Equatable {
 public protocol IdentityStore: Sendable {
     func account(login: String) async throws -> Account?
     func save(_ account: Account) async throws
+    /// Creates a citizen account with its real-name identity number (sealed at rest); throws
+    /// `ALREADY_EXISTS` if the login is taken.
+    func register(_ account: Account, identityNumber: String) async throws
     /// Verifies `password` with `verify` inside the write transaction, counting failures and
     /// locking the account after `maxFailures` in a row for `lockout`.
     func attemptLogin(

@@ -36,6 +36,23 @@ struct IdentityService: Fawang_Identity_V1_IdentityService.SimpleServiceProtocol
         }
     }
 
+    func register(request: Fawang_Identity_V1_RegisterRequest, context: ServerContext) async throws -> Fawang_Identity_V1_Session {
+        var check = FieldValidator()
+        let phone = PhoneNumber.normalized(request.phone)
+        check.require(phone.count == 11 && phone.first == "1", "phone", "请填写11位手机号")
+        check.requireText(request.name, "name", label: "姓名", maxLength: 50)
+        if let problem = ResidentIdentityNumber.problem(with: request.idNumber) { check.fail("id_number", problem) }
+        let password = request.password
+        let strong = password.count >= 8 && password.count <= 128 && password.contains(where: \.isLetter) && password.contains(where: \.isNumber)
+        check.require(strong, "password", "密码至少8位，须同时包含字母和数字")
+        try check.check()
+        let principal = Principal(
+            accountID: "citizen-\(phone)", displayName: request.name.trimmingCharacters(in: .whitespaces), role: .citizen, regionCode: "")
+        try await store.register(
+            Account(principal: principal, login: phone, passwordHash: try hasher.hash(password)), identityNumber: request.idNumber.uppercased())
+        return try await session(for: principal)
+    }
+
     func refresh(request: Fawang_Identity_V1_RefreshRequest, context: ServerContext) async throws -> Fawang_Identity_V1_Session {
         guard !request.refreshToken.isEmpty else { throw FawangError.invalidArgument(field: "refresh_token", "请提供刷新令牌") }
         guard let principal = try await store.consumeRefreshToken(hash: TokenIssuer.hash(request.refreshToken), at: now()) else {

@@ -18,6 +18,7 @@ enum PlatformAccessPolicies {
             Platform.ListModules.descriptor.fullyQualifiedMethod: .anyone,
             Platform.ListDivisions.descriptor.fullyQualifiedMethod: .anyone,
             Identity.Login.descriptor.fullyQualifiedMethod: .anyone,
+            Identity.Register.descriptor.fullyQualifiedMethod: .anyone,
             Identity.Refresh.descriptor.fullyQualifiedMethod: .anyone,
             Identity.Logout.descriptor.fullyQualifiedMethod: .anyone,
             Identity.WhoAmI.descriptor.fullyQualifiedMethod: .anyone,
@@ -32,6 +33,7 @@ enum PlatformAccessPolicies {
     /// Public methods that do work per call (not health and directory reads): rate-limited.
     static let rateLimitedPlatformMethods: Set<String> = [
         Fawang_Identity_V1_IdentityService.Method.Login.descriptor.fullyQualifiedMethod,
+        Fawang_Identity_V1_IdentityService.Method.Register.descriptor.fullyQualifiedMethod,
         Fawang_Identity_V1_IdentityService.Method.Refresh.descriptor.fullyQualifiedMethod,
         Fawang_Matter_V1_MatterService.Method.QueryProgress.descriptor.fullyQualifiedMethod,
     ]

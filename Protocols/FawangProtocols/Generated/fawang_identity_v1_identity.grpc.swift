@@ -23,6 +23,19 @@ public enum Fawang_Identity_V1_IdentityService: Sendable {
     public static let descriptor = GRPCCore.ServiceDescriptor(fullyQualifiedService: "fawang.identity.v1.IdentityService")
     /// Namespace for method metadata.
     public enum Method: Sendable {
+        /// Namespace for "Register" metadata.
+        public enum Register: Sendable {
+            /// Request type for "Register".
+            public typealias Input = Fawang_Identity_V1_RegisterRequest
+            /// Response type for "Register".
+            public typealias Output = Fawang_Identity_V1_Session
+            /// Descriptor for "Register".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "fawang.identity.v1.IdentityService"),
+                method: "Register",
+                type: .unary
+            )
+        }
         /// Namespace for "Login" metadata.
         public enum Login: Sendable {
             /// Request type for "Login".
@@ -77,6 +90,7 @@ public enum Fawang_Identity_V1_IdentityService: Sendable {
         }
         /// Descriptors for all methods in the "fawang.identity.v1.IdentityService" service.
         public static let descriptors: [GRPCCore.MethodDescriptor] = [
+            Register.descriptor,
             Login.descriptor,
             Refresh.descriptor,
             Logout.descriptor,
@@ -107,6 +121,24 @@ extension Fawang_Identity_V1_IdentityService {
     /// Where possible, prefer using the stricter, less-verbose ``ServiceProtocol``
     /// or ``SimpleServiceProtocol`` instead.
     public protocol StreamingServiceProtocol: GRPCCore.RegistrableRPCService {
+        /// Handle the "Register" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Creates a citizen account and signs it in. ALREADY_EXISTS if the phone is registered.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Fawang_Identity_V1_RegisterRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Fawang_Identity_V1_Session` messages.
+        func register(
+            request: GRPCCore.StreamingServerRequest<Fawang_Identity_V1_RegisterRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Fawang_Identity_V1_Session>
+
         /// Handle the "Login" method.
         ///
         /// > Source IDL Documentation:
@@ -188,6 +220,24 @@ extension Fawang_Identity_V1_IdentityService {
     /// the ``SimpleServiceProtocol``. If you need fine grained control over your RPCs then
     /// use ``StreamingServiceProtocol``.
     public protocol ServiceProtocol: Fawang_Identity_V1_IdentityService.StreamingServiceProtocol {
+        /// Handle the "Register" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Creates a citizen account and signs it in. ALREADY_EXISTS if the phone is registered.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Fawang_Identity_V1_RegisterRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Fawang_Identity_V1_Session` message.
+        func register(
+            request: GRPCCore.ServerRequest<Fawang_Identity_V1_RegisterRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Fawang_Identity_V1_Session>
+
         /// Handle the "Login" method.
         ///
         /// > Source IDL Documentation:
@@ -267,6 +317,24 @@ extension Fawang_Identity_V1_IdentityService {
     /// doesn't provide access to request or response metadata. If you need access to these
     /// then use ``ServiceProtocol`` instead.
     public protocol SimpleServiceProtocol: Fawang_Identity_V1_IdentityService.ServiceProtocol {
+        /// Handle the "Register" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Creates a citizen account and signs it in. ALREADY_EXISTS if the phone is registered.
+        ///
+        /// - Parameters:
+        ///   - request: A `Fawang_Identity_V1_RegisterRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Fawang_Identity_V1_Session` to respond with.
+        func register(
+            request: Fawang_Identity_V1_RegisterRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Fawang_Identity_V1_Session
+
         /// Handle the "Login" method.
         ///
         /// > Source IDL Documentation:
@@ -346,6 +414,17 @@ extension Fawang_Identity_V1_IdentityService {
 extension Fawang_Identity_V1_IdentityService.StreamingServiceProtocol {
     public func registerMethods<Transport>(with router: inout GRPCCore.RPCRouter<Transport>) where Transport: GRPCCore.ServerTransport {
         router.registerHandler(
+            forMethod: Fawang_Identity_V1_IdentityService.Method.Register.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Fawang_Identity_V1_RegisterRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Fawang_Identity_V1_Session>(),
+            handler: { request, context in
+                try await self.register(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
             forMethod: Fawang_Identity_V1_IdentityService.Method.Login.descriptor,
             deserializer: GRPCProtobuf.ProtobufDeserializer<Fawang_Identity_V1_LoginRequest>(),
             serializer: GRPCProtobuf.ProtobufSerializer<Fawang_Identity_V1_Session>(),
@@ -395,6 +474,17 @@ extension Fawang_Identity_V1_IdentityService.StreamingServiceProtocol {
 // Default implementation of streaming methods from 'StreamingServiceProtocol'.
 @available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
 extension Fawang_Identity_V1_IdentityService.ServiceProtocol {
+    public func register(
+        request: GRPCCore.StreamingServerRequest<Fawang_Identity_V1_RegisterRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Fawang_Identity_V1_Session> {
+        let response = try await self.register(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
     public func login(
         request: GRPCCore.StreamingServerRequest<Fawang_Identity_V1_LoginRequest>,
         context: GRPCCore.ServerContext
@@ -443,6 +533,19 @@ extension Fawang_Identity_V1_IdentityService.ServiceProtocol {
 // Default implementation of methods from 'ServiceProtocol'.
 @available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
 extension Fawang_Identity_V1_IdentityService.SimpleServiceProtocol {
+    public func register(
+        request: GRPCCore.ServerRequest<Fawang_Identity_V1_RegisterRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Fawang_Identity_V1_Session> {
+        return GRPCCore.ServerResponse<Fawang_Identity_V1_Session>(
+            message: try await self.register(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
     public func login(
         request: GRPCCore.ServerRequest<Fawang_Identity_V1_LoginRequest>,
         context: GRPCCore.ServerContext
@@ -505,6 +608,29 @@ extension Fawang_Identity_V1_IdentityService {
     /// You don't need to implement this protocol directly, use the generated
     /// implementation, ``Client``.
     public protocol ClientProtocol: Sendable {
+        /// Call the "Register" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Creates a citizen account and signs it in. ALREADY_EXISTS if the phone is registered.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Fawang_Identity_V1_RegisterRequest` message.
+        ///   - serializer: A serializer for `Fawang_Identity_V1_RegisterRequest` messages.
+        ///   - deserializer: A deserializer for `Fawang_Identity_V1_Session` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func register<Result>(
+            request: GRPCCore.ClientRequest<Fawang_Identity_V1_RegisterRequest>,
+            serializer: some GRPCCore.MessageSerializer<Fawang_Identity_V1_RegisterRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Fawang_Identity_V1_Session>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Fawang_Identity_V1_Session>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
         /// Call the "Login" method.
         ///
         /// > Source IDL Documentation:
@@ -612,6 +738,40 @@ extension Fawang_Identity_V1_IdentityService {
         ///   - client: A `GRPCCore.GRPCClient` providing a communication channel to the service.
         public init(wrapping client: GRPCCore.GRPCClient<Transport>) {
             self.client = client
+        }
+
+        /// Call the "Register" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Creates a citizen account and signs it in. ALREADY_EXISTS if the phone is registered.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Fawang_Identity_V1_RegisterRequest` message.
+        ///   - serializer: A serializer for `Fawang_Identity_V1_RegisterRequest` messages.
+        ///   - deserializer: A deserializer for `Fawang_Identity_V1_Session` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func register<Result>(
+            request: GRPCCore.ClientRequest<Fawang_Identity_V1_RegisterRequest>,
+            serializer: some GRPCCore.MessageSerializer<Fawang_Identity_V1_RegisterRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Fawang_Identity_V1_Session>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Fawang_Identity_V1_Session>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Fawang_Identity_V1_IdentityService.Method.Register.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
         }
 
         /// Call the "Login" method.
@@ -755,6 +915,35 @@ extension Fawang_Identity_V1_IdentityService {
 // Helpers providing default arguments to 'ClientProtocol' methods.
 @available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
 extension Fawang_Identity_V1_IdentityService.ClientProtocol {
+    /// Call the "Register" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Creates a citizen account and signs it in. ALREADY_EXISTS if the phone is registered.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Fawang_Identity_V1_RegisterRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func register<Result>(
+        request: GRPCCore.ClientRequest<Fawang_Identity_V1_RegisterRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Fawang_Identity_V1_Session>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.register(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Fawang_Identity_V1_RegisterRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Fawang_Identity_V1_Session>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
     /// Call the "Login" method.
     ///
     /// > Source IDL Documentation:
@@ -875,6 +1064,39 @@ extension Fawang_Identity_V1_IdentityService.ClientProtocol {
 // Helpers providing sugared APIs for 'ClientProtocol' methods.
 @available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
 extension Fawang_Identity_V1_IdentityService.ClientProtocol {
+    /// Call the "Register" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Creates a citizen account and signs it in. ALREADY_EXISTS if the phone is registered.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func register<Result>(
+        _ message: Fawang_Identity_V1_RegisterRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Fawang_Identity_V1_Session>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Fawang_Identity_V1_RegisterRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.register(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
     /// Call the "Login" method.
     ///
     /// > Source IDL Documentation:

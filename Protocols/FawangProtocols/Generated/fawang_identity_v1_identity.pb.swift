@@ -173,6 +173,28 @@ public nonisolated struct Fawang_Identity_V1_Session: Sendable {
   fileprivate var _principal: Fawang_Identity_V1_Principal? = nil
 }
 
+/// A citizen's own account, under their real name (实名).
+public nonisolated struct Fawang_Identity_V1_RegisterRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// Mainland mobile number (11 digits); also the login.
+  public var phone: String = String()
+
+  /// At least 8 characters with letters and digits.
+  public var password: String = String()
+
+  public var name: String = String()
+
+  /// Resident identity number (GB 11643); stored encrypted.
+  public var idNumber: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
 public nonisolated struct Fawang_Identity_V1_RefreshRequest: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -364,6 +386,51 @@ nonisolated extension Fawang_Identity_V1_Session: SwiftProtobuf.Message, SwiftPr
     if lhs.refreshToken != rhs.refreshToken {return false}
     if lhs._refreshExpiresAt != rhs._refreshExpiresAt {return false}
     if lhs._principal != rhs._principal {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Fawang_Identity_V1_RegisterRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".RegisterRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}phone\0\u{1}password\0\u{1}name\0\u{3}id_number\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.phone) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.password) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.name) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.idNumber) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.phone.isEmpty {
+      try visitor.visitSingularStringField(value: self.phone, fieldNumber: 1)
+    }
+    if !self.password.isEmpty {
+      try visitor.visitSingularStringField(value: self.password, fieldNumber: 2)
+    }
+    if !self.name.isEmpty {
+      try visitor.visitSingularStringField(value: self.name, fieldNumber: 3)
+    }
+    if !self.idNumber.isEmpty {
+      try visitor.visitSingularStringField(value: self.idNumber, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Fawang_Identity_V1_RegisterRequest, rhs: Fawang_Identity_V1_RegisterRequest) -> Bool {
+    if lhs.phone != rhs.phone {return false}
+    if lhs.password != rhs.password {return false}
+    if lhs.name != rhs.name {return false}
+    if lhs.idNumber != rhs.idNumber {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
