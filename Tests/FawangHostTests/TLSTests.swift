@@ -55,4 +55,25 @@ import Testing
             }
         }
     }
+
+    @Test func aServiceAccountSignsInWithItsClientCertificate() async throws {
+        let certificates = try TestCertificates(
+            in: FileManager.default.temporaryDirectory.appendingPathComponent("fawang-svc-\(UUID().uuidString)"), clientCommonName: "hotline-frontend")
+        let config = """
+            grpc.tls.certificate_chain: \(certificates.serverCertificate)
+            grpc.tls.private_key: \(certificates.serverKey)
+            grpc.tls.client_ca: \(certificates.caCertificate)
+            """
+        try await TestPlatform.with(extraConfig: config) { platform in
+            let me = try await withGRPCClient(
+                transport: .http2NIOPosix(
+                    target: .ipv4(address: "127.0.0.1", port: platform.ports.grpc),
+                    transportSecurity: trusting(certificates, withClientCertificate: true))
+            ) { client in
+                try await Fawang_Identity_V1_IdentityService.Client(wrapping: client).whoAmI(.init())
+            }
+            #expect(me.accountID == "service-hotline")
+            #expect(me.role == .service)
+        }
+    }
 }

@@ -9,7 +9,8 @@ public struct TestCertificates: Sendable {
     public let clientCertificate: String
     public let clientKey: String
 
-    public init(in directory: URL) throws {
+    /// - Parameter clientCommonName: the client certificate's CN (a service account's login).
+    public init(in directory: URL, clientCommonName: String = "hall-window-01") throws {
         func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
         caCertificate = path("ca.pem")
         serverCertificate = path("server.pem")
@@ -25,7 +26,7 @@ public struct TestCertificates: Sendable {
              "-keyout", serverKey, "-out", path("server.csr")],
             ["x509", "-req", "-in", path("server.csr"), "-CA", caCertificate, "-CAkey", path("ca.key"), "-CAcreateserial",
              "-days", "2", "-extfile", path("server.ext"), "-out", serverCertificate],
-            ["req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-subj", "/CN=hall-window-01",
+            ["req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-subj", "/CN=\(clientCommonName)",
              "-keyout", clientKey, "-out", path("client.csr")],
             ["x509", "-req", "-in", path("client.csr"), "-CA", caCertificate, "-CAkey", path("ca.key"), "-CAcreateserial",
              "-days", "2", "-out", clientCertificate],

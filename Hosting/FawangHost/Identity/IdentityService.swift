@@ -2,6 +2,8 @@ import FawangCore
 import FawangProtocols
 import Foundation
 import GRPCCore
+import GRPCNIOTransportHTTP2
+import X509
 import SwiftProtobuf
 
 /// `fawang.identity.v1.IdentityService`: login, refresh, logout, who am I.
@@ -111,8 +113,9 @@ struct IdentityService: Fawang_Identity_V1_IdentityService.SimpleServiceProtocol
 }
 
 /// Reads `authorization: Bearer <token>`: a valid token sets `Principal.current` for the call; a
-/// forged, malformed, expired or revoked one is refused `UNAUTHENTICATED`. Calls without a token
-/// go on as anonymous — per-method policies (issue 3) decide what anonymous callers may do.
+/// forged, malformed, expired or revoked one is refused `UNAUTHENTICATED`. Without a token, a
+/// client certificate (mutual TLS) whose common name is a service account's login signs the call
+/// in as that account. Otherwise the call is anonymous, and the access policies decide.
 struct AuthenticationInterceptor: ServerInterceptor {
     /// The token the current call presented, for logout.
     struct Presented: Sendable {
@@ -124,12 +127,28 @@ struct AuthenticationInterceptor: ServerInterceptor {
     let tokens: TokenIssuer
     let store: any IdentityStore
 
+    /// The common name of the verified client certificate, when the connection is mutual TLS.
+    static func clientCertificateName(_ context: ServerContext) -> String? {
+        guard let transport = context.transportSpecific as? HTTP2ServerTransport.Posix.Context,
+            let certificate = transport.peerCertificate
+        else { return nil }
+        for rdn in certificate.subject {
+            for attribute in rdn where attribute.type == .RDNAttributeType.commonName {
+                return attribute.value.description
+            }
+        }
+        return nil
+    }
+
     func intercept<Input: Sendable, Output: Sendable>(
         request: StreamingServerRequest<Input>,
         context: ServerContext,
         next: @Sendable (StreamingServerRequest<Input>, ServerContext) async throws -> StreamingServerResponse<Output>
     ) async throws -> StreamingServerResponse<Output> {
         guard let header = request.metadata[stringValues: "authorization"].first(where: { _ in true }) else {
+            if let name = Self.clientCertificateName(context), let account = try await store.account(login: name), account.principal.role == .service {
+                return try await Principal.$current.withValue(account.principal) { try await next(request, context) }
+            }
             return try await next(request, context)
         }
         guard header.hasPrefix("Bearer "), header.count > 7 else {
