@@ -25,6 +25,7 @@ public struct PlatformConfig: Sendable, Equatable {
     public var keepaliveTimeoutSeconds = 20
     public var minClientPingIntervalSeconds = 60
     public var maxConnectionIdleSeconds = 1800
+    public var maxCallSeconds = 30
     public var accessTokenMinutes = 15
     public var refreshTokenDays = 30
     public var publicCallsPerMinute = 60
@@ -79,6 +80,7 @@ public struct PlatformConfig: Sendable, Equatable {
         int("grpc.keepalive.timeout_seconds", \.keepaliveTimeoutSeconds, 1...600, "How long a ping may go unanswered before the connection closes."),
         int("grpc.keepalive.min_client_ping_interval_seconds", \.minClientPingIntervalSeconds, 1...86_400, "Clients pinging more often than this are sent GOAWAY."),
         int("grpc.max_connection_idle_seconds", \.maxConnectionIdleSeconds, 1...86_400, "Connections with no calls for this long are closed gracefully."),
+        int("grpc.max_call_seconds", \.maxCallSeconds, 1...3600, "Longest a unary call may run on the server before DEADLINE_EXCEEDED, whatever the client's deadline."),
         optionalString("grpc.tls.certificate_chain", \.tlsChain, "PEM certificate chain; with grpc.tls.private_key turns TLS on."),
         optionalString("grpc.tls.private_key", \.tlsKey, "PEM private key of the certificate chain."),
         optionalString("grpc.tls.client_ca", \.tlsClientCA, "PEM CA bundle; when set, clients must present a certificate it signed (mutual TLS)."),

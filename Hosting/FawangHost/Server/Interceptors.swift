@@ -66,6 +66,38 @@ struct RateLimitInterceptor: ServerInterceptor {
     }
 }
 
+/// Caps how long a unary call may run on the server (`grpc.max_call_seconds`), whatever deadline
+/// the client sent (grpc-swift already enforces a client's own `grpc-timeout`). Streaming methods
+/// such as `Health/Watch` are exempt.
+struct CallTimeLimitInterceptor: ServerInterceptor {
+    let limit: Duration
+    let streamingMethods: Set<String>
+
+    func intercept<Input: Sendable, Output: Sendable>(
+        request: StreamingServerRequest<Input>,
+        context: ServerContext,
+        next: @Sendable (StreamingServerRequest<Input>, ServerContext) async throws -> StreamingServerResponse<Output>
+    ) async throws -> StreamingServerResponse<Output> {
+        if streamingMethods.contains(context.descriptor.fullyQualifiedMethod) { return try await next(request, context) }
+        let limit = self.limit
+        // The group is awaited before this returns, so `next` does not really escape.
+        return try await withoutActuallyEscaping(next) { next in
+            try await withThrowingTaskGroup(of: StreamingServerResponse<Output>?.self) { group in
+                group.addTask { try await next(request, context) }
+                group.addTask {
+                    try await Task.sleep(for: limit)
+                    return nil
+                }
+                defer { group.cancelAll() }
+                guard let response = try await group.next() ?? nil else {
+                    throw RPCError(code: .deadlineExceeded, message: "处理超时，请稍后重试")
+                }
+                return response
+            }
+        }
+    }
+}
+
 /// Tells storage which RPC (and peer) a write belongs to, for the audit trail.
 struct AuditContextInterceptor: ServerInterceptor {
     func intercept<Input: Sendable, Output: Sendable>(

@@ -137,6 +137,9 @@ public final class PlatformHost: Sendable {
                     limitedMethods: PlatformAccessPolicies.rateLimitedPlatformMethods.union(
                         plugins.flatMap { $0.accessPolicies.filter { $0.value == .anyone }.keys })),
                 AuthorizationInterceptor(policies: policies),
+                CallTimeLimitInterceptor(
+                    limit: .seconds(config.maxCallSeconds),
+                    streamingMethods: [Grpc_Health_V1_Health.Method.Watch.descriptor.fullyQualifiedMethod]),
                 AuditContextInterceptor(),
                 ModuleGateInterceptor(registry: registry),
             ])
