@@ -121,10 +121,15 @@ struct SQLiteIdentityStore: IdentityStore {
     }
 
     func revokeRefreshToken(hash: String, at time: Date) async throws {
+        let (method, peer) = (AuditContext.method, AuditContext.peer)
         try await pool.write { db in
-            try db.execute(
-                sql: "UPDATE refresh_tokens SET revoked_at = ? WHERE token_hash = ? AND revoked_at IS NULL",
-                arguments: [time.timeIntervalSince1970, hash])
+            guard let accountID = try String.fetchOne(
+                db, sql: "SELECT account_id FROM refresh_tokens WHERE token_hash = ? AND revoked_at IS NULL", arguments: [hash])
+            else { return }
+            try db.execute(sql: "UPDATE refresh_tokens SET revoked_at = ? WHERE token_hash = ?", arguments: [time.timeIntervalSince1970, hash])
+            try SQLiteAuditLog.append(
+                db, AuditDraft(actor: accountID, role: "", channel: "", target: "account:\(accountID)", detail: "logout"),
+                method: method, peer: peer, at: time)
         }
     }
 

@@ -59,6 +59,10 @@ import Testing
                 let stillValid = try await identity.whoAmI(.init(), metadata: bearer(session.accessToken))
                 #expect(stillValid.accountID == "staff-640100-reviewer")
             }
+            let (_, trail) = try await runChildProcess(
+                URL(fileURLWithPath: "/usr/bin/sqlite3"),
+                [platform.databasePath, "SELECT detail FROM audit_log WHERE target = 'account:staff-640100-reviewer' ORDER BY sequence"])
+            #expect(trail.split(separator: "\n").suffix(3) == ["login", "session_refreshed", "logout"], "\(trail)")
         }
     }
 

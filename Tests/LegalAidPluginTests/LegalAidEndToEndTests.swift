@@ -190,6 +190,11 @@ import Testing
                         _ = try await Matters(wrapping: shizuishan).getMatter(.with { $0.trackingNumber = number })
                     }
                 }
+                // Province-level staff reach every city's matters.
+                try await platform.withClient(as: "legal-aid-admin") { province in
+                    let seen = try await Matters(wrapping: province).getMatter(.with { $0.trackingNumber = number })
+                    #expect(seen.regionCode == "640104")
+                }
                 try await platform.withClient(as: "staff-640100-reviewer") { yinchuan in
                     let legalAid = LegalAid(wrapping: yinchuan)
                     let approved = try await legalAid.approve(.with {
