@@ -153,7 +153,7 @@ public struct PlatformConfig: Sendable, Equatable {
 
     /// The data key file to use when `FAWANG_DATA_KEYS` is not set.
     public var resolvedDataKeyFile: String {
-        dataKeyFile ?? URL(fileURLWithPath: sqlitePath).deletingLastPathComponent().appendingPathComponent("fawang.keys").path
+        dataKeyFile ?? SecretSource.besideDatabase(sqlitePath, named: "fawang.keys")
     }
 
     /// Reads the file at `path`; a missing file means the built-in defaults.

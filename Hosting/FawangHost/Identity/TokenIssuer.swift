@@ -38,26 +38,14 @@ final class TokenIssuer: Sendable {
         await keys.add(hmac: HMACKey(key: SymmetricKey(data: secret)), digestAlgorithm: .sha256)
     }
 
-    /// The secret from the environment or the key file at `path` (created if missing).
+    /// The secret from `FAWANG_TOKEN_KEY` or the key file at `path` (created if missing).
     static func loadSecret(path: String, logger: Logger) throws -> Data {
-        if let text = ProcessInfo.processInfo.environment[environmentVariable], !text.isEmpty {
-            guard let data = Data(base64Encoded: text), data.count >= 32 else {
-                throw FawangError(.failedPrecondition, "\(environmentVariable) must be base64 of at least 32 bytes")
-            }
-            return data
+        let source = SecretSource(environmentVariable: environmentVariable, path: path, label: "token signing key")
+        let text = try source.load(logger: logger) {
+            SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }.base64EncodedString() + "\n"
         }
-        if !FileManager.default.fileExists(atPath: path) {
-            try FileManager.default.createDirectory(at: URL(fileURLWithPath: path).deletingLastPathComponent(), withIntermediateDirectories: true)
-            let secret = SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }
-            guard FileManager.default.createFile(atPath: path, contents: Data((secret.base64EncodedString() + "\n").utf8), attributes: [.posixPermissions: 0o600]) else {
-                throw FawangError(.failedPrecondition, "cannot create the token key file \(path)")
-            }
-            logger.warning("generated a new token signing key", metadata: ["path": "\(path)"])
-        }
-        guard let text = FileManager.default.contents(atPath: path).map({ String(decoding: $0, as: UTF8.self) }),
-            let data = Data(base64Encoded: text.trimmingCharacters(in: .whitespacesAndNewlines)), data.count >= 32
-        else {
-            throw FawangError(.failedPrecondition, "the token key file \(path) must hold base64 of at least 32 bytes")
+        guard let data = Data(base64Encoded: text.trimmingCharacters(in: .whitespacesAndNewlines)), data.count >= 32 else {
+            throw FawangError(.failedPrecondition, "the token signing key (\(environmentVariable) or \(path)) must be base64 of at least 32 bytes")
         }
         return data
     }

@@ -1,7 +1,6 @@
 import FawangCore
 import FawangProtocols
 import GRPCCore
-import GRPCNIOTransportHTTP2
 
 /// The platform services' access policies; plugins bring their own (`DepartmentPlugin.accessPolicies`).
 enum PlatformAccessPolicies {
@@ -40,9 +39,7 @@ enum PlatformAccessPolicies {
 
     /// Default deny: every method the server will route must have a policy.
     static func verify(services: [any RegistrableRPCService], policies: [String: AccessPolicy]) throws {
-        var router = RPCRouter<HTTP2ServerTransport.Posix>()
-        for service in services { service.registerMethods(with: &router) }
-        let missing = router.methods.map(\.fullyQualifiedMethod).filter { policies[$0] == nil }.sorted()
+        let missing = PlatformHost.methods(of: services).map(\.fullyQualifiedMethod).filter { policies[$0] == nil }.sorted()
         guard missing.isEmpty else {
             throw FawangError(.internalError, "refusing to start: no access policy for \(missing.joined(separator: ", "))")
         }

@@ -99,7 +99,7 @@ public final class PlatformHost: Sendable {
 
         let tokens = await TokenIssuer(
             secret: try TokenIssuer.loadSecret(
-                path: URL(fileURLWithPath: config.sqlitePath).deletingLastPathComponent().appendingPathComponent("fawang.token-key").path,
+                path: SecretSource.besideDatabase(config.sqlitePath, named: "fawang.token-key"),
                 logger: logger),
             accessLifetime: TimeInterval(config.accessTokenMinutes * 60), refreshLifetime: TimeInterval(config.refreshTokenDays * 86_400))
         let health = HealthService(
@@ -204,12 +204,17 @@ public final class PlatformHost: Sendable {
     /// A plugin's services must be exactly the services it declared, or its switch would not
     /// cover all of them.
     static func verify(services: [any RegistrableRPCService], declared: [String], module: String) throws {
-        var router = RPCRouter<HTTP2ServerTransport.Posix>()
-        for service in services { service.registerMethods(with: &router) }
-        let actual = Set(router.methods.map(\.service.fullyQualifiedService))
+        let actual = Set(methods(of: services).map(\.service.fullyQualifiedService))
         guard actual == Set(declared) else {
             throw FawangError(.internalError, "module \(module) declares services \(declared.sorted()) but provides \(actual.sorted())")
         }
+    }
+
+    /// The methods `services` register, as the server's router will see them.
+    static func methods(of services: [any RegistrableRPCService]) -> [MethodDescriptor] {
+        var router = RPCRouter<HTTP2ServerTransport.Posix>()
+        for service in services { service.registerMethods(with: &router) }
+        return router.methods
     }
 
     static func address(host: String, port: Int) -> GRPCNIOTransportCore.SocketAddress {
