@@ -58,7 +58,6 @@ public struct FawangError: Error, Sendable, Equatable, CustomStringConvertible {
 
     public static func notFound(_ message: String) -> FawangError { FawangError(.notFound, message) }
     public static func failedPrecondition(_ message: String) -> FawangError { FawangError(.failedPrecondition, message) }
-    public static func unavailable(_ message: String) -> FawangError { FawangError(.unavailable, message) }
 }
 
 /// Collects field violations while a request is validated, then throws them together.

@@ -98,7 +98,6 @@ public enum AccessPolicy: Sendable, Equatable {
 
     /// Bureau staff and admins: the people who handle matters.
     public static let handlers = AccessPolicy.roles([.staff, .departmentAdmin, .platformAdmin])
-    public static let platformAdmins = AccessPolicy.roles([.platformAdmin])
 }
 
 extension Principal {
