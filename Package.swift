@@ -47,6 +47,7 @@ let package = Package(
                 .product(name: "CryptoExtras", package: "swift-crypto"),
             ],
             path: "Core/FawangCore",
+            resources: [.copy("Deadlines/Resources/china-working-days.txt")],
             swiftSettings: strictSettings
         ),
         // The embedded SQLite implementation of Core's storage interfaces (GRDB stays in here).

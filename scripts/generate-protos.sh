@@ -18,13 +18,9 @@ swift build --scratch-path "$scratch" --product protoc-gen-grpc-swift-2 >&2
 bin="$(swift build --scratch-path "$scratch" --show-bin-path)"
 
 out_dir="Protocols/FawangProtocols/Generated"
-target="$PWD/$out_dir"
-if [[ "${1:-}" == "--check" ]]; then
-  target="$(mktemp -d)"
-  trap 'rm -rf "$target"' EXIT
-fi
-rm -rf "$target"/*.swift
-mkdir -p "$target"
+# Generated into a scratch folder first: a .proto that does not compile leaves the committed code alone.
+target="$(mktemp -d)"
+trap 'rm -rf "$target"' EXIT
 
 protos=$(cd Protocols/proto && find . -name '*.proto' | sed 's|^\./||' | sort)
 include_wkt=/usr/include
@@ -45,5 +41,8 @@ if [[ "${1:-}" == "--check" ]]; then
   fi
   echo "Generated Swift is up to date."
 else
-  echo "Regenerated $(ls "$target" | wc -l) files in $out_dir."
+  mkdir -p "$out_dir"
+  rm -f "$out_dir"/*.swift
+  cp "$target"/*.swift "$out_dir"/
+  echo "Regenerated $(ls "$out_dir" | wc -l) files in $out_dir."
 fi

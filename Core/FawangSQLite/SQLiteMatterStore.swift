@@ -1,16 +1,20 @@
 import FawangCore
 import Foundation
 import GRDB
+import Logging
 
 /// Matters and their timelines in SQLite. Every write is one transaction on the single writer.
 struct SQLiteMatterStore: MatterStore {
     let pool: DatabasePool
     /// Identity numbers are sealed before they reach the database and opened after.
     let cipher: PersonalDataCipher
+    /// Keeps `matter_deadlines` in step; nil leaves it empty.
+    let deadlines: DeadlineEngine?
+    let logger: Logger
 
     func submit(_ draft: MatterDraft, at time: Date) async throws -> SubmissionOutcome {
         let (method, peer, role) = (AuditContext.method, AuditContext.peer, Principal.current?.role.rawValue ?? "anonymous")
-        return try await pool.write { db in
+        let outcome: SubmissionOutcome = try await pool.write { db in
             if let existing = try Row.fetchOne(
                 db, sql: "SELECT * FROM matters WHERE business_line = ? AND request_id = ?",
                 arguments: [draft.businessLine, draft.requestID])
@@ -44,8 +48,12 @@ struct SQLiteMatterStore: MatterStore {
                 ])
             try Self.append(db, matterID: id, events: [draft.firstEvent], startingAt: 1, at: time)
             try SQLiteAuditLog.append(db, Self.audit(id, [draft.firstEvent], role: role), method: method, peer: peer, at: time)
-            return .created(try load(db, id: id)!)
+            let matter = try load(db, id: id)!
+            try index(db, matter)
+            return .created(matter)
         }
+        if case .created = outcome { deadlines?.changeSignal.notify() }
+        return outcome
     }
 
     func matter(id: String) async throws -> Matter? {
@@ -66,23 +74,119 @@ struct SQLiteMatterStore: MatterStore {
         _ decide: @Sendable (Matter) throws -> MatterChange
     ) async throws -> Matter {
         let (method, peer, role) = (AuditContext.method, AuditContext.peer, Principal.current?.role.rawValue ?? "anonymous")
-        return try await pool.write { db in
+        let (updated, changed) = try await pool.write { db -> (Matter, Bool) in
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM matters WHERE tracking_number = ?", arguments: [trackingNumber.digits]) else {
                 throw FawangError.notFound("未找到受理编号为 \(trackingNumber) 的事项，请核对编号")
             }
             let matter = try load(db, row: row)
             let change = try decide(matter)
+            if change.isEmpty { return (matter, false) }
             try db.execute(
-                sql: "UPDATE matters SET status = ?, details_json = ?, assignee_account_id = ?, updated_at = ? WHERE id = ?",
+                sql: """
+                    UPDATE matters SET status = ?, details_json = ?, assignee_account_id = ?, business_line = ?, matter_type = ?,
+                        updated_at = ? WHERE id = ?
+                    """,
                 arguments: [
                     change.newStatus ?? matter.status,
                     String(decoding: change.details ?? matter.details, as: UTF8.self),
                     change.assigneeAccountID ?? matter.assigneeAccountID,
+                    change.transfer?.businessLine ?? matter.businessLine,
+                    change.transfer?.matterType ?? matter.matterType,
                     time.timeIntervalSince1970, matter.id,
                 ])
             try Self.append(db, matterID: matter.id, events: change.events, startingAt: matter.timeline.count + 1, at: time)
             try SQLiteAuditLog.append(db, Self.audit(matter.id, change.events, role: role), method: method, peer: peer, at: time)
-            return try load(db, id: matter.id)!
+            let updated = try load(db, id: matter.id)!
+            try index(db, updated)
+            return (updated, true)
+        }
+        if changed { deadlines?.changeSignal.notify() }
+        return updated
+    }
+
+    func deadlineAlerts(_ query: DeadlineAlertQuery) async throws -> [DeadlineAlert] {
+        let today = query.today.description
+        var clauses: [String] = []
+        var arguments: [DatabaseValue] = []
+        if query.unescalatedOverdueOnly {
+            clauses.append("state = 'running' AND due_date < ? AND escalated_to IS NULL")
+            arguments.append(today.databaseValue)
+        } else {
+            clauses.append("((state = 'running' AND warn_from <= ?) OR state = 'uncomputable')")
+            arguments.append(today.databaseValue)
+        }
+        if let region = query.regionCode {
+            clauses.append("region_code LIKE ?")
+            arguments.append((DivisionCode.scopePrefix(of: region) + "%").databaseValue)
+        }
+        if let line = query.businessLine {
+            clauses.append("business_line = ?")
+            arguments.append(line.databaseValue)
+        }
+        if let supervisor = query.escalatedWithin {
+            clauses.append("escalated_to LIKE ? AND due_date < ?")
+            arguments.append(contentsOf: [(DivisionCode.scopePrefix(of: supervisor) + "%").databaseValue, today.databaseValue])
+        }
+        let sql = "SELECT * FROM matter_deadlines WHERE " + clauses.joined(separator: " AND ")
+            + " ORDER BY due_date IS NULL, due_date, tracking_number, rule_id LIMIT \(max(1, query.limit))"
+        let statementArguments = StatementArguments(arguments)
+        return try await pool.read { db in
+            try Row.fetchAll(db, sql: sql, arguments: statementArguments).map { row in
+                let due = (row["due_date"] as String?).flatMap(CivilDate.init(strictISO:))
+                let kind: DeadlineAlert.Kind = if (row["state"] as String) == "uncomputable" {
+                    .calendarMissing
+                } else if let due, due < query.today {
+                    .overdue
+                } else {
+                    .dueSoon
+                }
+                return DeadlineAlert(
+                    kind: kind, matterID: row["matter_id"], trackingNumber: row["tracking_number"], businessLine: row["business_line"],
+                    matterType: row["matter_type"], regionCode: row["region_code"], ruleID: row["rule_id"], dueDate: due,
+                    escalatedTo: row["escalated_to"])
+            }
+        }
+    }
+
+    func refreshDeadlines() async throws -> Int {
+        guard deadlines != nil else { return 0 }
+        let total = try await pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM matters") ?? 0 }
+        var done = 0
+        var after = ""
+        while true {
+            let cursor = after
+            let batch = try await pool.write { db -> [String] in
+                let ids = try String.fetchAll(db, sql: "SELECT id FROM matters WHERE id > ? ORDER BY id LIMIT 500", arguments: [cursor])
+                for id in ids { try index(db, try load(db, id: id)!) }
+                return ids
+            }
+            guard let last = batch.last else { break }
+            after = last
+            done += batch.count
+            if total > 2000 {
+                logger.info("re-deriving the deadline index", metadata: ["done": "\(done)", "total": "\(total)"])
+            }
+        }
+        deadlines?.changeSignal.notify()
+        return done
+    }
+
+    /// Rewrites `matter`'s rows of the deadline index, in the caller's transaction.
+    private func index(_ db: Database, _ matter: Matter) throws {
+        guard let deadlines else { return }
+        try db.execute(sql: "DELETE FROM matter_deadlines WHERE matter_id = ?", arguments: [matter.id])
+        for projection in deadlines.projections(of: matter) {
+            try db.execute(
+                sql: """
+                    INSERT INTO matter_deadlines (matter_id, rule_id, state, due_date, warn_from, escalated_to, business_line,
+                        matter_type, region_code, tracking_number)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    matter.id, projection.ruleID, projection.state.rawValue, projection.dueDate?.description,
+                    projection.warnFrom?.description, projection.escalatedTo, matter.businessLine, matter.matterType,
+                    matter.regionCode, matter.trackingNumber.digits,
+                ])
         }
     }
 

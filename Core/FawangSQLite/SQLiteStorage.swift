@@ -19,7 +19,9 @@ public final class SQLiteStorage: PlatformStorage {
 
     /// Opens (creating if needed) the database at `path`; its folder is created too. Identity
     /// numbers are sealed with `cipher` at rest.
-    public init(path: String, cipher: PersonalDataCipher, logger: Logger) throws {
+    /// `deadlines` keeps the deadline index (`matter_deadlines`) in step with every write; without
+    /// it the index stays empty.
+    public init(path: String, cipher: PersonalDataCipher, logger: Logger, deadlines: DeadlineEngine? = nil) throws {
         let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         var configuration = Configuration()
@@ -36,7 +38,7 @@ public final class SQLiteStorage: PlatformStorage {
         }
         self.pool = pool
         self.logger = logger
-        self.matterStore = SQLiteMatterStore(pool: pool, cipher: cipher)
+        self.matterStore = SQLiteMatterStore(pool: pool, cipher: cipher, deadlines: deadlines, logger: logger)
         self.matters = matterStore
         self.directory = SQLiteDirectoryStore(pool: pool)
         self.audit = SQLiteAuditLog(pool: pool)
@@ -216,6 +218,27 @@ enum CoreSchema {
         StorageMigration(id: "v5-account-identity", statements: [
             // The real-name identity number of a citizen account, sealed like matters' ones.
             "ALTER TABLE accounts ADD COLUMN id_number TEXT NOT NULL DEFAULT ''",
+        ]),
+        // The deadline index: each matter's open limits, rewritten in the transaction of every
+        // change to the matter, so alerts and escalation read an index instead of every timeline.
+        StorageMigration(id: "v6-deadline-index", statements: [
+            """
+            CREATE TABLE matter_deadlines (
+                matter_id TEXT NOT NULL REFERENCES matters (id),
+                rule_id TEXT NOT NULL,
+                state TEXT NOT NULL,
+                due_date TEXT,
+                warn_from TEXT,
+                escalated_to TEXT,
+                business_line TEXT NOT NULL,
+                matter_type TEXT NOT NULL,
+                region_code TEXT NOT NULL,
+                tracking_number TEXT NOT NULL,
+                PRIMARY KEY (matter_id, rule_id)
+            )
+            """,
+            "CREATE INDEX matter_deadlines_by_warning ON matter_deadlines (warn_from) WHERE state = 'running'",
+            "CREATE INDEX matter_deadlines_by_escalation ON matter_deadlines (escalated_to) WHERE escalated_to IS NOT NULL",
         ]),
     ]
 }

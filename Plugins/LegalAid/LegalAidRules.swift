@@ -251,7 +251,7 @@ enum LegalAidApplication {
         if (hardshipExemption ?? nil) == .retrialAcquittalCompensation, let category, category != .stateCompensation {
             check.fail("hardship_exemption", "再审改判无罪请求国家赔偿的情形，申请事项类别应为国家赔偿（第三十二条第三项）")
         }
-        LegalAidService.checkMaterialNames(request.materials, field: "materials", &check)
+        check.checkMaterialNames(request.materials, field: "materials")
         try check.check()
 
         let person = Person(

@@ -1,4 +1,5 @@
 import FawangCore
+import FawangProtocols
 import Foundation
 
 /// The legal aid application's workflow (法律援助法 第四十三条) as a pure state machine: given
@@ -93,7 +94,6 @@ enum LegalAidWorkflow {
         } catch {
             throw FawangError(.internalError, "legal aid details of \(matter.id) do not decode: \(error)")
         }
-        let actions = try machine.decide(command.name, from: matter.status)
         var note = ""
         var attributes: [String: String] = [:]
 
@@ -132,16 +132,8 @@ enum LegalAidWorkflow {
             attributes["score"] = String(rating.score)
         }
 
-        var change = MatterChange(events: [], details: details.encoded())
+        var change = try machine.change(command.name, from: matter.status, actor: actor, channel: channel, note: note, attributes: attributes, details: details.encoded())
         if case .assign(let assignment) = command { change.assigneeAccountID = assignment.providerID }
-        for action in actions {
-            switch action {
-            case .changeStatus(_, let target):
-                change.newStatus = target
-            case .appendEvent(let kind):
-                change.events.append(MatterEventDraft(kind: kind, actor: actor, channel: channel, note: note, attributes: attributes))
-            }
-        }
         return change
     }
 }

@@ -7,54 +7,67 @@ import Testing
 @Suite struct DeadlineRuleTests {
     let rule = DeadlineRule(
         id: "test.decision", label: "作出决定", article: "测试法第一条", days: 7,
-        startsOn: ["submitted"], pausesOn: ["paused"], resumesOn: ["resumed"], metBy: ["decided"])
+        startsOn: ["submitted"], pausesOn: ["paused"], resumesOn: ["resumed"], metBy: ["decided"], warningDays: 1)
+    let calendar = WorkingDayCalendar.builtIn
 
-    /// 2026-12-01 at `hour` o'clock Beijing time, plus `days`.
-    func beijing(_ day: Int, hour: Int = 10) -> Date {
-        CivilDate(year: 2026, month: 12, day: day).endInstant.addingTimeInterval(TimeInterval(-86_400 + hour * 3600))
+    /// 2026-12-`day` at `hour` o'clock Beijing time.
+    func beijing(_ day: Int, hour: Int = 10) -> Date { at(2026, 12, day, hour: hour) }
+
+    func at(_ year: Int, _ month: Int, _ day: Int, hour: Int = 10) -> Date {
+        CivilDate(year: year, month: month, day: day).endInstant.addingTimeInterval(TimeInterval(-86_400 + hour * 3600))
     }
 
-    func event(_ kind: String, _ at: Date, _ sequence: Int) -> MatterEvent {
-        MatterEvent(sequence: sequence, kind: kind, at: at, actor: "t", channel: .web)
+    func event(_ kind: String, _ at: Date, _ sequence: Int, _ attributes: [String: String] = [:]) -> MatterEvent {
+        MatterEvent(sequence: sequence, kind: kind, at: at, actor: "t", channel: .web, attributes: attributes)
     }
+
+    func date(_ text: String) -> CivilDate { CivilDate(strictISO: text)! }
 
     @Test func notStartedIsNil() {
-        #expect(rule.evaluate(timeline: [event("other", beijing(1), 1)], now: beijing(2)) == nil)
+        #expect(rule.evaluate(timeline: [event("other", beijing(1), 1)], now: beijing(2), calendar: calendar) == nil)
     }
 
-    @Test func sevenDaysCountFromTheNextDay() throws {
-        let status = try #require(rule.evaluate(timeline: [event("submitted", beijing(1), 1)], now: beijing(3)))
-        #expect(status.dueDate == CivilDate(year: 2026, month: 12, day: 8))
+    @Test("民法典第二百零一条：开始的当日不计入，自下一日开始计算") func sevenDaysCountFromTheNextDay() throws {
+        let status = try #require(rule.evaluate(timeline: [event("submitted", beijing(1), 1)], now: beijing(3), calendar: calendar))
+        #expect(status.dueDate == date("2026-12-08"))
         #expect(status.state == .running)
         #expect(status.summary.contains("2026-12-08"))
         #expect(status.summary.contains("测试法第一条"))
+        #expect(status.summary.contains("7日"))
     }
 
     @Test func lateEveningBeijingIsStillThatDay() throws {
         // 23:30 Beijing is 15:30 UTC the same day; 00:30 Beijing is the previous day in UTC.
-        let late = try #require(rule.evaluate(timeline: [event("submitted", beijing(1, hour: 23), 1)], now: beijing(1)))
-        #expect(late.dueDate == CivilDate(year: 2026, month: 12, day: 8))
-        let early = try #require(rule.evaluate(timeline: [event("submitted", beijing(1, hour: 0), 1)], now: beijing(1)))
-        #expect(early.dueDate == CivilDate(year: 2026, month: 12, day: 8))
+        let late = try #require(rule.evaluate(timeline: [event("submitted", beijing(1, hour: 23), 1)], now: beijing(1), calendar: calendar))
+        #expect(late.dueDate == date("2026-12-08"))
+        let early = try #require(rule.evaluate(timeline: [event("submitted", beijing(1, hour: 0), 1)], now: beijing(1), calendar: calendar))
+        #expect(early.dueDate == date("2026-12-08"))
     }
 
-    @Test func lastDayIsRunningAndTheDayAfterIsOverdue() throws {
+    @Test("民法典第二百零三条：期间最后一日截止时间为二十四时；预警期内提示，次日逾期") func warningLastDayAndOverdue() throws {
         let timeline = [event("submitted", beijing(1), 1)]
-        #expect(rule.evaluate(timeline: timeline, now: beijing(8, hour: 23))?.state == .running)
-        #expect(rule.evaluate(timeline: timeline, now: beijing(9, hour: 0))?.state == .overdue)
+        #expect(rule.evaluate(timeline: timeline, now: beijing(6, hour: 23), calendar: calendar)?.state == .running)
+        #expect(rule.evaluate(timeline: timeline, now: beijing(7), calendar: calendar)?.state == .dueSoon)
+        #expect(rule.evaluate(timeline: timeline, now: beijing(8, hour: 23), calendar: calendar)?.state == .dueSoon)
+        #expect(rule.evaluate(timeline: timeline, now: beijing(9, hour: 0), calendar: calendar)?.state == .overdue)
     }
 
-    @Test func pauseExtendsByTheDaysWaited() throws {
+    @Test("民法典第二百零三条：期间的最后一日是法定休假日的，以法定休假日结束的次日为期间的最后一日") func lastDayOnARestDayRollsOver() throws {
+        // Paused 12-02 to 12-06: days 2–5 are not counted, so the 7th counted day is Saturday 12-12,
+        // and the period runs to Monday 12-14.
         let timeline = [event("submitted", beijing(1), 1), event("paused", beijing(2), 2), event("resumed", beijing(6), 3)]
-        let status = try #require(rule.evaluate(timeline: timeline, now: beijing(6)))
+        let status = try #require(rule.evaluate(timeline: timeline, now: beijing(6), calendar: calendar))
         #expect(status.pausedDays == 4)
-        #expect(status.dueDate == CivilDate(year: 2026, month: 12, day: 12))
-        #expect(status.state == .running)
+        #expect(status.dueDate == date("2026-12-14"))
+        // Over a public holiday: 8 days from 2026-09-23 end on 10-01, inside 国庆节 (10-01..10-07);
+        // the first working day after is 10-08.
+        let long = DeadlineRule(id: "t", label: "办结", article: "测试法", days: 8, startsOn: ["submitted"], metBy: [])
+        #expect(long.evaluate(timeline: [event("submitted", at(2026, 9, 23), 1)], now: at(2026, 9, 23), calendar: calendar)?.dueDate == date("2026-10-08"))
     }
 
     @Test func whilePausedThereIsNoDueDate() throws {
         let timeline = [event("submitted", beijing(1), 1), event("paused", beijing(2), 2)]
-        let status = try #require(rule.evaluate(timeline: timeline, now: beijing(20)))
+        let status = try #require(rule.evaluate(timeline: timeline, now: beijing(20), calendar: calendar))
         #expect(status.state == .paused)
         #expect(status.dueDate == nil)
         #expect(status.pausedDays == 18)
@@ -62,11 +75,113 @@ import Testing
 
     @Test func metOnTimeAndMetLate() throws {
         let onTime = [event("submitted", beijing(1), 1), event("decided", beijing(8, hour: 22), 2)]
-        #expect(rule.evaluate(timeline: onTime, now: beijing(20))?.state == .met)
+        #expect(rule.evaluate(timeline: onTime, now: beijing(20), calendar: calendar)?.state == .met)
         let late = [event("submitted", beijing(1), 1), event("decided", beijing(9), 2)]
-        let status = try #require(rule.evaluate(timeline: late, now: beijing(20)))
+        let status = try #require(rule.evaluate(timeline: late, now: beijing(20), calendar: calendar))
         #expect(status.state == .metLate)
         #expect(status.metAt == beijing(9))
+    }
+
+    // MARK: Working days
+
+    let fifteenWorkingDays = DeadlineRule(
+        id: "t.certificate", label: "出具公证书", article: "《中华人民共和国公证法》第三十条", days: 15, dayType: .working,
+        startsOn: ["accepted"], pausesOn: ["supplement_requested"], resumesOn: ["supplement_received"], metBy: ["issued"],
+        pauseReasons: [.forceMajeure, .verification])
+
+    @Test("工作日：跳过中秋、国庆假期，计入10月10日调休上班日") func workingDaysSkipHolidaysAndCountMakeUpDays() throws {
+        // Accepted Thursday 2026-09-24. Counted: 9/28, 9/29, 9/30, 10/8, 10/9, 10/10 (Saturday, a
+        // make-up working day), 10/12–10/16, 10/19–10/22 → the 15th working day is 10-22.
+        let status = try #require(fifteenWorkingDays.evaluate(timeline: [event("accepted", at(2026, 9, 24), 1)], now: at(2026, 9, 24), calendar: calendar))
+        #expect(status.dueDate == date("2026-10-22"))
+        #expect(status.summary.contains("15个工作日"))
+        // Without the make-up day the period would end a day later.
+        var noMakeUp = calendar
+        noMakeUp = noMakeUp.merging(try WorkingDayCalendar.parse("""
+            year 2026 test without make-up days
+            holiday 2026-09-25..2026-09-27 中秋节
+            holiday 2026-10-01..2026-10-07 国庆节
+            """, origin: "test"))
+        #expect(fifteenWorkingDays.evaluate(timeline: [event("accepted", at(2026, 9, 24), 1)], now: at(2026, 9, 24), calendar: noMakeUp)?.dueDate == date("2026-10-23"))
+    }
+
+    @Test("工作日：春节前后调休（2026-02-14、2026-02-28 上班）") func springFestivalMakeUpDays() throws {
+        // Accepted Friday 2026-02-13: 2/14 (Saturday, make-up) is day 1; 2/15–2/23 rest; 2/24 day 2,
+        // 2/25 3, 2/26 4, 2/27 5, 2/28 (Saturday, make-up) 6, 3/2 7 … 3/6 11, 3/9 12 … 3/11 14, 3/12 15.
+        let status = try #require(fifteenWorkingDays.evaluate(timeline: [event("accepted", at(2026, 2, 13), 1)], now: at(2026, 2, 13), calendar: calendar))
+        #expect(status.dueDate == date("2026-03-12"))
+    }
+
+    @Test("公证法第三十条：补充材料、核实的时间不计算在期限内（工作日）") func workingDayPausesExcludeTheirDays() throws {
+        // Accepted Tuesday 2026-06-02; supplement requested Thursday 6-04 (days 6-04..6-10 stopped),
+        // received Thursday 6-11. Counted: 6/3, 6/11, 6/12, 6/15–6/18, 6/22–6/26, 6/29, 6/30, 7/1 (6/19–21 端午).
+        let timeline = [
+            event("accepted", at(2026, 6, 2), 1), event("supplement_requested", at(2026, 6, 4), 2), event("supplement_received", at(2026, 6, 11), 3),
+        ]
+        let status = try #require(fifteenWorkingDays.evaluate(timeline: timeline, now: at(2026, 6, 11), calendar: calendar))
+        #expect(status.pausedDays == 7)
+        #expect(status.dueDate == date("2026-07-01"))
+    }
+
+    @Test("行政许可法第四十五条：听证等时间不计算在期限内——仅规则列明的事由中止计算") func genericPauseOnlyForListedReasons() throws {
+        let timeline = [
+            event("accepted", at(2026, 6, 2), 1),
+            event(PlatformEvent.clockPaused, at(2026, 6, 3), 2, ["reason": "verification"]),
+            event(PlatformEvent.clockResumed, at(2026, 6, 5), 3, ["reason": "verification"]),
+        ]
+        let paused = try #require(fifteenWorkingDays.evaluate(timeline: timeline, now: at(2026, 6, 5), calendar: calendar))
+        #expect(paused.pausedDays == 2)
+        // A reason the rule does not list (a hearing) does not stop it.
+        var other = timeline
+        other[1].attributes["reason"] = "hearing"
+        other[2].attributes["reason"] = "hearing"
+        let running = try #require(fifteenWorkingDays.evaluate(timeline: other, now: at(2026, 6, 5), calendar: calendar))
+        #expect(running.pausedDays == 0)
+        #expect(running.dueDate! < paused.dueDate!)
+        let stillPaused = try #require(fifteenWorkingDays.evaluate(timeline: Array(timeline.prefix(2)), now: at(2026, 6, 9), calendar: calendar))
+        #expect(stillPaused.state == .paused)
+        #expect(stillPaused.pausedFor == "核实")
+    }
+
+    @Test("行政许可法第四十二条：经批准延长的期限计入") func extensionsLengthenThePeriod() throws {
+        let decision = DeadlineRule(
+            id: "t.decision", label: "作出行政许可决定", article: "《中华人民共和国行政许可法》第四十二条", days: 20,
+            startsOn: ["accepted"], metBy: ["approved"], extensions: ExtensionPolicy(maxTimes: 1, maxDays: 10, article: "《中华人民共和国行政许可法》第四十二条"))
+        let base = [event("accepted", at(2026, 6, 1), 1)]
+        #expect(decision.evaluate(timeline: base, now: at(2026, 6, 1), calendar: calendar)?.dueDate == date("2026-06-22"))  // 6-21 is a Sunday
+        let extended = base + [event(PlatformEvent.deadlineExtended, at(2026, 6, 15), 2, ["rule_id": "t.decision", "days": "10"])]
+        let status = try #require(decision.evaluate(timeline: extended, now: at(2026, 6, 15), calendar: calendar))
+        #expect(status.dueDate == date("2026-07-01"))
+        #expect(status.extensions == 1)
+        #expect(status.summary.contains("30日"))
+        // Another rule's extension does not count.
+        let foreign = base + [event(PlatformEvent.deadlineExtended, at(2026, 6, 15), 2, ["rule_id": "other", "days": "10"])]
+        #expect(decision.evaluate(timeline: foreign, now: at(2026, 6, 15), calendar: calendar)?.dueDate == date("2026-06-22"))
+    }
+
+    @Test func aWorkingDayPeriodPastTheCalendarIsRefusedNotGuessed() throws {
+        let status = try #require(fifteenWorkingDays.evaluate(timeline: [event("accepted", at(2026, 12, 20), 1)], now: at(2026, 12, 21), calendar: calendar))
+        #expect(status.state == .uncomputable)
+        #expect(status.dueDate == nil)
+        #expect(status.summary.contains("工作日历只到2026-12-31"))
+        // Once an admin adds 2027, it is computed.
+        let extended = calendar.merging(try WorkingDayCalendar.parse("year 2027 test\nholiday 2027-01-01 元旦", origin: "test"))
+        #expect(fifteenWorkingDays.evaluate(timeline: [event("accepted", at(2026, 12, 20), 1)], now: at(2026, 12, 21), calendar: extended)?.dueDate == date("2027-01-11"))
+        // A calendar-day period is computed, flagged provisional: a roll-over could not be checked.
+        let provisional = try #require(rule.evaluate(timeline: [event("submitted", at(2026, 12, 28), 1)], now: at(2026, 12, 28), calendar: calendar))
+        #expect(provisional.dueDate == date("2027-01-04"))
+        #expect(provisional.provisional)
+    }
+
+    @Test func afterATransferTheReceivingLinesClockStartsOnReceipt() throws {
+        let intake = DeadlineRule(id: "t.accept", label: "告知是否受理", article: "测试", days: 15, startsOn: ["registered", PlatformEvent.transferred], metBy: ["accepted"])
+        let timeline = [
+            event("registered", at(2026, 6, 1), 1), event("accepted", at(2026, 6, 2), 2),
+            event(PlatformEvent.transferred, at(2026, 6, 10), 3),
+        ]
+        let status = try #require(intake.evaluate(timeline: timeline, now: at(2026, 6, 10), calendar: calendar))
+        #expect(status.state == .running)
+        #expect(status.dueDate == date("2026-06-25"))
     }
 
     @Test func civilDateRoundTrips() {
@@ -75,6 +190,70 @@ import Testing
             #expect(CivilDate(iso: date.description) == date)
         }
         #expect(CivilDate(year: 2024, month: 2, day: 29).adding(days: 1).description == "2024-03-01")
+        #expect(CivilDate(strictISO: "2026-02-30") == nil)
+        #expect(CivilDate(strictISO: "2026-2-3") == nil)
+        #expect(date("2026-11-28").isWeekend && date("2026-11-29").isWeekend && !date("2026-11-30").isWeekend)
+    }
+}
+
+/// The working-day calendar shipped with the build and the files admins add.
+@Suite struct WorkingDayCalendarTests {
+    let calendar = WorkingDayCalendar.builtIn
+
+    func day(_ text: String) -> CivilDate { CivilDate(strictISO: text)! }
+
+    @Test("国务院办公厅2024—2026年部分节假日安排：放假日与调休上班日") func builtInYearsFollowTheNotices() {
+        #expect(calendar.coverage == day("2024-01-01")...day("2026-12-31"))
+        let rest = ["2024-02-10", "2024-02-17", "2024-05-01", "2024-06-10", "2024-10-07", "2025-01-28", "2025-02-04", "2025-05-31",
+                    "2025-06-02", "2025-10-08", "2026-01-02", "2026-02-16", "2026-02-23", "2026-06-19", "2026-09-25", "2026-10-07"]
+        for text in rest { #expect(calendar.isWorkingDay(day(text)) == false, "\(text) is a public holiday") }
+        let makeUp = ["2024-02-04", "2024-02-18", "2024-04-07", "2024-04-28", "2024-05-11", "2024-09-14", "2024-09-29", "2024-10-12",
+                      "2025-01-26", "2025-02-08", "2025-04-27", "2025-09-28", "2025-10-11",
+                      "2026-01-04", "2026-02-14", "2026-02-28", "2026-05-09", "2026-09-20", "2026-10-10"]
+        for text in makeUp {
+            #expect(day(text).isWeekend)
+            #expect(calendar.isWorkingDay(day(text)) == true, "\(text) is a make-up working day")
+        }
+        #expect(calendar.years.values.map(\.makeUpWorkdays.count).reduce(0, +) == makeUp.count)
+        #expect(calendar.isWorkingDay(day("2026-11-30")) == true)
+        #expect(calendar.isWorkingDay(day("2026-11-29")) == false)
+        #expect(calendar.isWorkingDay(day("2027-01-04")) == nil)
+        #expect(calendar.isWorkingDay(day("2023-12-29")) == nil)
+        #expect(calendar.holidayName(day("2026-02-16")) == "春节")
+    }
+
+    @Test func filesAreCheckedLineByLine() {
+        func problem(_ text: String) -> String? {
+            do {
+                _ = try WorkingDayCalendar.parse(text, origin: "admin.txt")
+                return nil
+            } catch {
+                return error.description
+            }
+        }
+        #expect(problem("holiday 2027-01-01 元旦") == "admin.txt:1: `holiday` before any `year` line")
+        #expect(problem("year 2027 通知\nworkday 2027-01-04 元旦") == "admin.txt:2: 2027-01-04 is a weekday: make-up working days fall on a Saturday or Sunday")
+        #expect(problem("year 2027 通知\nholiday 2026-12-31 元旦")?.contains("not in year 2027") == true)
+        #expect(problem("year 2027 通知\nholiday 2027-02-30 春节")?.contains("is not a date") == true)
+        #expect(problem("year 2027 通知\nholiday 2027-01-01 元旦\nholiday 2027-01-01 元旦")?.contains("listed twice") == true)
+        #expect(problem("year 2027 通知\nyear 2027 通知")?.contains("listed twice") == true)
+        #expect(problem("yr 2027")?.contains("unknown entry") == true)
+        #expect(problem("# only a comment") == "admin.txt: no `year` entry")
+        #expect(problem("year 2027 通知 # comment\nholiday 2027-01-01..2027-01-03 元旦 # three days") == nil)
+    }
+
+    @Test func anAdminFileAddsAndReplacesYears() throws {
+        let added = calendar.merging(try WorkingDayCalendar.parse("year 2027 通知\nholiday 2027-01-01 元旦", origin: "admin.txt"))
+        #expect(added.coverage?.upperBound == day("2027-12-31"))
+        #expect(added.years[2027]?.origin == "admin.txt:1")
+        // A corrected 2026 replaces the built-in one.
+        let corrected = calendar.merging(try WorkingDayCalendar.parse("year 2026 更正\nholiday 2026-12-31 测试", origin: "admin.txt"))
+        #expect(corrected.isWorkingDay(day("2026-10-01")) == true)
+        #expect(corrected.isWorkingDay(day("2026-12-31")) == false)
+        // A year after a gap is unusable until the gap is filled.
+        let gap = calendar.merging(try WorkingDayCalendar.parse("year 2028 通知\nholiday 2028-01-01 元旦", origin: "admin.txt"))
+        #expect(gap.unreachableYears == [2028])
+        #expect(gap.isWorkingDay(day("2028-01-03")) == nil)
     }
 }
 

@@ -51,6 +51,16 @@ import Testing
         "fawang.matter.v1.MatterService/QueryProgress": anyone,
         "fawang.matter.v1.MatterService/GetMatter": readers,
         "fawang.matter.v1.MatterService/ListMatters": readers,
+        "fawang.matter.v1.MatterService/TransferMatter": handlers,
+        "fawang.deadline.v1.DeadlineService/ListAlerts": handlers,
+        "fawang.deadline.v1.DeadlineService/WatchAlerts": handlers,
+        "fawang.deadline.v1.DeadlineService/ListEscalations": handlers,
+        "fawang.deadline.v1.DeadlineService/PauseClock": handlers,
+        "fawang.deadline.v1.DeadlineService/ResumeClock": handlers,
+        // The head's approval: department and platform admins only.
+        "fawang.deadline.v1.DeadlineService/ExtendDeadline": [.departmentAdmin, .platformAdmin],
+        "fawang.deadline.v1.DeadlineService/GetCalendar": anyone,
+        "fawang.deadline.v1.DeadlineService/ComputeDueDate": anyone,
         "fawang.legalaid.v1.LegalAidService/SubmitApplication": anyone,
         "fawang.legalaid.v1.LegalAidService/SupplyMaterials": anyone,
         "fawang.legalaid.v1.LegalAidService/Rate": anyone,
@@ -65,7 +75,7 @@ import Testing
     static var allMethods: [MethodDescriptor] {
         Grpc_Health_V1_Health.Method.descriptors + Fawang_Platform_V1_PlatformService.Method.descriptors
             + Fawang_Identity_V1_IdentityService.Method.descriptors + Fawang_Matter_V1_MatterService.Method.descriptors
-            + Fawang_Legalaid_V1_LegalAidService.Method.descriptors
+            + Fawang_Deadline_V1_DeadlineService.Method.descriptors + Fawang_Legalaid_V1_LegalAidService.Method.descriptors
     }
 
     @Test func everyServedMethodHasARow() {
@@ -145,7 +155,7 @@ import Testing
     static func call(_ method: MethodDescriptor, on client: GRPCClient<HTTP2ClientTransport.Posix>, token: String?) async throws -> Outcome {
         let metadata: Metadata = token.map { ["authorization": "Bearer \($0)"] } ?? [:]
         do {
-            if method == Grpc_Health_V1_Health.Method.Watch.descriptor {
+            if [Grpc_Health_V1_Health.Method.Watch.descriptor, Fawang_Deadline_V1_DeadlineService.Method.WatchAlerts.descriptor].contains(method) {
                 try await client.serverStreaming(
                     request: ClientRequest(message: [UInt8](), metadata: metadata), descriptor: method,
                     serializer: RawBytes(), deserializer: RawBytes(), options: .defaults

@@ -1,3 +1,4 @@
+public import FawangCore
 public import FawangHost
 public import FawangProtocols
 public import Foundation
@@ -51,12 +52,12 @@ public final class TestPlatform: Sendable {
     }
 
     /// Starts a host in this process and waits until it listens.
-    public static func start(extraConfig: String = "", plugins: [any DepartmentPlugin] = PluginCatalog.all) async throws -> TestPlatform {
+    public static func start(extraConfig: String = "", plugins: [any DepartmentPlugin] = PluginCatalog.all, clock: TestClock = TestClock()) async throws -> TestPlatform {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("fawang-test-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let configPath = directory.appendingPathComponent("fawang.yaml").path
         try configYAML(directory: directory, extra: extraConfig).write(toFile: configPath, atomically: true, encoding: .utf8)
-        let host = try PlatformHost(configPath: configPath, plugins: plugins)
+        let host = try PlatformHost(configPath: configPath, plugins: plugins, now: { clock.now })
         let (stream, continuation) = AsyncStream<PlatformHost.Ports>.makeStream()
         let task = Task {
             defer { continuation.finish() }
@@ -72,9 +73,10 @@ public final class TestPlatform: Sendable {
 
     /// Runs `body` against a fresh platform and always stops it (and removes its files) after.
     public static func with<T: Sendable>(
-        extraConfig: String = "", plugins: [any DepartmentPlugin] = PluginCatalog.all, _ body: (TestPlatform) async throws -> T
+        extraConfig: String = "", plugins: [any DepartmentPlugin] = PluginCatalog.all, clock: TestClock = TestClock(),
+        _ body: (TestPlatform) async throws -> T
     ) async throws -> T {
-        let platform = try await start(extraConfig: extraConfig, plugins: plugins)
+        let platform = try await start(extraConfig: extraConfig, plugins: plugins, clock: clock)
         do {
             let result = try await body(platform)
             try await platform.stop()
@@ -121,6 +123,30 @@ public final class TestPlatform: Sendable {
         tokens.withLock { $0[login] = session.accessToken }
         return session.accessToken
     }
+}
+
+/// The host's clock in a test: the real time unless a test sets it (to see deadlines fall due).
+public final class TestClock: Sendable {
+    private let offset = Mutex<TimeInterval>(0)
+
+    public init() {}
+
+    /// A clock showing `date` now (and running on from there).
+    public convenience init(at date: Date) {
+        self.init()
+        set(date)
+    }
+
+    public var now: Date { Date().addingTimeInterval(offset.withLock { $0 }) }
+
+    public func set(_ date: Date) { offset.withLock { $0 = date.timeIntervalSinceNow } }
+
+    public func advance(days: Int) { offset.withLock { $0 += TimeInterval(days * 86_400) } }
+}
+
+/// `year-month-day` at `hour` o'clock Beijing time.
+public func beijing(_ year: Int, _ month: Int, _ day: Int, hour: Int = 10) -> Date {
+    CivilDate(year: year, month: month, day: day).endInstant.addingTimeInterval(TimeInterval(-86_400 + hour * 3600))
 }
 
 public struct TestFailure: Error, CustomStringConvertible {

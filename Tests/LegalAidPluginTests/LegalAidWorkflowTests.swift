@@ -87,13 +87,14 @@ import Testing
             MatterEvent(sequence: 3, kind: "materials_supplied", at: at(5), actor: "a", channel: .web),
             MatterEvent(sequence: 4, kind: "approved", at: at(9), actor: "s", channel: .web),
         ]
-        let decision = try #require(LegalAidWorkflow.decisionDeadline.evaluate(timeline: timeline, now: at(9)))
+        let decision = try #require(LegalAidWorkflow.decisionDeadline.evaluate(timeline: timeline, now: at(9), calendar: .builtIn))
         #expect(decision.rule.article == "《中华人民共和国法律援助法》第四十三条")
         #expect(decision.pausedDays == 3)
         #expect(decision.dueDate?.description == "2026-12-11")
         #expect(decision.state == .met)
-        let assignment = try #require(LegalAidWorkflow.assignmentDeadline.evaluate(timeline: timeline, now: at(13)))
-        #expect(assignment.dueDate?.description == "2026-12-13")
+        // Approved 12-10: the third day is Sunday 12-13, so the period runs to Monday 12-14 (民法典 第二百零三条).
+        let assignment = try #require(LegalAidWorkflow.assignmentDeadline.evaluate(timeline: timeline, now: at(14), calendar: .builtIn))
+        #expect(assignment.dueDate?.description == "2026-12-14")
         #expect(assignment.state == .overdue)
     }
 }

@@ -78,12 +78,29 @@ public struct MatterChange: Sendable, Equatable {
     public var details: Data?
     /// The professional account the step assigns the matter to.
     public var assigneeAccountID: String?
+    /// A transfer to another business line: the new line and matter type.
+    public var transfer: (businessLine: String, matterType: String)?
 
-    public init(newStatus: String? = nil, events: [MatterEventDraft], details: Data? = nil, assigneeAccountID: String? = nil) {
+    public init(
+        newStatus: String? = nil, events: [MatterEventDraft], details: Data? = nil, assigneeAccountID: String? = nil,
+        transfer: (businessLine: String, matterType: String)? = nil
+    ) {
         self.newStatus = newStatus
         self.events = events
         self.details = details
         self.assigneeAccountID = assigneeAccountID
+        self.transfer = transfer
+    }
+
+    /// A change that changes nothing: the store writes nothing for it.
+    public static let none = MatterChange(events: [])
+
+    public var isEmpty: Bool { newStatus == nil && events.isEmpty && details == nil && assigneeAccountID == nil && transfer == nil }
+
+    public static func == (lhs: MatterChange, rhs: MatterChange) -> Bool {
+        lhs.newStatus == rhs.newStatus && lhs.events == rhs.events && lhs.details == rhs.details
+            && lhs.assigneeAccountID == rhs.assigneeAccountID && lhs.transfer?.businessLine == rhs.transfer?.businessLine
+            && lhs.transfer?.matterType == rhs.transfer?.matterType
     }
 }
 
@@ -140,7 +157,8 @@ public protocol MatterStore: Sendable {
 
     /// Reads the matter, lets `decide` (a pure function, e.g. a workflow state machine) say what
     /// changes, and writes status, details and events in the same transaction, so no other step
-    /// can slip in between the read and the write.
+    /// can slip in between the read and the write. An empty change (``MatterChange/none``) writes
+    /// nothing.
     func update(
         trackingNumber: TrackingNumber, at time: Date,
         _ decide: @Sendable (Matter) throws -> MatterChange
@@ -148,4 +166,12 @@ public protocol MatterStore: Sendable {
 
     /// Newest first, timelines left empty.
     func list(_ query: MatterQuery) async throws -> MatterPage
+
+    /// Open deadlines that need attention on `query.today`, soonest first, from the deadline index.
+    func deadlineAlerts(_ query: DeadlineAlertQuery) async throws -> [DeadlineAlert]
+
+    /// Re-derives the deadline index of every matter, after the calendar or a rule changed.
+    /// Returns how many matters it looked at.
+    @discardableResult
+    func refreshDeadlines() async throws -> Int
 }

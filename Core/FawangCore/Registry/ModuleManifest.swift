@@ -44,11 +44,16 @@ public struct MatterTypeSpec: Sendable {
     public var workflow: MatterWorkflow
     /// Statutory time limits, each citing its article.
     public var deadlines: [DeadlineRule]
+    /// How this type takes in a matter transferred from another business line: its details. Nil
+    /// if it does not take transfers. The matter restarts in the workflow's initial status, and
+    /// rules that list `transferred` among their start events start on receipt.
+    public var transferIntake: (@Sendable (TransferIntake) -> Data)?
 
     public init(
         id: String, nameZH: String, nameEN: String, requiredFields: [String], requiredMaterials: [String],
-        workflow: MatterWorkflow, deadlines: [DeadlineRule]
+        workflow: MatterWorkflow, deadlines: [DeadlineRule], transferIntake: (@Sendable (TransferIntake) -> Data)? = nil
     ) {
+        self.transferIntake = transferIntake
         self.id = id
         self.nameZH = nameZH
         self.nameEN = nameEN
@@ -58,9 +63,26 @@ public struct MatterTypeSpec: Sendable {
         self.deadlines = deadlines
     }
 
-    /// Every deadline that has started on `timeline`, in rule order.
-    public func deadlineStatuses(timeline: [MatterEvent], now: Date) -> [DeadlineStatus] {
-        deadlines.compactMap { $0.evaluate(timeline: timeline, now: now) }
+    /// Every deadline that has started on `timeline`, in rule order. `ruleDays` holds configured
+    /// lengths of rules whose article is to be confirmed.
+    public func deadlineStatuses(timeline: [MatterEvent], now: Date, calendar: WorkingDayCalendar, ruleDays: [String: Int] = [:]) -> [DeadlineStatus] {
+        deadlines.compactMap { $0.evaluate(timeline: timeline, now: now, calendar: calendar, days: $0.articleConfirmed ? nil : ruleDays[$0.id]) }
+    }
+}
+
+/// A matter arriving from another business line.
+public struct TransferIntake: Sendable {
+    public var matter: Matter
+    /// The sending line's module id and Chinese name.
+    public var fromLine: String
+    public var fromLineName: String
+    public var reason: String
+
+    public init(matter: Matter, fromLine: String, fromLineName: String, reason: String) {
+        self.matter = matter
+        self.fromLine = fromLine
+        self.fromLineName = fromLineName
+        self.reason = reason
     }
 }
 

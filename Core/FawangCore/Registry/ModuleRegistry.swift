@@ -94,4 +94,15 @@ public final class ModuleRegistry: Sendable {
         }
         return stream
     }
+
+    /// Throws `UNAVAILABLE` naming the module if `id` is switched off: its matters stay readable
+    /// but nothing may change them, whichever service is asked.
+    public func requireEnabled(_ id: String) throws(FawangError) {
+        guard let module = module(id: id), !module.enabled else { return }
+        throw Self.switchedOff(module)
+    }
+
+    public static func switchedOff(_ module: Module) -> FawangError {
+        FawangError(.unavailable, "模块「\(module.manifest.nameZH)」(\(module.manifest.id)) 已停用，暂不办理此类业务（已有事项可以查询）；请稍后再试或拨打12348咨询")
+    }
 }

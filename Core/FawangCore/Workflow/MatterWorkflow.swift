@@ -65,7 +65,7 @@ public struct MatterWorkflow: Sendable {
 
     public func label(ofStatus status: String) -> String { statuses[status] ?? status }
 
-    public func label(ofEvent kind: String) -> String { eventLabels[kind] ?? kind }
+    public func label(ofEvent kind: String) -> String { eventLabels[kind] ?? PlatformEvent.labels[kind] ?? kind }
 
     /// The commands allowed in `status`, sorted.
     public func allowedCommands(in status: String) -> [String] {

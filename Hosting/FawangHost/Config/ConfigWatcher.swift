@@ -15,13 +15,20 @@ final class ConfigWatcher: Service {
     private let logLevel: LogLevelControl
     private let logger: Logger
     private let state: Mutex<(config: PlatformConfig, fingerprint: Data?)>
+    /// Applies the live settings that are not the registry's (the deadline calendar), after each
+    /// accepted reload; refusals are its to log.
+    private let onReload: @Sendable (PlatformConfig) async -> Void
 
-    init(path: String, initial: PlatformConfig, registry: ModuleRegistry, logLevel: LogLevelControl, logger: Logger) {
+    init(
+        path: String, initial: PlatformConfig, registry: ModuleRegistry, logLevel: LogLevelControl, logger: Logger,
+        onReload: @escaping @Sendable (PlatformConfig) async -> Void = { _ in }
+    ) {
         self.path = path
         self.registry = registry
         self.logLevel = logLevel
         self.logger = logger
-        self.state = Mutex((initial, Self.fingerprint(path)))
+        self.onReload = onReload
+        self.state = Mutex((initial, Self.fingerprint(path, initial)))
     }
 
     var current: PlatformConfig { state.withLock { $0.config } }
@@ -34,12 +41,12 @@ final class ConfigWatcher: Service {
                 group.addTask {
                     while !Task.isCancelled {
                         try? await Task.sleep(for: interval)
-                        self.check(trigger: "poll")
+                        await self.check(trigger: "poll")
                     }
                 }
                 group.addTask {
                     for await _ in signals {
-                        self.check(trigger: "SIGHUP", force: true)
+                        await self.check(trigger: "SIGHUP", force: true)
                     }
                 }
                 await group.next()
@@ -49,9 +56,9 @@ final class ConfigWatcher: Service {
     }
 
     /// Re-reads the file if it changed (or always, when `force`), and applies it if valid.
-    func check(trigger: String, force: Bool = false) {
-        let fingerprint = Self.fingerprint(path)
+    func check(trigger: String, force: Bool = false) async {
         let previous = state.withLock { $0 }
+        let fingerprint = Self.fingerprint(path, previous.config)
         guard force || fingerprint != previous.fingerprint else { return }
         let next: PlatformConfig
         do {
@@ -63,7 +70,7 @@ final class ConfigWatcher: Service {
             ])
             return
         }
-        state.withLock { $0 = (next, fingerprint) }
+        state.withLock { $0 = (next, Self.fingerprint(path, next)) }
         for key in PlatformConfig.keys where !key.live {
             if key.current(previous.config) != key.current(next) {
                 logger.warning("config key changed but applies only after a restart", metadata: ["config.key": "\(key.path)"])
@@ -79,12 +86,15 @@ final class ConfigWatcher: Service {
         for id in changed {
             logger.notice("module switched", metadata: ["module": "\(id)", "enabled": "\(registry.isEnabled(id))", "trigger": "\(trigger)"])
         }
+        await onReload(next)
         logger.info("config reloaded", metadata: ["config.path": "\(path)", "trigger": "\(trigger)"])
     }
 
-    /// Size, modification time and content hash: an edit within the same second still shows.
-    private static func fingerprint(_ path: String) -> Data? {
+    /// Content hashes of the config file and the calendar file it names: an edit of either, even
+    /// within the same second, shows.
+    private static func fingerprint(_ path: String, _ config: PlatformConfig) -> Data? {
         guard let data = FileManager.default.contents(atPath: path) else { return nil }
-        return Data(RequestDigest.sha256Hex(data).utf8)
+        let calendar = config.calendarFile.flatMap { FileManager.default.contents(atPath: $0) } ?? Data()
+        return Data((RequestDigest.sha256Hex(data) + RequestDigest.sha256Hex(calendar)).utf8)
     }
 }

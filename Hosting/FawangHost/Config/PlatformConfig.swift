@@ -43,6 +43,11 @@ public struct PlatformConfig: Sendable, Equatable {
     public var shutdownGraceSeconds = 15
     /// `modules.<id>.enabled`, for the ids that appear in the file. Others default to on.
     public var moduleSwitches: [String: Bool] = [:]
+    /// Extra years of the working-day calendar (the built-in file's format).
+    public var calendarFile: String?
+    /// `deadlines.rule_days.<rule id>`: lengths of the Ministry's rules whose article is to be confirmed.
+    public var ruleDays: [String: Int] = [:]
+    public var deadlineScanSeconds = 60
 
     public init() {}
 
@@ -98,6 +103,8 @@ public struct PlatformConfig: Sendable, Equatable {
         choice("log.format", \.logFormat, ["text", "json"], live: false, "text (key=value) or json (one object per line)."),
         int("config.reload_interval_ms", \.reloadIntervalMilliseconds, 100...60_000, "How often the config file is checked for changes (SIGHUP checks at once)."),
         int("shutdown.grace_seconds", \.shutdownGraceSeconds, 1...600, "On SIGTERM/SIGINT, how long in-flight calls may take before the host stops anyway."),
+        optionalString("deadlines.calendar_file", \.calendarFile, live: true, "More years of the working-day calendar (holidays and make-up working days), in the format of Core/FawangCore/Deadlines/Resources/china-working-days.txt; a year listed there replaces the built-in one. Re-read on every config reload and on SIGHUP."),
+        int("deadlines.scan_seconds", \.deadlineScanSeconds, 1...3600, "How often overdue matters are escalated to the supervising bureau and alert watchers re-check the day."),
     ]
 
     // Assembled after all keys are read (a half-given TLS pair is an error).
@@ -127,6 +134,11 @@ public struct PlatformConfig: Sendable, Equatable {
         for (path, value) in flat.sorted(by: { $0.0 < $1.0 }) {
             if let key = byPath[path] {
                 try key.apply(&config, value)
+            } else if let ruleID = ruleID(inRuleDays: path) {
+                guard let days = value as? Int, (1...365).contains(days) else {
+                    throw ConfigError(key: path, reason: "expected a number of days from 1 to 365, found \(describe(value))")
+                }
+                config.ruleDays[ruleID] = days
             } else if let moduleID = moduleID(inSwitch: path) {
                 guard let enabled = value as? Bool else {
                     throw ConfigError(key: path, reason: "expected true or false, found \(describe(value))")
@@ -166,6 +178,12 @@ public struct PlatformConfig: Sendable, Equatable {
         return try parse(yaml: text)
     }
 
+    static func ruleID(inRuleDays path: String) -> String? {
+        let prefix = "deadlines.rule_days."
+        guard path.hasPrefix(prefix), path.count > prefix.count else { return nil }
+        return String(path.dropFirst(prefix.count))
+    }
+
     static func moduleID(inSwitch path: String) -> String? {
         let parts = path.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 3, parts[0] == "modules", parts[2] == "enabled", !parts[1].isEmpty else { return nil }
@@ -199,8 +217,8 @@ public struct PlatformConfig: Sendable, Equatable {
         }, current: { $0[keyPath: field] })
     }
 
-    private static func optionalString(_ path: String, _ field: any WritableKeyPath<PlatformConfig, String?> & Sendable, _ summary: String) -> Key {
-        Key(path: path, type: .string, defaultValue: "(unset)", live: false, summary: summary, apply: { (config, value) throws(ConfigError) in
+    private static func optionalString(_ path: String, _ field: any WritableKeyPath<PlatformConfig, String?> & Sendable, live: Bool = false, _ summary: String) -> Key {
+        Key(path: path, type: .string, defaultValue: "(unset)", live: live, summary: summary, apply: { (config, value) throws(ConfigError) in
             guard let text = value as? String, !text.isEmpty else {
                 throw ConfigError(key: path, reason: "expected a file path, found \(describe(value))")
             }

@@ -59,7 +59,22 @@ enum DemoData {
                 ("lap-640100-1", Principal(accountID: "lap-640100-1", displayName: "银川市援助律师", role: .professional, regionCode: "640100", organizationID: "la-640100", department: "legal-aid")),
                 ("hotline-frontend", Principal(accountID: "service-hotline", displayName: "12348热线前端", role: .service, regionCode: "640000")),
             ]
+            + lines.flatMap { id, name in
+                [
+                    // Yinchuan city bureau, Xingqing district bureau, and the department's provincial admin.
+                    ("\(id)-640100", Principal(accountID: "staff-640100-\(id)", displayName: "银川市\(name)工作人员", role: .staff, regionCode: "640100", department: id)),
+                    ("\(id)-640104", Principal(accountID: "staff-640104-\(id)", displayName: "兴庆区\(name)工作人员", role: .staff, regionCode: "640104", department: id)),
+                    ("\(id)-admin", Principal(accountID: "staff-640000-\(id)-admin", displayName: "自治区\(name)管理员", role: .departmentAdmin, regionCode: "640000", department: id)),
+                ]
+            }
     }
+
+    /// The business lines other than legal aid, with a staff member in Yinchuan, one in Xingqing
+    /// district and a provincial department admin each (logins `<id>-640100`, `<id>-640104`, `<id>-admin`).
+    static let lines: [(id: String, name: String)] = [
+        ("mediation", "人民调解"), ("judicial-appraisal", "司法鉴定"), ("lawyers", "律师管理"), ("notarization", "公证"),
+        ("legal-exam", "法律职业资格"), ("petitions", "信访"), ("admin-approval", "行政审批"),
+    ]
 
     static var staff: [StaffMember] {
         [StaffMember(id: "staff-640000-admin", name: "自治区司法厅平台管理员", organizationID: nil, role: "platform_admin", regionCode: "640000")]

@@ -148,6 +148,7 @@ struct AuthenticationInterceptor: ServerInterceptor {
         guard let header = request.metadata[stringValues: "authorization"].first(where: { _ in true }) else {
             if let name = Self.clientCertificateName(context), let account = try await store.account(login: name), account.principal.role == .service {
                 return try await Principal.$current.withValue(account.principal) { try await next(request, context) }
+                    .bindingPrincipal(account.principal)
             }
             return try await next(request, context)
         }
@@ -167,6 +168,19 @@ struct AuthenticationInterceptor: ServerInterceptor {
             try await Presented.$current.withValue(Presented(tokenID: verified.id, expiresAt: verified.expiresAt)) {
                 try await next(request, context)
             }
-        }
+        }.bindingPrincipal(verified.principal)
+    }
+}
+
+extension StreamingServerResponse {
+    /// A streaming response's messages are produced after the interceptors have returned, outside
+    /// their task-local scope: bind the caller to the producer too, so streaming handlers see them.
+    func bindingPrincipal(_ principal: Principal) -> Self {
+        guard case .success(var contents) = accepted else { return self }
+        let producer = contents.producer
+        contents.producer = { writer in try await Principal.$current.withValue(principal) { try await producer(writer) } }
+        var copy = self
+        copy.accepted = .success(contents)
+        return copy
     }
 }

@@ -9,6 +9,7 @@ enum PlatformAccessPolicies {
         typealias Platform = Fawang_Platform_V1_PlatformService.Method
         typealias Identity = Fawang_Identity_V1_IdentityService.Method
         typealias Matters = Fawang_Matter_V1_MatterService.Method
+        typealias Deadlines = Fawang_Deadline_V1_DeadlineService.Method
         let readers = AccessPolicy.roles([.staff, .departmentAdmin, .platformAdmin, .citizen, .professional])
         return [
             Health.Check.descriptor.fullyQualifiedMethod: .anyone,
@@ -26,6 +27,17 @@ enum PlatformAccessPolicies {
             Matters.GetMatter.descriptor.fullyQualifiedMethod: readers,
             Matters.ListMatters.descriptor.fullyQualifiedMethod: readers,
             Matters.QueryProgress.descriptor.fullyQualifiedMethod: .anyone,
+            Matters.TransferMatter.descriptor.fullyQualifiedMethod: .handlers,
+            Deadlines.ListAlerts.descriptor.fullyQualifiedMethod: .handlers,
+            Deadlines.WatchAlerts.descriptor.fullyQualifiedMethod: .handlers,
+            Deadlines.ListEscalations.descriptor.fullyQualifiedMethod: .handlers,
+            Deadlines.PauseClock.descriptor.fullyQualifiedMethod: .handlers,
+            Deadlines.ResumeClock.descriptor.fullyQualifiedMethod: .handlers,
+            // Extensions need the approval of the agency's head (行政许可法 第四十二条, 信访工作条例
+            // 第三十四条): department and platform admins.
+            Deadlines.ExtendDeadline.descriptor.fullyQualifiedMethod: .roles([.departmentAdmin, .platformAdmin]),
+            Deadlines.GetCalendar.descriptor.fullyQualifiedMethod: .anyone,
+            Deadlines.ComputeDueDate.descriptor.fullyQualifiedMethod: .anyone,
         ]
     }
 

@@ -16,9 +16,7 @@ struct ModuleGateInterceptor: ServerInterceptor {
         next: @Sendable (StreamingServerRequest<Input>, ServerContext) async throws -> StreamingServerResponse<Output>
     ) async throws -> StreamingServerResponse<Output> {
         if let module = registry.module(forService: context.descriptor.service.fullyQualifiedService), !module.enabled {
-            throw RPCError(
-                code: .unavailable,
-                message: "模块「\(module.manifest.nameZH)」(\(module.manifest.id)) 已停用，暂不办理此类业务；请稍后再试或拨打12348咨询")
+            throw ModuleRegistry.switchedOff(module)
         }
         return try await next(request, context)
     }

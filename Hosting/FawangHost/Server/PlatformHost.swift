@@ -1,7 +1,7 @@
 import FawangCore
 public import FawangProtocols
 import FawangSQLite
-import Foundation
+public import Foundation
 import GRPCCore
 import GRPCNIOTransportHTTP2
 import Hummingbird
@@ -35,6 +35,8 @@ public final class PlatformHost: Sendable {
     private let logLevel: LogLevelControl
     private let logger: Logger
     private let group = Mutex<ServiceGroup?>(nil)
+    /// The clock deadlines are judged by (tests move it).
+    private let now: @Sendable () -> Date
     private let shutdownRequested = Atomic<Bool>(false)
 
     /// - Parameters:
@@ -43,8 +45,10 @@ public final class PlatformHost: Sendable {
     ///   - handleSignals: trap SIGTERM/SIGINT for graceful shutdown (the `serve` command).
     public init(
         configPath: String?, overrides: @Sendable (inout PlatformConfig) -> Void = { _ in },
-        plugins: [any DepartmentPlugin] = PluginCatalog.all, handleSignals: Bool = false
+        plugins: [any DepartmentPlugin] = PluginCatalog.all, handleSignals: Bool = false,
+        now: @escaping @Sendable () -> Date = { Date() }
     ) throws {
+        self.now = now
         var config: PlatformConfig
         do {
             config = try PlatformConfig.load(path: configPath)
@@ -66,21 +70,38 @@ public final class PlatformHost: Sendable {
     /// Runs until SIGTERM/SIGINT (when handling signals) or `shutdown()`; in-flight calls finish
     /// first, within `shutdown.grace_seconds`.
     public func run(onListening: @escaping @Sendable (Ports) async -> Void = { _ in }) async throws {
-        let storage = try SQLiteStorage(path: config.sqlitePath, cipher: try DataKeys.load(config: config, logger: logger), logger: logger)
         let registry = ModuleRegistry()
-        var pluginServices: [any RegistrableRPCService] = []
-        let presenter = MatterPresenter(registry: registry, directory: storage.directory)
-        let now: @Sendable () -> Date = { Date() }
-        var contexts: [(any DepartmentPlugin, PluginContext)] = []
         for plugin in plugins {
             registry.register(plugin.manifest, serviceNames: plugin.serviceNames, enabled: config.isModuleEnabled(plugin.manifest.id))
+        }
+        let rules = plugins.flatMap { $0.manifest.matterTypes.flatMap(\.deadlines) }
+        let deadlineSettings: DeadlineSettings
+        do {
+            deadlineSettings = try DeadlineSettings.load(config, rules: rules)
+        } catch {
+            throw FawangError(.failedPrecondition, "config \(configPath ?? "") refused: \(error.key): \(error.reason)")
+        }
+        let engine = DeadlineEngine(registry: registry, calendar: deadlineSettings.calendar, ruleDays: deadlineSettings.ruleDays)
+        let storage = try SQLiteStorage(
+            path: config.sqlitePath, cipher: try DataKeys.load(config: config, logger: logger), logger: logger, deadlines: engine)
+        var pluginServices: [any RegistrableRPCService] = []
+        let presenter = MatterPresenter(registry: registry, directory: storage.directory, deadlines: engine)
+        let now = self.now
+        var contexts: [(any DepartmentPlugin, PluginContext)] = []
+        for plugin in plugins {
             let context = PluginContext(
-                matters: storage.matters, directory: storage.directory, storage: storage.moduleStorage(for: plugin.manifest.id),
-                presenter: presenter, logger: logger.with(module: plugin.manifest.id), now: now)
+                lineName: plugin.manifest.nameZH, matters: storage.matters, directory: storage.directory,
+                storage: storage.moduleStorage(for: plugin.manifest.id), presenter: presenter, deadlines: engine,
+                logger: logger.with(module: plugin.manifest.id), now: now)
             contexts.append((plugin, context))
         }
         try await storage.migrate(modules: plugins.map { ($0.manifest.id, $0.migrations) })
         try await storage.checkDataKeys()
+        // Rules or the calendar may have changed since the index was written (a new build, a new year).
+        let indexed = try await storage.matters.refreshDeadlines()
+        logger.info("deadline index ready", metadata: [
+            "matters": "\(indexed)", "calendar.last_day": "\(engine.calendar.coverage?.upperBound.description ?? "none")",
+        ])
         if config.seedDemoData, try await storage.directory.isEmpty() {
             try await storage.directory.save(divisions: DemoData.divisions, organizations: DemoData.organizations, staff: DemoData.staff)
             for (plugin, context) in contexts { try await plugin.seedDemoData(context: context) }
@@ -109,11 +130,15 @@ public final class PlatformHost: Sendable {
                 Fawang_Platform_V1_PlatformService.descriptor.fullyQualifiedService,
                 Fawang_Matter_V1_MatterService.descriptor.fullyQualifiedService,
                 Fawang_Identity_V1_IdentityService.descriptor.fullyQualifiedService,
+                Fawang_Deadline_V1_DeadlineService.descriptor.fullyQualifiedService,
             ])
         let services: [any RegistrableRPCService] = [
             health,
             PlatformService(registry: registry, directory: storage.directory),
-            MatterService(matters: storage.matters, audit: storage.audit, presenter: presenter, now: now),
+            MatterService(matters: storage.matters, registry: registry, audit: storage.audit, presenter: presenter, now: now),
+            DeadlineService(
+                matters: storage.matters, engine: engine, registry: registry, directory: storage.directory, presenter: presenter,
+                now: now, refreshInterval: .seconds(config.deadlineScanSeconds)),
             IdentityService(store: storage.identity, tokens: tokens, hasher: .standard, now: now),
         ] + pluginServices
 
@@ -139,7 +164,10 @@ public final class PlatformHost: Sendable {
                 AuthorizationInterceptor(policies: policies),
                 CallTimeLimitInterceptor(
                     limit: .seconds(config.maxCallSeconds),
-                    streamingMethods: [Grpc_Health_V1_Health.Method.Watch.descriptor.fullyQualifiedMethod]),
+                    streamingMethods: [
+                        Grpc_Health_V1_Health.Method.Watch.descriptor.fullyQualifiedMethod,
+                        Fawang_Deadline_V1_DeadlineService.Method.WatchAlerts.descriptor.fullyQualifiedMethod,
+                    ]),
                 AuditContextInterceptor(),
                 ModuleGateInterceptor(registry: registry),
             ])
@@ -147,7 +175,22 @@ public final class PlatformHost: Sendable {
         let metricsPort = Mutex<Int?>(nil)
         var serviceList: [any Service] = []
         if let configPath {
-            serviceList.append(ConfigWatcher(path: configPath, initial: fileConfig, registry: registry, logLevel: logLevel, logger: logger))
+            let matters = storage.matters
+            let logger = logger
+            serviceList.append(ConfigWatcher(path: configPath, initial: fileConfig, registry: registry, logLevel: logLevel, logger: logger) { next in
+                do {
+                    let settings = try DeadlineSettings.load(next, rules: rules)
+                    guard engine.update(calendar: settings.calendar, ruleDays: settings.ruleDays) else { return }
+                    let count = try await matters.refreshDeadlines()
+                    logger.notice("deadline settings applied", metadata: [
+                        "calendar.last_day": "\(settings.calendar.coverage?.upperBound.description ?? "none")", "matters": "\(count)",
+                    ])
+                } catch let error as PlatformConfig.ConfigError {
+                    logger.error("deadline settings refused; the running ones stay", metadata: ["config.key": "\(error.key)", "config.reason": "\(error.reason)"])
+                } catch {
+                    logger.error("re-deriving the deadline index failed; restart the host to retry", metadata: ["error": "\(error)"])
+                }
+            })
         }
         // Finishes once the metrics endpoint listens (at once when it is off).
         let metricsReady = AsyncStream<Void>.makeStream()
@@ -177,6 +220,8 @@ public final class PlatformHost: Sendable {
         for (plugin, context) in contexts {
             serviceList.append(PluginWorkService(plugin: plugin, context: context))
         }
+        serviceList.append(DeadlineEscalator(
+            matters: storage.matters, engine: engine, now: now, interval: .seconds(config.deadlineScanSeconds), logger: logger))
 
         var groupConfig = ServiceGroupConfiguration(
             services: serviceList.map { .init(service: $0) },

@@ -7,6 +7,7 @@ import SwiftProtobuf
 /// `fawang.matter.v1.MatterService`: reads of the common case record, for every business line.
 struct MatterService: Fawang_Matter_V1_MatterService.SimpleServiceProtocol {
     let matters: any MatterStore
+    let registry: ModuleRegistry
     let audit: any AuditLog
     let presenter: MatterPresenter
     let now: @Sendable () -> Date
@@ -105,5 +106,49 @@ struct MatterService: Fawang_Matter_V1_MatterService.SimpleServiceProtocol {
         }
         response.nextPageToken = page.nextCursor ?? ""
         return response
+    }
+
+    func transferMatter(request: Fawang_Matter_V1_TransferMatterRequest, context: ServerContext) async throws -> Fawang_Matter_V1_Matter {
+        var check = FieldValidator()
+        let handling = MatterSteps.handling(request.context, &check)
+        check.requireText(request.toMatterType, "to_matter_type", label: "接收的事项类型", maxLength: 100)
+        check.requireText(request.reason, "reason", label: "转办理由", maxLength: 1000)
+        try check.check()
+        let targets = registry.modules.compactMap { module in module.manifest.matterType(request.toMatterType).map { (module, $0) } }
+        guard let (target, spec) = targets.first else {
+            throw FawangError.invalidArgument(field: "to_matter_type", "没有事项类型 \(request.toMatterType)")
+        }
+        guard let intake = spec.transferIntake else {
+            throw FawangError.failedPrecondition("「\(spec.nameZH)」不接收其他业务条线转来的事项，请引导当事人另行申请")
+        }
+        try registry.requireEnabled(target.manifest.id)
+        let principal = try Self.caller()
+        let registry = registry
+        let trackingNumber = try TrackingNumber.parse(request.trackingNumber)
+        let matter = try await matters.update(trackingNumber: trackingNumber, at: now()) { matter in
+            guard principal.mayHandle(businessLine: matter.businessLine, regionCode: matter.regionCode) else {
+                throw FawangError(.permissionDenied, "该事项不在本账号的办理范围内（地区或业务条线），不能转办")
+            }
+            try registry.requireEnabled(matter.businessLine)
+            guard matter.businessLine != target.manifest.id else {
+                throw FawangError.failedPrecondition("该事项已属于「\(target.manifest.nameZH)」，无需转办")
+            }
+            let source = registry.module(id: matter.businessLine)
+            if let workflow = source?.manifest.matterType(matter.matterType)?.workflow, workflow.terminalStatuses.contains(matter.status) {
+                throw FawangError.failedPrecondition("该事项已办结（\(workflow.label(ofStatus: matter.status))），不能转办")
+            }
+            let sourceName = source?.manifest.nameZH ?? matter.businessLine
+            let details = intake(TransferIntake(matter: matter, fromLine: matter.businessLine, fromLineName: sourceName, reason: request.reason))
+            return MatterChange(
+                newStatus: spec.workflow.initialStatus,
+                events: [MatterEventDraft(
+                    kind: PlatformEvent.transferred, actor: handling!.actor, channel: handling!.channel, note: request.reason,
+                    attributes: [
+                        "from_line": matter.businessLine, "from_type": matter.matterType, "to_line": target.manifest.id, "to_type": spec.id,
+                        "previous_details": String(decoding: matter.details, as: UTF8.self),
+                    ])],
+                details: details, transfer: (target.manifest.id, spec.id))
+        }
+        return try await presenter.staffView(matter, now: now(), revealPersonalData: principal.seesPersonalData(of: matter))
     }
 }

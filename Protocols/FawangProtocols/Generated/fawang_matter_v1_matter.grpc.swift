@@ -62,11 +62,25 @@ public enum Fawang_Matter_V1_MatterService: Sendable {
                 type: .unary
             )
         }
+        /// Namespace for "TransferMatter" metadata.
+        public enum TransferMatter: Sendable {
+            /// Request type for "TransferMatter".
+            public typealias Input = Fawang_Matter_V1_TransferMatterRequest
+            /// Response type for "TransferMatter".
+            public typealias Output = Fawang_Matter_V1_Matter
+            /// Descriptor for "TransferMatter".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "fawang.matter.v1.MatterService"),
+                method: "TransferMatter",
+                type: .unary
+            )
+        }
         /// Descriptors for all methods in the "fawang.matter.v1.MatterService" service.
         public static let descriptors: [GRPCCore.MethodDescriptor] = [
             GetMatter.descriptor,
             QueryProgress.descriptor,
-            ListMatters.descriptor
+            ListMatters.descriptor,
+            TransferMatter.descriptor
         ]
     }
 }
@@ -146,6 +160,24 @@ extension Fawang_Matter_V1_MatterService {
             request: GRPCCore.StreamingServerRequest<Fawang_Matter_V1_ListMattersRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Fawang_Matter_V1_ListMattersResponse>
+
+        /// Handle the "TransferMatter" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Moves a matter to another business line (staff of the sending line).
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Fawang_Matter_V1_TransferMatterRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Fawang_Matter_V1_Matter` messages.
+        func transferMatter(
+            request: GRPCCore.StreamingServerRequest<Fawang_Matter_V1_TransferMatterRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Fawang_Matter_V1_Matter>
     }
 
     /// Service protocol for the "fawang.matter.v1.MatterService" service.
@@ -209,6 +241,24 @@ extension Fawang_Matter_V1_MatterService {
             request: GRPCCore.ServerRequest<Fawang_Matter_V1_ListMattersRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Fawang_Matter_V1_ListMattersResponse>
+
+        /// Handle the "TransferMatter" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Moves a matter to another business line (staff of the sending line).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Fawang_Matter_V1_TransferMatterRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Fawang_Matter_V1_Matter` message.
+        func transferMatter(
+            request: GRPCCore.ServerRequest<Fawang_Matter_V1_TransferMatterRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Fawang_Matter_V1_Matter>
     }
 
     /// Simple service protocol for the "fawang.matter.v1.MatterService" service.
@@ -270,6 +320,24 @@ extension Fawang_Matter_V1_MatterService {
             request: Fawang_Matter_V1_ListMattersRequest,
             context: GRPCCore.ServerContext
         ) async throws -> Fawang_Matter_V1_ListMattersResponse
+
+        /// Handle the "TransferMatter" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Moves a matter to another business line (staff of the sending line).
+        ///
+        /// - Parameters:
+        ///   - request: A `Fawang_Matter_V1_TransferMatterRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Fawang_Matter_V1_Matter` to respond with.
+        func transferMatter(
+            request: Fawang_Matter_V1_TransferMatterRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Fawang_Matter_V1_Matter
     }
 }
 
@@ -305,6 +373,17 @@ extension Fawang_Matter_V1_MatterService.StreamingServiceProtocol {
             serializer: GRPCProtobuf.ProtobufSerializer<Fawang_Matter_V1_ListMattersResponse>(),
             handler: { request, context in
                 try await self.listMatters(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Fawang_Matter_V1_MatterService.Method.TransferMatter.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Fawang_Matter_V1_TransferMatterRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Fawang_Matter_V1_Matter>(),
+            handler: { request, context in
+                try await self.transferMatter(
                     request: request,
                     context: context
                 )
@@ -348,6 +427,17 @@ extension Fawang_Matter_V1_MatterService.ServiceProtocol {
         )
         return GRPCCore.StreamingServerResponse(single: response)
     }
+
+    public func transferMatter(
+        request: GRPCCore.StreamingServerRequest<Fawang_Matter_V1_TransferMatterRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Fawang_Matter_V1_Matter> {
+        let response = try await self.transferMatter(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
 }
 
 // Default implementation of methods from 'ServiceProtocol'.
@@ -385,6 +475,19 @@ extension Fawang_Matter_V1_MatterService.SimpleServiceProtocol {
     ) async throws -> GRPCCore.ServerResponse<Fawang_Matter_V1_ListMattersResponse> {
         return GRPCCore.ServerResponse<Fawang_Matter_V1_ListMattersResponse>(
             message: try await self.listMatters(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func transferMatter(
+        request: GRPCCore.ServerRequest<Fawang_Matter_V1_TransferMatterRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Fawang_Matter_V1_Matter> {
+        return GRPCCore.ServerResponse<Fawang_Matter_V1_Matter>(
+            message: try await self.transferMatter(
                 request: request.message,
                 context: context
             ),
@@ -469,6 +572,29 @@ extension Fawang_Matter_V1_MatterService {
             deserializer: some GRPCCore.MessageDeserializer<Fawang_Matter_V1_ListMattersResponse>,
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Fawang_Matter_V1_ListMattersResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "TransferMatter" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Moves a matter to another business line (staff of the sending line).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Fawang_Matter_V1_TransferMatterRequest` message.
+        ///   - serializer: A serializer for `Fawang_Matter_V1_TransferMatterRequest` messages.
+        ///   - deserializer: A deserializer for `Fawang_Matter_V1_Matter` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func transferMatter<Result>(
+            request: GRPCCore.ClientRequest<Fawang_Matter_V1_TransferMatterRequest>,
+            serializer: some GRPCCore.MessageSerializer<Fawang_Matter_V1_TransferMatterRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Fawang_Matter_V1_Matter>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Fawang_Matter_V1_Matter>) async throws -> Result
         ) async throws -> Result where Result: Sendable
     }
 
@@ -589,6 +715,40 @@ extension Fawang_Matter_V1_MatterService {
                 onResponse: handleResponse
             )
         }
+
+        /// Call the "TransferMatter" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Moves a matter to another business line (staff of the sending line).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Fawang_Matter_V1_TransferMatterRequest` message.
+        ///   - serializer: A serializer for `Fawang_Matter_V1_TransferMatterRequest` messages.
+        ///   - deserializer: A deserializer for `Fawang_Matter_V1_Matter` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func transferMatter<Result>(
+            request: GRPCCore.ClientRequest<Fawang_Matter_V1_TransferMatterRequest>,
+            serializer: some GRPCCore.MessageSerializer<Fawang_Matter_V1_TransferMatterRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Fawang_Matter_V1_Matter>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Fawang_Matter_V1_Matter>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Fawang_Matter_V1_MatterService.Method.TransferMatter.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
     }
 }
 
@@ -677,6 +837,35 @@ extension Fawang_Matter_V1_MatterService.ClientProtocol {
             request: request,
             serializer: GRPCProtobuf.ProtobufSerializer<Fawang_Matter_V1_ListMattersRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Fawang_Matter_V1_ListMattersResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "TransferMatter" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Moves a matter to another business line (staff of the sending line).
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Fawang_Matter_V1_TransferMatterRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func transferMatter<Result>(
+        request: GRPCCore.ClientRequest<Fawang_Matter_V1_TransferMatterRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Fawang_Matter_V1_Matter>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.transferMatter(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Fawang_Matter_V1_TransferMatterRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Fawang_Matter_V1_Matter>(),
             options: options,
             onResponse: handleResponse
         )
@@ -779,6 +968,39 @@ extension Fawang_Matter_V1_MatterService.ClientProtocol {
             metadata: metadata
         )
         return try await self.listMatters(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "TransferMatter" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Moves a matter to another business line (staff of the sending line).
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func transferMatter<Result>(
+        _ message: Fawang_Matter_V1_TransferMatterRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Fawang_Matter_V1_Matter>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Fawang_Matter_V1_TransferMatterRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.transferMatter(
             request: request,
             options: options,
             onResponse: handleResponse

@@ -102,6 +102,12 @@ public nonisolated enum Fawang_Matter_V1_DeadlineState: SwiftProtobuf.Enum, Swif
   /// due date passed and not yet met
   case overdue // = 4
   case metLate // = 5
+
+  /// running, within the rule's warning margin of its last day
+  case dueSoon // = 6
+
+  /// a working-day period past the calendar's last year: not guessed
+  case uncomputable // = 7
   case UNRECOGNIZED(Int)
 
   public init() {
@@ -116,6 +122,8 @@ public nonisolated enum Fawang_Matter_V1_DeadlineState: SwiftProtobuf.Enum, Swif
     case 3: self = .met
     case 4: self = .overdue
     case 5: self = .metLate
+    case 6: self = .dueSoon
+    case 7: self = .uncomputable
     default: self = .UNRECOGNIZED(rawValue)
     }
   }
@@ -128,6 +136,8 @@ public nonisolated enum Fawang_Matter_V1_DeadlineState: SwiftProtobuf.Enum, Swif
     case .met: return 3
     case .overdue: return 4
     case .metLate: return 5
+    case .dueSoon: return 6
+    case .uncomputable: return 7
     case .UNRECOGNIZED(let i): return i
     }
   }
@@ -140,6 +150,8 @@ public nonisolated enum Fawang_Matter_V1_DeadlineState: SwiftProtobuf.Enum, Swif
     .met,
     .overdue,
     .metLate,
+    .dueSoon,
+    .uncomputable,
   ]
 
 }
@@ -273,6 +285,20 @@ public nonisolated struct Fawang_Matter_V1_Deadline: Sendable {
 
   /// One line for people, e.g. "应于2026-12-07前作出是否给予法律援助的决定".
   public var summary: String = String()
+
+  /// "7日" or "15个工作日", extensions included.
+  public var period: String = String()
+
+  public var extensions: Int32 = 0
+
+  /// False for the Ministry's rules that are not in statute: days configurable, article to be confirmed.
+  public var articleConfirmed: Bool = false
+
+  /// Calendar-day period ending past the calendar: a holiday roll-over could not be checked.
+  public var provisional: Bool = false
+
+  /// Why the clock is stopped, while PAUSED.
+  public var pausedFor: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -533,6 +559,36 @@ public nonisolated struct Fawang_Matter_V1_ListMattersResponse: Sendable {
   public init() {}
 }
 
+/// Front desk accepts, back office handles: a matter filed under the wrong business line moves to
+/// the right one with a reason, keeping its tracking number and its whole timeline.
+public nonisolated struct Fawang_Matter_V1_TransferMatterRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var trackingNumber: String = String()
+
+  /// The receiving line's matter type, e.g. mediation.dispute.
+  public var toMatterType: String = String()
+
+  public var reason: String = String()
+
+  public var context: Fawang_Matter_V1_ChannelContext {
+    get {_context ?? Fawang_Matter_V1_ChannelContext()}
+    set {_context = newValue}
+  }
+  /// Returns true if `context` has been explicitly set.
+  public var hasContext: Bool {self._context != nil}
+  /// Clears the value of `context`. Subsequent reads from it will return its default value.
+  public mutating func clearContext() {self._context = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _context: Fawang_Matter_V1_ChannelContext? = nil
+}
+
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
 
 fileprivate nonisolated let _protobuf_package = "fawang.matter.v1"
@@ -542,7 +598,7 @@ nonisolated extension Fawang_Matter_V1_Channel: SwiftProtobuf._ProtoNameProvidin
 }
 
 nonisolated extension Fawang_Matter_V1_DeadlineState: SwiftProtobuf._ProtoNameProviding {
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0DEADLINE_STATE_UNSPECIFIED\0\u{1}DEADLINE_STATE_RUNNING\0\u{1}DEADLINE_STATE_PAUSED\0\u{1}DEADLINE_STATE_MET\0\u{1}DEADLINE_STATE_OVERDUE\0\u{1}DEADLINE_STATE_MET_LATE\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0DEADLINE_STATE_UNSPECIFIED\0\u{1}DEADLINE_STATE_RUNNING\0\u{1}DEADLINE_STATE_PAUSED\0\u{1}DEADLINE_STATE_MET\0\u{1}DEADLINE_STATE_OVERDUE\0\u{1}DEADLINE_STATE_MET_LATE\0\u{1}DEADLINE_STATE_DUE_SOON\0\u{1}DEADLINE_STATE_UNCOMPUTABLE\0")
 }
 
 nonisolated extension Fawang_Matter_V1_ChannelContext: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
@@ -735,7 +791,7 @@ nonisolated extension Fawang_Matter_V1_MatterEvent: SwiftProtobuf.Message, Swift
 
 nonisolated extension Fawang_Matter_V1_Deadline: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Deadline"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}rule_id\0\u{1}label\0\u{1}article\0\u{1}state\0\u{3}due_date\0\u{3}paused_days\0\u{3}met_at\0\u{1}summary\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}rule_id\0\u{1}label\0\u{1}article\0\u{1}state\0\u{3}due_date\0\u{3}paused_days\0\u{3}met_at\0\u{1}summary\0\u{1}period\0\u{1}extensions\0\u{3}article_confirmed\0\u{1}provisional\0\u{3}paused_for\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -751,6 +807,11 @@ nonisolated extension Fawang_Matter_V1_Deadline: SwiftProtobuf.Message, SwiftPro
       case 6: try { try decoder.decodeSingularInt32Field(value: &self.pausedDays) }()
       case 7: try { try decoder.decodeSingularMessageField(value: &self._metAt) }()
       case 8: try { try decoder.decodeSingularStringField(value: &self.summary) }()
+      case 9: try { try decoder.decodeSingularStringField(value: &self.period) }()
+      case 10: try { try decoder.decodeSingularInt32Field(value: &self.extensions) }()
+      case 11: try { try decoder.decodeSingularBoolField(value: &self.articleConfirmed) }()
+      case 12: try { try decoder.decodeSingularBoolField(value: &self.provisional) }()
+      case 13: try { try decoder.decodeSingularStringField(value: &self.pausedFor) }()
       default: break
       }
     }
@@ -785,6 +846,21 @@ nonisolated extension Fawang_Matter_V1_Deadline: SwiftProtobuf.Message, SwiftPro
     if !self.summary.isEmpty {
       try visitor.visitSingularStringField(value: self.summary, fieldNumber: 8)
     }
+    if !self.period.isEmpty {
+      try visitor.visitSingularStringField(value: self.period, fieldNumber: 9)
+    }
+    if self.extensions != 0 {
+      try visitor.visitSingularInt32Field(value: self.extensions, fieldNumber: 10)
+    }
+    if self.articleConfirmed != false {
+      try visitor.visitSingularBoolField(value: self.articleConfirmed, fieldNumber: 11)
+    }
+    if self.provisional != false {
+      try visitor.visitSingularBoolField(value: self.provisional, fieldNumber: 12)
+    }
+    if !self.pausedFor.isEmpty {
+      try visitor.visitSingularStringField(value: self.pausedFor, fieldNumber: 13)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -797,6 +873,11 @@ nonisolated extension Fawang_Matter_V1_Deadline: SwiftProtobuf.Message, SwiftPro
     if lhs.pausedDays != rhs.pausedDays {return false}
     if lhs._metAt != rhs._metAt {return false}
     if lhs.summary != rhs.summary {return false}
+    if lhs.period != rhs.period {return false}
+    if lhs.extensions != rhs.extensions {return false}
+    if lhs.articleConfirmed != rhs.articleConfirmed {return false}
+    if lhs.provisional != rhs.provisional {return false}
+    if lhs.pausedFor != rhs.pausedFor {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1249,6 +1330,55 @@ nonisolated extension Fawang_Matter_V1_ListMattersResponse: SwiftProtobuf.Messag
   public static func ==(lhs: Fawang_Matter_V1_ListMattersResponse, rhs: Fawang_Matter_V1_ListMattersResponse) -> Bool {
     if lhs.matters != rhs.matters {return false}
     if lhs.nextPageToken != rhs.nextPageToken {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Fawang_Matter_V1_TransferMatterRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".TransferMatterRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}tracking_number\0\u{3}to_matter_type\0\u{1}reason\0\u{1}context\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.trackingNumber) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.toMatterType) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.reason) }()
+      case 4: try { try decoder.decodeSingularMessageField(value: &self._context) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.trackingNumber.isEmpty {
+      try visitor.visitSingularStringField(value: self.trackingNumber, fieldNumber: 1)
+    }
+    if !self.toMatterType.isEmpty {
+      try visitor.visitSingularStringField(value: self.toMatterType, fieldNumber: 2)
+    }
+    if !self.reason.isEmpty {
+      try visitor.visitSingularStringField(value: self.reason, fieldNumber: 3)
+    }
+    try { if let v = self._context {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Fawang_Matter_V1_TransferMatterRequest, rhs: Fawang_Matter_V1_TransferMatterRequest) -> Bool {
+    if lhs.trackingNumber != rhs.trackingNumber {return false}
+    if lhs.toMatterType != rhs.toMatterType {return false}
+    if lhs.reason != rhs.reason {return false}
+    if lhs._context != rhs._context {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

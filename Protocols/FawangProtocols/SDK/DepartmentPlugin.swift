@@ -63,18 +63,24 @@ extension DepartmentPlugin {
 /// What the platform gives a plugin: storage behind Core's interfaces, the shared presenter of
 /// matters, a logger and the clock.
 public struct PluginContext: Sendable {
+    /// The module's Chinese name, for messages ("不是公证事项").
+    public var lineName: String
     public var matters: any MatterStore
     public var directory: any DirectoryStore
     /// The module's own tables.
     public var storage: any ModuleStorage
     public var presenter: MatterPresenter
+    /// The legal clocks: working-day calendar and every matter's deadlines.
+    public var deadlines: DeadlineEngine
     public var logger: Logger
     public var now: @Sendable () -> Date
 
     public init(
-        matters: any MatterStore, directory: any DirectoryStore, storage: any ModuleStorage,
-        presenter: MatterPresenter, logger: Logger, now: @escaping @Sendable () -> Date
+        lineName: String, matters: any MatterStore, directory: any DirectoryStore, storage: any ModuleStorage,
+        presenter: MatterPresenter, deadlines: DeadlineEngine, logger: Logger, now: @escaping @Sendable () -> Date
     ) {
+        self.lineName = lineName
+        self.deadlines = deadlines
         self.matters = matters
         self.directory = directory
         self.storage = storage

@@ -11,10 +11,12 @@ import SwiftProtobuf
 public struct MatterPresenter: Sendable {
     private let registry: ModuleRegistry
     private let directory: any DirectoryStore
+    private let deadlines: DeadlineEngine
 
-    public init(registry: ModuleRegistry, directory: any DirectoryStore) {
+    public init(registry: ModuleRegistry, directory: any DirectoryStore, deadlines: DeadlineEngine) {
         self.registry = registry
         self.directory = directory
+        self.deadlines = deadlines
     }
 
     /// The full record. `includeTimeline` is false for list views; without `revealPersonalData`
@@ -47,7 +49,7 @@ public struct MatterPresenter: Sendable {
         message.detailsJson = String(decoding: matter.details, as: UTF8.self)
         if includeTimeline {
             message.timeline = matter.timeline.map { event(for: $0, spec: spec, forPublic: false) }
-            message.deadlines = spec?.deadlineStatuses(timeline: matter.timeline, now: now).map(Self.deadline) ?? []
+            message.deadlines = deadlines.statuses(of: matter, now: now).map(Self.deadline)
         }
         return message
     }
@@ -66,7 +68,7 @@ public struct MatterPresenter: Sendable {
         report.regionName = try await regionName(matter.regionCode)
         report.submittedAt = Google_Protobuf_Timestamp(date: matter.submittedAt)
         report.timeline = matter.timeline.map { event(for: $0, spec: spec, forPublic: true) }
-        report.deadlines = spec?.deadlineStatuses(timeline: matter.timeline, now: now).map(Self.deadline) ?? []
+        report.deadlines = deadlines.statuses(of: matter, now: now).map(Self.deadline)
         return report
     }
 
@@ -85,7 +87,10 @@ public struct MatterPresenter: Sendable {
         var proto = Fawang_Matter_V1_MatterEvent()
         proto.sequence = UInt32(event.sequence)
         proto.kind = event.kind
-        proto.label = spec?.workflow.label(ofEvent: event.kind) ?? event.kind
+        // A transferred matter's earlier events belong to the line it came from.
+        proto.label = spec?.workflow.eventLabels[event.kind]
+            ?? registry.modules.lazy.flatMap(\.manifest.matterTypes).compactMap { $0.workflow.eventLabels[event.kind] }.first
+            ?? PlatformEvent.labels[event.kind] ?? event.kind
         proto.at = Google_Protobuf_Timestamp(date: event.at)
         proto.channel = Fawang_Matter_V1_Channel(event.channel)
         proto.note = event.note
@@ -94,7 +99,7 @@ public struct MatterPresenter: Sendable {
         return proto
     }
 
-    static func deadline(_ status: DeadlineStatus) -> Fawang_Matter_V1_Deadline {
+    public static func deadline(_ status: DeadlineStatus) -> Fawang_Matter_V1_Deadline {
         var proto = Fawang_Matter_V1_Deadline()
         proto.ruleID = status.rule.id
         proto.label = status.rule.label
@@ -105,11 +110,18 @@ public struct MatterPresenter: Sendable {
         case .met: .met
         case .metLate: .metLate
         case .overdue: .overdue
+        case .dueSoon: .dueSoon
+        case .uncomputable: .uncomputable
         }
         proto.dueDate = status.dueDate?.description ?? ""
         proto.pausedDays = Int32(status.pausedDays)
         if let metAt = status.metAt { proto.metAt = Google_Protobuf_Timestamp(date: metAt) }
         proto.summary = status.summary
+        proto.period = status.rule.dayType.describe(status.days)
+        proto.extensions = Int32(status.extensions)
+        proto.articleConfirmed = status.rule.articleConfirmed
+        proto.provisional = status.provisional
+        proto.pausedFor = status.pausedFor ?? ""
         return proto
     }
 }
