@@ -139,7 +139,8 @@ public final class PlatformHost: Sendable {
             DeadlineService(
                 matters: storage.matters, engine: engine, registry: registry, directory: storage.directory, presenter: presenter,
                 now: now, refreshInterval: .seconds(config.deadlineScanSeconds)),
-            IdentityService(store: storage.identity, tokens: tokens, hasher: .standard, now: now),
+            // Sessions keep real time whatever clock matters are judged by (tests move that one).
+            IdentityService(store: storage.identity, tokens: tokens, hasher: .standard, now: { Date() }),
         ] + pluginServices
 
         var policies = PlatformAccessPolicies.all
