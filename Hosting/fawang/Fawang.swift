@@ -19,6 +19,7 @@ struct Fawang: AsyncParsableCommand {
             Serve.self, Modules.self, Health.self, Divisions.self,
             Submit.self, Show.self, Progress.self, ListMatters.self, Providers.self,
             RequestMaterials.self, SupplyMaterials.self, Accept.self, Refuse.self, Assign.self, Conclude.self, Rate.self,
+            Deadlines.self, Transfer.self,
             Login.self, Logout.self, WhoAmI.self, Audit.self,
         ])
 }
