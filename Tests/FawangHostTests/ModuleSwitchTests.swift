@@ -1,3 +1,4 @@
+import FawangCore
 import FawangHost
 import FawangProtocols
 import FawangTestSupport
@@ -46,12 +47,22 @@ import Testing
                     #expect(error.message.contains("法律援助"))
                 }
                 let modules = try await platformService.listModules(.init()).modules
-                #expect(modules.map(\.id) == ["legal-aid"])
-                #expect(modules.first?.enabled == false)
-                #expect(modules.first?.health == .notServing)
-                // The common record stays readable through the platform service.
+                #expect(modules.map(\.id) == PluginCatalog.all.map(\.manifest.id))
+                #expect(modules.filter { !$0.enabled }.map(\.id) == ["legal-aid"])
+                #expect(modules.first { $0.id == "legal-aid" }?.health == .notServing)
+                // The common record stays readable through the platform service…
                 let matter = try await Fawang_Matter_V1_MatterService.Client(wrapping: client).getMatter(.with { $0.trackingNumber = number })
                 #expect(matter.status == "submitted")
+                // …but not writable through the platform's own services either.
+                do {
+                    _ = try await Fawang_Deadline_V1_DeadlineService.Client(wrapping: client).pauseClock(.with {
+                        $0.trackingNumber = number; $0.reason = "hearing"; $0.context.channel = .walkIn
+                    })
+                    Issue.record("a disabled module's matter was changed")
+                } catch let error as RPCError {
+                    #expect(error.code == .unavailable)
+                    #expect(error.message.contains("已有事项可以查询"))
+                }
 
                 try platform.rewriteConfig(extra: "modules:\n  legal-aid:\n    enabled: true\n")
                 try await eventually("legal aid serves again") {
@@ -59,6 +70,28 @@ import Testing
                 }
                 _ = try await legalAid.submitApplication(LegalAidSamples.application())
                 try await eventually("the watch reports SERVING again") { seen.withLock { $0 } == [.serving, .notServing, .serving] }
+            }
+        }
+    }
+
+    @Test func switchingAnyOneModuleOffLeavesTheOthersServing() async throws {
+        try await TestPlatform.with { platform in
+            try await platform.withClient { client in
+                let health = Grpc_Health_V1_Health.Client(wrapping: client)
+                for plugin in PluginCatalog.all {
+                    let off = plugin.manifest.id
+                    try platform.rewriteConfig(extra: "modules:\n  \(off):\n    enabled: false\n")
+                    try await eventually("\(off) reads NOT_SERVING") { try await health.check(.with { $0.service = off }).status == .notServing }
+                    for other in PluginCatalog.all where other.manifest.id != off {
+                        #expect(try await health.check(.with { $0.service = other.manifest.id }).status == .serving, "\(other.manifest.id) with \(off) off")
+                        for service in other.serviceNames {
+                            #expect(try await health.check(.with { $0.service = service }).status == .serving)
+                        }
+                    }
+                    for service in plugin.serviceNames {
+                        #expect(try await health.check(.with { $0.service = service }).status == .notServing)
+                    }
+                }
             }
         }
     }
