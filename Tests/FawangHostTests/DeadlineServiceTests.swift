@@ -245,13 +245,3 @@ struct DrillPlugin: DepartmentPlugin {
         }
     }
 }
-
-/// The RPC error `body` throws (a test failure if it succeeds).
-func rpcError(_ body: () async throws -> some Any) async throws -> RPCError {
-    do {
-        _ = try await body()
-    } catch let error as RPCError {
-        return error
-    }
-    throw TestFailure("the call succeeded")
-}

@@ -149,6 +149,16 @@ public func beijing(_ year: Int, _ month: Int, _ day: Int, hour: Int = 10) -> Da
     CivilDate(year: year, month: month, day: day).endInstant.addingTimeInterval(TimeInterval(-86_400 + hour * 3600))
 }
 
+/// The RPC error `body` throws (a test failure if it succeeds).
+public func rpcError(_ body: () async throws -> some Any) async throws -> RPCError {
+    do {
+        _ = try await body()
+    } catch let error as RPCError {
+        return error
+    }
+    throw TestFailure("the call succeeded")
+}
+
 public struct TestFailure: Error, CustomStringConvertible {
     public var description: String
     public init(_ description: String) { self.description = description }

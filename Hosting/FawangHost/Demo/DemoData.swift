@@ -73,7 +73,7 @@ enum DemoData {
     /// district and a provincial department admin each (logins `<id>-640100`, `<id>-640104`, `<id>-admin`).
     static let lines: [(id: String, name: String)] = [
         ("mediation", "人民调解"), ("judicial-appraisal", "司法鉴定"), ("lawyers", "律师管理"), ("notarization", "公证"),
-        ("legal-exam", "法律职业资格"), ("petitions", "信访"), ("admin-approval", "行政审批"),
+        ("legal-exam", "法律职业资格"), ("petitions", "信访"), ("admin-approval", "行政审批"), ("consultation", "法律咨询"),
     ]
 
     static var staff: [StaffMember] {

@@ -1,0 +1,44 @@
+public import FawangCore
+public import FawangProtocols
+public import GRPCCore
+import Foundation
+
+/// Legal consultation (法律咨询): the 12348 hotline's and the halls' answers to legal questions,
+/// recorded as matters so that a question which needs a service becomes that service's matter
+/// (`MatterService.TransferMatter`) with its history — "a consultation can turn into an application".
+///
+/// No statute sets a time limit for answering a consultation; none is declared.
+///
+/// ## Configuration
+/// - `modules.consultation.enabled` (bool, default `true`).
+public struct ConsultationPlugin: DepartmentPlugin {
+    public init() {}
+
+    public let manifest = ModuleManifest(
+        id: "consultation", nameZH: "法律咨询", nameEN: "Legal consultation", version: "1.0.0",
+        matterTypes: [
+            MatterTypeSpec(
+                id: ConsultationWorkflow.matterType, nameZH: "法律咨询", nameEN: "Legal consultation",
+                requiredFields: ["request_id", "context.channel", "person.name", "person.phone", "region_code", "topic", "question"],
+                requiredMaterials: [],
+                workflow: ConsultationWorkflow.machine, deadlines: [])
+        ],
+        guidance: [
+            GuidanceTopic(problemZH: "有法律问题想先问一问", keywords: ["咨询", "怎么办", "法律问题", "12348"], matterTypeID: ConsultationWorkflow.matterType)
+        ])
+
+    public let serviceNames = [Fawang_Consultation_V1_ConsultationService.descriptor.fullyQualifiedService]
+
+    public let accessPolicies: [String: AccessPolicy] = {
+        typealias Method = Fawang_Consultation_V1_ConsultationService.Method
+        return [
+            Method.RecordConsultation.descriptor.fullyQualifiedMethod: .anyone,
+            Method.Answer.descriptor.fullyQualifiedMethod: .handlers,
+            Method.Close.descriptor.fullyQualifiedMethod: .handlers,
+        ]
+    }()
+
+    public func makeServices(context: PluginContext) -> [any RegistrableRPCService] {
+        [ConsultationService(steps: MatterSteps(context: context, businessLine: manifest.id))]
+    }
+}

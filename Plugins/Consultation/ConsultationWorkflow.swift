@@ -1,0 +1,78 @@
+import FawangCore
+import FawangProtocols
+import Foundation
+
+/// A consultation's content (`Matter.details`).
+struct ConsultationDetails: Codable, Equatable, Sendable {
+    var topic: String
+    var question: String
+    /// Every answer given, oldest first.
+    var answers: [String]
+    /// Matter types the citizen was advised to apply for.
+    var suggestedMatterTypes: [String]
+}
+
+/// The consultation's workflow as a pure state machine.
+enum ConsultationWorkflow {
+    static let matterType = "consultation.question"
+
+    static let machine = MatterWorkflow(
+        initialStatus: "recorded",
+        statuses: ["recorded": "待解答", "answered": "已解答", "closed": "已办结"],
+        transitions: [
+            .init(command: "answer", from: ["recorded", "answered"], to: "answered", event: "answered"),
+            .init(command: "close", from: ["answered"], to: "closed", event: "closed"),
+        ],
+        eventLabels: ["recorded": "登记法律咨询", "answered": "解答", "closed": "办结"])
+
+    enum Command: Equatable {
+        case answer(String, suggested: [String])
+        case close(note: String)
+    }
+
+    static func decide(_ command: Command, on matter: Matter, actor: String, channel: Channel) throws(FawangError) -> MatterChange {
+        var details = try DetailsCoding.decode(ConsultationDetails.self, from: matter)
+        switch command {
+        case .answer(let answer, let suggested):
+            details.answers.append(answer)
+            details.suggestedMatterTypes = Array(Set(details.suggestedMatterTypes + suggested)).sorted()
+            return try machine.change(
+                "answer", from: matter.status, actor: actor, channel: channel, note: answer,
+                attributes: suggested.isEmpty ? [:] : ["suggested_matter_types": suggested.joined(separator: ",")],
+                details: DetailsCoding.encode(details))
+        case .close(let note):
+            return try machine.change("close", from: matter.status, actor: actor, channel: channel, note: note)
+        }
+    }
+
+    /// The validated content of a new consultation.
+    static func validate(_ request: Fawang_Consultation_V1_RecordConsultationRequest) throws(FawangError) -> (Handling, Person, ConsultationDetails) {
+        var check = FieldValidator()
+        check.requestID(request.requestID)
+        let handling = MatterSteps.handling(request.context, &check)
+        let person = check.person(request.person, field: "person", label: "咨询人", idRequired: false)
+        check.divisionCode(request.regionCode)
+        let topic = Self.topic(request.topic)
+        check.require(topic != nil, "topic", "请选择咨询类别")
+        check.requireText(request.question, "question", label: "咨询的问题", maxLength: 4000)
+        check.require(request.answer.count <= 4000, "answer", "解答不能超过4000字")
+        try check.check()
+        return (handling!, person, ConsultationDetails(
+            topic: topic!, question: request.question, answers: request.answer.isEmpty ? [] : [request.answer], suggestedMatterTypes: []))
+    }
+
+    static func topic(_ proto: Fawang_Consultation_V1_Topic) -> String? {
+        switch proto {
+        case .labour: "labour"
+        case .marriageFamily: "marriage_family"
+        case .contractDebt: "contract_debt"
+        case .propertyLand: "property_land"
+        case .tortInjury: "tort_injury"
+        case .administrative: "administrative"
+        case .criminal: "criminal"
+        case .consumer: "consumer"
+        case .other: "other"
+        default: nil
+        }
+    }
+}
