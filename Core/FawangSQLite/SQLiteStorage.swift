@@ -248,10 +248,16 @@ struct SQLiteModuleStorage: ModuleStorage {
     let pool: DatabasePool
 
     func execute(_ statements: [SQLStatement]) async throws {
+        try await execute(statements, audit: nil)
+    }
+
+    func execute(_ statements: [SQLStatement], audit: AuditDraft?) async throws {
+        let (method, peer) = (AuditContext.method, AuditContext.peer)
         try await pool.write { db in
             for statement in statements {
                 try db.execute(sql: statement.sql, arguments: StatementArguments(statement.arguments.map(\.databaseValue)))
             }
+            if let audit { try SQLiteAuditLog.append(db, audit, method: method, peer: peer, at: Date()) }
         }
     }
 

@@ -22,6 +22,23 @@ import Testing
             firstEvent: MatterEventDraft(kind: "submitted", actor: "op", channel: .hotline))
     }
 
+    @Test func moduleWritesCanBeAuditedInTheirTransaction() async throws {
+        let storage = try await open()
+        let module = storage.moduleStorage(for: "demo")
+        try await module.execute(
+            [SQLStatement("INSERT INTO demo_items (id, n) VALUES (?, ?)", [.text("a"), .integer(1)])],
+            audit: AuditDraft(actor: "staff-1", role: "staff", channel: "walk_in", target: "demo_item:a", detail: "created"))
+        // A failing statement rolls back the whole write, audit entry included.
+        await #expect(throws: (any Error).self) {
+            try await module.execute(
+                [SQLStatement("INSERT INTO demo_items (id, n) VALUES (?, ?)", [.text("b"), .integer(2)]), SQLStatement("INSERT INTO nowhere VALUES (1)")],
+                audit: AuditDraft(actor: "staff-1", role: "staff", channel: "walk_in", target: "demo_item:b", detail: "created"))
+        }
+        #expect(try await module.query(SQLStatement("SELECT id FROM demo_items")).compactMap { $0.string("id") } == ["a"])
+        let verified = try await storage.audit.verify(expectedHead: nil) { _ in }
+        #expect(verified.count == 1 && verified.problem == nil)
+    }
+
     @Test func durabilityIsFullWAL() async throws {
         let storage = try await open()
         let settings = try await storage.durabilitySettings()

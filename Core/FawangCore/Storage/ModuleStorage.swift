@@ -62,6 +62,10 @@ public struct StorageMigration: Sendable, Equatable {
 public protocol ModuleStorage: Sendable {
     /// Runs all statements in one durable transaction.
     func execute(_ statements: [SQLStatement]) async throws
+    /// Runs all statements and appends `audit` to the audit trail, in one durable transaction: for
+    /// changes of a module's own records that people are accountable for (a register entry, an
+    /// imported result).
+    func execute(_ statements: [SQLStatement], audit: AuditDraft?) async throws
     func query(_ statement: SQLStatement) async throws -> [SQLRow]
 }
 
