@@ -1,0 +1,117 @@
+public import FawangCore
+public import FawangProtocols
+public import GRPCCore
+
+/// People's mediation (人民调解) under 中华人民共和国人民调解法 (2010): a party applies or the
+/// committee mediates on its own initiative (Art. 17), a committee of the matter's city and one or
+/// more of its mediators take it on (Arts. 13, 19, 20), sessions are scheduled and recorded, any
+/// party may refuse or end it at any time (Arts. 3, 17, 23), and it ends in an agreement (Arts.
+/// 28–30) or in failure with the parties told of other routes (Art. 26). After an agreement the
+/// matter reminds staff and parties of the 30 days for jointly applying for judicial confirmation
+/// (Art. 33). The Act sets no time limit for the mediation itself, and none is invented.
+///
+/// ## Configuration
+/// - `modules.mediation.enabled` (bool, default `true`): switch the module on or off at run time.
+public struct MediationPlugin: DepartmentPlugin {
+    public init() {}
+
+    public let manifest = ModuleManifest(
+        id: "mediation", nameZH: "人民调解", nameEN: "People's mediation", version: "1.0.0",
+        matterTypes: [
+            MatterTypeSpec(
+                id: MediationWorkflow.matterType, nameZH: "民间纠纷调解", nameEN: "Mediation of a civil dispute",
+                requiredFields: [
+                    "request_id", "context.channel", "applicant.name", "applicant.phone", "respondents[].name",
+                    "region_code", "category", "summary",
+                ],
+                requiredMaterials: [],
+                workflow: MediationWorkflow.machine,
+                deadlines: [MediationWorkflow.judicialConfirmationWindow],
+                transferIntake: { MediationWorkflow.intake($0) })
+        ],
+        guidance: [
+            GuidanceTopic(problemZH: "邻里之间因噪音、漏水、通行发生矛盾", keywords: ["邻居", "邻里", "噪音", "漏水", "通行"], matterTypeID: MediationWorkflow.matterType),
+            GuidanceTopic(problemZH: "家庭、婚姻、赡养矛盾想请人调解", keywords: ["家庭矛盾", "婚姻", "赡养", "分家"], matterTypeID: MediationWorkflow.matterType),
+            GuidanceTopic(problemZH: "借款、合同、物业费纠纷不想打官司", keywords: ["借款", "欠款", "物业", "合同纠纷", "调解"], matterTypeID: MediationWorkflow.matterType),
+            GuidanceTopic(problemZH: "宅基地、房屋、土地边界纠纷", keywords: ["宅基地", "房屋", "地界"], matterTypeID: MediationWorkflow.matterType),
+        ])
+
+    public let serviceNames = [Fawang_Mediation_V1_MediationService.descriptor.fullyQualifiedService]
+
+    /// Citizens apply and may withdraw (their second factor proves them); everything the committee
+    /// does is staff's, within their region and department.
+    public let accessPolicies: [String: AccessPolicy] = {
+        typealias Method = Fawang_Mediation_V1_MediationService.Method
+        return [
+            Method.Apply.descriptor.fullyQualifiedMethod: .anyone,
+            Method.Decline.descriptor.fullyQualifiedMethod: .anyone,
+            Method.ListCommittees.descriptor.fullyQualifiedMethod: .anyone,
+            Method.StartOnInitiative.descriptor.fullyQualifiedMethod: .handlers,
+            Method.AssignCommittee.descriptor.fullyQualifiedMethod: .handlers,
+            Method.AssignMediators.descriptor.fullyQualifiedMethod: .handlers,
+            Method.RecordSession.descriptor.fullyQualifiedMethod: .handlers,
+            Method.RecordAgreement.descriptor.fullyQualifiedMethod: .handlers,
+            Method.RecordFailure.descriptor.fullyQualifiedMethod: .handlers,
+            Method.RecordJudicialConfirmation.descriptor.fullyQualifiedMethod: .handlers,
+        ]
+    }()
+
+    public let migrations = [
+        StorageMigration(id: "v1-committees", statements: [
+            """
+            CREATE TABLE mediation_committees (
+                id TEXT PRIMARY KEY,
+                name TEXT NOT NULL,
+                kind TEXT NOT NULL,
+                region_code TEXT NOT NULL,
+                active INTEGER NOT NULL DEFAULT 1
+            )
+            """,
+            "CREATE INDEX mediation_committees_by_region ON mediation_committees (region_code)",
+            """
+            CREATE TABLE mediation_mediators (
+                id TEXT PRIMARY KEY,
+                name TEXT NOT NULL,
+                committee_id TEXT NOT NULL REFERENCES mediation_committees (id),
+                region_code TEXT NOT NULL,
+                active INTEGER NOT NULL DEFAULT 1
+            )
+            """,
+            "CREATE INDEX mediation_mediators_by_committee ON mediation_mediators (committee_id)",
+        ])
+    ]
+
+    public func makeServices(context: PluginContext) -> [any RegistrableRPCService] {
+        [MediationService(context: context)]
+    }
+
+    /// Per county or district a joint township/street committee, per city a medical-dispute
+    /// committee (行业性专业性), two mediators each; one disbanded committee in Xingqing district.
+    public func seedDemoData(context: PluginContext) async throws {
+        var statements: [SQLStatement] = []
+        let surnames = ["马", "李", "王", "张", "杨", "丁", "田", "周"]
+        var index = 0
+        func committee(_ id: String, _ name: String, _ kind: String, _ region: String, active: Bool = true) {
+            statements.append(SQLStatement(
+                "INSERT INTO mediation_committees (id, name, kind, region_code, active) VALUES (?, ?, ?, ?, ?)",
+                [.text(id), .text(name), .text(kind), .text(region), .integer(active ? 1 : 0)]))
+            for number in 1...2 {
+                let surname = surnames[index % surnames.count]
+                index += 1
+                statements.append(SQLStatement(
+                    "INSERT INTO mediation_mediators (id, name, committee_id, region_code, active) VALUES (?, ?, ?, ?, 1)",
+                    [.text("\(id)-m\(number)"), .text("\(surname)调解员"), .text(id), .text(region)]))
+            }
+        }
+        for province in try await context.directory.divisions(parentCode: nil) {
+            for city in try await context.directory.divisions(parentCode: province.code) {
+                committee("mc-\(city.code)-medical", "\(city.name)医疗纠纷人民调解委员会", "industry", city.code)
+                for county in try await context.directory.divisions(parentCode: city.code) {
+                    committee("mc-\(county.code)", "\(county.name)联合人民调解委员会", "township_street", county.code)
+                }
+            }
+        }
+        committee("mc-640104-closed", "兴庆区原胜利社区人民调解委员会（已撤销）", "residents", "640104", active: false)
+        try await context.storage.execute(statements)
+    }
+}
