@@ -1,0 +1,62 @@
+public import FawangCore
+public import FawangProtocols
+public import GRPCCore
+
+/// Petitions and complaints (信访) under 信访工作条例 (2022): every petition registered whatever
+/// its channel, anonymous complaints included (Art. 22); within 15 days accepted, not accepted
+/// with reasons, or transferred/assigned to the responsible unit, and the petitioner told (Arts.
+/// 22, 23); handled within 60 days of acceptance, extendable once by at most 30 days (Art. 34);
+/// review and re-review within 30 days each (Arts. 35, 36), after which the same facts and reasons
+/// are not accepted again. Repeated petitions naming an earlier tracking number are linked to it
+/// and counted once.
+///
+/// ## Configuration
+/// - `modules.petitions.enabled` (bool, default `true`): switch the module on or off at run time.
+public struct PetitionsPlugin: DepartmentPlugin {
+    public init() {}
+
+    public let manifest = ModuleManifest(
+        id: "petitions", nameZH: "信访", nameEN: "Petitions and complaints", version: "1.0.0",
+        matterTypes: [
+            MatterTypeSpec(
+                id: PetitionsWorkflow.matterType, nameZH: "信访事项", nameEN: "Petition or complaint",
+                requiredFields: [
+                    "request_id", "context.channel", "petitioner.name (unless anonymous)",
+                    "petitioner.address or petitioner.phone (unless anonymous, Art. 19)", "region_code", "subject", "facts_and_reasons",
+                ],
+                requiredMaterials: [],
+                workflow: PetitionsWorkflow.machine,
+                deadlines: [
+                    PetitionsWorkflow.acceptanceDeadline, PetitionsWorkflow.handlingDeadline,
+                    PetitionsWorkflow.reviewDeadline, PetitionsWorkflow.rereviewDeadline,
+                ],
+                transferIntake: { PetitionsWorkflow.intake($0) })
+        ],
+        guidance: [
+            GuidanceTopic(problemZH: "对司法行政机关的工作有意见、建议或投诉", keywords: ["投诉", "举报", "意见", "建议", "信访"], matterTypeID: PetitionsWorkflow.matterType),
+            GuidanceTopic(problemZH: "对律师、公证员、鉴定人的执业行为不满", keywords: ["投诉律师", "投诉公证", "执业行为", "乱收费"], matterTypeID: PetitionsWorkflow.matterType),
+            GuidanceTopic(problemZH: "对信访处理意见不服，请求复查、复核", keywords: ["复查", "复核", "处理意见不服"], matterTypeID: PetitionsWorkflow.matterType),
+        ])
+
+    public let serviceNames = [Fawang_Petitions_V1_PetitionService.descriptor.fullyQualifiedService]
+
+    /// Anyone registers a petition (anonymous complaints too) and the petitioner requests review;
+    /// every decision and the statistics are staff's, within their region and department.
+    public let accessPolicies: [String: AccessPolicy] = {
+        typealias Method = Fawang_Petitions_V1_PetitionService.Method
+        return [
+            Method.Submit.descriptor.fullyQualifiedMethod: .anyone,
+            Method.RequestReview.descriptor.fullyQualifiedMethod: .anyone,
+            Method.Accept.descriptor.fullyQualifiedMethod: .handlers,
+            Method.NotAccept.descriptor.fullyQualifiedMethod: .handlers,
+            Method.Refer.descriptor.fullyQualifiedMethod: .handlers,
+            Method.Answer.descriptor.fullyQualifiedMethod: .handlers,
+            Method.RecordReviewOpinion.descriptor.fullyQualifiedMethod: .handlers,
+            Method.GetStats.descriptor.fullyQualifiedMethod: .handlers,
+        ]
+    }()
+
+    public func makeServices(context: PluginContext) -> [any RegistrableRPCService] {
+        [PetitionsService(context: context)]
+    }
+}
