@@ -1,0 +1,333 @@
+import FawangCore
+import FawangProtocols
+import Foundation
+import GRPCCore
+import Logging
+import SwiftProtobuf
+
+/// `fawang.exam.v1.ExamService`: validates, runs the workflows, keeps results and pass lines.
+struct LegalExamService: Fawang_Exam_V1_ExamService.SimpleServiceProtocol {
+    let context: PluginContext
+
+    // MARK: Registration confirmation
+
+    func submitRegistration(
+        request: Fawang_Exam_V1_SubmitRegistrationRequest, context grpc: ServerContext
+    ) async throws -> Fawang_Exam_V1_SubmitRegistrationResponse {
+        let (handling, candidate, declaration) = try RegistrationApplication.validate(request, now: context.now())
+        let unmet = EligibilityRules.unmetConditions(declaration, regionCode: request.regionCode)
+        let details = RegistrationDetails(declaration: declaration, unmetAtSubmission: unmet)
+        var canonical = request
+        canonical.requestID = ""
+        let (matter, replayed) = try await steps.submit(
+            request: canonical, requestID: request.requestID, matterType: RegistrationWorkflow.matterType,
+            initialStatus: RegistrationWorkflow.machine.initialStatus, applicant: candidate, regionCode: request.regionCode,
+            handling: handling, details: DetailsCoding.encode(details), firstEvent: "submitted",
+            attributes: [
+                "exam_year": String(declaration.examYear),
+                "eligibility": unmet.isEmpty ? "eligible" : unmet.map(\.rawValue).joined(separator: ","),
+            ])
+        var response = Fawang_Exam_V1_SubmitRegistrationResponse()
+        response.matter = matter
+        response.replayed = replayed
+        response.eligibility = RegistrationApplication.eligibility(unmet)
+        return response
+    }
+
+    func confirmRegistration(request: Fawang_Exam_V1_ConfirmRegistrationRequest, context grpc: ServerContext) async throws -> Fawang_Matter_V1_Matter {
+        var check = FieldValidator()
+        let handling = MatterSteps.handling(request.context, &check)
+        check.require(request.note.count <= 2000, "note", "说明不能超过2000字")
+        try check.check()
+        return try await steps.run(on: request.trackingNumber, access: .handler) { matter in
+            try RegistrationWorkflow.decide(.confirm(note: request.note), on: matter, actor: handling!.actor, channel: handling!.channel)
+        }
+    }
+
+    func refuseRegistration(request: Fawang_Exam_V1_RefuseRegistrationRequest, context grpc: ServerContext) async throws -> Fawang_Matter_V1_Matter {
+        var check = FieldValidator()
+        let handling = MatterSteps.handling(request.context, &check)
+        var conditions: [EligibilityCondition] = []
+        for (index, item) in request.unmetConditions.enumerated() {
+            if let condition = EligibilityCondition(item) {
+                if !conditions.contains(condition) { conditions.append(condition) }
+            } else {
+                check.fail("unmet_conditions[\(index)]", "不符合的报名条件无效")
+            }
+        }
+        check.require(request.note.count <= 2000, "note", "说明不能超过2000字")
+        try check.check()
+        let command = RegistrationWorkflow.Command.refuse(conditions: conditions, note: request.note)
+        return try await steps.run(on: request.trackingNumber, access: .handler) { matter in
+            try RegistrationWorkflow.decide(command, on: matter, actor: handling!.actor, channel: handling!.channel)
+        }
+    }
+
+    // MARK: Results
+
+    func setPassLine(request: Fawang_Exam_V1_SetPassLineRequest, context grpc: ServerContext) async throws -> Fawang_Exam_V1_PassLine {
+        var check = FieldValidator()
+        let handling = MatterSteps.handling(request.context, &check)
+        let line = request.line
+        check.examYear(line.examYear, now: context.now(), field: "line.exam_year")
+        check.divisionCode(line.regionCode, field: "line.region_code")
+        check.require((0...Score.objectiveMaximum).contains(line.objective), "line.objective", "客观题合格分数线应在0至300分之间")
+        check.require((0...Score.subjectiveMaximum).contains(line.subjective), "line.subjective", "主观题合格分数线应在0至180分之间")
+        check.require(["A", "C"].contains(line.certificateClass), "line.certificate_class", "证书类别应为A或C")
+        try check.check()
+        // Pass lines are the province's to publish, within the department.
+        try ProvincialReview.check(Principal.current)
+        try requireHandles(line.regionCode)
+        guard try await context.directory.division(code: line.regionCode) != nil else {
+            throw FawangError.invalidArgument(field: "line.region_code", "行政区划代码 \(line.regionCode) 不在本平台服务范围内")
+        }
+        try await context.storage.execute([SQLStatement(
+            """
+            INSERT INTO legal_exam_pass_lines (exam_year, region_code, objective_tenths, subjective_tenths, certificate_class, set_by, set_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (exam_year, region_code) DO UPDATE SET objective_tenths = excluded.objective_tenths,
+                subjective_tenths = excluded.subjective_tenths, certificate_class = excluded.certificate_class,
+                set_by = excluded.set_by, set_at = excluded.set_at
+            """,
+            [
+                .integer(Int64(line.examYear)), .text(line.regionCode), .integer(Int64(Score.tenths(line.objective))),
+                .integer(Int64(Score.tenths(line.subjective))), .text(line.certificateClass), .text(handling!.actor),
+                .text(ISO8601DateFormatter().string(from: context.now())),
+            ])])
+        context.logger.info("pass line set", metadata: ["exam.year": "\(line.examYear)", "region": "\(line.regionCode)", "actor": "\(handling!.actor)"])
+        var stored = line
+        stored.builtIn = false
+        stored.objective = Score.points(Score.tenths(line.objective))
+        stored.subjective = Score.points(Score.tenths(line.subjective))
+        return stored
+    }
+
+    func recordResult(request: Fawang_Exam_V1_RecordResultRequest, context grpc: ServerContext) async throws -> Fawang_Exam_V1_ExamResult {
+        var check = FieldValidator()
+        let handling = MatterSteps.handling(request.context, &check)
+        check.examYear(request.examYear, now: context.now())
+        check.admissionTicket(request.admissionTicket)
+        let candidate = check.person(request.candidate, field: "candidate", label: "考生", phoneRequired: false)
+        check.divisionCode(request.regionCode)
+        check.require((0...Score.objectiveMaximum).contains(request.objectiveScore), "objective_score", "客观题成绩应在0至300分之间")
+        check.require((0...Score.subjectiveMaximum).contains(request.subjectiveScore), "subjective_score", "主观题成绩应在0至180分之间")
+        try check.check()
+        try requireHandles(request.regionCode)
+        guard try await context.directory.division(code: request.regionCode) != nil else {
+            throw FawangError.invalidArgument(field: "region_code", "行政区划代码 \(request.regionCode) 不在本平台服务范围内")
+        }
+        let year = Int(request.examYear)
+        let digest = CandidateIdentity.digest(candidate.idNumber)
+        if let existing = try await result(year: year, ticket: request.admissionTicket), existing.idDigest != digest {
+            throw FawangError.failedPrecondition("\(year)年度准考证号 \(request.admissionTicket) 已登记为其他考生（\(existing.idMasked)）的成绩，请核对准考证号")
+        }
+        try await context.storage.execute([SQLStatement(
+            """
+            INSERT INTO legal_exam_results (exam_year, admission_ticket, id_digest, id_masked, candidate_name, region_code,
+                objective_tenths, subjective_tenths, recorded_by, recorded_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (exam_year, admission_ticket) DO UPDATE SET candidate_name = excluded.candidate_name,
+                region_code = excluded.region_code, objective_tenths = excluded.objective_tenths,
+                subjective_tenths = excluded.subjective_tenths, recorded_by = excluded.recorded_by, recorded_at = excluded.recorded_at
+            """,
+            [
+                .integer(Int64(year)), .text(request.admissionTicket), .text(digest), .text(ResidentIdentityNumber.masked(candidate.idNumber)),
+                .text(candidate.name), .text(request.regionCode), .integer(Int64(Score.tenths(request.objectiveScore))),
+                .integer(Int64(Score.tenths(request.subjectiveScore))), .text(handling!.actor),
+                .text(ISO8601DateFormatter().string(from: context.now())),
+            ])])
+        context.logger.info("exam result recorded", metadata: ["exam.year": "\(year)", "region": "\(request.regionCode)", "actor": "\(handling!.actor)"])
+        guard let stored = try await result(year: year, ticket: request.admissionTicket) else {
+            throw FawangError(.internalError, "result \(year)/\(request.admissionTicket) not found after recording")
+        }
+        return try await present(stored, publicView: false)
+    }
+
+    func lookupResult(request: Fawang_Exam_V1_LookupResultRequest, context grpc: ServerContext) async throws -> Fawang_Exam_V1_ExamResult {
+        var check = FieldValidator()
+        check.examYear(request.examYear, now: context.now())
+        check.admissionTicket(request.admissionTicket)
+        if request.idNumber.isEmpty {
+            check.fail("id_number", "请填写身份证号")
+        } else if let problem = ResidentIdentityNumber.problem(with: request.idNumber) {
+            check.fail("id_number", problem)
+        }
+        try check.check()
+        let row = try await matchingResult(year: Int(request.examYear), ticket: request.admissionTicket, idNumber: request.idNumber)
+        return try await present(row, publicView: true)
+    }
+
+    // MARK: Certificate
+
+    func applyCertificate(request: Fawang_Exam_V1_ApplyCertificateRequest, context grpc: ServerContext) async throws -> Fawang_Exam_V1_ApplyCertificateResponse {
+        var check = FieldValidator()
+        check.requestID(request.requestID)
+        let handling = MatterSteps.handling(request.context, &check)
+        let applicant = check.person(request.applicant, field: "applicant", label: "申请人")
+        check.examYear(request.examYear, now: context.now())
+        check.admissionTicket(request.admissionTicket)
+        check.checkMaterialNames(request.materials, field: "materials")
+        try check.check()
+        let year = Int(request.examYear)
+        let row = try await matchingResult(year: year, ticket: request.admissionTicket, idNumber: applicant.idNumber)
+        guard row.name == applicant.name else {
+            throw FawangError.invalidArgument(field: "applicant.name", "申请人姓名与成绩登记的考生姓名不一致，请核对")
+        }
+        guard let line = try await passLine(year: year, regionCode: row.regionCode) else {
+            throw FawangError.failedPrecondition("\(year)年度合格分数线尚未公布，暂不能申请授予法律职业资格")
+        }
+        guard line.passes(objective: row.objectiveTenths, subjective: row.subjectiveTenths) else {
+            throw FawangError.failedPrecondition(
+                "\(year)年度准考证号 \(row.ticket) 的成绩（客观题\(format(row.objectiveTenths))分，主观题\(format(row.subjectiveTenths))分）"
+                    + "未达到合格分数线（客观题\(format(line.objective))分，主观题\(format(line.subjective))分），"
+                    + "不能申请授予法律职业资格（\(ExamArticles.management("关于申请条件的规定"))）")
+        }
+        if !row.certificateTracking.isEmpty, row.certificateRequestID != request.requestID,
+           let number = TrackingNumber(row.certificateTracking),
+           let earlier = try await context.matters.matter(trackingNumber: number),
+           [CertificateWorkflow.Status.submitted, CertificateWorkflow.Status.appealed, CertificateWorkflow.Status.approved].contains(earlier.status) {
+            throw FawangError.failedPrecondition(
+                "该成绩已申请授予法律职业资格（受理编号 \(number.formatted)，当前状态：\(CertificateWorkflow.machine.label(ofStatus: earlier.status))），请勿重复申请")
+        }
+        let details = CertificateDetails(
+            examYear: year, admissionTicket: row.ticket, objectiveTenths: row.objectiveTenths, subjectiveTenths: row.subjectiveTenths,
+            certificateClass: line.certificateClass, materials: request.materials)
+        var canonical = request
+        canonical.requestID = ""
+        let (matter, replayed) = try await steps.submit(
+            request: canonical, requestID: request.requestID, matterType: CertificateWorkflow.matterType,
+            initialStatus: CertificateWorkflow.machine.initialStatus, applicant: applicant, regionCode: row.regionCode,
+            handling: handling!, details: DetailsCoding.encode(details), firstEvent: "submitted",
+            attributes: ["exam_year": String(year), "admission_ticket": row.ticket])
+        if !replayed {
+            try await context.storage.execute([SQLStatement(
+                "UPDATE legal_exam_results SET certificate_tracking = ?, certificate_request_id = ? WHERE exam_year = ? AND admission_ticket = ?",
+                [.text(matter.trackingNumber), .text(request.requestID), .integer(Int64(year)), .text(row.ticket)])])
+        }
+        var response = Fawang_Exam_V1_ApplyCertificateResponse()
+        response.matter = matter
+        response.replayed = replayed
+        return response
+    }
+
+    func approveCertificate(request: Fawang_Exam_V1_ApproveCertificateRequest, context grpc: ServerContext) async throws -> Fawang_Matter_V1_Matter {
+        var check = FieldValidator()
+        let handling = MatterSteps.handling(request.context, &check)
+        check.require(request.note.count <= 2000, "note", "说明不能超过2000字")
+        try check.check()
+        try ProvincialReview.check(Principal.current)
+        return try await runCertificate(.approve(note: request.note), on: request.trackingNumber, handling!, access: .handler)
+    }
+
+    func refuseCertificate(request: Fawang_Exam_V1_RefuseCertificateRequest, context grpc: ServerContext) async throws -> Fawang_Matter_V1_Matter {
+        var check = FieldValidator()
+        let handling = MatterSteps.handling(request.context, &check)
+        check.requireText(request.reasons, "reasons", label: "不予授予法律职业资格的理由", maxLength: 2000)
+        try check.check()
+        try ProvincialReview.check(Principal.current)
+        return try await runCertificate(.refuse(reasons: request.reasons), on: request.trackingNumber, handling!, access: .handler)
+    }
+
+    func fileAppeal(request: Fawang_Exam_V1_FileAppealRequest, context grpc: ServerContext) async throws -> Fawang_Matter_V1_Matter {
+        var check = FieldValidator()
+        let handling = MatterSteps.handling(request.context, &check)
+        check.requireText(request.grounds, "grounds", label: "复核申请的事实和理由", maxLength: 2000)
+        try check.check()
+        return try await runCertificate(.fileAppeal(grounds: request.grounds), on: request.trackingNumber, handling!, access: .applicant(secondFactor: request.phoneLast4))
+    }
+
+    func decideAppeal(request: Fawang_Exam_V1_DecideAppealRequest, context grpc: ServerContext) async throws -> Fawang_Matter_V1_Matter {
+        var check = FieldValidator()
+        let handling = MatterSteps.handling(request.context, &check)
+        let grant: Bool? = switch request.decision {
+        case .grant: true
+        case .uphold: false
+        default: nil
+        }
+        check.require(grant != nil, "decision", "请选择复核决定：维持原决定或撤销原决定并授予")
+        check.requireText(request.reasons, "reasons", label: "复核决定的理由", maxLength: 2000)
+        try check.check()
+        try ProvincialReview.check(Principal.current)
+        return try await runCertificate(.decideAppeal(grant: grant!, reasons: request.reasons), on: request.trackingNumber, handling!, access: .handler)
+    }
+
+    // MARK: Helpers
+
+    private var steps: MatterSteps { MatterSteps(context: context, businessLine: LegalExamPlugin.moduleID) }
+
+    private func runCertificate(_ command: CertificateWorkflow.Command, on trackingText: String, _ handling: Handling, access: MatterSteps.Access) async throws -> Fawang_Matter_V1_Matter {
+        let now = context.now()
+        let calendar = context.deadlines.calendar
+        return try await steps.run(on: trackingText, access: access) { matter in
+            try CertificateWorkflow.decide(command, on: matter, actor: handling.actor, channel: handling.channel, now: now, calendar: calendar)
+        }
+    }
+
+    /// Staff act on results and pass lines only within their region and department.
+    private func requireHandles(_ regionCode: String) throws(FawangError) {
+        guard let principal = Principal.current, principal.mayHandle(businessLine: LegalExamPlugin.moduleID, regionCode: regionCode) else {
+            throw FawangError(.permissionDenied, "行政区划 \(regionCode) 不在本账号的办理范围内（地区或业务条线）")
+        }
+    }
+
+    struct ResultRow: Sendable {
+        var year: Int
+        var ticket, idDigest, idMasked, name, regionCode: String
+        var objectiveTenths, subjectiveTenths: Int
+        var certificateTracking, certificateRequestID: String
+    }
+
+    private func result(year: Int, ticket: String) async throws -> ResultRow? {
+        try await context.storage.query(SQLStatement(
+            "SELECT * FROM legal_exam_results WHERE exam_year = ? AND admission_ticket = ?", [.integer(Int64(year)), .text(ticket)])
+        ).first.map { row in
+            ResultRow(
+                year: row.int("exam_year") ?? year, ticket: row.string("admission_ticket") ?? ticket, idDigest: row.string("id_digest") ?? "",
+                idMasked: row.string("id_masked") ?? "", name: row.string("candidate_name") ?? "", regionCode: row.string("region_code") ?? "",
+                objectiveTenths: row.int("objective_tenths") ?? 0, subjectiveTenths: row.int("subjective_tenths") ?? 0,
+                certificateTracking: row.string("certificate_tracking") ?? "", certificateRequestID: row.string("certificate_request_id") ?? "")
+        }
+    }
+
+    /// The result of `ticket` if `idNumber` is its candidate's. An unknown ticket and a wrong
+    /// identity number give the same answer, so a lookup reveals nothing on a mismatch.
+    private func matchingResult(year: Int, ticket: String, idNumber: String) async throws -> ResultRow {
+        guard let row = try await result(year: year, ticket: ticket), row.idDigest == CandidateIdentity.digest(idNumber) else {
+            throw FawangError.notFound("未查询到成绩，请核对考试年度、准考证号和身份证号")
+        }
+        return row
+    }
+
+    private func passLine(year: Int, regionCode: String) async throws -> PassLine? {
+        let set = try await context.storage.query(SQLStatement(
+            "SELECT * FROM legal_exam_pass_lines WHERE exam_year = ?", [.integer(Int64(year))])
+        ).map { row in
+            PassLine(
+                examYear: year, regionCode: row.string("region_code") ?? "", objective: row.int("objective_tenths") ?? 0,
+                subjective: row.int("subjective_tenths") ?? 0, certificateClass: row.string("certificate_class") ?? "A", builtIn: false)
+        }
+        return PassLines.resolve(year: year, regionCode: regionCode, set: set)
+    }
+
+    private func present(_ row: ResultRow, publicView: Bool) async throws -> Fawang_Exam_V1_ExamResult {
+        let line = try await passLine(year: row.year, regionCode: row.regionCode)
+        var result = Fawang_Exam_V1_ExamResult()
+        result.examYear = Int32(row.year)
+        result.admissionTicket = row.ticket
+        result.candidateName = publicView ? PersonName.masked(row.name) : row.name
+        result.idNumberMasked = row.idMasked
+        result.regionCode = row.regionCode
+        result.objectiveScore = Score.points(row.objectiveTenths)
+        result.subjectiveScore = Score.points(row.subjectiveTenths)
+        if let line {
+            result.passLine = line.proto
+            result.passed = line.passes(objective: row.objectiveTenths, subjective: row.subjectiveTenths)
+        }
+        result.certificateTrackingNumber = row.certificateTracking
+        return result
+    }
+
+    private func format(_ tenths: Int) -> String {
+        tenths % 10 == 0 ? String(tenths / 10) : String(format: "%.1f", Score.points(tenths))
+    }
+}
