@@ -1,0 +1,60 @@
+public import FawangCore
+public import FawangProtocols
+public import GRPCCore
+
+/// Administrative approval (行政审批) of the justice administration's licensing items under
+/// 中华人民共和国行政许可法 (2019): receipt and acceptance within 5 days with one correction
+/// notice (Art. 32), two-level review (Art. 43), decision within 20 days extendable once by 10
+/// (Art. 42), hearing, testing, appraisal and expert review excluded (Art. 45), hearing on request
+/// (Art. 47), written refusal with remedies (Art. 38), licence issued within 10 days (Art. 44).
+///
+/// ## Configuration
+/// - `modules.admin-approval.enabled` (bool, default `true`): switch the module on or off at run time.
+public struct AdministrativeApprovalPlugin: DepartmentPlugin {
+    public init() {}
+
+    public let manifest = ModuleManifest(
+        id: "admin-approval", nameZH: "行政审批", nameEN: "Administrative approval", version: "1.0.0",
+        matterTypes: [
+            MatterTypeSpec(
+                id: ApprovalWorkflow.matterType, nameZH: "行政许可申请", nameEN: "Administrative licence application",
+                requiredFields: [
+                    "request_id", "context.channel", "applicant.name", "applicant.id_number", "applicant.phone", "region_code",
+                    "item", "summary", "organization_name (law firm, notary office, appraisal institution)",
+                ],
+                requiredMaterials: LicensingItem.allCases.flatMap { item in item.requiredMaterials.map { "\(item.name)：\($0)" } },
+                workflow: ApprovalWorkflow.machine,
+                deadlines: ApprovalWorkflow.deadlines)
+        ],
+        guidance: [
+            GuidanceTopic(problemZH: "想开办律师事务所", keywords: ["律师事务所", "律所", "设立律所"], matterTypeID: ApprovalWorkflow.matterType),
+            GuidanceTopic(problemZH: "设立公证机构", keywords: ["公证处", "公证机构"], matterTypeID: ApprovalWorkflow.matterType),
+            GuidanceTopic(problemZH: "司法鉴定机构登记", keywords: ["鉴定机构", "司法鉴定所"], matterTypeID: ApprovalWorkflow.matterType),
+            GuidanceTopic(problemZH: "申请基层法律服务工作者执业", keywords: ["基层法律服务", "法律服务所", "法律工作者"], matterTypeID: ApprovalWorkflow.matterType),
+        ])
+
+    public let serviceNames = [Fawang_Approval_V1_ApprovalService.descriptor.fullyQualifiedService]
+
+    /// Applicants submit, supply corrections and read the items' guidance without staff (the
+    /// second factor proves them); every other step is bureau staff's, within region and department.
+    public let accessPolicies: [String: AccessPolicy] = {
+        typealias Method = Fawang_Approval_V1_ApprovalService.Method
+        return [
+            Method.SubmitApplication.descriptor.fullyQualifiedMethod: .anyone,
+            Method.SupplyMaterials.descriptor.fullyQualifiedMethod: .anyone,
+            Method.ListLicensingItems.descriptor.fullyQualifiedMethod: .anyone,
+            Method.RequestMaterials.descriptor.fullyQualifiedMethod: .handlers,
+            Method.Accept.descriptor.fullyQualifiedMethod: .handlers,
+            Method.NotAccept.descriptor.fullyQualifiedMethod: .handlers,
+            Method.SubmitToUpper.descriptor.fullyQualifiedMethod: .handlers,
+            Method.RecordHearing.descriptor.fullyQualifiedMethod: .handlers,
+            Method.Approve.descriptor.fullyQualifiedMethod: .handlers,
+            Method.Deny.descriptor.fullyQualifiedMethod: .handlers,
+            Method.IssueLicence.descriptor.fullyQualifiedMethod: .handlers,
+        ]
+    }()
+
+    public func makeServices(context: PluginContext) -> [any RegistrableRPCService] {
+        [ApprovalService(context: context)]
+    }
+}
