@@ -74,19 +74,7 @@ let package = Package(
             path: "Protocols/FawangProtocols",
             swiftSettings: strictSettings
         ),
-        // MARK: Plugins — one target per department.
-        .target(
-            name: "LegalAidPlugin",
-            dependencies: [
-                "FawangCore",
-                "FawangProtocols",
-                .product(name: "GRPCCore", package: "grpc-swift-2"),
-                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
-                .product(name: "Logging", package: "swift-log"),
-            ],
-            path: "Plugins/LegalAid",
-            swiftSettings: strictSettings
-        ),
+        // MARK: Plugins — one target per department (see `departments` below).
         // MARK: Hosting — config, transports, lifecycle, metrics, the plugin catalog, the CLI.
         .target(
             name: "FawangHost",
@@ -94,7 +82,6 @@ let package = Package(
                 "FawangCore",
                 "FawangSQLite",
                 "FawangProtocols",
-                "LegalAidPlugin",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
                 .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
@@ -151,18 +138,6 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(
-            name: "LegalAidPluginTests",
-            dependencies: [
-                "LegalAidPlugin", "FawangCore", "FawangProtocols", "FawangTestSupport",
-                .product(name: "GRPCCore", package: "grpc-swift-2"),
-                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
-                .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
-                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
-            ],
-            path: "Tests/LegalAidPluginTests",
-            swiftSettings: strictSettings
-        ),
-        .testTarget(
             name: "FawangHostTests",
             dependencies: [
                 "FawangHost", "FawangCore", "FawangProtocols", "FawangTestSupport",
@@ -177,3 +152,46 @@ let package = Package(
         ),
     ]
 )
+
+/// The department plugins: target name and folder under `Plugins/` (tests under `Tests/<target>Tests`).
+let departments: [(target: String, folder: String)] = [
+    ("LegalAidPlugin", "LegalAid"),
+    ("MediationPlugin", "Mediation"),
+    ("JudicialAppraisalPlugin", "JudicialAppraisal"),
+    ("LawyersPlugin", "Lawyers"),
+    ("NotarizationPlugin", "Notarization"),
+    ("LegalExamPlugin", "LegalExam"),
+    ("PetitionsPlugin", "Petitions"),
+    ("AdministrativeApprovalPlugin", "AdministrativeApproval"),
+    ("ConsultationPlugin", "Consultation"),
+]
+
+for department in departments {
+    package.targets.append(.target(
+        name: department.target,
+        dependencies: [
+            "FawangCore",
+            "FawangProtocols",
+            .product(name: "GRPCCore", package: "grpc-swift-2"),
+            .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            .product(name: "Logging", package: "swift-log"),
+        ],
+        path: "Plugins/\(department.folder)",
+        swiftSettings: strictSettings))
+    package.targets.append(.testTarget(
+        name: department.target + "Tests",
+        dependencies: [
+            .target(name: department.target), "FawangCore", "FawangProtocols", "FawangTestSupport",
+            .product(name: "GRPCCore", package: "grpc-swift-2"),
+            .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+            .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+            .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+        ],
+        path: "Tests/\(department.target)Tests",
+        swiftSettings: strictSettings))
+}
+
+// The host carries every department (its PluginCatalog lists them).
+if let host = package.targets.first(where: { $0.name == "FawangHost" }) {
+    host.dependencies += departments.map { .target(name: $0.target) }
+}

@@ -20,6 +20,8 @@ struct Fawang: AsyncParsableCommand {
             Submit.self, Show.self, Progress.self, ListMatters.self, Providers.self,
             RequestMaterials.self, SupplyMaterials.self, Accept.self, Refuse.self, Assign.self, Conclude.self, Rate.self,
             Deadlines.self, Transfer.self,
+            MediationCommand.self, PetitionsCommand.self, NotarizationCommand.self, JudicialAppraisalCommand.self,
+            LawyersCommand.self, LegalExamCommand.self, AdministrativeApprovalCommand.self,
             Login.self, Logout.self, WhoAmI.self, Audit.self,
         ])
 }

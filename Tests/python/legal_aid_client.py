@@ -71,8 +71,9 @@ def main() -> None:
         platform = pf_grpc.PlatformServiceStub(channel)
 
         modules = platform.ListModules(pf.ListModulesRequest()).modules
-        check([m.id for m in modules] == ["legal-aid"], "ListModules lists legal-aid")
-        check(modules[0].enabled and modules[0].name_zh == "法律援助", "legal-aid is enabled with its Chinese name")
+        by_id = {m.id: m for m in modules}
+        check("legal-aid" in by_id and len(by_id) == len(modules) >= 8, "ListModules lists legal-aid among every business line")
+        check(by_id["legal-aid"].enabled and by_id["legal-aid"].name_zh == "法律援助", "legal-aid is enabled with its Chinese name")
 
         from fawang.identity.v1 import identity_pb2 as idn, identity_pb2_grpc as idn_grpc
         identity = idn_grpc.IdentityServiceStub(channel)
