@@ -3,7 +3,7 @@ import FawangProtocols
 import Foundation
 
 // The licensing items and the validation of applications under 中华人民共和国行政许可法 (2019).
-// Pure: no I/O. docs/business-lines/admin-approval.md lists every rule with the test pinning it.
+// Pure: no I/O. docs/business-lines.md lists every rule with the test pinning it.
 
 /// A licensing item of the justice administration, with what it needs and who decides it.
 enum LicensingItem: String, Codable, CaseIterable, Sendable {

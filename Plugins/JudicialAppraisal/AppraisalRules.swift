@@ -5,7 +5,7 @@ import Foundation
 // The rules of judicial appraisal (司法鉴定) that the module enforces. The procedure comes from the
 // Ministry of Justice's 司法鉴定程序通则, which is NOT in the law corpus: every article number is
 // marked 待确认 (to be confirmed), and the deadlines carry `articleConfirmed: false` so their days
-// may be set in config (`deadlines.rule_days`). See docs/business-lines/judicial-appraisal.md.
+// may be set in config (`deadlines.rule_days`). See docs/business-lines.md.
 
 enum AppraisalRulesText {
     static let procedure = "《司法鉴定程序通则》"

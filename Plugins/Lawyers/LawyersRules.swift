@@ -3,7 +3,7 @@ import FawangProtocols
 import Foundation
 
 // The rules of 中华人民共和国律师法 (2017) that the lawyers module enforces. Pure: no I/O.
-// docs/business-lines/lawyers.md lists every rule with the test pinning it.
+// docs/business-lines.md lists every rule with the test pinning it.
 
 let lawyersLaw = "《中华人民共和国律师法》"
 

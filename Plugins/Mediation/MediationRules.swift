@@ -3,7 +3,7 @@ import FawangProtocols
 import Foundation
 
 // The rules of 中华人民共和国人民调解法 (2010) that the mediation module enforces. Each cites its
-// article; docs/business-lines/mediation.md lists them with the tests that pin them down.
+// article; docs/business-lines.md lists them with the tests that pin them down.
 
 /// What the dispute is about (民间纠纷).
 enum DisputeCategory: String, Codable, CaseIterable, Sendable {

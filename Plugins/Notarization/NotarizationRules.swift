@@ -3,7 +3,7 @@ import FawangProtocols
 import Foundation
 
 // The rules of 中华人民共和国公证法 (2017 amendment) that the notarization module enforces. Each
-// cites its article; docs/business-lines/notarization.md lists them with the tests that pin them.
+// cites its article; docs/business-lines.md lists them with the tests that pin them.
 
 enum NotarizationLaw {
     static let name = "《中华人民共和国公证法》"

@@ -3,7 +3,7 @@ import FawangProtocols
 import Foundation
 
 // The rules of 信访工作条例 (2022) that the petitions module enforces. Each cites its article;
-// docs/business-lines/petitions.md lists them with the tests that pin them down.
+// docs/business-lines.md lists them with the tests that pin them down.
 
 /// How a registered petition was disposed of (Arts. 22, 23).
 enum ReferralKind: String, Codable, Sendable {
