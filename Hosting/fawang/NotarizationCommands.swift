@@ -51,7 +51,8 @@ struct NotarizationKinds: AsyncParsableCommand {
         }
         try client.emit(response) {
             response.kinds.map { kind in
-                let name = String(describing: kind.kind)
+                // The flag spelling: the proto name without its prefix, in lower case (no_criminal_record).
+                let name = String(describing: kind.kind).reduce(into: "") { $0 += $1.isUppercase ? "_" + $1.lowercased() : String($1) }
                 return "\(name)\t\(kind.name)\t\(kind.feeYuan)元\t\(kind.inPersonOnly ? "须本人办理\t" : "")材料：\(kind.requiredMaterials.joined(separator: "、"))"
             }.joined(separator: "\n") + "\n" + (response.kinds.first?.feeBasis ?? "")
         }
