@@ -22,21 +22,12 @@ struct AdministrativeApprovalCommand: AsyncParsableCommand {
         ])
 }
 
-/// Parses `value` as the proto enum `PREFIX_VALUE` of `field` in `M` through SwiftProtobuf's JSON names.
-private func approvalEnum<M: SwiftProtobuf.Message, V>(_ text: String, field: String, prefix: String, flag: String, in _: M.Type, _ read: (M) -> V) throws -> V {
-    guard let partial = try? M(jsonString: "{\"\(field)\": \"\(prefix)\(text.uppercased())\"}") else {
-        throw ValidationError("\(flag): unknown value \(text)")
-    }
-    return read(partial)
-}
-
 /// Runs one staff action on a matter and prints the result.
 private func approvalAction(
     _ client: ClientOptions,
     _ call: @escaping @Sendable (Fawang_Approval_V1_ApprovalService.Client<HTTP2ClientTransport.Posix>) async throws -> Fawang_Matter_V1_Matter
 ) async throws {
-    let matter = try await client.withClient { grpc in try await call(Fawang_Approval_V1_ApprovalService.Client(wrapping: grpc)) }
-    try client.emit(matter) { Render.matter(matter) }
+    try await runMatterAction(client, { Fawang_Approval_V1_ApprovalService.Client(wrapping: $0) }, call)
 }
 
 struct ApprovalSubmit: AsyncParsableCommand {
@@ -65,7 +56,7 @@ struct ApprovalSubmit: AsyncParsableCommand {
         if let name { request.applicant.name = name }
         if let idNumber { request.applicant.idNumber = idNumber }
         if let phone { request.applicant.phone = phone }
-        if let item { request.item = try approvalEnum(item, field: "item", prefix: "LICENSING_ITEM_", flag: "--item", in: Request.self) { $0.item } }
+        if let item { request.item = try protoEnum(item, field: "item", prefix: "LICENSING_ITEM_", flag: "--item", in: Request.self) { $0.item } }
         if let organization { request.organizationName = organization }
         if let region { request.regionCode = region }
         if let summary { request.summary = summary }
@@ -145,7 +136,7 @@ struct ApprovalNotAccept: AsyncParsableCommand {
     @Option(name: .long, help: "Where to apply instead (outside_competence).") var competentAuthority: String = ""
 
     func run() async throws {
-        let ground = try approvalEnum(self.ground, field: "ground", prefix: "NON_ACCEPTANCE_GROUND_", flag: "--ground", in: Fawang_Approval_V1_NotAcceptRequest.self) { $0.ground }
+        let ground = try protoEnum(self.ground, field: "ground", prefix: "NON_ACCEPTANCE_GROUND_", flag: "--ground", in: Fawang_Approval_V1_NotAcceptRequest.self) { $0.ground }
         let request = Fawang_Approval_V1_NotAcceptRequest.with {
             $0.trackingNumber = trackingNumber
             $0.ground = ground
@@ -185,7 +176,7 @@ struct ApprovalHearing: AsyncParsableCommand {
     @Option(name: .long, help: "For held: the transcript's summary.") var note: String = ""
 
     func run() async throws {
-        let step = try approvalEnum(self.step, field: "step", prefix: "HEARING_STEP_", flag: "--step", in: Fawang_Approval_V1_RecordHearingRequest.self) { $0.step }
+        let step = try protoEnum(self.step, field: "step", prefix: "HEARING_STEP_", flag: "--step", in: Fawang_Approval_V1_RecordHearingRequest.self) { $0.step }
         let request = Fawang_Approval_V1_RecordHearingRequest.with {
             $0.trackingNumber = trackingNumber
             $0.step = step

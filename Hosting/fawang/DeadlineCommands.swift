@@ -81,8 +81,7 @@ struct Deadlines: AsyncParsableCommand {
                 $0.trackingNumber = trackingNumber; $0.ruleID = rule; $0.days = days; $0.reason = reason
                 $0.context = (try? handling.context) ?? .init()
             }
-            let matter = try await client.withClient { grpc in try await Client(wrapping: grpc).extendDeadline(request) }
-            try client.emit(matter) { Render.matter(matter) }
+            try await runMatterAction(client, { Client(wrapping: $0) }) { try await $0.extendDeadline(request) }
         }
     }
 
@@ -99,8 +98,7 @@ struct Deadlines: AsyncParsableCommand {
                 $0.trackingNumber = trackingNumber; $0.reason = reason; $0.note = note
                 $0.context = (try? handling.context) ?? .init()
             }
-            let matter = try await client.withClient { grpc in try await Client(wrapping: grpc).pauseClock(request) }
-            try client.emit(matter) { Render.matter(matter) }
+            try await runMatterAction(client, { Client(wrapping: $0) }) { try await $0.pauseClock(request) }
         }
     }
 
@@ -116,8 +114,7 @@ struct Deadlines: AsyncParsableCommand {
                 $0.trackingNumber = trackingNumber; $0.note = note
                 $0.context = (try? handling.context) ?? .init()
             }
-            let matter = try await client.withClient { grpc in try await Client(wrapping: grpc).resumeClock(request) }
-            try client.emit(matter) { Render.matter(matter) }
+            try await runMatterAction(client, { Client(wrapping: $0) }) { try await $0.resumeClock(request) }
         }
     }
 
@@ -166,7 +163,6 @@ struct Transfer: AsyncParsableCommand {
             $0.trackingNumber = trackingNumber; $0.toMatterType = to; $0.reason = reason
             $0.context = (try? handling.context) ?? .init()
         }
-        let matter = try await client.withClient { grpc in try await Fawang_Matter_V1_MatterService.Client(wrapping: grpc).transferMatter(request) }
-        try client.emit(matter) { Render.matter(matter) }
+        try await runMatterAction(client, { Fawang_Matter_V1_MatterService.Client(wrapping: $0) }) { try await $0.transferMatter(request) }
     }
 }

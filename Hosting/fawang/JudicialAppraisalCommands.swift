@@ -22,24 +22,12 @@ struct JudicialAppraisalCommand: AsyncParsableCommand {
         ])
 }
 
-/// Parses `--flag value` as the proto enum `PREFIX_VALUE` through SwiftProtobuf's JSON names.
-private func appraisalEnum<M: SwiftProtobuf.Message, V>(
-    _ text: String, field: String, prefix: String, flag: String, in _: M.Type, _ read: (M) -> V
-) throws -> V {
-    let json = "{\"\(field)\": \"\(prefix)\(text.uppercased())\"}"
-    guard let partial = try? M(jsonString: json) else {
-        throw ValidationError("\(flag): unknown value \(text)")
-    }
-    return read(partial)
-}
-
 /// Runs one staff action on a judicial appraisal matter and prints the result.
 private func runAppraisalAction(
     _ client: ClientOptions,
     _ call: @escaping @Sendable (Fawang_Appraisal_V1_AppraisalService.Client<HTTP2ClientTransport.Posix>) async throws -> Fawang_Matter_V1_Matter
 ) async throws {
-    let matter = try await client.withClient { grpc in try await call(Fawang_Appraisal_V1_AppraisalService.Client(wrapping: grpc)) }
-    try client.emit(matter) { Render.matter(matter) }
+    try await runMatterAction(client, { Fawang_Appraisal_V1_AppraisalService.Client(wrapping: $0) }, call)
 }
 
 struct JudicialAppraisalInstitutions: AsyncParsableCommand {
@@ -52,7 +40,7 @@ struct JudicialAppraisalInstitutions: AsyncParsableCommand {
         var request = Fawang_Appraisal_V1_ListInstitutionsRequest()
         request.regionCode = region
         if let category {
-            request.category = try appraisalEnum(category, field: "category", prefix: "APPRAISAL_CATEGORY_", flag: "--category", in: Fawang_Appraisal_V1_ListInstitutionsRequest.self) { $0.category }
+            request.category = try protoEnum(category, field: "category", prefix: "APPRAISAL_CATEGORY_", flag: "--category", in: Fawang_Appraisal_V1_ListInstitutionsRequest.self) { $0.category }
         }
         let finalRequest = request
         let response = try await client.withClient { client in
@@ -97,7 +85,7 @@ struct JudicialAppraisalEntrust: AsyncParsableCommand {
         if request.requestID.isEmpty { request.requestID = UUID().uuidString.lowercased() }
         if !request.hasContext || request.context.channel == .unspecified { request.context = try handling.context }
         if let entruster {
-            request.entruster.type = try appraisalEnum(entruster, field: "type", prefix: "ENTRUSTER_TYPE_", flag: "--entruster", in: Fawang_Appraisal_V1_Entruster.self) { $0.type }
+            request.entruster.type = try protoEnum(entruster, field: "type", prefix: "ENTRUSTER_TYPE_", flag: "--entruster", in: Fawang_Appraisal_V1_Entruster.self) { $0.type }
         }
         if let organization { request.entruster.organization = organization }
         if let caseNumber { request.entruster.caseNumber = caseNumber }
@@ -106,7 +94,7 @@ struct JudicialAppraisalEntrust: AsyncParsableCommand {
         if let phone { request.entruster.contact.phone = phone }
         if let institution { request.institutionID = institution }
         if let category {
-            request.category = try appraisalEnum(category, field: "category", prefix: "APPRAISAL_CATEGORY_", flag: "--category", in: Request.self) { $0.category }
+            request.category = try protoEnum(category, field: "category", prefix: "APPRAISAL_CATEGORY_", flag: "--category", in: Request.self) { $0.category }
         }
         if let matters { request.appraisalMatters = matters }
         if let purpose { request.purpose = purpose }
@@ -180,7 +168,7 @@ struct JudicialAppraisalRequestMaterials: AsyncParsableCommand {
     typealias Request = Fawang_Appraisal_V1_RequestMaterialsRequest
 
     func run() async throws {
-        let kind = try appraisalEnum(self.kind, field: "kind", prefix: "MATERIALS_REQUEST_KIND_", flag: "--kind", in: Request.self) { $0.kind }
+        let kind = try protoEnum(self.kind, field: "kind", prefix: "MATERIALS_REQUEST_KIND_", flag: "--kind", in: Request.self) { $0.kind }
         let request = Request.with {
             $0.trackingNumber = trackingNumber
             $0.kind = kind
@@ -308,7 +296,7 @@ struct JudicialAppraisalConcludeComplaint: AsyncParsableCommand {
     typealias Request = Fawang_Appraisal_V1_ConcludeComplaintRequest
 
     func run() async throws {
-        let outcome = try appraisalEnum(self.outcome, field: "outcome", prefix: "COMPLAINT_OUTCOME_", flag: "--outcome", in: Request.self) { $0.outcome }
+        let outcome = try protoEnum(self.outcome, field: "outcome", prefix: "COMPLAINT_OUTCOME_", flag: "--outcome", in: Request.self) { $0.outcome }
         let request = Request.with {
             $0.trackingNumber = trackingNumber
             $0.outcome = outcome

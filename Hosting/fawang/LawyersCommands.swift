@@ -20,19 +20,10 @@ struct LawyersCommand: AsyncParsableCommand {
         ])
 }
 
-/// Parses `value` as the proto enum `PREFIX_VALUE` of `field` in `M` through SwiftProtobuf's JSON names.
-private func lawyersEnum<M: SwiftProtobuf.Message, V>(_ text: String, field: String, prefix: String, flag: String, in _: M.Type, _ read: (M) -> V) throws -> V {
-    guard let partial = try? M(jsonString: "{\"\(field)\": \"\(prefix)\(text.uppercased())\"}") else {
-        throw ValidationError("\(flag): unknown value \(text)")
-    }
-    return read(partial)
-}
-
 private typealias LawyerClient = Fawang_Lawyers_V1_LawyerService.Client<HTTP2ClientTransport.Posix>
 
 private func lawyersAction(_ client: ClientOptions, _ call: @escaping @Sendable (LawyerClient) async throws -> Fawang_Matter_V1_Matter) async throws {
-    let matter = try await client.withClient { grpc in try await call(Fawang_Lawyers_V1_LawyerService.Client(wrapping: grpc)) }
-    try client.emit(matter) { Render.matter(matter) }
+    try await runMatterAction(client, { Fawang_Lawyers_V1_LawyerService.Client(wrapping: $0) }, call)
 }
 
 private func lawyersSubmitted(_ client: ClientOptions, _ call: @escaping @Sendable (LawyerClient) async throws -> Fawang_Lawyers_V1_SubmitResponse) async throws {
@@ -100,7 +91,7 @@ struct LawyersApplyFirm: AsyncParsableCommand {
     @Option(name: .long) var material: [String] = []
 
     func run() async throws {
-        let kind = try lawyersEnum(self.kind, field: "kind", prefix: "FIRM_KIND_", flag: "--kind", in: Fawang_Lawyers_V1_SubmitFirmApplicationRequest.self) { $0.kind }
+        let kind = try protoEnum(self.kind, field: "kind", prefix: "FIRM_KIND_", flag: "--kind", in: Fawang_Lawyers_V1_SubmitFirmApplicationRequest.self) { $0.kind }
         let request = Fawang_Lawyers_V1_SubmitFirmApplicationRequest.with {
             $0.requestID = requestID ?? UUID().uuidString.lowercased()
             $0.context = (try? handling.context) ?? .init()
@@ -182,7 +173,7 @@ struct LawyersRefuse: AsyncParsableCommand {
     @Option(name: .long) var reasons: String = ""
 
     func run() async throws {
-        let ground = try lawyersEnum(self.ground, field: "ground", prefix: "REFUSAL_GROUND_", flag: "--ground", in: Fawang_Lawyers_V1_RefuseRequest.self) { $0.ground }
+        let ground = try protoEnum(self.ground, field: "ground", prefix: "REFUSAL_GROUND_", flag: "--ground", in: Fawang_Lawyers_V1_RefuseRequest.self) { $0.ground }
         let request = Fawang_Lawyers_V1_RefuseRequest.with {
             $0.trackingNumber = trackingNumber
             $0.ground = ground
@@ -205,7 +196,7 @@ struct LawyersComplain: AsyncParsableCommand {
     @Option(name: .long) var material: [String] = []
 
     func run() async throws {
-        let kind = try lawyersEnum(subject, field: "subject_kind", prefix: "SUBJECT_KIND_", flag: "--subject", in: Fawang_Lawyers_V1_SubmitComplaintRequest.self) { $0.subjectKind }
+        let kind = try protoEnum(subject, field: "subject_kind", prefix: "SUBJECT_KIND_", flag: "--subject", in: Fawang_Lawyers_V1_SubmitComplaintRequest.self) { $0.subjectKind }
         let request = Fawang_Lawyers_V1_SubmitComplaintRequest.with {
             $0.requestID = UUID().uuidString.lowercased()
             $0.context = (try? handling.context) ?? .init()
@@ -251,7 +242,7 @@ struct LawyersDecideComplaint: AsyncParsableCommand {
     @Flag(name: .long) var confiscate = false
 
     func run() async throws {
-        let outcome = try lawyersEnum(self.outcome, field: "outcome", prefix: "COMPLAINT_OUTCOME_", flag: "--outcome", in: Fawang_Lawyers_V1_DecideComplaintRequest.self) { $0.outcome }
+        let outcome = try protoEnum(self.outcome, field: "outcome", prefix: "COMPLAINT_OUTCOME_", flag: "--outcome", in: Fawang_Lawyers_V1_DecideComplaintRequest.self) { $0.outcome }
         var request = Fawang_Lawyers_V1_DecideComplaintRequest.with {
             $0.trackingNumber = trackingNumber
             $0.outcome = outcome
@@ -259,10 +250,10 @@ struct LawyersDecideComplaint: AsyncParsableCommand {
             $0.context = (try? handling.context) ?? .init()
         }
         if let article {
-            request.penalty.article = try lawyersEnum(String(article), field: "article", prefix: "PENALTY_ARTICLE_", flag: "--article", in: Fawang_Lawyers_V1_Penalty.self) { $0.article }
+            request.penalty.article = try protoEnum(String(article), field: "article", prefix: "PENALTY_ARTICLE_", flag: "--article", in: Fawang_Lawyers_V1_Penalty.self) { $0.article }
         }
         if let penalty {
-            request.penalty.kind = try lawyersEnum(penalty, field: "kind", prefix: "PENALTY_KIND_", flag: "--penalty", in: Fawang_Lawyers_V1_Penalty.self) { $0.kind }
+            request.penalty.kind = try protoEnum(penalty, field: "kind", prefix: "PENALTY_KIND_", flag: "--penalty", in: Fawang_Lawyers_V1_Penalty.self) { $0.kind }
         }
         if article != nil || penalty != nil {
             request.penalty.suspensionMonths = months

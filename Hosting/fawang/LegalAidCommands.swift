@@ -49,16 +49,16 @@ struct Submit: AsyncParsableCommand {
         if let phone { request.applicant.phone = phone }
         if let address { request.applicant.address = address }
         if let region { request.regionCode = region }
-        if let category { request.caseCategory = try enumValue(category, field: "case_category", prefix: "CASE_CATEGORY_", flag: "--category", in: Request.self) { $0.caseCategory } }
-        if let form { request.serviceForm = try enumValue(form, field: "service_form", prefix: "SERVICE_FORM_", flag: "--form", in: Request.self) { $0.serviceForm } }
+        if let category { request.caseCategory = try protoEnum(category, field: "case_category", prefix: "CASE_CATEGORY_", flag: "--category", in: Request.self) { $0.caseCategory } }
+        if let form { request.serviceForm = try protoEnum(form, field: "service_form", prefix: "SERVICE_FORM_", flag: "--form", in: Request.self) { $0.serviceForm } }
         if let summary { request.caseSummary = summary }
         if let opposingParty { request.opposingParty = opposingParty }
         if let householdSize { request.hardship.householdSize = householdSize }
         if let income { request.hardship.monthlyIncomePerCapitaYuan = income }
         if let hardship { request.hardship.description_p = hardship }
-        if let verification { request.hardship.verification = try enumValue(verification, field: "verification", prefix: "HARDSHIP_VERIFICATION_", flag: "--verification", in: Fawang_Legalaid_V1_HardshipStatement.self) { $0.verification } }
-        if let hardshipExemption { request.hardshipExemption = try enumValue(hardshipExemption, field: "hardship_exemption", prefix: "HARDSHIP_EXEMPTION_", flag: "--hardship-exemption", in: Request.self) { $0.hardshipExemption } }
-        if let verificationExemption { request.verificationExemption = try enumValue(verificationExemption, field: "verification_exemption", prefix: "VERIFICATION_EXEMPTION_", flag: "--verification-exemption", in: Request.self) { $0.verificationExemption } }
+        if let verification { request.hardship.verification = try protoEnum(verification, field: "verification", prefix: "HARDSHIP_VERIFICATION_", flag: "--verification", in: Fawang_Legalaid_V1_HardshipStatement.self) { $0.verification } }
+        if let hardshipExemption { request.hardshipExemption = try protoEnum(hardshipExemption, field: "hardship_exemption", prefix: "HARDSHIP_EXEMPTION_", flag: "--hardship-exemption", in: Request.self) { $0.hardshipExemption } }
+        if let verificationExemption { request.verificationExemption = try protoEnum(verificationExemption, field: "verification_exemption", prefix: "VERIFICATION_EXEMPTION_", flag: "--verification-exemption", in: Request.self) { $0.verificationExemption } }
         request.materials += material
         let finalRequest = request
         let response = try await client.withClient { client in
@@ -68,17 +68,6 @@ struct Submit: AsyncParsableCommand {
             (response.replayed ? "（重复提交：返回首次提交的事项）\n" : "已提交。请告知申请人受理编号，查询进度时另需手机号后四位。\n") + Render.matter(response.matter)
         }
     }
-
-    /// Parses `--flag value` as the proto enum `PREFIX_VALUE` through SwiftProtobuf's JSON names.
-    private func enumValue<M: SwiftProtobuf.Message, V>(
-        _ text: String, field: String, prefix: String, flag: String, in _: M.Type, _ read: (M) -> V
-    ) throws -> V {
-        let json = "{\"\(field)\": \"\(prefix)\(text.uppercased())\"}"
-        guard let partial = try? M(jsonString: json) else {
-            throw ValidationError("\(flag): unknown value \(text)")
-        }
-        return read(partial)
-    }
 }
 
 /// Runs one staff action on a matter and prints the result.
@@ -86,8 +75,7 @@ func runAction(
     _ client: ClientOptions,
     _ call: @escaping @Sendable (Fawang_Legalaid_V1_LegalAidService.Client<HTTP2ClientTransport.Posix>) async throws -> Fawang_Matter_V1_Matter
 ) async throws {
-    let matter = try await client.withClient { grpc in try await call(Fawang_Legalaid_V1_LegalAidService.Client(wrapping: grpc)) }
-    try client.emit(matter) { Render.matter(matter) }
+    try await runMatterAction(client, { Fawang_Legalaid_V1_LegalAidService.Client(wrapping: $0) }, call)
 }
 
 struct RequestMaterials: AsyncParsableCommand {

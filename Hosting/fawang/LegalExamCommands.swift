@@ -21,23 +21,12 @@ struct LegalExamCommand: AsyncParsableCommand {
         ])
 }
 
-/// Parses `text` as the proto enum `PREFIX_TEXT` through SwiftProtobuf's JSON names.
-private func legalExamEnum<M: SwiftProtobuf.Message, V>(
-    _ text: String, field: String, prefix: String, flag: String, in _: M.Type, _ read: (M) -> V
-) throws -> V {
-    guard let partial = try? M(jsonString: "{\"\(field)\": \"\(prefix)\(text.uppercased())\"}") else {
-        throw ValidationError("\(flag): unknown value \(text)")
-    }
-    return read(partial)
-}
-
 /// Runs one staff action on a matter of the line and prints the result.
 private func legalExamAction(
     _ client: ClientOptions,
     _ call: @escaping @Sendable (Fawang_Exam_V1_ExamService.Client<HTTP2ClientTransport.Posix>) async throws -> Fawang_Matter_V1_Matter
 ) async throws {
-    let matter = try await client.withClient { grpc in try await call(Fawang_Exam_V1_ExamService.Client(wrapping: grpc)) }
-    try client.emit(matter) { Render.matter(matter) }
+    try await runMatterAction(client, { Fawang_Exam_V1_ExamService.Client(wrapping: $0) }, call)
 }
 
 private func legalExamRender(_ result: Fawang_Exam_V1_ExamResult) -> String {
@@ -87,7 +76,7 @@ struct LegalExamRefuseRegistration: AsyncParsableCommand {
 
     func run() async throws {
         let conditions = try condition.map {
-            try legalExamEnum($0, field: "condition", prefix: "ELIGIBILITY_CONDITION_", flag: "--condition", in: Fawang_Exam_V1_UnmetCondition.self) { $0.condition }
+            try protoEnum($0, field: "condition", prefix: "ELIGIBILITY_CONDITION_", flag: "--condition", in: Fawang_Exam_V1_UnmetCondition.self) { $0.condition }
         }
         let request = Fawang_Exam_V1_RefuseRegistrationRequest.with {
             $0.trackingNumber = trackingNumber
@@ -236,7 +225,7 @@ struct LegalExamDecideAppeal: AsyncParsableCommand {
     @Option(name: .long) var reasons: String = ""
 
     func run() async throws {
-        let value = try legalExamEnum(decision, field: "decision", prefix: "APPEAL_DECISION_", flag: "--decision", in: Fawang_Exam_V1_DecideAppealRequest.self) { $0.decision }
+        let value = try protoEnum(decision, field: "decision", prefix: "APPEAL_DECISION_", flag: "--decision", in: Fawang_Exam_V1_DecideAppealRequest.self) { $0.decision }
         let request = Fawang_Exam_V1_DecideAppealRequest.with {
             $0.trackingNumber = trackingNumber
             $0.decision = value

@@ -20,24 +20,12 @@ struct MediationCommand: AsyncParsableCommand {
         ])
 }
 
-/// Parses `--flag value` as the proto enum `PREFIX_VALUE` through SwiftProtobuf's JSON names.
-private func mediationEnum<M: SwiftProtobuf.Message, V>(
-    _ text: String, field: String, prefix: String, flag: String, in _: M.Type, _ read: (M) -> V
-) throws -> V {
-    let json = "{\"\(field)\": \"\(prefix)\(text.uppercased())\"}"
-    guard let partial = try? M(jsonString: json) else {
-        throw ValidationError("\(flag): unknown value \(text)")
-    }
-    return read(partial)
-}
-
 /// Runs one staff action on a mediation matter and prints the result.
 private func runMediationAction(
     _ client: ClientOptions,
     _ call: @escaping @Sendable (Fawang_Mediation_V1_MediationService.Client<HTTP2ClientTransport.Posix>) async throws -> Fawang_Matter_V1_Matter
 ) async throws {
-    let matter = try await client.withClient { grpc in try await call(Fawang_Mediation_V1_MediationService.Client(wrapping: grpc)) }
-    try client.emit(matter) { Render.matter(matter) }
+    try await runMatterAction(client, { Fawang_Mediation_V1_MediationService.Client(wrapping: $0) }, call)
 }
 
 struct MediationCommittees: AsyncParsableCommand {
@@ -73,7 +61,7 @@ struct MediationDisputeOptions: ParsableArguments {
 
     func request(_ context: Fawang_Matter_V1_ChannelContext) throws -> Fawang_Mediation_V1_SubmitDisputeRequest {
         typealias Request = Fawang_Mediation_V1_SubmitDisputeRequest
-        let category = try mediationEnum(self.category, field: "category", prefix: "DISPUTE_CATEGORY_", flag: "--category", in: Request.self) { $0.category }
+        let category = try protoEnum(self.category, field: "category", prefix: "DISPUTE_CATEGORY_", flag: "--category", in: Request.self) { $0.category }
         return Request.with {
             $0.requestID = requestID ?? UUID().uuidString.lowercased()
             $0.context = context
@@ -148,7 +136,7 @@ struct MediationAssignMediators: AsyncParsableCommand {
 
     func run() async throws {
         typealias Request = Fawang_Mediation_V1_AssignMediatorsRequest
-        let choice = try mediationEnum(chosenBy, field: "chosen_by", prefix: "MEDIATOR_CHOICE_", flag: "--chosen-by", in: Request.self) { $0.chosenBy }
+        let choice = try protoEnum(chosenBy, field: "chosen_by", prefix: "MEDIATOR_CHOICE_", flag: "--chosen-by", in: Request.self) { $0.chosenBy }
         let request = Request.with {
             $0.trackingNumber = trackingNumber
             $0.mediatorIds = mediator
@@ -221,7 +209,7 @@ struct MediationAgreement: AsyncParsableCommand {
 
     func run() async throws {
         typealias Request = Fawang_Mediation_V1_RecordAgreementRequest
-        let form = try mediationEnum(self.form, field: "form", prefix: "AGREEMENT_FORM_", flag: "--form", in: Request.self) { $0.form }
+        let form = try protoEnum(self.form, field: "form", prefix: "AGREEMENT_FORM_", flag: "--form", in: Request.self) { $0.form }
         let request = Request.with {
             $0.trackingNumber = trackingNumber
             $0.form = form
@@ -269,7 +257,7 @@ struct MediationConfirmation: AsyncParsableCommand {
 
     func run() async throws {
         typealias Request = Fawang_Mediation_V1_RecordJudicialConfirmationRequest
-        let decision = try mediationEnum(self.decision, field: "decision", prefix: "CONFIRMATION_DECISION_", flag: "--decision", in: Request.self) { $0.decision }
+        let decision = try protoEnum(self.decision, field: "decision", prefix: "CONFIRMATION_DECISION_", flag: "--decision", in: Request.self) { $0.decision }
         let request = Request.with {
             $0.trackingNumber = trackingNumber
             $0.decision = decision

@@ -20,24 +20,12 @@ struct NotarizationCommand: AsyncParsableCommand {
         ])
 }
 
-/// Parses `--flag value` as the proto enum `PREFIX_VALUE` through SwiftProtobuf's JSON names.
-private func notarizationEnum<M: SwiftProtobuf.Message, V>(
-    _ text: String, field: String, prefix: String, flag: String, in _: M.Type, _ read: (M) -> V
-) throws -> V {
-    let json = "{\"\(field)\": \"\(prefix)\(text.uppercased())\"}"
-    guard let partial = try? M(jsonString: json) else {
-        throw ValidationError("\(flag): unknown value \(text)")
-    }
-    return read(partial)
-}
-
 /// Runs one staff action on a notarization matter and prints the result.
 private func runNotarizationAction(
     _ client: ClientOptions,
     _ call: @escaping @Sendable (Fawang_Notarization_V1_NotarizationService.Client<HTTP2ClientTransport.Posix>) async throws -> Fawang_Matter_V1_Matter
 ) async throws {
-    let matter = try await client.withClient { grpc in try await call(Fawang_Notarization_V1_NotarizationService.Client(wrapping: grpc)) }
-    try client.emit(matter) { Render.matter(matter) }
+    try await runMatterAction(client, { Fawang_Notarization_V1_NotarizationService.Client(wrapping: $0) }, call)
 }
 
 struct NotarizationKinds: AsyncParsableCommand {
@@ -111,8 +99,8 @@ struct NotarizationApply: AsyncParsableCommand {
         if let phone { request.applicant.phone = phone }
         if let address { request.applicant.address = address }
         if let region { request.regionCode = region }
-        if let placeBasis { request.placeBasis = try notarizationEnum(placeBasis, field: "place_basis", prefix: "PLACE_BASIS_", flag: "--place-basis", in: Request.self) { $0.placeBasis } }
-        if let kind { request.matterKind = try notarizationEnum(kind, field: "matter_kind", prefix: "NOTARIAL_MATTER_KIND_", flag: "--kind", in: Request.self) { $0.matterKind } }
+        if let placeBasis { request.placeBasis = try protoEnum(placeBasis, field: "place_basis", prefix: "PLACE_BASIS_", flag: "--place-basis", in: Request.self) { $0.placeBasis } }
+        if let kind { request.matterKind = try protoEnum(kind, field: "matter_kind", prefix: "NOTARIAL_MATTER_KIND_", flag: "--kind", in: Request.self) { $0.matterKind } }
         if immovable { request.involvesImmovable = true }
         if let purpose { request.purpose = purpose }
         if let summary { request.description_p = summary }
@@ -268,7 +256,7 @@ struct NotarizationDecideReview: AsyncParsableCommand {
     typealias Request = Fawang_Notarization_V1_DecideReviewRequest
 
     func run() async throws {
-        let outcome = try notarizationEnum(self.outcome, field: "outcome", prefix: "REVIEW_OUTCOME_", flag: "--outcome", in: Request.self) { $0.outcome }
+        let outcome = try protoEnum(self.outcome, field: "outcome", prefix: "REVIEW_OUTCOME_", flag: "--outcome", in: Request.self) { $0.outcome }
         let request = Request.with {
             $0.trackingNumber = trackingNumber
             $0.outcome = outcome

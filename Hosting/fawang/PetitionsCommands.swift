@@ -20,24 +20,12 @@ struct PetitionsCommand: AsyncParsableCommand {
         ])
 }
 
-/// Parses `--flag value` as the proto enum `PREFIX_VALUE` through SwiftProtobuf's JSON names.
-private func petitionsEnum<M: SwiftProtobuf.Message, V>(
-    _ text: String, field: String, prefix: String, flag: String, in _: M.Type, _ read: (M) -> V
-) throws -> V {
-    let json = "{\"\(field)\": \"\(prefix)\(text.uppercased())\"}"
-    guard let partial = try? M(jsonString: json) else {
-        throw ValidationError("\(flag): unknown value \(text)")
-    }
-    return read(partial)
-}
-
 /// Runs one staff action on a petition and prints the result.
 private func runPetitionsAction(
     _ client: ClientOptions,
     _ call: @escaping @Sendable (Fawang_Petitions_V1_PetitionService.Client<HTTP2ClientTransport.Posix>) async throws -> Fawang_Matter_V1_Matter
 ) async throws {
-    let matter = try await client.withClient { grpc in try await call(Fawang_Petitions_V1_PetitionService.Client(wrapping: grpc)) }
-    try client.emit(matter) { Render.matter(matter) }
+    try await runMatterAction(client, { Fawang_Petitions_V1_PetitionService.Client(wrapping: $0) }, call)
 }
 
 struct PetitionsSubmit: AsyncParsableCommand {
@@ -126,7 +114,7 @@ struct PetitionsRefer: AsyncParsableCommand {
 
     func run() async throws {
         typealias Request = Fawang_Petitions_V1_ReferRequest
-        let kind = try petitionsEnum(self.kind, field: "kind", prefix: "REFERRAL_KIND_", flag: "--kind", in: Request.self) { $0.kind }
+        let kind = try protoEnum(self.kind, field: "kind", prefix: "REFERRAL_KIND_", flag: "--kind", in: Request.self) { $0.kind }
         let request = Request.with {
             $0.trackingNumber = trackingNumber
             $0.kind = kind
@@ -167,7 +155,7 @@ struct PetitionsRequestReview: AsyncParsableCommand {
 
     func run() async throws {
         typealias Request = Fawang_Petitions_V1_RequestReviewRequest
-        let level = try petitionsEnum(self.level, field: "level", prefix: "REVIEW_LEVEL_", flag: "--level", in: Request.self) { $0.level }
+        let level = try protoEnum(self.level, field: "level", prefix: "REVIEW_LEVEL_", flag: "--level", in: Request.self) { $0.level }
         let request = Request.with {
             $0.trackingNumber = trackingNumber
             $0.level = level
@@ -190,7 +178,7 @@ struct PetitionsReviewOpinion: AsyncParsableCommand {
 
     func run() async throws {
         typealias Request = Fawang_Petitions_V1_RecordReviewOpinionRequest
-        let level = try petitionsEnum(self.level, field: "level", prefix: "REVIEW_LEVEL_", flag: "--level", in: Request.self) { $0.level }
+        let level = try protoEnum(self.level, field: "level", prefix: "REVIEW_LEVEL_", flag: "--level", in: Request.self) { $0.level }
         let request = Request.with {
             $0.trackingNumber = trackingNumber
             $0.level = level
