@@ -92,4 +92,53 @@ import Testing
             #expect(anonymous.output.contains("unauthenticated"), "\(anonymous.output)")
         }
     }
+
+    /// Every line's staff actions are on the command line.
+    @Test func everyLineHasItsCommandGroup() async throws {
+        let groups: [String: [String]] = [
+            "mediation": ["apply", "assign-committee", "assign-mediators", "session", "decline", "agreement", "fail", "confirmation"],
+            "petitions": ["submit", "accept", "not-accept", "refer", "answer", "request-review", "review-opinion", "stats"],
+            "notarization": ["apply", "accept", "request-materials", "supply-materials", "issue", "refuse", "decide-review"],
+            "judicial-appraisal": ["entrust", "accept", "refuse", "issue-opinion", "complain", "conclude-complaint"],
+            "lawyers": ["apply-practice", "apply-firm", "accept", "forward", "grant", "refuse", "complain", "decide-complaint", "search"],
+            "legal-exam": ["confirm", "refuse-registration", "record-result", "lookup-result", "approve-certificate", "decide-appeal"],
+            "admin-approval": ["submit", "request-materials", "accept", "not-accept", "submit-to-upper", "hearing", "approve", "deny", "issue-licence"],
+            "deadlines": ["alerts", "escalations", "extend", "pause", "resume", "calendar", "due-date"],
+        ]
+        for (group, commands) in groups {
+            let (status, help) = try await runChildProcess(ServeProcess.executable, [group, "--help"], environment: [:])
+            #expect(status == 0, "\(group): \(help)")
+            for command in commands { #expect(help.contains(command), "fawang \(group) lacks \(command)") }
+        }
+    }
+
+    @Test("公证法第三十条：窗口用命令行受理公证申请，显示十五个工作日的期限；期限推算与转办") func notarizationDeadlinesAndTransferFromTheCommandLine() async throws {
+        // A day whose 15 working days lie inside the shipped calendar, whenever the test runs.
+        try await TestPlatform.with(clock: TestClock(at: beijing(2026, 6, 1))) { platform in
+            let port = platform.ports.grpc
+            _ = try await fawang(["login", "--login", "notarization-640100", "--password", "Fawang@2026"], port: port)
+            let applied = try await fawang([
+                "notarization", "apply", "--channel", "walk_in", "--name", "马小花", "--id-number", "11010519491231002X",
+                "--phone", "13951001234", "--region", "640104", "--place-basis", "domicile", "--kind", "education",
+                "--purpose", "出国留学", "--material", "申请人身份证明", "--material", "学历证书", "--json",
+            ], port: port)
+            #expect(applied.status == 0, "\(applied.output)")
+            let number = try #require((applied.json["matter"] as? [String: Any])?["tracking_number"] as? String, "\(applied.output)")
+            let accepted = try await fawang(
+                ["notarization", "accept", number, "--office", "np-640104-1", "--notary", "李公证员", "--notice", "已告知法律意义和后果"], port: port)
+            #expect(accepted.status == 0, "\(accepted.output)")
+            #expect(accepted.output.contains("15个工作日，《中华人民共和国公证法》第三十条"), "\(accepted.output)")
+
+            let due = try await fawang(["deadlines", "due-date", "2026-09-24", "15", "--working"], port: port)
+            #expect(due.output.contains("2026-10-22"), "\(due.output)")
+            let beyond = try await fawang(["deadlines", "due-date", "2026-12-20", "15", "--working"], port: port)
+            #expect(beyond.status != 0 && beyond.output.contains("2026-12-31"), "\(beyond.output)")
+            let alerts = try await fawang(["deadlines", "alerts"], port: port)
+            #expect(alerts.status == 0, "\(alerts.output)")
+
+            let moved = try await fawang(["transfer", number, "--to", "mediation.dispute", "--reason", "当事人实为继承纠纷，申请调解"], port: port)
+            #expect(moved.status == 0, "\(moved.output)")
+            #expect(moved.output.contains("人民调解"), "\(moved.output)")
+        }
+    }
 }
