@@ -95,6 +95,9 @@ struct SQLiteMatterStore: MatterStore {
                     time.timeIntervalSince1970, matter.id,
                 ])
             try Self.append(db, matterID: matter.id, events: change.events, startingAt: matter.timeline.count + 1, at: time)
+            for statement in change.moduleStatements {
+                try db.execute(sql: statement.sql, arguments: StatementArguments(statement.arguments.map(\.databaseValue)))
+            }
             try SQLiteAuditLog.append(db, Self.audit(matter.id, change.events, role: role), method: method, peer: peer, at: time)
             let updated = try load(db, id: matter.id)!
             try index(db, updated)

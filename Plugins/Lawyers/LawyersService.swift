@@ -66,21 +66,24 @@ struct LawyersService: Fawang_Lawyers_V1_LawyerService.SimpleServiceProtocol {
         let handling = MatterSteps.handling(request.context, &check)
         check.require(request.note.count <= 2000, "note", "说明不能超过2000字")
         try check.check()
-        let matter = try await run(.grant(note: request.note), on: request.trackingNumber, handling!)
-        // The register follows the decision (idempotent inserts keyed by the licence number).
-        let details = try DetailsCoding.decode(LicenceDetails.self, from: matter)
-        if let number = details.licenceNumber {
+        // The register entry is written in the decision's own transaction. The receiving firm's
+        // region is read first (a practising firm's region does not change under a decision).
+        let pending = try DetailsCoding.decode(LicenceDetails.self, from: try await steps.matter(request.trackingNumber, access: .handler))
+        let firmRegion: String? = if let practice = pending.practice { try await register.firm(practice.firmLicenceNumber)?.regionCode } else { nil }
+        let (register, today) = (register, today)
+        let matter = try await run(.grant(note: request.note), on: request.trackingNumber, handling!) { matter, details in
+            let details = try JSONDecoder().decode(LicenceDetails.self, from: details)
+            guard let number = details.licenceNumber else { return [] }
             if let practice = details.practice {
-                let firm = try await register.firm(practice.firmLicenceNumber)
-                try await register.storage.execute([register.addLawyer(RegisteredLawyer(
+                return [register.addLawyer(RegisteredLawyer(
                     licenceNumber: number, name: matter.applicant.name, firmLicenceNumber: practice.firmLicenceNumber,
-                    regionCode: firm?.regionCode ?? matter.regionCode, specialties: practice.specialties, practisingSince: today, status: .practising))])
+                    regionCode: firmRegion ?? matter.regionCode, specialties: practice.specialties, practisingSince: today, status: .practising))]
             } else if let firm = details.firm {
                 let registered = RegisteredFirm(licenceNumber: number, name: firm.firmName, kind: firm.kind, regionCode: matter.regionCode, status: .practising)
-                try await register.storage.execute(
-                    [register.addFirm(registered, address: firm.address, phone: firm.phone, establishedOn: today)]
-                        + register.moveLawyers(firm.founderLicenceNumbers, to: number, region: matter.regionCode))
+                return [register.addFirm(registered, address: firm.address, phone: firm.phone, establishedOn: today)]
+                    + register.moveLawyers(firm.founderLicenceNumbers, to: number, region: matter.regionCode)
             }
+            return []
         }
         return try await steps.present(matter)
     }
@@ -165,12 +168,14 @@ struct LawyersService: Fawang_Lawyers_V1_LawyerService.SimpleServiceProtocol {
             check.fail("outcome", "请选择调查结论：未发现违法行为或作出处罚")
         }
         try check.check()
-        let matter = try await run(command!, on: request.trackingNumber, handling!)
-        let details = try DetailsCoding.decode(ComplaintDetails.self, from: matter)
-        if let penalty = details.penalty {
-            try await register.storage.execute(register.discipline(
+        // The discipline record and the subject's status change with the decision, in one transaction.
+        let (register, today) = (register, today)
+        let matter = try await run(command!, on: request.trackingNumber, handling!) { matter, details in
+            let details = try JSONDecoder().decode(ComplaintDetails.self, from: details)
+            guard let penalty = details.penalty else { return [] }
+            return register.discipline(
                 complaintID: matter.id, trackingNumber: matter.trackingNumber.formatted, subject: details.subjectKind,
-                licence: details.subjectLicenceNumber, penalty: penalty, on: today))
+                licence: details.subjectLicenceNumber, penalty: penalty, on: today)
         }
         return try await steps.present(matter)
     }
@@ -303,8 +308,12 @@ struct LawyersService: Fawang_Lawyers_V1_LawyerService.SimpleServiceProtocol {
         }
     }
 
-    /// Runs `command` inside the store's write transaction for a handler of the matter.
-    private func run(_ command: LawyersWorkflow.Command, on trackingText: String, _ handling: Handling) async throws -> Matter {
+    /// Runs `command` inside the store's write transaction for a handler of the matter; `register`
+    /// turns the matter and its new details into the register writes that go with the step.
+    private func run(
+        _ command: LawyersWorkflow.Command, on trackingText: String, _ handling: Handling,
+        register: @escaping @Sendable (Matter, Data) throws -> [SQLStatement] = { _, _ in [] }
+    ) async throws -> Matter {
         let now = context.now()
         return try await steps.update(on: trackingText, access: .handler) { matter in
             let caller = Principal.current
@@ -312,7 +321,9 @@ struct LawyersService: Fawang_Lawyers_V1_LawyerService.SimpleServiceProtocol {
             case .staff, .departmentAdmin, .platformAdmin: caller?.regionCode
             default: nil
             }
-            return try LawyersWorkflow.decide(command, on: matter, .init(actor: handling.actor, channel: handling.channel, callerRegion: region, now: now))
+            var change = try LawyersWorkflow.decide(command, on: matter, .init(actor: handling.actor, channel: handling.channel, callerRegion: region, now: now))
+            change.moduleStatements = try register(matter, change.details ?? matter.details)
+            return change
         }
     }
 }

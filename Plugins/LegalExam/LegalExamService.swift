@@ -93,7 +93,7 @@ struct LegalExamService: Fawang_Exam_V1_ExamService.SimpleServiceProtocol {
                 .integer(Int64(line.examYear)), .text(line.regionCode), .integer(Int64(Score.tenths(line.objective))),
                 .integer(Int64(Score.tenths(line.subjective))), .text(line.certificateClass), .text(handling!.actor),
                 .text(ISO8601DateFormatter().string(from: context.now())),
-            ])])
+            ])], audit: audit(handling!, target: "legal-exam:pass-line:\(line.examYear):\(line.regionCode)", detail: "pass_line_set"))
         context.logger.info("pass line set", metadata: ["exam.year": "\(line.examYear)", "region": "\(line.regionCode)", "actor": "\(handling!.actor)"])
         var stored = line
         stored.builtIn = false
@@ -135,7 +135,7 @@ struct LegalExamService: Fawang_Exam_V1_ExamService.SimpleServiceProtocol {
                 .text(candidate.name), .text(request.regionCode), .integer(Int64(Score.tenths(request.objectiveScore))),
                 .integer(Int64(Score.tenths(request.subjectiveScore))), .text(handling!.actor),
                 .text(ISO8601DateFormatter().string(from: context.now())),
-            ])])
+            ])], audit: audit(handling!, target: "legal-exam:result:\(year):\(request.admissionTicket)", detail: "result_recorded"))
         context.logger.info("exam result recorded", metadata: ["exam.year": "\(year)", "region": "\(request.regionCode)", "actor": "\(handling!.actor)"])
         guard let stored = try await result(year: year, ticket: request.admissionTicket) else {
             throw FawangError(.internalError, "result \(year)/\(request.admissionTicket) not found after recording")
@@ -329,5 +329,10 @@ struct LegalExamService: Fawang_Exam_V1_ExamService.SimpleServiceProtocol {
 
     private func format(_ tenths: Int) -> String {
         tenths % 10 == 0 ? String(tenths / 10) : String(format: "%.1f", Score.points(tenths))
+    }
+
+    /// The audit entry of a change to the exam's own records, written in the same transaction.
+    private func audit(_ handling: Handling, target: String, detail: String) -> AuditDraft {
+        AuditDraft(actor: handling.actor, role: Principal.current?.role.rawValue ?? "anonymous", channel: handling.channel.rawValue, target: target, detail: detail)
     }
 }

@@ -39,6 +39,25 @@ import Testing
         #expect(verified.count == 1 && verified.problem == nil)
     }
 
+    @Test func aStepAndItsModuleWritesCommitTogetherOrNotAtAll() async throws {
+        let storage = try await open()
+        let matter = try await storage.matters.submit(draft(), at: Date()).matter
+        let step = MatterEventDraft(kind: "registered", actor: "op", channel: .walkIn)
+        var change = MatterChange(newStatus: "done", events: [step])
+        change.moduleStatements = [
+            SQLStatement("INSERT INTO demo_items (id, n) VALUES (?, ?)", [.text("x"), .integer(1)]), SQLStatement("INSERT INTO nowhere VALUES (1)"),
+        ]
+        let failing = change
+        await #expect(throws: (any Error).self) { try await storage.matters.update(trackingNumber: matter.trackingNumber, at: Date()) { _ in failing } }
+        #expect(try await storage.matters.matter(id: matter.id)?.status == "new")
+        #expect(try await storage.moduleStorage(for: "demo").query(SQLStatement("SELECT id FROM demo_items")).isEmpty)
+        change.moduleStatements.removeLast()
+        let working = change
+        let updated = try await storage.matters.update(trackingNumber: matter.trackingNumber, at: Date()) { _ in working }
+        #expect(updated.status == "done" && updated.timeline.count == 2)
+        #expect(try await storage.moduleStorage(for: "demo").query(SQLStatement("SELECT id FROM demo_items")).count == 1)
+    }
+
     @Test func durabilityIsFullWAL() async throws {
         let storage = try await open()
         let settings = try await storage.durabilitySettings()

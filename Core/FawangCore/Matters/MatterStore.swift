@@ -80,6 +80,9 @@ public struct MatterChange: Sendable, Equatable {
     public var assigneeAccountID: String?
     /// A transfer to another business line: the new line and matter type.
     public var transfer: (businessLine: String, matterType: String)?
+    /// Writes to the owning module's own tables that belong to this step (a register entry the
+    /// decision creates), run in the same transaction: both happen or neither.
+    public var moduleStatements: [SQLStatement] = []
 
     public init(
         newStatus: String? = nil, events: [MatterEventDraft], details: Data? = nil, assigneeAccountID: String? = nil,
@@ -95,12 +98,14 @@ public struct MatterChange: Sendable, Equatable {
     /// A change that changes nothing: the store writes nothing for it.
     public static let none = MatterChange(events: [])
 
-    public var isEmpty: Bool { newStatus == nil && events.isEmpty && details == nil && assigneeAccountID == nil && transfer == nil }
+    public var isEmpty: Bool {
+        newStatus == nil && events.isEmpty && details == nil && assigneeAccountID == nil && transfer == nil && moduleStatements.isEmpty
+    }
 
     public static func == (lhs: MatterChange, rhs: MatterChange) -> Bool {
         lhs.newStatus == rhs.newStatus && lhs.events == rhs.events && lhs.details == rhs.details
             && lhs.assigneeAccountID == rhs.assigneeAccountID && lhs.transfer?.businessLine == rhs.transfer?.businessLine
-            && lhs.transfer?.matterType == rhs.transfer?.matterType
+            && lhs.transfer?.matterType == rhs.transfer?.matterType && lhs.moduleStatements == rhs.moduleStatements
     }
 }
 
