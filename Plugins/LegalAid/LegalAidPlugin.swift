@@ -1,6 +1,7 @@
 public import FawangCore
 public import FawangProtocols
 public import GRPCCore
+import Foundation
 
 /// Legal aid (法律援助) under 中华人民共和国法律援助法 (2021): application with the hardship
 /// statement and its exemptions, one-time request for missing materials, decision within 7 days,
@@ -91,5 +92,38 @@ public struct LegalAidPlugin: DepartmentPlugin {
                 [.text("lap-\(centre.regionCode)-2"), .text("\(surname)法律服务工作者"), .text("grassroots_legal_worker"), .text(centre.id), .text(centre.regionCode)]))
         }
         try await context.storage.execute(statements)
+    }
+
+    /// Three applications of Xingqing district at different points of their clocks: one received 9
+    /// days ago and not decided (overdue: escalated to Yinchuan's bureau at the first scan), one
+    /// received 6 days ago (due soon), one approved yesterday and waiting to be assigned.
+    public func seedSampleMatters(context: PluginContext) async throws {
+        let now = context.now()
+        let samples: [(name: String, body: String, phone: String, daysAgo: Int, summary: String, approvedDaysAgo: Int?)] = [
+            ("马建国", "64010419780301301", "13995110001", 9, "在建筑工地受伤，用人单位拒绝支付医疗费。", nil),
+            ("李秀兰", "64010419650815402", "13995110002", 6, "子女不履行赡养义务，请求支付赡养费。", nil),
+            ("王小军", "64010419900102503", "13995110003", 4, "被拖欠三个月工资共一万二千元。", 1),
+        ]
+        for (index, sample) in samples.enumerated() {
+            let idNumber = sample.body + String(ResidentIdentityNumber.checkCharacter(forFirst17: sample.body) ?? "0")
+            let details = LegalAidDetails(
+                caseCategory: index == 1 ? .maintenance : index == 0 ? .personalInjury : .labourRemuneration, serviceForm: .litigationAgency,
+                caseSummary: sample.summary, opposingParty: "", hardship: HardshipStatement(
+                    householdSize: 3, monthlyIncomePerCapitaYuan: 500, description: "家庭收入低于当地最低生活保障标准", verification: .personalCommitment),
+                hardshipExemption: nil, verificationExemption: nil, materials: ["身份证复印件"])
+            let submitted = now.addingTimeInterval(-Double(sample.daysAgo) * 86_400)
+            let matter = try await context.matters.submit(MatterDraft(
+                requestID: "demo-sample-\(index + 1)", requestDigest: "demo", businessLine: manifest.id, matterType: LegalAidWorkflow.matterType,
+                initialStatus: LegalAidWorkflow.machine.initialStatus, applicant: Person(name: sample.name, idNumber: idNumber, phone: sample.phone),
+                parties: [], regionCode: "640104", channel: index == 0 ? .hotline : .walkIn, operatorID: "staff-640100-window",
+                details: details.encoded(),
+                firstEvent: MatterEventDraft(kind: "submitted", actor: "staff-640100-window", channel: index == 0 ? .hotline : .walkIn)),
+                at: submitted).matter
+            if let approved = sample.approvedDaysAgo {
+                _ = try await context.matters.update(trackingNumber: matter.trackingNumber, at: now.addingTimeInterval(-Double(approved) * 86_400)) { matter in
+                    try LegalAidWorkflow.decide(.approve(note: "符合法律援助条件"), on: matter, actor: "staff-640100-reviewer", channel: .walkIn)
+                }
+            }
+        }
     }
 }

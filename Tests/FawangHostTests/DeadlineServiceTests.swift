@@ -228,6 +228,21 @@ struct DrillPlugin: DepartmentPlugin {
         }
     }
 
+    @Test func theDemoSamplesShowAlertsAndAnEscalationAtOnce() async throws {
+        try await TestPlatform.with(extraConfig: "deadlines:\n  scan_seconds: 1\n", clock: TestClock(at: beijing(2026, 6, 10)), sampleMatters: true) { platform in
+            try await platform.withClient(as: "staff-640100-reviewer") { client in
+                let deadlines = Deadlines(wrapping: client)
+                try await eventually("the overdue sample is escalated") { try await deadlines.listEscalations(.init()).alerts.count == 1 }
+                let alerts = try await deadlines.listAlerts(.init()).alerts
+                // Received 6-01, undecided: overdue since 6-09. Received 6-04: decision due 6-11.
+                // Approved 6-09: assignment due 6-12.
+                #expect(alerts.map(\.kind) == [.overdue, .dueSoon, .dueSoon], "\(alerts.map(\.summary))")
+                #expect(alerts.map(\.dueDate) == ["2026-06-08", "2026-06-11", "2026-06-12"])
+                #expect(alerts.allSatisfy { $0.article.contains("法律援助法") })
+            }
+        }
+    }
+
     @Test func aCalendarFileExtendsTheRunningHostAndABadOneIsRefused() async throws {
         try await TestPlatform.with(plugins: PluginCatalog.all) { platform in
             let file = platform.directory.appendingPathComponent("holidays-2027.txt")

@@ -1,4 +1,4 @@
-public import FawangCore
+import FawangCore
 public import FawangHost
 public import FawangProtocols
 public import Foundation
@@ -33,7 +33,9 @@ public final class TestPlatform: Sendable {
     }
 
     /// The config a test platform runs with; `extra` is appended verbatim (e.g. module switches).
-    public static func configYAML(directory: URL, extra: String = "", reloadIntervalMilliseconds: Int = 200, logLevel: String = "warning") -> String {
+    public static func configYAML(
+        directory: URL, extra: String = "", reloadIntervalMilliseconds: Int = 200, logLevel: String = "warning", sampleMatters: Bool = false
+    ) -> String {
         """
         grpc:
           host: 127.0.0.1
@@ -47,16 +49,20 @@ public final class TestPlatform: Sendable {
           reload_interval_ms: \(reloadIntervalMilliseconds)
         log:
           level: \(logLevel)
+        demo:
+          sample_matters: \(sampleMatters)
         \(extra)
         """
     }
 
     /// Starts a host in this process and waits until it listens.
-    public static func start(extraConfig: String = "", plugins: [any DepartmentPlugin] = PluginCatalog.all, clock: TestClock = TestClock()) async throws -> TestPlatform {
+    public static func start(
+        extraConfig: String = "", plugins: [any DepartmentPlugin] = PluginCatalog.all, clock: TestClock = TestClock(), sampleMatters: Bool = false
+    ) async throws -> TestPlatform {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("fawang-test-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let configPath = directory.appendingPathComponent("fawang.yaml").path
-        try configYAML(directory: directory, extra: extraConfig).write(toFile: configPath, atomically: true, encoding: .utf8)
+        try configYAML(directory: directory, extra: extraConfig, sampleMatters: sampleMatters).write(toFile: configPath, atomically: true, encoding: .utf8)
         let host = try PlatformHost(configPath: configPath, plugins: plugins, now: { clock.now })
         let (stream, continuation) = AsyncStream<PlatformHost.Ports>.makeStream()
         let task = Task {
@@ -74,9 +80,9 @@ public final class TestPlatform: Sendable {
     /// Runs `body` against a fresh platform and always stops it (and removes its files) after.
     public static func with<T: Sendable>(
         extraConfig: String = "", plugins: [any DepartmentPlugin] = PluginCatalog.all, clock: TestClock = TestClock(),
-        _ body: (TestPlatform) async throws -> T
+        sampleMatters: Bool = false, _ body: (TestPlatform) async throws -> T
     ) async throws -> T {
-        let platform = try await start(extraConfig: extraConfig, plugins: plugins, clock: clock)
+        let platform = try await start(extraConfig: extraConfig, plugins: plugins, clock: clock, sampleMatters: sampleMatters)
         do {
             let result = try await body(platform)
             try await platform.stop()

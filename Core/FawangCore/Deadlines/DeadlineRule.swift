@@ -155,7 +155,7 @@ public struct DeadlineRule: Sendable, Equatable {
             return status
         }
         switch lastDay(from: start, counting: status.days, skipping: stops, calendar: calendar) {
-        case .some(let due, let provisional):
+        case let (due, provisional)?:
             status.dueDate = due
             status.provisional = provisional
             if let metAt {

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// Which days are working days in China: Monday to Friday, except the public holidays the State
 /// Council announces each year, plus the weekend days it turns into make-up working days (调休).

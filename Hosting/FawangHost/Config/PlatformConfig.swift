@@ -35,6 +35,7 @@ public struct PlatformConfig: Sendable, Equatable {
     public var metricsPort = 9464
     public var sqlitePath = "./data/fawang.sqlite"
     public var seedDemoData = true
+    public var seedSampleMatters = true
     /// Where the data keys live when `FAWANG_DATA_KEYS` is not set; nil means next to the database.
     public var dataKeyFile: String?
     public var logLevel = "info"
@@ -99,6 +100,7 @@ public struct PlatformConfig: Sendable, Equatable {
         string("storage.sqlite.path", \.sqlitePath, "./data/fawang.sqlite", "SQLite database file; its folder is created on first run."),
         optionalString("security.data_key_file", \.dataKeyFile, "File of AES-256 data keys (id:base64 per line, the active key first) sealing identity numbers at rest; default fawang.keys next to the database, created on first run. FAWANG_DATA_KEYS overrides it."),
         bool("demo.seed", \.seedDemoData, true, "Seed Ningxia's divisions, legal aid centres, staff and aid providers into an empty database."),
+        bool("demo.sample_matters", \.seedSampleMatters, true, "With demo.seed, also seed sample matters, some submitted days ago, so deadline alerts and escalation show at once."),
         choice("log.level", \.logLevel, ["trace", "debug", "info", "notice", "warning", "error", "critical"], live: true, "Lowest level logged."),
         choice("log.format", \.logFormat, ["text", "json"], live: false, "text (key=value) or json (one object per line)."),
         int("config.reload_interval_ms", \.reloadIntervalMilliseconds, 100...60_000, "How often the config file is checked for changes (SIGHUP checks at once)."),

@@ -105,6 +105,9 @@ public final class PlatformHost: Sendable {
         if config.seedDemoData, try await storage.directory.isEmpty() {
             try await storage.directory.save(divisions: DemoData.divisions, organizations: DemoData.organizations, staff: DemoData.staff)
             for (plugin, context) in contexts { try await plugin.seedDemoData(context: context) }
+            if config.seedSampleMatters {
+                for (plugin, context) in contexts { try await plugin.seedSampleMatters(context: context) }
+            }
             // One slow hash for all demo accounts: they share the published demo password.
             let demoHash = try PasswordHasher.standard.hash(DemoData.demoPassword)
             for (login, principal) in DemoData.accounts {

@@ -50,6 +50,10 @@ public protocol DepartmentPlugin: Sendable {
     /// Demo records for a fresh data directory (after the platform's own demo directory exists).
     func seedDemoData(context: PluginContext) async throws
 
+    /// A few sample matters for a demo (`demo.sample_matters`), some submitted days ago so that
+    /// deadline alerts and escalation show at once. Default: none.
+    func seedSampleMatters(context: PluginContext) async throws
+
     /// Long-running work (reminders, synchronisation). Runs until cancelled at shutdown.
     func runBackgroundWork(context: PluginContext) async throws
 }
@@ -57,6 +61,7 @@ public protocol DepartmentPlugin: Sendable {
 extension DepartmentPlugin {
     public var migrations: [StorageMigration] { [] }
     public func seedDemoData(context: PluginContext) async throws {}
+    public func seedSampleMatters(context: PluginContext) async throws {}
     public func runBackgroundWork(context: PluginContext) async throws {}
 }
 
