@@ -1,6 +1,6 @@
 import Crypto
 import CryptoExtras
-public import Foundation
+import Foundation
 
 /// Slow, salted password hashes with scrypt (BoringSSL's, through swift-crypto's CryptoExtras).
 ///

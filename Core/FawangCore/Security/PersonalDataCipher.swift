@@ -1,4 +1,4 @@
-public import Crypto
+import Crypto
 public import Foundation
 
 /// Encrypts personal identifiers (resident identity numbers) at rest with AES-256-GCM.
