@@ -9,8 +9,12 @@ bench.yaml must lift the per-caller limits (all calls come from one address), e.
 admin to read.
 
 Prints calls/s and latency percentiles for SubmitApplication (one fsync'd transaction each,
-synchronous=FULL) and for GetMatter (a read), and their ratio measured in the same run: the machines
-are shared and noisy, so compare ratios, not absolute figures. Needs grpcio/grpcio-tools 1.85.1.
+synchronous=FULL, which also rewrites the matter's rows of the deadline index) and for GetMatter (a
+read), and their ratio measured in the same run: the machines are shared and noisy, so compare
+ratios, not absolute figures. Then DeadlineService.ListAlerts before and after the submissions:
+alerts read the deadline index (rows at or past their warning day), so their cost should follow the
+number of alerts, not the number of matters — the after/before ratio should stay near 1. Needs
+grpcio/grpcio-tools 1.85.1.
 """
 import argparse
 import concurrent.futures
@@ -66,6 +70,7 @@ def main():
         from fawang.legalaid.v1 import legal_aid_pb2 as la, legal_aid_pb2_grpc as la_grpc
         from fawang.matter.v1 import matter_pb2 as mt, matter_pb2_grpc as mt_grpc
         from fawang.identity.v1 import identity_pb2 as idn, identity_pb2_grpc as idn_grpc
+        from fawang.deadline.v1 import deadline_pb2 as dl, deadline_pb2_grpc as dl_grpc
 
         channel = grpc.insecure_channel(options.server)
         legal_aid = la_grpc.LegalAidServiceStub(channel)
@@ -90,11 +95,21 @@ def main():
         def read(i):
             matters.GetMatter(mt.GetMatterRequest(tracking_number=numbers[i % len(numbers)]), metadata=auth)
 
+        deadlines = dl_grpc.DeadlineServiceStub(channel)
+
+        def alerts(_):
+            deadlines.ListAlerts(dl.ListAlertsRequest(), metadata=auth)
+
         print(f"server {options.server}, concurrency {options.concurrency}")
+        open_alerts = len(deadlines.ListAlerts(dl.ListAlertsRequest(), metadata=auth).alerts)
+        alerts_before = run(f"ListAlerts ({open_alerts} al.)", options.calls, options.concurrency, alerts)
         run("warm-up", 50, options.concurrency, submit)
         writes = run("SubmitApplication", options.calls, options.concurrency, submit)
         reads = run("GetMatter", options.calls, options.concurrency, read)
         print(f"read/write ratio   {reads / writes:.1f}x")
+        listed = len(matters.ListMatters(mt.ListMattersRequest(page_size=500), metadata=auth).matters)
+        alerts_after = run(f"ListAlerts (+{options.calls + 50} m.)", options.calls, options.concurrency, alerts)
+        print(f"ListAlerts rate after/before {alerts_after / alerts_before:.2f}x  ({listed}+ matters listed, {open_alerts} alerts)")
 
 
 if __name__ == "__main__":

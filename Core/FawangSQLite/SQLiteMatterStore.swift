@@ -109,28 +109,34 @@ struct SQLiteMatterStore: MatterStore {
 
     func deadlineAlerts(_ query: DeadlineAlertQuery) async throws -> [DeadlineAlert] {
         let today = query.today.description
-        var clauses: [String] = []
-        var arguments: [DatabaseValue] = []
-        if query.unescalatedOverdueOnly {
-            clauses.append("state = 'running' AND due_date < ? AND escalated_to IS NULL")
-            arguments.append(today.databaseValue)
-        } else {
-            clauses.append("((state = 'running' AND warn_from <= ?) OR state = 'uncomputable')")
-            arguments.append(today.databaseValue)
-        }
+        var filters: [String] = []
+        var filterArguments: [DatabaseValue] = []
         if let region = query.regionCode {
-            clauses.append("region_code LIKE ?")
-            arguments.append((DivisionCode.scopePrefix(of: region) + "%").databaseValue)
+            filters.append("region_code LIKE ?")
+            filterArguments.append((DivisionCode.scopePrefix(of: region) + "%").databaseValue)
         }
         if let line = query.businessLine {
-            clauses.append("business_line = ?")
-            arguments.append(line.databaseValue)
+            filters.append("business_line = ?")
+            filterArguments.append(line.databaseValue)
         }
         if let supervisor = query.escalatedWithin {
-            clauses.append("escalated_to LIKE ? AND due_date < ?")
-            arguments.append(contentsOf: [(DivisionCode.scopePrefix(of: supervisor) + "%").databaseValue, today.databaseValue])
+            filters.append("escalated_to LIKE ? AND due_date < ?")
+            filterArguments.append(contentsOf: [(DivisionCode.scopePrefix(of: supervisor) + "%").databaseValue, today.databaseValue])
         }
-        let sql = "SELECT * FROM matter_deadlines WHERE " + clauses.joined(separator: " AND ")
+        let filter = filters.map { " AND " + $0 }.joined()
+        // Each branch reads its own partial index (the rows at or past their warning day; the
+        // uncomputable ones), so the cost follows the number of alerts, not of matters. A limit
+        // is past its warning day whenever it is overdue (warn_from <= due_date).
+        var branches = ["SELECT * FROM matter_deadlines WHERE state = 'running' AND warn_from <= ?" + filter]
+        var arguments = [today.databaseValue] + filterArguments
+        if query.unescalatedOverdueOnly {
+            branches[0] += " AND due_date < ? AND escalated_to IS NULL"
+            arguments.append(today.databaseValue)
+        } else if query.escalatedWithin == nil {
+            branches.append("SELECT * FROM matter_deadlines WHERE state = 'uncomputable'" + filter)
+            arguments += filterArguments
+        }
+        let sql = "SELECT * FROM (" + branches.joined(separator: " UNION ALL ") + ")"
             + " ORDER BY due_date IS NULL, due_date, tracking_number, rule_id LIMIT \(max(1, query.limit))"
         let statementArguments = StatementArguments(arguments)
         return try await pool.read { db in

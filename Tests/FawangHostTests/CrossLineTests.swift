@@ -37,6 +37,7 @@ import Testing
             }
             #expect(moved.trackingNumber == number && moved.businessLine == "mediation")
             #expect(moved.timeline.map(\.kind) == ["recorded", "transferred"])
+            #expect(moved.timeline.last?.attributes["previous_details"]?.contains("相邻") == true || moved.timeline.last?.attributes["previous_details"]?.contains("邻居") == true)
             // Mediation's staff take it from there, on their own workflow.
             try await platform.withClient(as: "mediation-640104") { client in
                 let mediation = Fawang_Mediation_V1_MediationService.Client(wrapping: client)
@@ -57,6 +58,8 @@ import Testing
                     $0.phoneLast4 = "1234"
                 })
                 #expect(report.businessLineName == "人民调解")
+                // The consultation's own record stays with staff.
+                #expect(report.timeline.allSatisfy { $0.attributes["previous_details"] == nil })
             }
         }
     }

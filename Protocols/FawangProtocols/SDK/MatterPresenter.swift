@@ -95,7 +95,12 @@ public struct MatterPresenter: Sendable {
         proto.channel = Fawang_Matter_V1_Channel(event.channel)
         proto.note = event.note
         proto.attributes = event.attributes
-        if !forPublic { proto.actor = event.actor }
+        if forPublic {
+            // What the sending line recorded before a transfer is for staff.
+            proto.attributes.removeValue(forKey: "previous_details")
+        } else {
+            proto.actor = event.actor
+        }
         return proto
     }
 
