@@ -17,6 +17,10 @@ struct DrillPlugin: DepartmentPlugin {
         metBy: ["closed"], pauseReasons: [.hearing], extensions: ExtensionPolicy(maxTimes: 1, maxDays: 10, article: "演练规则第二条"))
     static let certificate = DeadlineRule(
         id: "drill.certificate", label: "出具文书", article: "演练规则第三条", days: 15, dayType: .working, startsOn: ["opened"], metBy: ["closed"])
+    /// A Ministry-style rule the corpus lacks: its length may be configured.
+    static let review = DeadlineRule(
+        id: "drill.review", label: "复核", article: "演练规章第九条（待确认）", days: 10, startsOn: ["opened"], metBy: ["closed"],
+        articleConfirmed: false)
 
     let manifest = ModuleManifest(
         id: "drill", nameZH: "演练", nameEN: "Drill", version: "1.0.0",
@@ -26,7 +30,7 @@ struct DrillPlugin: DepartmentPlugin {
                 initialStatus: "open", statuses: ["open": "办理中", "closed": "已办结"],
                 transitions: [.init(command: "close", from: ["open"], to: "closed", event: "closed")],
                 eventLabels: ["opened": "立案", "closed": "办结"]),
-            deadlines: [decision, certificate],
+            deadlines: [decision, certificate, review],
             transferIntake: { intake in Data(#"{"from":"\#(intake.fromLine)"}"#.utf8) })])
     let serviceNames: [String] = []
     let accessPolicies: [String: AccessPolicy] = [:]
@@ -239,6 +243,26 @@ struct DrillPlugin: DepartmentPlugin {
                 #expect(alerts.map(\.kind) == [.overdue, .dueSoon, .dueSoon], "\(alerts.map(\.summary))")
                 #expect(alerts.map(\.dueDate) == ["2026-06-08", "2026-06-11", "2026-06-12"])
                 #expect(alerts.allSatisfy { $0.article.contains("法律援助法") })
+            }
+        }
+    }
+
+    @Test("部门规章规定的期限可配置、依据待确认；法定期限不可配置") func ministryRulesAreConfigurableStatutoryOnesAreNot() async throws {
+        try await TestPlatform.with(
+            extraConfig: "deadlines:\n  rule_days:\n    drill.review: 12\n", plugins: PluginCatalog.all + [DrillPlugin()], clock: TestClock(at: beijing(2026, 6, 1))
+        ) { platform in
+            try await platform.withClient(as: "admin") { client in
+                let review = try #require(try await drillMatter(client).deadlines.first { $0.ruleID == "drill.review" })
+                #expect(review.period == "12日" && review.dueDate == "2026-06-15")  // 6-13 is a Saturday
+                #expect(!review.articleConfirmed && review.summary.contains("依据待确认"))
+            }
+        }
+        for (line, reason) in [("drill.decision: 30", "cannot be configured"), ("drill.nothing: 30", "no module of this host")] {
+            do {
+                try await TestPlatform.with(extraConfig: "deadlines:\n  rule_days:\n    \(line)\n", plugins: PluginCatalog.all + [DrillPlugin()]) { _ in }
+                Issue.record("a host started with deadlines.rule_days.\(line)")
+            } catch let error as FawangError {
+                #expect(error.message.contains("deadlines.rule_days.") && error.message.contains(reason), "\(error.message)")
             }
         }
     }
