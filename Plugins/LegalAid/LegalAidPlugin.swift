@@ -94,13 +94,14 @@ public struct LegalAidPlugin: DepartmentPlugin {
         try await context.storage.execute(statements)
     }
 
-    /// Three applications of Xingqing district at different points of their clocks: one received 9
-    /// days ago and not decided (overdue: escalated to Yinchuan's bureau at the first scan), one
+    /// Three applications of Xingqing district at different points of their clocks: one received two
+    /// weeks ago and not decided (overdue, even after a weekend roll-over: escalated to Yinchuan's
+    /// bureau at the first scan), one
     /// received 6 days ago (due soon), one approved yesterday and waiting to be assigned.
     public func seedSampleMatters(context: PluginContext) async throws {
         let now = context.now()
         let samples: [(name: String, body: String, phone: String, daysAgo: Int, summary: String, approvedDaysAgo: Int?)] = [
-            ("马建国", "64010419780301301", "13995110001", 9, "在建筑工地受伤，用人单位拒绝支付医疗费。", nil),
+            ("马建国", "64010419780301301", "13995110001", 14, "在建筑工地受伤，用人单位拒绝支付医疗费。", nil),
             ("李秀兰", "64010419650815402", "13995110002", 6, "子女不履行赡养义务，请求支付赡养费。", nil),
             ("王小军", "64010419900102503", "13995110003", 4, "被拖欠三个月工资共一万二千元。", 1),
         ]

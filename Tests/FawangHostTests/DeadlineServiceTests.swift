@@ -238,10 +238,10 @@ struct DrillPlugin: DepartmentPlugin {
                 let deadlines = Deadlines(wrapping: client)
                 try await eventually("the overdue sample is escalated") { try await deadlines.listEscalations(.init()).alerts.count == 1 }
                 let alerts = try await deadlines.listAlerts(.init()).alerts
-                // Received 6-01, undecided: overdue since 6-09. Received 6-04: decision due 6-11.
+                // Received 5-27, undecided: overdue since 6-04. Received 6-04: decision due 6-11.
                 // Approved 6-09: assignment due 6-12.
                 #expect(alerts.map(\.kind) == [.overdue, .dueSoon, .dueSoon], "\(alerts.map(\.summary))")
-                #expect(alerts.map(\.dueDate) == ["2026-06-08", "2026-06-11", "2026-06-12"])
+                #expect(alerts.map(\.dueDate) == ["2026-06-03", "2026-06-11", "2026-06-12"])
                 #expect(alerts.allSatisfy { $0.article.contains("法律援助法") })
             }
         }
