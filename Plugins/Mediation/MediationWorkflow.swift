@@ -142,6 +142,15 @@ enum MediationWorkflow {
             ]
             if !invited.isEmpty { attributes["invited_participants"] = invited.joined(separator: "、") }
         case .recordSession(let session):
+            // A session held before the dispute was registered cannot belong to this mediation.
+            let registered = CivilDate(matter.submittedAt)
+            if session.held, let date = CivilDate(iso: session.date), date < registered {
+                throw FawangError.invalidArgument(field: "session_date", "已举行的调解日期不能早于本纠纷登记之日（\(registered)），请核对日期")
+            }
+            // The same session (date, place, scheduled or held) is recorded once.
+            if details.sessions.contains(where: { $0.date == session.date && $0.place == session.place && $0.held == session.held }) {
+                throw FawangError.failedPrecondition("\(session.date)在\(session.place)的调解已经\(session.held ? "登记为已举行" : "预约")，请勿重复登记")
+            }
             details.sessions.append(session)
             note = session.notes
             attributes = ["session_date": session.date, "place": session.place, "public": session.isPublic ? "true" : "false"]

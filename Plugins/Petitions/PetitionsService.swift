@@ -17,7 +17,12 @@ struct PetitionsService: Fawang_Petitions_V1_PetitionService.SimpleServiceProtoc
         var original: TrackingNumber?
         if let related {
             // Arts. 19 para. 3, 36 para. 3: a repeat is registered and linked, not handled twice.
-            guard let matter = try await context.matters.matter(trackingNumber: related) else {
+            // Only the same petitioner (the phone on the first petition), the citizen who filed it, or
+            // staff handling it may link to it: anyone else gets the answer an unknown number gets,
+            // so no one can probe for petitions or write onto them.
+            guard let matter = try await context.matters.matter(trackingNumber: related), matter.businessLine == "petitions",
+                Self.mayLink(to: matter, as: petitioner)
+            else {
                 throw FawangError.notFound("未找到受理编号为 \(related.formatted) 的信访事项，请核对")
             }
             let first = try PetitionsWorkflow.link(to: matter)
@@ -44,6 +49,14 @@ struct PetitionsService: Fawang_Petitions_V1_PetitionService.SimpleServiceProtoc
         response.matter = matter
         response.replayed = replayed
         return response
+    }
+
+    static func mayLink(to matter: Matter, as petitioner: Person) -> Bool {
+        if let principal = Principal.current {
+            if principal.mayHandle(businessLine: matter.businessLine, regionCode: matter.regionCode) { return true }
+            if principal.role == .citizen, !matter.ownerAccountID.isEmpty, principal.accountID == matter.ownerAccountID { return true }
+        }
+        return !petitioner.phone.isEmpty && !matter.applicant.phone.isEmpty && PhoneNumber.normalized(petitioner.phone) == matter.applicant.phone
     }
 
     func accept(request: Fawang_Petitions_V1_AcceptRequest, context grpc: ServerContext) async throws -> Fawang_Matter_V1_Matter {
@@ -138,8 +151,11 @@ struct PetitionsService: Fawang_Petitions_V1_PetitionService.SimpleServiceProtoc
     private func run(_ command: PetitionsWorkflow.Command, on trackingText: String, _ handling: Handling, access: MatterSteps.Access) async throws -> Fawang_Matter_V1_Matter {
         let today = CivilDate(context.now())
         let calendar = context.deadlines.calendar
+        // Staff's division, for the level checks of review and re-review (Arts. 35, 36).
+        let principal = Principal.current
+        let region = principal.map { $0.role == .staff || $0.role == .departmentAdmin ? $0.regionCode : "" } ?? ""
         return try await steps.run(on: trackingText, access: access) { matter in
-            try PetitionsWorkflow.decide(command, on: matter, actor: handling.actor, channel: handling.channel, today: today, calendar: calendar)
+            try PetitionsWorkflow.decide(command, on: matter, actor: handling.actor, channel: handling.channel, today: today, calendar: calendar, actorRegion: region)
         }
     }
 }

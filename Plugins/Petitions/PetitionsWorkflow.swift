@@ -132,8 +132,9 @@ enum PetitionsWorkflow {
         }
     }
 
-    /// What `command` does to `matter`, acted by `actor` through `channel`, on `today`.
-    static func decide(_ command: Command, on matter: Matter, actor: String, channel: Channel, today: CivilDate, calendar: WorkingDayCalendar) throws(FawangError) -> MatterChange {
+    /// What `command` does to `matter`, acted by `actor` (of division `actorRegion`, empty if
+    /// unknown) through `channel`, on `today`.
+    static func decide(_ command: Command, on matter: Matter, actor: String, channel: Channel, today: CivilDate, calendar: WorkingDayCalendar, actorRegion: String = "") throws(FawangError) -> MatterChange {
         guard matter.businessLine == "petitions", matter.matterType == matterType else {
             throw FawangError.notFound("受理编号 \(matter.trackingNumber) 不是信访事项")
         }
@@ -162,6 +163,7 @@ enum PetitionsWorkflow {
         case .answer(let opinion):
             details.answer = opinion
             note = opinion
+            if !actorRegion.isEmpty { attributes["unit_region"] = actorRegion }
         case .requestReview(let level, let reasons):
             // An anonymous petitioner cannot receive the written answer the request runs from.
             if details.anonymous {
@@ -173,6 +175,9 @@ enum PetitionsWorkflow {
             if level == .review { details.review = record } else { details.rereview = record }
             note = reasons
         case .recordReview(let level, let unit, let opinion):
+            _ = try machine.decide(command.name, from: matter.status)
+            try checkHigherLevel(level, matter: matter, actorRegion: actorRegion)
+            if !actorRegion.isEmpty { attributes["unit_region"] = actorRegion }
             if level == .review {
                 details.review?.unit = unit
                 details.review?.opinion = opinion
@@ -184,6 +189,20 @@ enum PetitionsWorkflow {
             attributes["unit"] = unit
         }
         return try machine.change(command.name, from: matter.status, actor: actor, channel: channel, note: note, attributes: attributes, details: details.encoded())
+    }
+
+    /// Arts. 35, 36: the review is made by the organ one level above the one that answered, the
+    /// re-review by the organ one level above the reviewer: staff of a division strictly above the
+    /// division recorded on the answer (review) or on the review opinion (re-review).
+    static func checkHigherLevel(_ level: ReviewLevel, matter: Matter, actorRegion: String) throws(FawangError) {
+        let below = matter.timeline.last { $0.kind == (level == .review ? "answered" : "reviewed") }?.attributes["unit_region"] ?? ""
+        guard !below.isEmpty, !actorRegion.isEmpty else { return }
+        guard actorRegion != below, DivisionCode.contains(actorRegion, below) else {
+            let what = level == .review
+                ? "复查应由原办理机关、单位的上一级机关、单位提出复查意见（\(law)第三十五条）"
+                : "复核应由复查机关、单位的上一级机关、单位提出复核意见（\(law)第三十六条）"
+            throw FawangError(.permissionDenied, "\(what)；本账号所在地区（\(actorRegion)）不是\(below)的上级，请转由上一级机关登记")
+        }
     }
 
     /// Arts. 35, 36: a request after the petitioner's 30 days is refused.

@@ -346,6 +346,47 @@ import Testing
         }
     }
 
+    @Test("模块停用：已有人民调解事项仍可查询，但不能再办理")
+    func switchedOffModuleLeavesMattersReadableButNotWritable() async throws {
+        try await TestPlatform.with(plugins: Self.plugins, clock: TestClock(at: beijing(2026, 6, 1))) { platform in
+            try await platform.withClient(as: "mediation-640100") { client in
+                let mediation = Mediation(wrapping: client)
+                let number = try await mediating(platform, mediation)
+                try platform.rewriteConfig(extra: "modules:\n  mediation:\n    enabled: false\n")
+                try await eventually("mediation is switched off") {
+                    do {
+                        _ = try await mediation.listCommittees(.with { $0.regionCode = "640104" })
+                        return false
+                    } catch let error as RPCError { return error.code == .unavailable }
+                }
+                // Readable through the platform's matter service…
+                let matter = try await Matters(wrapping: client).getMatter(.with { $0.trackingNumber = number })
+                #expect(matter.status == "mediating")
+                // …but no step of the line, staff's or the applicant's, changes it.
+                await expectStatus(.unavailable) {
+                    _ = try await mediation.recordFailure(.with {
+                        $0.trackingNumber = number
+                        $0.reasons = "双方分歧过大"
+                        $0.otherRoutesTold = true
+                        $0.context = MediationSamples.staff()
+                    })
+                }
+                try await platform.withClient { anonymous in
+                    await expectStatus(.unavailable) {
+                        _ = try await Mediation(wrapping: anonymous).decline(.with {
+                            $0.trackingNumber = number
+                            $0.decliningParty = "马小花"
+                            $0.phoneLast4 = "1234"
+                            $0.context.channel = .web
+                        })
+                    }
+                    await expectStatus(.unavailable) { _ = try await Mediation(wrapping: anonymous).apply(MediationSamples.dispute()) }
+                }
+                #expect(try await Matters(wrapping: client).getMatter(.with { $0.trackingNumber = number }).timeline.count == matter.timeline.count)
+            }
+        }
+    }
+
     @Test func committeesMediatorsAndStaffScopeHold() async throws {
         try await TestPlatform.with(plugins: Self.plugins) { platform in
             let number = try await platform.withClient { anonymous in

@@ -7,13 +7,13 @@ import Testing
 @Suite struct MediationWorkflowTests {
     static let committee = CommitteeRef(id: "mc-640104", name: "兴庆区联合人民调解委员会", regionCode: "640104")
 
-    func matter(status: String, events: [String] = ["submitted"], details: MediationDetails? = nil, region: String = "640104") -> Matter {
+    func matter(status: String, events: [String] = ["submitted"], details: MediationDetails? = nil, region: String = "640104", submittedAt: Date = beijingNoon(2026, 6, 1)) -> Matter {
         let base = details ?? MediationDetails(initiation: .application, category: .neighbourhood, summary: "漏水", committee: Self.committee)
         return Matter(
             id: "m", trackingNumber: .random(), businessLine: "mediation", matterType: MediationWorkflow.matterType,
             status: status, applicant: Person(name: "马小花", idNumber: "", phone: "13951001234"),
             parties: [Party(role: "respondent", person: Person(name: "李大山", idNumber: "", phone: ""))],
-            regionCode: region, channel: .web, operatorID: "", submittedAt: Date(), updatedAt: Date(),
+            regionCode: region, channel: .web, operatorID: "", submittedAt: submittedAt, updatedAt: submittedAt,
             details: base.encoded(),
             timeline: events.enumerated().map { MatterEvent(sequence: $0.offset + 1, kind: $0.element, at: Date(), actor: "x", channel: .web) })
     }
@@ -103,6 +103,26 @@ import Testing
         #expect(try decide(.recordSession(scheduled), matter(status: "mediating")).events.map(\.kind) == ["session_scheduled"])
     }
 
+    @Test("人民调解法第二十三条：调解记录不得早于纠纷登记之日，同一次调解不重复登记")
+    func sessionsAreRecordedOnceAndNotBeforeRegistration() throws {
+        let registeredOn = beijingNoon(2026, 6, 1)
+        let early = Session(date: "2026-05-31", place: "社区调解室", held: true, notes: "双方到场", isPublic: false)
+        #expect { try decide(.recordSession(early), matter(status: "mediating", submittedAt: registeredOn)) } throws: {
+            ($0 as? FawangError)?.violations.map(\.field) == ["session_date"]
+        }
+        // The registration day itself is fine.
+        var sameDay = early
+        sameDay.date = "2026-06-01"
+        let first = try decide(.recordSession(sameDay), matter(status: "mediating", submittedAt: registeredOn))
+        // Recording the same held session again is refused; holding the scheduled one is not a repeat.
+        let recorded = MediationDetails(
+            initiation: .application, category: .neighbourhood, summary: "漏水", committee: Self.committee, sessions: try details(first).sessions)
+        expectCode(.failedPrecondition) { _ = try decide(.recordSession(sameDay), matter(status: "mediating", details: recorded, submittedAt: registeredOn)) }
+        var another = sameDay
+        another.date = "2026-06-02"
+        #expect(try decide(.recordSession(another), matter(status: "mediating", details: recorded, submittedAt: registeredOn)).events.map(\.kind) == ["session_held"])
+    }
+
     // MARK: The Art. 33 reminder
 
     func timeline(_ events: [(String, Date)]) -> [MatterEvent] {
@@ -155,3 +175,6 @@ import Testing
         #expect(details.committee == nil)
     }
 }
+
+/// Noon in Beijing on a day, for a matter's registration time.
+func beijingNoon(_ y: Int, _ m: Int, _ d: Int) -> Date { CivilDate(year: y, month: m, day: d).endInstant.addingTimeInterval(-12 * 3600) }

@@ -101,7 +101,8 @@ import Testing
                 }
             }
 
-            try await platform.withClient(as: "petitions-640100") { client in
+            // The Xingqing district bureau handles and answers it.
+            try await platform.withClient(as: "petitions-640104") { client in
                 let petitions = Petitions(wrapping: client)
                 clock.advance(days: 20)
                 await expectStatus(.invalidArgument, field: "opinion") {
@@ -133,17 +134,32 @@ import Testing
             #expect(reviewRequested.status == "review_requested")
             #expect(deadline(reviewRequested, "petitions.review")?.state == .running)
 
-            try await platform.withClient(as: "petitions-admin") { province in
-                let petitions = Petitions(wrapping: province)
+            // Art. 35: the review is the level above's (Yinchuan), not the district's own.
+            try await platform.withClient(as: "petitions-640104") { district in
+                await expectStatus(.permissionDenied) {
+                    _ = try await Petitions(wrapping: district).recordReviewOpinion(.with {
+                        $0.trackingNumber = number
+                        $0.level = .review
+                        $0.unit = "兴庆区司法局"
+                        $0.opinion = "维持原处理意见"
+                        $0.context = PetitionsSamples.staff("staff-640104-petitions")
+                    })
+                }
+            }
+            try await platform.withClient(as: "petitions-640100") { city in
+                let petitions = Petitions(wrapping: city)
                 let reviewed = try await petitions.recordReviewOpinion(.with {
                     $0.trackingNumber = number
                     $0.level = .review
                     $0.unit = "银川市司法局"
                     $0.opinion = "维持原处理意见"
-                    $0.context = PetitionsSamples.staff("staff-640000-petitions-admin")
+                    $0.context = PetitionsSamples.staff()
                 })
                 #expect(reviewed.status == "reviewed")
                 #expect(deadline(reviewed, "petitions.review")?.state == .met)
+            }
+            try await platform.withClient(as: "petitions-admin") { province in
+                let petitions = Petitions(wrapping: province)
                 let rereview = try await petitions.requestReview(.with {
                     $0.trackingNumber = number
                     $0.level = .rereview
@@ -324,6 +340,13 @@ import Testing
             var malformed = PetitionsSamples.petition()
             malformed.relatedTrackingNumber = "1234"
             await expectStatus(.invalidArgument, field: "related_tracking_number") { _ = try await submit(platform, malformed) }
+            // Someone else (another phone, or anonymous) cannot link to it — nor learn it exists.
+            var stranger = PetitionsSamples.petition(phone: "13800002222")
+            stranger.relatedTrackingNumber = original.trackingNumber
+            await expectStatus(.notFound) { _ = try await submit(platform, stranger) }
+            var anonymous = PetitionsSamples.anonymous()
+            anonymous.relatedTrackingNumber = original.trackingNumber
+            await expectStatus(.notFound) { _ = try await submit(platform, anonymous) }
 
             try await platform.withClient(as: "petitions-640100") { client in
                 let seen = try await Matters(wrapping: client).getMatter(.with { $0.trackingNumber = original.trackingNumber })
@@ -334,6 +357,38 @@ import Testing
                 #expect(stats.petitions == 1)
                 #expect(stats.duplicates == 2)
                 #expect(stats.byStatus == ["registered": 1])
+            }
+        }
+    }
+
+    @Test("模块停用：已有信访事项仍可查询，但不能再办理")
+    func switchedOffModuleLeavesMattersReadableButNotWritable() async throws {
+        try await TestPlatform.with(plugins: Self.plugins, clock: TestClock(at: beijing(2026, 6, 1))) { platform in
+            let number = try await submit(platform).trackingNumber
+            try await platform.withClient(as: "petitions-640100") { client in
+                let petitions = Petitions(wrapping: client)
+                try platform.rewriteConfig(extra: "modules:\n  petitions:\n    enabled: false\n")
+                try await eventually("petitions is switched off") {
+                    do {
+                        _ = try await petitions.getStats(.init())
+                        return false
+                    } catch let error as RPCError { return error.code == .unavailable }
+                }
+                let matter = try await Matters(wrapping: client).getMatter(.with { $0.trackingNumber = number })
+                #expect(matter.status == "registered")
+                await expectStatus(.unavailable) {
+                    _ = try await petitions.accept(.with {
+                        $0.trackingNumber = number
+                        $0.context = PetitionsSamples.staff()
+                    })
+                }
+                // A repeat naming it is not registered either (it would write to the original).
+                var repeatRequest = PetitionsSamples.petition()
+                repeatRequest.relatedTrackingNumber = number
+                try await platform.withClient { anonymous in
+                    await expectStatus(.unavailable) { _ = try await Petitions(wrapping: anonymous).submit(repeatRequest) }
+                }
+                #expect(try await Matters(wrapping: client).getMatter(.with { $0.trackingNumber = number }).timeline.count == matter.timeline.count)
             }
         }
     }

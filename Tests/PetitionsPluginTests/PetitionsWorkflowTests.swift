@@ -76,6 +76,40 @@ import Testing
         #expect(evaluate(PetitionsWorkflow.reviewDeadline, [("review_requested", day(2026, 6, 1))], now: day(2026, 6, 2))?.dueDate == CivilDate(year: 2026, month: 7, day: 1))
     }
 
+    @Test("信访工作条例第三十五条、第三十六条：复查由原办理机关的上一级、复核由复查机关的上一级提出意见")
+    func art35And36ReviewByTheLevelAbove() throws {
+        func matter(_ status: String, _ kinds: [String], regions: [String: String]) -> Matter {
+            var base = self.matter(status: status, events: kinds.map { ($0, day(2026, 6, 1)) })
+            for index in base.timeline.indices { base.timeline[index].attributes = regions[base.timeline[index].kind].map { ["unit_region": $0] } ?? [:] }
+            return base
+        }
+        func record(_ level: PetitionsWorkflow.ReviewLevel, _ matter: Matter, by region: String) throws -> MatterChange {
+            try PetitionsWorkflow.decide(
+                .recordReview(level, unit: "上一级机关", opinion: "维持"), on: matter, actor: "staff-1", channel: .walkIn,
+                today: CivilDate(year: 2026, month: 6, day: 2), calendar: .builtIn, actorRegion: region)
+        }
+        // The answer records the answering staff's division.
+        let answer = try PetitionsWorkflow.decide(
+            .answer(opinion: "已责令退还"), on: self.matter(status: "accepted"), actor: "staff-1", channel: .walkIn,
+            today: CivilDate(year: 2026, month: 6, day: 2), calendar: .builtIn, actorRegion: "640104")
+        #expect(answer.events.first?.attributes["unit_region"] == "640104")
+        // Answered in Xingqing district: the district itself, or another city, may not review it; Yinchuan may.
+        let answered = matter("review_requested", ["registered", "accepted", "answered", "review_requested"], regions: ["answered": "640104"])
+        expectCode(.permissionDenied) { _ = try record(.review, answered, by: "640104") }
+        expectCode(.permissionDenied) { _ = try record(.review, answered, by: "640200") }
+        let reviewed = try record(.review, answered, by: "640100")
+        #expect(reviewed.newStatus == "reviewed")
+        #expect(reviewed.events.first?.attributes["unit_region"] == "640100")
+        // Reviewed by Yinchuan: the re-review is the province's, not Yinchuan's again.
+        let rereview = matter(
+            "rereview_requested", ["registered", "accepted", "answered", "review_requested", "reviewed", "rereview_requested"],
+            regions: ["answered": "640104", "reviewed": "640100"])
+        expectCode(.permissionDenied) { _ = try record(.rereview, rereview, by: "640100") }
+        #expect(try record(.rereview, rereview, by: "640000").newStatus == "concluded")
+        // The wrong status is still reported as such.
+        expectCode(.failedPrecondition) { _ = try record(.rereview, answered, by: "640000") }
+    }
+
     @Test func decisionsRecordTheNotice() throws {
         let accepted = try decide(.accept(note: "按投诉处理程序办理"), matter(status: "registered"))
         #expect(accepted.newStatus == "accepted")
