@@ -39,6 +39,8 @@ enum ApprovalWorkflow {
             .init(command: "accept_for_lower_review", from: [Status.received], to: Status.lowerReview, event: "accepted_for_lower_review"),
             .init(command: "not_accept", from: [Status.received, Status.awaitingMaterials], to: Status.notAccepted, event: "not_accepted"),
             .init(command: "submit_to_upper", from: [Status.lowerReview], to: Status.underReview, event: "submitted_to_upper"),
+            // 律师法 第十八条: a law firm's file goes to the province, which has 10 days, not 20.
+            .init(command: "submit_law_firm_to_province", from: [Status.lowerReview], to: Status.underReview, event: "law_firm_submitted_to_province"),
             .init(command: "notify_hearing_rights", from: [Status.lowerReview, Status.underReview], to: nil, event: "hearing_rights_notified"),
             .init(command: "request_hearing", from: [Status.lowerReview, Status.underReview], to: nil, event: "hearing_requested"),
             .init(command: "record_hearing", from: [Status.lowerReview, Status.underReview], to: nil, event: "hearing_held"),
@@ -54,6 +56,7 @@ enum ApprovalWorkflow {
             "accepted_for_lower_review": "受理行政许可申请（先经本机关审查后报上级机关决定）",
             "not_accepted": "决定不予受理",
             "submitted_to_upper": "审查完毕，报上级机关决定",
+            "law_firm_submitted_to_province": "审查完毕，将审查意见和全部申请材料报送自治区司法厅",
             "hearing_rights_notified": "告知听证权利",
             "hearing_requested": "申请听证",
             "hearing_held": "举行听证",
@@ -76,7 +79,7 @@ enum ApprovalWorkflow {
     /// Art. 43: the lower agency completes its review within 20 days of accepting.
     static let lowerReviewDeadline = DeadlineRule(
         id: "admin-approval.lower-review", label: "下级行政机关审查完毕并报送上级机关", article: law + "第四十三条", days: 20,
-        startsOn: ["accepted_for_lower_review"], metBy: ["submitted_to_upper"], pauseReasons: excludedTime)
+        startsOn: ["accepted_for_lower_review"], metBy: ["submitted_to_upper", "law_firm_submitted_to_province"], pauseReasons: excludedTime)
 
     /// Art. 42: decide within 20 days of acceptance; the agency's head may extend once by 10 days,
     /// the reasons told to the applicant. For two-level items the deciding agency's period runs
@@ -85,6 +88,13 @@ enum ApprovalWorkflow {
         id: "admin-approval.decision", label: "作出行政许可决定", article: law + "第四十二条", days: 20,
         startsOn: ["accepted", "submitted_to_upper"], metBy: ["approved", "denied"], pauseReasons: excludedTime,
         extensions: ExtensionPolicy(maxTimes: 1, maxDays: 10, article: law + "第四十二条"))
+
+    /// 律师法 第十八条 (the special law Art. 42 defers to: "法律、法规另有规定的，依照其规定"): the
+    /// province decides on a law firm's establishment within 10 days of receiving the city
+    /// bureau's opinion and the file. The special law provides no extension.
+    static let lawFirmDecisionDeadline = DeadlineRule(
+        id: "admin-approval.law-firm-decision", label: "作出是否准予设立律师事务所的决定", article: "《中华人民共和国律师法》第十八条", days: 10,
+        startsOn: ["law_firm_submitted_to_province"], metBy: ["approved", "denied"], pauseReasons: excludedTime)
 
     /// Art. 44: issue and serve the licence within 10 days of the decision to grant it.
     static let issuanceDeadline = DeadlineRule(
@@ -96,7 +106,7 @@ enum ApprovalWorkflow {
         id: "admin-approval.hearing", label: "组织听证", article: law + "第四十七条", days: 20,
         startsOn: ["hearing_requested"], metBy: ["hearing_held"])
 
-    static let deadlines = [acceptanceDeadline, lowerReviewDeadline, decisionDeadline, issuanceDeadline, hearingDeadline]
+    static let deadlines = [acceptanceDeadline, lowerReviewDeadline, decisionDeadline, lawFirmDecisionDeadline, issuanceDeadline, hearingDeadline]
 
     enum Command: Sendable, Equatable {
         case requestMaterials(missing: [String], note: String)
@@ -174,7 +184,7 @@ enum ApprovalWorkflow {
             attributes["ground"] = refusal.ground.rawValue
             if !refusal.competentAuthority.isEmpty { attributes["competent_authority"] = refusal.competentAuthority }
         case .submitToUpper(let opinion, let recommend):
-            name = "submit_to_upper"
+            name = details.item == .lawFirmEstablishment ? "submit_law_firm_to_province" : "submit_to_upper"
             details.lowerReview = LowerReview(opinion: opinion, recommendApproval: recommend, reviewedBy: moment.actor)
             note = opinion
             attributes["recommendation"] = recommend ? "approve" : "deny"

@@ -120,6 +120,14 @@ enum LawyersWorkflow {
         }
     }
 
+    /// The first stage is the accepting city bureau's (Arts. 6, 18): the province, which decides on
+    /// the city's opinion, may not accept and review in its place and so forward the file to itself.
+    static func requireCityStage(_ moment: Moment, article: String) throws(FawangError) {
+        if let region = moment.callerRegion, DivisionCode.isWellFormed(region), DivisionCode.level(of: region) == 1 {
+            throw FawangError(.permissionDenied, "受理、审查并报送审查意见由设区的市级司法行政部门办理（\(lawyersLaw)\(article)），自治区司法厅收到报送材料后作出决定，不能代为受理、审查；请由申请所在市的司法局办理")
+        }
+    }
+
     private static func decideLicence(_ command: Command, _ matter: Matter, _ moment: Moment) throws(FawangError) -> MatterChange {
         var details = try DetailsCoding.decode(LicenceDetails.self, from: matter)
         let firm = matter.matterType == firmType
@@ -130,9 +138,11 @@ enum LawyersWorkflow {
         switch command {
         case .accept(let acceptNote):
             name = "accept"
+            try requireCityStage(moment, article: article)
             note = acceptNote
         case .forward(let opinion, let recommend):
             name = "forward"
+            try requireCityStage(moment, article: article)
             details.cityOpinion = opinion
             details.cityRecommendsGrant = recommend
             note = opinion

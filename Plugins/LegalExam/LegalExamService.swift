@@ -118,8 +118,18 @@ struct LegalExamService: Fawang_Exam_V1_ExamService.SimpleServiceProtocol {
         }
         let year = Int(request.examYear)
         let digest = CandidateIdentity.digest(candidate.idNumber)
-        if let existing = try await result(year: year, ticket: request.admissionTicket), existing.idDigest != digest {
-            throw FawangError.failedPrecondition("\(year)年度准考证号 \(request.admissionTicket) 已登记为其他考生（\(existing.idMasked)）的成绩，请核对准考证号")
+        if let existing = try await result(year: year, ticket: request.admissionTicket) {
+            // A recorded result is changed only by staff who handle its region (and nothing about
+            // it, not even that the ticket exists, is told to others).
+            try requireHandles(existing.regionCode)
+            if existing.idDigest != digest {
+                throw FawangError.failedPrecondition("\(year)年度准考证号 \(request.admissionTicket) 已登记为其他考生（\(existing.idMasked)）的成绩，请核对准考证号")
+            }
+            // The scores a certificate application rests on are not changed under it.
+            if !existing.certificateTracking.isEmpty {
+                throw FawangError.failedPrecondition(
+                    "\(year)年度准考证号 \(request.admissionTicket) 的成绩已用于申请授予法律职业资格（受理编号 \(existing.certificateTracking)），不能再更改；如成绩确有错误，请报自治区司法厅核查处理")
+            }
         }
         try await context.storage.execute([SQLStatement(
             """

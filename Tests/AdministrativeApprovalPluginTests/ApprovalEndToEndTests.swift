@@ -98,9 +98,12 @@ import Testing
                     $0.context = Self.city
                 })
                 #expect(reported.status == "under_review")
-                // Reported 10 July: the province decides by 30 July (Art. 42).
-                let decision = try #require(reported.deadlines.first { $0.ruleID == "admin-approval.decision" })
-                #expect(decision.dueDate == "2026-07-30")
+                // Reported 10 July: for a law firm the province decides within 10 days of receipt,
+                // by 20 July (律师法第十八条, the special law Art. 42 defers to), not Art. 42's 20 days.
+                let decision = try #require(reported.deadlines.first { $0.ruleID == "admin-approval.law-firm-decision" })
+                #expect(decision.dueDate == "2026-07-20")
+                #expect(decision.article == "《中华人民共和国律师法》第十八条")
+                #expect(reported.deadlines.first { $0.ruleID == "admin-approval.decision" } == nil)
                 #expect(reported.deadlines.first { $0.ruleID == "admin-approval.lower-review" }?.state == .met)
 
                 // Art. 43: the city bureau that reviewed it cannot decide.
@@ -152,7 +155,7 @@ import Testing
                 #expect(issued.status == "licence_issued")
                 #expect(issued.deadlines.allSatisfy { $0.state == .met })
                 #expect(issued.timeline.map(\.kind) == [
-                    "submitted", "materials_requested", "materials_supplied", "accepted_for_lower_review", "submitted_to_upper",
+                    "submitted", "materials_requested", "materials_supplied", "accepted_for_lower_review", "law_firm_submitted_to_province",
                     "approved", "licence_issued",
                 ])
             }

@@ -217,6 +217,26 @@ import Testing
         #expect(try status(Workflow.decisionDeadline, reported, on: 10).dueDate?.description == "2026-07-30")
     }
 
+    @Test("律师法第十八条: the province decides on a law firm within 10 days of receiving the city bureau's file, not 行政许可法第四十二条's 20")
+    func lawFirmProvinceDecidesWithinTenDays() throws {
+        let reviewing = [event("submitted", 1), event("accepted_for_lower_review", 1)]
+        let change = try decide(.submitToUpper(opinion: "符合条件，建议准予", recommendApproval: true), matter(Workflow.Status.lowerReview, events: reviewing), on: 10)
+        #expect(change.newStatus == Workflow.Status.underReview)
+        #expect(change.events.map(\.kind) == ["law_firm_submitted_to_province"])
+        let reported = reviewing + [event("law_firm_submitted_to_province", 10)]
+        #expect(try status(Workflow.lowerReviewDeadline, reported, on: 10).state == .met)
+        #expect(Workflow.decisionDeadline.evaluate(timeline: reported, now: july(10), calendar: .builtIn) == nil)
+        let rule = Workflow.lawFirmDecisionDeadline
+        #expect(rule.article == "《中华人民共和国律师法》第十八条" && rule.days == 10 && rule.dayType == .calendar && rule.extensions == nil)
+        #expect(try status(rule, reported, on: 11).dueDate?.description == "2026-07-20")
+        #expect(try status(rule, reported, on: 21).state == .overdue)
+        // Other two-level items keep 行政许可法第四十二条's 20 days from the report.
+        let grassroots = try decide(
+            .submitToUpper(opinion: "符合条件", recommendApproval: true),
+            matter(Workflow.Status.lowerReview, item: .grassrootsLegalWorkerPractice, region: "640104", events: reviewing), by: "640104", on: 10)
+        #expect(grassroots.events.map(\.kind) == ["submitted_to_upper"])
+    }
+
     @Test("行政许可法第四十五条: hearing, testing, appraisal and expert review time is not counted")
     func art45ExcludedTime() throws {
         for rule in [Workflow.decisionDeadline, Workflow.lowerReviewDeadline] {

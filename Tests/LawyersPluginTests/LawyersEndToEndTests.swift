@@ -120,6 +120,14 @@ import Testing
             }
 
             let licence = try await platform.withClient(as: "lawyers-admin") { client in
+                // 律师法第六条: the city's stage is not the province's to take.
+                await expectStatus(.permissionDenied) {
+                    _ = try await Lawyers(wrapping: client).forward(.with {
+                        $0.trackingNumber = number
+                        $0.opinion = "符合条件"
+                        $0.context = Self.province
+                    })
+                }
                 let granted = try await Lawyers(wrapping: client).grant(.with {
                     $0.trackingNumber = number
                     $0.note = "准予执业"

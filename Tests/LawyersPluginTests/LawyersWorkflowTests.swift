@@ -67,6 +67,14 @@ import Testing
         #expect(failure { try decide(.grant(note: ""), licence("city_review", firm: firm), by: "640000") }?.code == .failedPrecondition)
     }
 
+    @Test("律师法第六条、第十八条: the province cannot accept or review at the city's stage and forward the file to itself", arguments: [false, true])
+    func provinceCannotTakeTheCityStage(_ firm: Bool) {
+        let accept = failure { try decide(.accept(note: ""), licence("submitted", firm: firm), by: "640000") }
+        #expect(accept?.code == .permissionDenied)
+        #expect(accept?.message.contains(firm ? "第十八条" : "第六条") == true)
+        #expect(failure { try decide(.forward(opinion: "符合条件", recommendGrant: true), licence("city_review", firm: firm), by: "640000") }?.code == .permissionDenied)
+    }
+
     @Test("律师法第七条: a practice refusal states an Art. 7 (or Art. 5) ground; a firm refusal Arts. 14–16")
     func refusalGrounds() throws {
         let refused = try decide(.refuse(.criminalPunishment, reasons: "曾因故意犯罪受过刑事处罚"), licence("province_review"), by: "640000")

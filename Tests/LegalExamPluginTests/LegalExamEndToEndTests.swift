@@ -300,6 +300,65 @@ import Testing
         }
     }
 
+    @Test("成绩登记：只有成绩所在地区的工作人员能更改，他人得不到该准考证号的任何信息；已用于申请授予法律职业资格的成绩不能再更改")
+    func recordedResultsAreGuarded() async throws {
+        try await Self.platform { platform in
+            func record(_ ticket: String, name: String, id: String, region: String, objective: Double, subjective: Double, by staff: String) -> Fawang_Exam_V1_RecordResultRequest {
+                .with {
+                    $0.examYear = 2025
+                    $0.admissionTicket = ticket
+                    $0.candidate.name = name
+                    $0.candidate.idNumber = id
+                    $0.regionCode = region
+                    $0.objectiveScore = objective
+                    $0.subjectiveScore = subjective
+                    $0.context = LegalExamSamples.staff(staff)
+                }
+            }
+            let idNumber = LegalExamDemo.idNumber("64010419980101002")
+            try await platform.withClient(as: "legal-exam-640100") { client in
+                _ = try await Exam(wrapping: client).recordResult(record("2025640100300", name: "杨帆", id: idNumber, region: "640100", objective: 190, subjective: 110, by: "staff-640100-legal-exam"))
+            }
+            // The district's staff cannot move the city's record into their area or overwrite it,
+            // and with another identity number learn nothing about whose ticket it is.
+            try await platform.withClient(as: "legal-exam-640104") { client in
+                for id in [idNumber, "11010519491231002X"] {
+                    let message = await errorMessage {
+                        _ = try await Exam(wrapping: client).recordResult(record("2025640100300", name: "杨帆", id: id, region: "640104", objective: 100, subjective: 50, by: "staff-640104-legal-exam"))
+                    }
+                    #expect(message.contains("不在本账号的办理范围内"))
+                    #expect(!message.contains("其他考生") && !message.contains("1101"))
+                }
+                await expectStatus(.permissionDenied) {
+                    _ = try await Exam(wrapping: client).recordResult(record("2025640100300", name: "杨帆", id: idNumber, region: "640104", objective: 100, subjective: 50, by: "staff-640104-legal-exam"))
+                }
+            }
+            try await platform.withClient { client in
+                let unchanged = try await Exam(wrapping: client).lookupResult(.with {
+                    $0.examYear = 2025
+                    $0.admissionTicket = "2025640100300"
+                    $0.idNumber = idNumber
+                })
+                #expect(unchanged.regionCode == "640100" && unchanged.objectiveScore == 190 && unchanged.subjectiveScore == 110)
+                _ = try await Exam(wrapping: client).applyCertificate(LegalExamSamples.certificate(requestID: "cert-lock"))
+            }
+            // Once applied for, the scores the application rests on stay as they were.
+            try await platform.withClient(as: "legal-exam-640104") { client in
+                await expectStatus(.failedPrecondition, containing: ["已用于申请授予法律职业资格"]) {
+                    _ = try await Exam(wrapping: client).recordResult(record("2025640104001", name: "马小花", id: "11010519491231002X", region: "640104", objective: 100, subjective: 50, by: "staff-640104-legal-exam"))
+                }
+            }
+            try await platform.withClient { client in
+                let kept = try await Exam(wrapping: client).lookupResult(.with {
+                    $0.examYear = 2025
+                    $0.admissionTicket = "2025640104001"
+                    $0.idNumber = "11010519491231002X"
+                })
+                #expect(kept.objectiveScore == 201 && kept.subjectiveScore == 118.5)
+            }
+        }
+    }
+
     @Test("合格分数线按年度、地区设置（待确认）：由自治区设置，市级工作人员无权设置")
     func passLineSetByProvince() async throws {
         try await Self.platform { platform in
