@@ -49,6 +49,9 @@ struct SQLiteMatterStore: MatterStore {
             try Self.append(db, matterID: id, events: [draft.firstEvent], startingAt: 1, at: time)
             try SQLiteAuditLog.append(db, Self.audit(id, [draft.firstEvent], role: role), method: method, peer: peer, at: time)
             let matter = try load(db, id: id)!
+            for statement in draft.moduleStatements(matter) {
+                try db.execute(sql: statement.sql, arguments: StatementArguments(statement.arguments.map(\.databaseValue)))
+            }
             try index(db, matter)
             return .created(matter)
         }

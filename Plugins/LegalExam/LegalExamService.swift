@@ -204,15 +204,17 @@ struct LegalExamService: Fawang_Exam_V1_ExamService.SimpleServiceProtocol {
             certificateClass: line.certificateClass, materials: request.materials)
         var canonical = request
         canonical.requestID = ""
+        // The result is marked with the application in the application's own transaction.
+        let requestID = request.requestID
         let (matter, replayed) = try await steps.submit(
             request: canonical, requestID: request.requestID, matterType: CertificateWorkflow.matterType,
             initialStatus: CertificateWorkflow.machine.initialStatus, applicant: applicant, regionCode: row.regionCode,
             handling: handling!, details: DetailsCoding.encode(details), firstEvent: "submitted",
-            attributes: ["exam_year": String(year), "admission_ticket": row.ticket])
-        if !replayed {
-            try await context.storage.execute([SQLStatement(
+            attributes: ["exam_year": String(year), "admission_ticket": row.ticket]
+        ) { matter in
+            [SQLStatement(
                 "UPDATE legal_exam_results SET certificate_tracking = ?, certificate_request_id = ? WHERE exam_year = ? AND admission_ticket = ?",
-                [.text(matter.trackingNumber), .text(request.requestID), .integer(Int64(year)), .text(row.ticket)])])
+                [.text(matter.trackingNumber.formatted), .text(requestID), .integer(Int64(year)), .text(row.ticket)])]
         }
         var response = Fawang_Exam_V1_ApplyCertificateResponse()
         response.matter = matter

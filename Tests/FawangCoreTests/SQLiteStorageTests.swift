@@ -58,6 +58,21 @@ import Testing
         #expect(try await storage.moduleStorage(for: "demo").query(SQLStatement("SELECT id FROM demo_items")).count == 1)
     }
 
+    @Test func aSubmissionAndItsModuleWritesCommitTogether() async throws {
+        let storage = try await open()
+        var failing = draft(requestID: "with-bad-write")
+        failing.moduleStatements = { _ in [SQLStatement("INSERT INTO nowhere VALUES (1)")] }
+        await #expect(throws: (any Error).self) { try await storage.matters.submit(failing, at: Date()) }
+        #expect(try await storage.matters.list(MatterQuery()).matters.isEmpty)
+        var working = draft(requestID: "with-write")
+        working.moduleStatements = { matter in [SQLStatement("INSERT INTO demo_items (id, n) VALUES (?, 1)", [.text(matter.trackingNumber.digits)])] }
+        let created = try await storage.matters.submit(working, at: Date()).matter
+        #expect(try await storage.moduleStorage(for: "demo").query(SQLStatement("SELECT id FROM demo_items")).compactMap { $0.string("id") } == [created.trackingNumber.digits])
+        // A replay writes nothing again.
+        _ = try await storage.matters.submit(working, at: Date())
+        #expect(try await storage.moduleStorage(for: "demo").query(SQLStatement("SELECT id FROM demo_items")).count == 1)
+    }
+
     @Test func durabilityIsFullWAL() async throws {
         let storage = try await open()
         let settings = try await storage.durabilitySettings()
