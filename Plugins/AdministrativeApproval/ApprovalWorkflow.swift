@@ -173,6 +173,8 @@ enum ApprovalWorkflow {
             {
                 // Art. 32(4): recorded so the decision's lateness is judged from receipt.
                 attributes["deemed_accepted_from"] = CivilDate(received.at).description
+                // …and the decision period (Art. 42) counts from receipt too.
+                attributes[PlatformEvent.countsFrom] = CivilDate(received.at).description
             }
         case .notAccept(let refusal):
             name = "not_accept"

@@ -327,6 +327,8 @@ import Testing
                 })
                 #expect(accepted.timeline.last?.attributes["deemed_accepted_from"] == "2026-07-01")
                 #expect(accepted.deadlines.first { $0.ruleID == "admin-approval.acceptance" }?.state == .metLate)
+                // 行政许可法第三十二条、第四十二条: deemed accepted on receipt, so the 20 days run from 07-01.
+                #expect(accepted.deadlines.first { $0.ruleID == "admin-approval.decision" }?.dueDate == "2026-07-21")
             }
         }
     }

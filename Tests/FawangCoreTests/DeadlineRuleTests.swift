@@ -173,6 +173,17 @@ import Testing
         #expect(provisional.provisional)
     }
 
+    @Test("行政许可法第三十二条：逾期未告知的，自收到申请材料之日起即为受理——期限自该日起算") func aStartCanCountFromAnEarlierDay() throws {
+        let decision = DeadlineRule(id: "t.decision", label: "作出决定", article: "测试", days: 20, startsOn: ["accepted"], metBy: ["decided"])
+        let late = [event("accepted", at(2026, 7, 10), 1, [PlatformEvent.countsFrom: "2026-07-01"])]
+        #expect(decision.evaluate(timeline: late, now: at(2026, 7, 10), calendar: calendar)?.dueDate == date("2026-07-21"))
+        // A day after the event, or a malformed one, is ignored.
+        let future = [event("accepted", at(2026, 7, 10), 1, [PlatformEvent.countsFrom: "2026-08-01"])]
+        #expect(decision.evaluate(timeline: future, now: at(2026, 7, 10), calendar: calendar)?.dueDate == date("2026-07-30"))
+        let malformed = [event("accepted", at(2026, 7, 10), 1, [PlatformEvent.countsFrom: "7/1"])]
+        #expect(decision.evaluate(timeline: malformed, now: at(2026, 7, 10), calendar: calendar)?.dueDate == date("2026-07-30"))
+    }
+
     @Test func afterATransferTheReceivingLinesClockStartsOnReceipt() throws {
         let intake = DeadlineRule(id: "t.accept", label: "告知是否受理", article: "测试", days: 15, startsOn: ["registered", PlatformEvent.transferred], metBy: ["accepted"])
         let timeline = [

@@ -122,7 +122,11 @@ public struct DeadlineRule: Sendable, Equatable {
         // After a transfer, only what happened in the receiving line counts for its clocks.
         let timeline = timeline.lastIndex { $0.kind == PlatformEvent.transferred }.map { Array(timeline[$0...]) } ?? timeline
         guard let startIndex = timeline.firstIndex(where: { startsOn.contains($0.kind) }) else { return nil }
-        let start = CivilDate(timeline[startIndex].at)
+        // A start the law dates back (行政许可法 第三十二条: not answered within 5 days, an application
+        // counts as accepted from receipt) names its day in `counts_from`.
+        let startEvent = timeline[startIndex]
+        let start = startEvent.attributes[PlatformEvent.countsFrom].flatMap(CivilDate.init(strictISO:)).map { min($0, CivilDate(startEvent.at)) }
+            ?? CivilDate(startEvent.at)
         let today = CivilDate(now)
         var stops: [Range<Int>] = []
         var stoppedSince: (day: CivilDate, reason: String)?
@@ -274,6 +278,8 @@ public enum PlatformEvent {
     public static let clockResumed = "clock_resumed"
     public static let escalated = "escalated"
     public static let transferred = "transferred"
+    /// Attribute of a start event: the day (YYYY-MM-DD, not after the event) its periods count from.
+    public static let countsFrom = "counts_from"
 
     public static let labels: [String: String] = [
         deadlineExtended: "批准延长办理期限",
