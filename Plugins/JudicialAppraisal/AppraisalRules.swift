@@ -251,11 +251,8 @@ enum AppraisalRules {
         let contact = check.person(request.entruster.contact, field: "entruster.contact", label: type?.isAuthority == true ? "办案人员" : "委托人", idRequired: type == .party)
         if let type, type.isAuthority {
             check.requireText(request.entruster.organization, "entruster.organization", label: "委托的\(type.label)名称", maxLength: 100)
-            // An authority's entrustment comes through a connected system or is keyed in by staff,
-            // never by an anonymous member of the public.
-            if let handling, handling.channel != .api, handling.actor == "applicant" {
-                check.fail("context.operator_id", "\(type.label)的委托须经系统对接（api渠道）或由工作人员录入")
-            }
+            // Who may enter an authority's entrustment depends on the signed-in caller, not on
+            // the channel or operator id the request claims: see `mayEnterAuthorityEntrustment`.
         }
         check.require(request.entruster.organization.count <= 100, "entruster.organization", "委托单位名称不能超过100字")
         check.require(request.entruster.caseNumber.count <= 100, "entruster.case_number", "案号不能超过100字")
@@ -273,6 +270,14 @@ enum AppraisalRules {
             appraisalMatters: request.appraisalMatters, purpose: request.purpose, caseSummary: request.caseSummary,
             materials: request.materials)
         return (handling!, contact, details)
+    }
+
+    /// Whether `caller` may enter an entrustment in an authority's name: a connected system
+    /// (service account) or judicial appraisal staff — never an anonymous or citizen caller,
+    /// whatever channel or operator id the request names.
+    static func mayEnterAuthorityEntrustment(_ caller: Principal?) -> Bool {
+        guard let caller else { return false }
+        return caller.role == .service || caller.mayHandle(businessLine: AppraisalWorkflow.line, regionCode: caller.regionCode)
     }
 
     /// Why `institution` cannot take an entrustment of `category`, as a field violation on

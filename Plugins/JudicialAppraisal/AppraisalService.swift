@@ -22,6 +22,11 @@ struct AppraisalService: Fawang_Appraisal_V1_AppraisalService.SimpleServiceProto
         if let problem = AppraisalRules.institutionProblem(institution, category: details.category) {
             throw FawangError.invalidArgument([problem])
         }
+        if details.entrusterType.isAuthority, !AppraisalRules.mayEnterAuthorityEntrustment(Principal.current) {
+            throw FawangError(
+                .permissionDenied,
+                "以\(details.entrusterType.label)名义委托鉴定，须由其对接系统（服务账号）提交，或由司法鉴定管理部门的工作人员登录后录入；当事人自行委托请将委托人类型选为「当事人」")
+        }
         details.institutionName = institution.name
         var canonical = request
         canonical.requestID = ""

@@ -255,7 +255,9 @@ struct NotarizationDetails: Codable, Equatable, Sendable {
     var description: String
     var materials: [String]
     var legalAidEligible: Bool
-    var agent: Person?
+    // The agent (if any) is a party of the matter, not part of the details: the details JSON is
+    // shown to everyone who may see the matter, unmasked, while parties' identity numbers and
+    // phones are masked for the public.
     /// Outstanding items of the latest request for supplementary proof (Art. 27 para. 1).
     var missingMaterials: [String] = []
     var office: OfficeAssignment?
@@ -272,8 +274,9 @@ struct NotarizationDetails: Codable, Equatable, Sendable {
 
 /// Validation of a submitted application: every problem reported at once, each with its field.
 enum NotarizationApplication {
-    /// The validated content of `request`, or `INVALID_ARGUMENT` listing every bad field.
-    static func validate(_ request: Fawang_Notarization_V1_SubmitApplicationRequest) throws(FawangError) -> (Handling, Person, NotarizationDetails) {
+    /// The validated content of `request` (channel, applicant, agent if any, details), or
+    /// `INVALID_ARGUMENT` listing every bad field.
+    static func validate(_ request: Fawang_Notarization_V1_SubmitApplicationRequest) throws(FawangError) -> (Handling, Person, Person?, NotarizationDetails) {
         var check = FieldValidator()
         check.requestID(request.requestID)
         let handling = Handling.read(request.context, into: &check)
@@ -317,7 +320,7 @@ enum NotarizationApplication {
         let details = NotarizationDetails(
             kind: kind!, placeBasis: basis!, involvesImmovable: request.involvesImmovable, purpose: request.purpose,
             description: request.description_p, materials: request.materials.map { $0.trimmingCharacters(in: .whitespaces) },
-            legalAidEligible: request.legalAidEligible, agent: agent)
-        return (handling!, applicant, details)
+            legalAidEligible: request.legalAidEligible)
+        return (handling!, applicant, agent, details)
     }
 }

@@ -11,14 +11,14 @@ struct NotarizationService: Fawang_Notarization_V1_NotarizationService.SimpleSer
     func submitApplication(
         request: Fawang_Notarization_V1_SubmitApplicationRequest, context grpc: ServerContext
     ) async throws -> Fawang_Notarization_V1_SubmitApplicationResponse {
-        var (handling, applicant, details) = try NotarizationApplication.validate(request)
+        var (handling, applicant, agent, details) = try NotarizationApplication.validate(request)
         handling.actor = MatterSteps.actor(handling)
         var canonical = request
         canonical.requestID = ""
         let (matter, replayed) = try await steps.submit(
             request: canonical, requestID: request.requestID, matterType: NotarizationWorkflow.matterType,
             initialStatus: NotarizationWorkflow.machine.initialStatus, applicant: applicant,
-            parties: details.agent.map { [Party(role: "agent", person: $0)] } ?? [],
+            parties: agent.map { [Party(role: "agent", person: $0)] } ?? [],
             regionCode: request.regionCode, handling: handling, details: DetailsCoding.encode(details), firstEvent: "submitted",
             attributes: ["matter_kind": details.kind.rawValue, "place_basis": details.placeBasis.rawValue])
         var response = Fawang_Notarization_V1_SubmitApplicationResponse()
@@ -89,8 +89,22 @@ struct NotarizationService: Fawang_Notarization_V1_NotarizationService.SimpleSer
         guard let office = details.office else {
             throw FawangError.failedPrecondition("该申请尚未由公证机构受理，不能出具公证书")
         }
-        let number = try await reserveCertificateNumber(for: matter.id, office: office)
-        return try await run(.issue(certificateNumber: number, note: request.note), on: request.trackingNumber, handling!, access: .handler)
+        // The office's next serial of the year; the issue step writes it to the register in its
+        // own transaction. If another certificate took the serial meanwhile, the step fails on
+        // the register's unique key and is retried with the next one.
+        let year = CivilDate(context.now()).components.year
+        var attempts = 0
+        while true {
+            let serial = try await lastSerial(office: office.officeID, year: year) + 1
+            do {
+                return try await run(.issue(year: year, serial: serial, note: request.note), on: request.trackingNumber, handling!, access: .handler)
+            } catch let error as FawangError {
+                throw error
+            } catch {
+                attempts += 1
+                guard attempts < 8, try await lastSerial(office: office.officeID, year: year) >= serial else { throw error }
+            }
+        }
     }
 
     func refuse(request: Fawang_Notarization_V1_RefuseRequest, context grpc: ServerContext) async throws -> Fawang_Matter_V1_Matter {
@@ -196,33 +210,12 @@ struct NotarizationService: Fawang_Notarization_V1_NotarizationService.SimpleSer
         return rows.first?.int("fee_yuan").map(Int64.init)
     }
 
-    /// The certificate number of `matterID`: the one reserved before (a retried issue keeps its
-    /// number), or the office's next serial of the year. The unique key on (office, year, serial)
-    /// turns a concurrent reservation of the same serial into a retry.
-    private func reserveCertificateNumber(for matterID: String, office: OfficeAssignment) async throws -> String {
-        let existing = try await context.storage.query(SQLStatement("SELECT number FROM notarization_certificates WHERE matter_id = ?", [.text(matterID)]))
-        if let number = existing.first?.string("number") { return number }
-        let year = CivilDate(context.now()).components.year
-        var attempts = 0
-        while true {
-            let rows = try await context.storage.query(SQLStatement(
-                "SELECT COALESCE(MAX(serial), 0) AS last FROM notarization_certificates WHERE office_id = ? AND year = ?",
-                [.text(office.officeID), .integer(Int64(year))]))
-            let serial = (rows.first?.int("last") ?? 0) + 1
-            let number = NotarizationWorkflow.certificateNumber(prefix: office.certificatePrefix, year: year, serial: serial)
-            do {
-                try await context.storage.execute([SQLStatement(
-                    "INSERT INTO notarization_certificates (number, matter_id, office_id, year, serial) VALUES (?, ?, ?, ?, ?)",
-                    [.text(number), .text(matterID), .text(office.officeID), .integer(Int64(year)), .integer(Int64(serial))])])
-                return number
-            } catch {
-                attempts += 1
-                if attempts >= 5 { throw error }
-                // Another issue took this serial, or this matter's number was just reserved.
-                let again = try await context.storage.query(SQLStatement("SELECT number FROM notarization_certificates WHERE matter_id = ?", [.text(matterID)]))
-                if let number = again.first?.string("number") { return number }
-            }
-        }
+    /// The highest serial `office` has given in `year` (0 if none).
+    private func lastSerial(office: String, year: Int) async throws -> Int {
+        let rows = try await context.storage.query(SQLStatement(
+            "SELECT COALESCE(MAX(serial), 0) AS last FROM notarization_certificates WHERE office_id = ? AND year = ?",
+            [.text(office), .integer(Int64(year))]))
+        return rows.first?.int("last") ?? 0
     }
 
     /// Runs `command` through the workflow inside the store's write transaction, after checking

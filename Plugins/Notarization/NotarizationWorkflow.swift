@@ -67,7 +67,9 @@ enum NotarizationWorkflow {
         case accept(office: OfficeAssignment, notaryName: String, legalNotice: String, feeYuan: Int64, waiveFee: Bool)
         case requestMaterials(missing: [String], note: String)
         case supplyMaterials([String])
-        case issue(certificateNumber: String, note: String)
+        /// Issues the certificate with the office's `serial` of `year`; the number is made from
+        /// the accepting office's prefix, and the register entry is written in the same step.
+        case issue(year: Int, serial: Int, note: String)
         case refuse(grounds: [RefusalGround], reasons: String)
         case requestReview(reasons: String)
         case decideReview(ReviewOutcome, explanation: String)
@@ -95,6 +97,7 @@ enum NotarizationWorkflow {
         var details = try DetailsCoding.decode(NotarizationDetails.self, from: matter)
         var note = ""
         var attributes: [String: String] = [:]
+        var registerEntries: [SQLStatement] = []
 
         switch command {
         case .accept(let office, let notaryName, let legalNotice, let feeYuan, let waiveFee):
@@ -120,6 +123,14 @@ enum NotarizationWorkflow {
             attributes["fee_yuan"] = String(details.feeYuan!)
             if waiveFee { attributes["fee_waived"] = "第三十四条第二款" }
         case .requestMaterials(let missing, let requestNote):
+            // Art. 30: the clock stops for supplementing only from this event on. While it is
+            // stopped for verification or force majeure, a request would not stop it again, and
+            // resuming that stop would restart it while the proof is still awaited.
+            if let open = openClockPause(matter.timeline) {
+                let label = certificateDeadline.pauseReasons.first { $0.id == open }?.label ?? open
+                throw FawangError.failedPrecondition(
+                    "出具公证书的期限正因\(label)中止计算，请先恢复计算（ResumeClock）再要求补充证明材料；恢复与要求补充在同一日办理的，中间不计入期限（\(NotarizationLaw.article("第三十条"))）")
+            }
             details.missingMaterials = missing
             note = requestNote
             attributes["missing_materials"] = missing.joined(separator: "；")
@@ -127,10 +138,20 @@ enum NotarizationWorkflow {
             details.materials += supplied
             details.missingMaterials = []
             attributes["materials"] = supplied.joined(separator: "；")
-        case .issue(let number, let issueNote):
+        case .issue(let year, let serial, let issueNote):
+            guard let office = details.office else {
+                throw FawangError.failedPrecondition("该申请尚未由公证机构受理，不能出具公证书")
+            }
+            let number = certificateNumber(prefix: office.certificatePrefix, year: year, serial: serial)
             details.certificateNumber = number
             note = issueNote
             attributes["certificate_number"] = number
+            // The register entry commits with the step or not at all: no number is taken by a
+            // step that fails, and the register holds only issued certificates. The unique keys
+            // (number; matter; office, year, serial) refuse a serial taken concurrently.
+            registerEntries = [SQLStatement(
+                "INSERT INTO notarization_certificates (number, matter_id, office_id, year, serial) VALUES (?, ?, ?, ?, ?)",
+                [.text(number), .text(matter.id), .text(office.officeID), .integer(Int64(year)), .integer(Int64(serial))])]
         case .refuse(let grounds, let reasons):
             // Art. 31: a refusal names its grounds; the reasons are given to the applicant.
             guard !grounds.isEmpty else {
@@ -157,7 +178,17 @@ enum NotarizationWorkflow {
             if outcome == .revoked { attributes["effect"] = "公证书自始无效，已予公告（第三十九条）" }
         }
 
-        return try machine.change(command.name, from: matter.status, actor: actor, channel: channel, note: note, attributes: attributes, details: DetailsCoding.encode(details))
+        var change = try machine.change(command.name, from: matter.status, actor: actor, channel: channel, note: note, attributes: attributes, details: DetailsCoding.encode(details))
+        change.moduleStatements = registerEntries
+        return change
+    }
+
+    /// The reason of the platform clock stop (PauseClock) still open on `timeline`, if any.
+    static func openClockPause(_ timeline: [MatterEvent]) -> String? {
+        guard let last = timeline.last(where: { $0.kind == PlatformEvent.clockPaused || $0.kind == PlatformEvent.clockResumed }),
+            last.kind == PlatformEvent.clockPaused
+        else { return nil }
+        return last.attributes["reason"] ?? ""
     }
 
     /// "（2026）宁银证字第12号": the office's prefix, the year and its serial for that year.

@@ -303,17 +303,36 @@ import Testing
 
     @Test func otherDistrictsDepartmentsAndAnonymousCallersAreDenied() async throws {
         try await TestPlatform.with(plugins: [JudicialAppraisalPlugin()]) { platform in
-            // An authority's entrustment does not come from an anonymous web caller.
+            // An authority's entrustment does not come from an anonymous caller, whatever channel
+            // and operator id it claims.
             let number = try await platform.withClient { anonymous in
                 let appraisal = Appraisal(wrapping: anonymous)
                 var fromWeb = AppraisalSamples.entrustment()
                 fromWeb.context = .with { $0.channel = .web }
-                await expectStatus(.invalidArgument, field: "context.operator_id") { _ = try await appraisal.submitEntrustment(fromWeb) }
+                await expectStatus(.permissionDenied) { _ = try await appraisal.submitEntrustment(fromWeb) }
+                // Claiming the connected system's channel and operator id changes nothing.
+                await expectStatus(.permissionDenied) { _ = try await appraisal.submitEntrustment(AppraisalSamples.entrustment()) }
+                var asPolice = AppraisalSamples.entrustment()
+                asPolice.entruster.type = .publicSecurity
+                asPolice.entruster.organization = "银川市公安局兴庆区分局"
+                asPolice.context = .with { $0.channel = .web; $0.operatorID = "staff-640100-judicial-appraisal" }
+                await expectStatus(.permissionDenied) { _ = try await appraisal.submitEntrustment(asPolice) }
                 // A party may entrust directly.
                 let party = try await appraisal.submitEntrustment(AppraisalSamples.partyEntrustment())
                 #expect(party.matter.status == "entrusted")
                 await expectStatus(.unauthenticated) { _ = try await appraisal.accept(Self.accept(party.matter.trackingNumber)) }
                 return party.matter.trackingNumber
+            }
+            // Nor from a signed-in citizen, nor from another department's staff.
+            for login in ["13951001234", "notarization-640100"] {
+                try await platform.withClient(as: login) { client in
+                    await expectStatus(.permissionDenied) { _ = try await Appraisal(wrapping: client).submitEntrustment(AppraisalSamples.entrustment()) }
+                }
+            }
+            // A connected system (service account) may.
+            try await platform.withClient(as: "hotline-frontend") { client in
+                let entrusted = try await Appraisal(wrapping: client).submitEntrustment(AppraisalSamples.entrustment())
+                #expect(entrusted.matter.status == "entrusted")
             }
             // The institution is in Yinchuan (640100): Xingqing district's staff do not handle it.
             try await platform.withClient(as: "judicial-appraisal-640104") { client in

@@ -54,11 +54,20 @@ import Testing
         #expect(violations(court) == ["entruster.organization"])
     }
 
-    @Test func anAuthoritysEntrustmentComesThroughTheAPIOrStaff() {
+    @Test func anAuthoritysEntrustmentComesFromAServiceAccountOrAppraisalStaff() {
+        // Decided by the signed-in caller, not by the channel or operator id a request claims.
+        #expect(!AppraisalRules.mayEnterAuthorityEntrustment(nil))
+        let citizen = Principal(accountID: "citizen-1", displayName: "马小花", role: .citizen, regionCode: "640104")
+        #expect(!AppraisalRules.mayEnterAuthorityEntrustment(citizen))
+        let notary = Principal(accountID: "staff-640100-notarization", displayName: "公证", role: .staff, regionCode: "640100", department: "notarization")
+        #expect(!AppraisalRules.mayEnterAuthorityEntrustment(notary))
+        let staff = Principal(accountID: "staff-640100-judicial-appraisal", displayName: "鉴定管理", role: .staff, regionCode: "640100", department: "judicial-appraisal")
+        #expect(AppraisalRules.mayEnterAuthorityEntrustment(staff))
+        let system = Principal(accountID: "court-system", displayName: "法院系统", role: .service, regionCode: "640000")
+        #expect(AppraisalRules.mayEnterAuthorityEntrustment(system))
+        // The form itself is valid from any channel; the caller check is the service's.
         var request = AppraisalSamples.entrustment()
         request.context = .with { $0.channel = .web }
-        #expect(violations(request) == ["context.operator_id"])
-        request.context = AppraisalSamples.staff()
         #expect(violations(request) == [])
     }
 

@@ -320,6 +320,107 @@ import Testing
         }
     }
 
+    @Test("隐私：代理人的身份证号和手机号不出现在公众可见的事项详情中，仅作为当事人按规则遮蔽")
+    func theAgentsIdentityIsNotShownToThePublic() async throws {
+        try await TestPlatform.with(plugins: [NotarizationPlugin()]) { platform in
+            var application = NotarizationSamples.application(kind: .contract)
+            application.context = .with { $0.channel = .web }
+            application.materials = NotarialMatterKind.contract.rule.requiredMaterials
+            application.agent = .with {
+                $0.name = "马大山"
+                $0.idNumber = "64010419900101123X"
+                $0.phone = "13800001111"
+            }
+            let submitted = try await platform.withClient { anonymous in
+                try await Notarization(wrapping: anonymous).submitApplication(application).matter
+            }
+            #expect(!submitted.detailsJson.contains("64010419900101123X"))
+            #expect(!submitted.detailsJson.contains("13800001111"))
+            let agent = try #require(submitted.parties.first { $0.role == "agent" })
+            #expect(agent.person.idNumber != "64010419900101123X")
+            #expect(agent.person.phone != "13800001111")
+            // Supplying materials with the second factor shows the same masked record.
+            try await platform.withClient(as: "notarization-640104") { client in
+                let notarization = Notarization(wrapping: client)
+                _ = try await notarization.accept(Self.accept(submitted.trackingNumber))
+                _ = try await notarization.requestMaterials(.with {
+                    $0.trackingNumber = submitted.trackingNumber
+                    $0.missingMaterials = ["合同附件"]
+                    $0.context = NotarizationSamples.staff()
+                })
+                // Staff handling the matter see the agent in full.
+                let full = try await Matters(wrapping: client).getMatter(.with { $0.trackingNumber = submitted.trackingNumber })
+                #expect(full.parties.first { $0.role == "agent" }?.person.idNumber == "64010419900101123X")
+            }
+            let supplied = try await platform.withClient { anonymous in
+                try await Notarization(wrapping: anonymous).supplyMaterials(.with {
+                    $0.trackingNumber = submitted.trackingNumber
+                    $0.materials = ["合同附件"]
+                    $0.phoneLast4 = "1234"
+                    $0.context.channel = .web
+                })
+            }
+            #expect(!supplied.detailsJson.contains("64010419900101123X") && !supplied.detailsJson.contains("13800001111"))
+            #expect(supplied.parties.allSatisfy { $0.person.idNumber != "64010419900101123X" && $0.person.phone != "13800001111" })
+        }
+    }
+
+    @Test("公证法第三十条：公证书编号与出具在同一事务中登记，并发出具不重号，未出具的事项不占号")
+    func certificateNumbersAreTakenOnlyByIssuedCertificates() async throws {
+        try await TestPlatform.with(plugins: [NotarizationPlugin()]) { platform in
+            try await platform.withClient(as: "notarization-640104") { client in
+                let notarization = Notarization(wrapping: client)
+                var numbers: [String] = []
+                for _ in 0..<6 {
+                    let number = try await notarization.submitApplication(NotarizationSamples.application()).matter.trackingNumber
+                    _ = try await notarization.accept(Self.accept(number))
+                    numbers.append(number)
+                }
+                // Issue four concurrently; race an issue against a refusal on the other two.
+                let issue: @Sendable (String) async throws -> Fawang_Matter_V1_Matter = { number in
+                    try await notarization.issueCertificate(.with {
+                        $0.trackingNumber = number
+                        $0.context = NotarizationSamples.staff()
+                    })
+                }
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for number in numbers.prefix(4) { group.addTask { _ = try await issue(number) } }
+                    for number in numbers.suffix(2) {
+                        group.addTask { _ = try? await issue(number) }
+                        group.addTask {
+                            _ = try? await notarization.refuse(.with {
+                                $0.trackingNumber = number
+                                $0.grounds = [.disputed]
+                                $0.reasons = "当事人之间有争议"
+                                $0.context = NotarizationSamples.staff()
+                            })
+                        }
+                    }
+                    try await group.waitForAll()
+                }
+                let matters = Matters(wrapping: client)
+                var issued: [String: String] = [:]
+                for number in numbers {
+                    let matter = try await matters.getMatter(.with { $0.trackingNumber = number })
+                    if matter.status == "issued" {
+                        issued[matter.id] = try #require(matter.timeline.first { $0.kind == "issued" }?.attributes["certificate_number"])
+                    } else {
+                        #expect(matter.status == "refused")
+                        #expect(!matter.detailsJson.contains("证字第"))
+                    }
+                }
+                #expect(issued.count >= 4)
+                // The register holds exactly the issued certificates, serials 1…n without gaps.
+                let (_, dump) = try await runChildProcess(URL(fileURLWithPath: "/usr/bin/sqlite3"), [
+                    platform.databasePath, "SELECT matter_id || '|' || number || '|' || serial FROM notarization_certificates ORDER BY serial",
+                ])
+                let rows = dump.split(separator: "\n").map { $0.split(separator: "|").map(String.init) }
+                #expect(rows.map { Int($0[2]) } == Array(1...issued.count).map(Optional.some))
+                #expect(Dictionary(uniqueKeysWithValues: rows.map { ($0[0], $0[1]) }) == issued)
+            }
+        }
+    }
+
     @Test func aRetriedSubmissionReturnsTheSameMatter() async throws {
         try await TestPlatform.with(plugins: [NotarizationPlugin()]) { platform in
             try await platform.withClient { client in

@@ -13,7 +13,7 @@ import Testing
     func details(eligible: Bool = false) -> NotarizationDetails {
         NotarizationDetails(
             kind: .education, placeBasis: .domicile, involvesImmovable: false, purpose: "出国留学", description: "",
-            materials: ["申请人身份证明", "学历证书"], legalAidEligible: eligible, agent: nil)
+            materials: ["申请人身份证明", "学历证书"], legalAidEligible: eligible)
     }
 
     func matter(status: String, events: [String] = ["submitted"], details: NotarizationDetails? = nil, region: String = "640104") -> Matter {
@@ -82,7 +82,7 @@ import Testing
         #expect(change.newStatus == "awaiting_materials")
         #expect(change.events.first?.attributes["missing_materials"] == "毕业证书认证报告")
         #expect(throws: FawangError.self) {
-            try decide(.issue(certificateNumber: "x", note: ""), matter(status: "awaiting_materials"))
+            try decide(.issue(year: 2026, serial: 1, note: ""), matter(status: "awaiting_materials"))
         }
         let supplied = try decide(.supplyMaterials(["毕业证书认证报告"]), matter(status: "awaiting_materials", details: try stored(change)))
         #expect(supplied.newStatus == "accepted")
@@ -90,15 +90,48 @@ import Testing
         #expect(try stored(supplied).materials.contains("毕业证书认证报告"))
     }
 
-    @Test("公证法第三十条：审查后出具公证书并记录公证书编号")
+    @Test("公证法第三十条：审查后出具公证书并记录公证书编号，登记簿条目与出具同一事务写入")
     func art30IssueRecordsTheNumber() throws {
         let number = NotarizationWorkflow.certificateNumber(prefix: "宁银兴", year: 2026, serial: 7)
         #expect(number == "（2026）宁银兴证字第7号")
-        let change = try decide(.issue(certificateNumber: number, note: ""), matter(status: "accepted"))
+        var accepted = details()
+        accepted.office = Self.office
+        let change = try decide(.issue(year: 2026, serial: 7, note: ""), matter(status: "accepted", details: accepted))
         #expect(change.newStatus == "issued")
         #expect(change.events.first?.attributes["certificate_number"] == number)
         #expect(try stored(change).certificateNumber == number)
-        #expect(throws: FawangError.self) { try decide(.issue(certificateNumber: number, note: ""), matter(status: "submitted")) }
+        // The register entry is part of the step (MatterChange.moduleStatements), not a write of its own.
+        #expect(change.moduleStatements == [SQLStatement(
+            "INSERT INTO notarization_certificates (number, matter_id, office_id, year, serial) VALUES (?, ?, ?, ?, ?)",
+            [.text(number), .text("m"), .text("np-640104-1"), .integer(2026), .integer(7)])])
+        #expect(throws: FawangError.self) { try decide(.issue(year: 2026, serial: 7, note: ""), matter(status: "submitted", details: accepted)) }
+        // Steps other than issuing write nothing to the register.
+        #expect(try decide(accept(), matter(status: "submitted")).moduleStatements.isEmpty)
+    }
+
+    @Test("公证法第三十条：因核实中止计算期间不能要求补充材料，须先恢复，以免补充材料期间被计入期限")
+    func art30NoMaterialsRequestWhileTheClockIsStoppedForVerification() throws {
+        let stopped = [
+            event(1, "submitted", beijing(2026, 9, 24, hour: 9)), event(2, "accepted", beijing(2026, 9, 24)),
+            event(3, "clock_paused", beijing(2026, 10, 12), ["reason": "verification"]),
+        ]
+        var paused = matter(status: "accepted")
+        paused.timeline = stopped
+        #expect {
+            try decide(.requestMaterials(missing: ["学历认证报告"], note: ""), paused)
+        } throws: { error in
+            (error as? FawangError)?.code == .failedPrecondition && (error as! FawangError).message.contains("核实")
+                && (error as! FawangError).message.contains("第三十条")
+        }
+        // Resumed and requested on the same day: both stops are contiguous, no day is counted.
+        var resumed = paused
+        resumed.timeline.append(event(4, "clock_resumed", beijing(2026, 10, 14), ["reason": "verification"]))
+        #expect(try decide(.requestMaterials(missing: ["学历认证报告"], note: ""), resumed).newStatus == "awaiting_materials")
+        let timeline = resumed.timeline + [
+            event(5, "materials_requested", beijing(2026, 10, 14)), event(6, "materials_supplied", beijing(2026, 10, 16)),
+        ]
+        // Stopped 10/12–10/15 (four working days): 10/22 becomes 10/28.
+        #expect(try certificateClock(timeline, now: beijing(2026, 10, 16, hour: 11)).dueDate?.description == "2026-10-28")
     }
 
     @Test("公证法第三十一条：不予办理须列明法定情形及理由")
