@@ -143,6 +143,25 @@ import Testing
         #expect(stillPaused.pausedFor == "核实")
     }
 
+    @Test("公证法第三十条：补充材料与核实的时间重叠时，自先中止之日至全部恢复之日均不计算") func overlappingStopsAreOneStop() throws {
+        // Verification 6-03 → 6-10, materials requested 6-05 → supplied 6-12: stopped 6-03..6-11.
+        let timeline = [
+            event("accepted", at(2026, 6, 2), 1),
+            event(PlatformEvent.clockPaused, at(2026, 6, 3), 2, ["reason": "verification"]),
+            event("supplement_requested", at(2026, 6, 5), 3),
+            event(PlatformEvent.clockResumed, at(2026, 6, 10), 4, ["reason": "verification"]),
+        ]
+        let stillWaiting = try #require(fifteenWorkingDays.evaluate(timeline: timeline, now: at(2026, 6, 11), calendar: calendar))
+        #expect(stillWaiting.state == .paused && stillWaiting.pausedFor == "等待补充材料")
+        let both = try #require(fifteenWorkingDays.evaluate(timeline: Array(timeline.prefix(3)), now: at(2026, 6, 6), calendar: calendar))
+        #expect(both.pausedFor == "核实、等待补充材料")
+        let resumed = try #require(fifteenWorkingDays.evaluate(
+            timeline: timeline + [event("supplement_received", at(2026, 6, 12), 5)], now: at(2026, 6, 12), calendar: calendar))
+        #expect(resumed.pausedDays == 9)
+        // Counted from 6-12: 6/12, 6/15–18, 6/22–26 (6/19 端午), 6/29–30, 7/1–3 → the 15th is 7-03.
+        #expect(resumed.dueDate == date("2026-07-03"))
+    }
+
     @Test("行政许可法第四十二条：经批准延长的期限计入") func extensionsLengthenThePeriod() throws {
         let decision = DeadlineRule(
             id: "t.decision", label: "作出行政许可决定", article: "《中华人民共和国行政许可法》第四十二条", days: 20,

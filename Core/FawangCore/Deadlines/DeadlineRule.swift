@@ -129,7 +129,10 @@ public struct DeadlineRule: Sendable, Equatable {
             ?? CivilDate(startEvent.at)
         let today = CivilDate(now)
         var stops: [Range<Int>] = []
-        var stoppedSince: (day: CivilDate, reason: String)?
+        // Stops may overlap (waiting for materials while a verification runs): the clock is stopped
+        // from the first stop until the last open one resumes.
+        var openReasons: [String] = []
+        var stoppedSince: CivilDate?
         var extensionDays = 0
         var extensionCount = 0
         var metAt: Date?
@@ -138,11 +141,15 @@ public struct DeadlineRule: Sendable, Equatable {
                 metAt = event.at
                 break
             }
-            if stoppedSince == nil, let reason = pauseReason(of: event) {
-                stoppedSince = (CivilDate(event.at), reason)
-            } else if let since = stoppedSince, resumes(event, reason: since.reason) {
-                stops.append(since.day.dayNumber..<max(since.day.dayNumber, CivilDate(event.at).dayNumber))
-                stoppedSince = nil
+            if let reason = pauseReason(of: event), !openReasons.contains(reason) {
+                if openReasons.isEmpty { stoppedSince = CivilDate(event.at) }
+                openReasons.append(reason)
+            } else if let index = openReasons.firstIndex(where: { resumes(event, reason: $0) }) {
+                openReasons.remove(at: index)
+                if openReasons.isEmpty, let since = stoppedSince {
+                    stops.append(since.dayNumber..<max(since.dayNumber, CivilDate(event.at).dayNumber))
+                    stoppedSince = nil
+                }
             } else if event.kind == PlatformEvent.deadlineExtended, event.attributes["rule_id"] == id, let extra = Int(event.attributes["days"] ?? "") {
                 extensionDays += extra
                 extensionCount += 1
@@ -154,8 +161,10 @@ public struct DeadlineRule: Sendable, Equatable {
             pausedDays: pausedDays, extensions: extensionCount, metAt: metAt, pausedFor: nil, calendarEnd: calendar.coverage?.upperBound)
         if metAt == nil, let since = stoppedSince {
             status.state = .paused
-            status.pausedDays += max(0, since.day.days(until: today))
-            status.pausedFor = pauseReasons.first { $0.id == since.reason }?.label ?? since.reason
+            status.pausedDays += max(0, since.days(until: today))
+            status.pausedFor = openReasons.map { reason in
+                reason == "materials" ? "等待补充材料" : pauseReasons.first { $0.id == reason }?.label ?? reason
+            }.joined(separator: "、")
             return status
         }
         switch lastDay(from: start, counting: status.days, skipping: stops, calendar: calendar) {

@@ -130,8 +130,9 @@ struct DeadlineService: Fawang_Deadline_V1_DeadlineService.SimpleServiceProtocol
                     field: "reason",
                     allowed.isEmpty ? "该事项当前没有可因法定事由中止计算的期限" : "该事项的期限可因以下事由中止计算：\(allowed.joined(separator: "、"))")
             }
-            if let paused = open.first(where: { $0.state == .paused }) {
-                throw FawangError.failedPrecondition("「\(paused.rule.label)」的期限已因\(paused.pausedFor ?? "其他事由")中止计算，请先恢复")
+            // One platform stop at a time (a plugin's own stop, such as waiting for materials, may overlap).
+            if let pause = Self.openPause(matter) {
+                throw FawangError.failedPrecondition("该事项的期限已因\(pause.attributes["reason"] ?? "其他事由")中止计算，请先恢复计算")
             }
             return MatterChange(events: [MatterEventDraft(
                 kind: PlatformEvent.clockPaused, actor: handling!.actor, channel: handling!.channel, note: request.note,
@@ -145,10 +146,7 @@ struct DeadlineService: Fawang_Deadline_V1_DeadlineService.SimpleServiceProtocol
         check.require(request.note.count <= 1000, "note", "说明不能超过1000字")
         try check.check()
         return try await update(request.trackingNumber) { matter in
-            // The open pause is the last clock_paused not followed by a clock_resumed.
-            guard let pause = matter.timeline.last(where: { [PlatformEvent.clockPaused, PlatformEvent.clockResumed].contains($0.kind) }),
-                pause.kind == PlatformEvent.clockPaused, let reason = pause.attributes["reason"]
-            else {
+            guard let pause = Self.openPause(matter), let reason = pause.attributes["reason"] else {
                 throw FawangError.failedPrecondition("该事项没有中止计算的期限")
             }
             return MatterChange(events: [MatterEventDraft(
@@ -208,6 +206,12 @@ struct DeadlineService: Fawang_Deadline_V1_DeadlineService.SimpleServiceProtocol
     }
 
     // MARK: Helpers
+
+    /// The platform stop still open on `matter`: the last `clock_paused` not followed by a `clock_resumed`.
+    static func openPause(_ matter: Matter) -> MatterEvent? {
+        let last = matter.timeline.last { [PlatformEvent.clockPaused, PlatformEvent.clockResumed].contains($0.kind) }
+        return last?.kind == PlatformEvent.clockPaused ? last : nil
+    }
 
     private static func days(_ map: [CivilDate: String]) -> [Fawang_Deadline_V1_CalendarDay] {
         map.sorted { $0.key < $1.key }.map { day, name in .with { $0.date = day.description; $0.name = name } }
