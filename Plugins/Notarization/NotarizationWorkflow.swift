@@ -123,14 +123,9 @@ enum NotarizationWorkflow {
             attributes["fee_yuan"] = String(details.feeYuan!)
             if waiveFee { attributes["fee_waived"] = "第三十四条第二款" }
         case .requestMaterials(let missing, let requestNote):
-            // Art. 30: the clock stops for supplementing only from this event on. While it is
-            // stopped for verification or force majeure, a request would not stop it again, and
-            // resuming that stop would restart it while the proof is still awaited.
-            if let open = openClockPause(matter.timeline) {
-                let label = certificateDeadline.pauseReasons.first { $0.id == open }?.label ?? open
-                throw FawangError.failedPrecondition(
-                    "出具公证书的期限正因\(label)中止计算，请先恢复计算（ResumeClock）再要求补充证明材料；恢复与要求补充在同一日办理的，中间不计入期限（\(NotarizationLaw.article("第三十条"))）")
-            }
+            // Art. 30: the clock stops for supplementing from this event on; if it is already stopped
+            // for verification or force majeure, the stops overlap and the clock stays stopped
+            // until both end.
             details.missingMaterials = missing
             note = requestNote
             attributes["missing_materials"] = missing.joined(separator: "；")
@@ -181,14 +176,6 @@ enum NotarizationWorkflow {
         var change = try machine.change(command.name, from: matter.status, actor: actor, channel: channel, note: note, attributes: attributes, details: DetailsCoding.encode(details))
         change.moduleStatements = registerEntries
         return change
-    }
-
-    /// The reason of the platform clock stop (PauseClock) still open on `timeline`, if any.
-    static func openClockPause(_ timeline: [MatterEvent]) -> String? {
-        guard let last = timeline.last(where: { $0.kind == PlatformEvent.clockPaused || $0.kind == PlatformEvent.clockResumed }),
-            last.kind == PlatformEvent.clockPaused
-        else { return nil }
-        return last.attributes["reason"] ?? ""
     }
 
     /// "（2026）宁银证字第12号": the office's prefix, the year and its serial for that year.

@@ -109,28 +109,21 @@ import Testing
         #expect(try decide(accept(), matter(status: "submitted")).moduleStatements.isEmpty)
     }
 
-    @Test("公证法第三十条：因核实中止计算期间不能要求补充材料，须先恢复，以免补充材料期间被计入期限")
-    func art30NoMaterialsRequestWhileTheClockIsStoppedForVerification() throws {
+    @Test("公证法第三十条：核实期间又要求补充材料的，两段中止合并计算，全部恢复后才继续计算")
+    func art30MaterialsRequestedWhileStoppedForVerification() throws {
         let stopped = [
             event(1, "submitted", beijing(2026, 9, 24, hour: 9)), event(2, "accepted", beijing(2026, 9, 24)),
             event(3, "clock_paused", beijing(2026, 10, 12), ["reason": "verification"]),
         ]
         var paused = matter(status: "accepted")
         paused.timeline = stopped
-        #expect {
-            try decide(.requestMaterials(missing: ["学历认证报告"], note: ""), paused)
-        } throws: { error in
-            (error as? FawangError)?.code == .failedPrecondition && (error as! FawangError).message.contains("核实")
-                && (error as! FawangError).message.contains("第三十条")
-        }
-        // Resumed and requested on the same day: both stops are contiguous, no day is counted.
-        var resumed = paused
-        resumed.timeline.append(event(4, "clock_resumed", beijing(2026, 10, 14), ["reason": "verification"]))
-        #expect(try decide(.requestMaterials(missing: ["学历认证报告"], note: ""), resumed).newStatus == "awaiting_materials")
-        let timeline = resumed.timeline + [
-            event(5, "materials_requested", beijing(2026, 10, 14)), event(6, "materials_supplied", beijing(2026, 10, 16)),
+        #expect(try decide(.requestMaterials(missing: ["学历认证报告"], note: ""), paused).newStatus == "awaiting_materials")
+        // Verification 10/12 → 10/14, materials 10/13 → 10/16: one stop, 10/12–10/15 (four working days).
+        let timeline = stopped + [
+            event(4, "materials_requested", beijing(2026, 10, 13)), event(5, "clock_resumed", beijing(2026, 10, 14), ["reason": "verification"]),
+            event(6, "materials_supplied", beijing(2026, 10, 16)),
         ]
-        // Stopped 10/12–10/15 (four working days): 10/22 becomes 10/28.
+        #expect(try certificateClock(Array(timeline.prefix(5)), now: beijing(2026, 10, 15)).state == .paused)
         #expect(try certificateClock(timeline, now: beijing(2026, 10, 16, hour: 11)).dueDate?.description == "2026-10-28")
     }
 
