@@ -106,7 +106,7 @@ struct LegalAidService: Fawang_Legalaid_V1_LegalAidService.SimpleServiceProtocol
         guard DivisionCode.isWellFormed(request.regionCode) else {
             throw FawangError.invalidArgument(field: "region_code", "请填写6位行政区划代码")
         }
-        let scope = DivisionCode.city(of: request.regionCode).map(DivisionCode.scopePrefix) ?? DivisionCode.scopePrefix(of: request.regionCode)
+        let scope = DivisionCode.cityScopePrefix(of: request.regionCode)
         var response = Fawang_Legalaid_V1_ListProvidersResponse()
         response.providers = try await providers(where: "region_code LIKE ?", [.text(scope + "%")]).map { provider in
             var proto = Fawang_Legalaid_V1_Provider()

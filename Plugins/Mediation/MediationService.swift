@@ -97,7 +97,7 @@ struct MediationService: Fawang_Mediation_V1_MediationService.SimpleServiceProto
         guard DivisionCode.isWellFormed(request.regionCode) else {
             throw FawangError.invalidArgument(field: "region_code", "请填写6位行政区划代码")
         }
-        let scope = DivisionCode.city(of: request.regionCode).map(DivisionCode.scopePrefix) ?? DivisionCode.scopePrefix(of: request.regionCode)
+        let scope = DivisionCode.cityScopePrefix(of: request.regionCode)
         let mediators = try await mediatorRows(where: "region_code LIKE ?", [.text(scope + "%")])
         var response = Fawang_Mediation_V1_ListCommitteesResponse()
         response.committees = try await committees(where: "region_code LIKE ?", [.text(scope + "%")]).map { committee in

@@ -170,7 +170,7 @@ struct NotarizationService: Fawang_Notarization_V1_NotarizationService.SimpleSer
         guard DivisionCode.isWellFormed(request.regionCode) else {
             throw FawangError.invalidArgument(field: "region_code", "请填写6位行政区划代码")
         }
-        let scope = DivisionCode.city(of: request.regionCode).map(DivisionCode.scopePrefix) ?? DivisionCode.scopePrefix(of: request.regionCode)
+        let scope = DivisionCode.cityScopePrefix(of: request.regionCode)
         var response = Fawang_Notarization_V1_ListOfficesResponse()
         response.offices = try await offices(where: "region_code LIKE ?", [.text(scope + "%")]).map { office in
             var proto = Fawang_Notarization_V1_NotaryOffice()

@@ -40,6 +40,12 @@ public enum DivisionCode {
         inner.hasPrefix(scopePrefix(of: outer))
     }
 
+    /// The prefix of everything in `code`'s city (the province's for a province): the scope of
+    /// city-level registers such as aid providers, notary offices and mediation committees.
+    public static func cityScopePrefix(of code: String) -> String {
+        city(of: code).map(scopePrefix(of:)) ?? scopePrefix(of: code)
+    }
+
     /// The prefecture-level city a county belongs to (itself for a city, nil for a province).
     public static func city(of code: String) -> String? {
         level(of: code) == 1 ? nil : String(code.prefix(4)) + "00"
