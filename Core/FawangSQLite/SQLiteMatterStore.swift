@@ -53,6 +53,11 @@ struct SQLiteMatterStore: MatterStore {
                 try db.execute(sql: statement.sql, arguments: StatementArguments(statement.arguments.map(\.databaseValue)))
             }
             try index(db, matter)
+            if let linked = draft.linkedUpdate {
+                _ = try apply(db, trackingNumber: linked.trackingNumber, at: time, role: role, method: method, peer: peer) { other in
+                    try linked.decide(other, matter)
+                }
+            }
             return .created(matter)
         }
         if case .created = outcome { deadlines?.changeSignal.notify() }
@@ -78,36 +83,45 @@ struct SQLiteMatterStore: MatterStore {
     ) async throws -> Matter {
         let (method, peer, role) = (AuditContext.method, AuditContext.peer, Principal.current?.role.rawValue ?? "anonymous")
         let (updated, changed) = try await pool.write { db -> (Matter, Bool) in
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM matters WHERE tracking_number = ?", arguments: [trackingNumber.digits]) else {
-                throw FawangError.notFound("未找到受理编号为 \(trackingNumber) 的事项，请核对编号")
-            }
-            let matter = try load(db, row: row)
-            let change = try decide(matter)
-            if change.isEmpty { return (matter, false) }
-            try db.execute(
-                sql: """
-                    UPDATE matters SET status = ?, details_json = ?, assignee_account_id = ?, business_line = ?, matter_type = ?,
-                        updated_at = ? WHERE id = ?
-                    """,
-                arguments: [
-                    change.newStatus ?? matter.status,
-                    String(decoding: change.details ?? matter.details, as: UTF8.self),
-                    change.assigneeAccountID ?? matter.assigneeAccountID,
-                    change.transfer?.businessLine ?? matter.businessLine,
-                    change.transfer?.matterType ?? matter.matterType,
-                    time.timeIntervalSince1970, matter.id,
-                ])
-            try Self.append(db, matterID: matter.id, events: change.events, startingAt: matter.timeline.count + 1, at: time)
-            for statement in change.moduleStatements {
-                try db.execute(sql: statement.sql, arguments: StatementArguments(statement.arguments.map(\.databaseValue)))
-            }
-            try SQLiteAuditLog.append(db, Self.audit(matter.id, change.events, role: role), method: method, peer: peer, at: time)
-            let updated = try load(db, id: matter.id)!
-            try index(db, updated)
-            return (updated, true)
+            try apply(db, trackingNumber: trackingNumber, at: time, role: role, method: method, peer: peer, decide)
         }
         if changed { deadlines?.changeSignal.notify() }
         return updated
+    }
+
+    /// Reads the matter, decides and writes the change with its events, module statements, audit
+    /// entry and deadline index, in the caller's transaction. Returns the matter and whether it changed.
+    private func apply(
+        _ db: Database, trackingNumber: TrackingNumber, at time: Date, role: String, method: String, peer: String,
+        _ decide: (Matter) throws -> MatterChange
+    ) throws -> (Matter, Bool) {
+        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM matters WHERE tracking_number = ?", arguments: [trackingNumber.digits]) else {
+            throw FawangError.notFound("未找到受理编号为 \(trackingNumber) 的事项，请核对编号")
+        }
+        let matter = try load(db, row: row)
+        let change = try decide(matter)
+        if change.isEmpty { return (matter, false) }
+        try db.execute(
+            sql: """
+                UPDATE matters SET status = ?, details_json = ?, assignee_account_id = ?, business_line = ?, matter_type = ?,
+                    updated_at = ? WHERE id = ?
+                """,
+            arguments: [
+                change.newStatus ?? matter.status,
+                String(decoding: change.details ?? matter.details, as: UTF8.self),
+                change.assigneeAccountID ?? matter.assigneeAccountID,
+                change.transfer?.businessLine ?? matter.businessLine,
+                change.transfer?.matterType ?? matter.matterType,
+                time.timeIntervalSince1970, matter.id,
+            ])
+        try Self.append(db, matterID: matter.id, events: change.events, startingAt: matter.timeline.count + 1, at: time)
+        for statement in change.moduleStatements {
+            try db.execute(sql: statement.sql, arguments: StatementArguments(statement.arguments.map(\.databaseValue)))
+        }
+        try SQLiteAuditLog.append(db, Self.audit(matter.id, change.events, role: role), method: method, peer: peer, at: time)
+        let updated = try load(db, id: matter.id)!
+        try index(db, updated)
+        return (updated, true)
     }
 
     func deadlineAlerts(_ query: DeadlineAlertQuery) async throws -> [DeadlineAlert] {

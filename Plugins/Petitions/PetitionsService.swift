@@ -34,17 +34,17 @@ struct PetitionsService: Fawang_Petitions_V1_PetitionService.SimpleServiceProtoc
         }
         var canonical = request
         canonical.requestID = ""
+        // The link on the original is written in the repeat's own transaction.
+        let channel = handling.channel
+        let link = original.map { original in
+            LinkedUpdate(trackingNumber: original) { stored, created in
+                try PetitionsWorkflow.recordDuplicate(created.trackingNumber, on: stored, channel: channel)
+            }
+        }
         let (matter, replayed) = try await steps.submit(
             request: canonical, requestID: request.requestID, matterType: PetitionsWorkflow.matterType,
             initialStatus: initialStatus, applicant: petitioner, regionCode: request.regionCode, handling: handling,
-            details: details.encoded(), firstEvent: firstEvent, attributes: attributes)
-        if let original, let number = TrackingNumber(matter.trackingNumber) {
-            // The link on the original: a system event in its own transaction (idempotent on replay).
-            let channel = handling.channel
-            _ = try await context.matters.update(trackingNumber: original, at: context.now()) { stored in
-                try PetitionsWorkflow.recordDuplicate(number, on: stored, channel: channel)
-            }
-        }
+            details: details.encoded(), firstEvent: firstEvent, attributes: attributes, linkedUpdate: link)
         var response = Fawang_Petitions_V1_SubmitPetitionResponse()
         response.matter = matter
         response.replayed = replayed

@@ -73,6 +73,27 @@ import Testing
         #expect(try await storage.moduleStorage(for: "demo").query(SQLStatement("SELECT id FROM demo_items")).count == 1)
     }
 
+    @Test func aSubmissionAndItsLinkedUpdateCommitTogether() async throws {
+        let storage = try await open()
+        let original = try await storage.matters.submit(draft(), at: Date()).matter
+        var failing = draft(requestID: "repeat-1")
+        failing.linkedUpdate = LinkedUpdate(trackingNumber: original.trackingNumber) { _, _ in
+            throw FawangError.failedPrecondition("refused")
+        }
+        await #expect(throws: FawangError.self) { try await storage.matters.submit(failing, at: Date()) }
+        #expect(try await storage.matters.list(MatterQuery()).matters.count == 1)
+        var linking = draft(requestID: "repeat-2")
+        linking.linkedUpdate = LinkedUpdate(trackingNumber: original.trackingNumber) { _, created in
+            MatterChange(events: [MatterEventDraft(kind: "linked", actor: "system", channel: .api, attributes: ["to": created.trackingNumber.digits])])
+        }
+        let created = try await storage.matters.submit(linking, at: Date()).matter
+        let linked = try #require(try await storage.matters.matter(id: original.id))
+        #expect(linked.timeline.last?.attributes["to"] == created.trackingNumber.digits)
+        // A replay does not link again.
+        _ = try await storage.matters.submit(linking, at: Date())
+        #expect(try await storage.matters.matter(id: original.id)?.timeline.count == 2)
+    }
+
     @Test func durabilityIsFullWAL() async throws {
         let storage = try await open()
         let settings = try await storage.durabilitySettings()

@@ -40,6 +40,10 @@ public struct MatterDraft: Sendable {
     /// result an application uses), given the new matter and run in its transaction. Not run when
     /// the request id replays an earlier submission.
     public var moduleStatements: @Sendable (Matter) -> [SQLStatement] = { _ in [] }
+    /// A change to another matter that belongs to this creation (a repeat petition's link on the
+    /// original), decided with the other matter and the new one and written in the same
+    /// transaction. Not run on a replay.
+    public var linkedUpdate: LinkedUpdate?
 
     public init(
         requestID: String, requestDigest: String, businessLine: String, matterType: String,
@@ -59,6 +63,18 @@ public struct MatterDraft: Sendable {
         self.operatorID = operatorID
         self.details = details
         self.firstEvent = firstEvent
+    }
+}
+
+/// See ``MatterDraft/linkedUpdate``.
+public struct LinkedUpdate: Sendable {
+    public var trackingNumber: TrackingNumber
+    /// Given the other matter and the one just created.
+    public var decide: @Sendable (Matter, Matter) throws -> MatterChange
+
+    public init(trackingNumber: TrackingNumber, decide: @escaping @Sendable (Matter, Matter) throws -> MatterChange) {
+        self.trackingNumber = trackingNumber
+        self.decide = decide
     }
 }
 

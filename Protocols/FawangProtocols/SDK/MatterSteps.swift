@@ -120,7 +120,7 @@ public struct MatterSteps: Sendable {
         request: some SwiftProtobuf.Message, requestID: String, matterType: String, initialStatus: String, applicant: Person,
         parties: [Party] = [], regionCode: String, handling: Handling, details: Data, firstEvent: String,
         attributes: [String: String] = [:], note: String = "",
-        moduleStatements: @escaping @Sendable (Matter) -> [SQLStatement] = { _ in [] }
+        linkedUpdate: LinkedUpdate? = nil, moduleStatements: @escaping @Sendable (Matter) -> [SQLStatement] = { _ in [] }
     ) async throws -> (matter: Fawang_Matter_V1_Matter, replayed: Bool) {
         guard let division = try await context.directory.division(code: regionCode) else {
             throw FawangError.invalidArgument(field: "region_code", "行政区划代码 \(regionCode) 不在本平台服务范围内")
@@ -134,6 +134,7 @@ public struct MatterSteps: Sendable {
             firstEvent: MatterEventDraft(kind: firstEvent, actor: handling.actor, channel: handling.channel, note: note, attributes: attributes),
             ownerAccountID: principal?.role == .citizen ? principal!.accountID : "")
         draft.moduleStatements = moduleStatements
+        draft.linkedUpdate = linkedUpdate
         let outcome = try await context.matters.submit(draft, at: context.now())
         if case .created(let matter) = outcome {
             context.logger.info("matter submitted", metadata: [
