@@ -394,21 +394,3 @@ extension Fawang_Approval_V1_SubmitApplicationRequest {
         return copy
     }
 }
-
-/// Expects `body` to fail with `code`; with `field`, also expects a `google.rpc.BadRequest`
-/// violation for it.
-func expectStatus(_ code: RPCError.Code, field: String? = nil, sourceLocation: SourceLocation = #_sourceLocation, _ body: () async throws -> Void) async {
-    do {
-        try await body()
-        Issue.record("expected \(code), the call succeeded", sourceLocation: sourceLocation)
-    } catch let error as RPCError {
-        #expect(error.code == code, "\(error.message)", sourceLocation: sourceLocation)
-        #expect(!error.message.isEmpty, sourceLocation: sourceLocation)
-        if let field {
-            let fields = (try? error.unpackGoogleRPCStatus())?.details.compactMap(\.badRequest).flatMap(\.violations).map(\.field) ?? []
-            #expect(fields.contains(field), "violations: \(fields)", sourceLocation: sourceLocation)
-        }
-    } catch {
-        Issue.record("expected RPCError \(code), got \(error)", sourceLocation: sourceLocation)
-    }
-}

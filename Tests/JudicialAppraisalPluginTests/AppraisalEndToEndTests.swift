@@ -15,12 +15,6 @@ import Testing
     typealias Matters = Fawang_Matter_V1_MatterService.Client<HTTP2ClientTransport.Posix>
     typealias Deadlines = Fawang_Deadline_V1_DeadlineService.Client<HTTP2ClientTransport.Posix>
 
-    /// Signs in at the real time, then sets the platform's clock to `date`: access tokens are
-    /// checked against the system clock, so a token issued at a past test time would read as expired.
-    static func signIn(_ platform: TestPlatform, _ logins: [String], then clock: TestClock, at date: Date) async throws {
-        for login in logins { _ = try await platform.accessToken(login) }
-        clock.set(date)
-    }
 
     static func accept(_ number: String, _ appraisers: [String] = ["jap-01", "jap-02"]) -> Fawang_Appraisal_V1_AcceptRequest {
         .with {
@@ -35,7 +29,7 @@ import Testing
     func wholePathFromEntrustmentToOpinion() async throws {
         let clock = TestClock()
         try await TestPlatform.with(plugins: [JudicialAppraisalPlugin()], clock: clock) { platform in
-            try await Self.signIn(platform, ["judicial-appraisal-640100", "judicial-appraisal-admin"], then: clock, at: beijing(2026, 6, 1, hour: 9))
+            clock.set(beijing(2026, 6, 1, hour: 9))
             try await platform.withClient(as: "judicial-appraisal-640100") { client in
                 let appraisal = Appraisal(wrapping: client)
 
@@ -351,24 +345,5 @@ import Testing
                 #expect(accepted.timeline.last?.actor == "staff-640000-judicial-appraisal-admin")
             }
         }
-    }
-}
-
-/// Expects `body` to fail with `code`; with `field`, also expects a `google.rpc.BadRequest`
-/// violation for it and its name in the message.
-func expectStatus(_ code: RPCError.Code, field: String? = nil, sourceLocation: SourceLocation = #_sourceLocation, _ body: () async throws -> Void) async {
-    do {
-        try await body()
-        Issue.record("expected \(code), the call succeeded", sourceLocation: sourceLocation)
-    } catch let error as RPCError {
-        #expect(error.code == code, "\(error.message)", sourceLocation: sourceLocation)
-        #expect(!error.message.isEmpty, sourceLocation: sourceLocation)
-        if let field {
-            #expect(error.message.contains(field), "message: \(error.message)", sourceLocation: sourceLocation)
-            let fields = (try? error.unpackGoogleRPCStatus())?.details.compactMap(\.badRequest).flatMap(\.violations).map(\.field) ?? []
-            #expect(fields.contains(field), "violations: \(fields)", sourceLocation: sourceLocation)
-        }
-    } catch {
-        Issue.record("expected RPCError \(code), got \(error)", sourceLocation: sourceLocation)
     }
 }

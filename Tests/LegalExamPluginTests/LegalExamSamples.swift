@@ -61,29 +61,6 @@ enum LegalExamSamples {
     }
 }
 
-/// Expects `body` to fail with `code`; with `field`, also a `google.rpc.BadRequest` violation for
-/// it; with `containing`, text the message must contain.
-func expectStatus(
-    _ code: RPCError.Code, field: String? = nil, containing: [String] = [], sourceLocation: SourceLocation = #_sourceLocation,
-    _ body: () async throws -> Void
-) async {
-    do {
-        try await body()
-        Issue.record("expected \(code), the call succeeded", sourceLocation: sourceLocation)
-    } catch let error as RPCError {
-        #expect(error.code == code, "\(error.message)", sourceLocation: sourceLocation)
-        #expect(!error.message.isEmpty, sourceLocation: sourceLocation)
-        for text in containing {
-            #expect(error.message.contains(text), "message: \(error.message)", sourceLocation: sourceLocation)
-        }
-        if let field {
-            let fields = (try? error.unpackGoogleRPCStatus())?.details.compactMap(\.badRequest).flatMap(\.violations).map(\.field) ?? []
-            #expect(fields.contains(field), "violations: \(fields)", sourceLocation: sourceLocation)
-        }
-    } catch {
-        Issue.record("expected RPCError \(code), got \(error)", sourceLocation: sourceLocation)
-    }
-}
 
 /// The message of the RPC error `body` throws ("" if it succeeds).
 func errorMessage(_ body: () async throws -> Void) async -> String {

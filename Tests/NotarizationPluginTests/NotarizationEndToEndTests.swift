@@ -25,19 +25,12 @@ import Testing
         }
     }
 
-    /// Signs in at the real time, then sets the platform's clock back to `date`: access tokens
-    /// are checked against the system clock, so a token issued at a past test time would read as
-    /// expired.
-    static func signIn(_ platform: TestPlatform, _ login: String, then clock: TestClock, at date: Date) async throws {
-        _ = try await platform.accessToken(login)
-        clock.set(date)
-    }
 
     @Test("公证法第二十五条、第二十七条、第二十九条、第三十条、第三十九条：申请、受理、补充材料、核实、出具公证书、复查")
     func wholePathFromApplicationToCertificate() async throws {
         let clock = TestClock()
         try await TestPlatform.with(plugins: [NotarizationPlugin()], clock: clock) { platform in
-            try await Self.signIn(platform, "notarization-640100", then: clock, at: beijing(2026, 9, 24, hour: 9))
+            clock.set(beijing(2026, 9, 24, hour: 9))
             try await platform.withClient(as: "notarization-640100") { client in
                 let notarization = Notarization(wrapping: client)
                 let deadlines = Deadlines(wrapping: client)
@@ -177,7 +170,7 @@ import Testing
     func refusalPath() async throws {
         let clock = TestClock()
         try await TestPlatform.with(plugins: [NotarizationPlugin()], clock: clock) { platform in
-            try await Self.signIn(platform, "notarization-640104", then: clock, at: beijing(2026, 9, 24))
+            clock.set(beijing(2026, 9, 24))
             try await platform.withClient(as: "notarization-640104") { client in
                 let notarization = Notarization(wrapping: client)
                 var application = NotarizationSamples.application(kind: .inheritance)
@@ -432,24 +425,5 @@ import Testing
                 #expect(again.matter.trackingNumber == first.matter.trackingNumber)
             }
         }
-    }
-}
-
-/// Expects `body` to fail with `code`; with `field`, also expects a `google.rpc.BadRequest`
-/// violation for it and its name in the message.
-func expectStatus(_ code: RPCError.Code, field: String? = nil, sourceLocation: SourceLocation = #_sourceLocation, _ body: () async throws -> Void) async {
-    do {
-        try await body()
-        Issue.record("expected \(code), the call succeeded", sourceLocation: sourceLocation)
-    } catch let error as RPCError {
-        #expect(error.code == code, "\(error.message)", sourceLocation: sourceLocation)
-        #expect(!error.message.isEmpty, sourceLocation: sourceLocation)
-        if let field {
-            #expect(error.message.contains(field), "message: \(error.message)", sourceLocation: sourceLocation)
-            let fields = (try? error.unpackGoogleRPCStatus())?.details.compactMap(\.badRequest).flatMap(\.violations).map(\.field) ?? []
-            #expect(fields.contains(field), "violations: \(fields)", sourceLocation: sourceLocation)
-        }
-    } catch {
-        Issue.record("expected RPCError \(code), got \(error)", sourceLocation: sourceLocation)
     }
 }

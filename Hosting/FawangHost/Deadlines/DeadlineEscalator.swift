@@ -49,7 +49,7 @@ struct DeadlineEscalator: Service {
                 // Re-checked inside the transaction: the limit may have been met since the scan read.
                 guard let status = engine.statuses(of: matter, now: instant).first(where: { $0.rule.id == alert.ruleID }),
                     status.state == .overdue, let due = status.dueDate,
-                    !engine.projections(of: matter).contains(where: { $0.ruleID == alert.ruleID && $0.escalatedTo != nil })
+                    !matter.timeline.contains(where: { $0.kind == PlatformEvent.escalated && $0.attributes["rule_id"] == alert.ruleID })
                 else { return .none }
                 let supervisor = DivisionCode.supervisor(of: matter.regionCode)
                 return MatterChange(events: [MatterEventDraft(

@@ -237,6 +237,7 @@ struct DeadlineService: Fawang_Deadline_V1_DeadlineService.SimpleServiceProtocol
 
     private func alerts(for query: DeadlineAlertQuery) async throws -> [Fawang_Deadline_V1_DeadlineAlert] {
         var result: [Fawang_Deadline_V1_DeadlineAlert] = []
+        var regionNames: [String: String] = [:]
         for alert in try await matters.deadlineAlerts(query) {
             let module = registry.module(id: alert.businessLine)
             let spec = module?.manifest.matterType(alert.matterType)
@@ -252,7 +253,10 @@ struct DeadlineService: Fawang_Deadline_V1_DeadlineService.SimpleServiceProtocol
             proto.businessLineName = module?.manifest.nameZH ?? alert.businessLine
             proto.matterTypeName = spec?.nameZH ?? alert.matterType
             proto.regionCode = alert.regionCode
-            proto.regionName = try await directory.division(code: alert.regionCode)?.name ?? alert.regionCode
+            if regionNames[alert.regionCode] == nil {
+                regionNames[alert.regionCode] = try await directory.division(code: alert.regionCode)?.name ?? alert.regionCode
+            }
+            proto.regionName = regionNames[alert.regionCode]!
             proto.ruleID = alert.ruleID
             proto.label = rule?.label ?? alert.ruleID
             proto.article = rule?.article ?? ""

@@ -1,0 +1,28 @@
+public import GRPCCore
+import GRPCProtobuf
+public import Testing
+
+/// Expects `body` to fail with `code`. With `field`, the message names it and the error's
+/// `google.rpc.BadRequest` lists it; every text in `containing` is in the message.
+public func expectStatus(
+    _ code: RPCError.Code, field: String? = nil, containing: [String] = [], sourceLocation: SourceLocation = #_sourceLocation,
+    _ body: () async throws -> Void
+) async {
+    do {
+        try await body()
+        Issue.record("expected \(code), the call succeeded", sourceLocation: sourceLocation)
+    } catch let error as RPCError {
+        #expect(error.code == code, "\(error.message)", sourceLocation: sourceLocation)
+        #expect(!error.message.isEmpty, sourceLocation: sourceLocation)
+        for text in containing {
+            #expect(error.message.contains(text), "message: \(error.message)", sourceLocation: sourceLocation)
+        }
+        if let field {
+            #expect(error.message.contains(field), "message: \(error.message)", sourceLocation: sourceLocation)
+            let fields = (try? error.unpackGoogleRPCStatus())?.details.compactMap(\.badRequest).flatMap(\.violations).map(\.field) ?? []
+            #expect(fields.contains(field), "violations: \(fields)", sourceLocation: sourceLocation)
+        }
+    } catch {
+        Issue.record("expected RPCError \(code), got \(error)", sourceLocation: sourceLocation)
+    }
+}
