@@ -2,6 +2,7 @@
 // Fawang (法网): the 12348 public legal service platform.
 // Layout: Protocols/ (the shared contract), Core/ (what every plugin stands on),
 // Plugins/<Department>/ (one target per department), Hosting/ (the `fawang` executable).
+import Foundation
 import PackageDescription
 
 /// One block of strict settings for every target (the habit of grpc-swift-2's manifest).
@@ -17,7 +18,8 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "fawang", targets: ["fawang"]),
-        .library(name: "FawangProtocols", targets: ["FawangProtocols"]),
+        .library(name: "FawangProto", targets: ["FawangProto"]),
+        .library(name: "FawangPluginKit", targets: ["FawangPluginKit"]),
         .library(name: "FawangCore", targets: ["FawangCore"]),
     ],
     dependencies: [
@@ -61,17 +63,30 @@ let package = Package(
             path: "Core/FawangSQLite",
             swiftSettings: strictSettings
         ),
-        // MARK: Protocols — the shared contract: generated messages/stubs and the plugin protocol.
+        // MARK: Protocols — the shared contract: the generated messages and stubs (with the descriptor
+        // set their comments come from), and the hand-written plugin kit on top of them.
         .target(
-            name: "FawangProtocols",
+            name: "FawangProto",
+            dependencies: [
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
+            path: "Protocols/FawangProto",
+            resources: [.copy("Generated/fawang.binpb")],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "FawangPluginKit",
             dependencies: [
                 "FawangCore",
+                "FawangProto",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "Logging", package: "swift-log"),
             ],
-            path: "Protocols/FawangProtocols",
+            path: "Protocols/FawangPluginKit",
             swiftSettings: strictSettings
         ),
         // MARK: Plugins — one target per department (see `departments` below).
@@ -81,7 +96,7 @@ let package = Package(
             dependencies: [
                 "FawangCore",
                 "FawangSQLite",
-                "FawangProtocols",
+                "FawangPluginKit", "FawangProto",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
                 .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
@@ -106,7 +121,7 @@ let package = Package(
                 "FawangHost",
                 "FawangCore",
                 "FawangSQLite",
-                "FawangProtocols",
+                "FawangPluginKit", "FawangProto",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
@@ -122,7 +137,7 @@ let package = Package(
             dependencies: [
                 "FawangHost",
                 "FawangCore",
-                "FawangProtocols",
+                "FawangPluginKit", "FawangProto",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
@@ -141,7 +156,7 @@ let package = Package(
         .testTarget(
             name: "FawangHostTests",
             dependencies: [
-                "FawangHost", "FawangCore", "FawangProtocols", "FawangTestSupport",
+                "FawangHost", "FawangCore", "FawangPluginKit", "FawangProto", "FawangTestSupport",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
                 .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
@@ -154,25 +169,20 @@ let package = Package(
     ]
 )
 
-/// The department plugins: target name and folder under `Plugins/` (tests under `Tests/<target>Tests`).
-let departments: [(target: String, folder: String)] = [
-    ("LegalAidPlugin", "LegalAid"),
-    ("MediationPlugin", "Mediation"),
-    ("JudicialAppraisalPlugin", "JudicialAppraisal"),
-    ("LawyersPlugin", "Lawyers"),
-    ("NotarizationPlugin", "Notarization"),
-    ("LegalExamPlugin", "LegalExam"),
-    ("PetitionsPlugin", "Petitions"),
-    ("AdministrativeApprovalPlugin", "AdministrativeApproval"),
-    ("ConsultationPlugin", "Consultation"),
-]
+/// The department plugins: every folder under `Plugins/` is one, target `<Folder>Plugin`, its tests
+/// under `Tests/<Folder>PluginTests`. Adding a department adds no line here.
+let departments: [(target: String, folder: String)] = {
+    let root = URL(fileURLWithPath: Context.packageDirectory).appendingPathComponent("Plugins")
+    let folders = (try? FileManager.default.contentsOfDirectory(atPath: root.path)) ?? []
+    return folders.filter { !$0.hasPrefix(".") }.sorted().map { ($0 + "Plugin", $0) }
+}()
 
 for department in departments {
     package.targets.append(.target(
         name: department.target,
         dependencies: [
             "FawangCore",
-            "FawangProtocols",
+            "FawangPluginKit", "FawangProto",
             .product(name: "GRPCCore", package: "grpc-swift-2"),
             .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             .product(name: "Logging", package: "swift-log"),
@@ -182,7 +192,7 @@ for department in departments {
     package.targets.append(.testTarget(
         name: department.target + "Tests",
         dependencies: [
-            .target(name: department.target), "FawangCore", "FawangProtocols", "FawangTestSupport",
+            .target(name: department.target), "FawangCatalog", "FawangCore", "FawangPluginKit", "FawangProto", "FawangTestSupport",
             .product(name: "GRPCCore", package: "grpc-swift-2"),
             .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
             .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
@@ -192,7 +202,13 @@ for department in departments {
         swiftSettings: strictSettings))
 }
 
-// The host carries every department (its PluginCatalog lists them).
-if let host = package.targets.first(where: { $0.name == "FawangHost" }) {
-    host.dependencies += departments.map { .target(name: $0.target) }
+// The catalog of compiled-in plugins: the executable and the whole-platform tests use it; the host
+// library and the test support do not depend on any plugin.
+package.targets.append(.target(
+    name: "FawangCatalog",
+    dependencies: ["FawangPluginKit"] + departments.map { .target(name: $0.target) },
+    path: "Hosting/FawangCatalog",
+    swiftSettings: strictSettings))
+for name in ["fawang", "FawangHostTests"] {
+    package.targets.first { $0.name == name }!.dependencies.append("FawangCatalog")
 }

@@ -3,7 +3,9 @@
 #
 # protoc comes from Debian (protobuf-compiler, libprotobuf-dev for the well-known types); the two
 # Swift plugins are built from this package's resolved dependencies, so the generated code always
-# matches the runtime libraries we link. Output: Protocols/FawangProtocols/Generated/.
+# matches the runtime libraries we link. Output: Protocols/FawangProto/Generated/ — the Swift, and
+# fawang.binpb, the descriptor set with comments that the plugin kit's ProtoSchema reads (the
+# command line's flags, the start-up check of every declared RPC, docs/rpc-reference.md).
 #
 #   scripts/generate-protos.sh            regenerate in place
 #   scripts/generate-protos.sh --check    fail if the committed code differs (used by CI)
@@ -17,7 +19,7 @@ swift build --scratch-path "$scratch" --product protoc-gen-swift >&2
 swift build --scratch-path "$scratch" --product protoc-gen-grpc-swift-2 >&2
 bin="$(swift build --scratch-path "$scratch" --show-bin-path)"
 
-out_dir="Protocols/FawangProtocols/Generated"
+out_dir="Protocols/FawangProto/Generated"
 # Generated into a scratch folder first: a .proto that does not compile leaves the committed code alone.
 target="$(mktemp -d)"
 trap 'rm -rf "$target"' EXIT
@@ -32,6 +34,7 @@ include_wkt=/usr/include
   --swift_opt=Visibility=Public,FileNaming=PathToUnderscores,UseAccessLevelOnImports=true \
   --grpc-swift_out="$target" \
   --grpc-swift_opt=Visibility=Public,FileNaming=PathToUnderscores,UseAccessLevelOnImports=true,Server=true,Client=true \
+  --include_source_info --descriptor_set_out="$target/fawang.binpb" \
   $protos)
 
 if [[ "${1:-}" == "--check" ]]; then
@@ -42,7 +45,7 @@ if [[ "${1:-}" == "--check" ]]; then
   echo "Generated Swift is up to date."
 else
   mkdir -p "$out_dir"
-  rm -f "$out_dir"/*.swift
-  cp "$target"/*.swift "$out_dir"/
+  rm -f "$out_dir"/*.swift "$out_dir"/fawang.binpb
+  cp "$target"/*.swift "$target"/fawang.binpb "$out_dir"/
   echo "Regenerated $(ls "$out_dir" | wc -l) files in $out_dir."
 fi

@@ -1,5 +1,6 @@
 import ArgumentParser
-import FawangProtocols
+import FawangPluginKit
+import FawangProto
 import GRPCCore
 import GRPCNIOTransportHTTP2
 import SwiftProtobuf

@@ -1,7 +1,9 @@
 import ArgumentParser
 import FawangCore
+import FawangCatalog
 import FawangHost
-import FawangProtocols
+import FawangPluginKit
+import FawangProto
 import FawangSQLite
 import Foundation
 import GRPCCore
@@ -15,15 +17,35 @@ import SwiftProtobuf
 struct Fawang: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Fawang (法网) — the 12348 public legal service platform.",
+        discussion: """
+            Every business line's steps: fawang <line> <verb> [tracking-number] [--field value …]
+            (fawang <line> --help lists its verbs, fawang <line> <verb> --help their fields).
+            \(LineCommand.overview)
+            """,
         subcommands: [
             Serve.self, Modules.self, Health.self, Divisions.self,
-            Submit.self, Show.self, Progress.self, ListMatters.self, Providers.self,
-            RequestMaterials.self, SupplyMaterials.self, Accept.self, Refuse.self, Assign.self, Conclude.self, Rate.self,
+            Show.self, Progress.self, ListMatters.self,
             Deadlines.self, Transfer.self,
             MediationCommand.self, PetitionsCommand.self, NotarizationCommand.self, JudicialAppraisalCommand.self,
             LawyersCommand.self, LegalExamCommand.self, AdministrativeApprovalCommand.self,
             Login.self, Logout.self, WhoAmI.self, Audit.self,
         ])
+
+    /// A business line's steps go to ``LineCommand``; everything else to the commands above.
+    /// `--server` is accepted anywhere on the line.
+    static func main() async {
+        var arguments = ArgumentWords(Array(CommandLine.arguments.dropFirst()))
+        if let server = arguments.take("--server") { setenv("FAWANG_SERVER", server, 1) }
+        if let plugin = LineCommand.plugin(for: arguments.words), !plugin.rpcs.isEmpty {
+            do {
+                try await LineCommand(plugin: plugin).run(arguments.words)
+            } catch {
+                exit(withError: error)
+            }
+            return
+        }
+        await main(arguments.words)
+    }
 }
 
 // MARK: serve
@@ -46,7 +68,7 @@ struct Serve: AsyncParsableCommand {
     func run() async throws {
         let port = self.port
         let database = self.database
-        let host = try PlatformHost(configPath: config, overrides: { config in
+        let host = try PlatformHost(configPath: config, plugins: PluginCatalog.all, overrides: { config in
             if let port { config.grpcPort = port }
             if let database { config.sqlitePath = database }
         }, handleSignals: true)
@@ -64,30 +86,69 @@ struct Serve: AsyncParsableCommand {
 // MARK: Client plumbing
 
 struct ClientOptions: ParsableArguments {
-    @Option(name: .long, help: "Server address host:port (or env FAWANG_SERVER).")
-    var server: String = ProcessInfo.processInfo.environment["FAWANG_SERVER"] ?? "127.0.0.1:50051"
+    /// `--server` may stand anywhere on the line (`main` moves it into the environment), so a group
+    /// such as `fawang deadlines --server X alerts` takes it too.
+    static var defaultServer: String { ProcessInfo.processInfo.environment["FAWANG_SERVER"] ?? "127.0.0.1:50051" }
+
+    @Option(name: .long, help: "Server address host:port (or env FAWANG_SERVER; default 127.0.0.1:50051).")
+    var server: String = ClientOptions.defaultServer
 
     @Flag(name: .long, help: "Print the response as JSON.")
     var json = false
 
-    /// Runs `body` with a client; unless `authenticated` is false, calls carry the saved session.
-    func withClient<T: Sendable>(authenticated: Bool = true, _ body: @Sendable (GRPCClient<HTTP2ClientTransport.Posix>) async throws -> T) async throws -> T {
+    init() {}
+
+    init(server: String, json: Bool) {
+        self.server = server
+        self.json = json
+    }
+
+    /// Runs `body` with a client. Unless `authenticated` is false, calls carry the saved session,
+    /// refreshed first when its access token has expired. Without a usable session the call goes
+    /// out anonymously: public methods work, others are answered "please log in" by the server.
+    func withClient<T: Sendable>(
+        authenticated: Bool = true, _ body: @Sendable (GRPCClient<HTTP2ClientTransport.Posix>) async throws -> T
+    ) async throws -> T {
+        let session = authenticated ? try await currentSession() : nil
+        return try await connect(token: session?.accessToken, body)
+    }
+
+    /// The saved session with a live access token: refreshed (and saved) when it has expired or
+    /// is about to. Nil when there is none, or when it can no longer be refreshed (then the stale
+    /// file is removed and the user told to log in again).
+    func currentSession() async throws -> Fawang_Identity_V1_Session? {
+        guard let saved = SessionFile.load() else { return nil }
+        guard saved.accessExpiresAt.date.timeIntervalSinceNow < 30 else { return saved }
+        do {
+            let fresh = try await connect(token: nil) { grpc in
+                try await Fawang_Identity_V1_IdentityService.Client(wrapping: grpc).refresh(.with { $0.refreshToken = saved.refreshToken })
+            }
+            try SessionFile.save(fresh)
+            return fresh
+        } catch let error as CLIError where error.code == .unauthenticated {
+            SessionFile.remove()
+            FileHandle.standardError.write(Data("登录已过期，请重新登录：fawang login --login \(saved.principal.accountID)\n".utf8))
+            return nil
+        }
+    }
+
+    private func connect<T: Sendable>(token: String?, _ body: @Sendable (GRPCClient<HTTP2ClientTransport.Posix>) async throws -> T) async throws -> T {
         guard let colon = server.lastIndex(of: ":"), let port = Int(server[server.index(after: colon)...]) else {
-            throw ValidationError("--server must be host:port, e.g. 127.0.0.1:50051")
+            throw ValidationError("--server 应为 主机:端口，例如 127.0.0.1:50051（而不是 \(server)）")
         }
         let host = String(server[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
         let target: any ResolvableTarget = host.contains(":") ? .ipv6(address: host, port: port) : .ipv4(address: host, port: port)
         do {
-            let interceptors: [any ClientInterceptor] = (authenticated ? SessionFile.load() : nil).map { [BearerToken($0.accessToken)] } ?? []
+            let interceptors: [any ClientInterceptor] = token.map { [BearerToken($0)] } ?? []
             return try await withGRPCClient(transport: .http2NIOPosix(target: target, transportSecurity: .plaintext), interceptors: interceptors) { client in
                 try await body(client)
             }
         } catch let error as RPCError {
-            throw CLIError(error)
+            throw CLIError(error, server: server)
         }
     }
 
-    func emit(_ message: some SwiftProtobuf.Message, human: () -> String) throws {
+    func emit(_ message: any SwiftProtobuf.Message, human: () -> String) throws {
         if json {
             var options = JSONEncodingOptions()
             options.preserveProtoFieldNames = true
@@ -98,11 +159,27 @@ struct ClientOptions: ParsableArguments {
     }
 }
 
-/// A failed call, printed as its status and message; exit code 1.
+/// A failed call, printed as its status and message (and each field at fault); exit code 1.
 struct CLIError: Error, CustomStringConvertible {
-    let error: RPCError
-    init(_ error: RPCError) { self.error = error }
-    var description: String { "错误 [\(error.code)]: \(error.message)" }
+    let code: RPCError.Code?
+    let message: String
+
+    init(message: String) {
+        self.code = nil
+        self.message = message
+    }
+
+    init(_ error: RPCError, server: String) {
+        self.code = error.code
+        // The transport's own failures (no server listening, connection lost) come in English.
+        if error.code == .unavailable, !error.message.unicodeScalars.contains(where: { (0x4E00...0x9FFF).contains($0.value) }) {
+            self.message = "无法连接服务器 \(server)（\(error.message)）：请确认 fawang serve 已启动，或用 --server 或环境变量 FAWANG_SERVER 指定地址"
+        } else {
+            self.message = error.message
+        }
+    }
+
+    var description: String { code.map { "错误 [\($0)]: \(message)" } ?? "错误: \(message)" }
 }
 
 struct HandlingOptions: ParsableArguments {
@@ -131,21 +208,98 @@ enum Render {
         format: "\(year: .defaultDigits)-\(month: .twoDigits)-\(day: .twoDigits) \(hour: .twoDigits(clock: .twentyFourHour, hourCycle: .zeroBased)):\(minute: .twoDigits):\(second: .twoDigits)",
         timeZone: TimeZone(secondsFromGMT: 8 * 3600)!, calendar: Calendar(identifier: .gregorian))
 
+    /// The staff view of a matter: who, what, where, the line's own content, clocks and timeline.
+    /// Personal data prints as the server sent it (masked unless this account may see it).
     static func matter(_ matter: Fawang_Matter_V1_Matter) -> String {
         var lines = [
             "受理编号  \(matter.trackingNumber)",
-            "业务      \(matter.businessLineName) / \(matter.matterTypeName)",
+            "业务      \(matter.businessLineName) / \(matter.matterTypeName) (\(matter.matterType))",
             "状态      \(matter.statusLabel) (\(matter.status))",
-            "申请人    \(matter.applicant.name)  \(PhoneNumber.masked(matter.applicant.phone))",
-            "地区      \(matter.regionName) (\(matter.regionCode))    渠道 \(matter.channel.core?.label ?? "未注明")",
+            "申请人    \(matter.applicant.name)  \(matter.applicant.idNumber)  \(matter.applicant.phone)" + (matter.applicant.address.isEmpty ? "" : "  \(matter.applicant.address)"),
         ]
+        lines += matter.parties.map { "当事人    \($0.role)：\($0.person.name)  \($0.person.idNumber)  \($0.person.phone)" }
+        lines.append("地区      \(matter.regionName) (\(matter.regionCode))    渠道 \(matter.channel.core?.label ?? "未注明")" + (matter.operatorID.isEmpty ? "" : "    经办 \(matter.operatorID)"))
+        lines += details(matter.detailsJson)
         lines += deadlines(matter.deadlines)
         lines += timeline(matter.timeline)
         return lines.joined(separator: "\n")
     }
 
+    /// The line's own content (`details_json`): each filled top-level entry on a line.
+    static func details(_ json: String) -> [String] {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any] else { return [] }
+        let entries = object.keys.sorted().compactMap { key -> String? in
+            let text = plain(object[key]!)
+            return text.isEmpty ? nil : "  \(key): \(text)"
+        }
+        return entries.isEmpty ? [] : ["办理内容"] + entries
+    }
+
+    private static func plain(_ value: Any) -> String {
+        switch value {
+        case let text as String: text
+        case let number as NSNumber: number.stringValue
+        case let list as [Any]: list.map(plain).filter { !$0.isEmpty }.joined(separator: "、")
+        case let object as [String: Any]: object.keys.sorted().compactMap { key in
+            let text = plain(object[key]!)
+            return text.isEmpty ? nil : "\(key)=\(text)"
+        }.joined(separator: "，")
+        default: ""
+        }
+    }
+
+    /// A response as text: a matter as ``matter(_:)``; anything else field by field through its
+    /// descriptor, lists one row per entry, enum values spelled as the command line takes them.
+    static func response(_ message: any SwiftProtobuf.Message) -> String {
+        if let matter = message as? Fawang_Matter_V1_Matter { return Self.matter(matter) }
+        var options = JSONEncodingOptions()
+        options.preserveProtoFieldNames = true
+        guard let json = try? message.jsonString(options: options),
+              let object = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any],
+              let descriptor = ProtoSchema.current.messages[type(of: message).protoMessageName] else {
+            return message.textFormatString()
+        }
+        var lines: [String] = []
+        for field in descriptor.proto.field {
+            guard let value = object[field.name] else { continue }
+            if ProtoSchema.typeName(of: field) == "fawang.matter.v1.Matter", field.label != .repeated,
+               let data = try? JSONSerialization.data(withJSONObject: value),
+               let matter = try? Fawang_Matter_V1_Matter(jsonUTF8Data: data) {
+                lines.append(Self.matter(matter))
+            } else if field.name == "replayed" {
+                if value as? Bool == true { lines.insert("（重复提交：返回首次提交的事项）", at: 0) }
+            } else if field.label == .repeated, field.type == .message, let rows = value as? [[String: Any]] {
+                let element = ProtoSchema.current.messages[ProtoSchema.typeName(of: field)]
+                lines += rows.map { row in
+                    (element?.proto.field ?? []).compactMap { inner in row[inner.name].map { text($0, field: inner) } }
+                        .filter { !$0.isEmpty }.joined(separator: "\t")
+                }
+            } else {
+                lines.append("\(field.name)\t\(text(value, field: field))")
+            }
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    private static func text(_ value: Any, field: Google_Protobuf_FieldDescriptorProto) -> String {
+        if field.type == .enum, let proto = ProtoSchema.current.enums[ProtoSchema.typeName(of: field)] {
+            if let list = value as? [String] { return list.map(proto.shortName).joined(separator: "、") }
+            if let name = value as? String { return proto.shortName(name) }
+        }
+        if field.type == .message, ProtoSchema.typeName(of: field) != "google.protobuf.Timestamp" {
+            // Nested entries (a committee's mediators): their first two fields, e.g. id and name.
+            let element = ProtoSchema.current.messages[ProtoSchema.typeName(of: field)]
+            let rows = (value as? [[String: Any]]) ?? ((value as? [String: Any]).map { [$0] } ?? [])
+            return rows.map { row in
+                (element?.proto.field.prefix(2) ?? []).compactMap { row[$0.name].map(plain) }.joined(separator: " ")
+            }.joined(separator: "、")
+        }
+        if let flag = value as? Bool { return flag ? "是" : "否" }
+        return plain(value)
+    }
+
     static func deadlines(_ deadlines: [Fawang_Matter_V1_Deadline]) -> [String] {
-        deadlines.isEmpty ? [] : ["期限"] + deadlines.map { "  · \($0.summary)" }
+        deadlines.isEmpty ? [] : ["期限"] + deadlines.map { "  · \($0.summary)  [\($0.ruleID)]" }
     }
 
     static func timeline(_ events: [Fawang_Matter_V1_MatterEvent]) -> [String] {

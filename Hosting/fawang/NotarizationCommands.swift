@@ -1,6 +1,7 @@
 import ArgumentParser
 import FawangCore
-import FawangProtocols
+import FawangPluginKit
+import FawangProto
 import Foundation
 import GRPCCore
 import GRPCNIOTransportHTTP2

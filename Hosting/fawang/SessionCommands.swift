@@ -1,5 +1,6 @@
 import ArgumentParser
-import FawangProtocols
+import FawangPluginKit
+import FawangProto
 import Foundation
 import GRPCCore
 import SwiftProtobuf
@@ -54,7 +55,9 @@ struct Logout: AsyncParsableCommand {
     @OptionGroup var client: ClientOptions
 
     func run() async throws {
-        guard let session = SessionFile.load() else {
+        // Refreshed first if the access token has expired, so that both tokens are revoked.
+        guard let session = try await client.currentSession() else {
+            SessionFile.remove()
             print("未登录")
             return
         }

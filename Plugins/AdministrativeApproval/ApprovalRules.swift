@@ -1,5 +1,6 @@
 import FawangCore
-import FawangProtocols
+import FawangPluginKit
+import FawangProto
 import Foundation
 
 // The licensing items and the validation of applications under 中华人民共和国行政许可法 (2019).

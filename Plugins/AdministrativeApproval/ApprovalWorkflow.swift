@@ -1,5 +1,6 @@
 import FawangCore
-import FawangProtocols
+import FawangPluginKit
+import FawangProto
 import Foundation
 
 /// The licensing procedure of 行政许可法 第四章 (Arts. 32, 38, 42–47) as a pure state machine:

@@ -1,5 +1,6 @@
 import FawangCore
-import FawangProtocols
+import FawangPluginKit
+import FawangProto
 import Foundation
 
 // The rules of judicial appraisal (司法鉴定) that the module enforces. The procedure comes from the

@@ -1,5 +1,6 @@
 import FawangCore
-import FawangProtocols
+import FawangPluginKit
+import FawangProto
 import Foundation
 
 /// The judicial appraisal workflows as pure state machines: the entrustment (司法鉴定委托) and

@@ -1,5 +1,6 @@
 public import FawangCore
-public import FawangProtocols
+public import FawangPluginKit
+public import FawangProto
 public import GRPCCore
 
 /// Judicial appraisal (司法鉴定): the register of institutions and appraisers with their licensed

@@ -1,5 +1,6 @@
 public import FawangCore
-public import FawangProtocols
+public import FawangPluginKit
+public import FawangProto
 public import GRPCCore
 
 /// Lawyers and law firms (律师管理) under 中华人民共和国律师法 (2017): practice licences and law

@@ -1,5 +1,6 @@
 import FawangCore
-import FawangProtocols
+import FawangPluginKit
+import FawangProto
 import Foundation
 
 // The rules of 中华人民共和国律师法 (2017) that the lawyers module enforces. Pure: no I/O.

@@ -1,5 +1,6 @@
 import FawangCore
-import FawangProtocols
+import FawangPluginKit
+import FawangProto
 import Foundation
 
 /// The two-stage licensing of 律师法 第六条 (practice) and 第十八条 (law firms), and complaints

@@ -1,5 +1,6 @@
 public import FawangCore
-public import FawangProtocols
+public import FawangPluginKit
+public import FawangProto
 public import GRPCCore
 import Foundation
 
@@ -37,24 +38,7 @@ public struct LegalAidPlugin: DepartmentPlugin {
             GuidanceTopic(problemZH: "刑事案件需要辩护律师", keywords: ["辩护", "刑事", "被告人"], matterTypeID: LegalAidWorkflow.matterType),
         ])
 
-    public let serviceNames = [Fawang_Legalaid_V1_LegalAidService.descriptor.fullyQualifiedService]
-
-    /// Citizens submit, supply materials and rate without staff (the second factor proves them);
-    /// every decision is bureau staff's, within their region; the assigned lawyer may conclude.
-    public let accessPolicies: [String: AccessPolicy] = {
-        typealias Method = Fawang_Legalaid_V1_LegalAidService.Method
-        return [
-            Method.SubmitApplication.descriptor.fullyQualifiedMethod: .anyone,
-            Method.SupplyMaterials.descriptor.fullyQualifiedMethod: .anyone,
-            Method.Rate.descriptor.fullyQualifiedMethod: .anyone,
-            Method.ListProviders.descriptor.fullyQualifiedMethod: .anyone,
-            Method.RequestMaterials.descriptor.fullyQualifiedMethod: .handlers,
-            Method.Approve.descriptor.fullyQualifiedMethod: .handlers,
-            Method.Refuse.descriptor.fullyQualifiedMethod: .handlers,
-            Method.Assign.descriptor.fullyQualifiedMethod: .handlers,
-            Method.Conclude.descriptor.fullyQualifiedMethod: .roles([.staff, .departmentAdmin, .platformAdmin, .professional]),
-        ]
-    }()
+    public var rpcs: [RPCInfo] { LegalAidService.rpcs.infos }
 
     public let migrations = [
         StorageMigration(id: "v1-providers", statements: [
@@ -73,7 +57,7 @@ public struct LegalAidPlugin: DepartmentPlugin {
     ]
 
     public func makeServices(context: PluginContext) -> [any RegistrableRPCService] {
-        [LegalAidService(context: context)]
+        [LegalAidService.rpcs.service(LegalAidService(context: context))]
     }
 
     /// Two aid providers (a lawyer and a grassroots legal service worker) per legal aid centre
@@ -121,8 +105,9 @@ public struct LegalAidPlugin: DepartmentPlugin {
                 firstEvent: MatterEventDraft(kind: "submitted", actor: "staff-640100-window", channel: index == 0 ? .hotline : .walkIn)),
                 at: submitted).matter
             if let approved = sample.approvedDaysAgo {
-                _ = try await context.matters.update(trackingNumber: matter.trackingNumber, at: now.addingTimeInterval(-Double(approved) * 86_400)) { matter in
-                    try LegalAidWorkflow.decide(.approve(note: "符合法律援助条件"), on: matter, actor: "staff-640100-reviewer", channel: .walkIn)
+                let at = now.addingTimeInterval(-Double(approved) * 86_400)
+                _ = try await context.matters.update(trackingNumber: matter.trackingNumber, at: at) { matter in
+                    try LegalAidWorkflow.decide(.approve(note: "符合法律援助条件"), on: matter, StepContext(actor: "staff-640100-reviewer", channel: .walkIn, now: at))
                 }
             }
         }

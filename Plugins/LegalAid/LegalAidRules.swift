@@ -1,5 +1,6 @@
 import FawangCore
-import FawangProtocols
+import FawangPluginKit
+import FawangProto
 import Foundation
 
 // The rules of 中华人民共和国法律援助法 (2021) that the legal aid module enforces. Each cites its
@@ -144,11 +145,6 @@ struct ProviderAssignment: Codable, Equatable, Sendable {
     var organizationID: String
 }
 
-struct Rating: Codable, Equatable, Sendable {
-    var score: Int
-    var comment: String
-}
-
 /// The legal aid content of a matter (`Matter.details`).
 struct LegalAidDetails: Codable, Equatable, Sendable {
     var caseCategory: CaseCategory
@@ -166,12 +162,7 @@ struct LegalAidDetails: Codable, Equatable, Sendable {
     var outcomeSummary: String?
     var rating: Rating?
 
-    func encoded() -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        // Encoding plain value types with string keys cannot fail.
-        return try! encoder.encode(self)
-    }
+    func encoded() -> Data { DetailsCoding.encode(self) }
 }
 
 /// Validation of a submitted application: every problem reported at once, each with its field.

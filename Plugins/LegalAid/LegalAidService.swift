@@ -1,76 +1,80 @@
 import FawangCore
-import FawangProtocols
+public import FawangPluginKit
+public import FawangProto
 import Foundation
-import Logging
-import GRPCCore
 import SwiftProtobuf
 
-/// `fawang.legalaid.v1.LegalAidService`: validates, runs the workflow, presents the matter.
-struct LegalAidService: Fawang_Legalaid_V1_LegalAidService.SimpleServiceProtocol {
+/// `fawang.legalaid.v1.LegalAidService`: each RPC declared once in ``rpcs``, each handler its
+/// field checks and one step of ``LegalAidWorkflow``.
+struct LegalAidService: Sendable {
     let context: PluginContext
+    private var steps: LineSteps<LegalAidWorkflow> { LineSteps(context: context) }
 
-    func submitApplication(
-        request: Fawang_Legalaid_V1_SubmitApplicationRequest, context grpc: ServerContext
-    ) async throws -> Fawang_Legalaid_V1_SubmitApplicationResponse {
-        var (handling, applicant, details) = try LegalAidApplication.validate(request)
-        handling.actor = MatterSteps.actor(handling)
-        var canonical = request
-        canonical.requestID = ""
-        let (matter, replayed) = try await steps.submit(
-            request: canonical, requestID: request.requestID, matterType: LegalAidWorkflow.matterType,
+    typealias Method = Fawang_Legalaid_V1_LegalAidService.Method
+
+    /// Citizens submit, supply materials and rate without staff (the second factor proves them);
+    /// every decision is bureau staff's, within their region; the assigned lawyer may conclude.
+    static let rpcs = RPCTable<LegalAidService>([
+        RPC(Method.SubmitApplication.descriptor, .anyone, verb: "submit", help: "提交法律援助申请（第四十一条：经济困难说明或承诺）", intake: true,
+            aliases: [
+                "name": "applicant.name", "id-number": "applicant.id_number", "phone": "applicant.phone", "address": "applicant.address",
+                "region": "region_code", "category": "case_category", "form": "service_form", "summary": "case_summary",
+                "household-size": "hardship.household_size", "income": "hardship.monthly_income_per_capita_yuan",
+                "hardship": "hardship.description", "verification": "hardship.verification", "material": "materials",
+            ], LegalAidService.submitApplication),
+        RPC(Method.RequestMaterials.descriptor, .handlers, verb: "request-materials", help: "一次性告知需补充的全部材料（第四十三条第二款）",
+            aliases: ["missing": "missing_materials"], LegalAidService.requestMaterials),
+        RPC(Method.SupplyMaterials.descriptor, .anyone, verb: "supply-materials", help: "申请人补充材料（凭手机号后四位）",
+            aliases: ["material": "materials"], LegalAidService.supplyMaterials),
+        RPC(Method.Approve.descriptor, .handlers, verb: "accept", help: "决定给予法律援助（第四十三条）", LegalAidService.approve),
+        RPC(Method.Refuse.descriptor, .handlers, verb: "refuse", help: "决定不予法律援助，书面说明理由（第四十三条）", LegalAidService.refuse),
+        RPC(Method.Assign.descriptor, .handlers, verb: "assign", help: "指派本市的法律援助人员（第四十三条：三日内）",
+            aliases: ["provider": "provider_id"], LegalAidService.assign),
+        RPC(Method.Conclude.descriptor, .roles([.staff, .departmentAdmin, .platformAdmin, .professional]), verb: "conclude",
+            help: "结案，记录办理情况（第五十条）", aliases: ["outcome": "outcome_summary"], LegalAidService.conclude),
+        RPC(Method.Rate.descriptor, .anyone, verb: "rate", help: "申请人评价（凭手机号后四位）", LegalAidService.rate),
+        RPC(Method.ListProviders.descriptor, .anyone, verb: "providers", help: "某地（所在市）的法律援助人员",
+            aliases: ["region": "region_code"], LegalAidService.listProviders),
+    ])
+
+    func submitApplication(_ request: Fawang_Legalaid_V1_SubmitApplicationRequest) async throws -> Fawang_Legalaid_V1_SubmitApplicationResponse {
+        let (handling, applicant, details) = try LegalAidApplication.validate(request)
+        return try await steps.matters.intake(
+            request, requestID: \.requestID, matterType: LegalAidWorkflow.matterType,
             initialStatus: LegalAidWorkflow.machine.initialStatus, applicant: applicant,
             parties: details.opposingParty.isEmpty ? [] : [Party(role: "opposing_party", person: Person(name: details.opposingParty, idNumber: "", phone: ""))],
-            regionCode: request.regionCode, handling: handling, details: details.encoded(), firstEvent: "submitted",
+            regionCode: request.regionCode, handling: handling, details: details,
             attributes: ["case_category": details.caseCategory.rawValue])
-        var response = Fawang_Legalaid_V1_SubmitApplicationResponse()
-        response.matter = matter
-        response.replayed = replayed
-        return response
     }
 
-    func requestMaterials(request: Fawang_Legalaid_V1_RequestMaterialsRequest, context grpc: ServerContext) async throws -> Fawang_Matter_V1_Matter {
-        var check = FieldValidator()
-        let handling = MatterSteps.handling(request.context, &check)
-        check.require(!request.missingMaterials.isEmpty, "missing_materials", "请一次性列明全部需补充的材料（第四十三条第二款）")
-        check.checkMaterialNames(request.missingMaterials, field: "missing_materials")
-        check.require(request.note.count <= 2000, "note", "说明不能超过2000字")
-        try check.check()
-        return try await run(.requestMaterials(missing: request.missingMaterials, note: request.note), on: request.trackingNumber, handling!, access: .handler)
+    func requestMaterials(_ request: Fawang_Legalaid_V1_RequestMaterialsRequest) async throws -> Fawang_Matter_V1_Matter {
+        try await steps.requestMaterials(
+            request.trackingNumber, request.context, missing: request.missingMaterials, note: request.note, basis: "第四十三条第二款")
     }
 
-    func supplyMaterials(request: Fawang_Legalaid_V1_SupplyMaterialsRequest, context grpc: ServerContext) async throws -> Fawang_Matter_V1_Matter {
-        var check = FieldValidator()
-        let handling = MatterSteps.handling(request.context, &check)
-        check.require(!request.materials.isEmpty, "materials", "请列明补充的材料")
-        check.checkMaterialNames(request.materials, field: "materials")
-        try check.check()
-        return try await run(.supplyMaterials(request.materials), on: request.trackingNumber, handling!, access: .applicant(secondFactor: request.phoneLast4))
+    func supplyMaterials(_ request: Fawang_Legalaid_V1_SupplyMaterialsRequest) async throws -> Fawang_Matter_V1_Matter {
+        try await steps.supplyMaterials(request.trackingNumber, request.context, materials: request.materials, phoneLast4: request.phoneLast4)
     }
 
-    func approve(request: Fawang_Legalaid_V1_ApproveRequest, context grpc: ServerContext) async throws -> Fawang_Matter_V1_Matter {
-        var check = FieldValidator()
-        let handling = MatterSteps.handling(request.context, &check)
-        check.require(request.note.count <= 2000, "note", "说明不能超过2000字")
-        try check.check()
-        return try await run(.approve(note: request.note), on: request.trackingNumber, handling!, access: .handler)
-    }
-
-    func refuse(request: Fawang_Legalaid_V1_RefuseRequest, context grpc: ServerContext) async throws -> Fawang_Matter_V1_Matter {
-        var check = FieldValidator()
-        let handling = MatterSteps.handling(request.context, &check)
-        check.requireText(request.reasons, "reasons", label: "不予法律援助的理由（第四十三条：应当书面告知并说明理由）", maxLength: 2000)
-        try check.check()
-        return try await run(.refuse(reasons: request.reasons), on: request.trackingNumber, handling!, access: .handler)
-    }
-
-    func assign(request: Fawang_Legalaid_V1_AssignRequest, context grpc: ServerContext) async throws -> Fawang_Matter_V1_Matter {
-        var check = FieldValidator()
-        let handling = MatterSteps.handling(request.context, &check)
-        check.requireText(request.providerID, "provider_id", label: "法律援助人员编号", maxLength: 64)
-        try check.check()
-        guard let provider = try await providers(where: "id = ?", [.text(request.providerID)]).first else {
-            throw FawangError.notFound("未找到编号为 \(request.providerID) 的法律援助人员")
+    func approve(_ request: Fawang_Legalaid_V1_ApproveRequest) async throws -> Fawang_Matter_V1_Matter {
+        try await steps.take(on: request.trackingNumber, request.context, access: .handler) { check in
+            check.note(request.note)
+            return .approve(note: request.note)
         }
+    }
+
+    func refuse(_ request: Fawang_Legalaid_V1_RefuseRequest) async throws -> Fawang_Matter_V1_Matter {
+        try await steps.take(on: request.trackingNumber, request.context, access: .handler) { check in
+            check.reasons(request.reasons, field: "reasons", label: "不予法律援助的理由（第四十三条：应当书面告知并说明理由）")
+            return .refuse(reasons: request.reasons)
+        }
+    }
+
+    func assign(_ request: Fawang_Legalaid_V1_AssignRequest) async throws -> Fawang_Matter_V1_Matter {
+        let handling = try steps.validate(request.context) { check in
+            check.requireText(request.providerID, "provider_id", label: "法律援助人员编号", maxLength: 64)
+        }
+        let provider = try await providers.require(request.providerID)
         guard provider.active else {
             throw FawangError.failedPrecondition("法律援助人员 \(provider.name) 目前不在岗，请指派其他人员")
         }
@@ -79,71 +83,55 @@ struct LegalAidService: Fawang_Legalaid_V1_LegalAidService.SimpleServiceProtocol
             throw FawangError.failedPrecondition("法律援助人员 \(provider.name) 不属于本事项所在市的法律援助机构，请指派本市人员")
         }
         let assignment = ProviderAssignment(providerID: provider.id, name: provider.name, organizationID: provider.organization)
-        return try await run(.assign(assignment), on: request.trackingNumber, handling!, access: .handler)
+        return try await steps.take(.assign(assignment), on: request.trackingNumber, handling, access: .handler)
     }
 
-    func conclude(request: Fawang_Legalaid_V1_ConcludeRequest, context grpc: ServerContext) async throws -> Fawang_Matter_V1_Matter {
-        var check = FieldValidator()
-        let handling = MatterSteps.handling(request.context, &check)
-        check.requireText(request.outcomeSummary, "outcome_summary", label: "办理情况（第五十条）", maxLength: 2000)
-        try check.check()
-        return try await run(.conclude(outcome: request.outcomeSummary), on: request.trackingNumber, handling!, access: .handlerOrAssignee)
-    }
-
-    func rate(request: Fawang_Legalaid_V1_RateRequest, context grpc: ServerContext) async throws -> Fawang_Matter_V1_Matter {
-        var check = FieldValidator()
-        let handling = Handling.read(request.context, into: &check)
-        check.require((1...5).contains(request.score), "score", "满意度评分应为1至5分")
-        check.require(request.comment.count <= 500, "comment", "评价内容不能超过500字")
-        check.require(request.phoneLast4.count == 4, "phone_last4", "请填写申请人手机号后四位")
-        try check.check()
-        return try await run(
-            .rate(Rating(score: Int(request.score), comment: request.comment)), on: request.trackingNumber,
-            Handling(channel: handling!.channel, actor: "applicant"), access: .applicant(secondFactor: request.phoneLast4, staffMayAct: false))
-    }
-
-    func listProviders(request: Fawang_Legalaid_V1_ListProvidersRequest, context grpc: ServerContext) async throws -> Fawang_Legalaid_V1_ListProvidersResponse {
-        guard DivisionCode.isWellFormed(request.regionCode) else {
-            throw FawangError.invalidArgument(field: "region_code", "请填写6位行政区划代码")
+    func conclude(_ request: Fawang_Legalaid_V1_ConcludeRequest) async throws -> Fawang_Matter_V1_Matter {
+        try await steps.take(on: request.trackingNumber, request.context, access: .handlerOrAssignee) { check in
+            check.reasons(request.outcomeSummary, field: "outcome_summary", label: "办理情况（第五十条）")
+            return .conclude(outcome: request.outcomeSummary)
         }
-        let scope = DivisionCode.cityScopePrefix(of: request.regionCode)
-        var response = Fawang_Legalaid_V1_ListProvidersResponse()
-        response.providers = try await providers(where: "region_code LIKE ?", [.text(scope + "%")]).map { provider in
-            var proto = Fawang_Legalaid_V1_Provider()
-            proto.id = provider.id
-            proto.name = provider.name
-            proto.kind = provider.kind
-            proto.organization = provider.organization
-            proto.regionCode = provider.regionCode
-            proto.active = provider.active
-            return proto
-        }
-        return response
     }
 
-    // MARK: Helpers
+    func rate(_ request: Fawang_Legalaid_V1_RateRequest) async throws -> Fawang_Matter_V1_Matter {
+        try await steps.take(on: request.trackingNumber, request.context, access: .applicant(secondFactor: request.phoneLast4, staffMayAct: false)) { check in
+            .rate(check.rating(score: request.score, comment: request.comment, phoneLast4: request.phoneLast4))
+        }
+    }
 
-    private var steps: MatterSteps { MatterSteps(context: context, businessLine: "legal-aid") }
+    func listProviders(_ request: Fawang_Legalaid_V1_ListProvidersRequest) async throws -> Fawang_Legalaid_V1_ListProvidersResponse {
+        let rows = try await providers.inCity(of: request.regionCode)
+        return .with {
+            $0.providers = rows.map { row in
+                .with {
+                    $0.id = row.id
+                    $0.name = row.name
+                    $0.kind = row.kind
+                    $0.organization = row.organization
+                    $0.regionCode = row.regionCode
+                    $0.active = row.active
+                }
+            }
+        }
+    }
 
-    private struct ProviderRow {
+    // MARK: The providers' register
+
+    struct ProviderRow: Sendable {
         var id, name, kind, organization, regionCode: String
         var active: Bool
     }
 
-    private func providers(where condition: String, _ arguments: [SQLValue]) async throws -> [ProviderRow] {
-        try await context.storage.query(SQLStatement("SELECT * FROM legal_aid_providers WHERE \(condition) ORDER BY id", arguments)).map { row in
+    private var providers: RegisterTable<ProviderRow> {
+        RegisterTable(context.storage, table: "legal_aid_providers", noun: "法律援助人员") { row in
             ProviderRow(
                 id: row.string("id") ?? "", name: row.string("name") ?? "", kind: row.string("kind") ?? "",
                 organization: row.string("organization_id") ?? "", regionCode: row.string("region_code") ?? "",
                 active: row.bool("active") ?? false)
         }
     }
-
-    /// Runs `command` through the workflow inside the store's write transaction, after checking
-    /// the caller may take it on this matter.
-    private func run(_ command: LegalAidWorkflow.Command, on trackingText: String, _ handling: Handling, access: MatterSteps.Access) async throws -> Fawang_Matter_V1_Matter {
-        try await steps.run(on: trackingText, access: access) { matter in
-            try LegalAidWorkflow.decide(command, on: matter, actor: handling.actor, channel: handling.channel)
-        }
-    }
 }
+
+extension Fawang_Legalaid_V1_SubmitApplicationResponse: SubmissionResponse {}
+
+extension LegalAidWorkflow.Command: MaterialsCommands {}

@@ -1,12 +1,16 @@
 import FawangCore
-import FawangProtocols
+import FawangPluginKit
+import FawangProto
 import Foundation
 
 /// The legal aid application's workflow (法律援助法 第四十三条) as a pure state machine: given
 /// the matter as stored and a command, it returns the change to write, or why the command cannot
 /// be carried out now. No I/O, no clock: the store runs it inside the write transaction.
-enum LegalAidWorkflow {
+enum LegalAidWorkflow: LineWorkflow {
     static let matterType = "legal-aid.application"
+    static let businessLine = "legal-aid"
+    static let lineName = "法律援助"
+    static let matterTypes: Set<String> = [matterType]
 
     enum Status {
         static let submitted = "submitted"
@@ -83,17 +87,9 @@ enum LegalAidWorkflow {
         }
     }
 
-    /// What `command` does to `matter`, acted by `actor` through `channel`.
-    static func decide(_ command: Command, on matter: Matter, actor: String, channel: Channel) throws(FawangError) -> MatterChange {
-        guard matter.businessLine == "legal-aid", matter.matterType == matterType else {
-            throw FawangError.notFound("受理编号 \(matter.trackingNumber) 不是法律援助事项")
-        }
-        var details: LegalAidDetails
-        do {
-            details = try matter.decodeDetails(LegalAidDetails.self)
-        } catch {
-            throw FawangError(.internalError, "legal aid details of \(matter.id) do not decode: \(error)")
-        }
+    /// What `command` does to `matter`, taken by `step.actor` through `step.channel`.
+    static func decide(_ command: Command, on matter: Matter, _ step: StepContext) throws(FawangError) -> MatterChange {
+        var details = try DetailsCoding.decode(LegalAidDetails.self, from: matter)
         var note = ""
         var attributes: [String: String] = [:]
 
@@ -132,7 +128,7 @@ enum LegalAidWorkflow {
             attributes["score"] = String(rating.score)
         }
 
-        var change = try machine.change(command.name, from: matter.status, actor: actor, channel: channel, note: note, attributes: attributes, details: details.encoded())
+        var change = try machine.change(command.name, from: matter.status, actor: step.actor, channel: step.channel, note: note, attributes: attributes, details: details.encoded())
         if case .assign(let assignment) = command { change.assigneeAccountID = assignment.providerID }
         return change
     }

@@ -1,5 +1,6 @@
 public import FawangCore
-public import FawangProtocols
+public import FawangPluginKit
+public import FawangProto
 public import GRPCCore
 import Foundation
 

@@ -1,5 +1,6 @@
 import FawangCore
-import FawangProtocols
+import FawangPluginKit
+import FawangProto
 import Foundation
 
 // The rules of 中华人民共和国人民调解法 (2010) that the mediation module enforces. Each cites its

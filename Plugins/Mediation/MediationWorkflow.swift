@@ -1,5 +1,6 @@
 import FawangCore
-import FawangProtocols
+import FawangPluginKit
+import FawangProto
 import Foundation
 
 /// People's mediation of a dispute (人民调解法) as a pure state machine: given the matter as

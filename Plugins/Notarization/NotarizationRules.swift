@@ -1,5 +1,6 @@
 import FawangCore
-import FawangProtocols
+import FawangPluginKit
+import FawangProto
 import Foundation
 
 // The rules of 中华人民共和国公证法 (2017 amendment) that the notarization module enforces. Each

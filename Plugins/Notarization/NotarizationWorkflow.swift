@@ -1,5 +1,6 @@
 import FawangCore
-import FawangProtocols
+import FawangPluginKit
+import FawangProto
 import Foundation
 
 /// The notarization application's workflow (公证法 第二十五条至第三十一条、第三十九条) as a pure

@@ -1,5 +1,6 @@
 import FawangCore
-import FawangProtocols
+import FawangPluginKit
+import FawangProto
 import Foundation
 
 // The rules of 信访工作条例 (2022) that the petitions module enforces. Each cites its article;

@@ -1,5 +1,6 @@
 import FawangCore
-import FawangProtocols
+import FawangPluginKit
+import FawangProto
 import Foundation
 
 /// A petition (信访工作条例) as a pure state machine: registration, the decision where it goes

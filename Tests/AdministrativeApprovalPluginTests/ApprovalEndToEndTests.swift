@@ -1,6 +1,7 @@
 import AdministrativeApprovalPlugin
 import FawangCore
-import FawangProtocols
+import FawangPluginKit
+import FawangProto
 import FawangTestSupport
 import Foundation
 import GRPCCore

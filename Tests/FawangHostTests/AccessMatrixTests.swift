@@ -1,6 +1,8 @@
 import FawangCore
+import FawangCatalog
 @testable import FawangHost
-import FawangProtocols
+import FawangPluginKit
+import FawangProto
 import FawangTestSupport
 import Foundation
 import GRPCCore
@@ -188,7 +190,7 @@ import Testing
     }
 
     @Test func everyMethodForEveryCaller() async throws {
-        try await TestPlatform.with(extraConfig: "limits.public.burst: 10000\nlimits.public.calls_per_minute: 100000\n") { platform in
+        try await TestPlatform.with(extraConfig: "limits.public.burst: 10000\nlimits.public.calls_per_minute: 100000\n", plugins: PluginCatalog.all) { platform in
             var tokens: [Caller: String] = [:]
             for caller in Caller.allCases { if let login = caller.login { tokens[caller] = try await platform.accessToken(login) } }
             let secret = try TokenIssuer.loadSecret(path: platform.directory.appendingPathComponent("fawang.token-key").path, logger: Logger(label: "t"))

@@ -1,6 +1,8 @@
 import FawangCore
+import FawangCatalog
 import FawangHost
-import FawangProtocols
+import FawangPluginKit
+import FawangProto
 import FawangTestSupport
 import Foundation
 import GRPCCore
@@ -13,7 +15,7 @@ import Testing
     static let desk = Fawang_Matter_V1_ChannelContext.with { $0.channel = .hotline }
 
     @Test("咨询转为申请：12348热线的法律咨询转人民调解，保留受理编号和记录") func aConsultationBecomesAMediation() async throws {
-        try await TestPlatform.with { platform in
+        try await TestPlatform.with(plugins: PluginCatalog.all) { platform in
             let recorded = try await platform.withClient(as: "hotline-frontend") { client in
                 try await Fawang_Consultation_V1_ConsultationService.Client(wrapping: client).recordConsultation(.with {
                     $0.requestID = UUID().uuidString
@@ -65,7 +67,7 @@ import Testing
     }
 
     @Test("信访工作条例第二十二条：从法律援助转来的信访事项，受理告知期限自收到之日起算") func aMisfiledMatterBecomesAPetition() async throws {
-        try await TestPlatform.with(clock: TestClock(at: beijing(2026, 6, 1))) { platform in
+        try await TestPlatform.with(plugins: PluginCatalog.all, clock: TestClock(at: beijing(2026, 6, 1))) { platform in
             let submitted = try await platform.withClient { client in
                 try await Fawang_Legalaid_V1_LegalAidService.Client(wrapping: client).submitApplication(LegalAidSamples.application())
             }

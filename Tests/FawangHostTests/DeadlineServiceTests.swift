@@ -1,6 +1,8 @@
 import FawangCore
+import FawangCatalog
 import FawangHost
-import FawangProtocols
+import FawangPluginKit
+import FawangProto
 import FawangTestSupport
 import Foundation
 import GRPCCore
@@ -233,7 +235,7 @@ struct DrillPlugin: DepartmentPlugin {
     }
 
     @Test func theDemoSamplesShowAlertsAndAnEscalationAtOnce() async throws {
-        try await TestPlatform.with(extraConfig: "deadlines:\n  scan_seconds: 1\n", clock: TestClock(at: beijing(2026, 6, 10)), sampleMatters: true) { platform in
+        try await TestPlatform.with(extraConfig: "deadlines:\n  scan_seconds: 1\n", plugins: PluginCatalog.all, clock: TestClock(at: beijing(2026, 6, 10)), sampleMatters: true) { platform in
             try await platform.withClient(as: "staff-640100-reviewer") { client in
                 let deadlines = Deadlines(wrapping: client)
                 try await eventually("the overdue sample is escalated") { try await deadlines.listEscalations(.init()).alerts.count == 1 }

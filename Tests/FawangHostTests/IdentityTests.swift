@@ -1,6 +1,8 @@
 import FawangCore
+import FawangCatalog
 @testable import FawangHost
-import FawangProtocols
+import FawangPluginKit
+import FawangProto
 import FawangTestSupport
 import Foundation
 import Logging
@@ -35,7 +37,7 @@ import Testing
     }
 
     @Test func loginWhoAmIRefreshAndLogout() async throws {
-        try await TestPlatform.with { platform in
+        try await TestPlatform.with(plugins: PluginCatalog.all) { platform in
             try await platform.withClient { client in
                 let identity = Identity(wrapping: client)
                 let session = try await login(identity, "staff-640100-reviewer")
@@ -67,7 +69,7 @@ import Testing
     }
 
     @Test func wrongPasswordsAndUnknownAccountsReadTheSame() async throws {
-        try await TestPlatform.with { platform in
+        try await TestPlatform.with(plugins: PluginCatalog.all) { platform in
             try await platform.withClient { client in
                 let identity = Identity(wrapping: client)
                 do {
@@ -88,7 +90,7 @@ import Testing
     }
 
     @Test func bruteForceLocksTheAccountOnlyAndIsAudited() async throws {
-        try await TestPlatform.with(extraConfig: Self.unlimited) { platform in
+        try await TestPlatform.with(extraConfig: Self.unlimited, plugins: PluginCatalog.all) { platform in
             try await platform.withClient { client in
                 let identity = Identity(wrapping: client)
                 var codes: [RPCError.Code?] = []
@@ -108,7 +110,7 @@ import Testing
     }
 
     @Test func publicLoginIsRateLimitedPerCaller() async throws {
-        try await TestPlatform.with(extraConfig: "limits.public.burst: 3\nlimits.public.calls_per_minute: 1\n") { platform in
+        try await TestPlatform.with(extraConfig: "limits.public.burst: 3\nlimits.public.calls_per_minute: 1\n", plugins: PluginCatalog.all) { platform in
             try await platform.withClient { client in
                 let identity = Identity(wrapping: client)
                 var codes: [RPCError.Code?] = []
@@ -119,7 +121,7 @@ import Testing
     }
 
     @Test func expiredForgedAndMalformedTokensAreRefused() async throws {
-        try await TestPlatform.with { platform in
+        try await TestPlatform.with(plugins: PluginCatalog.all) { platform in
             let secret = try TokenIssuer.loadSecret(path: platform.directory.appendingPathComponent("fawang.token-key").path, logger: .init(label: "t"))
             let principal = Principal(accountID: "staff-640000-admin", displayName: "x", role: .platformAdmin, regionCode: "640000")
             let sameKey = await TokenIssuer(secret: secret, accessLifetime: 60, refreshLifetime: 60)
@@ -140,7 +142,7 @@ import Testing
     }
 
     @Test func aCitizenRegistersUnderTheirRealName() async throws {
-        try await TestPlatform.with { platform in
+        try await TestPlatform.with(plugins: PluginCatalog.all) { platform in
             try await platform.withClient { client in
                 let identity = Identity(wrapping: client)
                 let request = Fawang_Identity_V1_RegisterRequest.with {

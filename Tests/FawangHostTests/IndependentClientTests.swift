@@ -1,3 +1,4 @@
+import FawangCatalog
 import FawangHost
 import FawangTestSupport
 import Foundation
@@ -10,7 +11,7 @@ import Testing
         let script = URL(fileURLWithPath: #filePath)
             .deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("python/legal_aid_client.py")
-        try await TestPlatform.with { platform in
+        try await TestPlatform.with(plugins: PluginCatalog.all) { platform in
             let (status, text) = try await runChildProcess(
                 URL(fileURLWithPath: "/usr/bin/env"), ["python3", script.path, "--server", "127.0.0.1:\(platform.ports.grpc)"])
             #expect(status == 0, "\(text)")

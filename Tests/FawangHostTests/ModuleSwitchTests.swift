@@ -1,6 +1,8 @@
 import FawangCore
+import FawangCatalog
 import FawangHost
-import FawangProtocols
+import FawangPluginKit
+import FawangProto
 import FawangTestSupport
 import Foundation
 import GRPCCore
@@ -12,7 +14,7 @@ import Testing
 /// Switching a module off and on by rewriting the config file, with no restart.
 @Suite struct ModuleSwitchTests {
     @Test func switchingOffByConfigFileAndBackOn() async throws {
-        try await TestPlatform.with { platform in
+        try await TestPlatform.with(plugins: PluginCatalog.all) { platform in
             try await platform.withClient(as: "admin") { client in
                 let legalAid = Fawang_Legalaid_V1_LegalAidService.Client(wrapping: client)
                 let health = Grpc_Health_V1_Health.Client(wrapping: client)
@@ -75,7 +77,7 @@ import Testing
     }
 
     @Test func switchingAnyOneModuleOffLeavesTheOthersServing() async throws {
-        try await TestPlatform.with { platform in
+        try await TestPlatform.with(plugins: PluginCatalog.all) { platform in
             try await platform.withClient { client in
                 let health = Grpc_Health_V1_Health.Client(wrapping: client)
                 for plugin in PluginCatalog.all {
@@ -97,7 +99,7 @@ import Testing
     }
 
     @Test func anInvalidFileIsRefusedAndTheRunningConfigStays() async throws {
-        try await TestPlatform.with(extraConfig: "modules:\n  legal-aid:\n    enabled: false\n") { platform in
+        try await TestPlatform.with(extraConfig: "modules:\n  legal-aid:\n    enabled: false\n", plugins: PluginCatalog.all) { platform in
             try await platform.withClient { client in
                 let health = Grpc_Health_V1_Health.Client(wrapping: client)
                 #expect(try await health.check(.with { $0.service = "legal-aid" }).status == .notServing)
@@ -122,7 +124,7 @@ import Testing
     static let unlimited = "limits.public.burst: 10000\nlimits.public.calls_per_minute: 100000\n"
 
     @Test func everyCallCompletesOrIsRefusedWhole() async throws {
-        try await TestPlatform.with(extraConfig: Self.unlimited) { platform in
+        try await TestPlatform.with(extraConfig: Self.unlimited, plugins: PluginCatalog.all) { platform in
             try await platform.withClient(as: "admin") { client in
                 let legalAid = Fawang_Legalaid_V1_LegalAidService.Client(wrapping: client)
                 let health = Grpc_Health_V1_Health.Client(wrapping: client)

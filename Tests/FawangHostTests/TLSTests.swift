@@ -1,5 +1,7 @@
+import FawangCatalog
 import FawangHost
-import FawangProtocols
+import FawangPluginKit
+import FawangProto
 import FawangTestSupport
 import Foundation
 import GRPCCore
@@ -38,7 +40,7 @@ import Testing
             grpc.tls.certificate_chain: \(certificates.serverCertificate)
             grpc.tls.private_key: \(certificates.serverKey)
             """
-        try await TestPlatform.with(extraConfig: config) { platform in
+        try await TestPlatform.with(extraConfig: config, plugins: PluginCatalog.all) { platform in
             let status = try await check(port: platform.ports.grpc, security: trusting(certificates, withClientCertificate: false))
             #expect(status == .serving)
             await #expect(throws: (any Error).self) { _ = try await check(port: platform.ports.grpc, security: .plaintext, timeout: .seconds(5)) }
@@ -52,7 +54,7 @@ import Testing
             grpc.tls.private_key: \(certificates.serverKey)
             grpc.tls.client_ca: \(certificates.caCertificate)
             """
-        try await TestPlatform.with(extraConfig: config) { platform in
+        try await TestPlatform.with(extraConfig: config, plugins: PluginCatalog.all) { platform in
             let status = try await check(port: platform.ports.grpc, security: trusting(certificates, withClientCertificate: true))
             #expect(status == .serving)
             await #expect(throws: (any Error).self) {
@@ -69,7 +71,7 @@ import Testing
             grpc.tls.private_key: \(certificates.serverKey)
             grpc.tls.client_ca: \(certificates.caCertificate)
             """
-        try await TestPlatform.with(extraConfig: config) { platform in
+        try await TestPlatform.with(extraConfig: config, plugins: PluginCatalog.all) { platform in
             let me = try await withGRPCClient(
                 transport: .http2NIOPosix(
                     target: .ipv4(address: "127.0.0.1", port: platform.ports.grpc),

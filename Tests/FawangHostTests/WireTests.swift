@@ -1,6 +1,8 @@
 import FawangCore
+import FawangCatalog
 @testable import FawangHost
-import FawangProtocols
+import FawangPluginKit
+import FawangProto
 import FawangTestSupport
 import Foundation
 import GRPCCore
@@ -17,7 +19,7 @@ import FoundationNetworking
     typealias LegalAid = Fawang_Legalaid_V1_LegalAidService.Client<HTTP2ClientTransport.Posix>
 
     @Test func aRetriedSubmissionCreatesOneMatter() async throws {
-        try await TestPlatform.with { platform in
+        try await TestPlatform.with(plugins: PluginCatalog.all) { platform in
             try await platform.withClient(as: "admin") { client in
                 let legalAid = LegalAid(wrapping: client)
                 let request = LegalAidSamples.application(requestID: "hall-window-7f3a")
@@ -45,7 +47,7 @@ import FoundationNetworking
     }
 
     @Test func concurrentRetriesStillCreateOneMatter() async throws {
-        try await TestPlatform.with { platform in
+        try await TestPlatform.with(plugins: PluginCatalog.all) { platform in
             try await platform.withClient { client in
                 let legalAid = LegalAid(wrapping: client)
                 let request = LegalAidSamples.application(requestID: "burst-1")
@@ -59,7 +61,7 @@ import FoundationNetworking
     }
 
     @Test func missingAndMalformedFieldsAreNamed() async throws {
-        try await TestPlatform.with { platform in
+        try await TestPlatform.with(plugins: PluginCatalog.all) { platform in
             try await platform.withClient { client in
                 let legalAid = LegalAid(wrapping: client)
                 var request = LegalAidSamples.application()
@@ -85,7 +87,7 @@ import FoundationNetworking
     }
 
     @Test func garbageBytesGetAnErrorAndTheServerKeepsServing() async throws {
-        try await TestPlatform.with { platform in
+        try await TestPlatform.with(plugins: PluginCatalog.all) { platform in
             try await platform.withClient { client in
                 let garbage: [[UInt8]] = [
                     [0xFF, 0xFF, 0xFF, 0xFF, 0xFF],       // truncated varint
@@ -112,7 +114,7 @@ import FoundationNetworking
     }
 
     @Test func oversizedRequestsAreRefused() async throws {
-        try await TestPlatform.with(extraConfig: "grpc.max_request_bytes: 4096\n") { platform in
+        try await TestPlatform.with(extraConfig: "grpc.max_request_bytes: 4096\n", plugins: PluginCatalog.all) { platform in
             try await platform.withClient { client in
                 var request = LegalAidSamples.application()
                 request.caseSummary = String(repeating: "欠", count: 3000)
@@ -133,7 +135,7 @@ import FoundationNetworking
     }
 
     @Test func metricsCountCallsErrorsAndLatencyPerMethodAndModule() async throws {
-        try await TestPlatform.with { platform in
+        try await TestPlatform.with(plugins: PluginCatalog.all) { platform in
             try await platform.withClient { client in
                 let legalAid = LegalAid(wrapping: client)
                 _ = try await legalAid.submitApplication(LegalAidSamples.application())
@@ -164,7 +166,7 @@ struct RawBytes: MessageSerializer, MessageDeserializer {
 
 @Suite struct RateLimitTests {
     @Test func publicMethodsAreLimitedPerCallerAndStaffReadsAreNot() async throws {
-        try await TestPlatform.with(extraConfig: "limits.public.burst: 4\nlimits.public.calls_per_minute: 1\n") { platform in
+        try await TestPlatform.with(extraConfig: "limits.public.burst: 4\nlimits.public.calls_per_minute: 1\n", plugins: PluginCatalog.all) { platform in
             // Logging in is a public call too: the first of the four.
             try await platform.withClient(as: "admin") { client in
                 let matters = Fawang_Matter_V1_MatterService.Client(wrapping: client)
@@ -201,7 +203,7 @@ struct RawBytes: MessageSerializer, MessageDeserializer {
 
 @Suite struct MetricsSwitchTests {
     @Test func withMetricsOffTheHostStillServes() async throws {
-        try await TestPlatform.with(extraConfig: "metrics.enabled: false\n") { platform in
+        try await TestPlatform.with(extraConfig: "metrics.enabled: false\n", plugins: PluginCatalog.all) { platform in
             #expect(platform.ports.metrics == nil)
             let status = try await platform.withClient { client in
                 try await Grpc_Health_V1_Health.Client(wrapping: client).check(.init()).status

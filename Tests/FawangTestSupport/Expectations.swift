@@ -1,3 +1,4 @@
+public import FawangCore
 public import GRPCCore
 import GRPCProtobuf
 public import Testing
@@ -24,5 +25,27 @@ public func expectStatus(
         }
     } catch {
         Issue.record("expected RPCError \(code), got \(error)", sourceLocation: sourceLocation)
+    }
+}
+
+/// Expects pure code (a workflow's decision, a validator) to throw a `FawangError` with `code`;
+/// with `field`, one of its violations names it; every text in `containing` is in the message.
+public func expectError(
+    _ code: FawangError.Code, field: String? = nil, containing: [String] = [], sourceLocation: SourceLocation = #_sourceLocation,
+    _ body: () throws -> Void
+) {
+    do {
+        try body()
+        Issue.record("expected \(code), it succeeded", sourceLocation: sourceLocation)
+    } catch let error as FawangError {
+        #expect(error.code == code, "\(error.message)", sourceLocation: sourceLocation)
+        for text in containing {
+            #expect(error.message.contains(text), "message: \(error.message)", sourceLocation: sourceLocation)
+        }
+        if let field {
+            #expect(error.violations.map(\.field).contains(field), "violations: \(error.violations)", sourceLocation: sourceLocation)
+        }
+    } catch {
+        Issue.record("expected FawangError \(code), got \(error)", sourceLocation: sourceLocation)
     }
 }

@@ -1,4 +1,5 @@
-public import FawangProtocols
+public import FawangPluginKit
+public import FawangProto
 public import Foundation
 import SwiftProtobuf
 

@@ -1,6 +1,7 @@
 import FawangCore
 public import FawangHost
-public import FawangProtocols
+public import FawangPluginKit
+public import FawangProto
 public import Foundation
 public import GRPCCore
 public import GRPCNIOTransportHTTP2
@@ -11,7 +12,7 @@ import Synchronization
 /// over loopback HTTP/2 and metrics on ports picked by the OS (port 0).
 ///
 /// ```swift
-/// try await TestPlatform.with { platform in
+/// try await TestPlatform.with(plugins: PluginCatalog.all) { platform in
 ///     try await platform.withClient { client in … }
 /// }
 /// ```
@@ -57,7 +58,7 @@ public final class TestPlatform: Sendable {
 
     /// Starts a host in this process and waits until it listens.
     public static func start(
-        extraConfig: String = "", plugins: [any DepartmentPlugin] = PluginCatalog.all, clock: TestClock = TestClock(), sampleMatters: Bool = false
+        extraConfig: String = "", plugins: [any DepartmentPlugin], clock: TestClock = TestClock(), sampleMatters: Bool = false
     ) async throws -> TestPlatform {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("fawang-test-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -79,7 +80,7 @@ public final class TestPlatform: Sendable {
 
     /// Runs `body` against a fresh platform and always stops it (and removes its files) after.
     public static func with<T: Sendable>(
-        extraConfig: String = "", plugins: [any DepartmentPlugin] = PluginCatalog.all, clock: TestClock = TestClock(),
+        extraConfig: String = "", plugins: [any DepartmentPlugin], clock: TestClock = TestClock(),
         sampleMatters: Bool = false, _ body: (TestPlatform) async throws -> T
     ) async throws -> T {
         let platform = try await start(extraConfig: extraConfig, plugins: plugins, clock: clock, sampleMatters: sampleMatters)

@@ -1,5 +1,7 @@
+import FawangCatalog
 import FawangCore
-import FawangProtocols
+import FawangPluginKit
+import FawangProto
 import FawangTestSupport
 import Foundation
 import GRPCCore
@@ -14,7 +16,7 @@ import Testing
     typealias Matters = Fawang_Matter_V1_MatterService.Client<HTTP2ClientTransport.Posix>
 
     @Test func wholePathFromSubmissionToRating() async throws {
-        try await TestPlatform.with { platform in
+        try await TestPlatform.with(plugins: PluginCatalog.all) { platform in
             try await platform.withClient(as: "staff-640100-reviewer") { client in
                 let legalAid = LegalAid(wrapping: client)
                 let matters = Matters(wrapping: client)
@@ -116,7 +118,7 @@ import Testing
 
     @Test("Art. 43: a refusal needs written reasons, and ends the matter")
     func refusalPath() async throws {
-        try await TestPlatform.with { platform in
+        try await TestPlatform.with(plugins: PluginCatalog.all) { platform in
             try await platform.withClient(as: "staff-640100-reviewer") { client in
                 let legalAid = LegalAid(wrapping: client)
                 let number = try await legalAid.submitApplication(LegalAidSamples.application()).matter.trackingNumber
@@ -146,7 +148,7 @@ import Testing
     }
 
     @Test func secondFactorStaffScopeAndProvidersHold() async throws {
-        try await TestPlatform.with { platform in
+        try await TestPlatform.with(plugins: PluginCatalog.all) { platform in
             try await platform.withClient { client in
                 let legalAid = LegalAid(wrapping: client)
                 let matters = Matters(wrapping: client)
@@ -223,7 +225,7 @@ import Testing
     }
 
     @Test func unknownRegionIsAnInvalidArgument() async throws {
-        try await TestPlatform.with { platform in
+        try await TestPlatform.with(plugins: PluginCatalog.all) { platform in
             try await platform.withClient { client in
                 await expectStatus(.invalidArgument, field: "region_code") {
                     _ = try await LegalAid(wrapping: client).submitApplication(LegalAidSamples.application(region: "110101"))
@@ -237,7 +239,7 @@ import Testing
 /// A signed-in citizen's own matters, and nobody else's.
 @Suite struct CitizenAccessTests {
     @Test func aCitizenSeesOwnMattersOnly() async throws {
-        try await TestPlatform.with { platform in
+        try await TestPlatform.with(plugins: PluginCatalog.all) { platform in
             // Someone else's application, submitted at a window.
             let other = try await platform.withClient { client in
                 try await Fawang_Legalaid_V1_LegalAidService.Client(wrapping: client)

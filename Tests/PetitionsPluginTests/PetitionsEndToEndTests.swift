@@ -1,6 +1,8 @@
+import FawangCatalog
 import FawangCore
 import FawangHost
-import FawangProtocols
+import FawangPluginKit
+import FawangProto
 import FawangTestSupport
 import Foundation
 import GRPCCore

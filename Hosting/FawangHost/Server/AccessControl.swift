@@ -1,5 +1,6 @@
 import FawangCore
-import FawangProtocols
+import FawangPluginKit
+import FawangProto
 import GRPCCore
 
 /// The platform services' access policies; plugins bring their own (`DepartmentPlugin.accessPolicies`).

@@ -1,5 +1,6 @@
 import FawangCore
-public import FawangProtocols
+public import FawangPluginKit
+public import FawangProto
 import FawangSQLite
 public import Foundation
 import GRPCCore
@@ -9,6 +10,7 @@ import Logging
 import NIOCore
 import Prometheus
 import ServiceLifecycle
+import SwiftProtobuf
 import Synchronization
 import UnixSignals
 
@@ -16,7 +18,7 @@ import UnixSignals
 /// metrics endpoint and the config watcher, run as one service group.
 ///
 /// ```swift
-/// let host = try PlatformHost(configPath: "fawang.yaml")
+/// let host = try PlatformHost(configPath: "fawang.yaml", plugins: PluginCatalog.all)
 /// try await host.run { ports in print("gRPC on \(ports.grpc)") }
 /// ```
 public final class PlatformHost: Sendable {
@@ -41,11 +43,12 @@ public final class PlatformHost: Sendable {
 
     /// - Parameters:
     ///   - configPath: YAML file to read and watch; nil (or a missing file) means built-in defaults.
+    ///   - plugins: the department plugins to carry (the executable passes its `PluginCatalog.all`).
     ///   - overrides: applied after loading, e.g. a port of 0 for tests.
     ///   - handleSignals: trap SIGTERM/SIGINT for graceful shutdown (the `serve` command).
     public init(
-        configPath: String?, overrides: @Sendable (inout PlatformConfig) -> Void = { _ in },
-        plugins: [any DepartmentPlugin] = PluginCatalog.all, handleSignals: Bool = false,
+        configPath: String?, plugins: [any DepartmentPlugin], overrides: @Sendable (inout PlatformConfig) -> Void = { _ in },
+        handleSignals: Bool = false,
         now: @escaping @Sendable () -> Date = { Date() }
     ) throws {
         self.now = now
@@ -118,6 +121,7 @@ public final class PlatformHost: Sendable {
         for (plugin, context) in contexts {
             let services = plugin.makeServices(context: context)
             try Self.verify(services: services, declared: plugin.serviceNames, module: plugin.manifest.id)
+            try Self.verifyContract(of: plugin)
             pluginServices += services
         }
 
@@ -256,6 +260,33 @@ public final class PlatformHost: Sendable {
         let actual = Set(methods(of: services).map(\.service.fullyQualifiedService))
         guard actual == Set(declared) else {
             throw FawangError(.internalError, "module \(module) declares services \(declared.sorted()) but provides \(actual.sorted())")
+        }
+    }
+
+    /// A plugin's RPC table must be its `.proto` services, method for method, with each handler's
+    /// request and response the method's messages: a handler bound to the wrong method, or a
+    /// method left out, refuses to start (a client would otherwise get garbage or UNIMPLEMENTED).
+    static func verifyContract(of plugin: any DepartmentPlugin, schema: ProtoSchema = .current) throws {
+        let module = plugin.manifest.id
+        guard !plugin.rpcs.isEmpty else { return } // TRANSITION: plugins not yet on the kit
+        var problems: [String] = []
+        for rpc in plugin.rpcs {
+            guard let method = schema.method(rpc.fullyQualifiedMethod) else {
+                problems.append("\(rpc.fullyQualifiedMethod) is not in the .proto contract")
+                continue
+            }
+            if method.inputType != rpc.input.protoMessageName || method.outputType != rpc.output.protoMessageName {
+                problems.append("\(rpc.fullyQualifiedMethod) takes \(method.inputType) and returns \(method.outputType), but its handler takes \(rpc.input.protoMessageName) and returns \(rpc.output.protoMessageName)")
+            }
+        }
+        let declared = Set(plugin.rpcs.map(\.fullyQualifiedMethod))
+        for name in plugin.serviceNames {
+            for method in schema.service(name)?.methods ?? [] where !declared.contains("\(name)/\(method.proto.name)") {
+                problems.append("\(name)/\(method.proto.name) has no row in the plugin's RPC table")
+            }
+        }
+        guard problems.isEmpty else {
+            throw FawangError(.internalError, "module \(module) does not match its contract: \(problems.joined(separator: "; "))")
         }
     }
 

@@ -1,5 +1,6 @@
 import FawangCore
-import FawangProtocols
+import FawangPluginKit
+import FawangProto
 import Foundation
 import GRPCCore
 import SwiftProtobuf

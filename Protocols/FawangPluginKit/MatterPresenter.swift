@@ -1,3 +1,4 @@
+public import FawangProto
 public import FawangCore
 public import Foundation
 import SwiftProtobuf

@@ -1,3 +1,4 @@
+public import FawangProto
 public import FawangCore
 import Foundation
 

@@ -6,9 +6,9 @@ public import Logging
 /// A department's business line, compiled into the host and switched on or off at run time.
 ///
 /// A plugin says what it is (its ``ModuleManifest``: id, names, version, the matter types it
-/// handles with their workflows and deadlines), contributes gRPC services, owns its storage
-/// migrations, may seed demo data and run background work, and lists the problems it helps with
-/// for service guidance.
+/// handles with their workflows and deadlines), declares its RPCs once in a table (``RPC``), owns
+/// its storage migrations, may seed demo data and run background work, and lists the problems it
+/// helps with for service guidance.
 ///
 /// The host registers every plugin's services once at start. A module-gate interceptor rejects
 /// calls to a switched-off module with `UNAVAILABLE`; the plugin itself never checks its switch.
@@ -23,28 +23,28 @@ public import Logging
 ///     public init() {}
 ///     public let manifest = ModuleManifest(id: "notarization", nameZH: "公证", nameEN: "Notarization",
 ///                                          version: "1.0.0", matterTypes: [...])
-///     public let serviceNames = [Fawang_Notarization_V1_NotarizationService.descriptor.fullyQualifiedService]
+///     public var rpcs: [RPCInfo] { NotarizationService.rpcs.infos }
 ///     public func makeServices(context: PluginContext) -> [any RegistrableRPCService] {
-///         [NotarizationService(context: context)]
+///         [NotarizationService.rpcs.service(NotarizationService(context: context))]
 ///     }
 /// }
 /// ```
 public protocol DepartmentPlugin: Sendable {
     var manifest: ModuleManifest { get }
 
-    /// Fully qualified names of the gRPC services `makeServices` returns. The host checks the two
-    /// agree at start, and routes calls of these services through this module's switch.
-    var serviceNames: [String] { get }
+    /// The plugin's RPC table (``RPCTable/infos``): every method once, with its access policy and
+    /// command-line verb. The host derives the service names, access policies and rate-limited
+    /// methods from it.
+    var rpcs: [RPCInfo] { get }
 
-    /// Who may call each method (`package.Service/Method`) of the plugin's services. Default deny:
-    /// the host refuses to start if a method has none. `.anyone` methods are rate-limited per
-    /// caller; handlers still check regions and ownership.
+    // TRANSITION: derived from `rpcs` once every plugin declares a table.
+    var serviceNames: [String] { get }
     var accessPolicies: [String: AccessPolicy] { get }
 
     /// Schema changes for the module's own tables, in order. Default: none.
     var migrations: [StorageMigration] { get }
 
-    /// The services, built once when the host starts.
+    /// The services, built once when the host starts (``RPCTable/service(_:)``).
     func makeServices(context: PluginContext) -> [any RegistrableRPCService]
 
     /// Demo records for a fresh data directory (after the platform's own demo directory exists).
@@ -60,9 +60,25 @@ public protocol DepartmentPlugin: Sendable {
 
 extension DepartmentPlugin {
     public var migrations: [StorageMigration] { [] }
+    public var rpcs: [RPCInfo] { [] } // TRANSITION
     public func seedDemoData(context: PluginContext) async throws {}
     public func seedSampleMatters(context: PluginContext) async throws {}
     public func runBackgroundWork(context: PluginContext) async throws {}
+
+    /// Fully qualified names of the gRPC services the plugin serves, from its RPC table: the host
+    /// routes calls of these services through this module's switch.
+    public var serviceNames: [String] {
+        var names: [String] = []
+        for rpc in rpcs where !names.contains(rpc.descriptor.service.fullyQualifiedService) {
+            names.append(rpc.descriptor.service.fullyQualifiedService)
+        }
+        return names
+    }
+
+    /// Who may call each method (`package.Service/Method`), from the RPC table.
+    public var accessPolicies: [String: AccessPolicy] {
+        Dictionary(uniqueKeysWithValues: rpcs.map { ($0.fullyQualifiedMethod, $0.policy) })
+    }
 }
 
 /// What the platform gives a plugin: storage behind Core's interfaces, the shared presenter of

@@ -1,4 +1,4 @@
-public import FawangProtocols
+public import FawangPluginKit
 import AdministrativeApprovalPlugin
 import ConsultationPlugin
 import JudicialAppraisalPlugin
@@ -9,7 +9,8 @@ import MediationPlugin
 import NotarizationPlugin
 import PetitionsPlugin
 
-/// The department plugins compiled into this host: one line per department.
+/// The department plugins compiled into the `fawang` executable: one line per department. The
+/// host library takes its plugins as a parameter, so it and the test support depend on none.
 public enum PluginCatalog {
     public static let all: [any DepartmentPlugin] = [
         LegalAidPlugin(),

@@ -1,3 +1,4 @@
+public import FawangProto
 public import FawangCore
 public import Foundation
 public import SwiftProtobuf
@@ -45,10 +46,11 @@ public struct MatterSteps: Sendable {
         }
     }
 
-    /// The request's channel context with the actor resolved for the signed-in caller.
-    public static func handling(_ proto: Fawang_Matter_V1_ChannelContext, _ check: inout FieldValidator) -> Handling? {
+    /// The request's channel context with the actor resolved for the signed-in caller, or
+    /// `applicant` for a step only the applicant takes (whoever relays it).
+    public static func handling(_ proto: Fawang_Matter_V1_ChannelContext, _ check: inout FieldValidator, applicant: Bool = false) -> Handling? {
         guard let handling = Handling.read(proto, into: &check) else { return nil }
-        return Handling(channel: handling.channel, actor: actor(handling))
+        return Handling(channel: handling.channel, actor: applicant ? "applicant" : actor(handling))
     }
 
     public static func check(_ access: Access, _ matter: Matter) throws(FawangError) {
@@ -143,6 +145,38 @@ public struct MatterSteps: Sendable {
         }
         let replayed = if case .replayed = outcome { true } else { false }
         return (try await present(outcome.matter), replayed)
+    }
+}
+
+/// A submission's response: the matter, and whether this was a retry of an earlier submission.
+/// Each line's `Submit…Response` conforms with one line.
+public protocol SubmissionResponse: SwiftProtobuf.Message {
+    var matter: Fawang_Matter_V1_Matter { get set }
+    var replayed: Bool { get set }
+}
+
+extension MatterSteps {
+    /// A public intake: a new matter of this line from a validated submission, idempotent on the
+    /// request's id (a retry with the same id and content returns the first matter, `replayed`;
+    /// the same id with other content is refused). `handling` is the request's channel context as
+    /// read; the step is recorded under the signed-in caller (``actor(_:_:)``).
+    public func intake<Request: SwiftProtobuf.Message, Response: SubmissionResponse>(
+        _ request: Request, requestID: WritableKeyPath<Request, String>, matterType: String, initialStatus: String,
+        applicant: Person, parties: [Party] = [], regionCode: String, handling: Handling, details: some Encodable,
+        firstEvent: String = "submitted", attributes: [String: String] = [:], note: String = "",
+        linkedUpdate: LinkedUpdate? = nil, moduleStatements: @escaping @Sendable (Matter) -> [SQLStatement] = { _ in [] }
+    ) async throws -> Response {
+        var canonical = request
+        canonical[keyPath: requestID] = ""
+        let (matter, replayed) = try await submit(
+            request: canonical, requestID: request[keyPath: requestID], matterType: matterType, initialStatus: initialStatus,
+            applicant: applicant, parties: parties, regionCode: regionCode,
+            handling: Handling(channel: handling.channel, actor: Self.actor(handling)), details: DetailsCoding.encode(details),
+            firstEvent: firstEvent, attributes: attributes, note: note, linkedUpdate: linkedUpdate, moduleStatements: moduleStatements)
+        var response = Response()
+        response.matter = matter
+        response.replayed = replayed
+        return response
     }
 }
 

@@ -1,0 +1,286 @@
+import ArgumentParser
+import FawangCatalog
+import FawangCore
+import FawangPluginKit
+import FawangProto
+import Foundation
+import GRPCCore
+import SwiftProtobuf
+
+/// `fawang <line> <verb> [tracking-number] [--field value …]`: any step a plugin declares in its
+/// RPC table, with flags read from the request message's fields (``ProtoSchema``). A new
+/// business line adds no file here.
+///
+/// - `--a.b value` sets a nested field; a repeated field takes the flag once per value; a bool
+///   field takes a bare flag; enum values are spelled as they print (`labour_remuneration`).
+/// - `--file request.json` starts from a request in proto3 JSON; flags then override its fields.
+/// - `context` is filled from `--channel` (default `walk_in`) and `--operator`, `request_id` with
+///   a new UUID, unless given.
+/// - `--json` prints the response as JSON; otherwise a clerk's text.
+struct LineCommand {
+    let plugin: any DepartmentPlugin
+    var line: String { plugin.manifest.id }
+
+    /// The plugin whose line `arguments` start with (after any global options), if any.
+    static func plugin(for arguments: [String]) -> (any DepartmentPlugin)? {
+        guard let first = arguments.first(where: { !$0.hasPrefix("-") }) else { return nil }
+        return PluginCatalog.all.first { $0.manifest.id == first }
+    }
+
+    /// Lines for `fawang --help`.
+    static var overview: String {
+        PluginCatalog.all.map { plugin in
+            let verbs = plugin.rpcs.compactMap(\.verb)
+            return "  \(plugin.manifest.id.padding(toLength: 20, withPad: " ", startingAt: 0))\(plugin.manifest.nameZH)：\(verbs.joined(separator: "、"))"
+        }.joined(separator: "\n")
+    }
+
+    func run(_ arguments: [String]) async throws {
+        var words = ArgumentWords(arguments)
+        let client = ClientOptions(server: words.take("--server") ?? ClientOptions.defaultServer, json: words.takeFlag("--json"))
+        let wantsHelp = words.takeFlag("--help") || words.takeFlag("-h")
+        _ = words.positional() // the line
+        let verbs = plugin.rpcs.filter { $0.verb != nil }
+        guard let verb = words.positional() else {
+            print(usage(verbs))
+            if !wantsHelp { throw ExitCode(64) }
+            return
+        }
+        guard let rpc = verbs.first(where: { $0.verb == verb }) else {
+            throw ValidationError("「\(plugin.manifest.nameZH)」没有 \(verb) 这一操作；可用的操作：\(verbs.compactMap(\.verb).joined(separator: "、"))（fawang \(line) --help）")
+        }
+        guard let method = ProtoSchema.current.method(rpc.fullyQualifiedMethod),
+              let input = ProtoSchema.current.messages[method.inputType] else {
+            throw ValidationError("\(rpc.fullyQualifiedMethod) is not in the contract's descriptor set: rebuild fawang")
+        }
+        if wantsHelp {
+            print(help(rpc, input: input))
+            return
+        }
+        let request = try RequestBuilder(schema: .current, rpc: rpc, input: input).build(&words)
+        let response = try await client.withClient { grpc in
+            try await rpc.invoker.call(grpc, descriptor: rpc.descriptor, request: request)
+        }
+        try client.emit(response) { Render.response(response) }
+    }
+
+    private func usage(_ verbs: [RPCInfo]) -> String {
+        let width = verbs.compactMap(\.verb).map(\.count).max() ?? 0
+        return (["\(plugin.manifest.nameZH)（\(plugin.manifest.id)）的操作：fawang \(line) <操作> [受理编号] [--字段 值 …]", ""]
+            + verbs.map { "  \($0.verb!.padding(toLength: width + 2, withPad: " ", startingAt: 0))\($0.help)" }
+            + ["", "每个操作的字段：fawang \(line) <操作> --help；通用选项 --server 主机:端口、--json、--file 请求.json、--channel、--operator"])
+            .joined(separator: "\n")
+    }
+
+    private func help(_ rpc: RPCInfo, input: ProtoSchema.Message) -> String {
+        var lines = ["fawang \(line) \(rpc.verb!)：\(rpc.help)", "  (\(rpc.fullyQualifiedMethod)，\(input.fullName))", ""]
+        for (flag, field) in RequestBuilder.flags(of: input, schema: .current) {
+            lines.append("  --\(flag)  \(field)")
+        }
+        if !rpc.aliases.isEmpty {
+            lines.append("")
+            lines.append("  简写：" + rpc.aliases.sorted { $0.key < $1.key }.map { "--\($0.key) = --\($0.value.replacingOccurrences(of: "_", with: "-"))" }.joined(separator: "，"))
+        }
+        return lines.joined(separator: "\n")
+    }
+}
+
+/// The words after `fawang`, consumed as options and positionals are read.
+struct ArgumentWords {
+    private(set) var words: [String]
+
+    init(_ words: [String]) { self.words = words }
+
+    /// Removes `--name value` (or `--name=value`) wherever it stands and returns the value.
+    mutating func take(_ name: String) -> String? {
+        for (index, word) in words.enumerated() {
+            if word.hasPrefix(name + "=") {
+                words.remove(at: index)
+                return String(word.dropFirst(name.count + 1))
+            }
+            if word == name, index + 1 < words.count {
+                let value = words[index + 1]
+                words.removeSubrange(index...(index + 1))
+                return value
+            }
+        }
+        return nil
+    }
+
+    mutating func takeFlag(_ name: String) -> Bool {
+        guard let index = words.firstIndex(of: name) else { return false }
+        words.remove(at: index)
+        return true
+    }
+
+    /// The first word that is no option (nor an option's value).
+    mutating func positional() -> String? {
+        var index = 0
+        while index < words.count {
+            if words[index].hasPrefix("--") {
+                index += words[index].contains("=") || index + 1 >= words.count || words[index + 1].hasPrefix("--") ? 1 : 2
+                continue
+            }
+            return words.remove(at: index)
+        }
+        return nil
+    }
+
+    /// The remaining `--name value` pairs in order; a bare `--name` reads as `true`.
+    mutating func options() throws -> [(name: String, value: String)] {
+        var pairs: [(String, String)] = []
+        var index = 0
+        while index < words.count {
+            let word = words[index]
+            guard word.hasPrefix("--") else {
+                throw ValidationError("多余的参数 \(word)：受理编号之外的值都要写在 --字段 之后")
+            }
+            if let equals = word.firstIndex(of: "=") {
+                pairs.append((String(word[word.index(word.startIndex, offsetBy: 2)..<equals]), String(word[word.index(after: equals)...])))
+                index += 1
+            } else if index + 1 < words.count, !words[index + 1].hasPrefix("--") {
+                pairs.append((String(word.dropFirst(2)), words[index + 1]))
+                index += 2
+            } else {
+                pairs.append((String(word.dropFirst(2)), "true"))
+                index += 1
+            }
+        }
+        words = []
+        return pairs
+    }
+}
+
+/// Turns the command line into a request message through its descriptor.
+struct RequestBuilder {
+    let schema: ProtoSchema
+    let rpc: RPCInfo
+    let input: ProtoSchema.Message
+
+    typealias Field = Google_Protobuf_FieldDescriptorProto
+
+    func build(_ words: inout ArgumentWords) throws -> any SwiftProtobuf.Message {
+        var json: [String: Any] = [:]
+        if let file = words.take("--file") {
+            guard let data = FileManager.default.contents(atPath: file),
+                  let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+                throw ValidationError("--file \(file)：无法读取，或不是一个 JSON 对象（\(input.fullName) 的 proto3 JSON）")
+            }
+            json = object
+        }
+        let channel = words.take("--channel")
+        let operatorID = words.take("--operator") ?? ProcessInfo.processInfo.environment["FAWANG_OPERATOR"]
+        let fields = input.proto.field
+        if let positional = words.positional() {
+            guard fields.contains(where: { $0.name == "tracking_number" }) else {
+                throw ValidationError("fawang \(rpc.verb ?? "") 不带受理编号；多余的参数 \(positional)")
+            }
+            json["tracking_number"] = positional
+        }
+        for (flag, value) in try words.options() {
+            let path = rpc.aliases[flag] ?? rpc.aliases[flag.replacingOccurrences(of: "-", with: "_")]
+                ?? flag.replacingOccurrences(of: "-", with: "_")
+            try set(value, at: path.split(separator: ".").map(String.init), in: &json, message: input, flag: flag)
+        }
+        if let context = fields.first(where: { $0.name == "context" && ProtoSchema.typeName(of: $0) == "fawang.matter.v1.ChannelContext" }),
+           json[context.jsonName] == nil && json[context.name] == nil {
+            var value: [String: Any] = ["channel": try enumValue(channel ?? "walk_in", type: "fawang.matter.v1.Channel", flag: "channel")]
+            if let operatorID, !operatorID.isEmpty { value["operator_id"] = operatorID }
+            json["context"] = value
+        } else if channel != nil {
+            throw ValidationError("--channel：\(rpc.verb ?? "") 的请求没有受理渠道字段")
+        }
+        if fields.contains(where: { $0.name == "request_id" }), (json["request_id"] as? String ?? json["requestId"] as? String ?? "").isEmpty {
+            json["request_id"] = UUID().uuidString.lowercased()
+        }
+        let data = try JSONSerialization.data(withJSONObject: json, options: [.sortedKeys])
+        do {
+            return try Self.decode(rpc.input, from: String(decoding: data, as: UTF8.self))
+        } catch {
+            throw ValidationError("请求无法组成 \(input.fullName)：\(error)")
+        }
+    }
+
+    private static func decode<M: SwiftProtobuf.Message>(_ type: M.Type, from json: String) throws -> M {
+        try M(jsonString: json)
+    }
+
+    private func set(_ text: String, at path: [String], in object: inout [String: Any], message: ProtoSchema.Message, flag: String) throws {
+        guard let name = path.first, let field = message.proto.field.first(where: { $0.name == name }) else {
+            let known = Self.flags(of: input, schema: schema).map { "--\($0.flag)" }
+            throw ValidationError("未知的选项 --\(flag)；fawang \(rpc.verb ?? "") 可用：\(known.joined(separator: " "))")
+        }
+        let repeated = field.label == .repeated
+        if field.type == .message, ProtoSchema.typeName(of: field) != "google.protobuf.Timestamp" {
+            guard let nested = schema.messages[ProtoSchema.typeName(of: field)] else {
+                throw ValidationError("--\(flag)：\(field.typeName) 不在描述中")
+            }
+            guard path.count > 1 else {
+                throw ValidationError("--\(flag) 是一组字段，请分别填写其中的字段（fawang \(rpc.verb ?? "") --help），或用 --file")
+            }
+            if repeated {
+                var element: [String: Any] = [:]
+                try set(text, at: Array(path.dropFirst()), in: &element, message: nested, flag: flag)
+                object[name] = (object[name] as? [Any] ?? []) + [element]
+            } else {
+                var inner = object[name] as? [String: Any] ?? [:]
+                try set(text, at: Array(path.dropFirst()), in: &inner, message: nested, flag: flag)
+                object[name] = inner
+            }
+            return
+        }
+        guard path.count == 1 else { throw ValidationError("--\(flag)：\(name) 不是一组字段") }
+        let value = try scalar(text, field: field, flag: flag)
+        object[name] = repeated ? (object[name] as? [Any] ?? []) + [value] : value
+    }
+
+    private func scalar(_ text: String, field: Field, flag: String) throws -> Any {
+        switch field.type {
+        case .bool:
+            switch text.lowercased() {
+            case "true", "yes", "1": return true
+            case "false", "no", "0": return false
+            default: throw ValidationError("--\(flag) 只能是 true 或 false，而不是 \(text)")
+            }
+        case .int32, .sint32, .sfixed32, .int64, .sint64, .sfixed64, .uint32, .uint64, .fixed32, .fixed64:
+            guard let number = Int64(text) else { throw ValidationError("--\(flag) 应为整数，而不是 \(text)") }
+            return number
+        case .double, .float:
+            guard let number = Double(text) else { throw ValidationError("--\(flag) 应为数字，而不是 \(text)") }
+            return number
+        case .enum:
+            return try enumValue(text, type: ProtoSchema.typeName(of: field), flag: flag)
+        default:
+            return text
+        }
+    }
+
+    private func enumValue(_ text: String, type: String, flag: String) throws -> String {
+        guard let proto = schema.enums[type] else { throw ValidationError("--\(flag)：\(type) 不在描述中") }
+        guard let name = proto.valueName(text), !name.hasSuffix("_UNSPECIFIED") else {
+            throw ValidationError("--\(flag) 的值 \(text) 无效；可选：\(proto.choices.joined(separator: "、"))")
+        }
+        return name
+    }
+
+    /// Every flag a request message takes (nested fields with dots), with what it is.
+    static func flags(of message: ProtoSchema.Message, schema: ProtoSchema, prefix: String = "", depth: Int = 0) -> [(flag: String, field: String)] {
+        message.proto.field.flatMap { field -> [(flag: String, field: String)] in
+            let flag = prefix + field.name.replacingOccurrences(of: "_", with: "-")
+            let comment = message.fieldComments[field.name] ?? ""
+            let many = field.label == .repeated ? "（可重复）" : ""
+            switch field.type {
+            case .message where ProtoSchema.typeName(of: field) != "google.protobuf.Timestamp":
+                guard depth < 3, let nested = schema.messages[ProtoSchema.typeName(of: field)] else { return [] }
+                return flags(of: nested, schema: schema, prefix: flag + ".", depth: depth + 1)
+            case .enum:
+                let choices = schema.enums[ProtoSchema.typeName(of: field)]?.choices.joined(separator: "|") ?? ""
+                return [(flag, "\(choices)\(many) \(comment)")]
+            case .bool:
+                return [(flag, "（开关）\(comment)")]
+            default:
+                return [(flag, "\(many)\(comment)")]
+            }
+        }
+    }
+}

@@ -1,0 +1,134 @@
+public import FawangProto
+public import FawangCore
+public import GRPCCore
+import GRPCProtobuf
+public import SwiftProtobuf
+
+/// One RPC of a plugin, declared once: the method, who may call it, how the command line offers
+/// it, and the handler that serves it.
+///
+/// From a plugin's table of these the host derives everything else: the service names it routes
+/// through the module's switch, the access policies (default deny: a method without a row is
+/// never served), the rate-limited public methods, the access-matrix test's rows, and the
+/// generic command `fawang <line> <verb> …`, whose flags are the request message's fields.
+///
+/// ## Example
+/// ```swift
+/// typealias Method = Fawang_Legalaid_V1_LegalAidService.Method
+/// static let rpcs = RPCTable<LegalAidService>([
+///     RPC(Method.Approve.descriptor, .handlers, verb: "accept", help: "决定给予法律援助（第四十三条）",
+///         LegalAidService.approve),
+/// ])
+/// ```
+///
+/// The request and response types come from the handler. The host checks them against the
+/// `.proto` at start (``ProtoSchema``), so a handler bound to the wrong method refuses to start.
+public struct RPC<Service: Sendable>: Sendable {
+    public let info: RPCInfo
+    let box: any RPCBox<Service>
+
+    /// - Parameters:
+    ///   - descriptor: the generated `Method.<Name>.descriptor`.
+    ///   - policy: who may call it (`.anyone` methods are rate-limited per caller).
+    ///   - verb: the command-line verb (`fawang <line> <verb>`); nil keeps it off the command line.
+    ///   - help: one line for `--help`, in Chinese as a clerk reads it.
+    ///   - intake: a public intake (an application the public can file online).
+    ///   - aliases: short flags for nested fields, e.g. `["name": "applicant.name"]`.
+    ///   - handler: the service's method, e.g. `LegalAidService.approve`.
+    public init<Input: SwiftProtobuf.Message, Output: SwiftProtobuf.Message>(
+        _ descriptor: MethodDescriptor, _ policy: AccessPolicy, verb: String? = nil, help: String,
+        intake: Bool = false, aliases: [String: String] = [:],
+        _ handler: @escaping @Sendable (Service) -> @Sendable (Input) async throws -> Output
+    ) {
+        self.info = RPCInfo(
+            descriptor: descriptor, policy: policy, verb: verb, help: help, isPublicIntake: intake, aliases: aliases,
+            input: Input.self, output: Output.self, invoker: UnaryInvoker<Input, Output>())
+        self.box = UnaryBox(descriptor: descriptor, handler: handler)
+    }
+}
+
+/// What the host and the command line know of a declared RPC, without its handler.
+public struct RPCInfo: Sendable {
+    public let descriptor: MethodDescriptor
+    public let policy: AccessPolicy
+    public let verb: String?
+    public let help: String
+    public let isPublicIntake: Bool
+    public let aliases: [String: String]
+    public let input: any SwiftProtobuf.Message.Type
+    public let output: any SwiftProtobuf.Message.Type
+    /// Calls the method from a client with a request given as proto3 JSON.
+    public let invoker: any RPCInvoker
+
+    public var fullyQualifiedMethod: String { descriptor.fullyQualifiedMethod }
+}
+
+/// A plugin's RPC table: its rows' metadata, and the service they make once bound to an instance.
+public struct RPCTable<Service: Sendable>: Sendable {
+    public let rows: [RPC<Service>]
+
+    public init(_ rows: [RPC<Service>]) {
+        let methods = rows.map(\.info.fullyQualifiedMethod)
+        precondition(Set(methods).count == methods.count, "an RPC table declares a method twice: \(methods)")
+        let verbs = rows.compactMap(\.info.verb)
+        precondition(Set(verbs).count == verbs.count, "an RPC table declares a command-line verb twice: \(verbs)")
+        self.rows = rows
+    }
+
+    public var infos: [RPCInfo] { rows.map(\.info) }
+
+    /// The gRPC service(s) the table's rows serve, handled by `instance`.
+    public func service(_ instance: Service) -> any RegistrableRPCService {
+        TableService(instance: instance, boxes: rows.map(\.box))
+    }
+}
+
+/// Calls a declared method as a client: used by the generic command line and by tests.
+public protocol RPCInvoker: Sendable {
+    func call<Transport: ClientTransport>(
+        _ client: GRPCClient<Transport>, descriptor: MethodDescriptor, request: any SwiftProtobuf.Message
+    ) async throws -> any SwiftProtobuf.Message
+}
+
+struct UnaryInvoker<Input: SwiftProtobuf.Message, Output: SwiftProtobuf.Message>: RPCInvoker {
+    func call<Transport: ClientTransport>(
+        _ client: GRPCClient<Transport>, descriptor: MethodDescriptor, request: any SwiftProtobuf.Message
+    ) async throws -> any SwiftProtobuf.Message {
+        guard let typed = request as? Input else {
+            throw FawangError(.internalError, "\(descriptor) takes \(Input.protoMessageName), not \(type(of: request).protoMessageName)")
+        }
+        return try await client.unary(
+            request: ClientRequest(message: typed), descriptor: descriptor,
+            serializer: ProtobufSerializer<Input>(), deserializer: ProtobufDeserializer<Output>(), options: .defaults
+        ) { response in try response.message }
+    }
+}
+
+protocol RPCBox<Service>: Sendable {
+    associatedtype Service: Sendable
+    func register<Transport: ServerTransport>(_ instance: Service, with router: inout RPCRouter<Transport>)
+}
+
+struct UnaryBox<Service: Sendable, Input: SwiftProtobuf.Message, Output: SwiftProtobuf.Message>: RPCBox {
+    let descriptor: MethodDescriptor
+    let handler: @Sendable (Service) -> @Sendable (Input) async throws -> Output
+
+    func register<Transport: ServerTransport>(_ instance: Service, with router: inout RPCRouter<Transport>) {
+        let serve = handler(instance)
+        router.registerHandler(
+            forMethod: descriptor, deserializer: ProtobufDeserializer<Input>(), serializer: ProtobufSerializer<Output>()
+        ) { request, _ in
+            let single = try await ServerRequest(stream: request)
+            return StreamingServerResponse(single: ServerResponse(message: try await serve(single.message)))
+        }
+    }
+}
+
+struct TableService<Service: Sendable>: RegistrableRPCService {
+    let instance: Service
+    let boxes: [any RPCBox<Service>]
+
+    func registerMethods<Transport: ServerTransport>(with router: inout RPCRouter<Transport>) {
+        for box in boxes { box.register(instance, with: &router) }
+    }
+}
