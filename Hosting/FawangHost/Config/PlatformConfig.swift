@@ -173,7 +173,11 @@ public struct PlatformConfig: Sendable, Equatable {
     /// Reads the file at `path`; a missing file means the built-in defaults.
     public static func load(path: String?) throws(ConfigError) -> PlatformConfig {
         guard let path else { return PlatformConfig() }
-        guard FileManager.default.fileExists(atPath: path) else { return PlatformConfig() }
+        // A path that names no file is a typo or a missing mount, not "use the defaults": running
+        // on defaults would switch back on every module the file switches off.
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw ConfigError(key: "(file)", reason: "\(path) does not exist; give the path of an existing config file, or leave out --config to run on the built-in defaults")
+        }
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
             throw ConfigError(key: "(file)", reason: "cannot read \(path) as UTF-8 text")
         }

@@ -44,14 +44,20 @@ enum DemoData {
     /// The password of every demo account (published in the README: demo data only).
     static let demoPassword = "Fawang@2026"
 
-    /// One account per role: the platform admin, a legal aid reviewer per city, a citizen, an aid
-    /// lawyer and the hotline front end's service account.
+    /// One account per role: the platform admin, a legal aid reviewer and a window clerk per city,
+    /// a citizen, an aid lawyer and the hotline front end's service account.
     static var accounts: [(login: String, principal: Principal)] {
         [("admin", Principal(accountID: "staff-640000-admin", displayName: "自治区司法厅平台管理员", role: .platformAdmin, regionCode: "640000"))]
-            + cities.map { city, _ in
-                ("staff-\(city.code)-reviewer", Principal(
-                    accountID: "staff-\(city.code)-reviewer", displayName: "\(city.name)法律援助审查员", role: .staff,
-                    regionCode: city.code, organizationID: "la-\(city.code)", department: "legal-aid"))
+            + cities.flatMap { city, _ in
+                [
+                    ("staff-\(city.code)-reviewer", Principal(
+                        accountID: "staff-\(city.code)-reviewer", displayName: "\(city.name)法律援助审查员", role: .staff,
+                        regionCode: city.code, organizationID: "la-\(city.code)", department: "legal-aid")),
+                    // The hall window that keys in applications (README: `--operator staff-640100-window`).
+                    ("staff-\(city.code)-window", Principal(
+                        accountID: "staff-\(city.code)-window", displayName: "\(city.name)窗口受理员", role: .staff,
+                        regionCode: city.code, organizationID: "la-\(city.code)", department: "legal-aid")),
+                ]
             }
             + [
                 ("legal-aid-admin", Principal(accountID: "staff-640000-legal-aid-admin", displayName: "自治区法律援助管理员", role: .departmentAdmin, regionCode: "640000", department: "legal-aid")),

@@ -42,7 +42,7 @@ public final class PlatformHost: Sendable {
     private let shutdownRequested = Atomic<Bool>(false)
 
     /// - Parameters:
-    ///   - configPath: YAML file to read and watch; nil (or a missing file) means built-in defaults.
+    ///   - configPath: YAML file to read and watch (it must exist); nil means built-in defaults.
     ///   - plugins: the department plugins to carry (the executable passes its `PluginCatalog.all`).
     ///   - overrides: applied after loading, e.g. a port of 0 for tests.
     ///   - handleSignals: trap SIGTERM/SIGINT for graceful shutdown (the `serve` command).
@@ -221,9 +221,15 @@ public final class PlatformHost: Sendable {
         } else {
             metricsReady.continuation.finish()
         }
-        serviceList.append(GRPCServerService(server: server, transport: transport, health: health, logger: logger) { grpcPort in
+        serviceList.append(GRPCServerService(
+            server: server, transport: transport, health: health, configuredAddress: "\(config.grpcHost):\(config.grpcPort)", logger: logger
+        ) { [logger, config] grpcPort in
             for await _ in metricsReady.stream {}
-            await onListening(Ports(grpc: grpcPort, metrics: metricsPort.withLock { $0 }))
+            let ports = Ports(grpc: grpcPort, metrics: metricsPort.withLock { $0 })
+            logger.notice("fawang serving", metadata: [
+                "grpc": "\(config.grpcHost):\(ports.grpc)", "metrics": "\(ports.metrics.map { "http://\(config.metricsHost):\($0)/metrics" } ?? "off")",
+            ])
+            await onListening(ports)
         })
         for (plugin, context) in contexts {
             serviceList.append(PluginWorkService(plugin: plugin, context: context))
@@ -343,6 +349,8 @@ struct GRPCServerService: Service {
     let server: GRPCServer<HTTP2ServerTransport.Posix>
     let transport: HTTP2ServerTransport.Posix
     let health: HealthService
+    /// host:port as configured, for the message when it cannot be bound.
+    let configuredAddress: String
     let logger: Logger
     let onListening: @Sendable (Int) async -> Void
 
@@ -350,7 +358,12 @@ struct GRPCServerService: Service {
         try await withGracefulShutdownHandler {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await server.serve() }
-                let address = try await transport.listeningAddress
+                let address: GRPCNIOTransportCore.SocketAddress
+                do {
+                    address = try await transport.listeningAddress
+                } catch {
+                    throw FawangError(.unavailable, "cannot listen for gRPC on \(configuredAddress): \(error). If another process holds the port, stop it or set grpc.port (0 picks a free port)")
+                }
                 let port = address.ipv4?.port ?? address.ipv6?.port ?? 0
                 logger.notice("gRPC listening", metadata: ["grpc.port": "\(port)"])
                 await onListening(port)

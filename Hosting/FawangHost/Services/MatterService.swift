@@ -91,6 +91,7 @@ struct MatterService: Fawang_Matter_V1_MatterService.SimpleServiceProtocol {
         var check = FieldValidator()
         check.require(request.pageSize >= 0 && request.pageSize <= 500, "page_size", "每页条数应在1至500之间")
         check.require(request.regionCode.isEmpty || DivisionCode.isWellFormed(request.regionCode), "region_code", "请填写6位行政区划代码")
+        Self.checkFilter(line: request.businessLine, status: request.status, registry: registry, into: &check)
         try check.check()
         var query = MatterQuery(
             businessLine: request.businessLine.isEmpty ? nil : request.businessLine,
@@ -107,6 +108,24 @@ struct MatterService: Fawang_Matter_V1_MatterService.SimpleServiceProtocol {
         }
         response.nextPageToken = page.nextCursor ?? ""
         return response
+    }
+
+    /// A filter that can match nothing because it names no line or status is a mistake, not an
+    /// empty list: refuse it with the values that exist (status by machine name or label).
+    static func checkFilter(line: String, status: String, registry: ModuleRegistry, into check: inout FieldValidator) {
+        let modules = registry.modules.map(\.manifest)
+        let lines = line.isEmpty ? modules : modules.filter { $0.id == line }
+        if lines.isEmpty {
+            check.fail("business_line", "没有业务条线 \(line)；可选：\(modules.map(\.id).joined(separator: "、"))")
+            return
+        }
+        guard !status.isEmpty else { return }
+        let statuses = lines.flatMap(\.matterTypes).flatMap { $0.workflow.statuses.keys }
+        if !statuses.contains(status) {
+            let labelled = lines.flatMap(\.matterTypes).flatMap { $0.workflow.statuses.filter { $0.value == status }.keys }
+            let hint = labelled.isEmpty ? "" : "（「\(status)」请写作 \(Set(labelled).sorted().joined(separator: " 或 "))）"
+            check.fail("status", "没有状态 \(status)\(hint)；可选：\(Array(Set(statuses)).sorted().joined(separator: "、"))")
+        }
     }
 
     func transferMatter(request: Fawang_Matter_V1_TransferMatterRequest, context: ServerContext) async throws -> Fawang_Matter_V1_Matter {
