@@ -49,7 +49,9 @@ struct SQLiteMatterStore: MatterStore {
             try Self.append(db, matterID: id, events: [draft.firstEvent], startingAt: 1, at: time)
             try SQLiteAuditLog.append(db, Self.audit(id, [draft.firstEvent], role: role), method: method, peer: peer, at: time)
             let matter = try load(db, id: id)!
-            for statement in draft.moduleStatements(matter) {
+            let statements = draft.moduleStatements(matter)
+            try SQLiteModuleStorage.requireOwnTables(statements, module: draft.businessLine)
+            for statement in statements {
                 try db.execute(sql: statement.sql, arguments: StatementArguments(statement.arguments.map(\.databaseValue)))
             }
             try index(db, matter)
@@ -115,6 +117,7 @@ struct SQLiteMatterStore: MatterStore {
                 time.timeIntervalSince1970, matter.id,
             ])
         try Self.append(db, matterID: matter.id, events: change.events, startingAt: matter.timeline.count + 1, at: time)
+        try SQLiteModuleStorage.requireOwnTables(change.moduleStatements, module: matter.businessLine)
         for statement in change.moduleStatements {
             try db.execute(sql: statement.sql, arguments: StatementArguments(statement.arguments.map(\.databaseValue)))
         }

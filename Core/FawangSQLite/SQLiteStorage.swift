@@ -61,8 +61,9 @@ public final class SQLiteStorage: PlatformStorage {
         }
     }
 
+    /// The module's own tables (``ModuleTables``): statements naming any other table are refused.
     public func moduleStorage(for moduleID: String) -> any ModuleStorage {
-        SQLiteModuleStorage(pool: pool)
+        SQLiteModuleStorage(pool: pool, moduleID: moduleID)
     }
 
     public func migrate(modules: [(moduleID: String, migrations: [StorageMigration])]) async throws {
@@ -251,12 +252,24 @@ enum CoreSchema {
 /// Plugin tables through the engine-neutral `ModuleStorage` interface.
 struct SQLiteModuleStorage: ModuleStorage {
     let pool: DatabasePool
+    let moduleID: String
+
+    /// Refuses a statement outside the module's tables before it runs: a programming error, so
+    /// INTERNAL with the reason logged by the host.
+    static func requireOwnTables(_ statements: [SQLStatement], module moduleID: String) throws {
+        for statement in statements {
+            if let problem = ModuleTables.problem(with: statement.sql, module: moduleID) {
+                throw FawangError(.internalError, problem)
+            }
+        }
+    }
 
     func execute(_ statements: [SQLStatement]) async throws {
         try await execute(statements, audit: nil)
     }
 
     func execute(_ statements: [SQLStatement], audit: AuditDraft?) async throws {
+        try Self.requireOwnTables(statements, module: moduleID)
         let (method, peer) = (AuditContext.method, AuditContext.peer)
         try await pool.write { db in
             for statement in statements {
@@ -267,7 +280,8 @@ struct SQLiteModuleStorage: ModuleStorage {
     }
 
     func query(_ statement: SQLStatement) async throws -> [SQLRow] {
-        try await pool.read { db in
+        try Self.requireOwnTables([statement], module: moduleID)
+        return try await pool.read { db in
             try Row.fetchAll(db, sql: statement.sql, arguments: StatementArguments(statement.arguments.map(\.databaseValue)))
                 .map(SQLRow.init(row:))
         }

@@ -31,7 +31,7 @@ import Testing
         // A failing statement rolls back the whole write, audit entry included.
         await #expect(throws: (any Error).self) {
             try await module.execute(
-                [SQLStatement("INSERT INTO demo_items (id, n) VALUES (?, ?)", [.text("b"), .integer(2)]), SQLStatement("INSERT INTO nowhere VALUES (1)")],
+                [SQLStatement("INSERT INTO demo_items (id, n) VALUES (?, ?)", [.text("b"), .integer(2)]), SQLStatement("INSERT INTO demo_items (id, n) VALUES ('a', 3)")],
                 audit: AuditDraft(actor: "staff-1", role: "staff", channel: "walk_in", target: "demo_item:b", detail: "created"))
         }
         #expect(try await module.query(SQLStatement("SELECT id FROM demo_items")).compactMap { $0.string("id") } == ["a"])

@@ -82,3 +82,63 @@ public protocol PlatformStorage: Sendable {
     /// Applies the platform's migrations, then each module's in order, skipping those applied.
     func migrate(modules: [(moduleID: String, migrations: [StorageMigration])]) async throws
 }
+
+/// A module's own tables: those named `<module id with _ for ->_…` (`legal_aid_providers` for
+/// `legal-aid`). Module storage and a step's register writes may read and write only these; the
+/// platform's tables (matters, accounts, the audit trail) and other modules' tables are reached
+/// through the platform's interfaces, never by SQL from a plugin.
+public enum ModuleTables {
+    public static func prefix(of moduleID: String) -> String {
+        moduleID.replacingOccurrences(of: "-", with: "_") + "_"
+    }
+
+    /// Why `sql` may not run as `moduleID`'s, or nil if it stays within the module's tables: every
+    /// table it names after FROM, JOIN, INTO, UPDATE or TABLE has the module's prefix, and it is a
+    /// plain query or row write (schema changes belong in migrations).
+    public static func problem(with sql: String, module moduleID: String) -> String? {
+        let words = tokens(sql)
+        guard let verb = words.first?.uppercased(), ["SELECT", "INSERT", "UPDATE", "DELETE", "REPLACE", "WITH"].contains(verb) else {
+            return "module \(moduleID) may run only SELECT, INSERT, UPDATE and DELETE through its storage (schema changes go in migrations): \(sql.prefix(80))"
+        }
+        let prefix = prefix(of: moduleID)
+        var previous = ""
+        for word in words {
+            let keyword = previous.uppercased()
+            previous = word
+            guard ["FROM", "JOIN", "INTO", "UPDATE", "TABLE"].contains(keyword), word != "(" else { continue }
+            let name = word.trimmingCharacters(in: CharacterSet(charactersIn: "\"`[]")).lowercased()
+            if !name.hasPrefix(prefix) {
+                return "module \(moduleID) may use only its own tables (\(prefix)…), not \(name): \(sql.prefix(80))"
+            }
+        }
+        return nil
+    }
+
+    /// Words and single punctuation marks, string literals skipped.
+    private static func tokens(_ sql: String) -> [String] {
+        var tokens: [String] = []
+        var current = ""
+        var quote: Character?
+        for character in sql {
+            if let open = quote {
+                if character == open { quote = nil }
+                continue
+            }
+            if character == "'" {
+                quote = character
+            } else if character.isLetter || character.isNumber || character == "_" || character == "\"" || character == "`" {
+                current.append(character)
+                continue
+            } else if !character.isWhitespace {
+                if !current.isEmpty { tokens.append(current) }
+                current = ""
+                tokens.append(String(character))
+                continue
+            }
+            if !current.isEmpty { tokens.append(current) }
+            current = ""
+        }
+        if !current.isEmpty { tokens.append(current) }
+        return tokens
+    }
+}
