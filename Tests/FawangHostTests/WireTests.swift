@@ -44,6 +44,84 @@ import FoundationNetworking
         }
     }
 
+    /// A mediation application with `requestID`, as the web portal sends it.
+    static func mediationApplication(requestID: String) -> Fawang_Mediation_V1_SubmitDisputeRequest {
+        .with {
+            $0.requestID = requestID
+            $0.context.channel = .web
+            $0.applicant.name = "马小花"
+            $0.applicant.phone = "13951001234"
+            $0.respondents = [.with { $0.name = "李大山"; $0.phone = "13800001111" }]
+            $0.regionCode = "640104"
+            $0.category = .neighbourhood
+            $0.summary = "楼上住户卫生间漏水，多次协商未果，要求维修并赔偿墙面损失。"
+        }
+    }
+
+    static func transfer(_ number: String, to type: String) -> Fawang_Matter_V1_TransferMatterRequest {
+        .with {
+            $0.trackingNumber = number
+            $0.toMatterType = type
+            $0.reason = "反映的是对行政机关处理的不满"
+            $0.context.channel = .walkIn
+        }
+    }
+
+    @Test("幂等键属于提交时的业务条线：转办后迟到的重试返回同一（已转办的）事项，不另立新案")
+    func aLateRetryAfterATransferReplaysTheTransferredMatter() async throws {
+        try await TestPlatform.with { platform in
+            let request = LegalAidSamples.application(requestID: "hall-window-transfer-1")
+            let first = try await platform.withClient { client in try await LegalAid(wrapping: client).submitApplication(request) }
+            _ = try await platform.withClient(as: "staff-640100-reviewer") { client in
+                try await Fawang_Matter_V1_MatterService.Client(wrapping: client).transferMatter(
+                    Self.transfer(first.matter.trackingNumber, to: "petitions.petition"))
+            }
+            // The window's retry arrives after the transfer.
+            let retry = try await platform.withClient { client in try await LegalAid(wrapping: client).submitApplication(request) }
+            #expect(retry.replayed)
+            #expect(retry.matter.id == first.matter.id)
+            #expect(retry.matter.trackingNumber == first.matter.trackingNumber)
+            #expect(retry.matter.businessLine == "petitions")
+            try await platform.withClient(as: "admin") { client in
+                let all = try await Fawang_Matter_V1_MatterService.Client(wrapping: client).listMatters(.init())
+                #expect(all.matters.count == 1)
+            }
+            // Other content under the same key is still refused.
+            var other = request
+            other.caseSummary = "另一件事"
+            await expectStatus(.failedPrecondition, containing: ["hall-window-transfer-1"]) {
+                _ = try await platform.withClient { client in try await LegalAid(wrapping: client).submitApplication(other) }
+            }
+        }
+    }
+
+    @Test("转办不撞幂等键：接收条线已有同一请求编号的事项时，转办照常完成，两边的重试各自返回原事项")
+    func aTransferIntoALineHoldingTheSameRequestIDSucceeds() async throws {
+        try await TestPlatform.with { platform in
+            let shared = "portal-7f3a"
+            let mediation = try await platform.withClient { client in
+                try await Fawang_Mediation_V1_MediationService.Client(wrapping: client).apply(Self.mediationApplication(requestID: shared))
+            }
+            let legalAid = try await platform.withClient { client in
+                try await LegalAid(wrapping: client).submitApplication(LegalAidSamples.application(requestID: shared))
+            }
+            let moved = try await platform.withClient(as: "staff-640100-reviewer") { client in
+                try await Fawang_Matter_V1_MatterService.Client(wrapping: client).transferMatter(
+                    Self.transfer(legalAid.matter.trackingNumber, to: "mediation.dispute"))
+            }
+            #expect(moved.businessLine == "mediation" && moved.trackingNumber == legalAid.matter.trackingNumber)
+            let mediationRetry = try await platform.withClient { client in
+                try await Fawang_Mediation_V1_MediationService.Client(wrapping: client).apply(Self.mediationApplication(requestID: shared))
+            }
+            #expect(mediationRetry.replayed && mediationRetry.matter.id == mediation.matter.id)
+            let legalAidRetry = try await platform.withClient { client in
+                try await LegalAid(wrapping: client).submitApplication(LegalAidSamples.application(requestID: shared))
+            }
+            #expect(legalAidRetry.replayed && legalAidRetry.matter.id == legalAid.matter.id)
+            #expect(legalAidRetry.matter.businessLine == "mediation")
+        }
+    }
+
     @Test func concurrentRetriesStillCreateOneMatter() async throws {
         try await TestPlatform.with { platform in
             try await platform.withClient { client in
