@@ -102,6 +102,7 @@ public final class PlatformHost: Sendable {
         logger.info("deadline index ready", metadata: [
             "matters": "\(indexed)", "calendar.last_day": "\(engine.calendar.coverage?.upperBound.description ?? "none")",
         ])
+        DeadlineSettings.warnOfMissingYear(engine.calendar, today: CivilDate(now()), logger: logger)
         if config.seedDemoData, try await storage.directory.isEmpty() {
             try await storage.directory.save(divisions: DemoData.divisions, organizations: DemoData.organizations, staff: DemoData.staff)
             for (plugin, context) in contexts { try await plugin.seedDemoData(context: context) }

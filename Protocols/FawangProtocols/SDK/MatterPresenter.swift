@@ -146,6 +146,7 @@ public struct MatterPresenter: Sendable {
         proto.articleConfirmed = status.rule.articleConfirmed
         proto.provisional = status.provisional
         proto.pausedFor = status.pausedFor ?? ""
+        proto.provisionalDueDate = status.provisionalDueDate?.description ?? ""
         return proto
     }
 }
