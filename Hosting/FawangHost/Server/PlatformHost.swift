@@ -127,8 +127,10 @@ public final class PlatformHost: Sendable {
                 path: SecretSource.besideDatabase(config.sqlitePath, named: "fawang.token-key"),
                 logger: logger),
             accessLifetime: TimeInterval(config.accessTokenMinutes * 60), refreshLifetime: TimeInterval(config.refreshTokenDays * 86_400))
+        // `limits.watchers.per_client` / `limits.watchers.total`: open watch streams (see WatcherLimits).
+        let watchers = WatcherLimits(perClient: config.maxWatchersPerClient, total: config.maxWatchers)
         let health = HealthService(
-            registry: registry,
+            registry: registry, watchers: watchers,
             platformServices: [
                 Grpc_Health_V1_Health.descriptor.fullyQualifiedService,
                 Fawang_Platform_V1_PlatformService.descriptor.fullyQualifiedService,
@@ -142,7 +144,7 @@ public final class PlatformHost: Sendable {
             MatterService(matters: storage.matters, registry: registry, audit: storage.audit, presenter: presenter, now: now),
             DeadlineService(
                 matters: storage.matters, engine: engine, registry: registry, directory: storage.directory, presenter: presenter,
-                now: now, refreshInterval: .seconds(config.deadlineScanSeconds)),
+                now: now, refreshInterval: .seconds(config.deadlineScanSeconds), watchers: watchers),
             // Sessions keep real time whatever clock matters are judged by (tests move that one).
             IdentityService(store: storage.identity, tokens: tokens, hasher: .standard, now: { Date() }),
         ] + pluginServices
