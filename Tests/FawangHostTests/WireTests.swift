@@ -198,8 +198,9 @@ import FoundationNetworking
                     _ = try await LegalAid(wrapping: client).submitApplication(request)
                     Issue.record("oversized request accepted")
                 } catch let error as RPCError {
-                    // The transport refuses the message while decoding and resets the stream: clients see
-                    // RESOURCE_EXHAUSTED or, as grpc-swift-nio-transport 2.9 does, UNAVAILABLE.
+                    // The transport refuses the message while decoding and resets the stream (RST_STREAM
+                    // CANCEL): grpc-swift-nio-transport 2.9 clients see UNAVAILABLE ("Stream unexpectedly
+                    // closed"), others may see RESOURCE_EXHAUSTED. The host's own view is pinned below.
                     #expect([.resourceExhausted, .unavailable].contains(error.code), "\(error)")
                 }
             }
@@ -207,6 +208,17 @@ import FoundationNetworking
             try await platform.withClient { client in
                 _ = try await LegalAid(wrapping: client).submitApplication(LegalAidSamples.application())
             }
+            // Whatever the client saw, the host counts and logs it as what it is: too large, not an
+            // internal error or a cancellation.
+            let port = try #require(platform.ports.metrics)
+            let (data, _) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/metrics")!)
+            let text = String(decoding: data, as: UTF8.self)
+            let method = "method=\"fawang.legalaid.v1.LegalAidService/SubmitApplication\",module=\"legal-aid\""
+            #expect(text.contains("fawang_rpc_calls_total{\(method),code=\"resourceExhausted\"} 1"), "\(text)")
+            #expect(text.contains("fawang_rpc_calls_total{\(method),code=\"ok\"} 1"), "\(text)")
+            #expect(!text.contains("code=\"cancelled\""), "\(text)")
+            #expect(!text.contains("code=\"internalError\""), "\(text)")
+            #expect(!text.contains("code=\"unknown\""), "\(text)")
         }
     }
 

@@ -154,15 +154,17 @@ public final class PlatformHost: Sendable {
         try PlatformAccessPolicies.verify(services: services, policies: policies)
 
         let metrics = PlatformMetrics(registry: PrometheusCollectorRegistry(), modules: registry)
+        // Requests over grpc.max_request_bytes, answered and counted as RESOURCE_EXHAUSTED.
+        let oversized = OversizedRequests(limit: config.maxRequestBytes)
         let transport = HTTP2ServerTransport.Posix(
             address: Self.address(host: config.grpcHost, port: config.grpcPort),
             transportSecurity: try Self.transportSecurity(config.tls),
-            config: Self.transportConfig(config))
+            config: Self.transportConfig(config, oversized: oversized))
         let server = GRPCServer(
             transport: transport, services: services,
             interceptors: [
                 MetricsInterceptor(metrics: metrics),
-                ErrorMappingInterceptor(logger: logger),
+                ErrorMappingInterceptor(logger: logger, oversized: oversized),
                 AuthenticationInterceptor(tokens: tokens, store: storage.identity),
                 RateLimitInterceptor(
                     limiter: RateLimiter(perMinute: config.publicCallsPerMinute, burst: config.publicBurst),
@@ -289,8 +291,11 @@ public final class PlatformHost: Sendable {
         }
     }
 
-    static func transportConfig(_ config: PlatformConfig) -> HTTP2ServerTransport.Posix.Config {
+    static func transportConfig(_ config: PlatformConfig, oversized: OversizedRequests? = nil) -> HTTP2ServerTransport.Posix.Config {
         .defaults { settings in
+            if let oversized {
+                settings.channelDebuggingCallbacks.onAcceptHTTP2Stream = { channel in oversized.install(on: channel) }
+            }
             settings.http2.maxConcurrentStreams = config.maxConcurrentStreams
             settings.rpc.maxRequestPayloadSize = config.maxRequestBytes
             settings.connection.keepalive = .init(
