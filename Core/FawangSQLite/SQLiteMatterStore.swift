@@ -15,14 +15,19 @@ struct SQLiteMatterStore: MatterStore {
     func submit(_ draft: MatterDraft, at time: Date) async throws -> SubmissionOutcome {
         let (method, peer, role) = (AuditContext.method, AuditContext.peer, Principal.current?.role.rawValue ?? "anonymous")
         let outcome: SubmissionOutcome = try await pool.write { db in
+            // The key is the line the request was submitted to (`draft.businessLine`), whatever line
+            // the matter has been transferred to since: a late retry finds the moved matter.
             if let existing = try Row.fetchOne(
-                db, sql: "SELECT * FROM matters WHERE business_line = ? AND request_id = ?",
+                db, sql: "SELECT matter_id, request_digest FROM matter_submissions WHERE business_line = ? AND request_id = ?",
                 arguments: [draft.businessLine, draft.requestID])
             {
                 guard existing["request_digest"] as String == draft.requestDigest else {
                     throw FawangError.failedPrecondition("请求编号 \(draft.requestID) 已用于另一份内容不同的申请；重新提交新申请请使用新的请求编号")
                 }
-                return .replayed(try load(db, row: existing))
+                guard let matter = try load(db, id: existing["matter_id"]) else {
+                    throw FawangError(.internalError, "submission key \(draft.requestID) names a missing matter")
+                }
+                return .replayed(matter)
             }
             let id = UUID().uuidString.lowercased()
             // 10^15 random numbers: a collision is astronomically rare, but never silently fatal.
@@ -46,6 +51,9 @@ struct SQLiteMatterStore: MatterStore {
                     draft.regionCode, draft.channel.rawValue, draft.operatorID, time.timeIntervalSince1970,
                     time.timeIntervalSince1970, String(decoding: draft.details, as: UTF8.self), draft.ownerAccountID,
                 ])
+            try db.execute(
+                sql: "INSERT INTO matter_submissions (business_line, request_id, request_digest, matter_id) VALUES (?, ?, ?, ?)",
+                arguments: [draft.businessLine, draft.requestID, draft.requestDigest, id])
             try Self.append(db, matterID: id, events: [draft.firstEvent], startingAt: 1, at: time)
             try SQLiteAuditLog.append(db, Self.audit(id, [draft.firstEvent], role: role), method: method, peer: peer, at: time)
             let matter = try load(db, id: id)!

@@ -246,6 +246,70 @@ enum CoreSchema {
         StorageMigration(id: "v7-deadline-index-uncomputable", statements: [
             "CREATE INDEX matter_deadlines_uncomputable ON matter_deadlines (matter_id) WHERE state = 'uncomputable'",
         ]),
+        // The idempotency key of a submission belongs to the line it was submitted to, not to the
+        // line a matter sits in now: a transfer rewrites `matters.business_line`, so the old
+        // UNIQUE (business_line, request_id) let a late retry create a second matter and made a
+        // transfer into a line holding the same request id fail. The keys move to their own table;
+        // `matters` is rebuilt without the constraint (SQLite cannot drop one in place; foreign
+        // keys are off while a migration runs). Existing keys go to the line of the matter's first
+        // transfer, or its line if never transferred; should a retry already have made a
+        // duplicate, the earlier matter keeps the key.
+        StorageMigration(id: "v8-submission-keys", statements: [
+            """
+            CREATE TABLE matter_submissions (
+                business_line TEXT NOT NULL,
+                request_id TEXT NOT NULL,
+                request_digest TEXT NOT NULL,
+                matter_id TEXT NOT NULL REFERENCES matters (id),
+                PRIMARY KEY (business_line, request_id)
+            )
+            """,
+            """
+            INSERT OR IGNORE INTO matter_submissions (business_line, request_id, request_digest, matter_id)
+            SELECT COALESCE(
+                    (SELECT json_extract(e.attributes_json, '$.from_line') FROM matter_events e
+                     WHERE e.matter_id = m.id AND e.kind = 'transferred' ORDER BY e.sequence LIMIT 1),
+                    m.business_line),
+                m.request_id, m.request_digest, m.id
+            FROM matters m ORDER BY m.submitted_at, m.id
+            """,
+            """
+            CREATE TABLE matters_v8 (
+                id TEXT PRIMARY KEY,
+                tracking_number TEXT NOT NULL UNIQUE,
+                request_id TEXT NOT NULL,
+                request_digest TEXT NOT NULL,
+                business_line TEXT NOT NULL,
+                matter_type TEXT NOT NULL,
+                status TEXT NOT NULL,
+                applicant_json TEXT NOT NULL,
+                parties_json TEXT NOT NULL,
+                region_code TEXT NOT NULL,
+                channel TEXT NOT NULL,
+                operator_id TEXT NOT NULL,
+                submitted_at REAL NOT NULL,
+                updated_at REAL NOT NULL,
+                details_json TEXT NOT NULL,
+                owner_account_id TEXT NOT NULL DEFAULT '',
+                assignee_account_id TEXT NOT NULL DEFAULT ''
+            )
+            """,
+            """
+            INSERT INTO matters_v8 (id, tracking_number, request_id, request_digest, business_line, matter_type, status,
+                applicant_json, parties_json, region_code, channel, operator_id, submitted_at, updated_at, details_json,
+                owner_account_id, assignee_account_id)
+            SELECT id, tracking_number, request_id, request_digest, business_line, matter_type, status,
+                applicant_json, parties_json, region_code, channel, operator_id, submitted_at, updated_at, details_json,
+                owner_account_id, assignee_account_id
+            FROM matters
+            """,
+            "DROP TABLE matters",
+            "ALTER TABLE matters_v8 RENAME TO matters",
+            "CREATE INDEX matters_by_line_status ON matters (business_line, status, submitted_at)",
+            "CREATE INDEX matters_by_region ON matters (region_code, submitted_at)",
+            "CREATE INDEX matters_by_owner ON matters (owner_account_id) WHERE owner_account_id <> ''",
+            "CREATE INDEX matters_by_assignee ON matters (assignee_account_id) WHERE assignee_account_id <> ''",
+        ]),
     ]
 }
 

@@ -49,7 +49,7 @@ public struct MatterPresenter: Sendable {
         message.updatedAt = Google_Protobuf_Timestamp(date: matter.updatedAt)
         message.detailsJson = String(decoding: matter.details, as: UTF8.self)
         if includeTimeline {
-            message.timeline = matter.timeline.map { event(for: $0, spec: spec, forPublic: false) }
+            message.timeline = timeline(of: matter, forPublic: false)
             message.deadlines = deadlines.statuses(of: matter, now: now).map(Self.deadline)
         }
         return message
@@ -68,7 +68,7 @@ public struct MatterPresenter: Sendable {
         report.applicantNameMasked = PersonName.masked(matter.applicant.name)
         report.regionName = try await regionName(matter.regionCode)
         report.submittedAt = Google_Protobuf_Timestamp(date: matter.submittedAt)
-        report.timeline = matter.timeline.map { event(for: $0, spec: spec, forPublic: true) }
+        report.timeline = timeline(of: matter, forPublic: true)
         report.deadlines = deadlines.statuses(of: matter, now: now).map(Self.deadline)
         return report
     }
@@ -84,14 +84,33 @@ public struct MatterPresenter: Sendable {
         try await directory.division(code: code)?.name ?? code
     }
 
-    private func event(for event: MatterEvent, spec: MatterTypeSpec?, forPublic: Bool) -> Fawang_Matter_V1_MatterEvent {
+    /// The timeline, each event labelled by the workflow of the line and matter type it happened
+    /// under. A transfer event records where the matter came from and went to (`from_line`,
+    /// `from_type`, `to_line`, `to_type`): what precedes it belongs to the old line, so a legal aid
+    /// application moved to mediation still reads 提交法律援助申请, never 当事人申请调解. An event
+    /// whose line is not on this host reads as the platform's label or its kind, never another
+    /// line's label.
+    func timeline(of matter: Matter, forPublic: Bool) -> [Fawang_Matter_V1_MatterEvent] {
+        let firstTransfer = matter.timeline.first { $0.kind == PlatformEvent.transferred }
+        var line = firstTransfer?.attributes["from_line"] ?? matter.businessLine
+        var type = firstTransfer?.attributes["from_type"] ?? matter.matterType
+        return matter.timeline.map { item in
+            let workflow = registry.module(id: line)?.manifest.matterType(type)?.workflow
+            let label = workflow?.eventLabels[item.kind] ?? PlatformEvent.labels[item.kind] ?? item.kind
+            if item.kind == PlatformEvent.transferred {
+                // What follows happened in the receiving line.
+                line = item.attributes["to_line"] ?? matter.businessLine
+                type = item.attributes["to_type"] ?? matter.matterType
+            }
+            return event(for: item, label: label, forPublic: forPublic)
+        }
+    }
+
+    private func event(for event: MatterEvent, label: String, forPublic: Bool) -> Fawang_Matter_V1_MatterEvent {
         var proto = Fawang_Matter_V1_MatterEvent()
         proto.sequence = UInt32(event.sequence)
         proto.kind = event.kind
-        // A transferred matter's earlier events belong to the line it came from.
-        proto.label = spec?.workflow.eventLabels[event.kind]
-            ?? registry.modules.lazy.flatMap(\.manifest.matterTypes).compactMap { $0.workflow.eventLabels[event.kind] }.first
-            ?? PlatformEvent.labels[event.kind] ?? event.kind
+        proto.label = label
         proto.at = Google_Protobuf_Timestamp(date: event.at)
         proto.channel = Fawang_Matter_V1_Channel(event.channel)
         proto.note = event.note
@@ -128,6 +147,7 @@ public struct MatterPresenter: Sendable {
         proto.articleConfirmed = status.rule.articleConfirmed
         proto.provisional = status.provisional
         proto.pausedFor = status.pausedFor ?? ""
+        proto.provisionalDueDate = status.provisionalDueDate?.description ?? ""
         return proto
     }
 }

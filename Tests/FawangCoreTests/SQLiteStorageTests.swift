@@ -114,6 +114,43 @@ import Testing
         #expect(try await storage.matters.list(MatterQuery()).matters.count == 1)
     }
 
+    func transfer(_ storage: SQLiteStorage, _ matter: Matter, to line: String) async throws -> Matter {
+        try await storage.matters.update(trackingNumber: matter.trackingNumber, at: Date()) { _ in
+            MatterChange(
+                newStatus: "new", events: [MatterEventDraft(kind: PlatformEvent.transferred, actor: "op", channel: .walkIn)],
+                transfer: (line, "\(line).item"))
+        }
+    }
+
+    @Test func theIdempotencyKeyStaysWithTheLineTheRequestWasSubmittedTo() async throws {
+        let storage = try await open()
+        let original = try await storage.matters.submit(draft(requestID: "r-t"), at: Date()).matter
+        var elsewhere = draft(requestID: "r-t")
+        elsewhere.businessLine = "other"
+        elsewhere.matterType = "other.item"
+        guard case .created(let other) = try await storage.matters.submit(elsewhere, at: Date()) else {
+            Issue.record("another line's request with the same id is a new matter")
+            return
+        }
+        // Moving the demo matter into the line that holds the same request id does not collide.
+        let moved = try await transfer(storage, original, to: "other")
+        #expect(moved.businessLine == "other")
+        // A late retry of the demo submission is the same (moved) matter, replayed.
+        guard case .replayed(let replayed) = try await storage.matters.submit(draft(requestID: "r-t"), at: Date()) else {
+            Issue.record("a retry after a transfer created a second matter")
+            return
+        }
+        #expect(replayed.id == original.id && replayed.businessLine == "other")
+        guard case .replayed(let otherAgain) = try await storage.matters.submit(elsewhere, at: Date()) else {
+            Issue.record("the other line's retry created a second matter")
+            return
+        }
+        #expect(otherAgain.id == other.id)
+        // And back again: still no collision, still one matter per submission.
+        _ = try await transfer(storage, other, to: "demo")
+        #expect(try await storage.matters.list(MatterQuery()).matters.count == 2)
+    }
+
     @Test func sameRequestIDWithOtherContentIsRefused() async throws {
         let storage = try await open()
         _ = try await storage.matters.submit(draft(requestID: "r-2", digest: "a"), at: Date())

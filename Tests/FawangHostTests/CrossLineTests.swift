@@ -66,6 +66,67 @@ import Testing
         }
     }
 
+    /// A notarization application as a walk-in window takes it in Xingqing district.
+    static func notarizationApplication(requestID: String = UUID().uuidString) -> Fawang_Notarization_V1_SubmitApplicationRequest {
+        .with {
+            $0.requestID = requestID
+            $0.context.channel = .walkIn
+            $0.context.operatorID = "staff-640100-notarization"
+            $0.applicant.name = "马小花"
+            $0.applicant.idNumber = "11010519491231002X"
+            $0.applicant.phone = "13951001234"
+            $0.regionCode = "640104"
+            $0.placeBasis = .domicile
+            $0.matterKind = .education
+            $0.purpose = "出国留学"
+            $0.materials = ["申请人身份证明", "学历证书"]
+        }
+    }
+
+    @Test("转办不改写历史：公证申请转人民调解后，转办前的记录仍按公证的环节名称显示（工作人员和群众）")
+    func aTransferredMattersHistoryKeepsTheLabelsOfItsOldLine() async throws {
+        try await TestPlatform.with(plugins: PluginCatalog.all) { platform in
+            let submitted = try await platform.withClient { client in
+                try await Fawang_Notarization_V1_NotarizationService.Client(wrapping: client).submitApplication(Self.notarizationApplication())
+            }
+            let number = submitted.matter.trackingNumber
+            #expect(submitted.matter.timeline.map(\.label) == ["提交公证申请"])
+            _ = try await platform.withClient(as: "notarization-640100") { client in
+                try await Fawang_Matter_V1_MatterService.Client(wrapping: client).transferMatter(.with {
+                    $0.trackingNumber = number
+                    $0.toMatterType = "mediation.dispute"
+                    $0.reason = "双方对学历证书的归属有争议，当事人同意调解"
+                    $0.context = Self.desk
+                })
+            }
+            let expected = ["提交公证申请", "转至其他业务条线办理", "选定人民调解委员会"]
+            try await platform.withClient(as: "mediation-640104") { client in
+                let mediation = Fawang_Mediation_V1_MediationService.Client(wrapping: client)
+                let committees = try await mediation.listCommittees(.with { $0.regionCode = "640104" }).committees
+                let committee = try #require(committees.first { $0.regionCode == "640104" && $0.active })
+                _ = try await mediation.assignCommittee(.with {
+                    $0.trackingNumber = number
+                    $0.committeeID = committee.id
+                    $0.context = Self.desk
+                })
+                // The staff view (`fawang show`): each event under the line it happened in.
+                let shown = try await Fawang_Matter_V1_MatterService.Client(wrapping: client).getMatter(.with { $0.trackingNumber = number })
+                #expect(shown.businessLine == "mediation")
+                #expect(shown.timeline.map(\.kind) == ["submitted", "transferred", "committee_assigned"])
+                #expect(shown.timeline.map(\.label) == expected)
+            }
+            // The citizen's progress query reads the same history.
+            try await platform.withClient { client in
+                let report = try await Fawang_Matter_V1_MatterService.Client(wrapping: client).queryProgress(.with {
+                    $0.trackingNumber = number
+                    $0.phoneLast4 = "1234"
+                })
+                #expect(report.timeline.map(\.label) == expected)
+                #expect(!report.timeline.contains { $0.label == "当事人申请调解" || $0.label == "提交法律援助申请" })
+            }
+        }
+    }
+
     @Test("信访工作条例第二十二条：从法律援助转来的信访事项，受理告知期限自收到之日起算") func aMisfiledMatterBecomesAPetition() async throws {
         try await TestPlatform.with(plugins: PluginCatalog.all, clock: TestClock(at: beijing(2026, 6, 1))) { platform in
             let submitted = try await platform.withClient { client in

@@ -269,6 +269,50 @@ struct DrillPlugin: DepartmentPlugin {
         }
     }
 
+    @Test("工作日期限超出日历：不推定法定日期，但向工作人员和群众显示暂按周末推算的日期（待国务院公布2027年节假日安排）")
+    func pastTheCalendarAProvisionalDateIsShownBesideUncomputable() async throws {
+        // The drill matter is opened on Sun 2026-12-20: 15 working days run into 2027.
+        try await TestPlatform.with(plugins: PluginCatalog.all + [DrillPlugin()], clock: TestClock(at: beijing(2026, 12, 20))) { platform in
+            let matter = try await platform.withClient(as: "admin") { client in try await drillMatter(client) }
+            let certificate = try #require(matter.deadlines.first { $0.ruleID == "drill.certificate" })
+            // Still refused as the legal date …
+            #expect(certificate.state == .uncomputable)
+            #expect(certificate.dueDate == "")
+            // … but 12-21..12-31 (9 working days), then weekdays only from 2027-01-01: 2027-01-08.
+            #expect(certificate.provisionalDueDate == "2027-01-08")
+            #expect(certificate.summary.contains("暂按周末推算") && certificate.summary.contains("2027-01-08"), "\(certificate.summary)")
+            #expect(certificate.summary.contains("待国务院公布2027年节假日安排"), "\(certificate.summary)")
+            // The citizen's progress query shows the same.
+            let report = try await platform.withClient { client in
+                try await Matters(wrapping: client).queryProgress(.with { $0.trackingNumber = matter.trackingNumber; $0.phoneLast4 = "1111" })
+            }
+            let shown = try #require(report.deadlines.first { $0.ruleID == "drill.certificate" })
+            #expect(shown.state == .uncomputable && shown.dueDate == "")
+            #expect(shown.provisionalDueDate == "2027-01-08")
+            #expect(shown.summary == certificate.summary)
+            // A computable limit carries no provisional date.
+            #expect(matter.deadlines.first { $0.ruleID == "drill.decision" }?.provisionalDueDate == "")
+        }
+    }
+
+    @Test("启动时若工作日历缺少下一年度，记录警告并写明缺少的年份")
+    func startUpWarnsOfTheMissingCalendarYear() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("fawang-test-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let configPath = directory.appendingPathComponent("fawang.yaml").path
+        try TestPlatform.configYAML(directory: directory, logLevel: "info").write(toFile: configPath, atomically: true, encoding: .utf8)
+        let serve = try await ServeProcess(configPath: configPath, directory: directory)
+        defer { serve.signal(SIGTERM) }
+        // The built-in calendar ends with 2026 (the tests run in late 2026): 2027 is the year to add.
+        let missing = 2027
+        try await eventually("the warning is logged") { serve.log.contains("working-day calendar") }
+        let warning = try #require(serve.log.split(separator: "\n").first { $0.contains("working-day calendar") })
+        #expect(warning.contains("warning"), "\(warning)")
+        #expect(warning.contains("\(missing)"), "\(warning)")
+        #expect(warning.contains("deadlines.calendar_file"), "\(warning)")
+    }
+
     @Test func aCalendarFileExtendsTheRunningHostAndABadOneIsRefused() async throws {
         try await TestPlatform.with(plugins: PluginCatalog.all) { platform in
             let file = platform.directory.appendingPathComponent("holidays-2027.txt")

@@ -46,6 +46,84 @@ import FoundationNetworking
         }
     }
 
+    /// A mediation application with `requestID`, as the web portal sends it.
+    static func mediationApplication(requestID: String) -> Fawang_Mediation_V1_SubmitDisputeRequest {
+        .with {
+            $0.requestID = requestID
+            $0.context.channel = .web
+            $0.applicant.name = "马小花"
+            $0.applicant.phone = "13951001234"
+            $0.respondents = [.with { $0.name = "李大山"; $0.phone = "13800001111" }]
+            $0.regionCode = "640104"
+            $0.category = .neighbourhood
+            $0.summary = "楼上住户卫生间漏水，多次协商未果，要求维修并赔偿墙面损失。"
+        }
+    }
+
+    static func transfer(_ number: String, to type: String) -> Fawang_Matter_V1_TransferMatterRequest {
+        .with {
+            $0.trackingNumber = number
+            $0.toMatterType = type
+            $0.reason = "反映的是对行政机关处理的不满"
+            $0.context.channel = .walkIn
+        }
+    }
+
+    @Test("幂等键属于提交时的业务条线：转办后迟到的重试返回同一（已转办的）事项，不另立新案")
+    func aLateRetryAfterATransferReplaysTheTransferredMatter() async throws {
+        try await TestPlatform.with(plugins: PluginCatalog.all) { platform in
+            let request = LegalAidSamples.application(requestID: "hall-window-transfer-1")
+            let first = try await platform.withClient { client in try await LegalAid(wrapping: client).submitApplication(request) }
+            _ = try await platform.withClient(as: "staff-640100-reviewer") { client in
+                try await Fawang_Matter_V1_MatterService.Client(wrapping: client).transferMatter(
+                    Self.transfer(first.matter.trackingNumber, to: "petitions.petition"))
+            }
+            // The window's retry arrives after the transfer.
+            let retry = try await platform.withClient { client in try await LegalAid(wrapping: client).submitApplication(request) }
+            #expect(retry.replayed)
+            #expect(retry.matter.id == first.matter.id)
+            #expect(retry.matter.trackingNumber == first.matter.trackingNumber)
+            #expect(retry.matter.businessLine == "petitions")
+            try await platform.withClient(as: "admin") { client in
+                let all = try await Fawang_Matter_V1_MatterService.Client(wrapping: client).listMatters(.init())
+                #expect(all.matters.count == 1)
+            }
+            // Other content under the same key is still refused.
+            var other = request
+            other.caseSummary = "另一件事"
+            await expectStatus(.failedPrecondition, containing: ["hall-window-transfer-1"]) {
+                _ = try await platform.withClient { client in try await LegalAid(wrapping: client).submitApplication(other) }
+            }
+        }
+    }
+
+    @Test("转办不撞幂等键：接收条线已有同一请求编号的事项时，转办照常完成，两边的重试各自返回原事项")
+    func aTransferIntoALineHoldingTheSameRequestIDSucceeds() async throws {
+        try await TestPlatform.with(plugins: PluginCatalog.all) { platform in
+            let shared = "portal-7f3a"
+            let mediation = try await platform.withClient { client in
+                try await Fawang_Mediation_V1_MediationService.Client(wrapping: client).apply(Self.mediationApplication(requestID: shared))
+            }
+            let legalAid = try await platform.withClient { client in
+                try await LegalAid(wrapping: client).submitApplication(LegalAidSamples.application(requestID: shared))
+            }
+            let moved = try await platform.withClient(as: "staff-640100-reviewer") { client in
+                try await Fawang_Matter_V1_MatterService.Client(wrapping: client).transferMatter(
+                    Self.transfer(legalAid.matter.trackingNumber, to: "mediation.dispute"))
+            }
+            #expect(moved.businessLine == "mediation" && moved.trackingNumber == legalAid.matter.trackingNumber)
+            let mediationRetry = try await platform.withClient { client in
+                try await Fawang_Mediation_V1_MediationService.Client(wrapping: client).apply(Self.mediationApplication(requestID: shared))
+            }
+            #expect(mediationRetry.replayed && mediationRetry.matter.id == mediation.matter.id)
+            let legalAidRetry = try await platform.withClient { client in
+                try await LegalAid(wrapping: client).submitApplication(LegalAidSamples.application(requestID: shared))
+            }
+            #expect(legalAidRetry.replayed && legalAidRetry.matter.id == legalAid.matter.id)
+            #expect(legalAidRetry.matter.businessLine == "mediation")
+        }
+    }
+
     @Test func concurrentRetriesStillCreateOneMatter() async throws {
         try await TestPlatform.with(plugins: PluginCatalog.all) { platform in
             try await platform.withClient { client in
@@ -114,7 +192,7 @@ import FoundationNetworking
     }
 
     @Test func oversizedRequestsAreRefused() async throws {
-        try await TestPlatform.with(extraConfig: "grpc.max_request_bytes: 4096\n", plugins: PluginCatalog.all) { platform in
+        try await TestPlatform.with(extraConfig: "grpc.max_request_bytes: 4096\n", plugins: PluginCatalog.all, plugins: PluginCatalog.all) { platform in
             try await platform.withClient { client in
                 var request = LegalAidSamples.application()
                 request.caseSummary = String(repeating: "欠", count: 3000)
@@ -122,8 +200,9 @@ import FoundationNetworking
                     _ = try await LegalAid(wrapping: client).submitApplication(request)
                     Issue.record("oversized request accepted")
                 } catch let error as RPCError {
-                    // The transport refuses the message while decoding and resets the stream: clients see
-                    // RESOURCE_EXHAUSTED or, as grpc-swift-nio-transport 2.9 does, UNAVAILABLE.
+                    // The transport refuses the message while decoding and resets the stream (RST_STREAM
+                    // CANCEL): grpc-swift-nio-transport 2.9 clients see UNAVAILABLE ("Stream unexpectedly
+                    // closed"), others may see RESOURCE_EXHAUSTED. The host's own view is pinned below.
                     #expect([.resourceExhausted, .unavailable].contains(error.code), "\(error)")
                 }
             }
@@ -131,6 +210,17 @@ import FoundationNetworking
             try await platform.withClient { client in
                 _ = try await LegalAid(wrapping: client).submitApplication(LegalAidSamples.application())
             }
+            // Whatever the client saw, the host counts and logs it as what it is: too large, not an
+            // internal error or a cancellation.
+            let port = try #require(platform.ports.metrics)
+            let (data, _) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/metrics")!)
+            let text = String(decoding: data, as: UTF8.self)
+            let method = "method=\"fawang.legalaid.v1.LegalAidService/SubmitApplication\",module=\"legal-aid\""
+            #expect(text.contains("fawang_rpc_calls_total{\(method),code=\"resourceExhausted\"} 1"), "\(text)")
+            #expect(text.contains("fawang_rpc_calls_total{\(method),code=\"ok\"} 1"), "\(text)")
+            #expect(!text.contains("code=\"cancelled\""), "\(text)")
+            #expect(!text.contains("code=\"internalError\""), "\(text)")
+            #expect(!text.contains("code=\"unknown\""), "\(text)")
         }
     }
 
@@ -166,7 +256,7 @@ struct RawBytes: MessageSerializer, MessageDeserializer {
 
 @Suite struct RateLimitTests {
     @Test func publicMethodsAreLimitedPerCallerAndStaffReadsAreNot() async throws {
-        try await TestPlatform.with(extraConfig: "limits.public.burst: 4\nlimits.public.calls_per_minute: 1\n", plugins: PluginCatalog.all) { platform in
+        try await TestPlatform.with(extraConfig: "limits.public.burst: 4\nlimits.public.calls_per_minute: 1\n", plugins: PluginCatalog.all, plugins: PluginCatalog.all) { platform in
             // Logging in is a public call too: the first of the four.
             try await platform.withClient(as: "admin") { client in
                 let matters = Fawang_Matter_V1_MatterService.Client(wrapping: client)
@@ -203,7 +293,7 @@ struct RawBytes: MessageSerializer, MessageDeserializer {
 
 @Suite struct MetricsSwitchTests {
     @Test func withMetricsOffTheHostStillServes() async throws {
-        try await TestPlatform.with(extraConfig: "metrics.enabled: false\n", plugins: PluginCatalog.all) { platform in
+        try await TestPlatform.with(extraConfig: "metrics.enabled: false\n", plugins: PluginCatalog.all, plugins: PluginCatalog.all) { platform in
             #expect(platform.ports.metrics == nil)
             let status = try await platform.withClient { client in
                 try await Grpc_Health_V1_Health.Client(wrapping: client).check(.init()).status

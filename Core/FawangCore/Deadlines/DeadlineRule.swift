@@ -179,8 +179,12 @@ public struct DeadlineRule: Sendable, Equatable {
                 status.state = today >= due.adding(days: -warningDays) ? .dueSoon : .running
             }
         case .none:
-            // Past the calendar's end: refuse to guess. A met limit is still met.
+            // Past the calendar's end: refuse to guess the legal date. A met limit is still met.
             status.state = metAt == nil ? .uncomputable : .met
+            if metAt == nil {
+                // Beside it, a date for planning: rest days past the calendar taken to be weekends only.
+                status.provisionalDueDate = lastDay(from: start, counting: status.days, skipping: stops, calendar: calendar, weekendsBeyondCalendar: true)?.0
+            }
         }
         return status
     }
@@ -202,14 +206,18 @@ public struct DeadlineRule: Sendable, Equatable {
     /// The period's last day, or nil when it cannot be known from the calendar. `provisional`:
     /// a calendar-day period whose last day lies past the calendar, so a holiday roll-over
     /// (民法典 第二百零三条) could not be checked.
-    public func lastDay(from start: CivilDate, counting total: Int, skipping stops: [Range<Int>], calendar: WorkingDayCalendar) -> (CivilDate, provisional: Bool)? {
+    /// With `weekendsBeyondCalendar`, days past the calendar count as working days unless they are
+    /// a Saturday or Sunday: a provisional date, never the legal one.
+    public func lastDay(
+        from start: CivilDate, counting total: Int, skipping stops: [Range<Int>], calendar: WorkingDayCalendar, weekendsBeyondCalendar: Bool = false
+    ) -> (CivilDate, provisional: Bool)? {
         var day = start
         var counted = 0
         while counted < total {
             day = day.adding(days: 1)
             if stops.contains(where: { $0.contains(day.dayNumber) }) { continue }
             if dayType == .working {
-                guard let working = calendar.isWorkingDay(day) else { return nil }
+                guard let working = calendar.isWorkingDay(day) ?? (weekendsBeyondCalendar ? !day.isWeekend : nil) else { return nil }
                 if !working { continue }
             }
             counted += 1
@@ -254,6 +262,9 @@ public struct DeadlineStatus: Sendable, Equatable {
     public var calendarEnd: CivilDate?
     /// The last day is past the calendar, so a holiday roll-over could not be checked.
     public var provisional = false
+    /// While uncomputable: the last day counting only Saturdays and Sundays as rest days past the
+    /// calendar (暂按周末推算), until the State Council's notice for that year is added.
+    public var provisionalDueDate: CivilDate?
 
     /// Open limits are the ones staff still have to meet.
     public var isOpen: Bool { [.running, .dueSoon, .paused, .overdue, .uncomputable].contains(state) }
@@ -275,7 +286,11 @@ public struct DeadlineStatus: Sendable, Equatable {
             return "已超过\(due)的期限，尚未\(rule.label)\(basis)"
         case .uncomputable:
             let end = calendarEnd.map { "工作日历只到\($0)" } ?? "没有工作日历"
-            return "\(end)，无法计算\(rule.label)的期限\(basis)；请管理员补充节假日安排"
+            let estimate = provisionalDueDate.map { date in
+                let year = calendarEnd.map { "\($0.components.year + 1)年" } ?? "\(date.components.year)年"
+                return "；暂按周末推算为\(date)（仅供参考，待国务院公布\(year)节假日安排后确定）"
+            } ?? ""
+            return "\(end)，无法计算\(rule.label)的期限\(basis)\(estimate)；请管理员补充节假日安排"
         }
     }
 }

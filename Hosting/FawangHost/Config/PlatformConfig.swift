@@ -30,6 +30,9 @@ public struct PlatformConfig: Sendable, Equatable {
     public var refreshTokenDays = 30
     public var publicCallsPerMinute = 60
     public var publicBurst = 20
+    /// Open watch streams (`Health/Watch`, `DeadlineService/WatchAlerts`) per client and per host.
+    public var maxWatchersPerClient = 16
+    public var maxWatchers = 1000
     public var metricsEnabled = true
     public var metricsHost = "127.0.0.1"
     public var metricsPort = 9464
@@ -94,6 +97,8 @@ public struct PlatformConfig: Sendable, Equatable {
         int("security.refresh_token_days", \.refreshTokenDays, 1...365, "Lifetime of a refresh token; each works once (Refresh returns a new one)."),
         int("limits.public.calls_per_minute", \.publicCallsPerMinute, 1...100_000, "Sustained rate of public calls (submit, progress query, supply materials, rate) per caller; more answer RESOURCE_EXHAUSTED."),
         int("limits.public.burst", \.publicBurst, 1...10_000, "Public calls a caller may make at once before the rate applies."),
+        int("limits.watchers.per_client", \.maxWatchersPerClient, 1...10_000, "Watch streams (Health/Watch, DeadlineService/WatchAlerts) one client may hold open at once: an account, or an address for anonymous callers; more answer RESOURCE_EXHAUSTED."),
+        int("limits.watchers.total", \.maxWatchers, 1...1_000_000, "Watch streams the host holds open at once, all clients together; more answer RESOURCE_EXHAUSTED."),
         bool("metrics.enabled", \.metricsEnabled, true, "Serve Prometheus metrics over HTTP."),
         string("metrics.host", \.metricsHost, "127.0.0.1", "Address of the metrics endpoint."),
         int("metrics.port", \.metricsPort, 0...65535, "Port of the metrics endpoint (GET /metrics)."),

@@ -16,6 +16,8 @@ struct DeadlineService: Fawang_Deadline_V1_DeadlineService.SimpleServiceProtocol
     let now: @Sendable () -> Date
     /// How often a watch re-checks the day when nothing was written.
     let refreshInterval: Duration
+    /// Caps the open `WatchAlerts` streams (`limits.watchers.*`) and ends one when its client goes.
+    let watchers: WatcherLimits
 
     func listAlerts(request: Fawang_Deadline_V1_ListAlertsRequest, context: ServerContext) async throws -> Fawang_Deadline_V1_ListAlertsResponse {
         let query = try scopedQuery(regionCode: request.regionCode, businessLine: request.businessLine)
@@ -34,46 +36,50 @@ struct DeadlineService: Fawang_Deadline_V1_DeadlineService.SimpleServiceProtocol
         request: Fawang_Deadline_V1_WatchAlertsRequest, response: RPCWriter<Fawang_Deadline_V1_AlertUpdate>, context: ServerContext
     ) async throws {
         let base = try scopedQuery(regionCode: request.regionCode, businessLine: request.businessLine)
-        let changes = engine.changeSignal.changes()
-        var sent: [String: Fawang_Deadline_V1_DeadlineAlert] = [:]
-        var first = true
-        // Wakes on every write (through the change signal) and at least every refreshInterval, so a
-        // limit that becomes overdue at midnight is reported without any write.
-        let ticks = AsyncStream<Void> { continuation in
-            let task = Task {
-                while !Task.isCancelled {
-                    try? await Task.sleep(for: refreshInterval)
-                    continuation.yield()
+        // Ends as soon as the client goes (not at the next tick or write); refused with
+        // RESOURCE_EXHAUSTED past `limits.watchers.*`.
+        try await watchers.watch(context: context) { [self] in
+            let changes = engine.changeSignal.changes()
+            var sent: [String: Fawang_Deadline_V1_DeadlineAlert] = [:]
+            var first = true
+            // Wakes on every write (through the change signal) and at least every refreshInterval, so a
+            // limit that becomes overdue at midnight is reported without any write.
+            let ticks = AsyncStream<Void> { continuation in
+                let task = Task {
+                    while !Task.isCancelled {
+                        try? await Task.sleep(for: refreshInterval)
+                        continuation.yield()
+                    }
                 }
+                continuation.onTermination = { _ in task.cancel() }
             }
-            continuation.onTermination = { _ in task.cancel() }
+            let wakeups = AsyncStream<Void> { continuation in
+                let a = Task { for await _ in changes { continuation.yield() }; continuation.finish() }
+                let b = Task { for await _ in ticks { continuation.yield() }; continuation.finish() }
+                continuation.onTermination = { _ in a.cancel(); b.cancel() }
+            }
+            var iterator = wakeups.makeAsyncIterator()
+            repeat {
+                var query = base
+                query.today = CivilDate(now())
+                let current = try await alerts(for: query)
+                let byKey = Dictionary(current.map { ("\($0.trackingNumber)|\($0.ruleID)", $0) }, uniquingKeysWith: { a, _ in a })
+                var updates: [Fawang_Deadline_V1_AlertUpdate] = []
+                for (key, alert) in byKey.sorted(by: { $0.key < $1.key }) where sent[key]?.kind != alert.kind || sent[key]?.escalatedTo != alert.escalatedTo {
+                    updates.append(.with { $0.change = .raised; $0.alert = alert })
+                }
+                for (key, alert) in sent.sorted(by: { $0.key < $1.key }) where byKey[key] == nil {
+                    updates.append(.with { $0.change = .cleared; $0.alert = alert })
+                }
+                if first {
+                    if updates.isEmpty { updates.append(Fawang_Deadline_V1_AlertUpdate()) }
+                    updates[updates.count - 1].initialSyncDone = true
+                    first = false
+                }
+                try await response.write(contentsOf: updates)
+                sent = byKey
+            } while await iterator.next() != nil && !Task.isCancelled
         }
-        let wakeups = AsyncStream<Void> { continuation in
-            let a = Task { for await _ in changes { continuation.yield() }; continuation.finish() }
-            let b = Task { for await _ in ticks { continuation.yield() }; continuation.finish() }
-            continuation.onTermination = { _ in a.cancel(); b.cancel() }
-        }
-        var iterator = wakeups.makeAsyncIterator()
-        repeat {
-            var query = base
-            query.today = CivilDate(now())
-            let current = try await alerts(for: query)
-            let byKey = Dictionary(current.map { ("\($0.trackingNumber)|\($0.ruleID)", $0) }, uniquingKeysWith: { a, _ in a })
-            var updates: [Fawang_Deadline_V1_AlertUpdate] = []
-            for (key, alert) in byKey.sorted(by: { $0.key < $1.key }) where sent[key]?.kind != alert.kind || sent[key]?.escalatedTo != alert.escalatedTo {
-                updates.append(.with { $0.change = .raised; $0.alert = alert })
-            }
-            for (key, alert) in sent.sorted(by: { $0.key < $1.key }) where byKey[key] == nil {
-                updates.append(.with { $0.change = .cleared; $0.alert = alert })
-            }
-            if first {
-                if updates.isEmpty { updates.append(Fawang_Deadline_V1_AlertUpdate()) }
-                updates[updates.count - 1].initialSyncDone = true
-                first = false
-            }
-            try await response.write(contentsOf: updates)
-            sent = byKey
-        } while await iterator.next() != nil && !Task.isCancelled
     }
 
     func extendDeadline(request: Fawang_Deadline_V1_ExtendDeadlineRequest, context: ServerContext) async throws -> Fawang_Matter_V1_Matter {

@@ -38,4 +38,22 @@ struct DeadlineSettings: Equatable {
         }
         return DeadlineSettings(calendar: calendar, ruleDays: config.ruleDays)
     }
+
+    /// The first year the calendar lacks, when working-day limits running from `today` can reach
+    /// it (it is this year or the next): those limits show as uncomputable, with a provisional
+    /// weekends-only date, until an admin adds the State Council's notice for that year with
+    /// `deadlines.calendar_file`. Nil when the calendar covers next year.
+    static func missingYear(of calendar: WorkingDayCalendar, today: CivilDate) -> Int? {
+        let needed = today.components.year + 1
+        guard let end = calendar.coverage?.upperBound.components.year else { return today.components.year }
+        return end < needed ? end + 1 : nil
+    }
+
+    /// Logs at start-up that the calendar lacks a year deadlines can reach, naming it.
+    static func warnOfMissingYear(_ calendar: WorkingDayCalendar, today: CivilDate, logger: Logger) {
+        guard let year = missingYear(of: calendar, today: today) else { return }
+        logger.warning(
+            "the working-day calendar has no data for \(year): working-day deadlines reaching \(year) show as uncomputable, with a provisional date counting weekends only, until the State Council's \(year) holiday notice is added with deadlines.calendar_file (docs/configuration.md#working-day-calendar)",
+            metadata: ["calendar.last_day": "\(calendar.coverage?.upperBound.description ?? "none")", "calendar.missing_year": "\(year)"])
+    }
 }

@@ -117,8 +117,13 @@ struct AuditContextInterceptor: ServerInterceptor {
 /// violations (it is `RPCErrorConvertible`); anything else arrives as `UNKNOWN` with the error as
 /// its cause. Those, and internal `FawangError`s, are logged here with the method and answered with
 /// a bare `INTERNAL`, so no stack trace, SQL or other user's data ever reaches a client.
+///
+/// A request the transport refused for its size (``OversizedRequests``) reaches here as an
+/// internal error or a cancellation; it is answered, counted and logged as `RESOURCE_EXHAUSTED`.
 struct ErrorMappingInterceptor: ServerInterceptor {
     let logger: Logger
+    /// Requests over `grpc.max_request_bytes`, seen by the transport watcher; nil maps nothing.
+    var oversized: OversizedRequests? = nil
 
     func intercept<Input: Sendable, Output: Sendable>(
         request: StreamingServerRequest<Input>,
@@ -127,15 +132,30 @@ struct ErrorMappingInterceptor: ServerInterceptor {
     ) async throws -> StreamingServerResponse<Output> {
         let method = context.descriptor.fullyQualifiedMethod
         let logger = self.logger
+        let oversized = self.oversized
+        let peer = context.remotePeer
+        @Sendable func map(_ error: any Error) -> RPCError {
+            // Every failed call consumes its record, so none is left for a later call.
+            if let oversized, oversized.take(peer: peer, method: method) {
+                let code = (error as? RPCError)?.code
+                if error is CancellationError || code == .internalError || code == .unknown || code == .cancelled {
+                    logger.notice("request message over the size limit refused", metadata: [
+                        "rpc.method": "\(method)", "rpc.code": "resource_exhausted", "grpc.max_request_bytes": "\(oversized.limit)",
+                    ])
+                    return oversized.error
+                }
+            }
+            return Self.sanitize(error, method: method, logger: logger)
+        }
         var response: StreamingServerResponse<Output>
         do {
             response = try await next(request, context)
         } catch {
-            return StreamingServerResponse(error: Self.sanitize(error, method: method, logger: logger))
+            return StreamingServerResponse(error: map(error))
         }
         switch response.accepted {
         case .failure(let error):
-            response.accepted = .failure(Self.sanitize(error, method: method, logger: logger))
+            response.accepted = .failure(map(error))
         case .success(var contents):
             // Errors thrown while a streaming body is produced are mapped the same way.
             let producer = contents.producer
@@ -143,7 +163,7 @@ struct ErrorMappingInterceptor: ServerInterceptor {
                 do {
                     return try await producer(writer)
                 } catch {
-                    throw Self.sanitize(error, method: method, logger: logger)
+                    throw map(error)
                 }
             }
             response.accepted = .success(contents)

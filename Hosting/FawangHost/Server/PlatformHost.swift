@@ -105,6 +105,7 @@ public final class PlatformHost: Sendable {
         logger.info("deadline index ready", metadata: [
             "matters": "\(indexed)", "calendar.last_day": "\(engine.calendar.coverage?.upperBound.description ?? "none")",
         ])
+        DeadlineSettings.warnOfMissingYear(engine.calendar, today: CivilDate(now()), logger: logger)
         if config.seedDemoData, try await storage.directory.isEmpty() {
             try await storage.directory.save(divisions: DemoData.divisions, organizations: DemoData.organizations, staff: DemoData.staff)
             for (plugin, context) in contexts { try await plugin.seedDemoData(context: context) }
@@ -130,8 +131,10 @@ public final class PlatformHost: Sendable {
                 path: SecretSource.besideDatabase(config.sqlitePath, named: "fawang.token-key"),
                 logger: logger),
             accessLifetime: TimeInterval(config.accessTokenMinutes * 60), refreshLifetime: TimeInterval(config.refreshTokenDays * 86_400))
+        // `limits.watchers.per_client` / `limits.watchers.total`: open watch streams (see WatcherLimits).
+        let watchers = WatcherLimits(perClient: config.maxWatchersPerClient, total: config.maxWatchers)
         let health = HealthService(
-            registry: registry,
+            registry: registry, watchers: watchers,
             platformServices: [
                 Grpc_Health_V1_Health.descriptor.fullyQualifiedService,
                 Fawang_Platform_V1_PlatformService.descriptor.fullyQualifiedService,
@@ -145,7 +148,7 @@ public final class PlatformHost: Sendable {
             MatterService(matters: storage.matters, registry: registry, audit: storage.audit, presenter: presenter, now: now),
             DeadlineService(
                 matters: storage.matters, engine: engine, registry: registry, directory: storage.directory, presenter: presenter,
-                now: now, refreshInterval: .seconds(config.deadlineScanSeconds)),
+                now: now, refreshInterval: .seconds(config.deadlineScanSeconds), watchers: watchers),
             // Sessions keep real time whatever clock matters are judged by (tests move that one).
             IdentityService(store: storage.identity, tokens: tokens, hasher: .standard, now: { Date() }),
         ] + pluginServices
@@ -155,15 +158,17 @@ public final class PlatformHost: Sendable {
         try PlatformAccessPolicies.verify(services: services, policies: policies)
 
         let metrics = PlatformMetrics(registry: PrometheusCollectorRegistry(), modules: registry)
+        // Requests over grpc.max_request_bytes, answered and counted as RESOURCE_EXHAUSTED.
+        let oversized = OversizedRequests(limit: config.maxRequestBytes)
         let transport = HTTP2ServerTransport.Posix(
             address: Self.address(host: config.grpcHost, port: config.grpcPort),
             transportSecurity: try Self.transportSecurity(config.tls),
-            config: Self.transportConfig(config))
+            config: Self.transportConfig(config, oversized: oversized))
         let server = GRPCServer(
             transport: transport, services: services,
             interceptors: [
                 MetricsInterceptor(metrics: metrics),
-                ErrorMappingInterceptor(logger: logger),
+                ErrorMappingInterceptor(logger: logger, oversized: oversized),
                 AuthenticationInterceptor(tokens: tokens, store: storage.identity),
                 RateLimitInterceptor(
                     limiter: RateLimiter(perMinute: config.publicCallsPerMinute, burst: config.publicBurst),
@@ -323,8 +328,11 @@ public final class PlatformHost: Sendable {
         }
     }
 
-    static func transportConfig(_ config: PlatformConfig) -> HTTP2ServerTransport.Posix.Config {
+    static func transportConfig(_ config: PlatformConfig, oversized: OversizedRequests? = nil) -> HTTP2ServerTransport.Posix.Config {
         .defaults { settings in
+            if let oversized {
+                settings.channelDebuggingCallbacks.onAcceptHTTP2Stream = { channel in oversized.install(on: channel) }
+            }
             settings.http2.maxConcurrentStreams = config.maxConcurrentStreams
             settings.rpc.maxRequestPayloadSize = config.maxRequestBytes
             settings.connection.keepalive = .init(

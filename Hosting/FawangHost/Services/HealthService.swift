@@ -14,11 +14,14 @@ final class HealthService: Grpc_Health_V1_Health.SimpleServiceProtocol {
 
     private let registry: ModuleRegistry
     private let platformServices: [String]
+    private let watchers: WatcherLimits
     private let shuttingDown = Atomic<Bool>(false)
 
-    init(registry: ModuleRegistry, platformServices: [String]) {
+    /// `watchers` caps the open `Watch` streams (`limits.watchers.*`) and ends one when its client goes.
+    init(registry: ModuleRegistry, watchers: WatcherLimits, platformServices: [String]) {
         self.registry = registry
         self.platformServices = platformServices
+        self.watchers = watchers
     }
 
     /// Marks every entry `NOT_SERVING` (graceful shutdown has begun).
@@ -59,16 +62,20 @@ final class HealthService: Grpc_Health_V1_Health.SimpleServiceProtocol {
         request: Grpc_Health_V1_HealthCheckRequest, response: RPCWriter<Grpc_Health_V1_HealthCheckResponse>,
         context: ServerContext
     ) async throws {
-        var last: Status?
-        for await modules in registry.updates() {
-            let status = statuses(modules)[request.service] ?? .serviceUnknown
-            if status != last {
-                try await response.write(.with { $0.status = status })
-                last = status
+        // Ends (and leaves the registry's watchers) as soon as the client goes, not at the next
+        // change; refused with RESOURCE_EXHAUSTED past `limits.watchers.*`.
+        try await watchers.watch(context: context) { [self] in
+            var last: Status?
+            for await modules in registry.updates() {
+                let status = statuses(modules)[request.service] ?? .serviceUnknown
+                if status != last {
+                    try await response.write(.with { $0.status = status })
+                    last = status
+                }
+                // The host is going away: the watcher has seen NOT_SERVING; end the stream so the
+                // graceful shutdown does not wait for it.
+                if shuttingDown.load(ordering: .sequentiallyConsistent) { return }
             }
-            // The host is going away: the watcher has seen NOT_SERVING; end the stream so the
-            // graceful shutdown does not wait for it.
-            if shuttingDown.load(ordering: .sequentiallyConsistent) { return }
         }
     }
 }

@@ -300,6 +300,12 @@ public nonisolated struct Fawang_Matter_V1_Deadline: Sendable {
   /// Why the clock is stopped, while PAUSED.
   public var pausedFor: String = String()
 
+  /// While UNCOMPUTABLE (a working-day period running past the holiday calendar): the last day
+  /// counting only Saturdays and Sundays as rest days beyond the calendar, YYYY-MM-DD. Not the
+  /// legal date — shown beside "uncomputable", marked 暂按周末推算, until the State Council's
+  /// holiday notice for that year is added (deadlines.calendar_file). Empty otherwise.
+  public var provisionalDueDate: String = String()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -791,7 +797,7 @@ nonisolated extension Fawang_Matter_V1_MatterEvent: SwiftProtobuf.Message, Swift
 
 nonisolated extension Fawang_Matter_V1_Deadline: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Deadline"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}rule_id\0\u{1}label\0\u{1}article\0\u{1}state\0\u{3}due_date\0\u{3}paused_days\0\u{3}met_at\0\u{1}summary\0\u{1}period\0\u{1}extensions\0\u{3}article_confirmed\0\u{1}provisional\0\u{3}paused_for\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}rule_id\0\u{1}label\0\u{1}article\0\u{1}state\0\u{3}due_date\0\u{3}paused_days\0\u{3}met_at\0\u{1}summary\0\u{1}period\0\u{1}extensions\0\u{3}article_confirmed\0\u{1}provisional\0\u{3}paused_for\0\u{3}provisional_due_date\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -812,6 +818,7 @@ nonisolated extension Fawang_Matter_V1_Deadline: SwiftProtobuf.Message, SwiftPro
       case 11: try { try decoder.decodeSingularBoolField(value: &self.articleConfirmed) }()
       case 12: try { try decoder.decodeSingularBoolField(value: &self.provisional) }()
       case 13: try { try decoder.decodeSingularStringField(value: &self.pausedFor) }()
+      case 14: try { try decoder.decodeSingularStringField(value: &self.provisionalDueDate) }()
       default: break
       }
     }
@@ -861,6 +868,9 @@ nonisolated extension Fawang_Matter_V1_Deadline: SwiftProtobuf.Message, SwiftPro
     if !self.pausedFor.isEmpty {
       try visitor.visitSingularStringField(value: self.pausedFor, fieldNumber: 13)
     }
+    if !self.provisionalDueDate.isEmpty {
+      try visitor.visitSingularStringField(value: self.provisionalDueDate, fieldNumber: 14)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -878,6 +888,7 @@ nonisolated extension Fawang_Matter_V1_Deadline: SwiftProtobuf.Message, SwiftPro
     if lhs.articleConfirmed != rhs.articleConfirmed {return false}
     if lhs.provisional != rhs.provisional {return false}
     if lhs.pausedFor != rhs.pausedFor {return false}
+    if lhs.provisionalDueDate != rhs.provisionalDueDate {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
