@@ -77,17 +77,12 @@ public struct LineSteps<Workflow: LineWorkflow>: Sendable {
         return try await take(command, on: trackingNumber, handling, access: access)
     }
 
-    /// Reads the request's channel context and checks the fields `validate` checks: every problem
-    /// in one `INVALID_ARGUMENT`. `applicant` records the step as the applicant's whoever relays it.
+    /// Reads the request's channel context and checks the fields `validate` checks
+    /// (``MatterSteps/validate(_:applicant:_:)``).
     public func validate(
         _ channel: Fawang_Matter_V1_ChannelContext, applicant: Bool = false, _ validate: (inout FieldValidator) throws -> Void = { _ in }
     ) throws -> Handling {
-        var check = FieldValidator()
-        let handling = MatterSteps.handling(channel, &check, applicant: applicant)
-        try validate(&check)
-        try check.check()
-        guard let handling else { throw FawangError(.internalError, "channel context passed validation unread") }
-        return handling
+        try MatterSteps.validate(channel, applicant: applicant, validate)
     }
 
     /// Takes `command` on the matter and presents the result. `register` adds the module's own

@@ -53,6 +53,19 @@ public struct MatterSteps: Sendable {
         return Handling(channel: handling.channel, actor: applicant ? "applicant" : actor(handling))
     }
 
+    /// Reads a request's channel context and checks the fields `validate` checks: every problem
+    /// in one `INVALID_ARGUMENT`. `applicant` records the step as the applicant's whoever relays it.
+    public static func validate(
+        _ channel: Fawang_Matter_V1_ChannelContext, applicant: Bool = false, _ validate: (inout FieldValidator) throws -> Void = { _ in }
+    ) throws -> Handling {
+        var check = FieldValidator()
+        let handling = Self.handling(channel, &check, applicant: applicant)
+        try validate(&check)
+        try check.check()
+        guard let handling else { throw FawangError(.internalError, "channel context passed validation unread") }
+        return handling
+    }
+
     public static func check(_ access: Access, _ matter: Matter) throws(FawangError) {
         let principal = Principal.current
         let handles = principal?.mayHandle(businessLine: matter.businessLine, regionCode: matter.regionCode) ?? false

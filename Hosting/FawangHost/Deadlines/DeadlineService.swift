@@ -83,82 +83,37 @@ struct DeadlineService: Fawang_Deadline_V1_DeadlineService.SimpleServiceProtocol
     }
 
     func extendDeadline(request: Fawang_Deadline_V1_ExtendDeadlineRequest, context: ServerContext) async throws -> Fawang_Matter_V1_Matter {
-        var check = FieldValidator()
-        let handling = MatterSteps.handling(request.context, &check)
-        check.requireText(request.ruleID, "rule_id", label: "期限规则编号", maxLength: 100)
-        check.require(request.days >= 1, "days", "延长天数应至少为1天")
-        check.requireText(request.reason, "reason", label: "延长期限的理由（应告知申请人）", maxLength: 1000)
-        try check.check()
-        let engine = engine
-        let now = now()
+        let handling = try MatterSteps.validate(request.context) { check in
+            check.requireText(request.ruleID, "rule_id", label: "期限规则编号", maxLength: 100)
+            check.require(request.days >= 1, "days", "延长天数应至少为1天")
+            check.requireText(request.reason, "reason", label: "延长期限的理由（应告知申请人）", maxLength: 1000)
+        }
+        let (engine, now) = (engine, now())
         return try await update(request.trackingNumber) { matter in
-            guard let rule = engine.rule(request.ruleID, of: matter) else {
-                throw FawangError.invalidArgument(field: "rule_id", "该事项没有编号为 \(request.ruleID) 的期限")
-            }
-            guard let policy = rule.extensions else {
-                throw FawangError.failedPrecondition("「\(rule.label)」的期限（\(rule.article)）不能延长")
-            }
-            guard Int(request.days) <= policy.maxDays else {
-                throw FawangError.invalidArgument(field: "days", "「\(rule.label)」最多可延长\(rule.dayType.describe(policy.maxDays))（\(policy.article)）")
-            }
-            guard let status = engine.statuses(of: matter, now: now).first(where: { $0.rule.id == rule.id }) else {
-                throw FawangError.failedPrecondition("「\(rule.label)」的期限尚未开始计算，不能延长")
-            }
-            switch status.state {
-            case .running, .dueSoon, .paused, .uncomputable: break
-            case .overdue:
-                throw FawangError.failedPrecondition("「\(rule.label)」的期限已于\(status.dueDate!)届满，延长须在期限内批准（\(policy.article)）")
-            case .met, .metLate:
-                throw FawangError.failedPrecondition("「\(rule.label)」已经办结，无需延长")
-            }
-            guard status.extensions < policy.maxTimes else {
-                throw FawangError.failedPrecondition("「\(rule.label)」的期限已延长过\(status.extensions)次，不能再延长（\(policy.article)）")
-            }
-            return MatterChange(events: [MatterEventDraft(
-                kind: PlatformEvent.deadlineExtended, actor: handling!.actor, channel: handling!.channel, note: request.reason,
-                attributes: ["rule_id": rule.id, "days": String(request.days), "approved_by": handling!.actor, "article": policy.article])])
+            try ClockDecisions.extend(
+                matter, ruleID: request.ruleID, days: Int(request.days), reason: request.reason, actor: handling.actor,
+                channel: handling.channel, engine: engine, now: now)
         }
     }
 
     func pauseClock(request: Fawang_Deadline_V1_PauseClockRequest, context: ServerContext) async throws -> Fawang_Matter_V1_Matter {
-        var check = FieldValidator()
-        let handling = MatterSteps.handling(request.context, &check)
-        check.requireText(request.reason, "reason", label: "中止计算的事由", maxLength: 64)
-        check.require(request.note.count <= 1000, "note", "说明不能超过1000字")
-        try check.check()
-        let engine = engine
-        let now = now()
+        let handling = try MatterSteps.validate(request.context) { check in
+            check.requireText(request.reason, "reason", label: "中止计算的事由", maxLength: 64)
+            check.require(request.note.count <= 1000, "note", "说明不能超过1000字")
+        }
+        let (engine, now) = (engine, now())
         return try await update(request.trackingNumber) { matter in
-            let open = engine.statuses(of: matter, now: now).filter(\.isOpen)
-            let stoppable = open.filter { $0.rule.pauseReasons.contains { $0.id == request.reason } }
-            guard !stoppable.isEmpty else {
-                let allowed = Set(open.flatMap { $0.rule.pauseReasons.map { "\($0.id)（\($0.label)）" } }).sorted()
-                throw FawangError.invalidArgument(
-                    field: "reason",
-                    allowed.isEmpty ? "该事项当前没有可因法定事由中止计算的期限" : "该事项的期限可因以下事由中止计算：\(allowed.joined(separator: "、"))")
-            }
-            // One platform stop at a time (a plugin's own stop, such as waiting for materials, may overlap).
-            if let pause = Self.openPause(matter) {
-                throw FawangError.failedPrecondition("该事项的期限已因\(pause.attributes["reason"] ?? "其他事由")中止计算，请先恢复计算")
-            }
-            return MatterChange(events: [MatterEventDraft(
-                kind: PlatformEvent.clockPaused, actor: handling!.actor, channel: handling!.channel, note: request.note,
-                attributes: ["reason": request.reason, "rules": stoppable.map(\.rule.id).joined(separator: ",")])])
+            try ClockDecisions.pause(
+                matter, reason: request.reason, note: request.note, actor: handling.actor, channel: handling.channel, engine: engine, now: now)
         }
     }
 
     func resumeClock(request: Fawang_Deadline_V1_ResumeClockRequest, context: ServerContext) async throws -> Fawang_Matter_V1_Matter {
-        var check = FieldValidator()
-        let handling = MatterSteps.handling(request.context, &check)
-        check.require(request.note.count <= 1000, "note", "说明不能超过1000字")
-        try check.check()
+        let handling = try MatterSteps.validate(request.context) { check in
+            check.require(request.note.count <= 1000, "note", "说明不能超过1000字")
+        }
         return try await update(request.trackingNumber) { matter in
-            guard let pause = Self.openPause(matter), let reason = pause.attributes["reason"] else {
-                throw FawangError.failedPrecondition("该事项没有中止计算的期限")
-            }
-            return MatterChange(events: [MatterEventDraft(
-                kind: PlatformEvent.clockResumed, actor: handling!.actor, channel: handling!.channel, note: request.note,
-                attributes: ["reason": reason])])
+            try ClockDecisions.resume(matter, note: request.note, actor: handling.actor, channel: handling.channel)
         }
     }
 
@@ -215,10 +170,6 @@ struct DeadlineService: Fawang_Deadline_V1_DeadlineService.SimpleServiceProtocol
     // MARK: Helpers
 
     /// The platform stop still open on `matter`: the last `clock_paused` not followed by a `clock_resumed`.
-    static func openPause(_ matter: Matter) -> MatterEvent? {
-        let last = matter.timeline.last { [PlatformEvent.clockPaused, PlatformEvent.clockResumed].contains($0.kind) }
-        return last?.kind == PlatformEvent.clockPaused ? last : nil
-    }
 
     private static func days(_ map: [CivilDate: String]) -> [Fawang_Deadline_V1_CalendarDay] {
         map.sorted { $0.key < $1.key }.map { day, name in .with { $0.date = day.description; $0.name = name } }

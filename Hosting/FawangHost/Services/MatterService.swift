@@ -129,18 +129,15 @@ struct MatterService: Fawang_Matter_V1_MatterService.SimpleServiceProtocol {
     }
 
     func transferMatter(request: Fawang_Matter_V1_TransferMatterRequest, context: ServerContext) async throws -> Fawang_Matter_V1_Matter {
-        var check = FieldValidator()
-        let handling = MatterSteps.handling(request.context, &check)
-        check.requireText(request.toMatterType, "to_matter_type", label: "接收的事项类型", maxLength: 100)
-        check.requireText(request.reason, "reason", label: "转办理由", maxLength: 1000)
-        try check.check()
+        let handling = try MatterSteps.validate(request.context) { check in
+            check.requireText(request.toMatterType, "to_matter_type", label: "接收的事项类型", maxLength: 100)
+            check.requireText(request.reason, "reason", label: "转办理由", maxLength: 1000)
+        }
         let targets = registry.modules.compactMap { module in module.manifest.matterType(request.toMatterType).map { (module, $0) } }
         guard let (target, spec) = targets.first else {
             throw FawangError.invalidArgument(field: "to_matter_type", "没有事项类型 \(request.toMatterType)")
         }
-        guard let intake = spec.transferIntake else {
-            throw FawangError.failedPrecondition("「\(spec.nameZH)」不接收其他业务条线转来的事项，请引导当事人另行申请")
-        }
+        _ = try MatterTransfer.requireIntake(spec)
         try registry.requireEnabled(target.manifest.id)
         let principal = try Self.caller()
         let registry = registry
@@ -150,24 +147,9 @@ struct MatterService: Fawang_Matter_V1_MatterService.SimpleServiceProtocol {
                 throw FawangError(.permissionDenied, "该事项不在本账号的办理范围内（地区或业务条线），不能转办")
             }
             try registry.requireEnabled(matter.businessLine)
-            guard matter.businessLine != target.manifest.id else {
-                throw FawangError.failedPrecondition("该事项已属于「\(target.manifest.nameZH)」，无需转办")
-            }
-            let source = registry.module(id: matter.businessLine)
-            if let workflow = source?.manifest.matterType(matter.matterType)?.workflow, workflow.terminalStatuses.contains(matter.status) {
-                throw FawangError.failedPrecondition("该事项已办结（\(workflow.label(ofStatus: matter.status))），不能转办")
-            }
-            let sourceName = source?.manifest.nameZH ?? matter.businessLine
-            let details = intake(TransferIntake(matter: matter, fromLine: matter.businessLine, fromLineName: sourceName, reason: request.reason))
-            return MatterChange(
-                newStatus: spec.workflow.initialStatus,
-                events: [MatterEventDraft(
-                    kind: PlatformEvent.transferred, actor: handling!.actor, channel: handling!.channel, note: request.reason,
-                    attributes: [
-                        "from_line": matter.businessLine, "from_type": matter.matterType, "to_line": target.manifest.id, "to_type": spec.id,
-                        "previous_details": String(decoding: matter.details, as: UTF8.self),
-                    ])],
-                details: details, transfer: (target.manifest.id, spec.id))
+            return try MatterTransfer.decide(
+                matter, source: registry.module(id: matter.businessLine)?.manifest, target: target.manifest, type: spec,
+                reason: request.reason, actor: handling.actor, channel: handling.channel)
         }
         return try await presenter.staffView(matter, now: now(), revealPersonalData: principal.seesPersonalData(of: matter))
     }
