@@ -149,7 +149,7 @@ let package = Package(
         ),
         .testTarget(
             name: "FawangCoreTests",
-            dependencies: ["FawangCore", "FawangSQLite", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["FawangCore", "FawangSQLite", "FawangTestSupport", .product(name: "Logging", package: "swift-log")],
             path: "Tests/FawangCoreTests",
             swiftSettings: strictSettings
         ),

@@ -1,4 +1,5 @@
 @testable import FawangCore
+import FawangTestSupport
 import Foundation
 import Testing
 
@@ -310,7 +311,7 @@ import Testing
             let error = error as! FawangError
             return error.code == .failedPrecondition && error.message.contains("完成") && error.message.contains("当前可办理：评论")
         }
-        #expect(throws: FawangError.self) { try workflow.decide("comment", from: "dropped") }
+        expectError(.failedPrecondition, containing: ["放弃"]) { _ = try workflow.decide("comment", from: "dropped") }
     }
 
     @Test func terminalStatuses() {

@@ -1,5 +1,6 @@
 import FawangCore
 import FawangSQLite
+import FawangTestSupport
 import Foundation
 import Logging
 import Testing
@@ -29,7 +30,7 @@ import Testing
             [SQLStatement("INSERT INTO demo_items (id, n) VALUES (?, ?)", [.text("a"), .integer(1)])],
             audit: AuditDraft(actor: "staff-1", role: "staff", channel: "walk_in", target: "demo_item:a", detail: "created"))
         // A failing statement rolls back the whole write, audit entry included.
-        await #expect(throws: (any Error).self) {
+        await expectFailure(containing: "UNIQUE constraint failed") {
             try await module.execute(
                 [SQLStatement("INSERT INTO demo_items (id, n) VALUES (?, ?)", [.text("b"), .integer(2)]), SQLStatement("INSERT INTO demo_items (id, n) VALUES ('a', 3)")],
                 audit: AuditDraft(actor: "staff-1", role: "staff", channel: "walk_in", target: "demo_item:b", detail: "created"))
@@ -45,10 +46,10 @@ import Testing
         let step = MatterEventDraft(kind: "registered", actor: "op", channel: .walkIn)
         var change = MatterChange(newStatus: "done", events: [step])
         change.moduleStatements = [
-            SQLStatement("INSERT INTO demo_items (id, n) VALUES (?, ?)", [.text("x"), .integer(1)]), SQLStatement("INSERT INTO nowhere VALUES (1)"),
+            SQLStatement("INSERT INTO demo_items (id, n) VALUES (?, ?)", [.text("x"), .integer(1)]), SQLStatement("INSERT INTO demo_items (id, n) VALUES ('x', 2)"),
         ]
         let failing = change
-        await #expect(throws: (any Error).self) { try await storage.matters.update(trackingNumber: matter.trackingNumber, at: Date()) { _ in failing } }
+        await expectFailure(containing: "UNIQUE constraint failed") { _ = try await storage.matters.update(trackingNumber: matter.trackingNumber, at: Date()) { _ in failing } }
         #expect(try await storage.matters.matter(id: matter.id)?.status == "new")
         #expect(try await storage.moduleStorage(for: "demo").query(SQLStatement("SELECT id FROM demo_items")).isEmpty)
         change.moduleStatements.removeLast()
@@ -61,8 +62,8 @@ import Testing
     @Test func aSubmissionAndItsModuleWritesCommitTogether() async throws {
         let storage = try await open()
         var failing = draft(requestID: "with-bad-write")
-        failing.moduleStatements = { _ in [SQLStatement("INSERT INTO nowhere VALUES (1)")] }
-        await #expect(throws: (any Error).self) { try await storage.matters.submit(failing, at: Date()) }
+        failing.moduleStatements = { _ in [SQLStatement("INSERT INTO demo_items (id, n) VALUES ('dup', 1), ('dup', 2)")] }
+        await expectFailure(containing: "UNIQUE constraint failed") { _ = try await storage.matters.submit(failing, at: Date()) }
         #expect(try await storage.matters.list(MatterQuery()).matters.isEmpty)
         var working = draft(requestID: "with-write")
         working.moduleStatements = { matter in [SQLStatement("INSERT INTO demo_items (id, n) VALUES (?, 1)", [.text(matter.trackingNumber.digits)])] }
@@ -80,7 +81,7 @@ import Testing
         failing.linkedUpdate = LinkedUpdate(trackingNumber: original.trackingNumber) { _, _ in
             throw FawangError.failedPrecondition("refused")
         }
-        await #expect(throws: FawangError.self) { try await storage.matters.submit(failing, at: Date()) }
+        await expectError(.failedPrecondition, containing: ["refused"]) { _ = try await storage.matters.submit(failing, at: Date()) }
         #expect(try await storage.matters.list(MatterQuery()).matters.count == 1)
         var linking = draft(requestID: "repeat-2")
         linking.linkedUpdate = LinkedUpdate(trackingNumber: original.trackingNumber) { _, created in
@@ -154,7 +155,7 @@ import Testing
     @Test func sameRequestIDWithOtherContentIsRefused() async throws {
         let storage = try await open()
         _ = try await storage.matters.submit(draft(requestID: "r-2", digest: "a"), at: Date())
-        await #expect(throws: FawangError.self) {
+        await expectError(.failedPrecondition) {
             _ = try await storage.matters.submit(draft(requestID: "r-2", digest: "b"), at: Date())
         }
     }
@@ -162,7 +163,7 @@ import Testing
     @Test func updateIsAllOrNothing() async throws {
         let storage = try await open()
         let matter = try await storage.matters.submit(draft(), at: Date()).matter
-        await #expect(throws: FawangError.self) {
+        await expectError(.failedPrecondition, containing: ["no"]) {
             _ = try await storage.matters.update(trackingNumber: matter.trackingNumber, at: Date()) { _ in
                 throw FawangError.failedPrecondition("no")
             }
@@ -179,8 +180,11 @@ import Testing
         let storage = try await open()
         _ = try await storage.matters.submit(draft(), at: Date())
         let module = storage.moduleStorage(for: "demo")
-        await #expect(throws: (any Error).self) { try await module.execute([SQLStatement("UPDATE matter_events SET note = 'x'")]) }
-        await #expect(throws: (any Error).self) { try await module.execute([SQLStatement("DELETE FROM matter_events")]) }
+        // A plugin cannot even name the table; and the database itself refuses to rewrite it.
+        await expectError(.internalError, containing: ["demo_"]) { try await module.execute([SQLStatement("UPDATE matter_events SET note = 'x'")]) }
+        for sql in ["UPDATE matter_events SET note = 'x'", "DELETE FROM matter_events"] {
+            await expectFailure(containing: "matter_events is append-only") { _ = try await sqlite(sql, on: path) }
+        }
     }
 
     @Test func moduleStorageRunsMigrationsAndStatements() async throws {
@@ -190,7 +194,7 @@ import Testing
         let rows = try await module.query(SQLStatement("SELECT * FROM demo_items WHERE id = ?", [.text("a")]))
         #expect(rows.first?.int("n") == 7)
         // A failing statement rolls back the whole batch.
-        await #expect(throws: (any Error).self) {
+        await expectFailure(containing: "UNIQUE constraint failed") {
             try await module.execute([
                 SQLStatement("INSERT INTO demo_items VALUES ('b', 1)"), SQLStatement("INSERT INTO demo_items VALUES ('a', 1)"),
             ])

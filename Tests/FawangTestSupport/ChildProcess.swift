@@ -28,3 +28,11 @@ public func runChildProcess(
         }
     }
 }
+
+/// Runs `sql` on the SQLite file at `path` with the sqlite3 command line (scripts/setup.sh installs
+/// it): how tests tamper with a database behind the platform's back.
+public func sqlite(_ sql: String, on path: String) async throws -> String {
+    let (status, output) = try await runChildProcess(URL(fileURLWithPath: "/usr/bin/sqlite3"), [path, sql])
+    guard status == 0 else { throw TestFailure("sqlite3 failed: \(output)") }
+    return output.trimmingCharacters(in: .whitespacesAndNewlines)
+}

@@ -49,3 +49,50 @@ public func expectError(
         Issue.record("expected FawangError \(code), got \(error)", sourceLocation: sourceLocation)
     }
 }
+
+/// As ``expectError(_:field:containing:sourceLocation:_:)`` for async code (a store's transaction).
+public func expectError(
+    _ code: FawangError.Code, field: String? = nil, containing: [String] = [], sourceLocation: SourceLocation = #_sourceLocation,
+    _ body: () async throws -> Void
+) async {
+    do {
+        try await body()
+        Issue.record("expected \(code), it succeeded", sourceLocation: sourceLocation)
+    } catch let error as FawangError {
+        #expect(error.code == code, "\(error.message)", sourceLocation: sourceLocation)
+        for text in containing {
+            #expect(error.message.contains(text), "message: \(error.message)", sourceLocation: sourceLocation)
+        }
+        if let field {
+            #expect(error.violations.map(\.field).contains(field), "violations: \(error.violations)", sourceLocation: sourceLocation)
+        }
+    } catch {
+        Issue.record("expected FawangError \(code), got \(error)", sourceLocation: sourceLocation)
+    }
+}
+
+/// Expects `body` to fail with an error that is not ours (the database's, the transport's) whose
+/// description contains `text`: e.g. SQLite's "UNIQUE constraint failed", a trigger's message.
+public func expectFailure(
+    containing text: String, sourceLocation: SourceLocation = #_sourceLocation, _ body: () async throws -> Void
+) async {
+    do {
+        try await body()
+        Issue.record("expected a failure containing \(text), it succeeded", sourceLocation: sourceLocation)
+    } catch {
+        #expect(String(describing: error).contains(text), "\(error)", sourceLocation: sourceLocation)
+    }
+}
+
+/// Expects `body` to fail with one of `codes`: for failures whose status depends on timing, such
+/// as a refused handshake (UNAVAILABLE, or DEADLINE_EXCEEDED when the client gives up first).
+public func expectStatus(among codes: Set<RPCError.Code>, sourceLocation: SourceLocation = #_sourceLocation, _ body: () async throws -> Void) async {
+    do {
+        try await body()
+        Issue.record("expected one of \(codes), the call succeeded", sourceLocation: sourceLocation)
+    } catch let error as RPCError {
+        #expect(codes.contains(error.code), "\(error.code): \(error.message)", sourceLocation: sourceLocation)
+    } catch {
+        Issue.record("expected RPCError among \(codes), got \(error)", sourceLocation: sourceLocation)
+    }
+}
