@@ -26,9 +26,7 @@ struct Fawang: AsyncParsableCommand {
             Serve.self, Modules.self, Health.self, Divisions.self,
             Show.self, Progress.self, ListMatters.self,
             Deadlines.self, Transfer.self,
-            MediationCommand.self, PetitionsCommand.self, NotarizationCommand.self, JudicialAppraisalCommand.self,
-            LawyersCommand.self, LegalExamCommand.self, AdministrativeApprovalCommand.self,
-            Login.self, Logout.self, WhoAmI.self, Audit.self,
+            Login.self, Logout.self, WhoAmI.self, Audit.self, RPCReferenceCommand.self,
         ])
 
     /// A business line's steps go to ``LineCommand``; everything else to the commands above.
@@ -74,7 +72,6 @@ struct Serve: AsyncParsableCommand {
         }, handleSignals: true)
         let portsFile = self.portsFile
         try await host.run { ports in
-            print("fawang serving gRPC on \(host.config.grpcHost):\(ports.grpc)" + (ports.metrics.map { ", metrics on http://\(host.config.metricsHost):\($0)/metrics" } ?? ""))
             if let portsFile {
                 let json = "{\"grpc\": \(ports.grpc), \"metrics\": \(ports.metrics.map(String.init) ?? "null")}\n"
                 try? Data(json.utf8).write(to: URL(fileURLWithPath: portsFile), options: .atomic)
@@ -450,5 +447,14 @@ struct Audit: AsyncParsableCommand {
             }
             print("intact: \(result.count) entries, head \(result.head)")
         }
+    }
+}
+
+struct RPCReferenceCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rpc-reference", abstract: "Print docs/rpc-reference.md, generated from the .proto files and the RPC tables.")
+
+    func run() throws {
+        print(RPCReference.markdown(plugins: PluginCatalog.all), terminator: "")
     }
 }
