@@ -116,13 +116,20 @@ public struct PlatformConfig: Sendable, Equatable {
 
     // MARK: Loading
 
-    /// Parses and validates YAML text. Throws the first problem, naming its key.
-    public static func parse(yaml text: String) throws(ConfigError) -> PlatformConfig {
+    /// Parses and validates YAML text. Throws the first problem, naming its key. With
+    /// `allowEmpty: false`, a text without any key (empty, blank or comments only) is refused
+    /// instead of meaning "all defaults".
+    public static func parse(yaml text: String, allowEmpty: Bool = true) throws(ConfigError) -> PlatformConfig {
         let root: Any?
         do {
             root = try Yams.load(yaml: text)
         } catch {
             throw ConfigError(key: "(file)", reason: "not valid YAML: \(error)")
+        }
+        if root == nil, !allowEmpty {
+            throw ConfigError(
+                key: "(file)",
+                reason: "the file is empty (truncated, or emptied by mistake); write {} to return to the built-in defaults")
         }
         var flat: [(String, Any)] = []
         if let root {
@@ -170,14 +177,29 @@ public struct PlatformConfig: Sendable, Equatable {
         dataKeyFile ?? SecretSource.besideDatabase(sqlitePath, named: "fawang.keys")
     }
 
-    /// Reads the file at `path`; a missing file means the built-in defaults.
+    /// Reads the file at `path` at start-up; a missing file means the built-in defaults.
     public static func load(path: String?) throws(ConfigError) -> PlatformConfig {
         guard let path else { return PlatformConfig() }
         guard FileManager.default.fileExists(atPath: path) else { return PlatformConfig() }
+        return try parse(yaml: read(path), allowEmpty: true)
+    }
+
+    /// Reads the file at `path` again while the host runs. Unlike at start-up, a missing or empty
+    /// file is refused: it is far more likely a deletion, a move or a half-written save than a
+    /// wish to return to the defaults (which would switch disabled modules back on). `{}` means
+    /// the defaults.
+    public static func reload(path: String) throws(ConfigError) -> PlatformConfig {
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw ConfigError(key: "(file)", reason: "the file is missing (deleted or moved); restore it to change the running config")
+        }
+        return try parse(yaml: read(path), allowEmpty: false)
+    }
+
+    private static func read(_ path: String) throws(ConfigError) -> String {
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
             throw ConfigError(key: "(file)", reason: "cannot read \(path) as UTF-8 text")
         }
-        return try parse(yaml: text)
+        return text
     }
 
     static func ruleID(inRuleDays path: String) -> String? {
