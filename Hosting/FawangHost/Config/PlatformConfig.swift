@@ -16,6 +16,10 @@ public struct PlatformConfig: Sendable, Equatable {
         public var clientCAPath: String?
     }
 
+    /// `environment`: `development` (the default) or `production`. Production never seeds demo
+    /// data (an explicit `demo.seed: true` is refused) and refuses to start while the database
+    /// holds demo accounts, whose password is published (``StartupChecks``).
+    public var environment = "development"
     public var grpcHost = "127.0.0.1"
     public var grpcPort = 50051
     public var tls: TLS?
@@ -78,6 +82,7 @@ public struct PlatformConfig: Sendable, Equatable {
 
     /// Every accepted key. `modules.<id>.enabled` is matched by pattern.
     public static let keys: [Key] = [
+        choice("environment", \.environment, ["development", "production"], live: false, "production never seeds demo data (demo.seed: true is refused) and refuses to start while the database holds the demo accounts, whose password is published."),
         string("grpc.host", \.grpcHost, "127.0.0.1", "Address the gRPC (HTTP/2) listener binds to."),
         int("grpc.port", \.grpcPort, 0...65535, "gRPC port; 0 picks a free port (tests)."),
         int("grpc.max_concurrent_streams", \.maxConcurrentStreams, 1...10_000, "HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS per connection."),
@@ -156,6 +161,15 @@ public struct PlatformConfig: Sendable, Equatable {
             } else {
                 throw ConfigError(key: path, reason: "unknown key (see docs/configuration.md)")
             }
+        }
+        if config.environment == "production" {
+            if config.seedDemoData, flat.contains(where: { $0.0 == "demo.seed" }) {
+                throw ConfigError(
+                    key: "demo.seed",
+                    reason: "must not be true with environment: production: the demo accounts share the published password Fawang@2026 (remove the key or set it to false)")
+            }
+            // The default (true) is for a developer's first run, never for production.
+            config.seedDemoData = false
         }
         switch (config.tlsChain, config.tlsKey) {
         case (nil, nil):

@@ -102,7 +102,8 @@ public final class PlatformHost: Sendable {
         logger.info("deadline index ready", metadata: [
             "matters": "\(indexed)", "calendar.last_day": "\(engine.calendar.coverage?.upperBound.description ?? "none")",
         ])
-        if config.seedDemoData, try await storage.directory.isEmpty() {
+        try await StartupChecks.refuseDemoAccountsInProduction(config: config, identity: storage.identity)
+        if config.seedDemoData, config.environment != "production", try await storage.directory.isEmpty() {
             try await storage.directory.save(divisions: DemoData.divisions, organizations: DemoData.organizations, staff: DemoData.staff)
             for (plugin, context) in contexts { try await plugin.seedDemoData(context: context) }
             if config.seedSampleMatters {
