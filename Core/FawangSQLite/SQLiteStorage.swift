@@ -245,6 +245,19 @@ enum CoreSchema {
         StorageMigration(id: "v7-deadline-index-uncomputable", statements: [
             "CREATE INDEX matter_deadlines_uncomputable ON matter_deadlines (matter_id) WHERE state = 'uncomputable'",
         ]),
+        // How far the audit chain was verified, signed with the key beside the database
+        // (fawang.audit-key): start-up verifies only the entries after it, and a cut tail shows.
+        StorageMigration(id: "v8-audit-checkpoint", statements: [
+            """
+            CREATE TABLE audit_checkpoint (
+                id INTEGER PRIMARY KEY CHECK (id = 1),
+                entry_count INTEGER NOT NULL,
+                head_hash TEXT NOT NULL,
+                at_us INTEGER NOT NULL,
+                signature TEXT NOT NULL
+            )
+            """,
+        ]),
     ]
 }
 

@@ -42,6 +42,12 @@ public struct PlatformConfig: Sendable, Equatable {
     public var seedSampleMatters = true
     /// Where the data keys live when `FAWANG_DATA_KEYS` is not set; nil means next to the database.
     public var dataKeyFile: String?
+    /// `audit.on_broken_chain`: what start-up does when the audit chain does not verify from its
+    /// signed checkpoint. `refuse` (the only choice yet): do not start, naming the first bad entry.
+    public var auditOnBrokenChain = "refuse"
+    /// `audit.checkpoint_seconds`: how often the signed audit checkpoint moves to the verified
+    /// head while running (and once at graceful shutdown).
+    public var auditCheckpointSeconds = 300
     public var logLevel = "info"
     public var logFormat = "text"
     public var reloadIntervalMilliseconds = 1000
@@ -106,6 +112,8 @@ public struct PlatformConfig: Sendable, Equatable {
         optionalString("security.data_key_file", \.dataKeyFile, "File of AES-256 data keys (id:base64 per line, the active key first) sealing identity numbers at rest; default fawang.keys next to the database, created on first run. FAWANG_DATA_KEYS overrides it."),
         bool("demo.seed", \.seedDemoData, true, "Seed Ningxia's divisions, legal aid centres, staff and aid providers into an empty database."),
         bool("demo.sample_matters", \.seedSampleMatters, true, "With demo.seed, also seed sample matters, some submitted days ago, so deadline alerts and escalation show at once."),
+        choice("audit.on_broken_chain", \.auditOnBrokenChain, ["refuse"], live: false, "What start-up does when the audit chain does not verify from its last signed checkpoint (an entry edited, removed or cut from the end): refuse to start, naming the first bad entry and what to do."),
+        int("audit.checkpoint_seconds", \.auditCheckpointSeconds, 1...86_400, "How often the signed audit checkpoint (table audit_checkpoint, key fawang.audit-key) moves to the verified head while running; also at graceful shutdown."),
         choice("log.level", \.logLevel, ["trace", "debug", "info", "notice", "warning", "error", "critical"], live: true, "Lowest level logged."),
         choice("log.format", \.logFormat, ["text", "json"], live: false, "text (key=value) or json (one object per line)."),
         int("config.reload_interval_ms", \.reloadIntervalMilliseconds, 100...60_000, "How often the config file is checked for changes (SIGHUP checks at once)."),

@@ -97,6 +97,7 @@ public final class PlatformHost: Sendable {
         }
         try await storage.migrate(modules: plugins.map { ($0.manifest.id, $0.migrations) })
         try await storage.checkDataKeys()
+        let auditCheckpoints = try await StartupChecks.verifyAuditChain(config: config, audit: storage.audit, logger: logger)
         // Rules or the calendar may have changed since the index was written (a new build, a new year).
         let indexed = try await storage.matters.refreshDeadlines()
         logger.info("deadline index ready", metadata: [
@@ -178,7 +179,10 @@ public final class PlatformHost: Sendable {
             ])
 
         let metricsPort = Mutex<Int?>(nil)
-        var serviceList: [any Service] = []
+        // First, so that it stops last: its final checkpoint comes after the calls in flight.
+        var serviceList: [any Service] = [
+            AuditCheckpointService(checkpoints: auditCheckpoints, interval: .seconds(config.auditCheckpointSeconds), logger: logger)
+        ]
         if let configPath {
             let matters = storage.matters
             let logger = logger

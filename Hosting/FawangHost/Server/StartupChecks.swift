@@ -1,6 +1,7 @@
 import FawangCore
 import Foundation
 import Logging
+import ServiceLifecycle
 
 /// Checks `PlatformHost.run` makes before it serves: each refuses to start with a message that
 /// names what is wrong and what to do.
@@ -29,5 +30,66 @@ enum StartupChecks {
               sqlite3 '\(config.sqlitePath)' "\(sql)"
             and start again. (A database seeded by a development run is best not used in production at all.)
             """)
+    }
+
+    /// Verifies the audit chain from its last signed checkpoint (only the entries after it, so
+    /// start-up stays fast), refuses to start on an edited or cut trail
+    /// (`audit.on_broken_chain: refuse`), and moves the checkpoint to the verified head.
+    static func verifyAuditChain(config: PlatformConfig, audit: any AuditLog, logger: Logger) async throws -> AuditCheckpoints {
+        let (key, existed) = try AuditCheckpointKey.load(sqlitePath: config.sqlitePath, logger: logger)
+        let checkpoints = AuditCheckpoints(audit: audit, key: key)
+        let started = ContinuousClock.now
+        let result = try await checkpoints.verifySinceCheckpoint(checkpointExpected: existed)
+        if let problem = result.problem {
+            logger.critical("audit trail broken: refusing to start", metadata: [
+                "database": "\(config.sqlitePath)", "audit.problem": "\(problem)", "audit.on_broken_chain": "\(config.auditOnBrokenChain)",
+            ])
+            throw FawangError(.failedPrecondition, """
+                the audit trail of \(config.sqlitePath) does not verify: \(problem). The host does not start on an edited \
+                trail (audit.on_broken_chain: refuse). Keep this database and its key files unchanged for investigation, run \
+                `fawang audit verify --database \(config.sqlitePath)` to see the first bad entry, and restore the last backup \
+                whose trail verifies.
+                """)
+        }
+        try await checkpoints.advance(to: result)
+        logger.info("audit trail verified", metadata: [
+            "audit.entries": "\(result.count)", "audit.checked": "\(result.checked)", "duration": "\(ContinuousClock.now - started)",
+        ])
+        return checkpoints
+    }
+}
+
+/// Keeps the signed audit checkpoint close to the head: every `audit.checkpoint_seconds`, and a
+/// last time at graceful shutdown (it is the first service of the group, so it stops last, after
+/// the calls in flight). Each time only the entries since the previous checkpoint are verified.
+struct AuditCheckpointService: Service {
+    let checkpoints: AuditCheckpoints
+    let interval: Duration
+    let logger: Logger
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: interval)
+                guard !Task.isCancelled else { break }
+                await advance(trigger: "interval")
+            }
+        }
+        await advance(trigger: "shutdown")
+    }
+
+    func advance(trigger: String) async {
+        do {
+            let result = try await checkpoints.verifySinceCheckpoint(checkpointExpected: true)
+            if let problem = result.problem {
+                logger.critical("audit trail broken while running; the checkpoint stays where it was", metadata: [
+                    "audit.problem": "\(problem)", "trigger": "\(trigger)",
+                ])
+                return
+            }
+            try await checkpoints.advance(to: result)
+        } catch {
+            logger.error("writing the audit checkpoint failed", metadata: ["error": "\(error)", "trigger": "\(trigger)"])
+        }
     }
 }
