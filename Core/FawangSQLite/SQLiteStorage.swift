@@ -17,13 +17,16 @@ public final class SQLiteStorage: PlatformStorage {
     public let identity: any IdentityStore
     private let logger: Logger
 
-    /// Opens (creating if needed) the database at `path`; its folder is created too. Identity
-    /// numbers are sealed with `cipher` at rest.
+    /// Opens (creating if needed) the database at `path`; its folder is created too. Both are
+    /// created for the owner only (folder 0700, file 0600, and so the `-wal`/`-shm` files SQLite
+    /// derives from it); existing ones keep their mode. Identity numbers are sealed with `cipher`
+    /// at rest.
     /// `deadlines` keeps the deadline index (`matter_deadlines`) in step with every write; without
     /// it the index stays empty.
     public init(path: String, cipher: PersonalDataCipher, logger: Logger, deadlines: DeadlineEngine? = nil) throws {
         let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try PrivateFiles.createDirectory(folder.path)
+        try PrivateFiles.createFileIfMissing(path)
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
         configuration.foreignKeysEnabled = true

@@ -14,10 +14,9 @@ struct SecretSource {
     func load(logger: Logger, makeNew: () -> String) throws -> String {
         if let value = ProcessInfo.processInfo.environment[environmentVariable], !value.isEmpty { return value }
         if !FileManager.default.fileExists(atPath: path) {
-            try FileManager.default.createDirectory(at: URL(fileURLWithPath: path).deletingLastPathComponent(), withIntermediateDirectories: true)
-            guard FileManager.default.createFile(atPath: path, contents: Data(makeNew().utf8), attributes: [.posixPermissions: 0o600]) else {
-                throw FawangError(.failedPrecondition, "cannot create the \(label) file \(path)")
-            }
+            // 0700 folder, 0600 file from the first byte (not chmod after a umask-dependent create).
+            try PrivateFiles.createDirectory(URL(fileURLWithPath: path).deletingLastPathComponent().path)
+            try PrivateFiles.createFile(path, contents: Data(makeNew().utf8))
             logger.warning("generated a new \(label) file; back it up with the database", metadata: ["path": "\(path)"])
         }
         guard let data = FileManager.default.contents(atPath: path) else {

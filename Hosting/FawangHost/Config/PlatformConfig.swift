@@ -38,6 +38,9 @@ public struct PlatformConfig: Sendable, Equatable {
     public var metricsHost = "127.0.0.1"
     public var metricsPort = 9464
     public var sqlitePath = "./data/fawang.sqlite"
+    /// `storage.allow_loose_permissions`: start even if the database or a key file can be read by
+    /// other users (logged as a warning instead of refused).
+    public var allowLoosePermissions = false
     public var seedDemoData = true
     public var seedSampleMatters = true
     /// Where the data keys live when `FAWANG_DATA_KEYS` is not set; nil means next to the database.
@@ -109,6 +112,7 @@ public struct PlatformConfig: Sendable, Equatable {
         string("metrics.host", \.metricsHost, "127.0.0.1", "Address of the metrics endpoint."),
         int("metrics.port", \.metricsPort, 0...65535, "Port of the metrics endpoint (GET /metrics)."),
         string("storage.sqlite.path", \.sqlitePath, "./data/fawang.sqlite", "SQLite database file; its folder is created on first run."),
+        bool("storage.allow_loose_permissions", \.allowLoosePermissions, false, "Start even if the database, its -wal/-shm files or a key file can be read or written by other users (mode looser than 0600); otherwise the host refuses and names the chmod to run."),
         optionalString("security.data_key_file", \.dataKeyFile, "File of AES-256 data keys (id:base64 per line, the active key first) sealing identity numbers at rest; default fawang.keys next to the database, created on first run. FAWANG_DATA_KEYS overrides it."),
         bool("demo.seed", \.seedDemoData, true, "Seed Ningxia's divisions, legal aid centres, staff and aid providers into an empty database."),
         bool("demo.sample_matters", \.seedSampleMatters, true, "With demo.seed, also seed sample matters, some submitted days ago, so deadline alerts and escalation show at once."),

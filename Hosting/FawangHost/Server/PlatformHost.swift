@@ -82,6 +82,7 @@ public final class PlatformHost: Sendable {
             throw FawangError(.failedPrecondition, "config \(configPath ?? "") refused: \(error.key): \(error.reason)")
         }
         let engine = DeadlineEngine(registry: registry, calendar: deadlineSettings.calendar, ruleDays: deadlineSettings.ruleDays)
+        try StartupChecks.refuseLoosePermissions(config: config, logger: logger)
         let storage = try SQLiteStorage(
             path: config.sqlitePath, cipher: try DataKeys.load(config: config, logger: logger), logger: logger, deadlines: engine)
         var pluginServices: [any RegistrableRPCService] = []

@@ -57,6 +57,52 @@ enum StartupChecks {
         ])
         return checkpoints
     }
+
+    /// The files that hold personal data or keys, as far as they live in files (not in
+    /// environment variables).
+    static func privateFiles(config: PlatformConfig) -> [String] {
+        let environment = ProcessInfo.processInfo.environment
+        var files = [config.sqlitePath, config.sqlitePath + "-wal", config.sqlitePath + "-shm"]
+        if environment[DataKeys.environmentVariable]?.isEmpty ?? true { files.append(config.resolvedDataKeyFile) }
+        if environment[TokenIssuer.environmentVariable]?.isEmpty ?? true {
+            files.append(SecretSource.besideDatabase(config.sqlitePath, named: "fawang.token-key"))
+        }
+        if environment[AuditCheckpointKey.environmentVariable]?.isEmpty ?? true {
+            files.append(AuditCheckpointKey.path(besideDatabase: config.sqlitePath))
+        }
+        return files
+    }
+
+    /// Refuses to start while the database, its -wal/-shm files or a key file can be read or
+    /// written by other users, unless `storage.allow_loose_permissions` is true (then warns).
+    /// A data folder looser than 0700 is warned about only: the files' own modes are what count.
+    static func refuseLoosePermissions(config: PlatformConfig, logger: Logger) throws {
+        var loose: [(path: String, mode: Int)] = []
+        for path in privateFiles(config: config) {
+            if let mode = PrivateFiles.mode(of: path), PrivateFiles.isLoose(mode) { loose.append((path, mode)) }
+        }
+        let folder = URL(fileURLWithPath: config.sqlitePath).deletingLastPathComponent().path
+        if let mode = PrivateFiles.mode(of: folder), PrivateFiles.isLoose(mode) {
+            logger.warning("the data folder can be listed by other users; consider chmod 700", metadata: [
+                "path": "\(folder)", "mode": "\(PrivateFiles.octal(mode))",
+            ])
+        }
+        guard !loose.isEmpty else { return }
+        if config.allowLoosePermissions {
+            for file in loose {
+                logger.warning("file holding personal data or keys is readable by other users (storage.allow_loose_permissions)", metadata: [
+                    "path": "\(file.path)", "mode": "\(PrivateFiles.octal(file.mode))",
+                ])
+            }
+            return
+        }
+        let list = loose.map { "\($0.path) has mode \(PrivateFiles.octal($0.mode))" }.joined(separator: "; ")
+        let command = "chmod 600 " + loose.map(\.path).joined(separator: " ")
+        throw FawangError(.failedPrecondition, """
+            files holding personal data or keys can be read or written by other users: \(list). \
+            Run `\(command)` (and `chmod 700 \(folder)`), or set storage.allow_loose_permissions: true to start anyway.
+            """)
+    }
 }
 
 /// Keeps the signed audit checkpoint close to the head: every `audit.checkpoint_seconds`, and a
