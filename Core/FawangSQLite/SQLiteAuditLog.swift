@@ -31,18 +31,17 @@ struct SQLiteAuditLog: AuditLog {
             ])
     }
 
-    func verify(expectedHead: String?, progress: @Sendable (Int64) -> Void) async throws -> (count: Int64, head: String, problem: AuditChainVerifier.Problem?) {
-        var verifier = AuditChainVerifier()
+    func verify(
+        resumingAfter start: (count: Int64, head: String)?, expectedHead: String?, progress: @Sendable (Int64) -> Void
+    ) async throws -> (count: Int64, head: String, problem: AuditChainVerifier.Problem?) {
+        var verifier = start.map { AuditChainVerifier(resumingAfter: $0.count, head: $0.head) } ?? AuditChainVerifier()
         let batch = 10_000
-        var after: Int64 = Int64.min
+        // From a checkpoint, the entries numbered after it; from the genesis, every row (a row
+        // renumbered below 1 is then caught too).
+        var after: Int64 = start?.count ?? Int64.min
         while true {
             let entries = try await pool.read { [after] db in
-                try Row.fetchAll(db, sql: "SELECT * FROM audit_log WHERE sequence > ? ORDER BY sequence LIMIT \(batch)", arguments: [after]).map { row in
-                    AuditEntry(
-                        sequence: row["sequence"], atMicroseconds: row["at_us"], actor: row["actor"], role: row["role"],
-                        channel: row["channel"], method: row["method"], target: row["target"], outcome: row["outcome"],
-                        detail: row["detail"], peer: row["peer"], previousHash: row["previous_hash"], hash: row["hash"])
-                }
+                try Row.fetchAll(db, sql: "SELECT * FROM audit_log WHERE sequence > ? ORDER BY sequence LIMIT \(batch)", arguments: [after]).map(Self.entry)
             }
             for entry in entries {
                 if let problem = verifier.check(entry) {
@@ -54,5 +53,45 @@ struct SQLiteAuditLog: AuditLog {
             progress(verifier.count)
         }
         return (verifier.count, verifier.headHash, verifier.checkHead(expectedHead))
+    }
+
+    func entry(sequence: Int64) async throws -> AuditEntry? {
+        try await pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM audit_log WHERE sequence = ?", arguments: [sequence]).map(Self.entry)
+        }
+    }
+
+    func lastSequence() async throws -> Int64 {
+        try await pool.read { db in try Int64.fetchOne(db, sql: "SELECT MAX(sequence) FROM audit_log") ?? 0 }
+    }
+
+    /// nil when no checkpoint was written, or the table does not exist yet (a database not
+    /// migrated by this version, e.g. read by `fawang audit verify`).
+    func checkpoint() async throws -> SignedAuditCheckpoint? {
+        try await pool.read { db in
+            guard try db.tableExists("audit_checkpoint") else { return nil }
+            return try Row.fetchOne(db, sql: "SELECT entry_count, head_hash, at_us, signature FROM audit_checkpoint WHERE id = 1").map { row in
+                SignedAuditCheckpoint(entryCount: row["entry_count"], headHash: row["head_hash"], atMicroseconds: row["at_us"], signature: row["signature"])
+            }
+        }
+    }
+
+    func store(checkpoint: SignedAuditCheckpoint) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO audit_checkpoint (id, entry_count, head_hash, at_us, signature) VALUES (1, ?, ?, ?, ?)
+                    ON CONFLICT (id) DO UPDATE SET entry_count = excluded.entry_count, head_hash = excluded.head_hash,
+                        at_us = excluded.at_us, signature = excluded.signature
+                    """,
+                arguments: [checkpoint.entryCount, checkpoint.headHash, checkpoint.atMicroseconds, checkpoint.signature])
+        }
+    }
+
+    private static func entry(_ row: Row) -> AuditEntry {
+        AuditEntry(
+            sequence: row["sequence"], atMicroseconds: row["at_us"], actor: row["actor"], role: row["role"],
+            channel: row["channel"], method: row["method"], target: row["target"], outcome: row["outcome"],
+            detail: row["detail"], peer: row["peer"], previousHash: row["previous_hash"], hash: row["hash"])
     }
 }

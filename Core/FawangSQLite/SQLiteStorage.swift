@@ -17,13 +17,16 @@ public final class SQLiteStorage: PlatformStorage {
     public let identity: any IdentityStore
     private let logger: Logger
 
-    /// Opens (creating if needed) the database at `path`; its folder is created too. Identity
-    /// numbers are sealed with `cipher` at rest.
+    /// Opens (creating if needed) the database at `path`; its folder is created too. Both are
+    /// created for the owner only (folder 0700, file 0600, and so the `-wal`/`-shm` files SQLite
+    /// derives from it); existing ones keep their mode. Identity numbers are sealed with `cipher`
+    /// at rest.
     /// `deadlines` keeps the deadline index (`matter_deadlines`) in step with every write; without
     /// it the index stays empty.
     public init(path: String, cipher: PersonalDataCipher, logger: Logger, deadlines: DeadlineEngine? = nil) throws {
         let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try PrivateFiles.createDirectory(folder.path)
+        try PrivateFiles.createFileIfMissing(path)
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
         configuration.foreignKeysEnabled = true
@@ -309,6 +312,19 @@ enum CoreSchema {
             "CREATE INDEX matters_by_region ON matters (region_code, submitted_at)",
             "CREATE INDEX matters_by_owner ON matters (owner_account_id) WHERE owner_account_id <> ''",
             "CREATE INDEX matters_by_assignee ON matters (assignee_account_id) WHERE assignee_account_id <> ''",
+        ]),
+        // How far the audit chain was verified, signed with the key beside the database
+        // (fawang.audit-key): start-up verifies only the entries after it, and a cut tail shows.
+        StorageMigration(id: "v9-audit-checkpoint", statements: [
+            """
+            CREATE TABLE audit_checkpoint (
+                id INTEGER PRIMARY KEY CHECK (id = 1),
+                entry_count INTEGER NOT NULL,
+                head_hash TEXT NOT NULL,
+                at_us INTEGER NOT NULL,
+                signature TEXT NOT NULL
+            )
+            """,
         ]),
     ]
 }

@@ -419,7 +419,7 @@ struct Audit: AsyncParsableCommand {
 
     struct Verify: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Walk the audit hash chain; name the first entry altered, removed or reordered (exit 1).")
+            abstract: "Walk the audit hash chain; name the first entry altered, removed or reordered, or a tail cut since the last signed checkpoint (exit 1).")
 
         @Option(name: .long, help: "SQLite database (default: storage.sqlite.path of --config, else ./data/fawang.sqlite).")
         var database: String?
@@ -438,8 +438,19 @@ struct Audit: AsyncParsableCommand {
             // Verifying the chain never opens a sealed identity number: any key will do.
             let cipher = try PersonalDataCipher(keys: [("verify-only", Data(repeating: 0, count: 32))])
             let storage = try SQLiteStorage(path: path, cipher: cipher, logger: Logger(label: "fawang.audit"))
-            let result = try await storage.audit.verify(expectedHead: expectHead) { checked in
+            let progress: @Sendable (Int64) -> Void = { checked in
                 FileHandle.standardError.write(Data("checked \(checked) entries…\n".utf8))
+            }
+            // The last signed checkpoint (key beside the database) shows entries removed from the
+            // end without --expect-head.
+            let result: (count: Int64, head: String, problem: AuditChainVerifier.Problem?)
+            if let key = try AuditCheckpointKey.read(besideDatabase: path) {
+                let checked = try await AuditCheckpoints(audit: storage.audit, key: key)
+                    .verifySinceCheckpoint(checkpointExpected: true, fullChain: true, expectedHead: expectHead, progress: progress)
+                result = (checked.count, checked.head, checked.problem)
+            } else {
+                FileHandle.standardError.write(Data("no \(AuditCheckpointKey.fileName) beside the database: the signed checkpoint is not checked, so only --expect-head shows entries removed from the end\n".utf8))
+                result = try await storage.audit.verify(expectedHead: expectHead, progress: progress)
             }
             if let problem = result.problem {
                 print("BROKEN after \(result.count) intact entries: \(problem)")

@@ -71,4 +71,31 @@ import Testing
         #expect(verify(Array(entries.prefix(4))) == nil)
         #expect(verify(Array(entries.prefix(4)), head: entries[4].hash) == .truncated(lastSequence: 4, lastHash: entries[3].hash))
     }
+
+    @Test func verifyingResumesAfterACheckpoint() {
+        let entries = chain(6)
+        var verifier = AuditChainVerifier(resumingAfter: 3, head: entries[2].hash)
+        for entry in entries.dropFirst(3) { #expect(verifier.check(entry) == nil) }
+        #expect(verifier.count == 6 && verifier.headHash == entries[5].hash)
+        // An entry after the checkpoint that does not follow its head is caught.
+        var edited = entries
+        edited[3].actor = "nobody"
+        var resumed = AuditChainVerifier(resumingAfter: 3, head: entries[2].hash)
+        #expect(resumed.check(edited[3]) == .altered(sequence: 4))
+        var wrongHead = AuditChainVerifier(resumingAfter: 3, head: entries[1].hash)
+        #expect(wrongHead.check(entries[3]) == .unlinked(sequence: 4))
+    }
+
+    @Test func aCheckpointHoldsOnlyWithItsKeyAndFields() {
+        let key = Data(repeating: 7, count: 32)
+        let checkpoint = SignedAuditCheckpoint(entryCount: 6, headHash: chain(6)[5].hash, at: Date(), key: key)
+        #expect(checkpoint.isSigned(with: key))
+        #expect(!checkpoint.isSigned(with: Data(repeating: 8, count: 32)))
+        var moved = checkpoint
+        moved.entryCount = 5
+        #expect(!moved.isSigned(with: key))
+        var garbled = checkpoint
+        garbled.signature = "zz"
+        #expect(!garbled.isSigned(with: key))
+    }
 }

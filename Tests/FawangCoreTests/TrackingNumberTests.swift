@@ -65,6 +65,41 @@ import Testing
         #expect(ResidentIdentityNumber.problem(with: "11010519491331002X") != nil)
     }
 
+    /// A number with a correct check character built from its first 17 digits.
+    static func withCheck(_ first17: String) -> String {
+        first17 + String(ResidentIdentityNumber.checkCharacter(forFirst17: first17)!)
+    }
+
+    /// 2026-03-15 12:00 in China.
+    static let fixedNow = Date(timeIntervalSince1970: 1_773_547_200)
+
+    @Test func aBirthDateAfterTodayIsRefused() {
+        let tomorrow = Self.withCheck("64010420260316001")
+        #expect(ResidentIdentityNumber.problem(with: tomorrow, now: Self.fixedNow) == "身份证号中的出生日期（2026-03-16）晚于今天，请核对")
+        #expect(ResidentIdentityNumber.problem(with: Self.withCheck("64010420990101001"), now: Self.fixedNow) != nil)
+        // Born today is possible (a newborn's number).
+        #expect(ResidentIdentityNumber.problem(with: Self.withCheck("64010420260315001"), now: Self.fixedNow) == nil)
+        // The default clock is the real one: 2099 is still in the future.
+        #expect(ResidentIdentityNumber.problem(with: Self.withCheck("64010420990101001")) != nil)
+    }
+
+    @Test func aDayThatDoesNotExistIsRefused() {
+        #expect(ResidentIdentityNumber.problem(with: Self.withCheck("64010419900230001"), now: Self.fixedNow) == "身份证号中的出生日期无效")
+        #expect(ResidentIdentityNumber.problem(with: Self.withCheck("64010419900229001"), now: Self.fixedNow) == "身份证号中的出生日期无效")
+        #expect(ResidentIdentityNumber.problem(with: Self.withCheck("64010420000229001"), now: Self.fixedNow) == nil)
+    }
+
+    @Test(arguments: ["00", "10", "16", "20", "24", "30", "38", "40", "47", "55", "60", "66", "70", "71", "80", "84", "99"])
+    func anUnknownProvinceCodeIsRefused(_ province: String) {
+        let value = Self.withCheck(province + "010519491231002")
+        #expect(ResidentIdentityNumber.problem(with: value, now: Self.fixedNow) == "身份证号前两位（\(province)）不是有效的省级行政区划代码，请核对")
+    }
+
+    @Test(arguments: ["11", "15", "21", "23", "31", "37", "41", "46", "50", "54", "61", "64", "65", "81", "82", "83"])
+    func everyProvinceCodeIsAccepted(_ province: String) {
+        #expect(ResidentIdentityNumber.problem(with: Self.withCheck(province + "010519491231002"), now: Self.fixedNow) == nil)
+    }
+
     @Test func lowerCaseXIsAccepted() {
         #expect(ResidentIdentityNumber.problem(with: "11010519491231002x") == nil)
     }

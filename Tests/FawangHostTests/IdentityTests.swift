@@ -167,6 +167,15 @@ import Testing
                     #expect(error.message.contains("password") && error.message.contains("id_number"))
                 }
                 _ = try await login(identity, "13951005678", "anquan2026")
+                // A birth date in the future and an unknown province are named on the field.
+                var unborn = request
+                unborn.phone = "13951005680"
+                unborn.idNumber = "64010420990101001" + String(ResidentIdentityNumber.checkCharacter(forFirst17: "64010420990101001")!)
+                await expectStatus(.invalidArgument, field: "id_number", containing: ["晚于今天"]) { _ = try await identity.register(unborn) }
+                var nowhere = request
+                nowhere.phone = "13951005681"
+                nowhere.idNumber = "99010519491231002" + String(ResidentIdentityNumber.checkCharacter(forFirst17: "99010519491231002")!)
+                await expectStatus(.invalidArgument, field: "id_number", containing: ["省级行政区划代码"]) { _ = try await identity.register(nowhere) }
             }
             let (_, dump) = try await runChildProcess(URL(fileURLWithPath: "/usr/bin/sqlite3"), [platform.databasePath, "SELECT * FROM accounts"])
             #expect(dump.contains("杨建军"))

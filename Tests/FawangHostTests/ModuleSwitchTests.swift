@@ -117,6 +117,35 @@ import Testing
     }
 }
 
+/// An emptied or deleted config file is not "all defaults": the last good config stays, and a
+/// file that is valid again applies.
+@Suite struct VanishingConfigTests {
+    @Test(arguments: ["emptied", "deleted", "comments only"])
+    func aModuleSwitchedOffStaysOff(_ change: String) async throws {
+        try await TestPlatform.with(extraConfig: "modules:\n  legal-aid:\n    enabled: false\n", plugins: PluginCatalog.all) { platform in
+            try await platform.withClient { client in
+                let health = Grpc_Health_V1_Health.Client(wrapping: client)
+                #expect(try await health.check(.with { $0.service = "legal-aid" }).status == .notServing)
+                switch change {
+                case "emptied": try "".write(toFile: platform.configPath, atomically: false, encoding: .utf8)
+                case "deleted": try FileManager.default.removeItem(atPath: platform.configPath)
+                default: try "# moved to /etc/fawang\n".write(toFile: platform.configPath, atomically: false, encoding: .utf8)
+                }
+                // Several reload intervals (200 ms): defaults would have switched legal aid back on.
+                try await Task.sleep(for: .seconds(1.5))
+                #expect(try await health.check(.with { $0.service = "legal-aid" }).status == .notServing)
+                await expectStatus(.unavailable, containing: ["legal-aid"]) {
+                    _ = try await Fawang_Legalaid_V1_LegalAidService.Client(wrapping: client).submitApplication(LegalAidSamples.application())
+                }
+                try platform.rewriteConfig(extra: "modules:\n  legal-aid:\n    enabled: true\n")
+                try await eventually("the file, valid again, applies") {
+                    try await health.check(.with { $0.service = "legal-aid" }).status == .serving
+                }
+            }
+        }
+    }
+}
+
 /// Switching while calls are running: every call either completes or is refused UNAVAILABLE,
 /// and exactly the completed ones exist afterwards.
 @Suite struct SwitchUnderLoadTests {

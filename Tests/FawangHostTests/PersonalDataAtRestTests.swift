@@ -47,6 +47,7 @@ import Testing
 
         // Replace the key: the host refuses to start and says what to do.
         try PersonalDataCipher.generateKeyLine(id: "other").write(toFile: keyFile, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: keyFile)  // not refused for its mode
         await #expect(throws: TestFailure.self) { _ = try await ServeProcess(configPath: config, directory: directory) }
         let logs = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasPrefix("serve-") }
         let output = try logs.map { try String(contentsOfFile: directory.appendingPathComponent($0).path, encoding: .utf8) }.joined()

@@ -32,6 +32,8 @@ import Testing
         ("- a\n- b\n", "(file)", "top level"),
         ("grpc:\n  tls:\n    private_key: k.pem\n", "grpc.tls.certificate_chain", "required"),
         ("grpc:\n  tls:\n    client_ca: ca.pem\n", "grpc.tls.client_ca", "mutual TLS"),
+        ("environment: prod\n", "environment", "expected one of"),
+        ("environment: production\ndemo:\n  seed: true\n", "demo.seed", "environment: production"),
     ])
     func invalidFilesNameTheKeyAndReason(_ yaml: String, _ key: String, _ reason: String) {
         #expect {
@@ -40,6 +42,15 @@ import Testing
             let error = error as! PlatformConfig.ConfigError
             return error.key == key && error.reason.contains(reason)
         }
+    }
+
+    @Test func productionTurnsDemoSeedingOff() throws {
+        #expect(PlatformConfig().environment == "development")
+        #expect(PlatformConfig().seedDemoData)
+        let production = try PlatformConfig.parse(yaml: "environment: production\n")
+        #expect(production.environment == "production")
+        #expect(!production.seedDemoData)
+        #expect(!(try PlatformConfig.parse(yaml: "environment: production\ndemo.seed: false\n")).seedDemoData)
     }
 
     @Test func tlsPairTurnsTLSOnAndClientCAMakesItMutual() throws {

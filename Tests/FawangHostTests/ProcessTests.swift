@@ -93,6 +93,27 @@ import Testing
         }
         #expect(status == .notServing)
 
+        // An emptied or deleted file is refused like an invalid one, at error level with its path.
+        try "".write(toFile: path, atomically: false, encoding: .utf8)
+        process.signal(SIGHUP)
+        try await eventually("the empty file is refused") {
+            process.log.split(separator: "\n").contains { line in
+                line.contains(" error fawang: config file refused") && line.contains("config.path=\(path)")
+                    && line.contains("config.reason=the file is empty")
+            }
+        }
+        try FileManager.default.removeItem(atPath: path)
+        process.signal(SIGHUP)
+        try await eventually("the missing file is refused") {
+            process.log.split(separator: "\n").contains { line in
+                line.contains(" error fawang: config file refused") && line.contains("config.reason=the file is missing")
+            }
+        }
+        let stillOff = try await withClient(port: process.grpcPort) { client in
+            try await Grpc_Health_V1_Health.Client(wrapping: client).check(.with { $0.service = "legal-aid" }).status
+        }
+        #expect(stillOff == .notServing)
+
         // A valid change to a key that needs a restart is applied to nothing, and said so.
         try writeConfig("grpc.max_concurrent_streams: 64\nmodules.legal-aid.enabled: false\n", reloadIntervalMilliseconds: 60_000)
         process.signal(SIGHUP)

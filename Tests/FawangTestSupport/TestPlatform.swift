@@ -182,3 +182,32 @@ public func eventually(timeout: Duration = .seconds(10), _ what: String, _ condi
     throw TestFailure("timed out waiting for: \(what)")
 }
 
+
+/// Starts a host with the config at `configPath` in this process, runs `body` once it listens,
+/// then shuts it down gracefully. A host that refuses to start throws its error.
+public func withRunningHost<T: Sendable>(
+    configPath: String, plugins: [any DepartmentPlugin], _ body: (PlatformHost.Ports) async throws -> T
+) async throws -> T {
+    let host = try PlatformHost(configPath: configPath, plugins: plugins)
+    let (stream, continuation) = AsyncStream<PlatformHost.Ports>.makeStream()
+    let task = Task {
+        defer { continuation.finish() }
+        try await host.run { ports in continuation.yield(ports) }
+    }
+    var iterator = stream.makeAsyncIterator()
+    guard let ports = await iterator.next() else {
+        try await task.value
+        throw TestFailure("host stopped before it listened")
+    }
+    let result: T
+    do {
+        result = try await body(ports)
+    } catch {
+        await host.shutdown()
+        try? await task.value
+        throw error
+    }
+    await host.shutdown()
+    try await task.value
+    return result
+}

@@ -104,6 +104,16 @@ public struct AuditChainVerifier: Sendable {
         case unlinked(sequence: Int64)
         /// The chain ends before the head recorded elsewhere.
         case truncated(lastSequence: Int64, lastHash: String)
+        /// The chain ends before the entry count of the last signed checkpoint.
+        case shorterThanCheckpoint(lastSequence: Int64, checkpointCount: Int64)
+        /// The entry the signed checkpoint ends at is not the one it signed: it, or entries
+        /// before it, were altered and re-chained.
+        case checkpointMismatch(sequence: Int64)
+        /// The stored checkpoint's signature does not hold: it was edited, or signed with
+        /// another key.
+        case checkpointForged
+        /// A checkpoint was written before (its key exists) but is gone from the database.
+        case checkpointMissing
 
         public var description: String {
             switch self {
@@ -111,6 +121,12 @@ public struct AuditChainVerifier: Sendable {
             case .missing(let expected, let found): "entry \(expected) is missing (the next entry is \(found)): entries were removed or reordered"
             case .unlinked(let sequence): "entry \(sequence) does not follow entry \(sequence - 1): an entry was removed, inserted or reordered"
             case .truncated(let last, let hash): "the chain ends at entry \(last) (\(hash)), not at the expected head: entries were removed from the end"
+            case .shorterThanCheckpoint(let last, let count):
+                "the chain ends at entry \(last), but the last signed checkpoint recorded \(count) entries: entry \(last + 1) and any after it were removed from the end"
+            case .checkpointMismatch(let sequence):
+                "entry \(sequence) is not the entry the last signed checkpoint recorded: it or an entry before it was altered and re-chained"
+            case .checkpointForged: "the signature of the stored audit checkpoint does not match: the checkpoint was edited or signed with another key"
+            case .checkpointMissing: "the signed audit checkpoint is missing from the database although one was written (its key exists): it was removed"
             }
         }
     }
@@ -119,6 +135,12 @@ public struct AuditChainVerifier: Sendable {
     public private(set) var headHash = AuditChainVerifier.genesisHash
 
     public init() {}
+
+    /// Continues a chain already verified up to entry `count`, whose hash is `head` (a checkpoint).
+    public init(resumingAfter count: Int64, head: String) {
+        self.count = count
+        self.headHash = head
+    }
 
     /// Checks the next entry; returns the first problem, after which the rest is not trusted.
     public mutating func check(_ entry: AuditEntry) -> Problem? {
@@ -142,6 +164,160 @@ public struct AuditChainVerifier: Sendable {
 public protocol AuditLog: Sendable {
     /// Appends one entry in its own durable transaction (e.g. a sensitive read).
     func append(_ draft: AuditDraft) async throws
-    /// Verifies the whole chain in order, reporting progress every `progressEvery` entries.
-    func verify(expectedHead: String?, progress: @Sendable (Int64) -> Void) async throws -> (count: Int64, head: String, problem: AuditChainVerifier.Problem?)
+    /// Verifies the chain in order from the entry after `start` (a checkpoint; the genesis when
+    /// nil), reporting progress every batch of entries.
+    func verify(
+        resumingAfter start: (count: Int64, head: String)?, expectedHead: String?, progress: @Sendable (Int64) -> Void
+    ) async throws -> (count: Int64, head: String, problem: AuditChainVerifier.Problem?)
+    /// The entry numbered `sequence`, if there is one.
+    func entry(sequence: Int64) async throws -> AuditEntry?
+    /// The highest entry number (0 for an empty trail).
+    func lastSequence() async throws -> Int64
+    /// The stored checkpoint, or nil if none was written.
+    func checkpoint() async throws -> SignedAuditCheckpoint?
+    /// Replaces the stored checkpoint.
+    func store(checkpoint: SignedAuditCheckpoint) async throws
+}
+
+extension AuditLog {
+    /// Verifies the whole chain from its first entry.
+    public func verify(expectedHead: String?, progress: @Sendable (Int64) -> Void) async throws -> (count: Int64, head: String, problem: AuditChainVerifier.Problem?) {
+        try await verify(resumingAfter: nil, expectedHead: expectedHead, progress: progress)
+    }
+}
+
+/// How far the chain was verified: its first `entryCount` entries, ending with `headHash`.
+/// Stored in the database beside the trail, signed with an HMAC key kept outside it, so that
+/// start-up verifies only the entries after it, and entries removed from the end show.
+public struct SignedAuditCheckpoint: Sendable, Equatable {
+    public var entryCount: Int64
+    public var headHash: String
+    public var atMicroseconds: Int64
+    /// HMAC-SHA256 (hex) of the fields above.
+    public var signature: String
+
+    public init(entryCount: Int64, headHash: String, atMicroseconds: Int64, signature: String) {
+        self.entryCount = entryCount
+        self.headHash = headHash
+        self.atMicroseconds = atMicroseconds
+        self.signature = signature
+    }
+
+    /// A checkpoint of `entryCount` entries ending with `headHash`, signed with `key`.
+    public init(entryCount: Int64, headHash: String, at time: Date, key: Data) {
+        self.entryCount = entryCount
+        self.headHash = headHash
+        self.atMicroseconds = Int64((time.timeIntervalSince1970 * 1_000_000).rounded())
+        self.signature = ""
+        self.signature = expectedSignature(key: key)
+    }
+
+    public func isSigned(with key: Data) -> Bool {
+        // Constant-time comparison of the MACs.
+        guard let given = Data(hexString: signature) else { return false }
+        return HMAC<SHA256>.isValidAuthenticationCode(given, authenticating: signedBytes, using: SymmetricKey(data: key))
+    }
+
+    private var signedBytes: Data { Data("fawang-audit-checkpoint-v1\n\(entryCount)\n\(headHash)\n\(atMicroseconds)".utf8) }
+
+    private func expectedSignature(key: Data) -> String {
+        HMAC<SHA256>.authenticationCode(for: signedBytes, using: SymmetricKey(data: key)).map { String(format: "%02x", $0) }.joined()
+    }
+}
+
+extension Data {
+    init?(hexString: String) {
+        guard hexString.count % 2 == 0 else { return nil }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(hexString.count / 2)
+        var index = hexString.startIndex
+        while index < hexString.endIndex {
+            let next = hexString.index(index, offsetBy: 2)
+            guard let byte = UInt8(hexString[index..<next], radix: 16) else { return nil }
+            bytes.append(byte)
+            index = next
+        }
+        self.init(bytes)
+    }
+}
+
+/// Verifies the audit trail against its last signed checkpoint and moves the checkpoint on.
+///
+/// ```swift
+/// let checkpoints = AuditCheckpoints(audit: storage.audit, key: key)
+/// let result = try await checkpoints.verifySinceCheckpoint(checkpointExpected: true)
+/// if result.problem == nil { try await checkpoints.advance(to: result) }
+/// ```
+public struct AuditCheckpoints: Sendable {
+    public struct Result: Sendable, Equatable {
+        /// Entries known intact (up to the first problem).
+        public var count: Int64
+        public var head: String
+        public var problem: AuditChainVerifier.Problem?
+        /// Entries actually read and checked (those after the checkpoint, or all of them).
+        public var checked: Int64
+        public var checkpoint: SignedAuditCheckpoint?
+    }
+
+    let audit: any AuditLog
+    let key: Data
+
+    public init(audit: any AuditLog, key: Data) {
+        self.audit = audit
+        self.key = key
+    }
+
+    /// Checks the stored checkpoint (signature, the entry it ends at), then only the entries
+    /// after it. With `fullChain`, walks every entry instead (still comparing with the
+    /// checkpoint, so a cut tail shows). `checkpointExpected`: a checkpoint was written before,
+    /// so its absence from a non-empty trail is a problem.
+    public func verifySinceCheckpoint(
+        checkpointExpected: Bool, fullChain: Bool = false, expectedHead: String? = nil, progress: @Sendable (Int64) -> Void = { _ in }
+    ) async throws -> Result {
+        guard let checkpoint = try await audit.checkpoint() else {
+            let result = try await audit.verify(resumingAfter: nil, expectedHead: expectedHead, progress: progress)
+            let problem = result.problem ?? (checkpointExpected && result.count > 0 ? .checkpointMissing : nil)
+            return Result(count: result.count, head: result.head, problem: problem, checked: result.count, checkpoint: nil)
+        }
+        if fullChain {
+            // Every entry first (the first bad one is what an investigation needs), then the
+            // checkpoint: its signature, and whether the chain still reaches it.
+            let result = try await audit.verify(resumingAfter: nil, expectedHead: expectedHead, progress: progress)
+            var problem = result.problem
+            if problem == nil {
+                if checkpoint.isSigned(with: key) { problem = try await mismatch(checkpoint) } else { problem = .checkpointForged }
+            }
+            return Result(count: result.count, head: result.head, problem: problem, checked: result.count, checkpoint: checkpoint)
+        }
+        func failed(_ problem: AuditChainVerifier.Problem) -> Result {
+            Result(count: checkpoint.entryCount, head: checkpoint.headHash, problem: problem, checked: 0, checkpoint: checkpoint)
+        }
+        guard checkpoint.isSigned(with: key) else { return failed(.checkpointForged) }
+        if let problem = try await mismatch(checkpoint) { return failed(problem) }
+        let result = try await audit.verify(
+            resumingAfter: (checkpoint.entryCount, checkpoint.headHash), expectedHead: expectedHead, progress: progress)
+        return Result(
+            count: result.count, head: result.head, problem: result.problem,
+            checked: result.count - checkpoint.entryCount, checkpoint: checkpoint)
+    }
+
+    /// Whether the entry the checkpoint ends at is still there, intact and the one it signed.
+    private func mismatch(_ checkpoint: SignedAuditCheckpoint) async throws -> AuditChainVerifier.Problem? {
+        guard checkpoint.entryCount > 0 else { return nil }
+        guard let entry = try await audit.entry(sequence: checkpoint.entryCount) else {
+            let last = try await audit.lastSequence()
+            return .shorterThanCheckpoint(lastSequence: min(last, checkpoint.entryCount - 1), checkpointCount: checkpoint.entryCount)
+        }
+        guard entry.hash == checkpoint.headHash, entry.computedHash == entry.hash else {
+            return .checkpointMismatch(sequence: checkpoint.entryCount)
+        }
+        return nil
+    }
+
+    /// Stores a signed checkpoint at a verified result (never one with a problem, never backwards).
+    public func advance(to result: Result, at time: Date = Date()) async throws {
+        guard result.problem == nil, result.count >= (result.checkpoint?.entryCount ?? 0) else { return }
+        if let previous = result.checkpoint, previous.entryCount == result.count, previous.headHash == result.head { return }
+        try await audit.store(checkpoint: SignedAuditCheckpoint(entryCount: result.count, headHash: result.head, at: time, key: key))
+    }
 }

@@ -1,8 +1,23 @@
-/// Resident identity number of the PRC (GB 11643-1999): 17 digits and an ISO 7064 MOD 11-2
-/// check character (`0`–`9` or `X`).
+public import Foundation
+
+/// Resident identity number of the PRC (GB 11643-1999): a six-digit address code (GB/T 2260), an
+/// eight-digit birth date, a three-digit sequence code and an ISO 7064 MOD 11-2 check character
+/// (`0`–`9` or `X`).
 public enum ResidentIdentityNumber {
     private static let weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
     private static let checkCharacters: [Character] = ["1", "0", "X", "9", "8", "7", "6", "5", "4", "3", "2"]
+
+    /// The province-level codes (first two digits) a number may start with:
+    /// - 11–15, 21–23, 31–37, 41–46, 50–54, 61–65: the provinces, autonomous regions and
+    ///   municipalities of the mainland in GB/T 2260 (a number keeps the code of its first
+    ///   registration, so historic prefecture codes still start with one of these);
+    /// - 81, 82, 83: residence permits of Hong Kong, Macau and Taiwan residents (港澳台居民居住证,
+    ///   国办发〔2018〕81号), whose numbers follow GB 11643 with these codes.
+    ///
+    /// 71 (Taiwan in GB/T 2260) is not accepted: no identity number is issued with it (Taiwan
+    /// residents' permits use 83).
+    public static let provinceCodes: Set<Int> = Set(
+        [11...15, 21...23, 31...37, 41...46, 50...54, 61...65, 81...83].joined())
 
     /// The expected check character for the first 17 digits, or nil if they are not 17 digits.
     public static func checkCharacter(forFirst17 body: some StringProtocol) -> Character? {
@@ -12,17 +27,28 @@ public enum ResidentIdentityNumber {
         return checkCharacters[sum % 11]
     }
 
-    /// Why `value` is not a valid identity number, or nil if it is.
-    public static func problem(with value: String) -> String? {
+    /// Why `value` is not a valid identity number, or nil if it is. `now` is the day the birth date
+    /// may not be after (in China); pass the caller's clock where it has one.
+    public static func problem(with value: String, now: Date = Date()) -> String? {
         let normalized = value.uppercased()
         guard normalized.count == 18 else { return "身份证号应为18位" }
         guard let expected = checkCharacter(forFirst17: normalized.prefix(17)) else {
             return "身份证号前17位应为数字"
         }
         guard normalized.last == expected else { return "身份证号校验位不正确，请核对" }
+        let province = String(normalized.prefix(2))
+        guard let code = Int(province), provinceCodes.contains(code) else {
+            return "身份证号前两位（\(province)）不是有效的省级行政区划代码，请核对"
+        }
+        let year = Int(normalized.dropFirst(6).prefix(4)) ?? 0
         let month = Int(normalized.dropFirst(10).prefix(2)) ?? 0
         let day = Int(normalized.dropFirst(12).prefix(2)) ?? 0
         guard (1...12).contains(month), (1...31).contains(day) else { return "身份证号中的出生日期无效" }
+        let birth = CivilDate(year: year, month: month, day: day)
+        // 02-30 would silently become 03-02: the day must exist in its month.
+        let actual = birth.components
+        guard actual.year == year, actual.month == month, actual.day == day else { return "身份证号中的出生日期无效" }
+        guard birth <= CivilDate(now) else { return "身份证号中的出生日期（\(birth)）晚于今天，请核对" }
         return nil
     }
 

@@ -8,7 +8,9 @@ import UnixSignals
 /// Applies edits of the config file to the running host: checks the file every
 /// `config.reload_interval_ms` and at once on SIGHUP. A valid file switches modules (and the log
 /// level) without a restart and without touching calls in flight; an invalid one is refused with
-/// its key and reason in the log, and the running config stays.
+/// its key and reason in the log, and the running config stays. So is a file that was emptied or
+/// deleted (``PlatformConfig/reload(path:)``): the last good config stays until the file is
+/// valid again.
 final class ConfigWatcher: Service {
     private let path: String
     private let registry: ModuleRegistry
@@ -62,7 +64,7 @@ final class ConfigWatcher: Service {
         guard force || fingerprint != previous.fingerprint else { return }
         let next: PlatformConfig
         do {
-            next = try PlatformConfig.load(path: path)
+            next = try PlatformConfig.reload(path: path)
         } catch {
             state.withLock { $0.fingerprint = fingerprint }
             logger.error("config file refused; the running config stays", metadata: [

@@ -1,5 +1,5 @@
 public import FawangCore
-import Foundation
+public import Foundation
 public import Logging
 
 /// A secret the host keeps: taken from an environment variable if set, else from a file (by
@@ -14,10 +14,9 @@ struct SecretSource {
     func load(logger: Logger, makeNew: () -> String) throws -> String {
         if let value = ProcessInfo.processInfo.environment[environmentVariable], !value.isEmpty { return value }
         if !FileManager.default.fileExists(atPath: path) {
-            try FileManager.default.createDirectory(at: URL(fileURLWithPath: path).deletingLastPathComponent(), withIntermediateDirectories: true)
-            guard FileManager.default.createFile(atPath: path, contents: Data(makeNew().utf8), attributes: [.posixPermissions: 0o600]) else {
-                throw FawangError(.failedPrecondition, "cannot create the \(label) file \(path)")
-            }
+            // 0700 folder, 0600 file from the first byte (not chmod after a umask-dependent create).
+            try PrivateFiles.createDirectory(URL(fileURLWithPath: path).deletingLastPathComponent().path)
+            try PrivateFiles.createFile(path, contents: Data(makeNew().utf8))
             logger.warning("generated a new \(label) file; back it up with the database", metadata: ["path": "\(path)"])
         }
         guard let data = FileManager.default.contents(atPath: path) else {
@@ -51,5 +50,45 @@ public enum DataKeys {
                 """
         }
         return try PersonalDataCipher(keyList: text)
+    }
+}
+
+/// The HMAC key that signs the audit checkpoint (``SignedAuditCheckpoint``): `FAWANG_AUDIT_KEY`
+/// (base64, ≥ 32 bytes) if set, else `fawang.audit-key` next to the database, created on first
+/// run (mode 0600). Kept outside the database, so that whoever edits the database cannot sign a
+/// checkpoint that hides the edit. Back it up with the database.
+public enum AuditCheckpointKey {
+    public static let environmentVariable = "FAWANG_AUDIT_KEY"
+    public static let fileName = "fawang.audit-key"
+
+    public static func path(besideDatabase sqlitePath: String) -> String {
+        SecretSource.besideDatabase(sqlitePath, named: fileName)
+    }
+
+    /// The key, creating the file on first run. `existed`: the file was there before, so a
+    /// checkpoint has been written and its absence from a non-empty trail means it was removed.
+    static func load(sqlitePath: String, logger: Logger) throws -> (key: Data, existed: Bool) {
+        let path = path(besideDatabase: sqlitePath)
+        let existed = FileManager.default.fileExists(atPath: path)
+        let source = SecretSource(environmentVariable: environmentVariable, path: path, label: "audit checkpoint key")
+        let text = try source.load(logger: logger) {
+            Data((0..<32).map { _ in UInt8.random(in: .min ... .max) }).base64EncodedString() + "\n"
+        }
+        return (try decode(text, from: path), existed)
+    }
+
+    /// The key for `fawang audit verify`, never creating it; nil when there is none.
+    public static func read(besideDatabase sqlitePath: String) throws -> Data? {
+        if let value = ProcessInfo.processInfo.environment[environmentVariable], !value.isEmpty { return try decode(value, from: environmentVariable) }
+        let path = path(besideDatabase: sqlitePath)
+        guard let data = FileManager.default.contents(atPath: path) else { return nil }
+        return try decode(String(decoding: data, as: UTF8.self), from: path)
+    }
+
+    private static func decode(_ text: String, from source: String) throws -> Data {
+        guard let key = Data(base64Encoded: text.trimmingCharacters(in: .whitespacesAndNewlines)), key.count >= 32 else {
+            throw FawangError(.failedPrecondition, "the audit checkpoint key (\(source)) must be base64 of at least 32 bytes")
+        }
+        return key
     }
 }

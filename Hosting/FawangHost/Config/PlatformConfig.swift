@@ -16,6 +16,10 @@ public struct PlatformConfig: Sendable, Equatable {
         public var clientCAPath: String?
     }
 
+    /// `environment`: `development` (the default) or `production`. Production never seeds demo
+    /// data (an explicit `demo.seed: true` is refused) and refuses to start while the database
+    /// holds demo accounts, whose password is published (``StartupChecks``).
+    public var environment = "development"
     public var grpcHost = "127.0.0.1"
     public var grpcPort = 50051
     public var tls: TLS?
@@ -37,10 +41,19 @@ public struct PlatformConfig: Sendable, Equatable {
     public var metricsHost = "127.0.0.1"
     public var metricsPort = 9464
     public var sqlitePath = "./data/fawang.sqlite"
+    /// `storage.allow_loose_permissions`: start even if the database or a key file can be read by
+    /// other users (logged as a warning instead of refused).
+    public var allowLoosePermissions = false
     public var seedDemoData = true
     public var seedSampleMatters = true
     /// Where the data keys live when `FAWANG_DATA_KEYS` is not set; nil means next to the database.
     public var dataKeyFile: String?
+    /// `audit.on_broken_chain`: what start-up does when the audit chain does not verify from its
+    /// signed checkpoint. `refuse` (the only choice yet): do not start, naming the first bad entry.
+    public var auditOnBrokenChain = "refuse"
+    /// `audit.checkpoint_seconds`: how often the signed audit checkpoint moves to the verified
+    /// head while running (and once at graceful shutdown).
+    public var auditCheckpointSeconds = 300
     public var logLevel = "info"
     public var logFormat = "text"
     public var reloadIntervalMilliseconds = 1000
@@ -81,6 +94,7 @@ public struct PlatformConfig: Sendable, Equatable {
 
     /// Every accepted key. `modules.<id>.enabled` is matched by pattern.
     public static let keys: [Key] = [
+        choice("environment", \.environment, ["development", "production"], live: false, "production never seeds demo data (demo.seed: true is refused) and refuses to start while the database holds the demo accounts, whose password is published."),
         string("grpc.host", \.grpcHost, "127.0.0.1", "Address the gRPC (HTTP/2) listener binds to."),
         int("grpc.port", \.grpcPort, 0...65535, "gRPC port; 0 picks a free port (tests)."),
         int("grpc.max_concurrent_streams", \.maxConcurrentStreams, 1...10_000, "HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS per connection."),
@@ -103,9 +117,12 @@ public struct PlatformConfig: Sendable, Equatable {
         string("metrics.host", \.metricsHost, "127.0.0.1", "Address of the metrics endpoint."),
         int("metrics.port", \.metricsPort, 0...65535, "Port of the metrics endpoint (GET /metrics)."),
         string("storage.sqlite.path", \.sqlitePath, "./data/fawang.sqlite", "SQLite database file; its folder is created on first run."),
+        bool("storage.allow_loose_permissions", \.allowLoosePermissions, false, "Start even if the database, its -wal/-shm files or a key file can be read or written by other users (mode looser than 0600); otherwise the host refuses and names the chmod to run."),
         optionalString("security.data_key_file", \.dataKeyFile, "File of AES-256 data keys (id:base64 per line, the active key first) sealing identity numbers at rest; default fawang.keys next to the database, created on first run. FAWANG_DATA_KEYS overrides it."),
         bool("demo.seed", \.seedDemoData, true, "Seed Ningxia's divisions, legal aid centres, staff and aid providers into an empty database."),
         bool("demo.sample_matters", \.seedSampleMatters, true, "With demo.seed, also seed sample matters, some submitted days ago, so deadline alerts and escalation show at once."),
+        choice("audit.on_broken_chain", \.auditOnBrokenChain, ["refuse"], live: false, "What start-up does when the audit chain does not verify from its last signed checkpoint (an entry edited, removed or cut from the end): refuse to start, naming the first bad entry and what to do."),
+        int("audit.checkpoint_seconds", \.auditCheckpointSeconds, 1...86_400, "How often the signed audit checkpoint (table audit_checkpoint, key fawang.audit-key) moves to the verified head while running; also at graceful shutdown."),
         choice("log.level", \.logLevel, ["trace", "debug", "info", "notice", "warning", "error", "critical"], live: true, "Lowest level logged."),
         choice("log.format", \.logFormat, ["text", "json"], live: false, "text (key=value) or json (one object per line)."),
         int("config.reload_interval_ms", \.reloadIntervalMilliseconds, 100...60_000, "How often the config file is checked for changes (SIGHUP checks at once)."),
@@ -121,13 +138,20 @@ public struct PlatformConfig: Sendable, Equatable {
 
     // MARK: Loading
 
-    /// Parses and validates YAML text. Throws the first problem, naming its key.
-    public static func parse(yaml text: String) throws(ConfigError) -> PlatformConfig {
+    /// Parses and validates YAML text. Throws the first problem, naming its key. With
+    /// `allowEmpty: false`, a text without any key (empty, blank or comments only) is refused
+    /// instead of meaning "all defaults".
+    public static func parse(yaml text: String, allowEmpty: Bool = true) throws(ConfigError) -> PlatformConfig {
         let root: Any?
         do {
             root = try Yams.load(yaml: text)
         } catch {
             throw ConfigError(key: "(file)", reason: "not valid YAML: \(error)")
+        }
+        if root == nil, !allowEmpty {
+            throw ConfigError(
+                key: "(file)",
+                reason: "the file is empty (truncated, or emptied by mistake); write {} to return to the built-in defaults")
         }
         var flat: [(String, Any)] = []
         if let root {
@@ -155,6 +179,15 @@ public struct PlatformConfig: Sendable, Equatable {
                 throw ConfigError(key: path, reason: "unknown key (see docs/configuration.md)")
             }
         }
+        if config.environment == "production" {
+            if config.seedDemoData, flat.contains(where: { $0.0 == "demo.seed" }) {
+                throw ConfigError(
+                    key: "demo.seed",
+                    reason: "must not be true with environment: production: the demo accounts share the published password Fawang@2026 (remove the key or set it to false)")
+            }
+            // The default (true) is for a developer's first run, never for production.
+            config.seedDemoData = false
+        }
         switch (config.tlsChain, config.tlsKey) {
         case (nil, nil):
             if config.tlsClientCA != nil {
@@ -175,7 +208,7 @@ public struct PlatformConfig: Sendable, Equatable {
         dataKeyFile ?? SecretSource.besideDatabase(sqlitePath, named: "fawang.keys")
     }
 
-    /// Reads the file at `path`; a missing file means the built-in defaults.
+    /// Reads the file at `path` at start-up (it must exist); nil means the built-in defaults.
     public static func load(path: String?) throws(ConfigError) -> PlatformConfig {
         guard let path else { return PlatformConfig() }
         // A path that names no file is a typo or a missing mount, not "use the defaults": running
@@ -183,10 +216,24 @@ public struct PlatformConfig: Sendable, Equatable {
         guard FileManager.default.fileExists(atPath: path) else {
             throw ConfigError(key: "(file)", reason: "\(path) does not exist; give the path of an existing config file, or leave out --config to run on the built-in defaults")
         }
+        return try parse(yaml: read(path), allowEmpty: true)
+    }
+
+    /// Reads the file at `path` again while the host runs. Unlike at start-up, an empty file is
+    /// refused too: it is far more likely a half-written save than a wish to return to the
+    /// defaults (which would switch disabled modules back on). `{}` means the defaults.
+    public static func reload(path: String) throws(ConfigError) -> PlatformConfig {
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw ConfigError(key: "(file)", reason: "the file is missing (deleted or moved); restore it to change the running config")
+        }
+        return try parse(yaml: read(path), allowEmpty: false)
+    }
+
+    private static func read(_ path: String) throws(ConfigError) -> String {
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
             throw ConfigError(key: "(file)", reason: "cannot read \(path) as UTF-8 text")
         }
-        return try parse(yaml: text)
+        return text
     }
 
     static func ruleID(inRuleDays path: String) -> String? {

@@ -44,7 +44,7 @@ struct IdentityService: Fawang_Identity_V1_IdentityService.SimpleServiceProtocol
         let phone = PhoneNumber.normalized(request.phone)
         check.require(phone.count == 11 && phone.first == "1", "phone", "请填写11位手机号")
         check.requireText(request.name, "name", label: "姓名", maxLength: 50)
-        if let problem = ResidentIdentityNumber.problem(with: request.idNumber) { check.fail("id_number", problem) }
+        if let problem = ResidentIdentityNumber.problem(with: request.idNumber, now: now()) { check.fail("id_number", problem) }
         let password = request.password
         let strong = password.count >= 8 && password.count <= 128 && password.contains(where: \.isLetter) && password.contains(where: \.isNumber)
         check.require(strong, "password", "密码至少8位，须同时包含字母和数字")

@@ -85,6 +85,7 @@ public final class PlatformHost: Sendable {
             throw FawangError(.failedPrecondition, "config \(configPath ?? "") refused: \(error.key): \(error.reason)")
         }
         let engine = DeadlineEngine(registry: registry, calendar: deadlineSettings.calendar, ruleDays: deadlineSettings.ruleDays)
+        try StartupChecks.refuseLoosePermissions(config: config, logger: logger)
         let storage = try SQLiteStorage(
             path: config.sqlitePath, cipher: try DataKeys.load(config: config, logger: logger), logger: logger, deadlines: engine)
         var pluginServices: [any RegistrableRPCService] = []
@@ -100,13 +101,15 @@ public final class PlatformHost: Sendable {
         }
         try await storage.migrate(modules: plugins.map { ($0.manifest.id, $0.migrations) })
         try await storage.checkDataKeys()
+        let auditCheckpoints = try await StartupChecks.verifyAuditChain(config: config, audit: storage.audit, logger: logger)
         // Rules or the calendar may have changed since the index was written (a new build, a new year).
         let indexed = try await storage.matters.refreshDeadlines()
         logger.info("deadline index ready", metadata: [
             "matters": "\(indexed)", "calendar.last_day": "\(engine.calendar.coverage?.upperBound.description ?? "none")",
         ])
         DeadlineSettings.warnOfMissingYear(engine.calendar, today: CivilDate(now()), logger: logger)
-        if config.seedDemoData, try await storage.directory.isEmpty() {
+        try await StartupChecks.refuseDemoAccountsInProduction(config: config, identity: storage.identity)
+        if config.seedDemoData, config.environment != "production", try await storage.directory.isEmpty() {
             try await storage.directory.save(divisions: DemoData.divisions, organizations: DemoData.organizations, staff: DemoData.staff)
             for (plugin, context) in contexts { try await plugin.seedDemoData(context: context) }
             if config.seedSampleMatters {
@@ -186,7 +189,10 @@ public final class PlatformHost: Sendable {
             ])
 
         let metricsPort = Mutex<Int?>(nil)
-        var serviceList: [any Service] = []
+        // First, so that it stops last: its final checkpoint comes after the calls in flight.
+        var serviceList: [any Service] = [
+            AuditCheckpointService(checkpoints: auditCheckpoints, interval: .seconds(config.auditCheckpointSeconds), logger: logger)
+        ]
         if let configPath {
             let matters = storage.matters
             let logger = logger
