@@ -3,8 +3,15 @@ import Foundation
 import Testing
 
 @Suite struct PlatformConfigTests {
-    @Test func noFileMeansDefaults() throws {
-        let config = try PlatformConfig.load(path: "/nonexistent/fawang.yaml")
+    /// No --config means the defaults; a --config that names no file is a mistake (issue 9,
+    /// defect 7: it used to run on defaults, switching back on what the file switched off).
+    @Test func noFileMeansDefaultsAMissingFileIsRefused() throws {
+        #expect {
+            _ = try PlatformConfig.load(path: "/nonexistent/fawang.yaml")
+        } throws: { error in
+            (error as? PlatformConfig.ConfigError)?.reason.contains("/nonexistent/fawang.yaml does not exist") == true
+        }
+        let config = try PlatformConfig.load(path: nil)
         #expect(config == PlatformConfig())
         #expect(config.grpcHost == "127.0.0.1")
         #expect(config.grpcPort == 50051)
