@@ -34,28 +34,9 @@ public struct AdministrativeApprovalPlugin: DepartmentPlugin {
             GuidanceTopic(problemZH: "申请基层法律服务工作者执业", keywords: ["基层法律服务", "法律服务所", "法律工作者"], matterTypeID: ApprovalWorkflow.matterType),
         ])
 
-    public let serviceNames = [Fawang_Approval_V1_ApprovalService.descriptor.fullyQualifiedService]
-
-    /// Applicants submit, supply corrections and read the items' guidance without staff (the
-    /// second factor proves them); every other step is bureau staff's, within region and department.
-    public let accessPolicies: [String: AccessPolicy] = {
-        typealias Method = Fawang_Approval_V1_ApprovalService.Method
-        return [
-            Method.SubmitApplication.descriptor.fullyQualifiedMethod: .anyone,
-            Method.SupplyMaterials.descriptor.fullyQualifiedMethod: .anyone,
-            Method.ListLicensingItems.descriptor.fullyQualifiedMethod: .anyone,
-            Method.RequestMaterials.descriptor.fullyQualifiedMethod: .handlers,
-            Method.Accept.descriptor.fullyQualifiedMethod: .handlers,
-            Method.NotAccept.descriptor.fullyQualifiedMethod: .handlers,
-            Method.SubmitToUpper.descriptor.fullyQualifiedMethod: .handlers,
-            Method.RecordHearing.descriptor.fullyQualifiedMethod: .handlers,
-            Method.Approve.descriptor.fullyQualifiedMethod: .handlers,
-            Method.Deny.descriptor.fullyQualifiedMethod: .handlers,
-            Method.IssueLicence.descriptor.fullyQualifiedMethod: .handlers,
-        ]
-    }()
+    public var rpcs: [RPCInfo] { ApprovalService.rpcs.infos }
 
     public func makeServices(context: PluginContext) -> [any RegistrableRPCService] {
-        [ApprovalService(context: context)]
+        [ApprovalService.rpcs.service(ApprovalService(context: context))]
     }
 }

@@ -6,8 +6,11 @@ import Foundation
 /// The licensing procedure of 行政许可法 第四章 (Arts. 32, 38, 42–47) as a pure state machine:
 /// given the stored matter, a command and the facts of the moment (who acts from which division,
 /// the day, the calendar), the change to write or why the command cannot be carried out now.
-enum ApprovalWorkflow {
+enum ApprovalWorkflow: LineWorkflow {
     static let matterType = "admin-approval.application"
+    static let businessLine = "admin-approval"
+    static let lineName = "行政审批"
+    static let matterTypes: Set<String> = [matterType]
     static let law = "《中华人民共和国行政许可法》"
 
     enum Status {
@@ -123,20 +126,8 @@ enum ApprovalWorkflow {
         case issueLicence(delivery: String)
     }
 
-    /// The facts of the moment a command is decided in.
-    struct Moment: Sendable {
-        var actor: String
-        var channel: Channel
-        /// The acting account's division (nil for the applicant or a service).
-        var callerRegion: String?
-        var now: Date
-        var calendar: WorkingDayCalendar
-    }
-
-    static func decide(_ command: Command, on matter: Matter, _ moment: Moment) throws(FawangError) -> MatterChange {
-        guard matter.businessLine == "admin-approval", matter.matterType == matterType else {
-            throw FawangError.notFound("受理编号 \(matter.trackingNumber) 不是行政审批事项")
-        }
+    /// What `command` does to `matter`, taken by `step.actor` from `step.callerRegion` on `step.now`.
+    static func decide(_ command: Command, on matter: Matter, _ step: StepContext) throws(FawangError) -> MatterChange {
         var details = try DetailsCoding.decode(ApprovalDetails.self, from: matter)
         var name: String
         var note = ""
@@ -150,7 +141,7 @@ enum ApprovalWorkflow {
                 throw FawangError.failedPrecondition("本申请已一次告知过需要补正的全部内容，不能再次要求补正（\(law)第三十二条第一款第四项）；请决定受理或者不予受理")
             }
             // Art. 32(4): not told within 5 days, the application is accepted from receipt.
-            if let status = acceptanceDeadline.evaluate(timeline: matter.timeline, now: moment.now, calendar: moment.calendar),
+            if let status = acceptanceDeadline.evaluate(timeline: matter.timeline, now: step.now, calendar: step.calendar),
                 status.state == .overdue
             {
                 throw FawangError.failedPrecondition(
@@ -169,7 +160,7 @@ enum ApprovalWorkflow {
             name = details.item.isTwoLevel ? "accept_for_lower_review" : "accept"
             note = acceptNote
             attributes["item"] = details.item.rawValue
-            if let status = acceptanceDeadline.evaluate(timeline: matter.timeline, now: moment.now, calendar: moment.calendar),
+            if let status = acceptanceDeadline.evaluate(timeline: matter.timeline, now: step.now, calendar: step.calendar),
                 status.state == .overdue, let received = matter.timeline.first(where: { $0.kind == "submitted" })
             {
                 // Art. 32(4): recorded so the decision's lateness is judged from receipt.
@@ -188,7 +179,7 @@ enum ApprovalWorkflow {
             if !refusal.competentAuthority.isEmpty { attributes["competent_authority"] = refusal.competentAuthority }
         case .submitToUpper(let opinion, let recommend):
             name = details.item == .lawFirmEstablishment ? "submit_law_firm_to_province" : "submit_to_upper"
-            details.lowerReview = LowerReview(opinion: opinion, recommendApproval: recommend, reviewedBy: moment.actor)
+            details.lowerReview = LowerReview(opinion: opinion, recommendApproval: recommend, reviewedBy: step.actor)
             note = opinion
             attributes["recommendation"] = recommend ? "approve" : "deny"
         case .notifyHearingRights(let hearingNote):
@@ -200,7 +191,7 @@ enum ApprovalWorkflow {
             guard let notice = matter.timeline.last(where: { $0.kind == "hearing_rights_notified" }) else {
                 throw FawangError.failedPrecondition("尚未告知听证权利，请先告知申请人、利害关系人享有要求听证的权利（\(law)第四十七条）")
             }
-            let elapsed = CivilDate(notice.at).days(until: CivilDate(moment.now))
+            let elapsed = CivilDate(notice.at).days(until: CivilDate(step.now))
             if elapsed > 5 {
                 throw FawangError.failedPrecondition("被告知听证权利之日起已超过五日（\(CivilDate(notice.at))告知），行政机关不再负有组织听证的义务（\(law)第四十七条）")
             }
@@ -216,15 +207,15 @@ enum ApprovalWorkflow {
             note = transcript
         case .approve(let approvalNote):
             name = "approve"
-            try requireDecidingAgency(details.item, matter, moment)
+            try requireDecidingAgency(details.item, matter, step)
             try requireHearingHeld(matter)
-            let number = ApprovalApplication.licenceNumber(item: details.item, trackingNumber: matter.trackingNumber, year: CivilDate(moment.now).components.year)
+            let number = ApprovalApplication.licenceNumber(item: details.item, trackingNumber: matter.trackingNumber, year: CivilDate(step.now).components.year)
             details.licenceNumber = number
             note = approvalNote
             attributes["licence_number"] = number
         case .deny(let reasons, let remedies):
             name = "deny"
-            try requireDecidingAgency(details.item, matter, moment)
+            try requireDecidingAgency(details.item, matter, step)
             try requireHearingHeld(matter)
             // Art. 38 para. 2: reasons, and the right to reconsideration or litigation.
             details.denial = Denial(reasons: reasons, remedies: remedies)
@@ -236,13 +227,13 @@ enum ApprovalWorkflow {
             note = delivery
             attributes["licence_number"] = details.licenceNumber ?? ""
         }
-        return try machine.change(name, from: matter.status, actor: moment.actor, channel: moment.channel, note: note, attributes: attributes, details: DetailsCoding.encode(details))
+        return try machine.change(name, from: matter.status, actor: step.actor, channel: step.channel, note: note, attributes: attributes, details: DetailsCoding.encode(details))
     }
 
     /// Art. 43: a two-level item is decided by the upper agency, not by the bureau that reviewed it.
-    static func requireDecidingAgency(_ item: LicensingItem, _ matter: Matter, _ moment: Moment) throws(FawangError) {
+    static func requireDecidingAgency(_ item: LicensingItem, _ matter: Matter, _ step: StepContext) throws(FawangError) {
         guard item.isTwoLevel else { return }
-        let callerLevel = moment.callerRegion.map(DivisionCode.level(of:)) ?? Int.max
+        let callerLevel = step.callerRegion.map(DivisionCode.level(of:)) ?? Int.max
         guard callerLevel < DivisionCode.level(of: matter.regionCode) else {
             throw FawangError(.permissionDenied, "\(item.name)由下级机关审查后报上级机关决定（\(law)第四十三条），应由\(item.decidingLevelName)作出行政许可决定，本机关无权决定")
         }
