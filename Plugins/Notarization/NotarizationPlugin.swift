@@ -40,25 +40,7 @@ public struct NotarizationPlugin: DepartmentPlugin {
             GuidanceTopic(problemZH: "委托他人办事、签合同需要公证", keywords: ["委托书", "委托", "合同", "声明", "赠与"], matterTypeID: NotarizationWorkflow.matterType),
         ])
 
-    public let serviceNames = [Fawang_Notarization_V1_NotarizationService.descriptor.fullyQualifiedService]
-
-    /// Citizens apply, supply proof and ask for review (the second factor proves them); the
-    /// office's decisions are staff's, within their region.
-    public let accessPolicies: [String: AccessPolicy] = {
-        typealias Method = Fawang_Notarization_V1_NotarizationService.Method
-        return [
-            Method.SubmitApplication.descriptor.fullyQualifiedMethod: .anyone,
-            Method.SupplyMaterials.descriptor.fullyQualifiedMethod: .anyone,
-            Method.RequestReview.descriptor.fullyQualifiedMethod: .anyone,
-            Method.ListMatterKinds.descriptor.fullyQualifiedMethod: .anyone,
-            Method.ListOffices.descriptor.fullyQualifiedMethod: .anyone,
-            Method.Accept.descriptor.fullyQualifiedMethod: .handlers,
-            Method.RequestMaterials.descriptor.fullyQualifiedMethod: .handlers,
-            Method.IssueCertificate.descriptor.fullyQualifiedMethod: .handlers,
-            Method.Refuse.descriptor.fullyQualifiedMethod: .handlers,
-            Method.DecideReview.descriptor.fullyQualifiedMethod: .handlers,
-        ]
-    }()
+    public var rpcs: [RPCInfo] { NotarizationService.rpcs.infos }
 
     public let migrations = [
         StorageMigration(id: "v1-offices-fees-certificates", statements: [
@@ -98,7 +80,7 @@ public struct NotarizationPlugin: DepartmentPlugin {
     ]
 
     public func makeServices(context: PluginContext) -> [any RegistrableRPCService] {
-        [NotarizationService(context: context)]
+        [NotarizationService.rpcs.service(NotarizationService(context: context))]
     }
 
     /// Demo notary offices (one per city, two in Yinchuan) and the demo fee schedule

@@ -1,43 +1,62 @@
 import FawangCore
-import FawangPluginKit
-import FawangProto
+public import FawangPluginKit
+public import FawangProto
 import Foundation
-import GRPCCore
 import SwiftProtobuf
 
-/// `fawang.notarization.v1.NotarizationService`: validates, runs the workflow, presents the matter.
-struct NotarizationService: Fawang_Notarization_V1_NotarizationService.SimpleServiceProtocol {
+/// `fawang.notarization.v1.NotarizationService`: each RPC declared once in ``rpcs``, each handler
+/// its field checks and one step of ``NotarizationWorkflow``.
+struct NotarizationService: Sendable {
     let context: PluginContext
+    private var steps: LineSteps<NotarizationWorkflow> { LineSteps(context: context) }
 
-    func submitApplication(
-        request: Fawang_Notarization_V1_SubmitApplicationRequest, context grpc: ServerContext
-    ) async throws -> Fawang_Notarization_V1_SubmitApplicationResponse {
-        var (handling, applicant, agent, details) = try NotarizationApplication.validate(request)
-        handling.actor = MatterSteps.actor(handling)
-        var canonical = request
-        canonical.requestID = ""
-        let (matter, replayed) = try await steps.submit(
-            request: canonical, requestID: request.requestID, matterType: NotarizationWorkflow.matterType,
+    typealias Method = Fawang_Notarization_V1_NotarizationService.Method
+
+    /// Citizens apply, supply proof and ask for review (the second factor proves them); the
+    /// office's decisions are staff's, within their region.
+    static let rpcs = RPCTable<NotarizationService>([
+        RPC(Method.SubmitApplication.descriptor, .anyone, verb: "apply", help: "提交公证申请（第十一条所列事项，第二十五条的申请地）", intake: true,
+            aliases: [
+                "name": "applicant.name", "id-number": "applicant.id_number", "phone": "applicant.phone", "address": "applicant.address",
+                "region": "region_code", "kind": "matter_kind", "immovable": "involves_immovable", "summary": "description",
+                "material": "materials",
+            ], NotarizationService.submitApplication),
+        RPC(Method.Accept.descriptor, .handlers, verb: "accept", help: "由申请地的公证机构受理，告知法律意义和后果（第二十五条、第二十七条；十五个工作日，第三十条）",
+            aliases: ["office": "office_id", "notary": "notary_name", "notice": "legal_notice"], NotarizationService.accept),
+        RPC(Method.RequestMaterials.descriptor, .handlers, verb: "request-materials", help: "要求补充证明材料（第二十七条第一款；补充期间不计入期限，第三十条）",
+            aliases: ["missing": "missing_materials"], NotarizationService.requestMaterials),
+        RPC(Method.SupplyMaterials.descriptor, .anyone, verb: "supply-materials", help: "申请人补充证明材料（凭手机号后四位）",
+            aliases: ["material": "materials"], NotarizationService.supplyMaterials),
+        RPC(Method.IssueCertificate.descriptor, .handlers, verb: "issue", help: "出具公证书，编定本处当年的公证书编号（第三十条）", NotarizationService.issueCertificate),
+        RPC(Method.Refuse.descriptor, .handlers, verb: "refuse", help: "不予办理公证，列明法定情形并说明理由（第三十一条）",
+            aliases: ["ground": "grounds"], NotarizationService.refuse),
+        RPC(Method.RequestReview.descriptor, .anyone, verb: "request-review", help: "当事人、利害关系人申请复查公证书（第三十九条，凭手机号后四位）",
+            NotarizationService.requestReview),
+        RPC(Method.DecideReview.descriptor, .handlers, verb: "decide-review", help: "复查结论：维持、更正或撤销公证书（撤销的予以公告，第三十九条）",
+            NotarizationService.decideReview),
+        RPC(Method.ListMatterKinds.descriptor, .anyone, verb: "kinds", help: "公证事项（第十一条）、所需材料与收费标准（第三十四条）",
+            NotarizationService.listMatterKinds),
+        RPC(Method.ListOffices.descriptor, .anyone, verb: "offices", help: "某地（所在市）的公证机构（第二十五条）",
+            aliases: ["region": "region_code"], NotarizationService.listOffices),
+    ])
+
+    func submitApplication(_ request: Fawang_Notarization_V1_SubmitApplicationRequest) async throws -> Fawang_Notarization_V1_SubmitApplicationResponse {
+        let (handling, applicant, agent, details) = try NotarizationApplication.validate(request)
+        return try await steps.matters.intake(
+            request, requestID: \.requestID, matterType: NotarizationWorkflow.matterType,
             initialStatus: NotarizationWorkflow.machine.initialStatus, applicant: applicant,
             parties: agent.map { [Party(role: "agent", person: $0)] } ?? [],
-            regionCode: request.regionCode, handling: handling, details: DetailsCoding.encode(details), firstEvent: "submitted",
+            regionCode: request.regionCode, handling: handling, details: details,
             attributes: ["matter_kind": details.kind.rawValue, "place_basis": details.placeBasis.rawValue])
-        var response = Fawang_Notarization_V1_SubmitApplicationResponse()
-        response.matter = matter
-        response.replayed = replayed
-        return response
     }
 
-    func accept(request: Fawang_Notarization_V1_AcceptRequest, context grpc: ServerContext) async throws -> Fawang_Matter_V1_Matter {
-        var check = FieldValidator()
-        let handling = MatterSteps.handling(request.context, &check)
-        check.requireText(request.officeID, "office_id", label: "受理的公证机构编号", maxLength: 64)
-        check.requireText(request.notaryName, "notary_name", label: "承办公证员", maxLength: 50)
-        check.requireText(request.legalNotice, "legal_notice", label: "已告知的法律意义和可能产生的法律后果（第二十七条第二款）", maxLength: 2000)
-        try check.check()
-        guard let office = try await offices(where: "id = ?", [.text(request.officeID)]).first else {
-            throw FawangError.notFound("未找到编号为 \(request.officeID) 的公证机构")
+    func accept(_ request: Fawang_Notarization_V1_AcceptRequest) async throws -> Fawang_Matter_V1_Matter {
+        let handling = try steps.validate(request.context) { check in
+            check.requireText(request.officeID, "office_id", label: "受理的公证机构编号", maxLength: 64)
+            check.requireText(request.notaryName, "notary_name", label: "承办公证员", maxLength: 50)
+            check.requireText(request.legalNotice, "legal_notice", label: "已告知的法律意义和可能产生的法律后果（第二十七条第二款）", maxLength: 2000)
         }
+        let office = try await offices.require(request.officeID)
         guard office.active else {
             throw FawangError.failedPrecondition("\(office.name)目前暂停执业，不能受理公证申请")
         }
@@ -54,35 +73,22 @@ struct NotarizationService: Fawang_Notarization_V1_NotarizationService.SimpleSer
             throw FawangError.failedPrecondition("尚未配置\(details.kind.rule.nameZH)的收费标准，请管理员按自治区核定的标准录入后再受理（\(NotarizationLaw.article("第三十四条"))）")
         }
         let assignment = OfficeAssignment(officeID: office.id, name: office.name, regionCode: office.regionCode, certificatePrefix: office.certificatePrefix)
-        return try await run(
+        return try await steps.take(
             .accept(office: assignment, notaryName: request.notaryName, legalNotice: request.legalNotice, feeYuan: fee, waiveFee: request.waiveFee),
-            on: request.trackingNumber, handling!, access: .handler)
+            on: request.trackingNumber, handling, access: .handler)
     }
 
-    func requestMaterials(request: Fawang_Notarization_V1_RequestMaterialsRequest, context grpc: ServerContext) async throws -> Fawang_Matter_V1_Matter {
-        var check = FieldValidator()
-        let handling = MatterSteps.handling(request.context, &check)
-        check.require(!request.missingMaterials.isEmpty, "missing_materials", "请列明需要补充的证明材料（第二十七条第一款）")
-        check.checkMaterialNames(request.missingMaterials, field: "missing_materials")
-        check.require(request.note.count <= 2000, "note", "说明不能超过2000字")
-        try check.check()
-        return try await run(.requestMaterials(missing: request.missingMaterials, note: request.note), on: request.trackingNumber, handling!, access: .handler)
+    func requestMaterials(_ request: Fawang_Notarization_V1_RequestMaterialsRequest) async throws -> Fawang_Matter_V1_Matter {
+        try await steps.requestMaterials(
+            request.trackingNumber, request.context, missing: request.missingMaterials, note: request.note, basis: "第二十七条第一款")
     }
 
-    func supplyMaterials(request: Fawang_Notarization_V1_SupplyMaterialsRequest, context grpc: ServerContext) async throws -> Fawang_Matter_V1_Matter {
-        var check = FieldValidator()
-        let handling = MatterSteps.handling(request.context, &check)
-        check.require(!request.materials.isEmpty, "materials", "请列明补充的材料")
-        check.checkMaterialNames(request.materials, field: "materials")
-        try check.check()
-        return try await run(.supplyMaterials(request.materials), on: request.trackingNumber, handling!, access: .applicant(secondFactor: request.phoneLast4))
+    func supplyMaterials(_ request: Fawang_Notarization_V1_SupplyMaterialsRequest) async throws -> Fawang_Matter_V1_Matter {
+        try await steps.supplyMaterials(request.trackingNumber, request.context, materials: request.materials, phoneLast4: request.phoneLast4)
     }
 
-    func issueCertificate(request: Fawang_Notarization_V1_IssueCertificateRequest, context grpc: ServerContext) async throws -> Fawang_Matter_V1_Matter {
-        var check = FieldValidator()
-        let handling = MatterSteps.handling(request.context, &check)
-        check.require(request.note.count <= 2000, "note", "说明不能超过2000字")
-        try check.check()
+    func issueCertificate(_ request: Fawang_Notarization_V1_IssueCertificateRequest) async throws -> Fawang_Matter_V1_Matter {
+        let handling = try steps.validate(request.context) { check in check.note(request.note) }
         let matter = try await steps.matter(request.trackingNumber, access: .handler)
         // The workflow's own answer when the matter cannot be issued now (before numbering).
         _ = try NotarizationWorkflow.machine.decide("issue", from: matter.status)
@@ -98,7 +104,7 @@ struct NotarizationService: Fawang_Notarization_V1_NotarizationService.SimpleSer
         while true {
             let serial = try await lastSerial(office: office.officeID, year: year) + 1
             do {
-                return try await run(.issue(year: year, serial: serial, note: request.note), on: request.trackingNumber, handling!, access: .handler)
+                return try await steps.take(.issue(year: year, serial: serial, note: request.note), on: request.trackingNumber, handling, access: .handler)
             } catch let error as FawangError {
                 throw error
             } catch {
@@ -108,42 +114,39 @@ struct NotarizationService: Fawang_Notarization_V1_NotarizationService.SimpleSer
         }
     }
 
-    func refuse(request: Fawang_Notarization_V1_RefuseRequest, context grpc: ServerContext) async throws -> Fawang_Matter_V1_Matter {
-        var check = FieldValidator()
-        let handling = MatterSteps.handling(request.context, &check)
-        check.require(!request.grounds.isEmpty, "grounds", "请选择不予办理公证的法定情形（第三十一条）")
-        var grounds: [RefusalGround] = []
-        for (index, proto) in request.grounds.enumerated() {
-            if let ground = RefusalGround(proto) {
-                if !grounds.contains(ground) { grounds.append(ground) }
-            } else {
-                check.fail("grounds[\(index)]", "不予办理公证的情形无效，应为第三十一条所列九项之一")
+    func refuse(_ request: Fawang_Notarization_V1_RefuseRequest) async throws -> Fawang_Matter_V1_Matter {
+        try await steps.take(on: request.trackingNumber, request.context, access: .handler) { check in
+            check.require(!request.grounds.isEmpty, "grounds", "请选择不予办理公证的法定情形（第三十一条）")
+            var grounds: [RefusalGround] = []
+            for (index, proto) in request.grounds.enumerated() {
+                if let ground = RefusalGround(proto) {
+                    if !grounds.contains(ground) { grounds.append(ground) }
+                } else {
+                    check.fail("grounds[\(index)]", "不予办理公证的情形无效，应为第三十一条所列九项之一")
+                }
             }
+            check.reasons(request.reasons, field: "reasons", label: "不予办理公证的理由")
+            return .refuse(grounds: grounds, reasons: request.reasons)
         }
-        check.requireText(request.reasons, "reasons", label: "不予办理公证的理由", maxLength: 2000)
-        try check.check()
-        return try await run(.refuse(grounds: grounds, reasons: request.reasons), on: request.trackingNumber, handling!, access: .handler)
     }
 
-    func requestReview(request: Fawang_Notarization_V1_RequestReviewRequest, context grpc: ServerContext) async throws -> Fawang_Matter_V1_Matter {
-        var check = FieldValidator()
-        let handling = MatterSteps.handling(request.context, &check)
-        check.requireText(request.reasons, "reasons", label: "认为公证书有错误的理由（第三十九条）", maxLength: 2000)
-        try check.check()
-        return try await run(.requestReview(reasons: request.reasons), on: request.trackingNumber, handling!, access: .applicant(secondFactor: request.phoneLast4))
+    func requestReview(_ request: Fawang_Notarization_V1_RequestReviewRequest) async throws -> Fawang_Matter_V1_Matter {
+        try await steps.take(on: request.trackingNumber, request.context, access: .applicant(secondFactor: request.phoneLast4)) { check in
+            check.reasons(request.reasons, field: "reasons", label: "认为公证书有错误的理由（第三十九条）")
+            return .requestReview(reasons: request.reasons)
+        }
     }
 
-    func decideReview(request: Fawang_Notarization_V1_DecideReviewRequest, context grpc: ServerContext) async throws -> Fawang_Matter_V1_Matter {
-        var check = FieldValidator()
-        let handling = MatterSteps.handling(request.context, &check)
-        let outcome = ReviewOutcome(request.outcome)
-        check.require(outcome != nil, "outcome", "请选择复查结论：维持、更正或撤销（第三十九条）")
-        check.requireText(request.explanation, "explanation", label: "复查结论的说明", maxLength: 2000)
-        try check.check()
-        return try await run(.decideReview(outcome!, explanation: request.explanation), on: request.trackingNumber, handling!, access: .handler)
+    func decideReview(_ request: Fawang_Notarization_V1_DecideReviewRequest) async throws -> Fawang_Matter_V1_Matter {
+        try await steps.take(on: request.trackingNumber, request.context, access: .handler) { check in
+            let outcome = ReviewOutcome(request.outcome)
+            check.require(outcome != nil, "outcome", "请选择复查结论：维持、更正或撤销（第三十九条）")
+            check.reasons(request.explanation, field: "explanation", label: "复查结论的说明")
+            return outcome.map { .decideReview($0, explanation: request.explanation) }
+        }
     }
 
-    func listMatterKinds(request: Fawang_Notarization_V1_ListMatterKindsRequest, context grpc: ServerContext) async throws -> Fawang_Notarization_V1_ListMatterKindsResponse {
+    func listMatterKinds(_ request: Fawang_Notarization_V1_ListMatterKindsRequest) async throws -> Fawang_Notarization_V1_ListMatterKindsResponse {
         let fees = try await context.storage.query(SQLStatement(
             "SELECT matter_kind, fee_yuan, basis FROM notarization_fees WHERE province_code = ?", [.text(DemoFeeSchedule.province)]))
         let byKind = Dictionary(fees.compactMap { row in row.string("matter_kind").map { ($0, row) } }, uniquingKeysWith: { a, _ in a })
@@ -167,36 +170,32 @@ struct NotarizationService: Fawang_Notarization_V1_NotarizationService.SimpleSer
         return response
     }
 
-    func listOffices(request: Fawang_Notarization_V1_ListOfficesRequest, context grpc: ServerContext) async throws -> Fawang_Notarization_V1_ListOfficesResponse {
-        guard DivisionCode.isWellFormed(request.regionCode) else {
-            throw FawangError.invalidArgument(field: "region_code", "请填写6位行政区划代码")
+    func listOffices(_ request: Fawang_Notarization_V1_ListOfficesRequest) async throws -> Fawang_Notarization_V1_ListOfficesResponse {
+        let rows = try await offices.inCity(of: request.regionCode)
+        return .with {
+            $0.offices = rows.map { office in
+                .with {
+                    $0.id = office.id
+                    $0.name = office.name
+                    $0.regionCode = office.regionCode
+                    $0.certificatePrefix = office.certificatePrefix
+                    $0.phone = office.phone
+                    $0.active = office.active
+                }
+            }
         }
-        let scope = DivisionCode.cityScopePrefix(of: request.regionCode)
-        var response = Fawang_Notarization_V1_ListOfficesResponse()
-        response.offices = try await offices(where: "region_code LIKE ?", [.text(scope + "%")]).map { office in
-            var proto = Fawang_Notarization_V1_NotaryOffice()
-            proto.id = office.id
-            proto.name = office.name
-            proto.regionCode = office.regionCode
-            proto.certificatePrefix = office.certificatePrefix
-            proto.phone = office.phone
-            proto.active = office.active
-            return proto
-        }
-        return response
     }
 
     // MARK: Helpers
 
-    private var steps: MatterSteps { MatterSteps(context: context, businessLine: "notarization") }
-
-    private struct OfficeRow {
+    struct OfficeRow: Sendable {
         var id, name, regionCode, certificatePrefix, phone: String
         var active: Bool
     }
 
-    private func offices(where condition: String, _ arguments: [SQLValue]) async throws -> [OfficeRow] {
-        try await context.storage.query(SQLStatement("SELECT * FROM notarization_offices WHERE \(condition) ORDER BY id", arguments)).map { row in
+    /// The notary offices' register.
+    private var offices: RegisterTable<OfficeRow> {
+        RegisterTable(context.storage, table: "notarization_offices", noun: "公证机构") { row in
             OfficeRow(
                 id: row.string("id") ?? "", name: row.string("name") ?? "", regionCode: row.string("region_code") ?? "",
                 certificatePrefix: row.string("certificate_prefix") ?? "", phone: row.string("phone") ?? "",
@@ -218,12 +217,8 @@ struct NotarizationService: Fawang_Notarization_V1_NotarizationService.SimpleSer
             [.text(office), .integer(Int64(year))]))
         return rows.first?.int("last") ?? 0
     }
-
-    /// Runs `command` through the workflow inside the store's write transaction, after checking
-    /// the caller may take it on this matter.
-    private func run(_ command: NotarizationWorkflow.Command, on trackingText: String, _ handling: Handling, access: MatterSteps.Access) async throws -> Fawang_Matter_V1_Matter {
-        try await steps.run(on: trackingText, access: access) { matter in
-            try NotarizationWorkflow.decide(command, on: matter, actor: handling.actor, channel: handling.channel)
-        }
-    }
 }
+
+extension Fawang_Notarization_V1_SubmitApplicationResponse: SubmissionResponse {}
+
+extension NotarizationWorkflow.Command: MaterialsCommands {}

@@ -6,8 +6,11 @@ import Foundation
 /// The notarization application's workflow (公证法 第二十五条至第三十一条、第三十九条) as a pure
 /// state machine: given the matter as stored and a command, it returns the change to write, or
 /// why the command cannot be carried out now. No I/O, no clock.
-enum NotarizationWorkflow {
+enum NotarizationWorkflow: LineWorkflow {
     static let matterType = "notarization.application"
+    static let businessLine = "notarization"
+    static let lineName = "公证"
+    static let matterTypes: Set<String> = [matterType]
 
     enum Status {
         static let submitted = "submitted"
@@ -90,11 +93,8 @@ enum NotarizationWorkflow {
         }
     }
 
-    /// What `command` does to `matter`, acted by `actor` through `channel`.
-    static func decide(_ command: Command, on matter: Matter, actor: String, channel: Channel) throws(FawangError) -> MatterChange {
-        guard matter.businessLine == "notarization", matter.matterType == matterType else {
-            throw FawangError.notFound("受理编号 \(matter.trackingNumber) 不是公证事项")
-        }
+    /// What `command` does to `matter`, taken by `step.actor` through `step.channel`.
+    static func decide(_ command: Command, on matter: Matter, _ step: StepContext) throws(FawangError) -> MatterChange {
         var details = try DetailsCoding.decode(NotarizationDetails.self, from: matter)
         var note = ""
         var attributes: [String: String] = [:]
@@ -174,7 +174,7 @@ enum NotarizationWorkflow {
             if outcome == .revoked { attributes["effect"] = "公证书自始无效，已予公告（第三十九条）" }
         }
 
-        var change = try machine.change(command.name, from: matter.status, actor: actor, channel: channel, note: note, attributes: attributes, details: DetailsCoding.encode(details))
+        var change = try machine.change(command.name, from: matter.status, actor: step.actor, channel: step.channel, note: note, attributes: attributes, details: DetailsCoding.encode(details))
         change.moduleStatements = registerEntries
         return change
     }
