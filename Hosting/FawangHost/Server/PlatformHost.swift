@@ -73,6 +73,40 @@ public final class PlatformHost: Sendable {
     /// Runs until SIGTERM/SIGINT (when handling signals) or `shutdown()`; in-flight calls finish
     /// first, within `shutdown.grace_seconds`.
     public func run(onListening: @escaping @Sendable (Ports) async -> Void = { _ in }) async throws {
+        let core = try makeCore()
+        let storage = try await openStorage(core)
+        let auditCheckpoints = try await StartupChecks.verifyAuditChain(config: config, audit: storage.audit, logger: logger)
+        try await prepareDeadlineIndex(storage, core)
+        let presenter = MatterPresenter(registry: core.registry, directory: storage.directory, deadlines: core.engine)
+        let contexts = pluginContexts(storage, core, presenter: presenter)
+        try await StartupChecks.refuseDemoAccountsInProduction(config: config, identity: storage.identity)
+        try await seedDemoDataIfEmpty(storage, contexts: contexts)
+        let platform = try await makeServices(storage, core, presenter: presenter, contexts: contexts)
+        let server = try makeServer(platform, storage: storage, registry: core.registry)
+        let serviceGroup = makeServiceGroup(
+            server: server, platform: platform, storage: storage, core: core, contexts: contexts,
+            auditCheckpoints: auditCheckpoints, onListening: onListening)
+        group.withLock { $0 = serviceGroup }
+        if shutdownRequested.load(ordering: .sequentiallyConsistent) { await serviceGroup.triggerGracefulShutdown() }
+        logger.info("fawang starting", metadata: [
+            "grpc.address": "\(config.grpcHost):\(config.grpcPort)", "tls": "\(config.tls == nil ? "off" : config.tls?.clientCAPath == nil ? "tls" : "mtls")",
+            "database": "\(config.sqlitePath)", "modules": "\(core.registry.modules.map { "\($0.manifest.id)=\($0.enabled ? "on" : "off")" }.joined(separator: ","))",
+        ])
+        try await serviceGroup.run()
+        logger.info("fawang stopped")
+    }
+
+    // MARK: The steps of `run`
+
+    /// The module registry (every plugin with its switch) and the deadline engine on the calendar
+    /// and rule lengths the config gives.
+    struct Core {
+        let registry: ModuleRegistry
+        let engine: DeadlineEngine
+        let rules: [DeadlineRule]
+    }
+
+    func makeCore() throws -> Core {
         let registry = ModuleRegistry()
         for plugin in plugins {
             registry.register(plugin.manifest, serviceNames: plugin.serviceNames, enabled: config.isModuleEnabled(plugin.manifest.id))
@@ -85,50 +119,77 @@ public final class PlatformHost: Sendable {
             throw FawangError(.failedPrecondition, "config \(configPath ?? "") refused: \(error.key): \(error.reason)")
         }
         let engine = DeadlineEngine(registry: registry, calendar: deadlineSettings.calendar, ruleDays: deadlineSettings.ruleDays)
+        return Core(registry: registry, engine: engine, rules: rules)
+    }
+
+    /// The database with its files' permissions checked, every migration applied and the data
+    /// keys able to open what it holds.
+    func openStorage(_ core: Core) async throws -> SQLiteStorage {
         try StartupChecks.refuseLoosePermissions(config: config, logger: logger)
         let storage = try SQLiteStorage(
-            path: config.sqlitePath, cipher: try DataKeys.load(config: config, logger: logger), logger: logger, deadlines: engine)
-        var pluginServices: [any RegistrableRPCService] = []
-        let presenter = MatterPresenter(registry: registry, directory: storage.directory, deadlines: engine)
-        let now = self.now
-        var contexts: [(any DepartmentPlugin, PluginContext)] = []
-        for plugin in plugins {
-            let context = PluginContext(
-                lineName: plugin.manifest.nameZH, matters: storage.matters, directory: storage.directory,
-                storage: storage.moduleStorage(for: plugin.manifest.id), presenter: presenter, deadlines: engine,
-                logger: logger.with(module: plugin.manifest.id), now: now)
-            contexts.append((plugin, context))
-        }
+            path: config.sqlitePath, cipher: try DataKeys.load(config: config, logger: logger), logger: logger, deadlines: core.engine)
         try await storage.migrate(modules: plugins.map { ($0.manifest.id, $0.migrations) })
         try await storage.checkDataKeys()
-        let auditCheckpoints = try await StartupChecks.verifyAuditChain(config: config, audit: storage.audit, logger: logger)
-        // Rules or the calendar may have changed since the index was written (a new build, a new year).
+        return storage
+    }
+
+    /// Re-derives the deadline index: rules or the calendar may have changed since it was written
+    /// (a new build, a new year).
+    func prepareDeadlineIndex(_ storage: SQLiteStorage, _ core: Core) async throws {
         let indexed = try await storage.matters.refreshDeadlines()
         logger.info("deadline index ready", metadata: [
-            "matters": "\(indexed)", "calendar.last_day": "\(engine.calendar.coverage?.upperBound.description ?? "none")",
+            "matters": "\(indexed)", "calendar.last_day": "\(core.engine.calendar.coverage?.upperBound.description ?? "none")",
         ])
-        DeadlineSettings.warnOfMissingYear(engine.calendar, today: CivilDate(now()), logger: logger)
-        try await StartupChecks.refuseDemoAccountsInProduction(config: config, identity: storage.identity)
-        if config.seedDemoData, config.environment != "production", try await storage.directory.isEmpty() {
-            try await storage.directory.save(divisions: DemoData.divisions, organizations: DemoData.organizations, staff: DemoData.staff)
-            for (plugin, context) in contexts { try await plugin.seedDemoData(context: context) }
-            if config.seedSampleMatters {
-                for (plugin, context) in contexts { try await plugin.seedSampleMatters(context: context) }
-            }
-            // One slow hash for all demo accounts: they share the published demo password.
-            let demoHash = try PasswordHasher.standard.hash(DemoData.demoPassword)
-            for (login, principal) in DemoData.accounts {
-                try await storage.identity.save(Account(principal: principal, login: login, passwordHash: demoHash))
-            }
-            logger.notice("seeded demo data into an empty database", metadata: ["divisions": "\(DemoData.divisions.count)"])
+        DeadlineSettings.warnOfMissingYear(core.engine.calendar, today: CivilDate(now()), logger: logger)
+    }
+
+    /// What the platform gives each plugin: storage scoped to its tables, the presenter, the clocks.
+    func pluginContexts(_ storage: SQLiteStorage, _ core: Core, presenter: MatterPresenter) -> [(any DepartmentPlugin, PluginContext)] {
+        plugins.map { plugin in
+            (plugin, PluginContext(
+                lineName: plugin.manifest.nameZH, matters: storage.matters, directory: storage.directory,
+                storage: storage.moduleStorage(for: plugin.manifest.id), presenter: presenter, deadlines: core.engine,
+                logger: logger.with(module: plugin.manifest.id), now: now))
         }
+    }
+
+    /// Ningxia's demo directory, every plugin's demo records and the demo accounts, into an empty
+    /// database (never in production).
+    func seedDemoDataIfEmpty(_ storage: SQLiteStorage, contexts: [(any DepartmentPlugin, PluginContext)]) async throws {
+        guard config.seedDemoData, config.environment != "production", try await storage.directory.isEmpty() else { return }
+        try await storage.directory.save(divisions: DemoData.divisions, organizations: DemoData.organizations, staff: DemoData.staff)
+        for (plugin, context) in contexts { try await plugin.seedDemoData(context: context) }
+        if config.seedSampleMatters {
+            for (plugin, context) in contexts { try await plugin.seedSampleMatters(context: context) }
+        }
+        // One slow hash for all demo accounts: they share the published demo password.
+        let demoHash = try PasswordHasher.standard.hash(DemoData.demoPassword)
+        for (login, principal) in DemoData.accounts {
+            try await storage.identity.save(Account(principal: principal, login: login, passwordHash: demoHash))
+        }
+        logger.notice("seeded demo data into an empty database", metadata: ["divisions": "\(DemoData.divisions.count)"])
+    }
+
+    /// Every service the server routes, with what the interceptors need to guard them.
+    struct Platform {
+        let services: [any RegistrableRPCService]
+        let health: HealthService
+        let tokens: TokenIssuer
+        let policies: [String: AccessPolicy]
+    }
+
+    /// The platform's services and every plugin's, each plugin checked against its contract and
+    /// every method against an access policy (default deny).
+    func makeServices(
+        _ storage: SQLiteStorage, _ core: Core, presenter: MatterPresenter, contexts: [(any DepartmentPlugin, PluginContext)]
+    ) async throws -> Platform {
+        var pluginServices: [any RegistrableRPCService] = []
         for (plugin, context) in contexts {
             let services = plugin.makeServices(context: context)
             try Self.verify(services: services, declared: plugin.serviceNames, module: plugin.manifest.id)
             try Self.verifyContract(of: plugin)
             pluginServices += services
         }
-
         let tokens = await TokenIssuer(
             secret: try TokenIssuer.loadSecret(
                 path: SecretSource.besideDatabase(config.sqlitePath, named: "fawang.token-key"),
@@ -137,7 +198,7 @@ public final class PlatformHost: Sendable {
         // `limits.watchers.per_client` / `limits.watchers.total`: open watch streams (see WatcherLimits).
         let watchers = WatcherLimits(perClient: config.maxWatchersPerClient, total: config.maxWatchers)
         let health = HealthService(
-            registry: registry, watchers: watchers,
+            registry: core.registry, watchers: watchers,
             platformServices: [
                 Grpc_Health_V1_Health.descriptor.fullyQualifiedService,
                 Fawang_Platform_V1_PlatformService.descriptor.fullyQualifiedService,
@@ -147,19 +208,28 @@ public final class PlatformHost: Sendable {
             ])
         let services: [any RegistrableRPCService] = [
             health,
-            PlatformService(registry: registry, directory: storage.directory),
-            MatterService(matters: storage.matters, registry: registry, audit: storage.audit, presenter: presenter, now: now),
+            PlatformService(registry: core.registry, directory: storage.directory),
+            MatterService(matters: storage.matters, registry: core.registry, audit: storage.audit, presenter: presenter, now: now),
             DeadlineService(
-                matters: storage.matters, engine: engine, registry: registry, directory: storage.directory, presenter: presenter,
+                matters: storage.matters, engine: core.engine, registry: core.registry, directory: storage.directory, presenter: presenter,
                 now: now, refreshInterval: .seconds(config.deadlineScanSeconds), watchers: watchers),
             // Sessions keep real time whatever clock matters are judged by (tests move that one).
             IdentityService(store: storage.identity, tokens: tokens, hasher: .standard, now: { Date() }),
         ] + pluginServices
-
         var policies = PlatformAccessPolicies.all
         for plugin in plugins { policies.merge(plugin.accessPolicies) { platform, _ in platform } }
         try PlatformAccessPolicies.verify(services: services, policies: policies)
+        return Platform(services: services, health: health, tokens: tokens, policies: policies)
+    }
 
+    /// The gRPC server on its transport, behind the interceptor chain every channel shares.
+    struct Server {
+        let server: GRPCServer<HTTP2ServerTransport.Posix>
+        let transport: HTTP2ServerTransport.Posix
+        let metrics: PlatformMetrics
+    }
+
+    func makeServer(_ platform: Platform, storage: SQLiteStorage, registry: ModuleRegistry) throws -> Server {
         let metrics = PlatformMetrics(registry: PrometheusCollectorRegistry(), modules: registry)
         // Requests over grpc.max_request_bytes, answered and counted as RESOURCE_EXHAUSTED.
         let oversized = OversizedRequests(limit: config.maxRequestBytes)
@@ -168,16 +238,16 @@ public final class PlatformHost: Sendable {
             transportSecurity: try Self.transportSecurity(config.tls),
             config: Self.transportConfig(config, oversized: oversized))
         let server = GRPCServer(
-            transport: transport, services: services,
+            transport: transport, services: platform.services,
             interceptors: [
                 MetricsInterceptor(metrics: metrics),
                 ErrorMappingInterceptor(logger: logger, oversized: oversized),
-                AuthenticationInterceptor(tokens: tokens, store: storage.identity),
+                AuthenticationInterceptor(tokens: platform.tokens, store: storage.identity),
                 RateLimitInterceptor(
                     limiter: RateLimiter(perMinute: config.publicCallsPerMinute, burst: config.publicBurst),
                     limitedMethods: PlatformAccessPolicies.rateLimitedPlatformMethods.union(
                         plugins.flatMap { $0.accessPolicies.filter { $0.value == .anyone }.keys })),
-                AuthorizationInterceptor(policies: policies),
+                AuthorizationInterceptor(policies: platform.policies),
                 CallTimeLimitInterceptor(
                     limit: .seconds(config.maxCallSeconds),
                     streamingMethods: [
@@ -187,16 +257,24 @@ public final class PlatformHost: Sendable {
                 AuditContextInterceptor(),
                 ModuleGateInterceptor(registry: registry),
             ])
+        return Server(server: server, transport: transport, metrics: metrics)
+    }
 
+    /// Everything that runs until shutdown, in the order it stops last-first: the audit
+    /// checkpoint, the config watcher, the metrics endpoint, the gRPC server, plugins' background
+    /// work and the escalator.
+    func makeServiceGroup(
+        server: Server, platform: Platform, storage: SQLiteStorage, core: Core, contexts: [(any DepartmentPlugin, PluginContext)],
+        auditCheckpoints: AuditCheckpoints, onListening: @escaping @Sendable (Ports) async -> Void
+    ) -> ServiceGroup {
         let metricsPort = Mutex<Int?>(nil)
         // First, so that it stops last: its final checkpoint comes after the calls in flight.
         var serviceList: [any Service] = [
             AuditCheckpointService(checkpoints: auditCheckpoints, interval: .seconds(config.auditCheckpointSeconds), logger: logger)
         ]
         if let configPath {
-            let matters = storage.matters
-            let logger = logger
-            serviceList.append(ConfigWatcher(path: configPath, initial: fileConfig, registry: registry, logLevel: logLevel, logger: logger) { next in
+            let (matters, logger, engine, rules) = (storage.matters, logger, core.engine, core.rules)
+            serviceList.append(ConfigWatcher(path: configPath, initial: fileConfig, registry: core.registry, logLevel: logLevel, logger: logger) { next in
                 do {
                     let settings = try DeadlineSettings.load(next, rules: rules)
                     guard engine.update(calendar: settings.calendar, ruleDays: settings.ruleDays) else { return }
@@ -218,7 +296,7 @@ public final class PlatformHost: Sendable {
             router.get("/metrics") { _, _ -> Response in
                 Response(
                     status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                    body: .init(byteBuffer: ByteBuffer(bytes: metrics.render())))
+                    body: .init(byteBuffer: ByteBuffer(bytes: server.metrics.render())))
             }
             router.get("/healthz") { _, _ -> String in "ok\n" }
             serviceList.append(Application(
@@ -233,7 +311,7 @@ public final class PlatformHost: Sendable {
             metricsReady.continuation.finish()
         }
         serviceList.append(GRPCServerService(
-            server: server, transport: transport, health: health, configuredAddress: "\(config.grpcHost):\(config.grpcPort)", logger: logger
+            server: server.server, transport: server.transport, health: platform.health, configuredAddress: "\(config.grpcHost):\(config.grpcPort)", logger: logger
         ) { [logger, config] grpcPort in
             for await _ in metricsReady.stream {}
             let ports = Ports(grpc: grpcPort, metrics: metricsPort.withLock { $0 })
@@ -246,21 +324,13 @@ public final class PlatformHost: Sendable {
             serviceList.append(PluginWorkService(plugin: plugin, context: context))
         }
         serviceList.append(DeadlineEscalator(
-            matters: storage.matters, engine: engine, now: now, interval: .seconds(config.deadlineScanSeconds), logger: logger))
+            matters: storage.matters, engine: core.engine, now: now, interval: .seconds(config.deadlineScanSeconds), logger: logger))
 
         var groupConfig = ServiceGroupConfiguration(
             services: serviceList.map { .init(service: $0) },
             gracefulShutdownSignals: handleSignals ? [.sigterm, .sigint] : [], logger: logger)
         groupConfig.maximumGracefulShutdownDuration = .seconds(config.shutdownGraceSeconds)
-        let serviceGroup = ServiceGroup(configuration: groupConfig)
-        group.withLock { $0 = serviceGroup }
-        if shutdownRequested.load(ordering: .sequentiallyConsistent) { await serviceGroup.triggerGracefulShutdown() }
-        logger.info("fawang starting", metadata: [
-            "grpc.address": "\(config.grpcHost):\(config.grpcPort)", "tls": "\(config.tls == nil ? "off" : config.tls?.clientCAPath == nil ? "tls" : "mtls")",
-            "database": "\(config.sqlitePath)", "modules": "\(registry.modules.map { "\($0.manifest.id)=\($0.enabled ? "on" : "off")" }.joined(separator: ","))",
-        ])
-        try await serviceGroup.run()
-        logger.info("fawang stopped")
+        return ServiceGroup(configuration: groupConfig)
     }
 
     /// Begins a graceful shutdown: health reads NOT_SERVING, no new calls, in-flight calls finish.
