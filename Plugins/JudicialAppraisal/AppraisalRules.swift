@@ -273,12 +273,29 @@ enum AppraisalRules {
         return (handling!, contact, details)
     }
 
+    /// The validated form of a complaint (before the register check of the appraiser), or
+    /// `INVALID_ARGUMENT` listing every bad field.
+    static func validate(_ request: Fawang_Appraisal_V1_SubmitComplaintRequest) throws(FawangError) -> (Handling, Person) {
+        var check = FieldValidator()
+        check.requestID(request.requestID)
+        let handling = Handling.read(request.context, into: &check)
+        let complainant = check.person(request.complainant, field: "complainant", label: "投诉人")
+        check.requireText(request.appraiserID, "appraiser_id", label: "被投诉的司法鉴定人", maxLength: 64)
+        if !request.entrustmentTrackingNumber.isEmpty, TrackingNumber(request.entrustmentTrackingNumber) == nil {
+            check.fail("entrustment_tracking_number", "受理编号应为16位数字且校验位正确")
+        }
+        check.requireText(request.facts, "facts", label: "投诉的事实和理由", maxLength: 4000)
+        check.checkMaterialNames(request.materials, field: "materials")
+        try check.check()
+        return (handling!, complainant)
+    }
+
     /// Whether `caller` may enter an entrustment in an authority's name: a connected system
     /// (service account) or judicial appraisal staff — never an anonymous or citizen caller,
     /// whatever channel or operator id the request names.
     static func mayEnterAuthorityEntrustment(_ caller: Principal?) -> Bool {
         guard let caller else { return false }
-        return caller.role == .service || caller.mayHandle(businessLine: AppraisalWorkflow.line, regionCode: caller.regionCode)
+        return caller.role == .service || caller.mayHandle(businessLine: AppraisalWorkflow.businessLine, regionCode: caller.regionCode)
     }
 
     /// Why `institution` cannot take an entrustment of `category`, as a field violation on

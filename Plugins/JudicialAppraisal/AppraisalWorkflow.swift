@@ -4,11 +4,14 @@ import FawangProto
 import Foundation
 
 /// The judicial appraisal workflows as pure state machines: the entrustment (司法鉴定委托) and
-/// the complaint against an appraiser (投诉). No I/O, no clock.
-enum AppraisalWorkflow {
+/// the complaint against an appraiser (投诉), decided by matter type in one ``decide``. No I/O,
+/// no clock.
+enum AppraisalWorkflow: LineWorkflow {
     static let entrustmentType = "judicial-appraisal.entrustment"
     static let complaintType = "judicial-appraisal.complaint"
-    static let line = "judicial-appraisal"
+    static let businessLine = "judicial-appraisal"
+    static let lineName = "司法鉴定"
+    static let matterTypes: Set<String> = [entrustmentType, complaintType]
 
     enum Status {
         static let entrusted = "entrusted"
@@ -117,16 +120,13 @@ enum AppraisalWorkflow {
         }
     }
 
-    /// What `command` does to `matter`, acted by `actor` through `channel`.
-    static func decide(_ command: Command, on matter: Matter, actor: String, channel: Channel) throws(FawangError) -> MatterChange {
-        guard matter.businessLine == line else {
-            throw FawangError.notFound("受理编号 \(matter.trackingNumber) 不是司法鉴定事项")
-        }
+    /// What `command` does to `matter`, taken by `step.actor` through `step.channel`.
+    static func decide(_ command: Command, on matter: Matter, _ step: StepContext) throws(FawangError) -> MatterChange {
         if command.isComplaintCommand {
             guard matter.matterType == complaintType else {
                 throw FawangError.failedPrecondition("受理编号 \(matter.trackingNumber) 是司法鉴定委托，不是投诉")
             }
-            return try decideComplaint(command, on: matter, actor: actor, channel: channel)
+            return try decideComplaint(command, on: matter, step)
         }
         guard matter.matterType == entrustmentType else {
             throw FawangError.failedPrecondition("受理编号 \(matter.trackingNumber) 是投诉，不是司法鉴定委托")
@@ -167,10 +167,10 @@ enum AppraisalWorkflow {
         case .acceptComplaint, .rejectComplaint, .concludeComplaint:
             preconditionFailure("complaint commands are decided by decideComplaint")
         }
-        return try entrustment.change(command.name, from: matter.status, actor: actor, channel: channel, note: note, attributes: attributes, details: DetailsCoding.encode(details))
+        return try entrustment.change(command.name, from: matter.status, actor: step.actor, channel: step.channel, note: note, attributes: attributes, details: DetailsCoding.encode(details))
     }
 
-    private static func decideComplaint(_ command: Command, on matter: Matter, actor: String, channel: Channel) throws(FawangError) -> MatterChange {
+    private static func decideComplaint(_ command: Command, on matter: Matter, _ step: StepContext) throws(FawangError) -> MatterChange {
         var details = try DetailsCoding.decode(ComplaintDetails.self, from: matter)
         var note = ""
         var attributes: [String: String] = ["appraiser_id": details.appraiserID]
@@ -189,6 +189,6 @@ enum AppraisalWorkflow {
         default:
             preconditionFailure("entrustment commands are decided by decide")
         }
-        return try complaint.change(command.name, from: matter.status, actor: actor, channel: channel, note: note, attributes: attributes, details: DetailsCoding.encode(details))
+        return try complaint.change(command.name, from: matter.status, actor: step.actor, channel: step.channel, note: note, attributes: attributes, details: DetailsCoding.encode(details))
     }
 }

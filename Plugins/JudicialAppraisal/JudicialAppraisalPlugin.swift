@@ -52,27 +52,7 @@ public struct JudicialAppraisalPlugin: DepartmentPlugin {
             GuidanceTopic(problemZH: "对司法鉴定人的鉴定行为不满", keywords: ["鉴定人", "投诉", "鉴定不公"], matterTypeID: AppraisalWorkflow.complaintType),
         ])
 
-    public let serviceNames = [Fawang_Appraisal_V1_AppraisalService.descriptor.fullyQualifiedService]
-
-    /// Entrusting, supplying materials, complaining and reading the register are open (rate
-    /// limited; an authority's entrustment must come through the API channel or staff); the
-    /// institution's and the bureau's decisions are staff's, within their region.
-    public let accessPolicies: [String: AccessPolicy] = {
-        typealias Method = Fawang_Appraisal_V1_AppraisalService.Method
-        return [
-            Method.SubmitEntrustment.descriptor.fullyQualifiedMethod: .anyone,
-            Method.SupplyMaterials.descriptor.fullyQualifiedMethod: .anyone,
-            Method.SubmitComplaint.descriptor.fullyQualifiedMethod: .anyone,
-            Method.ListInstitutions.descriptor.fullyQualifiedMethod: .anyone,
-            Method.Accept.descriptor.fullyQualifiedMethod: .handlers,
-            Method.RefuseAcceptance.descriptor.fullyQualifiedMethod: .handlers,
-            Method.RequestMaterials.descriptor.fullyQualifiedMethod: .handlers,
-            Method.IssueOpinion.descriptor.fullyQualifiedMethod: .handlers,
-            Method.AcceptComplaint.descriptor.fullyQualifiedMethod: .handlers,
-            Method.RejectComplaint.descriptor.fullyQualifiedMethod: .handlers,
-            Method.ConcludeComplaint.descriptor.fullyQualifiedMethod: .handlers,
-        ]
-    }()
+    public var rpcs: [RPCInfo] { AppraisalService.rpcs.infos }
 
     public let migrations = [
         StorageMigration(id: "v1-register", statements: [
@@ -103,7 +83,7 @@ public struct JudicialAppraisalPlugin: DepartmentPlugin {
     ]
 
     public func makeServices(context: PluginContext) -> [any RegistrableRPCService] {
-        [AppraisalService(context: context, minimumAppraisers: minimumAppraisers)]
+        [AppraisalService.rpcs.service(AppraisalService(context: context, minimumAppraisers: minimumAppraisers))]
     }
 
     /// Demo register (fictitious institutions and appraisers).

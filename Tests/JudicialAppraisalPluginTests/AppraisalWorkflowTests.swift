@@ -32,7 +32,7 @@ import Testing
     }
 
     func decide(_ command: AppraisalWorkflow.Command, _ matter: Matter) throws -> MatterChange {
-        try AppraisalWorkflow.decide(command, on: matter, actor: "staff-1", channel: .walkIn)
+        try LineSteps<AppraisalWorkflow>.decide(command, on: matter, StepContext(actor: "staff-1", channel: .walkIn, now: Date()))
     }
 
     static let two = [AppraiserRef(id: "jap-01", name: "张明"), AppraiserRef(id: "jap-02", name: "李华")]
@@ -55,7 +55,7 @@ import Testing
         } throws: { error in
             (error as? FawangError)?.violations.map(\.field) == ["grounds"]
         }
-        #expect(throws: FawangError.self) { try decide(.refuse(grounds: [.other], reasons: "x"), entrustment(status: "accepted")) }
+        expectError(.failedPrecondition, containing: ["已受理，鉴定中"]) { _ = try decide(.refuse(grounds: [.other], reasons: "x"), entrustment(status: "accepted")) }
         #expect(NonAcceptanceGround.allCases.count == 7)
     }
 
@@ -64,7 +64,9 @@ import Testing
         let change = try decide(.requestMaterials(.reExtract, missing: ["血液检材"], note: "检材污染"), entrustment(status: "accepted"))
         #expect(change.newStatus == "awaiting_materials")
         #expect(change.events.first?.attributes["kind"] == "re_extract")
-        #expect(throws: FawangError.self) { try decide(.issueOpinion(number: "x", summary: "y"), entrustment(status: "awaiting_materials")) }
+        expectError(.failedPrecondition, containing: ["待补充或重新提取鉴定材料"]) {
+            _ = try decide(.issueOpinion(number: "x", summary: "y"), entrustment(status: "awaiting_materials"))
+        }
         #expect(try decide(.supplyMaterials(["血液检材"]), entrustment(status: "awaiting_materials")).newStatus == "accepted")
         let issued = try decide(.issueOpinion(number: "宁某司鉴[2026]临鉴字第12号", summary: "构成十级伤残"), entrustment(status: "accepted"))
         #expect(issued.newStatus == "completed")
@@ -81,10 +83,14 @@ import Testing
         let details = try JSONDecoder().decode(ComplaintDetails.self, from: try #require(concluded.details))
         #expect(details.outcome == .correctionOrdered)
         #expect(try decide(.rejectComplaint(reasons: "不属于执业活动"), complaint(status: "received")).newStatus == "rejected")
-        #expect(throws: FawangError.self) { try decide(.concludeComplaint(.unfounded, findings: "x"), complaint(status: "received")) }
+        expectError(.failedPrecondition, containing: ["已收到投诉，待受理"]) { _ = try decide(.concludeComplaint(.unfounded, findings: "x"), complaint(status: "received")) }
         // The two matter types do not mix.
-        #expect(throws: FawangError.self) { try decide(.acceptComplaint(note: ""), entrustment(status: "entrusted")) }
-        #expect(throws: FawangError.self) { try decide(.accept(appraisers: Self.two, note: ""), complaint(status: "received")) }
+        expectError(.failedPrecondition, containing: ["是司法鉴定委托，不是投诉"]) { _ = try decide(.acceptComplaint(note: ""), entrustment(status: "entrusted")) }
+        expectError(.failedPrecondition, containing: ["是投诉，不是司法鉴定委托"]) { _ = try decide(.accept(appraisers: Self.two, note: ""), complaint(status: "received")) }
+        // Nor is another line's matter one of them (the same answer as an unknown number).
+        var other = entrustment(status: "entrusted")
+        other.businessLine = "notarization"
+        expectError(.notFound, containing: ["不是司法鉴定事项"]) { _ = try decide(.accept(appraisers: Self.two, note: ""), other) }
     }
 
     // MARK: Clocks
