@@ -37,25 +37,7 @@ public struct MediationPlugin: DepartmentPlugin {
             GuidanceTopic(problemZH: "宅基地、房屋、土地边界纠纷", keywords: ["宅基地", "房屋", "地界"], matterTypeID: MediationWorkflow.matterType),
         ])
 
-    public let serviceNames = [Fawang_Mediation_V1_MediationService.descriptor.fullyQualifiedService]
-
-    /// Citizens apply and may withdraw (their second factor proves them); everything the committee
-    /// does is staff's, within their region and department.
-    public let accessPolicies: [String: AccessPolicy] = {
-        typealias Method = Fawang_Mediation_V1_MediationService.Method
-        return [
-            Method.Apply.descriptor.fullyQualifiedMethod: .anyone,
-            Method.Decline.descriptor.fullyQualifiedMethod: .anyone,
-            Method.ListCommittees.descriptor.fullyQualifiedMethod: .anyone,
-            Method.StartOnInitiative.descriptor.fullyQualifiedMethod: .handlers,
-            Method.AssignCommittee.descriptor.fullyQualifiedMethod: .handlers,
-            Method.AssignMediators.descriptor.fullyQualifiedMethod: .handlers,
-            Method.RecordSession.descriptor.fullyQualifiedMethod: .handlers,
-            Method.RecordAgreement.descriptor.fullyQualifiedMethod: .handlers,
-            Method.RecordFailure.descriptor.fullyQualifiedMethod: .handlers,
-            Method.RecordJudicialConfirmation.descriptor.fullyQualifiedMethod: .handlers,
-        ]
-    }()
+    public var rpcs: [RPCInfo] { MediationService.rpcs.infos }
 
     public let migrations = [
         StorageMigration(id: "v1-committees", statements: [
@@ -83,7 +65,7 @@ public struct MediationPlugin: DepartmentPlugin {
     ]
 
     public func makeServices(context: PluginContext) -> [any RegistrableRPCService] {
-        [MediationService(context: context)]
+        [MediationService.rpcs.service(MediationService(context: context))]
     }
 
     /// Per county or district a joint township/street committee, per city a medical-dispute

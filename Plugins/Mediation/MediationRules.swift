@@ -143,11 +143,12 @@ struct MediationDetails: Codable, Equatable, Sendable {
 
 /// Validation of a submitted dispute: every problem reported at once, each with its field.
 enum MediationApplication {
-    /// The validated content of `request`, or `INVALID_ARGUMENT` listing every bad field.
+    /// The validated content of `request`, or `INVALID_ARGUMENT` listing every bad field. The
+    /// channel context comes back as read; the intake records it under the signed-in caller.
     static func validate(_ request: Fawang_Mediation_V1_SubmitDisputeRequest, initiation: Initiation) throws(FawangError) -> (Handling, Person, [Party], MediationDetails) {
         var check = FieldValidator()
         check.requestID(request.requestID)
-        let handling = MatterSteps.handling(request.context, &check)
+        let handling = Handling.read(request.context, into: &check)
         // The applying party must be reachable (sessions, the outcome); the identity number is
         // optional for a neighbourhood quarrel but checked when given.
         let applicant = check.person(request.applicant, field: "applicant", label: "当事人", idRequired: false)
@@ -162,7 +163,7 @@ enum MediationApplication {
         check.require(category != nil, "category", "请选择纠纷类别")
         check.requireText(request.summary, "summary", label: "纠纷的主要事实和争议事项", maxLength: 2000)
         // Art. 17: the committee's own initiative is recorded by its staff, not by a citizen.
-        if initiation == .committeeInitiative, let handling, handling.actor == "applicant" {
+        if initiation == .committeeInitiative, let handling, MatterSteps.actor(handling) == "applicant" {
             check.fail("context.operator_id", "人民调解委员会主动调解（第十七条）须由工作人员登记")
         }
         try check.check()

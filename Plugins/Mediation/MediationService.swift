@@ -1,182 +1,184 @@
 import FawangCore
-import FawangPluginKit
-import FawangProto
+public import FawangPluginKit
+public import FawangProto
 import Foundation
-import GRPCCore
-import Logging
 import SwiftProtobuf
 
-/// `fawang.mediation.v1.MediationService`: validates, runs the workflow, presents the matter.
-struct MediationService: Fawang_Mediation_V1_MediationService.SimpleServiceProtocol {
+/// `fawang.mediation.v1.MediationService`: each RPC declared once in ``rpcs``, each handler its
+/// field checks (``MediationChecks``), the register, and one step of ``MediationWorkflow``.
+struct MediationService: Sendable {
     let context: PluginContext
+    private var steps: LineSteps<MediationWorkflow> { LineSteps(context: context) }
 
-    func apply(request: Fawang_Mediation_V1_SubmitDisputeRequest, context grpc: ServerContext) async throws -> Fawang_Mediation_V1_SubmitDisputeResponse {
+    typealias Method = Fawang_Mediation_V1_MediationService.Method
+
+    /// Citizens apply and may withdraw (their second factor proves them); everything the committee
+    /// does is staff's, within their region and department.
+    static let rpcs = RPCTable<MediationService>([
+        RPC(Method.ListCommittees.descriptor, .anyone, verb: "committees", help: "某地（所在市）的人民调解委员会及其调解员",
+            aliases: ["region": "region_code"], MediationService.listCommittees),
+        RPC(Method.Apply.descriptor, .anyone, verb: "apply", help: "当事人申请调解（第十七条）", intake: true,
+            aliases: disputeAliases, MediationService.apply),
+        RPC(Method.StartOnInitiative.descriptor, .handlers, verb: "initiate", help: "登记人民调解委员会主动调解（第十七条）",
+            aliases: disputeAliases, MediationService.startOnInitiative),
+        RPC(Method.AssignCommittee.descriptor, .handlers, verb: "assign-committee", help: "选定本纠纷所在市的人民调解委员会",
+            aliases: ["committee": "committee_id"], MediationService.assignCommittee),
+        RPC(Method.AssignMediators.descriptor, .handlers, verb: "assign-mediators", help: "指定或由当事人选择调解员（第十九条）；邀请他人参与须当事人同意（第二十条）",
+            aliases: ["mediator": "mediator_ids", "invite": "invited_participants", "parties-consented": "parties_consented_to_invitees"],
+            MediationService.assignMediators),
+        RPC(Method.RecordSession.descriptor, .handlers, verb: "session", help: "预约调解，或登记已举行的调解（--held，附调解情况记录）",
+            aliases: ["date": "session_date"], MediationService.recordSession),
+        RPC(Method.Decline.descriptor, .anyone, verb: "decline", help: "当事人拒绝调解或要求终止调解（第三条、第十七条、第二十三条）",
+            aliases: ["party": "declining_party"], MediationService.decline),
+        RPC(Method.RecordAgreement.descriptor, .handlers, verb: "agreement", help: "登记生效的调解协议（第二十八条至第三十条），开始第三十三条的提醒",
+            aliases: ["facts": "facts_and_issues", "signed": "signed_by_all_parties", "sealed": "committee_sealed"],
+            MediationService.recordAgreement),
+        RPC(Method.RecordFailure.descriptor, .handlers, verb: "fail", help: "调解不成，终止调解并告知其他救济途径（第二十六条）",
+            aliases: ["routes-told": "other_routes_told"], MediationService.recordFailure),
+        RPC(Method.RecordJudicialConfirmation.descriptor, .handlers, verb: "confirmation", help: "登记双方共同申请司法确认，或认为无需申请（第三十三条）",
+            MediationService.recordJudicialConfirmation),
+    ])
+
+    /// The flags of the old `apply` / `initiate` commands.
+    static let disputeAliases = [
+        "name": "applicant.name", "phone": "applicant.phone", "id-number": "applicant.id_number", "address": "applicant.address",
+        "respondent": "respondents.name", "region": "region_code",
+    ]
+
+    func apply(_ request: Fawang_Mediation_V1_SubmitDisputeRequest) async throws -> Fawang_Mediation_V1_SubmitDisputeResponse {
         try await submit(request, initiation: .application, firstEvent: "submitted")
     }
 
-    func startOnInitiative(request: Fawang_Mediation_V1_SubmitDisputeRequest, context grpc: ServerContext) async throws -> Fawang_Mediation_V1_SubmitDisputeResponse {
+    func startOnInitiative(_ request: Fawang_Mediation_V1_SubmitDisputeRequest) async throws -> Fawang_Mediation_V1_SubmitDisputeResponse {
         try await submit(request, initiation: .committeeInitiative, firstEvent: "initiated")
     }
 
-    func assignCommittee(request: Fawang_Mediation_V1_AssignCommitteeRequest, context grpc: ServerContext) async throws -> Fawang_Matter_V1_Matter {
-        var check = FieldValidator()
-        let handling = MatterSteps.handling(request.context, &check)
-        check.requireText(request.committeeID, "committee_id", label: "人民调解委员会编号", maxLength: 64)
-        try check.check()
-        guard let committee = try await committees(where: "id = ?", [.text(request.committeeID)]).first else {
-            throw FawangError.notFound("未找到编号为 \(request.committeeID) 的人民调解委员会")
-        }
-        guard committee.active else {
-            throw FawangError.failedPrecondition("\(committee.name)目前不开展调解工作，请选定其他人民调解委员会")
-        }
-        let ref = CommitteeRef(id: committee.id, name: committee.name, regionCode: committee.regionCode)
-        return try await run(.assignCommittee(ref), on: request.trackingNumber, handling!, access: .handler)
-    }
-
-    func assignMediators(request: Fawang_Mediation_V1_AssignMediatorsRequest, context grpc: ServerContext) async throws -> Fawang_Matter_V1_Matter {
-        var check = FieldValidator()
-        let handling = MatterSteps.handling(request.context, &check)
-        let choice = MediationChecks.mediators(request, into: &check)
-        try check.check()
-        var mediators: [MediatorRef] = []
-        for id in request.mediatorIds {
-            guard let row = try await mediatorRows(where: "id = ?", [.text(id)]).first else {
-                throw FawangError.notFound("未找到编号为 \(id) 的人民调解员")
-            }
-            guard row.active else { throw FawangError.failedPrecondition("人民调解员\(row.name)目前不在岗，请另行指定") }
-            mediators.append(MediatorRef(id: row.id, name: row.name, committeeID: row.committeeID))
-        }
-        let invited = request.invitedParticipants
-        return try await run(.assignMediators(mediators, chosenBy: choice!, invited: invited), on: request.trackingNumber, handling!, access: .handler)
-    }
-
-    func recordSession(request: Fawang_Mediation_V1_RecordSessionRequest, context grpc: ServerContext) async throws -> Fawang_Matter_V1_Matter {
-        var check = FieldValidator()
-        let handling = MatterSteps.handling(request.context, &check)
-        let session = MediationChecks.session(request, today: CivilDate(context.now()), into: &check)
-        try check.check()
-        return try await run(.recordSession(session!), on: request.trackingNumber, handling!, access: .handler)
-    }
-
-    func decline(request: Fawang_Mediation_V1_DeclineRequest, context grpc: ServerContext) async throws -> Fawang_Matter_V1_Matter {
-        var check = FieldValidator()
-        let handling = MatterSteps.handling(request.context, &check)
-        check.requireText(request.decliningParty, "declining_party", label: "拒绝调解的当事人姓名", maxLength: 50)
-        check.require(request.reason.count <= 2000, "reason", "理由不能超过2000字")
-        try check.check()
-        let party = request.decliningParty.trimmingCharacters(in: .whitespaces)
-        return try await run(
-            .decline(party: party, reason: request.reason), on: request.trackingNumber, handling!,
-            access: .applicant(secondFactor: request.phoneLast4))
-    }
-
-    func recordAgreement(request: Fawang_Mediation_V1_RecordAgreementRequest, context grpc: ServerContext) async throws -> Fawang_Matter_V1_Matter {
-        var check = FieldValidator()
-        let handling = MatterSteps.handling(request.context, &check)
-        let agreement = MediationChecks.agreement(request, into: &check)
-        try check.check()
-        return try await run(.recordAgreement(agreement!), on: request.trackingNumber, handling!, access: .handler)
-    }
-
-    func recordFailure(request: Fawang_Mediation_V1_RecordFailureRequest, context grpc: ServerContext) async throws -> Fawang_Matter_V1_Matter {
-        var check = FieldValidator()
-        let handling = MatterSteps.handling(request.context, &check)
-        MediationChecks.failure(request, into: &check)
-        try check.check()
-        return try await run(.recordFailure(reasons: request.reasons, routes: request.routes), on: request.trackingNumber, handling!, access: .handler)
-    }
-
-    func recordJudicialConfirmation(request: Fawang_Mediation_V1_RecordJudicialConfirmationRequest, context grpc: ServerContext) async throws -> Fawang_Matter_V1_Matter {
-        var check = FieldValidator()
-        let handling = MatterSteps.handling(request.context, &check)
-        let confirmation = MediationChecks.confirmation(request, into: &check)
-        try check.check()
-        return try await run(.recordConfirmation(confirmation!), on: request.trackingNumber, handling!, access: .handler)
-    }
-
-    func listCommittees(request: Fawang_Mediation_V1_ListCommitteesRequest, context grpc: ServerContext) async throws -> Fawang_Mediation_V1_ListCommitteesResponse {
-        guard DivisionCode.isWellFormed(request.regionCode) else {
-            throw FawangError.invalidArgument(field: "region_code", "请填写6位行政区划代码")
-        }
-        let scope = DivisionCode.cityScopePrefix(of: request.regionCode)
-        let mediators = try await mediatorRows(where: "region_code LIKE ?", [.text(scope + "%")])
-        var response = Fawang_Mediation_V1_ListCommitteesResponse()
-        response.committees = try await committees(where: "region_code LIKE ?", [.text(scope + "%")]).map { committee in
-            .with {
-                $0.id = committee.id
-                $0.name = committee.name
-                $0.kind = committee.kind
-                $0.regionCode = committee.regionCode
-                $0.active = committee.active
-                $0.mediators = mediators.filter { $0.committeeID == committee.id }.map { row in
-                    .with {
-                        $0.id = row.id
-                        $0.name = row.name
-                        $0.committeeID = row.committeeID
-                        $0.active = row.active
-                    }
-                }
-            }
-        }
-        return response
-    }
-
-    // MARK: Helpers
-
-    private var steps: MatterSteps { MatterSteps(context: context, businessLine: "mediation") }
-
+    /// Both ways a mediation starts (Art. 17): one intake, recorded as applied for or initiated.
     private func submit(_ request: Fawang_Mediation_V1_SubmitDisputeRequest, initiation: Initiation, firstEvent: String) async throws -> Fawang_Mediation_V1_SubmitDisputeResponse {
         let (handling, applicant, respondents, details) = try MediationApplication.validate(request, initiation: initiation)
         if initiation == .committeeInitiative {
             // Staff record initiatives in their own region and department only.
-            guard Principal.current?.mayHandle(businessLine: "mediation", regionCode: request.regionCode) == true else {
+            guard Principal.current?.mayHandle(businessLine: MediationWorkflow.businessLine, regionCode: request.regionCode) == true else {
                 throw FawangError(.permissionDenied, "只能登记本辖区人民调解委员会的主动调解")
             }
         }
-        var canonical = request
-        canonical.requestID = ""
-        let (matter, replayed) = try await steps.submit(
-            request: canonical, requestID: request.requestID, matterType: MediationWorkflow.matterType,
+        return try await steps.matters.intake(
+            request, requestID: \.requestID, matterType: MediationWorkflow.matterType,
             initialStatus: MediationWorkflow.machine.initialStatus, applicant: applicant, parties: respondents,
-            regionCode: request.regionCode, handling: handling, details: details.encoded(), firstEvent: firstEvent,
+            regionCode: request.regionCode, handling: handling, details: details, firstEvent: firstEvent,
             attributes: ["category": details.category.rawValue, "initiation": initiation.rawValue])
-        var response = Fawang_Mediation_V1_SubmitDisputeResponse()
-        response.matter = matter
-        response.replayed = replayed
-        return response
     }
 
-    private struct CommitteeRow {
+    func assignCommittee(_ request: Fawang_Mediation_V1_AssignCommitteeRequest) async throws -> Fawang_Matter_V1_Matter {
+        let handling = try steps.validate(request.context) { check in
+            check.requireText(request.committeeID, "committee_id", label: "人民调解委员会编号", maxLength: 64)
+        }
+        let committee = try await committees.require(request.committeeID)
+        guard committee.active else {
+            throw FawangError.failedPrecondition("\(committee.name)目前不开展调解工作，请选定其他人民调解委员会")
+        }
+        let ref = CommitteeRef(id: committee.id, name: committee.name, regionCode: committee.regionCode)
+        return try await steps.take(.assignCommittee(ref), on: request.trackingNumber, handling, access: .handler)
+    }
+
+    func assignMediators(_ request: Fawang_Mediation_V1_AssignMediatorsRequest) async throws -> Fawang_Matter_V1_Matter {
+        var choice: MediatorChoice?
+        let handling = try steps.validate(request.context) { check in choice = MediationChecks.mediators(request, into: &check) }
+        guard let choice else { throw FawangError(.internalError, "the mediators' choice passed validation unread") }
+        var mediators: [MediatorRef] = []
+        for id in request.mediatorIds {
+            let row = try await mediatorRows.require(id)
+            guard row.active else { throw FawangError.failedPrecondition("人民调解员\(row.name)目前不在岗，请另行指定") }
+            mediators.append(MediatorRef(id: row.id, name: row.name, committeeID: row.committeeID))
+        }
+        return try await steps.take(
+            .assignMediators(mediators, chosenBy: choice, invited: request.invitedParticipants), on: request.trackingNumber, handling, access: .handler)
+    }
+
+    func recordSession(_ request: Fawang_Mediation_V1_RecordSessionRequest) async throws -> Fawang_Matter_V1_Matter {
+        try await steps.take(on: request.trackingNumber, request.context, access: .handler) { check in
+            MediationChecks.session(request, today: CivilDate(context.now()), into: &check).map { .recordSession($0) }
+        }
+    }
+
+    func decline(_ request: Fawang_Mediation_V1_DeclineRequest) async throws -> Fawang_Matter_V1_Matter {
+        try await steps.take(on: request.trackingNumber, request.context, access: .applicant(secondFactor: request.phoneLast4)) { check in
+            check.requireText(request.decliningParty, "declining_party", label: "拒绝调解的当事人姓名", maxLength: 50)
+            check.require(request.reason.count <= 2000, "reason", "理由不能超过2000字")
+            return .decline(party: request.decliningParty.trimmingCharacters(in: .whitespaces), reason: request.reason)
+        }
+    }
+
+    func recordAgreement(_ request: Fawang_Mediation_V1_RecordAgreementRequest) async throws -> Fawang_Matter_V1_Matter {
+        try await steps.take(on: request.trackingNumber, request.context, access: .handler) { check in
+            MediationChecks.agreement(request, into: &check).map { .recordAgreement($0) }
+        }
+    }
+
+    func recordFailure(_ request: Fawang_Mediation_V1_RecordFailureRequest) async throws -> Fawang_Matter_V1_Matter {
+        try await steps.take(on: request.trackingNumber, request.context, access: .handler) { check in
+            MediationChecks.failure(request, into: &check)
+            return .recordFailure(reasons: request.reasons, routes: request.routes)
+        }
+    }
+
+    func recordJudicialConfirmation(_ request: Fawang_Mediation_V1_RecordJudicialConfirmationRequest) async throws -> Fawang_Matter_V1_Matter {
+        try await steps.take(on: request.trackingNumber, request.context, access: .handler) { check in
+            MediationChecks.confirmation(request, into: &check).map { .recordConfirmation($0) }
+        }
+    }
+
+    func listCommittees(_ request: Fawang_Mediation_V1_ListCommitteesRequest) async throws -> Fawang_Mediation_V1_ListCommitteesResponse {
+        let found = try await committees.inCity(of: request.regionCode)
+        let mediators = try await mediatorRows.inCity(of: request.regionCode)
+        return .with {
+            $0.committees = found.map { committee in
+                .with {
+                    $0.id = committee.id
+                    $0.name = committee.name
+                    $0.kind = committee.kind
+                    $0.regionCode = committee.regionCode
+                    $0.active = committee.active
+                    $0.mediators = mediators.filter { $0.committeeID == committee.id }.map { row in
+                        .with {
+                            $0.id = row.id
+                            $0.name = row.name
+                            $0.committeeID = row.committeeID
+                            $0.active = row.active
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    // MARK: The committees' register
+
+    struct CommitteeRow: Sendable {
         var id, name, kind, regionCode: String
         var active: Bool
     }
 
-    private struct MediatorRow {
+    struct MediatorRow: Sendable {
         var id, name, committeeID, regionCode: String
         var active: Bool
     }
 
-    private func committees(where condition: String, _ arguments: [SQLValue]) async throws -> [CommitteeRow] {
-        try await context.storage.query(SQLStatement("SELECT * FROM mediation_committees WHERE \(condition) ORDER BY id", arguments)).map { row in
+    private var committees: RegisterTable<CommitteeRow> {
+        RegisterTable(context.storage, table: "mediation_committees", noun: "人民调解委员会") { row in
             CommitteeRow(
                 id: row.string("id") ?? "", name: row.string("name") ?? "", kind: row.string("kind") ?? "",
                 regionCode: row.string("region_code") ?? "", active: row.bool("active") ?? false)
         }
     }
 
-    private func mediatorRows(where condition: String, _ arguments: [SQLValue]) async throws -> [MediatorRow] {
-        try await context.storage.query(SQLStatement("SELECT * FROM mediation_mediators WHERE \(condition) ORDER BY id", arguments)).map { row in
+    private var mediatorRows: RegisterTable<MediatorRow> {
+        RegisterTable(context.storage, table: "mediation_mediators", noun: "人民调解员") { row in
             MediatorRow(
                 id: row.string("id") ?? "", name: row.string("name") ?? "", committeeID: row.string("committee_id") ?? "",
                 regionCode: row.string("region_code") ?? "", active: row.bool("active") ?? false)
         }
     }
-
-    /// Runs `command` through the workflow inside the store's write transaction, after checking
-    /// the caller may take it on this matter.
-    private func run(_ command: MediationWorkflow.Command, on trackingText: String, _ handling: Handling, access: MatterSteps.Access) async throws -> Fawang_Matter_V1_Matter {
-        try await steps.run(on: trackingText, access: access) { matter in
-            try MediationWorkflow.decide(command, on: matter, actor: handling.actor, channel: handling.channel)
-        }
-    }
 }
+
+extension Fawang_Mediation_V1_SubmitDisputeResponse: SubmissionResponse {}

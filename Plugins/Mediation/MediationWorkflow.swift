@@ -6,8 +6,11 @@ import Foundation
 /// People's mediation of a dispute (人民调解法) as a pure state machine: given the matter as
 /// stored and a command, it returns the change to write, or why the command cannot be carried out
 /// now. No I/O, no clock: the store runs it inside the write transaction.
-enum MediationWorkflow {
+enum MediationWorkflow: LineWorkflow {
     static let matterType = "mediation.dispute"
+    static let businessLine = "mediation"
+    static let lineName = "人民调解"
+    static let matterTypes: Set<String> = [matterType]
     static let law = "《中华人民共和国人民调解法》"
 
     enum Status {
@@ -104,11 +107,8 @@ enum MediationWorkflow {
         [matter.applicant.name] + matter.parties.map(\.person.name)
     }
 
-    /// What `command` does to `matter`, acted by `actor` through `channel`.
-    static func decide(_ command: Command, on matter: Matter, actor: String, channel: Channel) throws(FawangError) -> MatterChange {
-        guard matter.businessLine == "mediation", matter.matterType == matterType else {
-            throw FawangError.notFound("受理编号 \(matter.trackingNumber) 不是人民调解事项")
-        }
+    /// What `command` does to `matter`, taken by `step.actor` through `step.channel`.
+    static func decide(_ command: Command, on matter: Matter, _ step: StepContext) throws(FawangError) -> MatterChange {
         var details = try DetailsCoding.decode(MediationDetails.self, from: matter)
         var note = ""
         var attributes: [String: String] = [:]
@@ -162,7 +162,7 @@ enum MediationWorkflow {
             }
             // Applicants acting for themselves withdraw their own consent only; staff record
             // any party's refusal.
-            if actor == "applicant", party != matter.applicant.name {
+            if step.actor == "applicant", party != matter.applicant.name {
                 throw FawangError.invalidArgument(field: "declining_party", "申请人本人只能为自己撤回调解申请；另一方当事人拒绝调解的，请由调解委员会登记")
             }
             details.declinedBy = party
@@ -184,6 +184,6 @@ enum MediationWorkflow {
             note = confirmation.note
             if confirmation.applied { attributes = ["court": confirmation.court, "jointly": "true"] }
         }
-        return try machine.change(command.name, from: matter.status, actor: actor, channel: channel, note: note, attributes: attributes, details: details.encoded())
+        return try machine.change(command.name, from: matter.status, actor: step.actor, channel: step.channel, note: note, attributes: attributes, details: details.encoded())
     }
 }

@@ -1,4 +1,6 @@
 import FawangCore
+import FawangPluginKit
+import FawangTestSupport
 import Foundation
 @testable import MediationPlugin
 import Testing
@@ -19,15 +21,11 @@ import Testing
     }
 
     func decide(_ command: MediationWorkflow.Command, _ matter: Matter, actor: String = "staff-1") throws -> MatterChange {
-        try MediationWorkflow.decide(command, on: matter, actor: actor, channel: .walkIn)
+        try LineSteps<MediationWorkflow>.decide(command, on: matter, StepContext(actor: actor, channel: .walkIn, now: Date()))
     }
 
     func details(_ change: MatterChange) throws -> MediationDetails {
         try JSONDecoder().decode(MediationDetails.self, from: change.details!)
-    }
-
-    func expectCode(_ code: FawangError.Code, _ body: () throws -> Void) {
-        #expect { try body() } throws: { ($0 as? FawangError)?.code == code }
     }
 
     @Test func committeeThenMediatorsStartTheMediation() throws {
@@ -43,7 +41,7 @@ import Testing
     @Test("人民调解委员会须在纠纷所在的市")
     func committeeOfTheMattersCity() {
         let other = CommitteeRef(id: "mc-640202", name: "大武口区联合人民调解委员会", regionCode: "640202")
-        expectCode(.failedPrecondition) { _ = try decide(.assignCommittee(other), matter(status: "submitted")) }
+        expectError(.failedPrecondition, containing: ["不在本纠纷所在的市"]) { _ = try decide(.assignCommittee(other), matter(status: "submitted")) }
         // Another district of the same city is fine.
         let xixia = CommitteeRef(id: "mc-640105", name: "西夏区联合人民调解委员会", regionCode: "640105")
         #expect((try? decide(.assignCommittee(xixia), matter(status: "submitted")))?.newStatus == "committee_assigned")
@@ -52,9 +50,17 @@ import Testing
     @Test("人民调解法第十三条：调解员须是所选调解委员会的人民调解员")
     func art13MediatorsOfTheCommittee() {
         let outsider = MediatorRef(id: "mc-640105-m1", name: "王调解员", committeeID: "mc-640105")
-        expectCode(.failedPrecondition) { _ = try decide(.assignMediators([outsider], chosenBy: .committeeDesignated, invited: []), matter(status: "committee_assigned")) }
+        expectError(.failedPrecondition, containing: ["不是兴庆区联合人民调解委员会的人民调解员（第十三条）"]) {
+            _ = try decide(.assignMediators([outsider], chosenBy: .committeeDesignated, invited: []), matter(status: "committee_assigned"))
+        }
         // Mediators come after the committee.
-        expectCode(.failedPrecondition) { _ = try decide(.assignMediators([outsider], chosenBy: .committeeDesignated, invited: []), matter(status: "submitted")) }
+        expectError(.failedPrecondition, containing: ["第十三条"]) {
+            _ = try decide(.assignMediators([outsider], chosenBy: .committeeDesignated, invited: []), matter(status: "submitted"))
+        }
+        let noCommittee = MediationDetails(initiation: .application, category: .neighbourhood, summary: "漏水")
+        expectError(.failedPrecondition, containing: ["请先选定人民调解委员会"]) {
+            _ = try decide(.assignMediators([outsider], chosenBy: .committeeDesignated, invited: []), matter(status: "submitted", details: noCommittee))
+        }
     }
 
     @Test("人民调解法第三条、第十七条、第二十三条：任何一方当事人可随时拒绝或要求终止调解")
@@ -66,10 +72,14 @@ import Testing
             #expect(try details(change).declinedBy == "李大山")
         }
         // Not someone who is not a party; not after the agreement.
-        expectCode(.invalidArgument) { _ = try decide(.decline(party: "张三", reason: ""), matter(status: "mediating")) }
-        expectCode(.failedPrecondition) { _ = try decide(.decline(party: "李大山", reason: ""), matter(status: "agreement_reached")) }
+        expectError(.invalidArgument, field: "declining_party", containing: ["张三不是本纠纷的当事人"]) {
+            _ = try decide(.decline(party: "张三", reason: ""), matter(status: "mediating"))
+        }
+        expectError(.failedPrecondition, containing: ["已达成调解协议"]) { _ = try decide(.decline(party: "李大山", reason: ""), matter(status: "agreement_reached")) }
         // The applicant acting alone withdraws only their own consent.
-        expectCode(.invalidArgument) { _ = try decide(.decline(party: "李大山", reason: ""), matter(status: "mediating"), actor: "applicant") }
+        expectError(.invalidArgument, field: "declining_party", containing: ["只能为自己撤回调解申请"]) {
+            _ = try decide(.decline(party: "李大山", reason: ""), matter(status: "mediating"), actor: "applicant")
+        }
         #expect(try decide(.decline(party: "马小花", reason: "已私下和解"), matter(status: "mediating"), actor: "applicant").newStatus == "declined")
     }
 
@@ -80,7 +90,9 @@ import Testing
         #expect(change.newStatus == "agreement_reached")
         #expect(change.events.map(\.kind) == ["agreement_reached"])
         #expect(try details(change).agreement == agreement)
-        expectCode(.failedPrecondition) { _ = try decide(.recordAgreement(agreement), matter(status: "committee_assigned")) }
+        expectError(.failedPrecondition, containing: ["已选定人民调解委员会，待确定调解员"]) {
+            _ = try decide(.recordAgreement(agreement), matter(status: "committee_assigned"))
+        }
     }
 
     @Test("人民调解法第二十六条：调解不成的终止调解")
@@ -117,7 +129,9 @@ import Testing
         // Recording the same held session again is refused; holding the scheduled one is not a repeat.
         let recorded = MediationDetails(
             initiation: .application, category: .neighbourhood, summary: "漏水", committee: Self.committee, sessions: try details(first).sessions)
-        expectCode(.failedPrecondition) { _ = try decide(.recordSession(sameDay), matter(status: "mediating", details: recorded, submittedAt: registeredOn)) }
+        expectError(.failedPrecondition, containing: ["请勿重复登记"]) {
+            _ = try decide(.recordSession(sameDay), matter(status: "mediating", details: recorded, submittedAt: registeredOn))
+        }
         var another = sameDay
         another.date = "2026-06-02"
         #expect(try decide(.recordSession(another), matter(status: "mediating", details: recorded, submittedAt: registeredOn)).events.map(\.kind) == ["session_held"])
@@ -163,6 +177,12 @@ import Testing
         #expect(spec.deadlines.map(\.id) == ["mediation.judicial-confirmation"])
         let events = timeline([("submitted", day(2026, 1, 5)), ("committee_assigned", day(2026, 1, 6)), ("mediators_assigned", day(2026, 1, 7)), ("session_held", day(2026, 2, 1))])
         #expect(spec.deadlineStatuses(timeline: events, now: day(2026, 12, 1), calendar: .builtIn).isEmpty)
+    }
+
+    @Test func anotherLinesMatterIsNotFound() {
+        var other = matter(status: "submitted")
+        other.businessLine = "legal-aid"
+        expectError(.notFound, containing: ["不是人民调解事项"]) { _ = try decide(.assignCommittee(Self.committee), other) }
     }
 
     @Test func transferredMattersArriveAsDisputes() throws {
