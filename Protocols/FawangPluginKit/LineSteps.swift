@@ -193,7 +193,7 @@ extension LineSteps where Workflow.Command: MaterialsCommands {
         _ trackingNumber: String, _ channel: Fawang_Matter_V1_ChannelContext, missing: [String], note: String, basis: String
     ) async throws -> Fawang_Matter_V1_Matter {
         try await take(on: trackingNumber, channel, access: .handler) { check in
-            check.require(!missing.isEmpty, "missing_materials", "请一次性列明全部需补充的材料（\(basis)）")
+            check.require(!missing.isEmpty, "missing_materials", "请一次性列明需要补充或补正的全部材料（\(basis)）")
             check.checkMaterialNames(missing, field: "missing_materials")
             check.note(note)
             return .requestMaterials(missing: missing, note: note)
@@ -205,7 +205,7 @@ extension LineSteps where Workflow.Command: MaterialsCommands {
         _ trackingNumber: String, _ channel: Fawang_Matter_V1_ChannelContext, materials: [String], phoneLast4: String
     ) async throws -> Fawang_Matter_V1_Matter {
         try await take(on: trackingNumber, channel, access: .applicant(secondFactor: phoneLast4)) { check in
-            check.require(!materials.isEmpty, "materials", "请列明补充的材料")
+            check.require(!materials.isEmpty, "materials", "请列明补充或补正的材料")
             check.checkMaterialNames(materials, field: "materials")
             return .supplyMaterials(materials)
         }

@@ -107,8 +107,8 @@ import Testing
         let platformMethods = Grpc_Health_V1_Health.Method.descriptors + Fawang_Platform_V1_PlatformService.Method.descriptors
             + Fawang_Identity_V1_IdentityService.Method.descriptors + Fawang_Matter_V1_MatterService.Method.descriptors
             + Fawang_Deadline_V1_DeadlineService.Method.descriptors
-        let pluginMethods = PluginCatalog.all.flatMap(\.serviceNames).flatMap { name in
-            (ProtoSchema.current.service(name)?.methods ?? []).map { method in
+        let pluginMethods = PluginCatalog.all.flatMap(\.serviceNames).flatMap { name -> [MethodDescriptor] in
+            (ProtoSchema.current.service(name)?.methods ?? []).map { method -> MethodDescriptor in
                 MethodDescriptor(
                     service: ServiceDescriptor(fullyQualifiedService: name), method: method.proto.name,
                     type: method.proto.serverStreaming ? .serverStreaming : .unary)
@@ -144,6 +144,8 @@ import Testing
         }
     }
 
+    /// Over the in-process transport: the same interceptor chain as HTTP/2, ~1,200 calls without
+    /// a socket.
     @Test func everyMethodForEveryCaller() async throws {
         try await TestPlatform.with(extraConfig: "limits.public.burst: 10000\nlimits.public.calls_per_minute: 100000\n", plugins: PluginCatalog.all) { platform in
             var tokens: [Caller: String] = [:]
@@ -170,7 +172,7 @@ import Testing
             let methods = Self.allMethods.sorted { ($0.method == "Logout" ? 1 : 0, $0.fullyQualifiedMethod) < ($1.method == "Logout" ? 1 : 0, $1.fullyQualifiedMethod) }
             var mismatches: [String] = []
             for caller in Caller.allCases {
-                try await platform.withClient { client in
+                try await platform.withInProcessClient { client in
                     for method in methods {
                         let outcome = try await Self.call(method, on: client, token: tokens[caller])
                         let expected: Outcome = switch caller {
@@ -191,7 +193,7 @@ import Testing
 
     /// Calls `method` with an empty request: whatever the handler makes of it, the status says
     /// whether the gate let the call through.
-    static func call(_ method: MethodDescriptor, on client: GRPCClient<HTTP2ClientTransport.Posix>, token: String?) async throws -> Outcome {
+    static func call<Transport: ClientTransport>(_ method: MethodDescriptor, on client: GRPCClient<Transport>, token: String?) async throws -> Outcome {
         let metadata: Metadata = token.map { ["authorization": "Bearer \($0)"] } ?? [:]
         do {
             if [Grpc_Health_V1_Health.Method.Watch.descriptor, Fawang_Deadline_V1_DeadlineService.Method.WatchAlerts.descriptor].contains(method) {

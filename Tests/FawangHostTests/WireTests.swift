@@ -192,7 +192,7 @@ import FoundationNetworking
     }
 
     @Test func oversizedRequestsAreRefused() async throws {
-        try await TestPlatform.with(extraConfig: "grpc.max_request_bytes: 4096\n", plugins: PluginCatalog.all, plugins: PluginCatalog.all) { platform in
+        try await TestPlatform.with(extraConfig: "grpc.max_request_bytes: 4096\n", plugins: PluginCatalog.all) { platform in
             try await platform.withClient { client in
                 var request = LegalAidSamples.application()
                 request.caseSummary = String(repeating: "欠", count: 3000)
@@ -256,7 +256,7 @@ struct RawBytes: MessageSerializer, MessageDeserializer {
 
 @Suite struct RateLimitTests {
     @Test func publicMethodsAreLimitedPerCallerAndStaffReadsAreNot() async throws {
-        try await TestPlatform.with(extraConfig: "limits.public.burst: 4\nlimits.public.calls_per_minute: 1\n", plugins: PluginCatalog.all, plugins: PluginCatalog.all) { platform in
+        try await TestPlatform.with(extraConfig: "limits.public.burst: 4\nlimits.public.calls_per_minute: 1\n", plugins: PluginCatalog.all) { platform in
             // Logging in is a public call too: the first of the four.
             try await platform.withClient(as: "admin") { client in
                 let matters = Fawang_Matter_V1_MatterService.Client(wrapping: client)
@@ -293,7 +293,7 @@ struct RawBytes: MessageSerializer, MessageDeserializer {
 
 @Suite struct MetricsSwitchTests {
     @Test func withMetricsOffTheHostStillServes() async throws {
-        try await TestPlatform.with(extraConfig: "metrics.enabled: false\n", plugins: PluginCatalog.all, plugins: PluginCatalog.all) { platform in
+        try await TestPlatform.with(extraConfig: "metrics.enabled: false\n", plugins: PluginCatalog.all) { platform in
             #expect(platform.ports.metrics == nil)
             let status = try await platform.withClient { client in
                 try await Grpc_Health_V1_Health.Client(wrapping: client).check(.init()).status

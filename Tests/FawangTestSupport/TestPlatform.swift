@@ -4,12 +4,15 @@ public import FawangPluginKit
 public import FawangProto
 public import Foundation
 public import GRPCCore
+public import GRPCInProcessTransport
 public import GRPCNIOTransportHTTP2
 import SwiftProtobuf
 import Synchronization
 
 /// A real host for tests: its own temp directory with a config file and a SQLite database, gRPC
-/// over loopback HTTP/2 and metrics on ports picked by the OS (port 0).
+/// over loopback HTTP/2 and metrics on ports picked by the OS (port 0), and an in-process
+/// transport beside them for behaviour tests (``withInProcessClient(as:_:)``): two speeds of
+/// testing through one interceptor chain.
 ///
 /// ```swift
 /// try await TestPlatform.with(plugins: PluginCatalog.all) { platform in
@@ -22,11 +25,14 @@ public final class TestPlatform: Sendable {
     private let host: PlatformHost
     private let task: Task<Void, any Error>
     private let tokens = Mutex<[String: String]>([:])
+    /// The host serves this transport beside HTTP/2, through the same interceptors.
+    private let inProcess: InProcessTransport.Client
 
     public var configPath: String { directory.appendingPathComponent("fawang.yaml").path }
     public var databasePath: String { directory.appendingPathComponent("fawang.sqlite").path }
 
-    private init(directory: URL, ports: PlatformHost.Ports, host: PlatformHost, task: Task<Void, any Error>) {
+    private init(directory: URL, ports: PlatformHost.Ports, host: PlatformHost, task: Task<Void, any Error>, inProcess: InProcessTransport.Client) {
+        self.inProcess = inProcess
         self.directory = directory
         self.ports = ports
         self.host = host
@@ -64,7 +70,8 @@ public final class TestPlatform: Sendable {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let configPath = directory.appendingPathComponent("fawang.yaml").path
         try configYAML(directory: directory, extra: extraConfig, sampleMatters: sampleMatters).write(toFile: configPath, atomically: true, encoding: .utf8)
-        let host = try PlatformHost(configPath: configPath, plugins: plugins, now: { clock.now })
+        let inProcess = InProcessTransport()
+        let host = try PlatformHost(configPath: configPath, plugins: plugins, inProcess: inProcess.server, now: { clock.now })
         let (stream, continuation) = AsyncStream<PlatformHost.Ports>.makeStream()
         let task = Task {
             defer { continuation.finish() }
@@ -75,7 +82,7 @@ public final class TestPlatform: Sendable {
             try await task.value
             throw TestFailure("host stopped before it listened")
         }
-        return TestPlatform(directory: directory, ports: ports, host: host, task: task)
+        return TestPlatform(directory: directory, ports: ports, host: host, task: task, inProcess: inProcess.client)
     }
 
     /// Runs `body` against a fresh platform and always stops it (and removes its files) after.
@@ -116,6 +123,14 @@ public final class TestPlatform: Sendable {
         ) { client in
             try await body(client)
         }
+    }
+
+    /// A client over the in-process transport: the same services and interceptor chain as
+    /// ``withClient(as:_:)`` without a socket, for behaviour tests that call many methods. The
+    /// caller's peer is `in-process`, so per-address rate limits see one caller.
+    public func withInProcessClient<T: Sendable>(as login: String? = nil, _ body: (GRPCClient<InProcessTransport.Client>) async throws -> T) async throws -> T {
+        let interceptors: [any ClientInterceptor] = if let login { [BearerToken(try await accessToken(login))] } else { [] }
+        return try await withGRPCClient(transport: inProcess, interceptors: interceptors) { client in try await body(client) }
     }
 
     /// Logs a demo account in (once per platform: password hashing is deliberately slow).

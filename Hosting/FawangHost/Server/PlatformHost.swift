@@ -4,6 +4,7 @@ public import FawangProto
 import FawangSQLite
 public import Foundation
 import GRPCCore
+public import GRPCInProcessTransport
 import GRPCNIOTransportHTTP2
 import Hummingbird
 import Logging
@@ -33,6 +34,8 @@ public final class PlatformHost: Sendable {
     private let fileConfig: PlatformConfig
     private let configPath: String?
     private let plugins: [any DepartmentPlugin]
+    /// Served beside HTTP/2, through the same services and interceptors: tests' fast path.
+    private let inProcess: InProcessTransport.Server?
     private let handleSignals: Bool
     private let logLevel: LogLevelControl
     private let logger: Logger
@@ -44,11 +47,13 @@ public final class PlatformHost: Sendable {
     /// - Parameters:
     ///   - configPath: YAML file to read and watch (it must exist); nil means built-in defaults.
     ///   - plugins: the department plugins to carry (the executable passes its `PluginCatalog.all`).
+    ///   - inProcess: also serve this in-process transport (behaviour tests call through its
+    ///     client without a socket; HTTP/2 stays up for end-to-end tests).
     ///   - overrides: applied after loading, e.g. a port of 0 for tests.
     ///   - handleSignals: trap SIGTERM/SIGINT for graceful shutdown (the `serve` command).
     public init(
-        configPath: String?, plugins: [any DepartmentPlugin], overrides: @Sendable (inout PlatformConfig) -> Void = { _ in },
-        handleSignals: Bool = false,
+        configPath: String?, plugins: [any DepartmentPlugin], inProcess: InProcessTransport.Server? = nil,
+        overrides: @Sendable (inout PlatformConfig) -> Void = { _ in }, handleSignals: Bool = false,
         now: @escaping @Sendable () -> Date = { Date() }
     ) throws {
         self.now = now
@@ -63,6 +68,7 @@ public final class PlatformHost: Sendable {
         self.config = config
         self.configPath = configPath
         self.plugins = plugins
+        self.inProcess = inProcess
         self.handleSignals = handleSignals
         let control = LogLevelControl(Logger.Level(rawValue: config.logLevel) ?? .info)
         self.logLevel = control
@@ -222,42 +228,53 @@ public final class PlatformHost: Sendable {
         return Platform(services: services, health: health, tokens: tokens, policies: policies)
     }
 
-    /// The gRPC server on its transport, behind the interceptor chain every channel shares.
+    /// The gRPC server on its transport, behind the interceptor chain every channel shares: a
+    /// service to run once the health service and the listening callback are known.
     struct Server {
-        let server: GRPCServer<HTTP2ServerTransport.Posix>
-        let transport: HTTP2ServerTransport.Posix
         let metrics: PlatformMetrics
+        let services: @Sendable (HealthService, _ onListening: @escaping @Sendable (Int) async -> Void) -> [any Service]
     }
 
     func makeServer(_ platform: Platform, storage: SQLiteStorage, registry: ModuleRegistry) throws -> Server {
         let metrics = PlatformMetrics(registry: PrometheusCollectorRegistry(), modules: registry)
         // Requests over grpc.max_request_bytes, answered and counted as RESOURCE_EXHAUSTED.
         let oversized = OversizedRequests(limit: config.maxRequestBytes)
+        let interceptors: [any ServerInterceptor] = [
+            MetricsInterceptor(metrics: metrics),
+            ErrorMappingInterceptor(logger: logger, oversized: oversized),
+            AuthenticationInterceptor(tokens: platform.tokens, store: storage.identity),
+            RateLimitInterceptor(
+                limiter: RateLimiter(perMinute: config.publicCallsPerMinute, burst: config.publicBurst),
+                limitedMethods: PlatformAccessPolicies.rateLimitedPlatformMethods.union(
+                    plugins.flatMap { $0.accessPolicies.filter { $0.value == .anyone }.keys })),
+            AuthorizationInterceptor(policies: platform.policies),
+            CallTimeLimitInterceptor(
+                limit: .seconds(config.maxCallSeconds),
+                streamingMethods: [
+                    Grpc_Health_V1_Health.Method.Watch.descriptor.fullyQualifiedMethod,
+                    Fawang_Deadline_V1_DeadlineService.Method.WatchAlerts.descriptor.fullyQualifiedMethod,
+                ]),
+            AuditContextInterceptor(),
+            ModuleGateInterceptor(registry: registry),
+        ]
+        let (address, logger) = ("\(config.grpcHost):\(config.grpcPort)", logger)
         let transport = HTTP2ServerTransport.Posix(
             address: Self.address(host: config.grpcHost, port: config.grpcPort),
             transportSecurity: try Self.transportSecurity(config.tls),
             config: Self.transportConfig(config, oversized: oversized))
-        let server = GRPCServer(
-            transport: transport, services: platform.services,
-            interceptors: [
-                MetricsInterceptor(metrics: metrics),
-                ErrorMappingInterceptor(logger: logger, oversized: oversized),
-                AuthenticationInterceptor(tokens: platform.tokens, store: storage.identity),
-                RateLimitInterceptor(
-                    limiter: RateLimiter(perMinute: config.publicCallsPerMinute, burst: config.publicBurst),
-                    limitedMethods: PlatformAccessPolicies.rateLimitedPlatformMethods.union(
-                        plugins.flatMap { $0.accessPolicies.filter { $0.value == .anyone }.keys })),
-                AuthorizationInterceptor(policies: platform.policies),
-                CallTimeLimitInterceptor(
-                    limit: .seconds(config.maxCallSeconds),
-                    streamingMethods: [
-                        Grpc_Health_V1_Health.Method.Watch.descriptor.fullyQualifiedMethod,
-                        Fawang_Deadline_V1_DeadlineService.Method.WatchAlerts.descriptor.fullyQualifiedMethod,
-                    ]),
-                AuditContextInterceptor(),
-                ModuleGateInterceptor(registry: registry),
-            ])
-        return Server(server: server, transport: transport, metrics: metrics)
+        let server = GRPCServer(transport: transport, services: platform.services, interceptors: interceptors)
+        let inProcess = inProcess.map { GRPCServer(transport: $0, services: platform.services, interceptors: interceptors) }
+        return Server(metrics: metrics) { health, onListening in
+            let http2 = GRPCServerService(
+                server: server, listeningPort: {
+                    let bound = try await transport.listeningAddress
+                    return bound.ipv4?.port ?? bound.ipv6?.port ?? 0
+                }, health: health, configuredAddress: address, logger: logger, onListening: onListening)
+            let local = inProcess.map {
+                GRPCServerService(server: $0, listeningPort: { 0 }, health: health, configuredAddress: "in-process", logger: logger) { _ in }
+            }
+            return [http2] + (local.map { [$0] } ?? [])
+        }
     }
 
     /// Everything that runs until shutdown, in the order it stops last-first: the audit
@@ -310,16 +327,14 @@ public final class PlatformHost: Sendable {
         } else {
             metricsReady.continuation.finish()
         }
-        serviceList.append(GRPCServerService(
-            server: server.server, transport: server.transport, health: platform.health, configuredAddress: "\(config.grpcHost):\(config.grpcPort)", logger: logger
-        ) { [logger, config] grpcPort in
+        serviceList += server.services(platform.health) { [logger, config] grpcPort in
             for await _ in metricsReady.stream {}
             let ports = Ports(grpc: grpcPort, metrics: metricsPort.withLock { $0 })
             logger.notice("fawang serving", metadata: [
                 "grpc": "\(config.grpcHost):\(ports.grpc)", "metrics": "\(ports.metrics.map { "http://\(config.metricsHost):\($0)/metrics" } ?? "off")",
             ])
             await onListening(ports)
-        })
+        }
         for (plugin, context) in contexts {
             serviceList.append(PluginWorkService(plugin: plugin, context: context))
         }
@@ -429,9 +444,10 @@ extension Logger {
 
 /// Runs the gRPC server as a lifecycle service; on graceful shutdown, marks health NOT_SERVING
 /// and lets in-flight calls finish.
-struct GRPCServerService: Service {
-    let server: GRPCServer<HTTP2ServerTransport.Posix>
-    let transport: HTTP2ServerTransport.Posix
+struct GRPCServerService<Transport: ServerTransport>: Service {
+    let server: GRPCServer<Transport>
+    /// The port it listens on once bound (0 for the in-process transport).
+    let listeningPort: @Sendable () async throws -> Int
     let health: HealthService
     /// host:port as configured, for the message when it cannot be bound.
     let configuredAddress: String
@@ -442,13 +458,12 @@ struct GRPCServerService: Service {
         try await withGracefulShutdownHandler {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await server.serve() }
-                let address: GRPCNIOTransportCore.SocketAddress
+                let port: Int
                 do {
-                    address = try await transport.listeningAddress
+                    port = try await listeningPort()
                 } catch {
                     throw FawangError(.unavailable, "cannot listen for gRPC on \(configuredAddress): \(error). If another process holds the port, stop it or set grpc.port (0 picks a free port)")
                 }
-                let port = address.ipv4?.port ?? address.ipv6?.port ?? 0
                 logger.notice("gRPC listening", metadata: ["grpc.port": "\(port)"])
                 await onListening(port)
                 try await group.waitForAll()
