@@ -77,6 +77,9 @@ struct LineCommand {
         for (flag, field) in RequestBuilder.flags(of: input, schema: .current) {
             lines.append("  --\(flag)  \(field)")
         }
+        if !rpc.defaults.isEmpty {
+            lines.append("  默认：" + rpc.defaults.sorted { $0.key < $1.key }.map { "--\($0.key.replacingOccurrences(of: "_", with: "-")) \($0.value)" }.joined(separator: "，"))
+        }
         if !rpc.aliases.isEmpty {
             lines.append("")
             lines.append("  简写：" + rpc.aliases.sorted { $0.key < $1.key }.map { "--\($0.key) = --\($0.value.replacingOccurrences(of: "_", with: "-"))" }.joined(separator: "，"))
@@ -177,10 +180,15 @@ struct RequestBuilder {
             }
             json["tracking_number"] = positional
         }
+        var given: Set<String> = []
         for (flag, value) in try words.options() {
             let path = rpc.aliases[flag] ?? rpc.aliases[flag.replacingOccurrences(of: "-", with: "_")]
                 ?? flag.replacingOccurrences(of: "-", with: "_")
+            given.insert(path)
             try set(value, at: path.split(separator: ".").map(String.init), in: &json, message: input, flag: flag)
+        }
+        for (path, value) in rpc.defaults.sorted(by: { $0.key < $1.key }) where !given.contains(path) && json[path] == nil {
+            try set(value, at: path.split(separator: ".").map(String.init), in: &json, message: input, flag: path)
         }
         if let context = fields.first(where: { $0.name == "context" && ProtoSchema.typeName(of: $0) == "fawang.matter.v1.ChannelContext" }),
            json[context.jsonName] == nil && json[context.name] == nil {

@@ -30,7 +30,7 @@ struct AppraisalService: Sendable {
         RPC(Method.RefuseAcceptance.descriptor, .handlers, verb: "refuse", help: "决定不予受理，列明情形并说明理由（通则第十五条，待确认）",
             aliases: ["ground": "grounds"], AppraisalService.refuseAcceptance),
         RPC(Method.RequestMaterials.descriptor, .handlers, verb: "request-materials", help: "要求补充或重新提取鉴定材料，鉴定时限中止（通则第二十八条，待确认）",
-            aliases: ["missing": "missing_materials"], AppraisalService.requestMaterials),
+            aliases: ["missing": "missing_materials"], defaults: ["kind": "supplement"], AppraisalService.requestMaterials),
         RPC(Method.SupplyMaterials.descriptor, .anyone, verb: "supply-materials", help: "委托人补充鉴定材料，鉴定时限继续计算（凭手机号后四位）",
             aliases: ["material": "materials"], AppraisalService.supplyMaterials),
         RPC(Method.IssueOpinion.descriptor, .handlers, verb: "issue-opinion", help: "出具鉴定意见书",

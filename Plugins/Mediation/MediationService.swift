@@ -25,7 +25,7 @@ struct MediationService: Sendable {
             aliases: ["committee": "committee_id"], MediationService.assignCommittee),
         RPC(Method.AssignMediators.descriptor, .handlers, verb: "assign-mediators", help: "指定或由当事人选择调解员（第十九条）；邀请他人参与须当事人同意（第二十条）",
             aliases: ["mediator": "mediator_ids", "invite": "invited_participants", "parties-consented": "parties_consented_to_invitees"],
-            MediationService.assignMediators),
+            defaults: ["chosen_by": "committee_designated"], MediationService.assignMediators),
         RPC(Method.RecordSession.descriptor, .handlers, verb: "session", help: "预约调解，或登记已举行的调解（--held，附调解情况记录）",
             aliases: ["date": "session_date"], MediationService.recordSession),
         RPC(Method.Decline.descriptor, .anyone, verb: "decline", help: "当事人拒绝调解或要求终止调解（第三条、第十七条、第二十三条）",
