@@ -3,6 +3,7 @@
 #   protoc + well-known types   for the generated-code drift check
 #   openssl                     for the TLS / mutual TLS tests' throwaway certificates
 #   sqlite3                     for the audit tests, which tamper with the database directly
+#   curl                        for scripts/readme-tour.sh (the metrics endpoint)
 #   grpcio, grpcio-tools 1.85.1 for the independent Python client test
 # Each step is skipped when already satisfied, so re-running is cheap.
 set -euo pipefail
@@ -12,6 +13,7 @@ command -v protoc >/dev/null || need_apt+=(protobuf-compiler)
 [ -f /usr/include/google/protobuf/timestamp.proto ] || need_apt+=(libprotobuf-dev)
 command -v openssl >/dev/null || need_apt+=(openssl)
 command -v sqlite3 >/dev/null || need_apt+=(sqlite3)
+command -v curl >/dev/null || need_apt+=(curl)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "setup: installing ${need_apt[*]} from Debian"
   apt-get update -qq
