@@ -48,27 +48,7 @@ public struct LegalExamPlugin: DepartmentPlugin {
             GuidanceTopic(problemZH: "通过法考后申请法律职业资格证书", keywords: ["法律职业资格证书", "证书", "授予资格", "法考通过"], matterTypeID: CertificateWorkflow.matterType),
         ])
 
-    public let serviceNames = [Fawang_Exam_V1_ExamService.descriptor.fullyQualifiedService]
-
-    /// Candidates register, look up results, apply and appeal without staff (the identity number
-    /// or the phone digits prove them); confirmations and results are staff's within their region;
-    /// certificate decisions and pass lines are the province's (checked in the service).
-    public let accessPolicies: [String: AccessPolicy] = {
-        typealias Method = Fawang_Exam_V1_ExamService.Method
-        return [
-            Method.SubmitRegistration.descriptor.fullyQualifiedMethod: .anyone,
-            Method.LookupResult.descriptor.fullyQualifiedMethod: .anyone,
-            Method.ApplyCertificate.descriptor.fullyQualifiedMethod: .anyone,
-            Method.FileAppeal.descriptor.fullyQualifiedMethod: .anyone,
-            Method.ConfirmRegistration.descriptor.fullyQualifiedMethod: .handlers,
-            Method.RefuseRegistration.descriptor.fullyQualifiedMethod: .handlers,
-            Method.RecordResult.descriptor.fullyQualifiedMethod: .handlers,
-            Method.SetPassLine.descriptor.fullyQualifiedMethod: .handlers,
-            Method.ApproveCertificate.descriptor.fullyQualifiedMethod: .handlers,
-            Method.RefuseCertificate.descriptor.fullyQualifiedMethod: .handlers,
-            Method.DecideAppeal.descriptor.fullyQualifiedMethod: .handlers,
-        ]
-    }()
+    public var rpcs: [RPCInfo] { LegalExamService.rpcs.infos }
 
     public let migrations = [
         StorageMigration(id: "v1-results", statements: [
@@ -105,7 +85,7 @@ public struct LegalExamPlugin: DepartmentPlugin {
     ]
 
     public func makeServices(context: PluginContext) -> [any RegistrableRPCService] {
-        [LegalExamService(context: context)]
+        [LegalExamService.rpcs.service(LegalExamService(context: context))]
     }
 
     /// Demo results of the 2025 exam (see ``LegalExamDemo``): candidates who passed and one who did not.

@@ -370,11 +370,12 @@ struct RegistrationDetails: Codable, Equatable, Sendable {
 }
 
 enum RegistrationApplication {
-    /// The validated registration, or `INVALID_ARGUMENT` listing every bad field.
+    /// The validated registration, or `INVALID_ARGUMENT` listing every bad field. The channel
+    /// context is returned as read: the intake records it under the signed-in caller.
     static func validate(_ request: Fawang_Exam_V1_SubmitRegistrationRequest, now: Date) throws(FawangError) -> (Handling, Person, RegistrationDeclaration) {
         var check = FieldValidator()
         check.requestID(request.requestID)
-        let handling = MatterSteps.handling(request.context, &check)
+        let handling = Handling.read(request.context, into: &check)
         let candidate = check.person(request.candidate, field: "candidate", label: "报名人")
         check.examYear(request.examYear, now: now)
         check.divisionCode(request.regionCode)
@@ -396,6 +397,7 @@ enum RegistrationApplication {
             }
         }
         try check.check()
+        guard let handling else { throw FawangError(.internalError, "channel context passed validation unread") }
         let declaration = RegistrationDeclaration(
             examYear: Int(request.examYear), nationality: nationality!,
             education: Education(
@@ -404,7 +406,7 @@ enum RegistrationApplication {
                 institution: education.institution),
             supportsConstitution: request.supportsConstitution, hasPoliticalRights: request.enjoysPoliticalRights,
             fullCivilCapacity: request.fullCivilCapacity, disqualifications: disqualifications)
-        return (handling!, candidate, declaration)
+        return (handling, candidate, declaration)
     }
 
     static func eligibility(_ unmet: [EligibilityCondition]) -> Fawang_Exam_V1_Eligibility {
@@ -422,6 +424,23 @@ enum RegistrationApplication {
 }
 
 // MARK: Certificate
+
+enum CertificateApplication {
+    /// The validated application's channel context (as read) and applicant, or `INVALID_ARGUMENT`
+    /// listing every bad field. Whether the result passes is checked against the stored records.
+    static func validate(_ request: Fawang_Exam_V1_ApplyCertificateRequest, now: Date) throws(FawangError) -> (Handling, Person) {
+        var check = FieldValidator()
+        check.requestID(request.requestID)
+        let handling = Handling.read(request.context, into: &check)
+        let applicant = check.person(request.applicant, field: "applicant", label: "申请人")
+        check.examYear(request.examYear, now: now)
+        check.admissionTicket(request.admissionTicket)
+        check.checkMaterialNames(request.materials, field: "materials")
+        try check.check()
+        guard let handling else { throw FawangError(.internalError, "channel context passed validation unread") }
+        return (handling, applicant)
+    }
+}
 
 /// An appeal (申诉/复核) of a refused certificate application.
 struct Appeal: Codable, Equatable, Sendable {

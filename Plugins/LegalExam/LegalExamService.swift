@@ -1,81 +1,111 @@
 import FawangCore
-import FawangPluginKit
-import FawangProto
+public import FawangPluginKit
+public import FawangProto
 import Foundation
-import GRPCCore
 import Logging
 import SwiftProtobuf
 
-/// `fawang.exam.v1.ExamService`: validates, runs the workflows, keeps results and pass lines.
-struct LegalExamService: Fawang_Exam_V1_ExamService.SimpleServiceProtocol {
+/// `fawang.exam.v1.ExamService`: each RPC declared once in ``rpcs``. Registrations and certificate
+/// applications are steps of ``RegistrationWorkflow`` and ``CertificateWorkflow``; results and
+/// pass lines are the line's own records.
+struct LegalExamService: Sendable {
     let context: PluginContext
+    private var registrations: LineSteps<RegistrationWorkflow> { LineSteps(context: context) }
+    private var certificates: LineSteps<CertificateWorkflow> { LineSteps(context: context) }
+
+    typealias Method = Fawang_Exam_V1_ExamService.Method
+
+    /// Candidates register, look up results, apply and appeal without staff (the identity number
+    /// or the phone digits prove them); confirmations and results are staff's within their region;
+    /// certificate decisions and pass lines are the province's (``ProvincialReview``, in the handlers).
+    static let rpcs = RPCTable<LegalExamService>([
+        RPC(Method.SubmitRegistration.descriptor, .anyone, verb: "register", help: "考试报名（实施办法 第九条、第十条，待确认）", intake: true,
+            aliases: [
+                "name": "candidate.name", "id-number": "candidate.id_number", "phone": "candidate.phone", "address": "candidate.address",
+                "year": "exam_year", "region": "region_code", "level": "education.level", "major": "education.major",
+                "disqualification": "disqualifications",
+            ], LegalExamService.submitRegistration),
+        RPC(Method.ConfirmRegistration.descriptor, .handlers, verb: "confirm", help: "确认符合全部报名条件的报名（实施办法 第九条、第十条，待确认）",
+            LegalExamService.confirmRegistration),
+        RPC(Method.RefuseRegistration.descriptor, .handlers, verb: "refuse-registration", help: "不予确认报名，列明不符合的条件（未列明的，采用规则查明的条件）",
+            aliases: ["condition": "unmet_conditions"], LegalExamService.refuseRegistration),
+        RPC(Method.SetPassLine.descriptor, .handlers, verb: "set-pass-line", help: "设置某年度某地的合格分数线（自治区司法厅；由司法部公布，待确认）",
+            aliases: [
+                "year": "line.exam_year", "region": "line.region_code", "objective": "line.objective", "subjective": "line.subjective",
+                "certificate-class": "line.certificate_class",
+            ], defaults: ["line.region_code": "640000", "line.certificate_class": "A"], LegalExamService.setPassLine),
+        RPC(Method.RecordResult.descriptor, .handlers, verb: "record-result", help: "登记（导入）一名考生的成绩",
+            aliases: [
+                "year": "exam_year", "ticket": "admission_ticket", "name": "candidate.name", "id-number": "candidate.id_number",
+                "region": "region_code", "objective": "objective_score", "subjective": "subjective_score",
+            ], LegalExamService.recordResult),
+        RPC(Method.LookupResult.descriptor, .anyone, verb: "lookup-result", help: "凭准考证号和身份证号查询成绩",
+            aliases: ["year": "exam_year", "ticket": "admission_ticket"], LegalExamService.lookupResult),
+        RPC(Method.ApplyCertificate.descriptor, .anyone, verb: "apply-certificate", help: "申请授予法律职业资格（管理办法，待确认）", intake: true,
+            aliases: [
+                "name": "applicant.name", "id-number": "applicant.id_number", "phone": "applicant.phone", "address": "applicant.address",
+                "year": "exam_year", "ticket": "admission_ticket", "material": "materials",
+            ], LegalExamService.applyCertificate),
+        RPC(Method.ApproveCertificate.descriptor, .handlers, verb: "approve-certificate", help: "授予法律职业资格并生成证书编号（自治区司法厅）",
+            LegalExamService.approveCertificate),
+        RPC(Method.RefuseCertificate.descriptor, .handlers, verb: "refuse-certificate", help: "不予授予法律职业资格，书面说明理由（自治区司法厅）",
+            LegalExamService.refuseCertificate),
+        RPC(Method.FileAppeal.descriptor, .anyone, verb: "file-appeal", help: "在期限内对不予授予的决定申请复核（凭手机号后四位；管理办法，待确认）",
+            LegalExamService.fileAppeal),
+        RPC(Method.DecideAppeal.descriptor, .handlers, verb: "decide-appeal", help: "复核决定：维持不予授予，或撤销原决定并授予（自治区司法厅）",
+            LegalExamService.decideAppeal),
+    ])
 
     // MARK: Registration confirmation
 
-    func submitRegistration(
-        request: Fawang_Exam_V1_SubmitRegistrationRequest, context grpc: ServerContext
-    ) async throws -> Fawang_Exam_V1_SubmitRegistrationResponse {
+    func submitRegistration(_ request: Fawang_Exam_V1_SubmitRegistrationRequest) async throws -> Fawang_Exam_V1_SubmitRegistrationResponse {
         let (handling, candidate, declaration) = try RegistrationApplication.validate(request, now: context.now())
         let unmet = EligibilityRules.unmetConditions(declaration, regionCode: request.regionCode)
-        let details = RegistrationDetails(declaration: declaration, unmetAtSubmission: unmet)
-        var canonical = request
-        canonical.requestID = ""
-        let (matter, replayed) = try await steps.submit(
-            request: canonical, requestID: request.requestID, matterType: RegistrationWorkflow.matterType,
+        var response: Fawang_Exam_V1_SubmitRegistrationResponse = try await registrations.matters.intake(
+            request, requestID: \.requestID, matterType: RegistrationWorkflow.matterType,
             initialStatus: RegistrationWorkflow.machine.initialStatus, applicant: candidate, regionCode: request.regionCode,
-            handling: handling, details: DetailsCoding.encode(details), firstEvent: "submitted",
+            handling: handling, details: RegistrationDetails(declaration: declaration, unmetAtSubmission: unmet),
             attributes: [
                 "exam_year": String(declaration.examYear),
                 "eligibility": unmet.isEmpty ? "eligible" : unmet.map(\.rawValue).joined(separator: ","),
             ])
-        var response = Fawang_Exam_V1_SubmitRegistrationResponse()
-        response.matter = matter
-        response.replayed = replayed
         response.eligibility = RegistrationApplication.eligibility(unmet)
         return response
     }
 
-    func confirmRegistration(request: Fawang_Exam_V1_ConfirmRegistrationRequest, context grpc: ServerContext) async throws -> Fawang_Matter_V1_Matter {
-        var check = FieldValidator()
-        let handling = MatterSteps.handling(request.context, &check)
-        check.require(request.note.count <= 2000, "note", "说明不能超过2000字")
-        try check.check()
-        return try await steps.run(on: request.trackingNumber, access: .handler) { matter in
-            try RegistrationWorkflow.decide(.confirm(note: request.note), on: matter, actor: handling!.actor, channel: handling!.channel)
+    func confirmRegistration(_ request: Fawang_Exam_V1_ConfirmRegistrationRequest) async throws -> Fawang_Matter_V1_Matter {
+        try await registrations.take(on: request.trackingNumber, request.context, access: .handler) { check in
+            check.note(request.note)
+            return .confirm(note: request.note)
         }
     }
 
-    func refuseRegistration(request: Fawang_Exam_V1_RefuseRegistrationRequest, context grpc: ServerContext) async throws -> Fawang_Matter_V1_Matter {
-        var check = FieldValidator()
-        let handling = MatterSteps.handling(request.context, &check)
-        var conditions: [EligibilityCondition] = []
-        for (index, item) in request.unmetConditions.enumerated() {
-            if let condition = EligibilityCondition(item) {
-                if !conditions.contains(condition) { conditions.append(condition) }
-            } else {
-                check.fail("unmet_conditions[\(index)]", "不符合的报名条件无效")
+    func refuseRegistration(_ request: Fawang_Exam_V1_RefuseRegistrationRequest) async throws -> Fawang_Matter_V1_Matter {
+        try await registrations.take(on: request.trackingNumber, request.context, access: .handler) { check in
+            var conditions: [EligibilityCondition] = []
+            for (index, item) in request.unmetConditions.enumerated() {
+                if let condition = EligibilityCondition(item) {
+                    if !conditions.contains(condition) { conditions.append(condition) }
+                } else {
+                    check.fail("unmet_conditions[\(index)]", "不符合的报名条件无效")
+                }
             }
-        }
-        check.require(request.note.count <= 2000, "note", "说明不能超过2000字")
-        try check.check()
-        let command = RegistrationWorkflow.Command.refuse(conditions: conditions, note: request.note)
-        return try await steps.run(on: request.trackingNumber, access: .handler) { matter in
-            try RegistrationWorkflow.decide(command, on: matter, actor: handling!.actor, channel: handling!.channel)
+            check.note(request.note)
+            return .refuse(conditions: conditions, note: request.note)
         }
     }
 
     // MARK: Results
 
-    func setPassLine(request: Fawang_Exam_V1_SetPassLineRequest, context grpc: ServerContext) async throws -> Fawang_Exam_V1_PassLine {
-        var check = FieldValidator()
-        let handling = MatterSteps.handling(request.context, &check)
+    func setPassLine(_ request: Fawang_Exam_V1_SetPassLineRequest) async throws -> Fawang_Exam_V1_PassLine {
         let line = request.line
-        check.examYear(line.examYear, now: context.now(), field: "line.exam_year")
-        check.divisionCode(line.regionCode, field: "line.region_code")
-        check.require((0...Score.objectiveMaximum).contains(line.objective), "line.objective", "客观题合格分数线应在0至300分之间")
-        check.require((0...Score.subjectiveMaximum).contains(line.subjective), "line.subjective", "主观题合格分数线应在0至180分之间")
-        check.require(["A", "C"].contains(line.certificateClass), "line.certificate_class", "证书类别应为A或C")
-        try check.check()
+        let handling = try certificates.validate(request.context) { check in
+            check.examYear(line.examYear, now: context.now(), field: "line.exam_year")
+            check.divisionCode(line.regionCode, field: "line.region_code")
+            check.require((0...Score.objectiveMaximum).contains(line.objective), "line.objective", "客观题合格分数线应在0至300分之间")
+            check.require((0...Score.subjectiveMaximum).contains(line.subjective), "line.subjective", "主观题合格分数线应在0至180分之间")
+            check.require(["A", "C"].contains(line.certificateClass), "line.certificate_class", "证书类别应为A或C")
+        }
         // Pass lines are the province's to publish, within the department.
         try ProvincialReview.check(Principal.current)
         try requireHandles(line.regionCode)
@@ -92,10 +122,10 @@ struct LegalExamService: Fawang_Exam_V1_ExamService.SimpleServiceProtocol {
             """,
             [
                 .integer(Int64(line.examYear)), .text(line.regionCode), .integer(Int64(Score.tenths(line.objective))),
-                .integer(Int64(Score.tenths(line.subjective))), .text(line.certificateClass), .text(handling!.actor),
+                .integer(Int64(Score.tenths(line.subjective))), .text(line.certificateClass), .text(handling.actor),
                 .text(ISO8601DateFormatter().string(from: context.now())),
-            ])], audit: audit(handling!, target: "legal-exam:pass-line:\(line.examYear):\(line.regionCode)", detail: "pass_line_set"))
-        context.logger.info("pass line set", metadata: ["exam.year": "\(line.examYear)", "region": "\(line.regionCode)", "actor": "\(handling!.actor)"])
+            ])], audit: audit(handling, target: "legal-exam:pass-line:\(line.examYear):\(line.regionCode)", detail: "pass_line_set"))
+        context.logger.info("pass line set", metadata: ["exam.year": "\(line.examYear)", "region": "\(line.regionCode)", "actor": "\(handling.actor)"])
         var stored = line
         stored.builtIn = false
         stored.objective = Score.points(Score.tenths(line.objective))
@@ -103,16 +133,16 @@ struct LegalExamService: Fawang_Exam_V1_ExamService.SimpleServiceProtocol {
         return stored
     }
 
-    func recordResult(request: Fawang_Exam_V1_RecordResultRequest, context grpc: ServerContext) async throws -> Fawang_Exam_V1_ExamResult {
-        var check = FieldValidator()
-        let handling = MatterSteps.handling(request.context, &check)
-        check.examYear(request.examYear, now: context.now())
-        check.admissionTicket(request.admissionTicket)
-        let candidate = check.person(request.candidate, field: "candidate", label: "考生", phoneRequired: false)
-        check.divisionCode(request.regionCode)
-        check.require((0...Score.objectiveMaximum).contains(request.objectiveScore), "objective_score", "客观题成绩应在0至300分之间")
-        check.require((0...Score.subjectiveMaximum).contains(request.subjectiveScore), "subjective_score", "主观题成绩应在0至180分之间")
-        try check.check()
+    func recordResult(_ request: Fawang_Exam_V1_RecordResultRequest) async throws -> Fawang_Exam_V1_ExamResult {
+        var candidate = Person(name: "", idNumber: "", phone: "")
+        let handling = try certificates.validate(request.context) { check in
+            check.examYear(request.examYear, now: context.now())
+            check.admissionTicket(request.admissionTicket)
+            candidate = check.person(request.candidate, field: "candidate", label: "考生", phoneRequired: false)
+            check.divisionCode(request.regionCode)
+            check.require((0...Score.objectiveMaximum).contains(request.objectiveScore), "objective_score", "客观题成绩应在0至300分之间")
+            check.require((0...Score.subjectiveMaximum).contains(request.subjectiveScore), "subjective_score", "主观题成绩应在0至180分之间")
+        }
         try requireHandles(request.regionCode)
         guard try await context.directory.division(code: request.regionCode) != nil else {
             throw FawangError.invalidArgument(field: "region_code", "行政区划代码 \(request.regionCode) 不在本平台服务范围内")
@@ -144,17 +174,17 @@ struct LegalExamService: Fawang_Exam_V1_ExamService.SimpleServiceProtocol {
             [
                 .integer(Int64(year)), .text(request.admissionTicket), .text(digest), .text(ResidentIdentityNumber.masked(candidate.idNumber)),
                 .text(candidate.name), .text(request.regionCode), .integer(Int64(Score.tenths(request.objectiveScore))),
-                .integer(Int64(Score.tenths(request.subjectiveScore))), .text(handling!.actor),
+                .integer(Int64(Score.tenths(request.subjectiveScore))), .text(handling.actor),
                 .text(ISO8601DateFormatter().string(from: context.now())),
-            ])], audit: audit(handling!, target: "legal-exam:result:\(year):\(request.admissionTicket)", detail: "result_recorded"))
-        context.logger.info("exam result recorded", metadata: ["exam.year": "\(year)", "region": "\(request.regionCode)", "actor": "\(handling!.actor)"])
+            ])], audit: audit(handling, target: "legal-exam:result:\(year):\(request.admissionTicket)", detail: "result_recorded"))
+        context.logger.info("exam result recorded", metadata: ["exam.year": "\(year)", "region": "\(request.regionCode)", "actor": "\(handling.actor)"])
         guard let stored = try await result(year: year, ticket: request.admissionTicket) else {
             throw FawangError(.internalError, "result \(year)/\(request.admissionTicket) not found after recording")
         }
         return try await present(stored, publicView: false)
     }
 
-    func lookupResult(request: Fawang_Exam_V1_LookupResultRequest, context grpc: ServerContext) async throws -> Fawang_Exam_V1_ExamResult {
+    func lookupResult(_ request: Fawang_Exam_V1_LookupResultRequest) async throws -> Fawang_Exam_V1_ExamResult {
         var check = FieldValidator()
         check.examYear(request.examYear, now: context.now())
         check.admissionTicket(request.admissionTicket)
@@ -170,15 +200,8 @@ struct LegalExamService: Fawang_Exam_V1_ExamService.SimpleServiceProtocol {
 
     // MARK: Certificate
 
-    func applyCertificate(request: Fawang_Exam_V1_ApplyCertificateRequest, context grpc: ServerContext) async throws -> Fawang_Exam_V1_ApplyCertificateResponse {
-        var check = FieldValidator()
-        check.requestID(request.requestID)
-        let handling = MatterSteps.handling(request.context, &check)
-        let applicant = check.person(request.applicant, field: "applicant", label: "申请人")
-        check.examYear(request.examYear, now: context.now())
-        check.admissionTicket(request.admissionTicket)
-        check.checkMaterialNames(request.materials, field: "materials")
-        try check.check()
+    func applyCertificate(_ request: Fawang_Exam_V1_ApplyCertificateRequest) async throws -> Fawang_Exam_V1_ApplyCertificateResponse {
+        let (handling, applicant) = try CertificateApplication.validate(request, now: context.now())
         let year = Int(request.examYear)
         let row = try await matchingResult(year: year, ticket: request.admissionTicket, idNumber: applicant.idNumber)
         guard row.name == applicant.name else {
@@ -203,78 +226,56 @@ struct LegalExamService: Fawang_Exam_V1_ExamService.SimpleServiceProtocol {
         let details = CertificateDetails(
             examYear: year, admissionTicket: row.ticket, objectiveTenths: row.objectiveTenths, subjectiveTenths: row.subjectiveTenths,
             certificateClass: line.certificateClass, materials: request.materials)
-        var canonical = request
-        canonical.requestID = ""
         // The result is marked with the application in the application's own transaction.
         let requestID = request.requestID
-        let (matter, replayed) = try await steps.submit(
-            request: canonical, requestID: request.requestID, matterType: CertificateWorkflow.matterType,
+        return try await certificates.matters.intake(
+            request, requestID: \.requestID, matterType: CertificateWorkflow.matterType,
             initialStatus: CertificateWorkflow.machine.initialStatus, applicant: applicant, regionCode: row.regionCode,
-            handling: handling!, details: DetailsCoding.encode(details), firstEvent: "submitted",
-            attributes: ["exam_year": String(year), "admission_ticket": row.ticket]
+            handling: handling, details: details, attributes: ["exam_year": String(year), "admission_ticket": row.ticket]
         ) { matter in
             [SQLStatement(
                 "UPDATE legal_exam_results SET certificate_tracking = ?, certificate_request_id = ? WHERE exam_year = ? AND admission_ticket = ?",
                 [.text(matter.trackingNumber.formatted), .text(requestID), .integer(Int64(year)), .text(row.ticket)])]
         }
-        var response = Fawang_Exam_V1_ApplyCertificateResponse()
-        response.matter = matter
-        response.replayed = replayed
-        return response
     }
 
-    func approveCertificate(request: Fawang_Exam_V1_ApproveCertificateRequest, context grpc: ServerContext) async throws -> Fawang_Matter_V1_Matter {
-        var check = FieldValidator()
-        let handling = MatterSteps.handling(request.context, &check)
-        check.require(request.note.count <= 2000, "note", "说明不能超过2000字")
-        try check.check()
+    func approveCertificate(_ request: Fawang_Exam_V1_ApproveCertificateRequest) async throws -> Fawang_Matter_V1_Matter {
+        let handling = try certificates.validate(request.context) { check in check.note(request.note) }
         try ProvincialReview.check(Principal.current)
-        return try await runCertificate(.approve(note: request.note), on: request.trackingNumber, handling!, access: .handler)
+        return try await certificates.take(.approve(note: request.note), on: request.trackingNumber, handling, access: .handler)
     }
 
-    func refuseCertificate(request: Fawang_Exam_V1_RefuseCertificateRequest, context grpc: ServerContext) async throws -> Fawang_Matter_V1_Matter {
-        var check = FieldValidator()
-        let handling = MatterSteps.handling(request.context, &check)
-        check.requireText(request.reasons, "reasons", label: "不予授予法律职业资格的理由", maxLength: 2000)
-        try check.check()
+    func refuseCertificate(_ request: Fawang_Exam_V1_RefuseCertificateRequest) async throws -> Fawang_Matter_V1_Matter {
+        let handling = try certificates.validate(request.context) { check in
+            check.reasons(request.reasons, field: "reasons", label: "不予授予法律职业资格的理由")
+        }
         try ProvincialReview.check(Principal.current)
-        return try await runCertificate(.refuse(reasons: request.reasons), on: request.trackingNumber, handling!, access: .handler)
+        return try await certificates.take(.refuse(reasons: request.reasons), on: request.trackingNumber, handling, access: .handler)
     }
 
-    func fileAppeal(request: Fawang_Exam_V1_FileAppealRequest, context grpc: ServerContext) async throws -> Fawang_Matter_V1_Matter {
-        var check = FieldValidator()
-        let handling = MatterSteps.handling(request.context, &check)
-        check.requireText(request.grounds, "grounds", label: "复核申请的事实和理由", maxLength: 2000)
-        try check.check()
-        return try await runCertificate(.fileAppeal(grounds: request.grounds), on: request.trackingNumber, handling!, access: .applicant(secondFactor: request.phoneLast4))
+    func fileAppeal(_ request: Fawang_Exam_V1_FileAppealRequest) async throws -> Fawang_Matter_V1_Matter {
+        try await certificates.take(on: request.trackingNumber, request.context, access: .applicant(secondFactor: request.phoneLast4)) { check in
+            check.reasons(request.grounds, field: "grounds", label: "复核申请的事实和理由")
+            return .fileAppeal(grounds: request.grounds)
+        }
     }
 
-    func decideAppeal(request: Fawang_Exam_V1_DecideAppealRequest, context grpc: ServerContext) async throws -> Fawang_Matter_V1_Matter {
-        var check = FieldValidator()
-        let handling = MatterSteps.handling(request.context, &check)
+    func decideAppeal(_ request: Fawang_Exam_V1_DecideAppealRequest) async throws -> Fawang_Matter_V1_Matter {
         let grant: Bool? = switch request.decision {
         case .grant: true
         case .uphold: false
         default: nil
         }
-        check.require(grant != nil, "decision", "请选择复核决定：维持原决定或撤销原决定并授予")
-        check.requireText(request.reasons, "reasons", label: "复核决定的理由", maxLength: 2000)
-        try check.check()
+        let handling = try certificates.validate(request.context) { check in
+            check.require(grant != nil, "decision", "请选择复核决定：维持原决定或撤销原决定并授予")
+            check.reasons(request.reasons, field: "reasons", label: "复核决定的理由")
+        }
         try ProvincialReview.check(Principal.current)
-        return try await runCertificate(.decideAppeal(grant: grant!, reasons: request.reasons), on: request.trackingNumber, handling!, access: .handler)
+        return try await certificates.take(
+            .decideAppeal(grant: grant == true, reasons: request.reasons), on: request.trackingNumber, handling, access: .handler)
     }
 
     // MARK: Helpers
-
-    private var steps: MatterSteps { MatterSteps(context: context, businessLine: LegalExamPlugin.moduleID) }
-
-    private func runCertificate(_ command: CertificateWorkflow.Command, on trackingText: String, _ handling: Handling, access: MatterSteps.Access) async throws -> Fawang_Matter_V1_Matter {
-        let now = context.now()
-        let calendar = context.deadlines.calendar
-        return try await steps.run(on: trackingText, access: access) { matter in
-            try CertificateWorkflow.decide(command, on: matter, actor: handling.actor, channel: handling.channel, now: now, calendar: calendar)
-        }
-    }
 
     /// Staff act on results and pass lines only within their region and department.
     private func requireHandles(_ regionCode: String) throws(FawangError) {
@@ -349,3 +350,7 @@ struct LegalExamService: Fawang_Exam_V1_ExamService.SimpleServiceProtocol {
         AuditDraft(actor: handling.actor, role: Principal.current?.role.rawValue ?? "anonymous", channel: handling.channel.rawValue, target: target, detail: detail)
     }
 }
+
+extension Fawang_Exam_V1_SubmitRegistrationResponse: SubmissionResponse {}
+
+extension Fawang_Exam_V1_ApplyCertificateResponse: SubmissionResponse {}

@@ -6,9 +6,12 @@ import Foundation
 /// The two workflows of the legal exam line as pure state machines: registration confirmation
 /// (报名确认) and the qualification certificate with its appeal (授予法律职业资格、申诉复核). Given the
 /// matter as stored and a command, `decide` returns the change to write or why it cannot be done
-/// now. No I/O, no clock of its own: time and calendar come in as arguments.
-enum RegistrationWorkflow {
+/// now. No I/O, no clock of its own: time and calendar come in with the step (``StepContext``).
+enum RegistrationWorkflow: LineWorkflow {
     static let matterType = "legal-exam.registration"
+    static let businessLine = LegalExamPlugin.moduleID
+    static let lineName = "法律职业资格考试报名"
+    static let matterTypes: Set<String> = [matterType]
 
     enum Status {
         static let submitted = "submitted"
@@ -46,12 +49,11 @@ enum RegistrationWorkflow {
         }
     }
 
-    static func decide(
-        _ command: Command, on matter: Matter, actor: String, channel: Channel, policy: EligibilityPolicy = .standard
-    ) throws(FawangError) -> MatterChange {
-        guard matter.matterType == matterType else {
-            throw FawangError.notFound("受理编号 \(matter.trackingNumber) 不是法律职业资格考试报名事项")
-        }
+    static func decide(_ command: Command, on matter: Matter, _ step: StepContext) throws(FawangError) -> MatterChange {
+        try decide(command, on: matter, step, policy: .standard)
+    }
+
+    static func decide(_ command: Command, on matter: Matter, _ step: StepContext, policy: EligibilityPolicy) throws(FawangError) -> MatterChange {
         var details = try DetailsCoding.decode(RegistrationDetails.self, from: matter)
         let unmet = EligibilityRules.unmetConditions(details.declaration, regionCode: matter.regionCode, policy: policy)
         var note = ""
@@ -74,12 +76,15 @@ enum RegistrationWorkflow {
             note = refuseNote.isEmpty ? "不符合报名条件：\(reasons)" : "不符合报名条件：\(reasons)。\(refuseNote)"
             attributes["unmet_conditions"] = conditions.map(\.rawValue).joined(separator: ",")
         }
-        return try machine.change(command.name, from: matter.status, actor: actor, channel: channel, note: note, attributes: attributes, details: DetailsCoding.encode(details))
+        return try machine.change(command.name, from: matter.status, actor: step.actor, channel: step.channel, note: note, attributes: attributes, details: DetailsCoding.encode(details))
     }
 }
 
-enum CertificateWorkflow {
+enum CertificateWorkflow: LineWorkflow {
     static let matterType = "legal-exam.certificate"
+    static let businessLine = LegalExamPlugin.moduleID
+    static let lineName = "法律职业资格申请"
+    static let matterTypes: Set<String> = [matterType]
 
     enum Status {
         static let submitted = "submitted"
@@ -169,12 +174,7 @@ enum CertificateWorkflow {
         }
     }
 
-    static func decide(
-        _ command: Command, on matter: Matter, actor: String, channel: Channel, now: Date, calendar: WorkingDayCalendar
-    ) throws(FawangError) -> MatterChange {
-        guard matter.matterType == matterType else {
-            throw FawangError.notFound("受理编号 \(matter.trackingNumber) 不是法律职业资格申请事项")
-        }
+    static func decide(_ command: Command, on matter: Matter, _ step: StepContext) throws(FawangError) -> MatterChange {
         var details = try DetailsCoding.decode(CertificateDetails.self, from: matter)
         var note = ""
         var attributes: [String: String] = [:]
@@ -192,8 +192,8 @@ enum CertificateWorkflow {
                 guard let refusal = matter.timeline.last(where: { $0.kind == "refused" }) else {
                     throw FawangError(.internalError, "refused matter \(matter.id) has no refusal event")
                 }
-                let lastDay = appealLastDay(refusedAt: refusal.at, calendar: calendar)
-                if CivilDate(now) > lastDay {
+                let lastDay = appealLastDay(refusedAt: refusal.at, calendar: step.calendar)
+                if step.today > lastDay {
                     throw FawangError.failedPrecondition(
                         "复核申请应当自不予授予决定作出之日起\(appealFilingDays)日内提出（\(ExamArticles.management("关于申诉复核的规定"))），期限已于\(lastDay)届满，不能再提出复核申请")
                 }
@@ -211,7 +211,7 @@ enum CertificateWorkflow {
             }
             note = reasons
         }
-        return try machine.change(command.name, from: matter.status, actor: actor, channel: channel, note: note, attributes: attributes, details: DetailsCoding.encode(details))
+        return try machine.change(command.name, from: matter.status, actor: step.actor, channel: step.channel, note: note, attributes: attributes, details: DetailsCoding.encode(details))
     }
 }
 

@@ -1,6 +1,7 @@
 import FawangCore
 import FawangPluginKit
 import FawangProto
+import FawangTestSupport
 import Foundation
 @testable import LegalExamPlugin
 import Testing
@@ -27,11 +28,23 @@ import Testing
             timeline: events.enumerated().map { MatterEvent(sequence: $0.offset + 1, kind: $0.element.0, at: $0.element.1, actor: "x", channel: .web) })
     }
 
+    /// A registration step through the step runner's guard, as the service takes every step.
+    func decide(_ command: RegistrationWorkflow.Command, on matter: Matter, actor: String = "s", channel: Channel = .walkIn) throws -> MatterChange {
+        try LineSteps<RegistrationWorkflow>.decide(command, on: matter, StepContext(actor: actor, channel: channel, now: Date()))
+    }
+
+    /// A certificate step through the step runner's guard, taken at `now` with the shipped calendar.
+    func decide(
+        _ command: CertificateWorkflow.Command, on matter: Matter, actor: String = "p", channel: Channel = .walkIn, now: Date = Date()
+    ) throws -> MatterChange {
+        try LineSteps<CertificateWorkflow>.decide(command, on: matter, StepContext(actor: actor, channel: channel, now: now, calendar: .builtIn))
+    }
+
     // MARK: Registration
 
     @Test("实施办法第九条（待确认）：符合条件的报名予以确认")
     func confirmEligible() throws {
-        let change = try RegistrationWorkflow.decide(.confirm(note: ""), on: registration(), actor: "staff-1", channel: .walkIn)
+        let change = try decide(.confirm(note: ""), on: registration(), actor: "staff-1")
         #expect(change.newStatus == "confirmed")
         #expect(change.events.map(\.kind) == ["confirmed"])
     }
@@ -41,7 +54,7 @@ import Testing
         var declaration = LegalExamSamples.declaration()
         declaration.disqualifications = [.intentionalCrime]
         #expect {
-            try RegistrationWorkflow.decide(.confirm(note: ""), on: registration(declaration), actor: "s", channel: .walkIn)
+            try decide(.confirm(note: ""), on: registration(declaration))
         } throws: { error in
             let error = error as! FawangError
             return error.code == .failedPrecondition && error.message.contains("因故意犯罪受过刑事处罚") && error.message.contains("第十条第一项（待确认）")
@@ -52,7 +65,7 @@ import Testing
     func refusalDefaultsToFoundConditions() throws {
         var declaration = LegalExamSamples.declaration()
         declaration.disqualifications = [.lawyerLicenceRevoked]
-        let change = try RegistrationWorkflow.decide(.refuse(conditions: [], note: ""), on: registration(declaration), actor: "s", channel: .walkIn)
+        let change = try decide(.refuse(conditions: [], note: ""), on: registration(declaration))
         #expect(change.newStatus == "refused")
         #expect(change.events.first?.attributes["unmet_conditions"] == "lawyer_licence_revoked")
         #expect(change.events.first?.note.contains("曾被吊销律师执业证书") == true)
@@ -62,18 +75,18 @@ import Testing
 
     @Test("实施办法第九条第三项（待确认）：申报符合但经核查品行不符的，工作人员列明条件后不予确认")
     func refusalOnStaffFinding() throws {
-        let change = try RegistrationWorkflow.decide(.refuse(conditions: [.conduct], note: "经核查存在严重违法记录"), on: registration(), actor: "s", channel: .walkIn)
+        let change = try decide(.refuse(conditions: [.conduct], note: "经核查存在严重违法记录"), on: registration())
         #expect(change.events.first?.attributes["unmet_conditions"] == "conduct")
         #expect(change.events.first?.note.hasSuffix("经核查存在严重违法记录") == true)
         // Without a named condition an eligible declaration cannot be refused.
         #expect {
-            try RegistrationWorkflow.decide(.refuse(conditions: [], note: ""), on: registration(), actor: "s", channel: .walkIn)
+            try decide(.refuse(conditions: [], note: ""), on: registration())
         } throws: { ($0 as! FawangError).violations.map(\.field) == ["unmet_conditions"] }
     }
 
     @Test func aDecidedRegistrationCannotBeDecidedAgain() {
-        #expect(throws: FawangError.self) {
-            try RegistrationWorkflow.decide(.confirm(note: ""), on: registration(status: "refused"), actor: "s", channel: .walkIn)
+        expectError(.failedPrecondition, containing: ["不予确认报名"]) {
+            _ = try decide(.confirm(note: ""), on: registration(status: "refused"))
         }
     }
 
@@ -81,7 +94,7 @@ import Testing
 
     @Test("管理办法（待确认）：审核通过即授予资格并生成证书编号")
     func approvalIssuesCertificateNumber() throws {
-        let change = try CertificateWorkflow.decide(.approve(note: ""), on: certificate(), actor: "p", channel: .walkIn, now: Date(), calendar: .builtIn)
+        let change = try decide(.approve(note: ""), on: certificate())
         #expect(change.newStatus == "approved")
         #expect(change.events.first?.attributes["certificate_number"] == "A202564583104729915620")
         let details = try JSONDecoder().decode(CertificateDetails.self, from: change.details!)
@@ -104,11 +117,11 @@ import Testing
     @Test("管理办法（待确认）：复核申请须在期限内提出，逾期不予受理")
     func appealWindow() throws {
         let refused = certificate(status: "refused", events: [("submitted", beijingNoon(2026, 5, 20)), ("refused", beijingNoon(2026, 6, 1))])
-        let onTime = try CertificateWorkflow.decide(.fileAppeal(grounds: "有新证据"), on: refused, actor: "applicant", channel: .web, now: beijingNoon(2026, 6, 16), calendar: .builtIn)
+        let onTime = try decide(.fileAppeal(grounds: "有新证据"), on: refused, actor: "applicant", channel: .web, now: beijingNoon(2026, 6, 16))
         #expect(onTime.newStatus == "appealed")
         #expect(onTime.events.first?.attributes["filing_last_day"] == "2026-06-16")
         #expect {
-            try CertificateWorkflow.decide(.fileAppeal(grounds: "有新证据"), on: refused, actor: "applicant", channel: .web, now: beijingNoon(2026, 6, 17), calendar: .builtIn)
+            try decide(.fileAppeal(grounds: "有新证据"), on: refused, actor: "applicant", channel: .web, now: beijingNoon(2026, 6, 17))
         } throws: { error in
             let error = error as! FawangError
             return error.code == .failedPrecondition && error.message.contains("2026-06-16") && error.message.contains("15日")
@@ -118,17 +131,25 @@ import Testing
     @Test("管理办法（待确认）：复核可以撤销原决定并授予，或维持原决定")
     func appealDecisions() throws {
         let appealed = certificate(status: "appealed", events: [("submitted", Date()), ("refused", Date()), ("appeal_filed", Date())])
-        let granted = try CertificateWorkflow.decide(.decideAppeal(grant: true, reasons: "原认定事实有误"), on: appealed, actor: "p", channel: .walkIn, now: Date(), calendar: .builtIn)
+        let granted = try decide(.decideAppeal(grant: true, reasons: "原认定事实有误"), on: appealed)
         #expect(granted.newStatus == "approved")
         #expect(granted.events.map(\.kind) == ["appeal_granted"])
         #expect(granted.events.first?.attributes["certificate_number"]?.hasPrefix("A202564") == true)
-        let upheld = try CertificateWorkflow.decide(.decideAppeal(grant: false, reasons: "维持"), on: appealed, actor: "p", channel: .walkIn, now: Date(), calendar: .builtIn)
+        let upheld = try decide(.decideAppeal(grant: false, reasons: "维持"), on: appealed)
         #expect(upheld.newStatus == "refusal_upheld")
         #expect(CertificateWorkflow.machine.terminalStatuses == ["approved", "refusal_upheld"])
         // An appeal is only of a refusal.
-        #expect(throws: FawangError.self) {
-            try CertificateWorkflow.decide(.fileAppeal(grounds: "x"), on: certificate(), actor: "applicant", channel: .web, now: Date(), calendar: .builtIn)
+        expectError(.failedPrecondition, containing: ["待审核"]) {
+            _ = try decide(.fileAppeal(grounds: "x"), on: certificate(), actor: "applicant", channel: .web)
         }
+    }
+
+    @Test func eachWorkflowDecidesOnlyItsOwnMatters() {
+        var registration = registration()
+        expectError(.notFound, containing: ["不是法律职业资格申请事项"]) { _ = try decide(.approve(note: ""), on: registration) }
+        expectError(.notFound, containing: ["不是法律职业资格考试报名事项"]) { _ = try decide(.confirm(note: ""), on: certificate()) }
+        registration.businessLine = "legal-aid"
+        expectError(.notFound, containing: ["不是法律职业资格考试报名事项"]) { _ = try decide(.confirm(note: ""), on: registration) }
     }
 
     @Test("管理办法（待确认）：审核20日、复核30日，依据待确认，天数可配置")
