@@ -39,25 +39,9 @@ public struct PetitionsPlugin: DepartmentPlugin {
             GuidanceTopic(problemZH: "对信访处理意见不服，请求复查、复核", keywords: ["复查", "复核", "处理意见不服"], matterTypeID: PetitionsWorkflow.matterType),
         ])
 
-    public let serviceNames = [Fawang_Petitions_V1_PetitionService.descriptor.fullyQualifiedService]
-
-    /// Anyone registers a petition (anonymous complaints too) and the petitioner requests review;
-    /// every decision and the statistics are staff's, within their region and department.
-    public let accessPolicies: [String: AccessPolicy] = {
-        typealias Method = Fawang_Petitions_V1_PetitionService.Method
-        return [
-            Method.Submit.descriptor.fullyQualifiedMethod: .anyone,
-            Method.RequestReview.descriptor.fullyQualifiedMethod: .anyone,
-            Method.Accept.descriptor.fullyQualifiedMethod: .handlers,
-            Method.NotAccept.descriptor.fullyQualifiedMethod: .handlers,
-            Method.Refer.descriptor.fullyQualifiedMethod: .handlers,
-            Method.Answer.descriptor.fullyQualifiedMethod: .handlers,
-            Method.RecordReviewOpinion.descriptor.fullyQualifiedMethod: .handlers,
-            Method.GetStats.descriptor.fullyQualifiedMethod: .handlers,
-        ]
-    }()
+    public var rpcs: [RPCInfo] { PetitionsService.rpcs.infos }
 
     public func makeServices(context: PluginContext) -> [any RegistrableRPCService] {
-        [PetitionsService(context: context)]
+        [PetitionsService.rpcs.service(PetitionsService(context: context))]
     }
 }

@@ -74,11 +74,12 @@ enum PetitionsSubmission {
     /// How an anonymous petitioner is stored: this name, no identity number, phone or address.
     static let anonymousName = "匿名"
 
-    /// The validated content of `request`, or `INVALID_ARGUMENT` listing every bad field.
+    /// The validated content of `request`, or `INVALID_ARGUMENT` listing every bad field. The
+    /// channel context is returned as read: the intake records it under the signed-in caller.
     static func validate(_ request: Fawang_Petitions_V1_SubmitPetitionRequest) throws(FawangError) -> (Handling, Person, PetitionDetails, TrackingNumber?) {
         var check = FieldValidator()
         check.requestID(request.requestID)
-        let handling = MatterSteps.handling(request.context, &check)
+        let handling = Handling.read(request.context, into: &check)
         let petitioner: Person
         if request.anonymous {
             // Nothing about the petitioner is kept: a stray name or number would make it not anonymous.
@@ -104,10 +105,11 @@ enum PetitionsSubmission {
             check.require(related != nil, "related_tracking_number", "原信访事项的受理编号应为16位数字且校验位正确")
         }
         try check.check()
+        guard let handling else { throw FawangError(.internalError, "channel context passed validation unread") }
         let details = PetitionDetails(
             anonymous: request.anonymous, subject: request.subject.trimmingCharacters(in: .whitespacesAndNewlines),
             factsAndReasons: request.factsAndReasons, representatives: Int(request.representatives))
-        return (handling!, petitioner, details, related)
+        return (handling, petitioner, details, related)
     }
 }
 

@@ -5,10 +5,13 @@ import Foundation
 
 /// A petition (信访工作条例) as a pure state machine: registration, the decision where it goes
 /// (accept, not accept, transfer or assign), the handling opinion, review and re-review. No I/O,
-/// no clock: the caller passes today and the calendar, and the store runs it inside the write
-/// transaction.
-enum PetitionsWorkflow {
+/// no clock: today, the calendar and the caller's division come with the step (``StepContext``),
+/// and the store runs it inside the write transaction.
+enum PetitionsWorkflow: LineWorkflow {
     static let matterType = "petitions.petition"
+    static let businessLine = "petitions"
+    static let lineName = "信访"
+    static let matterTypes: Set<String> = [matterType]
     static let law = "《信访工作条例》"
 
     enum Status {
@@ -133,12 +136,10 @@ enum PetitionsWorkflow {
         }
     }
 
-    /// What `command` does to `matter`, acted by `actor` (of division `actorRegion`, empty if
-    /// unknown) through `channel`, on `today`.
-    static func decide(_ command: Command, on matter: Matter, actor: String, channel: Channel, today: CivilDate, calendar: WorkingDayCalendar, actorRegion: String = "") throws(FawangError) -> MatterChange {
-        guard matter.businessLine == "petitions", matter.matterType == matterType else {
-            throw FawangError.notFound("受理编号 \(matter.trackingNumber) 不是信访事项")
-        }
+    /// What `command` does to `matter`, taken by `step.actor` (of division `step.callerRegion`, nil
+    /// if none is known) through `step.channel`, on `step.today`.
+    static func decide(_ command: Command, on matter: Matter, _ step: StepContext) throws(FawangError) -> MatterChange {
+        let actorRegion = step.callerRegion ?? ""
         var details = try DetailsCoding.decode(PetitionDetails.self, from: matter)
         var note = ""
         var attributes: [String: String] = [:]
@@ -171,7 +172,7 @@ enum PetitionsWorkflow {
                 throw FawangError.failedPrecondition("匿名信访无法送达书面答复，不能请求\(level == .review ? "复查" : "复核")；如需复查，请以实名重新提出")
             }
             _ = try machine.decide(command.name, from: matter.status)
-            try checkWindow(level, matter: matter, today: today, calendar: calendar)
+            try checkWindow(level, matter: matter, today: step.today, calendar: step.calendar)
             let record = ReviewRecord(requestReasons: reasons)
             if level == .review { details.review = record } else { details.rereview = record }
             note = reasons
@@ -189,7 +190,7 @@ enum PetitionsWorkflow {
             note = opinion
             attributes["unit"] = unit
         }
-        return try machine.change(command.name, from: matter.status, actor: actor, channel: channel, note: note, attributes: attributes, details: details.encoded())
+        return try machine.change(command.name, from: matter.status, actor: step.actor, channel: step.channel, note: note, attributes: attributes, details: details.encoded())
     }
 
     /// Arts. 35, 36: the review is made by the organ one level above the one that answered, the

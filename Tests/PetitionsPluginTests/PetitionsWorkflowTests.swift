@@ -1,4 +1,6 @@
 import FawangCore
+import FawangPluginKit
+import FawangTestSupport
 import Foundation
 @testable import PetitionsPlugin
 import Testing
@@ -19,16 +21,18 @@ import Testing
             details: details.encoded(), timeline: timeline)
     }
 
-    func decide(_ command: PetitionsWorkflow.Command, _ matter: Matter, today: CivilDate = CivilDate(year: 2026, month: 6, day: 2)) throws -> MatterChange {
-        try PetitionsWorkflow.decide(command, on: matter, actor: "staff-1", channel: .walkIn, today: today, calendar: .builtIn)
+    /// A step by `staff-1` (of division `region`) at noon on `today`, through the step runner's
+    /// guard, as the service takes every step.
+    func decide(
+        _ command: PetitionsWorkflow.Command, _ matter: Matter, today: CivilDate = CivilDate(year: 2026, month: 6, day: 2), region: String? = nil
+    ) throws -> MatterChange {
+        let noon = today.endInstant.addingTimeInterval(-12 * 3600)
+        return try LineSteps<PetitionsWorkflow>.decide(
+            command, on: matter, StepContext(actor: "staff-1", channel: .walkIn, callerRegion: region, now: noon, calendar: .builtIn))
     }
 
     func details(_ change: MatterChange) throws -> PetitionDetails {
         try JSONDecoder().decode(PetitionDetails.self, from: change.details!)
-    }
-
-    func expectCode(_ code: FawangError.Code, _ body: () throws -> Void) {
-        #expect { try body() } throws: { ($0 as? FawangError)?.code == code }
     }
 
     func evaluate(_ rule: DeadlineRule, _ events: [(String, Date)], now: Date) -> DeadlineStatus? {
@@ -84,19 +88,15 @@ import Testing
             return base
         }
         func record(_ level: PetitionsWorkflow.ReviewLevel, _ matter: Matter, by region: String) throws -> MatterChange {
-            try PetitionsWorkflow.decide(
-                .recordReview(level, unit: "上一级机关", opinion: "维持"), on: matter, actor: "staff-1", channel: .walkIn,
-                today: CivilDate(year: 2026, month: 6, day: 2), calendar: .builtIn, actorRegion: region)
+            try decide(.recordReview(level, unit: "上一级机关", opinion: "维持"), matter, region: region)
         }
         // The answer records the answering staff's division.
-        let answer = try PetitionsWorkflow.decide(
-            .answer(opinion: "已责令退还"), on: self.matter(status: "accepted"), actor: "staff-1", channel: .walkIn,
-            today: CivilDate(year: 2026, month: 6, day: 2), calendar: .builtIn, actorRegion: "640104")
+        let answer = try decide(.answer(opinion: "已责令退还"), self.matter(status: "accepted"), region: "640104")
         #expect(answer.events.first?.attributes["unit_region"] == "640104")
         // Answered in Xingqing district: the district itself, or another city, may not review it; Yinchuan may.
         let answered = matter("review_requested", ["registered", "accepted", "answered", "review_requested"], regions: ["answered": "640104"])
-        expectCode(.permissionDenied) { _ = try record(.review, answered, by: "640104") }
-        expectCode(.permissionDenied) { _ = try record(.review, answered, by: "640200") }
+        expectError(.permissionDenied, containing: ["上一级"]) { _ = try record(.review, answered, by: "640104") }
+        expectError(.permissionDenied, containing: ["上一级"]) { _ = try record(.review, answered, by: "640200") }
         let reviewed = try record(.review, answered, by: "640100")
         #expect(reviewed.newStatus == "reviewed")
         #expect(reviewed.events.first?.attributes["unit_region"] == "640100")
@@ -104,10 +104,19 @@ import Testing
         let rereview = matter(
             "rereview_requested", ["registered", "accepted", "answered", "review_requested", "reviewed", "rereview_requested"],
             regions: ["answered": "640104", "reviewed": "640100"])
-        expectCode(.permissionDenied) { _ = try record(.rereview, rereview, by: "640100") }
+        expectError(.permissionDenied, containing: ["上一级"]) { _ = try record(.rereview, rereview, by: "640100") }
         #expect(try record(.rereview, rereview, by: "640000").newStatus == "concluded")
         // The wrong status is still reported as such.
-        expectCode(.failedPrecondition) { _ = try record(.rereview, answered, by: "640000") }
+        expectError(.failedPrecondition) { _ = try record(.rereview, answered, by: "640000") }
+    }
+
+    @Test func onlyPetitionsAreDecidedHere() {
+        var other = matter(status: "registered")
+        other.businessLine = "legal-aid"
+        expectError(.notFound, containing: ["不是信访事项"]) { _ = try decide(.accept(note: ""), other) }
+        other.businessLine = "petitions"
+        other.matterType = "petitions.other"
+        expectError(.notFound, containing: ["不是信访事项"]) { _ = try decide(.accept(note: ""), other) }
     }
 
     @Test func decisionsRecordTheNotice() throws {
@@ -129,7 +138,7 @@ import Testing
         #expect(accepted.events.first?.attributes["notice"]?.contains("匿名") == true)
         #expect(try details(accepted).writtenNotice == false)
         let answered = matter(status: "answered", events: [("registered", day(2026, 6, 1)), ("accepted", day(2026, 6, 2)), ("answered", day(2026, 6, 20))], anonymous: true)
-        expectCode(.failedPrecondition) { _ = try decide(.requestReview(.review, reasons: "不服"), answered, today: CivilDate(year: 2026, month: 6, day: 21)) }
+        expectError(.failedPrecondition, containing: ["匿名信访无法送达书面答复"]) { _ = try decide(.requestReview(.review, reasons: "不服"), answered, today: CivilDate(year: 2026, month: 6, day: 21)) }
     }
 
     @Test("信访工作条例第三十五条：自收到书面答复之日起30日内请求复查，逾期不予受理")
@@ -139,16 +148,16 @@ import Testing
         let change = try decide(.requestReview(.review, reasons: "退费数额不对"), answered, today: CivilDate(year: 2026, month: 7, day: 10))
         #expect(change.newStatus == "review_requested")
         #expect(try details(change).review?.requestReasons == "退费数额不对")
-        expectCode(.failedPrecondition) { _ = try decide(.requestReview(.review, reasons: "不服"), answered, today: CivilDate(year: 2026, month: 7, day: 11)) }
+        expectError(.failedPrecondition, containing: ["期限已于2026-07-10届满"]) { _ = try decide(.requestReview(.review, reasons: "不服"), answered, today: CivilDate(year: 2026, month: 7, day: 11)) }
         // Not a re-review before the review.
-        expectCode(.failedPrecondition) { _ = try decide(.requestReview(.rereview, reasons: "不服"), answered, today: CivilDate(year: 2026, month: 6, day: 11)) }
+        expectError(.failedPrecondition) { _ = try decide(.requestReview(.rereview, reasons: "不服"), answered, today: CivilDate(year: 2026, month: 6, day: 11)) }
     }
 
     @Test("信访工作条例第三十六条：自收到复查意见之日起30日内请求复核")
     func art36ReReviewRequestWithinThirtyDays() throws {
         let reviewed = matter(status: "reviewed", events: [("registered", day(2026, 6, 1)), ("answered", day(2026, 6, 10)), ("review_requested", day(2026, 6, 15)), ("reviewed", day(2026, 7, 1))])
         #expect(try decide(.requestReview(.rereview, reasons: "仍不服"), reviewed, today: CivilDate(year: 2026, month: 7, day: 31)).newStatus == "rereview_requested")
-        expectCode(.failedPrecondition) { _ = try decide(.requestReview(.rereview, reasons: "仍不服"), reviewed, today: CivilDate(year: 2026, month: 8, day: 1)) }
+        expectError(.failedPrecondition) { _ = try decide(.requestReview(.rereview, reasons: "仍不服"), reviewed, today: CivilDate(year: 2026, month: 8, day: 1)) }
         let recorded = try decide(.recordReview(.rereview, unit: "宁夏回族自治区司法厅", opinion: "维持复查意见"), matter(status: "rereview_requested"))
         #expect(recorded.newStatus == "concluded")
         #expect(PetitionsWorkflow.machine.terminalStatuses.contains("concluded"))
@@ -156,7 +165,7 @@ import Testing
 
     @Test("信访工作条例第三十六条第三款：复核后以同一事实和理由提出的，不再受理")
     func art36NoFurtherPetitionAfterReReview() throws {
-        expectCode(.failedPrecondition) { _ = try PetitionsWorkflow.link(to: matter(status: "concluded")) }
+        expectError(.failedPrecondition, containing: ["第三十六条第三款"]) { _ = try PetitionsWorkflow.link(to: matter(status: "concluded")) }
         let open = matter(status: "accepted")
         #expect(try PetitionsWorkflow.link(to: open) == open.trackingNumber.formatted)
     }
