@@ -1,6 +1,5 @@
 public import FawangCore
 public import FawangPluginKit
-public import FawangProto
 public import GRPCCore
 
 /// Lawyers and law firms (律师管理) under 中华人民共和国律师法 (2017): practice licences and law
@@ -45,32 +44,12 @@ public struct LawyersPlugin: DepartmentPlugin {
             GuidanceTopic(problemZH: "设立律师事务所", keywords: ["设立律所", "开律所"], matterTypeID: LawyersWorkflow.firmType),
         ])
 
-    public let serviceNames = [Fawang_Lawyers_V1_LawyerService.descriptor.fullyQualifiedService]
-
-    /// Anyone applies, complains and reads the register; bureau staff handle, within their region
-    /// and department; the provincial stage checks the caller's level itself.
-    public let accessPolicies: [String: AccessPolicy] = {
-        typealias Method = Fawang_Lawyers_V1_LawyerService.Method
-        return [
-            Method.SubmitPracticeApplication.descriptor.fullyQualifiedMethod: .anyone,
-            Method.SubmitFirmApplication.descriptor.fullyQualifiedMethod: .anyone,
-            Method.SubmitComplaint.descriptor.fullyQualifiedMethod: .anyone,
-            Method.SearchLawyers.descriptor.fullyQualifiedMethod: .anyone,
-            Method.GetLawyer.descriptor.fullyQualifiedMethod: .anyone,
-            Method.SearchFirms.descriptor.fullyQualifiedMethod: .anyone,
-            Method.Accept.descriptor.fullyQualifiedMethod: .handlers,
-            Method.Forward.descriptor.fullyQualifiedMethod: .handlers,
-            Method.Grant.descriptor.fullyQualifiedMethod: .handlers,
-            Method.Refuse.descriptor.fullyQualifiedMethod: .handlers,
-            Method.StartInvestigation.descriptor.fullyQualifiedMethod: .handlers,
-            Method.DecideComplaint.descriptor.fullyQualifiedMethod: .handlers,
-        ]
-    }()
+    public var rpcs: [RPCInfo] { LawyersService.rpcs.infos }
 
     public let migrations = LawyersRegister.migrations
 
     public func makeServices(context: PluginContext) -> [any RegistrableRPCService] {
-        [LawyersService(context: context)]
+        [LawyersService.rpcs.service(LawyersService(context: context))]
     }
 
     /// Three firms and six lawyers in Yinchuan and Shizuishan.

@@ -372,6 +372,22 @@ enum LawyersApplications {
         return (handling, applicant, application)
     }
 
+    /// Validates a complaint, except what needs the register (the subject).
+    static func validate(_ request: Fawang_Lawyers_V1_SubmitComplaintRequest) throws(FawangError) -> (Handling, Person, SubjectKind) {
+        var check = FieldValidator()
+        check.requestID(request.requestID)
+        let handling = Handling.read(request.context, into: &check)
+        let complainant = check.person(request.complainant, field: "complainant", label: "投诉人", idRequired: false)
+        let kind = SubjectKind(request.subjectKind)
+        check.require(kind != nil, "subject_kind", "请选择投诉对象：律师或律师事务所")
+        check.requireText(request.subjectLicenceNumber, "subject_licence_number", label: "被投诉律师或律师事务所的执业证号", maxLength: 40)
+        check.requireText(request.facts, "facts", label: "投诉的事实和理由", maxLength: 4000)
+        check.checkMaterialNames(request.materials, field: "materials")
+        try check.check()
+        guard let handling, let kind else { throw FawangError(.internalError, "a complaint passed validation unread") }
+        return (handling, complainant, kind)
+    }
+
     /// Art. 14(3), 15, 16: each founder practises, has the experience the firm's form needs, and
     /// has had no suspension penalty within three years. `founders[i]` is nil if not registered.
     static func checkFounders(_ founders: [RegisteredLawyer?], kind: FirmKind, today: CivilDate, into check: inout FieldValidator) {

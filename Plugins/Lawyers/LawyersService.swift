@@ -1,35 +1,82 @@
 import FawangCore
-import FawangPluginKit
-import FawangProto
+public import FawangPluginKit
+public import FawangProto
 import Foundation
-import GRPCCore
 import SwiftProtobuf
 
 /// `fawang.lawyers.v1.LawyerService`: licences in two stages, complaints, the public register.
-struct LawyersService: Fawang_Lawyers_V1_LawyerService.SimpleServiceProtocol {
+/// Each RPC declared once in ``rpcs``; each step its field checks and one step of ``LawyersWorkflow``.
+struct LawyersService: Sendable {
     let context: PluginContext
-
-    private var steps: MatterSteps { MatterSteps(context: context, businessLine: "lawyers") }
+    private var steps: LineSteps<LawyersWorkflow> { LineSteps(context: context) }
     private var register: LawyersRegister { LawyersRegister(storage: context.storage) }
     private var today: CivilDate { CivilDate(context.now()) }
 
+    typealias Method = Fawang_Lawyers_V1_LawyerService.Method
+
+    private static let applicant = ["name": "applicant.name", "id-number": "applicant.id_number", "phone": "applicant.phone", "region": "region_code"]
+
+    /// Anyone applies, complains and reads the register; bureau staff handle, within their region
+    /// and department; the provincial stage checks the caller's level itself.
+    static let rpcs = RPCTable<LawyersService>([
+        // Licences (two stages: city review, provincial decision).
+        RPC(Method.SubmitPracticeApplication.descriptor, .anyone, verb: "apply-practice",
+            help: "律师执业申请，向设区的市级司法行政部门提出（第五条、第六条）", intake: true,
+            aliases: applicant.merging([
+                "qualification": "qualification_certificate_number", "firm": "firm_licence_number",
+                "specialty": "specialties", "material": "materials",
+            ]) { $1 }, LawyersService.submitPracticeApplication),
+        RPC(Method.SubmitFirmApplication.descriptor, .anyone, verb: "apply-firm",
+            help: "律师事务所设立申请（第十四条至第十六条、第十八条）", intake: true,
+            aliases: applicant.merging(["founder": "founder_licence_numbers", "firm-phone": "phone", "material": "materials"]) { $1 },
+            LawyersService.submitFirmApplication),
+        RPC(Method.Accept.descriptor, .handlers, verb: "accept", help: "市级司法行政部门受理，二十日审查期限开始（第六条、第十八条）",
+            LawyersService.accept),
+        RPC(Method.Forward.descriptor, .handlers, verb: "forward", help: "将审查意见和全部申请材料报送自治区司法厅（第六条、第十八条）",
+            LawyersService.forward),
+        RPC(Method.Grant.descriptor, .handlers, verb: "grant", help: "自治区司法厅十日内准予，颁发执业证书并登入名册（第六条、第十八条）",
+            LawyersService.grant),
+        RPC(Method.Refuse.descriptor, .handlers, verb: "refuse", help: "自治区司法厅不准予，书面说明理由（第六条、第七条、第十八条）",
+            LawyersService.refuse),
+        // Complaints.
+        RPC(Method.SubmitComplaint.descriptor, .anyone, verb: "complain", help: "投诉律师或律师事务所（由其所在市的司法局处理）", intake: true,
+            aliases: [
+                "name": "complainant.name", "phone": "complainant.phone", "subject": "subject_kind",
+                "licence": "subject_licence_number", "material": "materials",
+            ], LawyersService.submitComplaint),
+        RPC(Method.StartInvestigation.descriptor, .handlers, verb: "investigate", help: "对投诉立案调查", LawyersService.startInvestigation),
+        RPC(Method.DecideComplaint.descriptor, .handlers, verb: "decide-complaint",
+            help: "投诉调查结论：未发现违法行为，或依第四十七条至第五十条作出处罚",
+            aliases: [
+                "article": "penalty.article", "penalty": "penalty.kind", "months": "penalty.suspension_months",
+                "fine-yuan": "penalty.fine_yuan", "confiscate": "penalty.confiscate_illegal_gains",
+            ], LawyersService.decideComplaint),
+        // The public register.
+        RPC(Method.SearchLawyers.descriptor, .anyone, verb: "search", help: "查询律师名册（姓名、执业证号、律师事务所、执业领域）",
+            aliases: ["firm": "firm_licence_number", "region": "region_code"], LawyersService.searchLawyers),
+        RPC(Method.GetLawyer.descriptor, .anyone, verb: "show", help: "名册中的一名律师，含处罚记录",
+            aliases: ["licence": "licence_number"], LawyersService.getLawyer),
+        RPC(Method.SearchFirms.descriptor, .anyone, verb: "firms", help: "查询律师事务所名册",
+            aliases: ["region": "region_code"], LawyersService.searchFirms),
+    ])
+
     // MARK: Licences
 
-    func submitPracticeApplication(request: Fawang_Lawyers_V1_SubmitPracticeApplicationRequest, context grpc: ServerContext) async throws -> Fawang_Lawyers_V1_SubmitResponse {
+    func submitPracticeApplication(_ request: Fawang_Lawyers_V1_SubmitPracticeApplicationRequest) async throws -> Fawang_Lawyers_V1_SubmitResponse {
         var (handling, applicant, application) = try LawyersApplications.validate(request)
         // Art. 6(4): the receiving firm is a firm of the register, practising.
         guard let firm = try await register.firm(application.firmLicenceNumber), firm.status(on: today) == .practising else {
             throw FawangError.invalidArgument(field: "firm_licence_number", "律师事务所名册中没有执业许可证号为 \(application.firmLicenceNumber) 的正常执业的律师事务所")
         }
         application.firmName = firm.name
-        let details = LicenceDetails(practice: application, materials: request.materials)
-        var canonical = request
-        canonical.requestID = ""
-        return try await submit(canonical, requestID: request.requestID, type: LawyersWorkflow.practiceType, applicant: applicant,
-                                region: request.regionCode, handling: handling, details: DetailsCoding.encode(details))
+        return try await steps.matters.intake(
+            request, requestID: \.requestID, matterType: LawyersWorkflow.practiceType, initialStatus: LawyersWorkflow.licenceMachine.initialStatus,
+            applicant: applicant, regionCode: request.regionCode, handling: handling,
+            details: LicenceDetails(practice: application, materials: request.materials))
     }
 
-    func submitFirmApplication(request: Fawang_Lawyers_V1_SubmitFirmApplicationRequest, context grpc: ServerContext) async throws -> Fawang_Lawyers_V1_SubmitResponse {
+    func submitFirmApplication(_ request: Fawang_Lawyers_V1_SubmitFirmApplicationRequest) async throws -> Fawang_Lawyers_V1_SubmitResponse {
+        // The founders are checked against the register with the other fields: one INVALID_ARGUMENT.
         var check = FieldValidator()
         let validated = LawyersApplications.validate(request, into: &check)
         if let (_, _, application) = validated {
@@ -38,42 +85,38 @@ struct LawyersService: Fawang_Lawyers_V1_LawyerService.SimpleServiceProtocol {
             LawyersApplications.checkFounders(founders, kind: application.kind, today: today, into: &check)
         }
         try check.check()
-        let (handling, applicant, application) = validated!
-        let details = LicenceDetails(firm: application, materials: request.materials)
-        var canonical = request
-        canonical.requestID = ""
-        return try await submit(canonical, requestID: request.requestID, type: LawyersWorkflow.firmType, applicant: applicant,
-                                region: request.regionCode, handling: handling, details: DetailsCoding.encode(details))
+        guard let (handling, applicant, application) = validated else {
+            throw FawangError(.internalError, "a law firm application passed validation unread")
+        }
+        return try await steps.matters.intake(
+            request, requestID: \.requestID, matterType: LawyersWorkflow.firmType, initialStatus: LawyersWorkflow.licenceMachine.initialStatus,
+            applicant: applicant, regionCode: request.regionCode, handling: handling,
+            details: LicenceDetails(firm: application, materials: request.materials))
     }
 
-    func accept(request: Fawang_Lawyers_V1_AcceptRequest, context grpc: ServerContext) async throws -> Fawang_Matter_V1_Matter {
-        var check = FieldValidator()
-        let handling = MatterSteps.handling(request.context, &check)
-        check.require(request.note.count <= 2000, "note", "说明不能超过2000字")
-        try check.check()
-        return try await steps.present(try await run(.accept(note: request.note), on: request.trackingNumber, handling!))
+    func accept(_ request: Fawang_Lawyers_V1_AcceptRequest) async throws -> Fawang_Matter_V1_Matter {
+        try await steps.take(on: request.trackingNumber, request.context, access: .handler) { check in
+            check.note(request.note)
+            return .accept(note: request.note)
+        }
     }
 
-    func forward(request: Fawang_Lawyers_V1_ForwardRequest, context grpc: ServerContext) async throws -> Fawang_Matter_V1_Matter {
-        var check = FieldValidator()
-        let handling = MatterSteps.handling(request.context, &check)
-        check.requireText(request.opinion, "opinion", label: "审查意见（第六条、第十八条）", maxLength: 2000)
-        try check.check()
-        return try await steps.present(try await run(.forward(opinion: request.opinion, recommendGrant: request.recommendGrant), on: request.trackingNumber, handling!))
+    func forward(_ request: Fawang_Lawyers_V1_ForwardRequest) async throws -> Fawang_Matter_V1_Matter {
+        try await steps.take(on: request.trackingNumber, request.context, access: .handler) { check in
+            check.reasons(request.opinion, field: "opinion", label: "审查意见（第六条、第十八条）")
+            return .forward(opinion: request.opinion, recommendGrant: request.recommendGrant)
+        }
     }
 
-    func grant(request: Fawang_Lawyers_V1_GrantRequest, context grpc: ServerContext) async throws -> Fawang_Matter_V1_Matter {
-        var check = FieldValidator()
-        let handling = MatterSteps.handling(request.context, &check)
-        check.require(request.note.count <= 2000, "note", "说明不能超过2000字")
-        try check.check()
+    func grant(_ request: Fawang_Lawyers_V1_GrantRequest) async throws -> Fawang_Matter_V1_Matter {
+        let handling = try steps.validate(request.context) { check in check.note(request.note) }
         // The register entry is written in the decision's own transaction. The receiving firm's
         // region is read first (a practising firm's region does not change under a decision).
         let pending = try DetailsCoding.decode(LicenceDetails.self, from: try await steps.matter(request.trackingNumber, access: .handler))
         let firmRegion: String? = if let practice = pending.practice { try await register.firm(practice.firmLicenceNumber)?.regionCode } else { nil }
         let (register, today) = (register, today)
-        let matter = try await run(.grant(note: request.note), on: request.trackingNumber, handling!) { matter, details in
-            let details = try JSONDecoder().decode(LicenceDetails.self, from: details)
+        return try await steps.take(.grant(note: request.note), on: request.trackingNumber, handling, access: .handler) { matter, change in
+            let details = try JSONDecoder().decode(LicenceDetails.self, from: change.details ?? matter.details)
             guard let number = details.licenceNumber else { return [] }
             if let practice = details.practice {
                 return [register.addLawyer(RegisteredLawyer(
@@ -86,104 +129,81 @@ struct LawyersService: Fawang_Lawyers_V1_LawyerService.SimpleServiceProtocol {
             }
             return []
         }
-        return try await steps.present(matter)
     }
 
-    func refuse(request: Fawang_Lawyers_V1_RefuseRequest, context grpc: ServerContext) async throws -> Fawang_Matter_V1_Matter {
-        var check = FieldValidator()
-        let handling = MatterSteps.handling(request.context, &check)
-        let ground = RefusalGround(request.ground)
-        check.require(ground != nil, "ground", "请选择不准予的理由：第七条所列情形，或不符合第五条、第十四条至第十六条规定的条件")
-        check.requireText(request.reasons, "reasons", label: "不准予的理由（第六条、第十八条：书面说明理由）", maxLength: 2000)
-        try check.check()
-        return try await steps.present(try await run(.refuse(ground!, reasons: request.reasons), on: request.trackingNumber, handling!))
+    func refuse(_ request: Fawang_Lawyers_V1_RefuseRequest) async throws -> Fawang_Matter_V1_Matter {
+        try await steps.take(on: request.trackingNumber, request.context, access: .handler) { check in
+            let ground = RefusalGround(request.ground)
+            check.require(ground != nil, "ground", "请选择不准予的理由：第七条所列情形，或不符合第五条、第十四条至第十六条规定的条件")
+            check.reasons(request.reasons, field: "reasons", label: "不准予的理由（第六条、第十八条：书面说明理由）")
+            return ground.map { .refuse($0, reasons: request.reasons) }
+        }
     }
 
     // MARK: Complaints
 
-    func submitComplaint(request: Fawang_Lawyers_V1_SubmitComplaintRequest, context grpc: ServerContext) async throws -> Fawang_Lawyers_V1_SubmitResponse {
-        var check = FieldValidator()
-        check.requestID(request.requestID)
-        let handling = Handling.read(request.context, into: &check)
-        let complainant = check.person(request.complainant, field: "complainant", label: "投诉人", idRequired: false)
-        let kind = SubjectKind(request.subjectKind)
-        check.require(kind != nil, "subject_kind", "请选择投诉对象：律师或律师事务所")
-        check.requireText(request.subjectLicenceNumber, "subject_licence_number", label: "被投诉律师或律师事务所的执业证号", maxLength: 40)
-        check.requireText(request.facts, "facts", label: "投诉的事实和理由", maxLength: 4000)
-        check.checkMaterialNames(request.materials, field: "materials")
-        try check.check()
+    func submitComplaint(_ request: Fawang_Lawyers_V1_SubmitComplaintRequest) async throws -> Fawang_Lawyers_V1_SubmitResponse {
+        let (handling, complainant, kind) = try LawyersApplications.validate(request)
         // The complaint goes to the city bureau of the subject's region (Arts. 47–50).
-        let subject: (name: String, region: String)? = switch kind! {
+        let subject: (name: String, region: String)? = switch kind {
         case .lawyer: try await register.lawyer(request.subjectLicenceNumber).map { ($0.name, $0.regionCode) }
         case .firm: try await register.firm(request.subjectLicenceNumber).map { ($0.name, $0.regionCode) }
         }
         guard let subject else {
             throw FawangError.invalidArgument(field: "subject_licence_number", "名册中没有执业证号为 \(request.subjectLicenceNumber) 的\(kind == .firm ? "律师事务所" : "律师")")
         }
-        var actor = handling!
-        actor.actor = MatterSteps.actor(actor)
         let details = ComplaintDetails(
-            subjectKind: kind!, subjectLicenceNumber: request.subjectLicenceNumber, subjectName: subject.name, facts: request.facts, materials: request.materials)
-        var canonical = request
-        canonical.requestID = ""
-        let (matter, replayed) = try await steps.submit(
-            request: canonical, requestID: request.requestID, matterType: LawyersWorkflow.complaintType,
-            initialStatus: LawyersWorkflow.complaintMachine.initialStatus, applicant: complainant,
-            parties: [Party(role: "respondent", person: Person(name: subject.name, idNumber: "", phone: ""))],
-            regionCode: DivisionCode.city(of: subject.region) ?? subject.region, handling: actor, details: DetailsCoding.encode(details),
-            firstEvent: "submitted", attributes: ["subject_licence_number": request.subjectLicenceNumber])
-        return .with {
-            $0.matter = matter
-            $0.replayed = replayed
+            subjectKind: kind, subjectLicenceNumber: request.subjectLicenceNumber, subjectName: subject.name, facts: request.facts, materials: request.materials)
+        return try await steps.matters.intake(
+            request, requestID: \.requestID, matterType: LawyersWorkflow.complaintType, initialStatus: LawyersWorkflow.complaintMachine.initialStatus,
+            applicant: complainant, parties: [Party(role: "respondent", person: Person(name: subject.name, idNumber: "", phone: ""))],
+            regionCode: DivisionCode.city(of: subject.region) ?? subject.region, handling: handling, details: details,
+            attributes: ["subject_licence_number": request.subjectLicenceNumber])
+    }
+
+    func startInvestigation(_ request: Fawang_Lawyers_V1_StartInvestigationRequest) async throws -> Fawang_Matter_V1_Matter {
+        try await steps.take(on: request.trackingNumber, request.context, access: .handler) { check in
+            check.note(request.note)
+            return .investigate(note: request.note)
         }
     }
 
-    func startInvestigation(request: Fawang_Lawyers_V1_StartInvestigationRequest, context grpc: ServerContext) async throws -> Fawang_Matter_V1_Matter {
-        var check = FieldValidator()
-        let handling = MatterSteps.handling(request.context, &check)
-        check.require(request.note.count <= 2000, "note", "说明不能超过2000字")
-        try check.check()
-        return try await steps.present(try await run(.investigate(note: request.note), on: request.trackingNumber, handling!))
-    }
-
-    func decideComplaint(request: Fawang_Lawyers_V1_DecideComplaintRequest, context grpc: ServerContext) async throws -> Fawang_Matter_V1_Matter {
-        var check = FieldValidator()
-        let handling = MatterSteps.handling(request.context, &check)
-        check.requireText(request.findings, "findings", label: "调查认定的事实", maxLength: 4000)
+    func decideComplaint(_ request: Fawang_Lawyers_V1_DecideComplaintRequest) async throws -> Fawang_Matter_V1_Matter {
+        // A penalty's articles depend on the subject's kind: read it from the matter.
+        let subject: SubjectKind? = request.outcome == .discipline && request.hasPenalty
+            ? try DetailsCoding.decode(ComplaintDetails.self, from: try await steps.matter(request.trackingNumber, access: .handler)).subjectKind
+            : nil
         var command: LawyersWorkflow.Command?
-        switch request.outcome {
-        case .noViolation:
-            command = .findNoViolation(findings: request.findings)
-        case .discipline:
-            guard request.hasPenalty else {
-                check.fail("penalty", "作出处罚的，请填写处罚依据和处罚种类（第四十七条至第五十条）")
-                break
+        let handling = try steps.validate(request.context) { check in
+            check.requireText(request.findings, "findings", label: "调查认定的事实", maxLength: 4000)
+            switch request.outcome {
+            case .noViolation:
+                command = .findNoViolation(findings: request.findings)
+            case .discipline:
+                guard let subject else {
+                    check.fail("penalty", "作出处罚的，请填写处罚依据和处罚种类（第四十七条至第五十条）")
+                    return
+                }
+                command = Penalty.check(request.penalty, subject: subject, into: &check).map { .discipline(findings: request.findings, $0) }
+            default:
+                check.fail("outcome", "请选择调查结论：未发现违法行为或作出处罚")
             }
-            // The subject's kind decides which articles apply; read it from the matter.
-            let matter = try await steps.matter(request.trackingNumber, access: .handler)
-            let subject = try DetailsCoding.decode(ComplaintDetails.self, from: matter).subjectKind
-            if let penalty = Penalty.check(request.penalty, subject: subject, into: &check) {
-                command = .discipline(findings: request.findings, penalty)
-            }
-        default:
-            check.fail("outcome", "请选择调查结论：未发现违法行为或作出处罚")
         }
-        try check.check()
+        guard let command else { throw FawangError(.internalError, "a complaint decision passed validation without a command") }
         // The discipline record and the subject's status change with the decision, in one transaction.
         let (register, today) = (register, today)
-        let matter = try await run(command!, on: request.trackingNumber, handling!) { matter, details in
-            let details = try JSONDecoder().decode(ComplaintDetails.self, from: details)
+        return try await steps.take(command, on: request.trackingNumber, handling, access: .handler) { matter, change in
+            let details = try JSONDecoder().decode(ComplaintDetails.self, from: change.details ?? matter.details)
             guard let penalty = details.penalty else { return [] }
             return register.discipline(
                 complaintID: matter.id, trackingNumber: matter.trackingNumber.formatted, subject: details.subjectKind,
                 licence: details.subjectLicenceNumber, penalty: penalty, on: today)
         }
-        return try await steps.present(matter)
     }
 
     // MARK: The public register
 
-    func searchLawyers(request: Fawang_Lawyers_V1_SearchLawyersRequest, context grpc: ServerContext) async throws -> Fawang_Lawyers_V1_SearchLawyersResponse {
+    func searchLawyers(_ request: Fawang_Lawyers_V1_SearchLawyersRequest) async throws -> Fawang_Lawyers_V1_SearchLawyersResponse {
         var check = FieldValidator()
         check.require(request.query.count <= 50, "query", "查询内容不能超过50字")
         check.require(request.specialty.count <= 20, "specialty", "执业领域不能超过20字")
@@ -216,7 +236,7 @@ struct LawyersService: Fawang_Lawyers_V1_LawyerService.SimpleServiceProtocol {
         return response
     }
 
-    func getLawyer(request: Fawang_Lawyers_V1_GetLawyerRequest, context grpc: ServerContext) async throws -> Fawang_Lawyers_V1_Lawyer {
+    func getLawyer(_ request: Fawang_Lawyers_V1_GetLawyerRequest) async throws -> Fawang_Lawyers_V1_Lawyer {
         guard !request.licenceNumber.isEmpty, request.licenceNumber.count <= 40 else {
             throw FawangError.invalidArgument(field: "licence_number", "请填写律师执业证号")
         }
@@ -226,7 +246,7 @@ struct LawyersService: Fawang_Lawyers_V1_LawyerService.SimpleServiceProtocol {
         return try await present(lawyer, firmName: firmName)
     }
 
-    func searchFirms(request: Fawang_Lawyers_V1_SearchFirmsRequest, context grpc: ServerContext) async throws -> Fawang_Lawyers_V1_SearchFirmsResponse {
+    func searchFirms(_ request: Fawang_Lawyers_V1_SearchFirmsRequest) async throws -> Fawang_Lawyers_V1_SearchFirmsResponse {
         var check = FieldValidator()
         check.require(request.query.count <= 50, "query", "查询内容不能超过50字")
         check.require(request.regionCode.isEmpty || DivisionCode.isWellFormed(request.regionCode), "region_code", "请填写6位行政区划代码")
@@ -293,38 +313,6 @@ struct LawyersService: Fawang_Lawyers_V1_LawyerService.SimpleServiceProtocol {
             $0.decidedOn = row.decidedOn
         }
     }
-
-    /// `canonical` is the submission without its request id (hashed to refuse a reused id with other content).
-    private func submit(
-        _ canonical: some SwiftProtobuf.Message, requestID: String, type: String, applicant: Person, region: String, handling: Handling, details: Data
-    ) async throws -> Fawang_Lawyers_V1_SubmitResponse {
-        var handling = handling
-        handling.actor = MatterSteps.actor(handling)
-        let (matter, replayed) = try await steps.submit(
-            request: canonical, requestID: requestID, matterType: type, initialStatus: LawyersWorkflow.licenceMachine.initialStatus,
-            applicant: applicant, regionCode: region, handling: handling, details: details, firstEvent: "submitted")
-        return .with {
-            $0.matter = matter
-            $0.replayed = replayed
-        }
-    }
-
-    /// Runs `command` inside the store's write transaction for a handler of the matter; `register`
-    /// turns the matter and its new details into the register writes that go with the step.
-    private func run(
-        _ command: LawyersWorkflow.Command, on trackingText: String, _ handling: Handling,
-        register: @escaping @Sendable (Matter, Data) throws -> [SQLStatement] = { _, _ in [] }
-    ) async throws -> Matter {
-        let now = context.now()
-        return try await steps.update(on: trackingText, access: .handler) { matter in
-            let caller = Principal.current
-            let region: String? = switch caller?.role {
-            case .staff, .departmentAdmin, .platformAdmin: caller?.regionCode
-            default: nil
-            }
-            var change = try LawyersWorkflow.decide(command, on: matter, .init(actor: handling.actor, channel: handling.channel, callerRegion: region, now: now))
-            change.moduleStatements = try register(matter, change.details ?? matter.details)
-            return change
-        }
-    }
 }
+
+extension Fawang_Lawyers_V1_SubmitResponse: SubmissionResponse {}

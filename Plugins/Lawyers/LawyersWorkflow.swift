@@ -4,11 +4,15 @@ import FawangProto
 import Foundation
 
 /// The two-stage licensing of 律师法 第六条 (practice) and 第十八条 (law firms), and complaints
-/// ending in penalties under 第四十七条至第五十条, as pure state machines.
-enum LawyersWorkflow {
+/// ending in penalties under 第四十七条至第五十条, as pure state machines: one workflow for the
+/// line's three matter types, dispatching by type (a licence command on a complaint is refused).
+enum LawyersWorkflow: LineWorkflow {
     static let practiceType = "lawyers.practice-licence"
     static let firmType = "lawyers.firm-establishment"
     static let complaintType = "lawyers.complaint"
+    static let businessLine = "lawyers"
+    static let lineName = "律师管理"
+    static let matterTypes: Set<String> = [practiceType, firmType, complaintType]
 
     enum Status {
         static let submitted = "submitted"
@@ -95,41 +99,31 @@ enum LawyersWorkflow {
         case discipline(findings: String, Penalty)
     }
 
-    struct Moment: Sendable {
-        var actor: String
-        var channel: Channel
-        /// The acting staff member's division; nil for others.
-        var callerRegion: String?
-        var now: Date
-    }
-
-    static func decide(_ command: Command, on matter: Matter, _ moment: Moment) throws(FawangError) -> MatterChange {
-        guard matter.businessLine == "lawyers" else {
-            throw FawangError.notFound("受理编号 \(matter.trackingNumber) 不是律师管理事项")
-        }
+    /// What `command` does to `matter`, taken by `step.actor` through `step.channel`; the line
+    /// and type are checked before (``LineSteps/decide(_:on:_:)``).
+    static func decide(_ command: Command, on matter: Matter, _ step: StepContext) throws(FawangError) -> MatterChange {
         switch matter.matterType {
-        case practiceType, firmType: return try decideLicence(command, matter, moment)
-        case complaintType: return try decideComplaint(command, matter, moment)
-        default: throw FawangError.notFound("受理编号 \(matter.trackingNumber) 不是律师管理事项")
+        case complaintType: try decideComplaint(command, matter, step)
+        default: try decideLicence(command, matter, step)
         }
     }
 
     /// The deciding stage is the province's (Arts. 6, 18): the caller's division must be a province.
-    static func requireProvince(_ moment: Moment, what: String, article: String) throws(FawangError) {
-        guard let region = moment.callerRegion, DivisionCode.level(of: region) == 1 else {
+    static func requireProvince(_ step: StepContext, what: String, article: String) throws(FawangError) {
+        guard let region = step.callerRegion, DivisionCode.level(of: region) == 1 else {
             throw FawangError(.permissionDenied, "\(what)由省、自治区、直辖市人民政府司法行政部门作出（\(lawyersLaw)\(article)），市级司法行政部门无权决定")
         }
     }
 
     /// The first stage is the accepting city bureau's (Arts. 6, 18): the province, which decides on
     /// the city's opinion, may not accept and review in its place and so forward the file to itself.
-    static func requireCityStage(_ moment: Moment, article: String) throws(FawangError) {
-        if let region = moment.callerRegion, DivisionCode.isWellFormed(region), DivisionCode.level(of: region) == 1 {
+    static func requireCityStage(_ step: StepContext, article: String) throws(FawangError) {
+        if let region = step.callerRegion, DivisionCode.isWellFormed(region), DivisionCode.level(of: region) == 1 {
             throw FawangError(.permissionDenied, "受理、审查并报送审查意见由设区的市级司法行政部门办理（\(lawyersLaw)\(article)），自治区司法厅收到报送材料后作出决定，不能代为受理、审查；请由申请所在市的司法局办理")
         }
     }
 
-    private static func decideLicence(_ command: Command, _ matter: Matter, _ moment: Moment) throws(FawangError) -> MatterChange {
+    private static func decideLicence(_ command: Command, _ matter: Matter, _ step: StepContext) throws(FawangError) -> MatterChange {
         var details = try DetailsCoding.decode(LicenceDetails.self, from: matter)
         let firm = matter.matterType == firmType
         let article = firm ? "第十八条" : "第六条"
@@ -139,26 +133,26 @@ enum LawyersWorkflow {
         switch command {
         case .accept(let acceptNote):
             name = "accept"
-            try requireCityStage(moment, article: article)
+            try requireCityStage(step, article: article)
             note = acceptNote
         case .forward(let opinion, let recommend):
             name = "forward"
-            try requireCityStage(moment, article: article)
+            try requireCityStage(step, article: article)
             details.cityOpinion = opinion
             details.cityRecommendsGrant = recommend
             note = opinion
             attributes["recommendation"] = recommend ? "grant" : "refuse"
         case .grant(let grantNote):
             name = "grant"
-            try requireProvince(moment, what: firm ? "是否准予设立律师事务所的决定" : "是否准予律师执业的决定", article: article)
+            try requireProvince(step, what: firm ? "是否准予设立律师事务所的决定" : "是否准予律师执业的决定", article: article)
             let number = LawyersApplications.licenceNumber(
-                firm: firm, regionCode: matter.regionCode, year: CivilDate(moment.now).components.year, trackingNumber: matter.trackingNumber)
+                firm: firm, regionCode: matter.regionCode, year: step.today.components.year, trackingNumber: matter.trackingNumber)
             details.licenceNumber = number
             note = grantNote
             attributes["licence_number"] = number
         case .refuse(let ground, let reasons):
             name = "refuse"
-            try requireProvince(moment, what: firm ? "是否准予设立律师事务所的决定" : "是否准予律师执业的决定", article: article)
+            try requireProvince(step, what: firm ? "是否准予设立律师事务所的决定" : "是否准予律师执业的决定", article: article)
             if ground.appliesToFirms != firm {
                 throw FawangError.invalidArgument(field: "ground", firm
                     ? "不准予设立律师事务所的理由应为不符合第十四条至第十六条规定的条件"
@@ -171,10 +165,10 @@ enum LawyersWorkflow {
         default:
             throw FawangError.failedPrecondition("执业许可事项不能办理投诉处理操作")
         }
-        return try licenceMachine.change(name, from: matter.status, actor: moment.actor, channel: moment.channel, note: note, attributes: attributes, details: DetailsCoding.encode(details))
+        return try licenceMachine.change(name, from: matter.status, actor: step.actor, channel: step.channel, note: note, attributes: attributes, details: DetailsCoding.encode(details))
     }
 
-    private static func decideComplaint(_ command: Command, _ matter: Matter, _ moment: Moment) throws(FawangError) -> MatterChange {
+    private static func decideComplaint(_ command: Command, _ matter: Matter, _ step: StepContext) throws(FawangError) -> MatterChange {
         var details = try DetailsCoding.decode(ComplaintDetails.self, from: matter)
         let name: String
         var note = ""
@@ -191,7 +185,7 @@ enum LawyersWorkflow {
             name = "discipline"
             // Arts. 49, 50: revocation is the province's.
             if penalty.kind == .revocation {
-                try requireProvince(moment, what: "吊销执业证书", article: penalty.article == .art50 ? "第五十条" : "第四十九条")
+                try requireProvince(step, what: "吊销执业证书", article: penalty.article == .art50 ? "第五十条" : "第四十九条")
             }
             details.findings = findings
             details.penalty = penalty
@@ -202,6 +196,6 @@ enum LawyersWorkflow {
         default:
             throw FawangError.failedPrecondition("投诉事项不能办理执业许可操作")
         }
-        return try complaintMachine.change(name, from: matter.status, actor: moment.actor, channel: moment.channel, note: note, attributes: attributes, details: DetailsCoding.encode(details))
+        return try complaintMachine.change(name, from: matter.status, actor: step.actor, channel: step.channel, note: note, attributes: attributes, details: DetailsCoding.encode(details))
     }
 }

@@ -1,6 +1,7 @@
 import FawangCore
 import FawangPluginKit
 import FawangProto
+import FawangTestSupport
 import Foundation
 @testable import LawyersPlugin
 import Testing
@@ -32,16 +33,8 @@ import Testing
     }
 
     func decide(_ command: LawyersWorkflow.Command, _ matter: Matter, by region: String?) throws -> MatterChange {
-        try LawyersWorkflow.decide(command, on: matter, .init(actor: "s", channel: .walkIn, callerRegion: region, now: july(2)))
-    }
-
-    func failure(_ body: () throws -> MatterChange) -> FawangError? {
-        do {
-            _ = try body()
-            return nil
-        } catch {
-            return error as? FawangError
-        }
+        // Through the step runner's guard, as the service takes every step.
+        try LineSteps<LawyersWorkflow>.decide(command, on: matter, StepContext(actor: "s", channel: .walkIn, callerRegion: region, now: july(2)))
     }
 
     @Test("律师法第六条: the city accepts and forwards; the province decides")
@@ -60,20 +53,16 @@ import Testing
     @Test("律师法第六条、第十八条: the city cannot decide at the province's stage", arguments: [false, true])
     func cityCannotDecide(_ firm: Bool) {
         let atProvince = licence("province_review", firm: firm)
-        let error = failure { try decide(.grant(note: ""), atProvince, by: "640100") }
-        #expect(error?.code == .permissionDenied)
-        #expect(error?.message.contains(firm ? "第十八条" : "第六条") == true)
-        #expect(failure { try decide(.refuse(firm ? .firmConditionsNotMet : .criminalPunishment, reasons: "r"), atProvince, by: "640104") }?.code == .permissionDenied)
+        expectError(.permissionDenied, containing: [firm ? "第十八条" : "第六条"]) { _ = try decide(.grant(note: ""), atProvince, by: "640100") }
+        expectError(.permissionDenied) { _ = try decide(.refuse(firm ? .firmConditionsNotMet : .criminalPunishment, reasons: "r"), atProvince, by: "640104") }
         // …and the province cannot decide before the city's review is forwarded.
-        #expect(failure { try decide(.grant(note: ""), licence("city_review", firm: firm), by: "640000") }?.code == .failedPrecondition)
+        expectError(.failedPrecondition) { _ = try decide(.grant(note: ""), licence("city_review", firm: firm), by: "640000") }
     }
 
     @Test("律师法第六条、第十八条: the province cannot accept or review at the city's stage and forward the file to itself", arguments: [false, true])
     func provinceCannotTakeTheCityStage(_ firm: Bool) {
-        let accept = failure { try decide(.accept(note: ""), licence("submitted", firm: firm), by: "640000") }
-        #expect(accept?.code == .permissionDenied)
-        #expect(accept?.message.contains(firm ? "第十八条" : "第六条") == true)
-        #expect(failure { try decide(.forward(opinion: "符合条件", recommendGrant: true), licence("city_review", firm: firm), by: "640000") }?.code == .permissionDenied)
+        expectError(.permissionDenied, containing: [firm ? "第十八条" : "第六条"]) { _ = try decide(.accept(note: ""), licence("submitted", firm: firm), by: "640000") }
+        expectError(.permissionDenied) { _ = try decide(.forward(opinion: "符合条件", recommendGrant: true), licence("city_review", firm: firm), by: "640000") }
     }
 
     @Test("律师法第七条: a practice refusal states an Art. 7 (or Art. 5) ground; a firm refusal Arts. 14–16")
@@ -81,22 +70,31 @@ import Testing
         let refused = try decide(.refuse(.criminalPunishment, reasons: "曾因故意犯罪受过刑事处罚"), licence("province_review"), by: "640000")
         #expect(refused.newStatus == "refused")
         #expect(refused.events.first?.attributes["ground"] == "criminal_punishment")
-        #expect(failure { try decide(.refuse(.firmConditionsNotMet, reasons: "r"), licence("province_review"), by: "640000") }?.code == .invalidArgument)
-        #expect(failure { try decide(.refuse(.noCivilCapacity, reasons: "r"), licence("province_review", firm: true), by: "640000") }?.code == .invalidArgument)
+        expectError(.invalidArgument, field: "ground", containing: ["第七条"]) { _ = try decide(.refuse(.firmConditionsNotMet, reasons: "r"), licence("province_review"), by: "640000") }
+        expectError(.invalidArgument, field: "ground", containing: ["第十四条至第十六条"]) { _ = try decide(.refuse(.noCivilCapacity, reasons: "r"), licence("province_review", firm: true), by: "640000") }
     }
 
     @Test("律师法第四十九条、第五十条: revocation is the province's; the city suspends")
     func revocationByProvince() throws {
         let revoke = Penalty(article: .art49, kind: .revocation, suspensionMonths: 0, fineYuan: 0, confiscation: false)
-        #expect(failure { try decide(.discipline(findings: "f", revoke), complaint("investigating"), by: "640100") }?.code == .permissionDenied)
+        expectError(.permissionDenied, containing: ["第四十九条"]) { _ = try decide(.discipline(findings: "f", revoke), complaint("investigating"), by: "640100") }
         #expect(try decide(.discipline(findings: "f", revoke), complaint("investigating"), by: "640000").newStatus == "disciplined")
         let suspend = Penalty(article: .art48, kind: .suspension, suspensionMonths: 4, fineYuan: 8_000, confiscation: false)
         let change = try decide(.discipline(findings: "私自收费", suspend), complaint("investigating"), by: "640100")
         #expect(change.events.first?.attributes["article"] == "《中华人民共和国律师法》第四十八条")
         #expect(change.events.first?.attributes["penalty"] == "停止执业4个月，罚款8000元")
         #expect(try decide(.findNoViolation(findings: "查无实据"), complaint("investigating"), by: "640100").newStatus == "no_violation")
-        #expect(failure { try decide(.findNoViolation(findings: "x"), complaint("registered"), by: "640100") }?.code == .failedPrecondition)
-        #expect(failure { try decide(.grant(note: ""), complaint("investigating"), by: "640000") }?.code == .failedPrecondition)
+        expectError(.failedPrecondition) { _ = try decide(.findNoViolation(findings: "x"), complaint("registered"), by: "640100") }
+        expectError(.failedPrecondition, containing: ["投诉事项不能办理执业许可操作"]) { _ = try decide(.grant(note: ""), complaint("investigating"), by: "640000") }
+    }
+
+    @Test func otherLinesAndTypesAreNotTouched() {
+        var other = licence("submitted")
+        other.businessLine = "notarization"
+        expectError(.notFound, containing: ["不是律师管理事项"]) { _ = try decide(.accept(note: ""), other, by: "640100") }
+        var unknown = licence("submitted")
+        unknown.matterType = "lawyers.something-else"
+        expectError(.notFound, containing: ["不是律师管理事项"]) { _ = try decide(.accept(note: ""), unknown, by: "640100") }
     }
 
     func status(_ rule: DeadlineRule, _ events: [MatterEvent], on day: Int) throws -> DeadlineStatus {
