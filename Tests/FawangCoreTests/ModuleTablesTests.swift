@@ -11,6 +11,7 @@ import Testing
         "INSERT INTO legal_aid_providers (id, name) VALUES (?, 'x FROM matters')",
         "UPDATE legal_aid_providers SET active = 0 WHERE id IN (SELECT id FROM legal_aid_providers)",
         "DELETE FROM \"legal_aid_providers\" WHERE id = ?",
+        "INSERT INTO legal_aid_providers (id, name) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET name = excluded.name",
     ])
     func ownTablesPass(sql: String) {
         #expect(ModuleTables.problem(with: sql, module: "legal-aid") == nil)
@@ -21,6 +22,7 @@ import Testing
         "SELECT p.id FROM legal_aid_providers p JOIN accounts a ON a.id = p.id",
         "INSERT INTO notarization_offices (id) VALUES (?)",
         "UPDATE audit_log SET hash = ''",
+        "INSERT INTO legal_aid_providers (id) VALUES (?) ON CONFLICT (id) DO UPDATE SET id = (SELECT id FROM accounts)",
         "DELETE FROM matter_deadlines",
         "DROP TABLE legal_aid_providers",
         "PRAGMA writable_schema = 1",

@@ -101,11 +101,13 @@ public enum ModuleTables {
             return "module \(moduleID) may run only SELECT, INSERT, UPDATE and DELETE through its storage (schema changes go in migrations): \(sql.prefix(80))"
         }
         let prefix = prefix(of: moduleID)
-        var previous = ""
+        var (beforePrevious, previous) = ("", "")
         for word in words {
             let keyword = previous.uppercased()
-            previous = word
-            guard ["FROM", "JOIN", "INTO", "UPDATE", "TABLE"].contains(keyword), word != "(" else { continue }
+            // An upsert's `ON CONFLICT … DO UPDATE SET` names no table.
+            let upsert = keyword == "UPDATE" && beforePrevious.uppercased() == "DO"
+            (beforePrevious, previous) = (previous, word)
+            guard ["FROM", "JOIN", "INTO", "UPDATE", "TABLE"].contains(keyword), !upsert, word != "(" else { continue }
             let name = word.trimmingCharacters(in: CharacterSet(charactersIn: "\"`[]")).lowercased()
             if !name.hasPrefix(prefix) {
                 return "module \(moduleID) may use only its own tables (\(prefix)…), not \(name): \(sql.prefix(80))"
