@@ -1,6 +1,5 @@
 public import FawangCore
 public import FawangPluginKit
-public import FawangProto
 public import GRPCCore
 import Foundation
 
@@ -28,18 +27,9 @@ public struct ConsultationPlugin: DepartmentPlugin {
             GuidanceTopic(problemZH: "有法律问题想先问一问", keywords: ["咨询", "怎么办", "法律问题", "12348"], matterTypeID: ConsultationWorkflow.matterType)
         ])
 
-    public let serviceNames = [Fawang_Consultation_V1_ConsultationService.descriptor.fullyQualifiedService]
-
-    public let accessPolicies: [String: AccessPolicy] = {
-        typealias Method = Fawang_Consultation_V1_ConsultationService.Method
-        return [
-            Method.RecordConsultation.descriptor.fullyQualifiedMethod: .anyone,
-            Method.Answer.descriptor.fullyQualifiedMethod: .handlers,
-            Method.Close.descriptor.fullyQualifiedMethod: .handlers,
-        ]
-    }()
+    public var rpcs: [RPCInfo] { ConsultationService.rpcs.infos }
 
     public func makeServices(context: PluginContext) -> [any RegistrableRPCService] {
-        [ConsultationService(steps: MatterSteps(context: context, businessLine: manifest.id))]
+        [ConsultationService.rpcs.service(ConsultationService(context: context))]
     }
 }

@@ -1,52 +1,52 @@
 import FawangCore
-import FawangPluginKit
-import FawangProto
+public import FawangPluginKit
+public import FawangProto
 import Foundation
-import GRPCCore
 import SwiftProtobuf
 
-/// `fawang.consultation.v1.ConsultationService`.
-struct ConsultationService: Fawang_Consultation_V1_ConsultationService.SimpleServiceProtocol {
-    let steps: MatterSteps
+/// `fawang.consultation.v1.ConsultationService`: each RPC declared once in ``rpcs``, each step its
+/// field checks and one step of ``ConsultationWorkflow``.
+struct ConsultationService: Sendable {
+    let context: PluginContext
+    private var steps: LineSteps<ConsultationWorkflow> { LineSteps(context: context) }
 
-    func recordConsultation(
-        request: Fawang_Consultation_V1_RecordConsultationRequest, context: ServerContext
-    ) async throws -> Fawang_Consultation_V1_RecordConsultationResponse {
+    typealias Method = Fawang_Consultation_V1_ConsultationService.Method
+
+    /// Anyone records a consultation (the portal, the hotline and hall front ends, staff for a call
+    /// or a visit); the consultation desk's staff answer and close, within their region.
+    static let rpcs = RPCTable<ConsultationService>([
+        RPC(Method.RecordConsultation.descriptor, .anyone, verb: "record", help: "登记法律咨询（可当场解答）", intake: true,
+            aliases: ["name": "person.name", "phone": "person.phone", "region": "region_code"], ConsultationService.recordConsultation),
+        RPC(Method.Answer.descriptor, .handlers, verb: "answer", help: "解答（可再次解答），并可建议申请办理的事项",
+            aliases: ["suggest": "suggested_matter_types"], ConsultationService.answer),
+        RPC(Method.Close.descriptor, .handlers, verb: "close", help: "办结：已解答，无需办理其他事项", ConsultationService.close),
+    ])
+
+    func recordConsultation(_ request: Fawang_Consultation_V1_RecordConsultationRequest) async throws -> Fawang_Consultation_V1_RecordConsultationResponse {
         let (handling, person, details) = try ConsultationWorkflow.validate(request)
-        var canonical = request
-        canonical.requestID = ""
-        let (matter, replayed) = try await steps.submit(
-            request: canonical, requestID: request.requestID, matterType: ConsultationWorkflow.matterType,
+        return try await steps.matters.intake(
+            request, requestID: \.requestID, matterType: ConsultationWorkflow.matterType,
             initialStatus: details.answers.isEmpty ? "recorded" : "answered", applicant: person, regionCode: request.regionCode,
-            handling: handling, details: DetailsCoding.encode(details), firstEvent: "recorded",
-            attributes: ["topic": details.topic], note: request.answer)
-        return .with {
-            $0.matter = matter
-            $0.replayed = replayed
+            handling: handling, details: details, firstEvent: "recorded", attributes: ["topic": details.topic], note: request.answer)
+    }
+
+    func answer(_ request: Fawang_Consultation_V1_AnswerRequest) async throws -> Fawang_Matter_V1_Matter {
+        try await steps.take(on: request.trackingNumber, request.context, access: .handler) { check in
+            check.requireText(request.answer, "answer", label: "解答", maxLength: 4000)
+            check.require(request.suggestedMatterTypes.count <= 10, "suggested_matter_types", "建议办理的事项不能超过10项")
+            for (index, type) in request.suggestedMatterTypes.enumerated() where !type.contains(".") || type.count > 100 {
+                check.fail("suggested_matter_types[\(index)]", "事项类型应形如 mediation.dispute")
+            }
+            return .answer(request.answer, suggested: request.suggestedMatterTypes)
         }
     }
 
-    func answer(request: Fawang_Consultation_V1_AnswerRequest, context: ServerContext) async throws -> Fawang_Matter_V1_Matter {
-        var check = FieldValidator()
-        let handling = MatterSteps.handling(request.context, &check)
-        check.requireText(request.answer, "answer", label: "解答", maxLength: 4000)
-        check.require(request.suggestedMatterTypes.count <= 10, "suggested_matter_types", "建议办理的事项不能超过10项")
-        for (index, type) in request.suggestedMatterTypes.enumerated() where !type.contains(".") || type.count > 100 {
-            check.fail("suggested_matter_types[\(index)]", "事项类型应形如 mediation.dispute")
-        }
-        try check.check()
-        return try await steps.run(on: request.trackingNumber, access: .handler) { matter in
-            try ConsultationWorkflow.decide(.answer(request.answer, suggested: request.suggestedMatterTypes), on: matter, actor: handling!.actor, channel: handling!.channel)
-        }
-    }
-
-    func close(request: Fawang_Consultation_V1_CloseRequest, context: ServerContext) async throws -> Fawang_Matter_V1_Matter {
-        var check = FieldValidator()
-        let handling = MatterSteps.handling(request.context, &check)
-        check.require(request.note.count <= 1000, "note", "说明不能超过1000字")
-        try check.check()
-        return try await steps.run(on: request.trackingNumber, access: .handler) { matter in
-            try ConsultationWorkflow.decide(.close(note: request.note), on: matter, actor: handling!.actor, channel: handling!.channel)
+    func close(_ request: Fawang_Consultation_V1_CloseRequest) async throws -> Fawang_Matter_V1_Matter {
+        try await steps.take(on: request.trackingNumber, request.context, access: .handler) { check in
+            check.require(request.note.count <= 1000, "note", "说明不能超过1000字")
+            return .close(note: request.note)
         }
     }
 }
+
+extension Fawang_Consultation_V1_RecordConsultationResponse: SubmissionResponse {}

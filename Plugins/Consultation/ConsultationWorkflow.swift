@@ -14,8 +14,11 @@ struct ConsultationDetails: Codable, Equatable, Sendable {
 }
 
 /// The consultation's workflow as a pure state machine.
-enum ConsultationWorkflow {
+enum ConsultationWorkflow: LineWorkflow {
     static let matterType = "consultation.question"
+    static let businessLine = "consultation"
+    static let lineName = "法律咨询"
+    static let matterTypes: Set<String> = [matterType]
 
     static let machine = MatterWorkflow(
         initialStatus: "recorded",
@@ -26,31 +29,33 @@ enum ConsultationWorkflow {
         ],
         eventLabels: ["recorded": "登记法律咨询", "answered": "解答", "closed": "办结"])
 
-    enum Command: Equatable {
+    enum Command: Sendable, Equatable {
         case answer(String, suggested: [String])
         case close(note: String)
     }
 
-    static func decide(_ command: Command, on matter: Matter, actor: String, channel: Channel) throws(FawangError) -> MatterChange {
+    /// What `command` does to `matter`, taken by `step.actor` through `step.channel`.
+    static func decide(_ command: Command, on matter: Matter, _ step: StepContext) throws(FawangError) -> MatterChange {
         var details = try DetailsCoding.decode(ConsultationDetails.self, from: matter)
         switch command {
         case .answer(let answer, let suggested):
             details.answers.append(answer)
             details.suggestedMatterTypes = Array(Set(details.suggestedMatterTypes + suggested)).sorted()
             return try machine.change(
-                "answer", from: matter.status, actor: actor, channel: channel, note: answer,
+                "answer", from: matter.status, actor: step.actor, channel: step.channel, note: answer,
                 attributes: suggested.isEmpty ? [:] : ["suggested_matter_types": suggested.joined(separator: ",")],
                 details: DetailsCoding.encode(details))
         case .close(let note):
-            return try machine.change("close", from: matter.status, actor: actor, channel: channel, note: note)
+            return try machine.change("close", from: matter.status, actor: step.actor, channel: step.channel, note: note)
         }
     }
 
-    /// The validated content of a new consultation.
+    /// The validated content of a new consultation, with the channel context as read (the intake
+    /// records it under the signed-in caller).
     static func validate(_ request: Fawang_Consultation_V1_RecordConsultationRequest) throws(FawangError) -> (Handling, Person, ConsultationDetails) {
         var check = FieldValidator()
         check.requestID(request.requestID)
-        let handling = MatterSteps.handling(request.context, &check)
+        let handling = Handling.read(request.context, into: &check)
         let person = check.person(request.person, field: "person", label: "咨询人", idRequired: false)
         check.divisionCode(request.regionCode)
         let topic = Self.topic(request.topic)
@@ -58,8 +63,9 @@ enum ConsultationWorkflow {
         check.requireText(request.question, "question", label: "咨询的问题", maxLength: 4000)
         check.require(request.answer.count <= 4000, "answer", "解答不能超过4000字")
         try check.check()
-        return (handling!, person, ConsultationDetails(
-            topic: topic!, question: request.question, answers: request.answer.isEmpty ? [] : [request.answer], suggestedMatterTypes: []))
+        guard let handling, let topic else { throw FawangError(.internalError, "a consultation passed validation unread") }
+        return (handling, person, ConsultationDetails(
+            topic: topic, question: request.question, answers: request.answer.isEmpty ? [] : [request.answer], suggestedMatterTypes: []))
     }
 
     static func topic(_ proto: Fawang_Consultation_V1_Topic) -> String? {
