@@ -8,7 +8,9 @@ import GRPCCore
 import SwiftProtobuf
 
 /// `fawang <line> <verb> [tracking-number] [--field value …]`: any step a plugin declares in its
-/// RPC table, with flags read from the request message's fields (``ProtoSchema``). A new
+/// RPC table (the bare argument fills the row's `argument` field, the tracking number unless it
+/// says otherwise),
+/// with flags read from the request message's fields (``ProtoSchema``). A new
 /// business line adds no file here.
 ///
 /// - `--a.b value` sets a nested field; a repeated field takes the flag once per value; a bool
@@ -175,10 +177,10 @@ struct RequestBuilder {
         let operatorID = words.take("--operator") ?? ProcessInfo.processInfo.environment["FAWANG_OPERATOR"]
         let fields = input.proto.field
         if let positional = words.positional() {
-            guard fields.contains(where: { $0.name == "tracking_number" }) else {
-                throw ValidationError("fawang \(rpc.verb ?? "") 不带受理编号；多余的参数 \(positional)")
+            guard fields.contains(where: { $0.name == rpc.argument }) else {
+                throw ValidationError("fawang \(rpc.verb ?? "") 不带参数；多余的参数 \(positional)")
             }
-            json["tracking_number"] = positional
+            json[rpc.argument] = positional
         }
         var given: Set<String> = []
         for (flag, value) in try words.options() {

@@ -43,7 +43,7 @@ struct LawyersService: Sendable {
             aliases: [
                 "name": "complainant.name", "phone": "complainant.phone", "subject": "subject_kind",
                 "licence": "subject_licence_number", "material": "materials",
-            ], LawyersService.submitComplaint),
+            ], defaults: ["subject_kind": "lawyer"], LawyersService.submitComplaint),
         RPC(Method.StartInvestigation.descriptor, .handlers, verb: "investigate", help: "对投诉立案调查", LawyersService.startInvestigation),
         RPC(Method.DecideComplaint.descriptor, .handlers, verb: "decide-complaint",
             help: "投诉调查结论：未发现违法行为，或依第四十七条至第五十条作出处罚",
@@ -53,11 +53,11 @@ struct LawyersService: Sendable {
             ], LawyersService.decideComplaint),
         // The public register.
         RPC(Method.SearchLawyers.descriptor, .anyone, verb: "search", help: "查询律师名册（姓名、执业证号、律师事务所、执业领域）",
-            aliases: ["firm": "firm_licence_number", "region": "region_code"], LawyersService.searchLawyers),
+            argument: "query", aliases: ["firm": "firm_licence_number", "region": "region_code"], LawyersService.searchLawyers),
         RPC(Method.GetLawyer.descriptor, .anyone, verb: "show", help: "名册中的一名律师，含处罚记录",
-            aliases: ["licence": "licence_number"], LawyersService.getLawyer),
+            argument: "licence_number", aliases: ["licence": "licence_number"], LawyersService.getLawyer),
         RPC(Method.SearchFirms.descriptor, .anyone, verb: "firms", help: "查询律师事务所名册",
-            aliases: ["region": "region_code"], LawyersService.searchFirms),
+            argument: "query", aliases: ["region": "region_code"], LawyersService.searchFirms),
     ])
 
     // MARK: Licences

@@ -37,10 +37,6 @@ public protocol DepartmentPlugin: Sendable {
     /// methods from it.
     var rpcs: [RPCInfo] { get }
 
-    // TRANSITION: derived from `rpcs` once every plugin declares a table.
-    var serviceNames: [String] { get }
-    var accessPolicies: [String: AccessPolicy] { get }
-
     /// Schema changes for the module's own tables, in order. Default: none.
     var migrations: [StorageMigration] { get }
 
@@ -60,7 +56,6 @@ public protocol DepartmentPlugin: Sendable {
 
 extension DepartmentPlugin {
     public var migrations: [StorageMigration] { [] }
-    public var rpcs: [RPCInfo] { [] } // TRANSITION
     public func seedDemoData(context: PluginContext) async throws {}
     public func seedSampleMatters(context: PluginContext) async throws {}
     public func runBackgroundWork(context: PluginContext) async throws {}

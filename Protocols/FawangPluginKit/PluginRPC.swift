@@ -34,16 +34,18 @@ public struct RPC<Service: Sendable>: Sendable {
     ///   - help: one line for `--help`, in Chinese as a clerk reads it.
     ///   - intake: a public intake (an application the public can file online).
     ///   - aliases: short flags for nested fields, e.g. `["name": "applicant.name"]`.
+    ///   - argument: the field a bare argument fills on the command line (`fawang lawyers show
+    ///     <licence>`); default `tracking_number`.
     ///   - defaults: values the command line fills in when a flag is not given (field path →
     ///     value as typed, e.g. `["kind": "supplement"]`); the server still validates them.
     ///   - handler: the service's method, e.g. `LegalAidService.approve`.
     public init<Input: SwiftProtobuf.Message, Output: SwiftProtobuf.Message>(
         _ descriptor: MethodDescriptor, _ policy: AccessPolicy, verb: String? = nil, help: String,
-        intake: Bool = false, aliases: [String: String] = [:], defaults: [String: String] = [:],
+        intake: Bool = false, argument: String = "tracking_number", aliases: [String: String] = [:], defaults: [String: String] = [:],
         _ handler: @escaping @Sendable (Service) -> @Sendable (Input) async throws -> Output
     ) {
         self.info = RPCInfo(
-            descriptor: descriptor, policy: policy, verb: verb, help: help, isPublicIntake: intake, aliases: aliases,
+            descriptor: descriptor, policy: policy, verb: verb, help: help, isPublicIntake: intake, argument: argument, aliases: aliases,
             defaults: defaults, input: Input.self, output: Output.self, invoker: UnaryInvoker<Input, Output>())
         self.box = UnaryBox(descriptor: descriptor, handler: handler)
     }
@@ -56,6 +58,8 @@ public struct RPCInfo: Sendable {
     public let verb: String?
     public let help: String
     public let isPublicIntake: Bool
+    /// The request field a bare command-line argument fills.
+    public let argument: String
     public let aliases: [String: String]
     public let defaults: [String: String]
     public let input: any SwiftProtobuf.Message.Type

@@ -171,19 +171,18 @@ import Testing
             // Logout revokes the token it is called with: run it last.
             let methods = Self.allMethods.sorted { ($0.method == "Logout" ? 1 : 0, $0.fullyQualifiedMethod) < ($1.method == "Logout" ? 1 : 0, $1.fullyQualifiedMethod) }
             var mismatches: [String] = []
+            let client = platform.inProcessClient
             for caller in Caller.allCases {
-                try await platform.withInProcessClient { client in
-                    for method in methods {
-                        let outcome = try await Self.call(method, on: client, token: tokens[caller])
-                        let expected: Outcome = switch caller {
-                        case .expiredToken, .forgedToken, .revokedToken: .unauthenticated
-                        case _ where Self.expected[method.fullyQualifiedMethod]!.contains(caller): .passed
-                        case .anonymous: .unauthenticated
-                        default: .denied
-                        }
-                        if outcome != expected {
-                            mismatches.append("\(method.fullyQualifiedMethod) as \(caller): \(outcome), expected \(expected)")
-                        }
+                for method in methods {
+                    let outcome = try await Self.call(method, on: client, token: tokens[caller])
+                    let expected: Outcome = switch caller {
+                    case .expiredToken, .forgedToken, .revokedToken: .unauthenticated
+                    case _ where Self.expected[method.fullyQualifiedMethod]!.contains(caller): .passed
+                    case .anonymous: .unauthenticated
+                    default: .denied
+                    }
+                    if outcome != expected {
+                        mismatches.append("\(method.fullyQualifiedMethod) as \(caller): \(outcome), expected \(expected)")
                     }
                 }
             }

@@ -23,8 +23,7 @@ struct BackgroundProbePlugin: DepartmentPlugin {
     let events = Events()
 
     var manifest: ModuleManifest { ModuleManifest(id: "probe", nameZH: "探针", nameEN: "Probe", version: "0.0.1", matterTypes: []) }
-    var serviceNames: [String] { [] }
-    var accessPolicies: [String: AccessPolicy] { [:] }
+    var rpcs: [RPCInfo] { [] }
     func makeServices(context: PluginContext) -> [any RegistrableRPCService] { [] }
 
     func runBackgroundWork(context: PluginContext) async throws {

@@ -8,29 +8,42 @@ import Foundation
 import GRPCCore
 import Testing
 
-/// A plugin with one deliberately slow method, to see the server's time limit act.
+/// A plugin whose methods are deliberately slow, to see the server's time limit act. It serves
+/// the consultation desk's contract (so it is declared like any plugin, every method in its RPC
+/// table) in a host without the real consultation plugin.
 struct SlowProbePlugin: DepartmentPlugin {
-    static let sleep = MethodDescriptor(fullyQualifiedService: "fawang.test.v1.Probe", method: "Sleep")
+    typealias Method = Fawang_Consultation_V1_ConsultationService.Method
+    static let sleep = Method.Close.descriptor
 
-    struct Service: RegistrableRPCService {
-        func registerMethods<Transport: ServerTransport>(with router: inout RPCRouter<Transport>) {
-            router.registerHandler(forMethod: SlowProbePlugin.sleep, deserializer: RawBytes(), serializer: RawBytes()) { request, _ in
-                for try await _ in request.messages {}
-                try await Task.sleep(for: .seconds(30))
-                return StreamingServerResponse(single: ServerResponse(message: [UInt8]()))
-            }
+    struct Service: Sendable {
+        func record(_: Fawang_Consultation_V1_RecordConsultationRequest) async throws -> Fawang_Consultation_V1_RecordConsultationResponse {
+            try await Task.sleep(for: .seconds(30))
+            return .init()
+        }
+        func answer(_: Fawang_Consultation_V1_AnswerRequest) async throws -> Fawang_Matter_V1_Matter {
+            try await Task.sleep(for: .seconds(30))
+            return .init()
+        }
+        func close(_: Fawang_Consultation_V1_CloseRequest) async throws -> Fawang_Matter_V1_Matter {
+            try await Task.sleep(for: .seconds(30))
+            return .init()
         }
     }
 
+    static let table = RPCTable<Service>([
+        RPC(Method.RecordConsultation.descriptor, .anyone, help: "slow", Service.record),
+        RPC(Method.Answer.descriptor, .anyone, help: "slow", Service.answer),
+        RPC(Method.Close.descriptor, .anyone, help: "slow", Service.close),
+    ])
+
     var manifest: ModuleManifest { ModuleManifest(id: "slow-probe", nameZH: "慢探针", nameEN: "Slow probe", version: "0.0.1", matterTypes: []) }
-    var serviceNames: [String] { ["fawang.test.v1.Probe"] }
-    var accessPolicies: [String: AccessPolicy] { [Self.sleep.fullyQualifiedMethod: .anyone] }
-    func makeServices(context: PluginContext) -> [any RegistrableRPCService] { [Service()] }
+    var rpcs: [RPCInfo] { Self.table.infos }
+    func makeServices(context: PluginContext) -> [any RegistrableRPCService] { [Self.table.service(Service())] }
 }
 
 @Suite struct CallTimeLimitTests {
     @Test func aSlowCallEndsWithDeadlineExceededAndTheServerServesOn() async throws {
-        try await TestPlatform.with(extraConfig: "grpc.max_call_seconds: 1\n", plugins: PluginCatalog.all + [SlowProbePlugin()]) { platform in
+        try await TestPlatform.with(extraConfig: "grpc.max_call_seconds: 1\n", plugins: [SlowProbePlugin()]) { platform in
             try await platform.withClient { client in
                 do {
                     _ = try await client.unary(

@@ -34,8 +34,7 @@ struct DrillPlugin: DepartmentPlugin {
                 eventLabels: ["opened": "立案", "closed": "办结"]),
             deadlines: [decision, certificate, review],
             transferIntake: { intake in Data(#"{"from":"\#(intake.fromLine)"}"#.utf8) })])
-    let serviceNames: [String] = []
-    let accessPolicies: [String: AccessPolicy] = [:]
+    let rpcs: [RPCInfo] = []
 
     func makeServices(context: PluginContext) -> [any RegistrableRPCService] { [] }
 

@@ -67,7 +67,7 @@ import Testing
                 }
 
                 try platform.rewriteConfig(extra: "modules:\n  legal-aid:\n    enabled: true\n")
-                try await eventually("legal aid serves again") {
+                try await eventually(timeout: .seconds(60), "legal aid serves again") {
                     try await health.check(.with { $0.service = "legal-aid" }).status == .serving
                 }
                 _ = try await legalAid.submitApplication(LegalAidSamples.application())
@@ -152,6 +152,8 @@ import Testing
     /// Limits high enough that the load is never rate-limited: only the switch refuses calls.
     static let unlimited = "limits.public.burst: 10000\nlimits.public.calls_per_minute: 100000\n"
 
+    /// Waits patiently (60 s) for each phase: the whole suite runs in parallel on shared cores,
+    /// and a phase's progress is what is checked, not its speed.
     @Test func everyCallCompletesOrIsRefusedWhole() async throws {
         try await TestPlatform.with(extraConfig: Self.unlimited, plugins: PluginCatalog.all) { platform in
             try await platform.withClient(as: "admin") { client in
@@ -176,15 +178,15 @@ import Testing
                         }
                     }
                 }
-                try await eventually("calls are flowing") { tally.outcome.withLock { $0.ok } > 20 }
+                try await eventually(timeout: .seconds(60), "calls are flowing") { tally.outcome.withLock { $0.ok } > 20 }
                 try platform.rewriteConfig(extra: Self.unlimited + "modules.legal-aid.enabled: false\n")
-                try await eventually("the switch applies") { tally.outcome.withLock { $0.unavailable } > 20 }
+                try await eventually(timeout: .seconds(60), "the switch applies") { tally.outcome.withLock { $0.unavailable } > 20 }
                 try platform.rewriteConfig(extra: Self.unlimited + "modules.legal-aid.enabled: true\n")
-                try await eventually("legal aid serves again") {
+                try await eventually(timeout: .seconds(60), "legal aid serves again") {
                     try await health.check(.with { $0.service = "legal-aid" }).status == .serving
                 }
                 let okBefore = tally.outcome.withLock { $0.ok }
-                try await eventually("calls succeed again") { tally.outcome.withLock { $0.ok } > okBefore + 20 }
+                try await eventually(timeout: .seconds(60), "calls succeed again") { tally.outcome.withLock { $0.ok } > okBefore + 20 }
                 tally.stop.store(true, ordering: .relaxed)
                 await load.value
 

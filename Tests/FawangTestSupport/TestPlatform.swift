@@ -25,14 +25,18 @@ public final class TestPlatform: Sendable {
     private let host: PlatformHost
     private let task: Task<Void, any Error>
     private let tokens = Mutex<[String: String]>([:])
-    /// The host serves this transport beside HTTP/2, through the same interceptors.
-    private let inProcess: InProcessTransport.Client
+    /// A client of the in-process transport the host serves beside HTTP/2 (one per platform: an
+    /// in-process pairing connects once), running until the platform stops.
+    private let inProcess: GRPCClient<InProcessTransport.Client>
+    private let inProcessConnections: Task<Void, any Error>
 
     public var configPath: String { directory.appendingPathComponent("fawang.yaml").path }
     public var databasePath: String { directory.appendingPathComponent("fawang.sqlite").path }
 
     private init(directory: URL, ports: PlatformHost.Ports, host: PlatformHost, task: Task<Void, any Error>, inProcess: InProcessTransport.Client) {
-        self.inProcess = inProcess
+        let client = GRPCClient(transport: inProcess)
+        self.inProcess = client
+        self.inProcessConnections = Task { try await client.runConnections() }
         self.directory = directory
         self.ports = ports
         self.host = host
@@ -103,6 +107,8 @@ public final class TestPlatform: Sendable {
 
     /// Graceful shutdown, then removes the temp directory.
     public func stop() async throws {
+        inProcess.beginGracefulShutdown()
+        try? await inProcessConnections.value
         await host.shutdown()
         try await task.value
         try? FileManager.default.removeItem(at: directory)
@@ -125,13 +131,11 @@ public final class TestPlatform: Sendable {
         }
     }
 
-    /// A client over the in-process transport: the same services and interceptor chain as
-    /// ``withClient(as:_:)`` without a socket, for behaviour tests that call many methods. The
-    /// caller's peer is `in-process`, so per-address rate limits see one caller.
-    public func withInProcessClient<T: Sendable>(as login: String? = nil, _ body: (GRPCClient<InProcessTransport.Client>) async throws -> T) async throws -> T {
-        let interceptors: [any ClientInterceptor] = if let login { [BearerToken(try await accessToken(login))] } else { [] }
-        return try await withGRPCClient(transport: inProcess, interceptors: interceptors) { client in try await body(client) }
-    }
+    /// The client of the in-process transport: the same services and interceptor chain as
+    /// ``withClient(as:_:)`` without a socket, for behaviour tests that make many calls. Calls
+    /// carry their own `authorization` metadata; the caller's peer is `in-process`, so
+    /// per-address rate limits see one caller.
+    public var inProcessClient: GRPCClient<InProcessTransport.Client> { inProcess }
 
     /// Logs a demo account in (once per platform: password hashing is deliberately slow).
     public func accessToken(_ login: String) async throws -> String {

@@ -370,7 +370,6 @@ public final class PlatformHost: Sendable {
     /// method left out, refuses to start (a client would otherwise get garbage or UNIMPLEMENTED).
     static func verifyContract(of plugin: any DepartmentPlugin, schema: ProtoSchema = .current) throws {
         let module = plugin.manifest.id
-        guard !plugin.rpcs.isEmpty else { return } // TRANSITION: plugins not yet on the kit
         var problems: [String] = []
         for rpc in plugin.rpcs {
             guard let method = schema.method(rpc.fullyQualifiedMethod) else {
