@@ -37,16 +37,8 @@ public func expectError(
     do {
         try body()
         Issue.record("expected \(code), it succeeded", sourceLocation: sourceLocation)
-    } catch let error as FawangError {
-        #expect(error.code == code, "\(error.message)", sourceLocation: sourceLocation)
-        for text in containing {
-            #expect(error.message.contains(text), "message: \(error.message)", sourceLocation: sourceLocation)
-        }
-        if let field {
-            #expect(error.violations.map(\.field).contains(field), "violations: \(error.violations)", sourceLocation: sourceLocation)
-        }
     } catch {
-        Issue.record("expected FawangError \(code), got \(error)", sourceLocation: sourceLocation)
+        check(error, is: code, field: field, containing: containing, sourceLocation: sourceLocation)
     }
 }
 
@@ -58,16 +50,22 @@ public func expectError(
     do {
         try await body()
         Issue.record("expected \(code), it succeeded", sourceLocation: sourceLocation)
-    } catch let error as FawangError {
-        #expect(error.code == code, "\(error.message)", sourceLocation: sourceLocation)
-        for text in containing {
-            #expect(error.message.contains(text), "message: \(error.message)", sourceLocation: sourceLocation)
-        }
-        if let field {
-            #expect(error.violations.map(\.field).contains(field), "violations: \(error.violations)", sourceLocation: sourceLocation)
-        }
     } catch {
+        check(error, is: code, field: field, containing: containing, sourceLocation: sourceLocation)
+    }
+}
+
+private func check(_ error: any Error, is code: FawangError.Code, field: String?, containing: [String], sourceLocation: SourceLocation) {
+    guard let error = error as? FawangError else {
         Issue.record("expected FawangError \(code), got \(error)", sourceLocation: sourceLocation)
+        return
+    }
+    #expect(error.code == code, "\(error.message)", sourceLocation: sourceLocation)
+    for text in containing {
+        #expect(error.message.contains(text), "message: \(error.message)", sourceLocation: sourceLocation)
+    }
+    if let field {
+        #expect(error.violations.map(\.field).contains(field), "violations: \(error.violations)", sourceLocation: sourceLocation)
     }
 }
 
