@@ -78,9 +78,11 @@ struct Deadlines: AsyncParsableCommand {
         @Option(name: .long) var reason: String
 
         func run() async throws {
+            // A bad --channel is refused, never dropped.
+            let context = try handling.context
             let request = Fawang_Deadline_V1_ExtendDeadlineRequest.with {
                 $0.trackingNumber = trackingNumber; $0.ruleID = rule; $0.days = days; $0.reason = reason
-                $0.context = (try? handling.context) ?? .init()
+                $0.context = context
             }
             try await runMatterAction(client, { Client(wrapping: $0) }) { try await $0.extendDeadline(request) }
         }
@@ -95,9 +97,11 @@ struct Deadlines: AsyncParsableCommand {
         @Option(name: .long) var note: String = ""
 
         func run() async throws {
+            // A bad --channel is refused, never dropped.
+            let context = try handling.context
             let request = Fawang_Deadline_V1_PauseClockRequest.with {
                 $0.trackingNumber = trackingNumber; $0.reason = reason; $0.note = note
-                $0.context = (try? handling.context) ?? .init()
+                $0.context = context
             }
             try await runMatterAction(client, { Client(wrapping: $0) }) { try await $0.pauseClock(request) }
         }
@@ -111,9 +115,11 @@ struct Deadlines: AsyncParsableCommand {
         @Option(name: .long) var note: String = ""
 
         func run() async throws {
+            // A bad --channel is refused, never dropped.
+            let context = try handling.context
             let request = Fawang_Deadline_V1_ResumeClockRequest.with {
                 $0.trackingNumber = trackingNumber; $0.note = note
-                $0.context = (try? handling.context) ?? .init()
+                $0.context = context
             }
             try await runMatterAction(client, { Client(wrapping: $0) }) { try await $0.resumeClock(request) }
         }
@@ -160,9 +166,11 @@ struct Transfer: AsyncParsableCommand {
     @Option(name: .long) var reason: String
 
     func run() async throws {
+        // A bad --channel is refused, never dropped.
+        let context = try handling.context
         let request = Fawang_Matter_V1_TransferMatterRequest.with {
             $0.trackingNumber = trackingNumber; $0.toMatterType = to; $0.reason = reason
-            $0.context = (try? handling.context) ?? .init()
+            $0.context = context
         }
         try await runMatterAction(client, { Fawang_Matter_V1_MatterService.Client(wrapping: $0) }) { try await $0.transferMatter(request) }
     }
