@@ -29,11 +29,10 @@ struct LineCommand {
         return PluginCatalog.all.first { $0.manifest.id == first }
     }
 
-    /// Lines for `fawang --help`.
+    /// Lines for `fawang --help`: each line's id and name (its verbs: `fawang <line> --help`).
     static var overview: String {
         PluginCatalog.all.map { plugin in
-            let verbs = plugin.rpcs.compactMap(\.verb)
-            return "  \(plugin.manifest.id.padding(toLength: 20, withPad: " ", startingAt: 0))\(plugin.manifest.nameZH)：\(verbs.joined(separator: "、"))"
+            "  \(plugin.manifest.id.padding(toLength: 20, withPad: " ", startingAt: 0))\(plugin.manifest.nameZH)（\(plugin.rpcs.compactMap(\.verb).count)项操作）"
         }.joined(separator: "\n")
     }
 
