@@ -196,6 +196,7 @@ for department in departments {
         dependencies: [
             .target(name: department.target), "FawangCatalog", "FawangCore", "FawangPluginKit", "FawangProto", "FawangTestSupport",
             .product(name: "GRPCCore", package: "grpc-swift-2"),
+            .product(name: "GRPCInProcessTransport", package: "grpc-swift-2"),
             .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
             .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
             .product(name: "SwiftProtobuf", package: "swift-protobuf"),

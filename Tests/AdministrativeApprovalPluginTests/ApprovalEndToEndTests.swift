@@ -5,7 +5,7 @@ import FawangProto
 import FawangTestSupport
 import Foundation
 import GRPCCore
-import GRPCNIOTransportHTTP2
+import GRPCInProcessTransport
 import GRPCProtobuf
 import SwiftProtobuf
 import Testing
@@ -14,9 +14,9 @@ import Testing
 /// Logins: `admin-approval-640100` (Yinchuan city bureau), `admin-approval-640104` (Xingqing district),
 /// `admin-approval-admin` (the provincial department's head), `lawyers-640100` (another department).
 @Suite struct ApprovalEndToEndTests {
-    typealias Approval = Fawang_Approval_V1_ApprovalService.Client<HTTP2ClientTransport.Posix>
-    typealias Deadlines = Fawang_Deadline_V1_DeadlineService.Client<HTTP2ClientTransport.Posix>
-    typealias Matters = Fawang_Matter_V1_MatterService.Client<HTTP2ClientTransport.Posix>
+    typealias Approval = Fawang_Approval_V1_ApprovalService.Client<InProcessTransport.Client>
+    typealias Deadlines = Fawang_Deadline_V1_DeadlineService.Client<InProcessTransport.Client>
+    typealias Matters = Fawang_Matter_V1_MatterService.Client<InProcessTransport.Client>
 
     static func platform<T: Sendable>(at day: Int = 1, _ body: (TestPlatform, TestClock) async throws -> T) async throws -> T {
         let clock = TestClock(at: ApprovalSamples.july(day))
@@ -31,7 +31,7 @@ import Testing
     @Test("行政许可法第三十二条、第四十三条、第四十四条: law firm — correction, city review, provincial decision, licence")
     func twoLevelPathFromReceiptToLicence() async throws {
         try await Self.platform { platform, clock in
-            let number = try await platform.withClient(as: "admin-approval-640100") { client in
+            let number = try await platform.withInProcessClient(as: "admin-approval-640100") { client in
                 let approval = Approval(wrapping: client)
                 let submitted = try await approval.submitApplication(ApprovalSamples.lawFirm())
                 #expect(!submitted.replayed)
@@ -61,7 +61,7 @@ import Testing
 
             // The applicant supplies the corrections on the web portal with the phone digits.
             clock.advance(days: 2)
-            try await platform.withClient { anonymous in
+            try await platform.withInProcessClient { anonymous in
                 let supplied = try await Approval(wrapping: anonymous).supplyMaterials(.with {
                     $0.trackingNumber = number
                     $0.materials = ["资产证明", "设立人律师执业证书"]
@@ -71,7 +71,7 @@ import Testing
                 #expect(supplied.status == "received")
             }
 
-            try await platform.withClient(as: "admin-approval-640100") { client in
+            try await platform.withInProcessClient(as: "admin-approval-640100") { client in
                 let approval = Approval(wrapping: client)
                 // A second notice is refused.
                 await expectStatus(.failedPrecondition) {
@@ -117,7 +117,7 @@ import Testing
             }
 
             // Another department's staff in the same city cannot touch it.
-            try await platform.withClient(as: "lawyers-640100") { client in
+            try await platform.withInProcessClient(as: "lawyers-640100") { client in
                 await expectStatus(.permissionDenied) {
                     _ = try await Approval(wrapping: client).deny(.with {
                         $0.trackingNumber = number
@@ -127,7 +127,7 @@ import Testing
                 }
             }
 
-            try await platform.withClient(as: "admin-approval-admin") { client in
+            try await platform.withInProcessClient(as: "admin-approval-admin") { client in
                 let approval = Approval(wrapping: client)
                 let approved = try await approval.approve(.with {
                     $0.trackingNumber = number
@@ -162,7 +162,7 @@ import Testing
             }
 
             // The public progress query shows the licence's deadlines with their articles.
-            try await platform.withClient { anonymous in
+            try await platform.withInProcessClient { anonymous in
                 let report = try await Matters(wrapping: anonymous).queryProgress(.with {
                     $0.trackingNumber = number
                     $0.phoneLast4 = "1234"
@@ -176,7 +176,7 @@ import Testing
     @Test("行政许可法第四十二条、第四十五条、第三十八条: one-level item — hearing pause, 10-day extension, denial with remedies")
     func oneLevelHearingExtensionDenial() async throws {
         try await Self.platform { platform, clock in
-            try await platform.withClient(as: "admin-approval-admin") { client in
+            try await platform.withInProcessClient(as: "admin-approval-admin") { client in
                 let approval = Approval(wrapping: client)
                 let deadlines = Deadlines(wrapping: client)
                 let submitted = try await approval.submitApplication(ApprovalSamples.appraisal())
@@ -280,7 +280,7 @@ import Testing
     @Test("行政许可法第四十二条: only the agency's head extends — city staff may not")
     func staffCannotExtend() async throws {
         try await Self.platform { platform, _ in
-            try await platform.withClient(as: "admin-approval-640100") { client in
+            try await platform.withInProcessClient(as: "admin-approval-640100") { client in
                 let approval = Approval(wrapping: client)
                 let number = try await approval.submitApplication(ApprovalSamples.lawFirm()).matter.trackingNumber
                 _ = try await approval.accept(.with {
@@ -303,11 +303,11 @@ import Testing
     @Test("行政许可法第三十二条第一款第四项: after 5 days without a notice, no corrections; the engine alerts and acceptance records receipt")
     func fiveDayReceiptRule() async throws {
         try await Self.platform { platform, clock in
-            let number = try await platform.withClient { anonymous in
+            let number = try await platform.withInProcessClient { anonymous in
                 try await Approval(wrapping: anonymous).submitApplication(ApprovalSamples.appraisal()).matter.trackingNumber
             }
             clock.advance(days: 6)
-            try await platform.withClient(as: "admin-approval-admin") { client in
+            try await platform.withInProcessClient(as: "admin-approval-admin") { client in
                 let approval = Approval(wrapping: client)
                 let alerts = try await Deadlines(wrapping: client).listAlerts(.with { $0.businessLine = "admin-approval" })
                 let alert = try #require(alerts.alerts.first { $0.trackingNumber == number })
@@ -337,7 +337,7 @@ import Testing
     @Test("行政许可法第三十二条第一款第二项: not accepted, with the competent agency named")
     func nonAcceptancePath() async throws {
         try await Self.platform { platform, _ in
-            try await platform.withClient(as: "admin-approval-640100") { client in
+            try await platform.withInProcessClient(as: "admin-approval-640100") { client in
                 let approval = Approval(wrapping: client)
                 let number = try await approval.submitApplication(ApprovalSamples.lawFirm()).matter.trackingNumber
                 await expectStatus(.invalidArgument, field: "competent_authority") {
@@ -363,7 +363,7 @@ import Testing
 
     @Test func submissionIsIdempotentAndValidatedOverTheWire() async throws {
         try await Self.platform { platform, _ in
-            try await platform.withClient { client in
+            try await platform.withInProcessClient { client in
                 let approval = Approval(wrapping: client)
                 let request = ApprovalSamples.appraisal(requestID: "same-key")
                 let first = try await approval.submitApplication(request)

@@ -5,12 +5,12 @@ import FawangProto
 import FawangTestSupport
 import Foundation
 import GRPCCore
-import GRPCNIOTransportHTTP2
+import GRPCInProcessTransport
 import SwiftProtobuf
 import Testing
 
 @Suite struct ConsultationTests {
-    typealias Client = Fawang_Consultation_V1_ConsultationService.Client<HTTP2ClientTransport.Posix>
+    typealias Client = Fawang_Consultation_V1_ConsultationService.Client<InProcessTransport.Client>
 
     static func question(requestID: String = UUID().uuidString, answer: String = "") -> Fawang_Consultation_V1_RecordConsultationRequest {
         .with {
@@ -72,19 +72,19 @@ import Testing
 
     @Test func theHotlineRecordsStaffAnswerAndTheCitizenFollowsProgress() async throws {
         try await TestPlatform.with(plugins: [ConsultationPlugin()]) { platform in
-            let recorded = try await platform.withClient(as: "hotline-frontend") { client in
+            let recorded = try await platform.withInProcessClient(as: "hotline-frontend") { client in
                 try await Client(wrapping: client).recordConsultation(Self.question())
             }
             #expect(recorded.matter.status == "recorded")
             #expect(recorded.matter.deadlines.isEmpty)
             let number = recorded.matter.trackingNumber
             // The district's consultation desk answers; another department's staff may not.
-            try await platform.withClient(as: "mediation-640104") { client in
+            try await platform.withInProcessClient(as: "mediation-640104") { client in
                 await expectStatus(.permissionDenied) {
                     _ = try await Client(wrapping: client).answer(.with { $0.trackingNumber = number; $0.answer = "x"; $0.context.channel = .hotline })
                 }
             }
-            try await platform.withClient(as: "consultation-640104") { client in
+            try await platform.withInProcessClient(as: "consultation-640104") { client in
                 await expectStatus(.invalidArgument, field: "answer") {
                     _ = try await Client(wrapping: client).answer(.with { $0.trackingNumber = number; $0.context.channel = .hotline })
                 }
@@ -99,7 +99,7 @@ import Testing
                 let closed = try await Client(wrapping: client).close(.with { $0.trackingNumber = number; $0.context.channel = .hotline })
                 #expect(closed.status == "closed")
             }
-            try await platform.withClient { client in
+            try await platform.withInProcessClient { client in
                 let report = try await Fawang_Matter_V1_MatterService.Client(wrapping: client).queryProgress(.with {
                     $0.trackingNumber = number
                     $0.phoneLast4 = "1234"
@@ -112,7 +112,7 @@ import Testing
 
     @Test func aRetryReturnsTheSameRecord() async throws {
         try await TestPlatform.with(plugins: [ConsultationPlugin()]) { platform in
-            try await platform.withClient { client in
+            try await platform.withInProcessClient { client in
                 let request = Self.question(answer: "当场解答")
                 let first = try await Client(wrapping: client).recordConsultation(request)
                 #expect(first.matter.status == "answered")

@@ -34,7 +34,7 @@ public final class TestPlatform: Sendable {
     public var databasePath: String { directory.appendingPathComponent("fawang.sqlite").path }
 
     private init(directory: URL, ports: PlatformHost.Ports, host: PlatformHost, task: Task<Void, any Error>, inProcess: InProcessTransport.Client) {
-        let client = GRPCClient(transport: inProcess)
+        let client = GRPCClient(transport: inProcess, interceptors: [TaskLocalBearer()])
         self.inProcess = client
         self.inProcessConnections = Task { try await client.runConnections() }
         self.directory = directory
@@ -132,10 +132,19 @@ public final class TestPlatform: Sendable {
     }
 
     /// The client of the in-process transport: the same services and interceptor chain as
-    /// ``withClient(as:_:)`` without a socket, for behaviour tests that make many calls. Calls
-    /// carry their own `authorization` metadata; the caller's peer is `in-process`, so
-    /// per-address rate limits see one caller.
+    /// ``withClient(as:_:)`` without a socket, for behaviour tests. Calls carry their own
+    /// `authorization` metadata, or the token ``withInProcessClient(as:_:)`` signs them in with;
+    /// the caller's peer is `in-process`, so per-address rate limits see one caller.
     public var inProcessClient: GRPCClient<InProcessTransport.Client> { inProcess }
+
+    /// As ``withClient(as:_:)`` over the in-process transport: with `login`, every call `body`
+    /// makes (in its task and the tasks it starts) is signed in as that demo account.
+    public func withInProcessClient<T: Sendable>(
+        as login: String? = nil, _ body: (GRPCClient<InProcessTransport.Client>) async throws -> T
+    ) async throws -> T {
+        let token: String? = if let login { try await accessToken(login) } else { nil }
+        return try await TaskLocalBearer.$token.withValue(token) { try await body(inProcess) }
+    }
 
     /// Logs a demo account in (once per platform: password hashing is deliberately slow).
     public func accessToken(_ login: String) async throws -> String {
@@ -229,4 +238,19 @@ public func withRunningHost<T: Sendable>(
     await host.shutdown()
     try await task.value
     return result
+}
+
+/// Sends the task's bearer token (``TestPlatform/withInProcessClient(as:_:)``) on a shared client.
+struct TaskLocalBearer: ClientInterceptor {
+    @TaskLocal static var token: String?
+
+    func intercept<Input: Sendable, Output: Sendable>(
+        request: StreamingClientRequest<Input>,
+        context: ClientContext,
+        next: (StreamingClientRequest<Input>, ClientContext) async throws -> StreamingClientResponse<Output>
+    ) async throws -> StreamingClientResponse<Output> {
+        var request = request
+        if let token = Self.token { request.metadata.replaceOrAddString("Bearer \(token)", forKey: "authorization") }
+        return try await next(request, context)
+    }
 }

@@ -4,7 +4,7 @@ import FawangProto
 import FawangTestSupport
 import Foundation
 import GRPCCore
-import GRPCNIOTransportHTTP2
+import GRPCInProcessTransport
 import GRPCProtobuf
 @testable import JudicialAppraisalPlugin
 import SwiftProtobuf
@@ -12,9 +12,9 @@ import Testing
 
 /// The judicial appraisal line over a real server on loopback HTTP/2 with a real SQLite file.
 @Suite struct AppraisalEndToEndTests {
-    typealias Appraisal = Fawang_Appraisal_V1_AppraisalService.Client<HTTP2ClientTransport.Posix>
-    typealias Matters = Fawang_Matter_V1_MatterService.Client<HTTP2ClientTransport.Posix>
-    typealias Deadlines = Fawang_Deadline_V1_DeadlineService.Client<HTTP2ClientTransport.Posix>
+    typealias Appraisal = Fawang_Appraisal_V1_AppraisalService.Client<InProcessTransport.Client>
+    typealias Matters = Fawang_Matter_V1_MatterService.Client<InProcessTransport.Client>
+    typealias Deadlines = Fawang_Deadline_V1_DeadlineService.Client<InProcessTransport.Client>
 
 
     static func accept(_ number: String, _ appraisers: [String] = ["jap-01", "jap-02"]) -> Fawang_Appraisal_V1_AcceptRequest {
@@ -31,7 +31,7 @@ import Testing
         let clock = TestClock()
         try await TestPlatform.with(plugins: [JudicialAppraisalPlugin()], clock: clock) { platform in
             clock.set(beijing(2026, 6, 1, hour: 9))
-            try await platform.withClient(as: "judicial-appraisal-640100") { client in
+            try await platform.withInProcessClient(as: "judicial-appraisal-640100") { client in
                 let appraisal = Appraisal(wrapping: client)
 
                 // The register: forensic medicine in Yinchuan.
@@ -75,7 +75,7 @@ import Testing
                 #expect(waiting.status == "awaiting_materials")
                 #expect(waiting.deadlines.last?.state == .paused)
                 clock.set(beijing(2026, 6, 17))
-                let resumed = try await platform.withClient { anonymous in
+                let resumed = try await platform.withInProcessClient { anonymous in
                     try await Appraisal(wrapping: anonymous).supplyMaterials(.with {
                         $0.trackingNumber = number
                         $0.materials = ["复查影像片"]
@@ -87,7 +87,7 @@ import Testing
                 #expect(resumed.deadlines.last?.dueDate == "2026-07-21")
 
                 // One extension of at most 30 working days, approved by the department admin.
-                try await platform.withClient(as: "judicial-appraisal-admin") { admin in
+                try await platform.withInProcessClient(as: "judicial-appraisal-admin") { admin in
                     let deadlines = Deadlines(wrapping: admin)
                     await expectStatus(.invalidArgument, field: "days") {
                         _ = try await deadlines.extendDeadline(.with {
@@ -153,7 +153,7 @@ import Testing
     @Test("《司法鉴定程序通则》第十五条（待确认）：不予受理须列明情形和理由，受理期限随之届止")
     func refusalToAccept() async throws {
         try await TestPlatform.with(plugins: [JudicialAppraisalPlugin()]) { platform in
-            try await platform.withClient(as: "judicial-appraisal-640100") { client in
+            try await platform.withInProcessClient(as: "judicial-appraisal-640100") { client in
                 let appraisal = Appraisal(wrapping: client)
                 let number = try await appraisal.submitEntrustment(AppraisalSamples.entrustment()).matter.trackingNumber
                 await expectStatus(.invalidArgument, field: "grounds") {
@@ -188,7 +188,7 @@ import Testing
     @Test("执业类别不符：机构未获准的类别和不具备该类别资格的鉴定人均被拒绝，错误指明字段")
     func categoryMismatchIsRefusedPrecisely() async throws {
         try await TestPlatform.with(plugins: [JudicialAppraisalPlugin()]) { platform in
-            try await platform.withClient(as: "judicial-appraisal-640100") { client in
+            try await platform.withInProcessClient(as: "judicial-appraisal-640100") { client in
                 let appraisal = Appraisal(wrapping: client)
                 // Environmental damage is not among the forensic centre's categories.
                 do {
@@ -232,7 +232,7 @@ import Testing
     @Test func complaintAgainstAnAppraiser() async throws {
         try await TestPlatform.with(plugins: [JudicialAppraisalPlugin()]) { platform in
             // A citizen complains on the web portal.
-            let (number, other) = try await platform.withClient { anonymous in
+            let (number, other) = try await platform.withInProcessClient { anonymous in
                 let appraisal = Appraisal(wrapping: anonymous)
                 await expectStatus(.invalidArgument, field: "appraiser_id") {
                     _ = try await appraisal.submitComplaint(AppraisalSamples.complaint(appraiser: "jap-99"))
@@ -250,7 +250,7 @@ import Testing
                 let other = try await appraisal.submitComplaint(AppraisalSamples.complaint(appraiser: "jap-06")).matter
                 return (received.trackingNumber, other.trackingNumber)
             }
-            try await platform.withClient(as: "judicial-appraisal-640100") { client in
+            try await platform.withInProcessClient(as: "judicial-appraisal-640100") { client in
                 let appraisal = Appraisal(wrapping: client)
                 // A complaint is not an entrustment.
                 await expectStatus(.failedPrecondition) { _ = try await appraisal.accept(Self.accept(number)) }
@@ -286,7 +286,7 @@ import Testing
                 #expect(rejected.status == "rejected")
             }
             // The complainant follows it with the phone digits.
-            try await platform.withClient { anonymous in
+            try await platform.withInProcessClient { anonymous in
                 let report = try await Matters(wrapping: anonymous).queryProgress(.with {
                     $0.trackingNumber = number
                     $0.phoneLast4 = "1234"
@@ -300,7 +300,7 @@ import Testing
         try await TestPlatform.with(plugins: [JudicialAppraisalPlugin()]) { platform in
             // An authority's entrustment does not come from an anonymous caller, whatever channel
             // and operator id it claims.
-            let number = try await platform.withClient { anonymous in
+            let number = try await platform.withInProcessClient { anonymous in
                 let appraisal = Appraisal(wrapping: anonymous)
                 var fromWeb = AppraisalSamples.entrustment()
                 fromWeb.context = .with { $0.channel = .web }
@@ -320,28 +320,28 @@ import Testing
             }
             // Nor from a signed-in citizen, nor from another department's staff.
             for login in ["13951001234", "notarization-640100"] {
-                try await platform.withClient(as: login) { client in
+                try await platform.withInProcessClient(as: login) { client in
                     await expectStatus(.permissionDenied) { _ = try await Appraisal(wrapping: client).submitEntrustment(AppraisalSamples.entrustment()) }
                 }
             }
             // A connected system (service account) may.
-            try await platform.withClient(as: "hotline-frontend") { client in
+            try await platform.withInProcessClient(as: "hotline-frontend") { client in
                 let entrusted = try await Appraisal(wrapping: client).submitEntrustment(AppraisalSamples.entrustment())
                 #expect(entrusted.matter.status == "entrusted")
             }
             // The institution is in Yinchuan (640100): Xingqing district's staff do not handle it.
-            try await platform.withClient(as: "judicial-appraisal-640104") { client in
+            try await platform.withInProcessClient(as: "judicial-appraisal-640104") { client in
                 await expectStatus(.permissionDenied) { _ = try await Appraisal(wrapping: client).accept(Self.accept(number)) }
             }
             // Nor does another department's staff.
-            try await platform.withClient(as: "notarization-640100") { client in
+            try await platform.withInProcessClient(as: "notarization-640100") { client in
                 await expectStatus(.permissionDenied) { _ = try await Appraisal(wrapping: client).accept(Self.accept(number)) }
             }
-            try await platform.withClient(as: "13951001234") { client in
+            try await platform.withInProcessClient(as: "13951001234") { client in
                 await expectStatus(.permissionDenied) { _ = try await Appraisal(wrapping: client).accept(Self.accept(number)) }
             }
             // The provincial department admin does.
-            try await platform.withClient(as: "judicial-appraisal-admin") { client in
+            try await platform.withInProcessClient(as: "judicial-appraisal-admin") { client in
                 let accepted = try await Appraisal(wrapping: client).accept(Self.accept(number))
                 #expect(accepted.timeline.last?.actor == "staff-640000-judicial-appraisal-admin")
             }

@@ -4,7 +4,7 @@ import FawangProto
 import FawangTestSupport
 import Foundation
 import GRPCCore
-import GRPCNIOTransportHTTP2
+import GRPCInProcessTransport
 import GRPCProtobuf
 import LawyersPlugin
 import SwiftProtobuf
@@ -14,7 +14,7 @@ import Testing
 /// `lawyers-640100` (Yinchuan city bureau), `lawyers-640104` (Xingqing district),
 /// `lawyers-admin` (the autonomous region's department), `admin-approval-640100` (another department).
 @Suite struct LawyersEndToEndTests {
-    typealias Lawyers = Fawang_Lawyers_V1_LawyerService.Client<HTTP2ClientTransport.Posix>
+    typealias Lawyers = Fawang_Lawyers_V1_LawyerService.Client<InProcessTransport.Client>
 
     static func platform<T: Sendable>(_ body: (TestPlatform, TestClock) async throws -> T) async throws -> T {
         let clock = TestClock(at: LawyersSamples.july(1))
@@ -28,7 +28,7 @@ import Testing
 
     /// Submits, accepts and forwards as the city bureau; returns the tracking number.
     static func throughCityStage(_ platform: TestPlatform, _ clock: TestClock, _ submit: @Sendable (Lawyers) async throws -> Fawang_Lawyers_V1_SubmitResponse) async throws -> String {
-        try await platform.withClient(as: "lawyers-640100") { client in
+        try await platform.withInProcessClient(as: "lawyers-640100") { client in
             let lawyers = Lawyers(wrapping: client)
             let number = try await submit(lawyers).matter.trackingNumber
             _ = try await lawyers.accept(.with {
@@ -49,7 +49,7 @@ import Testing
     @Test("律师法第六条: practice licence — city review in 20 days, provincial decision in 10, licence in the register")
     func practiceLicenceTwoStages() async throws {
         try await Self.platform { platform, clock in
-            let number = try await platform.withClient(as: "lawyers-640100") { client in
+            let number = try await platform.withInProcessClient(as: "lawyers-640100") { client in
                 let lawyers = Lawyers(wrapping: client)
                 let submitted = try await lawyers.submitPracticeApplication(LawyersSamples.practice())
                 #expect(submitted.matter.status == "submitted")
@@ -101,7 +101,7 @@ import Testing
                 return number
             }
             // Xingqing district's staff and another department's staff are outside the matter.
-            try await platform.withClient(as: "lawyers-640104") { client in
+            try await platform.withInProcessClient(as: "lawyers-640104") { client in
                 await expectStatus(.permissionDenied) {
                     _ = try await Lawyers(wrapping: client).accept(.with {
                         $0.trackingNumber = number
@@ -109,7 +109,7 @@ import Testing
                     })
                 }
             }
-            try await platform.withClient(as: "admin-approval-640100") { client in
+            try await platform.withInProcessClient(as: "admin-approval-640100") { client in
                 await expectStatus(.permissionDenied) {
                     _ = try await Lawyers(wrapping: client).refuse(.with {
                         $0.trackingNumber = number
@@ -120,7 +120,7 @@ import Testing
                 }
             }
 
-            let licence = try await platform.withClient(as: "lawyers-admin") { client in
+            let licence = try await platform.withInProcessClient(as: "lawyers-admin") { client in
                 // 律师法第六条: the city's stage is not the province's to take.
                 await expectStatus(.permissionDenied) {
                     _ = try await Lawyers(wrapping: client).forward(.with {
@@ -140,7 +140,7 @@ import Testing
             }
 
             // The public register shows the new lawyer, without identity number or phone.
-            try await platform.withClient { anonymous in
+            try await platform.withInProcessClient { anonymous in
                 let lawyers = Lawyers(wrapping: anonymous)
                 let lawyer = try await lawyers.getLawyer(.with { $0.licenceNumber = licence })
                 #expect(lawyer.name == "马小花")
@@ -160,7 +160,7 @@ import Testing
     func refusalPath() async throws {
         try await Self.platform { platform, clock in
             let number = try await Self.throughCityStage(platform, clock) { try await $0.submitPracticeApplication(LawyersSamples.practice()) }
-            try await platform.withClient(as: "lawyers-admin") { client in
+            try await platform.withInProcessClient(as: "lawyers-admin") { client in
                 let lawyers = Lawyers(wrapping: client)
                 await expectStatus(.invalidArgument, field: "reasons") {
                     _ = try await lawyers.refuse(.with {
@@ -201,7 +201,7 @@ import Testing
     @Test("律师法第十四条至第十六条、第十八条: a law firm — founders checked, two stages, firm in the register")
     func firmEstablishment() async throws {
         try await Self.platform { platform, clock in
-            try await platform.withClient { anonymous in
+            try await platform.withInProcessClient { anonymous in
                 // 杨帆 has practised since 2024: not three years (Art. 15).
                 var founders = LawyersSamples.seniorLawyers
                 founders[2] = LawyersSamples.juniorLawyer
@@ -214,7 +214,7 @@ import Testing
                 }
             }
             let number = try await Self.throughCityStage(platform, clock) { try await $0.submitFirmApplication(LawyersSamples.firm()) }
-            let licence = try await platform.withClient(as: "lawyers-admin") { client in
+            let licence = try await platform.withInProcessClient(as: "lawyers-admin") { client in
                 let granted = try await Lawyers(wrapping: client).grant(.with {
                     $0.trackingNumber = number
                     $0.context = Self.province
@@ -223,7 +223,7 @@ import Testing
                 #expect(granted.deadlines.map(\.article) == ["《中华人民共和国律师法》第十八条", "《中华人民共和国律师法》第十八条"])
                 return try #require(granted.timeline.last?.attributes["licence_number"])
             }
-            try await platform.withClient { anonymous in
+            try await platform.withInProcessClient { anonymous in
                 let lawyers = Lawyers(wrapping: anonymous)
                 let firms = try await lawyers.searchFirms(.with { $0.query = "六盘山" })
                 let firm = try #require(firms.firms.first)
@@ -240,7 +240,7 @@ import Testing
     @Test("律师法第四十八条: a complaint ends in a 4-month suspension that the register shows")
     func complaintToSuspension() async throws {
         try await Self.platform { platform, clock in
-            let number = try await platform.withClient { anonymous in
+            let number = try await platform.withInProcessClient { anonymous in
                 let lawyers = Lawyers(wrapping: anonymous)
                 await expectStatus(.invalidArgument, field: "subject_licence_number") {
                     _ = try await lawyers.submitComplaint(LawyersSamples.complaint(against: "19999999999999999"))
@@ -252,7 +252,7 @@ import Testing
                 #expect(submitted.matter.parties.first?.person.name == "杨帆")
                 return submitted.matter.trackingNumber
             }
-            try await platform.withClient(as: "lawyers-640100") { client in
+            try await platform.withInProcessClient(as: "lawyers-640100") { client in
                 let lawyers = Lawyers(wrapping: client)
                 _ = try await lawyers.startInvestigation(.with {
                     $0.trackingNumber = number
@@ -301,7 +301,7 @@ import Testing
                 #expect(decided.status == "disciplined")
                 #expect(decided.timeline.map(\.kind) == ["submitted", "investigation_started", "disciplined"])
             }
-            try await platform.withClient { anonymous in
+            try await platform.withInProcessClient { anonymous in
                 let lawyer = try await Lawyers(wrapping: anonymous).getLawyer(.with { $0.licenceNumber = LawyersSamples.juniorLawyer })
                 #expect(lawyer.status == .suspended)
                 #expect(lawyer.statusLabel == "停止执业")
@@ -321,10 +321,10 @@ import Testing
 
     @Test func complaintWithoutViolationAndPublicSearch() async throws {
         try await Self.platform { platform, _ in
-            let number = try await platform.withClient { anonymous in
+            let number = try await platform.withInProcessClient { anonymous in
                 try await Lawyers(wrapping: anonymous).submitComplaint(LawyersSamples.complaint(against: LawyersSamples.seniorLawyers[0])).matter.trackingNumber
             }
-            try await platform.withClient(as: "lawyers-640100") { client in
+            try await platform.withInProcessClient(as: "lawyers-640100") { client in
                 let lawyers = Lawyers(wrapping: client)
                 _ = try await lawyers.startInvestigation(.with {
                     $0.trackingNumber = number
@@ -346,7 +346,7 @@ import Testing
                 })
                 #expect(closed.status == "no_violation")
             }
-            try await platform.withClient { anonymous in
+            try await platform.withInProcessClient { anonymous in
                 let lawyers = Lawyers(wrapping: anonymous)
                 #expect(try await lawyers.getLawyer(.with { $0.licenceNumber = LawyersSamples.seniorLawyers[0] }).discipline.isEmpty)
                 let criminal = try await lawyers.searchLawyers(.with { $0.specialty = "刑事辩护" })

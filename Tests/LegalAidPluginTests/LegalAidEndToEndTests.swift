@@ -5,19 +5,19 @@ import FawangProto
 import FawangTestSupport
 import Foundation
 import GRPCCore
-import GRPCNIOTransportHTTP2
+import GRPCInProcessTransport
 import GRPCProtobuf
 import SwiftProtobuf
 import Testing
 
 /// The legal aid line over a real server on loopback HTTP/2 with a real SQLite file.
 @Suite struct LegalAidEndToEndTests {
-    typealias LegalAid = Fawang_Legalaid_V1_LegalAidService.Client<HTTP2ClientTransport.Posix>
-    typealias Matters = Fawang_Matter_V1_MatterService.Client<HTTP2ClientTransport.Posix>
+    typealias LegalAid = Fawang_Legalaid_V1_LegalAidService.Client<InProcessTransport.Client>
+    typealias Matters = Fawang_Matter_V1_MatterService.Client<InProcessTransport.Client>
 
     @Test func wholePathFromSubmissionToRating() async throws {
         try await TestPlatform.with(plugins: PluginCatalog.all) { platform in
-            try await platform.withClient(as: "staff-640100-reviewer") { client in
+            try await platform.withInProcessClient(as: "staff-640100-reviewer") { client in
                 let legalAid = LegalAid(wrapping: client)
                 let matters = Matters(wrapping: client)
 
@@ -119,7 +119,7 @@ import Testing
     @Test("Art. 43: a refusal needs written reasons, and ends the matter")
     func refusalPath() async throws {
         try await TestPlatform.with(plugins: PluginCatalog.all) { platform in
-            try await platform.withClient(as: "staff-640100-reviewer") { client in
+            try await platform.withInProcessClient(as: "staff-640100-reviewer") { client in
                 let legalAid = LegalAid(wrapping: client)
                 let number = try await legalAid.submitApplication(LegalAidSamples.application()).matter.trackingNumber
                 await expectStatus(.invalidArgument, field: "reasons") {
@@ -149,7 +149,7 @@ import Testing
 
     @Test func secondFactorStaffScopeAndProvidersHold() async throws {
         try await TestPlatform.with(plugins: PluginCatalog.all) { platform in
-            try await platform.withClient { client in
+            try await platform.withInProcessClient { client in
                 let legalAid = LegalAid(wrapping: client)
                 let matters = Matters(wrapping: client)
                 let number = try await legalAid.submitApplication(LegalAidSamples.application()).matter.trackingNumber
@@ -181,7 +181,7 @@ import Testing
                     })
                 }
                 // …nor another city's staff (the matter is in Yinchuan's Xingqing district).
-                try await platform.withClient(as: "staff-640200-reviewer") { shizuishan in
+                try await platform.withInProcessClient(as: "staff-640200-reviewer") { shizuishan in
                     await expectStatus(.permissionDenied) {
                         _ = try await LegalAid(wrapping: shizuishan).approve(.with {
                             $0.trackingNumber = number
@@ -193,11 +193,11 @@ import Testing
                     }
                 }
                 // Province-level staff reach every city's matters.
-                try await platform.withClient(as: "legal-aid-admin") { province in
+                try await platform.withInProcessClient(as: "legal-aid-admin") { province in
                     let seen = try await Matters(wrapping: province).getMatter(.with { $0.trackingNumber = number })
                     #expect(seen.regionCode == "640104")
                 }
-                try await platform.withClient(as: "staff-640100-reviewer") { yinchuan in
+                try await platform.withInProcessClient(as: "staff-640100-reviewer") { yinchuan in
                     let legalAid = LegalAid(wrapping: yinchuan)
                     let approved = try await legalAid.approve(.with {
                         $0.trackingNumber = number
@@ -226,7 +226,7 @@ import Testing
 
     @Test func unknownRegionIsAnInvalidArgument() async throws {
         try await TestPlatform.with(plugins: PluginCatalog.all) { platform in
-            try await platform.withClient { client in
+            try await platform.withInProcessClient { client in
                 await expectStatus(.invalidArgument, field: "region_code") {
                     _ = try await LegalAid(wrapping: client).submitApplication(LegalAidSamples.application(region: "110101"))
                 }
@@ -241,11 +241,11 @@ import Testing
     @Test func aCitizenSeesOwnMattersOnly() async throws {
         try await TestPlatform.with(plugins: PluginCatalog.all) { platform in
             // Someone else's application, submitted at a window.
-            let other = try await platform.withClient { client in
+            let other = try await platform.withInProcessClient { client in
                 try await Fawang_Legalaid_V1_LegalAidService.Client(wrapping: client)
                     .submitApplication(LegalAidSamples.application(phone: "13800009999")).matter
             }
-            try await platform.withClient(as: "13951001234") { client in
+            try await platform.withInProcessClient(as: "13951001234") { client in
                 let legalAid = Fawang_Legalaid_V1_LegalAidService.Client(wrapping: client)
                 let matters = Fawang_Matter_V1_MatterService.Client(wrapping: client)
                 var application = LegalAidSamples.application()
@@ -259,7 +259,7 @@ import Testing
                 let listed = try await matters.listMatters(.init()).matters.map(\.id)
                 #expect(listed == [mine.id])
                 // Signed in as the applicant, no phone digits are needed to supply materials.
-                _ = try await platform.withClient(as: "staff-640100-reviewer") { staff in
+                _ = try await platform.withInProcessClient(as: "staff-640100-reviewer") { staff in
                     try await Fawang_Legalaid_V1_LegalAidService.Client(wrapping: staff).requestMaterials(.with {
                         $0.trackingNumber = mine.trackingNumber
                         $0.missingMaterials = ["劳动合同"]

@@ -4,7 +4,7 @@ import FawangProto
 import FawangTestSupport
 import Foundation
 import GRPCCore
-import GRPCNIOTransportHTTP2
+import GRPCInProcessTransport
 @testable import LegalExamPlugin
 import SwiftProtobuf
 import Testing
@@ -12,8 +12,8 @@ import Testing
 /// The legal exam line over a real server on loopback HTTP/2 with a real SQLite file. The
 /// Ministry's rules are not in the corpus: articles in test names are marked 待确认.
 @Suite struct LegalExamEndToEndTests {
-    typealias Exam = Fawang_Exam_V1_ExamService.Client<HTTP2ClientTransport.Posix>
-    typealias Matters = Fawang_Matter_V1_MatterService.Client<HTTP2ClientTransport.Posix>
+    typealias Exam = Fawang_Exam_V1_ExamService.Client<InProcessTransport.Client>
+    typealias Matters = Fawang_Matter_V1_MatterService.Client<InProcessTransport.Client>
 
     static func platform<T: Sendable>(_ clock: TestClock = TestClock(at: beijing(2026, 6, 1)), _ body: (TestPlatform) async throws -> T) async throws -> T {
         try await TestPlatform.with(plugins: [LegalExamPlugin()], clock: clock, body)
@@ -23,7 +23,7 @@ import Testing
     func registrationConfirmed() async throws {
         try await Self.platform { platform in
             // The candidate registers on the web portal, not signed in.
-            let submitted = try await platform.withClient { client in
+            let submitted = try await platform.withInProcessClient { client in
                 try await Exam(wrapping: client).submitRegistration(LegalExamSamples.registration(requestID: "reg-1"))
             }
             #expect(!submitted.replayed)
@@ -33,12 +33,12 @@ import Testing
             #expect(submitted.matter.matterType == "legal-exam.registration")
             #expect(submitted.matter.businessLineName == "法律职业资格")
             // A retry with the same request id returns the same matter.
-            let replay = try await platform.withClient { client in
+            let replay = try await platform.withInProcessClient { client in
                 try await Exam(wrapping: client).submitRegistration(LegalExamSamples.registration(requestID: "reg-1"))
             }
             #expect(replay.replayed && replay.matter.id == submitted.matter.id)
 
-            try await platform.withClient(as: "legal-exam-640104") { client in
+            try await platform.withInProcessClient(as: "legal-exam-640104") { client in
                 let confirmed = try await Exam(wrapping: client).confirmRegistration(.with {
                     $0.trackingNumber = submitted.matter.trackingNumber
                     $0.note = "学历学位经学信网核验"
@@ -51,7 +51,7 @@ import Testing
                 #expect(confirmed.timeline.map(\.channel) == [.web, .walkIn])
             }
             // The public progress query shows it to the candidate.
-            let report = try await platform.withClient { client in
+            let report = try await platform.withInProcessClient { client in
                 try await Matters(wrapping: client).queryProgress(.with {
                     $0.trackingNumber = submitted.matter.trackingNumber
                     $0.phoneLast4 = "1234"
@@ -68,7 +68,7 @@ import Testing
             registration.education.major = .nonLaw
             registration.education.legalWorkYears = 2
             registration.disqualifications = [.intentionalCrime]
-            let submitted = try await platform.withClient { client in
+            let submitted = try await platform.withInProcessClient { client in
                 try await Exam(wrapping: client).submitRegistration(registration)
             }
             #expect(!submitted.eligibility.eligible)
@@ -76,7 +76,7 @@ import Testing
             #expect(submitted.eligibility.unmet.allSatisfy { $0.article.hasSuffix("（待确认）") })
             #expect(submitted.eligibility.unmet.last?.article == "《国家统一法律职业资格考试实施办法》第十条第一项（待确认）")
 
-            try await platform.withClient(as: "legal-exam-640100") { client in
+            try await platform.withInProcessClient(as: "legal-exam-640100") { client in
                 let exam = Exam(wrapping: client)
                 await expectStatus(.failedPrecondition, containing: ["因故意犯罪受过刑事处罚", "第九条第五项（待确认）", "不予确认"]) {
                     _ = try await exam.confirmRegistration(.with {
@@ -114,7 +114,7 @@ import Testing
 
     @Test func registrationFieldsAreCheckedOneByOne() async throws {
         try await Self.platform { platform in
-            try await platform.withClient { client in
+            try await platform.withInProcessClient { client in
                 var request = LegalExamSamples.registration()
                 request.education.major = .unspecified
                 request.candidate.phone = "123"
@@ -134,14 +134,14 @@ import Testing
     @Test("报名确认由所在地司法行政机关工作人员办理：其他市、其他业务条线的工作人员无权办理")
     func otherCityOrDepartmentIsDenied() async throws {
         try await Self.platform { platform in
-            let (xingqing, shizuishan) = try await platform.withClient { client in
+            let (xingqing, shizuishan) = try await platform.withInProcessClient { client in
                 let exam = Exam(wrapping: client)
                 return (
                     try await exam.submitRegistration(LegalExamSamples.registration()).matter.trackingNumber,
                     try await exam.submitRegistration(LegalExamSamples.registration(region: "640202")).matter.trackingNumber)
             }
             // Anonymous callers cannot decide.
-            try await platform.withClient { client in
+            try await platform.withInProcessClient { client in
                 await expectStatus(.unauthenticated) {
                     _ = try await Exam(wrapping: client).confirmRegistration(.with {
                         $0.trackingNumber = xingqing
@@ -150,7 +150,7 @@ import Testing
                 }
             }
             // Another department's staff in the same city.
-            try await platform.withClient(as: "mediation-640100") { client in
+            try await platform.withInProcessClient(as: "mediation-640100") { client in
                 await expectStatus(.permissionDenied) {
                     _ = try await Exam(wrapping: client).confirmRegistration(.with {
                         $0.trackingNumber = xingqing
@@ -160,7 +160,7 @@ import Testing
             }
             // Yinchuan's staff and Xingqing's staff do not handle Shizuishan.
             for login in ["legal-exam-640100", "legal-exam-640104"] {
-                try await platform.withClient(as: login) { client in
+                try await platform.withInProcessClient(as: login) { client in
                     await expectStatus(.permissionDenied) {
                         _ = try await Exam(wrapping: client).confirmRegistration(.with {
                             $0.trackingNumber = shizuishan
@@ -183,7 +183,7 @@ import Testing
                 }
             }
             // The provincial admin handles every city.
-            try await platform.withClient(as: "legal-exam-admin") { client in
+            try await platform.withInProcessClient(as: "legal-exam-admin") { client in
                 let confirmed = try await Exam(wrapping: client).confirmRegistration(.with {
                     $0.trackingNumber = shizuishan
                     $0.context = LegalExamSamples.staff("staff-640000-legal-exam-admin")
@@ -197,7 +197,7 @@ import Testing
     func resultsLookup() async throws {
         try await Self.platform { platform in
             let idNumber = LegalExamDemo.idNumber("64010419980101002")
-            try await platform.withClient(as: "legal-exam-640104") { client in
+            try await platform.withInProcessClient(as: "legal-exam-640104") { client in
                 let recorded = try await Exam(wrapping: client).recordResult(.with {
                     $0.examYear = 2025
                     $0.admissionTicket = "2025640104100"
@@ -238,7 +238,7 @@ import Testing
                     })
                 }
             }
-            try await platform.withClient { client in
+            try await platform.withInProcessClient { client in
                 let exam = Exam(wrapping: client)
                 let found = try await exam.lookupResult(.with {
                     $0.examYear = 2025
@@ -317,12 +317,12 @@ import Testing
                 }
             }
             let idNumber = LegalExamDemo.idNumber("64010419980101002")
-            try await platform.withClient(as: "legal-exam-640100") { client in
+            try await platform.withInProcessClient(as: "legal-exam-640100") { client in
                 _ = try await Exam(wrapping: client).recordResult(record("2025640100300", name: "杨帆", id: idNumber, region: "640100", objective: 190, subjective: 110, by: "staff-640100-legal-exam"))
             }
             // The district's staff cannot move the city's record into their area or overwrite it,
             // and with another identity number learn nothing about whose ticket it is.
-            try await platform.withClient(as: "legal-exam-640104") { client in
+            try await platform.withInProcessClient(as: "legal-exam-640104") { client in
                 for id in [idNumber, "11010519491231002X"] {
                     let message = await errorMessage {
                         _ = try await Exam(wrapping: client).recordResult(record("2025640100300", name: "杨帆", id: id, region: "640104", objective: 100, subjective: 50, by: "staff-640104-legal-exam"))
@@ -334,7 +334,7 @@ import Testing
                     _ = try await Exam(wrapping: client).recordResult(record("2025640100300", name: "杨帆", id: idNumber, region: "640104", objective: 100, subjective: 50, by: "staff-640104-legal-exam"))
                 }
             }
-            try await platform.withClient { client in
+            try await platform.withInProcessClient { client in
                 let unchanged = try await Exam(wrapping: client).lookupResult(.with {
                     $0.examYear = 2025
                     $0.admissionTicket = "2025640100300"
@@ -344,12 +344,12 @@ import Testing
                 _ = try await Exam(wrapping: client).applyCertificate(LegalExamSamples.certificate(requestID: "cert-lock"))
             }
             // Once applied for, the scores the application rests on stay as they were.
-            try await platform.withClient(as: "legal-exam-640104") { client in
+            try await platform.withInProcessClient(as: "legal-exam-640104") { client in
                 await expectStatus(.failedPrecondition, containing: ["已用于申请授予法律职业资格"]) {
                     _ = try await Exam(wrapping: client).recordResult(record("2025640104001", name: "马小花", id: "11010519491231002X", region: "640104", objective: 100, subjective: 50, by: "staff-640104-legal-exam"))
                 }
             }
-            try await platform.withClient { client in
+            try await platform.withInProcessClient { client in
                 let kept = try await Exam(wrapping: client).lookupResult(.with {
                     $0.examYear = 2025
                     $0.admissionTicket = "2025640104001"
@@ -370,7 +370,7 @@ import Testing
                 $0.subjective = 108
                 $0.certificateClass = "A"
             }
-            try await platform.withClient(as: "legal-exam-640100") { client in
+            try await platform.withInProcessClient(as: "legal-exam-640100") { client in
                 await expectStatus(.permissionDenied) {
                     _ = try await Exam(wrapping: client).setPassLine(.with {
                         $0.line = line
@@ -378,7 +378,7 @@ import Testing
                     })
                 }
             }
-            try await platform.withClient(as: "legal-exam-admin") { client in
+            try await platform.withInProcessClient(as: "legal-exam-admin") { client in
                 let exam = Exam(wrapping: client)
                 let stored = try await exam.setPassLine(.with {
                     $0.line = line
@@ -395,7 +395,7 @@ import Testing
                 }
             }
             // 马小花 (201 points objective) no longer passes in Xingqing district.
-            try await platform.withClient { client in
+            try await platform.withInProcessClient { client in
                 let result = try await Exam(wrapping: client).lookupResult(.with {
                     $0.examYear = 2025
                     $0.admissionTicket = "2025640104001"
@@ -409,7 +409,7 @@ import Testing
     @Test("管理办法（待确认）：未通过考试的不能申请授予法律职业资格")
     func certificateForFailedCandidateIsRefused() async throws {
         try await Self.platform { platform in
-            try await platform.withClient { client in
+            try await platform.withInProcessClient { client in
                 let exam = Exam(wrapping: client)
                 let request = LegalExamSamples.certificate(ticket: "2025640104002", name: "李明", idNumber: LegalExamDemo.idNumber("64010419950312001"))
                 await expectStatus(.failedPrecondition, containing: [
@@ -434,7 +434,7 @@ import Testing
     @Test("管理办法（待确认）：通过考试的申请由自治区审核，准予的授予资格并编号")
     func certificateApproved() async throws {
         try await Self.platform { platform in
-            let applied = try await platform.withClient { client in
+            let applied = try await platform.withInProcessClient { client in
                 try await Exam(wrapping: client).applyCertificate(LegalExamSamples.certificate(requestID: "cert-1"))
             }
             let number = applied.matter.trackingNumber
@@ -446,7 +446,7 @@ import Testing
             #expect(deadline.dueDate == "2026-06-22")
             #expect(deadline.period == "20日")
             // Applying again (another request id) while this one is pending is refused; a retry is replayed.
-            try await platform.withClient { client in
+            try await platform.withInProcessClient { client in
                 await expectStatus(.failedPrecondition, containing: ["请勿重复申请"]) {
                     _ = try await Exam(wrapping: client).applyCertificate(LegalExamSamples.certificate(requestID: "cert-2"))
                 }
@@ -454,7 +454,7 @@ import Testing
                 #expect(retry.replayed && retry.matter.id == applied.matter.id)
             }
             // City staff see the application but the decision is the province's.
-            try await platform.withClient(as: "legal-exam-640100") { client in
+            try await platform.withInProcessClient(as: "legal-exam-640100") { client in
                 let seen = try await Matters(wrapping: client).getMatter(.with { $0.trackingNumber = number })
                 #expect(seen.status == "submitted")
                 await expectStatus(.permissionDenied, containing: ["自治区司法厅"]) {
@@ -464,7 +464,7 @@ import Testing
                     })
                 }
             }
-            try await platform.withClient(as: "legal-exam-admin") { client in
+            try await platform.withInProcessClient(as: "legal-exam-admin") { client in
                 let approved = try await Exam(wrapping: client).approveCertificate(.with {
                     $0.trackingNumber = number
                     $0.context = LegalExamSamples.staff("staff-640000-legal-exam-admin")
@@ -477,7 +477,7 @@ import Testing
                 #expect(approved.deadlines.first?.state == .met)
             }
             // The result now points at the application.
-            try await platform.withClient { client in
+            try await platform.withInProcessClient { client in
                 let result = try await Exam(wrapping: client).lookupResult(.with {
                     $0.examYear = 2025
                     $0.admissionTicket = "2025640104001"
@@ -492,10 +492,10 @@ import Testing
     func appealPath() async throws {
         let clock = TestClock(at: beijing(2026, 6, 1))
         try await Self.platform(clock) { platform in
-            let number = try await platform.withClient { client in
+            let number = try await platform.withInProcessClient { client in
                 try await Exam(wrapping: client).applyCertificate(LegalExamSamples.certificate()).matter.trackingNumber
             }
-            try await platform.withClient(as: "legal-exam-admin") { client in
+            try await platform.withInProcessClient(as: "legal-exam-admin") { client in
                 await expectStatus(.invalidArgument, field: "reasons") {
                     _ = try await Exam(wrapping: client).refuseCertificate(.with {
                         $0.trackingNumber = number
@@ -511,7 +511,7 @@ import Testing
                 #expect(refused.timeline.last?.note == "经核查，申请人曾因故意犯罪受过刑事处罚")
             }
             clock.advance(days: 10)
-            try await platform.withClient { client in
+            try await platform.withInProcessClient { client in
                 let exam = Exam(wrapping: client)
                 // A wrong phone digit reads like an unknown number.
                 await expectStatus(.notFound) {
@@ -538,7 +538,7 @@ import Testing
                 #expect(appealed.status == "appealed")
                 #expect(appealed.timeline.last?.attributes["filing_last_day"] == "2026-06-16")
             }
-            try await platform.withClient(as: "legal-exam-admin") { client in
+            try await platform.withInProcessClient(as: "legal-exam-admin") { client in
                 let matter = try await Matters(wrapping: client).getMatter(.with { $0.trackingNumber = number })
                 let appealDeadline = try #require(matter.deadlines.first { $0.ruleID == "legal-exam.appeal-decision" })
                 #expect(appealDeadline.state == .running && !appealDeadline.articleConfirmed && appealDeadline.period == "30日")
@@ -567,11 +567,11 @@ import Testing
     func lateAppealIsRefused() async throws {
         let clock = TestClock(at: beijing(2026, 6, 1))
         try await Self.platform(clock) { platform in
-            let number = try await platform.withClient { client in
+            let number = try await platform.withInProcessClient { client in
                 try await Exam(wrapping: client).applyCertificate(LegalExamSamples.certificate(
                     ticket: "2025640202001", name: "王芳", idNumber: LegalExamDemo.idNumber("64020219960708002"))).matter.trackingNumber
             }
-            try await platform.withClient(as: "admin") { client in
+            try await platform.withInProcessClient(as: "admin") { client in
                 _ = try await Exam(wrapping: client).refuseCertificate(.with {
                     $0.trackingNumber = number
                     $0.reasons = "申请材料与考试报名信息不一致"
@@ -579,7 +579,7 @@ import Testing
                 })
             }
             clock.advance(days: 16)
-            try await platform.withClient { client in
+            try await platform.withInProcessClient { client in
                 await expectStatus(.failedPrecondition, containing: ["15日", "2026-06-16"]) {
                     _ = try await Exam(wrapping: client).fileAppeal(.with {
                         $0.trackingNumber = number
@@ -590,7 +590,7 @@ import Testing
                 }
             }
             // After the refusal the candidate may apply again.
-            try await platform.withClient { client in
+            try await platform.withInProcessClient { client in
                 let again = try await Exam(wrapping: client).applyCertificate(LegalExamSamples.certificate(
                     ticket: "2025640202001", name: "王芳", idNumber: LegalExamDemo.idNumber("64020219960708002")))
                 #expect(!again.replayed && again.matter.trackingNumber != number)

@@ -6,15 +6,15 @@ import FawangProto
 import FawangTestSupport
 import Foundation
 import GRPCCore
-import GRPCNIOTransportHTTP2
+import GRPCInProcessTransport
 import MediationPlugin
 import SwiftProtobuf
 import Testing
 
 /// The people's mediation line over a real server on loopback HTTP/2 with a real SQLite file.
 @Suite struct MediationEndToEndTests {
-    typealias Mediation = Fawang_Mediation_V1_MediationService.Client<HTTP2ClientTransport.Posix>
-    typealias Matters = Fawang_Matter_V1_MatterService.Client<HTTP2ClientTransport.Posix>
+    typealias Mediation = Fawang_Mediation_V1_MediationService.Client<InProcessTransport.Client>
+    typealias Matters = Fawang_Matter_V1_MatterService.Client<InProcessTransport.Client>
 
     /// Legal aid (to transfer from) and mediation; whatever the catalog holds otherwise.
     static var plugins: [any DepartmentPlugin] {
@@ -23,7 +23,7 @@ import Testing
 
     /// Applies as a citizen on the web, then staff choose the Xingqing committee and its first mediator.
     func mediating(_ platform: TestPlatform, _ staff: Mediation, region: String = "640104") async throws -> String {
-        let number = try await platform.withClient { anonymous in
+        let number = try await platform.withInProcessClient { anonymous in
             try await Mediation(wrapping: anonymous).apply(MediationSamples.dispute(region: region)).matter.trackingNumber
         }
         _ = try await staff.assignCommittee(.with {
@@ -45,7 +45,7 @@ import Testing
         let clock = TestClock(at: beijing(2026, 6, 1))
         try await TestPlatform.with(plugins: Self.plugins, clock: clock) { platform in
             // A citizen applies on the web, without signing in (Art. 17).
-            let applied = try await platform.withClient { anonymous in
+            let applied = try await platform.withInProcessClient { anonymous in
                 try await Mediation(wrapping: anonymous).apply(MediationSamples.dispute())
             }
             #expect(!applied.replayed)
@@ -56,7 +56,7 @@ import Testing
             // The Act sets no time limit for the mediation itself.
             #expect(applied.matter.deadlines.isEmpty)
 
-            try await platform.withClient(as: "mediation-640100") { client in
+            try await platform.withInProcessClient(as: "mediation-640100") { client in
                 let mediation = Mediation(wrapping: client)
                 let matters = Matters(wrapping: client)
 
@@ -181,7 +181,7 @@ import Testing
     func confirmationReminderRunsOut() async throws {
         let clock = TestClock(at: beijing(2026, 6, 1))
         try await TestPlatform.with(plugins: Self.plugins, clock: clock) { platform in
-            try await platform.withClient(as: "mediation-640104") { client in
+            try await platform.withInProcessClient(as: "mediation-640104") { client in
                 let mediation = Mediation(wrapping: client)
                 let number = try await mediating(platform, mediation)
                 let agreed = try await mediation.recordAgreement(.with {
@@ -210,7 +210,7 @@ import Testing
     @Test("人民调解法第三条、第十七条、第二十三条：一方拒绝调解的，调解终止并记录拒绝方")
     func declinePath() async throws {
         try await TestPlatform.with(plugins: Self.plugins, clock: TestClock(at: beijing(2026, 6, 1))) { platform in
-            try await platform.withClient(as: "mediation-640100") { client in
+            try await platform.withInProcessClient(as: "mediation-640100") { client in
                 let mediation = Mediation(wrapping: client)
                 let number = try await mediating(platform, mediation)
                 // The respondent refuses: staff record it.
@@ -250,7 +250,7 @@ import Testing
             }
 
             // The applicant withdraws on their own, before any committee is chosen, with the phone digits.
-            try await platform.withClient { anonymous in
+            try await platform.withInProcessClient { anonymous in
                 let mediation = Mediation(wrapping: anonymous)
                 let number = try await mediation.apply(MediationSamples.dispute()).matter.trackingNumber
                 await expectStatus(.notFound) {
@@ -286,7 +286,7 @@ import Testing
     @Test("人民调解法第二十六条：调解不成的终止调解，并告知仲裁、行政、司法等途径")
     func failurePath() async throws {
         try await TestPlatform.with(plugins: Self.plugins, clock: TestClock(at: beijing(2026, 6, 1))) { platform in
-            try await platform.withClient(as: "mediation-640100") { client in
+            try await platform.withInProcessClient(as: "mediation-640100") { client in
                 let mediation = Mediation(wrapping: client)
                 let number = try await mediating(platform, mediation)
                 await expectStatus(.invalidArgument, field: "other_routes_told") {
@@ -326,15 +326,15 @@ import Testing
         try await TestPlatform.with(plugins: Self.plugins) { platform in
             var request = MediationSamples.dispute(region: "640105")
             request.context = MediationSamples.staff("staff-640104-mediation")
-            try await platform.withClient { anonymous in
+            try await platform.withInProcessClient { anonymous in
                 await expectStatus(.unauthenticated) { _ = try await Mediation(wrapping: anonymous).startOnInitiative(request) }
             }
             // Xingqing district staff cannot record one in Xixia district…
-            try await platform.withClient(as: "mediation-640104") { xingqing in
+            try await platform.withInProcessClient(as: "mediation-640104") { xingqing in
                 await expectStatus(.permissionDenied) { _ = try await Mediation(wrapping: xingqing).startOnInitiative(request) }
             }
             // …Yinchuan city staff can.
-            try await platform.withClient(as: "mediation-640100") { yinchuan in
+            try await platform.withInProcessClient(as: "mediation-640100") { yinchuan in
                 request.context = MediationSamples.staff()
                 let started = try await Mediation(wrapping: yinchuan).startOnInitiative(request)
                 #expect(started.matter.timeline.map(\.kind) == ["initiated"])
@@ -351,7 +351,7 @@ import Testing
     @Test("模块停用：已有人民调解事项仍可查询，但不能再办理")
     func switchedOffModuleLeavesMattersReadableButNotWritable() async throws {
         try await TestPlatform.with(plugins: Self.plugins, clock: TestClock(at: beijing(2026, 6, 1))) { platform in
-            try await platform.withClient(as: "mediation-640100") { client in
+            try await platform.withInProcessClient(as: "mediation-640100") { client in
                 let mediation = Mediation(wrapping: client)
                 let number = try await mediating(platform, mediation)
                 try platform.rewriteConfig(extra: "modules:\n  mediation:\n    enabled: false\n")
@@ -373,7 +373,7 @@ import Testing
                         $0.context = MediationSamples.staff()
                     })
                 }
-                try await platform.withClient { anonymous in
+                try await platform.withInProcessClient { anonymous in
                     await expectStatus(.unavailable) {
                         _ = try await Mediation(wrapping: anonymous).decline(.with {
                             $0.trackingNumber = number
@@ -391,11 +391,11 @@ import Testing
 
     @Test func committeesMediatorsAndStaffScopeHold() async throws {
         try await TestPlatform.with(plugins: Self.plugins) { platform in
-            let number = try await platform.withClient { anonymous in
+            let number = try await platform.withInProcessClient { anonymous in
                 try await Mediation(wrapping: anonymous).apply(MediationSamples.dispute()).matter.trackingNumber
             }
             // Another city's staff of another department; another district's mediation staff.
-            try await platform.withClient(as: "staff-640200-reviewer") { shizuishan in
+            try await platform.withInProcessClient(as: "staff-640200-reviewer") { shizuishan in
                 await expectStatus(.permissionDenied) {
                     _ = try await Mediation(wrapping: shizuishan).assignCommittee(.with {
                         $0.trackingNumber = number
@@ -404,10 +404,10 @@ import Testing
                     })
                 }
             }
-            let xixia = try await platform.withClient { anonymous in
+            let xixia = try await platform.withInProcessClient { anonymous in
                 try await Mediation(wrapping: anonymous).apply(MediationSamples.dispute(region: "640105")).matter.trackingNumber
             }
-            try await platform.withClient(as: "mediation-640104") { xingqing in
+            try await platform.withInProcessClient(as: "mediation-640104") { xingqing in
                 await expectStatus(.permissionDenied) {
                     _ = try await Mediation(wrapping: xingqing).assignCommittee(.with {
                         $0.trackingNumber = xixia
@@ -416,7 +416,7 @@ import Testing
                     })
                 }
             }
-            try await platform.withClient(as: "mediation-640100") { client in
+            try await platform.withInProcessClient(as: "mediation-640100") { client in
                 let mediation = Mediation(wrapping: client)
                 func assign(_ committee: String) async throws -> Fawang_Matter_V1_Matter {
                     try await mediation.assignCommittee(.with {
@@ -472,7 +472,7 @@ import Testing
 
     @Test func invalidApplicationsNameEveryField() async throws {
         try await TestPlatform.with(plugins: Self.plugins) { platform in
-            try await platform.withClient { client in
+            try await platform.withInProcessClient { client in
                 let mediation = Mediation(wrapping: client)
                 var request = MediationSamples.dispute()
                 request.applicant.phone = ""
@@ -494,10 +494,10 @@ import Testing
     @Test("转办：法律援助事项实为民间纠纷的，转入人民调解，从选定调解委员会开始")
     func transferFromLegalAid() async throws {
         try await TestPlatform.with(plugins: Self.plugins) { platform in
-            let legalAid = try await platform.withClient { client in
+            let legalAid = try await platform.withInProcessClient { client in
                 try await Fawang_Legalaid_V1_LegalAidService.Client(wrapping: client).submitApplication(LegalAidSamples.application()).matter
             }
-            let moved = try await platform.withClient(as: "staff-640100-reviewer") { client in
+            let moved = try await platform.withInProcessClient(as: "staff-640100-reviewer") { client in
                 try await Matters(wrapping: client).transferMatter(.with {
                     $0.trackingNumber = legalAid.trackingNumber
                     $0.toMatterType = "mediation.dispute"
@@ -508,7 +508,7 @@ import Testing
             #expect(moved.businessLine == "mediation")
             #expect(moved.status == "submitted")
             #expect(moved.trackingNumber == legalAid.trackingNumber)
-            try await platform.withClient(as: "mediation-640100") { client in
+            try await platform.withInProcessClient(as: "mediation-640100") { client in
                 let mediation = Mediation(wrapping: client)
                 let assigned = try await mediation.assignCommittee(.with {
                     $0.trackingNumber = moved.trackingNumber

@@ -4,7 +4,7 @@ import FawangProto
 import FawangTestSupport
 import Foundation
 import GRPCCore
-import GRPCNIOTransportHTTP2
+import GRPCInProcessTransport
 import GRPCProtobuf
 @testable import NotarizationPlugin
 import SwiftProtobuf
@@ -12,9 +12,9 @@ import Testing
 
 /// The notarization line over a real server on loopback HTTP/2 with a real SQLite file.
 @Suite struct NotarizationEndToEndTests {
-    typealias Notarization = Fawang_Notarization_V1_NotarizationService.Client<HTTP2ClientTransport.Posix>
-    typealias Matters = Fawang_Matter_V1_MatterService.Client<HTTP2ClientTransport.Posix>
-    typealias Deadlines = Fawang_Deadline_V1_DeadlineService.Client<HTTP2ClientTransport.Posix>
+    typealias Notarization = Fawang_Notarization_V1_NotarizationService.Client<InProcessTransport.Client>
+    typealias Matters = Fawang_Matter_V1_MatterService.Client<InProcessTransport.Client>
+    typealias Deadlines = Fawang_Deadline_V1_DeadlineService.Client<InProcessTransport.Client>
 
     static func accept(_ number: String, office: String = "np-640104-1") -> Fawang_Notarization_V1_AcceptRequest {
         .with {
@@ -32,7 +32,7 @@ import Testing
         let clock = TestClock()
         try await TestPlatform.with(plugins: [NotarizationPlugin()], clock: clock) { platform in
             clock.set(beijing(2026, 9, 24, hour: 9))
-            try await platform.withClient(as: "notarization-640100") { client in
+            try await platform.withInProcessClient(as: "notarization-640100") { client in
                 let notarization = Notarization(wrapping: client)
                 let deadlines = Deadlines(wrapping: client)
 
@@ -80,7 +80,7 @@ import Testing
 
                 // Mon 10/12: the applicant hands it in on the web portal (phone digits as second factor).
                 clock.set(beijing(2026, 10, 12))
-                let resumed = try await platform.withClient { anonymous in
+                let resumed = try await platform.withInProcessClient { anonymous in
                     try await Notarization(wrapping: anonymous).supplyMaterials(.with {
                         $0.trackingNumber = number
                         $0.materials = ["学历认证报告"]
@@ -134,7 +134,7 @@ import Testing
                 #expect(secondIssued.timeline.last?.attributes["certificate_number"] == "（2026）宁银兴证字第2号")
 
                 // Art. 39: the applicant asks for review; the office corrects the certificate.
-                let reviewing = try await platform.withClient { anonymous in
+                let reviewing = try await platform.withInProcessClient { anonymous in
                     try await Notarization(wrapping: anonymous).requestReview(.with {
                         $0.trackingNumber = number
                         $0.phoneLast4 = "1234"
@@ -172,7 +172,7 @@ import Testing
         let clock = TestClock()
         try await TestPlatform.with(plugins: [NotarizationPlugin()], clock: clock) { platform in
             clock.set(beijing(2026, 9, 24))
-            try await platform.withClient(as: "notarization-640104") { client in
+            try await platform.withInProcessClient(as: "notarization-640104") { client in
                 let notarization = Notarization(wrapping: client)
                 var application = NotarizationSamples.application(kind: .inheritance)
                 application.materials = NotarialMatterKind.inheritance.rule.requiredMaterials
@@ -217,7 +217,7 @@ import Testing
     @Test("公证法第二十七条、第二十八条：缺少必备材料时，INVALID_ARGUMENT 指明 materials 和缺少的材料")
     func missingMaterialIsAFieldError() async throws {
         try await TestPlatform.with(plugins: [NotarizationPlugin()]) { platform in
-            try await platform.withClient { client in
+            try await platform.withInProcessClient { client in
                 let notarization = Notarization(wrapping: client)
                 var application = NotarizationSamples.application(kind: .noCriminalRecord)
                 application.context = .with { $0.channel = .web }
@@ -249,7 +249,7 @@ import Testing
     @Test("公证法第二十五条：受理的公证机构须在申请地所在市，且正常执业")
     func art25OfficeOfThePlace() async throws {
         try await TestPlatform.with(plugins: [NotarizationPlugin()]) { platform in
-            try await platform.withClient(as: "notarization-admin") { client in
+            try await platform.withInProcessClient(as: "notarization-admin") { client in
                 let notarization = Notarization(wrapping: client)
                 let number = try await notarization.submitApplication(NotarizationSamples.application()).matter.trackingNumber
                 do {
@@ -275,33 +275,33 @@ import Testing
     @Test func otherDistrictsAndDepartmentsAreDenied() async throws {
         try await TestPlatform.with(plugins: [NotarizationPlugin()]) { platform in
             // A matter in Xixia district (640105), Yinchuan.
-            let number = try await platform.withClient { client in
+            let number = try await platform.withInProcessClient { client in
                 try await Notarization(wrapping: client).submitApplication(NotarizationSamples.application(region: "640105")).matter.trackingNumber
             }
             // Anonymous callers cannot decide.
-            try await platform.withClient { client in
+            try await platform.withInProcessClient { client in
                 await expectStatus(.unauthenticated) { _ = try await Notarization(wrapping: client).accept(Self.accept(number, office: "np-640100-1")) }
             }
             // Xingqing district's notarization staff: another district.
-            try await platform.withClient(as: "notarization-640104") { client in
+            try await platform.withInProcessClient(as: "notarization-640104") { client in
                 await expectStatus(.permissionDenied) { _ = try await Notarization(wrapping: client).accept(Self.accept(number, office: "np-640100-1")) }
             }
             // Yinchuan's mediation staff: another department.
-            try await platform.withClient(as: "mediation-640100") { client in
+            try await platform.withInProcessClient(as: "mediation-640100") { client in
                 await expectStatus(.permissionDenied) { _ = try await Notarization(wrapping: client).accept(Self.accept(number, office: "np-640100-1")) }
             }
             // Citizens may not decide either (denied at the gate).
-            try await platform.withClient(as: "13951001234") { client in
+            try await platform.withInProcessClient(as: "13951001234") { client in
                 await expectStatus(.permissionDenied) { _ = try await Notarization(wrapping: client).accept(Self.accept(number, office: "np-640100-1")) }
             }
             // Yinchuan's notarization staff may.
-            try await platform.withClient(as: "notarization-640100") { client in
+            try await platform.withInProcessClient(as: "notarization-640100") { client in
                 let accepted = try await Notarization(wrapping: client).accept(Self.accept(number, office: "np-640100-1"))
                 #expect(accepted.status == "accepted")
                 #expect(accepted.timeline.last?.actor == "staff-640100-notarization")
             }
             // A wrong second factor reads like an unknown number.
-            try await platform.withClient { client in
+            try await platform.withInProcessClient { client in
                 await expectStatus(.notFound) {
                     _ = try await Notarization(wrapping: client).requestReview(.with {
                         $0.trackingNumber = number
@@ -325,7 +325,7 @@ import Testing
                 $0.idNumber = "64010419900101123X"
                 $0.phone = "13800001111"
             }
-            let submitted = try await platform.withClient { anonymous in
+            let submitted = try await platform.withInProcessClient { anonymous in
                 try await Notarization(wrapping: anonymous).submitApplication(application).matter
             }
             #expect(!submitted.detailsJson.contains("64010419900101123X"))
@@ -334,7 +334,7 @@ import Testing
             #expect(agent.person.idNumber != "64010419900101123X")
             #expect(agent.person.phone != "13800001111")
             // Supplying materials with the second factor shows the same masked record.
-            try await platform.withClient(as: "notarization-640104") { client in
+            try await platform.withInProcessClient(as: "notarization-640104") { client in
                 let notarization = Notarization(wrapping: client)
                 _ = try await notarization.accept(Self.accept(submitted.trackingNumber))
                 _ = try await notarization.requestMaterials(.with {
@@ -346,7 +346,7 @@ import Testing
                 let full = try await Matters(wrapping: client).getMatter(.with { $0.trackingNumber = submitted.trackingNumber })
                 #expect(full.parties.first { $0.role == "agent" }?.person.idNumber == "64010419900101123X")
             }
-            let supplied = try await platform.withClient { anonymous in
+            let supplied = try await platform.withInProcessClient { anonymous in
                 try await Notarization(wrapping: anonymous).supplyMaterials(.with {
                     $0.trackingNumber = submitted.trackingNumber
                     $0.materials = ["合同附件"]
@@ -362,7 +362,7 @@ import Testing
     @Test("公证法第三十条：公证书编号与出具在同一事务中登记，并发出具不重号，未出具的事项不占号")
     func certificateNumbersAreTakenOnlyByIssuedCertificates() async throws {
         try await TestPlatform.with(plugins: [NotarizationPlugin()]) { platform in
-            try await platform.withClient(as: "notarization-640104") { client in
+            try await platform.withInProcessClient(as: "notarization-640104") { client in
                 let notarization = Notarization(wrapping: client)
                 var numbers: [String] = []
                 for _ in 0..<6 {
@@ -417,7 +417,7 @@ import Testing
 
     @Test func aRetriedSubmissionReturnsTheSameMatter() async throws {
         try await TestPlatform.with(plugins: [NotarizationPlugin()]) { platform in
-            try await platform.withClient { client in
+            try await platform.withInProcessClient { client in
                 let notarization = Notarization(wrapping: client)
                 let request = NotarizationSamples.application(requestID: "retry-1")
                 let first = try await notarization.submitApplication(request)

@@ -6,16 +6,16 @@ import FawangProto
 import FawangTestSupport
 import Foundation
 import GRPCCore
-import GRPCNIOTransportHTTP2
+import GRPCInProcessTransport
 import PetitionsPlugin
 import SwiftProtobuf
 import Testing
 
 /// The petitions line over a real server on loopback HTTP/2 with a real SQLite file.
 @Suite struct PetitionsEndToEndTests {
-    typealias Petitions = Fawang_Petitions_V1_PetitionService.Client<HTTP2ClientTransport.Posix>
-    typealias Matters = Fawang_Matter_V1_MatterService.Client<HTTP2ClientTransport.Posix>
-    typealias Deadlines = Fawang_Deadline_V1_DeadlineService.Client<HTTP2ClientTransport.Posix>
+    typealias Petitions = Fawang_Petitions_V1_PetitionService.Client<InProcessTransport.Client>
+    typealias Matters = Fawang_Matter_V1_MatterService.Client<InProcessTransport.Client>
+    typealias Deadlines = Fawang_Deadline_V1_DeadlineService.Client<InProcessTransport.Client>
 
     /// Legal aid (to transfer from) and petitions; whatever the catalog holds otherwise.
     static var plugins: [any DepartmentPlugin] {
@@ -23,7 +23,7 @@ import Testing
     }
 
     func submit(_ platform: TestPlatform, _ request: Fawang_Petitions_V1_SubmitPetitionRequest = PetitionsSamples.petition()) async throws -> Fawang_Matter_V1_Matter {
-        try await platform.withClient { anonymous in try await Petitions(wrapping: anonymous).submit(request).matter }
+        try await platform.withInProcessClient { anonymous in try await Petitions(wrapping: anonymous).submit(request).matter }
     }
 
     func deadline(_ matter: Fawang_Matter_V1_Matter, _ rule: String) -> Fawang_Matter_V1_Deadline? {
@@ -42,7 +42,7 @@ import Testing
             #expect(deadline(registered, "petitions.acceptance")?.dueDate == "2026-06-16")
             #expect(deadline(registered, "petitions.acceptance")?.article == "《信访工作条例》第二十二条、第二十三条")
 
-            try await platform.withClient(as: "petitions-640100") { client in
+            try await platform.withInProcessClient(as: "petitions-640100") { client in
                 let petitions = Petitions(wrapping: client)
                 clock.advance(days: 3)
                 let accepted = try await petitions.accept(.with {
@@ -68,7 +68,7 @@ import Testing
                 }
                 await expectStatus(.permissionDenied) { _ = try await Deadlines(wrapping: client).extendDeadline(extend) }
             }
-            try await platform.withClient(as: "petitions-admin") { admin in
+            try await platform.withInProcessClient(as: "petitions-admin") { admin in
                 let deadlines = Deadlines(wrapping: admin)
                 // …by at most 30 days…
                 await expectStatus(.invalidArgument, field: "days") {
@@ -104,7 +104,7 @@ import Testing
             }
 
             // The Xingqing district bureau handles and answers it.
-            try await platform.withClient(as: "petitions-640104") { client in
+            try await platform.withInProcessClient(as: "petitions-640104") { client in
                 let petitions = Petitions(wrapping: client)
                 clock.advance(days: 20)
                 await expectStatus(.invalidArgument, field: "opinion") {
@@ -124,7 +124,7 @@ import Testing
 
             // Art. 35: the petitioner asks for a review on the web, with the phone digits.
             clock.advance(days: 10)
-            let reviewRequested = try await platform.withClient { anonymous in
+            let reviewRequested = try await platform.withInProcessClient { anonymous in
                 try await Petitions(wrapping: anonymous).requestReview(.with {
                     $0.trackingNumber = number
                     $0.level = .review
@@ -137,7 +137,7 @@ import Testing
             #expect(deadline(reviewRequested, "petitions.review")?.state == .running)
 
             // Art. 35: the review is the level above's (Yinchuan), not the district's own.
-            try await platform.withClient(as: "petitions-640104") { district in
+            try await platform.withInProcessClient(as: "petitions-640104") { district in
                 await expectStatus(.permissionDenied) {
                     _ = try await Petitions(wrapping: district).recordReviewOpinion(.with {
                         $0.trackingNumber = number
@@ -148,7 +148,7 @@ import Testing
                     })
                 }
             }
-            try await platform.withClient(as: "petitions-640100") { city in
+            try await platform.withInProcessClient(as: "petitions-640100") { city in
                 let petitions = Petitions(wrapping: city)
                 let reviewed = try await petitions.recordReviewOpinion(.with {
                     $0.trackingNumber = number
@@ -160,7 +160,7 @@ import Testing
                 #expect(reviewed.status == "reviewed")
                 #expect(deadline(reviewed, "petitions.review")?.state == .met)
             }
-            try await platform.withClient(as: "petitions-admin") { province in
+            try await platform.withInProcessClient(as: "petitions-admin") { province in
                 let petitions = Petitions(wrapping: province)
                 let rereview = try await petitions.requestReview(.with {
                     $0.trackingNumber = number
@@ -183,7 +183,7 @@ import Testing
             }
 
             // The public progress query shows the whole course with its articles.
-            let report = try await platform.withClient { anonymous in
+            let report = try await platform.withInProcessClient { anonymous in
                 try await Matters(wrapping: anonymous).queryProgress(.with {
                     $0.trackingNumber = number
                     $0.phoneLast4 = "1234"
@@ -204,13 +204,13 @@ import Testing
         let clock = TestClock(at: beijing(2026, 6, 1))
         try await TestPlatform.with(plugins: Self.plugins, clock: clock) { platform in
             let number = try await submit(platform).trackingNumber
-            try await platform.withClient(as: "petitions-640104") { client in
+            try await platform.withInProcessClient(as: "petitions-640104") { client in
                 let petitions = Petitions(wrapping: client)
                 _ = try await petitions.accept(.with { $0.trackingNumber = number; $0.context = PetitionsSamples.staff("staff-640104-petitions") })
                 _ = try await petitions.answer(.with { $0.trackingNumber = number; $0.opinion = "不予支持"; $0.context = PetitionsSamples.staff("staff-640104-petitions") })
             }
             clock.advance(days: 31)   // answered 2026-06-01, last day 2026-07-01
-            try await platform.withClient { anonymous in
+            try await platform.withInProcessClient { anonymous in
                 await expectStatus(.failedPrecondition) {
                     _ = try await Petitions(wrapping: anonymous).requestReview(.with {
                         $0.trackingNumber = number
@@ -238,7 +238,7 @@ import Testing
             // The decision clock still runs (Art. 22: every petition is registered and disposed of).
             #expect(deadline(matter, "petitions.acceptance")?.state == .running)
             // No phone, so no second factor: the progress query cannot open it.
-            try await platform.withClient { anonymous in
+            try await platform.withInProcessClient { anonymous in
                 for digits in ["0000", "1234"] {
                     await expectStatus(.notFound) {
                         _ = try await Matters(wrapping: anonymous).queryProgress(.with {
@@ -248,7 +248,7 @@ import Testing
                     }
                 }
             }
-            try await platform.withClient(as: "petitions-640100") { client in
+            try await platform.withInProcessClient(as: "petitions-640100") { client in
                 let petitions = Petitions(wrapping: client)
                 let accepted = try await petitions.accept(.with { $0.trackingNumber = matter.trackingNumber; $0.context = PetitionsSamples.staff() })
                 #expect(accepted.timeline.last?.attributes["notice"] == "匿名信访，无法书面告知（第二十三条第二款）")
@@ -276,7 +276,7 @@ import Testing
             let first = try await submit(platform).trackingNumber
             let second = try await submit(platform).trackingNumber
             let late = try await submit(platform).trackingNumber
-            try await platform.withClient(as: "petitions-640100") { client in
+            try await platform.withInProcessClient(as: "petitions-640100") { client in
                 let petitions = Petitions(wrapping: client)
                 await expectStatus(.invalidArgument, field: "reasons") {
                     _ = try await petitions.notAccept(.with { $0.trackingNumber = first; $0.context = PetitionsSamples.staff() })
@@ -350,7 +350,7 @@ import Testing
             anonymous.relatedTrackingNumber = original.trackingNumber
             await expectStatus(.notFound) { _ = try await submit(platform, anonymous) }
 
-            try await platform.withClient(as: "petitions-640100") { client in
+            try await platform.withInProcessClient(as: "petitions-640100") { client in
                 let seen = try await Matters(wrapping: client).getMatter(.with { $0.trackingNumber = original.trackingNumber })
                 #expect(seen.timeline.map(\.kind) == ["registered", "duplicate_received", "duplicate_received"])
                 #expect(seen.timeline.map { $0.attributes["duplicate"] ?? "" }.dropFirst() == [repeated.trackingNumber, thirdMatter.trackingNumber])
@@ -367,7 +367,7 @@ import Testing
     func switchedOffModuleLeavesMattersReadableButNotWritable() async throws {
         try await TestPlatform.with(plugins: Self.plugins, clock: TestClock(at: beijing(2026, 6, 1))) { platform in
             let number = try await submit(platform).trackingNumber
-            try await platform.withClient(as: "petitions-640100") { client in
+            try await platform.withInProcessClient(as: "petitions-640100") { client in
                 let petitions = Petitions(wrapping: client)
                 try platform.rewriteConfig(extra: "modules:\n  petitions:\n    enabled: false\n")
                 try await eventually("petitions is switched off") {
@@ -387,7 +387,7 @@ import Testing
                 // A repeat naming it is not registered either (it would write to the original).
                 var repeatRequest = PetitionsSamples.petition()
                 repeatRequest.relatedTrackingNumber = number
-                try await platform.withClient { anonymous in
+                try await platform.withInProcessClient { anonymous in
                     await expectStatus(.unavailable) { _ = try await Petitions(wrapping: anonymous).submit(repeatRequest) }
                 }
                 #expect(try await Matters(wrapping: client).getMatter(.with { $0.trackingNumber = number }).timeline.count == matter.timeline.count)
@@ -399,21 +399,21 @@ import Testing
         try await TestPlatform.with(plugins: Self.plugins) { platform in
             let xingqing = try await submit(platform).trackingNumber
             let xixia = try await submit(platform, PetitionsSamples.petition(region: "640105")).trackingNumber
-            try await platform.withClient { anonymous in
+            try await platform.withInProcessClient { anonymous in
                 await expectStatus(.unauthenticated) {
                     _ = try await Petitions(wrapping: anonymous).accept(.with { $0.trackingNumber = xingqing; $0.context = PetitionsSamples.staff() })
                 }
                 await expectStatus(.unauthenticated) { _ = try await Petitions(wrapping: anonymous).getStats(.init()) }
             }
             // Another city's legal aid staff: neither region nor department.
-            try await platform.withClient(as: "staff-640200-reviewer") { other in
+            try await platform.withInProcessClient(as: "staff-640200-reviewer") { other in
                 await expectStatus(.permissionDenied) {
                     _ = try await Petitions(wrapping: other).accept(.with { $0.trackingNumber = xingqing; $0.context = PetitionsSamples.staff("staff-640200-reviewer") })
                 }
                 await expectStatus(.permissionDenied) { _ = try await Petitions(wrapping: other).getStats(.init()) }
             }
             // Xingqing district staff: not Xixia district's petitions, nor the city's statistics.
-            try await platform.withClient(as: "petitions-640104") { district in
+            try await platform.withInProcessClient(as: "petitions-640104") { district in
                 let petitions = Petitions(wrapping: district)
                 await expectStatus(.permissionDenied) {
                     _ = try await petitions.accept(.with { $0.trackingNumber = xixia; $0.context = PetitionsSamples.staff("staff-640104-petitions") })
@@ -425,7 +425,7 @@ import Testing
                 #expect(try await petitions.accept(.with { $0.trackingNumber = xingqing; $0.context = PetitionsSamples.staff("staff-640104-petitions") }).status == "accepted")
             }
             // The petitioner's review request needs the right phone digits.
-            try await platform.withClient { anonymous in
+            try await platform.withInProcessClient { anonymous in
                 await expectStatus(.notFound) {
                     _ = try await Petitions(wrapping: anonymous).requestReview(.with {
                         $0.trackingNumber = xingqing
@@ -452,8 +452,8 @@ import Testing
             await expectStatus(.invalidArgument, field: "region_code") { _ = try await submit(platform, PetitionsSamples.petition(region: "110101")) }
             // A retry with the same request id returns the same petition.
             let once = PetitionsSamples.petition()
-            let first = try await platform.withClient { try await Petitions(wrapping: $0).submit(once) }
-            let second = try await platform.withClient { try await Petitions(wrapping: $0).submit(once) }
+            let first = try await platform.withInProcessClient { try await Petitions(wrapping: $0).submit(once) }
+            let second = try await platform.withInProcessClient { try await Petitions(wrapping: $0).submit(once) }
             #expect(!first.replayed && second.replayed)
             #expect(first.matter.id == second.matter.id)
         }
@@ -462,10 +462,10 @@ import Testing
     @Test("转办：其他业务条线转来的信访事项，自收到之日起15日内决定是否受理")
     func transferFromLegalAid() async throws {
         try await TestPlatform.with(plugins: Self.plugins, clock: TestClock(at: beijing(2026, 6, 1))) { platform in
-            let legalAid = try await platform.withClient { client in
+            let legalAid = try await platform.withInProcessClient { client in
                 try await Fawang_Legalaid_V1_LegalAidService.Client(wrapping: client).submitApplication(LegalAidSamples.application()).matter
             }
-            let moved = try await platform.withClient(as: "staff-640100-reviewer") { client in
+            let moved = try await platform.withInProcessClient(as: "staff-640100-reviewer") { client in
                 try await Matters(wrapping: client).transferMatter(.with {
                     $0.trackingNumber = legalAid.trackingNumber
                     $0.toMatterType = "petitions.petition"
@@ -477,7 +477,7 @@ import Testing
             #expect(moved.status == "registered")
             #expect(moved.deadlines.map(\.ruleID) == ["petitions.acceptance"])
             #expect(moved.deadlines.first?.dueDate == "2026-06-16")
-            try await platform.withClient(as: "petitions-640100") { client in
+            try await platform.withInProcessClient(as: "petitions-640100") { client in
                 let accepted = try await Petitions(wrapping: client).accept(.with { $0.trackingNumber = moved.trackingNumber; $0.context = PetitionsSamples.staff() })
                 #expect(accepted.status == "accepted")
                 #expect(accepted.detailsJson.contains("法律援助"))
