@@ -89,4 +89,13 @@ public struct FieldValidator: Sendable {
     public func check() throws(FawangError) {
         if !violations.isEmpty { throw FawangError.invalidArgument(violations) }
     }
+
+    /// A value read while validating (nil when its field was at fault), after ``check()``: every
+    /// violation as `INVALID_ARGUMENT`, else the value. Nil with no violation is a reader that
+    /// forgot to report its field: `INTERNAL`, never a crash.
+    public func checked<T>(_ value: T?, _ what: String) throws(FawangError) -> T {
+        try check()
+        guard let value else { throw FawangError(.internalError, "\(what) was not read, yet no field was reported") }
+        return value
+    }
 }

@@ -188,7 +188,7 @@ enum ApprovalApplication {
         let details = ApprovalDetails(
             item: item!, organizationName: request.organizationName.trimmingCharacters(in: .whitespaces),
             summary: request.summary, materials: request.materials)
-        return (handling!, applicant, details)
+        return (try check.checked(handling, "the channel context"), applicant, details)
     }
 
     /// The remedies notice of a refusal (Art. 38 para. 2).

@@ -270,7 +270,7 @@ enum AppraisalRules {
             institutionID: request.institutionID, institutionName: "", category: AppraisalCategory(request.category)!,
             appraisalMatters: request.appraisalMatters, purpose: request.purpose, caseSummary: request.caseSummary,
             materials: request.materials)
-        return (handling!, contact, details)
+        return (try check.checked(handling, "the channel context"), contact, details)
     }
 
     /// The validated form of a complaint (before the register check of the appraiser), or
@@ -287,7 +287,7 @@ enum AppraisalRules {
         check.requireText(request.facts, "facts", label: "投诉的事实和理由", maxLength: 4000)
         check.checkMaterialNames(request.materials, field: "materials")
         try check.check()
-        return (handling!, complainant)
+        return (try check.checked(handling, "the channel context"), complainant)
     }
 
     /// Whether `caller` may enter an entrustment in an authority's name: a connected system

@@ -336,7 +336,7 @@ enum LawyersApplications {
             qualificationCertificateNumber: request.qualificationCertificateNumber, internshipMonths: Int(request.internshipMonths),
             firmLicenceNumber: request.firmLicenceNumber, firmName: "", partTime: request.partTime,
             specialties: request.specialties.map { $0.trimmingCharacters(in: .whitespaces) })
-        return (handling!, applicant, application)
+        return (try check.checked(handling, "the channel context"), applicant, application)
     }
 
     /// Validates a firm application's own fields; founders are checked against the register by

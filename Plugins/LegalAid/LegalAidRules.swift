@@ -252,6 +252,6 @@ enum LegalAidApplication {
             caseCategory: category!, serviceForm: form!, caseSummary: request.caseSummary,
             opposingParty: request.opposingParty, hardship: hardship, hardshipExemption: hardshipExemption ?? nil,
             verificationExemption: verificationExemption ?? nil, materials: request.materials)
-        return (handling!, person, details)
+        return (try check.checked(handling, "the channel context"), person, details)
     }
 }

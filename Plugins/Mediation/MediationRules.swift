@@ -168,7 +168,7 @@ enum MediationApplication {
         }
         try check.check()
         let details = MediationDetails(initiation: initiation, category: category!, summary: request.summary.trimmingCharacters(in: .whitespacesAndNewlines))
-        return (handling!, applicant, respondents, details)
+        return (try check.checked(handling, "the channel context"), applicant, respondents, details)
     }
 }
 

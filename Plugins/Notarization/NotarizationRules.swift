@@ -322,6 +322,6 @@ enum NotarizationApplication {
             kind: kind!, placeBasis: basis!, involvesImmovable: request.involvesImmovable, purpose: request.purpose,
             description: request.description_p, materials: request.materials.map { $0.trimmingCharacters(in: .whitespaces) },
             legalAidEligible: request.legalAidEligible)
-        return (handling!, applicant, agent, details)
+        return (try check.checked(handling, "the channel context"), applicant, agent, details)
     }
 }

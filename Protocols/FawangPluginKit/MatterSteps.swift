@@ -61,9 +61,7 @@ public struct MatterSteps: Sendable {
         var check = FieldValidator()
         let handling = Self.handling(channel, &check, applicant: applicant)
         try validate(&check)
-        try check.check()
-        guard let handling else { throw FawangError(.internalError, "channel context passed validation unread") }
-        return handling
+        return try check.checked(handling, "the channel context")
     }
 
     public static func check(_ access: Access, _ matter: Matter) throws(FawangError) {
