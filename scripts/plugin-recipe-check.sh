@@ -179,10 +179,14 @@ for _ in $(seq 1 300); do [ -s "$work/ports.json" ] && break; sleep 0.1; done
 [ -s "$work/ports.json" ] || { cat "$work/serve.log"; echo "recipe: the host did not start with the new plugin" >&2; exit 1; }
 port="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["grpc"])' "$work/ports.json")"
 export FAWANG_SERVER="127.0.0.1:$port" FAWANG_SESSION="$work/session.json"
-"$bin" drill --help | grep -q "close" || { echo "recipe: fawang drill --help lacks its verbs" >&2; exit 1; }
+# Outputs are captured before grep: grep -q closing the pipe early would fail the writer (pipefail).
+help="$("$bin" drill --help)"
+grep -q "close" <<<"$help" || { echo "recipe: fawang drill --help lacks its verbs" >&2; exit 1; }
 submitted="$("$bin" drill submit --name 马小花 --phone 13951001234 --region 640104 --subject 演练一 --channel web --json)"
 number="$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["matter"]["tracking_number"])' "$submitted")"
 "$bin" login --login admin --password Fawang@2026 >/dev/null
-"$bin" drill close "$number" --note 演练结束 | grep -q "已办结" || { echo "recipe: closing the drill failed" >&2; exit 1; }
-"$bin" rpc-reference | grep -q "fawang.drill.v1.DrillService" || { echo "recipe: the RPC reference lacks the new service" >&2; exit 1; }
+closed="$("$bin" drill close "$number" --note 演练结束)"
+grep -q "已办结" <<<"$closed" || { echo "$closed"; echo "recipe: closing the drill failed" >&2; exit 1; }
+reference="$("$bin" rpc-reference)"
+grep -q "fawang.drill.v1.DrillService" <<<"$reference" || { echo "recipe: the RPC reference lacks the new service" >&2; exit 1; }
 echo "recipe: a new department needed its folder, its proto, one catalog line and its tests — passed"
