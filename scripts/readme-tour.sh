@@ -60,7 +60,8 @@ step "评价" legal-aid rate "$T" --phone-last4 1234 --score 5 --comment 很满�
 step "马*" progress "$T" --phone-last4 1234
 step "11010519491231002X" show "$T"
 step "$T" list --line legal-aid --region 640100
-curl -sf "127.0.0.1:$metrics/metrics" | grep -q fawang_rpc || { echo "tour: no fawang_rpc metrics" >&2; exit 1; }
+scraped="$(curl -sf "127.0.0.1:$metrics/metrics")"
+grep -q fawang_rpc <<<"$scraped" || { echo "tour: no fawang_rpc metrics" >&2; exit 1; }
 
 step "已登录" login --login notarization-640100 --password Fawang@2026
 step "第三十四条" notarization kinds
