@@ -1,20 +1,8 @@
-import ArgumentParser
 import FawangPluginKit
 import FawangProto
 import GRPCCore
 import GRPCNIOTransportHTTP2
 import SwiftProtobuf
-
-/// Parses `--flag value` as the proto enum `PREFIX_VALUE` through SwiftProtobuf's JSON names, e.g.
-/// `--kind no_criminal_record` as `KIND_NO_CRIMINAL_RECORD`.
-func protoEnum<M: SwiftProtobuf.Message, V>(
-    _ text: String, field: String, prefix: String, flag: String, in _: M.Type, _ read: (M) -> V
-) throws -> V {
-    guard let partial = try? M(jsonString: "{\"\(field)\": \"\(prefix)\(text.uppercased())\"}") else {
-        throw ValidationError("\(flag): unknown value \(text)")
-    }
-    return read(partial)
-}
 
 /// Runs one staff action through the service client `wrap` makes, and prints the matter it returns.
 func runMatterAction<Service: Sendable>(
