@@ -53,19 +53,35 @@ import Testing
 
     @Test func sigtermShutsDownGracefully() async throws {
         let process = try await ServeProcess(configPath: try writeConfig(), directory: directory)
-        // A call in flight when SIGTERM arrives (a health Watch stream) is told NOT_SERVING and
-        // ends normally, not cut off.
+        // Calls in flight when SIGTERM arrives (health Watch streams, a dozen of them so that the
+        // last write races the transport's quiescing) are told NOT_SERVING and end normally, not
+        // cut off with CANCELLED.
+        let watchers = 12
+        let ready = AsyncStream<Void>.makeStream()
         let seen = try await withClient(port: process.grpcPort) { client in
-            try await Grpc_Health_V1_Health.Client(wrapping: client).watch(.with { $0.service = "" }) { response in
-                var statuses: [Grpc_Health_V1_HealthCheckResponse.ServingStatus] = []
-                for try await message in response.messages {
-                    statuses.append(message.status)
-                    if statuses == [.serving] { process.signal(SIGTERM) }
+            try await withThrowingTaskGroup(of: [Grpc_Health_V1_HealthCheckResponse.ServingStatus].self) { group in
+                for _ in 0..<watchers {
+                    group.addTask {
+                        try await Grpc_Health_V1_Health.Client(wrapping: client).watch(.with { $0.service = "" }) { response in
+                            var statuses: [Grpc_Health_V1_HealthCheckResponse.ServingStatus] = []
+                            for try await message in response.messages {
+                                statuses.append(message.status)
+                                if statuses == [.serving] { ready.continuation.yield() }
+                            }
+                            return statuses
+                        }
+                    }
                 }
-                return statuses
+                var serving = 0
+                for await _ in ready.stream {
+                    serving += 1
+                    if serving == watchers { break }
+                }
+                process.signal(SIGTERM)
+                return try await group.reduce(into: []) { $0.append($1) }
             }
         }
-        #expect(seen == [.serving, .notServing])
+        #expect(seen == Array(repeating: [.serving, .notServing], count: watchers))
         #expect(try await process.waitForExit() == 0)
         #expect(process.log.contains("graceful shutdown"))
         #expect(process.log.contains("fawang stopped"))

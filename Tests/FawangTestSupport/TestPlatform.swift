@@ -44,8 +44,10 @@ public final class TestPlatform: Sendable {
     }
 
     /// The config a test platform runs with; `extra` is appended verbatim (e.g. module switches).
+    /// `FAWANG_TEST_LOG=debug swift test` shows every host's log, the service group's included.
     public static func configYAML(
-        directory: URL, extra: String = "", reloadIntervalMilliseconds: Int = 200, logLevel: String = "warning", sampleMatters: Bool = false
+        directory: URL, extra: String = "", reloadIntervalMilliseconds: Int = 200,
+        logLevel: String = ProcessInfo.processInfo.environment["FAWANG_TEST_LOG"] ?? "warning", sampleMatters: Bool = false
     ) -> String {
         """
         grpc:

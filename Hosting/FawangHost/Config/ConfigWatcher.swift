@@ -41,8 +41,8 @@ final class ConfigWatcher: Service {
         await cancelWhenGracefulShutdown {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask {
-                    while !Task.isCancelled {
-                        try? await Task.sleep(for: interval)
+                    // Shutdown cancels the sleep: stop there, without one more read of the file.
+                    while (try? await Task.sleep(for: interval)) != nil {
                         await self.check(trigger: "poll")
                     }
                 }

@@ -8,7 +8,8 @@ import ServiceLifecycle
 /// the deadline index and records an `escalated` event on each matter, in the matter's own
 /// transaction. The event puts the matter in the supervising bureau's queue
 /// (`DeadlineService/ListEscalations`) until the limit is met.
-struct DeadlineEscalator: Service {
+struct DeadlineEscalator: Service, CustomStringConvertible {
+    var description: String { "deadline escalator" }
     let matters: any MatterStore
     let engine: DeadlineEngine
     let now: @Sendable () -> Date

@@ -443,7 +443,9 @@ extension Logger {
 
 /// Runs the gRPC server as a lifecycle service; on graceful shutdown, marks health NOT_SERVING
 /// and lets in-flight calls finish.
-struct GRPCServerService<Transport: ServerTransport>: Service {
+struct GRPCServerService<Transport: ServerTransport>: Service, CustomStringConvertible {
+    /// How the service group names it in its logs (the default would print every field).
+    var description: String { "gRPC server \(configuredAddress)" }
     let server: GRPCServer<Transport>
     /// The port it listens on once bound (0 for the in-process transport).
     let listeningPort: @Sendable () async throws -> Int
@@ -454,23 +456,26 @@ struct GRPCServerService<Transport: ServerTransport>: Service {
     let onListening: @Sendable (Int) async -> Void
 
     func run() async throws {
-        try await withGracefulShutdownHandler {
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { try await server.serve() }
-                let port: Int
-                do {
-                    port = try await listeningPort()
-                } catch {
-                    throw FawangError(.unavailable, "cannot listen for gRPC on \(configuredAddress): \(error). If another process holds the port, stop it or set grpc.port (0 picks a free port)")
-                }
-                logger.notice("gRPC listening", metadata: ["grpc.port": "\(port)"])
-                await onListening(port)
-                try await group.waitForAll()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await server.serve() }
+            let port: Int
+            do {
+                port = try await listeningPort()
+            } catch {
+                throw FawangError(.unavailable, "cannot listen for gRPC on \(configuredAddress): \(error). If another process holds the port, stop it or set grpc.port (0 picks a free port)")
             }
-        } onGracefulShutdown: {
-            logger.notice("graceful shutdown: finishing in-flight calls")
-            health.beginShutdown()
-            server.beginGracefulShutdown()
+            logger.notice("gRPC listening", metadata: ["grpc.port": "\(port)"])
+            await onListening(port)
+            group.addTask {
+                // Returns when graceful shutdown begins; throws when the group is cancelled instead.
+                do { try await gracefulShutdown() } catch { return }
+                logger.notice("graceful shutdown: finishing in-flight calls")
+                // Health watchers first see NOT_SERVING and end; then the transport stops taking
+                // new calls while those in flight finish (within `shutdown.grace_seconds`).
+                await health.beginShutdown(drain: .seconds(2))
+                server.beginGracefulShutdown()
+            }
+            try await group.waitForAll()
         }
     }
 }
@@ -478,7 +483,8 @@ struct GRPCServerService<Transport: ServerTransport>: Service {
 /// A plugin's background work as a lifecycle service. Work that ends or fails never takes the
 /// host down: failures are logged, and the service then waits for shutdown, because a service
 /// group treats any service ending on its own (even during shutdown) as a failure.
-struct PluginWorkService: Service {
+struct PluginWorkService: Service, CustomStringConvertible {
+    var description: String { "background work of \(plugin.manifest.id)" }
     let plugin: any DepartmentPlugin
     let context: PluginContext
 

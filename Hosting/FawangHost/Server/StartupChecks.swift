@@ -108,7 +108,8 @@ enum StartupChecks {
 /// Keeps the signed audit checkpoint close to the head: every `audit.checkpoint_seconds`, and a
 /// last time at graceful shutdown (it is the first service of the group, so it stops last, after
 /// the calls in flight). Each time only the entries since the previous checkpoint are verified.
-struct AuditCheckpointService: Service {
+struct AuditCheckpointService: Service, CustomStringConvertible {
+    var description: String { "audit checkpoint" }
     let checkpoints: AuditCheckpoints
     let interval: Duration
     let logger: Logger

@@ -16,6 +16,8 @@ final class HealthService: Grpc_Health_V1_Health.SimpleServiceProtocol {
     private let platformServices: [String]
     private let watchers: WatcherLimits
     private let shuttingDown = Atomic<Bool>(false)
+    /// `Watch` streams open now: shutdown lets them see `NOT_SERVING` before the transport quiesces.
+    private let openWatches = Atomic<Int>(0)
 
     /// `watchers` caps the open `Watch` streams (`limits.watchers.*`) and ends one when its client goes.
     init(registry: ModuleRegistry, watchers: WatcherLimits, platformServices: [String]) {
@@ -24,11 +26,21 @@ final class HealthService: Grpc_Health_V1_Health.SimpleServiceProtocol {
         self.watchers = watchers
     }
 
-    /// Marks every entry `NOT_SERVING` (graceful shutdown has begun).
-    func beginShutdown() {
+    /// Marks every entry `NOT_SERVING` (graceful shutdown has begun) and waits, at most `drain`,
+    /// until every open `Watch` stream has written `NOT_SERVING` and ended.
+    ///
+    /// The wait matters because quiescing the HTTP/2 transport cancels every RPC still running
+    /// (grpc-swift-nio-transport's `ChannelShouldQuiesceEvent`): a watcher still on its way to the
+    /// last write would end `CANCELLED` instead of telling its load balancer to drain.
+    func beginShutdown(drain: Duration) async {
         shuttingDown.store(true, ordering: .sequentiallyConsistent)
         // Wake watchers so they see the change now.
         registry.notifyWatchers()
+        let clock = ContinuousClock()
+        let deadline = clock.now.advanced(by: drain)
+        while openWatches.load(ordering: .sequentiallyConsistent) > 0, clock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(5))
+        }
     }
 
     func statuses(_ modules: [ModuleRegistry.Module]) -> [String: Status] {
@@ -65,6 +77,8 @@ final class HealthService: Grpc_Health_V1_Health.SimpleServiceProtocol {
         // Ends (and leaves the registry's watchers) as soon as the client goes, not at the next
         // change; refused with RESOURCE_EXHAUSTED past `limits.watchers.*`.
         try await watchers.watch(context: context) { [self] in
+            openWatches.add(1, ordering: .sequentiallyConsistent)
+            defer { openWatches.subtract(1, ordering: .sequentiallyConsistent) }
             var last: Status?
             for await modules in registry.updates() {
                 let status = statuses(modules)[request.service] ?? .serviceUnknown
