@@ -3,6 +3,7 @@ import GRDB
 
 struct SQLiteDirectoryStore: DirectoryStore {
     let pool: DatabasePool
+    let writes: WriteGate
 
     func division(code: String) async throws -> Division? {
         try await pool.read { db in
@@ -57,6 +58,7 @@ struct SQLiteDirectoryStore: DirectoryStore {
     }
 
     func save(divisions: [Division], organizations: [Organization], staff: [StaffMember]) async throws {
+        try writes.check()
         try await pool.write { db in
             for division in divisions {
                 try db.execute(

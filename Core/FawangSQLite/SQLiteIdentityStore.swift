@@ -3,12 +3,15 @@ import Foundation
 import GRDB
 
 /// Accounts, refresh tokens and revoked access tokens. Logins, failures, lockouts and
-/// revocations append their audit entries in the same transaction.
+/// revocations append their audit entries in the same transaction. While `writes` is closed,
+/// accounts cannot be registered or changed; signing in and out still works (``WriteGate``).
 struct SQLiteIdentityStore: IdentityStore {
     let pool: DatabasePool
     let cipher: PersonalDataCipher
+    let writes: WriteGate
 
     func register(_ account: Account, identityNumber: String) async throws {
+        try writes.check()
         let (method, peer) = (AuditContext.method, AuditContext.peer)
         let p = account.principal
         let sealed = try cipher.seal(identityNumber, context: "account:\(p.accountID)")
@@ -33,6 +36,7 @@ struct SQLiteIdentityStore: IdentityStore {
     }
 
     func save(_ account: Account) async throws {
+        try writes.check()
         let (method, peer) = (AuditContext.method, AuditContext.peer)
         try await pool.write { db in
             let p = account.principal

@@ -11,8 +11,10 @@ struct SQLiteMatterStore: MatterStore {
     /// Keeps `matter_deadlines` in step; nil leaves it empty.
     let deadlines: DeadlineEngine?
     let logger: Logger
+    let writes: WriteGate
 
     func submit(_ draft: MatterDraft, at time: Date) async throws -> SubmissionOutcome {
+        try writes.check()
         let (method, peer, role) = (AuditContext.method, AuditContext.peer, Principal.current?.role.rawValue ?? "anonymous")
         let outcome: SubmissionOutcome = try await pool.write { db in
             // The key is the line the request was submitted to (`draft.businessLine`), whatever line
@@ -91,6 +93,7 @@ struct SQLiteMatterStore: MatterStore {
         trackingNumber: TrackingNumber, at time: Date,
         _ decide: @Sendable (Matter) throws -> MatterChange
     ) async throws -> Matter {
+        try writes.check()
         let (method, peer, role) = (AuditContext.method, AuditContext.peer, Principal.current?.role.rawValue ?? "anonymous")
         let (updated, changed) = try await pool.write { db -> (Matter, Bool) in
             try apply(db, trackingNumber: trackingNumber, at: time, role: role, method: method, peer: peer, decide)

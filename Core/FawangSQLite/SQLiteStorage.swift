@@ -15,6 +15,8 @@ public final class SQLiteStorage: PlatformStorage {
     public let directory: any DirectoryStore
     public let audit: any AuditLog
     public let identity: any IdentityStore
+    /// Closed, every change but sign-in, read audits and the deadline index is refused (``WriteGate``).
+    public let writes: WriteGate
     private let logger: Logger
 
     /// Opens (creating if needed) the database at `path`; its folder is created too. Both are
@@ -22,8 +24,8 @@ public final class SQLiteStorage: PlatformStorage {
     /// derives from it); existing ones keep their mode. Identity numbers are sealed with `cipher`
     /// at rest.
     /// `deadlines` keeps the deadline index (`matter_deadlines`) in step with every write; without
-    /// it the index stays empty.
-    public init(path: String, cipher: PersonalDataCipher, logger: Logger, deadlines: DeadlineEngine? = nil) throws {
+    /// it the index stays empty. `writes` refuses changes while it is closed (read-only host).
+    public init(path: String, cipher: PersonalDataCipher, logger: Logger, deadlines: DeadlineEngine? = nil, writes: WriteGate = WriteGate()) throws {
         let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
         try PrivateFiles.createDirectory(folder.path)
         try PrivateFiles.createFileIfMissing(path)
@@ -41,11 +43,12 @@ public final class SQLiteStorage: PlatformStorage {
         }
         self.pool = pool
         self.logger = logger
-        self.matterStore = SQLiteMatterStore(pool: pool, cipher: cipher, deadlines: deadlines, logger: logger)
+        self.writes = writes
+        self.matterStore = SQLiteMatterStore(pool: pool, cipher: cipher, deadlines: deadlines, logger: logger, writes: writes)
         self.matters = matterStore
-        self.directory = SQLiteDirectoryStore(pool: pool)
+        self.directory = SQLiteDirectoryStore(pool: pool, writes: writes)
         self.audit = SQLiteAuditLog(pool: pool)
-        self.identity = SQLiteIdentityStore(pool: pool, cipher: cipher)
+        self.identity = SQLiteIdentityStore(pool: pool, cipher: cipher, writes: writes)
     }
 
     /// `PRAGMA synchronous` and `PRAGMA journal_mode` on the writer, for tests and diagnostics.
@@ -66,7 +69,7 @@ public final class SQLiteStorage: PlatformStorage {
 
     /// The module's own tables (``ModuleTables``): statements naming any other table are refused.
     public func moduleStorage(for moduleID: String) -> any ModuleStorage {
-        SQLiteModuleStorage(pool: pool, moduleID: moduleID)
+        SQLiteModuleStorage(pool: pool, moduleID: moduleID, writes: writes)
     }
 
     public func migrate(modules: [(moduleID: String, migrations: [StorageMigration])]) async throws {
@@ -333,6 +336,7 @@ enum CoreSchema {
 struct SQLiteModuleStorage: ModuleStorage {
     let pool: DatabasePool
     let moduleID: String
+    let writes: WriteGate
 
     /// Refuses a statement outside the module's tables before it runs: a programming error, so
     /// INTERNAL with the reason logged by the host.
@@ -350,6 +354,7 @@ struct SQLiteModuleStorage: ModuleStorage {
 
     func execute(_ statements: [SQLStatement], audit: AuditDraft?) async throws {
         try Self.requireOwnTables(statements, module: moduleID)
+        try writes.check()
         let (method, peer) = (AuditContext.method, AuditContext.peer)
         try await pool.write { db in
             for statement in statements {

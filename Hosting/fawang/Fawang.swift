@@ -318,7 +318,9 @@ struct Modules: AsyncParsableCommand {
             try await Fawang_Platform_V1_PlatformService.Client(wrapping: client).listModules(.init())
         }
         try client.emit(response) {
-            response.modules.map { "\($0.id)\t\($0.nameZh)\t\($0.version)\t\($0.enabled ? "启用" : "停用")\t\($0.services.joined(separator: ","))" }.joined(separator: "\n")
+            let modules = response.modules.map { "\($0.id)\t\($0.nameZh)\t\($0.version)\t\($0.enabled ? "启用" : "停用")\t\($0.services.joined(separator: ","))" }
+            // A read-only host (its audit trail did not verify) says so first.
+            return ((response.readOnly ? ["只读：\(response.notice)"] : []) + modules).joined(separator: "\n")
         }
     }
 }

@@ -23,14 +23,12 @@ import Testing
 
     @discardableResult
     func sqlite(_ sql: String) async throws -> String {
-        let (status, output) = try await runChildProcess(URL(fileURLWithPath: "/usr/bin/sqlite3"), ["-cmd", ".timeout 10000", database, sql])
-        guard status == 0 else { throw TestFailure("sqlite3 failed: \(output)") }
-        return output.trimmingCharacters(in: .whitespacesAndNewlines)
+        try await FawangTestSupport.sqlite(sql, on: database)
     }
 
     /// Edits the trail as an intruder would: without its append-only triggers.
     func tamper(_ sql: String) async throws {
-        try await sqlite("DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_no_delete; \(sql)")
+        try await tamperWithAuditTrail(sql, on: database)
     }
 
     /// The refusal of a host started on the database now.

@@ -53,7 +53,7 @@ import Testing
     func tamperedCopy(_ name: String, _ sql: String) async throws -> String {
         let copy = directory.appendingPathComponent("\(name).sqlite").path
         _ = try await sqlite("VACUUM INTO '\(copy)'", on: database)
-        _ = try await sqlite("DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_no_delete; \(sql)", on: copy)
+        try await tamperWithAuditTrail(sql, on: copy)
         return copy
     }
 

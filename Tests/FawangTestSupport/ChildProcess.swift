@@ -30,9 +30,15 @@ public func runChildProcess(
 }
 
 /// Runs `sql` on the SQLite file at `path` with the sqlite3 command line (scripts/setup.sh installs
-/// it): how tests tamper with a database behind the platform's back.
+/// it): how tests tamper with a database behind the platform's back, waiting up to 10 s for a
+/// running host's write to finish.
 public func sqlite(_ sql: String, on path: String) async throws -> String {
-    let (status, output) = try await runChildProcess(URL(fileURLWithPath: "/usr/bin/sqlite3"), [path, sql])
+    let (status, output) = try await runChildProcess(URL(fileURLWithPath: "/usr/bin/sqlite3"), ["-cmd", ".timeout 10000", path, sql])
     guard status == 0 else { throw TestFailure("sqlite3 failed: \(output)") }
     return output.trimmingCharacters(in: .whitespacesAndNewlines)
+}
+
+/// Runs `sql` on the audit trail as an intruder would: without its append-only triggers.
+public func tamperWithAuditTrail(_ sql: String, on path: String) async throws {
+    try await sqlite("DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_no_delete; \(sql)", on: path)
 }

@@ -1,7 +1,7 @@
 import FawangCore
 public import FawangHost
 public import FawangPluginKit
-public import FawangProto
+import FawangProto
 public import Foundation
 public import GRPCCore
 public import GRPCInProcessTransport

@@ -11,6 +11,8 @@ import ServiceLifecycle
 struct DeadlineEscalator: Service, CustomStringConvertible {
     var description: String { "deadline escalator" }
     let matters: any MatterStore
+    /// While closed (read-only host) no scan runs: escalating is a change like any other.
+    let writes: WriteGate
     let engine: DeadlineEngine
     let now: @Sendable () -> Date
     let interval: Duration
@@ -21,7 +23,7 @@ struct DeadlineEscalator: Service, CustomStringConvertible {
             try await cancelWhenGracefulShutdown {
                 while !Task.isCancelled {
                     do {
-                        try await escalateOverdue()
+                        if writes.isOpen { try await escalateOverdue() }
                     } catch is CancellationError {
                         throw CancellationError()
                     } catch {

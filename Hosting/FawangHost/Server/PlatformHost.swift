@@ -1,6 +1,6 @@
 import FawangCore
 public import FawangPluginKit
-public import FawangProto
+import FawangProto
 import FawangSQLite
 public import Foundation
 import GRPCCore
@@ -43,6 +43,8 @@ public final class PlatformHost: Sendable {
     /// The clock deadlines are judged by (tests move it).
     private let now: @Sendable () -> Date
     private let shutdownRequested = Atomic<Bool>(false)
+    /// Closed while the audit trail does not verify: the host then serves reads only.
+    private let writes = WriteGate()
 
     /// - Parameters:
     ///   - configPath: YAML file to read and watch (it must exist); nil means built-in defaults.
@@ -81,7 +83,7 @@ public final class PlatformHost: Sendable {
     public func run(onListening: @escaping @Sendable (Ports) async -> Void = { _ in }) async throws {
         let core = try makeCore()
         let storage = try await openStorage(core)
-        let auditCheckpoints = try await StartupChecks.verifyAuditChain(config: config, audit: storage.audit, logger: logger)
+        let auditCheckpoints = try await StartupChecks.verifyAuditChain(config: config, audit: storage.audit, writes: writes, logger: logger)
         try await prepareDeadlineIndex(storage, core)
         let presenter = MatterPresenter(registry: core.registry, directory: storage.directory, deadlines: core.engine)
         let contexts = pluginContexts(storage, core, presenter: presenter)
@@ -133,7 +135,8 @@ public final class PlatformHost: Sendable {
     func openStorage(_ core: Core) async throws -> SQLiteStorage {
         try StartupChecks.refuseLoosePermissions(config: config, logger: logger)
         let storage = try SQLiteStorage(
-            path: config.sqlitePath, cipher: try DataKeys.load(config: config, logger: logger), logger: logger, deadlines: core.engine)
+            path: config.sqlitePath, cipher: try DataKeys.load(config: config, logger: logger), logger: logger, deadlines: core.engine,
+            writes: writes)
         try await storage.migrate(modules: plugins.map { ($0.manifest.id, $0.migrations) })
         try await storage.checkDataKeys()
         return storage
@@ -214,7 +217,7 @@ public final class PlatformHost: Sendable {
             ])
         let services: [any RegistrableRPCService] = [
             health,
-            PlatformService(registry: core.registry, directory: storage.directory),
+            PlatformService(registry: core.registry, directory: storage.directory, writes: storage.writes),
             MatterService(matters: storage.matters, registry: core.registry, audit: storage.audit, presenter: presenter, now: now),
             DeadlineService(
                 matters: storage.matters, engine: core.engine, registry: core.registry, directory: storage.directory, presenter: presenter,
@@ -236,7 +239,7 @@ public final class PlatformHost: Sendable {
     }
 
     func makeServer(_ platform: Platform, storage: SQLiteStorage, registry: ModuleRegistry) throws -> Server {
-        let metrics = PlatformMetrics(registry: PrometheusCollectorRegistry(), modules: registry)
+        let metrics = PlatformMetrics(registry: PrometheusCollectorRegistry(), modules: registry, writes: writes)
         // Requests over grpc.max_request_bytes, answered and counted as RESOURCE_EXHAUSTED.
         let oversized = OversizedRequests(limit: config.maxRequestBytes)
         let interceptors: [any ServerInterceptor] = [
@@ -287,7 +290,7 @@ public final class PlatformHost: Sendable {
         let metricsPort = Mutex<Int?>(nil)
         // First, so that it stops last: its final checkpoint comes after the calls in flight.
         var serviceList: [any Service] = [
-            AuditCheckpointService(checkpoints: auditCheckpoints, interval: .seconds(config.auditCheckpointSeconds), logger: logger)
+            AuditCheckpointService(checkpoints: auditCheckpoints, interval: .seconds(config.auditCheckpointSeconds), writes: writes, logger: logger)
         ]
         if let configPath {
             let (matters, logger, engine, rules) = (storage.matters, logger, core.engine, core.rules)
@@ -339,7 +342,7 @@ public final class PlatformHost: Sendable {
             serviceList.append(PluginWorkService(plugin: plugin, context: context))
         }
         serviceList.append(DeadlineEscalator(
-            matters: storage.matters, engine: core.engine, now: now, interval: .seconds(config.deadlineScanSeconds), logger: logger))
+            matters: storage.matters, writes: writes, engine: core.engine, now: now, interval: .seconds(config.deadlineScanSeconds), logger: logger))
 
         var groupConfig = ServiceGroupConfiguration(
             services: serviceList.map { .init(service: $0) },

@@ -10,14 +10,17 @@ import Synchronization
 final class PlatformMetrics: Sendable {
     let registry: PrometheusCollectorRegistry
     private let modules: ModuleRegistry
+    private let writes: WriteGate
 
-    init(registry: PrometheusCollectorRegistry, modules: ModuleRegistry) {
+    init(registry: PrometheusCollectorRegistry, modules: ModuleRegistry, writes: WriteGate) {
         self.registry = registry
         self.modules = modules
+        self.writes = writes
     }
 
     static var calls: MetricNameDescriptor { .init(namespace: "fawang", subsystem: "rpc", metricName: "calls", unitName: "total", helpText: "gRPC calls handled, by method, module and status code.") }
     static var errors: MetricNameDescriptor { .init(namespace: "fawang", subsystem: "rpc", metricName: "errors", unitName: "total", helpText: "gRPC calls that ended with a non-OK status.") }
+    static var readOnly: MetricNameDescriptor { .init(namespace: "fawang", metricName: "read_only", unitName: "", helpText: "1 while the host serves reads only because its audit trail did not verify (alert on it), else 0.") }
     static var duration: MetricNameDescriptor { .init(namespace: "fawang", subsystem: "rpc", metricName: "duration", unitName: "seconds", helpText: "gRPC handling time, by method and module.") }
 
     static let latencyBuckets: [Duration] = [
@@ -38,6 +41,7 @@ final class PlatformMetrics: Sendable {
     }
 
     func render() -> [UInt8] {
+        registry.makeGauge(descriptor: Self.readOnly).set(to: writes.isOpen ? 0.0 : 1.0)
         var buffer: [UInt8] = []
         registry.emit(into: &buffer)
         return buffer

@@ -33,13 +33,22 @@ enum StartupChecks {
     }
 
     /// Verifies the audit chain from its last signed checkpoint (only the entries after it, so
-    /// start-up stays fast), refuses to start on an edited or cut trail
-    /// (`audit.on_broken_chain: refuse`), and moves the checkpoint to the verified head.
-    static func verifyAuditChain(config: PlatformConfig, audit: any AuditLog, logger: Logger) async throws -> AuditCheckpoints {
+    /// start-up stays fast) and moves the checkpoint to the verified head. On an edited or cut
+    /// trail it refuses to start (`audit.on_broken_chain: refuse`), or closes `writes` and leaves
+    /// the checkpoint where it was (`read_only`).
+    static func verifyAuditChain(config: PlatformConfig, audit: any AuditLog, writes: WriteGate, logger: Logger) async throws -> AuditCheckpoints {
         let (key, existed) = try AuditCheckpointKey.load(sqlitePath: config.sqlitePath, logger: logger)
         let checkpoints = AuditCheckpoints(audit: audit, key: key)
         let started = ContinuousClock.now
         let result = try await checkpoints.verifySinceCheckpoint(checkpointExpected: existed)
+        if let problem = result.problem, config.auditOnBrokenChain == "read_only" {
+            writes.close(reason: "\(problem)")
+            logger.critical("audit trail broken: serving reads only; submissions and workflow steps are refused", metadata: [
+                "database": "\(config.sqlitePath)", "audit.problem": "\(problem)", "audit.on_broken_chain": "read_only",
+                "next": "keep this database and its key files unchanged for investigation, run `fawang audit verify --database \(config.sqlitePath)`, then restore the last backup whose trail verifies and restart",
+            ])
+            return checkpoints
+        }
         if let problem = result.problem {
             logger.critical("audit trail broken: refusing to start", metadata: [
                 "database": "\(config.sqlitePath)", "audit.problem": "\(problem)", "audit.on_broken_chain": "\(config.auditOnBrokenChain)",
@@ -48,7 +57,7 @@ enum StartupChecks {
                 the audit trail of \(config.sqlitePath) does not verify: \(problem). The host does not start on an edited \
                 trail (audit.on_broken_chain: refuse). Keep this database and its key files unchanged for investigation, run \
                 `fawang audit verify --database \(config.sqlitePath)` to see the first bad entry, and restore the last backup \
-                whose trail verifies.
+                whose trail verifies (or set audit.on_broken_chain: read_only to serve queries meanwhile).
                 """)
         }
         try await checkpoints.advance(to: result)
@@ -112,6 +121,9 @@ struct AuditCheckpointService: Service, CustomStringConvertible {
     var description: String { "audit checkpoint" }
     let checkpoints: AuditCheckpoints
     let interval: Duration
+    /// A break found while running closes it (whatever `audit.on_broken_chain` says: the trail is
+    /// evidence now); while closed, each interval repeats the alert instead of moving the checkpoint.
+    let writes: WriteGate
     let logger: Logger
 
     func run() async throws {
@@ -126,10 +138,17 @@ struct AuditCheckpointService: Service, CustomStringConvertible {
     }
 
     func advance(trigger: String) async {
+        if let reason = writes.closedReason {
+            logger.critical("serving reads only: the audit trail does not verify; restore the last backup whose trail verifies and restart", metadata: [
+                "audit.problem": "\(reason)", "trigger": "\(trigger)",
+            ])
+            return
+        }
         do {
             let result = try await checkpoints.verifySinceCheckpoint(checkpointExpected: true)
             if let problem = result.problem {
-                logger.critical("audit trail broken while running; the checkpoint stays where it was", metadata: [
+                writes.close(reason: "\(problem)")
+                logger.critical("audit trail broken while running: serving reads only from now; the checkpoint stays where it was", metadata: [
                     "audit.problem": "\(problem)", "trigger": "\(trigger)",
                 ])
                 return

@@ -8,6 +8,7 @@ import SwiftProtobuf
 struct PlatformService: Fawang_Platform_V1_PlatformService.SimpleServiceProtocol {
     let registry: ModuleRegistry
     let directory: any DirectoryStore
+    let writes: WriteGate
 
     func listModules(request: Fawang_Platform_V1_ListModulesRequest, context: ServerContext) async throws -> Fawang_Platform_V1_ListModulesResponse {
         .with { response in
@@ -31,6 +32,8 @@ struct PlatformService: Fawang_Platform_V1_PlatformService.SimpleServiceProtocol
                     }
                 }
             }
+            response.readOnly = !writes.isOpen
+            if response.readOnly { response.notice = WriteGate.refusal }
         }
     }
 

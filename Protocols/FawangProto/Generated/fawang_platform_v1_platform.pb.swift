@@ -124,6 +124,14 @@ public nonisolated struct Fawang_Platform_V1_ListModulesResponse: Sendable {
 
   public var modules: [Fawang_Platform_V1_ModuleInfo] = []
 
+  /// True while the host serves reads only: its audit trail did not verify
+  /// (audit.on_broken_chain: read_only, or a break found while running). Submissions and
+  /// workflow steps answer FAILED_PRECONDITION; queries work.
+  public var readOnly: Bool = false
+
+  /// What the public is told while read_only (Simplified Chinese); empty otherwise.
+  public var notice: String = String()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -317,7 +325,7 @@ nonisolated extension Fawang_Platform_V1_ListModulesRequest: SwiftProtobuf.Messa
 
 nonisolated extension Fawang_Platform_V1_ListModulesResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ListModulesResponse"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}modules\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}modules\0\u{3}read_only\0\u{1}notice\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -326,6 +334,8 @@ nonisolated extension Fawang_Platform_V1_ListModulesResponse: SwiftProtobuf.Mess
       // enabled. https://github.com/apple/swift-protobuf/issues/1034
       switch fieldNumber {
       case 1: try { try decoder.decodeRepeatedMessageField(value: &self.modules) }()
+      case 2: try { try decoder.decodeSingularBoolField(value: &self.readOnly) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.notice) }()
       default: break
       }
     }
@@ -335,11 +345,19 @@ nonisolated extension Fawang_Platform_V1_ListModulesResponse: SwiftProtobuf.Mess
     if !self.modules.isEmpty {
       try visitor.visitRepeatedMessageField(value: self.modules, fieldNumber: 1)
     }
+    if self.readOnly != false {
+      try visitor.visitSingularBoolField(value: self.readOnly, fieldNumber: 2)
+    }
+    if !self.notice.isEmpty {
+      try visitor.visitSingularStringField(value: self.notice, fieldNumber: 3)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Fawang_Platform_V1_ListModulesResponse, rhs: Fawang_Platform_V1_ListModulesResponse) -> Bool {
     if lhs.modules != rhs.modules {return false}
+    if lhs.readOnly != rhs.readOnly {return false}
+    if lhs.notice != rhs.notice {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
