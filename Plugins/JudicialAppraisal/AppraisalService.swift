@@ -105,8 +105,9 @@ struct AppraisalService: Sendable {
         }
     }
 
-    /// Not the kit's materials step: the institution says whether it needs materials supplemented
+    /// Not the kit's request step: the institution says whether it needs materials supplemented
     /// or re-extracted (通则 第二十八条（待确认）), and asks again as often as the appraisal needs.
+    /// Supplying them is the kit's step.
     func requestMaterials(_ request: Fawang_Appraisal_V1_RequestMaterialsRequest) async throws -> Fawang_Matter_V1_Matter {
         try await steps.take(on: request.trackingNumber, request.context, access: .handler) { check in
             let kind = MaterialsRequestKind(request.kind)
@@ -119,11 +120,7 @@ struct AppraisalService: Sendable {
     }
 
     func supplyMaterials(_ request: Fawang_Appraisal_V1_SupplyMaterialsRequest) async throws -> Fawang_Matter_V1_Matter {
-        try await steps.take(on: request.trackingNumber, request.context, access: .applicant(secondFactor: request.phoneLast4)) { check in
-            check.require(!request.materials.isEmpty, "materials", "请列明补充的鉴定材料")
-            check.checkMaterialNames(request.materials, field: "materials")
-            return .supplyMaterials(request.materials)
-        }
+        try await steps.supplyMaterials(request.trackingNumber, request.context, materials: request.materials, phoneLast4: request.phoneLast4)
     }
 
     func issueOpinion(_ request: Fawang_Appraisal_V1_IssueOpinionRequest) async throws -> Fawang_Matter_V1_Matter {
@@ -246,3 +243,5 @@ struct AppraisalService: Sendable {
 
 extension Fawang_Appraisal_V1_SubmitEntrustmentResponse: SubmissionResponse {}
 extension Fawang_Appraisal_V1_SubmitComplaintResponse: SubmissionResponse {}
+
+extension AppraisalWorkflow.Command: SupplyMaterialsCommand {}

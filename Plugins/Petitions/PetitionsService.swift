@@ -100,7 +100,7 @@ struct PetitionsService: Sendable {
     }
 
     func answer(_ request: Fawang_Petitions_V1_AnswerRequest) async throws -> Fawang_Matter_V1_Matter {
-        try await steps.takeAsOrgan(on: request.trackingNumber, request.context) { check in
+        try await steps.take(on: request.trackingNumber, request.context, access: .handler) { check in
             check.requireText(request.opinion, "opinion", label: "信访处理意见（第三十一条第六项）", maxLength: 5000)
             return .answer(opinion: request.opinion)
         }
@@ -115,7 +115,7 @@ struct PetitionsService: Sendable {
     }
 
     func recordReviewOpinion(_ request: Fawang_Petitions_V1_RecordReviewOpinionRequest) async throws -> Fawang_Matter_V1_Matter {
-        try await steps.takeAsOrgan(on: request.trackingNumber, request.context) { check in
+        try await steps.take(on: request.trackingNumber, request.context, access: .handler) { check in
             let level = PetitionsChecks.level(request.level, into: &check)
             check.requireText(request.unit, "unit", label: level == .rereview ? "复核机关（复查机关的上一级）" : "复查机关（原办理机关的上一级）", maxLength: 100)
             check.requireText(request.opinion, "opinion", label: level == .rereview ? "复核意见" : "复查意见", maxLength: 5000)
@@ -156,26 +156,3 @@ struct PetitionsService: Sendable {
 }
 
 extension Fawang_Petitions_V1_SubmitPetitionResponse: SubmissionResponse {}
-
-// LOCAL (belongs in the kit): a way to adjust the StepContext a step is decided with.
-extension LineSteps where Workflow == PetitionsWorkflow {
-    /// A staff step whose rules compare the caller's division with the organs that handled the
-    /// petition before (信访工作条例 第三十五条、第三十六条: review and re-review by the organ one
-    /// level above). Staff and department admins act as the organ of their division; a platform
-    /// admin is no organ of a level, so takes the step without a division (the level check then
-    /// does not apply and no unit_region is recorded), as before the kit.
-    func takeAsOrgan(
-        on trackingNumber: String, _ channel: Fawang_Matter_V1_ChannelContext,
-        _ validate: (inout FieldValidator) throws -> PetitionsWorkflow.Command?
-    ) async throws -> Fawang_Matter_V1_Matter {
-        var command: PetitionsWorkflow.Command?
-        let handling = try self.validate(channel) { check in command = try validate(&check) }
-        guard let command else { throw FawangError(.internalError, "a petitions step passed validation without a command") }
-        var step = stepContext(handling)
-        if Principal.current?.role == .platformAdmin { step.callerRegion = nil }
-        let organ = step
-        return try await matters.run(on: trackingNumber, access: .handler) { matter in
-            try Self.decide(command, on: matter, organ)
-        }
-    }
-}

@@ -136,6 +136,17 @@ enum PetitionsWorkflow: LineWorkflow {
         }
     }
 
+    /// The organ a caller acts as, for the rules that compare it with the organs that handled the
+    /// petition before (第三十五条、第三十六条: review and re-review by the organ one level above).
+    /// Staff and department admins act as the organ of their division; a platform admin is no
+    /// organ of a level, so acts without one (the level check does not apply, no unit_region).
+    static func callerRegion(of caller: Principal) -> String? {
+        switch caller.role {
+        case .staff, .departmentAdmin: caller.regionCode
+        default: nil
+        }
+    }
+
     /// What `command` does to `matter`, taken by `step.actor` (of division `step.callerRegion`, nil
     /// if none is known) through `step.channel`, on `step.today`.
     static func decide(_ command: Command, on matter: Matter, _ step: StepContext) throws(FawangError) -> MatterChange {

@@ -39,6 +39,20 @@ public protocol LineWorkflow {
     static var lineName: String { get }
 
     static func decide(_ command: Command, on matter: Matter, _ step: StepContext) throws(FawangError) -> MatterChange
+
+    /// The division a caller acts for in this line's steps (``StepContext/callerRegion``). By
+    /// default staff and admins act for their account's division; citizens, professionals and
+    /// services for none.
+    static func callerRegion(of caller: Principal) -> String?
+}
+
+extension LineWorkflow {
+    public static func callerRegion(of caller: Principal) -> String? {
+        switch caller.role {
+        case .staff, .departmentAdmin, .platformAdmin: caller.regionCode
+        default: nil
+        }
+    }
 }
 
 /// The step runner of one workflow: validation with the request's channel context, the "is this
@@ -127,13 +141,8 @@ public struct LineSteps<Workflow: LineWorkflow>: Sendable {
 
     /// Who, how and when, for a step taken now by the current caller.
     public func stepContext(_ handling: Handling) -> StepContext {
-        let caller = Principal.current
-        let region: String? = switch caller?.role {
-        case .staff, .departmentAdmin, .platformAdmin: caller?.regionCode
-        default: nil
-        }
-        return StepContext(
-            actor: handling.actor, channel: handling.channel, callerRegion: region, now: context.now(),
+        StepContext(
+            actor: handling.actor, channel: handling.channel, callerRegion: Principal.current.flatMap(Workflow.callerRegion(of:)), now: context.now(),
             calendar: context.deadlines.calendar)
     }
 }
@@ -181,8 +190,14 @@ extension FieldValidator {
 /// step every line with an application has (法律援助法 第四十三条, 公证法 第二十七条, 行政许可法
 /// 第三十二条 …). Conforming gives the line ``LineSteps/requestMaterials(_:_:missing:note:basis:)``
 /// and ``LineSteps/supplyMaterials(_:_:materials:phoneLast4:)``.
-public protocol MaterialsCommands {
+public protocol MaterialsCommands: SupplyMaterialsCommand {
     static func requestMaterials(missing: [String], note: String) -> Self
+}
+
+/// A workflow whose applicant hands in materials: ``LineSteps/supplyMaterials(_:_:materials:phoneLast4:)``.
+/// A line that asks for them its own way (judicial appraisal: supplement or re-extract) conforms
+/// to this alone.
+public protocol SupplyMaterialsCommand {
     static func supplyMaterials(_ materials: [String]) -> Self
 }
 
@@ -199,7 +214,9 @@ extension LineSteps where Workflow.Command: MaterialsCommands {
             return .requestMaterials(missing: missing, note: note)
         }
     }
+}
 
+extension LineSteps where Workflow.Command: SupplyMaterialsCommand {
     /// The applicant (or staff for them) hands in materials, proving it with the phone's last four.
     public func supplyMaterials(
         _ trackingNumber: String, _ channel: Fawang_Matter_V1_ChannelContext, materials: [String], phoneLast4: String

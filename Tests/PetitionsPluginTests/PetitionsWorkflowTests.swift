@@ -108,6 +108,20 @@ import Testing
         #expect(try record(.rereview, rereview, by: "640000").newStatus == "concluded")
         // The wrong status is still reported as such.
         expectError(.failedPrecondition) { _ = try record(.rereview, answered, by: "640000") }
+
+        // Staff and department admins act as the organ of their division; a platform admin is no
+        // organ of a level: the step's context carries no division, so no level check applies
+        // and no unit_region is recorded.
+        let organ = { (role: Role, region: String) in
+            PetitionsWorkflow.callerRegion(of: Principal(accountID: "a", displayName: "x", role: role, regionCode: region))
+        }
+        #expect(organ(.staff, "640100") == "640100")
+        #expect(organ(.departmentAdmin, "640000") == "640000")
+        #expect(organ(.platformAdmin, "640000") == nil)
+        #expect(organ(.citizen, "640104") == nil)
+        let byAdmin = try decide(.recordReview(.review, unit: "银川市司法局", opinion: "维持"), answered, region: nil)
+        #expect(byAdmin.newStatus == "reviewed")
+        #expect(byAdmin.events.first?.attributes["unit_region"] == nil)
     }
 
     @Test func onlyPetitionsAreDecidedHere() {
