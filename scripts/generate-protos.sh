@@ -5,7 +5,8 @@
 # Swift plugins are built from this package's resolved dependencies, so the generated code always
 # matches the runtime libraries we link. Output: Protocols/FawangProto/Generated/ — the Swift, and
 # fawang.binpb, the descriptor set with comments that the plugin kit's ProtoSchema reads (the
-# command line's flags, the start-up check of every declared RPC, docs/rpc-reference.md).
+# command line's flags, the start-up check of every declared RPC, docs/rpc-reference.md), and
+# fawang_methods.swift (scripts/method-table.py), the gateway's table of every method's types.
 #
 #   scripts/generate-protos.sh            regenerate in place
 #   scripts/generate-protos.sh --check    fail if the committed code differs (used by CI)
@@ -36,6 +37,8 @@ include_wkt=/usr/include
   --grpc-swift_opt=Visibility=Public,FileNaming=PathToUnderscores,UseAccessLevelOnImports=true,Server=true,Client=true \
   --include_source_info --descriptor_set_out="$target/fawang.binpb" \
   $protos)
+# The method table the HTTP gateway transcodes with (every method's request and response types).
+python3 scripts/method-table.py "$target"
 
 if [[ "${1:-}" == "--check" ]]; then
   if ! diff -ru "$out_dir" "$target"; then

@@ -169,6 +169,8 @@ grpc:
   port: 0
 metrics:
   enabled: false
+http:
+  port: 0
 storage:
   sqlite:
     path: $work/data/fawang.sqlite

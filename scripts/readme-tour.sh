@@ -20,6 +20,8 @@ grpc:
   port: 0
 metrics:
   port: 0
+http:
+  port: 0
 EOF
 "$bin" serve --config fawang.yaml --ports-file ports.json > serve.log 2>&1 &
 server_pid=$!
@@ -27,6 +29,7 @@ for _ in $(seq 1 300); do [ -s ports.json ] && break; sleep 0.1; done
 [ -s ports.json ] || { cat serve.log; echo "tour: fawang serve did not start" >&2; exit 1; }
 grpc="$(python3 -c 'import json; print(json.load(open("ports.json"))["grpc"])')"
 metrics="$(python3 -c 'import json; print(json.load(open("ports.json"))["metrics"])')"
+http="$(python3 -c 'import json; print(json.load(open("ports.json"))["http"])')"
 export FAWANG_SERVER="127.0.0.1:$grpc" FAWANG_SESSION="$work/session.json"
 [ -d data ] || { echo "tour: no ./data was created" >&2; exit 1; }
 
@@ -62,6 +65,13 @@ step "11010519491231002X" show "$T"
 step "$T" list --line legal-aid --region 640100
 scraped="$(curl -sf "127.0.0.1:$metrics/metrics")"
 grep -q fawang_rpc <<<"$scraped" || { echo "tour: no fawang_rpc metrics" >&2; exit 1; }
+progress="$(curl -s "127.0.0.1:$http/fawang.matter.v1.MatterService/QueryProgress" \
+  -H 'Content-Type: application/json' -d "{\"trackingNumber\": \"$T\", \"phoneLast4\": \"1234\"}")"
+grep -q '"status":"concluded"' <<<"$progress" || { echo "$progress"; echo "tour: Connect JSON progress query failed" >&2; exit 1; }
+refused="$(curl -s "127.0.0.1:$http/fawang.legalaid.v1.LegalAidService/SubmitApplication" \
+  -H 'Content-Type: application/json' -d '{"requestId": "r1"}')"
+grep -q '"code":"invalid_argument"' <<<"$refused" || { echo "$refused"; echo "tour: Connect JSON field error missing" >&2; exit 1; }
+curl -sf "127.0.0.1:$http/openapi.json" > openapi.json || { echo "tour: no /openapi.json" >&2; exit 1; }
 
 step "已登录" login --login notarization-640100 --password Fawang@2026
 step "第三十四条" notarization kinds

@@ -73,7 +73,7 @@ struct Serve: AsyncParsableCommand {
         let portsFile = self.portsFile
         try await host.run { ports in
             if let portsFile {
-                let json = "{\"grpc\": \(ports.grpc), \"metrics\": \(ports.metrics.map(String.init) ?? "null")}\n"
+                let json = "{\"grpc\": \(ports.grpc), \"metrics\": \(ports.metrics.map(String.init) ?? "null"), \"http\": \(ports.http.map(String.init) ?? "null")}\n"
                 try? Data(json.utf8).write(to: URL(fileURLWithPath: portsFile), options: .atomic)
             }
         }

@@ -10,6 +10,9 @@ import GRPCNIOTransportHTTP2
 import Logging
 import SwiftProtobuf
 import Testing
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 
 /// Every RPC method the host serves × every kind of caller. The platform's rows are written here
 /// by hand (a policy that drifts fails); each plugin's rows come from its RPC table, the one place
@@ -170,23 +173,64 @@ import Testing
 
             // Logout revokes the token it is called with: run it last.
             let methods = Self.allMethods.sorted { ($0.method == "Logout" ? 1 : 0, $0.fullyQualifiedMethod) < ($1.method == "Logout" ? 1 : 0, $1.fullyQualifiedMethod) }
+            // The same table over gRPC and over the HTTP gateway (Connect): one gate for both.
             var mismatches: [String] = []
             let client = platform.inProcessClient
+            let http = try #require(platform.ports.http)
             for caller in Caller.allCases {
                 for method in methods {
-                    let outcome = try await Self.call(method, on: client, token: tokens[caller])
                     let expected: Outcome = switch caller {
                     case .expiredToken, .forgedToken, .revokedToken: .unauthenticated
                     case _ where Self.expected[method.fullyQualifiedMethod]!.contains(caller): .passed
                     case .anonymous: .unauthenticated
                     default: .denied
                     }
+                    // Logout revokes the caller's token: the gateway's call comes first, so the
+                    // gRPC call after it meets a revoked token.
+                    let overHTTP = try await Self.connectCall(method, port: http, token: tokens[caller])
+                    if overHTTP != expected {
+                        mismatches.append("\(method.fullyQualifiedMethod) as \(caller) over Connect: \(overHTTP), expected \(expected)")
+                    }
+                    if method.method == "Logout", expected == .passed, caller.login != nil {
+                        tokens[caller] = try await platform.accessTokenAfresh(caller.login!)
+                    }
+                    let outcome = try await Self.call(method, on: client, token: tokens[caller])
                     if outcome != expected {
                         mismatches.append("\(method.fullyQualifiedMethod) as \(caller): \(outcome), expected \(expected)")
                     }
                 }
             }
             #expect(mismatches.isEmpty, "\(mismatches.joined(separator: "\n"))")
+        }
+    }
+
+    /// As ``call(_:on:token:)`` through the HTTP gateway: Connect with an empty protobuf request
+    /// (a streaming method enveloped, with a short deadline so the stream ends).
+    static func connectCall(_ method: MethodDescriptor, port: Int, token: String?) async throws -> Outcome {
+        let streaming = [Grpc_Health_V1_Health.Method.Watch.descriptor, Fawang_Deadline_V1_DeadlineService.Method.WatchAlerts.descriptor].contains(method)
+        var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)/\(method.fullyQualifiedMethod)")!)
+        request.httpMethod = "POST"
+        request.setValue(streaming ? "application/connect+proto" : "application/proto", forHTTPHeaderField: "Content-Type")
+        request.httpBody = streaming ? Data([0, 0, 0, 0, 0]) : Data()
+        if streaming { request.setValue("300", forHTTPHeaderField: "Connect-Timeout-Ms") }
+        if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
+        let (data, response) = try await URLSession.shared.data(for: request)
+        var errorJSON: Data?
+        if streaming {
+            // The first envelope: a message (the gate let it through) or the end of the stream.
+            let bytes = [UInt8](data)
+            guard bytes.count >= 5 else { throw TestFailure("\(method.fullyQualifiedMethod): no envelope in the Connect stream") }
+            if bytes[0] & 0x02 != 0 { errorJSON = Data(bytes[5...]) }
+        } else if (response as? HTTPURLResponse)?.statusCode != 200 {
+            errorJSON = data
+        }
+        guard let errorJSON else { return .passed }
+        let object = try JSONSerialization.jsonObject(with: errorJSON) as? [String: Any]
+        let code = ((object?["error"] as? [String: Any]) ?? object)?["code"] as? String
+        switch code {
+        case "unauthenticated": return .unauthenticated
+        case "permission_denied": return .denied
+        default: return .passed
         }
     }
 

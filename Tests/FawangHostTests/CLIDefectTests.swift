@@ -155,7 +155,7 @@ extension CLITests {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             defer { try? FileManager.default.removeItem(at: directory) }
             let config = directory.appendingPathComponent("fawang.yaml")
-            try "metrics:\n  enabled: false\nstorage:\n  sqlite:\n    path: \(directory.path)/fawang.sqlite\n".write(to: config, atomically: true, encoding: .utf8)
+            try "metrics:\n  enabled: false\nhttp:\n  enabled: false\nstorage:\n  sqlite:\n    path: \(directory.path)/fawang.sqlite\n".write(to: config, atomically: true, encoding: .utf8)
             let (status, output) = try await runChildProcess(
                 ServeProcess.executable, ["serve", "--config", config.path, "--port", "\(platform.ports.grpc)"], environment: [:])
             #expect(status != 0)

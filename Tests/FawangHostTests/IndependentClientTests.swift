@@ -4,8 +4,8 @@ import FawangTestSupport
 import Foundation
 import Testing
 
-/// Python grpcio, with stubs generated from our .proto files, runs the legal aid path: the
-/// contract holds for a client that shares none of our code.
+/// Clients that share none of our code: Python grpcio with stubs generated from our .proto files,
+/// and plain Python HTTP against the gateway.
 @Suite struct IndependentClientTests {
     @Test func pythonGrpcioClientRunsTheLegalAidPath() async throws {
         let script = URL(fileURLWithPath: #filePath)
@@ -14,6 +14,22 @@ import Testing
         try await TestPlatform.with(plugins: PluginCatalog.all) { platform in
             let (status, text) = try await runChildProcess(
                 URL(fileURLWithPath: "/usr/bin/env"), ["python3", script.path, "--server", "127.0.0.1:\(platform.ports.grpc)"])
+            #expect(status == 0, "\(text)")
+            #expect(text.contains("checks passed"), "\(text)")
+        }
+    }
+
+    /// Plain HTTP from Python (no Fawang code) through the gateway: Connect JSON and protobuf,
+    /// Connect streaming, gRPC-Web binary and text, errors with their field violations, the
+    /// access gate, per-address rate limits and the gateway's own refusals.
+    @Test func pythonHTTPClientSpeaksConnectAndGRPCWeb() async throws {
+        let script = URL(fileURLWithPath: #filePath)
+            .deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("python/gateway_client.py")
+        try await TestPlatform.with(extraConfig: "limits.public.burst: 3\nlimits.public.calls_per_minute: 1\n", plugins: PluginCatalog.all) { platform in
+            let http = try #require(platform.ports.http)
+            let (status, text) = try await runChildProcess(
+                URL(fileURLWithPath: "/usr/bin/env"), ["python3", script.path, "--http", "127.0.0.1:\(http)"])
             #expect(status == 0, "\(text)")
             #expect(text.contains("checks passed"), "\(text)")
         }

@@ -246,14 +246,6 @@ import FoundationNetworking
     }
 }
 
-/// Passes bytes through unchanged, to put arbitrary bytes on the wire.
-struct RawBytes: MessageSerializer, MessageDeserializer {
-    func serialize<Bytes: GRPCContiguousBytes>(_ message: [UInt8]) throws -> Bytes { Bytes(message) }
-    func deserialize<Bytes: GRPCContiguousBytes>(_ serializedMessageBytes: Bytes) throws -> [UInt8] {
-        serializedMessageBytes.withUnsafeBytes { Array($0) }
-    }
-}
-
 @Suite struct RateLimitTests {
     @Test func publicMethodsAreLimitedPerCallerAndStaffReadsAreNot() async throws {
         try await TestPlatform.with(extraConfig: "limits.public.burst: 4\nlimits.public.calls_per_minute: 1\n", plugins: PluginCatalog.all) { platform in

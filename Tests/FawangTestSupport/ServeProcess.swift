@@ -5,6 +5,8 @@ public import Foundation
 public final class ServeProcess: @unchecked Sendable {
     public let process: Process
     public let grpcPort: Int
+    /// The HTTP gateway's port (nil when the config turns it off).
+    public let httpPort: Int?
     public let logPath: String
 
     /// The `fawang` executable built next to the test bundle.
@@ -39,6 +41,7 @@ public final class ServeProcess: @unchecked Sendable {
                 let port = object["grpc"] as? Int
             {
                 grpcPort = port
+                httpPort = object["http"] as? Int
                 return
             }
             guard process.isRunning else { break }

@@ -55,6 +55,12 @@ public final class TestPlatform: Sendable {
           port: 0
         metrics:
           port: 0
+        http:
+          port: 0
+        shutdown:
+          # A loaded CI machine runs dozens of hosts at once: shutting one down can take longer
+          # than the production default (15 s) without anything being wrong.
+          grace_seconds: 60
         storage:
           sqlite:
             path: \(directory.appendingPathComponent("fawang.sqlite").path)
@@ -151,6 +157,11 @@ public final class TestPlatform: Sendable {
     /// Logs a demo account in (once per platform: password hashing is deliberately slow).
     public func accessToken(_ login: String) async throws -> String {
         if let token = tokens.withLock({ $0[login] }) { return token }
+        return try await accessTokenAfresh(login)
+    }
+
+    /// Logs a demo account in again (its last token was revoked by a logout).
+    public func accessTokenAfresh(_ login: String) async throws -> String {
         let session = try await withClient { client in
             try await Fawang_Identity_V1_IdentityService.Client(wrapping: client).login(.with {
                 $0.login = login

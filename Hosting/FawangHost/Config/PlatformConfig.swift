@@ -38,6 +38,13 @@ public struct PlatformConfig: Sendable, Equatable {
     public var maxWatchersPerClient = 16
     public var maxWatchers = 1000
     public var metricsEnabled = true
+    /// `http.*`: the HTTP gateway (Connect, gRPC-Web, /openapi.json) over the same services.
+    public var httpEnabled = true
+    public var httpHost = "127.0.0.1"
+    public var httpPort = 8080
+    public var httpMaxRequestBytes = 4 * 1024 * 1024
+    /// The one browser origin allowed cross-origin calls (CORS); nil keeps CORS off.
+    public var httpCORSOrigin: String?
     public var metricsHost = "127.0.0.1"
     public var metricsPort = 9464
     public var sqlitePath = "./data/fawang.sqlite"
@@ -114,6 +121,11 @@ public struct PlatformConfig: Sendable, Equatable {
         int("limits.public.burst", \.publicBurst, 1...10_000, "Public calls a caller may make at once before the rate applies."),
         int("limits.watchers.per_client", \.maxWatchersPerClient, 1...10_000, "Watch streams (Health/Watch, DeadlineService/WatchAlerts) one client may hold open at once: an account, or an address for anonymous callers; more answer RESOURCE_EXHAUSTED."),
         int("limits.watchers.total", \.maxWatchers, 1...1_000_000, "Watch streams the host holds open at once, all clients together; more answer RESOURCE_EXHAUSTED."),
+        bool("http.enabled", \.httpEnabled, true, "Serve the HTTP gateway: every gRPC method over Connect (POST /<package.Service>/<Method>, JSON or protobuf) and gRPC-Web, and GET /openapi.json."),
+        string("http.host", \.httpHost, "127.0.0.1", "Address the HTTP gateway binds to."),
+        int("http.port", \.httpPort, 0...65535, "HTTP gateway port; 0 picks a free port (tests)."),
+        int("http.max_request_bytes", \.httpMaxRequestBytes, 1024...64 * 1024 * 1024, "Largest accepted HTTP request body; a larger one is refused with 413 and resource_exhausted before it reaches a service."),
+        optionalString("http.cors_origin", \.httpCORSOrigin, "The one browser origin (https://portal.example.cn) allowed to call the gateway cross-origin; unset, CORS is off."),
         bool("metrics.enabled", \.metricsEnabled, true, "Serve Prometheus metrics over HTTP."),
         string("metrics.host", \.metricsHost, "127.0.0.1", "Address of the metrics endpoint."),
         int("metrics.port", \.metricsPort, 0...65535, "Port of the metrics endpoint (GET /metrics)."),

@@ -6,6 +6,25 @@ import GRPCCore
 import GRPCProtobuf
 import Logging
 
+/// Gives a call from the HTTP gateway its HTTP client's address as the caller's peer, so rate
+/// limits, watcher limits and the audit trail see the real caller rather than `in-process`. Only
+/// in-process calls may name a peer this way (``GatewayCaller/forwardedPeerKey``): from a
+/// network client the metadata is ignored.
+struct ForwardedPeerInterceptor: ServerInterceptor {
+    func intercept<Input: Sendable, Output: Sendable>(
+        request: StreamingServerRequest<Input>,
+        context: ServerContext,
+        next: @Sendable (StreamingServerRequest<Input>, ServerContext) async throws -> StreamingServerResponse<Output>
+    ) async throws -> StreamingServerResponse<Output> {
+        guard context.remotePeer.hasPrefix("in-process"),
+            let forwarded = request.metadata[stringValues: GatewayCaller.forwardedPeerKey].first(where: { _ in true })
+        else { return try await next(request, context) }
+        var context = context
+        context.remotePeer = forwarded
+        return try await next(request, context)
+    }
+}
+
 /// Rejects calls to a switched-off module with `UNAVAILABLE` and a message naming it. Checked when
 /// a call starts, so a switch never breaks a call already running.
 struct ModuleGateInterceptor: ServerInterceptor {

@@ -27,6 +27,8 @@ public final class PlatformHost: Sendable {
     public struct Ports: Sendable, Equatable {
         public var grpc: Int
         public var metrics: Int?
+        /// The HTTP gateway's port; nil when `http.enabled` is false.
+        public var http: Int? = nil
     }
 
     public let config: PlatformConfig
@@ -236,6 +238,8 @@ public final class PlatformHost: Sendable {
     struct Server {
         let metrics: PlatformMetrics
         let services: @Sendable (HealthService, _ onListening: @escaping @Sendable (Int) async -> Void) -> [any Service]
+        /// The HTTP gateway's calls into the same server, when `http.enabled`.
+        let gateway: GatewayCaller?
     }
 
     func makeServer(_ platform: Platform, storage: SQLiteStorage, registry: ModuleRegistry) throws -> Server {
@@ -243,6 +247,7 @@ public final class PlatformHost: Sendable {
         // Requests over grpc.max_request_bytes, answered and counted as RESOURCE_EXHAUSTED.
         let oversized = OversizedRequests(limit: config.maxRequestBytes)
         let interceptors: [any ServerInterceptor] = [
+            ForwardedPeerInterceptor(),
             MetricsInterceptor(metrics: metrics),
             ErrorMappingInterceptor(logger: logger, oversized: oversized),
             AuthenticationInterceptor(tokens: platform.tokens, store: storage.identity),
@@ -267,7 +272,11 @@ public final class PlatformHost: Sendable {
             config: Self.transportConfig(config, oversized: oversized))
         let server = GRPCServer(transport: transport, services: platform.services, interceptors: interceptors)
         let inProcess = inProcess.map { GRPCServer(transport: $0, services: platform.services, interceptors: interceptors) }
-        return Server(metrics: metrics) { health, onListening in
+        // The HTTP gateway calls the same services through the same chain, in-process.
+        let gatewayTransport = config.httpEnabled ? InProcessTransport() : nil
+        let gatewayServer = gatewayTransport.map { GRPCServer(transport: $0.server, services: platform.services, interceptors: interceptors) }
+        let gateway = gatewayTransport.map { GatewayCaller(client: GRPCClient(transport: $0.client)) }
+        return Server(metrics: metrics, services: { health, onListening in
             let http2 = GRPCServerService(
                 server: server, listeningPort: {
                     let bound = try await transport.listeningAddress
@@ -276,8 +285,11 @@ public final class PlatformHost: Sendable {
             let local = inProcess.map {
                 GRPCServerService(server: $0, listeningPort: { 0 }, health: health, configuredAddress: "in-process", logger: logger) { _ in }
             }
-            return [http2] + (local.map { [$0] } ?? [])
-        }
+            let gatewayService = gatewayServer.map {
+                GRPCServerService(server: $0, listeningPort: { 0 }, health: health, configuredAddress: "gateway in-process", logger: logger) { _ in }
+            }
+            return [http2] + (local.map { [$0] } ?? []) + (gatewayService.map { [$0] } ?? [])
+        }, gateway: gateway)
     }
 
     /// Everything that runs until shutdown, in the order it stops last-first: the audit
@@ -330,13 +342,37 @@ public final class PlatformHost: Sendable {
         } else {
             metricsReady.continuation.finish()
         }
+        // Finishes once the HTTP gateway listens (at once when it is off).
+        let httpPort = Mutex<Int?>(nil)
+        let httpReady = AsyncStream<Void>.makeStream()
         serviceList += server.services(platform.health) { [logger, config] grpcPort in
             for await _ in metricsReady.stream {}
-            let ports = Ports(grpc: grpcPort, metrics: metricsPort.withLock { $0 })
+            for await _ in httpReady.stream {}
+            let ports = Ports(grpc: grpcPort, metrics: metricsPort.withLock { $0 }, http: httpPort.withLock { $0 })
             logger.notice("fawang serving", metadata: [
                 "grpc": "\(config.grpcHost):\(ports.grpc)", "metrics": "\(ports.metrics.map { "http://\(config.metricsHost):\($0)/metrics" } ?? "off")",
+                "http": "\(ports.http.map { "http://\(config.httpHost):\($0)/" } ?? "off")",
             ])
             await onListening(ports)
+        }
+        // After the gRPC servers in the list, so it stops first: no HTTP call arrives at a
+        // server that has stopped taking calls.
+        if let caller = server.gateway {
+            let gateway = HTTPGateway(
+                caller: caller, servedServices: Set(platform.policies.keys.compactMap { $0.split(separator: "/").first.map(String.init) }),
+                maxRequestBytes: config.httpMaxRequestBytes, corsOrigin: config.httpCORSOrigin,
+                openAPI: OpenAPI.document(
+                    schema: .current, methods: FawangMethods.all.filter { platform.policies[$0.descriptor.fullyQualifiedMethod] != nil },
+                    policies: platform.policies),
+                logger: logger)
+            serviceList.append(GatewayService(
+                gateway: gateway, host: config.httpHost, port: config.httpPort, logger: logger,
+                onListening: { port in
+                    httpPort.withLock { $0 = port }
+                    httpReady.continuation.finish()
+                }))
+        } else {
+            httpReady.continuation.finish()
         }
         for (plugin, context) in contexts {
             serviceList.append(PluginWorkService(plugin: plugin, context: context))

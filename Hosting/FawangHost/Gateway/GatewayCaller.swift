@@ -1,0 +1,56 @@
+import FawangProto
+public import GRPCCore
+import GRPCInProcessTransport
+import SwiftProtobuf
+
+/// Calls the host's own gRPC services from the HTTP gateway over an in-process transport, with
+/// the request and response as serialized protobuf: every call passes the same interceptor chain
+/// as a gRPC client's (identity, rate limits, access, module switches, audit, metrics), so no rule
+/// has a second implementation.
+///
+/// The HTTP caller's address travels as ``forwardedPeerKey`` metadata, which
+/// ``ForwardedPeerInterceptor`` honours on in-process calls only.
+struct GatewayCaller: Sendable {
+    let client: GRPCClient<InProcessTransport.Client>
+
+    /// Metadata naming the HTTP client's address (`ipv4:10.0.0.7:51234`) on a gateway call.
+    static let forwardedPeerKey = "fawang-forwarded-peer"
+
+    /// One unary call; throws the call's `RPCError`.
+    func unary(_ descriptor: MethodDescriptor, _ request: [UInt8], metadata: Metadata, timeout: Duration?) async throws -> [UInt8] {
+        try await client.unary(
+            request: ClientRequest(message: request, metadata: metadata), descriptor: descriptor,
+            serializer: RawBytes(), deserializer: RawBytes(), options: Self.options(timeout)
+        ) { response in try response.message }
+    }
+
+    /// One server-streaming call: `onMessage` gets each response as it comes; throws the call's
+    /// `RPCError` (after the messages sent before it).
+    func serverStreaming(
+        _ descriptor: MethodDescriptor, _ request: [UInt8], metadata: Metadata, timeout: Duration?,
+        onMessage: @escaping @Sendable ([UInt8]) async throws -> Void
+    ) async throws {
+        try await client.serverStreaming(
+            request: ClientRequest(message: request, metadata: metadata), descriptor: descriptor,
+            serializer: RawBytes(), deserializer: RawBytes(), options: Self.options(timeout)
+        ) { response in
+            for try await message in response.messages { try await onMessage(message) }
+        }
+    }
+
+    static func options(_ timeout: Duration?) -> CallOptions {
+        var options = CallOptions.defaults
+        options.timeout = timeout
+        return options
+    }
+}
+
+/// Serialized messages passed through as they are (the gateway's calls; tests that put arbitrary
+/// bytes on the wire).
+public struct RawBytes: MessageSerializer, MessageDeserializer {
+    public init() {}
+    public func serialize<Bytes: GRPCContiguousBytes>(_ message: [UInt8]) throws -> Bytes { Bytes(message) }
+    public func deserialize<Bytes: GRPCContiguousBytes>(_ serializedMessageBytes: Bytes) throws -> [UInt8] {
+        serializedMessageBytes.withUnsafeBytes { Array($0) }
+    }
+}
