@@ -72,6 +72,9 @@ refused="$(curl -s "127.0.0.1:$http/fawang.legalaid.v1.LegalAidService/SubmitApp
   -H 'Content-Type: application/json' -d '{"requestId": "r1"}')"
 grep -q '"code":"invalid_argument"' <<<"$refused" || { echo "$refused"; echo "tour: Connect JSON field error missing" >&2; exit 1; }
 curl -sf "127.0.0.1:$http/openapi.json" > openapi.json || { echo "tour: no /openapi.json" >&2; exit 1; }
+home="$(curl -sf "127.0.0.1:$http/")"
+grep -q "12348宁夏法网" <<<"$home" || { echo "tour: the portal's home page is missing" >&2; exit 1; }
+grep -q "/apply/legal-aid/submit" <<<"$home" || { echo "tour: the portal offers no legal aid application" >&2; exit 1; }
 
 step "已登录" login --login notarization-640100 --password Fawang@2026
 step "第三十四条" notarization kinds

@@ -5,6 +5,8 @@
 #   sqlite3                     for the audit tests, which tamper with the database directly
 #   curl                        for scripts/readme-tour.sh (the metrics endpoint)
 #   grpcio, grpcio-tools 1.85.1 for the independent Python client test
+#   chromium, chromium-driver,  for the portal's browser test (Tests/python/portal_browser.py)
+#   fonts-noto-cjk, selenium    (selenium 4.51.0: 4.52+ needs a certifi newer than PyPI's mirror here)
 # Each step is skipped when already satisfied, so re-running is cheap.
 set -euo pipefail
 
@@ -14,6 +16,9 @@ command -v protoc >/dev/null || need_apt+=(protobuf-compiler)
 command -v openssl >/dev/null || need_apt+=(openssl)
 command -v sqlite3 >/dev/null || need_apt+=(sqlite3)
 command -v curl >/dev/null || need_apt+=(curl)
+command -v chromium >/dev/null || need_apt+=(chromium)
+command -v chromedriver >/dev/null || need_apt+=(chromium-driver)
+dpkg -s fonts-noto-cjk >/dev/null 2>&1 || need_apt+=(fonts-noto-cjk)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "setup: installing ${need_apt[*]} from Debian"
   apt-get update -qq
@@ -23,4 +28,9 @@ fi
 if ! python3 -c 'import grpc, grpc_tools, sys; sys.exit(0 if grpc.__version__ == "1.85.1" else 1)' 2>/dev/null; then
   echo "setup: installing grpcio and grpcio-tools 1.85.1 from PyPI"
   python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore grpcio==1.85.1 grpcio-tools==1.85.1
+fi
+
+if ! python3 -c 'import selenium' 2>/dev/null; then
+  echo "setup: installing selenium 4.51.0 from PyPI"
+  python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore selenium==4.51.0
 fi

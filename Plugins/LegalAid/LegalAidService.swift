@@ -14,6 +14,50 @@ struct LegalAidService: Sendable {
 
     /// Citizens submit, supply materials and rate without staff (the second factor proves them);
     /// every decision is bureau staff's, within their region; the assigned lawyer may conclude.
+    /// The online application form's labels (the portal builds the form from the request).
+    /// 第二十五条's notified defence is not offered online: it comes from a court or procuratorate.
+    static let formLabels: [String: String] = [
+        "case_category": "申请事项（第二十四条、第三十一条、第三十三条）",
+        "CASE_CATEGORY_CRIMINAL_DEFENSE": "刑事案件委托辩护（第二十四条）",
+        "CASE_CATEGORY_STATE_COMPENSATION": "请求国家赔偿（第三十一条第一项）",
+        "CASE_CATEGORY_SOCIAL_INSURANCE_OR_ASSISTANCE": "请求给予社会保险待遇或者社会救助（第三十一条第二项）",
+        "CASE_CATEGORY_SURVIVOR_PENSION": "请求发给抚恤金（第三十一条第三项）",
+        "CASE_CATEGORY_MAINTENANCE": "请求给付赡养费、抚养费、扶养费（第三十一条第四项）",
+        "CASE_CATEGORY_LABOUR_REMUNERATION": "请求确认劳动关系或者支付劳动报酬（第三十一条第五项）",
+        "CASE_CATEGORY_CIVIL_CAPACITY": "请求认定公民无民事行为能力或者限制民事行为能力（第三十一条第六项）",
+        "CASE_CATEGORY_PERSONAL_INJURY": "请求工伤事故、交通事故、食品药品安全事故、医疗事故人身损害赔偿（第三十一条第七项）",
+        "CASE_CATEGORY_ENVIRONMENTAL_DAMAGE": "请求环境污染、生态破坏损害赔偿（第三十一条第八项）",
+        "CASE_CATEGORY_RETRIAL": "申诉、再审案件（第三十三条）",
+        "CASE_CATEGORY_OTHER_STATUTORY": "法律、法规、规章规定的其他情形（第三十一条第九项）",
+        "service_form": "希望获得的服务形式（第二十二条）",
+        "SERVICE_FORM_DOCUMENT_DRAFTING": "代拟法律文书",
+        "SERVICE_FORM_CRIMINAL_DEFENSE_OR_AGENCY": "刑事辩护与代理",
+        "SERVICE_FORM_LITIGATION_AGENCY": "民事、行政、国家赔偿诉讼代理及非诉讼代理",
+        "SERVICE_FORM_LABOUR_ARBITRATION_AGENCY": "劳动争议调解与仲裁代理",
+        "case_summary": "案情简述",
+        "opposing_party": "对方当事人",
+        "hardship": "经济困难状况（第四十一条）",
+        "household_size": "家庭人口数",
+        "monthly_income_per_capita_yuan": "家庭人均月收入（元）",
+        "hardship.description": "经济困难情况说明",
+        "verification": "经济困难的核查方式（第四十一条）",
+        "HARDSHIP_VERIFICATION_INFORMATION_SHARING": "同意通过信息共享查询核实",
+        "HARDSHIP_VERIFICATION_PERSONAL_COMMITMENT": "个人诚信承诺",
+        "hardship_exemption": "免予审查经济困难状况的情形（第三十二条）",
+        "HARDSHIP_EXEMPTION_NONE": "不适用",
+        "HARDSHIP_EXEMPTION_HERO_MARTYR_RELATIVE": "英雄烈士近亲属为维护英雄烈士的人格权益（第三十二条第一项）",
+        "HARDSHIP_EXEMPTION_GOOD_SAMARITAN": "因见义勇为行为主张相关民事权益（第三十二条第二项）",
+        "HARDSHIP_EXEMPTION_RETRIAL_ACQUITTAL_COMPENSATION": "再审改判无罪请求国家赔偿（第三十二条第三项）",
+        "HARDSHIP_EXEMPTION_DOMESTIC_VIOLENCE_VICTIM": "遭受虐待、遗弃或者家庭暴力的受害人主张相关权益（第三十二条第四项）",
+        "HARDSHIP_EXEMPTION_OTHER_STATUTORY": "法律、法规、规章规定的其他情形（第三十二条第五项）",
+        "verification_exemption": "免予核查经济困难状况的情形（第四十二条）",
+        "VERIFICATION_EXEMPTION_NONE": "不适用",
+        "VERIFICATION_EXEMPTION_NO_FIXED_INCOME_VULNERABLE": "无固定生活来源的未成年人、老年人、残疾人等特定群体（第四十二条第一项）",
+        "VERIFICATION_EXEMPTION_ASSISTANCE_RECIPIENT": "社会救助、司法救助或者优抚对象（第四十二条第二项）",
+        "VERIFICATION_EXEMPTION_MIGRANT_WORKER_WAGES_OR_INJURY": "申请支付劳动报酬或者请求工伤事故人身损害赔偿的进城务工人员（第四十二条第三项）",
+        "VERIFICATION_EXEMPTION_OTHER_STATUTORY": "法律、法规、规章规定的其他情形（第四十二条第四项）",
+    ]
+
     static let rpcs = RPCTable<LegalAidService>([
         RPC(Method.SubmitApplication.descriptor, .anyone, verb: "submit", help: "提交法律援助申请（第四十一条：经济困难说明或承诺）", intake: true,
             aliases: [
@@ -21,7 +65,7 @@ struct LegalAidService: Sendable {
                 "region": "region_code", "category": "case_category", "form": "service_form", "summary": "case_summary",
                 "household-size": "hardship.household_size", "income": "hardship.monthly_income_per_capita_yuan",
                 "hardship": "hardship.description", "verification": "hardship.verification", "material": "materials",
-            ], LegalAidService.submitApplication),
+            ], labels: formLabels, LegalAidService.submitApplication),
         RPC(Method.RequestMaterials.descriptor, .handlers, verb: "request-materials", help: "一次性告知需补充的全部材料（第四十三条第二款）",
             aliases: ["missing": "missing_materials"], LegalAidService.requestMaterials),
         RPC(Method.SupplyMaterials.descriptor, .anyone, verb: "supply-materials", help: "申请人补充材料（凭手机号后四位）",

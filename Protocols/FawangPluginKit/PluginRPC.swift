@@ -38,15 +38,19 @@ public struct RPC<Service: Sendable>: Sendable {
     ///     <licence>`); default `tracking_number`.
     ///   - defaults: values the command line fills in when a flag is not given (field path →
     ///     value as typed, e.g. `["kind": "supplement"]`); the server still validates them.
+    ///   - labels: for a public intake, the Chinese labels of its online form (``FormLabels``):
+    ///     field paths or names → label, enum value names → option text. The portal offers the
+    ///     form once every field has a label; an enum value without one is not offered online.
     ///   - handler: the service's method, e.g. `LegalAidService.approve`.
     public init<Input: SwiftProtobuf.Message, Output: SwiftProtobuf.Message>(
         _ descriptor: MethodDescriptor, _ policy: AccessPolicy, verb: String? = nil, help: String,
         intake: Bool = false, argument: String = "tracking_number", aliases: [String: String] = [:], defaults: [String: String] = [:],
+        labels: [String: String] = [:],
         _ handler: @escaping @Sendable (Service) -> @Sendable (Input) async throws -> Output
     ) {
         self.info = RPCInfo(
             descriptor: descriptor, policy: policy, verb: verb, help: help, isPublicIntake: intake, argument: argument, aliases: aliases,
-            defaults: defaults, input: Input.self, output: Output.self, invoker: UnaryInvoker<Input, Output>())
+            defaults: defaults, labels: labels, input: Input.self, output: Output.self, invoker: UnaryInvoker<Input, Output>())
         self.box = UnaryBox(descriptor: descriptor, handler: handler)
     }
 }
@@ -62,6 +66,8 @@ public struct RPCInfo: Sendable {
     public let argument: String
     public let aliases: [String: String]
     public let defaults: [String: String]
+    /// The public form's Chinese labels (see ``RPC/init(_:_:verb:help:intake:argument:aliases:defaults:labels:_:)``).
+    public let labels: [String: String]
     public let input: any SwiftProtobuf.Message.Type
     public let output: any SwiftProtobuf.Message.Type
     /// Calls the method from a client with a request given as proto3 JSON.

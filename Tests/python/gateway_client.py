@@ -19,16 +19,10 @@ import tempfile
 import uuid
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+import checks  # noqa: E402
+from checks import check  # noqa: E402
 from legal_aid_client import generate_stubs  # noqa: E402
 
-checks = 0
-
-
-def check(condition, what):
-    global checks
-    if not condition:
-        sys.exit(f"FAILED: {what}")
-    checks += 1
 
 
 def post(server, path, body, content_type, headers=None, source="127.0.0.1"):
@@ -178,7 +172,7 @@ def main():
         status, _, data = post(server, "/fawang.matter.v1.MatterService/QueryProgress", b"{" + b" " * (5 * 1024 * 1024) + b"}", "application/json")
         check(status == 413 and json.loads(data)["code"] == "resource_exhausted", "a body over http.max_request_bytes: 413 resource_exhausted")
 
-    print(f"gateway client: {checks} checks passed")
+    print(f"gateway client: {checks.count} checks passed")
 
 
 if __name__ == "__main__":

@@ -19,6 +19,10 @@ try:
 except ImportError:
     sys.exit("grpcio / grpcio-tools missing: pip install grpcio==1.85.1 grpcio-tools==1.85.1")
 
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+import checks  # noqa: E402
+from checks import check  # noqa: E402
+
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 PROTOS = ROOT / "Protocols" / "proto"
 
@@ -32,14 +36,6 @@ def generate_stubs(out_dir: pathlib.Path) -> None:
         sys.exit("protoc failed to generate Python stubs from Protocols/proto")
 
 
-checks = 0
-
-
-def check(condition: bool, what: str) -> None:
-    global checks
-    if not condition:
-        sys.exit(f"FAILED: {what}")
-    checks += 1
 
 
 def expect_code(call, code, what: str, field: str = ""):
@@ -136,7 +132,7 @@ def main() -> None:
         expect_code(lambda: matters.QueryProgress(mt.QueryProgressRequest(tracking_number=number, phone_last4="0000")),
                     grpc.StatusCode.NOT_FOUND, "wrong second factor")
 
-    print(f"python grpcio client: {checks} checks passed")
+    print(f"python grpcio client: {checks.count} checks passed")
 
 
 if __name__ == "__main__":

@@ -304,6 +304,8 @@ struct SecurityHeadersMiddleware: RouterMiddleware {
 /// in flight; then the client closes.
 struct GatewayService: Service, CustomStringConvertible {
     let gateway: HTTPGateway
+    /// The public portal's pages, on the same listener.
+    let portal: Portal?
     let host: String
     let port: Int
     let logger: Logger
@@ -313,8 +315,10 @@ struct GatewayService: Service, CustomStringConvertible {
 
     func run() async throws {
         let client = gateway.caller.client
+        let router = gateway.router()
+        portal?.add(to: router)
         let app = Application(
-            router: gateway.router(),
+            router: router,
             configuration: .init(address: .hostname(host, port: port), serverName: "fawang"),
             onServerRunning: { [onListening, logger] channel in
                 let port = channel.localAddress?.port ?? 0

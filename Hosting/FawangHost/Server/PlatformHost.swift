@@ -93,7 +93,7 @@ public final class PlatformHost: Sendable {
         try await seedDemoDataIfEmpty(storage, contexts: contexts)
         let platform = try await makeServices(storage, core, presenter: presenter, contexts: contexts)
         let server = try makeServer(platform, storage: storage, registry: core.registry)
-        let serviceGroup = makeServiceGroup(
+        let serviceGroup = try makeServiceGroup(
             server: server, platform: platform, storage: storage, core: core, contexts: contexts,
             auditCheckpoints: auditCheckpoints, onListening: onListening)
         group.withLock { $0 = serviceGroup }
@@ -298,7 +298,7 @@ public final class PlatformHost: Sendable {
     func makeServiceGroup(
         server: Server, platform: Platform, storage: SQLiteStorage, core: Core, contexts: [(any DepartmentPlugin, PluginContext)],
         auditCheckpoints: AuditCheckpoints, onListening: @escaping @Sendable (Ports) async -> Void
-    ) -> ServiceGroup {
+    ) throws -> ServiceGroup {
         let metricsPort = Mutex<Int?>(nil)
         // First, so that it stops last: its final checkpoint comes after the calls in flight.
         var serviceList: [any Service] = [
@@ -365,8 +365,9 @@ public final class PlatformHost: Sendable {
                     schema: .current, methods: FawangMethods.all.filter { platform.policies[$0.descriptor.fullyQualifiedMethod] != nil },
                     policies: platform.policies),
                 logger: logger)
+            let portal = try Portal(caller: caller, plugins: plugins)
             serviceList.append(GatewayService(
-                gateway: gateway, host: config.httpHost, port: config.httpPort, logger: logger,
+                gateway: gateway, portal: portal, host: config.httpHost, port: config.httpPort, logger: logger,
                 onListening: { port in
                     httpPort.withLock { $0 = port }
                     httpReady.continuation.finish()

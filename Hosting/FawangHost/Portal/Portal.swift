@@ -1,0 +1,299 @@
+import Crypto
+import FawangCore
+import FawangPluginKit
+import FawangProto
+import Foundation
+import GRPCCore
+import GRPCProtobuf
+import HTTPTypes
+import Hummingbird
+import Mustache
+import NIOCore
+import SwiftProtobuf
+
+/// The public portal, 12348宁夏法网, in Simplified Chinese: server-rendered pages (Mustache
+/// templates in ``PortalTemplates``) over the same RPCs as every other channel. It calls the
+/// host's services in-process (``GatewayCaller``) with the visitor's address, so limits, module
+/// switches, validation and audit are the services' own; it adds only presentation.
+///
+/// Pages: the home page (the hotline and an entry per enabled module's online services), the
+/// online application forms (``PublicForm``, built from each line's intake request and its
+/// declared labels; errors shown beside their fields), the submission receipt, and the
+/// progress query (tracking number and the phone's last four digits: timeline and deadlines with
+/// their articles). State-changing forms carry a CSRF token checked against an `HttpOnly`,
+/// `SameSite=Strict` cookie.
+struct Portal: Sendable {
+    let caller: GatewayCaller
+    let forms: [PublicForm]
+    let library: MustacheLibrary
+    /// Cookies are marked `Secure` (browsers keep them on https and on localhost).
+    let secureCookies: Bool
+
+    init(caller: GatewayCaller, plugins: [any DepartmentPlugin], secureCookies: Bool = true) throws {
+        self.caller = caller
+        self.forms = plugins.flatMap { plugin in
+            plugin.rpcs.filter(\.isPublicIntake).map { PublicForm(module: plugin.manifest.id, rpc: $0) }
+        }
+        self.library = try PortalTemplates.library()
+        self.secureCookies = secureCookies
+    }
+
+    func add(to router: Router<GatewayRequestContext>) {
+        router.get("/") { _, context in try await home(context) }
+        router.get("/apply") { _, context in try await applyList(context) }
+        router.get("/apply/:module/:verb") { request, context in try await applyForm(request, context) }
+        router.post("/apply/:module/:verb") { request, context in try await submit(request, context) }
+        router.get("/progress") { request, _ in progressPage(request, values: [:], report: nil, message: nil) }
+        router.post("/progress") { request, context in try await progress(request, context) }
+        router.get("/static/portal.css") { _, _ in Self.asset(PortalTemplates.css, type: "text/css; charset=utf-8") }
+        router.get("/static/portal.js") { _, _ in Self.asset(PortalTemplates.javascript, type: "text/javascript; charset=utf-8") }
+    }
+
+    // MARK: Pages
+
+    func home(_ context: GatewayRequestContext) async throws -> Response {
+        let modules = try await enabledModules(context)
+        let services: [[String: Any]] = modules.map { module in
+            let links = forms.filter { $0.module == module.id && $0.isComplete }.map { ["title": $0.title, "href": "/apply/\($0.module)/\($0.verb)"] }
+            return ["name": module.nameZh, "links": links, "hasLinks": !links.isEmpty]
+        }
+        return page("home", title: "首页", ["services": services])
+    }
+
+    func applyList(_ context: GatewayRequestContext) async throws -> Response {
+        let enabled = Set(try await enabledModules(context).map(\.id))
+        let available = forms.filter { enabled.contains($0.module) && $0.isComplete }
+        return page("apply-list", title: "在线申请", ["forms": available.map { ["title": $0.title, "href": "/apply/\($0.module)/\($0.verb)"] }])
+    }
+
+    func applyForm(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
+        guard let form = try await availableForm(context) else { return notOffered() }
+        return formPage(form, request: request, values: [:], errors: [:], message: nil)
+    }
+
+    func submit(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
+        guard let form = try await availableForm(context) else { return notOffered() }
+        var request = request
+        let values = try await Self.formValues(&request)
+        guard Self.csrfValid(request, values) else { return csrfRefused() }
+        let requestID = values["_request_id"].flatMap { UUID(uuidString: $0)?.uuidString } ?? UUID().uuidString
+        let (json, problems) = form.json(from: values, requestID: requestID)
+        if !problems.isEmpty {
+            return formPage(form, request: request, values: values, errors: problems, message: "请按提示修改标出的内容后再提交")
+        }
+        guard let entry = FawangMethods.all.first(where: { $0.descriptor.fullyQualifiedMethod == form.method }) else { return notOffered() }
+        do {
+            let body = try JSONSerialization.data(withJSONObject: json)
+            let message = try ProtoJSON.decode(entry.input, json: Array(body))
+            let reply = try await caller.unary(entry.descriptor, message, metadata: Self.metadata(context), timeout: .seconds(30))
+            let object = try JSONSerialization.jsonObject(with: Data(try ProtoJSON.encode(entry.output, binary: reply))) as? [String: Any] ?? [:]
+            let matter = object["matter"] as? [String: Any] ?? [:]
+            let deadlines = (matter["deadlines"] as? [[String: Any]] ?? []).map { ["summary": $0["summary"] ?? "", "article": $0["article"] ?? ""] }
+            return page("submitted", title: "提交成功", [
+                "formTitle": form.title, "trackingNumber": matter["trackingNumber"] ?? "", "statusLabel": matter["statusLabel"] ?? "",
+                "deadlines": deadlines, "hasDeadlines": !deadlines.isEmpty,
+            ])
+        } catch let error as RPCError {
+            let violations = Self.fieldViolations(error)
+            let known = Set(form.sections.flatMap(\.fields).map(\.path))
+            let beside = violations.filter { known.contains($0.key) }
+            let elsewhere = violations.filter { !known.contains($0.key) }.map(\.value)
+            let text = beside.isEmpty && elsewhere.isEmpty ? error.message : (["请按提示修改标出的内容后再提交"] + elsewhere).joined(separator: "；")
+            return formPage(form, request: request, values: values, errors: beside, message: text, status: Self.status(error))
+        }
+    }
+
+    func progress(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
+        var request = request
+        let values = try await Self.formValues(&request)
+        let query = Fawang_Matter_V1_QueryProgressRequest.with {
+            $0.trackingNumber = values["tracking_number"] ?? ""
+            $0.phoneLast4 = values["phone_last4"] ?? ""
+        }
+        do {
+            let bytes = try await caller.unary(
+                Fawang_Matter_V1_MatterService.Method.QueryProgress.descriptor, try query.serializedBytes(),
+                metadata: Self.metadata(context), timeout: .seconds(30))
+            return progressPage(request, values: values, report: try Fawang_Matter_V1_ProgressReport(serializedBytes: bytes), message: nil)
+        } catch let error as RPCError {
+            let violations = Self.fieldViolations(error)
+            return progressPage(request, values: values, report: nil, message: error.message, errors: violations, status: Self.status(error))
+        }
+    }
+
+    func progressPage(
+        _ request: Request, values: [String: String], report: Fawang_Matter_V1_ProgressReport?, message: String?,
+        errors: [String: String] = [:], status: HTTPResponse.Status = .ok
+    ) -> Response {
+        var object: [String: Any] = [
+            "trackingNumber": values["tracking_number"] ?? "", "phoneLast4": values["phone_last4"] ?? "",
+            "trackingError": errors["tracking_number"] ?? "", "phoneError": errors["phone_last4"] ?? "",
+        ]
+        if let message { object["message"] = message }
+        if let report {
+            object["report"] = [
+                "trackingNumber": report.trackingNumber, "line": report.businessLineName, "type": report.matterTypeName,
+                "statusLabel": report.statusLabel, "applicant": report.applicantNameMasked, "region": report.regionName,
+                "timeline": report.timeline.map { event in
+                    ["at": Self.beijingTime(event.at), "label": event.label, "note": event.note]
+                },
+                "deadlines": report.deadlines.map { deadline in
+                    [
+                        "label": deadline.label, "article": deadline.article, "summary": deadline.summary,
+                        "state": Self.stateText(deadline.state), "stateClass": Self.stateClass(deadline.state),
+                    ]
+                },
+            ] as [String: Any]
+        }
+        return page("progress", title: "进度查询", object, status: status)
+    }
+
+    // MARK: Pieces
+
+    struct ModuleSummary { let id: String; let nameZh: String }
+
+    func enabledModules(_ context: GatewayRequestContext) async throws -> [ModuleSummary] {
+        let bytes = try await caller.unary(
+            Fawang_Platform_V1_PlatformService.Method.ListModules.descriptor, [], metadata: Self.metadata(context), timeout: .seconds(30))
+        return try Fawang_Platform_V1_ListModulesResponse(serializedBytes: bytes).modules
+            .filter(\.enabled).map { ModuleSummary(id: $0.id, nameZh: $0.nameZh) }
+    }
+
+    func availableForm(_ context: GatewayRequestContext) async throws -> PublicForm? {
+        let module = context.parameters.get("module") ?? "", verb = context.parameters.get("verb") ?? ""
+        guard let form = forms.first(where: { $0.module == module && $0.verb == verb }), form.isComplete,
+            try await enabledModules(context).contains(where: { $0.id == module })
+        else { return nil }
+        return form
+    }
+
+    func formPage(
+        _ form: PublicForm, request: Request, values: [String: String], errors: [String: String], message: String?,
+        status: HTTPResponse.Status = .ok
+    ) -> Response {
+        let token = Self.csrfToken(request)
+        let sections: [[String: Any]] = form.sections.map { section in
+            [
+                "legend": section.legend ?? "", "hasLegend": section.legend != nil,
+                "fields": section.fields.map { field -> [String: Any] in
+                    let value = values[field.path] ?? ""
+                    return [
+                        "id": "f-" + field.path.replacingOccurrences(of: ".", with: "-"), "name": field.path, "label": field.label,
+                        "value": value, "error": errors[field.path] ?? "", "hasError": errors[field.path] != nil,
+                        "isText": field.kind == .text, "isLongText": field.kind == .longText, "isNumber": field.kind == .number,
+                        "isLines": field.kind == .lines, "isCheckbox": field.kind == .checkbox, "checked": value == "on",
+                        "isChoice": field.kind == .choice,
+                        "options": field.options.map { ["value": $0.value, "label": $0.label, "selected": $0.value == value] },
+                    ]
+                },
+            ]
+        }
+        var response = page("form", title: form.title, [
+            "formTitle": form.title, "action": "/apply/\(form.module)/\(form.verb)", "sections": sections,
+            "csrf": token, "requestID": values["_request_id"] ?? UUID().uuidString,
+            "message": message ?? "", "hasMessage": message != nil,
+        ], status: status)
+        response.setCookie(Cookie(name: Self.csrfCookie, value: token, path: "/", secure: secureCookies, httpOnly: true, sameSite: .strict))
+        return response
+    }
+
+    func page(_ template: String, title: String, _ object: [String: Any], status: HTTPResponse.Status = .ok) -> Response {
+        var object = object
+        object["title"] = title
+        let html = library.render(object, withTemplate: template) ?? "模板缺失：\(template)"
+        return Response(status: status, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: html)))
+    }
+
+    func notOffered() -> Response {
+        page("message", title: "暂未开放", ["heading": "该服务暂未开放网上办理", "text": "请拨打 12348 法律服务热线咨询，或到当地公共法律服务中心（站）办理。"], status: .notFound)
+    }
+
+    func csrfRefused() -> Response {
+        page("message", title: "页面已过期", ["heading": "页面已过期", "text": "为保护您的信息安全，请返回上一页刷新后重新提交。"], status: .forbidden)
+    }
+
+    static func asset(_ text: String, type: String) -> Response {
+        Response(status: .ok, headers: [.contentType: type, .cacheControl: "public, max-age=300"], body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    static let csrfCookie = "fawang_csrf"
+
+    /// The visitor's CSRF token: the cookie's, or a new one.
+    static func csrfToken(_ request: Request) -> String {
+        if let value = request.cookies[csrfCookie]?.value, value.count == 64 { return value }
+        return SymmetricKey(size: .bits256).withUnsafeBytes { $0.map { String(format: "%02x", $0) }.joined() }
+    }
+
+    /// The form's token equals the cookie's (which another site can neither read nor send).
+    static func csrfValid(_ request: Request, _ values: [String: String]) -> Bool {
+        guard let cookie = request.cookies[csrfCookie]?.value, cookie.count == 64, let field = values["_csrf"] else { return false }
+        return Data(cookie.utf8) == Data(field.utf8)
+    }
+
+    static func formValues(_ request: inout Request) async throws -> [String: String] {
+        let body = try await request.collectBody(upTo: 1024 * 1024)
+        var components = URLComponents()
+        components.percentEncodedQuery = String(buffer: body).replacingOccurrences(of: "+", with: "%20")
+        var values: [String: String] = [:]
+        for item in components.queryItems ?? [] {
+            let value = item.value ?? ""
+            values[item.name] = values[item.name].map { $0 + "\n" + value } ?? value
+        }
+        return values
+    }
+
+    static func metadata(_ context: GatewayRequestContext) -> Metadata {
+        var metadata = Metadata()
+        metadata.addString(context.peer, forKey: GatewayCaller.forwardedPeerKey)
+        return metadata
+    }
+
+    static func fieldViolations(_ error: RPCError) -> [String: String] {
+        var violations: [String: String] = [:]
+        for detail in (try? error.unpackGoogleRPCStatus())?.details ?? [] {
+            for violation in detail.badRequest?.violations ?? [] { violations[violation.field] = violation.violationDescription }
+        }
+        return violations
+    }
+
+    static func status(_ error: RPCError) -> HTTPResponse.Status {
+        switch error.code {
+        case .invalidArgument, .failedPrecondition: .unprocessableContent
+        case .notFound: .notFound
+        case .resourceExhausted: .tooManyRequests
+        case .unavailable: .serviceUnavailable
+        default: ConnectError.httpStatus(error.code)
+        }
+    }
+
+    static func beijingTime(_ timestamp: Google_Protobuf_Timestamp) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "zh_CN")
+        formatter.timeZone = TimeZone(identifier: "Asia/Shanghai")
+        formatter.dateFormat = "yyyy-MM-dd HH:mm"
+        return formatter.string(from: timestamp.date)
+    }
+
+    static func stateText(_ state: Fawang_Matter_V1_DeadlineState) -> String {
+        switch state {
+        case .running: "办理中"
+        case .paused: "已中止计算"
+        case .met: "已按期办结"
+        case .overdue: "已逾期"
+        case .metLate: "逾期办结"
+        case .dueSoon: "即将到期"
+        case .uncomputable: "暂无法计算"
+        default: ""
+        }
+    }
+
+    static func stateClass(_ state: Fawang_Matter_V1_DeadlineState) -> String {
+        switch state {
+        case .overdue, .metLate: "overdue"
+        case .dueSoon: "due-soon"
+        case .paused: "paused"
+        case .met: "met"
+        default: "running"
+        }
+    }
+}

@@ -1,0 +1,204 @@
+import Mustache
+
+/// The portal's templates, stylesheet and script, kept in the binary so a `fawang serve` needs no
+/// files beside it. Mustache escapes every `{{value}}`; scripts and styles are files (the CSP
+/// forbids inline ones).
+enum PortalTemplates {
+    static func library() throws -> MustacheLibrary {
+        var library = MustacheLibrary()
+        for (name, text) in templates { try library.register(text, named: name) }
+        return library
+    }
+
+    static let templates: [String: String] = [
+        "top": """
+            <!doctype html>
+            <html lang="zh-CN">
+            <head>
+            <meta charset="utf-8">
+            <meta name="viewport" content="width=device-width, initial-scale=1">
+            <title>{{title}} - 12348宁夏法网</title>
+            <link rel="stylesheet" href="/static/portal.css">
+            <script src="/static/portal.js" defer></script>
+            </head>
+            <body>
+            <a class="skip" href="#main">跳到主要内容</a>
+            <header class="site">
+              <a class="brand" href="/"><span class="logo">12348</span><span class="name">宁夏法网</span></a>
+              <p class="hotline">法律服务热线 <a href="tel:12348">12348</a></p>
+              <button type="button" id="large-text" aria-pressed="false">大字模式</button>
+            </header>
+            <nav class="main" aria-label="主导航"><a href="/">首页</a><a href="/apply">在线申请</a><a href="/progress">进度查询</a></nav>
+            <main id="main">
+            """,
+        "bottom": """
+            </main>
+            <footer class="site">宁夏回族自治区司法厅 · 12348 公共法律服务热线 · 法网</footer>
+            </body>
+            </html>
+            """,
+        "home": """
+            {{> top}}
+            <section class="hero">
+              <h1>有法律问题，找12348</h1>
+              <p>法律援助、人民调解、公证、司法鉴定、律师服务……在线申请，凭受理编号随时查询进度。</p>
+              <p class="actions"><a class="button" href="/apply">在线申请</a><a class="button secondary" href="/progress">进度查询</a></p>
+            </section>
+            <h2>公共法律服务</h2>
+            <ul class="services">
+            {{#services}}
+              <li class="service"><h3>{{name}}</h3>
+                {{#hasLinks}}<ul>{{#links}}<li><a href="{{href}}">{{title}}</a></li>{{/links}}</ul>{{/hasLinks}}
+                {{^hasLinks}}<p class="muted">请拨打12348或到服务窗口办理</p>{{/hasLinks}}
+              </li>
+            {{/services}}
+            </ul>
+            {{> bottom}}
+            """,
+        "apply-list": """
+            {{> top}}
+            <h1>在线申请</h1>
+            <ul class="forms">{{#forms}}<li><a href="{{href}}">{{title}}</a></li>{{/forms}}</ul>
+            {{^forms}}<p>暂无可在线申请的服务，请拨打12348咨询。</p>{{/forms}}
+            {{> bottom}}
+            """,
+        "form": """
+            {{> top}}
+            <h1>{{formTitle}}</h1>
+            {{#hasMessage}}<div class="alert" role="alert" id="form-message">{{message}}</div>{{/hasMessage}}
+            <form method="post" action="{{action}}" novalidate>
+            <input type="hidden" name="_csrf" value="{{csrf}}">
+            <input type="hidden" name="_request_id" value="{{requestID}}">
+            {{#sections}}
+            <fieldset>
+            {{#hasLegend}}<legend>{{legend}}</legend>{{/hasLegend}}
+            {{#fields}}
+            <div class="field{{#hasError}} invalid{{/hasError}}">
+              {{#isCheckbox}}<label><input type="checkbox" id="{{id}}" name="{{name}}"{{#checked}} checked{{/checked}}> {{label}}</label>{{/isCheckbox}}
+              {{^isCheckbox}}<label for="{{id}}">{{label}}</label>{{/isCheckbox}}
+              {{#isText}}<input type="text" id="{{id}}" name="{{name}}" value="{{value}}"{{#hasError}} aria-invalid="true" aria-describedby="{{id}}-error"{{/hasError}}>{{/isText}}
+              {{#isNumber}}<input type="number" inputmode="numeric" id="{{id}}" name="{{name}}" value="{{value}}"{{#hasError}} aria-invalid="true" aria-describedby="{{id}}-error"{{/hasError}}>{{/isNumber}}
+              {{#isLongText}}<textarea id="{{id}}" name="{{name}}" rows="4"{{#hasError}} aria-invalid="true" aria-describedby="{{id}}-error"{{/hasError}}>{{value}}</textarea>{{/isLongText}}
+              {{#isLines}}<textarea id="{{id}}" name="{{name}}" rows="3"{{#hasError}} aria-invalid="true" aria-describedby="{{id}}-error"{{/hasError}}>{{value}}</textarea>{{/isLines}}
+              {{#isChoice}}<select id="{{id}}" name="{{name}}"{{#hasError}} aria-invalid="true" aria-describedby="{{id}}-error"{{/hasError}}><option value="">请选择</option>{{#options}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/options}}</select>{{/isChoice}}
+              {{#hasError}}<p class="error" id="{{id}}-error">{{error}}</p>{{/hasError}}
+            </div>
+            {{/fields}}
+            </fieldset>
+            {{/sections}}
+            <p><button type="submit" class="button">提交申请</button></p>
+            </form>
+            {{> bottom}}
+            """,
+        "submitted": """
+            {{> top}}
+            <h1>提交成功</h1>
+            <div class="receipt" role="status">
+              <p>{{formTitle}}已提交，当前状态：<strong>{{statusLabel}}</strong></p>
+              <p>受理编号：<strong id="tracking-number">{{trackingNumber}}</strong></p>
+              <p class="muted">请记下受理编号。凭受理编号和手机号后四位可随时查询办理进度。</p>
+              {{#hasDeadlines}}<ul class="deadlines">{{#deadlines}}<li>{{summary}}（{{article}}）</li>{{/deadlines}}</ul>{{/hasDeadlines}}
+            </div>
+            <p><a class="button" href="/progress">查询办理进度</a></p>
+            {{> bottom}}
+            """,
+        "progress": """
+            {{> top}}
+            <h1>办理进度查询</h1>
+            {{#message}}<div class="alert" role="alert">{{message}}</div>{{/message}}
+            <form method="post" action="/progress" class="inline">
+            <div class="field"><label for="f-tracking">受理编号</label>
+              <input type="text" id="f-tracking" name="tracking_number" value="{{trackingNumber}}" inputmode="numeric" autocomplete="off">
+              {{#trackingError}}<p class="error">{{trackingError}}</p>{{/trackingError}}</div>
+            <div class="field"><label for="f-last4">申请时所留手机号的后四位</label>
+              <input type="text" id="f-last4" name="phone_last4" value="{{phoneLast4}}" inputmode="numeric" maxlength="4" autocomplete="off">
+              {{#phoneError}}<p class="error">{{phoneError}}</p>{{/phoneError}}</div>
+            <p><button type="submit" class="button">查询</button></p>
+            </form>
+            {{#report}}
+            <section class="report" aria-labelledby="report-title">
+              <h2 id="report-title">{{line}} · {{type}}</h2>
+              <dl>
+                <dt>受理编号</dt><dd>{{trackingNumber}}</dd>
+                <dt>当前状态</dt><dd id="status-label">{{statusLabel}}</dd>
+                <dt>申请人</dt><dd>{{applicant}}</dd>
+                <dt>受理地区</dt><dd>{{region}}</dd>
+              </dl>
+              <h3>办理期限</h3>
+              <ul class="deadlines">{{#deadlines}}<li class="deadline {{stateClass}}"><strong>{{label}}</strong> <span class="state">{{state}}</span><br>{{summary}}<br><span class="article">依据：{{article}}</span></li>{{/deadlines}}</ul>
+              <h3>办理记录</h3>
+              <ol class="timeline">{{#timeline}}<li><time>{{at}}</time> {{label}}{{#note}}：{{note}}{{/note}}</li>{{/timeline}}</ol>
+            </section>
+            {{/report}}
+            {{> bottom}}
+            """,
+        "message": """
+            {{> top}}
+            <h1>{{heading}}</h1>
+            <p>{{text}}</p>
+            <p><a href="/">返回首页</a></p>
+            {{> bottom}}
+            """,
+    ]
+
+    static let css = """
+        :root { --red: #b3261e; --ink: #1d1d1f; --muted: #5f6368; --line: #d8d8dc; --bg: #f6f4f1; --ok: #1b7f3b; --warn: #a15c00; font-size: 16px; }
+        html.large { font-size: 21px; }
+        * { box-sizing: border-box; }
+        body { margin: 0; font-family: "Noto Sans CJK SC", "PingFang SC", "Microsoft YaHei", sans-serif; color: var(--ink); background: var(--bg); line-height: 1.6; }
+        a { color: var(--red); }
+        .skip { position: absolute; left: -999px; } .skip:focus { left: 8px; top: 8px; background: #fff; padding: 4px 8px; }
+        header.site { display: flex; flex-wrap: wrap; align-items: center; gap: 0.5rem 1.5rem; padding: 0.75rem 1rem; background: var(--red); color: #fff; }
+        header.site a { color: #fff; text-decoration: none; }
+        .brand { display: flex; align-items: center; gap: 0.5rem; font-size: 1.4rem; font-weight: 700; }
+        .logo { background: #fff; color: var(--red); border-radius: 4px; padding: 0 0.4rem; }
+        .hotline { margin: 0; flex: 1; } .hotline a { font-weight: 700; font-size: 1.2rem; }
+        #large-text { background: transparent; color: #fff; border: 1px solid #fff; border-radius: 4px; padding: 0.3rem 0.7rem; font-size: 1rem; cursor: pointer; }
+        nav.main { display: flex; gap: 1rem; padding: 0.5rem 1rem; background: #fff; border-bottom: 1px solid var(--line); }
+        nav.main a { text-decoration: none; font-weight: 600; }
+        main { max-width: 60rem; margin: 0 auto; padding: 1rem; }
+        .hero { background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: 1rem 1.25rem; }
+        .button { display: inline-block; background: var(--red); color: #fff; border: 0; border-radius: 6px; padding: 0.6rem 1.2rem; font-size: 1rem; text-decoration: none; cursor: pointer; }
+        .button.secondary { background: #fff; color: var(--red); border: 1px solid var(--red); margin-left: 0.5rem; }
+        .services { list-style: none; padding: 0; display: grid; grid-template-columns: repeat(auto-fill, minmax(16rem, 1fr)); gap: 0.75rem; }
+        .service { background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: 0.75rem 1rem; }
+        .service h3 { margin: 0 0 0.25rem; } .service ul { margin: 0; padding-left: 1.1rem; }
+        .muted { color: var(--muted); }
+        form fieldset { border: 1px solid var(--line); border-radius: 8px; background: #fff; margin: 0 0 1rem; padding: 0.75rem 1rem; }
+        legend { font-weight: 700; padding: 0 0.25rem; }
+        .field { margin: 0 0 0.9rem; }
+        .field > label { display: block; font-weight: 600; margin-bottom: 0.25rem; }
+        input[type=text], input[type=number], select, textarea { width: 100%; font: inherit; padding: 0.5rem; border: 1px solid #9a9aa0; border-radius: 6px; background: #fff; }
+        .field.invalid input, .field.invalid select, .field.invalid textarea { border: 2px solid var(--red); }
+        .error { color: var(--red); margin: 0.25rem 0 0; font-weight: 600; }
+        .alert { border-left: 4px solid var(--red); background: #fff3f2; padding: 0.6rem 0.9rem; margin: 0 0 1rem; }
+        .receipt, .report { background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: 0.75rem 1.25rem; margin-bottom: 1rem; }
+        #tracking-number { font-size: 1.4rem; letter-spacing: 0.05em; }
+        dl { display: grid; grid-template-columns: max-content 1fr; gap: 0.25rem 1rem; } dt { color: var(--muted); } dd { margin: 0; }
+        .deadlines { list-style: none; padding: 0; } .deadline { border-left: 4px solid var(--ok); padding: 0.25rem 0.75rem; margin-bottom: 0.5rem; background: #fafafa; }
+        .deadline.due-soon { border-color: var(--warn); } .deadline.overdue { border-color: var(--red); } .deadline.paused { border-color: var(--muted); }
+        .state { font-size: 0.9rem; color: var(--muted); } .article { font-size: 0.9rem; color: var(--muted); }
+        .timeline time { color: var(--muted); margin-right: 0.5rem; }
+        footer.site { text-align: center; color: var(--muted); padding: 1.5rem 1rem; font-size: 0.9rem; }
+        :focus-visible { outline: 3px solid #1a73e8; outline-offset: 2px; }
+        @media (max-width: 480px) { h1 { font-size: 1.45rem; } .brand { font-size: 1.2rem; } .hotline { flex-basis: 100%; order: 3; } main { padding: 0.75rem; } .button.secondary { margin: 0.5rem 0 0; } }
+        """
+
+    static let javascript = """
+        // 适老化: the large-text mode, remembered on this device.
+        (function () {
+          var root = document.documentElement;
+          if (localStorage.getItem('fawang-large-text') === '1') root.classList.add('large');
+          document.addEventListener('DOMContentLoaded', function () {
+            var button = document.getElementById('large-text');
+            if (!button) return;
+            button.setAttribute('aria-pressed', root.classList.contains('large') ? 'true' : 'false');
+            button.addEventListener('click', function () {
+              var on = root.classList.toggle('large');
+              localStorage.setItem('fawang-large-text', on ? '1' : '0');
+              button.setAttribute('aria-pressed', on ? 'true' : 'false');
+            });
+          });
+        })();
+        """
+}

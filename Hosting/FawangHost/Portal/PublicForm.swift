@@ -1,0 +1,146 @@
+import FawangPluginKit
+import FawangProto
+import Foundation
+import GRPCCore
+import SwiftProtobuf
+
+/// A public intake's online form, built from its request message (``ProtoSchema``) and the
+/// labels its plugin declares (`RPC(…, labels:)`): nothing about a line's fields is written in
+/// the portal. The request id and the channel context are filled in by the portal.
+struct PublicForm: Sendable {
+    struct Field: Sendable {
+        enum Kind: Sendable { case text, longText, number, choice, lines, checkbox }
+        /// The request field's path, also the input's name: `applicant.id_number`.
+        let path: String
+        let label: String
+        let kind: Kind
+        /// (enum value name, Chinese text) for a choice.
+        let options: [(value: String, label: String)]
+    }
+
+    struct Section: Sendable {
+        /// The nested message's label, nil for the request's own fields.
+        let legend: String?
+        let fields: [Field]
+    }
+
+    let module: String
+    let verb: String
+    let title: String
+    let method: String
+    let sections: [Section]
+    /// Fields without a Chinese label: the form is not offered until the plugin declares them.
+    let unlabelled: [String]
+
+    var isComplete: Bool { unlabelled.isEmpty }
+
+    /// Fields the portal fills in itself.
+    static let portalFields: Set<String> = ["request_id", "context"]
+
+    init(module: String, rpc: RPCInfo, schema: ProtoSchema = .current) {
+        self.module = module
+        self.verb = rpc.verb ?? rpc.descriptor.method
+        self.title = rpc.help
+        self.method = rpc.fullyQualifiedMethod
+        var unlabelled: [String] = []
+        // In the request's field order: a nested message is a section with its legend, the
+        // request's own fields between them an unlabelled one.
+        var sections: [Section] = []
+        var own: [Field] = []
+        func closeOwn() {
+            if !own.isEmpty { sections.append(Section(legend: nil, fields: own)) }
+            own = []
+        }
+        let message = schema.method(rpc.fullyQualifiedMethod).flatMap { schema.messages[$0.inputType] }
+        for field in message?.proto.field ?? [] where !Self.portalFields.contains(field.name) {
+            if field.type == .message, field.label != .repeated, let nested = schema.messages[ProtoSchema.typeName(of: field)] {
+                guard let legend = FormLabels.label(field.name, in: rpc.labels) else {
+                    unlabelled.append(field.name)
+                    continue
+                }
+                let fields = nested.proto.field.compactMap {
+                    Self.field($0, path: "\(field.name).\($0.name)", labels: rpc.labels, schema: schema, unlabelled: &unlabelled)
+                }
+                closeOwn()
+                sections.append(Section(legend: legend, fields: fields))
+            } else if let built = Self.field(field, path: field.name, labels: rpc.labels, schema: schema, unlabelled: &unlabelled) {
+                own.append(built)
+            }
+        }
+        closeOwn()
+        self.sections = sections
+        self.unlabelled = unlabelled
+    }
+
+    private static func field(
+        _ field: Google_Protobuf_FieldDescriptorProto, path: String, labels: [String: String], schema: ProtoSchema, unlabelled: inout [String]
+    ) -> Field? {
+        guard let label = FormLabels.label(path, in: labels) else {
+            unlabelled.append(path)
+            return nil
+        }
+        let repeated = field.label == .repeated
+        switch field.type {
+        case .enum:
+            let values = schema.enums[ProtoSchema.typeName(of: field)]?.proto.value ?? []
+            // A value without a label is not offered online (e.g. a court's notified defence).
+            let options = values.compactMap { value in labels[value.name].map { (value: value.name, label: $0) } }
+            return Field(path: path, label: label, kind: .choice, options: options)
+        case .string where repeated:
+            return Field(path: path, label: label, kind: .lines, options: [])
+        case .string:
+            let long = ["summary", "description", "facts", "question", "reasons", "case_summary"].contains { path.hasSuffix($0) }
+            return Field(path: path, label: label, kind: long ? .longText : .text, options: [])
+        case .int32, .int64, .uint32, .uint64, .sint32, .sint64:
+            return Field(path: path, label: label, kind: .number, options: [])
+        case .bool:
+            return Field(path: path, label: label, kind: .checkbox, options: [])
+        default:
+            unlabelled.append(path)
+            return nil
+        }
+    }
+
+    /// The request as proto3 JSON from the submitted form: each field by its path, numbers as
+    /// numbers, lines as a list, empty inputs left out. A number that is not one is named.
+    func json(from values: [String: String], requestID: String) -> (json: [String: Any], problems: [String: String]) {
+        var root: [String: Any] = ["request_id": requestID, "context": ["channel": "CHANNEL_WEB"]]
+        var problems: [String: String] = [:]
+        for section in sections {
+            for field in section.fields {
+                let raw = values[field.path]?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+                let value: Any
+                switch field.kind {
+                case .checkbox:
+                    guard raw == "on" || raw == "true" else { continue }
+                    value = true
+                case _ where raw.isEmpty:
+                    continue
+                case .number:
+                    guard let number = Int(raw) else {
+                        problems[field.path] = "请填写整数"
+                        continue
+                    }
+                    value = number
+                case .lines:
+                    value = raw.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+                default:
+                    value = raw
+                }
+                Self.set(&root, path: field.path.split(separator: ".").map(String.init), value)
+            }
+        }
+        return (root, problems)
+    }
+
+    private static func set(_ object: inout [String: Any], path: [String], _ value: Any) {
+        guard let first = path.first else { return }
+        if path.count == 1 {
+            object[first] = value
+            return
+        }
+        var child = object[first] as? [String: Any] ?? [:]
+        set(&child, path: Array(path.dropFirst()), value)
+        object[first] = child
+    }
+}

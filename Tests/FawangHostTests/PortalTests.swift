@@ -1,0 +1,111 @@
+import FawangCatalog
+import FawangCore
+@testable import FawangHost
+import FawangPluginKit
+import FawangProto
+import FawangTestSupport
+import Foundation
+import GRPCCore
+import SwiftProtobuf
+import Testing
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// The public portal (12348宁夏法网) over the same services: in a real browser, and its pages'
+/// answers to module switches, forgotten CSRF tokens and incomplete form declarations.
+@Suite struct PortalTests {
+    static func get(_ port: Int, _ path: String) async throws -> (status: Int, html: String) {
+        let (data, response) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)\(path)")!)
+        return ((response as? HTTPURLResponse)?.statusCode ?? 0, String(decoding: data, as: UTF8.self))
+    }
+
+    /// Debian's chromium, driven by selenium (Tests/python/portal_browser.py): a citizen applies
+    /// for legal aid, fixes the field the server names, gets a tracking number and follows the
+    /// progress; the pages fit a 375 px phone and the large-text mode. The staff then see the
+    /// matter the browser filed, with its web channel. Screenshots: .build/test-output/portal/.
+    @Test func aCitizenAppliesForLegalAidInABrowserAndFollowsItsProgress() async throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let script = root.appendingPathComponent("Tests/python/portal_browser.py")
+        let screenshots = root.appendingPathComponent(".build/test-output/portal")
+        try await TestPlatform.with(plugins: PluginCatalog.all) { platform in
+            let http = try #require(platform.ports.http)
+            let (status, text) = try await runChildProcess(
+                URL(fileURLWithPath: "/usr/bin/env"), ["python3", script.path, "--http", "127.0.0.1:\(http)", "--screenshots", screenshots.path])
+            #expect(status == 0, "\(text)")
+            #expect(text.contains("checks passed"), "\(text)")
+            let number = String(text.split(separator: "\n").last ?? "")
+            let matter = try await platform.withInProcessClient(as: "staff-640100-reviewer") { client in
+                try await Fawang_Matter_V1_MatterService.Client(wrapping: client).getMatter(.with { $0.trackingNumber = number })
+            }
+            #expect(matter.channel == .web)
+            #expect(matter.status == "submitted")
+            #expect(matter.applicant.idNumber == "11010519491231002X")
+        }
+    }
+
+    @Test func aModuleSwitchedOffVanishesFromThePortal() async throws {
+        try await TestPlatform.with(plugins: PluginCatalog.all) { platform in
+            let http = try #require(platform.ports.http)
+            #expect(try await Self.get(http, "/").html.contains("/apply/legal-aid/submit"))
+            #expect(try await Self.get(http, "/apply/legal-aid/submit").status == 200)
+            try platform.rewriteConfig(extra: "modules:\n  legal-aid:\n    enabled: false\n")
+            try await eventually("the portal drops legal aid") {
+                try await !Self.get(http, "/").html.contains("法律援助</h3>")
+            }
+            let form = try await Self.get(http, "/apply/legal-aid/submit")
+            #expect(form.status == 404)
+            #expect(form.html.contains("该服务暂未开放网上办理"))
+            #expect(try await !Self.get(http, "/apply").html.contains("/apply/legal-aid/submit"))
+        }
+    }
+
+    @Test func aFormPostedWithoutItsTokenIsRefused() async throws {
+        try await TestPlatform.with(plugins: PluginCatalog.all) { platform in
+            let http = try #require(platform.ports.http)
+            var request = URLRequest(url: URL(string: "http://127.0.0.1:\(http)/apply/legal-aid/submit")!)
+            request.httpMethod = "POST"
+            request.setValue("application/x-www-form-urlencoded", forHTTPHeaderField: "Content-Type")
+            request.setValue("fawang_csrf=\(String(repeating: "a", count: 64))", forHTTPHeaderField: "Cookie")
+            request.httpBody = Data("_csrf=\(String(repeating: "b", count: 64))&applicant.name=x".utf8)
+            let (data, response) = try await URLSession.shared.data(for: request)
+            #expect((response as? HTTPURLResponse)?.statusCode == 403)
+            #expect(String(decoding: data, as: UTF8.self).contains("页面已过期"))
+            let count = try await sqlite("SELECT COUNT(*) FROM matters WHERE business_line = 'legal-aid'", on: platform.databasePath)
+            #expect(count == "0", "nothing was filed")
+        }
+    }
+
+    /// A form is offered online only when its plugin labels every field in Chinese; an enum value
+    /// without a label (a court's notified defence) is not offered to the public.
+    @Test func formsComeFromTheRequestAndThePluginsLabels() throws {
+        let plugins = PluginCatalog.all
+        let legalAid = try #require(plugins.first { $0.manifest.id == "legal-aid" })
+        let intake = try #require(legalAid.rpcs.first { $0.isPublicIntake })
+        let form = PublicForm(module: "legal-aid", rpc: intake)
+        #expect(form.isComplete, "\(form.unlabelled)")
+        let fields = form.sections.flatMap(\.fields)
+        #expect(fields.map(\.path).contains("applicant.id_number"))
+        #expect(!fields.map(\.path).contains("request_id") && !fields.map(\.path).contains("context.channel"))
+        let category = try #require(fields.first { $0.path == "case_category" })
+        #expect(!category.options.map(\.value).contains("CASE_CATEGORY_NOTIFIED_DEFENSE"))
+        #expect(category.options.contains { $0.value == "CASE_CATEGORY_LABOUR_REMUNERATION" && $0.label.contains("第三十一条第五项") })
+        // Labels are Chinese.
+        #expect(fields.allSatisfy { $0.label.unicodeScalars.contains { $0.value >= 0x4E00 && $0.value <= 0x9FFF } })
+        // A line whose intake lacks labels is not offered yet, and says which fields lack them.
+        let mediation = try #require(plugins.first { $0.manifest.id == "mediation" })
+        let unlabelled = PublicForm(module: "mediation", rpc: try #require(mediation.rpcs.first { $0.isPublicIntake }))
+        #expect(!unlabelled.isComplete && !unlabelled.unlabelled.isEmpty)
+        // The submitted form becomes the request: numbers as numbers, lines as a list, empties left out.
+        let (json, problems) = form.json(from: [
+            "applicant.name": "马小花", "hardship.household_size": "4", "materials": "身份证\n\n务工证明 ", "opposing_party": "",
+        ], requestID: "r-1")
+        #expect(problems.isEmpty)
+        #expect((json["applicant"] as? [String: Any])?["name"] as? String == "马小花")
+        #expect((json["hardship"] as? [String: Any])?["household_size"] as? Int == 4)
+        #expect(json["materials"] as? [String] == ["身份证", "务工证明"])
+        #expect(json["opposing_party"] == nil)
+        #expect((json["context"] as? [String: Any])?["channel"] as? String == "CHANNEL_WEB")
+        #expect(form.json(from: ["hardship.household_size": "四"], requestID: "r").problems["hardship.household_size"] == "请填写整数")
+    }
+}

@@ -1,0 +1,168 @@
+#!/usr/bin/env python3
+"""The portal in a real browser: Debian's chromium driven by selenium against a running
+`fawang serve`. A citizen applies for legal aid online (an invalid form first: the error shows
+beside its field), gets a tracking number and follows the matter's progress; the pages hold at a
+375 px phone width and in the large-text mode; every field is labelled; a form posted without
+its CSRF cookie is refused. Screenshots of the main pages, desktop and phone, go to --screenshots.
+
+    python3 Tests/python/portal_browser.py --http 127.0.0.1:8080 --screenshots /tmp/shots
+
+Needs chromium, chromium-driver (Debian) and selenium (PyPI); scripts/setup.sh installs them.
+Prints the tracking number on its last line; exits non-zero with the failed check.
+"""
+import argparse
+import pathlib
+import sys
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+import checks  # noqa: E402
+from checks import check  # noqa: E402
+
+try:
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+except ImportError:
+    sys.exit("selenium missing: scripts/setup.sh installs it (pip install selenium)")
+
+
+
+def browser(width, height, phone=False):
+    options = webdriver.ChromeOptions()
+    options.binary_location = "/usr/bin/chromium"
+    for argument in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--lang=zh-CN",
+                     f"--window-size={width},{height}"]:
+        options.add_argument(argument)
+    if phone:
+        # A desktop window cannot be narrower than ~500 px: emulate the phone's viewport instead.
+        options.add_experimental_option("mobileEmulation", {"deviceMetrics": {"width": width, "height": height, "pixelRatio": 2}})
+    return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+
+
+def fill(driver, values):
+    for name, value in values.items():
+        element = driver.find_element(By.NAME, name)
+        if element.tag_name == "select":
+            Select(element).select_by_value(value)
+        else:
+            element.clear()
+            element.send_keys(value)
+
+
+def every_field_labelled(driver):
+    return driver.execute_script("""
+        return Array.from(document.querySelectorAll('input:not([type=hidden]), select, textarea')).every(function (e) {
+            return (e.id && document.querySelector('label[for="' + e.id + '"]')) || e.closest('label');
+        });""")
+
+
+def no_horizontal_scroll(driver):
+    return driver.execute_script("return document.documentElement.scrollWidth <= window.innerWidth + 1")
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--http", default="127.0.0.1:8080")
+    parser.add_argument("--screenshots", default="portal-screenshots")
+    options = parser.parse_args()
+    base = f"http://{options.http}"
+    shots = pathlib.Path(options.screenshots)
+    shots.mkdir(parents=True, exist_ok=True)
+
+    driver = browser(1280, 900)
+    try:
+        driver.get(base + "/")
+        check("12348宁夏法网" in driver.title, f"the home page's title: {driver.title}")
+        check(driver.find_element(By.CSS_SELECTOR, ".hotline a").get_attribute("href") == "tel:12348", "the hotline is a tel: link")
+        check("法律援助" in driver.find_element(By.CSS_SELECTOR, ".services").text, "legal aid among the services")
+        driver.save_screenshot(str(shots / "home-desktop.png"))
+
+        driver.find_element(By.LINK_TEXT, "提交法律援助申请（第四十一条：经济困难说明或承诺）").click()
+        check(driver.find_element(By.TAG_NAME, "h1").text.startswith("提交法律援助申请"), "the legal aid form")
+        check(every_field_labelled(driver), "every form field has a label")
+        driver.save_screenshot(str(shots / "apply-legal-aid-desktop.png"))
+
+        # An incomplete application: the server's errors show beside their fields.
+        fill(driver, {"applicant.name": "马小花", "applicant.phone": "13951001234"})
+        request_id = driver.find_element(By.NAME, "_request_id").get_attribute("value")
+        driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+        check(driver.find_element(By.NAME, "_request_id").get_attribute("value") == request_id,
+              "the corrected form keeps its request id: submitting twice files one application")
+        error = driver.find_element(By.ID, "f-applicant-id_number-error").text
+        check("身份证号" in error, f"the identity number's error beside it: {error}")
+        check(driver.find_element(By.ID, "f-applicant-id_number").get_attribute("aria-invalid") == "true", "the field is marked invalid")
+        check(driver.find_element(By.NAME, "applicant.name").get_attribute("value") == "马小花", "what was typed is kept")
+        check("请按提示修改" in driver.find_element(By.ID, "form-message").text, "a summary at the top")
+        driver.save_screenshot(str(shots / "apply-legal-aid-errors-desktop.png"))
+
+        fill(driver, {
+            "applicant.id_number": "11010519491231002X", "applicant.address": "银川市兴庆区文化街1号",
+            "region_code": "640104", "case_category": "CASE_CATEGORY_LABOUR_REMUNERATION",
+            "service_form": "SERVICE_FORM_LITIGATION_AGENCY", "case_summary": "在工地务工六个月，被拖欠工资两万四千元。",
+            "opposing_party": "某建筑劳务公司", "hardship.household_size": "4", "hardship.monthly_income_per_capita_yuan": "600",
+            "hardship.description": "家庭无其他收入来源", "hardship.verification": "HARDSHIP_VERIFICATION_PERSONAL_COMMITMENT",
+            "materials": "身份证复印件\n务工情况说明",
+        })
+        driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+        problems = [e.text for e in driver.find_elements(By.CSS_SELECTOR, ".alert, .error")]
+        check(driver.find_element(By.TAG_NAME, "h1").text == "提交成功", f"submitted, got the form again: {problems}")
+        number = driver.find_element(By.ID, "tracking-number").text
+        check(len(number.replace(" ", "")) == 16, f"a 16-digit tracking number: {number}")
+        check("法律援助法" in driver.find_element(By.CSS_SELECTOR, ".deadlines").text, "the decision deadline with its article")
+        driver.save_screenshot(str(shots / "submitted-desktop.png"))
+
+        driver.find_element(By.LINK_TEXT, "查询办理进度").click()
+        fill(driver, {"tracking_number": number, "phone_last4": "1234"})
+        driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+        report = driver.find_element(By.CSS_SELECTOR, ".report").text
+        check("法律援助" in report and "马*" in report, f"the progress report, applicant masked: {report[:200]}")
+        check("依据：《中华人民共和国法律援助法》第四十三条" in report, "each deadline with its article")
+        check("提交法律援助申请" in driver.find_element(By.CSS_SELECTOR, ".timeline").text, "the timeline")
+        driver.save_screenshot(str(shots / "progress-desktop.png"))
+
+        fill(driver, {"tracking_number": number, "phone_last4": "9999"})
+        driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+        check(driver.find_elements(By.CSS_SELECTOR, ".report") == [], "a wrong phone shows nothing of the matter")
+        check(driver.find_element(By.CSS_SELECTOR, ".alert").text != "", "and says why")
+
+        # 适老化: the large-text mode enlarges the text and is remembered.
+        size = driver.execute_script("return parseFloat(getComputedStyle(document.documentElement).fontSize)")
+        driver.find_element(By.ID, "large-text").click()
+        larger = driver.execute_script("return parseFloat(getComputedStyle(document.documentElement).fontSize)")
+        check(larger > size, f"large text: {size} → {larger}")
+        driver.get(base + "/")
+        check("large" in driver.find_element(By.TAG_NAME, "html").get_attribute("class"), "the mode is remembered")
+        driver.save_screenshot(str(shots / "home-large-text-desktop.png"))
+        driver.find_element(By.ID, "large-text").click()
+
+        # A form posted without its CSRF cookie is refused.
+        driver.get(base + "/apply/legal-aid/submit")
+        driver.delete_cookie("fawang_csrf")
+        driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+        check(driver.find_element(By.TAG_NAME, "h1").text == "页面已过期", "no CSRF cookie, no submission")
+    finally:
+        driver.quit()
+
+    phone = browser(375, 812, phone=True)
+    try:
+        phone.get(base + "/")
+        check(phone.execute_script("return window.innerWidth") == 375, "the phone's viewport is 375 px wide")
+        for name, path in [("home", "/"), ("apply-legal-aid", "/apply/legal-aid/submit"), ("progress", "/progress")]:
+            phone.get(base + path)
+            check(no_horizontal_scroll(phone), f"{path} fits a 375 px screen")
+            phone.save_screenshot(str(shots / f"{name}-375.png"))
+        phone.get(base + "/progress")
+        fill(phone, {"tracking_number": number, "phone_last4": "1234"})
+        phone.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+        check(no_horizontal_scroll(phone), "the progress report fits a 375 px screen")
+        phone.save_screenshot(str(shots / "progress-report-375.png"))
+    finally:
+        phone.quit()
+
+    print(f"portal browser: {checks.count} checks passed")
+    print(number)
+
+
+if __name__ == "__main__":
+    main()
