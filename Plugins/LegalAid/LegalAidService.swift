@@ -14,9 +14,16 @@ struct LegalAidService: Sendable {
 
     /// Citizens submit, supply materials and rate without staff (the second factor proves them);
     /// every decision is bureau staff's, within their region; the assigned lawyer may conclude.
-    /// The online application form's labels (the portal builds the form from the request).
+    /// The web forms' labels: the online application and rating (portal), and the steps in the
+    /// staff workbench (the portal builds each form from its request message).
     /// 第二十五条's notified defence is not offered online: it comes from a court or procuratorate.
     static let formLabels: [String: String] = [
+        "missing_materials": "需要补充的全部材料（每行一项，第四十三条第二款）",
+        "reasons": "不予法律援助的理由（书面告知申请人）",
+        "provider_id": "指派的法律援助人员编号（本市）",
+        "outcome_summary": "办理情况（第五十条）",
+        "score": "满意度（1至5分）",
+        "comment": "评价内容",
         "case_category": "申请事项（第二十四条、第三十一条、第三十三条）",
         "CASE_CATEGORY_CRIMINAL_DEFENSE": "刑事案件委托辩护（第二十四条）",
         "CASE_CATEGORY_STATE_COMPENSATION": "请求国家赔偿（第三十一条第一项）",
@@ -67,16 +74,17 @@ struct LegalAidService: Sendable {
                 "hardship": "hardship.description", "verification": "hardship.verification", "material": "materials",
             ], labels: formLabels, LegalAidService.submitApplication),
         RPC(Method.RequestMaterials.descriptor, .handlers, verb: "request-materials", help: "一次性告知需补充的全部材料（第四十三条第二款）",
-            aliases: ["missing": "missing_materials"], LegalAidService.requestMaterials),
+            aliases: ["missing": "missing_materials"], labels: formLabels, LegalAidService.requestMaterials),
         RPC(Method.SupplyMaterials.descriptor, .anyone, verb: "supply-materials", help: "申请人补充材料（凭手机号后四位）",
             aliases: ["material": "materials"], LegalAidService.supplyMaterials),
-        RPC(Method.Approve.descriptor, .handlers, verb: "accept", help: "决定给予法律援助（第四十三条）", LegalAidService.approve),
-        RPC(Method.Refuse.descriptor, .handlers, verb: "refuse", help: "决定不予法律援助，书面说明理由（第四十三条）", LegalAidService.refuse),
+        RPC(Method.Approve.descriptor, .handlers, verb: "accept", help: "决定给予法律援助（第四十三条）", labels: formLabels, LegalAidService.approve),
+        RPC(Method.Refuse.descriptor, .handlers, verb: "refuse", help: "决定不予法律援助，书面说明理由（第四十三条）", labels: formLabels,
+            LegalAidService.refuse),
         RPC(Method.Assign.descriptor, .handlers, verb: "assign", help: "指派本市的法律援助人员（第四十三条：三日内）",
-            aliases: ["provider": "provider_id"], LegalAidService.assign),
+            aliases: ["provider": "provider_id"], labels: formLabels, LegalAidService.assign),
         RPC(Method.Conclude.descriptor, .roles([.staff, .departmentAdmin, .platformAdmin, .professional]), verb: "conclude",
-            help: "结案，记录办理情况（第五十条）", aliases: ["outcome": "outcome_summary"], LegalAidService.conclude),
-        RPC(Method.Rate.descriptor, .anyone, verb: "rate", help: "申请人评价（凭手机号后四位）", LegalAidService.rate),
+            help: "结案，记录办理情况（第五十条）", aliases: ["outcome": "outcome_summary"], labels: formLabels, LegalAidService.conclude),
+        RPC(Method.Rate.descriptor, .anyone, verb: "rate", help: "申请人评价（凭手机号后四位）", labels: formLabels, LegalAidService.rate),
         RPC(Method.ListProviders.descriptor, .anyone, verb: "providers", help: "某地（所在市）的法律援助人员",
             aliases: ["region": "region_code"], LegalAidService.listProviders),
     ])

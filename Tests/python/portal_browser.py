@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """The portal in a real browser: Debian's chromium driven by selenium against a running
 `fawang serve`. A citizen applies for legal aid online (an invalid form first: the error shows
-beside its field), gets a tracking number and follows the matter's progress; the pages hold at a
-375 px phone width and in the large-text mode; every field is labelled; a form posted without
-its CSRF cookie is refused. Screenshots of the main pages, desktop and phone, go to --screenshots.
+beside its field) and gets a tracking number; staff sign in to the workbench, find it in the
+queue and accept, assign and conclude it; the citizen sees the new status and rates it. The
+pages hold at a 375 px phone width and in the large-text mode; every field is labelled; a form
+posted without its CSRF cookie is refused. Screenshots of the main pages, desktop and phone, go to --screenshots.
 
     python3 Tests/python/portal_browser.py --http 127.0.0.1:8080 --screenshots /tmp/shots
 
@@ -22,7 +23,8 @@ try:
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.ui import Select
+    from selenium.common.exceptions import WebDriverException
+    from selenium.webdriver.support.ui import Select, WebDriverWait
 except ImportError:
     sys.exit("selenium missing: scripts/setup.sh installs it (pip install selenium)")
 
@@ -48,6 +50,21 @@ def fill(driver, values):
         else:
             element.clear()
             element.send_keys(value)
+
+
+def navigate(driver, element):
+    """Clicks what loads a new page, and waits until the new page has loaded."""
+    driver.execute_script("window.__stillTheOldPage = true")
+    element.click()
+
+    def loaded(driver):
+        return driver.execute_script("return window.__stillTheOldPage === undefined && document.readyState === 'complete'")
+
+    WebDriverWait(driver, 20, ignored_exceptions=(WebDriverException,)).until(loaded)
+
+
+def submit(driver, scope=None):
+    navigate(driver, (scope or driver).find_element(By.CSS_SELECTOR, "button[type=submit]"))
 
 
 def every_field_labelled(driver):
@@ -78,7 +95,7 @@ def main():
         check("法律援助" in driver.find_element(By.CSS_SELECTOR, ".services").text, "legal aid among the services")
         driver.save_screenshot(str(shots / "home-desktop.png"))
 
-        driver.find_element(By.LINK_TEXT, "提交法律援助申请（第四十一条：经济困难说明或承诺）").click()
+        navigate(driver, driver.find_element(By.LINK_TEXT, "提交法律援助申请（第四十一条：经济困难说明或承诺）"))
         check(driver.find_element(By.TAG_NAME, "h1").text.startswith("提交法律援助申请"), "the legal aid form")
         check(every_field_labelled(driver), "every form field has a label")
         driver.save_screenshot(str(shots / "apply-legal-aid-desktop.png"))
@@ -86,12 +103,12 @@ def main():
         # An incomplete application: the server's errors show beside their fields.
         fill(driver, {"applicant.name": "马小花", "applicant.phone": "13951001234"})
         request_id = driver.find_element(By.NAME, "_request_id").get_attribute("value")
-        driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+        submit(driver)
         check(driver.find_element(By.NAME, "_request_id").get_attribute("value") == request_id,
               "the corrected form keeps its request id: submitting twice files one application")
-        error = driver.find_element(By.ID, "f-applicant-id_number-error").text
+        error = driver.find_element(By.ID, "f-submit-applicant-id_number-error").text
         check("身份证号" in error, f"the identity number's error beside it: {error}")
-        check(driver.find_element(By.ID, "f-applicant-id_number").get_attribute("aria-invalid") == "true", "the field is marked invalid")
+        check(driver.find_element(By.ID, "f-submit-applicant-id_number").get_attribute("aria-invalid") == "true", "the field is marked invalid")
         check(driver.find_element(By.NAME, "applicant.name").get_attribute("value") == "马小花", "what was typed is kept")
         check("请按提示修改" in driver.find_element(By.ID, "form-message").text, "a summary at the top")
         driver.save_screenshot(str(shots / "apply-legal-aid-errors-desktop.png"))
@@ -104,7 +121,7 @@ def main():
             "hardship.description": "家庭无其他收入来源", "hardship.verification": "HARDSHIP_VERIFICATION_PERSONAL_COMMITMENT",
             "materials": "身份证复印件\n务工情况说明",
         })
-        driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+        submit(driver)
         problems = [e.text for e in driver.find_elements(By.CSS_SELECTOR, ".alert, .error")]
         check(driver.find_element(By.TAG_NAME, "h1").text == "提交成功", f"submitted, got the form again: {problems}")
         number = driver.find_element(By.ID, "tracking-number").text
@@ -112,17 +129,69 @@ def main():
         check("法律援助法" in driver.find_element(By.CSS_SELECTOR, ".deadlines").text, "the decision deadline with its article")
         driver.save_screenshot(str(shots / "submitted-desktop.png"))
 
-        driver.find_element(By.LINK_TEXT, "查询办理进度").click()
+        navigate(driver, driver.find_element(By.LINK_TEXT, "查询办理进度"))
         fill(driver, {"tracking_number": number, "phone_last4": "1234"})
-        driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+        submit(driver)
         report = driver.find_element(By.CSS_SELECTOR, ".report").text
         check("法律援助" in report and "马*" in report, f"the progress report, applicant masked: {report[:200]}")
         check("依据：《中华人民共和国法律援助法》第四十三条" in report, "each deadline with its article")
         check("提交法律援助申请" in driver.find_element(By.CSS_SELECTOR, ".timeline").text, "the timeline")
         driver.save_screenshot(str(shots / "progress-desktop.png"))
 
+        # The staff: sign in to the workbench, find the matter in the queue, accept and assign.
+        driver.get(base + "/staff")
+        fill(driver, {"login": "staff-640100-reviewer", "password": "Fawang@2026"})
+        submit(driver)
+        check(driver.find_element(By.TAG_NAME, "h1").text == "待办事项", "the workbench's queue")
+        row = driver.find_element(By.XPATH, f"//table[@class='queue']//tr[td/a[text()='{number}']]")
+        check("running" in row.get_attribute("class") and "待审查" in row.text, f"the new matter is queued, within its deadline: {row.text}")
+        overdue = driver.find_elements(By.CSS_SELECTOR, "table.queue tr.overdue")
+        check(overdue and "已逾期" in overdue[0].text and "法律援助法" in overdue[0].text, "the demo's overdue matters are marked red with the article")
+        check(every_field_labelled(driver), "every workbench field has a label")
+        driver.save_screenshot(str(shots / "staff-queue-desktop.png"))
+        navigate(driver, row.find_element(By.TAG_NAME, "a"))
+        check(driver.find_element(By.ID, "tracking-number").text == number, "the matter page")
+        check("11010519491231002X" in driver.page_source, "staff handling it see the identity number")
+        steps = [e.get_attribute("id") for e in driver.find_elements(By.CSS_SELECTOR, "details.step form")]
+        check("step-accept" in steps and "step-assign" in steps and "step-rate" not in steps, f"the line's staff steps: {steps}")
+
+        def take(verb, values):
+            driver.find_element(By.CSS_SELECTOR, f"#step-{verb}").find_element(By.XPATH, "..").find_element(By.TAG_NAME, "summary").click()
+            form = driver.find_element(By.ID, f"step-{verb}")
+            for name, value in values.items():
+                element = form.find_element(By.NAME, name)
+                element.clear()
+                element.send_keys(value)
+            submit(driver, form)
+            return driver.find_element(By.ID, "step-notice").text
+
+        notice = take("assign", {"provider_id": "lap-640100-1"})
+        check("已办理" not in notice and notice != "", f"assigning before the decision is refused with the reason: {notice}")
+        check("已办理" in take("accept", {}), "accepted")
+        status = driver.find_element(By.ID, "status-label").text
+        check(status == "已决定给予法律援助，待指派", f"the new status: {status}")
+        check("已办理" in take("assign", {"provider_id": "lap-640100-1"}), "assigned")
+        check("已办理" in take("conclude", {"outcome_summary": "经调解，用人单位支付全部欠薪"}), "concluded")
+        driver.save_screenshot(str(shots / "staff-matter-desktop.png"))
+        driver.get(base + "/staff")
+        row = driver.find_element(By.XPATH, f"//table[@class='queue']//tr[td/a[text()='{number}']]")
+        check("finished" in row.get_attribute("class") and "已结案" in row.text, f"the queue shows it concluded: {row.text}")
+
+        # The citizen sees the outcome and rates it.
+        driver.get(base + "/progress")
+        fill(driver, {"tracking_number": number, "phone_last4": "1234"})
+        submit(driver)
+        check(driver.find_element(By.ID, "status-label").text == "已结案", "the citizen sees the matter concluded")
+        rating = driver.find_element(By.ID, "rating-form")
+        rating.find_element(By.NAME, "score").send_keys("5")
+        rating.find_element(By.NAME, "comment").send_keys("很满意")
+        submit(driver, rating)
+        check(driver.find_element(By.CSS_SELECTOR, ".alert").text == "感谢您的评价", "the rating is recorded")
+        check("评价" in driver.find_element(By.CSS_SELECTOR, ".timeline").text, "and shows in the timeline")
+        driver.save_screenshot(str(shots / "progress-rated-desktop.png"))
+
         fill(driver, {"tracking_number": number, "phone_last4": "9999"})
-        driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+        submit(driver)
         check(driver.find_elements(By.CSS_SELECTOR, ".report") == [], "a wrong phone shows nothing of the matter")
         check(driver.find_element(By.CSS_SELECTOR, ".alert").text != "", "and says why")
 
@@ -139,7 +208,7 @@ def main():
         # A form posted without its CSRF cookie is refused.
         driver.get(base + "/apply/legal-aid/submit")
         driver.delete_cookie("fawang_csrf")
-        driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+        submit(driver)
         check(driver.find_element(By.TAG_NAME, "h1").text == "页面已过期", "no CSRF cookie, no submission")
     finally:
         driver.quit()
@@ -154,7 +223,7 @@ def main():
             phone.save_screenshot(str(shots / f"{name}-375.png"))
         phone.get(base + "/progress")
         fill(phone, {"tracking_number": number, "phone_last4": "1234"})
-        phone.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+        submit(phone)
         check(no_horizontal_scroll(phone), "the progress report fits a 375 px screen")
         phone.save_screenshot(str(shots / "progress-report-375.png"))
     finally:

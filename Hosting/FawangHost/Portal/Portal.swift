@@ -17,14 +17,20 @@ import SwiftProtobuf
 /// switches, validation and audit are the services' own; it adds only presentation.
 ///
 /// Pages: the home page (the hotline and an entry per enabled module's online services), the
-/// online application forms (``PublicForm``, built from each line's intake request and its
+/// online application forms (``RequestForm``, built from each line's intake request and its
 /// declared labels; errors shown beside their fields), the submission receipt, and the
 /// progress query (tracking number and the phone's last four digits: timeline and deadlines with
 /// their articles). State-changing forms carry a CSRF token checked against an `HttpOnly`,
 /// `SameSite=Strict` cookie.
 struct Portal: Sendable {
     let caller: GatewayCaller
-    let forms: [PublicForm]
+    let forms: [RequestForm]
+    /// Steps on a matter that need a signed-in role: the workbench's action forms.
+    let stepRows: [(module: String, policy: AccessPolicy, form: RequestForm)]
+    /// Each line's public rating step (by the line's Chinese name, as progress reports name it).
+    let ratingForms: [String: RequestForm]
+    /// `module/status` of every status that ends a matter: no deadline runs after it.
+    let finished: Set<String>
     let library: MustacheLibrary
     /// Cookies are marked `Secure` (browsers keep them on https and on localhost).
     let secureCookies: Bool
@@ -32,8 +38,24 @@ struct Portal: Sendable {
     init(caller: GatewayCaller, plugins: [any DepartmentPlugin], secureCookies: Bool = true) throws {
         self.caller = caller
         self.forms = plugins.flatMap { plugin in
-            plugin.rpcs.filter(\.isPublicIntake).map { PublicForm(module: plugin.manifest.id, rpc: $0) }
+            plugin.rpcs.filter(\.isPublicIntake).map { RequestForm(module: plugin.manifest.id, rpc: $0) }
         }
+        self.stepRows = plugins.flatMap { plugin in
+            plugin.rpcs.filter { $0.policy != .anyone && $0.argument == "tracking_number" && !$0.isPublicIntake }.map {
+                (module: plugin.manifest.id, policy: $0.policy, form: RequestForm(module: plugin.manifest.id, rpc: $0, filled: RequestForm.stepFields))
+            }
+        }
+        var ratings: [String: RequestForm] = [:]
+        for plugin in plugins {
+            if let rate = plugin.rpcs.first(where: { $0.verb == "rate" && $0.policy == .anyone }) {
+                let form = RequestForm(module: plugin.manifest.id, rpc: rate, filled: RequestForm.stepFields.union(["phone_last4"]))
+                if form.isComplete { ratings[plugin.manifest.nameZH] = form }
+            }
+        }
+        self.ratingForms = ratings
+        self.finished = Set(plugins.flatMap { plugin in
+            plugin.manifest.matterTypes.flatMap { type in type.workflow.terminalStatuses.map { "\(plugin.manifest.id)/\($0)" } }
+        })
         self.library = try PortalTemplates.library()
         self.secureCookies = secureCookies
     }
@@ -45,6 +67,8 @@ struct Portal: Sendable {
         router.post("/apply/:module/:verb") { request, context in try await submit(request, context) }
         router.get("/progress") { request, _ in progressPage(request, values: [:], report: nil, message: nil) }
         router.post("/progress") { request, context in try await progress(request, context) }
+        router.post("/progress/rate") { request, context in try await rate(request, context) }
+        addWorkbench(to: router)
         router.get("/static/portal.css") { _, _ in Self.asset(PortalTemplates.css, type: "text/css; charset=utf-8") }
         router.get("/static/portal.js") { _, _ in Self.asset(PortalTemplates.javascript, type: "text/javascript; charset=utf-8") }
     }
@@ -77,7 +101,7 @@ struct Portal: Sendable {
         let values = try await Self.formValues(&request)
         guard Self.csrfValid(request, values) else { return csrfRefused() }
         let requestID = values["_request_id"].flatMap { UUID(uuidString: $0)?.uuidString } ?? UUID().uuidString
-        let (json, problems) = form.json(from: values, requestID: requestID)
+        let (json, problems) = form.json(from: values, fixed: ["request_id": requestID, "context": ["channel": "CHANNEL_WEB"]])
         if !problems.isEmpty {
             return formPage(form, request: request, values: values, errors: problems, message: "请按提示修改标出的内容后再提交")
         }
@@ -106,6 +130,10 @@ struct Portal: Sendable {
     func progress(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
         var request = request
         let values = try await Self.formValues(&request)
+        return try await progress(request, context, values: values, notice: nil)
+    }
+
+    func progress(_ request: Request, _ context: GatewayRequestContext, values: [String: String], notice: String?) async throws -> Response {
         let query = Fawang_Matter_V1_QueryProgressRequest.with {
             $0.trackingNumber = values["tracking_number"] ?? ""
             $0.phoneLast4 = values["phone_last4"] ?? ""
@@ -114,10 +142,31 @@ struct Portal: Sendable {
             let bytes = try await caller.unary(
                 Fawang_Matter_V1_MatterService.Method.QueryProgress.descriptor, try query.serializedBytes(),
                 metadata: Self.metadata(context), timeout: .seconds(30))
-            return progressPage(request, values: values, report: try Fawang_Matter_V1_ProgressReport(serializedBytes: bytes), message: nil)
+            return progressPage(request, values: values, report: try Fawang_Matter_V1_ProgressReport(serializedBytes: bytes), message: notice)
         } catch let error as RPCError {
             let violations = Self.fieldViolations(error)
             return progressPage(request, values: values, report: nil, message: error.message, errors: violations, status: Self.status(error))
+        }
+    }
+
+    /// The applicant rates a concluded matter from its progress page (the same two factors).
+    func rate(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
+        var request = request
+        let values = try await Self.formValues(&request)
+        guard Self.csrfValid(request, values) else { return csrfRefused() }
+        guard let form = ratingForms[values["_line"] ?? ""],
+            let entry = FawangMethods.all.first(where: { $0.descriptor.fullyQualifiedMethod == form.method })
+        else { return notOffered() }
+        let (json, problems) = form.json(from: values, fixed: [
+            "tracking_number": values["tracking_number"] ?? "", "phone_last4": values["phone_last4"] ?? "", "context": ["channel": "CHANNEL_WEB"],
+        ])
+        do {
+            guard problems.isEmpty else { throw RPCError(code: .invalidArgument, message: problems.values.sorted().joined(separator: "；")) }
+            let body = try JSONSerialization.data(withJSONObject: json)
+            _ = try await caller.unary(entry.descriptor, try ProtoJSON.decode(entry.input, json: Array(body)), metadata: Self.metadata(context), timeout: .seconds(30))
+            return try await progress(request, context, values: values, notice: "感谢您的评价")
+        } catch let error as RPCError {
+            return try await progress(request, context, values: values, notice: error.message)
         }
     }
 
@@ -125,17 +174,19 @@ struct Portal: Sendable {
         _ request: Request, values: [String: String], report: Fawang_Matter_V1_ProgressReport?, message: String?,
         errors: [String: String] = [:], status: HTTPResponse.Status = .ok
     ) -> Response {
+        let csrf = Self.csrfToken(request)
         var object: [String: Any] = [
             "trackingNumber": values["tracking_number"] ?? "", "phoneLast4": values["phone_last4"] ?? "",
             "trackingError": errors["tracking_number"] ?? "", "phoneError": errors["phone_last4"] ?? "",
+            "hasTrackingError": errors["tracking_number"] != nil, "hasPhoneError": errors["phone_last4"] != nil,
+            "message": message ?? "", "hasMessage": message != nil,
         ]
-        if let message { object["message"] = message }
         if let report {
             object["report"] = [
                 "trackingNumber": report.trackingNumber, "line": report.businessLineName, "type": report.matterTypeName,
                 "statusLabel": report.statusLabel, "applicant": report.applicantNameMasked, "region": report.regionName,
                 "timeline": report.timeline.map { event in
-                    ["at": Self.beijingTime(event.at), "label": event.label, "note": event.note]
+                    ["at": Self.beijingTime(event.at), "label": event.label, "note": event.note, "hasNote": !event.note.isEmpty]
                 },
                 "deadlines": report.deadlines.map { deadline in
                     [
@@ -144,8 +195,15 @@ struct Portal: Sendable {
                     ]
                 },
             ] as [String: Any]
+            if let rating = ratingForms[report.businessLineName] {
+                object["rating"] = [
+                    "line": report.businessLineName, "csrf": csrf, "sections": Self.sections(rating, values: [:], errors: [:]),
+                ] as [String: Any]
+            }
         }
-        return page("progress", title: "进度查询", object, status: status)
+        var response = page("progress", title: "进度查询", object, status: status)
+        response.setCookie(Cookie(name: Self.csrfCookie, value: csrf, path: "/", secure: secureCookies, httpOnly: true, sameSite: .strict))
+        return response
     }
 
     // MARK: Pieces
@@ -159,7 +217,7 @@ struct Portal: Sendable {
             .filter(\.enabled).map { ModuleSummary(id: $0.id, nameZh: $0.nameZh) }
     }
 
-    func availableForm(_ context: GatewayRequestContext) async throws -> PublicForm? {
+    func availableForm(_ context: GatewayRequestContext) async throws -> RequestForm? {
         let module = context.parameters.get("module") ?? "", verb = context.parameters.get("verb") ?? ""
         guard let form = forms.first(where: { $0.module == module && $0.verb == verb }), form.isComplete,
             try await enabledModules(context).contains(where: { $0.id == module })
@@ -168,17 +226,29 @@ struct Portal: Sendable {
     }
 
     func formPage(
-        _ form: PublicForm, request: Request, values: [String: String], errors: [String: String], message: String?,
+        _ form: RequestForm, request: Request, values: [String: String], errors: [String: String], message: String?,
         status: HTTPResponse.Status = .ok
     ) -> Response {
         let token = Self.csrfToken(request)
-        let sections: [[String: Any]] = form.sections.map { section in
+        let sections = Self.sections(form, values: values, errors: errors)
+        var response = page("form", title: form.title, [
+            "formTitle": form.title, "action": "/apply/\(form.module)/\(form.verb)", "sections": sections,
+            "csrf": token, "requestID": values["_request_id"] ?? UUID().uuidString,
+            "message": message ?? "", "hasMessage": message != nil,
+        ], status: status)
+        response.setCookie(Cookie(name: Self.csrfCookie, value: token, path: "/", secure: secureCookies, httpOnly: true, sameSite: .strict))
+        return response
+    }
+
+    /// A form's sections for the `fields` partial: each field with its value and error.
+    static func sections(_ form: RequestForm, values: [String: String], errors: [String: String]) -> [[String: Any]] {
+        form.sections.map { section in
             [
                 "legend": section.legend ?? "", "hasLegend": section.legend != nil,
                 "fields": section.fields.map { field -> [String: Any] in
                     let value = values[field.path] ?? ""
                     return [
-                        "id": "f-" + field.path.replacingOccurrences(of: ".", with: "-"), "name": field.path, "label": field.label,
+                        "id": "f-\(form.verb)-" + field.path.replacingOccurrences(of: ".", with: "-"), "name": field.path, "label": field.label,
                         "value": value, "error": errors[field.path] ?? "", "hasError": errors[field.path] != nil,
                         "isText": field.kind == .text, "isLongText": field.kind == .longText, "isNumber": field.kind == .number,
                         "isLines": field.kind == .lines, "isCheckbox": field.kind == .checkbox, "checked": value == "on",
@@ -188,13 +258,6 @@ struct Portal: Sendable {
                 },
             ]
         }
-        var response = page("form", title: form.title, [
-            "formTitle": form.title, "action": "/apply/\(form.module)/\(form.verb)", "sections": sections,
-            "csrf": token, "requestID": values["_request_id"] ?? UUID().uuidString,
-            "message": message ?? "", "hasMessage": message != nil,
-        ], status: status)
-        response.setCookie(Cookie(name: Self.csrfCookie, value: token, path: "/", secure: secureCookies, httpOnly: true, sameSite: .strict))
-        return response
     }
 
     func page(_ template: String, title: String, _ object: [String: Any], status: HTTPResponse.Status = .ok) -> Response {

@@ -28,7 +28,7 @@ enum PortalTemplates {
               <p class="hotline">法律服务热线 <a href="tel:12348">12348</a></p>
               <button type="button" id="large-text" aria-pressed="false">大字模式</button>
             </header>
-            <nav class="main" aria-label="主导航"><a href="/">首页</a><a href="/apply">在线申请</a><a href="/progress">进度查询</a></nav>
+            <nav class="main" aria-label="主导航"><a href="/">首页</a><a href="/apply">在线申请</a><a href="/progress">进度查询</a><a href="/staff" class="staff">工作人员入口</a></nav>
             <main id="main">
             """,
         "bottom": """
@@ -36,6 +36,25 @@ enum PortalTemplates {
             <footer class="site">宁夏回族自治区司法厅 · 12348 公共法律服务热线 · 法网</footer>
             </body>
             </html>
+            """,
+        "fields": """
+            {{#sections}}
+            <fieldset>
+            {{#hasLegend}}<legend>{{legend}}</legend>{{/hasLegend}}
+            {{#fields}}
+            <div class="field{{#hasError}} invalid{{/hasError}}">
+              {{#isCheckbox}}<label><input type="checkbox" id="{{id}}" name="{{name}}"{{#checked}} checked{{/checked}}> {{label}}</label>{{/isCheckbox}}
+              {{^isCheckbox}}<label for="{{id}}">{{label}}</label>{{/isCheckbox}}
+              {{#isText}}<input type="text" id="{{id}}" name="{{name}}" value="{{value}}"{{#hasError}} aria-invalid="true" aria-describedby="{{id}}-error"{{/hasError}}>{{/isText}}
+              {{#isNumber}}<input type="number" inputmode="numeric" id="{{id}}" name="{{name}}" value="{{value}}"{{#hasError}} aria-invalid="true" aria-describedby="{{id}}-error"{{/hasError}}>{{/isNumber}}
+              {{#isLongText}}<textarea id="{{id}}" name="{{name}}" rows="4"{{#hasError}} aria-invalid="true" aria-describedby="{{id}}-error"{{/hasError}}>{{value}}</textarea>{{/isLongText}}
+              {{#isLines}}<textarea id="{{id}}" name="{{name}}" rows="3"{{#hasError}} aria-invalid="true" aria-describedby="{{id}}-error"{{/hasError}}>{{value}}</textarea>{{/isLines}}
+              {{#isChoice}}<select id="{{id}}" name="{{name}}"{{#hasError}} aria-invalid="true" aria-describedby="{{id}}-error"{{/hasError}}><option value="">请选择</option>{{#options}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/options}}</select>{{/isChoice}}
+              {{#hasError}}<p class="error" id="{{id}}-error">{{error}}</p>{{/hasError}}
+            </div>
+            {{/fields}}
+            </fieldset>
+            {{/sections}}
             """,
         "home": """
             {{> top}}
@@ -69,23 +88,7 @@ enum PortalTemplates {
             <form method="post" action="{{action}}" novalidate>
             <input type="hidden" name="_csrf" value="{{csrf}}">
             <input type="hidden" name="_request_id" value="{{requestID}}">
-            {{#sections}}
-            <fieldset>
-            {{#hasLegend}}<legend>{{legend}}</legend>{{/hasLegend}}
-            {{#fields}}
-            <div class="field{{#hasError}} invalid{{/hasError}}">
-              {{#isCheckbox}}<label><input type="checkbox" id="{{id}}" name="{{name}}"{{#checked}} checked{{/checked}}> {{label}}</label>{{/isCheckbox}}
-              {{^isCheckbox}}<label for="{{id}}">{{label}}</label>{{/isCheckbox}}
-              {{#isText}}<input type="text" id="{{id}}" name="{{name}}" value="{{value}}"{{#hasError}} aria-invalid="true" aria-describedby="{{id}}-error"{{/hasError}}>{{/isText}}
-              {{#isNumber}}<input type="number" inputmode="numeric" id="{{id}}" name="{{name}}" value="{{value}}"{{#hasError}} aria-invalid="true" aria-describedby="{{id}}-error"{{/hasError}}>{{/isNumber}}
-              {{#isLongText}}<textarea id="{{id}}" name="{{name}}" rows="4"{{#hasError}} aria-invalid="true" aria-describedby="{{id}}-error"{{/hasError}}>{{value}}</textarea>{{/isLongText}}
-              {{#isLines}}<textarea id="{{id}}" name="{{name}}" rows="3"{{#hasError}} aria-invalid="true" aria-describedby="{{id}}-error"{{/hasError}}>{{value}}</textarea>{{/isLines}}
-              {{#isChoice}}<select id="{{id}}" name="{{name}}"{{#hasError}} aria-invalid="true" aria-describedby="{{id}}-error"{{/hasError}}><option value="">请选择</option>{{#options}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/options}}</select>{{/isChoice}}
-              {{#hasError}}<p class="error" id="{{id}}-error">{{error}}</p>{{/hasError}}
-            </div>
-            {{/fields}}
-            </fieldset>
-            {{/sections}}
+            {{> fields}}
             <p><button type="submit" class="button">提交申请</button></p>
             </form>
             {{> bottom}}
@@ -105,14 +108,14 @@ enum PortalTemplates {
         "progress": """
             {{> top}}
             <h1>办理进度查询</h1>
-            {{#message}}<div class="alert" role="alert">{{message}}</div>{{/message}}
+            {{#hasMessage}}<div class="alert" role="alert">{{message}}</div>{{/hasMessage}}
             <form method="post" action="/progress" class="inline">
             <div class="field"><label for="f-tracking">受理编号</label>
               <input type="text" id="f-tracking" name="tracking_number" value="{{trackingNumber}}" inputmode="numeric" autocomplete="off">
-              {{#trackingError}}<p class="error">{{trackingError}}</p>{{/trackingError}}</div>
+              {{#hasTrackingError}}<p class="error">{{trackingError}}</p>{{/hasTrackingError}}</div>
             <div class="field"><label for="f-last4">申请时所留手机号的后四位</label>
               <input type="text" id="f-last4" name="phone_last4" value="{{phoneLast4}}" inputmode="numeric" maxlength="4" autocomplete="off">
-              {{#phoneError}}<p class="error">{{phoneError}}</p>{{/phoneError}}</div>
+              {{#hasPhoneError}}<p class="error">{{phoneError}}</p>{{/hasPhoneError}}</div>
             <p><button type="submit" class="button">查询</button></p>
             </form>
             {{#report}}
@@ -127,9 +130,84 @@ enum PortalTemplates {
               <h3>办理期限</h3>
               <ul class="deadlines">{{#deadlines}}<li class="deadline {{stateClass}}"><strong>{{label}}</strong> <span class="state">{{state}}</span><br>{{summary}}<br><span class="article">依据：{{article}}</span></li>{{/deadlines}}</ul>
               <h3>办理记录</h3>
-              <ol class="timeline">{{#timeline}}<li><time>{{at}}</time> {{label}}{{#note}}：{{note}}{{/note}}</li>{{/timeline}}</ol>
+              <ol class="timeline">{{#timeline}}<li><time>{{at}}</time> {{label}}{{#hasNote}}：{{note}}{{/hasNote}}</li>{{/timeline}}</ol>
             </section>
+            {{#rating}}
+            <section class="report" aria-labelledby="rating-title">
+              <h2 id="rating-title">办结后评价</h2>
+              <form method="post" action="/progress/rate" id="rating-form">
+              <input type="hidden" name="_csrf" value="{{csrf}}">
+              <input type="hidden" name="_line" value="{{line}}">
+              <input type="hidden" name="tracking_number" value="{{report.trackingNumber}}">
+              <input type="hidden" name="phone_last4" value="{{phoneLast4}}">
+              {{> fields}}
+              <p><button type="submit" class="button">提交评价</button></p>
+              </form>
+            </section>
+            {{/rating}}
             {{/report}}
+            {{> bottom}}
+            """,
+        "staff-login": """
+            {{> top}}
+            <h1>工作人员登录</h1>
+            {{#hasMessage}}<div class="alert" role="alert">{{message}}</div>{{/hasMessage}}
+            <form method="post" action="/staff/login" class="narrow">
+            <input type="hidden" name="_csrf" value="{{csrf}}">
+            <div class="field"><label for="f-login">账号</label><input type="text" id="f-login" name="login" autocomplete="username"></div>
+            <div class="field"><label for="f-password">密码</label><input type="password" id="f-password" name="password" autocomplete="current-password"></div>
+            <p><button type="submit" class="button">登录</button></p>
+            </form>
+            {{> bottom}}
+            """,
+        "staff-queue": """
+            {{> top}}
+            <div class="bar"><h1>待办事项</h1><span class="muted">{{who}}</span>
+              <form method="post" action="/staff/logout"><input type="hidden" name="_csrf" value="{{csrf}}"><button type="submit" class="link">退出</button></form></div>
+            <form method="get" action="/staff" class="filters">
+              <div class="field"><label for="f-line">业务条线</label><input type="text" id="f-line" name="line" value="{{line}}" placeholder="如 legal-aid"></div>
+              <div class="field"><label for="f-status">状态</label><input type="text" id="f-status" name="status" value="{{status}}" placeholder="如 submitted"></div>
+              <p><button type="submit" class="button secondary">筛选</button></p>
+            </form>
+            {{#hasFilterMessage}}<div class="alert" role="alert">{{filterMessage}}</div>{{/hasFilterMessage}}
+            <p class="legend"><span class="dot overdue"></span>已逾期 <span class="dot due-soon"></span>即将到期 <span class="dot running"></span>期限内 <span class="dot finished"></span>已办结</p>
+            <div class="table-wrap"><table class="queue">
+            <thead><tr><th>受理编号</th><th>事项</th><th>状态</th><th>申请人</th><th>地区</th><th>期限</th></tr></thead>
+            <tbody>
+            {{#rows}}<tr class="{{stateClass}}"><td><a href="{{href}}">{{trackingNumber}}</a></td><td>{{line}} · {{type}}</td><td>{{status}}</td><td>{{applicant}}</td><td>{{region}}</td><td><span class="state">{{state}}</span> {{deadline}}</td></tr>{{/rows}}
+            </tbody></table></div>
+            {{#empty}}<p class="muted">没有符合条件的事项。</p>{{/empty}}
+            {{> bottom}}
+            """,
+        "staff-matter": """
+            {{> top}}
+            <p><a href="/staff">← 返回待办事项</a></p>
+            <h1>{{line}} · {{type}}</h1>
+            {{#hasNotice}}<div class="alert" role="status" id="step-notice">{{notice}}</div>{{/hasNotice}}
+            <section class="report">
+              <dl>
+                <dt>受理编号</dt><dd id="tracking-number">{{trackingNumber}}</dd>
+                <dt>当前状态</dt><dd id="status-label">{{status}}</dd>
+                <dt>申请人</dt><dd>{{applicant}}</dd>
+                <dt>身份证号</dt><dd>{{idNumber}}</dd>
+                <dt>联系电话</dt><dd>{{phone}}</dd>
+                <dt>受理地区</dt><dd>{{region}}</dd>
+                <dt>受理渠道</dt><dd>{{channel}}</dd>
+              </dl>
+              <h2>办理期限</h2>
+              <ul class="deadlines">{{#deadlines}}<li class="deadline {{stateClass}}"><strong>{{label}}</strong> <span class="state">{{state}}</span><br>{{summary}}<br><span class="article">依据：{{article}}</span></li>{{/deadlines}}</ul>
+              <h2>办理记录</h2>
+              <ol class="timeline">{{#timeline}}<li><time>{{at}}</time> {{label}}{{#hasNote}}：{{note}}{{/hasNote}}{{#hasActor}} <span class="muted">[{{actor}}]</span>{{/hasActor}}</li>{{/timeline}}</ol>
+            </section>
+            <h2>办理</h2>
+            {{#actions}}
+            <details class="step"{{#failed}} open{{/failed}}><summary>{{title}}</summary>
+            <form method="post" action="{{action}}" id="step-{{verb}}">
+            <input type="hidden" name="_csrf" value="{{csrf}}">
+            {{> fields}}
+            <p><button type="submit" class="button">{{title}}</button></p>
+            </form></details>
+            {{/actions}}
             {{> bottom}}
             """,
         "message": """
@@ -155,7 +233,7 @@ enum PortalTemplates {
         .hotline { margin: 0; flex: 1; } .hotline a { font-weight: 700; font-size: 1.2rem; }
         #large-text { background: transparent; color: #fff; border: 1px solid #fff; border-radius: 4px; padding: 0.3rem 0.7rem; font-size: 1rem; cursor: pointer; }
         nav.main { display: flex; gap: 1rem; padding: 0.5rem 1rem; background: #fff; border-bottom: 1px solid var(--line); }
-        nav.main a { text-decoration: none; font-weight: 600; }
+        nav.main a { text-decoration: none; font-weight: 600; } nav.main a.staff { margin-left: auto; font-weight: 400; }
         main { max-width: 60rem; margin: 0 auto; padding: 1rem; }
         .hero { background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: 1rem 1.25rem; }
         .button { display: inline-block; background: var(--red); color: #fff; border: 0; border-radius: 6px; padding: 0.6rem 1.2rem; font-size: 1rem; text-decoration: none; cursor: pointer; }
@@ -179,6 +257,19 @@ enum PortalTemplates {
         .deadline.due-soon { border-color: var(--warn); } .deadline.overdue { border-color: var(--red); } .deadline.paused { border-color: var(--muted); }
         .state { font-size: 0.9rem; color: var(--muted); } .article { font-size: 0.9rem; color: var(--muted); }
         .timeline time { color: var(--muted); margin-right: 0.5rem; }
+        .bar { display: flex; flex-wrap: wrap; align-items: baseline; gap: 0.5rem 1rem; } .bar form { margin-left: auto; }
+        button.link { background: none; border: 0; color: var(--red); text-decoration: underline; font: inherit; cursor: pointer; }
+        .filters { display: flex; flex-wrap: wrap; gap: 0 1rem; align-items: end; } .filters .field { flex: 1 1 10rem; }
+        .narrow { max-width: 24rem; } input[type=password] { width: 100%; font: inherit; padding: 0.5rem; border: 1px solid #9a9aa0; border-radius: 6px; }
+        .table-wrap { overflow-x: auto; } table.queue { width: 100%; border-collapse: collapse; background: #fff; }
+        .queue td:first-child, .queue td:nth-child(4), .queue td:nth-child(5), .queue th { white-space: nowrap; }
+        .queue th, .queue td { text-align: left; padding: 0.45rem 0.6rem; border-bottom: 1px solid var(--line); vertical-align: top; }
+        .queue tr { border-left: 6px solid transparent; } .queue tr.overdue { border-left-color: var(--red); background: #fff3f2; }
+        .queue tr.due-soon { border-left-color: var(--warn); background: #fff8ec; } .queue tr.running { border-left-color: var(--ok); } .queue tr.paused { border-left-color: var(--muted); } .queue tr.finished { color: var(--muted); }
+        .legend .dot { display: inline-block; width: 0.8rem; height: 0.8rem; border-radius: 50%; margin: 0 0.2rem 0 0.6rem; vertical-align: middle; }
+        .dot.overdue { background: var(--red); } .dot.due-soon { background: var(--warn); } .dot.running { background: var(--ok); } .dot.paused, .dot.finished { background: var(--line); }
+        details.step { background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: 0.5rem 1rem; margin-bottom: 0.5rem; }
+        details.step summary { cursor: pointer; font-weight: 600; }
         footer.site { text-align: center; color: var(--muted); padding: 1.5rem 1rem; font-size: 0.9rem; }
         :focus-visible { outline: 3px solid #1a73e8; outline-offset: 2px; }
         @media (max-width: 480px) { h1 { font-size: 1.45rem; } .brand { font-size: 1.2rem; } .hotline { flex-basis: 100%; order: 3; } main { padding: 0.75rem; } .button.secondary { margin: 0.5rem 0 0; } }

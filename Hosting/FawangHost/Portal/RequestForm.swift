@@ -4,10 +4,11 @@ import Foundation
 import GRPCCore
 import SwiftProtobuf
 
-/// A public intake's online form, built from its request message (``ProtoSchema``) and the
-/// labels its plugin declares (`RPC(…, labels:)`): nothing about a line's fields is written in
-/// the portal. The request id and the channel context are filled in by the portal.
-struct PublicForm: Sendable {
+/// An RPC's web form, built from its request message (``ProtoSchema``) and the labels its plugin
+/// declares (`RPC(…, labels:)`): nothing about a line's fields is written in the portal. The
+/// fields in `filled` are the portal's to set (the request id and channel context of a public
+/// intake; the tracking number of a step on a matter).
+struct RequestForm: Sendable {
     struct Field: Sendable {
         enum Kind: Sendable { case text, longText, number, choice, lines, checkbox }
         /// The request field's path, also the input's name: `applicant.id_number`.
@@ -34,10 +35,11 @@ struct PublicForm: Sendable {
 
     var isComplete: Bool { unlabelled.isEmpty }
 
-    /// Fields the portal fills in itself.
-    static let portalFields: Set<String> = ["request_id", "context"]
+    /// What the portal fills in on a public intake, and on a step taken on a matter.
+    static let intakeFields: Set<String> = ["request_id", "context"]
+    static let stepFields: Set<String> = ["tracking_number", "context"]
 
-    init(module: String, rpc: RPCInfo, schema: ProtoSchema = .current) {
+    init(module: String, rpc: RPCInfo, filled: Set<String> = intakeFields, schema: ProtoSchema = .current) {
         self.module = module
         self.verb = rpc.verb ?? rpc.descriptor.method
         self.title = rpc.help
@@ -52,7 +54,7 @@ struct PublicForm: Sendable {
             own = []
         }
         let message = schema.method(rpc.fullyQualifiedMethod).flatMap { schema.messages[$0.inputType] }
-        for field in message?.proto.field ?? [] where !Self.portalFields.contains(field.name) {
+        for field in message?.proto.field ?? [] where !filled.contains(field.name) {
             if field.type == .message, field.label != .repeated, let nested = schema.messages[ProtoSchema.typeName(of: field)] {
                 guard let legend = FormLabels.label(field.name, in: rpc.labels) else {
                     unlabelled.append(field.name)
@@ -102,9 +104,10 @@ struct PublicForm: Sendable {
     }
 
     /// The request as proto3 JSON from the submitted form: each field by its path, numbers as
-    /// numbers, lines as a list, empty inputs left out. A number that is not one is named.
-    func json(from values: [String: String], requestID: String) -> (json: [String: Any], problems: [String: String]) {
-        var root: [String: Any] = ["request_id": requestID, "context": ["channel": "CHANNEL_WEB"]]
+    /// numbers, lines as a list, empty inputs left out, plus the `fixed` fields the portal sets.
+    /// A number that is not one is named.
+    func json(from values: [String: String], fixed: [String: Any]) -> (json: [String: Any], problems: [String: String]) {
+        var root = fixed
         var problems: [String: String] = [:]
         for section in sections {
             for field in section.fields {

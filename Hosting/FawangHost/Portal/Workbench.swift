@@ -1,0 +1,258 @@
+import FawangCore
+import FawangPluginKit
+import FawangProto
+import Foundation
+import GRPCCore
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import SwiftProtobuf
+
+/// The staff workbench (`/staff`): sign-in, the queue of matters in the staff member's division
+/// and line, coloured by the deadline engine's alerts (overdue, due soon), filters, and a matter page with the steps of its line that the staff member's role
+/// may take, each a form built from the step's request message. Every call carries the staff
+/// member's access token (kept in an `HttpOnly`, `SameSite=Strict` cookie), so what they see and
+/// may do is the services' own rule.
+extension Portal {
+    static let sessionCookie = "fawang_staff"
+
+    func addWorkbench(to router: Router<GatewayRequestContext>) {
+        router.get("/staff") { request, context in try await queue(request, context) }
+        router.post("/staff/login") { request, context in try await login(request, context) }
+        router.post("/staff/logout") { request, context in try await logout(request, context) }
+        router.get("/staff/matter/:number") { request, context in try await matterPage(request, context, notice: nil, errors: [:], failed: nil) }
+        router.post("/staff/matter/:number/:verb") { request, context in try await takeStep(request, context) }
+    }
+
+    // MARK: Session
+
+    func staffMetadata(_ request: Request, _ context: GatewayRequestContext) -> Metadata? {
+        guard let token = request.cookies[Self.sessionCookie]?.value, !token.isEmpty else { return nil }
+        var metadata = Self.metadata(context)
+        metadata.addString("Bearer \(token)", forKey: "authorization")
+        return metadata
+    }
+
+    func call<Request: SwiftProtobuf.Message, Reply: SwiftProtobuf.Message>(
+        _ descriptor: MethodDescriptor, _ message: Request, _ metadata: Metadata, as: Reply.Type
+    ) async throws -> Reply {
+        try Reply(serializedBytes: try await caller.unary(descriptor, try message.serializedBytes(), metadata: metadata, timeout: .seconds(30)))
+    }
+
+    func loginPage(_ request: Request, message: String?, status: HTTPResponse.Status = .ok) -> Response {
+        let csrf = Self.csrfToken(request)
+        var response = page("staff-login", title: "工作人员登录", ["csrf": csrf, "message": message ?? "", "hasMessage": message != nil], status: status)
+        response.setCookie(Cookie(name: Self.csrfCookie, value: csrf, path: "/", secure: secureCookies, httpOnly: true, sameSite: .strict))
+        return response
+    }
+
+    func login(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
+        var request = request
+        let values = try await Self.formValues(&request)
+        guard Self.csrfValid(request, values) else { return csrfRefused() }
+        do {
+            let session = try await call(
+                Fawang_Identity_V1_IdentityService.Method.Login.descriptor,
+                Fawang_Identity_V1_LoginRequest.with {
+                    $0.login = values["login"] ?? ""
+                    $0.password = values["password"] ?? ""
+                }, Self.metadata(context), as: Fawang_Identity_V1_Session.self)
+            guard [.staff, .departmentAdmin, .platformAdmin].contains(session.principal.role) else {
+                return loginPage(request, message: "工作台仅供司法行政机关工作人员使用", status: .forbidden)
+            }
+            var response = Response(status: .seeOther, headers: [.location: "/staff"])
+            response.setCookie(Cookie(
+                name: Self.sessionCookie, value: session.accessToken, maxAge: Int(session.accessExpiresAt.seconds - Int64(Date().timeIntervalSince1970)),
+                path: "/staff", secure: secureCookies, httpOnly: true, sameSite: .strict))
+            return response
+        } catch let error as RPCError {
+            return loginPage(request, message: error.message, status: Self.status(error))
+        }
+    }
+
+    func logout(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
+        var request = request
+        let values = try await Self.formValues(&request)
+        guard Self.csrfValid(request, values) else { return csrfRefused() }
+        if let metadata = staffMetadata(request, context) {
+            _ = try? await call(
+                Fawang_Identity_V1_IdentityService.Method.Logout.descriptor, Fawang_Identity_V1_LogoutRequest(), metadata,
+                as: Fawang_Identity_V1_LogoutResponse.self)
+        }
+        var response = loginPage(request, message: "已退出登录")
+        response.setCookie(Cookie(name: Self.sessionCookie, value: "", maxAge: 0, path: "/staff", secure: secureCookies, httpOnly: true, sameSite: .strict))
+        return response
+    }
+
+    // MARK: Queue
+
+    func queue(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
+        guard let metadata = staffMetadata(request, context) else { return loginPage(request, message: nil) }
+        let line = request.uri.queryParameters["line"].map(String.init) ?? ""
+        let status = request.uri.queryParameters["status"].map(String.init) ?? ""
+        do {
+            let me = try await call(
+                Fawang_Identity_V1_IdentityService.Method.WhoAmI.descriptor, Fawang_Identity_V1_WhoAmIRequest(), metadata,
+                as: Fawang_Identity_V1_Principal.self)
+            var filterMessage: String?
+            var matters: [Fawang_Matter_V1_Matter] = []
+            do {
+                matters = try await call(
+                    Fawang_Matter_V1_MatterService.Method.ListMatters.descriptor,
+                    Fawang_Matter_V1_ListMattersRequest.with {
+                        $0.businessLine = line.isEmpty ? me.department : line
+                        $0.status = status
+                        $0.regionCode = me.regionCode
+                        $0.pageSize = 200
+                    }, metadata, as: Fawang_Matter_V1_ListMattersResponse.self
+                ).matters
+            } catch let error as RPCError where error.code == .invalidArgument {
+                filterMessage = error.message
+            }
+            // The deadline engine's alerts colour the queue: overdue, then due soon.
+            let alerts = try await call(
+                Fawang_Deadline_V1_DeadlineService.Method.ListAlerts.descriptor,
+                Fawang_Deadline_V1_ListAlertsRequest.with { $0.businessLine = line.isEmpty ? me.department : line }, metadata,
+                as: Fawang_Deadline_V1_ListAlertsResponse.self
+            ).alerts
+            var pressing: [String: Fawang_Deadline_V1_DeadlineAlert] = [:]
+            for alert in alerts {
+                if let known = pressing[alert.trackingNumber], Self.rank(known.kind) <= Self.rank(alert.kind) { continue }
+                pressing[alert.trackingNumber] = alert
+            }
+            let rows: [[String: Any]] = matters.map { matter in
+                let alert = pressing[matter.trackingNumber]
+                let (stateClass, state): (String, String) = switch alert?.kind {
+                case .overdue: ("overdue", "已逾期")
+                case .dueSoon: ("due-soon", "即将到期")
+                case .calendarMissing: ("due-soon", "期限待定")
+                default: finished.contains("\(matter.businessLine)/\(matter.status)") ? ("finished", "已办结") : ("running", "")
+                }
+                return [
+                    "trackingNumber": matter.trackingNumber, "href": "/staff/matter/\(matter.trackingNumber.replacingOccurrences(of: " ", with: ""))",
+                    "line": matter.businessLineName, "type": matter.matterTypeName, "status": matter.statusLabel,
+                    "applicant": matter.applicant.name, "region": matter.regionName, "submitted": Self.beijingTime(matter.submittedAt),
+                    "deadline": alert.map { "\($0.label) \($0.dueDate)（\($0.article)）" } ?? "", "stateClass": stateClass, "state": state,
+                ]
+            }
+            let csrf = Self.csrfToken(request)
+            var response = page("staff-queue", title: "工作台", [
+                "who": "\(me.displayName)（\(me.regionCode)）", "rows": rows, "count": rows.count, "empty": rows.isEmpty,
+                "line": line, "status": status, "filterMessage": filterMessage ?? "", "hasFilterMessage": filterMessage != nil, "csrf": csrf,
+            ])
+            response.setCookie(Cookie(name: Self.csrfCookie, value: csrf, path: "/", secure: secureCookies, httpOnly: true, sameSite: .strict))
+            return response
+        } catch let error as RPCError where error.code == .unauthenticated {
+            return loginPage(request, message: "登录已过期，请重新登录", status: .unauthorized)
+        }
+    }
+
+    /// Which alert a clerk must see first: overdue, then due soon, then a missing calendar.
+    static func rank(_ kind: Fawang_Deadline_V1_AlertKind) -> Int {
+        switch kind {
+        case .overdue: 0
+        case .dueSoon: 1
+        default: 2
+        }
+    }
+
+    // MARK: Matter
+
+    /// The steps of `line` a staff member may take on a matter, as forms.
+    func stepForms(line: String, role: Fawang_Identity_V1_Role) -> [RequestForm] {
+        guard let role = Role(proto: role) else { return [] }
+        return stepRows.filter { row in
+            guard row.module == line else { return false }
+            if case .roles(let roles) = row.policy { return roles.contains(role) }
+            return false
+        }.map(\.form).filter(\.isComplete)
+    }
+
+    func matterPage(
+        _ request: Request, _ context: GatewayRequestContext, notice: String?, errors: [String: String], failed: String?,
+        status: HTTPResponse.Status = .ok
+    ) async throws -> Response {
+        guard let metadata = staffMetadata(request, context) else { return loginPage(request, message: nil) }
+        let number = context.parameters.get("number") ?? ""
+        do {
+            let me = try await call(
+                Fawang_Identity_V1_IdentityService.Method.WhoAmI.descriptor, Fawang_Identity_V1_WhoAmIRequest(), metadata,
+                as: Fawang_Identity_V1_Principal.self)
+            let matter = try await call(
+                Fawang_Matter_V1_MatterService.Method.GetMatter.descriptor, Fawang_Matter_V1_GetMatterRequest.with { $0.trackingNumber = number },
+                metadata, as: Fawang_Matter_V1_Matter.self)
+            let csrf = Self.csrfToken(request)
+            let actions: [[String: Any]] = stepForms(line: matter.businessLine, role: me.role).map { form in
+                [
+                    "title": form.title, "verb": form.verb, "action": "/staff/matter/\(number)/\(form.verb)", "csrf": csrf,
+                    "failed": failed == form.verb, "sections": Self.sections(form, values: [:], errors: failed == form.verb ? errors : [:]),
+                ]
+            }
+            var response = page("staff-matter", title: "事项 \(matter.trackingNumber)", [
+                "trackingNumber": matter.trackingNumber, "line": matter.businessLineName, "type": matter.matterTypeName,
+                "status": matter.statusLabel, "applicant": matter.applicant.name, "idNumber": matter.applicant.idNumber,
+                "phone": matter.applicant.phone, "region": matter.regionName, "channel": Self.channelText(matter.channel),
+                "deadlines": matter.deadlines.map { ["label": $0.label, "summary": $0.summary, "article": $0.article, "state": Self.stateText($0.state), "stateClass": Self.stateClass($0.state)] },
+                "timeline": matter.timeline.map {
+                    ["at": Self.beijingTime($0.at), "label": $0.label, "note": $0.note, "hasNote": !$0.note.isEmpty, "actor": $0.actor, "hasActor": !$0.actor.isEmpty]
+                },
+                "actions": actions, "notice": notice ?? "", "hasNotice": notice != nil,
+            ], status: status)
+            response.setCookie(Cookie(name: Self.csrfCookie, value: csrf, path: "/", secure: secureCookies, httpOnly: true, sameSite: .strict))
+            return response
+        } catch let error as RPCError where error.code == .unauthenticated {
+            return loginPage(request, message: "登录已过期，请重新登录", status: .unauthorized)
+        } catch let error as RPCError {
+            return page("message", title: "无法查看", ["heading": "无法查看该事项", "text": error.message], status: Self.status(error))
+        }
+    }
+
+    func takeStep(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
+        var request = request
+        let values = try await Self.formValues(&request)
+        guard Self.csrfValid(request, values) else { return csrfRefused() }
+        guard let metadata = staffMetadata(request, context) else { return loginPage(request, message: nil) }
+        let number = context.parameters.get("number") ?? "", verb = context.parameters.get("verb") ?? ""
+        guard let row = stepRows.first(where: { $0.form.verb == verb && $0.form.isComplete }),
+            let entry = FawangMethods.all.first(where: { $0.descriptor.fullyQualifiedMethod == row.form.method })
+        else { return notOffered() }
+        let (json, problems) = row.form.json(from: values, fixed: ["tracking_number": number, "context": ["channel": "CHANNEL_WALK_IN"]])
+        if !problems.isEmpty {
+            return try await matterPage(request, context, notice: "请按提示修改后再办理", errors: problems, failed: verb, status: .unprocessableContent)
+        }
+        do {
+            let body = try JSONSerialization.data(withJSONObject: json)
+            _ = try await caller.unary(entry.descriptor, try ProtoJSON.decode(entry.input, json: Array(body)), metadata: metadata, timeout: .seconds(30))
+            return try await matterPage(request, context, notice: "已办理：\(row.form.title)", errors: [:], failed: nil)
+        } catch let error as RPCError {
+            return try await matterPage(
+                request, context, notice: error.message, errors: Self.fieldViolations(error), failed: verb, status: Self.status(error))
+        }
+    }
+
+    static func channelText(_ channel: Fawang_Matter_V1_Channel) -> String {
+        switch channel {
+        case .hotline: "12348热线"
+        case .walkIn: "窗口"
+        case .web: "网站"
+        case .mobile: "移动客户端"
+        case .wechat: "微信"
+        case .api: "系统接口"
+        default: ""
+        }
+    }
+}
+
+extension Role {
+    init?(proto: Fawang_Identity_V1_Role) {
+        switch proto {
+        case .citizen: self = .citizen
+        case .professional: self = .professional
+        case .staff: self = .staff
+        case .departmentAdmin: self = .departmentAdmin
+        case .platformAdmin: self = .platformAdmin
+        case .service: self = .service
+        default: return nil
+        }
+    }
+}
