@@ -74,3 +74,24 @@ extension TrackingNumber {
         return number
     }
 }
+
+extension Fawang_Identity_V1_Role {
+    public init(_ role: Role) {
+        self = switch role {
+        case .citizen: .citizen
+        case .professional: .professional
+        case .staff: .staff
+        case .departmentAdmin: .departmentAdmin
+        case .platformAdmin: .platformAdmin
+        case .service: .service
+        }
+    }
+}
+
+extension Role {
+    /// The role a wire value names; nil for `ROLE_UNSPECIFIED` or an unknown value.
+    public init?(_ proto: Fawang_Identity_V1_Role) {
+        guard let role = Role.allCases.first(where: { Fawang_Identity_V1_Role($0) == proto }) else { return nil }
+        self = role
+    }
+}

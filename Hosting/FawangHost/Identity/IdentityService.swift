@@ -98,14 +98,7 @@ struct IdentityService: Fawang_Identity_V1_IdentityService.SimpleServiceProtocol
         .with {
             $0.accountID = principal.accountID
             $0.displayName = principal.displayName
-            $0.role = switch principal.role {
-            case .citizen: .citizen
-            case .professional: .professional
-            case .staff: .staff
-            case .departmentAdmin: .departmentAdmin
-            case .platformAdmin: .platformAdmin
-            case .service: .service
-            }
+            $0.role = Fawang_Identity_V1_Role(principal.role)
             $0.regionCode = principal.regionCode
             $0.organizationID = principal.organizationID
             $0.department = principal.department

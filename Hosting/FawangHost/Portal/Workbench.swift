@@ -160,7 +160,7 @@ extension Portal {
 
     /// The steps of `line` a staff member may take on a matter, as forms.
     func stepForms(line: String, role: Fawang_Identity_V1_Role) -> [RequestForm] {
-        guard let role = Role(proto: role) else { return [] }
+        guard let role = Role(role) else { return [] }
         return stepRows.filter { row in
             guard row.module == line else { return false }
             if case .roles(let roles) = row.policy { return roles.contains(role) }
@@ -239,20 +239,6 @@ extension Portal {
         case .wechat: "微信"
         case .api: "系统接口"
         default: ""
-        }
-    }
-}
-
-extension Role {
-    init?(proto: Fawang_Identity_V1_Role) {
-        switch proto {
-        case .citizen: self = .citizen
-        case .professional: self = .professional
-        case .staff: self = .staff
-        case .departmentAdmin: self = .departmentAdmin
-        case .platformAdmin: self = .platformAdmin
-        case .service: self = .service
-        default: return nil
         }
     }
 }
