@@ -10,7 +10,7 @@ import SwiftProtobuf
 /// One presenter serves every business line, so the hotline, the window and the portal show the
 /// same matter the same way.
 public struct MatterPresenter: Sendable {
-    private let registry: ModuleRegistry
+    public let registry: ModuleRegistry
     private let directory: any DirectoryStore
     private let deadlines: DeadlineEngine
 

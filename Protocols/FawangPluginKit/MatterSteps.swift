@@ -99,12 +99,15 @@ public struct MatterSteps: Sendable {
         let principal = Principal.current
         let line = businessLine
         let name = context.lineName
+        let registry = context.presenter.registry
         return try await context.matters.update(trackingNumber: trackingNumber, at: context.now()) { matter in
             try Principal.$current.withValue(principal) {
                 guard matter.businessLine == line else {
                     throw FawangError.notFound("受理编号 \(matter.trackingNumber) 不是\(name)事项")
                 }
                 try Self.check(access, matter)
+                // The line may be switched off where the matter is (modules.<id>.regions.*).
+                try registry.requireEnabled(line, in: matter.regionCode)
                 return try decide(matter)
             }
         }
@@ -138,6 +141,7 @@ public struct MatterSteps: Sendable {
         guard let division = try await context.directory.division(code: regionCode) else {
             throw FawangError.invalidArgument(field: "region_code", "行政区划代码 \(regionCode) 不在本平台服务范围内")
         }
+        try context.presenter.registry.requireEnabled(businessLine, in: division.code)
         let principal = Principal.current
         var draft = MatterDraft(
             requestID: requestID, requestDigest: RequestDigest.sha256Hex(try request.serializedBytes()),

@@ -71,7 +71,8 @@ import FoundationNetworking
             request.setValue("application/x-www-form-urlencoded", forHTTPHeaderField: "Content-Type")
             request.setValue("fawang_csrf=\(String(repeating: "a", count: 64))", forHTTPHeaderField: "Cookie")
             request.httpBody = Data("_csrf=\(String(repeating: "b", count: 64))&applicant.name=x".utf8)
-            let (data, response) = try await URLSession.shared.data(for: request)
+            // A session of its own: other tests' cookies for 127.0.0.1 sit in the shared cookie store.
+            let (data, response) = try await URLSession(configuration: .ephemeral).data(for: request)
             #expect((response as? HTTPURLResponse)?.statusCode == 403)
             #expect(String(decoding: data, as: UTF8.self).contains("页面已过期"))
             let count = try await sqlite("SELECT COUNT(*) FROM matters WHERE business_line = 'legal-aid'", on: platform.databasePath)

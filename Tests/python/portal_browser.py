@@ -93,11 +93,17 @@ def main():
         check("12348宁夏法网" in driver.title, f"the home page's title: {driver.title}")
         check(driver.find_element(By.CSS_SELECTOR, ".hotline a").get_attribute("href") == "tel:12348", "the hotline is a tel: link")
         check("法律援助" in driver.find_element(By.CSS_SELECTOR, ".services").text, "legal aid among the services")
+        # The visitor's division: the pages then show what serves it, and forms start from it.
+        Select(driver.find_element(By.ID, "f-region")).select_by_value("640104")
+        submit(driver, driver.find_element(By.CSS_SELECTOR, "form.region"))
+        heading = driver.find_element(By.XPATH, "//h2[starts-with(., '公共法律服务')]").text
+        check("兴庆区" in heading, f"the chosen division: {heading}")
         driver.save_screenshot(str(shots / "home-desktop.png"))
 
         navigate(driver, driver.find_element(By.LINK_TEXT, "提交法律援助申请（第四十一条：经济困难说明或承诺）"))
         check(driver.find_element(By.TAG_NAME, "h1").text.startswith("提交法律援助申请"), "the legal aid form")
         check(every_field_labelled(driver), "every form field has a label")
+        check(driver.find_element(By.NAME, "region_code").get_attribute("value") == "640104", "the region starts as the visitor's")
         driver.save_screenshot(str(shots / "apply-legal-aid-desktop.png"))
 
         # An incomplete application: the server's errors show beside their fields.

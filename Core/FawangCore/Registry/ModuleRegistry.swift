@@ -16,6 +16,8 @@ public final class ModuleRegistry: Sendable {
 
     private struct State {
         var modules: [Module] = []
+        /// Module id → division code → switch (`modules.<id>.regions.<division>.enabled`).
+        var regionSwitches: [String: [String: Bool]] = [:]
         var moduleByService: [String: String] = [:]
         var watchers: [Int: AsyncStream<[Module]>.Continuation] = [:]
         var nextWatcherID = 0
@@ -51,17 +53,47 @@ public final class ModuleRegistry: Sendable {
 
     public func isEnabled(_ id: String) -> Bool { module(id: id)?.enabled ?? false }
 
+    /// Whether module `id` serves matters of `regionCode`: switched on globally, and in the
+    /// division by its own switch, else its city's, else its province's (a county inherits what
+    /// is not set for it).
+    public func isEnabled(_ id: String, in regionCode: String) -> Bool {
+        state.withLock { state in
+            guard state.modules.first(where: { $0.manifest.id == id })?.enabled == true else { return false }
+            return Self.regionSetting(state.regionSwitches[id] ?? [:], regionCode) ?? true
+        }
+    }
+
+    /// The switch that applies to `regionCode`: its own, its city's or its province's.
+    static func regionSetting(_ switches: [String: Bool], _ regionCode: String) -> Bool? {
+        guard !switches.isEmpty, regionCode.count == 6 else { return nil }
+        let chain = [regionCode, String(regionCode.prefix(4)) + "00", String(regionCode.prefix(2)) + "0000"]
+        for code in chain { if let setting = switches[code] { return setting } }
+        return nil
+    }
+
+    /// The divisions with a switch of their own, per module (for the admin's view).
+    public var regionSwitches: [String: [String: Bool]] { state.withLock { $0.regionSwitches } }
+
     /// Applies switches by module id; ids not in `switches` keep their state. Returns the ids
     /// whose state changed and notifies watchers if any did.
+    /// `regions` (module id → division → switch) replaces every module's regional switches when
+    /// given; a module whose regional switches changed counts as changed.
     @discardableResult
-    public func apply(switches: [String: Bool]) -> [String] {
+    public func apply(switches: [String: Bool], regions: [String: [String: Bool]]? = nil) -> [String] {
         let (changed, snapshot, watchers) = state.withLock { state -> ([String], [Module], [AsyncStream<[Module]>.Continuation]) in
             var changed: [String] = []
+            if let regions {
+                for module in state.modules {
+                    let id = module.manifest.id
+                    if (state.regionSwitches[id] ?? [:]) != (regions[id] ?? [:]) { changed.append(id) }
+                }
+                state.regionSwitches = regions.filter { !$0.value.isEmpty }
+            }
             for index in state.modules.indices {
                 let id = state.modules[index].manifest.id
                 if let wanted = switches[id], wanted != state.modules[index].enabled {
                     state.modules[index].enabled = wanted
-                    changed.append(id)
+                    if !changed.contains(id) { changed.append(id) }
                 }
             }
             return (changed, state.modules, Array(state.watchers.values))
@@ -100,6 +132,14 @@ public final class ModuleRegistry: Sendable {
     public func requireEnabled(_ id: String) throws(FawangError) {
         guard let module = module(id: id), !module.enabled else { return }
         throw Self.switchedOff(module)
+    }
+
+    /// As ``requireEnabled(_:)`` for a matter of `regionCode`: `UNAVAILABLE` naming the module
+    /// and the division when it is switched off there.
+    public func requireEnabled(_ id: String, in regionCode: String) throws(FawangError) {
+        try requireEnabled(id)
+        guard let module = module(id: id), !isEnabled(id, in: regionCode) else { return }
+        throw FawangError(.unavailable, "「\(module.manifest.nameZH)」在该地区（\(regionCode)）暂停网上和窗口受理、办理（已有事项可以查询）；请拨打12348咨询或到上级司法行政机关办理")
     }
 
     public static func switchedOff(_ module: Module) -> FawangError {

@@ -81,10 +81,10 @@ final class ConfigWatcher: Service {
         if let level = Logger.Level(rawValue: next.logLevel) { logLevel.level = level }
         var switches: [String: Bool] = [:]
         for module in registry.modules { switches[module.manifest.id] = next.isModuleEnabled(module.manifest.id) }
-        for unknown in Set(next.moduleSwitches.keys).subtracting(switches.keys).sorted() {
+        for unknown in Set(next.moduleSwitches.keys).union(next.moduleRegionSwitches.keys).subtracting(switches.keys).sorted() {
             logger.warning("config names a module this host does not carry", metadata: ["config.key": "modules.\(unknown).enabled"])
         }
-        let changed = registry.apply(switches: switches)
+        let changed = registry.apply(switches: switches, regions: next.moduleRegionSwitches)
         for id in changed {
             logger.notice("module switched", metadata: ["module": "\(id)", "enabled": "\(registry.isEnabled(id))", "trigger": "\(trigger)"])
         }

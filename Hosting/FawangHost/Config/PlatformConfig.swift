@@ -1,3 +1,4 @@
+import FawangCore
 import Foundation
 import Yams
 
@@ -68,6 +69,9 @@ public struct PlatformConfig: Sendable, Equatable {
     public var shutdownGraceSeconds = 15
     /// `modules.<id>.enabled`, for the ids that appear in the file. Others default to on.
     public var moduleSwitches: [String: Bool] = [:]
+    /// `modules.<id>.regions.<division>.enabled`: module id → division code → switch. A county
+    /// without its own switch follows its city's, then its province's, then the module's.
+    public var moduleRegionSwitches: [String: [String: Bool]] = [:]
     /// Extra years of the working-day calendar (the built-in file's format).
     public var calendarFile: String?
     /// `deadlines.rule_days.<rule id>`: lengths of the Ministry's rules whose article is to be confirmed.
@@ -183,6 +187,14 @@ public struct PlatformConfig: Sendable, Equatable {
                     throw ConfigError(key: path, reason: "expected a number of days from 1 to 365, found \(describe(value))")
                 }
                 config.ruleDays[ruleID] = days
+            } else if let (moduleID, division) = moduleRegion(inSwitch: path) {
+                guard DivisionCode.isWellFormed(division) else {
+                    throw ConfigError(key: path, reason: "\(division) is not a 6-digit division code (e.g. modules.legal-aid.regions.640104.enabled)")
+                }
+                guard let enabled = value as? Bool else {
+                    throw ConfigError(key: path, reason: "expected true or false, found \(describe(value))")
+                }
+                config.moduleRegionSwitches[moduleID, default: [:]][division] = enabled
             } else if let moduleID = moduleID(inSwitch: path) {
                 guard let enabled = value as? Bool else {
                     throw ConfigError(key: path, reason: "expected true or false, found \(describe(value))")
@@ -255,6 +267,13 @@ public struct PlatformConfig: Sendable, Equatable {
         return String(path.dropFirst(prefix.count))
     }
 
+    /// `modules.<id>.regions.<division>.enabled` → (id, division).
+    static func moduleRegion(inSwitch path: String) -> (String, String)? {
+        let parts = path.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 5, parts[0] == "modules", parts[2] == "regions", parts[4] == "enabled", !parts[1].isEmpty else { return nil }
+        return (String(parts[1]), String(parts[3]))
+    }
+
     static func moduleID(inSwitch path: String) -> String? {
         let parts = path.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 3, parts[0] == "modules", parts[2] == "enabled", !parts[1].isEmpty else { return nil }
@@ -266,6 +285,9 @@ public struct PlatformConfig: Sendable, Equatable {
             let path = prefix.isEmpty ? name : prefix + "." + name
             if let nested = value as? [String: Any] {
                 try flatten(nested, prefix: path, into: &flat)
+            } else if let nested = value as? [AnyHashable: Any] {
+                // A map with a number for a key, e.g. a division code: regions: {640104: …}.
+                try flatten(Dictionary(uniqueKeysWithValues: nested.map { ("\($0.key.base)", $0.value) }), prefix: path, into: &flat)
             } else if value is [Any] {
                 throw ConfigError(key: path, reason: "lists are not accepted; key entries by name (e.g. modules.legal-aid.enabled)")
             } else {

@@ -244,7 +244,7 @@ struct DeadlineService: Fawang_Deadline_V1_DeadlineService.SimpleServiceProtocol
         let matter = try await matters.update(trackingNumber: trackingNumber, at: now()) { matter in
             try Principal.$current.withValue(principal) {
                 try MatterSteps.check(.handler, matter)
-                try registry.requireEnabled(matter.businessLine)
+                try registry.requireEnabled(matter.businessLine, in: matter.regionCode)
                 return try decide(matter)
             }
         }

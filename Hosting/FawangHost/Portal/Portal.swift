@@ -61,8 +61,9 @@ struct Portal: Sendable {
     }
 
     func add(to router: Router<GatewayRequestContext>) {
-        router.get("/") { _, context in try await home(context) }
-        router.get("/apply") { _, context in try await applyList(context) }
+        router.get("/") { request, context in try await home(request, context) }
+        router.get("/region") { request, _ in chooseRegion(request) }
+        router.get("/apply") { request, context in try await applyList(request, context) }
         router.get("/apply/:module/:verb") { request, context in try await applyForm(request, context) }
         router.post("/apply/:module/:verb") { request, context in try await submit(request, context) }
         router.get("/progress") { request, _ in progressPage(request, values: [:], report: nil, message: nil) }
@@ -75,28 +76,72 @@ struct Portal: Sendable {
 
     // MARK: Pages
 
-    func home(_ context: GatewayRequestContext) async throws -> Response {
-        let modules = try await enabledModules(context)
+    func home(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
+        let region = Self.region(request)
+        let modules = try await enabledModules(request, context)
         let services: [[String: Any]] = modules.map { module in
             let links = forms.filter { $0.module == module.id && $0.isComplete }.map { ["title": $0.title, "href": "/apply/\($0.module)/\($0.verb)"] }
             return ["name": module.nameZh, "links": links, "hasLinks": !links.isEmpty]
         }
-        return page("home", title: "首页", ["services": services])
+        // The province's cities, each with its districts and counties, for the region choice.
+        let divisions = Fawang_Platform_V1_PlatformService.Method.ListDivisions.descriptor
+        func children(_ code: String) async throws -> [Fawang_Platform_V1_Division] {
+            let request = Fawang_Platform_V1_ListDivisionsRequest.with { $0.parentCode = code }
+            return try Fawang_Platform_V1_ListDivisionsResponse(serializedBytes: try await caller.unary(
+                divisions, try request.serializedBytes(), metadata: Self.metadata(context), timeout: .seconds(30))).divisions
+        }
+        var groups: [[String: Any]] = []
+        var regionName = ""
+        for province in try await children("") {
+            for city in try await children(province.code) {
+                let counties = try await children(city.code)
+                let options = ([city] + counties).map { division -> [String: Any] in
+                    if division.code == region { regionName = division.name }
+                    return ["code": division.code, "name": division.code == city.code ? "\(city.name)（市本级）" : division.name, "selected": division.code == region]
+                }
+                groups.append(["name": city.name, "options": options])
+            }
+        }
+        return page("home", title: "首页", [
+            "services": services, "groups": groups, "regionName": regionName, "hasRegion": !regionName.isEmpty,
+        ])
     }
 
-    func applyList(_ context: GatewayRequestContext) async throws -> Response {
-        let enabled = Set(try await enabledModules(context).map(\.id))
+    /// The visitor's division (`/region?code=640104`): pages then show what serves it.
+    func chooseRegion(_ request: Request) -> Response {
+        let code = request.uri.queryParameters["code"].map(String.init) ?? ""
+        var response = Response(status: .seeOther, headers: [.location: "/"])
+        if DivisionCode.isWellFormed(code) {
+            response.setCookie(Cookie(name: Self.regionCookie, value: code, maxAge: 365 * 86_400, path: "/", secure: secureCookies, httpOnly: true, sameSite: .lax))
+        } else {
+            response.setCookie(Cookie(name: Self.regionCookie, value: "", maxAge: 0, path: "/", secure: secureCookies, httpOnly: true, sameSite: .lax))
+        }
+        return response
+    }
+
+    static let regionCookie = "fawang_region"
+
+    /// The division the visitor chose, if any.
+    static func region(_ request: Request) -> String {
+        guard let code = request.cookies[regionCookie]?.value, DivisionCode.isWellFormed(code) else { return "" }
+        return code
+    }
+
+    func applyList(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
+        let enabled = Set(try await enabledModules(request, context).map(\.id))
         let available = forms.filter { enabled.contains($0.module) && $0.isComplete }
         return page("apply-list", title: "在线申请", ["forms": available.map { ["title": $0.title, "href": "/apply/\($0.module)/\($0.verb)"] }])
     }
 
     func applyForm(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
-        guard let form = try await availableForm(context) else { return notOffered() }
-        return formPage(form, request: request, values: [:], errors: [:], message: nil)
+        guard let form = try await availableForm(request, context) else { return notOffered() }
+        // The visitor's division fills in the form's region, where it has one.
+        let region = Self.region(request)
+        return formPage(form, request: request, values: region.isEmpty ? [:] : ["region_code": region], errors: [:], message: nil)
     }
 
     func submit(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
-        guard let form = try await availableForm(context) else { return notOffered() }
+        guard let form = try await availableForm(request, context) else { return notOffered() }
         var request = request
         let values = try await Self.formValues(&request)
         guard Self.csrfValid(request, values) else { return csrfRefused() }
@@ -210,17 +255,20 @@ struct Portal: Sendable {
 
     struct ModuleSummary { let id: String; let nameZh: String }
 
-    func enabledModules(_ context: GatewayRequestContext) async throws -> [ModuleSummary] {
+    /// The modules serving the visitor's division (all enabled ones when none is chosen).
+    func enabledModules(_ request: Request, _ context: GatewayRequestContext) async throws -> [ModuleSummary] {
+        let query = Fawang_Platform_V1_ListModulesRequest.with { $0.regionCode = Self.region(request) }
         let bytes = try await caller.unary(
-            Fawang_Platform_V1_PlatformService.Method.ListModules.descriptor, [], metadata: Self.metadata(context), timeout: .seconds(30))
+            Fawang_Platform_V1_PlatformService.Method.ListModules.descriptor, try query.serializedBytes(), metadata: Self.metadata(context),
+            timeout: .seconds(30))
         return try Fawang_Platform_V1_ListModulesResponse(serializedBytes: bytes).modules
             .filter(\.enabled).map { ModuleSummary(id: $0.id, nameZh: $0.nameZh) }
     }
 
-    func availableForm(_ context: GatewayRequestContext) async throws -> RequestForm? {
+    func availableForm(_ request: Request, _ context: GatewayRequestContext) async throws -> RequestForm? {
         let module = context.parameters.get("module") ?? "", verb = context.parameters.get("verb") ?? ""
         guard let form = forms.first(where: { $0.module == module && $0.verb == verb }), form.isComplete,
-            try await enabledModules(context).contains(where: { $0.id == module })
+            try await enabledModules(request, context).contains(where: { $0.id == module })
         else { return nil }
         return form
     }

@@ -63,7 +63,12 @@ enum PortalTemplates {
               <p>法律援助、人民调解、公证、司法鉴定、律师服务……在线申请，凭受理编号随时查询进度。</p>
               <p class="actions"><a class="button" href="/apply">在线申请</a><a class="button secondary" href="/progress">进度查询</a></p>
             </section>
-            <h2>公共法律服务</h2>
+            <form method="get" action="/region" class="region">
+              <label for="f-region">所在地区</label>
+              <select id="f-region" name="code"><option value="">全区（不限）</option>{{#groups}}<optgroup label="{{name}}">{{#options}}<option value="{{code}}"{{#selected}} selected{{/selected}}>{{name}}</option>{{/options}}</optgroup>{{/groups}}</select>
+              <button type="submit" class="button secondary">切换</button>
+            </form>
+            <h2>公共法律服务{{#hasRegion}}（{{regionName}}）{{/hasRegion}}</h2>
             <ul class="services">
             {{#services}}
               <li class="service"><h3>{{name}}</h3>
@@ -270,6 +275,7 @@ enum PortalTemplates {
         .dot.overdue { background: var(--red); } .dot.due-soon { background: var(--warn); } .dot.running { background: var(--ok); } .dot.paused, .dot.finished { background: var(--line); }
         details.step { background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: 0.5rem 1rem; margin-bottom: 0.5rem; }
         details.step summary { cursor: pointer; font-weight: 600; }
+        form.region { display: flex; flex-wrap: wrap; align-items: center; gap: 0.5rem; margin: 1rem 0 0; } form.region select { width: auto; flex: 1 1 12rem; } form.region .button.secondary { margin: 0; }
         footer.site { text-align: center; color: var(--muted); padding: 1.5rem 1rem; font-size: 0.9rem; }
         :focus-visible { outline: 3px solid #1a73e8; outline-offset: 2px; }
         @media (max-width: 480px) { h1 { font-size: 1.45rem; } .brand { font-size: 1.2rem; } .hotline { flex-basis: 100%; order: 3; } main { padding: 0.75rem; } .button.secondary { margin: 0.5rem 0 0; } }

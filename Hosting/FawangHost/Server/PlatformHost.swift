@@ -121,6 +121,7 @@ public final class PlatformHost: Sendable {
         for plugin in plugins {
             registry.register(plugin.manifest, serviceNames: plugin.serviceNames, enabled: config.isModuleEnabled(plugin.manifest.id))
         }
+        registry.apply(switches: [:], regions: config.moduleRegionSwitches)
         let rules = plugins.flatMap { $0.manifest.matterTypes.flatMap(\.deadlines) }
         let deadlineSettings: DeadlineSettings
         do {

@@ -146,7 +146,8 @@ struct MatterService: Fawang_Matter_V1_MatterService.SimpleServiceProtocol {
             guard principal.mayHandle(businessLine: matter.businessLine, regionCode: matter.regionCode) else {
                 throw FawangError(.permissionDenied, "该事项不在本账号的办理范围内（地区或业务条线），不能转办")
             }
-            try registry.requireEnabled(matter.businessLine)
+            try registry.requireEnabled(matter.businessLine, in: matter.regionCode)
+            try registry.requireEnabled(target.manifest.id, in: matter.regionCode)
             return try MatterTransfer.decide(
                 matter, source: registry.module(id: matter.businessLine)?.manifest, target: target.manifest, type: spec,
                 reason: request.reason, actor: handling.actor, channel: handling.channel)

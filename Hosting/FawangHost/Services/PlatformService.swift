@@ -11,15 +11,18 @@ struct PlatformService: Fawang_Platform_V1_PlatformService.SimpleServiceProtocol
     let writes: WriteGate
 
     func listModules(request: Fawang_Platform_V1_ListModulesRequest, context: ServerContext) async throws -> Fawang_Platform_V1_ListModulesResponse {
-        .with { response in
+        if !request.regionCode.isEmpty, !DivisionCode.isWellFormed(request.regionCode) {
+            throw FawangError.invalidArgument(field: "region_code", "请填写6位行政区划代码，如银川市兴庆区为640104")
+        }
+        return .with { response in
             response.modules = registry.modules.map { module in
                 .with { info in
                     info.id = module.manifest.id
                     info.nameZh = module.manifest.nameZH
                     info.nameEn = module.manifest.nameEN
                     info.version = module.manifest.version
-                    info.enabled = module.enabled
-                    info.health = module.enabled ? .serving : .notServing
+                    info.enabled = request.regionCode.isEmpty ? module.enabled : registry.isEnabled(module.manifest.id, in: request.regionCode)
+                    info.health = info.enabled ? .serving : .notServing
                     info.services = module.serviceNames
                     info.matterTypes = module.manifest.matterTypes.map { spec in
                         .with {

@@ -112,6 +112,11 @@ public nonisolated struct Fawang_Platform_V1_ListModulesRequest: Sendable {
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
+  /// With a division code, each module's enabled and health say whether it serves that division
+  /// (modules.<id>.regions.<division>.enabled: a county follows its city's, then its province's
+  /// switch, unless it has its own). Empty: the module's platform-wide switch.
+  public var regionCode: String = String()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -306,18 +311,29 @@ nonisolated extension Fawang_Platform_V1_ModuleInfo: SwiftProtobuf.Message, Swif
 
 nonisolated extension Fawang_Platform_V1_ListModulesRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ListModulesRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap()
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}region_code\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
-    // Load everything into unknown fields
-    while try decoder.nextFieldNumber() != nil {}
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.regionCode) }()
+      default: break
+      }
+    }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.regionCode.isEmpty {
+      try visitor.visitSingularStringField(value: self.regionCode, fieldNumber: 1)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Fawang_Platform_V1_ListModulesRequest, rhs: Fawang_Platform_V1_ListModulesRequest) -> Bool {
+    if lhs.regionCode != rhs.regionCode {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
