@@ -113,3 +113,65 @@ import FoundationNetworking
         #expect(form.json(from: ["hardship.household_size": "四"], fixed: [:]).problems["hardship.household_size"] == "请填写整数")
     }
 }
+
+/// The admin console's matrix (every division × every module, as the services resolve the
+/// switches) follows a config edit live; staff who are not admins are refused.
+@Suite struct AdminConsoleTests {
+    /// Doesn't follow redirects, so the sign-in's `Set-Cookie` can be read.
+    final class NoRedirects: NSObject, URLSessionTaskDelegate, @unchecked Sendable {
+        func urlSession(
+            _ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse, newRequest request: URLRequest,
+            completionHandler: @escaping (URLRequest?) -> Void
+        ) { completionHandler(nil) }
+    }
+
+    static func signIn(_ port: Int, _ login: String) async throws -> String {
+        let token = String(repeating: "c", count: 64)
+        var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)/staff/login")!)
+        request.httpMethod = "POST"
+        request.setValue("application/x-www-form-urlencoded", forHTTPHeaderField: "Content-Type")
+        request.setValue("fawang_csrf=\(token)", forHTTPHeaderField: "Cookie")
+        request.httpBody = Data("_csrf=\(token)&login=\(login)&password=Fawang%402026".utf8)
+        let session = URLSession(configuration: .ephemeral, delegate: NoRedirects(), delegateQueue: nil)
+        let (_, response) = try await session.data(for: request)
+        let http = try #require(response as? HTTPURLResponse)
+        #expect(http.statusCode == 303)
+        let cookie = try #require(http.value(forHTTPHeaderField: "Set-Cookie"))
+        #expect(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict") && cookie.contains("Secure"), "\(cookie)")
+        return String(cookie.split(separator: ";")[0].dropFirst("fawang_staff=".count))
+    }
+
+    static func get(_ port: Int, _ path: String, session token: String) async throws -> (Int, Data) {
+        var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!)
+        request.setValue("fawang_staff=\(token)", forHTTPHeaderField: "Cookie")
+        let (data, response) = try await URLSession(configuration: .ephemeral).data(for: request)
+        return ((response as? HTTPURLResponse)?.statusCode ?? 0, data)
+    }
+
+    @Test func theMatrixFollowsTheConfigLive() async throws {
+        try await TestPlatform.with(plugins: PluginCatalog.all) { platform in
+            let http = try #require(platform.ports.http)
+            let admin = try await Self.signIn(http, "admin")
+            func serves(_ key: String) async throws -> Bool? {
+                let (status, data) = try await Self.get(http, "/staff/admin/switches.json", session: admin)
+                #expect(status == 200)
+                return ((try JSONSerialization.jsonObject(with: data) as? [String: Any])?["serves"] as? [String: Bool])?[key]
+            }
+            #expect(try await serves("640104/legal-aid") == true)
+            let (status, page) = try await Self.get(http, "/staff/admin", session: admin)
+            #expect(status == 200)
+            let html = String(decoding: page, as: UTF8.self)
+            #expect(html.contains("模块开关总览") && html.contains("兴庆区") && html.contains("data-key=\"640104/legal-aid\""))
+
+            try platform.rewriteConfig(extra: "modules.legal-aid.regions.640104.enabled: false\n")
+            try await eventually("the console shows the county switched off") { try await serves("640104/legal-aid") == false }
+            #expect(try await serves("640105/legal-aid") == true)
+            #expect(try await serves("640100/legal-aid") == true)
+
+            // A reviewer is staff, not an admin.
+            let reviewer = try await Self.signIn(http, "staff-640100-reviewer")
+            #expect(try await Self.get(http, "/staff/admin", session: reviewer).0 == 403)
+            #expect(try await Self.get(http, "/staff/admin/switches.json", session: reviewer).0 == 401)
+        }
+    }
+}

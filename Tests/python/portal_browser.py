@@ -183,6 +183,18 @@ def main():
         row = driver.find_element(By.XPATH, f"//table[@class='queue']//tr[td/a[text()='{number}']]")
         check("finished" in row.get_attribute("class") and "已结案" in row.text, f"the queue shows it concluded: {row.text}")
 
+        # A reviewer is no admin; the platform admin sees the module switches by division.
+        driver.get(base + "/staff/admin")
+        check(driver.find_element(By.TAG_NAME, "h1").text == "无权访问", "the admin console is for admins")
+        driver.get(base + "/staff")
+        submit(driver, driver.find_element(By.CSS_SELECTOR, "form[action='/staff/logout']"))
+        fill(driver, {"login": "admin", "password": "Fawang@2026"})
+        submit(driver)
+        navigate(driver, driver.find_element(By.LINK_TEXT, "模块开关总览"))
+        cell = driver.find_element(By.CSS_SELECTOR, "td[data-key='640104/legal-aid']")
+        check(cell.text == "启用" and "on" in cell.get_attribute("class"), f"legal aid serves Xingqing: {cell.text}")
+        driver.save_screenshot(str(shots / "admin-console-desktop.png"))
+
         # The citizen sees the outcome and rates it.
         driver.get(base + "/progress")
         fill(driver, {"tracking_number": number, "phone_last4": "1234"})

@@ -167,7 +167,7 @@ enum PortalTemplates {
             """,
         "staff-queue": """
             {{> top}}
-            <div class="bar"><h1>待办事项</h1><span class="muted">{{who}}</span>
+            <div class="bar"><h1>待办事项</h1><span class="muted">{{who}}</span>{{#isAdmin}}<a href="/staff/admin">模块开关总览</a>{{/isAdmin}}
               <form method="post" action="/staff/logout"><input type="hidden" name="_csrf" value="{{csrf}}"><button type="submit" class="link">退出</button></form></div>
             <form method="get" action="/staff" class="filters">
               <div class="field"><label for="f-line">业务条线</label><input type="text" id="f-line" name="line" value="{{line}}" placeholder="如 legal-aid"></div>
@@ -213,6 +213,19 @@ enum PortalTemplates {
             <p><button type="submit" class="button">{{title}}</button></p>
             </form></details>
             {{/actions}}
+            {{> bottom}}
+            """,
+        "admin": """
+            {{> top}}
+            <p><a href="/staff">← 返回工作台</a></p>
+            <h1>模块开关总览</h1>
+            <p class="muted">各地区是否开展各项业务：模块本身的开关与 modules.&lt;模块&gt;.regions.&lt;地区代码&gt;.enabled 地区开关合并后的结果（县区未单独设置的，随所在市、再随自治区）。在配置文件中修改，保存后一秒内生效；本页每3秒刷新，最近刷新：<span id="refreshed">—</span>。</p>
+            <div class="table-wrap"><table class="matrix">
+            <thead><tr><th scope="col">地区</th>{{#modules}}<th scope="col">{{name}}<br><span class="muted" data-health="{{id}}">{{health}}</span></th>{{/modules}}</tr></thead>
+            <tbody>
+            {{#rows}}<tr><th scope="row" class="{{indent}}">{{name}} <span class="muted">{{code}}</span></th>{{#cells}}<td data-key="{{key}}" class="{{#on}}on{{/on}}{{^on}}off{{/on}}">{{text}}</td>{{/cells}}</tr>{{/rows}}
+            </tbody></table></div>
+            <script src="/static/admin.js" defer></script>
             {{> bottom}}
             """,
         "message": """
@@ -276,6 +289,10 @@ enum PortalTemplates {
         details.step { background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: 0.5rem 1rem; margin-bottom: 0.5rem; }
         details.step summary { cursor: pointer; font-weight: 600; }
         form.region { display: flex; flex-wrap: wrap; align-items: center; gap: 0.5rem; margin: 1rem 0 0; } form.region select { width: auto; flex: 1 1 12rem; } form.region .button.secondary { margin: 0; }
+        table.matrix { border-collapse: collapse; background: #fff; font-size: 0.9rem; }
+        .matrix th, .matrix td { border: 1px solid var(--line); padding: 0.3rem 0.5rem; text-align: center; white-space: nowrap; }
+        .matrix th[scope=row] { text-align: left; } .matrix th.level-2 { padding-left: 1.2rem; } .matrix th.level-3 { padding-left: 2.4rem; font-weight: 400; }
+        .matrix td.on { color: var(--ok); } .matrix td.off { color: #fff; background: var(--red); font-weight: 600; }
         footer.site { text-align: center; color: var(--muted); padding: 1.5rem 1rem; font-size: 0.9rem; }
         :focus-visible { outline: 3px solid #1a73e8; outline-offset: 2px; }
         @media (max-width: 480px) { h1 { font-size: 1.45rem; } .brand { font-size: 1.2rem; } .hotline { flex-basis: 100%; order: 3; } main { padding: 0.75rem; } .button.secondary { margin: 0.5rem 0 0; } }

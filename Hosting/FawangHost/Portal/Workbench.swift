@@ -138,6 +138,7 @@ extension Portal {
             let csrf = Self.csrfToken(request)
             var response = page("staff-queue", title: "工作台", [
                 "who": "\(me.displayName)（\(me.regionCode)）", "rows": rows, "count": rows.count, "empty": rows.isEmpty,
+                "isAdmin": me.role == .platformAdmin || me.role == .departmentAdmin,
                 "line": line, "status": status, "filterMessage": filterMessage ?? "", "hasFilterMessage": filterMessage != nil, "csrf": csrf,
             ])
             response.setCookie(Cookie(name: Self.csrfCookie, value: csrf, path: "/", secure: secureCookies, httpOnly: true, sameSite: .strict))
