@@ -138,7 +138,7 @@ def main():
         navigate(driver, driver.find_element(By.LINK_TEXT, "查询办理进度"))
         fill(driver, {"tracking_number": number, "phone_last4": "1234"})
         submit(driver)
-        report = driver.find_element(By.CSS_SELECTOR, ".report").text
+        report = driver.find_element(By.CSS_SELECTOR, "#current-progress").text
         check("法律援助" in report and "马*" in report, f"the progress report, applicant masked: {report[:200]}")
         check("依据：《中华人民共和国法律援助法》第四十三条" in report, "each deadline with its article")
         check("提交法律援助申请" in driver.find_element(By.CSS_SELECTOR, ".timeline").text, "the timeline")
@@ -210,7 +210,7 @@ def main():
 
         fill(driver, {"tracking_number": number, "phone_last4": "9999"})
         submit(driver)
-        check(driver.find_elements(By.CSS_SELECTOR, ".report") == [], "a wrong phone shows nothing of the matter")
+        check(driver.find_elements(By.CSS_SELECTOR, "#current-progress") == [], "a wrong phone shows nothing of the matter")
         check(driver.find_element(By.CSS_SELECTOR, ".alert").text != "", "and says why")
 
         # 适老化: the large-text mode enlarges the text and is remembered.
@@ -228,6 +228,24 @@ def main():
         driver.delete_cookie("fawang_csrf")
         submit(driver)
         check(driver.find_element(By.TAG_NAME, "h1").text == "页面已过期", "no CSRF cookie, no submission")
+        # The web app: installable (manifest, icons) with a service worker; offline, the progress
+        # page still opens and shows the last report viewed on this device.
+        manifest = driver.execute_async_script(
+            "var done = arguments[0]; fetch('/manifest.webmanifest').then(r => r.json()).then(done, () => done(null));")
+        check(manifest and manifest["name"] == "12348宁夏法网" and len(manifest["icons"]) == 2, f"the manifest: {manifest}")
+        scope = driver.execute_async_script(
+            "var done = arguments[0]; navigator.serviceWorker.ready.then(r => done(r.scope), () => done(null));")
+        check(scope == base + "/", f"the service worker controls the portal: {scope}")
+        driver.get(base + "/progress")
+        driver.get(base + "/progress")  # now through the worker, which cached the shell
+        driver.set_network_conditions(offline=True, latency=0, download_throughput=0, upload_throughput=0)
+        try:
+            driver.get(base + "/progress")
+            last = driver.find_element(By.ID, "last-progress")
+            check(last.is_displayed() and number in last.text and "离线" in last.text, f"offline, the last report: {last.text[:120]}")
+            driver.save_screenshot(str(shots / "progress-offline-desktop.png"))
+        finally:
+            driver.set_network_conditions(offline=False, latency=0, download_throughput=-1, upload_throughput=-1)
     finally:
         driver.quit()
 

@@ -71,6 +71,7 @@ struct Portal: Sendable {
         router.post("/progress/rate") { request, context in try await rate(request, context) }
         addWorkbench(to: router)
         addAdminConsole(to: router)
+        addWebApp(to: router)
         router.get("/static/portal.css") { _, _ in Self.asset(PortalTemplates.css, type: "text/css; charset=utf-8") }
         router.get("/static/portal.js") { _, _ in Self.asset(PortalTemplates.javascript, type: "text/javascript; charset=utf-8") }
     }

@@ -19,6 +19,10 @@ enum PortalTemplates {
             <meta name="viewport" content="width=device-width, initial-scale=1">
             <title>{{title}} - 12348宁夏法网</title>
             <link rel="stylesheet" href="/static/portal.css">
+            <link rel="manifest" href="/manifest.webmanifest">
+            <link rel="icon" href="/static/icon-192.png">
+            <link rel="apple-touch-icon" href="/static/icon-192.png">
+            <meta name="theme-color" content="#b3261e">
             <script src="/static/portal.js" defer></script>
             </head>
             <body>
@@ -123,8 +127,9 @@ enum PortalTemplates {
               {{#hasPhoneError}}<p class="error">{{phoneError}}</p>{{/hasPhoneError}}</div>
             <p><button type="submit" class="button">查询</button></p>
             </form>
+            <section id="last-progress" class="report" hidden aria-label="上次查询的结果"></section>
             {{#report}}
-            <section class="report" aria-labelledby="report-title">
+            <section class="report" id="current-progress" aria-labelledby="report-title">
               <h2 id="report-title">{{line}} · {{type}}</h2>
               <dl>
                 <dt>受理编号</dt><dd>{{trackingNumber}}</dd>
@@ -299,6 +304,30 @@ enum PortalTemplates {
         """
 
     static let javascript = """
+        // The web app: its service worker keeps the shell for offline use.
+        if ('serviceWorker' in navigator) {
+          window.addEventListener('load', function () { navigator.serviceWorker.register('/sw.js').catch(function () {}); });
+        }
+        // The last progress report viewed stays on this device, shown on the progress page offline.
+        document.addEventListener('DOMContentLoaded', function () {
+          var current = document.getElementById('current-progress');
+          if (current) {
+            localStorage.setItem('fawang-last-progress', JSON.stringify({ html: current.innerHTML, at: new Date().toLocaleString('zh-CN') }));
+            return;
+          }
+          var slot = document.getElementById('last-progress');
+          var saved = slot && localStorage.getItem('fawang-last-progress');
+          if (!saved) return;
+          try { saved = JSON.parse(saved); } catch (e) { return; }
+          var note = document.createElement('p');
+          note.className = 'muted';
+          note.textContent = (navigator.onLine ? '上次查询的结果（' : '当前离线，以下是上次查询的结果（') + saved.at + '）';
+          var body = document.createElement('div');
+          body.innerHTML = saved.html;  // our own page's markup, kept by this page
+          slot.appendChild(note);
+          slot.appendChild(body);
+          slot.hidden = false;
+        });
         // 适老化: the large-text mode, remembered on this device.
         (function () {
           var root = document.documentElement;
