@@ -14,12 +14,27 @@ struct ConsultationService: Sendable {
 
     /// Anyone records a consultation (the portal, the hotline and hall front ends, staff for a call
     /// or a visit); the consultation desk's staff answer and close, within their region.
+    /// The web form's labels: the public asks online; the answer is the desk's (kept off the form).
+    static let formLabels: [String: String] = [
+        "person": "咨询人", "person.id_number": "身份证号（可不填）", "person.address": "住址（可不填）",
+        "topic": "咨询事项类别", "question": "想咨询的问题", "answer": "",
+        "TOPIC_LABOUR": "劳动用工、欠薪、工伤", "TOPIC_MARRIAGE_FAMILY": "婚姻家庭、继承、赡养", "TOPIC_CONTRACT_DEBT": "合同、借贷",
+        "TOPIC_PROPERTY_LAND": "房产、土地、物业", "TOPIC_TORT_INJURY": "人身损害、交通事故、医疗纠纷",
+        "TOPIC_ADMINISTRATIVE": "行政管理、行政许可、行政复议", "TOPIC_CRIMINAL": "刑事", "TOPIC_CONSUMER": "消费者权益", "TOPIC_OTHER": "其他",
+    ]
+
+    /// The workbench's forms for the desk's steps.
+    static let stepLabels: [String: String] = [
+        "answer": "解答内容", "suggested_matter_types": "建议申请办理的事项类型（每行一项，如 legal-aid.application）",
+    ]
+
     static let rpcs = RPCTable<ConsultationService>([
         RPC(Method.RecordConsultation.descriptor, .anyone, verb: "record", help: "登记法律咨询（可当场解答）", intake: true,
-            aliases: ["name": "person.name", "phone": "person.phone", "region": "region_code"], ConsultationService.recordConsultation),
+            aliases: ["name": "person.name", "phone": "person.phone", "region": "region_code"], labels: formLabels,
+            ConsultationService.recordConsultation),
         RPC(Method.Answer.descriptor, .handlers, verb: "answer", help: "解答（可再次解答），并可建议申请办理的事项",
-            aliases: ["suggest": "suggested_matter_types"], ConsultationService.answer),
-        RPC(Method.Close.descriptor, .handlers, verb: "close", help: "办结：已解答，无需办理其他事项", ConsultationService.close),
+            aliases: ["suggest": "suggested_matter_types"], labels: stepLabels, ConsultationService.answer),
+        RPC(Method.Close.descriptor, .handlers, verb: "close", help: "办结：已解答，无需办理其他事项", labels: stepLabels, ConsultationService.close),
     ])
 
     func recordConsultation(_ request: Fawang_Consultation_V1_RecordConsultationRequest) async throws -> Fawang_Consultation_V1_RecordConsultationResponse {

@@ -40,7 +40,8 @@ public struct RPC<Service: Sendable>: Sendable {
     ///     value as typed, e.g. `["kind": "supplement"]`); the server still validates them.
     ///   - labels: for a public intake, the Chinese labels of its online form (``FormLabels``):
     ///     field paths or names → label, enum value names → option text. The portal offers the
-    ///     form once every field has a label; an enum value without one is not offered online.
+    ///     form once every field has a label; an enum value without one is not offered online; an
+    ///     empty label keeps a field off the web form (`"answer": ""`).
     ///   - handler: the service's method, e.g. `LegalAidService.approve`.
     public init<Input: SwiftProtobuf.Message, Output: SwiftProtobuf.Message>(
         _ descriptor: MethodDescriptor, _ policy: AccessPolicy, verb: String? = nil, help: String,

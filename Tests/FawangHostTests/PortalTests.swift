@@ -111,6 +111,37 @@ import FoundationNetworking
         #expect(json["opposing_party"] == nil)
         #expect((json["context"] as? [String: Any])?["channel"] as? String == "CHANNEL_WEB")
         #expect(form.json(from: ["hardship.household_size": "四"], fixed: [:]).problems["hardship.household_size"] == "请填写整数")
+
+        // An empty label keeps a staff field off the public form: the consultation desk's answer.
+        let consultation = try #require(plugins.first { $0.manifest.id == "consultation" })
+        let ask = RequestForm(module: "consultation", rpc: try #require(consultation.rpcs.first { $0.isPublicIntake }))
+        #expect(ask.isComplete, "\(ask.unlabelled)")
+        #expect(!ask.sections.flatMap(\.fields).map(\.path).contains("answer"))
+        #expect(ask.sections.flatMap(\.fields).map(\.path).contains("question"))
+    }
+
+    @Test func aCitizenAsksTheConsultationDeskOnline() async throws {
+        try await TestPlatform.with(plugins: PluginCatalog.all) { platform in
+            let http = try #require(platform.ports.http)
+            let token = String(repeating: "d", count: 64)
+            var request = URLRequest(url: URL(string: "http://127.0.0.1:\(http)/apply/consultation/record")!)
+            request.httpMethod = "POST"
+            request.setValue("application/x-www-form-urlencoded", forHTTPHeaderField: "Content-Type")
+            request.setValue("fawang_csrf=\(token)", forHTTPHeaderField: "Cookie")
+            let fields = [
+                "_csrf": token, "_request_id": UUID().uuidString, "person.name": "杨建军", "person.phone": "18995001234",
+                "region_code": "640302", "topic": "TOPIC_LABOUR", "question": "公司拖欠三个月工资，应该怎么办？",
+            ]
+            request.httpBody = Data(fields.map { "\($0.key)=\($0.value.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")" }.joined(separator: "&").utf8)
+            let (data, response) = try await URLSession(configuration: .ephemeral).data(for: request)
+            let html = String(decoding: data, as: UTF8.self)
+            #expect((response as? HTTPURLResponse)?.statusCode == 200, "\(html)")
+            #expect(html.contains("提交成功"), "\(html)")
+            let home = try await Self.get(http, "/")
+            #expect(home.html.contains("/apply/consultation/record"))
+            let count = try await sqlite("SELECT COUNT(*) FROM matters WHERE business_line = 'consultation' AND channel = 'web'", on: platform.databasePath)
+            #expect(count == "1")
+        }
     }
 }
 

@@ -77,6 +77,8 @@ struct RequestForm: Sendable {
     private static func field(
         _ field: Google_Protobuf_FieldDescriptorProto, path: String, labels: [String: String], schema: ProtoSchema, unlabelled: inout [String]
     ) -> Field? {
+        // An empty label keeps a field off the web form (one the staff fill in, e.g. an answer).
+        if labels[path] == "" || labels[field.name] == "" { return nil }
         guard let label = FormLabels.label(path, in: labels) else {
             unlabelled.append(path)
             return nil
