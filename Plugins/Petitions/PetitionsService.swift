@@ -14,12 +14,21 @@ struct PetitionsService: Sendable {
 
     /// Anyone registers a petition (anonymous complaints too) and the petitioner requests review;
     /// every decision and the statistics are staff's, within their region and department.
+    /// The online complaint form's labels (信访工作条例 第十九条: 请求、事实和理由).
+    static let formLabels: [String: String] = [
+        "anonymous": "匿名投诉（不留姓名和联系方式：无法书面答复，也不能查询进度、请求复查）",
+        "petitioner": "信访人（匿名投诉不填）", "petitioner.id_number": "身份证号（可不填）",
+        "region_code": "所涉地区（行政区划代码）", "subject": "信访请求", "facts_and_reasons": "事实和理由",
+        "representatives": "多人联名的，推选的代表人数（个人信访填0，最多5人）",
+        "related_tracking_number": "同一事项此前的受理编号（如有）",
+    ]
+
     static let rpcs = RPCTable<PetitionsService>([
         RPC(Method.Submit.descriptor, .anyone, verb: "submit", help: "登记信访事项（第二十二条；可匿名，--related 关联重复信访）", intake: true,
             aliases: [
                 "name": "petitioner.name", "id-number": "petitioner.id_number", "phone": "petitioner.phone", "address": "petitioner.address",
                 "region": "region_code", "facts": "facts_and_reasons", "related": "related_tracking_number",
-            ], PetitionsService.submit),
+            ], labels: formLabels, PetitionsService.submit),
         RPC(Method.Accept.descriptor, .handlers, verb: "accept", help: "受理并告知处理途径和程序（第二十二条、第二十三条；起算六十日，第三十四条）",
             PetitionsService.accept),
         RPC(Method.NotAccept.descriptor, .handlers, verb: "not-accept", help: "不予受理，告知理由及应向哪个机关提出（第二十三条）",

@@ -118,6 +118,11 @@ import FoundationNetworking
         #expect(ask.isComplete, "\(ask.unlabelled)")
         #expect(!ask.sections.flatMap(\.fields).map(\.path).contains("answer"))
         #expect(ask.sections.flatMap(\.fields).map(\.path).contains("question"))
+        // A complaint can be anonymous: a checkbox.
+        let petitions = try #require(plugins.first { $0.manifest.id == "petitions" })
+        let complain = RequestForm(module: "petitions", rpc: try #require(petitions.rpcs.first { $0.isPublicIntake }))
+        #expect(complain.isComplete, "\(complain.unlabelled)")
+        #expect(complain.sections.flatMap(\.fields).first { $0.path == "anonymous" }?.kind == .checkbox)
     }
 
     @Test func aCitizenAsksTheConsultationDeskOnline() async throws {
