@@ -14,11 +14,22 @@ struct MediationService: Sendable {
 
     /// Citizens apply and may withdraw (their second factor proves them); everything the committee
     /// does is staff's, within their region and department.
+    /// The online application's labels (人民调解法 第十七条: a party applies).
+    static let formLabels: [String: String] = [
+        "applicant": "申请人（纠纷一方当事人）", "applicant.id_number": "身份证号（可不填）", "applicant.address": "住址（可不填）",
+        "respondents": "对方当事人", "respondents.name": "姓名", "respondents.id_number": "身份证号（可不填）",
+        "respondents.phone": "手机号码（可不填）", "respondents.address": "住址（可不填）",
+        "region_code": "纠纷所在地区（行政区划代码）", "category": "纠纷类别", "summary": "纠纷的主要事实和争议",
+        "DISPUTE_CATEGORY_NEIGHBOURHOOD": "邻里纠纷", "DISPUTE_CATEGORY_MARRIAGE_FAMILY": "婚姻家庭纠纷",
+        "DISPUTE_CATEGORY_PROPERTY": "房屋、宅基地、物业纠纷", "DISPUTE_CATEGORY_CONTRACT_DEBT": "合同、债务纠纷",
+        "DISPUTE_CATEGORY_DAMAGE": "损害赔偿纠纷", "DISPUTE_CATEGORY_LABOUR": "劳动（劳务）纠纷", "DISPUTE_CATEGORY_OTHER": "其他民间纠纷",
+    ]
+
     static let rpcs = RPCTable<MediationService>([
         RPC(Method.ListCommittees.descriptor, .anyone, verb: "committees", help: "某地（所在市）的人民调解委员会及其调解员",
             aliases: ["region": "region_code"], MediationService.listCommittees),
         RPC(Method.Apply.descriptor, .anyone, verb: "apply", help: "当事人申请调解（第十七条）", intake: true,
-            aliases: disputeAliases, MediationService.apply),
+            aliases: disputeAliases, labels: formLabels, MediationService.apply),
         RPC(Method.StartOnInitiative.descriptor, .handlers, verb: "initiate", help: "登记人民调解委员会主动调解（第十七条）",
             aliases: disputeAliases, MediationService.startOnInitiative),
         RPC(Method.AssignCommittee.descriptor, .handlers, verb: "assign-committee", help: "选定本纠纷所在市的人民调解委员会",

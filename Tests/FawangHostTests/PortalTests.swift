@@ -97,8 +97,8 @@ import FoundationNetworking
         // Labels are Chinese.
         #expect(fields.allSatisfy { $0.label.unicodeScalars.contains { $0.value >= 0x4E00 && $0.value <= 0x9FFF } })
         // A line whose intake lacks labels is not offered yet, and says which fields lack them.
-        let mediation = try #require(plugins.first { $0.manifest.id == "mediation" })
-        let unlabelled = RequestForm(module: "mediation", rpc: try #require(mediation.rpcs.first { $0.isPublicIntake }))
+        let notarization = try #require(plugins.first { $0.manifest.id == "notarization" })
+        let unlabelled = RequestForm(module: "notarization", rpc: try #require(notarization.rpcs.first { $0.isPublicIntake }))
         #expect(!unlabelled.isComplete && !unlabelled.unlabelled.isEmpty)
         // The submitted form becomes the request: numbers as numbers, lines as a list, empties left out.
         let (json, problems) = form.json(from: [
@@ -123,6 +123,13 @@ import FoundationNetworking
         let complain = RequestForm(module: "petitions", rpc: try #require(petitions.rpcs.first { $0.isPublicIntake }))
         #expect(complain.isComplete, "\(complain.unlabelled)")
         #expect(complain.sections.flatMap(\.fields).first { $0.path == "anonymous" }?.kind == .checkbox)
+        // A repeated message (mediation's other parties) takes one entry, sent as a list of one.
+        let mediation = try #require(plugins.first { $0.manifest.id == "mediation" })
+        let dispute = RequestForm(module: "mediation", rpc: try #require(mediation.rpcs.first { $0.isPublicIntake }))
+        #expect(dispute.isComplete, "\(dispute.unlabelled)")
+        let (request, _) = dispute.json(from: ["respondents.name": "马某", "applicant.name": "杨某"], fixed: [:])
+        #expect((request["respondents"] as? [[String: Any]])?.first?["name"] as? String == "马某")
+        #expect((request["applicant"] as? [String: Any])?["name"] as? String == "杨某")
     }
 
     @Test func aCitizenAsksTheConsultationDeskOnline() async throws {

@@ -32,6 +32,8 @@ struct RequestForm: Sendable {
     let sections: [Section]
     /// Fields without a Chinese label: the form is not offered until the plugin declares them.
     let unlabelled: [String]
+    /// Repeated message fields (`respondents`): the form takes one entry, sent as a one-item list.
+    let repeatedMessages: Set<String>
 
     var isComplete: Bool { unlabelled.isEmpty }
 
@@ -49,13 +51,15 @@ struct RequestForm: Sendable {
         // request's own fields between them an unlabelled one.
         var sections: [Section] = []
         var own: [Field] = []
+        var repeatedMessages: Set<String> = []
         func closeOwn() {
             if !own.isEmpty { sections.append(Section(legend: nil, fields: own)) }
             own = []
         }
         let message = schema.method(rpc.fullyQualifiedMethod).flatMap { schema.messages[$0.inputType] }
         for field in message?.proto.field ?? [] where !filled.contains(field.name) {
-            if field.type == .message, field.label != .repeated, let nested = schema.messages[ProtoSchema.typeName(of: field)] {
+            if field.type == .message, let nested = schema.messages[ProtoSchema.typeName(of: field)], !nested.proto.options.mapEntry {
+                if field.label == .repeated { repeatedMessages.insert(field.name) }
                 guard let legend = FormLabels.label(field.name, in: rpc.labels) else {
                     unlabelled.append(field.name)
                     continue
@@ -72,6 +76,7 @@ struct RequestForm: Sendable {
         closeOwn()
         self.sections = sections
         self.unlabelled = unlabelled
+        self.repeatedMessages = repeatedMessages
     }
 
     private static func field(
@@ -134,6 +139,9 @@ struct RequestForm: Sendable {
                 }
                 Self.set(&root, path: field.path.split(separator: ".").map(String.init), value)
             }
+        }
+        for name in repeatedMessages {
+            if let entry = root[name] as? [String: Any] { root[name] = [entry] }
         }
         return (root, problems)
     }
