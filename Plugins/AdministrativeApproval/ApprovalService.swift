@@ -14,12 +14,22 @@ struct ApprovalService: Sendable {
 
     /// Applicants submit, supply corrections and read the items' guidance without staff (the
     /// second factor proves them); every other step is bureau staff's, within region and department.
+    /// The online application's labels (行政许可法 第二十九条: the applicant files the application).
+    static let formLabels: [String: String] = [
+        "applicant": "申请人", "organization_name": "拟设立或登记的机构名称（申请执业的，填执业机构）",
+        "region_code": "机构所在地区（行政区划代码）", "item": "申请的行政许可事项",
+        "LICENSING_ITEM_LAW_FIRM_ESTABLISHMENT": "律师事务所设立", "LICENSING_ITEM_NOTARY_OFFICE_ESTABLISHMENT": "公证机构设立",
+        "LICENSING_ITEM_JUDICIAL_APPRAISAL_INSTITUTION_REGISTRATION": "司法鉴定机构登记",
+        "LICENSING_ITEM_GRASSROOTS_LEGAL_SERVICE_WORKER_PRACTICE": "基层法律服务工作者执业",
+        "summary": "申请说明", "materials": "提交的申请材料（每行一项，第三十一条：如实提交）",
+    ]
+
     static let rpcs = RPCTable<ApprovalService>([
         RPC(Method.SubmitApplication.descriptor, .anyone, verb: "submit", help: "收到行政许可申请材料（第三十二条：五日内受理或一次告知补正）", intake: true,
             aliases: [
                 "name": "applicant.name", "id-number": "applicant.id_number", "phone": "applicant.phone", "address": "applicant.address",
                 "organization": "organization_name", "region": "region_code", "material": "materials",
-            ], ApprovalService.submitApplication),
+            ], labels: formLabels, ApprovalService.submitApplication),
         RPC(Method.RequestMaterials.descriptor, .handlers, verb: "request-materials", help: "一次告知需要补正的全部内容（第三十二条第一款第四项：五日内）",
             aliases: ["missing": "missing_materials"], ApprovalService.requestMaterials),
         RPC(Method.SupplyMaterials.descriptor, .anyone, verb: "supply-materials", help: "申请人提交补正材料（凭手机号后四位）",

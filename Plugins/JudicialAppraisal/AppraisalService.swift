@@ -16,6 +16,13 @@ struct AppraisalService: Sendable {
     /// Entrusting, supplying materials, complaining and reading the register are open (rate
     /// limited; an authority's entrustment must come through the API channel or staff); the
     /// institution's and the bureau's decisions are staff's, within their region.
+    /// The online complaint form's labels.
+    static let complaintLabels: [String: String] = [
+        "complainant": "投诉人", "complainant.id_number": "身份证号（可不填）", "complainant.address": "住址（可不填）",
+        "appraiser_id": "被投诉的司法鉴定人编号", "entrustment_tracking_number": "相关鉴定委托的受理编号（如有）",
+        "facts": "投诉的事实和理由", "materials": "证据材料（每行一项，可不填）",
+    ]
+
     static let rpcs = RPCTable<AppraisalService>([
         RPC(Method.ListInstitutions.descriptor, .anyone, verb: "institutions", help: "司法鉴定机构名册：执业类别和鉴定人",
             aliases: ["region": "region_code"], AppraisalService.listInstitutions),
@@ -39,7 +46,7 @@ struct AppraisalService: Sendable {
             aliases: [
                 "name": "complainant.name", "id-number": "complainant.id_number", "phone": "complainant.phone",
                 "appraiser": "appraiser_id", "entrustment": "entrustment_tracking_number", "material": "materials",
-            ], AppraisalService.submitComplaint),
+            ], labels: complaintLabels, AppraisalService.submitComplaint),
         RPC(Method.AcceptComplaint.descriptor, .handlers, verb: "accept-complaint", help: "受理投诉，开展调查", AppraisalService.acceptComplaint),
         RPC(Method.RejectComplaint.descriptor, .handlers, verb: "reject-complaint", help: "决定不予受理投诉，说明理由", AppraisalService.rejectComplaint),
         RPC(Method.ConcludeComplaint.descriptor, .handlers, verb: "conclude-complaint", help: "作出投诉处理决定：处理结果和认定的事实",

@@ -18,6 +18,13 @@ struct LawyersService: Sendable {
 
     /// Anyone applies, complains and reads the register; bureau staff handle, within their region
     /// and department; the provincial stage checks the caller's level itself.
+    /// The online complaint form's labels.
+    static let complaintLabels: [String: String] = [
+        "complainant": "投诉人", "complainant.id_number": "身份证号（可不填）", "complainant.address": "住址（可不填）",
+        "subject_kind": "被投诉对象", "SUBJECT_KIND_LAWYER": "律师", "SUBJECT_KIND_FIRM": "律师事务所",
+        "subject_licence_number": "被投诉律师或律师事务所的执业证号", "facts": "投诉的事实和理由", "materials": "证据材料（每行一项，可不填）",
+    ]
+
     static let rpcs = RPCTable<LawyersService>([
         // Licences (two stages: city review, provincial decision).
         RPC(Method.SubmitPracticeApplication.descriptor, .anyone, verb: "apply-practice",
@@ -43,7 +50,7 @@ struct LawyersService: Sendable {
             aliases: [
                 "name": "complainant.name", "phone": "complainant.phone", "subject": "subject_kind",
                 "licence": "subject_licence_number", "material": "materials",
-            ], defaults: ["subject_kind": "lawyer"], LawyersService.submitComplaint),
+            ], defaults: ["subject_kind": "lawyer"], labels: complaintLabels, LawyersService.submitComplaint),
         RPC(Method.StartInvestigation.descriptor, .handlers, verb: "investigate", help: "对投诉立案调查", LawyersService.startInvestigation),
         RPC(Method.DecideComplaint.descriptor, .handlers, verb: "decide-complaint",
             help: "投诉调查结论：未发现违法行为，或依第四十七条至第五十条作出处罚",

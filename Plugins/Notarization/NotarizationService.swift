@@ -14,13 +14,28 @@ struct NotarizationService: Sendable {
 
     /// Citizens apply, supply proof and ask for review (the second factor proves them); the
     /// office's decisions are staff's, within their region.
+    /// The online application's labels (公证法 第十一条、第二十五条).
+    static let formLabels: [String: String] = [
+        "applicant": "申请人", "agent": "代理人（委托他人代为申请的填写）", "agent.id_number": "身份证号", "agent.phone": "手机号码",
+        "region_code": "申请地（行政区划代码）", "place_basis": "向该地公证机构申请的依据（第二十五条）",
+        "PLACE_BASIS_DOMICILE": "住所地", "PLACE_BASIS_HABITUAL_RESIDENCE": "经常居住地", "PLACE_BASIS_PLACE_OF_ACT": "行为地",
+        "PLACE_BASIS_PLACE_OF_FACT": "事实发生地", "PLACE_BASIS_IMMOVABLE_LOCATION": "不动产所在地（涉及不动产的）",
+        "matter_kind": "公证事项（第十一条）", "NOTARIAL_MATTER_KIND_BIRTH": "出生", "NOTARIAL_MATTER_KIND_KINSHIP": "亲属关系",
+        "NOTARIAL_MATTER_KIND_EDUCATION": "学历", "NOTARIAL_MATTER_KIND_DEGREE": "学位", "NOTARIAL_MATTER_KIND_NO_CRIMINAL_RECORD": "无犯罪记录",
+        "NOTARIAL_MATTER_KIND_MARITAL_STATUS": "婚姻状况", "NOTARIAL_MATTER_KIND_CONTRACT": "合同", "NOTARIAL_MATTER_KIND_INHERITANCE": "继承",
+        "NOTARIAL_MATTER_KIND_POWER_OF_ATTORNEY": "委托", "NOTARIAL_MATTER_KIND_DECLARATION": "声明", "NOTARIAL_MATTER_KIND_GIFT": "赠与",
+        "NOTARIAL_MATTER_KIND_WILL": "遗嘱", "NOTARIAL_MATTER_KIND_COPY_CONFORMITY": "文书副本、影印本与原本相符",
+        "involves_immovable": "涉及不动产", "purpose": "公证书用途（如出国留学）", "description": "情况说明",
+        "materials": "已准备的材料（每行一项，第二十八条）", "legal_aid_eligible": "符合法律援助条件，申请减免公证费（第三十四条第二款）",
+    ]
+
     static let rpcs = RPCTable<NotarizationService>([
         RPC(Method.SubmitApplication.descriptor, .anyone, verb: "apply", help: "提交公证申请（第十一条所列事项，第二十五条的申请地）", intake: true,
             aliases: [
                 "name": "applicant.name", "id-number": "applicant.id_number", "phone": "applicant.phone", "address": "applicant.address",
                 "region": "region_code", "kind": "matter_kind", "immovable": "involves_immovable", "summary": "description",
                 "material": "materials",
-            ], NotarizationService.submitApplication),
+            ], labels: formLabels, NotarizationService.submitApplication),
         RPC(Method.Accept.descriptor, .handlers, verb: "accept", help: "由申请地的公证机构受理，告知法律意义和后果（第二十五条、第二十七条；十五个工作日，第三十条）",
             aliases: ["office": "office_id", "notary": "notary_name", "notice": "legal_notice"], NotarizationService.accept),
         RPC(Method.RequestMaterials.descriptor, .handlers, verb: "request-materials", help: "要求补充证明材料（第二十七条第一款；补充期间不计入期限，第三十条）",

@@ -96,9 +96,10 @@ import FoundationNetworking
         #expect(category.options.contains { $0.value == "CASE_CATEGORY_LABOUR_REMUNERATION" && $0.label.contains("第三十一条第五项") })
         // Labels are Chinese.
         #expect(fields.allSatisfy { $0.label.unicodeScalars.contains { $0.value >= 0x4E00 && $0.value <= 0x9FFF } })
-        // A line whose intake lacks labels is not offered yet, and says which fields lack them.
-        let notarization = try #require(plugins.first { $0.manifest.id == "notarization" })
-        let unlabelled = RequestForm(module: "notarization", rpc: try #require(notarization.rpcs.first { $0.isPublicIntake }))
+        // A line whose intake lacks labels is not offered yet, and says which fields lack them
+        // (the exam's registration: its disqualifications need a multi-select).
+        let exam = try #require(plugins.first { $0.manifest.id == "legal-exam" })
+        let unlabelled = RequestForm(module: "legal-exam", rpc: try #require(exam.rpcs.first { $0.isPublicIntake }))
         #expect(!unlabelled.isComplete && !unlabelled.unlabelled.isEmpty)
         // The submitted form becomes the request: numbers as numbers, lines as a list, empties left out.
         let (json, problems) = form.json(from: [
@@ -130,6 +131,11 @@ import FoundationNetworking
         let (request, _) = dispute.json(from: ["respondents.name": "马某", "applicant.name": "杨某"], fixed: [:])
         #expect((request["respondents"] as? [[String: Any]])?.first?["name"] as? String == "马某")
         #expect((request["applicant"] as? [String: Any])?["name"] as? String == "杨某")
+        // Every line that files public applications online, but the exam's, has its form.
+        let offered = Set(plugins.flatMap { plugin in
+            plugin.rpcs.filter(\.isPublicIntake).map { RequestForm(module: plugin.manifest.id, rpc: $0) }.filter(\.isComplete).map(\.module)
+        })
+        #expect(offered.isSuperset(of: ["legal-aid", "mediation", "notarization", "petitions", "consultation", "admin-approval", "lawyers", "judicial-appraisal"]), "\(offered)")
     }
 
     @Test func aCitizenAsksTheConsultationDeskOnline() async throws {

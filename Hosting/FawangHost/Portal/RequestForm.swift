@@ -90,6 +90,10 @@ struct RequestForm: Sendable {
         }
         let repeated = field.label == .repeated
         switch field.type {
+        case .enum where repeated:
+            // Several choices at once (exam disqualifications) need a multi-select: not yet.
+            unlabelled.append(path)
+            return nil
         case .enum:
             let values = schema.enums[ProtoSchema.typeName(of: field)]?.proto.value ?? []
             // A value without a label is not offered online (e.g. a court's notified defence).
