@@ -260,7 +260,8 @@ enum PortalTemplates {
         main { max-width: 60rem; margin: 0 auto; padding: 1rem; }
         .hero { background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: 1rem 1.25rem; }
         .button { display: inline-block; background: var(--red); color: #fff; border: 0; border-radius: 6px; padding: 0.6rem 1.2rem; font-size: 1rem; text-decoration: none; cursor: pointer; }
-        .button.secondary { background: #fff; color: var(--red); border: 1px solid var(--red); margin-left: 0.5rem; }
+        .button.secondary { background: #fff; color: var(--red); border: 1px solid var(--red); }
+        .actions { display: flex; flex-wrap: wrap; gap: 0.5rem; }
         .services { list-style: none; padding: 0; display: grid; grid-template-columns: repeat(auto-fill, minmax(16rem, 1fr)); gap: 0.75rem; }
         .service { background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: 0.75rem 1rem; }
         .service h3 { margin: 0 0 0.25rem; } .service ul { margin: 0; padding-left: 1.1rem; }
@@ -300,7 +301,7 @@ enum PortalTemplates {
         .matrix td.on { color: var(--ok); } .matrix td.off { color: #fff; background: var(--red); font-weight: 600; }
         footer.site { text-align: center; color: var(--muted); padding: 1.5rem 1rem; font-size: 0.9rem; }
         :focus-visible { outline: 3px solid #1a73e8; outline-offset: 2px; }
-        @media (max-width: 480px) { h1 { font-size: 1.45rem; } .brand { font-size: 1.2rem; } .hotline { flex-basis: 100%; order: 3; } main { padding: 0.75rem; } .button.secondary { margin: 0.5rem 0 0; } }
+        @media (max-width: 480px) { h1 { font-size: 1.45rem; } .brand { font-size: 1.2rem; } .hotline { flex-basis: 100%; order: 3; } main { padding: 0.75rem; } }
         """
 
     static let javascript = """
