@@ -154,6 +154,10 @@ def main():
         overdue = driver.find_elements(By.CSS_SELECTOR, "table.queue tr.overdue")
         check(overdue and "已逾期" in overdue[0].text and "法律援助法" in overdue[0].text, "the demo's overdue matters are marked red with the article")
         check(every_field_labelled(driver), "every workbench field has a label")
+        # Deadline alerts stream in live (WatchAlerts as Server-Sent Events): the current ones first.
+        WebDriverWait(driver, 20).until(lambda d: "已连接" in d.find_element(By.CSS_SELECTOR, "#live-alerts .status").text)
+        live = driver.find_element(By.CSS_SELECTOR, "#live-alerts .status").text
+        check(int("".join(c for c in live.split("当前")[1] if c.isdigit())) >= 1, f"the live alerts count the demo's overdue matters: {live}")
         driver.save_screenshot(str(shots / "staff-queue-desktop.png"))
         navigate(driver, row.find_element(By.TAG_NAME, "a"))
         check(driver.find_element(By.ID, "tracking-number").text == number, "the matter page")

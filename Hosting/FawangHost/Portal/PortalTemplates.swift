@@ -180,11 +180,13 @@ enum PortalTemplates {
               <p><button type="submit" class="button secondary">筛选</button></p>
             </form>
             {{#hasFilterMessage}}<div class="alert" role="alert">{{filterMessage}}</div>{{/hasFilterMessage}}
+            <div id="live-alerts" aria-live="polite"><p class="status muted">正在连接实时期限提醒…</p><ul class="deadlines"></ul></div>
+            <script src="/static/workbench.js" defer></script>
             <p class="legend"><span class="dot overdue"></span>已逾期 <span class="dot due-soon"></span>即将到期 <span class="dot running"></span>期限内 <span class="dot finished"></span>已办结</p>
             <div class="table-wrap"><table class="queue">
             <thead><tr><th>受理编号</th><th>事项</th><th>状态</th><th>申请人</th><th>地区</th><th>期限</th></tr></thead>
             <tbody>
-            {{#rows}}<tr class="{{stateClass}}"><td><a href="{{href}}">{{trackingNumber}}</a></td><td>{{line}} · {{type}}</td><td>{{status}}</td><td>{{applicant}}</td><td>{{region}}</td><td><span class="state">{{state}}</span> {{deadline}}</td></tr>{{/rows}}
+            {{#rows}}<tr class="{{stateClass}}" data-number="{{trackingNumber}}"><td><a href="{{href}}">{{trackingNumber}}</a></td><td>{{line}} · {{type}}</td><td>{{status}}</td><td>{{applicant}}</td><td>{{region}}</td><td><span class="state">{{state}}</span> {{deadline}}</td></tr>{{/rows}}
             </tbody></table></div>
             {{#empty}}<p class="muted">没有符合条件的事项。</p>{{/empty}}
             {{> bottom}}

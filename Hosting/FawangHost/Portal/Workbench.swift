@@ -22,7 +22,73 @@ extension Portal {
         router.post("/staff/logout") { request, context in try await logout(request, context) }
         router.get("/staff/matter/:number") { request, context in try await matterPage(request, context, notice: nil, errors: [:], failed: nil) }
         router.post("/staff/matter/:number/:verb") { request, context in try await takeStep(request, context) }
+        router.get("/staff/alerts") { request, context in liveAlerts(request, context) }
+        router.get("/static/workbench.js") { _, _ in Self.asset(Self.workbenchScript, type: "text/javascript; charset=utf-8") }
     }
+
+    /// The staff member's deadline alerts as Server-Sent Events, from `DeadlineService/WatchAlerts`
+    /// with their own token: the current alerts, a marker when they are all sent, then each alert
+    /// raised or cleared as it happens. The call ends when the page goes.
+    func liveAlerts(_ request: Request, _ context: GatewayRequestContext) -> Response {
+        guard let metadata = staffMetadata(request, context) else {
+            return Response(status: .unauthorized, headers: [.contentType: "text/plain; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: "请先登录")))
+        }
+        let (stream, continuation) = AsyncStream<ByteBuffer>.makeStream()
+        let caller = self.caller
+        let task = Task {
+            let watch = Fawang_Deadline_V1_DeadlineService.Method.WatchAlerts.descriptor
+            do {
+                try await caller.serverStreaming(watch, try Fawang_Deadline_V1_WatchAlertsRequest().serializedBytes(), metadata: metadata, timeout: nil) { bytes in
+                    let update = try Fawang_Deadline_V1_AlertUpdate(serializedBytes: bytes)
+                    let event: [String: Any] = [
+                        "change": update.change == .cleared ? "cleared" : "raised", "synced": update.initialSyncDone,
+                        "trackingNumber": update.alert.trackingNumber, "kind": update.alert.kind == .overdue ? "overdue" : "due-soon",
+                        "summary": update.alert.summary.isEmpty ? update.alert.label : update.alert.summary, "article": update.alert.article,
+                    ]
+                    let json = String(decoding: try JSONSerialization.data(withJSONObject: event, options: [.sortedKeys]), as: UTF8.self)
+                    continuation.yield(ByteBuffer(string: "data: \(json)\n\n"))
+                }
+            } catch let error as RPCError {
+                continuation.yield(ByteBuffer(string: "event: failed\ndata: \(error.message)\n\n"))
+            } catch {}
+            continuation.finish()
+        }
+        continuation.onTermination = { _ in task.cancel() }
+        return Response(status: .ok, headers: [.contentType: "text/event-stream; charset=utf-8", .cacheControl: "no-store"], body: .init(asyncSequence: stream))
+    }
+
+    static let workbenchScript = """
+        // Live deadline alerts on the queue (Server-Sent Events from /staff/alerts).
+        document.addEventListener('DOMContentLoaded', function () {
+          var box = document.getElementById('live-alerts');
+          if (!box || !window.EventSource) return;
+          var status = box.querySelector('.status'), list = box.querySelector('ul'), count = 0, synced = false;
+          var source = new EventSource('/staff/alerts');
+          source.onmessage = function (message) {
+            var update = JSON.parse(message.data);
+            if (update.trackingNumber) {
+              var row = document.querySelector('tr[data-number="' + update.trackingNumber + '"]');
+              if (update.change === 'raised') {
+                count += 1;
+                if (row) row.className = update.kind;
+                if (synced) {
+                  var item = document.createElement('li');
+                  item.className = update.kind;
+                  item.textContent = update.trackingNumber + '：' + update.summary + '（' + update.article + '）';
+                  list.insertBefore(item, list.firstChild);
+                }
+              } else if (update.change === 'cleared') {
+                count = Math.max(0, count - 1);
+                if (row && row.className !== 'finished') row.className = 'running';
+              }
+            }
+            if (update.synced) synced = true;
+            if (synced) status.textContent = '实时期限提醒已连接：当前' + count + '条提醒';
+          };
+          source.addEventListener('failed', function (message) { status.textContent = '实时期限提醒未连接：' + message.data; source.close(); });
+          source.onerror = function () { if (source.readyState === 2) status.textContent = '实时期限提醒已断开，请刷新页面'; };
+        });
+        """
 
     // MARK: Session
 
