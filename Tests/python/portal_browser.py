@@ -13,6 +13,7 @@ Prints the tracking number on its last line; exits non-zero with the failed chec
 """
 import argparse
 import pathlib
+import random
 import sys
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
@@ -100,6 +101,21 @@ def main():
         check("兴庆区" in heading, f"the chosen division: {heading}")
         driver.save_screenshot(str(shots / "home-desktop.png"))
 
+        # A citizen registers under their real name (a wrong identity number is named first).
+        phone = "139" + str(random.randint(10000000, 99999999))
+        navigate(driver, driver.find_element(By.LINK_TEXT, "我的事项"))
+        register = driver.find_element(By.ID, "register")
+        for name, value in {"name": "马小花", "id_number": "110105194912310021", "phone": phone, "password": "Fawang2026a"}.items():
+            register.find_element(By.NAME, name).send_keys(value)
+        submit(driver, register)
+        check("身份证" in driver.find_element(By.ID, "f-reg-id-error").text, "a wrong identity number is named beside its field")
+        register = driver.find_element(By.ID, "register")
+        register.find_element(By.NAME, "id_number").clear()
+        register.find_element(By.NAME, "id_number").send_keys("11010519491231002X")
+        register.find_element(By.NAME, "password").send_keys("Fawang2026a")
+        submit(driver, register)
+        check(driver.find_element(By.TAG_NAME, "h1").text == "我的事项" and driver.find_elements(By.ID, "my-matters"), "registered and signed in")
+        driver.get(base + "/")
         navigate(driver, driver.find_element(By.LINK_TEXT, "提交法律援助申请（第四十一条：经济困难说明或承诺）"))
         check(driver.find_element(By.TAG_NAME, "h1").text.startswith("提交法律援助申请"), "the legal aid form")
         check(every_field_labelled(driver), "every form field has a label")
@@ -134,8 +150,11 @@ def main():
         check(len(number.replace(" ", "")) == 16, f"a 16-digit tracking number: {number}")
         check("法律援助法" in driver.find_element(By.CSS_SELECTOR, ".deadlines").text, "the decision deadline with its article")
         driver.save_screenshot(str(shots / "submitted-desktop.png"))
+        driver.get(base + "/my")
+        check(number in driver.find_element(By.ID, "my-matters").text, "the application is among the citizen's matters")
+        driver.save_screenshot(str(shots / "my-matters-desktop.png"))
 
-        navigate(driver, driver.find_element(By.LINK_TEXT, "查询办理进度"))
+        driver.get(base + "/progress")
         fill(driver, {"tracking_number": number, "phone_last4": "1234"})
         submit(driver)
         report = driver.find_element(By.CSS_SELECTOR, "#current-progress").text

@@ -72,6 +72,7 @@ struct Portal: Sendable {
         addWorkbench(to: router)
         addAdminConsole(to: router)
         addWebApp(to: router)
+        addMyMatters(to: router)
         router.get("/static/portal.css") { _, _ in Self.asset(PortalTemplates.css, type: "text/css; charset=utf-8") }
         router.get("/static/portal.js") { _, _ in Self.asset(PortalTemplates.javascript, type: "text/javascript; charset=utf-8") }
     }
@@ -156,7 +157,8 @@ struct Portal: Sendable {
         do {
             let body = try JSONSerialization.data(withJSONObject: json)
             let message = try ProtoJSON.decode(entry.input, json: Array(body))
-            let reply = try await caller.unary(entry.descriptor, message, metadata: Self.metadata(context), timeout: .seconds(30))
+            // Signed in, a citizen files under their own account ("my matters").
+            let reply = try await caller.unary(entry.descriptor, message, metadata: citizenMetadata(request, context), timeout: .seconds(30))
             let object = try JSONSerialization.jsonObject(with: Data(try ProtoJSON.encode(entry.output, binary: reply))) as? [String: Any] ?? [:]
             let matter = object["matter"] as? [String: Any] ?? [:]
             let deadlines = (matter["deadlines"] as? [[String: Any]] ?? []).map { ["summary": $0["summary"] ?? "", "article": $0["article"] ?? ""] }

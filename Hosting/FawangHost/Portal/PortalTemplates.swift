@@ -32,7 +32,7 @@ enum PortalTemplates {
               <p class="hotline">法律服务热线 <a href="tel:12348">12348</a></p>
               <button type="button" id="large-text" aria-pressed="false">大字模式</button>
             </header>
-            <nav class="main" aria-label="主导航"><a href="/">首页</a><a href="/apply">在线申请</a><a href="/progress">进度查询</a><a href="/staff" class="staff">工作人员入口</a></nav>
+            <nav class="main" aria-label="主导航"><a href="/">首页</a><a href="/apply">在线申请</a><a href="/progress">进度查询</a><a href="/my">我的事项</a><a href="/staff" class="staff">工作人员入口</a></nav>
             <main id="main">
             """,
         "bottom": """
@@ -235,6 +235,42 @@ enum PortalTemplates {
             <script src="/static/admin.js" defer></script>
             {{> bottom}}
             """,
+        "my-login": """
+            {{> top}}
+            <h1>我的事项</h1>
+            {{#hasMessage}}<div class="alert" role="alert">{{message}}</div>{{/hasMessage}}
+            <div class="columns">
+            <section class="report"><h2>登录</h2>
+            <form method="post" action="/my/login">
+            <input type="hidden" name="_csrf" value="{{csrf}}">
+            <div class="field"><label for="f-my-login">手机号码</label><input type="text" id="f-my-login" name="login" inputmode="numeric" autocomplete="username"></div>
+            <div class="field"><label for="f-my-password">密码</label><input type="password" id="f-my-password" name="password" autocomplete="current-password"></div>
+            <p><button type="submit" class="button">登录</button></p>
+            </form></section>
+            <section class="report"><h2>实名注册</h2>
+            <form method="post" action="/my/register" id="register">
+            <input type="hidden" name="_csrf" value="{{csrf}}">
+            <div class="field{{#has_e_name}} invalid{{/has_e_name}}"><label for="f-reg-name">姓名</label><input type="text" id="f-reg-name" name="name" value="{{v_name}}" autocomplete="name">{{#has_e_name}}<p class="error">{{e_name}}</p>{{/has_e_name}}</div>
+            <div class="field{{#has_e_id_number}} invalid{{/has_e_id_number}}"><label for="f-reg-id">身份证号</label><input type="text" id="f-reg-id" name="id_number" value="{{v_id_number}}">{{#has_e_id_number}}<p class="error" id="f-reg-id-error">{{e_id_number}}</p>{{/has_e_id_number}}</div>
+            <div class="field{{#has_e_phone}} invalid{{/has_e_phone}}"><label for="f-reg-phone">手机号码（登录用）</label><input type="text" id="f-reg-phone" name="phone" value="{{v_phone}}" inputmode="numeric" autocomplete="tel">{{#has_e_phone}}<p class="error">{{e_phone}}</p>{{/has_e_phone}}</div>
+            <div class="field{{#has_e_password}} invalid{{/has_e_password}}"><label for="f-reg-password">密码（至少8位，含字母和数字）</label><input type="password" id="f-reg-password" name="password" autocomplete="new-password">{{#has_e_password}}<p class="error">{{e_password}}</p>{{/has_e_password}}</div>
+            <p><button type="submit" class="button">注册并登录</button></p>
+            </form></section>
+            </div>
+            {{> bottom}}
+            """,
+        "my-matters": """
+            {{> top}}
+            <div class="bar"><h1>我的事项</h1><span class="muted">{{who}}</span>
+              <form method="post" action="/my/logout"><input type="hidden" name="_csrf" value="{{csrf}}"><button type="submit" class="link">退出</button></form></div>
+            <p class="muted">登录后在线提交的事项都在这里；查看办理进度请用受理编号和手机号后四位。</p>
+            <div class="table-wrap"><table class="queue" id="my-matters">
+            <thead><tr><th>受理编号</th><th>事项</th><th>状态</th><th>提交时间</th></tr></thead>
+            <tbody>{{#rows}}<tr><td>{{trackingNumber}}</td><td>{{line}} · {{type}}</td><td>{{status}}</td><td>{{submitted}}</td></tr>{{/rows}}</tbody>
+            </table></div>
+            {{#empty}}<p class="muted">还没有登录后提交的事项。<a href="/apply">在线申请</a></p>{{/empty}}
+            {{> bottom}}
+            """,
         "message": """
             {{> top}}
             <h1>{{heading}}</h1>
@@ -301,6 +337,7 @@ enum PortalTemplates {
         .matrix th, .matrix td { border: 1px solid var(--line); padding: 0.3rem 0.5rem; text-align: center; white-space: nowrap; }
         .matrix th[scope=row] { text-align: left; } .matrix th.level-2 { padding-left: 1.2rem; } .matrix th.level-3 { padding-left: 2.4rem; font-weight: 400; }
         .matrix td.on { color: var(--ok); } .matrix td.off { color: #fff; background: var(--red); font-weight: 600; }
+        .columns { display: grid; grid-template-columns: repeat(auto-fit, minmax(16rem, 1fr)); gap: 1rem; }
         footer.site { text-align: center; color: var(--muted); padding: 1.5rem 1rem; font-size: 0.9rem; }
         :focus-visible { outline: 3px solid #1a73e8; outline-offset: 2px; }
         @media (max-width: 480px) { h1 { font-size: 1.45rem; } .brand { font-size: 1.2rem; } .hotline { flex-basis: 100%; order: 3; } main { padding: 0.75rem; } }
