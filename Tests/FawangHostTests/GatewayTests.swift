@@ -104,6 +104,26 @@ import FoundationNetworking
         }
     }
 
+    /// A watch stream has no end of its own: at shutdown the gateway ends it (the client gets the
+    /// messages so far and an end of stream) instead of the host waiting out its grace period.
+    @Test func anOpenWatchStreamDoesNotHoldUpShutdown() async throws {
+        let platform = try await TestPlatform.start(plugins: PluginCatalog.all)
+        let http = try #require(platform.ports.http)
+        var request = URLRequest(url: URL(string: "http://127.0.0.1:\(http)/grpc.health.v1.Health/Watch")!)
+        request.httpMethod = "POST"
+        request.setValue("application/connect+json", forHTTPHeaderField: "Content-Type")
+        request.httpBody = Data([0, 0, 0, 0, 2] + Array("{}".utf8))
+        request.timeoutInterval = 120
+        let watch = Task { try await URLSession(configuration: .ephemeral).data(for: request) }
+        try await Task.sleep(for: .seconds(1))
+        let clock = ContinuousClock()
+        let started = clock.now
+        try await platform.stop()
+        #expect(clock.now - started < .seconds(20), "the open stream held up the shutdown")
+        let (data, _) = try await watch.value
+        #expect(String(decoding: data, as: UTF8.self).contains("SERVING"), "the messages so far reached the client")
+    }
+
     @Test func theGatewayCanBeSwitchedOff() async throws {
         try await TestPlatform.with(extraConfig: "http.enabled: false\n", plugins: PluginCatalog.all) { platform in
             #expect(platform.ports.http == nil)

@@ -2,6 +2,8 @@ import FawangProto
 public import GRPCCore
 import GRPCInProcessTransport
 import SwiftProtobuf
+import Synchronization
+import Foundation
 
 /// Calls the host's own gRPC services from the HTTP gateway over an in-process transport, with
 /// the request and response as serialized protobuf: every call passes the same interceptor chain
@@ -12,6 +14,9 @@ import SwiftProtobuf
 /// ``ForwardedPeerInterceptor`` honours on in-process calls only.
 struct GatewayCaller: Sendable {
     let client: GRPCClient<InProcessTransport.Client>
+    /// Streaming responses in progress (Connect streaming, gRPC-Web, the workbench's alerts):
+    /// ended at shutdown, or the HTTP server would wait for them forever.
+    let streams = GatewayStreams()
 
     /// Metadata naming the HTTP client's address (`ipv4:10.0.0.7:51234`) on a gateway call.
     static let forwardedPeerKey = "fawang-forwarded-peer"
@@ -53,4 +58,38 @@ public struct RawBytes: MessageSerializer, MessageDeserializer {
     public func deserialize<Bytes: GRPCContiguousBytes>(_ serializedMessageBytes: Bytes) throws -> [UInt8] {
         serializedMessageBytes.withUnsafeBytes { Array($0) }
     }
+}
+
+/// The tasks relaying streaming calls to HTTP clients. A watch stream (Health/Watch,
+/// WatchAlerts) has no end of its own: at graceful shutdown ``closeAll()`` cancels every relay,
+/// each ends its response, and the HTTP listener can finish its requests in flight.
+final class GatewayStreams: Sendable {
+    private let state = Mutex<(closed: Bool, tasks: [UUID: Task<Void, Never>])>((false, [:]))
+
+    /// Runs `body` as a relay; after ``closeAll()`` it starts cancelled.
+    @discardableResult
+    func start(_ body: @escaping @Sendable () async -> Void) -> Task<Void, Never> {
+        let id = UUID()
+        let task = Task { [weak self] in
+            await body()
+            _ = self?.state.withLock { $0.tasks.removeValue(forKey: id) }
+        }
+        let closed = state.withLock { state -> Bool in
+            if !state.closed { state.tasks[id] = task }
+            return state.closed
+        }
+        if closed { task.cancel() }
+        return task
+    }
+
+    /// Cancels every relay, and every one started from now on.
+    func closeAll() {
+        let tasks = state.withLock { state -> [Task<Void, Never>] in
+            state.closed = true
+            return Array(state.tasks.values)
+        }
+        for task in tasks { task.cancel() }
+    }
+
+    var count: Int { state.withLock { $0.tasks.count } }
 }

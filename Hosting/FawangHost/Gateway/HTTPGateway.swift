@@ -238,7 +238,7 @@ struct HTTPGateway: Sendable {
         let encode: @Sendable ([UInt8]) -> [UInt8] = { bytes in
             wire == .grpcWebText ? Array(Data(bytes).base64EncodedString().utf8) : bytes
         }
-        let task = Task {
+        let task = caller.streams.start {
             var failure: RPCError?
             do {
                 try await caller.serverStreaming(entry.descriptor, message, metadata: metadata, timeout: timeout) { reply in
@@ -326,10 +326,17 @@ struct GatewayService: Service, CustomStringConvertible {
                 await onListening(port)
             },
             logger: logger)
+        let streams = gateway.caller.streams
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await client.runConnections() }
             do {
-                try await app.run()
+                // Streams first: the listener finishes the requests in flight, and a watch
+                // stream never finishes on its own.
+                try await withGracefulShutdownHandler {
+                    try await app.run()
+                } onGracefulShutdown: {
+                    streams.closeAll()
+                }
             } catch {
                 client.beginGracefulShutdown()
                 throw FawangError(.unavailable, "cannot listen for HTTP on \(host):\(port): \(error). If another process holds the port, stop it or set http.port (0 picks a free port), or http.enabled: false")

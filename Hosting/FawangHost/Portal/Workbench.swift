@@ -35,8 +35,14 @@ extension Portal {
         }
         let (stream, continuation) = AsyncStream<ByteBuffer>.makeStream()
         let caller = self.caller
-        let task = Task {
+        let task = caller.streams.start {
             let watch = Fawang_Deadline_V1_DeadlineService.Method.WatchAlerts.descriptor
+            // A comment line every 15 s: writing it to a page that has gone ends the relay (and
+            // frees the watcher) without waiting for the next alert.
+            let heartbeat = Task {
+                while (try? await Task.sleep(for: .seconds(15))) != nil { continuation.yield(ByteBuffer(string: ": keep-alive\n\n")) }
+            }
+            defer { heartbeat.cancel() }
             do {
                 try await caller.serverStreaming(watch, try Fawang_Deadline_V1_WatchAlertsRequest().serializedBytes(), metadata: metadata, timeout: nil) { bytes in
                     let update = try Fawang_Deadline_V1_AlertUpdate(serializedBytes: bytes)
