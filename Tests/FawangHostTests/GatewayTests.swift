@@ -116,10 +116,9 @@ import FoundationNetworking
         request.timeoutInterval = 120
         let watch = Task { try await URLSession(configuration: .ephemeral).data(for: request) }
         try await Task.sleep(for: .seconds(1))
-        let clock = ContinuousClock()
-        let started = clock.now
+        // Before the gateway ended its relays, this stop ran out the host's grace period and threw
+        // (the group was cancelled); no clock is read here, the machine may be loaded.
         try await platform.stop()
-        #expect(clock.now - started < .seconds(20), "the open stream held up the shutdown")
         let (data, _) = try await watch.value
         #expect(String(decoding: data, as: UTF8.self).contains("SERVING"), "the messages so far reached the client")
     }
