@@ -31,9 +31,7 @@ extension Portal {
     func admin(_ request: Request, _ context: GatewayRequestContext) async throws -> Result<Metadata, HTTPError> {
         guard let metadata = staffMetadata(request, context) else { return .failure(HTTPError(.unauthorized)) }
         do {
-            let me = try await call(
-                Fawang_Identity_V1_IdentityService.Method.WhoAmI.descriptor, Fawang_Identity_V1_WhoAmIRequest(), metadata,
-                as: Fawang_Identity_V1_Principal.self)
+            let me = try await whoAmI(metadata)
             guard me.role == .platformAdmin || me.role == .departmentAdmin else { return .failure(HTTPError(.forbidden)) }
             return .success(metadata)
         } catch let error as RPCError where error.code == .unauthenticated {

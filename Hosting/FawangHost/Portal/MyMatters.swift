@@ -38,7 +38,7 @@ extension Portal {
             object["has_e_\(name)"] = errors[name] != nil
         }
         var response = page("my-login", title: "我的事项", object, status: status)
-        response.setCookie(Cookie(name: Self.csrfCookie, value: csrf, path: "/", secure: secureCookies, httpOnly: true, sameSite: .strict))
+        setCSRFCookie(&response, csrf)
         return response
     }
 
@@ -108,9 +108,7 @@ extension Portal {
         guard request.cookies[Self.citizenCookie]?.value.isEmpty == false else { return myLoginPage(request, message: nil) }
         let metadata = citizenMetadata(request, context)
         do {
-            let me = try await call(
-                Fawang_Identity_V1_IdentityService.Method.WhoAmI.descriptor, Fawang_Identity_V1_WhoAmIRequest(), metadata,
-                as: Fawang_Identity_V1_Principal.self)
+            let me = try await whoAmI(metadata)
             let matters = try await call(
                 Fawang_Matter_V1_MatterService.Method.ListMatters.descriptor, Fawang_Matter_V1_ListMattersRequest.with { $0.pageSize = 100 }, metadata,
                 as: Fawang_Matter_V1_ListMattersResponse.self
@@ -125,7 +123,7 @@ extension Portal {
                     ]
                 },
             ])
-            response.setCookie(Cookie(name: Self.csrfCookie, value: csrf, path: "/", secure: secureCookies, httpOnly: true, sameSite: .strict))
+            setCSRFCookie(&response, csrf)
             return response
         } catch let error as RPCError where error.code == .unauthenticated {
             var response = myLoginPage(request, message: "登录已过期，请重新登录", status: .unauthorized)

@@ -251,7 +251,7 @@ struct Portal: Sendable {
             }
         }
         var response = page("progress", title: "进度查询", object, status: status)
-        response.setCookie(Cookie(name: Self.csrfCookie, value: csrf, path: "/", secure: secureCookies, httpOnly: true, sameSite: .strict))
+        setCSRFCookie(&response, csrf)
         return response
     }
 
@@ -288,7 +288,7 @@ struct Portal: Sendable {
             "csrf": token, "requestID": values["_request_id"] ?? UUID().uuidString,
             "message": message ?? "", "hasMessage": message != nil,
         ], status: status)
-        response.setCookie(Cookie(name: Self.csrfCookie, value: token, path: "/", secure: secureCookies, httpOnly: true, sameSite: .strict))
+        setCSRFCookie(&response, token)
         return response
     }
 
@@ -332,6 +332,11 @@ struct Portal: Sendable {
     }
 
     static let csrfCookie = "fawang_csrf"
+
+    /// Sets the CSRF cookie a page's forms carry the token of.
+    func setCSRFCookie(_ response: inout Response, _ token: String) {
+        response.setCookie(Cookie(name: Self.csrfCookie, value: token, path: "/", secure: secureCookies, httpOnly: true, sameSite: .strict))
+    }
 
     /// The visitor's CSRF token: the cookie's, or a new one.
     static func csrfToken(_ request: Request) -> String {

@@ -111,10 +111,17 @@ extension Portal {
         try Reply(serializedBytes: try await caller.unary(descriptor, try message.serializedBytes(), metadata: metadata, timeout: .seconds(30)))
     }
 
+    /// Who the session belongs to (IdentityService/WhoAmI with its token).
+    func whoAmI(_ metadata: Metadata) async throws -> Fawang_Identity_V1_Principal {
+        try await call(
+            Fawang_Identity_V1_IdentityService.Method.WhoAmI.descriptor, Fawang_Identity_V1_WhoAmIRequest(), metadata,
+            as: Fawang_Identity_V1_Principal.self)
+    }
+
     func loginPage(_ request: Request, message: String?, status: HTTPResponse.Status = .ok) -> Response {
         let csrf = Self.csrfToken(request)
         var response = page("staff-login", title: "工作人员登录", ["csrf": csrf, "message": message ?? "", "hasMessage": message != nil], status: status)
-        response.setCookie(Cookie(name: Self.csrfCookie, value: csrf, path: "/", secure: secureCookies, httpOnly: true, sameSite: .strict))
+        setCSRFCookie(&response, csrf)
         return response
     }
 
@@ -163,9 +170,7 @@ extension Portal {
         let line = request.uri.queryParameters["line"].map(String.init) ?? ""
         let status = request.uri.queryParameters["status"].map(String.init) ?? ""
         do {
-            let me = try await call(
-                Fawang_Identity_V1_IdentityService.Method.WhoAmI.descriptor, Fawang_Identity_V1_WhoAmIRequest(), metadata,
-                as: Fawang_Identity_V1_Principal.self)
+            let me = try await whoAmI(metadata)
             var filterMessage: String?
             var matters: [Fawang_Matter_V1_Matter] = []
             do {
@@ -213,7 +218,7 @@ extension Portal {
                 "isAdmin": me.role == .platformAdmin || me.role == .departmentAdmin,
                 "line": line, "status": status, "filterMessage": filterMessage ?? "", "hasFilterMessage": filterMessage != nil, "csrf": csrf,
             ])
-            response.setCookie(Cookie(name: Self.csrfCookie, value: csrf, path: "/", secure: secureCookies, httpOnly: true, sameSite: .strict))
+            setCSRFCookie(&response, csrf)
             return response
         } catch let error as RPCError where error.code == .unauthenticated {
             return loginPage(request, message: "登录已过期，请重新登录", status: .unauthorized)
@@ -248,9 +253,7 @@ extension Portal {
         guard let metadata = staffMetadata(request, context) else { return loginPage(request, message: nil) }
         let number = context.parameters.get("number") ?? ""
         do {
-            let me = try await call(
-                Fawang_Identity_V1_IdentityService.Method.WhoAmI.descriptor, Fawang_Identity_V1_WhoAmIRequest(), metadata,
-                as: Fawang_Identity_V1_Principal.self)
+            let me = try await whoAmI(metadata)
             let matter = try await call(
                 Fawang_Matter_V1_MatterService.Method.GetMatter.descriptor, Fawang_Matter_V1_GetMatterRequest.with { $0.trackingNumber = number },
                 metadata, as: Fawang_Matter_V1_Matter.self)
@@ -271,7 +274,7 @@ extension Portal {
                 },
                 "actions": actions, "notice": notice ?? "", "hasNotice": notice != nil,
             ], status: status)
-            response.setCookie(Cookie(name: Self.csrfCookie, value: csrf, path: "/", secure: secureCookies, httpOnly: true, sameSite: .strict))
+            setCSRFCookie(&response, csrf)
             return response
         } catch let error as RPCError where error.code == .unauthenticated {
             return loginPage(request, message: "登录已过期，请重新登录", status: .unauthorized)
