@@ -128,6 +128,7 @@ struct SQLiteMatterStore: MatterStore {
                 time.timeIntervalSince1970, matter.id,
             ])
         try Self.append(db, matterID: matter.id, events: change.events, startingAt: matter.timeline.count + 1, at: time)
+        try storeMaterials(db, change, matter: matter, firstSequence: matter.timeline.count + 1, at: time)
         try SQLiteModuleStorage.requireOwnTables(change.moduleStatements, module: matter.businessLine)
         for statement in change.moduleStatements {
             try db.execute(sql: statement.sql, arguments: StatementArguments(statement.arguments.map(\.databaseValue)))
@@ -277,6 +278,70 @@ struct SQLiteMatterStore: MatterStore {
             let id: String = row["id"]
             _ = try cipher.open(try JSONCoding.decode(Person.self, row["applicant_json"]), context: "matter:\(id):applicant")
         }
+    }
+
+    // MARK: Materials
+
+    /// Seals and inserts the change's files, each with the sequence of the event that names it.
+    private func storeMaterials(_ db: Database, _ change: MatterChange, matter: Matter, firstSequence: Int, at time: Date) throws {
+        for material in change.materials {
+            guard let offset = change.events.firstIndex(where: { $0.attributes["material_id"] == material.id }) else {
+                throw FawangError(.internalError, "material \(material.id) has no timeline event naming it")
+            }
+            let sealed = try cipher.seal(data: material.file.content, context: "material:\(material.id)")
+            try db.execute(
+                sql: """
+                    INSERT INTO matter_materials (id, matter_id, event_sequence, title, file_name, type, size_bytes, sha256,
+                        key_id, sealed_content, uploaded_at, uploaded_by, channel)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    material.id, matter.id, firstSequence + offset, material.file.title, material.file.fileName,
+                    material.file.type.rawValue, material.file.content.count, material.file.sha256, sealed.keyID, sealed.sealed,
+                    time.timeIntervalSince1970, material.uploadedBy, material.channel.rawValue,
+                ])
+        }
+    }
+
+    private static let materialColumns = """
+        SELECT m.id, m.matter_id, t.tracking_number, m.event_sequence, m.title, m.file_name, m.type, m.size_bytes, m.sha256,
+            m.uploaded_at, m.uploaded_by, m.channel
+        """
+
+    func materials(matterID: String) async throws -> [StoredMaterial] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db, sql: Self.materialColumns + " FROM matter_materials m JOIN matters t ON t.id = m.matter_id WHERE m.matter_id = ? ORDER BY m.event_sequence",
+                arguments: [matterID]
+            ).map(Self.material)
+        }
+    }
+
+    func material(id: String) async throws -> (material: StoredMaterial, content: Data)? {
+        let found = try await pool.read { db -> (StoredMaterial, String, Data)? in
+            guard let row = try Row.fetchOne(
+                db, sql: Self.materialColumns + ", m.key_id, m.sealed_content FROM matter_materials m JOIN matters t ON t.id = m.matter_id WHERE m.id = ?",
+                arguments: [id])
+            else { return nil }
+            return (try Self.material(row), row["key_id"], row["sealed_content"])
+        }
+        guard let (material, keyID, sealed) = found else { return nil }
+        let content = try cipher.open(data: sealed, keyID: keyID, context: "material:\(material.id)")
+        guard MaterialFile.digest(content) == material.sha256 else {
+            throw FawangError(.internalError, "stored material \(material.id) no longer matches its SHA-256: restore it from the backup")
+        }
+        return (material, content)
+    }
+
+    private static func material(_ row: Row) throws -> StoredMaterial {
+        guard let type = MaterialType(rawValue: row["type"]) else {
+            throw FawangError(.internalError, "stored material has unknown type \(row["type"] as String)")
+        }
+        return StoredMaterial(
+            id: row["id"], matterID: row["matter_id"], trackingNumber: row["tracking_number"], title: row["title"],
+            fileName: row["file_name"], type: type, sizeBytes: row["size_bytes"], sha256: row["sha256"],
+            uploadedAt: Date(timeIntervalSince1970: row["uploaded_at"]), uploadedBy: row["uploaded_by"],
+            channel: Channel(rawValue: row["channel"]) ?? .api, eventSequence: row["event_sequence"])
     }
 
     /// The audit entry of a change: who (the events' actor, with the caller's role), through which

@@ -329,6 +329,29 @@ enum CoreSchema {
             )
             """,
         ]),
+        // Files handed in with a matter, sealed with the data key (AES-256-GCM, the material id
+        // authenticated) and linked to the timeline event that records them. One matter holds a
+        // given content once.
+        StorageMigration(id: "v10-materials", statements: [
+            """
+            CREATE TABLE matter_materials (
+                id TEXT PRIMARY KEY,
+                matter_id TEXT NOT NULL REFERENCES matters (id),
+                event_sequence INTEGER NOT NULL,
+                title TEXT NOT NULL,
+                file_name TEXT NOT NULL,
+                type TEXT NOT NULL,
+                size_bytes INTEGER NOT NULL,
+                sha256 TEXT NOT NULL,
+                key_id TEXT NOT NULL,
+                sealed_content BLOB NOT NULL,
+                uploaded_at REAL NOT NULL,
+                uploaded_by TEXT NOT NULL,
+                channel TEXT NOT NULL,
+                UNIQUE (matter_id, sha256)
+            )
+            """,
+        ]),
     ]
 }
 

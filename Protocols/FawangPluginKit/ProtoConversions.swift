@@ -75,6 +75,18 @@ extension TrackingNumber {
     }
 }
 
+extension FieldValidator {
+    /// Reads a request's tracking number, recording its problem with the request's others.
+    public mutating func trackingNumber(_ text: String, field: String = "tracking_number") -> TrackingNumber? {
+        do {
+            return try TrackingNumber.parse(text, field: field)
+        } catch {
+            for violation in error.violations { fail(violation.field, violation.reason) }
+            return nil
+        }
+    }
+}
+
 extension Fawang_Identity_V1_Role {
     public init(_ role: Role) {
         self = switch role {

@@ -71,6 +71,10 @@ import FoundationNetworking
         "fawang.matter.v1.MatterService/GetMatter": readers,
         "fawang.matter.v1.MatterService/ListMatters": readers,
         "fawang.matter.v1.MatterService/TransferMatter": handlers,
+        // Anyone with the tracking number and the phone's last four digits; the handler checks them.
+        "fawang.matter.v1.MaterialService/UploadMaterial": anyone,
+        "fawang.matter.v1.MaterialService/ListMaterials": readers,
+        "fawang.matter.v1.MaterialService/DownloadMaterial": readers,
         "fawang.deadline.v1.DeadlineService/ListAlerts": handlers,
         "fawang.deadline.v1.DeadlineService/WatchAlerts": handlers,
         "fawang.deadline.v1.DeadlineService/ListEscalations": handlers,
@@ -109,7 +113,7 @@ import FoundationNetworking
     static var allMethods: [MethodDescriptor] {
         let platformMethods = Grpc_Health_V1_Health.Method.descriptors + Fawang_Platform_V1_PlatformService.Method.descriptors
             + Fawang_Identity_V1_IdentityService.Method.descriptors + Fawang_Matter_V1_MatterService.Method.descriptors
-            + Fawang_Deadline_V1_DeadlineService.Method.descriptors
+            + Fawang_Matter_V1_MaterialService.Method.descriptors + Fawang_Deadline_V1_DeadlineService.Method.descriptors
         let pluginMethods = PluginCatalog.all.flatMap(\.serviceNames).flatMap { name -> [MethodDescriptor] in
             (ProtoSchema.current.service(name)?.methods ?? []).map { method -> MethodDescriptor in
                 MethodDescriptor(

@@ -192,7 +192,7 @@ import FoundationNetworking
     }
 
     @Test func oversizedRequestsAreRefused() async throws {
-        try await TestPlatform.with(extraConfig: "grpc.max_request_bytes: 4096\n", plugins: PluginCatalog.all) { platform in
+        try await TestPlatform.with(extraConfig: "grpc.max_request_bytes: 6144\nmaterials.max_bytes: 1024\nhttp.enabled: false\n", plugins: PluginCatalog.all) { platform in
             try await platform.withClient { client in
                 var request = LegalAidSamples.application()
                 request.caseSummary = String(repeating: "欠", count: 3000)

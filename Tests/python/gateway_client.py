@@ -10,6 +10,7 @@ rate-limit state for 127.0.0.2 and 127.0.0.3. Exits non-zero with the failed che
 """
 import argparse
 import base64
+import hashlib
 import http.client
 import json
 import pathlib
@@ -148,6 +149,22 @@ def main():
         check(status == 200 and matter["trackingNumber"] == number, f"staff read the matter: {status}")
         check(matter["applicant"]["idNumber"] == "11010519491231002X", "staff see the unmasked identity number")
 
+        # A material over Connect JSON (bytes as base64): hashed as sent, refused by content, not name.
+        pdf = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
+        upload = {"trackingNumber": number, "phoneLast4": "1234", "fileName": "hardship.pdf", "title": "经济困难证明",
+                  "content": base64.b64encode(pdf).decode(), "context": {"channel": "CHANNEL_WEB"}}
+        status, _, material = connect_json(server, "fawang.matter.v1.MaterialService/UploadMaterial", upload, source="127.0.0.7")
+        check(status == 200 and material["sha256"] == hashlib.sha256(pdf).hexdigest(), f"an upload is stored with the SHA-256 of what was sent: {material}")
+        check(material["type"] == "MATERIAL_TYPE_PDF" and int(material["sizeBytes"]) == len(pdf), "type from the content, size in bytes (int64 as a string)")
+        status, _, error = connect_json(server, "fawang.matter.v1.MaterialService/UploadMaterial",
+                                        {**upload, "content": base64.b64encode(b"MZ not a pdf").decode()}, source="127.0.0.7")
+        fields = [v["field"] for v in error["details"][0]["debug"]["fieldViolations"]] if status == 400 else []
+        check(status == 400 and fields == ["content"], f"a file that is not PDF, JPEG or PNG: 400 naming content, got {status} {fields}")
+        status, _, download = connect_json(server, "fawang.matter.v1.MaterialService/DownloadMaterial", {"id": material["id"]}, token=session["accessToken"])
+        check(status == 200 and base64.b64decode(download["content"]) == pdf, "staff download the same bytes")
+        status, _, _ = connect_json(server, "fawang.matter.v1.MaterialService/DownloadMaterial", {"id": material["id"]})
+        check(status == 401, "no download without signing in")
+
         # Connect streaming: Health/Watch sends SERVING, then the deadline ends it.
         status, headers, data = post(server, "/grpc.health.v1.Health/Watch", envelope(b"{}"), "application/connect+json", {"Connect-Timeout-Ms": "500"})
         frames = envelopes(data)
@@ -169,7 +186,7 @@ def main():
         check(status == 404 and error["code"] == "unimplemented", "an unknown method: 404 unimplemented")
         status, _, data = post(server, "/fawang.matter.v1.MatterService/QueryProgress", b"tracking=1", "application/x-www-form-urlencoded")
         check(status == 415, "an unsupported content type: 415")
-        status, _, data = post(server, "/fawang.matter.v1.MatterService/QueryProgress", b"{" + b" " * (5 * 1024 * 1024) + b"}", "application/json")
+        status, _, data = post(server, "/fawang.matter.v1.MatterService/QueryProgress", b"{" + b" " * (17 * 1024 * 1024) + b"}", "application/json")
         check(status == 413 and json.loads(data)["code"] == "resource_exhausted", "a body over http.max_request_bytes: 413 resource_exhausted")
 
     print(f"gateway client: {checks.count} checks passed")

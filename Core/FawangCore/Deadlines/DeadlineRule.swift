@@ -302,6 +302,8 @@ public enum PlatformEvent {
     public static let clockResumed = "clock_resumed"
     public static let escalated = "escalated"
     public static let transferred = "transferred"
+    /// A file attached to the matter (its `material_id` attribute names it).
+    public static let materialUploaded = "material_uploaded"
     /// Attribute of a start event: the day (YYYY-MM-DD, not after the event) its periods count from.
     public static let countsFrom = "counts_from"
 
@@ -311,5 +313,6 @@ public enum PlatformEvent {
         clockResumed: "期限恢复计算",
         escalated: "逾期未办结，报上级督办",
         transferred: "转至其他业务条线办理",
+        materialUploaded: "提交材料",
     ]
 }

@@ -103,6 +103,9 @@ public struct MatterChange: Sendable, Equatable {
     /// Writes to the owning module's own tables that belong to this step (a register entry the
     /// decision creates), run in the same transaction: both happen or neither.
     public var moduleStatements: [SQLStatement] = []
+    /// Files stored with this step, each linked to its event among `events`
+    /// (``NewMaterial/event``): the file and its timeline entry are written together or not at all.
+    public var materials: [NewMaterial] = []
 
     public init(
         newStatus: String? = nil, events: [MatterEventDraft], details: Data? = nil, assigneeAccountID: String? = nil,
@@ -120,12 +123,14 @@ public struct MatterChange: Sendable, Equatable {
 
     public var isEmpty: Bool {
         newStatus == nil && events.isEmpty && details == nil && assigneeAccountID == nil && transfer == nil && moduleStatements.isEmpty
+            && materials.isEmpty
     }
 
     public static func == (lhs: MatterChange, rhs: MatterChange) -> Bool {
         lhs.newStatus == rhs.newStatus && lhs.events == rhs.events && lhs.details == rhs.details
             && lhs.assigneeAccountID == rhs.assigneeAccountID && lhs.transfer?.businessLine == rhs.transfer?.businessLine
             && lhs.transfer?.matterType == rhs.transfer?.matterType && lhs.moduleStatements == rhs.moduleStatements
+            && lhs.materials == rhs.materials
     }
 }
 
@@ -199,4 +204,11 @@ public protocol MatterStore: Sendable {
     /// Returns how many matters it looked at.
     @discardableResult
     func refreshDeadlines() async throws -> Int
+
+    /// The materials of a matter, in upload order.
+    func materials(matterID: String) async throws -> [StoredMaterial]
+
+    /// One material with its content, opened and checked against its stored hash (a mismatch
+    /// throws `INTERNAL`: the stored file was altered or damaged).
+    func material(id: String) async throws -> (material: StoredMaterial, content: Data)?
 }

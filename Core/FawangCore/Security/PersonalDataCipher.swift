@@ -79,6 +79,24 @@ public struct PersonalDataCipher: Sendable {
         }
     }
 
+    /// A file's bytes sealed with the active key: nonce ‖ ciphertext ‖ tag, and the key's id to
+    /// store beside them. `context` (e.g. the material's id) is authenticated as for strings.
+    public func seal(data: Data, context: String) throws -> (keyID: String, sealed: Data) {
+        let box = try AES.GCM.seal(data, using: keys[activeKeyID]!, authenticating: Data(context.utf8))
+        return (activeKeyID, box.combined!)
+    }
+
+    public func open(data sealed: Data, keyID: String, context: String) throws(FawangError) -> Data {
+        guard let key = keys[keyID] else {
+            throw FawangError(.internalError, "a stored file was sealed with data key \(keyID), which is not configured")
+        }
+        do {
+            return try AES.GCM.open(try AES.GCM.SealedBox(combined: sealed), using: key, authenticating: Data(context.utf8))
+        } catch {
+            throw FawangError(.internalError, "a stored file does not open with data key \(keyID): wrong key or altered data")
+        }
+    }
+
     /// `person` with its identity number sealed or opened.
     public func seal(_ person: Person, context: String) throws -> Person {
         var copy = person

@@ -1,4 +1,4 @@
-import FawangCore
+public import FawangCore
 import Foundation
 import Yams
 
@@ -25,7 +25,7 @@ public struct PlatformConfig: Sendable, Equatable {
     public var grpcPort = 50051
     public var tls: TLS?
     public var maxConcurrentStreams = 256
-    public var maxRequestBytes = 4 * 1024 * 1024
+    public var maxRequestBytes = 12 * 1024 * 1024
     public var keepaliveTimeSeconds = 300
     public var keepaliveTimeoutSeconds = 20
     public var minClientPingIntervalSeconds = 60
@@ -43,9 +43,11 @@ public struct PlatformConfig: Sendable, Equatable {
     public var httpEnabled = true
     public var httpHost = "127.0.0.1"
     public var httpPort = 8080
-    public var httpMaxRequestBytes = 4 * 1024 * 1024
+    public var httpMaxRequestBytes = 16 * 1024 * 1024
     /// The one browser origin allowed cross-origin calls (CORS); nil keeps CORS off.
     public var httpCORSOrigin: String?
+    /// `materials.*`: files handed in with a matter (PDF, JPEG, PNG).
+    public var materials = MaterialLimits()
     public var metricsHost = "127.0.0.1"
     public var metricsPort = 9464
     public var sqlitePath = "./data/fawang.sqlite"
@@ -130,6 +132,8 @@ public struct PlatformConfig: Sendable, Equatable {
         int("http.port", \.httpPort, 0...65535, "HTTP gateway port; 0 picks a free port (tests)."),
         int("http.max_request_bytes", \.httpMaxRequestBytes, 1024...64 * 1024 * 1024, "Largest accepted HTTP request body; a larger one is refused with 413 and resource_exhausted before it reaches a service."),
         optionalString("http.cors_origin", \.httpCORSOrigin, "The one browser origin (https://portal.example.cn) allowed to call the gateway cross-origin; unset, CORS is off."),
+        int("materials.max_bytes", \.materials.maxBytes, 1024...32 * 1024 * 1024, "Largest file a matter takes as a material (PDF, JPEG or PNG, the type judged by content); a larger one is refused INVALID_ARGUMENT on content. grpc.max_request_bytes must exceed it by 4 KiB, http.max_request_bytes its base64 size (4/3) by 4 KiB."),
+        int("materials.max_per_matter", \.materials.maxPerMatter, 1...1000, "Files one matter holds at most; more are refused FAILED_PRECONDITION."),
         bool("metrics.enabled", \.metricsEnabled, true, "Serve Prometheus metrics over HTTP."),
         string("metrics.host", \.metricsHost, "127.0.0.1", "Address of the metrics endpoint."),
         int("metrics.port", \.metricsPort, 0...65535, "Port of the metrics endpoint (GET /metrics)."),
@@ -212,6 +216,19 @@ public struct PlatformConfig: Sendable, Equatable {
             }
             // The default (true) is for a developer's first run, never for production.
             config.seedDemoData = false
+        }
+        // One upload of the largest allowed file is one request message (a Connect JSON call
+        // carries it in base64): a limit below that would refuse what the materials rule accepts.
+        let overhead = 4 * 1024
+        if config.maxRequestBytes < config.materials.maxBytes + overhead {
+            throw ConfigError(
+                key: "grpc.max_request_bytes",
+                reason: "\(config.maxRequestBytes) is too small for materials.max_bytes (\(config.materials.maxBytes)): raise it to at least \(config.materials.maxBytes + overhead) or lower materials.max_bytes")
+        }
+        if config.httpEnabled, config.httpMaxRequestBytes < (config.materials.maxBytes + 2) / 3 * 4 + overhead {
+            throw ConfigError(
+                key: "http.max_request_bytes",
+                reason: "\(config.httpMaxRequestBytes) is too small for materials.max_bytes (\(config.materials.maxBytes)) sent as base64 in Connect JSON: raise it to at least \((config.materials.maxBytes + 2) / 3 * 4 + overhead) or lower materials.max_bytes")
         }
         switch (config.tlsChain, config.tlsKey) {
         case (nil, nil):

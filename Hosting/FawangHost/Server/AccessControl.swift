@@ -11,6 +11,7 @@ enum PlatformAccessPolicies {
         typealias Identity = Fawang_Identity_V1_IdentityService.Method
         typealias Matters = Fawang_Matter_V1_MatterService.Method
         typealias Deadlines = Fawang_Deadline_V1_DeadlineService.Method
+        typealias Materials = Fawang_Matter_V1_MaterialService.Method
         let readers = AccessPolicy.roles([.staff, .departmentAdmin, .platformAdmin, .citizen, .professional])
         return [
             Health.Check.descriptor.fullyQualifiedMethod: .anyone,
@@ -29,6 +30,11 @@ enum PlatformAccessPolicies {
             Matters.ListMatters.descriptor.fullyQualifiedMethod: readers,
             Matters.QueryProgress.descriptor.fullyQualifiedMethod: .anyone,
             Matters.TransferMatter.descriptor.fullyQualifiedMethod: .handlers,
+            // The applicant's rule (signed in, or the tracking number with the phone's last four
+            // digits); listing and downloading follow GetMatter's.
+            Materials.UploadMaterial.descriptor.fullyQualifiedMethod: .anyone,
+            Materials.ListMaterials.descriptor.fullyQualifiedMethod: readers,
+            Materials.DownloadMaterial.descriptor.fullyQualifiedMethod: readers,
             Deadlines.ListAlerts.descriptor.fullyQualifiedMethod: .handlers,
             Deadlines.WatchAlerts.descriptor.fullyQualifiedMethod: .handlers,
             Deadlines.ListEscalations.descriptor.fullyQualifiedMethod: .handlers,
@@ -48,6 +54,7 @@ enum PlatformAccessPolicies {
         Fawang_Identity_V1_IdentityService.Method.Register.descriptor.fullyQualifiedMethod,
         Fawang_Identity_V1_IdentityService.Method.Refresh.descriptor.fullyQualifiedMethod,
         Fawang_Matter_V1_MatterService.Method.QueryProgress.descriptor.fullyQualifiedMethod,
+        Fawang_Matter_V1_MaterialService.Method.UploadMaterial.descriptor.fullyQualifiedMethod,
     ]
 
     /// Default deny: every method the server will route must have a policy.

@@ -215,6 +215,7 @@ public final class PlatformHost: Sendable {
                 Grpc_Health_V1_Health.descriptor.fullyQualifiedService,
                 Fawang_Platform_V1_PlatformService.descriptor.fullyQualifiedService,
                 Fawang_Matter_V1_MatterService.descriptor.fullyQualifiedService,
+                Fawang_Matter_V1_MaterialService.descriptor.fullyQualifiedService,
                 Fawang_Identity_V1_IdentityService.descriptor.fullyQualifiedService,
                 Fawang_Deadline_V1_DeadlineService.descriptor.fullyQualifiedService,
             ])
@@ -222,6 +223,7 @@ public final class PlatformHost: Sendable {
             health,
             PlatformService(registry: core.registry, directory: storage.directory, writes: storage.writes),
             MatterService(matters: storage.matters, registry: core.registry, audit: storage.audit, presenter: presenter, now: now),
+            MaterialService(matters: storage.matters, registry: core.registry, audit: storage.audit, limits: config.materials, now: now),
             DeadlineService(
                 matters: storage.matters, engine: core.engine, registry: core.registry, directory: storage.directory, presenter: presenter,
                 now: now, refreshInterval: .seconds(config.deadlineScanSeconds), watchers: watchers),

@@ -38,16 +38,11 @@ struct MatterService: Fawang_Matter_V1_MatterService.SimpleServiceProtocol {
 
     func queryProgress(request: Fawang_Matter_V1_QueryProgressRequest, context: ServerContext) async throws -> Fawang_Matter_V1_ProgressReport {
         var check = FieldValidator()
-        let number = TrackingNumber(request.trackingNumber)
-        if request.trackingNumber.isEmpty {
-            check.fail("tracking_number", "请填写受理编号")
-        } else if number == nil {
-            check.fail("tracking_number", "受理编号应为16位数字且校验位正确，请核对后重新输入")
-        }
+        let number = check.trackingNumber(request.trackingNumber)
         check.require(request.phoneLast4.count == 4 && request.phoneLast4.allSatisfy(\.isNumber), "phone_last4", "请填写申请时所留手机号的后四位")
-        try check.check()
+        let tracking = try check.checked(number, "the tracking number")
         // One answer for an unknown number and a wrong second factor: nothing to enumerate.
-        guard let matter = try await matters.matter(trackingNumber: number!), matter.acceptsSecondFactor(request.phoneLast4) else {
+        guard let matter = try await matters.matter(trackingNumber: tracking), matter.acceptsSecondFactor(request.phoneLast4) else {
             throw FawangError.notFound("受理编号或手机号后四位不正确，请核对")
         }
         return try await presenter.publicView(matter, now: now())
