@@ -9,22 +9,23 @@ public import Foundation
 public func runChildProcess(
     _ executable: URL, _ arguments: [String], environment extra: [String: String] = [:]
 ) async throws -> (status: Int32, output: String) {
-    let process = Process()
-    process.executableURL = executable
-    process.arguments = arguments
-    if !extra.isEmpty {
-        process.environment = ProcessInfo.processInfo.environment.merging(extra) { $1 }
+    let (readEnd, writeEnd) = try SpawnedProcess.pipe()
+    let child: SpawnedProcess
+    do {
+        child = try SpawnedProcess(
+            executable.path, arguments, environment: extra.isEmpty ? nil : ProcessInfo.processInfo.environment.merging(extra) { $1 },
+            output: writeEnd)
+    } catch {
+        close(readEnd)
+        close(writeEnd)
+        throw error
     }
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = pipe
-    process.standardInput = FileHandle.nullDevice
-    try process.run()
+    close(writeEnd)
     return await withCheckedContinuation { continuation in
         DispatchQueue.global().async {
-            let data = pipe.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            continuation.resume(returning: (process.terminationStatus, String(decoding: data, as: UTF8.self)))
+            let data = FileHandle(fileDescriptor: readEnd, closeOnDealloc: true).readDataToEndOfFile()
+            let status = child.waitUntilExit()
+            continuation.resume(returning: (status, String(decoding: data, as: UTF8.self)))
         }
     }
 }

@@ -3,7 +3,7 @@ public import Foundation
 /// A real `fawang serve` process, for what only a separate process can show: `kill -9`,
 /// signals, a restart on the same database.
 public final class ServeProcess: @unchecked Sendable {
-    public let process: Process
+    public let process: SpawnedProcess
     public let grpcPort: Int
     /// The HTTP gateway's port (nil when the config turns it off).
     public let httpPort: Int?
@@ -27,13 +27,10 @@ public final class ServeProcess: @unchecked Sendable {
         guard FileManager.default.isExecutableFile(atPath: Self.executable.path) else {
             throw TestFailure("\(Self.executable.path) is missing: run `swift build` before `swift test` (scripts/test.sh does)")
         }
-        process = Process()
-        process.executableURL = Self.executable
-        process.arguments = ["serve", "--config", configPath, "--ports-file", portsFile.path]
-        let log = FileHandle(forWritingAtPath: logPath)
-        process.standardOutput = log
-        process.standardError = log
-        try process.run()
+        let log = open(logPath, O_WRONLY | O_APPEND | O_CLOEXEC)
+        guard log >= 0 else { throw TestFailure("cannot open \(logPath) for the server's log") }
+        defer { close(log) }
+        process = try SpawnedProcess(Self.executable.path, ["serve", "--config", configPath, "--ports-file", portsFile.path], output: log)
         let deadline = ContinuousClock.now + .seconds(30)
         while ContinuousClock.now < deadline {
             if let data = FileManager.default.contents(atPath: portsFile.path),
@@ -47,12 +44,12 @@ public final class ServeProcess: @unchecked Sendable {
             guard process.isRunning else { break }
             try await Task.sleep(for: .milliseconds(50))
         }
-        process.terminate()
+        process.signal(SIGTERM)
         let output = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
         throw TestFailure("fawang serve did not start listening; its log:\n\(output)")
     }
 
-    public func signal(_ number: Int32) { kill(process.processIdentifier, number) }
+    public func signal(_ number: Int32) { process.signal(number) }
 
     /// Waits for the process to exit and returns its status.
     public func waitForExit(timeout: Duration = .seconds(30)) async throws -> Int32 {
@@ -61,12 +58,12 @@ public final class ServeProcess: @unchecked Sendable {
             guard ContinuousClock.now < deadline else { throw TestFailure("fawang serve did not exit") }
             try await Task.sleep(for: .milliseconds(50))
         }
-        return process.terminationStatus
+        return process.waitUntilExit()
     }
 
     public var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
 
     deinit {
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        if process.isRunning { process.signal(SIGKILL) }
     }
 }

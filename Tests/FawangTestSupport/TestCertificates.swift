@@ -32,14 +32,7 @@ public struct TestCertificates: Sendable {
              "-days", "2", "-out", clientCertificate],
         ]
         for arguments in steps {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
-            process.arguments = arguments
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            process.waitUntilExit()
-            guard process.terminationStatus == 0 else {
+            guard try SpawnedProcess("/usr/bin/openssl", arguments).waitUntilExit() == 0 else {
                 throw TestFailure("openssl \(arguments.prefix(2).joined(separator: " ")) failed (apt-get install openssl)")
             }
         }

@@ -1,0 +1,99 @@
+import Dispatch
+public import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A child process started with `posix_spawn`, for the tests' child processes (the CLI, `fawang
+/// serve`, openssl, sqlite3, python).
+///
+/// Not Foundation's `Process`: on Linux its `run()` walks `/proc/self/fd` with a 256-byte copy of
+/// each `dirent` and crashes the whole test bundle now and then (swift-corelibs-foundation
+/// PR #5472, not in Swift 6.3.1) — seen here as a SIGSEGV in `Process.run()` mid-suite. Every
+/// descriptor the test process opens itself is close-on-exec (NIO, SQLite, the pipes below), so
+/// the child inherits only what is handed to it: stdin from /dev/null, stdout and stderr to `output`.
+public final class SpawnedProcess: @unchecked Sendable {
+    public let pid: pid_t
+    private let lock = NSLock()
+    private var status: Int32?
+
+    /// Starts `executable` with `arguments`; stdout and stderr go to the descriptor `output`
+    /// (-1: /dev/null). `environment` replaces the child's environment when given.
+    public init(_ executable: String, _ arguments: [String], environment: [String: String]? = nil, output: Int32 = -1) throws {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        if output >= 0 {
+            posix_spawn_file_actions_adddup2(&actions, output, 1)
+            posix_spawn_file_actions_adddup2(&actions, output, 2)
+        } else {
+            posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+            posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        }
+        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        let env = (environment ?? ProcessInfo.processInfo.environment).map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer {
+            for pointer in argv { free(pointer) }
+            for pointer in env { free(pointer) }
+        }
+        var pid: pid_t = 0
+        Self.spawning.lock()
+        let result = posix_spawn(&pid, executable, &actions, nil, argv, env)
+        Self.spawning.unlock()
+        guard result == 0 else {
+            throw TestFailure("cannot start \(executable): \(String(cString: strerror(result)))")
+        }
+        self.pid = pid
+    }
+
+    /// Reaps the child if it has exited; true while it runs.
+    public var isRunning: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        if status != nil { return false }
+        var raw: Int32 = 0
+        guard waitpid(pid, &raw, WNOHANG) == pid else { return true }
+        status = Self.decode(raw)
+        return false
+    }
+
+    /// The exit status (128 + signal for a signalled child); waits for it, on the calling thread.
+    public func waitUntilExit() -> Int32 {
+        lock.lock()
+        if let status {
+            lock.unlock()
+            return status
+        }
+        lock.unlock()
+        var raw: Int32 = 0
+        while waitpid(pid, &raw, 0) == -1 && errno == EINTR {}
+        lock.lock()
+        defer { lock.unlock() }
+        if status == nil { status = Self.decode(raw) }
+        return status!
+    }
+
+    public func signal(_ number: Int32) { kill(pid, number) }
+
+    /// Exit code, or 128 + the signal that ended the child (as a shell reports it).
+    private static func decode(_ raw: Int32) -> Int32 {
+        let signal = raw & 0x7F
+        return signal == 0 ? (raw >> 8) & 0xFF : 128 + signal
+    }
+
+    /// Held while a child is spawned and while a pipe is made close-on-exec (`pipe2` is not in
+    /// Swift's Glibc module): no child starts between the two and inherits another's pipe end,
+    /// which would keep that pipe open, and its reader waiting, for as long as the child lives.
+    private static let spawning = NSLock()
+
+    /// A pipe whose two ends are close-on-exec (the child gets the write end by dup2).
+    static func pipe() throws -> (read: Int32, write: Int32) {
+        var ends: [Int32] = [0, 0]
+        spawning.lock()
+        defer { spawning.unlock() }
+        guard Glibc.pipe(&ends) == 0 else { throw TestFailure("pipe failed: \(String(cString: strerror(errno)))") }
+        for end in ends { _ = fcntl(end, F_SETFD, FD_CLOEXEC) }
+        return (ends[0], ends[1])
+    }
+}
