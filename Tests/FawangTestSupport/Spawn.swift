@@ -9,9 +9,9 @@ import Glibc
 ///
 /// Not Foundation's `Process`: on Linux its `run()` walks `/proc/self/fd` with a 256-byte copy of
 /// each `dirent` and crashes the whole test bundle now and then (swift-corelibs-foundation
-/// PR #5472, not in Swift 6.3.1) — seen here as a SIGSEGV in `Process.run()` mid-suite. Every
-/// descriptor the test process opens itself is close-on-exec (NIO, SQLite, the pipes below), so
-/// the child inherits only what is handed to it: stdin from /dev/null, stdout and stderr to `output`.
+/// PR #5472, not in Swift 6.3.1) — seen here as a SIGSEGV in `Process.run()` mid-suite. Like
+/// `Process`, it hands the child only stdin from /dev/null and stdout and stderr to `output`,
+/// closes every other descriptor, and resets the signal mask and dispositions.
 public final class SpawnedProcess: @unchecked Sendable {
     public let pid: pid_t
     private let lock = NSLock()
@@ -31,15 +31,31 @@ public final class SpawnedProcess: @unchecked Sendable {
             posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
             posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
         }
+        // Nothing else of the test process: an inherited client socket would keep a connection
+        // to some server open after the test closed it, and that server's graceful shutdown
+        // would wait for it.
+        guard Self.closeFrom(&actions, 3) == 0 else { throw TestFailure("posix_spawn_file_actions_addclosefrom_np failed") }
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
         let env = (environment ?? ProcessInfo.processInfo.environment).map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer {
             for pointer in argv { free(pointer) }
             for pointer in env { free(pointer) }
         }
+        // The child starts with no signal blocked and every signal at its default: the test
+        // process's hosts ignore SIGTERM (service-lifecycle handles it), which the child would
+        // otherwise inherit and never stop on `kill -TERM`.
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var none = sigset_t(), all = sigset_t()
+        sigemptyset(&none)
+        sigfillset(&all)
+        posix_spawnattr_setsigmask(&attributes, &none)
+        posix_spawnattr_setsigdefault(&attributes, &all)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         var pid: pid_t = 0
         Self.spawning.lock()
-        let result = posix_spawn(&pid, executable, &actions, nil, argv, env)
+        let result = posix_spawn(&pid, executable, &actions, &attributes, argv, env)
         Self.spawning.unlock()
         guard result == 0 else {
             throw TestFailure("cannot start \(executable): \(String(cString: strerror(result)))")
@@ -81,6 +97,15 @@ public final class SpawnedProcess: @unchecked Sendable {
         let signal = raw & 0x7F
         return signal == 0 ? (raw >> 8) & 0xFF : 128 + signal
     }
+
+    /// glibc's `posix_spawn_file_actions_addclosefrom_np` (2.34+), declared only under _GNU_SOURCE,
+    /// which Swift's Glibc module does not define: looked up at run time.
+    private static let closeFrom: @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32 = {
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np") else {
+            fatalError("glibc 2.34 or later is needed (posix_spawn_file_actions_addclosefrom_np)")
+        }
+        return unsafeBitCast(symbol, to: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32).self)
+    }()
 
     /// Held while a child is spawned and while a pipe is made close-on-exec (`pipe2` is not in
     /// Swift's Glibc module): no child starts between the two and inherits another's pipe end,
