@@ -55,6 +55,11 @@ T="$(step "受理编号" legal-aid submit --channel walk_in \
   --material 身份证复印件 | number)"
 step "待补充材料" legal-aid request-materials "$T" --missing 劳动合同 --missing 工资欠条
 step "待审查" legal-aid supply-materials "$T" --material 劳动合同 --material 工资欠条 --phone-last4 1234 --channel web
+printf '%%PDF-1.4\ntrailer\n<< >>\n%%%%EOF\n' > contract.pdf
+step "SHA-256" materials upload "$T" contract.pdf --title 劳动合同
+material="$(step "劳动合同" materials list "$T" | grep -m1 '^编号' | sed 's/^编号 *//')"
+step "已保存" materials download "$material" --output copy.pdf
+cmp -s contract.pdf copy.pdf || { echo "tour: the downloaded material differs from the upload" >&2; exit 1; }
 step "已决定给予法律援助" legal-aid accept "$T"
 step "lap-640100-1" legal-aid providers --region 640104
 step "已指派" legal-aid assign "$T" --provider lap-640100-1

@@ -25,7 +25,7 @@ struct ApprovalService: Sendable {
     ]
 
     static let rpcs = RPCTable<ApprovalService>([
-        RPC(Method.SubmitApplication.descriptor, .anyone, verb: "submit", help: "收到行政许可申请材料（第三十二条：五日内受理或一次告知补正）", intake: true,
+        RPC(Method.SubmitApplication.descriptor, .anyone, verb: "submit", help: "收到行政许可申请材料（第三十二条：五日内受理或一次告知补正）", title: "申请行政许可（行政许可法 第二十九条）", intake: true,
             aliases: [
                 "name": "applicant.name", "id-number": "applicant.id_number", "phone": "applicant.phone", "address": "applicant.address",
                 "organization": "organization_name", "region": "region_code", "material": "materials",

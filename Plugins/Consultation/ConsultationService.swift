@@ -29,7 +29,7 @@ struct ConsultationService: Sendable {
     ]
 
     static let rpcs = RPCTable<ConsultationService>([
-        RPC(Method.RecordConsultation.descriptor, .anyone, verb: "record", help: "登记法律咨询（可当场解答）", intake: true,
+        RPC(Method.RecordConsultation.descriptor, .anyone, verb: "record", help: "登记法律咨询（可当场解答）", title: "在线法律咨询", intake: true,
             aliases: ["name": "person.name", "phone": "person.phone", "region": "region_code"], labels: formLabels,
             ConsultationService.recordConsultation),
         RPC(Method.Answer.descriptor, .handlers, verb: "answer", help: "解答（可再次解答），并可建议申请办理的事项",

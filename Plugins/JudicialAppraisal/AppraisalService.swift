@@ -16,6 +16,18 @@ struct AppraisalService: Sendable {
     /// Entrusting, supplying materials, complaining and reading the register are open (rate
     /// limited; an authority's entrustment must come through the API channel or staff); the
     /// institution's and the bureau's decisions are staff's, within their region.
+    /// The online entrustment form's labels: a party entrusts for themself (courts, procuratorates
+    /// and the police entrust through the API channel or staff, so their types are not offered).
+    static let entrustmentLabels: [String: String] = [
+        "entruster": "委托人", "entruster.type": "委托人类别", "ENTRUSTER_TYPE_PARTY": "当事人（本人委托）",
+        "entruster.organization": "", "entruster.case_number": "相关案件编号（如有）", "entruster.contact": "委托人信息",
+        "institution_id": "受托的司法鉴定机构编号（见司法鉴定机构名册）", "category": "鉴定类别",
+        "APPRAISAL_CATEGORY_FORENSIC_MEDICINE": "法医类", "APPRAISAL_CATEGORY_PHYSICAL_EVIDENCE": "物证类",
+        "APPRAISAL_CATEGORY_AUDIO_VISUAL_ELECTRONIC": "声像资料、电子数据类", "APPRAISAL_CATEGORY_ENVIRONMENTAL_DAMAGE": "环境损害类",
+        "appraisal_matters": "鉴定事项（如伤残等级鉴定）", "purpose": "鉴定用途", "case_summary": "案情摘要",
+        "materials": "移交的鉴定材料（每行一项）",
+    ]
+
     /// The online complaint form's labels.
     static let complaintLabels: [String: String] = [
         "complainant": "投诉人", "complainant.id_number": "身份证号（可不填）", "complainant.address": "住址（可不填）",
@@ -26,12 +38,12 @@ struct AppraisalService: Sendable {
     static let rpcs = RPCTable<AppraisalService>([
         RPC(Method.ListInstitutions.descriptor, .anyone, verb: "institutions", help: "司法鉴定机构名册：执业类别和鉴定人",
             aliases: ["region": "region_code"], AppraisalService.listInstitutions),
-        RPC(Method.SubmitEntrustment.descriptor, .anyone, verb: "entrust", help: "登记司法鉴定委托（人民法院、人民检察院、公安机关或当事人）", intake: true,
+        RPC(Method.SubmitEntrustment.descriptor, .anyone, verb: "entrust", help: "登记司法鉴定委托（人民法院、人民检察院、公安机关或当事人）", title: "当事人委托司法鉴定", intake: true,
             aliases: [
                 "entruster": "entruster.type", "organization": "entruster.organization", "case-number": "entruster.case_number",
                 "name": "entruster.contact.name", "id-number": "entruster.contact.id_number", "phone": "entruster.contact.phone",
                 "institution": "institution_id", "matters": "appraisal_matters", "summary": "case_summary", "material": "materials",
-            ], AppraisalService.submitEntrustment),
+            ], labels: entrustmentLabels, AppraisalService.submitEntrustment),
         RPC(Method.Accept.descriptor, .handlers, verb: "accept", help: "受理委托，指定具备该类别执业资格的鉴定人（通则第十三条、第十九条，待确认）",
             aliases: ["appraiser": "appraiser_ids"], AppraisalService.accept),
         RPC(Method.RefuseAcceptance.descriptor, .handlers, verb: "refuse", help: "决定不予受理，列明情形并说明理由（通则第十五条，待确认）",
@@ -42,7 +54,7 @@ struct AppraisalService: Sendable {
             aliases: ["material": "materials"], AppraisalService.supplyMaterials),
         RPC(Method.IssueOpinion.descriptor, .handlers, verb: "issue-opinion", help: "出具鉴定意见书",
             aliases: ["number": "opinion_number", "summary": "opinion_summary"], AppraisalService.issueOpinion),
-        RPC(Method.SubmitComplaint.descriptor, .anyone, verb: "complain", help: "登记对司法鉴定人的投诉", intake: true,
+        RPC(Method.SubmitComplaint.descriptor, .anyone, verb: "complain", help: "登记对司法鉴定人的投诉", title: "投诉司法鉴定人", intake: true,
             aliases: [
                 "name": "complainant.name", "id-number": "complainant.id_number", "phone": "complainant.phone",
                 "appraiser": "appraiser_id", "entrustment": "entrustment_tracking_number", "material": "materials",

@@ -18,6 +18,19 @@ struct LawyersService: Sendable {
 
     /// Anyone applies, complains and reads the register; bureau staff handle, within their region
     /// and department; the provincial stage checks the caller's level itself.
+    /// The online licence applications' labels (practice: 第五条、第六条; law firm: 第十四条至第十八条).
+    static let applicationLabels: [String: String] = [
+        "applicant.phone": "手机号码", "region_code": "受理申请的设区的市司法局（行政区划代码，如640100）",
+        "qualification_certificate_number": "法律职业资格证书编号（第五条第二项）",
+        "internship_months": "在律师事务所实习的月数（第五条第三项：满一年）",
+        "firm_licence_number": "拟执业的律师事务所执业许可证号", "part_time": "申请兼职律师执业（须所在单位同意，第十二条）",
+        "specialties": "业务专长（每行一项，可不填）", "materials": "提交的材料（每行一项，第六条、第十八条）",
+        "firm_name": "律师事务所名称", "address": "住所", "kind": "组织形式",
+        "FIRM_KIND_PARTNERSHIP": "合伙律师事务所（第十五条）", "FIRM_KIND_SOLE": "个人律师事务所（第十六条）",
+        "founder_licence_numbers": "设立人的律师执业证号（每行一项）", "assets_yuan": "资产（元，第十四条第四项）",
+        "phone": "律师事务所联系电话",
+    ]
+
     /// The online complaint form's labels.
     static let complaintLabels: [String: String] = [
         "complainant": "投诉人", "complainant.id_number": "身份证号（可不填）", "complainant.address": "住址（可不填）",
@@ -28,15 +41,15 @@ struct LawyersService: Sendable {
     static let rpcs = RPCTable<LawyersService>([
         // Licences (two stages: city review, provincial decision).
         RPC(Method.SubmitPracticeApplication.descriptor, .anyone, verb: "apply-practice",
-            help: "律师执业申请，向设区的市级司法行政部门提出（第五条、第六条）", intake: true,
+            help: "律师执业申请，向设区的市级司法行政部门提出（第五条、第六条）", title: "申请律师执业（律师法 第五条、第六条）", intake: true,
             aliases: applicant.merging([
                 "qualification": "qualification_certificate_number", "firm": "firm_licence_number",
                 "specialty": "specialties", "material": "materials",
-            ]) { $1 }, LawyersService.submitPracticeApplication),
+            ]) { $1 }, labels: applicationLabels, LawyersService.submitPracticeApplication),
         RPC(Method.SubmitFirmApplication.descriptor, .anyone, verb: "apply-firm",
-            help: "律师事务所设立申请（第十四条至第十六条、第十八条）", intake: true,
+            help: "律师事务所设立申请（第十四条至第十六条、第十八条）", title: "申请设立律师事务所（律师法 第十四条至第十八条）", intake: true,
             aliases: applicant.merging(["founder": "founder_licence_numbers", "firm-phone": "phone", "material": "materials"]) { $1 },
-            LawyersService.submitFirmApplication),
+            labels: applicationLabels, LawyersService.submitFirmApplication),
         RPC(Method.Accept.descriptor, .handlers, verb: "accept", help: "市级司法行政部门受理，二十日审查期限开始（第六条、第十八条）",
             LawyersService.accept),
         RPC(Method.Forward.descriptor, .handlers, verb: "forward", help: "将审查意见和全部申请材料报送自治区司法厅（第六条、第十八条）",
@@ -46,7 +59,7 @@ struct LawyersService: Sendable {
         RPC(Method.Refuse.descriptor, .handlers, verb: "refuse", help: "自治区司法厅不准予，书面说明理由（第六条、第七条、第十八条）",
             LawyersService.refuse),
         // Complaints.
-        RPC(Method.SubmitComplaint.descriptor, .anyone, verb: "complain", help: "投诉律师或律师事务所（由其所在市的司法局处理）", intake: true,
+        RPC(Method.SubmitComplaint.descriptor, .anyone, verb: "complain", help: "投诉律师或律师事务所（由其所在市的司法局处理）", title: "投诉律师或律师事务所", intake: true,
             aliases: [
                 "name": "complainant.name", "phone": "complainant.phone", "subject": "subject_kind",
                 "licence": "subject_licence_number", "material": "materials",

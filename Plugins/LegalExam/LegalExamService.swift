@@ -18,13 +18,34 @@ struct LegalExamService: Sendable {
     /// Candidates register, look up results, apply and appeal without staff (the identity number
     /// or the phone digits prove them); confirmations and results are staff's within their region;
     /// certificate decisions and pass lines are the province's (``ProvincialReview``, in the handlers).
+    /// The web forms' labels: registration (a candidate declares the conditions of 实施办法
+    /// 第九条 and ticks any circumstance of 第十条, both 待确认) and the certificate application.
+    static let formLabels: [String: String] = [
+        "candidate": "考生", "exam_year": "考试年度（如2027）", "region_code": "报名确认地（行政区划代码）",
+        "nationality": "国籍（第九条第一项）", "NATIONALITY_PRC": "中华人民共和国国籍", "NATIONALITY_OTHER": "其他国籍",
+        "education": "学历（第九条第五项）", "education.level": "最高学历",
+        "DEGREE_LEVEL_ASSOCIATE": "专科", "DEGREE_LEVEL_BACHELOR": "本科", "DEGREE_LEVEL_MASTER": "硕士研究生", "DEGREE_LEVEL_DOCTOR": "博士研究生",
+        "education.major": "本科（专科）所学专业", "MAJOR_LAW": "法学类", "MAJOR_NON_LAW": "非法学类",
+        "education.full_time": "全日制普通高等学校毕业", "education.degree_awarded": "已取得相应学位",
+        "education.postgraduate_law_degree": "已取得法律硕士、法学硕士或以上学位", "education.legal_work_years": "从事法律工作满（年）",
+        "education.institution": "毕业院校",
+        "supports_constitution": "拥护中华人民共和国宪法", "enjoys_political_rights": "享有选举权和被选举权",
+        "full_civil_capacity": "具有完全民事行为能力",
+        "disqualifications": "有下列情形之一的请如实勾选（第十条；没有的不勾选）",
+        "DISQUALIFICATION_INTENTIONAL_CRIME": "因故意犯罪受过刑事处罚", "DISQUALIFICATION_DISMISSED_FROM_PUBLIC_OFFICE": "曾被开除公职",
+        "DISQUALIFICATION_LAWYER_LICENCE_REVOKED": "曾被吊销律师执业证书", "DISQUALIFICATION_NOTARY_LICENCE_REVOKED": "曾被吊销公证员执业证书",
+        "DISQUALIFICATION_QUALIFICATION_REVOKED": "被吊销法律职业资格证书", "DISQUALIFICATION_EXAM_BAN": "不得报名的处理期限未满或终身不得报名",
+        "DISQUALIFICATION_CREDIT_BLACKLIST": "因严重失信被纳入失信联合惩戒对象", "DISQUALIFICATION_LIFETIME_PROFESSION_BAN": "被给予终身禁止从事法律职业处理",
+        "admission_ticket": "准考证号", "materials": "提交的材料（每行一项）",
+    ]
+
     static let rpcs = RPCTable<LegalExamService>([
-        RPC(Method.SubmitRegistration.descriptor, .anyone, verb: "register", help: "考试报名（实施办法 第九条、第十条，待确认）", intake: true,
+        RPC(Method.SubmitRegistration.descriptor, .anyone, verb: "register", help: "考试报名（实施办法 第九条、第十条，待确认）", title: "国家统一法律职业资格考试报名", intake: true,
             aliases: [
                 "name": "candidate.name", "id-number": "candidate.id_number", "phone": "candidate.phone", "address": "candidate.address",
                 "year": "exam_year", "region": "region_code", "level": "education.level", "major": "education.major",
                 "disqualification": "disqualifications",
-            ], LegalExamService.submitRegistration),
+            ], labels: formLabels, LegalExamService.submitRegistration),
         RPC(Method.ConfirmRegistration.descriptor, .handlers, verb: "confirm", help: "确认符合全部报名条件的报名（实施办法 第九条、第十条，待确认）",
             LegalExamService.confirmRegistration),
         RPC(Method.RefuseRegistration.descriptor, .handlers, verb: "refuse-registration", help: "不予确认报名，列明不符合的条件（未列明的，采用规则查明的条件）",
@@ -41,11 +62,11 @@ struct LegalExamService: Sendable {
             ], LegalExamService.recordResult),
         RPC(Method.LookupResult.descriptor, .anyone, verb: "lookup-result", help: "凭准考证号和身份证号查询成绩",
             aliases: ["year": "exam_year", "ticket": "admission_ticket"], LegalExamService.lookupResult),
-        RPC(Method.ApplyCertificate.descriptor, .anyone, verb: "apply-certificate", help: "申请授予法律职业资格（管理办法，待确认）", intake: true,
+        RPC(Method.ApplyCertificate.descriptor, .anyone, verb: "apply-certificate", help: "申请授予法律职业资格（管理办法，待确认）", title: "申请授予法律职业资格", intake: true,
             aliases: [
                 "name": "applicant.name", "id-number": "applicant.id_number", "phone": "applicant.phone", "address": "applicant.address",
                 "year": "exam_year", "ticket": "admission_ticket", "material": "materials",
-            ], LegalExamService.applyCertificate),
+            ], labels: formLabels, LegalExamService.applyCertificate),
         RPC(Method.ApproveCertificate.descriptor, .handlers, verb: "approve-certificate", help: "授予法律职业资格并生成证书编号（自治区司法厅）",
             LegalExamService.approveCertificate),
         RPC(Method.RefuseCertificate.descriptor, .handlers, verb: "refuse-certificate", help: "不予授予法律职业资格，书面说明理由（自治区司法厅）",

@@ -24,7 +24,7 @@ struct PetitionsService: Sendable {
     ]
 
     static let rpcs = RPCTable<PetitionsService>([
-        RPC(Method.Submit.descriptor, .anyone, verb: "submit", help: "登记信访事项（第二十二条；可匿名，--related 关联重复信访）", intake: true,
+        RPC(Method.Submit.descriptor, .anyone, verb: "submit", help: "登记信访事项（第二十二条；可匿名，--related 关联重复信访）", title: "网上信访（信访工作条例 第二十二条；可匿名）", intake: true,
             aliases: [
                 "name": "petitioner.name", "id-number": "petitioner.id_number", "phone": "petitioner.phone", "address": "petitioner.address",
                 "region": "region_code", "facts": "facts_and_reasons", "related": "related_tracking_number",

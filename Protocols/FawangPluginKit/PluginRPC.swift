@@ -32,6 +32,7 @@ public struct RPC<Service: Sendable>: Sendable {
     ///   - policy: who may call it (`.anyone` methods are rate-limited per caller).
     ///   - verb: the command-line verb (`fawang <line> <verb>`); nil keeps it off the command line.
     ///   - help: one line for `--help`, in Chinese as a clerk reads it.
+    ///   - title: the online form's heading and link, as the public reads it (default `help`).
     ///   - intake: a public intake (an application the public can file online).
     ///   - aliases: short flags for nested fields, e.g. `["name": "applicant.name"]`.
     ///   - argument: the field a bare argument fills on the command line (`fawang lawyers show
@@ -44,13 +45,13 @@ public struct RPC<Service: Sendable>: Sendable {
     ///     empty label keeps a field off the web form (`"answer": ""`).
     ///   - handler: the service's method, e.g. `LegalAidService.approve`.
     public init<Input: SwiftProtobuf.Message, Output: SwiftProtobuf.Message>(
-        _ descriptor: MethodDescriptor, _ policy: AccessPolicy, verb: String? = nil, help: String,
+        _ descriptor: MethodDescriptor, _ policy: AccessPolicy, verb: String? = nil, help: String, title: String? = nil,
         intake: Bool = false, argument: String = "tracking_number", aliases: [String: String] = [:], defaults: [String: String] = [:],
         labels: [String: String] = [:],
         _ handler: @escaping @Sendable (Service) -> @Sendable (Input) async throws -> Output
     ) {
         self.info = RPCInfo(
-            descriptor: descriptor, policy: policy, verb: verb, help: help, isPublicIntake: intake, argument: argument, aliases: aliases,
+            descriptor: descriptor, policy: policy, verb: verb, help: help, title: title ?? help, isPublicIntake: intake, argument: argument, aliases: aliases,
             defaults: defaults, labels: labels, input: Input.self, output: Output.self, invoker: UnaryInvoker<Input, Output>())
         self.box = UnaryBox(descriptor: descriptor, handler: handler)
     }
@@ -62,6 +63,8 @@ public struct RPCInfo: Sendable {
     public let policy: AccessPolicy
     public let verb: String?
     public let help: String
+    /// The online form's heading, for the public (``RPC`` `title:`; `help` when not given).
+    public let title: String
     public let isPublicIntake: Bool
     /// The request field a bare command-line argument fills.
     public let argument: String

@@ -80,6 +80,54 @@ import FoundationNetworking
         }
     }
 
+    /// A browser's multipart body (RFC 7578): fields, files with UTF-8 names and quotes
+    /// percent-encoded, an empty file input left out; a body cut short is refused.
+    @Test func multipartFormsReadAsTheBrowserSentThem() throws {
+        let boundary = "----WebKitFormBoundary7MA4YWxkTrZu0gW"
+        #expect(PostedForm.boundary(of: "multipart/form-data; boundary=\(boundary)") == boundary)
+        #expect(PostedForm.boundary(of: "application/x-www-form-urlencoded") == nil)
+        let pdf = MaterialSamples.pdf()
+        var body = Data()
+        func part(_ disposition: String, _ content: Data, type: String? = nil) {
+            body += Data("--\(boundary)\r\nContent-Disposition: form-data; \(disposition)\r\n".utf8)
+            if let type { body += Data("Content-Type: \(type)\r\n".utf8) }
+            body += Data("\r\n".utf8) + content + Data("\r\n".utf8)
+        }
+        part("name=\"applicant.name\"", Data("马小花".utf8))
+        part("name=\"materials\"", Data("身份证".utf8))
+        part("name=\"materials\"", Data("务工证明".utf8))
+        part("name=\"_files\"; filename=\"身份证 %22正面%22.pdf\"", pdf, type: "application/pdf")
+        part("name=\"_files\"; filename=\"\"", Data(), type: "application/octet-stream")
+        body += Data("--\(boundary)--\r\n".utf8)
+        let form = try #require(PostedForm.multipart(body, boundary: boundary))
+        #expect(form.values == ["applicant.name": "马小花", "materials": "身份证\n务工证明"])
+        #expect(form.files == [PostedForm.File(field: "_files", fileName: "身份证 \"正面\".pdf", content: pdf)])
+        #expect(PostedForm.multipart(body.prefix(body.count - 40), boundary: boundary) == nil, "no closing delimiter")
+        #expect(PostedForm.multipart(Data("--\(boundary)\r\nX: y\r\n\r\nz\r\n--\(boundary)--".utf8), boundary: boundary) == nil, "a part without its disposition")
+    }
+
+    /// Files over the form's limit are refused before anything is filed, with the limit named.
+    @Test func anUploadOverTheLimitIsRefusedWithTheLimit() async throws {
+        try await TestPlatform.with(extraConfig: "materials:\n  max_bytes: 1024\n", plugins: PluginCatalog.all) { platform in
+            let http = try #require(platform.ports.http)
+            let boundary = "b0undary"
+            var request = URLRequest(url: URL(string: "http://127.0.0.1:\(http)/apply/legal-aid/submit")!)
+            request.httpMethod = "POST"
+            request.setValue("multipart/form-data; boundary=\(boundary)", forHTTPHeaderField: "Content-Type")
+            let token = String(repeating: "a", count: 64)
+            request.setValue("fawang_csrf=\(token)", forHTTPHeaderField: "Cookie")
+            var body = Data("--\(boundary)\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\n\(token)\r\n".utf8)
+            body += Data("--\(boundary)\r\nContent-Disposition: form-data; name=\"_files\"; filename=\"big.pdf\"\r\n\r\n".utf8)
+            body += Data(repeating: 0x41, count: 2 * 1024 * 1024) + Data("\r\n--\(boundary)--\r\n".utf8)
+            request.httpBody = body
+            let (data, response) = try await URLSession(configuration: .ephemeral).data(for: request)
+            #expect((response as? HTTPURLResponse)?.statusCode == 413)
+            #expect(String(decoding: data, as: UTF8.self).contains("单个文件不超过1 KB"))
+            let count = try await sqlite("SELECT COUNT(*) FROM matters WHERE business_line = 'legal-aid'", on: platform.databasePath)
+            #expect(count == "0", "nothing was filed")
+        }
+    }
+
     /// A form is offered online only when its plugin labels every field in Chinese; an enum value
     /// without a label (a court's notified defence) is not offered to the public.
     @Test func formsComeFromTheRequestAndThePluginsLabels() throws {
@@ -96,11 +144,24 @@ import FoundationNetworking
         #expect(category.options.contains { $0.value == "CASE_CATEGORY_LABOUR_REMUNERATION" && $0.label.contains("第三十一条第五项") })
         // Labels are Chinese.
         #expect(fields.allSatisfy { $0.label.unicodeScalars.contains { $0.value >= 0x4E00 && $0.value <= 0x9FFF } })
-        // A line whose intake lacks labels is not offered yet, and says which fields lack them
-        // (the exam's registration: its disqualifications need a multi-select).
+        // Several values of one enum (the exam's disqualifications): a group of checkboxes, sent as a list.
         let exam = try #require(plugins.first { $0.manifest.id == "legal-exam" })
-        let unlabelled = RequestForm(module: "legal-exam", rpc: try #require(exam.rpcs.first { $0.isPublicIntake }))
-        #expect(!unlabelled.isComplete && !unlabelled.unlabelled.isEmpty)
+        let registration = RequestForm(module: "legal-exam", rpc: try #require(exam.rpcs.first { $0.verb == "register" }))
+        #expect(registration.isComplete, "\(registration.unlabelled)")
+        let bars = try #require(registration.sections.flatMap(\.fields).first { $0.path == "disqualifications" })
+        #expect(bars.kind == .choices && bars.options.count == 8)
+        let declared = registration.json(from: ["disqualifications": "DISQUALIFICATION_EXAM_BAN\nDISQUALIFICATION_CREDIT_BLACKLIST"], fixed: [:]).json
+        #expect(declared["disqualifications"] as? [String] == ["DISQUALIFICATION_EXAM_BAN", "DISQUALIFICATION_CREDIT_BLACKLIST"])
+        #expect(registration.json(from: [:], fixed: [:]).json["disqualifications"] == nil, "none ticked: none sent")
+        // A message inside a message (an entruster's contact person) is a section of its own.
+        let appraisal = try #require(plugins.first { $0.manifest.id == "judicial-appraisal" })
+        let entrust = RequestForm(module: "judicial-appraisal", rpc: try #require(appraisal.rpcs.first { $0.verb == "entrust" }))
+        #expect(entrust.isComplete, "\(entrust.unlabelled)")
+        #expect(entrust.sections.map(\.legend).contains("委托人信息"))
+        #expect(entrust.sections.flatMap(\.fields).map(\.path).contains("entruster.contact.id_number"))
+        #expect(!entrust.sections.flatMap(\.fields).map(\.path).contains("entruster.organization"), "an authority's field stays off")
+        let party = entrust.json(from: ["entruster.contact.name": "马某", "entruster.type": "ENTRUSTER_TYPE_PARTY"], fixed: [:]).json
+        #expect(((party["entruster"] as? [String: Any])?["contact"] as? [String: Any])?["name"] as? String == "马某")
         // The submitted form becomes the request: numbers as numbers, lines as a list, empties left out.
         let (json, problems) = form.json(from: [
             "applicant.name": "马小花", "hardship.household_size": "4", "materials": "身份证\n\n务工证明 ", "opposing_party": "",
@@ -131,11 +192,12 @@ import FoundationNetworking
         let (request, _) = dispute.json(from: ["respondents.name": "马某", "applicant.name": "杨某"], fixed: [:])
         #expect((request["respondents"] as? [[String: Any]])?.first?["name"] as? String == "马某")
         #expect((request["applicant"] as? [String: Any])?["name"] as? String == "杨某")
-        // Every line that files public applications online, but the exam's, has its form.
-        let offered = Set(plugins.flatMap { plugin in
-            plugin.rpcs.filter(\.isPublicIntake).map { RequestForm(module: plugin.manifest.id, rpc: $0) }.filter(\.isComplete).map(\.module)
-        })
-        #expect(offered.isSuperset(of: ["legal-aid", "mediation", "notarization", "petitions", "consultation", "admin-approval", "lawyers", "judicial-appraisal"]), "\(offered)")
+        // Every public application of every line has its form.
+        let intakes = plugins.flatMap { plugin in plugin.rpcs.filter(\.isPublicIntake).map { RequestForm(module: plugin.manifest.id, rpc: $0) } }
+        #expect(intakes.filter { !$0.isComplete }.map { "\($0.method): \($0.unlabelled)" } == [])
+        #expect(Set(intakes.map(\.module)).isSuperset(of: [
+            "legal-aid", "mediation", "notarization", "petitions", "consultation", "admin-approval", "lawyers", "judicial-appraisal", "legal-exam",
+        ]))
     }
 
     @Test func aCitizenAsksTheConsultationDeskOnline() async throws {

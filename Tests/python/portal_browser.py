@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """The portal in a real browser: Debian's chromium driven by selenium against a running
-`fawang serve`. A citizen applies for legal aid online (an invalid form first: the error shows
-beside its field) and gets a tracking number; staff sign in to the workbench, find it in the
-queue and accept, assign and conclude it; the citizen sees the new status and rates it. The
+`fawang serve`. A citizen applies for legal aid online with a file (an invalid form first: the
+error shows beside its field; a text file named .pdf is refused beside the file input) and gets a
+tracking number, then adds a photo from the progress page; staff sign in to the workbench, find it in the
+queue, download the file and accept, assign and conclude it; the citizen sees the new status and rates it. The
 pages hold at a 375 px phone width and in the large-text mode; every field is labelled; a form
 posted without its CSRF cookie is refused. Screenshots of the main pages, desktop and phone, go to --screenshots.
 
@@ -12,9 +13,13 @@ Needs chromium, chromium-driver (Debian) and selenium (PyPI); scripts/setup.sh i
 Prints the tracking number on its last line; exits non-zero with the failed check.
 """
 import argparse
+import base64
+import hashlib
 import pathlib
 import random
 import sys
+import tempfile
+import urllib.request
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 import checks  # noqa: E402
@@ -29,6 +34,12 @@ try:
 except ImportError:
     sys.exit("selenium missing: scripts/setup.sh installs it (pip install selenium)")
 
+
+
+# A small real PDF and a 1×1 PNG: what a citizen attaches.
+PDF = (b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n2 0 obj\n<< /Type /Pages /Kids [] /Count 0 >>\nendobj\n"
+       b"trailer\n<< /Size 3 /Root 1 0 R >>\n%%EOF\n")
+PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==")
 
 
 def browser(width, height, phone=False):
@@ -135,6 +146,11 @@ def main():
         check("请按提示修改" in driver.find_element(By.ID, "form-message").text, "a summary at the top")
         driver.save_screenshot(str(shots / "apply-legal-aid-errors-desktop.png"))
 
+        # A file that is not what its name says is refused beside the file input; nothing is filed.
+        files = pathlib.Path(tempfile.mkdtemp())
+        (files / "申请书.pdf").write_bytes("这其实是一个文本文件".encode())
+        (files / "身份证.pdf").write_bytes(PDF)
+        (files / "收入证明.png").write_bytes(PNG)
         fill(driver, {
             "applicant.id_number": "11010519491231002X", "applicant.address": "银川市兴庆区文化街1号",
             "region_code": "640104", "case_category": "CASE_CATEGORY_LABOUR_REMUNERATION",
@@ -143,12 +159,22 @@ def main():
             "hardship.description": "家庭无其他收入来源", "hardship.verification": "HARDSHIP_VERIFICATION_PERSONAL_COMMITMENT",
             "materials": "身份证复印件\n务工情况说明",
         })
+        driver.find_element(By.ID, "f-files").send_keys(str(files / "申请书.pdf"))
+        submit(driver)
+        error = driver.find_element(By.ID, "f-files-error").text
+        check("申请书.pdf" in error and "只能上传PDF、JPG或PNG" in error, f"the refused file is named beside the file input: {error}")
+        check(driver.find_element(By.NAME, "case_summary").get_attribute("value").startswith("在工地务工"), "the typed fields are kept")
+        check(driver.find_element(By.NAME, "_request_id").get_attribute("value") == request_id, "still the same request id")
+        driver.save_screenshot(str(shots / "apply-legal-aid-file-refused-desktop.png"))
+        driver.find_element(By.ID, "f-files").send_keys(str(files / "身份证.pdf"))
         submit(driver)
         problems = [e.text for e in driver.find_elements(By.CSS_SELECTOR, ".alert, .error")]
         check(driver.find_element(By.TAG_NAME, "h1").text == "提交成功", f"submitted, got the form again: {problems}")
         number = driver.find_element(By.ID, "tracking-number").text
         check(len(number.replace(" ", "")) == 16, f"a 16-digit tracking number: {number}")
         check("法律援助法" in driver.find_element(By.CSS_SELECTOR, ".deadlines").text, "the decision deadline with its article")
+        uploaded = driver.find_element(By.CSS_SELECTOR, ".receipt .materials").text
+        check("身份证.pdf" in uploaded and hashlib.sha256(PDF).hexdigest()[:12] in uploaded, f"the receipt lists the uploaded file with its hash: {uploaded}")
         driver.save_screenshot(str(shots / "submitted-desktop.png"))
         driver.get(base + "/my")
         check(number in driver.find_element(By.ID, "my-matters").text, "the application is among the citizen's matters")
@@ -162,6 +188,13 @@ def main():
         check("依据：《中华人民共和国法律援助法》第四十三条" in report, "each deadline with its article")
         check("提交法律援助申请" in driver.find_element(By.CSS_SELECTOR, ".timeline").text, "the timeline")
         driver.save_screenshot(str(shots / "progress-desktop.png"))
+        # More materials from the progress page, while the matter is open.
+        upload = driver.find_element(By.ID, "upload-form")
+        upload.find_element(By.ID, "f-files").send_keys(str(files / "收入证明.png"))
+        submit(driver, upload)
+        check("已上传：收入证明.png" in driver.find_element(By.CSS_SELECTOR, ".alert").text, "the progress page takes a further file")
+        timeline = driver.find_element(By.CSS_SELECTOR, ".timeline").text
+        check("提交材料：身份证" in timeline and "提交材料：收入证明" in timeline, f"both files on the public timeline: {timeline}")
 
         # The staff: sign in to the workbench, find the matter in the queue, accept and assign.
         driver.get(base + "/staff")
@@ -181,7 +214,20 @@ def main():
         navigate(driver, row.find_element(By.TAG_NAME, "a"))
         check(driver.find_element(By.ID, "tracking-number").text == number, "the matter page")
         check("11010519491231002X" in driver.page_source, "staff handling it see the identity number")
-        steps = [e.get_attribute("id") for e in driver.find_elements(By.CSS_SELECTOR, "details.step form")]
+        listed = driver.find_element(By.ID, "materials")
+        check("身份证.pdf" in listed.text and "收入证明.png" in listed.text, f"the matter's materials: {listed.text}")
+        driver.execute_script("arguments[0].scrollIntoView()", listed)
+        driver.save_screenshot(str(shots / "staff-materials-desktop.png"))
+        # The download link, fetched with the staff session: the very bytes the citizen chose.
+        link = listed.find_element(By.LINK_TEXT, "下载").get_attribute("href")
+        cookie = "; ".join(f"{c['name']}={c['value']}" for c in driver.get_cookies())
+        with urllib.request.urlopen(urllib.request.Request(link, headers={"Cookie": cookie})) as response:
+            body, disposition = response.read(), response.headers["Content-Disposition"]
+        check(hashlib.sha256(body).hexdigest() == hashlib.sha256(PDF).hexdigest(), "staff download the file as uploaded")
+        check("attachment" in disposition and "%E8%BA%AB%E4%BB%BD%E8%AF%81.pdf" in disposition, f"as an attachment under its name: {disposition}")
+        with urllib.request.urlopen(urllib.request.Request(link)) as response:
+            check("工作人员登录" in response.read().decode(), "without the session: the sign-in page, no file")
+        steps = [e.get_attribute("id") for e in driver.find_elements(By.CSS_SELECTOR, "details.step form[id^='step-']")]
         check("step-accept" in steps and "step-assign" in steps and "step-rate" not in steps, f"the line's staff steps: {steps}")
 
         def take(verb, values):

@@ -34,9 +34,21 @@ struct Portal: Sendable {
     let library: MustacheLibrary
     /// Cookies are marked `Secure` (browsers keep them on https and on localhost).
     let secureCookies: Bool
+    /// `materials.*`: what the forms' file inputs say they take.
+    let materialLimits: MaterialLimits
+    /// Every method by its full name: what a form's RPC decodes and encodes with.
+    let methods: [String: FawangMethods.Entry]
+    /// Module id by its Chinese name (progress reports name the line in Chinese).
+    let lineIDs: [String: String]
 
-    init(caller: GatewayCaller, plugins: [any DepartmentPlugin], secureCookies: Bool = true) throws {
+    /// Files one form may carry at once.
+    static let maxFilesPerForm = 5
+
+    init(caller: GatewayCaller, plugins: [any DepartmentPlugin], materialLimits: MaterialLimits = MaterialLimits(), secureCookies: Bool = true) throws {
         self.caller = caller
+        self.materialLimits = materialLimits
+        self.methods = Dictionary(FawangMethods.all.map { ($0.descriptor.fullyQualifiedMethod, $0) }) { first, _ in first }
+        self.lineIDs = Dictionary(plugins.map { ($0.manifest.nameZH, $0.manifest.id) }) { first, _ in first }
         self.forms = plugins.flatMap { plugin in
             plugin.rpcs.filter(\.isPublicIntake).map { RequestForm(module: plugin.manifest.id, rpc: $0) }
         }
@@ -69,6 +81,7 @@ struct Portal: Sendable {
         router.get("/progress") { request, _ in progressPage(request, values: [:], report: nil, message: nil) }
         router.post("/progress") { request, context in try await progress(request, context) }
         router.post("/progress/rate") { request, context in try await rate(request, context) }
+        router.post("/progress/upload") { request, context in try await progressUpload(request, context) }
         addWorkbench(to: router)
         addAdminConsole(to: router)
         addWebApp(to: router)
@@ -146,25 +159,39 @@ struct Portal: Sendable {
     func submit(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
         guard let form = try await availableForm(request, context) else { return notOffered() }
         var request = request
-        let values = try await Self.formValues(&request)
+        guard let posted = try await readUpload(&request) else {
+            return formPage(form, request: request, values: [:], errors: [Self.filesField: tooLargeText], message: tooLargeText, status: .contentTooLarge)
+        }
+        let values = posted.values
         guard Self.csrfValid(request, values) else { return csrfRefused() }
         let requestID = values["_request_id"].flatMap { UUID(uuidString: $0)?.uuidString } ?? UUID().uuidString
-        let (json, problems) = form.json(from: values, fixed: ["request_id": requestID, "context": ["channel": "CHANNEL_WEB"]])
-        if !problems.isEmpty {
-            return formPage(form, request: request, values: values, errors: problems, message: "请按提示修改标出的内容后再提交")
+        var (json, problems) = form.json(from: values, fixed: ["request_id": requestID, "context": ["channel": "CHANNEL_WEB"]])
+        let metadata = citizenMetadata(request, context)
+        // The files are checked before the application is filed, so a wrong file files nothing.
+        if posted.files.count > Self.maxFilesPerForm {
+            problems[Self.filesField] = "一次最多上传\(Self.maxFilesPerForm)个文件，其余的可在提交后到进度查询页面补传"
+        } else {
+            let check = await upload(posted.files, to: "", phoneLast4: "", metadata: metadata, validateOnly: true)
+            if !check.refused.isEmpty { problems[Self.filesField] = check.refused.joined(separator: "；") + "（请重新选择文件）" }
         }
-        guard let entry = FawangMethods.all.first(where: { $0.descriptor.fullyQualifiedMethod == form.method }) else { return notOffered() }
+        if !problems.isEmpty {
+            // The file input sits at the end of a long form: its problem is named at the top too.
+            let text = (["请按提示修改标出的内容后再提交"] + [problems[Self.filesField]].compactMap { $0 }).joined(separator: "；")
+            return formPage(form, request: request, values: values, errors: problems, message: text, status: .unprocessableContent)
+        }
         do {
-            let body = try JSONSerialization.data(withJSONObject: json)
-            let message = try ProtoJSON.decode(entry.input, json: Array(body))
             // Signed in, a citizen files under their own account ("my matters").
-            let reply = try await caller.unary(entry.descriptor, message, metadata: citizenMetadata(request, context), timeout: .seconds(30))
-            let object = try JSONSerialization.jsonObject(with: Data(try ProtoJSON.encode(entry.output, binary: reply))) as? [String: Any] ?? [:]
-            let matter = object["matter"] as? [String: Any] ?? [:]
+            let reply = try await callForm(form, json, metadata: metadata)
+            let matter = reply["matter"] as? [String: Any] ?? [:]
+            let tracking = matter["trackingNumber"] as? String ?? ""
+            let phone = (matter["applicant"] as? [String: Any])?["phone"] as? String ?? ""
+            let uploaded = await upload(posted.files, to: tracking, phoneLast4: String(phone.filter(\.isNumber).suffix(4)), metadata: metadata)
             let deadlines = (matter["deadlines"] as? [[String: Any]] ?? []).map { ["summary": $0["summary"] ?? "", "article": $0["article"] ?? ""] }
             return page("submitted", title: "提交成功", [
-                "formTitle": form.title, "trackingNumber": matter["trackingNumber"] ?? "", "statusLabel": matter["statusLabel"] ?? "",
+                "formTitle": form.title, "trackingNumber": tracking, "statusLabel": matter["statusLabel"] ?? "",
                 "deadlines": deadlines, "hasDeadlines": !deadlines.isEmpty,
+                "materials": uploaded.stored.map(Self.materialRow), "hasMaterials": !uploaded.stored.isEmpty,
+                "refused": uploaded.refused, "hasRefused": !uploaded.refused.isEmpty,
             ])
         } catch let error as RPCError {
             let violations = Self.fieldViolations(error)
@@ -174,6 +201,97 @@ struct Portal: Sendable {
             let text = beside.isEmpty && elsewhere.isEmpty ? error.message : (["请按提示修改标出的内容后再提交"] + elsewhere).joined(separator: "；")
             return formPage(form, request: request, values: values, errors: beside, message: text, status: Self.status(error))
         }
+    }
+
+    /// The applicant adds files to an open matter from its progress page (the same two factors).
+    func progressUpload(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
+        var request = request
+        guard let posted = try await readUpload(&request) else {
+            return progressPage(request, values: [:], report: nil, message: tooLargeText, status: .contentTooLarge)
+        }
+        guard Self.csrfValid(request, posted.values) else { return csrfRefused() }
+        let values = posted.values
+        if let problem = Self.fileCountProblem(posted.files) {
+            return try await progress(request, context, values: values, notice: problem)
+        }
+        let result = await upload(
+            posted.files, to: values["tracking_number"] ?? "", phoneLast4: values["phone_last4"] ?? "", metadata: citizenMetadata(request, context))
+        let stored = result.stored.map { "已上传：\($0.fileName)" }
+        return try await progress(request, context, values: values, notice: (stored + result.refused).joined(separator: "；"))
+    }
+
+    /// Sends each file to MaterialService/UploadMaterial (with `validateOnly`, only checks them):
+    /// what was stored, and a line "file name：reason" for each one refused.
+    func upload(
+        _ files: [PostedForm.File], to tracking: String, phoneLast4: String, channel: Fawang_Matter_V1_Channel = .web,
+        metadata: Metadata, validateOnly: Bool = false
+    ) async -> (stored: [Fawang_Matter_V1_Material], refused: [String]) {
+        var stored: [Fawang_Matter_V1_Material] = [], refused: [String] = []
+        for file in files {
+            let request = Fawang_Matter_V1_UploadMaterialRequest.with {
+                $0.trackingNumber = tracking
+                $0.phoneLast4 = phoneLast4
+                $0.fileName = file.fileName
+                $0.content = file.content
+                $0.context.channel = channel
+                $0.validateOnly = validateOnly
+            }
+            do {
+                let bytes = try await caller.unary(
+                    Fawang_Matter_V1_MaterialService.Method.UploadMaterial.descriptor, try request.serializedBytes(), metadata: metadata,
+                    timeout: .seconds(60))
+                stored.append(try Fawang_Matter_V1_Material(serializedBytes: bytes))
+            } catch let error as RPCError {
+                let reasons = Self.fieldViolations(error).sorted { $0.key < $1.key }.map(\.value)
+                refused.append("\(file.fileName)：" + (reasons.isEmpty ? error.message : reasons.joined(separator: "，")))
+            } catch {
+                refused.append("\(file.fileName)：上传失败，请稍后重试")
+            }
+        }
+        return (stored, refused)
+    }
+
+    /// A posted form that may carry files; nil when its body is over ``uploadBodyLimit``.
+    func readUpload(_ request: inout Request) async throws -> PostedForm? {
+        do {
+            return try await PostedForm.read(&request, maxBytes: uploadBodyLimit)
+        } catch is NIOTooManyBytesError {
+            return nil
+        }
+    }
+
+    /// What is wrong with the number of files an upload form carries, if anything.
+    static func fileCountProblem(_ files: [PostedForm.File]) -> String? {
+        if files.isEmpty { return "请选择要上传的文件" }
+        return files.count > maxFilesPerForm ? "一次最多上传\(maxFilesPerForm)个文件" : nil
+    }
+
+    /// The form field the file input's problems are shown beside.
+    static let filesField = "_files"
+
+    /// A posted form's body limit: the largest files the form may carry, and its fields.
+    var uploadBodyLimit: Int { materialLimits.maxBytes * Self.maxFilesPerForm + PostedForm.fieldsLimit }
+
+    var tooLargeText: String {
+        "上传的文件总大小超过上限（单个文件不超过\(MaterialLimits.describe(bytes: materialLimits.maxBytes))，一次最多\(Self.maxFilesPerForm)个），请压缩或分次上传"
+    }
+
+    /// A material as the receipt, progress and workbench pages list it.
+    static func materialRow(_ material: Fawang_Matter_V1_Material) -> [String: Any] {
+        [
+            "id": material.id, "title": material.title, "fileName": material.fileName,
+            "size": MaterialLimits.describe(bytes: Int(material.sizeBytes)), "sha256": material.sha256,
+            "shortHash": String(material.sha256.prefix(12)), "at": beijingTime(material.uploadedAt),
+            "uploadedBy": material.uploadedBy, "hasUploadedBy": !material.uploadedBy.isEmpty,
+        ]
+    }
+
+    /// Calls a form's RPC with the JSON the form built; the reply as JSON (proto3 mapping).
+    func callForm(_ form: RequestForm, _ json: [String: Any], metadata: Metadata) async throws -> [String: Any] {
+        guard let entry = methods[form.method] else { throw RPCError(code: .unimplemented, message: "该服务暂未开放网上办理") }
+        let body = try JSONSerialization.data(withJSONObject: json)
+        let reply = try await caller.unary(entry.descriptor, try ProtoJSON.decode(entry.input, json: Array(body)), metadata: metadata, timeout: .seconds(30))
+        return try JSONSerialization.jsonObject(with: Data(try ProtoJSON.encode(entry.output, binary: reply))) as? [String: Any] ?? [:]
     }
 
     func progress(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
@@ -203,16 +321,13 @@ struct Portal: Sendable {
         var request = request
         let values = try await Self.formValues(&request)
         guard Self.csrfValid(request, values) else { return csrfRefused() }
-        guard let form = ratingForms[values["_line"] ?? ""],
-            let entry = FawangMethods.all.first(where: { $0.descriptor.fullyQualifiedMethod == form.method })
-        else { return notOffered() }
+        guard let form = ratingForms[values["_line"] ?? ""] else { return notOffered() }
         let (json, problems) = form.json(from: values, fixed: [
             "tracking_number": values["tracking_number"] ?? "", "phone_last4": values["phone_last4"] ?? "", "context": ["channel": "CHANNEL_WEB"],
         ])
         do {
             guard problems.isEmpty else { throw RPCError(code: .invalidArgument, message: problems.values.sorted().joined(separator: "；")) }
-            let body = try JSONSerialization.data(withJSONObject: json)
-            _ = try await caller.unary(entry.descriptor, try ProtoJSON.decode(entry.input, json: Array(body)), metadata: Self.metadata(context), timeout: .seconds(30))
+            _ = try await callForm(form, json, metadata: Self.metadata(context))
             return try await progress(request, context, values: values, notice: "感谢您的评价")
         } catch let error as RPCError {
             return try await progress(request, context, values: values, notice: error.message)
@@ -244,12 +359,17 @@ struct Portal: Sendable {
                     ]
                 },
             ] as [String: Any]
+            let concluded = lineIDs[report.businessLineName].map { finished.contains("\($0)/\(report.status)") } ?? true
+            if !concluded {
+                object["upload"] = uploadObject(errors: [:])
+            }
             if let rating = ratingForms[report.businessLineName] {
                 object["rating"] = [
                     "line": report.businessLineName, "csrf": csrf, "sections": Self.sections(rating, values: [:], errors: [:]),
                 ] as [String: Any]
             }
         }
+        object["csrf"] = csrf
         var response = page("progress", title: "进度查询", object, status: status)
         setCSRFCookie(&response, csrf)
         return response
@@ -286,10 +406,18 @@ struct Portal: Sendable {
         var response = page("form", title: form.title, [
             "formTitle": form.title, "action": "/apply/\(form.module)/\(form.verb)", "sections": sections,
             "csrf": token, "requestID": values["_request_id"] ?? UUID().uuidString,
-            "message": message ?? "", "hasMessage": message != nil,
+            "message": message ?? "", "hasMessage": message != nil, "upload": uploadObject(errors: errors),
         ], status: status)
         setCSRFCookie(&response, token)
         return response
+    }
+
+    /// The `upload` partial's file input: what it takes, and its error.
+    func uploadObject(errors: [String: String]) -> [String: Any] {
+        [
+            "hint": "支持PDF、JPG、PNG格式（以文件内容为准），单个文件不超过\(MaterialLimits.describe(bytes: materialLimits.maxBytes))，一次最多\(Self.maxFilesPerForm)个；身份证、证明材料可拍照上传。",
+            "error": errors[Self.filesField] ?? "", "hasError": errors[Self.filesField] != nil,
+        ]
     }
 
     /// A form's sections for the `fields` partial: each field with its value and error.
@@ -304,8 +432,13 @@ struct Portal: Sendable {
                         "value": value, "error": errors[field.path] ?? "", "hasError": errors[field.path] != nil,
                         "isText": field.kind == .text, "isLongText": field.kind == .longText, "isNumber": field.kind == .number,
                         "isLines": field.kind == .lines, "isCheckbox": field.kind == .checkbox, "checked": value == "on",
-                        "isChoice": field.kind == .choice,
-                        "options": field.options.map { ["value": $0.value, "label": $0.label, "selected": $0.value == value] },
+                        "isChoice": field.kind == .choice, "isChoices": field.kind == .choices,
+                        "options": field.options.enumerated().map { index, option in
+                            [
+                                "value": option.value, "label": option.label, "index": index,
+                                "selected": field.kind == .choices ? value.split(separator: "\n").contains { $0 == option.value } : option.value == value,
+                            ]
+                        },
                     ]
                 },
             ]
@@ -350,16 +483,9 @@ struct Portal: Sendable {
         return Data(cookie.utf8) == Data(field.utf8)
     }
 
+    /// The fields of a form without files.
     static func formValues(_ request: inout Request) async throws -> [String: String] {
-        let body = try await request.collectBody(upTo: 1024 * 1024)
-        var components = URLComponents()
-        components.percentEncodedQuery = String(buffer: body).replacingOccurrences(of: "+", with: "%20")
-        var values: [String: String] = [:]
-        for item in components.queryItems ?? [] {
-            let value = item.value ?? ""
-            values[item.name] = values[item.name].map { $0 + "\n" + value } ?? value
-        }
-        return values
+        try await PostedForm.read(&request, maxBytes: PostedForm.fieldsLimit).values
     }
 
     static func metadata(_ context: GatewayRequestContext) -> Metadata {

@@ -48,7 +48,8 @@ enum PortalTemplates {
             {{#fields}}
             <div class="field{{#hasError}} invalid{{/hasError}}">
               {{#isCheckbox}}<label><input type="checkbox" id="{{id}}" name="{{name}}"{{#checked}} checked{{/checked}}> {{label}}</label>{{/isCheckbox}}
-              {{^isCheckbox}}<label for="{{id}}">{{label}}</label>{{/isCheckbox}}
+              {{#isChoices}}<fieldset class="choices" id="{{id}}"{{#hasError}} aria-invalid="true" aria-describedby="{{id}}-error"{{/hasError}}><legend>{{label}}</legend>{{#options}}<label><input type="checkbox" id="{{id}}-{{index}}" name="{{name}}" value="{{value}}"{{#selected}} checked{{/selected}}> {{label}}</label>{{/options}}</fieldset>{{/isChoices}}
+              {{^isCheckbox}}{{^isChoices}}<label for="{{id}}">{{label}}</label>{{/isChoices}}{{/isCheckbox}}
               {{#isText}}<input type="text" id="{{id}}" name="{{name}}" value="{{value}}"{{#hasError}} aria-invalid="true" aria-describedby="{{id}}-error"{{/hasError}}>{{/isText}}
               {{#isNumber}}<input type="number" inputmode="numeric" id="{{id}}" name="{{name}}" value="{{value}}"{{#hasError}} aria-invalid="true" aria-describedby="{{id}}-error"{{/hasError}}>{{/isNumber}}
               {{#isLongText}}<textarea id="{{id}}" name="{{name}}" rows="4"{{#hasError}} aria-invalid="true" aria-describedby="{{id}}-error"{{/hasError}}>{{value}}</textarea>{{/isLongText}}
@@ -59,6 +60,19 @@ enum PortalTemplates {
             {{/fields}}
             </fieldset>
             {{/sections}}
+            """,
+        "upload": """
+            {{#upload}}
+            <div class="field{{#hasError}} invalid{{/hasError}}">
+              <label for="f-files">上传材料（可选）</label>
+              <input type="file" id="f-files" name="_files" multiple accept=".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png" aria-describedby="f-files-hint{{#hasError}} f-files-error{{/hasError}}"{{#hasError}} aria-invalid="true"{{/hasError}}>
+              <p class="muted" id="f-files-hint">{{hint}}</p>
+              {{#hasError}}<p class="error" id="f-files-error">{{error}}</p>{{/hasError}}
+            </div>
+            {{/upload}}
+            """,
+        "materials": """
+            <ul class="materials">{{#materials}}<li><strong>{{title}}</strong> <span class="muted">{{fileName}} · {{size}} · {{at}}</span>{{#download}} <a href="/staff/material/{{id}}" download>下载</a>{{/download}}<br><span class="hash" title="SHA-256 {{sha256}}">SHA-256 {{shortHash}}…</span>{{#hasUploadedBy}} <span class="muted">[{{uploadedBy}}]</span>{{/hasUploadedBy}}</li>{{/materials}}</ul>
             """,
         "home": """
             {{> top}}
@@ -94,10 +108,11 @@ enum PortalTemplates {
             {{> top}}
             <h1>{{formTitle}}</h1>
             {{#hasMessage}}<div class="alert" role="alert" id="form-message">{{message}}</div>{{/hasMessage}}
-            <form method="post" action="{{action}}" novalidate>
+            <form method="post" action="{{action}}" enctype="multipart/form-data" novalidate>
             <input type="hidden" name="_csrf" value="{{csrf}}">
             <input type="hidden" name="_request_id" value="{{requestID}}">
             {{> fields}}
+            <fieldset><legend>申请材料</legend>{{> upload}}</fieldset>
             <p><button type="submit" class="button">提交申请</button></p>
             </form>
             {{> bottom}}
@@ -109,7 +124,9 @@ enum PortalTemplates {
               <p>{{formTitle}}已提交，当前状态：<strong>{{statusLabel}}</strong></p>
               <p>受理编号：<strong id="tracking-number">{{trackingNumber}}</strong></p>
               <p class="muted">请记下受理编号。凭受理编号和手机号后四位可随时查询办理进度。</p>
-              {{#hasDeadlines}}<ul class="deadlines">{{#deadlines}}<li>{{summary}}（{{article}}）</li>{{/deadlines}}</ul>{{/hasDeadlines}}
+              {{#hasDeadlines}}<ul class="deadlines">{{#deadlines}}<li>{{summary}}</li>{{/deadlines}}</ul>{{/hasDeadlines}}
+              {{#hasMaterials}}<h2>已上传的材料</h2>{{> materials}}{{/hasMaterials}}
+              {{#hasRefused}}<div class="alert" role="alert" id="refused-files"><p>以下文件未能上传，申请已提交，可在进度查询页面补传：</p><ul>{{#refused}}<li>{{.}}</li>{{/refused}}</ul></div>{{/hasRefused}}
             </div>
             <p><a class="button" href="/progress">查询办理进度</a></p>
             {{> bottom}}
@@ -142,6 +159,18 @@ enum PortalTemplates {
               <h3>办理记录</h3>
               <ol class="timeline">{{#timeline}}<li><time>{{at}}</time> {{label}}{{#hasNote}}：{{note}}{{/hasNote}}</li>{{/timeline}}</ol>
             </section>
+            {{#upload}}
+            <section class="report" aria-labelledby="upload-title">
+              <h2 id="upload-title">补充上传材料</h2>
+              <form method="post" action="/progress/upload" enctype="multipart/form-data" id="upload-form">
+              <input type="hidden" name="_csrf" value="{{csrf}}">
+              <input type="hidden" name="tracking_number" value="{{report.trackingNumber}}">
+              <input type="hidden" name="phone_last4" value="{{phoneLast4}}">
+              {{> upload}}
+              <p><button type="submit" class="button">上传</button></p>
+              </form>
+            </section>
+            {{/upload}}
             {{#rating}}
             <section class="report" aria-labelledby="rating-title">
               <h2 id="rating-title">办结后评价</h2>
@@ -210,6 +239,15 @@ enum PortalTemplates {
               <ul class="deadlines">{{#deadlines}}<li class="deadline {{stateClass}}"><strong>{{label}}</strong> <span class="state">{{state}}</span><br>{{summary}}<br><span class="article">依据：{{article}}</span></li>{{/deadlines}}</ul>
               <h2>办理记录</h2>
               <ol class="timeline">{{#timeline}}<li><time>{{at}}</time> {{label}}{{#hasNote}}：{{note}}{{/hasNote}}{{#hasActor}} <span class="muted">[{{actor}}]</span>{{/hasActor}}</li>{{/timeline}}</ol>
+              <h2>申请材料</h2>
+              {{#hasMaterials}}<div id="materials">{{> materials}}</div>{{/hasMaterials}}
+              {{^hasMaterials}}<p class="muted">暂无上传的材料。</p>{{/hasMaterials}}
+              <details class="step"><summary>上传扫描件</summary>
+              <form method="post" action="{{uploadAction}}" enctype="multipart/form-data" id="staff-upload">
+              <input type="hidden" name="_csrf" value="{{csrf}}">
+              {{> upload}}
+              <p><button type="submit" class="button">上传</button></p>
+              </form></details>
             </section>
             <h2>办理</h2>
             {{#actions}}
@@ -319,6 +357,13 @@ enum PortalTemplates {
         .deadline.due-soon { border-color: var(--warn); } .deadline.overdue { border-color: var(--red); } .deadline.paused { border-color: var(--muted); }
         .state { font-size: 0.9rem; color: var(--muted); } .article { font-size: 0.9rem; color: var(--muted); }
         .timeline time { color: var(--muted); margin-right: 0.5rem; }
+        fieldset.choices { border: none; padding: 0; margin: 0; }
+        fieldset.choices legend { font-weight: 600; padding: 0; margin-bottom: 0.25rem; }
+        fieldset.choices label { display: block; font-weight: normal; margin: 0.3rem 0; }
+        .materials { list-style: none; padding: 0; }
+        .materials li { margin: 0.5rem 0; overflow-wrap: anywhere; }
+        .hash { font-family: monospace; font-size: 0.85em; color: var(--muted); }
+        input[type=file] { max-width: 100%; }
         .bar { display: flex; flex-wrap: wrap; align-items: baseline; gap: 0.5rem 1rem; } .bar form { margin-left: auto; }
         button.link { background: none; border: 0; color: var(--red); text-decoration: underline; font: inherit; cursor: pointer; }
         .filters { display: flex; flex-wrap: wrap; gap: 0 1rem; align-items: end; } .filters .field { flex: 1 1 10rem; }

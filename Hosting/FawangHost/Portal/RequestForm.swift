@@ -10,7 +10,7 @@ import SwiftProtobuf
 /// intake; the tracking number of a step on a matter).
 struct RequestForm: Sendable {
     struct Field: Sendable {
-        enum Kind: Sendable { case text, longText, number, choice, lines, checkbox }
+        enum Kind: Sendable { case text, longText, number, choice, choices, lines, checkbox }
         /// The request field's path, also the input's name: `applicant.id_number`.
         let path: String
         let label: String
@@ -44,7 +44,7 @@ struct RequestForm: Sendable {
     init(module: String, rpc: RPCInfo, filled: Set<String> = intakeFields, schema: ProtoSchema = .current) {
         self.module = module
         self.verb = rpc.verb ?? rpc.descriptor.method
-        self.title = rpc.help
+        self.title = rpc.title
         self.method = rpc.fullyQualifiedMethod
         var unlabelled: [String] = []
         // In the request's field order: a nested message is a section with its legend, the
@@ -64,11 +64,8 @@ struct RequestForm: Sendable {
                     unlabelled.append(field.name)
                     continue
                 }
-                let fields = nested.proto.field.compactMap {
-                    Self.field($0, path: "\(field.name).\($0.name)", labels: rpc.labels, schema: schema, unlabelled: &unlabelled)
-                }
                 closeOwn()
-                sections.append(Section(legend: legend, fields: fields))
+                sections += Self.sections(of: nested, path: field.name, legend: legend, labels: rpc.labels, schema: schema, unlabelled: &unlabelled)
             } else if let built = Self.field(field, path: field.name, labels: rpc.labels, schema: schema, unlabelled: &unlabelled) {
                 own.append(built)
             }
@@ -77,6 +74,32 @@ struct RequestForm: Sendable {
         self.sections = sections
         self.unlabelled = unlabelled
         self.repeatedMessages = repeatedMessages
+    }
+
+    /// A nested message's section, then one per message inside it (an entruster's contact person),
+    /// each under its own legend; their inputs are named by the full path (`entruster.contact.name`).
+    private static func sections(
+        of message: ProtoSchema.Message, path: String, legend: String, labels: [String: String], schema: ProtoSchema,
+        unlabelled: inout [String]
+    ) -> [Section] {
+        var fields: [Field] = []
+        var inner: [Section] = []
+        for field in message.proto.field {
+            let fieldPath = "\(path).\(field.name)"
+            if field.type == .message, field.label != .repeated, let nested = schema.messages[ProtoSchema.typeName(of: field)],
+                !nested.proto.options.mapEntry
+            {
+                if labels[fieldPath] == "" || labels[field.name] == "" { continue }
+                guard let innerLegend = FormLabels.label(fieldPath, in: labels) else {
+                    unlabelled.append(fieldPath)
+                    continue
+                }
+                inner += sections(of: nested, path: fieldPath, legend: innerLegend, labels: labels, schema: schema, unlabelled: &unlabelled)
+            } else if let built = Self.field(field, path: fieldPath, labels: labels, schema: schema, unlabelled: &unlabelled) {
+                fields.append(built)
+            }
+        }
+        return [Section(legend: legend, fields: fields)] + inner
     }
 
     private static func field(
@@ -90,15 +113,12 @@ struct RequestForm: Sendable {
         }
         let repeated = field.label == .repeated
         switch field.type {
-        case .enum where repeated:
-            // Several choices at once (exam disqualifications) need a multi-select: not yet.
-            unlabelled.append(path)
-            return nil
         case .enum:
             let values = schema.enums[ProtoSchema.typeName(of: field)]?.proto.value ?? []
             // A value without a label is not offered online (e.g. a court's notified defence).
             let options = values.compactMap { value in labels[value.name].map { (value: value.name, label: $0) } }
-            return Field(path: path, label: label, kind: .choice, options: options)
+            // Several at once (the exam's disqualifications): a group of checkboxes.
+            return Field(path: path, label: label, kind: repeated ? .choices : .choice, options: options)
         case .string where repeated:
             return Field(path: path, label: label, kind: .lines, options: [])
         case .string:
@@ -136,7 +156,8 @@ struct RequestForm: Sendable {
                         continue
                     }
                     value = number
-                case .lines:
+                case .lines, .choices:
+                    // Lines typed one per line; ticked boxes arrive as the field sent once per box.
                     value = raw.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
                 default:
                     value = raw

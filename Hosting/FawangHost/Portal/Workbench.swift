@@ -22,6 +22,8 @@ extension Portal {
         router.post("/staff/logout") { request, context in try await logout(request, context) }
         router.get("/staff/matter/:number") { request, context in try await matterPage(request, context, notice: nil, errors: [:], failed: nil) }
         router.post("/staff/matter/:number/:verb") { request, context in try await takeStep(request, context) }
+        router.post("/staff/materials/:number") { request, context in try await staffUpload(request, context) }
+        router.get("/staff/material/:id") { request, context in try await download(request, context) }
         router.get("/staff/alerts") { request, context in liveAlerts(request, context) }
         router.get("/static/workbench.js") { _, _ in Self.asset(Self.workbenchScript, type: "text/javascript; charset=utf-8") }
     }
@@ -257,6 +259,11 @@ extension Portal {
             let matter = try await call(
                 Fawang_Matter_V1_MatterService.Method.GetMatter.descriptor, Fawang_Matter_V1_GetMatterRequest.with { $0.trackingNumber = number },
                 metadata, as: Fawang_Matter_V1_Matter.self)
+            let materials = try await call(
+                Fawang_Matter_V1_MaterialService.Method.ListMaterials.descriptor,
+                Fawang_Matter_V1_ListMaterialsRequest.with { $0.trackingNumber = number }, metadata,
+                as: Fawang_Matter_V1_ListMaterialsResponse.self
+            ).materials
             let csrf = Self.csrfToken(request)
             let actions: [[String: Any]] = stepForms(line: matter.businessLine, role: me.role).map { form in
                 [
@@ -273,6 +280,9 @@ extension Portal {
                     ["at": Self.beijingTime($0.at), "label": $0.label, "note": $0.note, "hasNote": !$0.note.isEmpty, "actor": $0.actor, "hasActor": !$0.actor.isEmpty]
                 },
                 "actions": actions, "notice": notice ?? "", "hasNotice": notice != nil,
+                "materials": materials.map { material in Self.materialRow(material).merging(["download": true]) { $1 } },
+                "hasMaterials": !materials.isEmpty,
+                "upload": uploadObject(errors: [:]), "uploadAction": "/staff/materials/\(number)", "csrf": csrf,
             ], status: status)
             setCSRFCookie(&response, csrf)
             return response
@@ -289,20 +299,60 @@ extension Portal {
         guard Self.csrfValid(request, values) else { return csrfRefused() }
         guard let metadata = staffMetadata(request, context) else { return loginPage(request, message: nil) }
         let number = context.parameters.get("number") ?? "", verb = context.parameters.get("verb") ?? ""
-        guard let row = stepRows.first(where: { $0.form.verb == verb && $0.form.isComplete }),
-            let entry = FawangMethods.all.first(where: { $0.descriptor.fullyQualifiedMethod == row.form.method })
-        else { return notOffered() }
+        guard let row = stepRows.first(where: { $0.form.verb == verb && $0.form.isComplete }) else { return notOffered() }
         let (json, problems) = row.form.json(from: values, fixed: ["tracking_number": number, "context": ["channel": "CHANNEL_WALK_IN"]])
         if !problems.isEmpty {
             return try await matterPage(request, context, notice: "请按提示修改后再办理", errors: problems, failed: verb, status: .unprocessableContent)
         }
         do {
-            let body = try JSONSerialization.data(withJSONObject: json)
-            _ = try await caller.unary(entry.descriptor, try ProtoJSON.decode(entry.input, json: Array(body)), metadata: metadata, timeout: .seconds(30))
+            _ = try await callForm(row.form, json, metadata: metadata)
             return try await matterPage(request, context, notice: "已办理：\(row.form.title)", errors: [:], failed: nil)
         } catch let error as RPCError {
             return try await matterPage(
                 request, context, notice: error.message, errors: Self.fieldViolations(error), failed: verb, status: Self.status(error))
+        }
+    }
+
+    /// A window clerk attaches scanned paper materials (recorded under the clerk, walk-in).
+    func staffUpload(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
+        var request = request
+        guard let posted = try await readUpload(&request) else {
+            return try await matterPage(request, context, notice: tooLargeText, errors: [:], failed: nil, status: .contentTooLarge)
+        }
+        guard Self.csrfValid(request, posted.values) else { return csrfRefused() }
+        guard let metadata = staffMetadata(request, context) else { return loginPage(request, message: nil) }
+        if let problem = Self.fileCountProblem(posted.files) {
+            return try await matterPage(request, context, notice: problem, errors: [:], failed: nil, status: .unprocessableContent)
+        }
+        let result = await upload(
+            posted.files, to: context.parameters.get("number") ?? "", phoneLast4: "", channel: .walkIn, metadata: metadata)
+        let notice = (result.stored.map { "已上传：\($0.fileName)" } + result.refused).joined(separator: "；")
+        return try await matterPage(request, context, notice: notice, errors: [:], failed: nil, status: result.refused.isEmpty ? .ok : .unprocessableContent)
+    }
+
+    /// One material, as a file download for staff who may see its matter (audited by the service).
+    func download(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
+        guard let metadata = staffMetadata(request, context) else { return loginPage(request, message: nil) }
+        do {
+            let file = try await call(
+                Fawang_Matter_V1_MaterialService.Method.DownloadMaterial.descriptor,
+                Fawang_Matter_V1_DownloadMaterialRequest.with { $0.id = context.parameters.get("id") ?? "" }, metadata,
+                as: Fawang_Matter_V1_MaterialContent.self)
+            // RFC 6266 / RFC 5987: an ASCII fallback and the UTF-8 name.
+            let encoded = file.material.fileName.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: ".-_"))) ?? "material"
+            let fallback = "material-\(file.material.id.prefix(8)).\((file.material.fileName as NSString).pathExtension)"
+            return Response(
+                status: .ok,
+                headers: [
+                    .contentType: file.material.contentType,
+                    .contentDisposition: "attachment; filename=\"\(fallback)\"; filename*=UTF-8''\(encoded)",
+                    .cacheControl: "no-store",
+                ],
+                body: .init(byteBuffer: ByteBuffer(bytes: file.content)))
+        } catch let error as RPCError where error.code == .unauthenticated {
+            return loginPage(request, message: "登录已过期，请重新登录", status: .unauthorized)
+        } catch let error as RPCError {
+            return page("message", title: "无法下载", ["heading": "无法下载该材料", "text": error.message], status: Self.status(error))
         }
     }
 

@@ -368,7 +368,7 @@ public final class PlatformHost: Sendable {
                     schema: .current, methods: FawangMethods.all.filter { platform.policies[$0.descriptor.fullyQualifiedMethod] != nil },
                     policies: platform.policies),
                 logger: logger)
-            let portal = try Portal(caller: caller, plugins: plugins)
+            let portal = try Portal(caller: caller, plugins: plugins, materialLimits: config.materials)
             serviceList.append(GatewayService(
                 gateway: gateway, portal: portal, host: config.httpHost, port: config.httpPort, logger: logger,
                 onListening: { port in
