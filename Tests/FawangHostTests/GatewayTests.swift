@@ -1,6 +1,6 @@
 import FawangCatalog
 import FawangCore
-import FawangHost
+@testable import FawangHost
 import FawangPluginKit
 import FawangProto
 import FawangTestSupport
@@ -17,10 +17,11 @@ import FoundationNetworking
 /// the caller's address for limits and audit, and the generated API description. (The access
 /// matrix runs over it too: `AccessMatrixTests`; Python speaks to it: `IndependentClientTests`.)
 @Suite struct GatewayTests {
-    static func post(_ port: Int, _ method: String, json: String) async throws -> (status: Int, body: [String: Any]) {
+    static func post(_ port: Int, _ method: String, json: String, headers: [String: String] = [:]) async throws -> (status: Int, body: [String: Any]) {
         var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)/\(method)")!)
         request.httpMethod = "POST"
         request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
         request.httpBody = Data(json.utf8)
         let (data, response) = try await URLSession.shared.data(for: request)
         let object = (try? JSONSerialization.jsonObject(with: data) as? [String: Any]) ?? [:]
@@ -46,11 +47,63 @@ import FoundationNetworking
             var application = LegalAidSamples.application()
             application.context.operatorID = ""
             application.context.channel = .web
-            let (status, body) = try await Self.post(port, "fawang.legalaid.v1.LegalAidService/SubmitApplication", json: try application.jsonString())
+            // No proxy is trusted: a client's own X-Forwarded-For changes nothing.
+            let (status, body) = try await Self.post(
+                port, "fawang.legalaid.v1.LegalAidService/SubmitApplication", json: try application.jsonString(),
+                headers: ["X-Forwarded-For": "203.0.113.99"])
             #expect(status == 200, "\(body)")
             let peers = try await sqlite("SELECT peer FROM audit_log WHERE method = 'fawang.legalaid.v1.LegalAidService/SubmitApplication'", on: platform.databasePath)
             #expect(peers.hasPrefix("ipv4:127.0.0.1:"), "\(peers)")
         }
+    }
+
+    /// Behind a trusted reverse proxy (`http.trusted_proxies`), the client it forwards is the
+    /// caller: its own rate-limit bucket and its address in the audit trail.
+    @Test func behindATrustedProxyTheForwardedClientIsTheCaller() async throws {
+        let config = "limits.public.burst: 1\nlimits.public.calls_per_minute: 1\nhttp.trusted_proxies: \"127.0.0.1, 10.0.0.0/8\"\n"
+        try await TestPlatform.with(extraConfig: config, plugins: PluginCatalog.all) { platform in
+            let port = try #require(platform.ports.http)
+            let query = #"{"trackingNumber": "1234", "phoneLast4": "1234"}"#
+            let method = "fawang.matter.v1.MatterService/QueryProgress"
+            // 203.0.113.5 through an inner proxy (10.1.2.3, trusted too): one call, then limited.
+            let first = try await Self.post(port, method, json: query, headers: ["X-Forwarded-For": "198.51.100.7, 203.0.113.5, 10.1.2.3"])
+            #expect(first.status == 400, "\(first.body)")
+            let second = try await Self.post(port, method, json: query, headers: ["X-Forwarded-For": "203.0.113.5"])
+            #expect(second.status == 429, "\(second.body)")
+            // Another visitor behind the same proxy has a bucket of its own.
+            let other = try await Self.post(port, method, json: query, headers: ["X-Forwarded-For": "203.0.113.6"])
+            #expect(other.status == 400, "\(other.body)")
+            var application = LegalAidSamples.application()
+            application.context = .with { $0.channel = .web }
+            let filed = try await Self.post(
+                port, "fawang.legalaid.v1.LegalAidService/SubmitApplication", json: try application.jsonString(),
+                headers: ["X-Forwarded-For": "2001:db8::7"])
+            #expect(filed.status == 200, "\(filed.body)")
+            let peers = try await sqlite("SELECT peer FROM audit_log WHERE method = 'fawang.legalaid.v1.LegalAidService/SubmitApplication'", on: platform.databasePath)
+            #expect(peers == "ipv6:[2001:db8::7]:0", "\(peers)")
+        }
+    }
+
+    @Test func theClientIsTheRightMostAddressNoTrustedProxyAdded() throws {
+        guard case .success(let proxies) = TrustedProxies.parse("10.0.0.1, 10.1.0.0/16, ::1") else {
+            Issue.record("a valid list was refused")
+            return
+        }
+        #expect(proxies.client(remote: "10.0.0.1", forwardedFor: ["203.0.113.9"]) == "203.0.113.9")
+        #expect(proxies.client(remote: "10.0.0.1", forwardedFor: ["198.51.100.1, 203.0.113.9", "10.1.2.3"]) == "203.0.113.9",
+                "what the client wrote further left is not believed")
+        #expect(proxies.client(remote: "192.0.2.1", forwardedFor: ["203.0.113.9"]) == nil, "an untrusted peer keeps its own address")
+        #expect(proxies.client(remote: "10.0.0.1", forwardedFor: ["unknown"]) == nil)
+        #expect(proxies.client(remote: "10.0.0.1", forwardedFor: []) == nil)
+        #expect(proxies.client(remote: "::1", forwardedFor: ["2001:db8::7"]) == "2001:db8::7")
+        #expect(proxies.trusts("10.1.255.255") && !proxies.trusts("10.2.0.1"))
+        for bad in ["10.0.0.300", "10.0.0.0/33", "proxy.example.cn"] {
+            guard case .failure = TrustedProxies.parse(bad) else {
+                Issue.record("\(bad) was accepted")
+                continue
+            }
+        }
+        #expect(throws: PlatformConfig.ConfigError.self) { try PlatformConfig.parse(yaml: "http.trusted_proxies: 10.0.0.1, nginx\n") }
     }
 
     /// Only the gateway's in-process calls may name the caller's address: a network client's

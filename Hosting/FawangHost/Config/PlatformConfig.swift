@@ -46,6 +46,8 @@ public struct PlatformConfig: Sendable, Equatable {
     public var httpMaxRequestBytes = 16 * 1024 * 1024
     /// The one browser origin allowed cross-origin calls (CORS); nil keeps CORS off.
     public var httpCORSOrigin: String?
+    /// `http.trusted_proxies`: reverse proxies whose `X-Forwarded-For` names the client.
+    var httpTrustedProxies = TrustedProxies(ranges: [])
     /// `materials.*`: files handed in with a matter (PDF, JPEG, PNG).
     public var materials = MaterialLimits()
     public var metricsHost = "127.0.0.1"
@@ -131,6 +133,19 @@ public struct PlatformConfig: Sendable, Equatable {
         string("http.host", \.httpHost, "127.0.0.1", "Address the HTTP gateway binds to."),
         int("http.port", \.httpPort, 0...65535, "HTTP gateway port; 0 picks a free port (tests)."),
         int("http.max_request_bytes", \.httpMaxRequestBytes, 1024...64 * 1024 * 1024, "Largest accepted HTTP request body; a larger one is refused with 413 and resource_exhausted before it reaches a service."),
+        Key(
+            path: "http.trusted_proxies", type: .string, defaultValue: "unset", live: false,
+            summary: "Reverse proxies (addresses or CIDR ranges, comma-separated: 10.0.0.1, 10.1.0.0/16) whose X-Forwarded-For names the client; the client is the right-most address in it that is not one of them. Unset, the header is ignored and the TCP peer is the client.",
+            apply: { (config, value) throws(ConfigError) in
+                guard let text = value as? String else {
+                    throw ConfigError(key: "http.trusted_proxies", reason: "expected comma-separated addresses (\"10.0.0.1, 10.1.0.0/16\"), found \(describe(value))")
+                }
+                switch TrustedProxies.parse(text) {
+                case .success(let proxies): config.httpTrustedProxies = proxies
+                case .failure(let bad): throw ConfigError(key: "http.trusted_proxies", reason: bad.reason)
+                }
+            },
+            current: { $0.httpTrustedProxies.ranges.map { "\($0.network)/\($0.prefix)" }.joined(separator: ",") }),
         optionalString("http.cors_origin", \.httpCORSOrigin, "The one browser origin (https://portal.example.cn) allowed to call the gateway cross-origin; unset, CORS is off."),
         int("materials.max_bytes", \.materials.maxBytes, 1024...32 * 1024 * 1024, "Largest file a matter takes as a material (PDF, JPEG or PNG, the type judged by content); a larger one is refused INVALID_ARGUMENT on content. grpc.max_request_bytes must exceed it by 4 KiB, http.max_request_bytes its base64 size (4/3) by 4 KiB."),
         int("materials.max_per_matter", \.materials.maxPerMatter, 1...1000, "Files one matter holds at most; more are refused FAILED_PRECONDITION."),

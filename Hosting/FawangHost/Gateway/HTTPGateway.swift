@@ -35,8 +35,15 @@ struct HTTPGateway: Sendable {
     let logger: Logger
     private let methods: [String: FawangMethods.Entry]
 
-    init(caller: GatewayCaller, servedServices: Set<String>, maxRequestBytes: Int, corsOrigin: String?, openAPI: [UInt8], logger: Logger) {
+    /// `http.trusted_proxies`: whose `X-Forwarded-For` names the client.
+    let trustedProxies: TrustedProxies
+
+    init(
+        caller: GatewayCaller, servedServices: Set<String>, maxRequestBytes: Int, corsOrigin: String?,
+        trustedProxies: TrustedProxies = TrustedProxies(ranges: []), openAPI: [UInt8], logger: Logger
+    ) {
         self.caller = caller
+        self.trustedProxies = trustedProxies
         self.maxRequestBytes = maxRequestBytes
         self.corsOrigin = corsOrigin
         self.openAPI = openAPI
@@ -53,6 +60,8 @@ struct HTTPGateway: Sendable {
 
     func router() -> Router<GatewayRequestContext> {
         let router = Router(context: GatewayRequestContext.self)
+        // First: every route after it (the RPCs, the portal) sees the client behind the proxy.
+        if !trustedProxies.ranges.isEmpty { router.add(middleware: ForwardedForMiddleware(proxies: trustedProxies)) }
         router.add(middleware: SecurityHeadersMiddleware())
         if let corsOrigin {
             router.add(middleware: CORSMiddleware(
@@ -269,9 +278,16 @@ struct GatewayRequestContext: RequestContext {
         self.remoteAddress = source.channel.remoteAddress
     }
 
-    /// The client as gRPC names peers (`ipv4:10.0.0.7:51234`), for rate limits and the audit trail.
+    /// The client's address from a trusted proxy's `X-Forwarded-For` (``ForwardedForMiddleware``).
+    var forwardedClient: String?
+
+    /// The client as gRPC names peers (`ipv4:10.0.0.7:51234`), for rate limits and the audit
+    /// trail; behind a trusted proxy, the address it forwarded (port 0: not known).
     var peer: String {
-        switch remoteAddress {
+        if let client = forwardedClient {
+            return client.contains(":") ? "ipv6:[\(client)]:0" : "ipv4:\(client):0"
+        }
+        return switch remoteAddress {
         case .v4(let address): "ipv4:\(address.host):\(remoteAddress?.port ?? 0)"
         case .v6(let address): "ipv6:[\(address.host)]:\(remoteAddress?.port ?? 0)"
         default: "http:unknown"
