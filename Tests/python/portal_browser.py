@@ -2,7 +2,8 @@
 """The portal in a real browser: Debian's chromium driven by selenium against a running
 `fawang serve`. A citizen applies for legal aid online with a file (an invalid form first: the
 error shows beside its field; a text file named .pdf is refused beside the file input) and gets a
-tracking number, then adds a photo from the progress page; staff sign in to the workbench, find it in the
+tracking number, then adds a photo from the progress page; legal aid, switched off for one
+county by the server's config, is gone from that county's pages and its calls answer unavailable; staff sign in to the workbench, find it in the
 queue, download the file and accept, assign and conclude it; the citizen sees the new status and rates it. The
 pages hold at a 375 px phone width and in the large-text mode; every field is labelled; a form
 posted without its CSRF cookie is refused. Screenshots of the main pages, desktop and phone, go to --screenshots.
@@ -111,6 +112,32 @@ def main():
         heading = driver.find_element(By.XPATH, "//h2[starts-with(., '公共法律服务')]").text
         check("兴庆区" in heading, f"the chosen division: {heading}")
         driver.save_screenshot(str(shots / "home-desktop.png"))
+
+        # Legal aid is switched off for Xixia (640105) alone (the test's config): it vanishes from
+        # Xixia's pages, and its calls there answer UNAVAILABLE, while Xingqing keeps it.
+        Select(driver.find_element(By.ID, "f-region")).select_by_value("640105")
+        submit(driver, driver.find_element(By.CSS_SELECTOR, "form.region"))
+        services = driver.find_element(By.CSS_SELECTOR, ".services").text
+        check("法律援助" not in services and "人民调解" in services, f"legal aid is gone from Xixia's home page: {services[:120]}")
+        driver.get(base + "/apply")
+        check("法律援助" not in driver.find_element(By.TAG_NAME, "main").text, "and from Xixia's list of online forms")
+        driver.get(base + "/apply/legal-aid/submit")
+        check("该服务暂未开放网上办理" in driver.page_source, "its form is not offered in Xixia")
+        answer = driver.execute_async_script("""
+            const done = arguments[arguments.length - 1];
+            fetch('/fawang.legalaid.v1.LegalAidService/SubmitApplication', {method: 'POST', headers: {'Content-Type': 'application/json'},
+                  body: JSON.stringify(arguments[0])})
+              .then(r => r.json().then(body => done([r.status, body.code, body.message])));""", {
+            "requestId": "browser-640105", "context": {"channel": "CHANNEL_WEB"},
+            "applicant": {"name": "马小花", "idNumber": "11010519491231002X", "phone": "13951001234"}, "regionCode": "640105",
+            "caseCategory": "CASE_CATEGORY_LABOUR_REMUNERATION", "serviceForm": "SERVICE_FORM_LITIGATION_AGENCY",
+            "caseSummary": "被拖欠工资", "hardship": {"householdSize": 4, "monthlyIncomePerCapitaYuan": 600, "description": "无收入",
+                                                  "verification": "HARDSHIP_VERIFICATION_PERSONAL_COMMITMENT"}})
+        check(answer[0] == 503 and answer[1] == "unavailable" and "640105" in answer[2], f"a Connect call for Xixia answers unavailable: {answer}")
+        driver.get(base + "/")
+        Select(driver.find_element(By.ID, "f-region")).select_by_value("640104")
+        submit(driver, driver.find_element(By.CSS_SELECTOR, "form.region"))
+        check("法律援助" in driver.find_element(By.CSS_SELECTOR, ".services").text, "Xingqing still offers legal aid")
 
         # A citizen registers under their real name (a wrong identity number is named first).
         phone = "139" + str(random.randint(10000000, 99999999))
