@@ -108,23 +108,53 @@ import FoundationNetworking
         #expect(PostedForm.multipart(Data("--\(boundary)\r\nX: y\r\n\r\nz\r\n--\(boundary)--".utf8), boundary: boundary) == nil, "a part without its disposition")
     }
 
+    /// An anonymous complaint has no second factor: its receipt does not promise a progress query,
+    /// and its files are not attached (nobody could be checked as its applicant); it is filed.
+    @Test func anAnonymousComplaintIsFiledWithoutItsFilesAndSaysHowToFollowIt() async throws {
+        try await TestPlatform.with(plugins: PluginCatalog.all) { platform in
+            let http = try #require(platform.ports.http)
+            let (status, page) = try await Self.postMultipart(http, "/apply/petitions/submit", fields: [
+                "anonymous": "on", "region_code": "640104", "subject": "反映某单位拖欠工资", "facts_and_reasons": "某单位拖欠农民工工资三个月",
+            ], files: [("证据.pdf", MaterialSamples.pdf())])
+            #expect(status == 200, "\(page)")
+            #expect(page.contains("提交成功") && page.contains("未留手机号的事项不能在线查询进度"), "\(page)")
+            #expect(!page.contains("凭受理编号和手机号后四位可随时查询"))
+            #expect(page.contains("证据.pdf：未留手机号的事项不能在线上传材料"))
+            #expect(try await sqlite("SELECT COUNT(*) FROM matters WHERE business_line = 'petitions'", on: platform.databasePath) == "1")
+            #expect(try await sqlite("SELECT COUNT(*) FROM matter_materials", on: platform.databasePath) == "0")
+        }
+    }
+
+    /// A form posted as a browser does (multipart, with its CSRF token and cookie).
+    static func postMultipart(_ port: Int, _ path: String, fields: [String: String], files: [(String, Data)]) async throws -> (Int, String) {
+        let boundary = "fawang\(UUID().uuidString)"
+        let token = String(repeating: "c", count: 64)
+        var body = Data()
+        for (name, value) in fields.merging(["_csrf": token]) { $1 } {
+            body += Data("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"\r\n\r\n\(value)\r\n".utf8)
+        }
+        for (name, content) in files {
+            body += Data("--\(boundary)\r\nContent-Disposition: form-data; name=\"_files\"; filename=\"\(name)\"\r\n\r\n".utf8)
+            body += content + Data("\r\n".utf8)
+        }
+        body += Data("--\(boundary)--\r\n".utf8)
+        var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!)
+        request.httpMethod = "POST"
+        request.setValue("multipart/form-data; boundary=\(boundary)", forHTTPHeaderField: "Content-Type")
+        request.setValue("fawang_csrf=\(token)", forHTTPHeaderField: "Cookie")
+        request.httpBody = body
+        let (data, response) = try await URLSession(configuration: .ephemeral).data(for: request)
+        return ((response as? HTTPURLResponse)?.statusCode ?? 0, String(decoding: data, as: UTF8.self))
+    }
+
     /// Files over the form's limit are refused before anything is filed, with the limit named.
     @Test func anUploadOverTheLimitIsRefusedWithTheLimit() async throws {
         try await TestPlatform.with(extraConfig: "materials:\n  max_bytes: 1024\n", plugins: PluginCatalog.all) { platform in
             let http = try #require(platform.ports.http)
-            let boundary = "b0undary"
-            var request = URLRequest(url: URL(string: "http://127.0.0.1:\(http)/apply/legal-aid/submit")!)
-            request.httpMethod = "POST"
-            request.setValue("multipart/form-data; boundary=\(boundary)", forHTTPHeaderField: "Content-Type")
-            let token = String(repeating: "a", count: 64)
-            request.setValue("fawang_csrf=\(token)", forHTTPHeaderField: "Cookie")
-            var body = Data("--\(boundary)\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\n\(token)\r\n".utf8)
-            body += Data("--\(boundary)\r\nContent-Disposition: form-data; name=\"_files\"; filename=\"big.pdf\"\r\n\r\n".utf8)
-            body += Data(repeating: 0x41, count: 2 * 1024 * 1024) + Data("\r\n--\(boundary)--\r\n".utf8)
-            request.httpBody = body
-            let (data, response) = try await URLSession(configuration: .ephemeral).data(for: request)
-            #expect((response as? HTTPURLResponse)?.statusCode == 413)
-            #expect(String(decoding: data, as: UTF8.self).contains("单个文件不超过1 KB"))
+            let (status, page) = try await Self.postMultipart(
+                http, "/apply/legal-aid/submit", fields: [:], files: [("big.pdf", Data(repeating: 0x41, count: 2 * 1024 * 1024))])
+            #expect(status == 413)
+            #expect(page.contains("单个文件不超过1 KB"))
             let count = try await sqlite("SELECT COUNT(*) FROM matters WHERE business_line = 'legal-aid'", on: platform.databasePath)
             #expect(count == "0", "nothing was filed")
         }

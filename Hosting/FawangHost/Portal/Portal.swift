@@ -185,10 +185,16 @@ struct Portal: Sendable {
             let matter = reply["matter"] as? [String: Any] ?? [:]
             let tracking = matter["trackingNumber"] as? String ?? ""
             let phone = (matter["applicant"] as? [String: Any])?["phone"] as? String ?? ""
-            let uploaded = await upload(posted.files, to: tracking, phoneLast4: String(phone.filter(\.isNumber).suffix(4)), metadata: metadata)
+            let last4 = String(phone.filter(\.isNumber).suffix(4))
+            // Without a phone (an anonymous complaint) the public has no second factor: no progress
+            // query, and files only from a signed-in applicant.
+            let trackable = last4.count == 4
+            let uploaded = trackable || request.cookies[Self.citizenCookie] != nil
+                ? await upload(posted.files, to: tracking, phoneLast4: last4, metadata: metadata)
+                : (stored: [], refused: posted.files.map { "\($0.fileName)：未留手机号的事项不能在线上传材料，请到受理窗口提交" })
             let deadlines = (matter["deadlines"] as? [[String: Any]] ?? []).map { ["summary": $0["summary"] ?? "", "article": $0["article"] ?? ""] }
             return page("submitted", title: "提交成功", [
-                "formTitle": form.title, "trackingNumber": tracking, "statusLabel": matter["statusLabel"] ?? "",
+                "formTitle": form.title, "trackingNumber": tracking, "statusLabel": matter["statusLabel"] ?? "", "trackable": trackable,
                 "deadlines": deadlines, "hasDeadlines": !deadlines.isEmpty,
                 "materials": uploaded.stored.map(Self.materialRow), "hasMaterials": !uploaded.stored.isEmpty,
                 "refused": uploaded.refused, "hasRefused": !uploaded.refused.isEmpty,

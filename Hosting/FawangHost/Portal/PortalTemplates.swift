@@ -123,12 +123,13 @@ enum PortalTemplates {
             <div class="receipt" role="status">
               <p>{{formTitle}}已提交，当前状态：<strong>{{statusLabel}}</strong></p>
               <p>受理编号：<strong id="tracking-number">{{trackingNumber}}</strong></p>
-              <p class="muted">请记下受理编号。凭受理编号和手机号后四位可随时查询办理进度。</p>
+              {{#trackable}}<p class="muted">请记下受理编号。凭受理编号和手机号后四位可随时查询办理进度。</p>{{/trackable}}
+              {{^trackable}}<p class="muted">请记下受理编号。未留手机号的事项不能在线查询进度；需要了解处理情况的，请凭受理编号拨打12348或到受理窗口查询。</p>{{/trackable}}
               {{#hasDeadlines}}<ul class="deadlines">{{#deadlines}}<li>{{summary}}</li>{{/deadlines}}</ul>{{/hasDeadlines}}
               {{#hasMaterials}}<h2>已上传的材料</h2>{{> materials}}{{/hasMaterials}}
-              {{#hasRefused}}<div class="alert" role="alert" id="refused-files"><p>以下文件未能上传，申请已提交，可在进度查询页面补传：</p><ul>{{#refused}}<li>{{.}}</li>{{/refused}}</ul></div>{{/hasRefused}}
+              {{#hasRefused}}<div class="alert" role="alert" id="refused-files"><p>以下文件未能上传（申请已提交）：</p><ul>{{#refused}}<li>{{.}}</li>{{/refused}}</ul></div>{{/hasRefused}}
             </div>
-            <p><a class="button" href="/progress">查询办理进度</a></p>
+            {{#trackable}}<p><a class="button" href="/progress">查询办理进度</a></p>{{/trackable}}
             {{> bottom}}
             """,
         "progress": """
