@@ -61,6 +61,12 @@ import FoundationNetworking
                     return modules.first { $0.id == "legal-aid" }?.enabled == false
                 }
                 #expect(try await platformService.listModules(.with { $0.regionCode = "640105" }).modules.first { $0.id == "legal-aid" }?.enabled == true)
+                // Every division at once, in tree order (the admin console's matrix).
+                let tree = try await platformService.listModules(.with { $0.byDivision = true }).divisions
+                #expect(tree.first?.division.code == "640000" && tree.dropFirst().first?.division.code == "640100")
+                #expect(tree.first { $0.division.code == "640104" }?.enabledModules.contains("legal-aid") == false)
+                #expect(tree.first { $0.division.code == "640105" }?.enabledModules.contains("legal-aid") == true)
+                #expect(tree.count == Set(tree.map(\.division.code)).count && tree.count > 20)
                 #expect(try await platformService.listModules(.init()).modules.first { $0.id == "legal-aid" }?.enabled == true)
                 await expectStatus(.invalidArgument, field: "region_code") { _ = try await platformService.listModules(.with { $0.regionCode = "64" }) }
 

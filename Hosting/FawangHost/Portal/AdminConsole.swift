@@ -39,36 +39,19 @@ extension Portal {
         }
     }
 
+    /// The matrix as PlatformService resolves it, in one call (`ListModules` `by_division`).
     func matrix(_ context: GatewayRequestContext) async throws -> SwitchMatrix {
-        let metadata = Self.metadata(context)
-        func modules(_ region: String) async throws -> [Fawang_Platform_V1_ModuleInfo] {
-            try await call(
-                Fawang_Platform_V1_PlatformService.Method.ListModules.descriptor, Fawang_Platform_V1_ListModulesRequest.with { $0.regionCode = region },
-                metadata, as: Fawang_Platform_V1_ListModulesResponse.self
-            ).modules
-        }
-        func children(_ code: String) async throws -> [Fawang_Platform_V1_Division] {
-            try await call(
-                Fawang_Platform_V1_PlatformService.Method.ListDivisions.descriptor, Fawang_Platform_V1_ListDivisionsRequest.with { $0.parentCode = code },
-                metadata, as: Fawang_Platform_V1_ListDivisionsResponse.self
-            ).divisions
-        }
-        var divisions: [Fawang_Platform_V1_Division] = []
-        for province in try await children("") {
-            divisions.append(province)
-            for city in try await children(province.code) {
-                divisions.append(city)
-                divisions += try await children(city.code)
-            }
-        }
-        let platformWide = try await modules("")
+        let response = try await call(
+            Fawang_Platform_V1_PlatformService.Method.ListModules.descriptor, Fawang_Platform_V1_ListModulesRequest.with { $0.byDivision = true },
+            Self.metadata(context), as: Fawang_Platform_V1_ListModulesResponse.self)
         var serves: [String: Bool] = [:]
-        for division in divisions {
-            for module in try await modules(division.code) { serves["\(division.code)/\(module.id)"] = module.enabled }
+        for entry in response.divisions {
+            let enabled = Set(entry.enabledModules)
+            for module in response.modules { serves["\(entry.division.code)/\(module.id)"] = enabled.contains(module.id) }
         }
         return SwitchMatrix(
-            modules: platformWide.map { ($0.id, $0.nameZh, $0.health == .serving ? "服务中" : "已停用") },
-            divisions: divisions.map { ($0.code, $0.name, $0.level) }, serves: serves)
+            modules: response.modules.map { ($0.id, $0.nameZh, $0.health == .serving ? "服务中" : "已停用") },
+            divisions: response.divisions.map { ($0.division.code, $0.division.name, $0.division.level) }, serves: serves)
     }
 
     func adminPage(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {

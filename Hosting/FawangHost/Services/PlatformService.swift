@@ -14,7 +14,24 @@ struct PlatformService: Fawang_Platform_V1_PlatformService.SimpleServiceProtocol
         if !request.regionCode.isEmpty, !DivisionCode.isWellFormed(request.regionCode) {
             throw FawangError.invalidArgument(field: "region_code", "请填写6位行政区划代码，如银川市兴庆区为640104")
         }
+        // The whole tree, depth first: province, each city, its districts and counties.
+        var tree: [Division] = []
+        if request.byDivision {
+            func walk(_ parent: String?) async throws {
+                for division in try await directory.divisions(parentCode: parent) {
+                    tree.append(division)
+                    try await walk(division.code)
+                }
+            }
+            try await walk(nil)
+        }
         return .with { response in
+            response.divisions = tree.map { division in
+                .with { entry in
+                    entry.division = Self.proto(division)
+                    entry.enabledModules = registry.modules.map(\.manifest.id).filter { registry.isEnabled($0, in: division.code) }
+                }
+            }
             response.modules = registry.modules.map { module in
                 .with { info in
                     info.id = module.manifest.id
@@ -45,15 +62,15 @@ struct PlatformService: Fawang_Platform_V1_PlatformService.SimpleServiceProtocol
             throw FawangError.invalidArgument(field: "parent_code", "请填写6位行政区划代码")
         }
         let divisions = try await directory.divisions(parentCode: request.parentCode.isEmpty ? nil : request.parentCode)
-        return .with { response in
-            response.divisions = divisions.map { division in
-                .with {
-                    $0.code = division.code
-                    $0.name = division.name
-                    $0.parentCode = division.parentCode ?? ""
-                    $0.level = Int32(division.level)
-                }
-            }
+        return .with { $0.divisions = divisions.map(Self.proto) }
+    }
+
+    static func proto(_ division: Division) -> Fawang_Platform_V1_Division {
+        .with {
+            $0.code = division.code
+            $0.name = division.name
+            $0.parentCode = division.parentCode ?? ""
+            $0.level = Int32(division.level)
         }
     }
 }

@@ -117,9 +117,37 @@ public nonisolated struct Fawang_Platform_V1_ListModulesRequest: Sendable {
   /// switch, unless it has its own). Empty: the module's platform-wide switch.
   public var regionCode: String = String()
 
+  /// Also how the modules resolve in every division of the platform, province first, each city
+  /// followed by its districts and counties: the admin console's matrix in one call.
+  public var byDivision: Bool = false
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
+}
+
+/// One division and the modules that serve it (by_division).
+public nonisolated struct Fawang_Platform_V1_DivisionModules: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var division: Fawang_Platform_V1_Division {
+    get {_division ?? Fawang_Platform_V1_Division()}
+    set {_division = newValue}
+  }
+  /// Returns true if `division` has been explicitly set.
+  public var hasDivision: Bool {self._division != nil}
+  /// Clears the value of `division`. Subsequent reads from it will return its default value.
+  public mutating func clearDivision() {self._division = nil}
+
+  public var enabledModules: [String] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _division: Fawang_Platform_V1_Division? = nil
 }
 
 public nonisolated struct Fawang_Platform_V1_ListModulesResponse: Sendable {
@@ -136,6 +164,9 @@ public nonisolated struct Fawang_Platform_V1_ListModulesResponse: Sendable {
 
   /// What the public is told while read_only (Simplified Chinese); empty otherwise.
   public var notice: String = String()
+
+  /// With by_division: every division, in tree order, with the modules serving it.
+  public var divisions: [Fawang_Platform_V1_DivisionModules] = []
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -311,7 +342,7 @@ nonisolated extension Fawang_Platform_V1_ModuleInfo: SwiftProtobuf.Message, Swif
 
 nonisolated extension Fawang_Platform_V1_ListModulesRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ListModulesRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}region_code\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}region_code\0\u{3}by_division\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -320,6 +351,7 @@ nonisolated extension Fawang_Platform_V1_ListModulesRequest: SwiftProtobuf.Messa
       // enabled. https://github.com/apple/swift-protobuf/issues/1034
       switch fieldNumber {
       case 1: try { try decoder.decodeSingularStringField(value: &self.regionCode) }()
+      case 2: try { try decoder.decodeSingularBoolField(value: &self.byDivision) }()
       default: break
       }
     }
@@ -329,11 +361,54 @@ nonisolated extension Fawang_Platform_V1_ListModulesRequest: SwiftProtobuf.Messa
     if !self.regionCode.isEmpty {
       try visitor.visitSingularStringField(value: self.regionCode, fieldNumber: 1)
     }
+    if self.byDivision != false {
+      try visitor.visitSingularBoolField(value: self.byDivision, fieldNumber: 2)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Fawang_Platform_V1_ListModulesRequest, rhs: Fawang_Platform_V1_ListModulesRequest) -> Bool {
     if lhs.regionCode != rhs.regionCode {return false}
+    if lhs.byDivision != rhs.byDivision {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Fawang_Platform_V1_DivisionModules: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".DivisionModules"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}division\0\u{3}enabled_modules\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._division) }()
+      case 2: try { try decoder.decodeRepeatedStringField(value: &self.enabledModules) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._division {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    if !self.enabledModules.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.enabledModules, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Fawang_Platform_V1_DivisionModules, rhs: Fawang_Platform_V1_DivisionModules) -> Bool {
+    if lhs._division != rhs._division {return false}
+    if lhs.enabledModules != rhs.enabledModules {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -341,7 +416,7 @@ nonisolated extension Fawang_Platform_V1_ListModulesRequest: SwiftProtobuf.Messa
 
 nonisolated extension Fawang_Platform_V1_ListModulesResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ListModulesResponse"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}modules\0\u{3}read_only\0\u{1}notice\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}modules\0\u{3}read_only\0\u{1}notice\0\u{1}divisions\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -352,6 +427,7 @@ nonisolated extension Fawang_Platform_V1_ListModulesResponse: SwiftProtobuf.Mess
       case 1: try { try decoder.decodeRepeatedMessageField(value: &self.modules) }()
       case 2: try { try decoder.decodeSingularBoolField(value: &self.readOnly) }()
       case 3: try { try decoder.decodeSingularStringField(value: &self.notice) }()
+      case 4: try { try decoder.decodeRepeatedMessageField(value: &self.divisions) }()
       default: break
       }
     }
@@ -367,6 +443,9 @@ nonisolated extension Fawang_Platform_V1_ListModulesResponse: SwiftProtobuf.Mess
     if !self.notice.isEmpty {
       try visitor.visitSingularStringField(value: self.notice, fieldNumber: 3)
     }
+    if !self.divisions.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.divisions, fieldNumber: 4)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -374,6 +453,7 @@ nonisolated extension Fawang_Platform_V1_ListModulesResponse: SwiftProtobuf.Mess
     if lhs.modules != rhs.modules {return false}
     if lhs.readOnly != rhs.readOnly {return false}
     if lhs.notice != rhs.notice {return false}
+    if lhs.divisions != rhs.divisions {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
