@@ -85,6 +85,22 @@ public struct FieldValidator: Sendable {
         }
     }
 
+    /// A repeated field's items as `convert` reads them, each value once, in order; an item it
+    /// cannot read (an enum value out of range) is named by its index, `grounds[2]`.
+    public mutating func distinct<Item, Value: Equatable>(
+        _ items: [Item], field: String, _ reason: String, _ convert: (Item) -> Value?
+    ) -> [Value] {
+        var values: [Value] = []
+        for (index, item) in items.enumerated() {
+            guard let value = convert(item) else {
+                fail("\(field)[\(index)]", reason)
+                continue
+            }
+            if !values.contains(value) { values.append(value) }
+        }
+        return values
+    }
+
     /// Throws every collected violation as one `INVALID_ARGUMENT`.
     public func check() throws(FawangError) {
         if !violations.isEmpty { throw FawangError.invalidArgument(violations) }

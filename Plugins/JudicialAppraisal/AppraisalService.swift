@@ -111,14 +111,7 @@ struct AppraisalService: Sendable {
     func refuseAcceptance(_ request: Fawang_Appraisal_V1_RefuseAcceptanceRequest) async throws -> Fawang_Matter_V1_Matter {
         try await steps.take(on: request.trackingNumber, request.context, access: .handler) { check in
             check.require(!request.grounds.isEmpty, "grounds", "请选择不予受理的情形（\(AppraisalRulesText.article("第十五条"))）")
-            var grounds: [NonAcceptanceGround] = []
-            for (index, proto) in request.grounds.enumerated() {
-                if let ground = NonAcceptanceGround(proto) {
-                    if !grounds.contains(ground) { grounds.append(ground) }
-                } else {
-                    check.fail("grounds[\(index)]", "不予受理的情形无效")
-                }
-            }
+            let grounds = check.distinct(request.grounds, field: "grounds", "不予受理的情形无效", NonAcceptanceGround.init)
             check.reasons(request.reasons, field: "reasons", label: "不予受理的理由（应当向委托人说明）")
             return .refuse(grounds: grounds, reasons: request.reasons)
         }

@@ -388,13 +388,8 @@ enum RegistrationApplication {
         check.require(major != nil, "education.major", "请选择所学专业类别（法学类或非法学类）")
         check.require((0...60).contains(education.legalWorkYears), "education.legal_work_years", "从事法律工作年限应在0至60年之间")
         check.require(education.institution.count <= 100, "education.institution", "毕业院校不能超过100字")
-        var disqualifications: [EligibilityCondition] = []
-        for (index, item) in request.disqualifications.enumerated() {
-            if let condition = EligibilityCondition(disqualification: item) {
-                if !disqualifications.contains(condition) { disqualifications.append(condition) }
-            } else {
-                check.fail("disqualifications[\(index)]", "不得报名的情形无效")
-            }
+        let disqualifications = check.distinct(request.disqualifications, field: "disqualifications", "不得报名的情形无效") {
+            EligibilityCondition(disqualification: $0)
         }
         try check.check()
         guard let handling else { throw FawangError(.internalError, "channel context passed validation unread") }

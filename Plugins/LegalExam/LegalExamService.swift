@@ -103,14 +103,7 @@ struct LegalExamService: Sendable {
 
     func refuseRegistration(_ request: Fawang_Exam_V1_RefuseRegistrationRequest) async throws -> Fawang_Matter_V1_Matter {
         try await registrations.take(on: request.trackingNumber, request.context, access: .handler) { check in
-            var conditions: [EligibilityCondition] = []
-            for (index, item) in request.unmetConditions.enumerated() {
-                if let condition = EligibilityCondition(item) {
-                    if !conditions.contains(condition) { conditions.append(condition) }
-                } else {
-                    check.fail("unmet_conditions[\(index)]", "不符合的报名条件无效")
-                }
-            }
+            let conditions = check.distinct(request.unmetConditions, field: "unmet_conditions", "不符合的报名条件无效") { EligibilityCondition($0) }
             check.note(request.note)
             return .refuse(conditions: conditions, note: request.note)
         }

@@ -132,14 +132,7 @@ struct NotarizationService: Sendable {
     func refuse(_ request: Fawang_Notarization_V1_RefuseRequest) async throws -> Fawang_Matter_V1_Matter {
         try await steps.take(on: request.trackingNumber, request.context, access: .handler) { check in
             check.require(!request.grounds.isEmpty, "grounds", "请选择不予办理公证的法定情形（第三十一条）")
-            var grounds: [RefusalGround] = []
-            for (index, proto) in request.grounds.enumerated() {
-                if let ground = RefusalGround(proto) {
-                    if !grounds.contains(ground) { grounds.append(ground) }
-                } else {
-                    check.fail("grounds[\(index)]", "不予办理公证的情形无效，应为第三十一条所列九项之一")
-                }
-            }
+            let grounds = check.distinct(request.grounds, field: "grounds", "不予办理公证的情形无效，应为第三十一条所列九项之一", RefusalGround.init)
             check.reasons(request.reasons, field: "reasons", label: "不予办理公证的理由")
             return .refuse(grounds: grounds, reasons: request.reasons)
         }
