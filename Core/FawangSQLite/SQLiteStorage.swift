@@ -15,6 +15,8 @@ public final class SQLiteStorage: PlatformStorage {
     public let directory: any DirectoryStore
     public let audit: any AuditLog
     public let identity: any IdentityStore
+    /// The law, regulation and case library.
+    public let laws: any LawIndex
     /// Closed, every change but sign-in, read audits and the deadline index is refused (``WriteGate``).
     public let writes: WriteGate
     private let logger: Logger
@@ -49,6 +51,7 @@ public final class SQLiteStorage: PlatformStorage {
         self.directory = SQLiteDirectoryStore(pool: pool, writes: writes)
         self.audit = SQLiteAuditLog(pool: pool)
         self.identity = SQLiteIdentityStore(pool: pool, cipher: cipher, writes: writes)
+        self.laws = SQLiteLawIndex(pool: pool)
     }
 
     /// `PRAGMA synchronous` and `PRAGMA journal_mode` on the writer, for tests and diagnostics.
@@ -351,6 +354,40 @@ enum CoreSchema {
                 UNIQUE (matter_id, sha256)
             )
             """,
+        ]),
+        // The law library (SQLiteLawIndex): files, their articles, and an FTS5 index of each
+        // article's Han characters alone (uni) and in overlapping pairs (bi), contentless: the
+        // text lives in law_articles once.
+        StorageMigration(id: "v11-laws", statements: [
+            """
+            CREATE TABLE laws (
+                id INTEGER PRIMARY KEY,
+                path TEXT NOT NULL UNIQUE,
+                title TEXT NOT NULL,
+                subtitle TEXT NOT NULL,
+                law_key TEXT NOT NULL,
+                category TEXT NOT NULL,
+                level TEXT NOT NULL,
+                version_date TEXT NOT NULL,
+                content_hash TEXT NOT NULL,
+                superseded INTEGER NOT NULL DEFAULT 0
+            )
+            """,
+            "CREATE INDEX laws_by_key ON laws (law_key, version_date)",
+            """
+            CREATE TABLE law_articles (
+                id INTEGER PRIMARY KEY,
+                law_id INTEGER NOT NULL REFERENCES laws (id),
+                ordinal INTEGER NOT NULL,
+                number INTEGER,
+                label TEXT NOT NULL,
+                heading TEXT NOT NULL,
+                text TEXT NOT NULL
+            )
+            """,
+            "CREATE INDEX law_articles_by_law ON law_articles (law_id, ordinal)",
+            "CREATE INDEX law_articles_by_number ON law_articles (number)",
+            "CREATE VIRTUAL TABLE law_fts USING fts5(uni, bi, content='')",
         ]),
     ]
 }

@@ -1,0 +1,91 @@
+public import Foundation
+
+/// What a search may be narrowed to.
+public struct LawSearchFilter: Sendable, Equatable {
+    public var levels: [LawLevel] = []
+    /// A category folder, or its start (`行政法`, `案例/劳动人事`).
+    public var category: String = ""
+    /// Only the current version of each law.
+    public var currentOnly = false
+    /// `YYYY-MM-DD` bounds on the version date (inclusive); empty for none.
+    public var from = ""
+    public var to = ""
+
+    public init(levels: [LawLevel] = [], category: String = "", currentOnly: Bool = false, from: String = "", to: String = "") {
+        self.levels = levels
+        self.category = category
+        self.currentOnly = currentOnly
+        self.from = from
+        self.to = to
+    }
+}
+
+/// An article (or section) with the law it belongs to.
+public struct LawArticleRecord: Sendable, Equatable {
+    public var id: Int64
+    public var lawTitle: String
+    public var lawSubtitle: String
+    public var path: String
+    public var level: LawLevel
+    public var category: String
+    public var versionDate: String
+    /// A later version of the same law exists: still searchable, ranked after the current one.
+    public var superseded: Bool
+    public var article: LawArticle
+
+    public init(
+        id: Int64, lawTitle: String, lawSubtitle: String, path: String, level: LawLevel, category: String, versionDate: String,
+        superseded: Bool, article: LawArticle
+    ) {
+        self.id = id
+        self.lawTitle = lawTitle
+        self.lawSubtitle = lawSubtitle
+        self.path = path
+        self.level = level
+        self.category = category
+        self.versionDate = versionDate
+        self.superseded = superseded
+        self.article = article
+    }
+
+    /// `《中华人民共和国法律援助法》第四十三条`.
+    public var citation: String { "《\(lawTitle)》\(article.label)" }
+}
+
+public struct LawSearchPage: Sendable, Equatable {
+    public var hits: [LawArticleRecord]
+    /// Matches in all (for paging).
+    public var total: Int
+
+    public init(hits: [LawArticleRecord], total: Int) {
+        self.hits = hits
+        self.total = total
+    }
+}
+
+/// What an import did.
+public struct LawImportSummary: Sendable, Equatable {
+    public var added = 0
+    public var replaced = 0
+    public var unchanged = 0
+    public var articles = 0
+
+    public init() {}
+}
+
+/// The law, regulation and case library: imported from the corpus layout, searched by words or
+/// looked up by citation. `SQLiteLawIndex` is the embedded implementation (FTS5 over bigrams).
+public protocol LawIndex: Sendable {
+    /// Adds or replaces each file (by path; an unchanged one by its hash is skipped), then marks
+    /// which version of each law is current. `progress` is told after each file.
+    func importFiles(_ files: [LawFile], progress: @Sendable (Int) -> Void) async throws -> LawImportSummary
+
+    /// Articles containing every term of `query`, current versions first, then by BM25.
+    func search(_ query: String, filter: LawSearchFilter, limit: Int, offset: Int) async throws -> LawSearchPage
+
+    /// The article a citation names, in the current version of the law it names; nil if none.
+    func article(_ citation: LawCitation) async throws -> LawArticleRecord?
+
+    /// How many files and articles the library holds.
+    func counts() async throws -> (files: Int, articles: Int)
+}
