@@ -50,7 +50,7 @@ let package = Package(
                 .product(name: "CryptoExtras", package: "swift-crypto"),
             ],
             path: "Core/FawangCore",
-            resources: [.copy("Deadlines/Resources/china-working-days.txt")],
+            resources: [.copy("Deadlines/Resources/china-working-days.txt"), .copy("Search/Resources/laws")],
             swiftSettings: strictSettings
         ),
         // The embedded SQLite implementation of Core's storage interfaces (GRDB stays in here).

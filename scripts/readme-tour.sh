@@ -91,6 +91,8 @@ step "" deadlines escalations
 step "2026-10-22" deadlines due-date 2026-09-24 15 --working
 step "2026" deadlines calendar
 step "人民调解" transfer "$N" --to mediation.dispute --reason "当事人实为继承纠纷，申请调解"
+step "七日内进行审查" laws article 法律援助法第四十三条
+step "第四十一条" laws search 法律援助 经济困难
 step "已退出" logout
 
 kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=""

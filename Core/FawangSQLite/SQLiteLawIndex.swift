@@ -132,6 +132,12 @@ struct SQLiteLawIndex: LawIndex {
         }
     }
 
+    func article(id: Int64) async throws -> LawArticleRecord? {
+        try await pool.read { db in
+            try Row.fetchOne(db, sql: Self.columns + " FROM law_articles a JOIN laws l ON l.id = a.law_id WHERE a.id = ?", arguments: [id]).map(Self.record)
+        }
+    }
+
     func counts() async throws -> (files: Int, articles: Int) {
         try await pool.read { db in
             (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM laws") ?? 0, try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM law_articles") ?? 0)

@@ -75,6 +75,8 @@ import FoundationNetworking
         "fawang.matter.v1.MaterialService/UploadMaterial": anyone,
         "fawang.matter.v1.MaterialService/ListMaterials": readers,
         "fawang.matter.v1.MaterialService/DownloadMaterial": readers,
+        "fawang.laws.v1.LawService/SearchLaws": anyone,
+        "fawang.laws.v1.LawService/GetArticle": anyone,
         "fawang.deadline.v1.DeadlineService/ListAlerts": handlers,
         "fawang.deadline.v1.DeadlineService/WatchAlerts": handlers,
         "fawang.deadline.v1.DeadlineService/ListEscalations": handlers,
@@ -113,7 +115,7 @@ import FoundationNetworking
     static var allMethods: [MethodDescriptor] {
         let platformMethods = Grpc_Health_V1_Health.Method.descriptors + Fawang_Platform_V1_PlatformService.Method.descriptors
             + Fawang_Identity_V1_IdentityService.Method.descriptors + Fawang_Matter_V1_MatterService.Method.descriptors
-            + Fawang_Matter_V1_MaterialService.Method.descriptors + Fawang_Deadline_V1_DeadlineService.Method.descriptors
+            + Fawang_Matter_V1_MaterialService.Method.descriptors + Fawang_Laws_V1_LawService.Method.descriptors + Fawang_Deadline_V1_DeadlineService.Method.descriptors
         let pluginMethods = PluginCatalog.all.flatMap(\.serviceNames).flatMap { name -> [MethodDescriptor] in
             (ProtoSchema.current.service(name)?.methods ?? []).map { method -> MethodDescriptor in
                 MethodDescriptor(

@@ -3,6 +3,11 @@ public import Foundation
 /// Reads a tree of Markdown laws in the corpus layout (`<category>/<name>(YYYY-MM-DD).md`,
 /// `_index.md` and the template `法律法规模版.md` skipped).
 public enum LawCorpus {
+    /// The laws the platform's lines cite (法律援助法, 人民调解法, 公证法, 律师法, 行政许可法,
+    /// 信访工作条例, 政府信息公开条例), shipped so a fresh host can search and resolve its own
+    /// citations; `fawang laws import` adds the whole corpus.
+    public static var seedRoot: URL? { Bundle.module.url(forResource: "laws", withExtension: nil) }
+
     /// Every law file below `root`, by path, sorted.
     public static func files(under root: URL) throws -> [URL] {
         guard let walker = FileManager.default.enumerator(at: root, includingPropertiesForKeys: [.isRegularFileKey]) else {

@@ -86,6 +86,39 @@ public protocol LawIndex: Sendable {
     /// The article a citation names, in the current version of the law it names; nil if none.
     func article(_ citation: LawCitation) async throws -> LawArticleRecord?
 
+    func article(id: Int64) async throws -> LawArticleRecord?
+
     /// How many files and articles the library holds.
     func counts() async throws -> (files: Int, articles: Int)
+}
+
+/// The stretch of an article around the first match, with every match in it marked.
+public enum LawSnippet {
+    /// At most `width` characters of `text`, starting a little before the first occurrence of
+    /// any term; highlights are (start, length) in characters of the snippet.
+    public static func make(_ text: String, query: String, width: Int = 90) -> (snippet: String, highlights: [(start: Int, length: Int)]) {
+        let characters = Array(text)
+        let terms = SearchTokens.terms(query).map { Array($0) }.filter { !$0.isEmpty }
+        func matches(at index: Int) -> Int? {
+            for term in terms where index + term.count <= characters.count && Array(characters[index..<index + term.count]) == term {
+                return term.count
+            }
+            return nil
+        }
+        let first = characters.indices.first { matches(at: $0) != nil } ?? 0
+        let start = max(0, min(first - width / 4, characters.count - width))
+        let end = min(characters.count, start + width)
+        var highlights: [(Int, Int)] = []
+        var index = start
+        while index < end {
+            if let length = matches(at: index) {
+                highlights.append((index - start, min(length, end - index)))
+                index += length
+            } else {
+                index += 1
+            }
+        }
+        let snippet = (start > 0 ? "…" : "") + String(characters[start..<end]) + (end < characters.count ? "…" : "")
+        return (snippet, highlights.map { (start > 0 ? $0.0 + 1 : $0.0, $0.1) })
+    }
 }

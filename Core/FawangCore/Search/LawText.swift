@@ -205,17 +205,24 @@ public struct LawCitation: Sendable, Equatable {
         self.article = article
     }
 
+    /// The law's name and its first `第…条`; what follows (款, 项, 、第…条) is not part of the key.
     public init?(_ text: String) {
         let clean = text.replacingOccurrences(of: "《", with: "").replacingOccurrences(of: "》", with: "")
             .replacingOccurrences(of: " ", with: "").replacingOccurrences(of: "　", with: "")
-        guard let start = clean.range(of: "第", options: .backwards), clean.hasSuffix("条") else { return nil }
-        let numeral = String(clean[start.upperBound..<clean.index(before: clean.endIndex)])
-        guard let number = ChineseNumber.parse(numeral) else { return nil }
-        var name = String(clean[..<start.lowerBound])
-        if name.hasPrefix("中华人民共和国") { name.removeFirst("中华人民共和国".count) }
-        guard !name.isEmpty else { return nil }
-        lawName = name
-        article = number
+        var from = clean.startIndex
+        while let mark = clean.range(of: "第", range: from..<clean.endIndex) {
+            from = mark.upperBound
+            guard mark.lowerBound > clean.startIndex, let end = clean[mark.upperBound...].firstIndex(of: "条"),
+                let number = ChineseNumber.parse(String(clean[mark.upperBound..<end]))
+            else { continue }
+            var name = String(clean[..<mark.lowerBound])
+            if name.hasPrefix("中华人民共和国") { name.removeFirst("中华人民共和国".count) }
+            guard !name.isEmpty else { return nil }
+            lawName = name
+            article = number
+            return
+        }
+        return nil
     }
 }
 

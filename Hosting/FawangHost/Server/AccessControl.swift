@@ -12,6 +12,7 @@ enum PlatformAccessPolicies {
         typealias Matters = Fawang_Matter_V1_MatterService.Method
         typealias Deadlines = Fawang_Deadline_V1_DeadlineService.Method
         typealias Materials = Fawang_Matter_V1_MaterialService.Method
+        typealias Laws = Fawang_Laws_V1_LawService.Method
         let readers = AccessPolicy.roles([.staff, .departmentAdmin, .platformAdmin, .citizen, .professional])
         return [
             Health.Check.descriptor.fullyQualifiedMethod: .anyone,
@@ -35,6 +36,8 @@ enum PlatformAccessPolicies {
             Materials.UploadMaterial.descriptor.fullyQualifiedMethod: .anyone,
             Materials.ListMaterials.descriptor.fullyQualifiedMethod: readers,
             Materials.DownloadMaterial.descriptor.fullyQualifiedMethod: readers,
+            Laws.SearchLaws.descriptor.fullyQualifiedMethod: .anyone,
+            Laws.GetArticle.descriptor.fullyQualifiedMethod: .anyone,
             Deadlines.ListAlerts.descriptor.fullyQualifiedMethod: .handlers,
             Deadlines.WatchAlerts.descriptor.fullyQualifiedMethod: .handlers,
             Deadlines.ListEscalations.descriptor.fullyQualifiedMethod: .handlers,
@@ -55,6 +58,7 @@ enum PlatformAccessPolicies {
         Fawang_Identity_V1_IdentityService.Method.Refresh.descriptor.fullyQualifiedMethod,
         Fawang_Matter_V1_MatterService.Method.QueryProgress.descriptor.fullyQualifiedMethod,
         Fawang_Matter_V1_MaterialService.Method.UploadMaterial.descriptor.fullyQualifiedMethod,
+        Fawang_Laws_V1_LawService.Method.SearchLaws.descriptor.fullyQualifiedMethod,
     ]
 
     /// Default deny: every method the server will route must have a policy.

@@ -91,6 +91,7 @@ public final class PlatformHost: Sendable {
         let contexts = pluginContexts(storage, core, presenter: presenter)
         try await StartupChecks.refuseDemoAccountsInProduction(config: config, identity: storage.identity)
         try await seedDemoDataIfEmpty(storage, contexts: contexts)
+        try await seedLawsIfEmpty(storage)
         let platform = try await makeServices(storage, core, presenter: presenter, contexts: contexts)
         let server = try makeServer(platform, storage: storage, registry: core.registry)
         let serviceGroup = try makeServiceGroup(
@@ -167,6 +168,17 @@ public final class PlatformHost: Sendable {
 
     /// Ningxia's demo directory, every plugin's demo records and the demo accounts, into an empty
     /// database (never in production).
+    /// An empty law library gets the laws the lines cite (``LawCorpus/seedRoot``), in production
+    /// too: they are the public text of the law, not demo data. Skipped while read-only.
+    func seedLawsIfEmpty(_ storage: SQLiteStorage) async throws {
+        guard writes.isOpen, try await storage.laws.counts().files == 0, let root = LawCorpus.seedRoot else { return }
+        let files = try LawCorpus.files(under: root).map { try LawCorpus.read($0, root: root) }
+        let summary = try await storage.laws.importFiles(files) { _ in }
+        logger.notice("seeded the law library with the laws the lines cite; fawang laws import adds a whole corpus", metadata: [
+            "laws.files": "\(summary.added)", "laws.articles": "\(summary.articles)",
+        ])
+    }
+
     func seedDemoDataIfEmpty(_ storage: SQLiteStorage, contexts: [(any DepartmentPlugin, PluginContext)]) async throws {
         guard config.seedDemoData, config.environment != "production", try await storage.directory.isEmpty() else { return }
         try await storage.directory.save(divisions: DemoData.divisions, organizations: DemoData.organizations, staff: DemoData.staff)
@@ -216,6 +228,7 @@ public final class PlatformHost: Sendable {
                 Fawang_Platform_V1_PlatformService.descriptor.fullyQualifiedService,
                 Fawang_Matter_V1_MatterService.descriptor.fullyQualifiedService,
                 Fawang_Matter_V1_MaterialService.descriptor.fullyQualifiedService,
+                Fawang_Laws_V1_LawService.descriptor.fullyQualifiedService,
                 Fawang_Identity_V1_IdentityService.descriptor.fullyQualifiedService,
                 Fawang_Deadline_V1_DeadlineService.descriptor.fullyQualifiedService,
             ])
@@ -224,6 +237,7 @@ public final class PlatformHost: Sendable {
             PlatformService(registry: core.registry, directory: storage.directory, writes: storage.writes),
             MatterService(matters: storage.matters, registry: core.registry, audit: storage.audit, presenter: presenter, now: now),
             MaterialService(matters: storage.matters, registry: core.registry, audit: storage.audit, limits: config.materials, now: now),
+            LawService(laws: storage.laws),
             DeadlineService(
                 matters: storage.matters, engine: core.engine, registry: core.registry, directory: storage.directory, presenter: presenter,
                 now: now, refreshInterval: .seconds(config.deadlineScanSeconds), watchers: watchers),
