@@ -34,6 +34,15 @@ import Testing
         #expect(LawCitation("法律援助法") == nil, "no article")
     }
 
+    @Test func aSnippetMarksEveryMatchWhole() {
+        let text = String(repeating: "甲", count: 100) + "法律援助" + String(repeating: "乙", count: 20) + "经济困难"
+        let (snippet, highlights) = LawSnippet.make(text, query: "法律援助 经济困难", width: 40)
+        let characters = Array(snippet)
+        let marked = highlights.map { String(characters[$0.start..<$0.start + $0.length]) }
+        #expect(marked == ["法律援助", "经济困难"], "\(snippet)")
+        #expect(snippet.hasPrefix("…"), "cut at the front, marked")
+    }
+
     @Test func aLawFileSplitsIntoArticlesUnderTheirChapters() throws {
         let root = try LawCorpusLocation.root
         let file = try LawCorpus.read(root.appendingPathComponent("行政法/律师法(2017-09-01).md"), root: root)

@@ -215,6 +215,24 @@ def main():
         check("依据：《中华人民共和国法律援助法》第四十三条" in report, "each deadline with its article")
         check("提交法律援助申请" in driver.find_element(By.CSS_SELECTOR, ".timeline").text, "the timeline")
         driver.save_screenshot(str(shots / "progress-desktop.png"))
+        # The deadline's article links to its text in the law library.
+        navigate(driver, driver.find_element(By.LINK_TEXT, "《中华人民共和国法律援助法》第四十三条"))
+        check(driver.find_element(By.ID, "law-citation").text == "《中华人民共和国法律援助法》第四十三条", "the article's page")
+        check("七日内进行审查" in driver.find_element(By.ID, "law-text").text, "with the article's text")
+        driver.save_screenshot(str(shots / "law-article-desktop.png"))
+        # 法规查询: words in, articles out, the words marked.
+        navigate(driver, driver.find_element(By.LINK_TEXT, "← 法律法规查询"))
+        fill(driver, {"q": "法律援助 经济困难"})
+        submit(driver, driver.find_element(By.CSS_SELECTOR, "form[role=search]"))
+        check("共找到" in driver.find_element(By.ID, "law-total").text, "the number of articles found")
+        marks = {e.text for e in driver.find_elements(By.CSS_SELECTOR, ".law-hits mark")}
+        check(marks and marks <= {"法律援助", "经济困难"}, f"the words are marked in the snippets: {marks}")
+        check(every_field_labelled(driver), "every search field has a label")
+        driver.save_screenshot(str(shots / "law-search-desktop.png"))
+        driver.get(base + "/progress")
+        fill(driver, {"tracking_number": number, "phone_last4": "1234"})
+        submit(driver)
+
         # More materials from the progress page, while the matter is open.
         upload = driver.find_element(By.ID, "upload-form")
         upload.find_element(By.ID, "f-files").send_keys(str(files / "收入证明.png"))
@@ -349,7 +367,8 @@ def main():
     try:
         phone.get(base + "/")
         check(phone.execute_script("return window.innerWidth") == 375, "the phone's viewport is 375 px wide")
-        for name, path in [("home", "/"), ("apply-legal-aid", "/apply/legal-aid/submit"), ("progress", "/progress")]:
+        for name, path in [("home", "/"), ("apply-legal-aid", "/apply/legal-aid/submit"), ("progress", "/progress"),
+                           ("law-search", "/laws?q=%E8%B0%83%E8%A7%A3")]:
             phone.get(base + path)
             check(no_horizontal_scroll(phone), f"{path} fits a 375 px screen")
             phone.save_screenshot(str(shots / f"{name}-375.png"))

@@ -107,12 +107,14 @@ public enum LawSnippet {
         }
         let first = characters.indices.first { matches(at: $0) != nil } ?? 0
         let start = max(0, min(first - width / 4, characters.count - width))
-        let end = min(characters.count, start + width)
+        var end = min(characters.count, start + width)
         var highlights: [(Int, Int)] = []
         var index = start
         while index < end {
             if let length = matches(at: index) {
-                highlights.append((index - start, min(length, end - index)))
+                // A match is never cut: the snippet runs to its end.
+                end = max(end, index + length)
+                highlights.append((index - start, length))
                 index += length
             } else {
                 index += 1

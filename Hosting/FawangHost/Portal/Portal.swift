@@ -85,6 +85,7 @@ struct Portal: Sendable {
         addWorkbench(to: router)
         addAdminConsole(to: router)
         addWebApp(to: router)
+        addLawPages(to: router)
         addMyMatters(to: router)
         router.get("/static/portal.css") { _, _ in Self.asset(PortalTemplates.css, type: "text/css; charset=utf-8") }
         router.get("/static/portal.js") { _, _ in Self.asset(PortalTemplates.javascript, type: "text/javascript; charset=utf-8") }
@@ -282,6 +283,16 @@ struct Portal: Sendable {
         "上传的文件总大小超过上限（单个文件不超过\(MaterialLimits.describe(bytes: materialLimits.maxBytes))，一次最多\(Self.maxFilesPerForm)个），请压缩或分次上传"
     }
 
+    /// A deadline as the progress and workbench pages show it; a confirmed article links to its text.
+    static func deadlineRow(_ deadline: Fawang_Matter_V1_Deadline) -> [String: Any] {
+        [
+            "label": deadline.label, "article": deadline.article, "summary": deadline.summary,
+            "state": stateText(deadline.state), "stateClass": stateClass(deadline.state),
+            "hasArticleLink": deadline.articleConfirmed && LawCitation(deadline.article) != nil,
+            "articleHref": LawPages.articleHref(deadline.article),
+        ]
+    }
+
     /// A material as the receipt, progress and workbench pages list it.
     static func materialRow(_ material: Fawang_Matter_V1_Material) -> [String: Any] {
         [
@@ -358,12 +369,7 @@ struct Portal: Sendable {
                 "timeline": report.timeline.map { event in
                     ["at": Self.beijingTime(event.at), "label": event.label, "note": event.note, "hasNote": !event.note.isEmpty]
                 },
-                "deadlines": report.deadlines.map { deadline in
-                    [
-                        "label": deadline.label, "article": deadline.article, "summary": deadline.summary,
-                        "state": Self.stateText(deadline.state), "stateClass": Self.stateClass(deadline.state),
-                    ]
-                },
+                "deadlines": report.deadlines.map(Self.deadlineRow),
             ] as [String: Any]
             let concluded = lineIDs[report.businessLineName].map { finished.contains("\($0)/\(report.status)") } ?? true
             if !concluded {

@@ -32,7 +32,7 @@ enum PortalTemplates {
               <p class="hotline">法律服务热线 <a href="tel:12348">12348</a></p>
               <button type="button" id="large-text" aria-pressed="false">大字模式</button>
             </header>
-            <nav class="main" aria-label="主导航"><a href="/">首页</a><a href="/apply">在线申请</a><a href="/progress">进度查询</a><a href="/my">我的事项</a><a href="/staff" class="staff">工作人员入口</a></nav>
+            <nav class="main" aria-label="主导航"><a href="/">首页</a><a href="/apply">在线申请</a><a href="/progress">进度查询</a><a href="/laws">法规查询</a><a href="/my">我的事项</a><a href="/staff" class="staff">工作人员入口</a></nav>
             <main id="main">
             """,
         "bottom": """
@@ -70,6 +70,39 @@ enum PortalTemplates {
               {{#hasError}}<p class="error" id="f-files-error">{{error}}</p>{{/hasError}}
             </div>
             {{/upload}}
+            """,
+        "deadlines": """
+            <ul class="deadlines">{{#deadlines}}<li class="deadline {{stateClass}}"><strong>{{label}}</strong> <span class="state">{{state}}</span><br>{{summary}}<br><span class="article">依据：{{#hasArticleLink}}<a href="{{articleHref}}">{{article}}</a>{{/hasArticleLink}}{{^hasArticleLink}}{{article}}{{/hasArticleLink}}</span></li>{{/deadlines}}</ul>
+            """,
+        "laws": """
+            {{> top}}
+            <h1>法律法规（案例）查询</h1>
+            <form method="get" action="/laws" class="inline" role="search">
+            <div class="field"><label for="f-q">查找（可输入多个词，用空格分开）</label>
+              <input type="search" id="f-q" name="q" value="{{query}}" autocomplete="off"></div>
+            <div class="field"><label for="f-level">效力层级</label>
+              <select id="f-level" name="level"><option value="">全部</option>{{#levels}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{value}}</option>{{/levels}}</select></div>
+            <div class="field"><label><input type="checkbox" name="current"{{#current}} checked{{/current}}> 只看现行有效版本</label></div>
+            <p><button type="submit" class="button">查找</button></p>
+            </form>
+            <form method="get" action="/laws/article" class="inline">
+            <div class="field"><label for="f-cite">按条文查找（如：法律援助法第四十三条）</label>
+              <input type="text" id="f-cite" name="c" value="" autocomplete="off"></div>
+            <p><button type="submit" class="button secondary">查看条文</button></p>
+            </form>
+            {{#hasMessage}}<div class="alert" role="alert">{{message}}</div>{{/hasMessage}}
+            {{#hasQuery}}<p class="muted" id="law-total">共找到 {{total}} 条</p>{{/hasQuery}}
+            <ol class="law-hits">{{#hits}}<li><a href="{{href}}">{{citation}}</a>{{#hasVersion}} <span class="muted">{{version}}</span>{{/hasVersion}}{{#superseded}} <span class="tag">已被修订</span>{{/superseded}} <span class="muted">[{{level}}]</span><br><span class="snippet">{{#parts}}{{#mark}}<mark>{{text}}</mark>{{/mark}}{{^mark}}{{text}}{{/mark}}{{/parts}}</span></li>{{/hits}}</ol>
+            {{#hasNext}}<p><a class="button secondary" href="{{nextHref}}">下一页</a></p>{{/hasNext}}
+            {{> bottom}}
+            """,
+        "law-article": """
+            {{> top}}
+            <p><a href="/laws">← 法律法规查询</a></p>
+            <h1 id="law-citation">{{citation}}</h1>
+            <p class="muted">{{level}}{{#hasVersion}} · {{version}}{{/hasVersion}}{{#superseded}} · <span class="tag">已被修订，非现行版本</span>{{/superseded}}{{#hasHeading}} · {{heading}}{{/hasHeading}}</p>
+            <div class="law-text" id="law-text">{{#paragraphs}}<p>{{.}}</p>{{/paragraphs}}</div>
+            {{> bottom}}
             """,
         "materials": """
             <ul class="materials">{{#materials}}<li><strong>{{title}}</strong> <span class="muted">{{fileName}} · {{size}} · {{at}}</span>{{#download}} <a href="/staff/material/{{id}}" download>下载</a>{{/download}}<br><span class="hash" title="SHA-256 {{sha256}}">SHA-256 {{shortHash}}…</span>{{#hasUploadedBy}} <span class="muted">[{{uploadedBy}}]</span>{{/hasUploadedBy}}</li>{{/materials}}</ul>
@@ -156,7 +189,7 @@ enum PortalTemplates {
                 <dt>受理地区</dt><dd>{{region}}</dd>
               </dl>
               <h3>办理期限</h3>
-              <ul class="deadlines">{{#deadlines}}<li class="deadline {{stateClass}}"><strong>{{label}}</strong> <span class="state">{{state}}</span><br>{{summary}}<br><span class="article">依据：{{article}}</span></li>{{/deadlines}}</ul>
+              {{> deadlines}}
               <h3>办理记录</h3>
               <ol class="timeline">{{#timeline}}<li><time>{{at}}</time> {{label}}{{#hasNote}}：{{note}}{{/hasNote}}</li>{{/timeline}}</ol>
             </section>
@@ -237,7 +270,7 @@ enum PortalTemplates {
                 <dt>受理渠道</dt><dd>{{channel}}</dd>
               </dl>
               <h2>办理期限</h2>
-              <ul class="deadlines">{{#deadlines}}<li class="deadline {{stateClass}}"><strong>{{label}}</strong> <span class="state">{{state}}</span><br>{{summary}}<br><span class="article">依据：{{article}}</span></li>{{/deadlines}}</ul>
+              {{> deadlines}}
               <h2>办理记录</h2>
               <ol class="timeline">{{#timeline}}<li><time>{{at}}</time> {{label}}{{#hasNote}}：{{note}}{{/hasNote}}{{#hasActor}} <span class="muted">[{{actor}}]</span>{{/hasActor}}</li>{{/timeline}}</ol>
               <h2>申请材料</h2>
@@ -347,7 +380,7 @@ enum PortalTemplates {
         legend { font-weight: 700; padding: 0 0.25rem; }
         .field { margin: 0 0 0.9rem; }
         .field > label { display: block; font-weight: 600; margin-bottom: 0.25rem; }
-        input[type=text], input[type=number], select, textarea { width: 100%; font: inherit; padding: 0.5rem; border: 1px solid #9a9aa0; border-radius: 6px; background: #fff; }
+        input[type=text], input[type=search], input[type=number], select, textarea { width: 100%; font: inherit; padding: 0.5rem; border: 1px solid #9a9aa0; border-radius: 6px; background: #fff; }
         .field.invalid input, .field.invalid select, .field.invalid textarea { border: 2px solid var(--red); }
         .error { color: var(--red); margin: 0.25rem 0 0; font-weight: 600; }
         .alert { border-left: 4px solid var(--red); background: #fff3f2; padding: 0.6rem 0.9rem; margin: 0 0 1rem; }
@@ -361,6 +394,10 @@ enum PortalTemplates {
         fieldset.choices { border: none; padding: 0; margin: 0; }
         fieldset.choices legend { font-weight: 600; padding: 0; margin-bottom: 0.25rem; }
         fieldset.choices label { display: block; font-weight: normal; margin: 0.3rem 0; }
+        .law-hits li { margin: 0.8rem 0; }
+        .law-hits mark, .snippet mark { background: #fde68a; color: inherit; }
+        .tag { background: var(--muted); color: #fff; border-radius: 3px; padding: 0 0.3rem; font-size: 0.85em; }
+        .law-text p { text-indent: 2em; line-height: 1.9; }
         .materials { list-style: none; padding: 0; }
         .materials li { margin: 0.5rem 0; overflow-wrap: anywhere; }
         .hash { font-family: monospace; font-size: 0.85em; color: var(--muted); }

@@ -275,7 +275,7 @@ extension Portal {
                 "trackingNumber": matter.trackingNumber, "line": matter.businessLineName, "type": matter.matterTypeName,
                 "status": matter.statusLabel, "applicant": matter.applicant.name, "idNumber": matter.applicant.idNumber,
                 "phone": matter.applicant.phone, "region": matter.regionName, "channel": Self.channelText(matter.channel),
-                "deadlines": matter.deadlines.map { ["label": $0.label, "summary": $0.summary, "article": $0.article, "state": Self.stateText($0.state), "stateClass": Self.stateClass($0.state)] },
+                "deadlines": matter.deadlines.map(Self.deadlineRow),
                 "timeline": matter.timeline.map {
                     ["at": Self.beijingTime($0.at), "label": $0.label, "note": $0.note, "hasNote": !$0.note.isEmpty, "actor": $0.actor, "hasActor": !$0.actor.isEmpty]
                 },
