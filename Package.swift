@@ -118,6 +118,13 @@ let package = Package(
             path: "Hosting/FawangHost",
             swiftSettings: strictSettings
         ),
+        // Benchmarks print figures (never timed assertions): `swift run -c release law-search-bench DIR`.
+        .executableTarget(
+            name: "law-search-bench",
+            dependencies: ["FawangCore", "FawangSQLite", .product(name: "Logging", package: "swift-log")],
+            path: "Benchmarks/LawSearch",
+            swiftSettings: strictSettings
+        ),
         .executableTarget(
             name: "fawang",
             dependencies: [
