@@ -11,7 +11,7 @@ import SwiftProtobuf
 /// the progress and workbench pages links here.
 enum LawPages {
     static func articleHref(_ citation: String) -> String {
-        "/laws/article?c=" + (citation.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")
+        "/laws/article?c=" + Portal.percentEncoded(citation)
     }
 
     /// A snippet cut at its highlights, for the template's `<mark>`s.

@@ -500,6 +500,14 @@ struct Portal: Sendable {
         try await PostedForm.read(&request, maxBytes: PostedForm.fieldsLimit).values
     }
 
+    /// RFC 3986 unreserved characters kept, everything else (Chinese included) %-encoded as UTF-8:
+    /// for query values and RFC 5987 file names.
+    static func percentEncoded(_ text: String) -> String {
+        text.addingPercentEncoding(withAllowedCharacters: unreserved) ?? ""
+    }
+
+    static let unreserved = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+
     static func metadata(_ context: GatewayRequestContext) -> Metadata {
         var metadata = Metadata()
         metadata.addString(context.peer, forKey: GatewayCaller.forwardedPeerKey)

@@ -339,7 +339,7 @@ extension Portal {
                 Fawang_Matter_V1_DownloadMaterialRequest.with { $0.id = context.parameters.get("id") ?? "" }, metadata,
                 as: Fawang_Matter_V1_MaterialContent.self)
             // RFC 6266 / RFC 5987: an ASCII fallback and the UTF-8 name.
-            let encoded = file.material.fileName.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: ".-_"))) ?? "material"
+            let encoded = Self.percentEncoded(file.material.fileName)
             let fallback = "material-\(file.material.id.prefix(8)).\((file.material.fileName as NSString).pathExtension)"
             return Response(
                 status: .ok,
