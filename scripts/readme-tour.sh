@@ -67,6 +67,7 @@ step "已结案" legal-aid conclude "$T" --outcome "经调解，用人单位支�
 step "评价" legal-aid rate "$T" --phone-last4 1234 --score 5 --comment 很满意 --channel mobile
 step "马*" progress "$T" --phone-last4 1234
 step "11010519491231002X" show "$T"
+step "条文：fawang laws article" show "$T"
 step "$T" list --line legal-aid --region 640100
 scraped="$(curl -sf "127.0.0.1:$metrics/metrics")"
 grep -q fawang_rpc <<<"$scraped" || { echo "tour: no fawang_rpc metrics" >&2; exit 1; }

@@ -296,7 +296,11 @@ enum Render {
     }
 
     static func deadlines(_ deadlines: [Fawang_Matter_V1_Deadline]) -> [String] {
-        deadlines.isEmpty ? [] : ["期限"] + deadlines.map { "  · \($0.summary)  [\($0.ruleID)]" }
+        // A confirmed article is followed by the command that prints its text.
+        deadlines.isEmpty ? [] : ["期限"] + deadlines.flatMap { deadline in
+            ["  · \(deadline.summary)  [\(deadline.ruleID)]"]
+                + (deadline.articleConfirmed && LawCitation(deadline.article) != nil ? ["    条文：fawang laws article \(deadline.article)"] : [])
+        }
     }
 
     static func timeline(_ events: [Fawang_Matter_V1_MatterEvent]) -> [String] {
