@@ -89,6 +89,22 @@ import Testing
         #expect(current.hits.allSatisfy { !$0.superseded })
     }
 
+    @Test func filtersNarrowByLevelCategoryAndVersionDate() async throws {
+        let (storage, files) = try await Self.library.value
+        func count(_ filter: LawSearchFilter) async throws -> Int { try await storage.laws.search("调解", filter: filter, limit: 1, offset: 0).total }
+        func scan(_ keep: (LawFile) -> Bool) -> Int {
+            files.filter(keep).flatMap(\.articles).filter { "\($0.label)\n\($0.heading)\n\($0.text)".contains("调解") }.count
+        }
+        #expect(try await count(LawSearchFilter(levels: [.judicialInterpretation])) == scan { $0.level == .judicialInterpretation })
+        #expect(try await count(LawSearchFilter(levels: [.law, .lawCase])) == scan { $0.level == .law || $0.level == .lawCase })
+        #expect(try await count(LawSearchFilter(category: "案例")) == scan { $0.category.hasPrefix("案例") }, "a folder and its subfolders")
+        #expect(try await count(LawSearchFilter(category: "案例/劳动人事")) == scan { $0.category == "案例/劳动人事" })
+        #expect(try await count(LawSearchFilter(category: "行政")) == 0, "a category is a whole folder name, not a prefix of one")
+        #expect(try await count(LawSearchFilter(from: "2020-01-01", to: "2021-12-31"))
+                == scan { !$0.versionDate.isEmpty && $0.versionDate >= "2020-01-01" && $0.versionDate <= "2021-12-31" })
+        #expect(try await count(LawSearchFilter(levels: [.judicialInterpretation])) > 0)
+    }
+
     @Test func aCitationFindsItsArticle() async throws {
         let (storage, _) = try await Self.library.value
         let tort = try #require(try await storage.laws.article(LawCitation(lawName: "民法典", article: 1165)))
