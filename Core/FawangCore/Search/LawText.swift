@@ -274,7 +274,7 @@ public enum SearchTokens {
         let uni = segments.flatMap { $0 }.joined(separator: " ")
         // A segment's pairs; a lone unit stands as its own token. Between segments a token no
         // Chinese query produces, so a phrase never runs across punctuation (法，律 holds no 法律).
-        let bi = segments.map { units in units.count == 1 ? units[0] : zip(units, units.dropFirst()).map { $0 + $1 }.joined(separator: " ") }
+        let bi = segments.map { units in units.count == 1 ? units[0] : pairs(units) }
         return (uni, bi.joined(separator: " \(separator) "))
     }
 
@@ -287,11 +287,16 @@ public enum SearchTokens {
                 if units.count == 1 {
                     parts.append("uni : \(quote(units[0]))")
                 } else {
-                    parts.append("bi : \(quote(zip(units, units.dropFirst()).map { $0 + $1 }.joined(separator: " ")))")
+                    parts.append("bi : \(quote(pairs(units)))")
                 }
             }
         }
         return parts.isEmpty ? nil : parts.joined(separator: " AND ")
+    }
+
+    /// Overlapping neighbours, space-separated: [法, 律, 援] → `法律 律援`.
+    static func pairs(_ units: [String]) -> String {
+        zip(units, units.dropFirst()).map { $0 + $1 }.joined(separator: " ")
     }
 
     /// Whitespace-separated terms; "quoted words" stay one term.

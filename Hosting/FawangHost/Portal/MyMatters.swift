@@ -44,9 +44,7 @@ extension Portal {
 
     func signedIn(_ session: Fawang_Identity_V1_Session) -> Response {
         var response = Response(status: .seeOther, headers: [.location: "/my"])
-        response.setCookie(Cookie(
-            name: Self.citizenCookie, value: session.accessToken, maxAge: Int(session.accessExpiresAt.seconds - Int64(Date().timeIntervalSince1970)),
-            path: "/", secure: secureCookies, httpOnly: true, sameSite: .strict))
+        setSessionCookie(&response, Self.citizenCookie, path: "/", session)
         return response
     }
 
@@ -55,12 +53,7 @@ extension Portal {
         let values = try await Self.formValues(&request)
         guard Self.csrfValid(request, values) else { return csrfRefused() }
         do {
-            let session = try await call(
-                Fawang_Identity_V1_IdentityService.Method.Login.descriptor,
-                Fawang_Identity_V1_LoginRequest.with {
-                    $0.login = values["login"] ?? ""
-                    $0.password = values["password"] ?? ""
-                }, Self.metadata(context), as: Fawang_Identity_V1_Session.self)
+            let session = try await signIn(values, context)
             guard session.principal.role == .citizen else {
                 return myLoginPage(request, message: "工作人员请从“工作人员入口”登录", status: .forbidden)
             }
@@ -96,11 +89,9 @@ extension Portal {
         var request = request
         let values = try await Self.formValues(&request)
         guard Self.csrfValid(request, values) else { return csrfRefused() }
-        _ = try? await call(
-            Fawang_Identity_V1_IdentityService.Method.Logout.descriptor, Fawang_Identity_V1_LogoutRequest(), citizenMetadata(request, context),
-            as: Fawang_Identity_V1_LogoutResponse.self)
+        await signOut(citizenMetadata(request, context))
         var response = myLoginPage(request, message: "已退出登录")
-        response.setCookie(Cookie(name: Self.citizenCookie, value: "", maxAge: 0, path: "/", secure: secureCookies, httpOnly: true, sameSite: .strict))
+        setSessionCookie(&response, Self.citizenCookie, path: "/", nil)
         return response
     }
 
@@ -127,7 +118,7 @@ extension Portal {
             return response
         } catch let error as RPCError where error.code == .unauthenticated {
             var response = myLoginPage(request, message: "登录已过期，请重新登录", status: .unauthorized)
-            response.setCookie(Cookie(name: Self.citizenCookie, value: "", maxAge: 0, path: "/", secure: secureCookies, httpOnly: true, sameSite: .strict))
+            setSessionCookie(&response, Self.citizenCookie, path: "/", nil)
             return response
         }
     }

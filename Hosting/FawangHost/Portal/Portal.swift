@@ -483,6 +483,31 @@ struct Portal: Sendable {
         response.setCookie(Cookie(name: Self.csrfCookie, value: token, path: "/", secure: secureCookies, httpOnly: true, sameSite: .strict))
     }
 
+    /// A signed-in session's cookie (citizens' `fawang_citizen` on `/`, staff's `fawang_staff` on
+    /// `/staff`): the access token, expiring with it; no session clears the cookie.
+    func setSessionCookie(_ response: inout Response, _ name: String, path: String, _ session: Fawang_Identity_V1_Session?) {
+        let maxAge = session.map { Int($0.accessExpiresAt.seconds - Int64(Date().timeIntervalSince1970)) } ?? 0
+        response.setCookie(Cookie(
+            name: name, value: session?.accessToken ?? "", maxAge: maxAge, path: path, secure: secureCookies, httpOnly: true, sameSite: .strict))
+    }
+
+    /// IdentityService/Login with a sign-in form's `login` and `password`.
+    func signIn(_ values: [String: String], _ context: GatewayRequestContext) async throws -> Fawang_Identity_V1_Session {
+        try await call(
+            Fawang_Identity_V1_IdentityService.Method.Login.descriptor,
+            Fawang_Identity_V1_LoginRequest.with {
+                $0.login = values["login"] ?? ""
+                $0.password = values["password"] ?? ""
+            }, Self.metadata(context), as: Fawang_Identity_V1_Session.self)
+    }
+
+    /// IdentityService/Logout for the session `metadata` carries; one already ended is no error.
+    func signOut(_ metadata: Metadata) async {
+        _ = try? await call(
+            Fawang_Identity_V1_IdentityService.Method.Logout.descriptor, Fawang_Identity_V1_LogoutRequest(), metadata,
+            as: Fawang_Identity_V1_LogoutResponse.self)
+    }
+
     /// The visitor's CSRF token: the cookie's, or a new one.
     static func csrfToken(_ request: Request) -> String {
         if let value = request.cookies[csrfCookie]?.value, value.count == 64 { return value }

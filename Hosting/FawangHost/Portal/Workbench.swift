@@ -132,19 +132,12 @@ extension Portal {
         let values = try await Self.formValues(&request)
         guard Self.csrfValid(request, values) else { return csrfRefused() }
         do {
-            let session = try await call(
-                Fawang_Identity_V1_IdentityService.Method.Login.descriptor,
-                Fawang_Identity_V1_LoginRequest.with {
-                    $0.login = values["login"] ?? ""
-                    $0.password = values["password"] ?? ""
-                }, Self.metadata(context), as: Fawang_Identity_V1_Session.self)
+            let session = try await signIn(values, context)
             guard [.staff, .departmentAdmin, .platformAdmin].contains(session.principal.role) else {
                 return loginPage(request, message: "工作台仅供司法行政机关工作人员使用", status: .forbidden)
             }
             var response = Response(status: .seeOther, headers: [.location: "/staff"])
-            response.setCookie(Cookie(
-                name: Self.sessionCookie, value: session.accessToken, maxAge: Int(session.accessExpiresAt.seconds - Int64(Date().timeIntervalSince1970)),
-                path: "/staff", secure: secureCookies, httpOnly: true, sameSite: .strict))
+            setSessionCookie(&response, Self.sessionCookie, path: "/staff", session)
             return response
         } catch let error as RPCError {
             return loginPage(request, message: error.message, status: Self.status(error))
@@ -155,13 +148,9 @@ extension Portal {
         var request = request
         let values = try await Self.formValues(&request)
         guard Self.csrfValid(request, values) else { return csrfRefused() }
-        if let metadata = staffMetadata(request, context) {
-            _ = try? await call(
-                Fawang_Identity_V1_IdentityService.Method.Logout.descriptor, Fawang_Identity_V1_LogoutRequest(), metadata,
-                as: Fawang_Identity_V1_LogoutResponse.self)
-        }
+        if let metadata = staffMetadata(request, context) { await signOut(metadata) }
         var response = loginPage(request, message: "已退出登录")
-        response.setCookie(Cookie(name: Self.sessionCookie, value: "", maxAge: 0, path: "/staff", secure: secureCookies, httpOnly: true, sameSite: .strict))
+        setSessionCookie(&response, Self.sessionCookie, path: "/staff", nil)
         return response
     }
 

@@ -46,8 +46,9 @@ struct MaterialService: Fawang_Matter_V1_MaterialService.SimpleServiceProtocol {
         let material = NewMaterial(file: file, uploadedBy: handling.actor, channel: handling.channel)
         let principal = Principal.current
         let registry = registry
+        let updated: Matter
         do {
-            _ = try await matters.update(trackingNumber: number, at: now()) { matter in
+            updated = try await matters.update(trackingNumber: number, at: now()) { matter in
                 try Principal.$current.withValue(principal) {
                     try MatterSteps.check(access, matter)
                     try registry.requireEnabled(matter.businessLine, in: matter.regionCode)
@@ -68,10 +69,14 @@ struct MaterialService: Fawang_Matter_V1_MaterialService.SimpleServiceProtocol {
             }
             throw error
         }
-        guard let saved = try await matters.materials(matterID: matter.id).first(where: { $0.id == material.id }) else {
-            throw FawangError(.internalError, "material \(material.id) was stored but cannot be read back")
+        // What was stored is the upload and the event the store numbered: no read back.
+        guard let event = updated.timeline.last(where: { $0.attributes["material_id"] == material.id }) else {
+            throw FawangError(.internalError, "material \(material.id) was stored without its timeline event")
         }
-        return Self.proto(saved)
+        return Self.proto(StoredMaterial(
+            id: material.id, matterID: updated.id, trackingNumber: updated.trackingNumber.digits, title: file.title, fileName: file.fileName,
+            type: file.type, sizeBytes: file.content.count, sha256: file.sha256, uploadedAt: event.at, uploadedBy: material.uploadedBy,
+            channel: material.channel, eventSequence: event.sequence))
     }
 
     func listMaterials(request: Fawang_Matter_V1_ListMaterialsRequest, context: ServerContext) async throws -> Fawang_Matter_V1_ListMaterialsResponse {
