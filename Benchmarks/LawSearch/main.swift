@@ -2,7 +2,9 @@
 // substring scan of the same articles held in memory, in one run (shared, noisy machines: read
 // the ratio). Build in release for figures:
 //
-//   swift run -c release law-search-bench ../shared/corpus/laws [--rounds 20]
+//   swift run -c release law-search-bench ../shared/corpus/laws [--rounds 20] [--keep]
+//
+// `--keep` leaves the database for a look with sqlite3 and prints its path.
 //
 // Prints, per query class and overall, p50/p99 in ms for the index (first page of 20 with the
 // total count, as SearchLaws asks) and for the scan, and index/scan.
@@ -23,7 +25,7 @@ struct LawSearchBenchmark {
     static func main() async throws {
         let arguments = CommandLine.arguments.dropFirst()
         guard let corpus = arguments.first else {
-            print("usage: law-search-bench CORPUS_DIR [--rounds N]")
+            print("usage: law-search-bench CORPUS_DIR [--rounds N] [--keep]")
             exit(2)
         }
         let rounds = arguments.firstIndex(of: "--rounds").flatMap { Int(arguments[arguments.index(after: $0)]) } ?? 20
@@ -72,6 +74,10 @@ struct LawSearchBenchmark {
             format: "%-12@ %8.3f %7.3f | %8.3f %7.3f | %.4f (p99 %.4f)", "all" as NSString, percentile(allIndex, 0.5), percentile(allIndex, 0.99),
             percentile(allScan, 0.5), percentile(allScan, 0.99), percentile(allIndex, 0.5) / percentile(allScan, 0.5),
             percentile(allIndex, 0.99) / percentile(allScan, 0.99)))
-        try? FileManager.default.removeItem(atPath: URL(fileURLWithPath: path).deletingLastPathComponent().path)
+        if arguments.contains("--keep") {
+            print("database kept: \(path)")
+        } else {
+            try? FileManager.default.removeItem(atPath: URL(fileURLWithPath: path).deletingLastPathComponent().path)
+        }
     }
 }

@@ -15,13 +15,7 @@ struct SQLiteLawIndex: LawIndex {
                 if let existing, existing["content_hash"] as String == file.contentHash { return ("unchanged", 0) }
                 if let existing {
                     let id: Int64 = existing["id"]
-                    // Contentless FTS5 rows are deleted by giving back the tokens they were indexed with.
-                    for row in try Row.fetchAll(db, sql: "SELECT id, label, heading, text FROM law_articles WHERE law_id = ?", arguments: [id]) {
-                        let columns = SearchTokens.columns(Self.indexed(label: row["label"], heading: row["heading"], text: row["text"]))
-                        try db.execute(
-                            sql: "INSERT INTO law_fts (law_fts, rowid, uni, bi) VALUES ('delete', ?, ?, ?)",
-                            arguments: [row["id"] as Int64, columns.uni, columns.bi])
-                    }
+                    try Self.unindex(db, lawID: id)
                     try db.execute(sql: "DELETE FROM law_articles WHERE law_id = ?", arguments: [id])
                     try db.execute(sql: "DELETE FROM laws WHERE id = ?", arguments: [id])
                 }
@@ -34,13 +28,17 @@ struct SQLiteLawIndex: LawIndex {
                         file.path, file.title, file.subtitle, file.lawKey, file.category, file.level.rawValue, file.versionDate, file.contentHash,
                     ])
                 let lawID = db.lastInsertedRowID
+                let superseded = try Bool.fetchOne(
+                    db, sql: "SELECT EXISTS (SELECT 1 FROM laws WHERE law_key = ? AND version_date > ?)", arguments: [file.lawKey, file.versionDate]) ?? false
+                try db.execute(sql: "UPDATE laws SET superseded = ? WHERE id = ?", arguments: [superseded, lawID])
+                var articleID = try Self.nextID(db, band: Self.band(file.level, superseded: superseded))
                 for article in file.articles {
                     try db.execute(
-                        sql: "INSERT INTO law_articles (law_id, ordinal, number, label, heading, text) VALUES (?, ?, ?, ?, ?, ?)",
-                        arguments: [lawID, article.ordinal, article.number, article.label, article.heading, article.text])
+                        sql: "INSERT INTO law_articles (id, law_id, ordinal, number, label, heading, text) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        arguments: [articleID, lawID, article.ordinal, article.number, article.label, article.heading, article.text])
                     let columns = SearchTokens.columns(Self.indexed(label: article.label, heading: article.heading, text: article.text))
-                    try db.execute(
-                        sql: "INSERT INTO law_fts (rowid, uni, bi) VALUES (?, ?, ?)", arguments: [db.lastInsertedRowID, columns.uni, columns.bi])
+                    try db.execute(sql: "INSERT INTO law_fts (rowid, uni, bi) VALUES (?, ?, ?)", arguments: [articleID, columns.uni, columns.bi])
+                    articleID += 1
                 }
                 try Self.markCurrent(db, lawKey: file.lawKey)
                 return (existing == nil ? "added" : "replaced", file.articles.count)
@@ -56,19 +54,76 @@ struct SQLiteLawIndex: LawIndex {
         return summary
     }
 
+    // MARK: Authority order
+    //
+    // An article's id says how authoritative it is: ids are allotted in bands, current versions
+    // before superseded ones and, within each, 宪法 and 法律 before 行政法规, 司法解释, 部门规章, 案例
+    // and the rest. FTS5 returns matches in id order, so the first matches of a term are its most
+    // authoritative ones, and a term matching thousands of articles is ranked over its first
+    // ``rankedCandidates`` alone (see `search`). A law that a newer version supersedes moves its
+    // articles to the superseded band in the same transaction.
+
+    static let bandWidth: Int64 = 1 << 32
+
+    static func band(_ level: LawLevel, superseded: Bool) -> Int64 {
+        let rank: Int64 = switch level {
+        case .constitution, .law: 1
+        case .administrativeRegulation: 2
+        case .judicialInterpretation: 3
+        case .departmentalRule: 4
+        case .lawCase: 5
+        case .other: 6
+        }
+        return superseded ? rank + 8 : rank
+    }
+
+    static func nextID(_ db: Database, band: Int64) throws -> Int64 {
+        let start = band * bandWidth
+        let last = try Int64.fetchOne(
+            db, sql: "SELECT MAX(id) FROM law_articles WHERE id >= ? AND id < ?", arguments: [start, start + bandWidth])
+        return (last ?? start) + 1
+    }
+
+    /// Takes a law's articles out of the FTS index: contentless FTS5 rows are deleted by giving
+    /// back the tokens they were indexed with.
+    static func unindex(_ db: Database, lawID: Int64) throws {
+        for row in try Row.fetchAll(db, sql: "SELECT id, label, heading, text FROM law_articles WHERE law_id = ?", arguments: [lawID]) {
+            let columns = SearchTokens.columns(indexed(label: row["label"], heading: row["heading"], text: row["text"]))
+            try db.execute(
+                sql: "INSERT INTO law_fts (law_fts, rowid, uni, bi) VALUES ('delete', ?, ?, ?)",
+                arguments: [row["id"] as Int64, columns.uni, columns.bi])
+        }
+    }
+
     /// What an article is found by: its label and heading too (第四十三条, 第五章 法律援助程序).
     static func indexed(label: String, heading: String, text: String) -> String {
         "\(label)\n\(heading)\n\(text)"
     }
 
-    /// The latest version of a law is current; earlier ones (by version date) are superseded.
+    /// The latest version of a law is current; earlier ones (by version date) are superseded. A
+    /// version whose state changes moves to its new band (the same articles under new ids).
     static func markCurrent(_ db: Database, lawKey: String) throws {
-        try db.execute(
+        let changed = try Row.fetchAll(
+            db,
             sql: """
-                UPDATE laws SET superseded = CASE WHEN version_date < (SELECT MAX(version_date) FROM laws WHERE law_key = ?) THEN 1 ELSE 0 END
-                WHERE law_key = ?
+                SELECT id, level, superseded, version_date < (SELECT MAX(version_date) FROM laws WHERE law_key = ?) AS now_superseded
+                FROM laws WHERE law_key = ?
                 """,
-            arguments: [lawKey, lawKey])
+            arguments: [lawKey, lawKey]
+        ).filter { ($0["superseded"] as Bool) != ($0["now_superseded"] as Bool) }
+        for law in changed {
+            let lawID: Int64 = law["id"], superseded: Bool = law["now_superseded"]
+            try unindex(db, lawID: lawID)
+            let articles = try Row.fetchAll(db, sql: "SELECT id, label, heading, text FROM law_articles WHERE law_id = ? ORDER BY id", arguments: [lawID])
+            var articleID = try nextID(db, band: band(LawLevel(rawValue: law["level"]) ?? .other, superseded: superseded))
+            for article in articles {
+                try db.execute(sql: "UPDATE law_articles SET id = ? WHERE id = ?", arguments: [articleID, article["id"] as Int64])
+                let columns = SearchTokens.columns(indexed(label: article["label"], heading: article["heading"], text: article["text"]))
+                try db.execute(sql: "INSERT INTO law_fts (rowid, uni, bi) VALUES (?, ?, ?)", arguments: [articleID, columns.uni, columns.bi])
+                articleID += 1
+            }
+            try db.execute(sql: "UPDATE laws SET superseded = ? WHERE id = ?", arguments: [superseded, lawID])
+        }
     }
 
     static let columns = """
@@ -99,21 +154,48 @@ struct SQLiteLawIndex: LawIndex {
         }
         let from = " FROM law_fts JOIN law_articles a ON a.id = law_fts.rowid JOIN laws l ON l.id = a.law_id WHERE " + conditions.joined(separator: " AND ")
         let bound = StatementArguments(arguments.map(\.databaseValue))
-        var paged = arguments
-        paged.append(limit)
-        paged.append(offset)
-        let page = StatementArguments(paged.map(\.databaseValue))
         // Without a filter on the law, the FTS index counts alone (no join per match: ~30× faster
         // for a one-character term that matches thousands of articles).
         let unfiltered = conditions.count == 1
+        let candidates = Self.rankedCandidates
+        // Matches in authority order, from the FTS index alone when nothing filters on the law.
+        let matches = unfiltered
+            ? "SELECT rowid AS id FROM law_fts WHERE law_fts MATCH ? ORDER BY rowid"
+            : "SELECT a.id AS id" + from + " ORDER BY law_fts.rowid"
+        let scored = matches.replacingOccurrences(of: " AS id ", with: " AS id, bm25(law_fts) AS score ")
+        let superseded = Self.bandWidth * 8
         return try await pool.read { db in
-            let total = unfiltered
-                ? try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM law_fts WHERE law_fts MATCH ?", arguments: [match]) ?? 0
-                : try Int.fetchOne(db, sql: "SELECT COUNT(*)" + from, arguments: bound) ?? 0
-            let rows = try Row.fetchAll(db, sql: Self.columns + from + " ORDER BY l.superseded, bm25(law_fts) LIMIT ? OFFSET ?", arguments: page)
-            return LawSearchPage(hits: try rows.map(Self.record), total: total)
+            // The order: the first `candidates` matches in authority order (the id bands: current
+            // before superseded, statutes first) ranked by BM25, then any further matches in
+            // authority order. Below the bound that is plain BM25 over every match. The bound keeps
+            // a term found in thousands of articles as quick as a rare one (BM25 costs per match),
+            // and only such a term needs counting apart.
+            var ranked: [(id: Int64, score: Double)] = []
+            let cursor = try Row.fetchCursor(db, sql: scored + " LIMIT ?", arguments: bound + [candidates])
+            while let row = try cursor.next() { ranked.append((row["id"], row["score"])) }
+            ranked.sort { ($0.id >= superseded ? 1 : 0, $0.score) < ($1.id >= superseded ? 1 : 0, $1.score) }
+            let total = ranked.count < candidates
+                ? ranked.count
+                : unfiltered
+                    ? try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM law_fts WHERE law_fts MATCH ?", arguments: [match]) ?? 0
+                    : try Int.fetchOne(db, sql: "SELECT COUNT(*)" + from, arguments: bound) ?? 0
+            var ids = ranked.dropFirst(offset).prefix(limit).map(\.id)
+            if ids.count < limit, offset + ids.count < total {
+                ids += try Int64.fetchAll(
+                    db, sql: matches + " LIMIT ? OFFSET ?", arguments: bound + [limit - ids.count, max(offset, ranked.count)])
+            }
+            guard !ids.isEmpty else { return LawSearchPage(hits: [], total: total) }
+            let rows = try Row.fetchAll(
+                db,
+                sql: Self.columns + " FROM law_articles a JOIN laws l ON l.id = a.law_id WHERE a.id IN (\(ids.map { _ in "?" }.joined(separator: ",")))",
+                arguments: StatementArguments(ids))
+            let byID = Dictionary(uniqueKeysWithValues: try rows.map { (($0["id"] as Int64), try Self.record($0)) })
+            return LawSearchPage(hits: ids.compactMap { byID[$0] }, total: total)
         }
     }
+
+    /// How many of a term's matches, in authority order, BM25 ranks (see `search`).
+    static let rankedCandidates = 1000
 
     func article(_ citation: LawCitation) async throws -> LawArticleRecord? {
         try await pool.read { db in

@@ -389,6 +389,22 @@ enum CoreSchema {
             "CREATE INDEX law_articles_by_number ON law_articles (number)",
             "CREATE VIRTUAL TABLE law_fts USING fts5(uni, bi, content='')",
         ]),
+        // Places for the directory's map and nearest-office search: a division's seat, an
+        // organisation's own point (NULL: placed at its division's seat).
+        StorageMigration(id: "v12-places", statements: [
+            "ALTER TABLE divisions ADD COLUMN latitude REAL",
+            "ALTER TABLE divisions ADD COLUMN longitude REAL",
+            "ALTER TABLE organizations ADD COLUMN latitude REAL",
+            "ALTER TABLE organizations ADD COLUMN longitude REAL",
+        ]),
+        // Article ids now carry authority order (SQLiteLawIndex's bands): a library imported
+        // before is emptied, the seed laws come back at start-up and `fawang laws import`
+        // reloads the rest.
+        StorageMigration(id: "v13-law-authority-order", statements: [
+            "INSERT INTO law_fts (law_fts) VALUES ('delete-all')",
+            "DELETE FROM law_articles",
+            "DELETE FROM laws",
+        ]),
     ]
 }
 

@@ -89,6 +89,56 @@ import Testing
         #expect(current.hits.allSatisfy { !$0.superseded })
     }
 
+    /// A term found in thousands of articles: its first 1,000 matches in authority order are
+    /// ranked, the rest follow; paging across that bound gives every match exactly once, and the
+    /// first page is current statute law.
+    @Test func aCommonTermPagesThroughEveryMatchOnceStatutesFirst() async throws {
+        let (storage, files) = try await Self.library.value
+        let scanned = files.flatMap(\.articles).filter { "\($0.label)\n\($0.heading)\n\($0.text)".contains("罚") }.count
+        #expect(scanned > 2000, "罚 is common enough to cross the bound")
+        var seen = Set<Int64>(), offset = 0, total = 0
+        repeat {
+            let page = try await storage.laws.search("罚", filter: LawSearchFilter(), limit: 100, offset: offset)
+            total = page.total
+            if offset == 0 { #expect(page.hits.prefix(20).allSatisfy { ($0.level == .law || $0.level == .constitution) && !$0.superseded }) }
+            for hit in page.hits { #expect(seen.insert(hit.id).inserted, "article \(hit.id) came twice") }
+            offset += page.hits.count
+            if page.hits.isEmpty { break }
+        } while offset < total
+        #expect(total == scanned && seen.count == scanned)
+        // The same across the bound with a filter on the law (the joined path).
+        let filtered = LawSearchFilter(currentOnly: true)
+        let count = try await storage.laws.search("罚", filter: filtered, limit: 1, offset: 0).total
+        let around = try await storage.laws.search("罚", filter: filtered, limit: 40, offset: 980)
+        let before = try await storage.laws.search("罚", filter: filtered, limit: 20, offset: 980)
+        let after = try await storage.laws.search("罚", filter: filtered, limit: 20, offset: 1000)
+        #expect(count > 1020 && around.hits.map(\.id) == (before.hits + after.hits).map(\.id))
+    }
+
+    /// Versions imported newest first: the older one still ends up superseded and after it.
+    @Test func anOlderVersionImportedLaterIsSupersededAtOnce() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("fawang-versions-\(UUID().uuidString)/laws.sqlite").path
+        let storage = try SQLiteStorage(path: path, cipher: try PersonalDataCipher(keyList: PersonalDataCipher.generateKeyLine(id: "t")), logger: Logger(label: "test"))
+        try await storage.migrate(modules: [])
+        func version(_ date: String, _ text: String) -> LawFile {
+            var file = LawFile(path: "行政法规/示例条例(\(date)).md", markdown: "")
+            (file.title, file.subtitle, file.category, file.level) = ("示例条例", "", "行政法规", .administrativeRegulation)
+            (file.versionDate, file.contentHash) = (date, date)
+            file.articles = [LawArticle(ordinal: 1, number: 1, label: "第一条", heading: "", text: text)]
+            return file
+        }
+        _ = try await storage.laws.importFiles([version("2024-01-01", "新版本的独角兽条款更长一些")]) { _ in }
+        _ = try await storage.laws.importFiles([version("2010-01-01", "独角兽条款")]) { _ in }
+        let page = try await storage.laws.search("独角兽条款", filter: LawSearchFilter(), limit: 10, offset: 0)
+        #expect(page.hits.map(\.versionDate) == ["2024-01-01", "2010-01-01"], "current first although BM25 prefers the shorter old text")
+        #expect(page.hits.map(\.superseded) == [false, true])
+        // A newer version still: the 2024 one moves to the superseded band too.
+        _ = try await storage.laws.importFiles([version("2025-06-01", "最新版本的独角兽条款")]) { _ in }
+        let latest = try await storage.laws.search("独角兽条款", filter: LawSearchFilter(), limit: 10, offset: 0)
+        #expect(latest.hits.map(\.versionDate).first == "2025-06-01" && latest.hits.dropFirst().allSatisfy(\.superseded) && latest.total == 3)
+        #expect(try await storage.laws.search("独角兽", filter: LawSearchFilter(currentOnly: true), limit: 10, offset: 0).total == 1)
+    }
+
     @Test func filtersNarrowByLevelCategoryAndVersionDate() async throws {
         let (storage, files) = try await Self.library.value
         func count(_ filter: LawSearchFilter) async throws -> Int { try await storage.laws.search("调解", filter: filter, limit: 1, offset: 0).total }
