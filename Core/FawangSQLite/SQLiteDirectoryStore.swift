@@ -22,6 +22,10 @@ struct SQLiteDirectoryStore: DirectoryStore {
         }
     }
 
+    func allDivisions() async throws -> [Division] {
+        try await pool.read { db in try Row.fetchAll(db, sql: "SELECT * FROM divisions ORDER BY code").map(Self.division) }
+    }
+
     func organizations(businessLine: String?, within regionCode: String?) async throws -> [Organization] {
         try await pool.read { db in
             var clauses: [String] = []
@@ -62,13 +66,19 @@ struct SQLiteDirectoryStore: DirectoryStore {
         try await pool.write { db in
             for division in divisions {
                 try db.execute(
-                    sql: "INSERT OR REPLACE INTO divisions (code, name, parent_code) VALUES (?, ?, ?)",
-                    arguments: [division.code, division.name, division.parentCode])
+                    sql: "INSERT OR REPLACE INTO divisions (code, name, parent_code, latitude, longitude) VALUES (?, ?, ?, ?, ?)",
+                    arguments: [division.code, division.name, division.parentCode, division.seat?.latitude, division.seat?.longitude])
             }
             for organization in organizations {
                 try db.execute(
-                    sql: "INSERT OR REPLACE INTO organizations (id, kind, name, region_code, business_line, phone, address) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    arguments: [organization.id, organization.kind, organization.name, organization.regionCode, organization.businessLine, organization.phone, organization.address])
+                    sql: """
+                        INSERT OR REPLACE INTO organizations (id, kind, name, region_code, business_line, phone, address, latitude, longitude)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """,
+                    arguments: [
+                        organization.id, organization.kind, organization.name, organization.regionCode, organization.businessLine,
+                        organization.phone, organization.address, organization.location?.latitude, organization.location?.longitude,
+                    ])
             }
             for member in staff {
                 try db.execute(
@@ -79,10 +89,17 @@ struct SQLiteDirectoryStore: DirectoryStore {
     }
 
     private static func division(_ row: Row) -> Division {
-        Division(code: row["code"], name: row["name"], parentCode: row["parent_code"])
+        Division(code: row["code"], name: row["name"], parentCode: row["parent_code"], seat: point(row))
     }
 
     private static func organization(_ row: Row) -> Organization {
-        Organization(id: row["id"], kind: row["kind"], name: row["name"], regionCode: row["region_code"], businessLine: row["business_line"], phone: row["phone"], address: row["address"])
+        Organization(
+            id: row["id"], kind: row["kind"], name: row["name"], regionCode: row["region_code"], businessLine: row["business_line"],
+            phone: row["phone"], address: row["address"], location: point(row))
+    }
+
+    private static func point(_ row: Row) -> GeoPoint? {
+        guard let latitude = row["latitude"] as Double?, let longitude = row["longitude"] as Double? else { return nil }
+        return GeoPoint(latitude: latitude, longitude: longitude)
     }
 }

@@ -25,7 +25,7 @@ struct Fawang: AsyncParsableCommand {
         subcommands: [
             Serve.self, Modules.self, Health.self, Divisions.self,
             Show.self, Progress.self, ListMatters.self,
-            Deadlines.self, Transfer.self, Materials.self, Laws.self,
+            Deadlines.self, Transfer.self, Materials.self, Laws.self, Guide.self, Directory.self,
             Login.self, Logout.self, WhoAmI.self, Audit.self, RPCReferenceCommand.self,
         ])
 

@@ -25,13 +25,26 @@ public struct AdministrativeApprovalPlugin: DepartmentPlugin {
                 ],
                 requiredMaterials: LicensingItem.allCases.flatMap { item in item.requiredMaterials.map { "\(item.name)：\($0)" } },
                 workflow: ApprovalWorkflow.machine,
-                deadlines: ApprovalWorkflow.deadlines)
+                deadlines: ApprovalWorkflow.deadlines,
+                guide: ServiceGuide(
+                    eligibility: [
+                        "公民、法人或者其他组织从事特定活动，依法需要取得行政许可的，应当向行政机关提出申请（《中华人民共和国行政许可法》第二十九条）",
+                        "设立律师事务所应当有自己的名称、住所和章程，有符合规定的律师和资产（《中华人民共和国律师法》第十四条）",
+                        "设立公证机构应当有自己的名称、固定的场所、二名以上公证员和开展公证业务所必需的资金（《中华人民共和国公证法》第八条）",
+                    ],
+                    fees: "免费（行政机关实施行政许可不得收取任何费用，《中华人民共和国行政许可法》第五十八条）",
+                    applyVerb: "submit", officeKinds: [.serviceCentre],
+                    questions: [
+                        GuidanceQuestion(
+                            id: "agent", textZH: "是否委托他人代为申请？",
+                            ifYesZH: "可以委托代理人提出申请，但依法应当由申请人到行政机关办公场所提出的除外（《中华人民共和国行政许可法》第二十九条）。")
+                    ]))
         ],
         guidance: [
-            GuidanceTopic(problemZH: "想开办律师事务所", keywords: ["律师事务所", "律所", "设立律所"], matterTypeID: ApprovalWorkflow.matterType),
-            GuidanceTopic(problemZH: "设立公证机构", keywords: ["公证处", "公证机构"], matterTypeID: ApprovalWorkflow.matterType),
-            GuidanceTopic(problemZH: "司法鉴定机构登记", keywords: ["鉴定机构", "司法鉴定所"], matterTypeID: ApprovalWorkflow.matterType),
-            GuidanceTopic(problemZH: "申请基层法律服务工作者执业", keywords: ["基层法律服务", "法律服务所", "法律工作者"], matterTypeID: ApprovalWorkflow.matterType),
+            GuidanceTopic(problemZH: "想开办律师事务所", category: .profession, keywords: ["律师事务所", "律所", "设立律所"], matterTypeID: ApprovalWorkflow.matterType),
+            GuidanceTopic(problemZH: "设立公证机构", category: .profession, keywords: ["公证处", "公证机构"], matterTypeID: ApprovalWorkflow.matterType),
+            GuidanceTopic(problemZH: "司法鉴定机构登记", category: .profession, keywords: ["鉴定机构", "司法鉴定所"], matterTypeID: ApprovalWorkflow.matterType),
+            GuidanceTopic(problemZH: "申请基层法律服务工作者执业", category: .profession, keywords: ["基层法律服务", "法律服务所", "法律工作者"], matterTypeID: ApprovalWorkflow.matterType),
         ])
 
     public var rpcs: [RPCInfo] { ApprovalService.rpcs.infos }

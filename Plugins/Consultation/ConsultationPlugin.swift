@@ -21,10 +21,21 @@ public struct ConsultationPlugin: DepartmentPlugin {
                 id: ConsultationWorkflow.matterType, nameZH: "法律咨询", nameEN: "Legal consultation",
                 requiredFields: ["request_id", "context.channel", "person.name", "person.phone", "region_code", "topic", "question"],
                 requiredMaterials: [],
-                workflow: ConsultationWorkflow.machine, deadlines: [])
+                workflow: ConsultationWorkflow.machine, deadlines: [],
+                guide: ServiceGuide(
+                    eligibility: [
+                        "任何人都可以通过服务窗口、电话、网络咨询法律问题，并了解申请法律援助的条件和程序（《中华人民共和国法律援助法》第二十三条）"
+                    ],
+                    fees: "免费（法律咨询是无偿提供的法律援助服务，《中华人民共和国法律援助法》第二条、第二十二条）",
+                    applyVerb: "record", officeKinds: [.serviceCentre, .legalAidCentre],
+                    questions: [
+                        GuidanceQuestion(
+                            id: "agent", textZH: "是否需要有人代理诉讼、仲裁或者代写法律文书？",
+                            ifYesZH: "因经济困难没有委托代理人的，可以申请法律援助（《中华人民共和国法律援助法》第三十一条）；也可以委托律师。")
+                    ]))
         ],
         guidance: [
-            GuidanceTopic(problemZH: "有法律问题想先问一问", keywords: ["咨询", "怎么办", "法律问题", "12348"], matterTypeID: ConsultationWorkflow.matterType)
+            GuidanceTopic(problemZH: "有法律问题想先问一问", category: .other, keywords: ["咨询", "怎么办", "法律问题", "12348"], matterTypeID: ConsultationWorkflow.matterType)
         ])
 
     public var rpcs: [RPCInfo] { ConsultationService.rpcs.infos }

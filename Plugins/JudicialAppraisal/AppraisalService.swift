@@ -207,7 +207,7 @@ struct AppraisalService: Sendable {
             category = known
         }
         let found = try await institutions.rows(where: condition, arguments).filter { category == nil || $0.categories.contains(category!) }
-        let staff = try await appraisers.rows(where: "1 = 1", [])
+        let staff = try await appraisers.all()
         return .with {
             $0.institutions = found.map { institution in
                 .with {
@@ -234,7 +234,7 @@ struct AppraisalService: Sendable {
 
     // MARK: The register
 
-    private var institutions: RegisterTable<InstitutionRecord> {
+    var institutions: RegisterTable<InstitutionRecord> {
         RegisterTable(context.storage, table: "judicial_appraisal_institutions", noun: "司法鉴定机构") { row in
             InstitutionRecord(
                 id: row.string("id") ?? "", name: row.string("name") ?? "", regionCode: row.string("region_code") ?? "",
@@ -243,7 +243,7 @@ struct AppraisalService: Sendable {
         }
     }
 
-    private var appraisers: RegisterTable<AppraiserRecord> {
+    var appraisers: RegisterTable<AppraiserRecord> {
         RegisterTable(context.storage, table: "judicial_appraisal_appraisers", noun: "司法鉴定人") { row in
             AppraiserRecord(
                 id: row.string("id") ?? "", name: row.string("name") ?? "", institutionID: row.string("institution_id") ?? "",

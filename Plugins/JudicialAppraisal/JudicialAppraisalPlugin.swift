@@ -38,18 +38,35 @@ public struct JudicialAppraisalPlugin: DepartmentPlugin {
                 ],
                 requiredMaterials: ["司法鉴定委托书", "鉴定材料（检材、样本及相关资料）", "委托人身份证明（当事人委托的）"],
                 workflow: AppraisalWorkflow.entrustment,
-                deadlines: [AppraisalWorkflow.acceptanceDeadline, AppraisalWorkflow.completionDeadline]),
+                deadlines: [AppraisalWorkflow.acceptanceDeadline, AppraisalWorkflow.completionDeadline],
+                guide: ServiceGuide(
+                    eligibility: [
+                        "诉讼中，当事人可以就查明事实的专门性问题向人民法院申请鉴定，鉴定人由双方协商确定或者由人民法院指定（《中华人民共和国民事诉讼法》第七十九条）",
+                        "刑事案件中，犯罪嫌疑人、被害人对用作证据的鉴定意见可以申请补充鉴定或者重新鉴定（《中华人民共和国刑事诉讼法》第一百四十八条）",
+                    ],
+                    fees: "按自治区核定的司法鉴定收费标准收取，法律援助受援人减收或者免收（《中华人民共和国法律援助法》第五十三条）",
+                    applyVerb: "entrust", officeKinds: [.appraisalInstitution],
+                    questions: [
+                        GuidanceQuestion(
+                            id: "lawsuit", textZH: "案件是否已经在人民法院审理？",
+                            ifYesZH: "诉讼中需要鉴定的，向审理案件的人民法院申请鉴定，由双方当事人协商确定或者由人民法院指定鉴定人（民事诉讼法第七十九条）。",
+                            ifNoZH: "可以向名册中具备相应鉴定类别的司法鉴定机构委托鉴定。"),
+                        GuidanceQuestion(
+                            id: "legalaid", textZH: "您是否为法律援助受援人？",
+                            ifYesZH: "司法鉴定机构应当对受援人减收或者免收鉴定费（法律援助法第五十三条）。"),
+                    ])),
             MatterTypeSpec(
                 id: AppraisalWorkflow.complaintType, nameZH: "司法鉴定执业投诉", nameEN: "Complaint against an appraiser",
                 requiredFields: ["request_id", "context.channel", "complainant.name", "complainant.id_number", "complainant.phone", "appraiser_id", "facts"],
                 requiredMaterials: ["投诉人身份证明", "投诉事实的证明材料"],
                 workflow: AppraisalWorkflow.complaint,
-                deadlines: []),
+                deadlines: [],
+                guide: ServiceGuide(fees: "免费", applyVerb: "complain", officeKinds: [.serviceCentre])),
         ],
         guidance: [
-            GuidanceTopic(problemZH: "交通事故、工伤需要做伤残等级鉴定", keywords: ["伤残", "伤残等级", "法医", "鉴定"], matterTypeID: AppraisalWorkflow.entrustmentType),
-            GuidanceTopic(problemZH: "笔迹、印章、电子数据真伪需要鉴定", keywords: ["笔迹", "印章", "电子数据", "录音", "录像"], matterTypeID: AppraisalWorkflow.entrustmentType),
-            GuidanceTopic(problemZH: "对司法鉴定人的鉴定行为不满", keywords: ["鉴定人", "投诉", "鉴定不公"], matterTypeID: AppraisalWorkflow.complaintType),
+            GuidanceTopic(problemZH: "交通事故、工伤需要做伤残等级鉴定", category: .appraisal, keywords: ["伤残", "伤残等级", "法医", "鉴定"], matterTypeID: AppraisalWorkflow.entrustmentType),
+            GuidanceTopic(problemZH: "笔迹、印章、电子数据真伪需要鉴定", category: .appraisal, keywords: ["笔迹", "印章", "电子数据", "录音", "录像"], matterTypeID: AppraisalWorkflow.entrustmentType),
+            GuidanceTopic(problemZH: "对司法鉴定人的鉴定行为不满", category: .complaints, keywords: ["鉴定人", "投诉", "鉴定不公"], matterTypeID: AppraisalWorkflow.complaintType),
         ])
 
     public var rpcs: [RPCInfo] { AppraisalService.rpcs.infos }

@@ -79,16 +79,21 @@ struct LawyersRegister: Sendable {
         var result: [(RegisteredLawyer, String)] = []
         for row in rows {
             let licence = row.string("licence_number") ?? ""
-            let suspensions = try await discipline(of: licence).filter { $0.kind == PenaltyKind.suspension.rawValue }.compactMap { CivilDate(iso: $0.decidedOn) }
-            result.append((RegisteredLawyer(
-                licenceNumber: licence, name: row.string("name") ?? "", firmLicenceNumber: row.string("firm_licence_number") ?? "",
-                regionCode: row.string("region_code") ?? "",
-                specialties: (row.string("specialties") ?? "").split(separator: "|").map(String.init),
-                practisingSince: CivilDate(iso: row.string("practising_since") ?? "") ?? CivilDate(dayNumber: 0),
-                status: RegisterStatus(rawValue: row.string("status") ?? "") ?? .practising,
-                suspendedUntil: row.string("suspended_until").flatMap { CivilDate(iso: $0) }, suspensionsOn: suspensions), row.string("firm_name") ?? ""))
+            result.append((Self.lawyer(row, discipline: try await discipline(of: licence)), row.string("firm_name") ?? ""))
         }
         return result
+    }
+
+    /// A `lawyers_lawyers` row, with the days of its suspension penalties from `discipline`.
+    static func lawyer(_ row: SQLRow, discipline: [DisciplineRow]) -> RegisteredLawyer {
+        RegisteredLawyer(
+            licenceNumber: row.string("licence_number") ?? "", name: row.string("name") ?? "", firmLicenceNumber: row.string("firm_licence_number") ?? "",
+            regionCode: row.string("region_code") ?? "",
+            specialties: (row.string("specialties") ?? "").split(separator: "|").map(String.init),
+            practisingSince: CivilDate(iso: row.string("practising_since") ?? "") ?? CivilDate(dayNumber: 0),
+            status: RegisterStatus(rawValue: row.string("status") ?? "") ?? .practising,
+            suspendedUntil: row.string("suspended_until").flatMap { CivilDate(iso: $0) },
+            suspensionsOn: discipline.filter { $0.kind == PenaltyKind.suspension.rawValue }.compactMap { CivilDate(iso: $0.decidedOn) })
     }
 
     func firms(where condition: String, _ arguments: [SQLValue], limit: Int) async throws -> [(firm: RegisteredFirm, address: String, phone: String, establishedOn: String, lawyerCount: Int)] {
@@ -98,21 +103,72 @@ struct LawyersRegister: Sendable {
             FROM lawyers_firms f WHERE \(condition) ORDER BY f.licence_number LIMIT \(limit)
             """, arguments))
         return rows.map { row in
-            (RegisteredFirm(
-                licenceNumber: row.string("licence_number") ?? "", name: row.string("name") ?? "",
-                kind: FirmKind(rawValue: row.string("kind") ?? "") ?? .partnership, regionCode: row.string("region_code") ?? "",
-                status: RegisterStatus(rawValue: row.string("status") ?? "") ?? .practising,
-                suspendedUntil: row.string("suspended_until").flatMap { CivilDate(iso: $0) }),
-             row.string("address") ?? "", row.string("phone") ?? "", row.string("established_on") ?? "", row.int("lawyer_count") ?? 0)
+            (Self.firm(row), row.string("address") ?? "", row.string("phone") ?? "", row.string("established_on") ?? "", row.int("lawyer_count") ?? 0)
         }
+    }
+
+    /// A `lawyers_firms` row.
+    static func firm(_ row: SQLRow) -> RegisteredFirm {
+        RegisteredFirm(
+            licenceNumber: row.string("licence_number") ?? "", name: row.string("name") ?? "",
+            kind: FirmKind(rawValue: row.string("kind") ?? "") ?? .partnership, regionCode: row.string("region_code") ?? "",
+            status: RegisterStatus(rawValue: row.string("status") ?? "") ?? .practising,
+            suspendedUntil: row.string("suspended_until").flatMap { CivilDate(iso: $0) })
     }
 
     func discipline(of licence: String) async throws -> [DisciplineRow] {
         try await storage.query(SQLStatement(
             "SELECT * FROM lawyers_discipline WHERE subject_licence_number = ? ORDER BY decided_on, id", [.text(licence)])
-        ).map { row in
-            DisciplineRow(article: row.string("article") ?? "", kind: row.string("kind") ?? "", penalty: row.string("penalty") ?? "", decidedOn: row.string("decided_on") ?? "")
+        ).map(Self.disciplineRow)
+    }
+
+    static func disciplineRow(_ row: SQLRow) -> DisciplineRow {
+        DisciplineRow(article: row.string("article") ?? "", kind: row.string("kind") ?? "", penalty: row.string("penalty") ?? "", decidedOn: row.string("decided_on") ?? "")
+    }
+
+    // MARK: The public directory
+
+    /// Every firm and lawyer of the register as the public directory shows them, each with its
+    /// status today and its penalties, newest first. Three queries, whatever the register's size.
+    func directoryEntries(businessLine: String, today: CivilDate) async throws -> [DirectoryEntry] {
+        var penalties: [String: [DisciplineRow]] = [:]
+        for row in try await storage.query(SQLStatement("SELECT * FROM lawyers_discipline ORDER BY decided_on, id")) {
+            penalties["\(row.string("subject_kind") ?? "")/\(row.string("subject_licence_number") ?? "")", default: []].append(Self.disciplineRow(row))
         }
+        func records(_ subject: SubjectKind, _ licence: String) -> [DisciplineRow] { penalties["\(subject.rawValue)/\(licence)"] ?? [] }
+        func status(_ status: RegisterStatus, until: CivilDate?, firm: Bool) -> String {
+            status == .suspended ? "\(status.label(firm: firm))（至\(until?.description ?? "")）" : status.label(firm: firm)
+        }
+        // "2025-06-10 停止执业4个月，罚款8000元：依据《中华人民共和国律师法》第四十八条".
+        func history(_ rows: [DisciplineRow]) -> [String] { rows.reversed().map { "\($0.decidedOn) \($0.penalty)：依据\($0.article)" } }
+
+        let firmRows = try await storage.query(SQLStatement("SELECT * FROM lawyers_firms ORDER BY licence_number"))
+        let firms = firmRows.map { row in
+            let firm = Self.firm(row)
+            let now = firm.status(on: today)
+            return DirectoryEntry(
+                localID: firm.licenceNumber, kind: .lawFirm, name: firm.name, regionCode: firm.regionCode, businessLine: businessLine,
+                address: row.string("address") ?? "", phone: row.string("phone") ?? "", licenceNumber: firm.licenceNumber,
+                licenceStatus: status(now, until: firm.suspendedUntil, firm: true), inGoodStanding: now == .practising,
+                discipline: history(records(.firm, firm.licenceNumber)))
+        }
+        let lawyerRows = try await storage.query(SQLStatement(
+            """
+            SELECT l.*, COALESCE(f.name, '') AS firm_name FROM lawyers_lawyers l
+            LEFT JOIN lawyers_firms f ON f.licence_number = l.firm_licence_number ORDER BY l.licence_number
+            """))
+        let lawyers = lawyerRows.map { row in
+            let licence = row.string("licence_number") ?? ""
+            let lawyer = Self.lawyer(row, discipline: records(.lawyer, licence))
+            let now = lawyer.status(on: today)
+            return DirectoryEntry(
+                localID: licence, kind: .lawyer, name: lawyer.name, regionCode: lawyer.regionCode, businessLine: businessLine,
+                organizationID: "\(DirectoryKind.lawFirm.id)/\(lawyer.firmLicenceNumber)", organizationName: row.string("firm_name") ?? "",
+                specialties: lawyer.specialties, licenceNumber: licence,
+                licenceStatus: status(now, until: lawyer.suspendedUntil, firm: false), inGoodStanding: now == .practising,
+                discipline: history(records(.lawyer, licence)))
+        }
+        return firms + lawyers
     }
 
     /// `value` as a LIKE pattern matching it anywhere (with `!` as the escape character).

@@ -28,14 +28,31 @@ public struct LegalAidPlugin: DepartmentPlugin {
                     "与所申请法律援助事项有关的材料",
                 ],
                 workflow: LegalAidWorkflow.machine,
-                deadlines: [LegalAidWorkflow.decisionDeadline, LegalAidWorkflow.assignmentDeadline])
+                deadlines: [LegalAidWorkflow.decisionDeadline, LegalAidWorkflow.assignmentDeadline],
+                guide: ServiceGuide(
+                    eligibility: [
+                        "因经济困难没有委托代理人的，可就请求支付劳动报酬、给付赡养费抚养费、工伤或交通事故人身损害赔偿等事项申请（\(LegalAidWorkflow.law)第三十一条）",
+                        "刑事案件的犯罪嫌疑人、被告人因经济困难或者其他原因没有委托辩护人的，本人及其近亲属可以申请（\(LegalAidWorkflow.law)第二十四条）",
+                        "遭受虐待、遗弃或者家庭暴力的受害人主张相关权益等情形，不受经济困难条件限制（\(LegalAidWorkflow.law)第三十二条）",
+                    ],
+                    fees: "免费（法律援助无偿提供，法律援助人员不得收取任何财物，\(LegalAidWorkflow.law)第二条、第二十条）",
+                    applyVerb: "submit", officeKinds: [.legalAidCentre],
+                    questions: [
+                        GuidanceQuestion(
+                            id: "hardship", textZH: "您（家庭）是否经济困难？",
+                            ifYesZH: "申请时如实说明经济困难状况，可通过信息共享查询核实或作个人诚信承诺（第四十一条）。",
+                            ifNoZH: "不符合经济困难条件的，可以申请人民调解或委托律师；英雄烈士近亲属维护英雄烈士人格权益、因见义勇为主张民事权益、再审改判无罪请求国家赔偿、遭受虐待遗弃或家庭暴力的受害人主张相关权益的，不受经济困难条件限制（第三十二条）。"),
+                        GuidanceQuestion(
+                            id: "criminal", textZH: "是否为刑事案件的犯罪嫌疑人、被告人，且没有委托辩护人？",
+                            ifYesZH: "本人及其近亲属可以申请法律援助（第二十四条）；未成年人，视力、听力、言语残疾人，可能被判处无期徒刑、死刑的人等，由人民法院、人民检察院、公安机关通知法律援助机构指派律师（第二十五条）。"),
+                    ]))
         ],
         guidance: [
-            GuidanceTopic(problemZH: "被拖欠工资、请不起律师", keywords: ["欠薪", "工资", "劳动报酬", "请不起律师"], matterTypeID: LegalAidWorkflow.matterType),
-            GuidanceTopic(problemZH: "工伤、交通事故、医疗事故索赔", keywords: ["工伤", "交通事故", "医疗事故", "赔偿"], matterTypeID: LegalAidWorkflow.matterType),
-            GuidanceTopic(problemZH: "追索赡养费、抚养费", keywords: ["赡养费", "抚养费", "扶养费"], matterTypeID: LegalAidWorkflow.matterType),
-            GuidanceTopic(problemZH: "家庭暴力受害人维权", keywords: ["家暴", "家庭暴力", "虐待", "遗弃"], matterTypeID: LegalAidWorkflow.matterType),
-            GuidanceTopic(problemZH: "刑事案件需要辩护律师", keywords: ["辩护", "刑事", "被告人"], matterTypeID: LegalAidWorkflow.matterType),
+            GuidanceTopic(problemZH: "被拖欠工资、请不起律师", category: .wages, keywords: ["欠薪", "工资", "劳动报酬", "请不起律师"], matterTypeID: LegalAidWorkflow.matterType),
+            GuidanceTopic(problemZH: "工伤、交通事故、医疗事故索赔", category: .injury, keywords: ["工伤", "交通事故", "医疗事故", "赔偿"], matterTypeID: LegalAidWorkflow.matterType),
+            GuidanceTopic(problemZH: "追索赡养费、抚养费", category: .family, keywords: ["赡养费", "抚养费", "扶养费"], matterTypeID: LegalAidWorkflow.matterType),
+            GuidanceTopic(problemZH: "家庭暴力受害人维权", category: .family, keywords: ["家暴", "家庭暴力", "虐待", "遗弃"], matterTypeID: LegalAidWorkflow.matterType),
+            GuidanceTopic(problemZH: "刑事案件需要辩护律师", category: .criminal, keywords: ["辩护", "刑事", "被告人"], matterTypeID: LegalAidWorkflow.matterType),
         ])
 
     public var rpcs: [RPCInfo] { LegalAidService.rpcs.infos }

@@ -174,7 +174,7 @@ struct LegalAidService: Sendable {
         var active: Bool
     }
 
-    private var providers: RegisterTable<ProviderRow> {
+    var providers: RegisterTable<ProviderRow> {
         RegisterTable(context.storage, table: "legal_aid_providers", noun: "法律援助人员") { row in
             ProviderRow(
                 id: row.string("id") ?? "", name: row.string("name") ?? "", kind: row.string("kind") ?? "",

@@ -32,7 +32,14 @@ public struct LegalExamPlugin: DepartmentPlugin {
                     "region_code", "nationality", "education.level", "education.major",
                 ],
                 requiredMaterials: ["身份证件", "学历、学位证书", "从事法律工作经历证明（非法学类本科报名的）"],
-                workflow: RegistrationWorkflow.machine, deadlines: []),
+                workflow: RegistrationWorkflow.machine, deadlines: [],
+                guide: ServiceGuide(
+                    eligibility: [
+                        "担任律师、公证员须通过国家统一法律职业资格考试取得法律职业资格（《中华人民共和国律师法》第五条、《中华人民共和国公证法》第十八条）",
+                        "初任法官、检察官应当通过国家统一法律职业资格考试取得法律职业资格（《中华人民共和国法官法》第十二条、《中华人民共和国检察官法》第十二条）",
+                    ],
+                    fees: "报名费按有关部门核定的标准缴纳，以当年考试公告为准",
+                    applyVerb: "register", officeKinds: [.serviceCentre])),
             MatterTypeSpec(
                 id: CertificateWorkflow.matterType, nameZH: "法律职业资格申请", nameEN: "Legal professional qualification certificate",
                 requiredFields: [
@@ -41,11 +48,22 @@ public struct LegalExamPlugin: DepartmentPlugin {
                 ],
                 requiredMaterials: ["法律职业资格申请表", "身份证件", "学历、学位证书", "近期免冠证件照片"],
                 workflow: CertificateWorkflow.machine,
-                deadlines: [CertificateWorkflow.reviewDeadline, CertificateWorkflow.appealDeadline]),
+                deadlines: [CertificateWorkflow.reviewDeadline, CertificateWorkflow.appealDeadline],
+                guide: ServiceGuide(
+                    eligibility: [
+                        "申请律师执业，应当提交国家统一法律职业资格证书（《中华人民共和国律师法》第六条）"
+                    ],
+                    fees: "免费（行政机关实施行政许可不得收取任何费用，《中华人民共和国行政许可法》第五十八条）",
+                    applyVerb: "apply-certificate", officeKinds: [.serviceCentre],
+                    questions: [
+                        GuidanceQuestion(
+                            id: "passed", textZH: "考试成绩是否已达到合格分数线？",
+                            ifNoZH: "未达到合格分数线的，不能申请授予法律职业资格；可以凭准考证号和身份证号查询成绩。")
+                    ])),
         ],
         guidance: [
-            GuidanceTopic(problemZH: "报名参加法律职业资格考试（司法考试）", keywords: ["法考", "司法考试", "法律职业资格考试", "报名"], matterTypeID: RegistrationWorkflow.matterType),
-            GuidanceTopic(problemZH: "通过法考后申请法律职业资格证书", keywords: ["法律职业资格证书", "证书", "授予资格", "法考通过"], matterTypeID: CertificateWorkflow.matterType),
+            GuidanceTopic(problemZH: "报名参加法律职业资格考试（司法考试）", category: .profession, keywords: ["法考", "司法考试", "法律职业资格考试", "报名"], matterTypeID: RegistrationWorkflow.matterType),
+            GuidanceTopic(problemZH: "通过法考后申请法律职业资格证书", category: .profession, keywords: ["法律职业资格证书", "证书", "授予资格", "法考通过"], matterTypeID: CertificateWorkflow.matterType),
         ])
 
     public var rpcs: [RPCInfo] { LegalExamService.rpcs.infos }

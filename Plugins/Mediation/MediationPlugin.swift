@@ -28,13 +28,28 @@ public struct MediationPlugin: DepartmentPlugin {
                 requiredMaterials: [],
                 workflow: MediationWorkflow.machine,
                 deadlines: [MediationWorkflow.judicialConfirmationWindow],
+                guide: ServiceGuide(
+                    eligibility: [
+                        "民间纠纷的当事人可以向人民调解委员会申请调解（《中华人民共和国人民调解法》第十七条）",
+                        "调解在当事人自愿、平等的基础上进行，当事人一方明确拒绝调解的，不得调解（《中华人民共和国人民调解法》第三条、第十七条）",
+                    ],
+                    fees: "免费（人民调解委员会调解民间纠纷，不收取任何费用，《中华人民共和国人民调解法》第四条）",
+                    applyVerb: "apply", officeKinds: [.mediationCommittee, .serviceCentre],
+                    questions: [
+                        GuidanceQuestion(
+                            id: "willing", textZH: "对方当事人是否愿意调解？",
+                            ifNoZH: "当事人一方明确拒绝调解的，不得调解；可以依法通过仲裁、行政、司法等途径维护自己的权利（第十七条、第三条）。"),
+                        GuidanceQuestion(
+                            id: "enforce", textZH: "达成调解协议后，是否希望协议可以申请强制执行？",
+                            ifYesZH: "双方当事人可以自调解协议生效之日起三十日内共同向人民法院申请司法确认；确认有效后一方拒绝履行的，对方可以申请强制执行（第三十三条）。"),
+                    ]),
                 transferIntake: { MediationWorkflow.intake($0) })
         ],
         guidance: [
-            GuidanceTopic(problemZH: "邻里之间因噪音、漏水、通行发生矛盾", keywords: ["邻居", "邻里", "噪音", "漏水", "通行"], matterTypeID: MediationWorkflow.matterType),
-            GuidanceTopic(problemZH: "家庭、婚姻、赡养矛盾想请人调解", keywords: ["家庭矛盾", "婚姻", "赡养", "分家"], matterTypeID: MediationWorkflow.matterType),
-            GuidanceTopic(problemZH: "借款、合同、物业费纠纷不想打官司", keywords: ["借款", "欠款", "物业", "合同纠纷", "调解"], matterTypeID: MediationWorkflow.matterType),
-            GuidanceTopic(problemZH: "宅基地、房屋、土地边界纠纷", keywords: ["宅基地", "房屋", "地界"], matterTypeID: MediationWorkflow.matterType),
+            GuidanceTopic(problemZH: "邻里之间因噪音、漏水、通行发生矛盾", category: .neighbours, keywords: ["邻居", "邻里", "噪音", "漏水", "通行"], matterTypeID: MediationWorkflow.matterType),
+            GuidanceTopic(problemZH: "家庭、婚姻、赡养矛盾想请人调解", category: .family, keywords: ["家庭矛盾", "婚姻", "赡养", "分家"], matterTypeID: MediationWorkflow.matterType),
+            GuidanceTopic(problemZH: "借款、合同、物业费纠纷不想打官司", category: .debts, keywords: ["借款", "欠款", "物业", "合同纠纷", "调解"], matterTypeID: MediationWorkflow.matterType),
+            GuidanceTopic(problemZH: "宅基地、房屋、土地边界纠纷", category: .neighbours, keywords: ["宅基地", "房屋", "地界"], matterTypeID: MediationWorkflow.matterType),
         ])
 
     public var rpcs: [RPCInfo] { MediationService.rpcs.infos }

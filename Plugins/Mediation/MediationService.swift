@@ -175,7 +175,7 @@ struct MediationService: Sendable {
         var active: Bool
     }
 
-    private var committees: RegisterTable<CommitteeRow> {
+    var committees: RegisterTable<CommitteeRow> {
         RegisterTable(context.storage, table: "mediation_committees", noun: "人民调解委员会") { row in
             CommitteeRow(
                 id: row.string("id") ?? "", name: row.string("name") ?? "", kind: row.string("kind") ?? "",
@@ -183,7 +183,7 @@ struct MediationService: Sendable {
         }
     }
 
-    private var mediatorRows: RegisterTable<MediatorRow> {
+    var mediatorRows: RegisterTable<MediatorRow> {
         RegisterTable(context.storage, table: "mediation_mediators", noun: "人民调解员") { row in
             MediatorRow(
                 id: row.string("id") ?? "", name: row.string("name") ?? "", committeeID: row.string("committee_id") ?? "",

@@ -31,13 +31,28 @@ public struct NotarizationPlugin: DepartmentPlugin {
                     "涉及不动产的：不动产权属证书（第二十五条第二款）",
                 ],
                 workflow: NotarizationWorkflow.machine,
-                deadlines: [NotarizationWorkflow.certificateDeadline])
+                deadlines: [NotarizationWorkflow.certificateDeadline],
+                guide: ServiceGuide(
+                    eligibility: [
+                        "自然人、法人或者其他组织可以向住所地、经常居住地、行为地或者事实发生地的公证机构申请（\(NotarizationLaw.article("第二十五条"))）",
+                        "可以委托他人办理，但遗嘱、生存、收养关系等应当由本人办理（\(NotarizationLaw.article("第二十六条"))）",
+                    ],
+                    fees: "按自治区核定的公证收费标准收取，符合法律援助条件的减免（\(NotarizationLaw.article("第三十四条"))）",
+                    applyVerb: "apply", officeKinds: [.notaryOffice],
+                    questions: [
+                        GuidanceQuestion(
+                            id: "immovable", textZH: "是否涉及房屋、土地等不动产？",
+                            ifYesZH: "应当向不动产所在地的公证机构申请；涉及不动产的委托、声明、赠与、遗嘱，也可以向住所地、经常居住地、行为地或者事实发生地的公证机构申请（第二十五条第二款）。"),
+                        GuidanceQuestion(
+                            id: "agent", textZH: "是否委托他人代为办理？",
+                            ifYesZH: "遗嘱、生存、收养关系等公证应当由本人办理，不能委托他人（第二十六条）。"),
+                    ]))
         ],
         guidance: [
-            GuidanceTopic(problemZH: "出国留学、工作需要学历、学位、无犯罪记录公证", keywords: ["出国", "留学", "学历", "学位", "无犯罪记录"], matterTypeID: NotarizationWorkflow.matterType),
-            GuidanceTopic(problemZH: "办理出生、亲属关系、婚姻状况公证", keywords: ["出生", "亲属关系", "婚姻状况", "未婚", "已婚"], matterTypeID: NotarizationWorkflow.matterType),
-            GuidanceTopic(problemZH: "立遗嘱、办理继承", keywords: ["遗嘱", "继承", "遗产", "房产过户"], matterTypeID: NotarizationWorkflow.matterType),
-            GuidanceTopic(problemZH: "委托他人办事、签合同需要公证", keywords: ["委托书", "委托", "合同", "声明", "赠与"], matterTypeID: NotarizationWorkflow.matterType),
+            GuidanceTopic(problemZH: "出国留学、工作需要学历、学位、无犯罪记录公证", category: .certificates, keywords: ["出国", "留学", "学历", "学位", "无犯罪记录"], matterTypeID: NotarizationWorkflow.matterType),
+            GuidanceTopic(problemZH: "办理出生、亲属关系、婚姻状况公证", category: .certificates, keywords: ["出生", "亲属关系", "婚姻状况", "未婚", "已婚"], matterTypeID: NotarizationWorkflow.matterType),
+            GuidanceTopic(problemZH: "立遗嘱、办理继承", category: .certificates, keywords: ["遗嘱", "继承", "遗产", "房产过户"], matterTypeID: NotarizationWorkflow.matterType),
+            GuidanceTopic(problemZH: "委托他人办事、签合同需要公证", category: .certificates, keywords: ["委托书", "委托", "合同", "声明", "赠与"], matterTypeID: NotarizationWorkflow.matterType),
         ])
 
     public var rpcs: [RPCInfo] { NotarizationService.rpcs.infos }

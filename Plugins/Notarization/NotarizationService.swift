@@ -202,7 +202,7 @@ struct NotarizationService: Sendable {
     }
 
     /// The notary offices' register.
-    private var offices: RegisterTable<OfficeRow> {
+    var offices: RegisterTable<OfficeRow> {
         RegisterTable(context.storage, table: "notarization_offices", noun: "公证机构") { row in
             OfficeRow(
                 id: row.string("id") ?? "", name: row.string("name") ?? "", regionCode: row.string("region_code") ?? "",

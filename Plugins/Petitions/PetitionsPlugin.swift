@@ -31,12 +31,28 @@ public struct PetitionsPlugin: DepartmentPlugin {
                     PetitionsWorkflow.acceptanceDeadline, PetitionsWorkflow.handlingDeadline,
                     PetitionsWorkflow.reviewDeadline, PetitionsWorkflow.rereviewDeadline,
                 ],
+                guide: ServiceGuide(
+                    eligibility: [
+                        "公民、法人或者其他组织可以通过信息网络、书信、电话、走访等形式反映情况，提出建议、意见或者投诉请求（《信访工作条例》第十七条）",
+                        "采用走访形式提出涉及诉讼权利救济的信访事项，应当按照法律法规规定的程序向有关政法部门提出（《信访工作条例》第二十条）",
+                        "对复核意见不服，仍然以同一事实和理由提出投诉请求的，不再受理（《信访工作条例》第三十六条）",
+                    ],
+                    fees: "免费",
+                    applyVerb: "submit", officeKinds: [.serviceCentre],
+                    questions: [
+                        GuidanceQuestion(
+                            id: "review", textZH: "是否已收到书面信访处理意见但不服？",
+                            ifYesZH: "可以自收到书面答复之日起30日内请求原办理机关的上一级机关复查；对复查意见不服的，可以自收到书面答复之日起30日内请求复核（第三十五条、第三十六条）。"),
+                        GuidanceQuestion(
+                            id: "lawsuit", textZH: "是否涉及人民法院、人民检察院、公安机关正在办理或者已经处理的案件？",
+                            ifYesZH: "涉及诉讼权利救济的事项，应当按照法律法规规定的程序向有关政法部门提出（第二十条、第三十一条）。"),
+                    ]),
                 transferIntake: { PetitionsWorkflow.intake($0) })
         ],
         guidance: [
-            GuidanceTopic(problemZH: "对司法行政机关的工作有意见、建议或投诉", keywords: ["投诉", "举报", "意见", "建议", "信访"], matterTypeID: PetitionsWorkflow.matterType),
-            GuidanceTopic(problemZH: "对律师、公证员、鉴定人的执业行为不满", keywords: ["投诉律师", "投诉公证", "执业行为", "乱收费"], matterTypeID: PetitionsWorkflow.matterType),
-            GuidanceTopic(problemZH: "对信访处理意见不服，请求复查、复核", keywords: ["复查", "复核", "处理意见不服"], matterTypeID: PetitionsWorkflow.matterType),
+            GuidanceTopic(problemZH: "对司法行政机关的工作有意见、建议或投诉", category: .complaints, keywords: ["投诉", "举报", "意见", "建议", "信访"], matterTypeID: PetitionsWorkflow.matterType),
+            GuidanceTopic(problemZH: "对律师、公证员、鉴定人的执业行为不满", category: .complaints, keywords: ["投诉律师", "投诉公证", "执业行为", "乱收费"], matterTypeID: PetitionsWorkflow.matterType),
+            GuidanceTopic(problemZH: "对信访处理意见不服，请求复查、复核", category: .complaints, keywords: ["复查", "复核", "处理意见不服"], matterTypeID: PetitionsWorkflow.matterType),
         ])
 
     public var rpcs: [RPCInfo] { PetitionsService.rpcs.infos }

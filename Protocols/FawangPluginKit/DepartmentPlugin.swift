@@ -52,6 +52,11 @@ public protocol DepartmentPlugin: Sendable {
 
     /// Long-running work (reminders, synchronisation). Runs until cancelled at shutdown.
     func runBackgroundWork(context: PluginContext) async throws
+
+    /// The organisations and people of the module's register, as the public directory shows them
+    /// (法律服务组织机构及人员信息查找), with their licence status and disciplinary records. Read on
+    /// request, so the directory shows a licence decision at once. Default: none.
+    func directoryEntries(context: PluginContext) async throws -> [DirectoryEntry]
 }
 
 extension DepartmentPlugin {
@@ -59,6 +64,7 @@ extension DepartmentPlugin {
     public func seedDemoData(context: PluginContext) async throws {}
     public func seedSampleMatters(context: PluginContext) async throws {}
     public func runBackgroundWork(context: PluginContext) async throws {}
+    public func directoryEntries(context: PluginContext) async throws -> [DirectoryEntry] { [] }
 
     /// Fully qualified names of the gRPC services the plugin serves, from its RPC table: the host
     /// routes calls of these services through this module's switch.

@@ -28,6 +28,11 @@ public struct RegisterTable<Row: Sendable>: Sendable {
         try await storage.query(SQLStatement("SELECT * FROM \(table) WHERE \(condition) ORDER BY id", arguments)).map(decode)
     }
 
+    /// Every row, by id.
+    public func all() async throws -> [Row] {
+        try await rows(where: "1 = 1", [])
+    }
+
     public func find(_ id: String) async throws -> Row? {
         try await rows(where: "id = ?", [.text(id)]).first
     }

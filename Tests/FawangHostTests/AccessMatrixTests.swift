@@ -77,6 +77,12 @@ import FoundationNetworking
         "fawang.matter.v1.MaterialService/DownloadMaterial": readers,
         "fawang.laws.v1.LawService/SearchLaws": anyone,
         "fawang.laws.v1.LawService/GetArticle": anyone,
+        "fawang.directory.v1.DirectoryService/SearchDirectory": anyone,
+        "fawang.directory.v1.DirectoryService/GetEntry": anyone,
+        "fawang.directory.v1.DirectoryService/ListKinds": anyone,
+        "fawang.directory.v1.DirectoryService/GetMap": anyone,
+        "fawang.guidance.v1.GuidanceService/ListCategories": anyone,
+        "fawang.guidance.v1.GuidanceService/FindServices": anyone,
         "fawang.deadline.v1.DeadlineService/ListAlerts": handlers,
         "fawang.deadline.v1.DeadlineService/WatchAlerts": handlers,
         "fawang.deadline.v1.DeadlineService/ListEscalations": handlers,
@@ -116,6 +122,7 @@ import FoundationNetworking
         let platformMethods = Grpc_Health_V1_Health.Method.descriptors + Fawang_Platform_V1_PlatformService.Method.descriptors
             + Fawang_Identity_V1_IdentityService.Method.descriptors + Fawang_Matter_V1_MatterService.Method.descriptors
             + Fawang_Matter_V1_MaterialService.Method.descriptors + Fawang_Laws_V1_LawService.Method.descriptors + Fawang_Deadline_V1_DeadlineService.Method.descriptors
+            + Fawang_Directory_V1_DirectoryService.Method.descriptors + Fawang_Guidance_V1_GuidanceService.Method.descriptors
         let pluginMethods = PluginCatalog.all.flatMap(\.serviceNames).flatMap { name -> [MethodDescriptor] in
             (ProtoSchema.current.service(name)?.methods ?? []).map { method -> MethodDescriptor in
                 MethodDescriptor(

@@ -310,11 +310,18 @@ import Testing
                 #expect(record.article == "《中华人民共和国律师法》第四十八条")
                 #expect(record.penalty == "停止执业4个月，罚款8000元，没收违法所得")
                 #expect(record.decidedOn == "2026-07-11")
+                // The public directory's credit record shows the decision at once.
+                let directory = Fawang_Directory_V1_DirectoryService.Client(wrapping: anonymous)
+                let entry = try await directory.getEntry(.with { $0.id = "lawyer/\(LawyersSamples.juniorLawyer)" })
+                #expect(!entry.credit.inGoodStanding && entry.credit.licenceStatus.hasPrefix("停止执业"))
+                #expect(entry.credit.discipline == ["2026-07-11 停止执业4个月，罚款8000元，没收违法所得：依据《中华人民共和国律师法》第四十八条"])
                 // The suspension ends after its last day.
                 clock.advance(days: 124)
                 let later = try await Lawyers(wrapping: anonymous).getLawyer(.with { $0.licenceNumber = LawyersSamples.juniorLawyer })
                 #expect(later.status == .practising)
                 #expect(later.discipline.count == 1)
+                let restored = try await directory.getEntry(.with { $0.id = "lawyer/\(LawyersSamples.juniorLawyer)" })
+                #expect(restored.credit.inGoodStanding && restored.credit.discipline.count == 1, "the record stays after the licence is restored")
             }
         }
     }

@@ -1,14 +1,20 @@
+import Foundation
+
 /// An administrative division (行政区划), by its six-digit code: `640000` a province-level
 /// region, `640100` a prefecture-level city, `640104` a county or district.
 public struct Division: Sendable, Equatable {
     public var code: String
     public var name: String
     public var parentCode: String?
+    /// The seat of its government (县城、市区): where the map places it and what entries without
+    /// their own point fall back to.
+    public var seat: GeoPoint?
 
-    public init(code: String, name: String, parentCode: String?) {
+    public init(code: String, name: String, parentCode: String?, seat: GeoPoint? = nil) {
         self.code = code
         self.name = name
         self.parentCode = parentCode
+        self.seat = seat
     }
 
     /// 1 province, 2 city, 3 county or district.
@@ -61,8 +67,10 @@ public struct Organization: Sendable, Equatable {
     public var businessLine: String
     public var phone: String
     public var address: String
+    public var location: GeoPoint?
 
-    public init(id: String, kind: String, name: String, regionCode: String, businessLine: String, phone: String, address: String) {
+    public init(id: String, kind: String, name: String, regionCode: String, businessLine: String, phone: String, address: String, location: GeoPoint? = nil) {
+        self.location = location
         self.id = id
         self.kind = kind
         self.name = name
@@ -95,6 +103,8 @@ public protocol DirectoryStore: Sendable {
     func division(code: String) async throws -> Division?
     /// Children of `parentCode`, or the top level when nil.
     func divisions(parentCode: String?) async throws -> [Division]
+    /// Every division, by code.
+    func allDivisions() async throws -> [Division]
     func organizations(businessLine: String?, within regionCode: String?) async throws -> [Organization]
     func organization(id: String) async throws -> Organization?
     func staffMember(id: String) async throws -> StaffMember?
@@ -102,4 +112,126 @@ public protocol DirectoryStore: Sendable {
     func isEmpty() async throws -> Bool
     /// Inserts or replaces, in one transaction.
     func save(divisions: [Division], organizations: [Organization], staff: [StaffMember]) async throws
+}
+
+/// A point on the map (WGS-84 degrees).
+public struct GeoPoint: Sendable, Equatable {
+    public var latitude: Double
+    public var longitude: Double
+
+    public init(latitude: Double, longitude: Double) {
+        self.latitude = latitude
+        self.longitude = longitude
+    }
+
+    /// Whether the numbers can be a place on Earth.
+    public var isValid: Bool { (-90...90).contains(latitude) && (-180...180).contains(longitude) }
+
+    /// Great-circle distance in kilometres (haversine, mean Earth radius 6,371 km).
+    public func distance(to other: GeoPoint) -> Double {
+        let radians = Double.pi / 180
+        let dLat = (other.latitude - latitude) * radians, dLon = (other.longitude - longitude) * radians
+        let a = sin(dLat / 2) * sin(dLat / 2) + cos(latitude * radians) * cos(other.latitude * radians) * sin(dLon / 2) * sin(dLon / 2)
+        return 6371 * 2 * atan2(a.squareRoot(), (1 - a).squareRoot())
+    }
+}
+
+/// What a directory entry is: an organisation or a person, of which line.
+public struct DirectoryKind: Sendable, Hashable {
+    /// Stable id, e.g. `notary_office`.
+    public var id: String
+    public var nameZH: String
+    public var isPerson: Bool
+
+    public init(id: String, nameZH: String, isPerson: Bool) {
+        self.id = id
+        self.nameZH = nameZH
+        self.isPerson = isPerson
+    }
+
+    public static let legalAidCentre = DirectoryKind(id: "legal_aid_centre", nameZH: "法律援助机构", isPerson: false)
+    public static let legalAidProvider = DirectoryKind(id: "legal_aid_provider", nameZH: "法律援助人员", isPerson: true)
+    public static let lawFirm = DirectoryKind(id: "law_firm", nameZH: "律师事务所", isPerson: false)
+    public static let lawyer = DirectoryKind(id: "lawyer", nameZH: "律师", isPerson: true)
+    public static let notaryOffice = DirectoryKind(id: "notary_office", nameZH: "公证机构", isPerson: false)
+    public static let notary = DirectoryKind(id: "notary", nameZH: "公证员", isPerson: true)
+    public static let appraisalInstitution = DirectoryKind(id: "appraisal_institution", nameZH: "司法鉴定机构", isPerson: false)
+    public static let appraiser = DirectoryKind(id: "appraiser", nameZH: "司法鉴定人", isPerson: true)
+    public static let mediationCommittee = DirectoryKind(id: "mediation_committee", nameZH: "人民调解委员会", isPerson: false)
+    public static let mediator = DirectoryKind(id: "mediator", nameZH: "人民调解员", isPerson: true)
+    /// 公共法律服务中心 (county), 工作站 (township), 工作室 (village).
+    public static let serviceCentre = DirectoryKind(id: "service_centre", nameZH: "公共法律服务中心", isPerson: false)
+    public static let serviceStation = DirectoryKind(id: "service_station", nameZH: "公共法律服务工作站", isPerson: false)
+    public static let serviceRoom = DirectoryKind(id: "service_room", nameZH: "公共法律服务工作室", isPerson: false)
+    /// 一村（社区）一法律顾问.
+    public static let villageAdviser = DirectoryKind(id: "village_adviser", nameZH: "村（居）法律顾问", isPerson: true)
+
+    public static let all: [DirectoryKind] = [
+        .serviceCentre, .serviceStation, .serviceRoom, .villageAdviser, .legalAidCentre, .legalAidProvider, .lawFirm, .lawyer,
+        .notaryOffice, .notary, .appraisalInstitution, .appraiser, .mediationCommittee, .mediator,
+    ]
+
+    public static func named(_ id: String) -> DirectoryKind? { all.first { $0.id == id } }
+}
+
+/// One organisation or person in the public directory (法律服务组织机构及人员信息), as its line's
+/// register holds it. Entries are composed on request from every enabled line's register, so the
+/// directory never lags behind a licence decision.
+public struct DirectoryEntry: Sendable, Equatable {
+    /// `<kind>/<the register's id>`: unique across lines.
+    public var id: String { "\(kind.id)/\(localID)" }
+    /// The id in the line's own register.
+    public var localID: String
+    public var kind: DirectoryKind
+    public var name: String
+    public var regionCode: String
+    /// The module whose register holds it (`notarization`).
+    public var businessLine: String
+    /// A person's organisation (its directory id) and name; empty for an organisation.
+    public var organizationID: String
+    public var organizationName: String
+    public var address: String
+    public var phone: String
+    /// Practice areas, e.g. 婚姻家庭, 劳动争议, 法医临床.
+    public var specialties: [String]
+    /// Its own point, or nil: the service then places it at its division's seat.
+    public var location: GeoPoint?
+    /// 执业证号 / 许可证号, where the register has one.
+    public var licenceNumber: String
+    /// The licence as the register has it now, e.g. 正常执业, 停止执业, 已注销.
+    public var licenceStatus: String
+    /// Whether the licence lets it serve the public now.
+    public var inGoodStanding: Bool
+    /// Disciplinary records (行政处罚、行业处分), newest first, e.g. "2025-06-10 警告：…".
+    public var discipline: [String]
+
+    public init(
+        localID: String, kind: DirectoryKind, name: String, regionCode: String, businessLine: String,
+        organizationID: String = "", organizationName: String = "", address: String = "", phone: String = "",
+        specialties: [String] = [], location: GeoPoint? = nil, licenceNumber: String = "", licenceStatus: String = "正常",
+        inGoodStanding: Bool = true, discipline: [String] = []
+    ) {
+        self.localID = localID
+        self.kind = kind
+        self.name = name
+        self.regionCode = regionCode
+        self.businessLine = businessLine
+        self.organizationID = organizationID
+        self.organizationName = organizationName
+        self.address = address
+        self.phone = phone
+        self.specialties = specialties
+        self.location = location
+        self.licenceNumber = licenceNumber
+        self.licenceStatus = licenceStatus
+        self.inGoodStanding = inGoodStanding
+        self.discipline = discipline
+    }
+}
+
+extension FieldValidator {
+    /// A six-digit division code, or the field named with an example.
+    public mutating func regionCode(_ code: String, field: String = "region_code") {
+        require(DivisionCode.isWellFormed(code), field, "请填写6位行政区划代码，如银川市兴庆区为640104")
+    }
 }

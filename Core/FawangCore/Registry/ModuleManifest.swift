@@ -48,12 +48,16 @@ public struct MatterTypeSpec: Sendable {
     /// if it does not take transfers. The matter restarts in the workflow's initial status, and
     /// rules that list `transferred` among their start events start on receipt.
     public var transferIntake: (@Sendable (TransferIntake) -> Data)?
+    /// What service guidance tells a citizen about it (eligibility, fees, how to apply).
+    public var guide: ServiceGuide
 
     public init(
         id: String, nameZH: String, nameEN: String, requiredFields: [String], requiredMaterials: [String],
-        workflow: MatterWorkflow, deadlines: [DeadlineRule], transferIntake: (@Sendable (TransferIntake) -> Data)? = nil
+        workflow: MatterWorkflow, deadlines: [DeadlineRule], guide: ServiceGuide = ServiceGuide(),
+        transferIntake: (@Sendable (TransferIntake) -> Data)? = nil
     ) {
         self.transferIntake = transferIntake
+        self.guide = guide
         self.id = id
         self.nameZH = nameZH
         self.nameEN = nameEN
@@ -86,14 +90,17 @@ public struct TransferIntake: Sendable {
     }
 }
 
-/// A problem a citizen may describe, and the matter type that fits it.
+/// A problem a citizen may describe or pick, and the matter type that fits it.
 public struct GuidanceTopic: Sendable, Equatable {
     public var problemZH: String
+    public var category: GuidanceCategory
+    /// Words a citizen's description of the problem would contain.
     public var keywords: [String]
     public var matterTypeID: String
 
-    public init(problemZH: String, keywords: [String], matterTypeID: String) {
+    public init(problemZH: String, category: GuidanceCategory, keywords: [String], matterTypeID: String) {
         self.problemZH = problemZH
+        self.category = category
         self.keywords = keywords
         self.matterTypeID = matterTypeID
     }

@@ -80,7 +80,7 @@ extension Portal {
             return page("laws", title: "法律法规查询", object)
         } catch let error as RPCError {
             object["hasMessage"] = true
-            object["message"] = Self.fieldViolations(error).values.sorted().first ?? error.message
+            object["message"] = Self.problem(error)
             return page("laws", title: "法律法规查询", object, status: Self.status(error))
         }
     }

@@ -86,9 +86,12 @@ struct Portal: Sendable {
         addAdminConsole(to: router)
         addWebApp(to: router)
         addLawPages(to: router)
+        addPublicInfoPages(to: router)
         addMyMatters(to: router)
-        router.get("/static/portal.css") { _, _ in Self.asset(PortalTemplates.css, type: "text/css; charset=utf-8") }
-        router.get("/static/portal.js") { _, _ in Self.asset(PortalTemplates.javascript, type: "text/javascript; charset=utf-8") }
+        router.get("/static/portal.css") { _, _ in Self.asset(PortalTemplates.css + PublicInfoTemplates.css, type: "text/css; charset=utf-8") }
+        router.get("/static/portal.js") { _, _ in
+            Self.asset(PortalTemplates.javascript + PublicInfoTemplates.javascript, type: "text/javascript; charset=utf-8")
+        }
     }
 
     // MARK: Pages
@@ -537,6 +540,11 @@ struct Portal: Sendable {
         var metadata = Metadata()
         metadata.addString(context.peer, forKey: GatewayCaller.forwardedPeerKey)
         return metadata
+    }
+
+    /// What a page says about a refused call: the first field's problem, else the message.
+    static func problem(_ error: RPCError) -> String {
+        fieldViolations(error).values.sorted().first ?? error.message
     }
 
     static func fieldViolations(_ error: RPCError) -> [String: String] {

@@ -6,7 +6,9 @@ import Mustache
 enum PortalTemplates {
     static func library() throws -> MustacheLibrary {
         var library = MustacheLibrary()
-        for (name, text) in templates { try library.register(text, named: name) }
+        for (name, text) in templates.merging(PublicInfoTemplates.templates, uniquingKeysWith: { own, _ in own }) {
+            try library.register(text, named: name)
+        }
         return library
     }
 
@@ -32,7 +34,7 @@ enum PortalTemplates {
               <p class="hotline">法律服务热线 <a href="tel:12348">12348</a></p>
               <button type="button" id="large-text" aria-pressed="false">大字模式</button>
             </header>
-            <nav class="main" aria-label="主导航"><a href="/">首页</a><a href="/apply">在线申请</a><a href="/progress">进度查询</a><a href="/laws">法规查询</a><a href="/my">我的事项</a><a href="/staff" class="staff">工作人员入口</a></nav>
+            <nav class="main" aria-label="主导航"><a href="/">首页</a><a href="/apply">在线申请</a><a href="/progress">进度查询</a><a href="/guide">服务指引</a><a href="/laws">法规查询</a><a href="/directory">机构查询</a><a href="/my">我的事项</a><a href="/staff" class="staff">工作人员入口</a></nav>
             <main id="main">
             """,
         "bottom": """
@@ -112,7 +114,7 @@ enum PortalTemplates {
             <section class="hero">
               <h1>有法律问题，找12348</h1>
               <p>法律援助、人民调解、公证、司法鉴定、律师服务……在线申请，凭受理编号随时查询进度。</p>
-              <p class="actions"><a class="button" href="/apply">在线申请</a><a class="button secondary" href="/progress">进度查询</a></p>
+              <p class="actions"><a class="button" href="/apply">在线申请</a><a class="button secondary" href="/progress">进度查询</a><a class="button secondary" href="/guide">不知道找谁？服务指引</a></p>
             </section>
             <form method="get" action="/region" class="region">
               <label for="f-region">所在地区</label>

@@ -13,6 +13,8 @@ enum PlatformAccessPolicies {
         typealias Deadlines = Fawang_Deadline_V1_DeadlineService.Method
         typealias Materials = Fawang_Matter_V1_MaterialService.Method
         typealias Laws = Fawang_Laws_V1_LawService.Method
+        typealias Directory = Fawang_Directory_V1_DirectoryService.Method
+        typealias Guidance = Fawang_Guidance_V1_GuidanceService.Method
         let readers = AccessPolicy.roles([.staff, .departmentAdmin, .platformAdmin, .citizen, .professional])
         return [
             Health.Check.descriptor.fullyQualifiedMethod: .anyone,
@@ -38,6 +40,12 @@ enum PlatformAccessPolicies {
             Materials.DownloadMaterial.descriptor.fullyQualifiedMethod: readers,
             Laws.SearchLaws.descriptor.fullyQualifiedMethod: .anyone,
             Laws.GetArticle.descriptor.fullyQualifiedMethod: .anyone,
+            Directory.SearchDirectory.descriptor.fullyQualifiedMethod: .anyone,
+            Directory.GetEntry.descriptor.fullyQualifiedMethod: .anyone,
+            Directory.ListKinds.descriptor.fullyQualifiedMethod: .anyone,
+            Directory.GetMap.descriptor.fullyQualifiedMethod: .anyone,
+            Guidance.ListCategories.descriptor.fullyQualifiedMethod: .anyone,
+            Guidance.FindServices.descriptor.fullyQualifiedMethod: .anyone,
             Deadlines.ListAlerts.descriptor.fullyQualifiedMethod: .handlers,
             Deadlines.WatchAlerts.descriptor.fullyQualifiedMethod: .handlers,
             Deadlines.ListEscalations.descriptor.fullyQualifiedMethod: .handlers,
@@ -59,6 +67,10 @@ enum PlatformAccessPolicies {
         Fawang_Matter_V1_MatterService.Method.QueryProgress.descriptor.fullyQualifiedMethod,
         Fawang_Matter_V1_MaterialService.Method.UploadMaterial.descriptor.fullyQualifiedMethod,
         Fawang_Laws_V1_LawService.Method.SearchLaws.descriptor.fullyQualifiedMethod,
+        // Each composes the whole directory.
+        Fawang_Directory_V1_DirectoryService.Method.SearchDirectory.descriptor.fullyQualifiedMethod,
+        Fawang_Directory_V1_DirectoryService.Method.GetEntry.descriptor.fullyQualifiedMethod,
+        Fawang_Guidance_V1_GuidanceService.Method.FindServices.descriptor.fullyQualifiedMethod,
     ]
 
     /// Default deny: every method the server will route must have a policy.

@@ -221,6 +221,7 @@ public final class PlatformHost: Sendable {
             accessLifetime: TimeInterval(config.accessTokenMinutes * 60), refreshLifetime: TimeInterval(config.refreshTokenDays * 86_400))
         // `limits.watchers.per_client` / `limits.watchers.total`: open watch streams (see WatcherLimits).
         let watchers = WatcherLimits(perClient: config.maxWatchersPerClient, total: config.maxWatchers)
+        let directory = PublicDirectory(registry: core.registry, store: storage.directory, plugins: contexts)
         let health = HealthService(
             registry: core.registry, watchers: watchers,
             platformServices: [
@@ -229,6 +230,8 @@ public final class PlatformHost: Sendable {
                 Fawang_Matter_V1_MatterService.descriptor.fullyQualifiedService,
                 Fawang_Matter_V1_MaterialService.descriptor.fullyQualifiedService,
                 Fawang_Laws_V1_LawService.descriptor.fullyQualifiedService,
+                Fawang_Directory_V1_DirectoryService.descriptor.fullyQualifiedService,
+                Fawang_Guidance_V1_GuidanceService.descriptor.fullyQualifiedService,
                 Fawang_Identity_V1_IdentityService.descriptor.fullyQualifiedService,
                 Fawang_Deadline_V1_DeadlineService.descriptor.fullyQualifiedService,
             ])
@@ -238,6 +241,12 @@ public final class PlatformHost: Sendable {
             MatterService(matters: storage.matters, registry: core.registry, audit: storage.audit, presenter: presenter, now: now),
             MaterialService(matters: storage.matters, registry: core.registry, audit: storage.audit, limits: config.materials, now: now),
             LawService(laws: storage.laws),
+            DirectoryService(directory: directory),
+            GuidanceService(
+                directory: directory,
+                intakeVerbs: Dictionary(plugins.map { plugin in
+                    (plugin.manifest.id, Set(plugin.rpcs.filter(\.isPublicIntake).compactMap(\.verb)))
+                }) { first, _ in first }),
             DeadlineService(
                 matters: storage.matters, engine: core.engine, registry: core.registry, directory: storage.directory, presenter: presenter,
                 now: now, refreshInterval: .seconds(config.deadlineScanSeconds), watchers: watchers),

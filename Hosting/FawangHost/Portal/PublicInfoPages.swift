@@ -1,0 +1,186 @@
+import FawangCore
+import FawangProto
+import Foundation
+import GRPCCore
+import HTTPTypes
+import Hummingbird
+import SwiftProtobuf
+
+/// 法律服务指引 (`/guide`) and 法律服务机构查询 (`/directory`, `/directory/entry?id=…`), over
+/// `GuidanceService` and `DirectoryService`. The directory's map is an inline SVG drawn from the
+/// directory itself (``DivisionMap``): it needs no tile server and works offline; a click on it
+/// searches nearest that point.
+extension Portal {
+    func addPublicInfoPages(to router: Router<GatewayRequestContext>) {
+        router.get("/guide") { request, context in try await guidePage(request, context) }
+        router.get("/directory") { request, context in try await directoryPage(request, context) }
+        router.get("/directory/entry") { request, context in try await directoryEntryPage(request, context) }
+    }
+
+    /// A GET form's value: "+" is a space there.
+    static func query(_ request: Request, _ name: String) -> String {
+        (request.uri.queryParameters.get(name) ?? "").replacingOccurrences(of: "+", with: " ")
+    }
+
+    func guidePage(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
+        let problem = Self.query(request, "q"), category = Self.query(request, "category")
+        let region = Self.region(request)
+        let metadata = Self.metadata(context)
+        let categories = try await call(
+            Fawang_Guidance_V1_GuidanceService.Method.ListCategories.descriptor,
+            Fawang_Guidance_V1_ListCategoriesRequest.with { $0.regionCode = region }, metadata, as: Fawang_Guidance_V1_ListCategoriesResponse.self)
+        var object: [String: Any] = [
+            "problem": problem, "hasResult": false, "hasMessage": false,
+            "categories": categories.categories.map { ["id": $0.id, "name": $0.name, "selected": $0.id == category, "problems": $0.problems.joined(separator: "；")] },
+        ]
+        guard !problem.trimmingCharacters(in: .whitespaces).isEmpty || !category.isEmpty else { return page("guide", title: "法律服务指引", object) }
+        // Answers come back as a.<question id>=yes|no.
+        var answers: [String: Bool] = [:]
+        for (key, value) in request.uri.queryParameters where key.hasPrefix("a.") && (value == "yes" || value == "no") {
+            answers[String(key.dropFirst(2))] = value == "yes"
+        }
+        do {
+            let response = try await call(
+                Fawang_Guidance_V1_GuidanceService.Method.FindServices.descriptor,
+                Fawang_Guidance_V1_FindServicesRequest.with {
+                    $0.problem = problem
+                    $0.category = category
+                    $0.regionCode = region
+                    $0.answers = answers
+                },
+                metadata, as: Fawang_Guidance_V1_FindServicesResponse.self)
+            object["hasResult"] = true
+            object["hint"] = response.hint
+            object["hasHint"] = !response.hint.isEmpty
+            object["suggestions"] = response.suggestions.map { suggestion -> [String: Any] in
+                [
+                    "line": suggestion.lineName, "type": suggestion.matterTypeName, "problem": suggestion.problem, "module": suggestion.moduleID,
+                    "matched": suggestion.matched.joined(separator: "、"), "hasMatched": !suggestion.matched.isEmpty,
+                    "eligibility": suggestion.eligibility, "hasEligibility": !suggestion.eligibility.isEmpty,
+                    "hasLimits": !suggestion.timeLimits.isEmpty, "hasQuestions": !suggestion.questions.isEmpty, "fees": suggestion.fees, "hasFees": !suggestion.fees.isEmpty,
+                    "materials": suggestion.materials, "hasMaterials": !suggestion.materials.isEmpty,
+                    "limits": suggestion.timeLimits.map {
+                        ["label": $0.label, "period": $0.period, "article": $0.article, "href": LawPages.articleHref($0.article)]
+                    },
+                    "questions": suggestion.questions.map { question in
+                        [
+                            "id": question.id, "text": question.text, "name": "a." + question.id,
+                            "yes": answers[question.id] == true, "no": answers[question.id] == false,
+                        ] as [String: Any]
+                    },
+                    "advice": suggestion.advice, "hasOffice": suggestion.hasOffice,
+                    "office": Self.entryObject(suggestion.office),
+                    "applyURL": suggestion.applyURL, "hasApply": !suggestion.applyURL.isEmpty,
+                    "visitURL": suggestion.visitURL, "hasVisit": !suggestion.visitURL.isEmpty, "hotline": suggestion.hotline,
+                ]
+            }
+            return page("guide", title: "法律服务指引", object)
+        } catch let error as RPCError {
+            object["hasMessage"] = true
+            object["message"] = Self.problem(error)
+            return page("guide", title: "法律服务指引", object, status: Self.status(error))
+        }
+    }
+
+    static func entryObject(_ entry: Fawang_Directory_V1_DirectoryEntry) -> [String: Any] {
+        [
+            "id": entry.id, "href": "/directory/entry?id=" + percentEncoded(entry.id), "name": entry.name, "kind": entry.kindName,
+            "region": entry.regionName, "address": entry.address, "hasAddress": !entry.address.isEmpty, "phone": entry.phone,
+            "hasPhone": !entry.phone.isEmpty, "line": entry.businessLineName, "organization": entry.organizationName,
+            "hasOrganization": !entry.organizationName.isEmpty, "specialties": entry.specialties.joined(separator: "、"),
+            "hasSpecialties": !entry.specialties.isEmpty, "distance": String(format: "%.1f", entry.distanceKm), "hasDistance": entry.distanceKm > 0,
+            "status": entry.credit.licenceStatus, "good": entry.credit.inGoodStanding, "licence": entry.credit.licenceNumber,
+            "hasLicence": !entry.credit.licenceNumber.isEmpty, "discipline": entry.credit.discipline, "hasDiscipline": !entry.credit.discipline.isEmpty,
+            "approximate": entry.locationApproximate,
+        ]
+    }
+
+    func directoryPage(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
+        let name = Self.query(request, "name"), kind = Self.query(request, "kind"), specialty = Self.query(request, "specialty")
+        let regionParameter = request.uri.queryParameters.get("region")
+        let region = regionParameter ?? Self.region(request)
+        let near = Self.query(request, "near").split(separator: ",").compactMap { Double($0) }
+        let metadata = Self.metadata(context)
+        var object: [String: Any] = [
+            "name": name, "specialty": specialty, "near": near.count == 2 ? "\(near[0]),\(near[1])" : "", "hasNear": near.count == 2,
+            "kinds": DirectoryKind.all.map { ["id": $0.id, "name": $0.nameZH, "selected": $0.id == kind] },
+            "hasMessage": false,
+        ]
+        do {
+            async let map = call(
+                Fawang_Directory_V1_DirectoryService.Method.GetMap.descriptor, Fawang_Directory_V1_GetMapRequest(), metadata,
+                as: Fawang_Directory_V1_GetMapResponse.self)
+            let found = try await call(
+                Fawang_Directory_V1_DirectoryService.Method.SearchDirectory.descriptor,
+                Fawang_Directory_V1_SearchDirectoryRequest.with {
+                    $0.name = name
+                    $0.kinds = kind.isEmpty ? [] : [kind]
+                    $0.specialty = specialty
+                    $0.regionCode = region
+                    if near.count == 2 {
+                        $0.near = .with {
+                            $0.latitude = near[0]
+                            $0.longitude = near[1]
+                        }
+                    }
+                    $0.pageSize = 200
+                },
+                metadata, as: Fawang_Directory_V1_SearchDirectoryResponse.self)
+            let divisions = try await map.divisions
+            object["regions"] = divisions.map {
+                ["code": $0.code, "name": $0.name, "selected": $0.code == region, "indent": $0.code.hasSuffix("00") ? "" : "　"]
+            }
+            object["total"] = found.total
+            object["entries"] = found.entries.map(Self.entryObject)
+            object["map"] = Self.mapObject(divisions: divisions, entries: found.entries, near: near.count == 2 ? GeoPoint(latitude: near[0], longitude: near[1]) : nil)
+            return page("directory", title: "法律服务机构和人员查询", object)
+        } catch let error as RPCError {
+            object["hasMessage"] = true
+            object["message"] = Self.problem(error)
+            object["regions"] = [[String: Any]]()
+            return page("directory", title: "法律服务机构和人员查询", object, status: Self.status(error))
+        }
+    }
+
+    /// The SVG's parts: county cells with their names, the entries' points (organisations larger
+    /// than people), the searched point.
+    static func mapObject(divisions: [Fawang_Directory_V1_MapDivision], entries: [Fawang_Directory_V1_DirectoryEntry], near: GeoPoint?) -> [String: Any] {
+        let province = divisions.first { $0.parentCode.isEmpty }?.code ?? ""
+        let counties = divisions.filter { $0.hasSeat && !$0.code.hasSuffix("00") }
+        let seats = counties.map { GeoPoint(latitude: $0.seat.latitude, longitude: $0.seat.longitude) }
+        let map = DivisionMap(provinceCode: province, seats: seats)
+        let cells = map.cells(seats)
+        var object = map.projection
+        object["cells"] = zip(counties, cells).map { county, cell in
+            ["code": county.code, "name": county.name, "path": map.path(cell), "x": map.x(GeoPoint(latitude: county.seat.latitude, longitude: county.seat.longitude)),
+             "y": map.y(GeoPoint(latitude: county.seat.latitude, longitude: county.seat.longitude)) - 6] as [String: Any]
+        }
+        object["outline"] = map.path(map.outline)
+        object["points"] = entries.filter(\.hasLocation).map { entry -> [String: Any] in
+            let point = GeoPoint(latitude: entry.location.latitude, longitude: entry.location.longitude)
+            return ["x": map.x(point), "y": map.y(point), "r": entry.isPerson ? 3 : 5, "name": entry.name, "href": "/directory/entry?id=" + percentEncoded(entry.id),
+                    "good": entry.credit.inGoodStanding]
+        }
+        if let near { object["near"] = ["x": map.x(near), "y": map.y(near)] }
+        return object
+    }
+
+    func directoryEntryPage(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
+        let id = request.uri.queryParameters.get("id") ?? ""
+        do {
+            let entry = try await call(
+                Fawang_Directory_V1_DirectoryService.Method.GetEntry.descriptor, Fawang_Directory_V1_GetEntryRequest.with { $0.id = id },
+                Self.metadata(context), as: Fawang_Directory_V1_DirectoryEntry.self)
+            var object = Self.entryObject(entry)
+            if entry.hasLocation {
+                object["lat"] = String(format: "%.4f", entry.location.latitude)
+                object["lon"] = String(format: "%.4f", entry.location.longitude)
+                object["nearHref"] = "/directory?near=\(entry.location.latitude),\(entry.location.longitude)&region="
+            }
+            object["hasLocation"] = entry.hasLocation
+            return page("directory-entry", title: entry.name, object)
+        } catch let error as RPCError {
+            return page("message", title: "未找到", ["heading": "未找到该机构或人员", "text": error.message], status: Self.status(error))
+        }
+    }
+}
