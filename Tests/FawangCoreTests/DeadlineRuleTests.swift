@@ -215,6 +215,51 @@ import Testing
         #expect(status.dueDate == date("2026-06-25"))
     }
 
+    @Test("政府信息公开条例第三十条：答复期限自收到补正的申请之日起计算——整个期限重新起算，不是中止后接续") func aRestartCountsTheWholePeriodAgain() throws {
+        let reply = DeadlineRule(
+            id: "t.reply", label: "答复", article: "测试", days: 20, dayType: .working, startsOn: ["submitted"],
+            pausesOn: ["correction_requested"], resumesOn: ["correction_supplied"], restartsOn: ["correction_supplied"], metBy: ["answered"],
+            extensions: ExtensionPolicy(maxTimes: 1, maxDays: 20, article: "测试"))
+        // Received Wednesday 2026-09-23; correction asked Tuesday 9-29; corrected Monday 10-12.
+        let timeline = [
+            event("submitted", at(2026, 9, 23), 1), event("correction_requested", at(2026, 9, 29), 2),
+            event("correction_supplied", at(2026, 10, 12), 3),
+        ]
+        let waiting = try #require(reply.evaluate(timeline: Array(timeline.prefix(2)), now: at(2026, 10, 9), calendar: calendar))
+        #expect(waiting.state == .paused)
+        // From 10-12 (not counted): 10/13–16, 10/19–23, 10/26–30, 11/2–6, 11/9 → the 20th working day is 11-09.
+        let restarted = try #require(reply.evaluate(timeline: timeline, now: at(2026, 10, 12), calendar: calendar))
+        #expect(restarted.startDate == date("2026-10-12"))
+        #expect(restarted.pausedDays == 0)
+        #expect(restarted.dueDate == date("2026-11-09"))
+        // A stop alone would keep the days counted before it (9/24, 9/28) and count 10-12 itself: 11-04.
+        var stopOnly = reply
+        stopOnly.restartsOn = []
+        #expect(stopOnly.evaluate(timeline: timeline, now: at(2026, 10, 12), calendar: calendar)?.dueDate == date("2026-11-04"))
+        // An extension granted before the restart belonged to the period it replaced.
+        let extendedBefore = [timeline[0], event(PlatformEvent.deadlineExtended, at(2026, 9, 24), 2, ["rule_id": "t.reply", "days": "20"])]
+            + timeline.dropFirst().map { event($0.kind, $0.at, $0.sequence + 1) }
+        let fresh = try #require(reply.evaluate(timeline: extendedBefore, now: at(2026, 10, 12), calendar: calendar))
+        #expect(fresh.dueDate == date("2026-11-09"))
+        #expect(fresh.extensions == 0)
+        // Once met, a later restart event changes nothing.
+        let met = [event("submitted", at(2026, 9, 23), 1), event("answered", at(2026, 10, 9), 2), event("correction_supplied", at(2026, 10, 12), 3)]
+        let answered = try #require(reply.evaluate(timeline: met, now: at(2026, 10, 12), calendar: calendar))
+        #expect(answered.state == .met)
+        #expect(answered.startDate == date("2026-09-23"))
+        #expect(answered.dueDate == date("2026-10-28"))
+    }
+
+    @Test("期限中止期间办结的，中止的日期同样不计算：按期办结") func metWhileStoppedIsMetInTime() throws {
+        // Stopped 12-02 (materials requested) and met 12-20 while still stopped: in time, though
+        // 12-20 is past the 7 days an unstopped period would have ended on (12-08).
+        let timeline = [event("submitted", beijing(1), 1), event("paused", beijing(2), 2), event("decided", beijing(20), 3)]
+        let status = try #require(rule.evaluate(timeline: timeline, now: beijing(21), calendar: calendar))
+        #expect(status.state == .met)
+        #expect(status.pausedDays == 18)
+        #expect(rule.evaluate(timeline: [event("submitted", beijing(1), 1), event("decided", beijing(20), 2)], now: beijing(21), calendar: calendar)?.state == .metLate)
+    }
+
     @Test func civilDateRoundTrips() {
         for day in stride(from: -1000, to: 30000, by: 37) {
             let date = CivilDate(dayNumber: day)

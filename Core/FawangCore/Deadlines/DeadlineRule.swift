@@ -41,7 +41,8 @@ public struct ExtensionPolicy: Sendable, Equatable {
 ///
 /// A rule starts on an event, may pause and resume (on the plugin's own events, such as waiting
 /// for materials, or on the platform's `clock_paused`/`clock_resumed` with one of its
-/// ``pauseReasons``), may be extended (`deadline_extended`), and is met by another event. Its
+/// ``pauseReasons``), may start afresh on a later event (``restartsOn``), may be extended
+/// (`deadline_extended`), and is met by another event. Its
 /// state is *derived* from the timeline and the working-day calendar every time, so it can never
 /// disagree with what happened.
 ///
@@ -85,6 +86,10 @@ public struct DeadlineRule: Sendable, Equatable {
     public var startsOn: Set<String>
     public var pausesOn: Set<String>
     public var resumesOn: Set<String>
+    /// Events that start the period afresh from their own day while it is not yet met: the period
+    /// they replace — its counted days, stops and extensions — no longer counts
+    /// (政府信息公开条例 第三十条: the reply period counts from receipt of the corrected application).
+    public var restartsOn: Set<String>
     public var metBy: Set<String>
     /// Reasons for which staff may stop this clock (`clock_paused` events).
     public var pauseReasons: [PauseReason]
@@ -97,7 +102,7 @@ public struct DeadlineRule: Sendable, Equatable {
 
     public init(
         id: String, label: String, article: String, days: Int, dayType: DayType = .calendar,
-        startsOn: Set<String>, pausesOn: Set<String> = [], resumesOn: Set<String> = [], metBy: Set<String>,
+        startsOn: Set<String>, pausesOn: Set<String> = [], resumesOn: Set<String> = [], restartsOn: Set<String> = [], metBy: Set<String>,
         pauseReasons: [PauseReason] = [], extensions: ExtensionPolicy? = nil, warningDays: Int = 2, articleConfirmed: Bool = true
     ) {
         precondition(days > 0, "deadline \(id) must have a positive number of days")
@@ -109,6 +114,7 @@ public struct DeadlineRule: Sendable, Equatable {
         self.startsOn = startsOn
         self.pausesOn = pausesOn
         self.resumesOn = resumesOn
+        self.restartsOn = restartsOn
         self.metBy = metBy
         self.pauseReasons = pauseReasons
         self.extensions = extensions
@@ -121,7 +127,15 @@ public struct DeadlineRule: Sendable, Equatable {
     public func evaluate(timeline: [MatterEvent], now: Date, calendar: WorkingDayCalendar, days overriddenDays: Int? = nil) -> DeadlineStatus? {
         // After a transfer, only what happened in the receiving line counts for its clocks.
         let timeline = timeline.lastIndex { $0.kind == PlatformEvent.transferred }.map { Array(timeline[$0...]) } ?? timeline
-        guard let startIndex = timeline.firstIndex(where: { startsOn.contains($0.kind) }) else { return nil }
+        guard let firstStart = timeline.firstIndex(where: { startsOn.contains($0.kind) }) else { return nil }
+        // The last restart before the period is met starts it again (nothing earlier counts).
+        var startIndex = firstStart
+        if !restartsOn.isEmpty {
+            for index in timeline.indices.dropFirst(firstStart + 1) {
+                if metBy.contains(timeline[index].kind) { break }
+                if restartsOn.contains(timeline[index].kind) { startIndex = index }
+            }
+        }
         // A start the law dates back (行政许可法 第三十二条: not answered within 5 days, an application
         // counts as accepted from receipt) names its day in `counts_from`.
         let startEvent = timeline[startIndex]
@@ -139,6 +153,12 @@ public struct DeadlineRule: Sendable, Equatable {
         for event in timeline[(startIndex + 1)...] {
             if metBy.contains(event.kind) {
                 metAt = event.at
+                // Met while the clock stands (an application abandoned while a correction is
+                // awaited): the stopped days up to that day are not counted either.
+                if let since = stoppedSince {
+                    stops.append(since.dayNumber..<max(since.dayNumber, CivilDate(event.at).dayNumber))
+                    stoppedSince = nil
+                }
                 break
             }
             if let reason = pauseReason(of: event), !openReasons.contains(reason) {
