@@ -57,6 +57,22 @@ public struct RPC<Service: Sendable>: Sendable {
     }
 }
 
+extension RPC {
+    /// A server-streaming method (a subscription): the handler writes messages until the call
+    /// ends or the client goes away. It runs after the interceptors have returned, so it may not
+    /// rely on ``Principal/current``: give such methods `.anyone` or check the caller in a unary
+    /// step first. The command line's generic invoker prints the first message.
+    public init<Input: SwiftProtobuf.Message, Output: SwiftProtobuf.Message>(
+        _ descriptor: MethodDescriptor, _ policy: AccessPolicy, verb: String? = nil, help: String,
+        stream handler: @escaping @Sendable (Service) -> @Sendable (Input, RPCWriter<Output>) async throws -> Void
+    ) {
+        self.info = RPCInfo(
+            descriptor: descriptor, policy: policy, verb: verb, help: help, title: help, isPublicIntake: false, argument: "", aliases: [:],
+            defaults: [:], labels: [:], input: Input.self, output: Output.self, invoker: FirstMessageInvoker<Input, Output>())
+        self.box = StreamBox(descriptor: descriptor, handler: handler)
+    }
+}
+
 /// What the host and the command line know of a declared RPC, without its handler.
 public struct RPCInfo: Sendable {
     public let descriptor: MethodDescriptor
@@ -121,6 +137,24 @@ struct UnaryInvoker<Input: SwiftProtobuf.Message, Output: SwiftProtobuf.Message>
     }
 }
 
+/// A server-streaming method called as a client: its first message.
+struct FirstMessageInvoker<Input: SwiftProtobuf.Message, Output: SwiftProtobuf.Message>: RPCInvoker {
+    func call<Transport: ClientTransport>(
+        _ client: GRPCClient<Transport>, descriptor: MethodDescriptor, request: any SwiftProtobuf.Message
+    ) async throws -> any SwiftProtobuf.Message {
+        guard let typed = request as? Input else {
+            throw FawangError(.internalError, "\(descriptor) takes \(Input.protoMessageName), not \(type(of: request).protoMessageName)")
+        }
+        return try await client.serverStreaming(
+            request: ClientRequest(message: typed), descriptor: descriptor,
+            serializer: ProtobufSerializer<Input>(), deserializer: ProtobufDeserializer<Output>(), options: .defaults
+        ) { response in
+            for try await message in response.messages { return message }
+            throw FawangError(.unavailable, "\(descriptor) ended without a message")
+        }
+    }
+}
+
 protocol RPCBox<Service>: Sendable {
     associatedtype Service: Sendable
     func register<Transport: ServerTransport>(_ instance: Service, with router: inout RPCRouter<Transport>)
@@ -137,6 +171,32 @@ struct UnaryBox<Service: Sendable, Input: SwiftProtobuf.Message, Output: SwiftPr
         ) { request, _ in
             let single = try await ServerRequest(stream: request)
             return StreamingServerResponse(single: ServerResponse(message: try await serve(single.message)))
+        }
+    }
+}
+
+struct StreamBox<Service: Sendable, Input: SwiftProtobuf.Message, Output: SwiftProtobuf.Message>: RPCBox {
+    let descriptor: MethodDescriptor
+    let handler: @Sendable (Service) -> @Sendable (Input, RPCWriter<Output>) async throws -> Void
+
+    func register<Transport: ServerTransport>(_ instance: Service, with router: inout RPCRouter<Transport>) {
+        let serve = handler(instance)
+        router.registerHandler(
+            forMethod: descriptor, deserializer: ProtobufDeserializer<Input>(), serializer: ProtobufSerializer<Output>()
+        ) { request, context in
+            let single = try await ServerRequest(stream: request)
+            // gRPC signals a client that went away (and the host's shutdown) through the context,
+            // not by cancelling this task: the race ends the handler (and its `for await`) at once.
+            let cancellation = context.cancellation
+            return StreamingServerResponse(of: Output.self) { writer in
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask { try await serve(single.message, writer) }
+                    group.addTask { try await cancellation.cancelled }
+                    defer { group.cancelAll() }
+                    try await group.next()
+                }
+                return [:]
+            }
         }
     }
 }

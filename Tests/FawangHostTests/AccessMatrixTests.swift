@@ -95,10 +95,16 @@ import FoundationNetworking
     ]
 
     /// Where a handler narrows what the gate lets through, for the matrix's callers: the gate lets
-    /// handlers call GetStats; the handler then refuses staff of other departments, and the
-    /// matrix's staff and department admin belong to legal aid.
+    /// handlers call GetStats and write publicity; the handler then refuses staff of other
+    /// departments, and the matrix's staff and department admin belong to legal aid.
     static let narrowedByHandler: [String: Set<Caller>] = [
         "fawang.petitions.v1.PetitionService/GetStats": [.platformAdmin],
+        // Writing and reviewing publicity is the publicity line's (and the platform admin's).
+        "fawang.publicity.v1.PublicityService/CreateArticle": [.platformAdmin],
+        "fawang.publicity.v1.PublicityService/UpdateArticle": [.platformAdmin],
+        "fawang.publicity.v1.PublicityService/SubmitArticle": [.platformAdmin],
+        "fawang.publicity.v1.PublicityService/ReviewArticle": [.platformAdmin],
+        "fawang.publicity.v1.PublicityService/WithdrawArticle": [.platformAdmin],
     ]
 
     /// The callers a policy admits.
@@ -220,7 +226,7 @@ import FoundationNetworking
     /// As ``call(_:on:token:)`` through the HTTP gateway: Connect with an empty protobuf request
     /// (a streaming method enveloped, with a short deadline so the stream ends).
     static func connectCall(_ method: MethodDescriptor, port: Int, token: String?) async throws -> Outcome {
-        let streaming = [Grpc_Health_V1_Health.Method.Watch.descriptor, Fawang_Deadline_V1_DeadlineService.Method.WatchAlerts.descriptor].contains(method)
+        let streaming = method.type == .serverStreaming
         var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)/\(method.fullyQualifiedMethod)")!)
         request.httpMethod = "POST"
         request.setValue(streaming ? "application/connect+proto" : "application/proto", forHTTPHeaderField: "Content-Type")
@@ -252,7 +258,8 @@ import FoundationNetworking
     static func call<Transport: ClientTransport>(_ method: MethodDescriptor, on client: GRPCClient<Transport>, token: String?) async throws -> Outcome {
         let metadata: Metadata = token.map { ["authorization": "Bearer \($0)"] } ?? [:]
         do {
-            if [Grpc_Health_V1_Health.Method.Watch.descriptor, Fawang_Deadline_V1_DeadlineService.Method.WatchAlerts.descriptor].contains(method) {
+            // A stream's first message (every streaming method sends one at once) answers as a unary reply would.
+            if method.type == .serverStreaming {
                 try await client.serverStreaming(
                     request: ClientRequest(message: [UInt8](), metadata: metadata), descriptor: method,
                     serializer: RawBytes(), deserializer: RawBytes(), options: .defaults
