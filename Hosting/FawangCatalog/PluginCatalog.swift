@@ -1,6 +1,7 @@
 public import FawangPluginKit
 import AdministrativeApprovalPlugin
 import ConsultationPlugin
+import DisclosurePlugin
 import JudicialAppraisalPlugin
 import LawyersPlugin
 import LegalAidPlugin
@@ -8,6 +9,7 @@ import LegalExamPlugin
 import MediationPlugin
 import NotarizationPlugin
 import PetitionsPlugin
+import PublicityPlugin
 
 /// The department plugins compiled into the `fawang` executable: one line per department. The
 /// host library takes its plugins as a parameter, so it and the test support depend on none.
@@ -22,5 +24,7 @@ public enum PluginCatalog {
         LegalExamPlugin(),
         AdministrativeApprovalPlugin(),
         ConsultationPlugin(),
+        DisclosurePlugin(),
+        PublicityPlugin(),
     ]
 }

@@ -109,6 +109,8 @@ enum DemoData {
     static let lines: [(id: String, name: String)] = [
         ("mediation", "人民调解"), ("judicial-appraisal", "司法鉴定"), ("lawyers", "律师管理"), ("notarization", "公证"),
         ("legal-exam", "法律职业资格"), ("petitions", "信访"), ("admin-approval", "行政审批"), ("consultation", "法律咨询"),
+        ("publicity", "法治宣传"),
+        ("disclosure", "政府信息公开"),
     ]
 
     static var staff: [StaffMember] {
