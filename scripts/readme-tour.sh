@@ -94,6 +94,15 @@ step "2026" deadlines calendar
 step "人民调解" transfer "$N" --to mediation.dispute --reason "当事人实为继承纠纷，申请调解"
 step "七日内进行审查" laws article 法律援助法第四十三条
 step "第四十一条" laws search 法律援助 经济困难
+step "作出是否给予法律援助的决定" guide 老板拖欠我三个月工资 --region 640104
+step "km" directory search --kind notary_office --near 38.47,106.29
+step "执业状态" directory show legal_aid_centre/la-640100
+step "法律援助法" publicity list
+step "640000-2026" disclosure list-catalogue
+for page in "/guide?q=%E6%AC%A0%E8%96%AA" "/directory" "/publicity" "/publicity/feed.atom"; do
+  curl -sf "127.0.0.1:$http$page" > page.out || { echo "tour: $page failed" >&2; exit 1; }
+done
+grep -q "<feed" page.out || { echo "tour: no Atom feed" >&2; exit 1; }
 step "已退出" logout
 
 kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=""

@@ -229,6 +229,54 @@ def main():
         check(marks and marks <= {"法律援助", "经济困难"}, f"the words are marked in the snippets: {marks}")
         check(every_field_labelled(driver), "every search field has a label")
         driver.save_screenshot(str(shots / "law-search-desktop.png"))
+
+        # 服务指引: the problem in the citizen's words (the visitor's division is Xingqing); a
+        # suggestion's question, answered, changes its advice.
+        driver.get(base + "/guide")
+        fill(driver, {"q": "老板拖欠我三个月工资，请不起律师"})
+        submit(driver, driver.find_element(By.ID, "guide-form"))
+        first = driver.find_element(By.CSS_SELECTOR, "#guide-results .suggestion")
+        check(first.get_attribute("data-module") == "legal-aid", "legal aid fits unpaid wages")
+        check("《中华人民共和国法律援助法》第四十三条" in first.text and "银川市法律援助中心" in first.text,
+              "the time limit with its article and Yinchuan's centre for Xingqing")
+        check(first.find_element(By.LINK_TEXT, "在线申请").get_attribute("href").endswith("/apply/legal-aid/submit"), "apply online")
+        first.find_element(By.CSS_SELECTOR, "input[name='a.legal-aid.application/hardship'][value=no]").click()
+        navigate(driver, first.find_element(By.XPATH, ".//button[contains(., '按回答更新指引')]"))
+        check("不符合经济困难条件" in driver.find_element(By.CSS_SELECTOR, ".advice").text, "the answer changes the advice")
+        check(every_field_labelled(driver), "every guidance field has a label")
+        driver.save_screenshot(str(shots / "guide-desktop.png"))
+
+        # 机构查询: the offline map of the counties; a click in Guyuan's hills lists the nearest first.
+        driver.get(base + "/directory?kind=legal_aid_centre&region=")
+        check(len(driver.find_elements(By.CSS_SELECTOR, "#directory-map path.county")) == 22, "22 counties on the map")
+        check(len(driver.find_elements(By.CSS_SELECTOR, "#directory-map circle.entry")) == 5, "the five centres as points")
+        driver.save_screenshot(str(shots / "directory-desktop.png"))
+        driver.execute_script("""
+            var svg = document.getElementById('directory-map');
+            svg.scrollIntoView();
+            var box = svg.getBoundingClientRect(), view = svg.viewBox.baseVal, d = svg.dataset;
+            var x = (106.0 - parseFloat(d.west)) * parseFloat(d.xscale), y = (parseFloat(d.north) - 36.2) * parseFloat(d.yscale);
+            var cx = box.left + x * box.width / view.width, cy = box.top + y * box.height / view.height;
+            window.__stillTheOldPage = true;
+            document.elementFromPoint(cx, cy).dispatchEvent(new MouseEvent('click', {bubbles: true, clientX: cx, clientY: cy}));""")
+        WebDriverWait(driver, 20, ignored_exceptions=(WebDriverException,)).until(
+            lambda d: d.execute_script("return window.__stillTheOldPage === undefined && document.readyState === 'complete'"))
+        results = driver.find_elements(By.CSS_SELECTOR, "#directory-results li")
+        check(results and "固原市法律援助中心" in results[0].text and "公里" in results[0].text, "the nearest centre first, with its distance")
+        check(driver.find_elements(By.ID, "near-point"), "the clicked place is marked")
+        navigate(driver, results[0].find_element(By.TAG_NAME, "a"))
+        check(driver.find_element(By.ID, "licence-status").text and driver.find_element(By.ID, "discipline").text == "无", "the credit record")
+        driver.save_screenshot(str(shots / "directory-entry-desktop.png"))
+
+        # 法治宣传: published articles; the public's reading is counted.
+        driver.get(base + "/publicity")
+        articles = driver.find_elements(By.CSS_SELECTOR, "#publicity-articles li a")
+        check(len(articles) >= 4, "the demo articles")
+        navigate(driver, articles[0])
+        reads = int(driver.find_element(By.ID, "article-reads").text)
+        driver.refresh()
+        check(int(driver.find_element(By.ID, "article-reads").text) == reads + 1, "a reading counted")
+        driver.save_screenshot(str(shots / "publicity-article-desktop.png"))
         driver.get(base + "/progress")
         fill(driver, {"tracking_number": number, "phone_last4": "1234"})
         submit(driver)
@@ -368,7 +416,8 @@ def main():
         phone.get(base + "/")
         check(phone.execute_script("return window.innerWidth") == 375, "the phone's viewport is 375 px wide")
         for name, path in [("home", "/"), ("apply-legal-aid", "/apply/legal-aid/submit"), ("progress", "/progress"),
-                           ("law-search", "/laws?q=%E8%B0%83%E8%A7%A3")]:
+                           ("law-search", "/laws?q=%E8%B0%83%E8%A7%A3"), ("guide", "/guide?q=%E6%AC%A0%E8%96%AA"),
+                           ("directory", "/directory"), ("publicity", "/publicity")]:
             phone.get(base + path)
             check(no_horizontal_scroll(phone), f"{path} fits a 375 px screen")
             phone.save_screenshot(str(shots / f"{name}-375.png"))

@@ -4,6 +4,7 @@ import Foundation
 import GRPCCore
 import HTTPTypes
 import Hummingbird
+import NIOCore
 import SwiftProtobuf
 
 /// 法律服务指引 (`/guide`) and 法律服务机构查询 (`/directory`, `/directory/entry?id=…`), over
@@ -15,6 +16,104 @@ extension Portal {
         router.get("/guide") { request, context in try await guidePage(request, context) }
         router.get("/directory") { request, context in try await directoryPage(request, context) }
         router.get("/directory/entry") { request, context in try await directoryEntryPage(request, context) }
+        router.get("/publicity") { request, context in try await publicityPage(request, context) }
+        router.get("/publicity/article") { request, context in try await publicityArticlePage(request, context) }
+        router.get("/publicity/feed.atom") { request, context in try await publicityFeed(request, context) }
+    }
+
+    // MARK: 法治宣传
+
+    func publicityPage(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
+        let category = Self.query(request, "category"), tag = Self.query(request, "tag"), query = Self.query(request, "q")
+        let metadata = Self.metadata(context)
+        do {
+            async let categories = call(
+                Fawang_Publicity_V1_PublicityService.Method.ListCategories.descriptor, Fawang_Publicity_V1_ListCategoriesRequest(), metadata,
+                as: Fawang_Publicity_V1_ListCategoriesResponse.self)
+            let list = try await call(
+                Fawang_Publicity_V1_PublicityService.Method.ListArticles.descriptor,
+                Fawang_Publicity_V1_ListArticlesRequest.with {
+                    $0.category = category
+                    $0.tag = tag
+                    $0.query = query
+                    $0.pageToken = request.uri.queryParameters.get("page") ?? ""
+                },
+                metadata, as: Fawang_Publicity_V1_ListArticlesResponse.self)
+            var next = URLComponents()
+            next.path = "/publicity"
+            next.queryItems = [("category", category), ("tag", tag), ("q", query), ("page", list.nextPageToken)].filter { !$0.1.isEmpty }.map {
+                URLQueryItem(name: $0.0, value: $0.1)
+            }
+            return page("publicity", title: "法治宣传", [
+                "query": query, "tag": tag, "hasTag": !tag.isEmpty, "total": list.total,
+                "categories": try await categories.categories.map { ["id": $0.id, "name": $0.name, "count": $0.published, "selected": $0.id == category] },
+                "articles": list.articles.map(Self.articleObject),
+                "hasNext": !list.nextPageToken.isEmpty, "nextHref": next.url?.absoluteString ?? "/publicity",
+            ])
+        } catch let error as RPCError {
+            return page("message", title: "法治宣传", ["heading": "法治宣传", "text": Self.problem(error)], status: Self.status(error))
+        }
+    }
+
+    static func articleObject(_ article: Fawang_Publicity_V1_Article) -> [String: Any] {
+        [
+            "id": article.id, "href": "/publicity/article?id=" + percentEncoded(article.id), "title": article.title, "summary": article.summary,
+            "category": article.category, "categoryName": article.categoryName,
+            "tags": article.tags.map { ["name": $0, "href": "/publicity?tag=" + percentEncoded($0)] },
+            "date": String(article.publishedAt.prefix(10)), "reads": article.reads, "author": article.authorName,
+            "paragraphs": article.body.components(separatedBy: "\n\n").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { !$0.isEmpty },
+        ]
+    }
+
+    func publicityArticlePage(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
+        do {
+            let article = try await call(
+                Fawang_Publicity_V1_PublicityService.Method.GetArticle.descriptor,
+                Fawang_Publicity_V1_GetArticleRequest.with { $0.id = request.uri.queryParameters.get("id") ?? "" },
+                Self.metadata(context), as: Fawang_Publicity_V1_Article.self)
+            return page("publicity-article", title: article.title, Self.articleObject(article))
+        } catch let error as RPCError {
+            return page("message", title: "未找到文章", ["heading": "未找到文章", "text": Self.problem(error)], status: Self.status(error))
+        }
+    }
+
+    /// The latest published articles as an Atom feed (RFC 4287), with absolute links to the
+    /// portal's pages on the host the reader asked.
+    func publicityFeed(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
+        let list: Fawang_Publicity_V1_ListArticlesResponse
+        do {
+            list = try await call(
+                Fawang_Publicity_V1_PublicityService.Method.ListArticles.descriptor, Fawang_Publicity_V1_ListArticlesRequest.with { $0.pageSize = 50 },
+                Self.metadata(context), as: Fawang_Publicity_V1_ListArticlesResponse.self)
+        } catch let error as RPCError {
+            return Response(status: Self.status(error), headers: [.contentType: "text/plain; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: Self.problem(error))))
+        }
+        let base = "http://" + (request.head.authority ?? "localhost")
+        func xml(_ text: String) -> String {
+            text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
+                .replacingOccurrences(of: "\"", with: "&quot;")
+        }
+        var lines = [
+            #"<?xml version="1.0" encoding="utf-8"?>"#, #"<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="zh-CN">"#,
+            "<title>12348宁夏法网 · 法治宣传</title>", "<id>\(base)/publicity</id>",
+            "<updated>\(list.articles.first?.publishedAt ?? "1970-01-01T00:00:00Z")</updated>",
+            #"<link rel="self" type="application/atom+xml" href="\#(base)/publicity/feed.atom"/>"#, #"<link rel="alternate" type="text/html" href="\#(base)/publicity"/>"#,
+            "<author><name>宁夏回族自治区司法厅</name></author>",
+        ]
+        for article in list.articles {
+            let link = "\(base)/publicity/article?id=\(Self.percentEncoded(article.id))"
+            lines += [
+                "<entry>", "<title>\(xml(article.title))</title>", "<id>\(xml(link))</id>", #"<link rel="alternate" type="text/html" href="\#(xml(link))"/>"#,
+                "<published>\(article.publishedAt)</published>", "<updated>\(article.publishedAt)</updated>",
+                "<author><name>\(xml(article.authorName))</name></author>",
+                #"<category term="\#(xml(article.category))" label="\#(xml(article.categoryName))"/>"#,
+                "<summary>\(xml(article.summary))</summary>", "</entry>",
+            ]
+        }
+        lines.append("</feed>")
+        return Response(
+            status: .ok, headers: [.contentType: "application/atom+xml; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(string: lines.joined(separator: "\n"))))
     }
 
     /// A GET form's value: "+" is a space there.
@@ -36,8 +135,10 @@ extension Portal {
         guard !problem.trimmingCharacters(in: .whitespaces).isEmpty || !category.isEmpty else { return page("guide", title: "法律服务指引", object) }
         // Answers come back as a.<question id>=yes|no.
         var answers: [String: Bool] = [:]
-        for (key, value) in request.uri.queryParameters where key.hasPrefix("a.") && (value == "yes" || value == "no") {
-            answers[String(key.dropFirst(2))] = value == "yes"
+        // The browser percent-encodes the "/" in a question's id; Hummingbird leaves keys encoded.
+        for (key, value) in request.uri.queryParameters where value == "yes" || value == "no" {
+            let name = String(key).removingPercentEncoding ?? String(key)
+            if name.hasPrefix("a.") { answers[String(name.dropFirst(2))] = value == "yes" }
         }
         do {
             let response = try await call(

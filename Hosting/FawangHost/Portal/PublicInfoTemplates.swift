@@ -87,6 +87,31 @@ enum PublicInfoTemplates {
             </dl>
             {{> bottom}}
             """,
+        "publicity": """
+            {{> top}}
+            <h1>法治宣传</h1>
+            <p class="muted"><a href="/publicity/feed.atom" type="application/atom+xml">订阅（Atom）</a></p>
+            <nav class="categories" aria-label="栏目"><a href="/publicity">全部</a>{{#categories}} <a href="/publicity?category={{id}}"{{#selected}} aria-current="page"{{/selected}}>{{name}}（{{count}}）</a>{{/categories}}</nav>
+            <form method="get" action="/publicity" class="inline" role="search"><div class="field"><label for="f-pq">查找文章</label>
+              <input type="search" id="f-pq" name="q" value="{{query}}"></div><p><button type="submit" class="button secondary">查找</button></p></form>
+            {{#hasTag}}<p>标签：<span class="tag">{{tag}}</span> <a href="/publicity">全部文章</a></p>{{/hasTag}}
+            <p class="muted" id="publicity-total">共 {{total}} 篇</p>
+            <ol class="articles" id="publicity-articles">{{#articles}}<li><h2><a href="{{href}}">{{title}}</a></h2>
+              <p class="muted">{{categoryName}} · {{date}} · 阅读 {{reads}}</p><p>{{summary}}</p></li>{{/articles}}</ol>
+            {{#hasNext}}<p><a class="button secondary" href="{{nextHref}}">下一页</a></p>{{/hasNext}}
+            {{> bottom}}
+            """,
+        "publicity-article": """
+            {{> top}}
+            <p><a href="/publicity">← 法治宣传</a></p>
+            <article class="publicity">
+            <h1 id="article-title">{{title}}</h1>
+            <p class="muted">{{categoryName}} · {{author}} · {{date}} · 阅读 <span id="article-reads">{{reads}}</span></p>
+            {{#paragraphs}}<p>{{.}}</p>{{/paragraphs}}
+            <p>{{#tags}}<a class="tag" href="{{href}}">{{name}}</a> {{/tags}}</p>
+            </article>
+            {{> bottom}}
+            """,
     ]
 
     static let css = """
