@@ -99,7 +99,7 @@ step "km" directory search --kind notary_office --near 38.47,106.29
 step "执业状态" directory show legal_aid_centre/la-640100
 step "法律援助法" publicity list
 step "640000-2026" disclosure list-catalogue
-for page in "/guide?q=%E6%AC%A0%E8%96%AA" "/directory" "/publicity" "/publicity/feed.atom"; do
+for page in "/guide?q=%E6%AC%A0%E8%96%AA" "/directory" "/disclosure" "/publicity" "/publicity/feed.atom"; do
   curl -sf "127.0.0.1:$http$page" > page.out || { echo "tour: $page failed" >&2; exit 1; }
 done
 grep -q "<feed" page.out || { echo "tour: no Atom feed" >&2; exit 1; }

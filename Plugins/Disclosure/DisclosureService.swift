@@ -96,9 +96,9 @@ struct DisclosureService: Sendable {
             argument: "title", aliases: ["region": "region_code", "doc-number": "document_number", "generated": "generated_on"],
             DisclosureService.publishItem),
         RPC(Method.ListCatalogue.descriptor, .anyone, verb: "list-catalogue", help: "查阅主动公开目录（第十二条、第二十四条）",
-            argument: "region_code", aliases: ["region": "region_code"], DisclosureService.listCatalogue),
+            argument: "region_code", aliases: ["region": "region_code"], rateLimited: false, DisclosureService.listCatalogue),
         RPC(Method.GetItem.descriptor, .anyone, verb: "get-item", help: "按索引号查看主动公开目录中的一条信息", argument: "id",
-            DisclosureService.getItem),
+            rateLimited: false, DisclosureService.getItem),
     ])
 
     // MARK: Applications for disclosure on request

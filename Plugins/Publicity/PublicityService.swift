@@ -25,9 +25,10 @@ struct PublicityService: Sendable {
         RPC(Method.WithdrawArticle.descriptor, reviewers, verb: "withdraw", help: "撤回已发布的稿件（写明原因）", argument: "id",
             PublicityService.withdrawArticle),
         RPC(Method.ListArticles.descriptor, .anyone, verb: "list", help: "宣传文章列表（工作人员可按状态查看本地区稿件）", argument: "query",
-            PublicityService.listArticles),
+            rateLimited: false, PublicityService.listArticles),
         RPC(Method.GetArticle.descriptor, .anyone, verb: "show", help: "阅读一篇文章", argument: "id", PublicityService.getArticle),
-        RPC(Method.ListCategories.descriptor, .anyone, verb: "categories", help: "栏目及已发布文章数", argument: "", PublicityService.listCategories),
+        RPC(Method.ListCategories.descriptor, .anyone, verb: "categories", help: "栏目及已发布文章数", argument: "", rateLimited: false,
+            PublicityService.listCategories),
         RPC(Method.Subscribe.descriptor, .anyone, help: "订阅新发布的文章", stream: PublicityService.subscribe),
     ])
 

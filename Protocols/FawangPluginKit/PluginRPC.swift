@@ -43,16 +43,19 @@ public struct RPC<Service: Sendable>: Sendable {
     ///     field paths or names → label, enum value names → option text. The portal offers the
     ///     form once every field has a label; an enum value without one is not offered online; an
     ///     empty label keeps a field off the web form (`"answer": ""`).
+    ///   - rateLimited: for an `.anyone` method, whether the public rate limit applies (default);
+    ///     `false` for a cheap read a page makes on every view (a list, a catalogue).
     ///   - handler: the service's method, e.g. `LegalAidService.approve`.
     public init<Input: SwiftProtobuf.Message, Output: SwiftProtobuf.Message>(
         _ descriptor: MethodDescriptor, _ policy: AccessPolicy, verb: String? = nil, help: String, title: String? = nil,
         intake: Bool = false, argument: String = "tracking_number", aliases: [String: String] = [:], defaults: [String: String] = [:],
-        labels: [String: String] = [:],
+        labels: [String: String] = [:], rateLimited: Bool = true,
         _ handler: @escaping @Sendable (Service) -> @Sendable (Input) async throws -> Output
     ) {
         self.info = RPCInfo(
             descriptor: descriptor, policy: policy, verb: verb, help: help, title: title ?? help, isPublicIntake: intake, argument: argument, aliases: aliases,
-            defaults: defaults, labels: labels, input: Input.self, output: Output.self, invoker: UnaryInvoker<Input, Output>())
+            defaults: defaults, labels: labels, isRateLimited: policy == .anyone && rateLimited, input: Input.self, output: Output.self,
+            invoker: UnaryInvoker<Input, Output>())
         self.box = UnaryBox(descriptor: descriptor, handler: handler)
     }
 }
@@ -68,7 +71,8 @@ extension RPC {
     ) {
         self.info = RPCInfo(
             descriptor: descriptor, policy: policy, verb: verb, help: help, title: help, isPublicIntake: false, argument: "", aliases: [:],
-            defaults: [:], labels: [:], input: Input.self, output: Output.self, invoker: FirstMessageInvoker<Input, Output>())
+            defaults: [:], labels: [:], isRateLimited: policy == .anyone, input: Input.self, output: Output.self,
+            invoker: FirstMessageInvoker<Input, Output>())
         self.box = StreamBox(descriptor: descriptor, handler: handler)
     }
 }
@@ -88,6 +92,8 @@ public struct RPCInfo: Sendable {
     public let defaults: [String: String]
     /// The public form's Chinese labels (see ``RPC/init(_:_:verb:help:intake:argument:aliases:defaults:labels:_:)``).
     public let labels: [String: String]
+    /// An `.anyone` method under the public rate limit (`limits.public.*`).
+    public let isRateLimited: Bool
     public let input: any SwiftProtobuf.Message.Type
     public let output: any SwiftProtobuf.Message.Type
     /// Calls the method from a client with a request given as proto3 JSON.

@@ -277,6 +277,22 @@ def main():
         driver.refresh()
         check(int(driver.find_element(By.ID, "article-reads").text) == reads + 1, "a reading counted")
         driver.save_screenshot(str(shots / "publicity-article-desktop.png"))
+
+        # 信息公开: the proactive catalogue, an item, and the way to apply on request.
+        driver.get(base + "/disclosure")
+        rows = driver.find_elements(By.CSS_SELECTOR, "#disclosure-items tbody tr")
+        check(rows and rows[0].text.startswith("640000-"), "the catalogue lists items by their index numbers")
+        Select(driver.find_element(By.ID, "f-dcat")).select_by_visible_text("办事指南")
+        submit(driver, driver.find_element(By.CSS_SELECTOR, "form.inline"))
+        guides = driver.find_elements(By.CSS_SELECTOR, "#disclosure-items tbody tr")
+        check(guides and all("办事指南" in row.text for row in guides), "a category narrows the catalogue")
+        navigate(driver, guides[0].find_element(By.TAG_NAME, "a"))
+        check(driver.find_element(By.ID, "item-title").text, "an item's page")
+        driver.save_screenshot(str(shots / "disclosure-item-desktop.png"))
+        navigate(driver, driver.find_element(By.LINK_TEXT, "← 政府信息公开"))
+        navigate(driver, driver.find_element(By.ID, "apply-disclosure"))
+        check(driver.find_elements(By.CSS_SELECTOR, "form input[name='information_name'], form textarea[name='information_name']"),
+              "the application form on request")
         driver.get(base + "/progress")
         fill(driver, {"tracking_number": number, "phone_last4": "1234"})
         submit(driver)
@@ -417,9 +433,12 @@ def main():
         check(phone.execute_script("return window.innerWidth") == 375, "the phone's viewport is 375 px wide")
         for name, path in [("home", "/"), ("apply-legal-aid", "/apply/legal-aid/submit"), ("progress", "/progress"),
                            ("law-search", "/laws?q=%E8%B0%83%E8%A7%A3"), ("guide", "/guide?q=%E6%AC%A0%E8%96%AA"),
-                           ("directory", "/directory"), ("publicity", "/publicity")]:
+                           ("directory", "/directory"), ("publicity", "/publicity"), ("disclosure", "/disclosure")]:
             phone.get(base + path)
             check(no_horizontal_scroll(phone), f"{path} fits a 375 px screen")
+            check("操作过于频繁" not in phone.page_source, f"{path} is not refused by the rate limit")
+            check(phone.execute_script("return document.querySelector('nav.main a').getBoundingClientRect().height < 40"),
+                  f"{path}: the menu's labels stay on one line")
             phone.save_screenshot(str(shots / f"{name}-375.png"))
         phone.get(base + "/progress")
         fill(phone, {"tracking_number": number, "phone_last4": "1234"})

@@ -34,7 +34,7 @@ enum PortalTemplates {
               <p class="hotline">法律服务热线 <a href="tel:12348">12348</a></p>
               <button type="button" id="large-text" aria-pressed="false">大字模式</button>
             </header>
-            <nav class="main" aria-label="主导航"><a href="/">首页</a><a href="/apply">在线申请</a><a href="/progress">进度查询</a><a href="/guide">服务指引</a><a href="/laws">法规查询</a><a href="/directory">机构查询</a><a href="/publicity">法治宣传</a><a href="/my">我的事项</a><a href="/staff" class="staff">工作人员入口</a></nav>
+            <nav class="main" aria-label="主导航"><a href="/">首页</a><a href="/apply">在线申请</a><a href="/progress">进度查询</a><a href="/guide">服务指引</a><a href="/laws">法规查询</a><a href="/directory">机构查询</a><a href="/publicity">法治宣传</a><a href="/disclosure">信息公开</a><a href="/my">我的事项</a><a href="/staff" class="staff">工作人员入口</a></nav>
             <main id="main">
             """,
         "bottom": """
@@ -367,8 +367,8 @@ enum PortalTemplates {
         .logo { background: #fff; color: var(--red); border-radius: 4px; padding: 0 0.4rem; }
         .hotline { margin: 0; flex: 1; } .hotline a { font-weight: 700; font-size: 1.2rem; }
         #large-text { background: transparent; color: #fff; border: 1px solid #fff; border-radius: 4px; padding: 0.3rem 0.7rem; font-size: 1rem; cursor: pointer; }
-        nav.main { display: flex; gap: 1rem; padding: 0.5rem 1rem; background: #fff; border-bottom: 1px solid var(--line); }
-        nav.main a { text-decoration: none; font-weight: 600; } nav.main a.staff { margin-left: auto; font-weight: 400; }
+        nav.main { display: flex; flex-wrap: wrap; gap: 0.25rem 1rem; padding: 0.5rem 1rem; background: #fff; border-bottom: 1px solid var(--line); }
+        nav.main a { text-decoration: none; font-weight: 600; white-space: nowrap; } nav.main a.staff { margin-left: auto; font-weight: 400; }
         main { max-width: 60rem; margin: 0 auto; padding: 1rem; }
         .hero { background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: 1rem 1.25rem; }
         .button { display: inline-block; background: var(--red); color: #fff; border: 0; border-radius: 6px; padding: 0.6rem 1.2rem; font-size: 1rem; text-decoration: none; cursor: pointer; }

@@ -19,6 +19,61 @@ extension Portal {
         router.get("/publicity") { request, context in try await publicityPage(request, context) }
         router.get("/publicity/article") { request, context in try await publicityArticlePage(request, context) }
         router.get("/publicity/feed.atom") { request, context in try await publicityFeed(request, context) }
+        router.get("/disclosure") { request, context in try await disclosurePage(request, context) }
+        router.get("/disclosure/item") { request, context in try await disclosureItemPage(request, context) }
+    }
+
+    // MARK: 信息公开
+
+    /// The proactive disclosure catalogue (主动公开目录), by category, with the way to apply for
+    /// information on request (the line's online form).
+    func disclosurePage(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
+        let category = Fawang_Disclosure_V1_CatalogueCategory(rawValue: Int(request.uri.queryParameters.get("category") ?? "") ?? 0) ?? .unspecified
+        do {
+            let list = try await call(
+                Fawang_Disclosure_V1_DisclosureService.Method.ListCatalogue.descriptor,
+                Fawang_Disclosure_V1_ListCatalogueRequest.with {
+                    $0.category = category
+                    $0.pageSize = 100
+                    $0.pageToken = request.uri.queryParameters.get("page") ?? ""
+                },
+                Self.metadata(context), as: Fawang_Disclosure_V1_ListCatalogueResponse.self)
+            let categories: [(Fawang_Disclosure_V1_CatalogueCategory, String)] = [
+                (.notice, "通知公告"), (.serviceGuide, "办事指南"), (.fees, "收费项目及标准"), (.statistics, "统计信息"),
+                (.annualReport, "年度报告"), (.normativeDocument, "规范性文件"), (.agencyInfo, "机构职能"),
+            ]
+            return page("disclosure", title: "政府信息公开", [
+                "categories": categories.map { ["value": $0.0.rawValue, "name": $0.1, "selected": $0.0 == category] },
+                "total": list.totalSize,
+                "items": list.items.map { item -> [String: Any] in
+                    [
+                        "id": item.id, "href": "/disclosure/item?id=" + Self.percentEncoded(item.id), "title": item.title, "category": item.categoryLabel,
+                        "number": item.documentNumber, "generated": item.generatedOn, "publisher": item.publisher,
+                    ]
+                },
+                "hasNext": !list.nextPageToken.isEmpty,
+                "nextHref": "/disclosure?category=\(category.rawValue)&page=\(list.nextPageToken)",
+                "applyHref": "/apply/disclosure/submit",
+            ])
+        } catch let error as RPCError {
+            return page("message", title: "政府信息公开", ["heading": "政府信息公开", "text": Self.problem(error)], status: Self.status(error))
+        }
+    }
+
+    func disclosureItemPage(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
+        do {
+            let item = try await call(
+                Fawang_Disclosure_V1_DisclosureService.Method.GetItem.descriptor,
+                Fawang_Disclosure_V1_GetItemRequest.with { $0.id = request.uri.queryParameters.get("id") ?? "" },
+                Self.metadata(context), as: Fawang_Disclosure_V1_CatalogueItem.self)
+            return page("disclosure-item", title: item.title, [
+                "id": item.id, "title": item.title, "category": item.categoryLabel, "number": item.documentNumber, "hasNumber": !item.documentNumber.isEmpty,
+                "publisher": item.publisher, "generated": item.generatedOn, "published": item.publishedOn, "summary": item.summary,
+                "paragraphs": item.body.components(separatedBy: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty },
+            ])
+        } catch let error as RPCError {
+            return page("message", title: "未找到", ["heading": "未找到该信息", "text": Self.problem(error)], status: Self.status(error))
+        }
     }
 
     // MARK: 法治宣传

@@ -112,6 +112,29 @@ enum PublicInfoTemplates {
             </article>
             {{> bottom}}
             """,
+        "disclosure": """
+            {{> top}}
+            <h1>政府信息公开</h1>
+            <p>主动公开目录（《中华人民共和国政府信息公开条例》第十九条、第二十条）。目录中没有的信息，可以<a href="{{applyHref}}" id="apply-disclosure">在线申请公开</a>，一般在收到申请之日起20个工作日内答复（第三十三条）。</p>
+            <form method="get" action="/disclosure" class="inline"><div class="field"><label for="f-dcat">类别</label>
+              <select id="f-dcat" name="category"><option value="0">全部</option>{{#categories}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{name}}</option>{{/categories}}</select></div>
+              <p><button type="submit" class="button secondary">查看</button></p></form>
+            <p class="muted" id="disclosure-total">共 {{total}} 条</p>
+            <table class="catalogue" id="disclosure-items"><thead><tr><th>索引号</th><th>名称</th><th>类别</th><th>文号</th><th>生成日期</th></tr></thead>
+            <tbody>{{#items}}<tr><td>{{id}}</td><td><a href="{{href}}">{{title}}</a></td><td>{{category}}</td><td>{{number}}</td><td>{{generated}}</td></tr>{{/items}}</tbody></table>
+            {{#hasNext}}<p><a class="button secondary" href="{{nextHref}}">下一页</a></p>{{/hasNext}}
+            {{> bottom}}
+            """,
+        "disclosure-item": """
+            {{> top}}
+            <p><a href="/disclosure">← 政府信息公开</a></p>
+            <h1 id="item-title">{{title}}</h1>
+            <dl class="entry"><dt>索引号</dt><dd>{{id}}</dd><dt>发布机关</dt><dd>{{publisher}}</dd><dt>类别</dt><dd>{{category}}</dd>
+            {{#hasNumber}}<dt>文号</dt><dd>{{number}}</dd>{{/hasNumber}}<dt>生成日期</dt><dd>{{generated}}</dd><dt>发布日期</dt><dd>{{published}}</dd>
+            <dt>内容概述</dt><dd>{{summary}}</dd></dl>
+            {{#paragraphs}}<p>{{.}}</p>{{/paragraphs}}
+            {{> bottom}}
+            """,
     ]
 
     static let css = """
@@ -127,6 +150,9 @@ enum PublicInfoTemplates {
         .question { border: none; padding: 0; margin: 0.5rem 0; }
         .tag.warn, dd.warn { color: #b3261e; }
         dl.entry dt { font-weight: bold; margin-top: 0.5rem; }
+        table.catalogue { border-collapse: collapse; width: 100%; font-size: 0.95em; }
+        table.catalogue th, table.catalogue td { border-bottom: 1px solid #ddd; padding: 0.3rem; text-align: left; vertical-align: top; }
+        @media (max-width: 600px) { table.catalogue th:nth-child(4), table.catalogue td:nth-child(4) { display: none; } }
         """
 
     /// Clicks on the map search nearest the clicked place; "离我最近" asks the browser's position.

@@ -280,14 +280,12 @@ public final class PlatformHost: Sendable {
             RateLimitInterceptor(
                 limiter: RateLimiter(perMinute: config.publicCallsPerMinute, burst: config.publicBurst),
                 limitedMethods: PlatformAccessPolicies.rateLimitedPlatformMethods.union(
-                    plugins.flatMap { $0.accessPolicies.filter { $0.value == .anyone }.keys })),
+                    plugins.flatMap { $0.rpcs.filter(\.isRateLimited).map(\.fullyQualifiedMethod) })),
             AuthorizationInterceptor(policies: platform.policies),
             CallTimeLimitInterceptor(
                 limit: .seconds(config.maxCallSeconds),
-                streamingMethods: [
-                    Grpc_Health_V1_Health.Method.Watch.descriptor.fullyQualifiedMethod,
-                    Fawang_Deadline_V1_DeadlineService.Method.WatchAlerts.descriptor.fullyQualifiedMethod,
-                ]),
+                // Every server-streaming method, platform's and plugins' (a subscription lives on).
+                streamingMethods: Set(Self.methods(of: platform.services).filter { $0.type == .serverStreaming }.map(\.fullyQualifiedMethod))),
             AuditContextInterceptor(),
             ModuleGateInterceptor(registry: registry),
         ]
