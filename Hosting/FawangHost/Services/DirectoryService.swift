@@ -27,10 +27,8 @@ struct DirectoryService: Fawang_Directory_V1_DirectoryService.SimpleServiceProto
         check.require(offset >= 0, "page_token", "翻页标记无效，请从第一页重新查找")
         try check.check()
         let divisions = try await directory.divisions()
-        if !request.regionCode.isEmpty, divisions[request.regionCode] == nil {
-            throw FawangError.notFound("没有代码为 \(request.regionCode) 的行政区划")
-        }
-        let found = try await directory.entries().filter { placed in
+        try PublicDirectory.requireDivision(request.regionCode, in: divisions)
+        let found = try await directory.entries(in: divisions).filter { placed in
             let entry = placed.entry
             return (request.regionCode.isEmpty || DivisionCode.contains(request.regionCode, entry.regionCode))
                 && (kinds.isEmpty || kinds.contains(entry.kind))
@@ -57,7 +55,7 @@ struct DirectoryService: Fawang_Directory_V1_DirectoryService.SimpleServiceProto
 
     func getEntry(request: Fawang_Directory_V1_GetEntryRequest, context: ServerContext) async throws -> Fawang_Directory_V1_DirectoryEntry {
         guard !request.id.isEmpty else { throw FawangError.invalidArgument(field: "id", "请填写目录编号，如 notary_office/np-640100-1") }
-        guard let placed = try await directory.entries().first(where: { $0.entry.id == request.id }) else {
+        guard let placed = try await directory.entries(in: directory.divisions()).first(where: { $0.entry.id == request.id }) else {
             throw FawangError.notFound("目录中没有编号为 \(request.id) 的机构或人员（可能已注销，或所属业务在当地未开通）")
         }
         return Self.proto(placed, distance: nil)
@@ -79,10 +77,9 @@ struct DirectoryService: Fawang_Directory_V1_DirectoryService.SimpleServiceProto
         var check = FieldValidator()
         if !request.regionCode.isEmpty { check.regionCode(request.regionCode) }
         try check.check()
-        let divisions = try await directory.divisions().values.filter {
-            request.regionCode.isEmpty || DivisionCode.contains(request.regionCode, $0.code)
-        }
-        if !request.regionCode.isEmpty, divisions.isEmpty { throw FawangError.notFound("没有代码为 \(request.regionCode) 的行政区划") }
+        let all = try await directory.divisions()
+        try PublicDirectory.requireDivision(request.regionCode, in: all)
+        let divisions = all.values.filter { request.regionCode.isEmpty || DivisionCode.contains(request.regionCode, $0.code) }
         return .with {
             $0.divisions = divisions.sorted { $0.code < $1.code }.map { division in
                 .with {

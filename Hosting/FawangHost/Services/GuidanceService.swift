@@ -26,8 +26,11 @@ struct GuidanceService: Fawang_Guidance_V1_GuidanceService.SimpleServiceProtocol
     }
 
     func listCategories(request: Fawang_Guidance_V1_ListCategoriesRequest, context: ServerContext) async throws -> Fawang_Guidance_V1_ListCategoriesResponse {
-        let region = try await checkedRegion(request.regionCode)
-        let topics = modules(in: region).flatMap(\.manifest.guidance)
+        var check = FieldValidator()
+        if !request.regionCode.isEmpty { check.regionCode(request.regionCode) }
+        try check.check()
+        try PublicDirectory.requireDivision(request.regionCode, in: try await directory.divisions())
+        let topics = modules(in: request.regionCode).flatMap(\.manifest.guidance)
         return .with {
             $0.categories = GuidanceCategory.all.compactMap { category in
                 let problems = topics.filter { $0.category == category }.map(\.problemZH)
@@ -50,8 +53,11 @@ struct GuidanceService: Fawang_Guidance_V1_GuidanceService.SimpleServiceProtocol
         check.require(request.category.isEmpty || category != nil, "category", "问题分类应为：\(GuidanceCategory.all.map(\.id).joined(separator: "、"))")
         let near = request.hasNear ? GeoPoint(latitude: request.near.latitude, longitude: request.near.longitude) : nil
         check.require(near?.isValid ?? true, "near", "坐标应为纬度 −90～90、经度 −180～180")
+        if !request.regionCode.isEmpty { check.regionCode(request.regionCode) }
         try check.check()
-        let region = try await checkedRegion(request.regionCode)
+        let region = request.regionCode
+        let divisions = try await directory.divisions()
+        try PublicDirectory.requireDivision(region, in: divisions)
 
         let modules = modules(in: region)
         let questionIDs = Set(modules.flatMap(\.manifest.matterTypes).flatMap { type in type.guide.questions.map { "\(type.id)/\($0.id)" } })
@@ -66,8 +72,7 @@ struct GuidanceService: Fawang_Guidance_V1_GuidanceService.SimpleServiceProtocol
         guard !matches.isEmpty else {
             return .with { $0.hint = "没有找到与您的描述相符的服务。请换个说法、选择一个问题分类，或拨打\(Self.hotline)公共法律服务热线咨询。" }
         }
-        let offices = try await directory.entries()
-        let divisions = try await directory.divisions()
+        let offices = try await directory.entries(in: divisions)
         var response = Fawang_Guidance_V1_FindServicesResponse()
         for match in matches {
             guard let module = modules.first(where: { $0.manifest.matterType(match.topic.matterTypeID) != nil }),
@@ -112,15 +117,5 @@ struct GuidanceService: Fawang_Guidance_V1_GuidanceService.SimpleServiceProtocol
             })
         }
         return response
-    }
-
-    /// The region as given, checked to be a division; empty stays empty (the province's defaults).
-    func checkedRegion(_ code: String) async throws -> String {
-        guard !code.isEmpty else { return "" }
-        var check = FieldValidator()
-        check.regionCode(code)
-        try check.check()
-        guard try await directory.store.division(code: code) != nil else { throw FawangError.notFound("没有代码为 \(code) 的行政区划") }
-        return code
     }
 }

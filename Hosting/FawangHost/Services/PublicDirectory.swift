@@ -28,8 +28,15 @@ struct PublicDirectory: Sendable {
         Dictionary(try await store.allDivisions().map { ($0.code, $0) }) { first, _ in first }
     }
 
-    func entries() async throws -> [Placed] {
-        let divisions = try await divisions()
+    /// A division code a request named, against `divisions`: empty stays empty (the whole
+    /// province); a well-formed code (the caller's `FieldValidator.regionCode`) that is no
+    /// division is `NOT_FOUND`.
+    static func requireDivision(_ code: String, in divisions: [String: Division]) throws(FawangError) {
+        if !code.isEmpty, divisions[code] == nil { throw FawangError.notFound("没有代码为 \(code) 的行政区划") }
+    }
+
+    /// Every entry, placed and named with `divisions` (``divisions()``, read once per request).
+    func entries(in divisions: [String: Division]) async throws -> [Placed] {
         var entries = try await store.organizations(businessLine: nil, within: nil).compactMap { organization -> DirectoryEntry? in
             guard let kind = DirectoryKind.named(organization.kind) else { return nil }
             return DirectoryEntry(
