@@ -64,7 +64,7 @@ step "已决定给予法律援助" legal-aid accept "$T"
 step "lap-640100-1" legal-aid providers --region 640104
 step "已指派" legal-aid assign "$T" --provider lap-640100-1
 step "已结案" legal-aid conclude "$T" --outcome "经调解，用人单位支付全部欠薪"
-step "评价" legal-aid rate "$T" --phone-last4 1234 --score 5 --comment 很满意 --channel mobile
+step "已评价" rate "$T" --phone-last4 1234 --score 5 --comment 很满意 --channel mobile
 step "马*" progress "$T" --phone-last4 1234
 step "11010519491231002X" show "$T"
 step "条文：fawang laws article" show "$T"
@@ -97,6 +97,7 @@ step "第四十一条" laws search 法律援助 经济困难
 step "作出是否给予法律援助的决定" guide 老板拖欠我三个月工资 --region 640104
 step "km" directory search --kind notary_office --near 38.47,106.29
 step "执业状态" directory show legal_aid_centre/la-640100
+step "群众满意度：5.0 分" directory show legal_aid_provider/lap-640100-1
 step "法律援助法" publicity list
 step "640000-2026" disclosure list-catalogue
 for page in "/guide?q=%E6%AC%A0%E8%96%AA" "/directory" "/disclosure" "/publicity" "/publicity/feed.atom"; do

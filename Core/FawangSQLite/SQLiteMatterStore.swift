@@ -212,9 +212,15 @@ struct SQLiteMatterStore: MatterStore {
         return done
     }
 
-    /// Rewrites `matter`'s rows of the deadline index, in the caller's transaction.
+    /// Rewrites `matter`'s rows of the deadline and credit indexes, in the caller's transaction.
     private func index(_ db: Database, _ matter: Matter) throws {
         guard let deadlines else { return }
+        try db.execute(sql: "DELETE FROM matter_credit WHERE matter_id = ?", arguments: [matter.id])
+        for row in deadlines.creditRows(of: matter) {
+            try db.execute(
+                sql: "INSERT INTO matter_credit (matter_id, entry_id, role, rating, met_late, upheld) VALUES (?, ?, ?, ?, ?, ?)",
+                arguments: [matter.id, row.entryID, row.role.rawValue, row.rating, row.metLate, row.upheld])
+        }
         try db.execute(sql: "DELETE FROM matter_deadlines WHERE matter_id = ?", arguments: [matter.id])
         for projection in deadlines.projections(of: matter) {
             try db.execute(
@@ -228,6 +234,40 @@ struct SQLiteMatterStore: MatterStore {
                     projection.warnFrom?.description, projection.escalatedTo, matter.businessLine, matter.matterType,
                     matter.regionCode, matter.trackingNumber.digits,
                 ])
+        }
+    }
+
+    func creditSummaries(entryIDs: [String], today: CivilDate) async throws -> [String: CreditSummary] {
+        let ids = Array(Set(entryIDs))
+        guard !ids.isEmpty else { return [:] }
+        return try await pool.read { db in
+            var summaries: [String: CreditSummary] = [:]
+            // SQLite allows 32,766 parameters; a directory page is far below, a whole register in chunks.
+            for start in stride(from: 0, to: ids.count, by: 500) {
+                let chunk = Array(ids[start..<min(start + 500, ids.count)])
+                let marks = Array(repeating: "?", count: chunk.count).joined(separator: ", ")
+                let rows = try Row.fetchAll(
+                    db,
+                    sql: """
+                        SELECT c.entry_id,
+                            SUM(c.role = 'handler') AS handled,
+                            SUM(c.role = 'handler' AND c.rating IS NOT NULL) AS rated,
+                            COALESCE(SUM(CASE WHEN c.role = 'handler' THEN c.rating END), 0) AS rating_total,
+                            SUM(c.role = 'handler' AND (c.met_late = 1 OR EXISTS (
+                                SELECT 1 FROM matter_deadlines d
+                                WHERE d.matter_id = c.matter_id AND d.state = 'running' AND d.due_date < ?))) AS overdue,
+                            SUM(c.role = 'complaint' AND c.upheld IS NOT NULL) AS decided,
+                            SUM(c.role = 'complaint' AND c.upheld = 1) AS upheld
+                        FROM matter_credit c WHERE c.entry_id IN (\(marks)) GROUP BY c.entry_id
+                        """,
+                    arguments: StatementArguments([today.description] + chunk))
+                for row in rows {
+                    summaries[row["entry_id"]] = CreditSummary(
+                        handled: row["handled"], rated: row["rated"], ratingTotal: row["rating_total"], overdue: row["overdue"],
+                        complaintsDecided: row["decided"], complaintsUpheld: row["upheld"])
+                }
+            }
+            return summaries
         }
     }
 

@@ -405,6 +405,22 @@ enum CoreSchema {
             "DELETE FROM law_articles",
             "DELETE FROM laws",
         ]),
+        // The credit index (CreditFacts): each matter's part in the credit record of the entries
+        // it names, derived like the deadline index (re-derived at every start).
+        StorageMigration(id: "v14-credit-index", statements: [
+            """
+            CREATE TABLE matter_credit (
+                matter_id TEXT NOT NULL REFERENCES matters (id),
+                entry_id TEXT NOT NULL,
+                role TEXT NOT NULL,
+                rating INTEGER,
+                met_late INTEGER NOT NULL DEFAULT 0,
+                upheld INTEGER,
+                PRIMARY KEY (matter_id, entry_id, role)
+            )
+            """,
+            "CREATE INDEX matter_credit_by_entry ON matter_credit (entry_id, role)",
+        ]),
     ]
 }
 

@@ -24,7 +24,7 @@ struct Fawang: AsyncParsableCommand {
             """,
         subcommands: [
             Serve.self, Modules.self, Health.self, Divisions.self,
-            Show.self, Progress.self, ListMatters.self,
+            Show.self, Progress.self, Rate.self, ListMatters.self,
             Deadlines.self, Transfer.self, Materials.self, Laws.self, Guide.self, Directory.self,
             Login.self, Logout.self, WhoAmI.self, Audit.self, RPCReferenceCommand.self,
         ])
@@ -392,6 +392,35 @@ struct Progress: AsyncParsableCommand {
               "申请人    \(report.applicantNameMasked)", "状态      \(report.statusLabel)"]
                 + Render.deadlines(report.deadlines) + Render.timeline(report.timeline)).joined(separator: "\n")
         }
+    }
+}
+
+/// `fawang rate`: the applicant's satisfaction rating of an ended matter of any line (MatterService.RateMatter).
+struct Rate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "The applicant rates an ended matter of any line, once: tracking number + phone's last 4 digits, score 1–5.")
+    @OptionGroup var client: ClientOptions
+    @Argument var trackingNumber: String
+    @Option(name: .long) var phoneLast4: String
+    @Option(name: .long, help: "1 (very dissatisfied) to 5 (very satisfied).") var score: Int32
+    @Option(name: .long) var comment: String = ""
+    @Option(name: .long, help: "hotline, walk_in, web, mobile, wechat or api.") var channel: String = "web"
+
+    func run() async throws {
+        guard let channel = Channel(rawValue: channel) else {
+            throw ValidationError("--channel must be one of \(Channel.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        let (number, last4, score, comment) = (trackingNumber, phoneLast4, score, comment)
+        let report = try await client.withClient { client in
+            try await Fawang_Matter_V1_MatterService.Client(wrapping: client).rateMatter(.with {
+                $0.trackingNumber = number
+                $0.phoneLast4 = last4
+                $0.score = score
+                $0.comment = comment
+                $0.context.channel = Fawang_Matter_V1_Channel(channel)
+            })
+        }
+        try client.emit(report) { "已评价：\(report.trackingNumber) \(report.businessLineName)，\(score)分" }
     }
 }
 

@@ -141,6 +141,7 @@ struct Directory: AsyncParsableCommand {
                 let credit = entry.credit
                 lines.append("执业状态：\(credit.licenceStatus)" + (credit.licenceNumber.isEmpty ? "" : "（证号 \(credit.licenceNumber)）"))
                 lines.append(credit.discipline.isEmpty ? "处罚、处分记录：无" : "处罚、处分记录：\n" + credit.discipline.map { "  \($0)" }.joined(separator: "\n"))
+                lines += credit.figuresZH.map { "\($0.label)：\($0.value)" }
                 return lines.joined(separator: "\n")
             }
         }

@@ -27,4 +27,20 @@ extension JudicialAppraisalPlugin {
         }
         return organizations + people
     }
+
+    /// An entrustment is handled by the institution and the appraisers it assigned.
+    @Sendable static func entrustmentCredit(_ matter: Matter) -> CreditFacts {
+        guard let details = try? matter.decodeDetails(EntrustmentDetails.self) else { return CreditFacts() }
+        return CreditFacts(
+            handlers: [DirectoryKind.appraisalInstitution.entryID(details.institutionID)] + details.appraisers.map { DirectoryKind.appraiser.entryID($0.id) })
+    }
+
+    /// A complaint is about the appraiser and the institution answering for them; upheld when
+    /// the conclusion is anything but 投诉不成立 (unfounded).
+    @Sendable static func complaintCredit(_ matter: Matter) -> CreditFacts {
+        guard let details = try? matter.decodeDetails(ComplaintDetails.self) else { return CreditFacts() }
+        return CreditFacts(
+            complaintAbout: [DirectoryKind.appraiser.entryID(details.appraiserID), DirectoryKind.appraisalInstitution.entryID(details.institutionID)],
+            complaintUpheld: details.outcome.map { $0 != .unfounded })
+    }
 }

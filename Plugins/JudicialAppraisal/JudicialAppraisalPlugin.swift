@@ -39,6 +39,7 @@ public struct JudicialAppraisalPlugin: DepartmentPlugin {
                 requiredMaterials: ["司法鉴定委托书", "鉴定材料（检材、样本及相关资料）", "委托人身份证明（当事人委托的）"],
                 workflow: AppraisalWorkflow.entrustment,
                 deadlines: [AppraisalWorkflow.acceptanceDeadline, AppraisalWorkflow.completionDeadline],
+                credit: JudicialAppraisalPlugin.entrustmentCredit,
                 guide: ServiceGuide(
                     eligibility: [
                         "诉讼中，当事人可以就查明事实的专门性问题向人民法院申请鉴定，鉴定人由双方协商确定或者由人民法院指定（《中华人民共和国民事诉讼法》第七十九条）",
@@ -61,6 +62,7 @@ public struct JudicialAppraisalPlugin: DepartmentPlugin {
                 requiredMaterials: ["投诉人身份证明", "投诉事实的证明材料"],
                 workflow: AppraisalWorkflow.complaint,
                 deadlines: [],
+                credit: JudicialAppraisalPlugin.complaintCredit,
                 guide: ServiceGuide(fees: "免费", applyVerb: "complain", officeKinds: [.serviceCentre])),
         ],
         guidance: [

@@ -63,6 +63,7 @@ public struct LawyersPlugin: DepartmentPlugin {
                 requiredFields: ["request_id", "context.channel", "complainant.name", "complainant.phone", "subject_kind", "subject_licence_number", "facts"],
                 requiredMaterials: ["投诉书", "相关证据材料"],
                 workflow: LawyersWorkflow.complaintMachine, deadlines: [],
+                credit: LawyersPlugin.complaintCredit,
                 guide: ServiceGuide(
                     eligibility: [
                         "律师执业应当接受国家、社会和当事人的监督，当事人和公众均可投诉（\(lawyersLaw)第三条）",
@@ -99,5 +100,18 @@ public struct LawyersPlugin: DepartmentPlugin {
     /// The register's firms and lawyers, with their status today and their penalties.
     public func directoryEntries(context: PluginContext) async throws -> [DirectoryEntry] {
         try await LawyersRegister(storage: context.storage).directoryEntries(businessLine: manifest.id, today: CivilDate(context.now()))
+    }
+
+    /// A complaint is about the lawyer or the firm it names; upheld when it ended in a penalty
+    /// (第四十七条至第五十条), not when the investigation found no violation.
+    @Sendable static func complaintCredit(_ matter: Matter) -> CreditFacts {
+        guard let details = try? matter.decodeDetails(ComplaintDetails.self) else { return CreditFacts() }
+        let kind: DirectoryKind = details.subjectKind == .firm ? .lawFirm : .lawyer
+        let upheld: Bool? = switch matter.status {
+        case LawyersWorkflow.Status.disciplined: true
+        case LawyersWorkflow.Status.noViolation: false
+        default: nil
+        }
+        return CreditFacts(complaintAbout: [kind.entryID(details.subjectLicenceNumber)], complaintUpheld: upheld)
     }
 }

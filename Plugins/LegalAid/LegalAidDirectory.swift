@@ -18,4 +18,10 @@ extension LegalAidPlugin {
                 licenceStatus: provider.active ? "在岗" : "不在岗", inGoodStanding: provider.active)
         }
     }
+
+    /// An aid matter is handled by the provider assigned to it and the provider's legal aid centre.
+    @Sendable static func credit(_ matter: Matter) -> CreditFacts {
+        guard let provider = (try? matter.decodeDetails(LegalAidDetails.self))?.provider else { return CreditFacts() }
+        return CreditFacts(handlers: [DirectoryKind.legalAidProvider.entryID(provider.providerID), DirectoryKind.legalAidCentre.entryID(provider.organizationID)])
+    }
 }

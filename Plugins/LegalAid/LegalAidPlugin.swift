@@ -29,6 +29,7 @@ public struct LegalAidPlugin: DepartmentPlugin {
                 ],
                 workflow: LegalAidWorkflow.machine,
                 deadlines: [LegalAidWorkflow.decisionDeadline, LegalAidWorkflow.assignmentDeadline],
+                credit: LegalAidPlugin.credit,
                 guide: ServiceGuide(
                     eligibility: [
                         "因经济困难没有委托代理人的，可就请求支付劳动报酬、给付赡养费抚养费、工伤或交通事故人身损害赔偿等事项申请（\(LegalAidWorkflow.law)第三十一条）",

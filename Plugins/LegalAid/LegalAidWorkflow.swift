@@ -120,7 +120,8 @@ enum LegalAidWorkflow: LineWorkflow {
             details.outcomeSummary = outcome
             note = outcome
         case .rate(let rating):
-            if details.rating != nil {
+            // Once per matter, whether rated here or through MatterService.RateMatter.
+            if details.rating != nil || MatterRating.score(on: matter.timeline) != nil {
                 throw FawangError.failedPrecondition("该事项已经评价过，每个事项只能评价一次")
             }
             details.rating = rating

@@ -23,4 +23,11 @@ extension MediationPlugin {
         }
         return organizations + people
     }
+
+    /// A dispute is handled by the committee that took it and the mediators it named.
+    @Sendable static func credit(_ matter: Matter) -> CreditFacts {
+        guard let details = try? matter.decodeDetails(MediationDetails.self) else { return CreditFacts() }
+        let committee = details.committee.map { [DirectoryKind.mediationCommittee.entryID($0.id)] } ?? []
+        return CreditFacts(handlers: committee + details.mediators.map { DirectoryKind.mediator.entryID($0.id) })
+    }
 }

@@ -28,6 +28,7 @@ public struct MediationPlugin: DepartmentPlugin {
                 requiredMaterials: [],
                 workflow: MediationWorkflow.machine,
                 deadlines: [MediationWorkflow.judicialConfirmationWindow],
+                credit: MediationPlugin.credit,
                 guide: ServiceGuide(
                     eligibility: [
                         "民间纠纷的当事人可以向人民调解委员会申请调解（《中华人民共和国人民调解法》第十七条）",

@@ -11,4 +11,10 @@ extension NotarizationPlugin {
                 phone: office.phone, licenceStatus: office.active ? "正常执业" : "暂停执业", inGoodStanding: office.active)
         }
     }
+
+    /// A notarization is handled by the office that took the application.
+    @Sendable static func credit(_ matter: Matter) -> CreditFacts {
+        guard let office = (try? matter.decodeDetails(NotarizationDetails.self))?.office else { return CreditFacts() }
+        return CreditFacts(handlers: [DirectoryKind.notaryOffice.entryID(office.officeID)])
+    }
 }

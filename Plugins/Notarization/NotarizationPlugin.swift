@@ -32,6 +32,7 @@ public struct NotarizationPlugin: DepartmentPlugin {
                 ],
                 workflow: NotarizationWorkflow.machine,
                 deadlines: [NotarizationWorkflow.certificateDeadline],
+                credit: NotarizationPlugin.credit,
                 guide: ServiceGuide(
                     eligibility: [
                         "自然人、法人或者其他组织可以向住所地、经常居住地、行为地或者事实发生地的公证机构申请（\(NotarizationLaw.article("第二十五条"))）",

@@ -296,6 +296,123 @@ import Testing
         }
     }
 
+    /// The directory's credit record from the matters: an institution and its appraisers are
+    /// credited with the entrustments they handle, faulted for one running past its 30 working
+    /// days and for upheld complaints, and rated by the entruster.
+    @Test func creditRecordFromEntrustmentsComplaintsAndRatings() async throws {
+        let clock = TestClock(at: beijing(2026, 6, 1))
+        // Many public directory reads in a moment: no rate limit here.
+        let unlimited = "limits.public.burst: 10000\nlimits.public.calls_per_minute: 100000\n"
+        try await TestPlatform.with(extraConfig: unlimited, plugins: [JudicialAppraisalPlugin()], clock: clock) { platform in
+            func credit(_ id: String) async throws -> Fawang_Directory_V1_CreditRecord {
+                try await platform.withInProcessClient { anonymous in
+                    try await Fawang_Directory_V1_DirectoryService.Client(wrapping: anonymous).getEntry(.with { $0.id = id }).credit
+                }
+            }
+            let institution = "appraisal_institution/ja-640100-1"
+            let (late, onTime) = try await platform.withInProcessClient(as: "judicial-appraisal-640100") { client in
+                let appraisal = Appraisal(wrapping: client)
+                let late = try await appraisal.submitEntrustment(AppraisalSamples.entrustment()).matter.trackingNumber
+                _ = try await appraisal.accept(Self.accept(late, ["jap-01", "jap-02"]))
+                let onTime = try await appraisal.submitEntrustment(AppraisalSamples.entrustment()).matter.trackingNumber
+                _ = try await appraisal.accept(Self.accept(onTime, ["jap-01", "jap-04"]))
+                return (late, onTime)
+            }
+            var record = try await credit(institution)
+            #expect(record.handledMatters == 2 && record.overdueMatters == 0 && record.overdueRate == 0 && record.ratedMatters == 0)
+            #expect(try await credit("appraiser/jap-02").handledMatters == 1)
+            #expect(try await credit("appraiser/jap-03").handledMatters == 0)
+
+            // 7/14 was the last of the 30 working days: on 7/20 one opinion is out, one is overdue.
+            clock.set(beijing(2026, 7, 10))
+            try await platform.withInProcessClient(as: "judicial-appraisal-640100") { client in
+                _ = try await Appraisal(wrapping: client).issueOpinion(.with {
+                    $0.trackingNumber = onTime
+                    $0.opinionNumber = "银法物司鉴[2026]临鉴字第13号"
+                    $0.opinionSummary = "被鉴定人构成九级伤残"
+                    $0.context = AppraisalSamples.staff()
+                })
+            }
+            clock.set(beijing(2026, 7, 20))
+            record = try await credit(institution)
+            #expect(record.handledMatters == 2 && record.overdueMatters == 1 && record.overdueRate == 0.5)
+            #expect(try await credit("appraiser/jap-02").overdueMatters == 1)
+            #expect(try await credit("appraiser/jap-04").overdueMatters == 0)
+            // Issued late, it stays overdue: met late.
+            try await platform.withInProcessClient(as: "judicial-appraisal-640100") { client in
+                _ = try await Appraisal(wrapping: client).issueOpinion(.with {
+                    $0.trackingNumber = late
+                    $0.opinionNumber = "银法物司鉴[2026]临鉴字第14号"
+                    $0.opinionSummary = "被鉴定人构成十级伤残"
+                    $0.context = AppraisalSamples.staff()
+                })
+            }
+            #expect(try await credit(institution).overdueMatters == 1)
+
+            // The entruster rates both (the court's contact phone ends in 1234); once each.
+            try await platform.withInProcessClient { anonymous in
+                let matters = Matters(wrapping: anonymous)
+                for (number, score) in [(late, Int32(2)), (onTime, Int32(5))] {
+                    let report = try await matters.rateMatter(.with {
+                        $0.trackingNumber = number
+                        $0.phoneLast4 = "1234"
+                        $0.score = score
+                        $0.context.channel = .web
+                    })
+                    #expect(report.timeline.last?.kind == "rated" && report.timeline.last?.label == "申请人评价")
+                }
+                await expectStatus(.failedPrecondition) {
+                    _ = try await matters.rateMatter(.with {
+                        $0.trackingNumber = late
+                        $0.phoneLast4 = "1234"
+                        $0.score = 5
+                        $0.context.channel = .web
+                    })
+                }
+            }
+            record = try await credit(institution)
+            #expect(record.ratedMatters == 2 && record.averageRating == 3.5)
+            #expect(try await credit("appraiser/jap-04").averageRating == 5)
+
+            // Complaints: one upheld (correction ordered), one unfounded, one rejected (not decided).
+            let numbers = try await platform.withInProcessClient { anonymous in
+                let appraisal = Appraisal(wrapping: anonymous)
+                var numbers: [String] = []
+                for appraiser in ["jap-01", "jap-01", "jap-02"] {
+                    numbers.append(try await appraisal.submitComplaint(AppraisalSamples.complaint(appraiser: appraiser)).matter.trackingNumber)
+                }
+                return numbers
+            }
+            try await platform.withInProcessClient(as: "judicial-appraisal-640100") { client in
+                let appraisal = Appraisal(wrapping: client)
+                for (number, outcome) in [(numbers[0], Fawang_Appraisal_V1_ComplaintOutcome.correctionOrdered), (numbers[1], .unfounded)] {
+                    _ = try await appraisal.acceptComplaint(.with {
+                        $0.trackingNumber = number
+                        $0.context = AppraisalSamples.staff()
+                    })
+                    #expect(try await credit("appraiser/jap-01").complaintsDecided < 2)
+                    _ = try await appraisal.concludeComplaint(.with {
+                        $0.trackingNumber = number
+                        $0.outcome = outcome
+                        $0.findings = "经调查核实"
+                        $0.context = AppraisalSamples.staff()
+                    })
+                }
+                _ = try await appraisal.rejectComplaint(.with {
+                    $0.trackingNumber = numbers[2]
+                    $0.reasons = "投诉事项不属于司法鉴定执业活动"
+                    $0.context = AppraisalSamples.staff()
+                })
+            }
+            let appraiser = try await credit("appraiser/jap-01")
+            #expect(appraiser.complaintsDecided == 2 && appraiser.complaintsUpheld == 1)
+            #expect(try await credit(institution).complaintsUpheld == 1)
+            #expect(try await credit("appraiser/jap-02").complaintsDecided == 0)
+            // A complaint handles nothing: the institution's handled count is unchanged.
+            #expect(try await credit(institution).handledMatters == 2)
+        }
+    }
+
     @Test func otherDistrictsDepartmentsAndAnonymousCallersAreDenied() async throws {
         try await TestPlatform.with(plugins: [JudicialAppraisalPlugin()]) { platform in
             // An authority's entrustment does not come from an anonymous caller, whatever channel

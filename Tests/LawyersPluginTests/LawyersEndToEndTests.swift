@@ -315,6 +315,8 @@ import Testing
                 let entry = try await directory.getEntry(.with { $0.id = "lawyer/\(LawyersSamples.juniorLawyer)" })
                 #expect(!entry.credit.inGoodStanding && entry.credit.licenceStatus.hasPrefix("停止执业"))
                 #expect(entry.credit.discipline == ["2026-07-11 停止执业4个月，罚款8000元，没收违法所得：依据《中华人民共和国律师法》第四十八条"])
+                // The complaint that ended in it counts as upheld.
+                #expect(entry.credit.complaintsDecided == 1 && entry.credit.complaintsUpheld == 1)
                 // The suspension ends after its last day.
                 clock.advance(days: 124)
                 let later = try await Lawyers(wrapping: anonymous).getLawyer(.with { $0.licenceNumber = LawyersSamples.juniorLawyer })
@@ -356,6 +358,10 @@ import Testing
             try await platform.withInProcessClient { anonymous in
                 let lawyers = Lawyers(wrapping: anonymous)
                 #expect(try await lawyers.getLawyer(.with { $0.licenceNumber = LawyersSamples.seniorLawyers[0] }).discipline.isEmpty)
+                // Decided, not upheld: the credit record says so.
+                let credit = try await Fawang_Directory_V1_DirectoryService.Client(wrapping: anonymous)
+                    .getEntry(.with { $0.id = "lawyer/\(LawyersSamples.seniorLawyers[0])" }).credit
+                #expect(credit.complaintsDecided == 1 && credit.complaintsUpheld == 0)
                 let criminal = try await lawyers.searchLawyers(.with { $0.specialty = "刑事辩护" })
                 #expect(Set(criminal.lawyers.map(\.name)) == ["李静", "杨帆"])
                 let shizuishan = try await lawyers.searchLawyers(.with { $0.regionCode = "640200" })

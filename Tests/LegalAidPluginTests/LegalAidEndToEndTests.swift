@@ -61,6 +61,19 @@ import Testing
                 #expect(approved.deadlines.map(\.ruleID) == ["legal-aid.decision", "legal-aid.assignment"])
                 #expect(approved.deadlines.map(\.state) == [.met, .running])
 
+                // A rating waits for the end; the phone digits prove the applicant; 1 to 5.
+                func rate(_ phone: String, _ score: Int32) async throws {
+                    _ = try await matters.rateMatter(.with {
+                        $0.trackingNumber = number
+                        $0.phoneLast4 = phone
+                        $0.score = score
+                        $0.context.channel = .web
+                    })
+                }
+                await expectStatus(.failedPrecondition) { try await rate("1234", 5) }
+                await expectStatus(.notFound) { try await rate("9999", 5) }
+                await expectStatus(.invalidArgument, field: "score") { try await rate("1234", 6) }
+
                 let providers = try await legalAid.listProviders(.with { $0.regionCode = "640104" })
                 let provider = try #require(providers.providers.first)
                 #expect(providers.providers.allSatisfy { $0.regionCode.hasPrefix("6401") })
@@ -112,6 +125,22 @@ import Testing
                         $0.context.channel = .web
                     })
                 }
+                // Once per matter, by whichever door: the platform's RateMatter refuses it too.
+                await expectStatus(.failedPrecondition) {
+                    _ = try await matters.rateMatter(.with {
+                        $0.trackingNumber = number
+                        $0.phoneLast4 = "1234"
+                        $0.score = 1
+                        $0.context.channel = .web
+                    })
+                }
+
+                // The provider and its centre are credited with the matter and its rating.
+                let directory = Fawang_Directory_V1_DirectoryService.Client(wrapping: client)
+                let credit = try await directory.getEntry(.with { $0.id = "legal_aid_provider/\(provider.id)" }).credit
+                #expect(credit.handledMatters == 1 && credit.ratedMatters == 1 && credit.averageRating == 5 && credit.overdueMatters == 0)
+                let centre = try await directory.getEntry(.with { $0.id = "legal_aid_centre/\(provider.organization)" }).credit
+                #expect(centre.handledMatters == 1 && centre.averageRating == 5)
             }
         }
     }

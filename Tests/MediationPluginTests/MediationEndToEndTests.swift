@@ -84,6 +84,11 @@ import Testing
                 })
                 #expect(started.status == "mediating")
                 #expect(started.timeline.last?.attributes["invited_participants"] == "楼栋长王某")
+                // The committee and both mediators are credited with it.
+                let directory = Fawang_Directory_V1_DirectoryService.Client(wrapping: client)
+                for id in ["mediation_committee/\(xingqing.id)"] + xingqing.mediators.map({ "mediator/\($0.id)" }) {
+                    #expect(try await directory.getEntry(.with { $0.id = id }).credit.handledMatters == 1, "\(id)")
+                }
 
                 let scheduled = try await mediation.recordSession(.with {
                     $0.trackingNumber = number

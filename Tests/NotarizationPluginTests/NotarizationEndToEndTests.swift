@@ -64,6 +64,9 @@ import Testing
                 #expect(clockAtStart.ruleID == "notarization.certificate")
                 #expect(clockAtStart.article == "《中华人民共和国公证法》第三十条")
                 #expect(clockAtStart.period == "15个工作日")
+                // The office is credited with the matter it took (the directory's credit record).
+                let office = try await Fawang_Directory_V1_DirectoryService.Client(wrapping: client).getEntry(.with { $0.id = "notary_office/np-640104-1" })
+                #expect(office.credit.handledMatters == 1 && office.credit.overdueMatters == 0)
                 #expect(clockAtStart.dueDate == "2026-10-22")
                 #expect(clockAtStart.state == .running)
                 #expect(accepted.timeline.last?.attributes["fee_yuan"] == "80")

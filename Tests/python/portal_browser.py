@@ -385,6 +385,12 @@ def main():
         check(driver.find_element(By.CSS_SELECTOR, ".alert").text == "感谢您的评价", "the rating is recorded")
         check("评价" in driver.find_element(By.CSS_SELECTOR, ".timeline").text, "and shows in the timeline")
         driver.save_screenshot(str(shots / "progress-rated-desktop.png"))
+        check(driver.find_elements(By.ID, "rating-form") == [], "a rated matter offers no second rating")
+        # The provider's credit record in the directory counts the matter and its rating.
+        driver.get(base + "/directory/entry?id=legal_aid_provider/lap-640100-1")
+        credit = driver.find_element(By.ID, "credit").text
+        check("办理事项" in credit and "群众满意度" in credit and "件评价" in credit, f"the provider's credit record: {credit}")
+        driver.get(base + "/progress")
 
         fill(driver, {"tracking_number": number, "phone_last4": "9999"})
         submit(driver)

@@ -37,9 +37,14 @@ public final class DeadlineEngine: Sendable {
 
     /// Every started deadline of `matter`.
     public func statuses(of matter: Matter, now: Date) -> [DeadlineStatus] {
-        guard let spec = registry.module(id: matter.businessLine)?.manifest.matterType(matter.matterType) else { return [] }
+        guard let spec = matterType(of: matter) else { return [] }
         let (calendar, ruleDays) = state.withLock { ($0.calendar, $0.ruleDays) }
         return spec.deadlineStatuses(timeline: matter.timeline, now: now, calendar: calendar, ruleDays: ruleDays)
+    }
+
+    /// The declaration of `matter`'s type, from its module's manifest.
+    func matterType(of matter: Matter) -> MatterTypeSpec? {
+        registry.module(id: matter.businessLine)?.manifest.matterType(matter.matterType)
     }
 
     /// The rule `id` of `matter`'s type, if it has one.

@@ -324,6 +324,8 @@ public enum PlatformEvent {
     public static let transferred = "transferred"
     /// A file attached to the matter (its `material_id` attribute names it).
     public static let materialUploaded = "material_uploaded"
+    /// The applicant's satisfaction rating (``MatterRating``).
+    public static let rated = "rated"
     /// Attribute of a start event: the day (YYYY-MM-DD, not after the event) its periods count from.
     public static let countsFrom = "counts_from"
 
@@ -334,5 +336,6 @@ public enum PlatformEvent {
         escalated: "逾期未办结，报上级督办",
         transferred: "转至其他业务条线办理",
         materialUploaded: "提交材料",
+        rated: "申请人评价",
     ]
 }

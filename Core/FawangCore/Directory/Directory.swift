@@ -172,6 +172,9 @@ public struct DirectoryKind: Sendable, Hashable {
     ]
 
     public static func named(_ id: String) -> DirectoryKind? { all.first { $0.id == id } }
+
+    /// The directory id of a register entry of this kind: `notary_office/np-640100-1`.
+    public func entryID(_ localID: String) -> String { "\(id)/\(localID)" }
 }
 
 /// One organisation or person in the public directory (法律服务组织机构及人员信息), as its line's
@@ -179,7 +182,7 @@ public struct DirectoryKind: Sendable, Hashable {
 /// directory never lags behind a licence decision.
 public struct DirectoryEntry: Sendable, Equatable {
     /// `<kind>/<the register's id>`: unique across lines.
-    public var id: String { "\(kind.id)/\(localID)" }
+    public var id: String { kind.entryID(localID) }
     /// The id in the line's own register.
     public var localID: String
     public var kind: DirectoryKind

@@ -205,6 +205,11 @@ public protocol MatterStore: Sendable {
     @discardableResult
     func refreshDeadlines() async throws -> Int
 
+    /// The credit figures of directory entries (ids as `<kind>/<register id>`), from the credit
+    /// index; an entry no matter names is absent. Running limits past their day on `today` count
+    /// as overdue.
+    func creditSummaries(entryIDs: [String], today: CivilDate) async throws -> [String: CreditSummary]
+
     /// The materials of a matter, in upload order.
     func materials(matterID: String) async throws -> [StoredMaterial]
 

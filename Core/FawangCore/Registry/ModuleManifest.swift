@@ -50,13 +50,17 @@ public struct MatterTypeSpec: Sendable {
     public var transferIntake: (@Sendable (TransferIntake) -> Data)?
     /// What service guidance tells a citizen about it (eligibility, fees, how to apply).
     public var guide: ServiceGuide
+    /// Whom a matter of this type credits or faults in the directory's credit record (who handles
+    /// it; whom a complaint is about and whether it was upheld), read from its details. Nil: nobody.
+    public var credit: (@Sendable (Matter) -> CreditFacts)?
 
     public init(
         id: String, nameZH: String, nameEN: String, requiredFields: [String], requiredMaterials: [String],
-        workflow: MatterWorkflow, deadlines: [DeadlineRule], guide: ServiceGuide = ServiceGuide(),
-        transferIntake: (@Sendable (TransferIntake) -> Data)? = nil
+        workflow: MatterWorkflow, deadlines: [DeadlineRule], credit: (@Sendable (Matter) -> CreditFacts)? = nil,
+        guide: ServiceGuide = ServiceGuide(), transferIntake: (@Sendable (TransferIntake) -> Data)? = nil
     ) {
         self.transferIntake = transferIntake
+        self.credit = credit
         self.guide = guide
         self.id = id
         self.nameZH = nameZH

@@ -27,8 +27,6 @@ struct Portal: Sendable {
     let forms: [RequestForm]
     /// Steps on a matter that need a signed-in role: the workbench's action forms.
     let stepRows: [(module: String, policy: AccessPolicy, form: RequestForm)]
-    /// Each line's public rating step (by the line's Chinese name, as progress reports name it).
-    let ratingForms: [String: RequestForm]
     /// `module/status` of every status that ends a matter: no deadline runs after it.
     let finished: Set<String>
     let library: MustacheLibrary
@@ -57,14 +55,6 @@ struct Portal: Sendable {
                 (module: plugin.manifest.id, policy: $0.policy, form: RequestForm(module: plugin.manifest.id, rpc: $0, filled: RequestForm.stepFields))
             }
         }
-        var ratings: [String: RequestForm] = [:]
-        for plugin in plugins {
-            if let rate = plugin.rpcs.first(where: { $0.verb == "rate" && $0.policy == .anyone }) {
-                let form = RequestForm(module: plugin.manifest.id, rpc: rate, filled: RequestForm.stepFields.union(["phone_last4"]))
-                if form.isComplete { ratings[plugin.manifest.nameZH] = form }
-            }
-        }
-        self.ratingForms = ratings
         self.finished = Set(plugins.flatMap { plugin in
             plugin.manifest.matterTypes.flatMap { type in type.workflow.terminalStatuses.map { "\(plugin.manifest.id)/\($0)" } }
         })
@@ -336,18 +326,23 @@ struct Portal: Sendable {
         }
     }
 
-    /// The applicant rates a concluded matter from its progress page (the same two factors).
+    /// The applicant rates an ended matter of any line from its progress page (the same two
+    /// factors): MatterService.RateMatter.
     func rate(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
         var request = request
         let values = try await Self.formValues(&request)
         guard Self.csrfValid(request, values) else { return csrfRefused() }
-        guard let form = ratingForms[values["_line"] ?? ""] else { return notOffered() }
-        let (json, problems) = form.json(from: values, fixed: [
-            "tracking_number": values["tracking_number"] ?? "", "phone_last4": values["phone_last4"] ?? "", "context": ["channel": "CHANNEL_WEB"],
-        ])
+        let rating = Fawang_Matter_V1_RateMatterRequest.with {
+            $0.trackingNumber = values["tracking_number"] ?? ""
+            $0.phoneLast4 = values["phone_last4"] ?? ""
+            $0.score = Int32(values["score"] ?? "") ?? 0
+            $0.comment = values["comment"] ?? ""
+            $0.context.channel = .web
+        }
         do {
-            guard problems.isEmpty else { throw RPCError(code: .invalidArgument, message: problems.values.sorted().joined(separator: "；")) }
-            _ = try await callForm(form, json, metadata: Self.metadata(context))
+            _ = try await caller.unary(
+                Fawang_Matter_V1_MatterService.Method.RateMatter.descriptor, try rating.serializedBytes(),
+                metadata: Self.metadata(context), timeout: .seconds(30))
             return try await progress(request, context, values: values, notice: "感谢您的评价")
         } catch let error as RPCError {
             return try await progress(request, context, values: values, notice: error.message)
@@ -378,10 +373,9 @@ struct Portal: Sendable {
             if !concluded {
                 object["upload"] = uploadObject(errors: [:])
             }
-            if let rating = ratingForms[report.businessLineName] {
-                object["rating"] = [
-                    "line": report.businessLineName, "csrf": csrf, "sections": Self.sections(rating, values: [:], errors: [:]),
-                ] as [String: Any]
+            // Once it has ended, the applicant rates it once (MatterService.RateMatter).
+            if concluded, !report.timeline.contains(where: { $0.kind == MatterRating.event }) {
+                object["rating"] = ["csrf": csrf, "scores": MatterRating.labels.map { ["value": $0.score, "label": $0.label] }] as [String: Any]
             }
         }
         object["csrf"] = csrf

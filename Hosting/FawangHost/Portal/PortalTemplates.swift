@@ -212,10 +212,12 @@ enum PortalTemplates {
               <h2 id="rating-title">办结后评价</h2>
               <form method="post" action="/progress/rate" id="rating-form">
               <input type="hidden" name="_csrf" value="{{csrf}}">
-              <input type="hidden" name="_line" value="{{line}}">
               <input type="hidden" name="tracking_number" value="{{report.trackingNumber}}">
               <input type="hidden" name="phone_last4" value="{{phoneLast4}}">
-              {{> fields}}
+              <div class="field"><label for="f-score">满意度</label>
+                <select id="f-score" name="score" required><option value="">请选择</option>{{#scores}}<option value="{{value}}">{{label}}</option>{{/scores}}</select></div>
+              <div class="field"><label for="f-comment">评价内容（选填，500字以内）</label>
+                <textarea id="f-comment" name="comment" maxlength="500" rows="3"></textarea></div>
               <p><button type="submit" class="button">提交评价</button></p>
               </form>
             </section>

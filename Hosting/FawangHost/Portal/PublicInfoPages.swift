@@ -248,6 +248,8 @@ extension Portal {
             "status": entry.credit.licenceStatus, "good": entry.credit.inGoodStanding, "licence": entry.credit.licenceNumber,
             "hasLicence": !entry.credit.licenceNumber.isEmpty, "discipline": entry.credit.discipline, "hasDiscipline": !entry.credit.discipline.isEmpty,
             "approximate": entry.locationApproximate,
+            "figures": entry.credit.figuresZH.map { ["label": $0.label, "value": $0.value] },
+            "hasRating": entry.credit.ratedMatters > 0, "rating": String(format: "%.1f", entry.credit.averageRating),
         ]
     }
 

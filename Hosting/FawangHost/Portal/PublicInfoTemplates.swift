@@ -64,7 +64,7 @@ enum PublicInfoTemplates {
             </figure>
             {{/map}}
             <p class="muted" id="directory-total">共 {{total}} 个</p>
-            <ol class="directory" id="directory-results">{{#entries}}<li><a href="{{href}}">{{name}}</a> <span class="tag">{{kind}}</span>{{^good}} <span class="tag warn">{{status}}</span>{{/good}} <span class="muted">{{region}}{{#hasDistance}} · 约{{distance}}公里{{/hasDistance}}{{#hasOrganization}} · {{organization}}{{/hasOrganization}}</span></li>{{/entries}}</ol>
+            <ol class="directory" id="directory-results">{{#entries}}<li><a href="{{href}}">{{name}}</a> <span class="tag">{{kind}}</span>{{^good}} <span class="tag warn">{{status}}</span>{{/good}}{{#hasRating}} <span class="tag">满意度 {{rating}}</span>{{/hasRating}} <span class="muted">{{region}}{{#hasDistance}} · 约{{distance}}公里{{/hasDistance}}{{#hasOrganization}} · {{organization}}{{/hasOrganization}}</span></li>{{/entries}}</ol>
             {{> bottom}}
             """,
         "directory-entry": """
@@ -84,7 +84,9 @@ enum PublicInfoTemplates {
             <dt>执业状态</dt><dd class="{{^good}}warn{{/good}}" id="licence-status">{{status}}</dd>
             {{#hasLicence}}<dt>证号</dt><dd>{{licence}}</dd>{{/hasLicence}}
             <dt>行政处罚和行业处分</dt><dd id="discipline">{{#hasDiscipline}}<ul>{{#discipline}}<li>{{.}}</li>{{/discipline}}</ul>{{/hasDiscipline}}{{^hasDiscipline}}无{{/hasDiscipline}}</dd>
+            {{#figures}}<dt>{{label}}</dt><dd>{{value}}</dd>{{/figures}}
             </dl>
+            <p class="muted">办理事项、满意度、逾期和投诉按平台受理的事项统计：逾期指有法定期限超期办结或已超期未办结；投诉查实指经调查作出处理的投诉。</p>
             {{> bottom}}
             """,
         "publicity": """

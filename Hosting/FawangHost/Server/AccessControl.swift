@@ -33,6 +33,8 @@ enum PlatformAccessPolicies {
             Matters.ListMatters.descriptor.fullyQualifiedMethod: readers,
             Matters.QueryProgress.descriptor.fullyQualifiedMethod: .anyone,
             Matters.TransferMatter.descriptor.fullyQualifiedMethod: .handlers,
+            // The applicant's own step: the handler checks the phone's last four digits.
+            Matters.RateMatter.descriptor.fullyQualifiedMethod: .anyone,
             // The applicant's rule (signed in, or the tracking number with the phone's last four
             // digits); listing and downloading follow GetMatter's.
             Materials.UploadMaterial.descriptor.fullyQualifiedMethod: .anyone,
@@ -65,6 +67,7 @@ enum PlatformAccessPolicies {
         Fawang_Identity_V1_IdentityService.Method.Register.descriptor.fullyQualifiedMethod,
         Fawang_Identity_V1_IdentityService.Method.Refresh.descriptor.fullyQualifiedMethod,
         Fawang_Matter_V1_MatterService.Method.QueryProgress.descriptor.fullyQualifiedMethod,
+        Fawang_Matter_V1_MatterService.Method.RateMatter.descriptor.fullyQualifiedMethod,
         Fawang_Matter_V1_MaterialService.Method.UploadMaterial.descriptor.fullyQualifiedMethod,
         Fawang_Laws_V1_LawService.Method.SearchLaws.descriptor.fullyQualifiedMethod,
         // Each composes the whole directory.

@@ -221,7 +221,7 @@ public final class PlatformHost: Sendable {
             accessLifetime: TimeInterval(config.accessTokenMinutes * 60), refreshLifetime: TimeInterval(config.refreshTokenDays * 86_400))
         // `limits.watchers.per_client` / `limits.watchers.total`: open watch streams (see WatcherLimits).
         let watchers = WatcherLimits(perClient: config.maxWatchersPerClient, total: config.maxWatchers)
-        let directory = PublicDirectory(registry: core.registry, store: storage.directory, plugins: contexts)
+        let directory = PublicDirectory(registry: core.registry, store: storage.directory, plugins: contexts, matters: storage.matters, now: now)
         let health = HealthService(
             registry: core.registry, watchers: watchers,
             platformServices: [

@@ -48,7 +48,9 @@ struct DirectoryService: Fawang_Directory_V1_DirectoryService.SimpleServiceProto
         let size = request.pageSize == 0 ? 50 : Int(request.pageSize)
         var response = Fawang_Directory_V1_SearchDirectoryResponse()
         response.total = Int32(ordered.count)
-        response.entries = ordered.dropFirst(offset).prefix(size).map { Self.proto($0.0, distance: $0.1) }
+        let page = Array(ordered.dropFirst(offset).prefix(size))
+        let credit = try await directory.credit(of: page.map(\.0))
+        response.entries = page.map { Self.proto($0.0, distance: $0.1, credit: credit[$0.0.entry.id]) }
         if offset + size < ordered.count { response.nextPageToken = String(offset + size) }
         return response
     }
@@ -58,7 +60,8 @@ struct DirectoryService: Fawang_Directory_V1_DirectoryService.SimpleServiceProto
         guard let placed = try await directory.entries(in: directory.divisions()).first(where: { $0.entry.id == request.id }) else {
             throw FawangError.notFound("目录中没有编号为 \(request.id) 的机构或人员（可能已注销，或所属业务在当地未开通）")
         }
-        return Self.proto(placed, distance: nil)
+        let credit = try await directory.credit(of: [placed])
+        return Self.proto(placed, distance: nil, credit: credit[placed.entry.id])
     }
 
     func listKinds(request: Fawang_Directory_V1_ListKindsRequest, context: ServerContext) async throws -> Fawang_Directory_V1_ListKindsResponse {
@@ -99,7 +102,7 @@ struct DirectoryService: Fawang_Directory_V1_DirectoryService.SimpleServiceProto
         }
     }
 
-    static func proto(_ placed: PublicDirectory.Placed, distance: Double?) -> Fawang_Directory_V1_DirectoryEntry {
+    static func proto(_ placed: PublicDirectory.Placed, distance: Double?, credit: CreditSummary?) -> Fawang_Directory_V1_DirectoryEntry {
         let entry = placed.entry
         return .with {
             $0.id = entry.id
@@ -125,6 +128,14 @@ struct DirectoryService: Fawang_Directory_V1_DirectoryService.SimpleServiceProto
                 $0.licenceStatus = entry.licenceStatus
                 $0.inGoodStanding = entry.inGoodStanding
                 $0.discipline = entry.discipline
+                let figures = credit ?? CreditSummary()
+                $0.handledMatters = Int32(figures.handled)
+                $0.ratedMatters = Int32(figures.rated)
+                $0.averageRating = figures.averageRating ?? 0
+                $0.overdueMatters = Int32(figures.overdue)
+                $0.overdueRate = figures.overdueRate ?? 0
+                $0.complaintsDecided = Int32(figures.complaintsDecided)
+                $0.complaintsUpheld = Int32(figures.complaintsUpheld)
             }
         }
     }

@@ -73,14 +73,17 @@ struct GuidanceService: Fawang_Guidance_V1_GuidanceService.SimpleServiceProtocol
             return .with { $0.hint = "没有找到与您的描述相符的服务。请换个说法、选择一个问题分类，或拨打\(Self.hotline)公共法律服务热线咨询。" }
         }
         let offices = try await directory.entries(in: divisions)
-        var response = Fawang_Guidance_V1_FindServicesResponse()
-        for match in matches {
+        let suggested = matches.compactMap { match -> (GuidanceMatcher.Match, ModuleRegistry.Module, MatterTypeSpec, (PublicDirectory.Placed, Double?)?)? in
             guard let module = modules.first(where: { $0.manifest.matterType(match.topic.matterTypeID) != nil }),
                 let type = module.manifest.matterType(match.topic.matterTypeID)
-            else { continue }
+            else { return nil }
+            let handling = offices.filter { type.guide.officeKinds.contains($0.entry.kind) && $0.entry.inGoodStanding }
+            return (match, module, type, PublicDirectory.nearest(handling, to: near, region: region, divisions: divisions).first)
+        }
+        let credit = try await directory.credit(of: suggested.compactMap { $0.3?.0 })
+        var response = Fawang_Guidance_V1_FindServicesResponse()
+        for (match, module, type, office) in suggested {
             let guide = type.guide
-            let handling = offices.filter { guide.officeKinds.contains($0.entry.kind) && $0.entry.inGoodStanding }
-            let office = PublicDirectory.nearest(handling, to: near, region: region, divisions: divisions).first
             response.suggestions.append(.with {
                 $0.moduleID = module.manifest.id
                 $0.lineName = module.manifest.nameZH
@@ -108,7 +111,7 @@ struct GuidanceService: Fawang_Guidance_V1_GuidanceService.SimpleServiceProtocol
                     let advice = request.answers["\(type.id)/\(question.id)"].map { $0 ? question.ifYesZH : question.ifNoZH } ?? ""
                     return advice.isEmpty ? nil : advice
                 }
-                if let office { $0.office = DirectoryService.proto(office.0, distance: office.1) }
+                if let office { $0.office = DirectoryService.proto(office.0, distance: office.1, credit: credit[office.0.entry.id]) }
                 if let verb = guide.applyVerb, intakeVerbs[module.manifest.id]?.contains(verb) == true {
                     $0.applyURL = "/apply/\(module.manifest.id)/\(verb)"
                 }

@@ -48,6 +48,35 @@ struct MatterService: Fawang_Matter_V1_MatterService.SimpleServiceProtocol {
         return try await presenter.publicView(matter, now: now())
     }
 
+    /// The satisfaction rating of any line's matter once it has ended (a terminal status of its
+    /// workflow). Recorded as the applicant's, whoever relays it (the hotline's callback), once.
+    func rateMatter(request: Fawang_Matter_V1_RateMatterRequest, context: ServerContext) async throws -> Fawang_Matter_V1_ProgressReport {
+        var rating: Rating?
+        let handling = try MatterSteps.validate(request.context, applicant: true) { check in
+            rating = check.rating(score: request.score, comment: request.comment, phoneLast4: request.phoneLast4)
+        }
+        guard let rating else { throw FawangError(.internalError, "a rating passed validation without a score") }
+        let trackingNumber = try TrackingNumber.parse(request.trackingNumber)
+        let registry = registry
+        let matter = try await matters.update(trackingNumber: trackingNumber, at: now()) { matter in
+            try MatterSteps.check(.applicant(secondFactor: request.phoneLast4, staffMayAct: false), matter)
+            try registry.requireEnabled(matter.businessLine, in: matter.regionCode)
+            guard let workflow = registry.module(id: matter.businessLine)?.manifest.matterType(matter.matterType)?.workflow else {
+                throw FawangError(.internalError, "matter \(matter.id) has a type no module declares")
+            }
+            guard workflow.terminalStatuses.contains(matter.status) else {
+                throw FawangError.failedPrecondition("事项办结后方可评价；该事项当前状态为「\(workflow.label(ofStatus: matter.status))」")
+            }
+            guard MatterRating.score(on: matter.timeline) == nil else {
+                throw FawangError.failedPrecondition("该事项已经评价过，每个事项只能评价一次")
+            }
+            return MatterChange(events: [MatterEventDraft(
+                kind: MatterRating.event, actor: handling.actor, channel: handling.channel, note: rating.comment,
+                attributes: [MatterRating.scoreAttribute: String(rating.score)])])
+        }
+        return try await presenter.publicView(matter, now: now())
+    }
+
     static func caller() throws(FawangError) -> Principal {
         guard let principal = Principal.current else { throw FawangError(.unauthenticated, "请先登录") }
         return principal

@@ -11,6 +11,9 @@ struct PublicDirectory: Sendable {
     let registry: ModuleRegistry
     let store: any DirectoryStore
     let plugins: [(any DepartmentPlugin, PluginContext)]
+    /// The credit index: handled, rated, overdue and complained-about matters per entry.
+    let matters: any MatterStore
+    let now: @Sendable () -> Date
 
     /// An entry placed on the map.
     struct Placed: Sendable {
@@ -21,6 +24,11 @@ struct PublicDirectory: Sendable {
         /// 银川市兴庆区
         var regionName: String
         var lineName: String
+    }
+
+    /// The credit figures of `entries` (absent: no matter names it), overdue as of today.
+    func credit(of entries: [Placed]) async throws -> [String: CreditSummary] {
+        try await matters.creditSummaries(entryIDs: entries.map(\.entry.id), today: CivilDate(now()))
     }
 
     /// Every division by code, each with its seat.

@@ -172,6 +172,26 @@ public nonisolated struct Fawang_Directory_V1_CreditRecord: Sendable {
   /// Administrative penalties and disciplinary measures, newest first.
   public var discipline: [String] = []
 
+  /// From the matters themselves (docs/architecture.md, "Credit records"): matters it handled
+  /// (an organisation's include those its people handled for it), with the applicants' ratings.
+  public var handledMatters: Int32 = 0
+
+  public var ratedMatters: Int32 = 0
+
+  /// Mean satisfaction score, 1–5 to one decimal; 0 while nothing is rated.
+  public var averageRating: Double = 0
+
+  /// Handled matters with a statutory time limit met late or running past its last day today.
+  public var overdueMatters: Int32 = 0
+
+  /// overdue_matters / handled_matters; 0 while nothing is handled.
+  public var overdueRate: Double = 0
+
+  /// Complaints about it that were decided, and how many of those were upheld.
+  public var complaintsDecided: Int32 = 0
+
+  public var complaintsUpheld: Int32 = 0
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -567,7 +587,7 @@ nonisolated extension Fawang_Directory_V1_DirectoryEntry: SwiftProtobuf.Message,
 
 nonisolated extension Fawang_Directory_V1_CreditRecord: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".CreditRecord"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}licence_number\0\u{3}licence_status\0\u{3}in_good_standing\0\u{1}discipline\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}licence_number\0\u{3}licence_status\0\u{3}in_good_standing\0\u{1}discipline\0\u{3}handled_matters\0\u{3}rated_matters\0\u{3}average_rating\0\u{3}overdue_matters\0\u{3}overdue_rate\0\u{3}complaints_decided\0\u{3}complaints_upheld\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -579,6 +599,13 @@ nonisolated extension Fawang_Directory_V1_CreditRecord: SwiftProtobuf.Message, S
       case 2: try { try decoder.decodeSingularStringField(value: &self.licenceStatus) }()
       case 3: try { try decoder.decodeSingularBoolField(value: &self.inGoodStanding) }()
       case 4: try { try decoder.decodeRepeatedStringField(value: &self.discipline) }()
+      case 5: try { try decoder.decodeSingularInt32Field(value: &self.handledMatters) }()
+      case 6: try { try decoder.decodeSingularInt32Field(value: &self.ratedMatters) }()
+      case 7: try { try decoder.decodeSingularDoubleField(value: &self.averageRating) }()
+      case 8: try { try decoder.decodeSingularInt32Field(value: &self.overdueMatters) }()
+      case 9: try { try decoder.decodeSingularDoubleField(value: &self.overdueRate) }()
+      case 10: try { try decoder.decodeSingularInt32Field(value: &self.complaintsDecided) }()
+      case 11: try { try decoder.decodeSingularInt32Field(value: &self.complaintsUpheld) }()
       default: break
       }
     }
@@ -597,6 +624,27 @@ nonisolated extension Fawang_Directory_V1_CreditRecord: SwiftProtobuf.Message, S
     if !self.discipline.isEmpty {
       try visitor.visitRepeatedStringField(value: self.discipline, fieldNumber: 4)
     }
+    if self.handledMatters != 0 {
+      try visitor.visitSingularInt32Field(value: self.handledMatters, fieldNumber: 5)
+    }
+    if self.ratedMatters != 0 {
+      try visitor.visitSingularInt32Field(value: self.ratedMatters, fieldNumber: 6)
+    }
+    if self.averageRating.bitPattern != 0 {
+      try visitor.visitSingularDoubleField(value: self.averageRating, fieldNumber: 7)
+    }
+    if self.overdueMatters != 0 {
+      try visitor.visitSingularInt32Field(value: self.overdueMatters, fieldNumber: 8)
+    }
+    if self.overdueRate.bitPattern != 0 {
+      try visitor.visitSingularDoubleField(value: self.overdueRate, fieldNumber: 9)
+    }
+    if self.complaintsDecided != 0 {
+      try visitor.visitSingularInt32Field(value: self.complaintsDecided, fieldNumber: 10)
+    }
+    if self.complaintsUpheld != 0 {
+      try visitor.visitSingularInt32Field(value: self.complaintsUpheld, fieldNumber: 11)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -605,6 +653,13 @@ nonisolated extension Fawang_Directory_V1_CreditRecord: SwiftProtobuf.Message, S
     if lhs.licenceStatus != rhs.licenceStatus {return false}
     if lhs.inGoodStanding != rhs.inGoodStanding {return false}
     if lhs.discipline != rhs.discipline {return false}
+    if lhs.handledMatters != rhs.handledMatters {return false}
+    if lhs.ratedMatters != rhs.ratedMatters {return false}
+    if lhs.averageRating != rhs.averageRating {return false}
+    if lhs.overdueMatters != rhs.overdueMatters {return false}
+    if lhs.overdueRate != rhs.overdueRate {return false}
+    if lhs.complaintsDecided != rhs.complaintsDecided {return false}
+    if lhs.complaintsUpheld != rhs.complaintsUpheld {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -75,12 +75,26 @@ public enum Fawang_Matter_V1_MatterService: Sendable {
                 type: .unary
             )
         }
+        /// Namespace for "RateMatter" metadata.
+        public enum RateMatter: Sendable {
+            /// Request type for "RateMatter".
+            public typealias Input = Fawang_Matter_V1_RateMatterRequest
+            /// Response type for "RateMatter".
+            public typealias Output = Fawang_Matter_V1_ProgressReport
+            /// Descriptor for "RateMatter".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "fawang.matter.v1.MatterService"),
+                method: "RateMatter",
+                type: .unary
+            )
+        }
         /// Descriptors for all methods in the "fawang.matter.v1.MatterService" service.
         public static let descriptors: [GRPCCore.MethodDescriptor] = [
             GetMatter.descriptor,
             QueryProgress.descriptor,
             ListMatters.descriptor,
-            TransferMatter.descriptor
+            TransferMatter.descriptor,
+            RateMatter.descriptor
         ]
     }
 }
@@ -178,6 +192,24 @@ extension Fawang_Matter_V1_MatterService {
             request: GRPCCore.StreamingServerRequest<Fawang_Matter_V1_TransferMatterRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Fawang_Matter_V1_Matter>
+
+        /// Handle the "RateMatter" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The applicant rates a matter once it has ended, whatever its line (public, second factor).
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Fawang_Matter_V1_RateMatterRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Fawang_Matter_V1_ProgressReport` messages.
+        func rateMatter(
+            request: GRPCCore.StreamingServerRequest<Fawang_Matter_V1_RateMatterRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Fawang_Matter_V1_ProgressReport>
     }
 
     /// Service protocol for the "fawang.matter.v1.MatterService" service.
@@ -259,6 +291,24 @@ extension Fawang_Matter_V1_MatterService {
             request: GRPCCore.ServerRequest<Fawang_Matter_V1_TransferMatterRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Fawang_Matter_V1_Matter>
+
+        /// Handle the "RateMatter" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The applicant rates a matter once it has ended, whatever its line (public, second factor).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Fawang_Matter_V1_RateMatterRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Fawang_Matter_V1_ProgressReport` message.
+        func rateMatter(
+            request: GRPCCore.ServerRequest<Fawang_Matter_V1_RateMatterRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Fawang_Matter_V1_ProgressReport>
     }
 
     /// Simple service protocol for the "fawang.matter.v1.MatterService" service.
@@ -338,6 +388,24 @@ extension Fawang_Matter_V1_MatterService {
             request: Fawang_Matter_V1_TransferMatterRequest,
             context: GRPCCore.ServerContext
         ) async throws -> Fawang_Matter_V1_Matter
+
+        /// Handle the "RateMatter" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The applicant rates a matter once it has ended, whatever its line (public, second factor).
+        ///
+        /// - Parameters:
+        ///   - request: A `Fawang_Matter_V1_RateMatterRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Fawang_Matter_V1_ProgressReport` to respond with.
+        func rateMatter(
+            request: Fawang_Matter_V1_RateMatterRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Fawang_Matter_V1_ProgressReport
     }
 }
 
@@ -389,6 +457,17 @@ extension Fawang_Matter_V1_MatterService.StreamingServiceProtocol {
                 )
             }
         )
+        router.registerHandler(
+            forMethod: Fawang_Matter_V1_MatterService.Method.RateMatter.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Fawang_Matter_V1_RateMatterRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Fawang_Matter_V1_ProgressReport>(),
+            handler: { request, context in
+                try await self.rateMatter(
+                    request: request,
+                    context: context
+                )
+            }
+        )
     }
 }
 
@@ -433,6 +512,17 @@ extension Fawang_Matter_V1_MatterService.ServiceProtocol {
         context: GRPCCore.ServerContext
     ) async throws -> GRPCCore.StreamingServerResponse<Fawang_Matter_V1_Matter> {
         let response = try await self.transferMatter(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func rateMatter(
+        request: GRPCCore.StreamingServerRequest<Fawang_Matter_V1_RateMatterRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Fawang_Matter_V1_ProgressReport> {
+        let response = try await self.rateMatter(
             request: GRPCCore.ServerRequest(stream: request),
             context: context
         )
@@ -488,6 +578,19 @@ extension Fawang_Matter_V1_MatterService.SimpleServiceProtocol {
     ) async throws -> GRPCCore.ServerResponse<Fawang_Matter_V1_Matter> {
         return GRPCCore.ServerResponse<Fawang_Matter_V1_Matter>(
             message: try await self.transferMatter(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func rateMatter(
+        request: GRPCCore.ServerRequest<Fawang_Matter_V1_RateMatterRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Fawang_Matter_V1_ProgressReport> {
+        return GRPCCore.ServerResponse<Fawang_Matter_V1_ProgressReport>(
+            message: try await self.rateMatter(
                 request: request.message,
                 context: context
             ),
@@ -595,6 +698,29 @@ extension Fawang_Matter_V1_MatterService {
             deserializer: some GRPCCore.MessageDeserializer<Fawang_Matter_V1_Matter>,
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Fawang_Matter_V1_Matter>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "RateMatter" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The applicant rates a matter once it has ended, whatever its line (public, second factor).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Fawang_Matter_V1_RateMatterRequest` message.
+        ///   - serializer: A serializer for `Fawang_Matter_V1_RateMatterRequest` messages.
+        ///   - deserializer: A deserializer for `Fawang_Matter_V1_ProgressReport` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func rateMatter<Result>(
+            request: GRPCCore.ClientRequest<Fawang_Matter_V1_RateMatterRequest>,
+            serializer: some GRPCCore.MessageSerializer<Fawang_Matter_V1_RateMatterRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Fawang_Matter_V1_ProgressReport>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Fawang_Matter_V1_ProgressReport>) async throws -> Result
         ) async throws -> Result where Result: Sendable
     }
 
@@ -749,6 +875,40 @@ extension Fawang_Matter_V1_MatterService {
                 onResponse: handleResponse
             )
         }
+
+        /// Call the "RateMatter" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The applicant rates a matter once it has ended, whatever its line (public, second factor).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Fawang_Matter_V1_RateMatterRequest` message.
+        ///   - serializer: A serializer for `Fawang_Matter_V1_RateMatterRequest` messages.
+        ///   - deserializer: A deserializer for `Fawang_Matter_V1_ProgressReport` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func rateMatter<Result>(
+            request: GRPCCore.ClientRequest<Fawang_Matter_V1_RateMatterRequest>,
+            serializer: some GRPCCore.MessageSerializer<Fawang_Matter_V1_RateMatterRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Fawang_Matter_V1_ProgressReport>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Fawang_Matter_V1_ProgressReport>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Fawang_Matter_V1_MatterService.Method.RateMatter.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
     }
 }
 
@@ -866,6 +1026,35 @@ extension Fawang_Matter_V1_MatterService.ClientProtocol {
             request: request,
             serializer: GRPCProtobuf.ProtobufSerializer<Fawang_Matter_V1_TransferMatterRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Fawang_Matter_V1_Matter>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "RateMatter" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > The applicant rates a matter once it has ended, whatever its line (public, second factor).
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Fawang_Matter_V1_RateMatterRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func rateMatter<Result>(
+        request: GRPCCore.ClientRequest<Fawang_Matter_V1_RateMatterRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Fawang_Matter_V1_ProgressReport>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.rateMatter(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Fawang_Matter_V1_RateMatterRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Fawang_Matter_V1_ProgressReport>(),
             options: options,
             onResponse: handleResponse
         )
@@ -1001,6 +1190,39 @@ extension Fawang_Matter_V1_MatterService.ClientProtocol {
             metadata: metadata
         )
         return try await self.transferMatter(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "RateMatter" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > The applicant rates a matter once it has ended, whatever its line (public, second factor).
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func rateMatter<Result>(
+        _ message: Fawang_Matter_V1_RateMatterRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Fawang_Matter_V1_ProgressReport>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Fawang_Matter_V1_RateMatterRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.rateMatter(
             request: request,
             options: options,
             onResponse: handleResponse

@@ -595,6 +595,39 @@ public nonisolated struct Fawang_Matter_V1_TransferMatterRequest: Sendable {
   fileprivate var _context: Fawang_Matter_V1_ChannelContext? = nil
 }
 
+/// The applicant's satisfaction rating of a matter that has ended (办结后评价), for any line: once
+/// per matter, proven by the tracking number and the phone's last four digits.
+public nonisolated struct Fawang_Matter_V1_RateMatterRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var trackingNumber: String = String()
+
+  public var phoneLast4: String = String()
+
+  /// 1 (very dissatisfied) to 5 (very satisfied).
+  public var score: Int32 = 0
+
+  /// At most 500 characters.
+  public var comment: String = String()
+
+  public var context: Fawang_Matter_V1_ChannelContext {
+    get {_context ?? Fawang_Matter_V1_ChannelContext()}
+    set {_context = newValue}
+  }
+  /// Returns true if `context` has been explicitly set.
+  public var hasContext: Bool {self._context != nil}
+  /// Clears the value of `context`. Subsequent reads from it will return its default value.
+  public mutating func clearContext() {self._context = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _context: Fawang_Matter_V1_ChannelContext? = nil
+}
+
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
 
 fileprivate nonisolated let _protobuf_package = "fawang.matter.v1"
@@ -1389,6 +1422,60 @@ nonisolated extension Fawang_Matter_V1_TransferMatterRequest: SwiftProtobuf.Mess
     if lhs.trackingNumber != rhs.trackingNumber {return false}
     if lhs.toMatterType != rhs.toMatterType {return false}
     if lhs.reason != rhs.reason {return false}
+    if lhs._context != rhs._context {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Fawang_Matter_V1_RateMatterRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".RateMatterRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}tracking_number\0\u{3}phone_last4\0\u{1}score\0\u{1}comment\0\u{1}context\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.trackingNumber) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.phoneLast4) }()
+      case 3: try { try decoder.decodeSingularInt32Field(value: &self.score) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.comment) }()
+      case 5: try { try decoder.decodeSingularMessageField(value: &self._context) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.trackingNumber.isEmpty {
+      try visitor.visitSingularStringField(value: self.trackingNumber, fieldNumber: 1)
+    }
+    if !self.phoneLast4.isEmpty {
+      try visitor.visitSingularStringField(value: self.phoneLast4, fieldNumber: 2)
+    }
+    if self.score != 0 {
+      try visitor.visitSingularInt32Field(value: self.score, fieldNumber: 3)
+    }
+    if !self.comment.isEmpty {
+      try visitor.visitSingularStringField(value: self.comment, fieldNumber: 4)
+    }
+    try { if let v = self._context {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 5)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Fawang_Matter_V1_RateMatterRequest, rhs: Fawang_Matter_V1_RateMatterRequest) -> Bool {
+    if lhs.trackingNumber != rhs.trackingNumber {return false}
+    if lhs.phoneLast4 != rhs.phoneLast4 {return false}
+    if lhs.score != rhs.score {return false}
+    if lhs.comment != rhs.comment {return false}
     if lhs._context != rhs._context {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
