@@ -199,6 +199,53 @@ import FoundationXML
         }
     }
 
+    /// Subscriptions count against `limits.watchers.*` like the platform's watch streams: a third
+    /// from one address is refused, and a closed one frees its place at once.
+    @Test func subscriptionsAreCappedPerClient() async throws {
+        let limits = "limits:\n  watchers:\n    per_client: 2\n    total: 10\n"
+        try await TestPlatform.with(extraConfig: limits, plugins: PluginCatalog.all) { platform in
+            try await platform.withClient { client in
+                let publicity = Publicity(wrapping: client)
+                /// A subscription held open until cancelled, returned once the host confirmed it
+                /// (or with the error that refused it).
+                func open() async throws -> Task<Void, any Error> {
+                    let (confirmed, signal) = AsyncStream<Result<Void, any Error>>.makeStream()
+                    let task = Task {
+                        do {
+                            try await publicity.subscribe(.init()) { response in
+                                for try await event in response.messages {
+                                    if case .subscribed = event.event { signal.yield(.success(())) }
+                                }
+                            }
+                        } catch {
+                            signal.yield(.failure(error))
+                            throw error
+                        }
+                    }
+                    var iterator = confirmed.makeAsyncIterator()
+                    try await iterator.next()?.get()
+                    return task
+                }
+                let first = try await open()
+                let second = try await open()
+                await expectStatus(.resourceExhausted, containing: ["监听", "2"]) { try await open().cancel() }
+                first.cancel()
+                _ = await first.result
+                var third: Task<Void, any Error>?
+                try await eventually(timeout: .seconds(5), "a freed place is taken") {
+                    do {
+                        third = try await open()
+                        return true
+                    } catch let error as RPCError where error.code == .resourceExhausted {
+                        return false
+                    }
+                }
+                second.cancel()
+                third?.cancel()
+            }
+        }
+    }
+
     /// A subscription has no end of its own: it outlives the unary call time limit, and the
     /// host's shutdown ends it, normally, instead of waiting out the grace period.
     @Test func anOpenSubscriptionOutlivesTheCallLimitAndEndsAtShutdown() async throws {

@@ -127,7 +127,7 @@ public struct PlatformConfig: Sendable, Equatable {
         int("security.refresh_token_days", \.refreshTokenDays, 1...365, "Lifetime of a refresh token; each works once (Refresh returns a new one)."),
         int("limits.public.calls_per_minute", \.publicCallsPerMinute, 1...100_000, "Sustained rate of public calls (submit, progress query, supply materials, rate) per caller; more answer RESOURCE_EXHAUSTED."),
         int("limits.public.burst", \.publicBurst, 1...10_000, "Public calls a caller may make at once before the rate applies."),
-        int("limits.watchers.per_client", \.maxWatchersPerClient, 1...10_000, "Watch streams (Health/Watch, DeadlineService/WatchAlerts) one client may hold open at once: an account, or an address for anonymous callers; more answer RESOURCE_EXHAUSTED."),
+        int("limits.watchers.per_client", \.maxWatchersPerClient, 1...10_000, "Watch streams (Health/Watch, DeadlineService/WatchAlerts, plugin subscriptions such as PublicityService/Subscribe) one client may hold open at once: an account, or an address for anonymous callers; more answer RESOURCE_EXHAUSTED."),
         int("limits.watchers.total", \.maxWatchers, 1...1_000_000, "Watch streams the host holds open at once, all clients together; more answer RESOURCE_EXHAUSTED."),
         bool("http.enabled", \.httpEnabled, true, "Serve the HTTP gateway: every gRPC method over Connect (POST /<package.Service>/<Method>, JSON or protobuf) and gRPC-Web, and GET /openapi.json."),
         string("http.host", \.httpHost, "127.0.0.1", "Address the HTTP gateway binds to."),

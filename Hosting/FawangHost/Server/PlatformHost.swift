@@ -200,6 +200,8 @@ public final class PlatformHost: Sendable {
         let health: HealthService
         let tokens: TokenIssuer
         let policies: [String: AccessPolicy]
+        /// The open watchers and subscriptions (`limits.watchers.*`).
+        let watchers: WatcherLimits
     }
 
     /// The platform's services and every plugin's, each plugin checked against its contract and
@@ -256,7 +258,7 @@ public final class PlatformHost: Sendable {
         var policies = PlatformAccessPolicies.all
         for plugin in plugins { policies.merge(plugin.accessPolicies) { platform, _ in platform } }
         try PlatformAccessPolicies.verify(services: services, policies: policies)
-        return Platform(services: services, health: health, tokens: tokens, policies: policies)
+        return Platform(services: services, health: health, tokens: tokens, policies: policies, watchers: watchers)
     }
 
     /// The gRPC server on its transport, behind the interceptor chain every channel shares: a
@@ -286,6 +288,10 @@ public final class PlatformHost: Sendable {
                 limit: .seconds(config.maxCallSeconds),
                 // Every server-streaming method, platform's and plugins' (a subscription lives on).
                 streamingMethods: Set(Self.methods(of: platform.services).filter { $0.type == .serverStreaming }.map(\.fullyQualifiedMethod))),
+            // Plugins' subscriptions count as watchers (the platform's own count themselves).
+            StreamLimitInterceptor(
+                watchers: platform.watchers,
+                methods: Set(plugins.flatMap { plugin in plugin.rpcs.filter { $0.descriptor.type == .serverStreaming }.map(\.fullyQualifiedMethod) })),
             AuditContextInterceptor(),
             ModuleGateInterceptor(registry: registry),
         ]

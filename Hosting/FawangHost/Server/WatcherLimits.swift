@@ -2,7 +2,8 @@ import FawangCore
 import GRPCCore
 import Synchronization
 
-/// The open watch streams (`grpc.health.v1.Health/Watch`, `DeadlineService/WatchAlerts`): how
+/// The open watch streams (`grpc.health.v1.Health/Watch`, `DeadlineService/WatchAlerts`, and every
+/// plugin's server-streaming method such as `PublicityService/Subscribe`): how
 /// many each client and the host as a whole may hold, and the end of a watcher as soon as its
 /// client goes.
 ///
@@ -38,7 +39,7 @@ final class WatcherLimits: Sendable {
     /// The number of watchers open now (for tests and diagnostics).
     var count: Int { open.withLock { $0.total } }
 
-    private func admit(_ client: String) throws(RPCError) {
+    func admit(_ client: String) throws(RPCError) {
         let refusal: String? = open.withLock { state in
             if state.byClient[client, default: 0] >= perClient {
                 return "同时保持的监听数量已达上限（每个客户端最多\(perClient)个），请先关闭不再使用的监听后再试"
@@ -53,7 +54,7 @@ final class WatcherLimits: Sendable {
         if let refusal { throw RPCError(code: .resourceExhausted, message: refusal) }
     }
 
-    private func release(_ client: String) {
+    func release(_ client: String) {
         open.withLock { state in
             state.total -= 1
             let left = state.byClient[client, default: 1] - 1
@@ -79,5 +80,42 @@ final class WatcherLimits: Sendable {
             defer { group.cancelAll() }
             try await group.next()
         }
+    }
+}
+
+/// Counts every plugin's server-streaming call (a subscription: `PublicityService/Subscribe`)
+/// against the same limits as the platform's watchers, so a plugin's public stream cannot be
+/// opened without bound either. The place is taken before the handler runs and given back when
+/// its stream ends (the plugin kit ends it when the client goes or the host shuts down).
+struct StreamLimitInterceptor: ServerInterceptor {
+    let watchers: WatcherLimits
+    /// `package.Service/Method` of the plugins' server-streaming methods.
+    let methods: Set<String>
+
+    func intercept<Input: Sendable, Output: Sendable>(
+        request: StreamingServerRequest<Input>,
+        context: ServerContext,
+        next: @Sendable (StreamingServerRequest<Input>, ServerContext) async throws -> StreamingServerResponse<Output>
+    ) async throws -> StreamingServerResponse<Output> {
+        guard methods.contains(context.descriptor.fullyQualifiedMethod) else { return try await next(request, context) }
+        let client = WatcherLimits.client(of: context)
+        try watchers.admit(client)
+        let response: StreamingServerResponse<Output>
+        do {
+            response = try await next(request, context)
+        } catch {
+            watchers.release(client)
+            throw error
+        }
+        guard case .success(var contents) = response.accepted else {
+            watchers.release(client)
+            return response
+        }
+        let (producer, watchers) = (contents.producer, self.watchers)
+        contents.producer = { writer in
+            defer { watchers.release(client) }
+            return try await producer(writer)
+        }
+        return StreamingServerResponse(accepted: .success(contents))
     }
 }
