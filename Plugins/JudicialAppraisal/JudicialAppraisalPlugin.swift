@@ -66,8 +66,10 @@ public struct JudicialAppraisalPlugin: DepartmentPlugin {
                 guide: ServiceGuide(fees: "免费", applyVerb: "complain", officeKinds: [.serviceCentre])),
         ],
         guidance: [
-            GuidanceTopic(problemZH: "交通事故、工伤需要做伤残等级鉴定", category: .appraisal, keywords: ["伤残", "伤残等级", "法医", "鉴定"], matterTypeID: AppraisalWorkflow.entrustmentType),
-            GuidanceTopic(problemZH: "笔迹、印章、电子数据真伪需要鉴定", category: .appraisal, keywords: ["笔迹", "印章", "电子数据", "录音", "录像"], matterTypeID: AppraisalWorkflow.entrustmentType),
+            GuidanceTopic(problemZH: "交通事故、工伤需要做伤残等级鉴定", category: .appraisal, keywords: ["伤残", "伤残等级", "法医", "鉴定"], matterTypeID: AppraisalWorkflow.entrustmentType,
+                officeSpecialties: [AppraisalCategory.forensicMedicine.label]),
+            GuidanceTopic(problemZH: "笔迹、印章、电子数据真伪需要鉴定", category: .appraisal, keywords: ["笔迹", "印章", "电子数据", "录音", "录像"], matterTypeID: AppraisalWorkflow.entrustmentType,
+                officeSpecialties: [AppraisalCategory.physicalEvidence.label, AppraisalCategory.audioVisualElectronic.label]),
             GuidanceTopic(problemZH: "对司法鉴定人的鉴定行为不满", category: .complaints, keywords: ["鉴定人", "投诉", "鉴定不公"], matterTypeID: AppraisalWorkflow.complaintType),
         ])
 

@@ -10,7 +10,7 @@ extension MediationPlugin {
         let organizations = committees.map { committee in
             DirectoryEntry(
                 localID: committee.id, kind: .mediationCommittee, name: committee.name, regionCode: committee.regionCode,
-                businessLine: manifest.id, licenceStatus: committee.active ? "正常" : "不开展调解工作", inGoodStanding: committee.active)
+                businessLine: manifest.id, specialties: committee.specialty.isEmpty ? [] : [committee.specialty], licenceStatus: committee.active ? "正常" : "不开展调解工作", inGoodStanding: committee.active)
         }
         let people = try await service.mediatorRows.all().map { mediator in
             // A mediator mediates only through a committee that is working.

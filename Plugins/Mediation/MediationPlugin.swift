@@ -51,6 +51,10 @@ public struct MediationPlugin: DepartmentPlugin {
             GuidanceTopic(problemZH: "家庭、婚姻、赡养矛盾想请人调解", category: .family, keywords: ["家庭矛盾", "婚姻", "赡养", "分家"], matterTypeID: MediationWorkflow.matterType),
             GuidanceTopic(problemZH: "借款、合同、物业费纠纷不想打官司", category: .debts, keywords: ["借款", "欠款", "物业", "合同纠纷", "调解"], matterTypeID: MediationWorkflow.matterType),
             GuidanceTopic(problemZH: "宅基地、房屋、土地边界纠纷", category: .neighbours, keywords: ["宅基地", "房屋", "地界"], matterTypeID: MediationWorkflow.matterType),
+            // 医疗纠纷预防和处理条例 第二十二条、第三十一条: medical disputes go to the 医疗纠纷人民调解委员会.
+            GuidanceTopic(
+                problemZH: "与医院发生医疗纠纷，想通过调解解决", category: .injury, keywords: ["医疗纠纷", "医院", "医患", "手术", "误诊"],
+                matterTypeID: MediationWorkflow.matterType, officeSpecialties: [MediationPlugin.medicalSpecialty]),
         ])
 
     public var rpcs: [RPCInfo] { MediationService.rpcs.infos }
@@ -77,8 +81,17 @@ public struct MediationPlugin: DepartmentPlugin {
             )
             """,
             "CREATE INDEX mediation_mediators_by_committee ON mediation_mediators (committee_id)",
-        ])
+        ]),
+        // The field of an industry committee (行业性、专业性人民调解委员会), e.g. 医疗纠纷; empty for
+        // the committees that take every folk dispute. Committees registered before are read by name.
+        StorageMigration(id: "v2-committee-specialty", statements: [
+            "ALTER TABLE mediation_committees ADD COLUMN specialty TEXT NOT NULL DEFAULT ''",
+            "UPDATE mediation_committees SET specialty = '医疗纠纷' WHERE kind = 'industry' AND name LIKE '%医疗纠纷%'",
+        ]),
     ]
+
+    /// The field of the medical dispute committees.
+    static let medicalSpecialty = "医疗纠纷"
 
     public func makeServices(context: PluginContext) -> [any RegistrableRPCService] {
         [MediationService.rpcs.service(MediationService(context: context))]
@@ -90,10 +103,10 @@ public struct MediationPlugin: DepartmentPlugin {
         var statements: [SQLStatement] = []
         let surnames = ["马", "李", "王", "张", "杨", "丁", "田", "周"]
         var index = 0
-        func committee(_ id: String, _ name: String, _ kind: String, _ region: String, active: Bool = true) {
+        func committee(_ id: String, _ name: String, _ kind: String, _ region: String, specialty: String = "", active: Bool = true) {
             statements.append(SQLStatement(
-                "INSERT INTO mediation_committees (id, name, kind, region_code, active) VALUES (?, ?, ?, ?, ?)",
-                [.text(id), .text(name), .text(kind), .text(region), .integer(active ? 1 : 0)]))
+                "INSERT INTO mediation_committees (id, name, kind, region_code, active, specialty) VALUES (?, ?, ?, ?, ?, ?)",
+                [.text(id), .text(name), .text(kind), .text(region), .integer(active ? 1 : 0), .text(specialty)]))
             for number in 1...2 {
                 let surname = surnames[index % surnames.count]
                 index += 1
@@ -104,7 +117,7 @@ public struct MediationPlugin: DepartmentPlugin {
         }
         for province in try await context.directory.divisions(parentCode: nil) {
             for city in try await context.directory.divisions(parentCode: province.code) {
-                committee("mc-\(city.code)-medical", "\(city.name)医疗纠纷人民调解委员会", "industry", city.code)
+                committee("mc-\(city.code)-medical", "\(city.name)医疗纠纷人民调解委员会", "industry", city.code, specialty: Self.medicalSpecialty)
                 for county in try await context.directory.divisions(parentCode: city.code) {
                     committee("mc-\(county.code)", "\(county.name)联合人民调解委员会", "township_street", county.code)
                 }

@@ -168,6 +168,8 @@ struct MediationService: Sendable {
     struct CommitteeRow: Sendable {
         var id, name, kind, regionCode: String
         var active: Bool
+        /// An industry committee's field (医疗纠纷); empty for general committees.
+        var specialty: String
     }
 
     struct MediatorRow: Sendable {
@@ -179,7 +181,7 @@ struct MediationService: Sendable {
         RegisterTable(context.storage, table: "mediation_committees", noun: "人民调解委员会") { row in
             CommitteeRow(
                 id: row.string("id") ?? "", name: row.string("name") ?? "", kind: row.string("kind") ?? "",
-                regionCode: row.string("region_code") ?? "", active: row.bool("active") ?? false)
+                regionCode: row.string("region_code") ?? "", active: row.bool("active") ?? false, specialty: row.string("specialty") ?? "")
         }
     }
 

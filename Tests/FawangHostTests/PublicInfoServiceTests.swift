@@ -106,6 +106,35 @@ import Testing
         }
     }
 
+    /// The office a suggestion names must practise in the problem's field: a neighbours' quarrel
+    /// goes to the county's general committee, not the nearer medical one; a hospital dispute to
+    /// the medical committee; a disability grade to an institution licensed for 法医类.
+    @Test func theSuggestedOfficePractisesInTheProblemsField() async throws {
+        try await TestPlatform.with(plugins: PluginCatalog.all) { platform in
+            try await platform.withClient { client in
+                let guidance = Guidance(wrapping: client)
+                func office(_ problem: String, line: String, near: (Double, Double)? = nil) async throws -> Fawang_Directory_V1_DirectoryEntry {
+                    let found = try await guidance.findServices(.with {
+                        $0.problem = problem
+                        $0.regionCode = "640104"
+                        if let near { $0.near = .with { $0.latitude = near.0; $0.longitude = near.1 } }
+                    })
+                    return try #require(found.suggestions.first { $0.moduleID == line }, "\(problem): \(found.suggestions.map(\.moduleID))").office
+                }
+                // Yinchuan's seat, where the city's medical committee stands too.
+                let seat = (38.4872, 106.2309)
+                let neighbours = try await office("楼上邻居家漏水，和邻居闹矛盾", line: "mediation", near: seat)
+                #expect(neighbours.id.hasPrefix("mediation_committee/") && neighbours.specialties.isEmpty, "\(neighbours.id)")
+                let hospital = try await office("做手术后和医院发生医疗纠纷", line: "mediation", near: seat)
+                #expect(hospital.id == "mediation_committee/mc-640100-medical" && hospital.specialties == ["医疗纠纷"])
+                let disability = try await office("交通事故受伤，需要做伤残等级鉴定", line: "judicial-appraisal")
+                #expect(disability.specialties.contains("法医类"), "\(disability.id) \(disability.specialties)")
+                let handwriting = try await office("借条上的笔迹不是我的，需要鉴定", line: "judicial-appraisal")
+                #expect(handwriting.specialties.contains("物证类"), "\(handwriting.id) \(handwriting.specialties)")
+            }
+        }
+    }
+
     @Test func theDirectoryFindsByRegionKindNameAndDistance() async throws {
         try await TestPlatform.with(plugins: PluginCatalog.all) { platform in
             try await platform.withClient { client in

@@ -101,11 +101,21 @@ public struct GuidanceTopic: Sendable, Equatable {
     /// Words a citizen's description of the problem would contain.
     public var keywords: [String]
     public var matterTypeID: String
+    /// The practice areas an office must list to take this problem (an appraisal institution
+    /// licensed for 法医类, a 医疗纠纷 mediation committee). Empty: any office of the type's kinds,
+    /// general offices (listing no specialty) before specialised ones.
+    public var officeSpecialties: [String]
 
-    public init(problemZH: String, category: GuidanceCategory, keywords: [String], matterTypeID: String) {
+    public init(problemZH: String, category: GuidanceCategory, keywords: [String], matterTypeID: String, officeSpecialties: [String] = []) {
         self.problemZH = problemZH
         self.category = category
         self.keywords = keywords
         self.matterTypeID = matterTypeID
+        self.officeSpecialties = officeSpecialties
+    }
+
+    /// Whether `specialties` (an office's practice areas) fit this problem (``officeSpecialties``).
+    public func fits(_ specialties: [String]) -> Bool {
+        officeSpecialties.isEmpty ? specialties.isEmpty : specialties.contains { officeSpecialties.contains($0) }
     }
 }

@@ -78,7 +78,9 @@ struct GuidanceService: Fawang_Guidance_V1_GuidanceService.SimpleServiceProtocol
                 let type = module.manifest.matterType(match.topic.matterTypeID)
             else { return nil }
             let handling = offices.filter { type.guide.officeKinds.contains($0.entry.kind) && $0.entry.inGoodStanding }
-            return (match, module, type, PublicDirectory.nearest(handling, to: near, region: region, divisions: divisions).first)
+            // The nearest office whose practice fits the problem; failing one, the nearest of the kind.
+            let fitting = handling.filter { match.topic.fits($0.entry.specialties) }
+            return (match, module, type, PublicDirectory.nearest(fitting.isEmpty ? handling : fitting, to: near, region: region, divisions: divisions).first)
         }
         let credit = try await directory.credit(of: suggested.compactMap { $0.3?.0 })
         var response = Fawang_Guidance_V1_FindServicesResponse()
