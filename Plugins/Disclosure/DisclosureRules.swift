@@ -44,6 +44,61 @@ enum DeliveryMethod: String, Codable, Sendable {
     }
 }
 
+/// Art. 31: how an application the office keys in reached the bureau, and the day that counts as
+/// its receipt.
+struct Receipt: Codable, Equatable, Sendable {
+    enum Method: String, Codable, Sendable {
+        case postSigned = "post_signed"
+        case postConfirmed = "post_confirmed"
+        case internetOrFax = "internet_or_fax"
+
+        init?(_ proto: Fawang_Disclosure_V1_ReceiptMethod) {
+            switch proto {
+            case .postSigned: self = .postSigned
+            case .postConfirmed: self = .postConfirmed
+            case .internetOrFax: self = .internetOrFax
+            default: return nil
+            }
+        }
+
+        /// What the day is, as 第三十一条 names it.
+        var dayLabel: String {
+            switch self {
+            case .postSigned: "签收之日（第三十一条第二项）"
+            case .postConfirmed: "与申请人确认之日（第三十一条第二项）"
+            case .internetOrFax: "双方确认之日（第三十一条第三项）"
+            }
+        }
+    }
+
+    var method: Method
+    /// YYYY-MM-DD.
+    var receivedOn: String
+
+    /// The receipt a request states, checked against `today`; nil for one filed here. Only the
+    /// disclosure office (`keyedByOffice`) records one.
+    static func read(_ request: Fawang_Disclosure_V1_SubmitRequestRequest, today: CivilDate, keyedByOffice: Bool, into check: inout FieldValidator) -> Receipt? {
+        let day = request.receivedOn.trimmingCharacters(in: .whitespaces)
+        guard let method = Method(request.receiptMethod) else {
+            check.require(day.isEmpty, "received_on", "收到日期只用于邮寄、传真等方式收到的申请，请同时注明收到方式（\(DisclosureLaw.article("第三十一条"))）")
+            return nil
+        }
+        guard keyedByOffice else {
+            check.fail("receipt_method", "在本平台提交的申请以提交之日为收到申请之日；邮寄、传真等方式收到的申请由政府信息公开工作机构登记（\(DisclosureLaw.article("第三十一条"))）")
+            return nil
+        }
+        guard let date = CivilDate(strictISO: day) else {
+            check.fail("received_on", "请填写\(method.dayLabel)，格式为YYYY-MM-DD")
+            return nil
+        }
+        guard date <= today, date >= today.adding(days: -365) else {
+            check.fail("received_on", "收到日期应在今天（\(today)）之前一年内，不能晚于今天")
+            return nil
+        }
+        return Receipt(method: method, receivedOn: date.description)
+    }
+}
+
 /// Art. 29 para. 2 (2): what is asked for — its name, its document number or any other
 /// description that lets the bureau find it.
 struct InformationSought: Codable, Equatable, Sendable {
@@ -244,6 +299,8 @@ struct DisclosureDetails: Codable, Equatable, Sendable {
     var email: String
     /// Art. 43: the applicant needs help (reading difficulties, visual or hearing impairment).
     var needsAssistance: Bool
+    /// Art. 31: how and when an application keyed in by the office was received; nil when filed here.
+    var receipt: Receipt?
     /// Art. 30: the one notice to correct, if one was given.
     var correction: CorrectionNotice?
     /// The description as first filed, once corrected.
@@ -256,8 +313,11 @@ struct DisclosureDetails: Codable, Equatable, Sendable {
 
 /// Validation of a submitted application: every problem reported at once, each with its field.
 enum DisclosureApplication {
-    static func validate(_ request: Fawang_Disclosure_V1_SubmitRequestRequest) throws(FawangError) -> (Handling, Person, DisclosureDetails) {
+    static func validate(
+        _ request: Fawang_Disclosure_V1_SubmitRequestRequest, today: CivilDate, keyedByOffice: Bool
+    ) throws(FawangError) -> (Handling, Person, DisclosureDetails) {
         var check = FieldValidator()
+        let receipt = Receipt.read(request, today: today, keyedByOffice: keyedByOffice, into: &check)
         check.requestID(request.requestID)
         let handling = Handling.read(request.context, into: &check)
         // Art. 29 para. 2 (1): name, proof of identity, contact details.
@@ -284,7 +344,7 @@ enum DisclosureApplication {
             try check.checked(handling, "the channel context"), applicant,
             DisclosureDetails(
                 organizationName: request.organizationName.trimmingCharacters(in: .whitespaces), information: information,
-                provisionForm: form!, delivery: delivery!, email: email, needsAssistance: request.needsAssistance)
+                provisionForm: form!, delivery: delivery!, email: email, needsAssistance: request.needsAssistance, receipt: receipt)
         )
     }
 

@@ -32,6 +32,8 @@ struct DisclosureService: Sendable {
         "DELIVERY_METHOD_POST": "邮寄（填写住址）", "DELIVERY_METHOD_EMAIL": "电子邮件", "DELIVERY_METHOD_PICK_UP": "自行领取",
         "email": "电子邮箱（选择电子邮件方式的必填）",
         "needs_assistance": "存在阅读困难或者视听障碍，需要帮助（第四十三条）",
+        // Art. 31: set by the office keying in a posted or faxed application, not on the public form.
+        "receipt_method": "", "received_on": "",
         // The office's steps (workbench).
         "corrections": "需要补正的全部事项（每行一项，第三十条）",
         "guidance": "指导和释明（第三十条）",
@@ -72,7 +74,7 @@ struct DisclosureService: Sendable {
             aliases: [
                 "name": "applicant.name", "id-number": "applicant.id_number", "phone": "applicant.phone", "address": "applicant.address",
                 "organization": "organization_name", "region": "region_code", "information": "information_name", "doc-number": "document_number",
-                "form": "provision_form",
+                "form": "provision_form", "received": "received_on",
             ], labels: formLabels, DisclosureService.submitRequest),
         RPC(Method.RequestCorrection.descriptor, .handlers, verb: "request-correction",
             help: "收到申请7个工作日内一次性告知补正，说明补正事项和合理的补正期限（第三十条）",
@@ -104,8 +106,15 @@ struct DisclosureService: Sendable {
     // MARK: Applications for disclosure on request
 
     func submitRequest(_ request: Fawang_Disclosure_V1_SubmitRequestRequest) async throws -> Fawang_Disclosure_V1_SubmitRequestResponse {
-        let (handling, applicant, details) = try DisclosureApplication.validate(request)
+        // Art. 31: only the disclosure office (staff of the line) records a receipt by post or fax.
+        let keyedByOffice = Principal.current.map { [.staff, .departmentAdmin, .platformAdmin].contains($0.role) } ?? false
+        let (handling, applicant, details) = try DisclosureApplication.validate(request, today: CivilDate(context.now()), keyedByOffice: keyedByOffice)
         var attributes = ["provision_form": details.provisionForm.rawValue, "delivery": details.delivery.rawValue]
+        if let receipt = details.receipt {
+            // Both clocks count from the day 第三十一条 fixes, not the day it was keyed in.
+            attributes["receipt_method"] = receipt.method.rawValue
+            attributes[PlatformEvent.countsFrom] = receipt.receivedOn
+        }
         if !details.organizationName.isEmpty { attributes["organization_name"] = details.organizationName }
         if details.needsAssistance { attributes["needs_assistance"] = "true" }
         return try await steps.matters.intake(

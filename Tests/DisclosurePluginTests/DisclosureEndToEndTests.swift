@@ -232,6 +232,28 @@ import Testing
         }
     }
 
+    @Test("第三十一条：邮寄申请以签收之日为收到申请之日，期限自该日计算") func art31PostedApplicationCountsFromTheDayItWasSignedFor() async throws {
+        try await Self.platform { platform, clock in
+            // Signed for on Wednesday 9/23, keyed in a week later: the same clocks as one filed on 9/23.
+            clock.set(beijing(2026, 9, 30))
+            var letter = DisclosureRulesTests.application()
+            letter.context = Self.office
+            letter.receiptMethod = .postSigned
+            letter.receivedOn = "2026-09-23"
+            let matter = try await platform.withInProcessClient(as: "disclosure-640104") { client in
+                try await Disclosure(wrapping: client).submitRequest(letter).matter
+            }
+            #expect(try Self.deadline(matter, "disclosure.correction-notice").dueDate == "2026-10-10")
+            #expect(try Self.deadline(matter, "disclosure.reply").dueDate == "2026-10-28")
+            #expect(matter.timeline.first?.attributes["receipt_method"] == "post_signed")
+            // The applicant cannot state a receipt when filing online.
+            var online = DisclosureRulesTests.application()
+            online.receiptMethod = .internetOrFax
+            online.receivedOn = "2026-09-23"
+            await expectStatus(.invalidArgument, field: "receipt_method") { _ = try await Self.submit(platform, online) }
+        }
+    }
+
     @Test("第三十二条、第三十三条第三款：征求第三方意见期间答复期限暂停") func art33Para3ThirdPartyPause() async throws {
         try await Self.platform { platform, clock in
             let number = try await Self.submit(platform)

@@ -258,7 +258,7 @@ import Testing
         request.applicant.address = ""
         request.email = "not-an-address"
         do {
-            _ = try DisclosureApplication.validate(request)
+            _ = try DisclosureApplication.validate(request, today: Self.today, keyedByOffice: false)
             Issue.record("an application with eight bad fields was accepted")
         } catch {
             #expect(error.code == .invalidArgument)
@@ -268,11 +268,31 @@ import Testing
         }
         var email = Self.application()
         email.email = ""
-        expectError(.invalidArgument, field: "email") { _ = try DisclosureApplication.validate(email) }
+        expectError(.invalidArgument, field: "email") { _ = try DisclosureApplication.validate(email, today: Self.today, keyedByOffice: false) }
         // Any one of name, document number and description will do (Art. 29 para. 2 (2)).
         var numberOnly = Self.application()
         numberOnly.informationName = ""
         numberOnly.documentNumber = "宁司发〔2025〕12号"
-        #expect(throws: Never.self) { _ = try DisclosureApplication.validate(numberOnly) }
+        #expect(throws: Never.self) { _ = try DisclosureApplication.validate(numberOnly, today: Self.today, keyedByOffice: false) }
+    }
+
+    static let today = CivilDate(year: 2026, month: 9, day: 30)
+
+    @Test("第三十一条：邮寄、传真等方式收到的申请，由工作机构登记签收或者确认之日") func art31ReceiptIsRecordedByTheOfficeOnly() throws {
+        var letter = Self.application()
+        letter.receiptMethod = .postSigned
+        letter.receivedOn = "2026-09-23"
+        let (_, _, details) = try DisclosureApplication.validate(letter, today: Self.today, keyedByOffice: true)
+        #expect(details.receipt == Receipt(method: .postSigned, receivedOn: "2026-09-23"))
+        // An application filed here is received the day it is filed: a citizen cannot back-date it.
+        expectError(.invalidArgument, field: "receipt_method") { _ = try DisclosureApplication.validate(letter, today: Self.today, keyedByOffice: false) }
+        var noMethod = Self.application()
+        noMethod.receivedOn = "2026-09-23"
+        expectError(.invalidArgument, field: "received_on") { _ = try DisclosureApplication.validate(noMethod, today: Self.today, keyedByOffice: true) }
+        for day in ["", "2026-10-01", "2025-09-29", "23/09/2026"] {
+            var bad = letter
+            bad.receivedOn = day
+            expectError(.invalidArgument, field: "received_on") { _ = try DisclosureApplication.validate(bad, today: Self.today, keyedByOffice: true) }
+        }
     }
 }

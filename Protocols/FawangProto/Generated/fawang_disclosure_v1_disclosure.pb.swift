@@ -78,6 +78,59 @@ public nonisolated enum Fawang_Disclosure_V1_ProvisionForm: SwiftProtobuf.Enum, 
 }
 
 /// How the applicant obtains it (Art. 29 para. 2 (3): 获取信息的方式、途径).
+/// Art. 31: how an application the disclosure office keys in reached the bureau, which fixes the
+/// day it counts as received.
+public nonisolated enum Fawang_Disclosure_V1_ReceiptMethod: SwiftProtobuf.Enum, Swift.CaseIterable {
+  public typealias RawValue = Int
+
+  /// Filed here: at the window in person (31 (1)) or online on this platform, received the day it
+  /// is filed.
+  case unspecified // = 0
+
+  /// 31 (2): posted with a signature on delivery: the day the bureau signed for it.
+  case postSigned // = 1
+
+  /// 31 (2): an ordinary letter: the day the office confirmed receipt with the applicant.
+  case postConfirmed // = 2
+
+  /// 31 (3): another internet channel or the office's fax: the day both sides confirmed it.
+  case internetOrFax // = 3
+  case UNRECOGNIZED(Int)
+
+  public init() {
+    self = .unspecified
+  }
+
+  public init?(rawValue: Int) {
+    switch rawValue {
+    case 0: self = .unspecified
+    case 1: self = .postSigned
+    case 2: self = .postConfirmed
+    case 3: self = .internetOrFax
+    default: self = .UNRECOGNIZED(rawValue)
+    }
+  }
+
+  public var rawValue: Int {
+    switch self {
+    case .unspecified: return 0
+    case .postSigned: return 1
+    case .postConfirmed: return 2
+    case .internetOrFax: return 3
+    case .UNRECOGNIZED(let i): return i
+    }
+  }
+
+  // The compiler won't synthesize support with the UNRECOGNIZED case.
+  public static let allCases: [Fawang_Disclosure_V1_ReceiptMethod] = [
+    .unspecified,
+    .postSigned,
+    .postConfirmed,
+    .internetOrFax,
+  ]
+
+}
+
 public nonisolated enum Fawang_Disclosure_V1_DeliveryMethod: SwiftProtobuf.Enum, Swift.CaseIterable {
   public typealias RawValue = Int
   case unspecified // = 0
@@ -480,73 +533,116 @@ public nonisolated enum Fawang_Disclosure_V1_CatalogueCategory: SwiftProtobuf.En
 /// Applies for government information held by the bureau of region_code (Arts. 27, 29). Filed on
 /// the portal (a data message, Art. 29 para. 1), or keyed in by the disclosure office for a letter or an
 /// oral application (Art. 29 para. 1: the office fills in the form for an applicant who cannot write).
-public nonisolated struct Fawang_Disclosure_V1_SubmitRequestRequest: Sendable {
+public nonisolated struct Fawang_Disclosure_V1_SubmitRequestRequest: @unchecked Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
   /// Client-chosen idempotency key (e.g. a UUID). A retry with the same key returns the same matter.
-  public var requestID: String = String()
+  public var requestID: String {
+    get {_storage._requestID}
+    set {_uniqueStorage()._requestID = newValue}
+  }
 
   public var context: Fawang_Matter_V1_ChannelContext {
-    get {_context ?? Fawang_Matter_V1_ChannelContext()}
-    set {_context = newValue}
+    get {_storage._context ?? Fawang_Matter_V1_ChannelContext()}
+    set {_uniqueStorage()._context = newValue}
   }
   /// Returns true if `context` has been explicitly set.
-  public var hasContext: Bool {self._context != nil}
+  public var hasContext: Bool {_storage._context != nil}
   /// Clears the value of `context`. Subsequent reads from it will return its default value.
-  public mutating func clearContext() {self._context = nil}
+  public mutating func clearContext() {_uniqueStorage()._context = nil}
 
   /// Art. 29 para. 2 (1): name, proof of identity (resident identity number) and contact details.
   /// For a legal person or other organisation: the person handling the application for it.
   public var applicant: Fawang_Matter_V1_Person {
-    get {_applicant ?? Fawang_Matter_V1_Person()}
-    set {_applicant = newValue}
+    get {_storage._applicant ?? Fawang_Matter_V1_Person()}
+    set {_uniqueStorage()._applicant = newValue}
   }
   /// Returns true if `applicant` has been explicitly set.
-  public var hasApplicant: Bool {self._applicant != nil}
+  public var hasApplicant: Bool {_storage._applicant != nil}
   /// Clears the value of `applicant`. Subsequent reads from it will return its default value.
-  public mutating func clearApplicant() {self._applicant = nil}
+  public mutating func clearApplicant() {_uniqueStorage()._applicant = nil}
 
   /// Art. 29 para. 2 (1): the name of the legal person or other organisation applying; empty for a
   /// citizen applying in their own name.
-  public var organizationName: String = String()
+  public var organizationName: String {
+    get {_storage._organizationName}
+    set {_uniqueStorage()._organizationName = newValue}
+  }
 
   /// Division whose justice bureau is asked (Art. 27), e.g. 640000 for 宁夏回族自治区司法厅,
   /// 640104 for 兴庆区司法局.
-  public var regionCode: String = String()
+  public var regionCode: String {
+    get {_storage._regionCode}
+    set {_uniqueStorage()._regionCode = newValue}
+  }
 
   /// Art. 29 para. 2 (2): the name (名称) of the information sought. At least one of
   /// information_name, document_number and description is required.
-  public var informationName: String = String()
+  public var informationName: String {
+    get {_storage._informationName}
+    set {_uniqueStorage()._informationName = newValue}
+  }
 
   /// Art. 29 para. 2 (2): its document number (文号), e.g. 宁司发〔2025〕12号.
-  public var documentNumber: String = String()
+  public var documentNumber: String {
+    get {_storage._documentNumber}
+    set {_uniqueStorage()._documentNumber = newValue}
+  }
 
   /// Art. 29 para. 2 (2): any other description that lets the bureau find it (特征性描述): what it
   /// is about, the period it covers, who issued it.
-  public var description_p: String = String()
+  public var description_p: String {
+    get {_storage._description_p}
+    set {_uniqueStorage()._description_p = newValue}
+  }
 
   /// Art. 29 para. 2 (3): the form wanted.
-  public var provisionForm: Fawang_Disclosure_V1_ProvisionForm = .unspecified
+  public var provisionForm: Fawang_Disclosure_V1_ProvisionForm {
+    get {_storage._provisionForm}
+    set {_uniqueStorage()._provisionForm = newValue}
+  }
 
   /// Art. 29 para. 2 (3): how it is to reach the applicant. POST needs applicant.address, EMAIL
   /// needs email.
-  public var delivery: Fawang_Disclosure_V1_DeliveryMethod = .unspecified
+  public var delivery: Fawang_Disclosure_V1_DeliveryMethod {
+    get {_storage._delivery}
+    set {_uniqueStorage()._delivery = newValue}
+  }
 
   /// E-mail address for DELIVERY_METHOD_EMAIL.
-  public var email: String = String()
+  public var email: String {
+    get {_storage._email}
+    set {_uniqueStorage()._email = newValue}
+  }
 
   /// Art. 43: the applicant has reading difficulties or a visual or hearing impairment and needs
   /// the bureau's help.
-  public var needsAssistance: Bool = false
+  public var needsAssistance: Bool {
+    get {_storage._needsAssistance}
+    set {_uniqueStorage()._needsAssistance = newValue}
+  }
+
+  /// Art. 31: for an application the office keys in after receiving it by post, fax or another
+  /// internet channel; staff only. Its periods count from received_on.
+  public var receiptMethod: Fawang_Disclosure_V1_ReceiptMethod {
+    get {_storage._receiptMethod}
+    set {_uniqueStorage()._receiptMethod = newValue}
+  }
+
+  /// Art. 31 (2), (3): the day it was signed for or confirmed (YYYY-MM-DD), required with a
+  /// receipt_method; not after today, nor more than a year before.
+  public var receivedOn: String {
+    get {_storage._receivedOn}
+    set {_uniqueStorage()._receivedOn = newValue}
+  }
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
-  fileprivate var _context: Fawang_Matter_V1_ChannelContext? = nil
-  fileprivate var _applicant: Fawang_Matter_V1_Person? = nil
+  fileprivate var _storage = _StorageClass.defaultInstance
 }
 
 public nonisolated struct Fawang_Disclosure_V1_SubmitRequestResponse: Sendable {
@@ -981,6 +1077,10 @@ nonisolated extension Fawang_Disclosure_V1_ProvisionForm: SwiftProtobuf._ProtoNa
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0PROVISION_FORM_UNSPECIFIED\0\u{1}PROVISION_FORM_PAPER\0\u{1}PROVISION_FORM_ELECTRONIC\0\u{1}PROVISION_FORM_INSPECTION\0")
 }
 
+nonisolated extension Fawang_Disclosure_V1_ReceiptMethod: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0RECEIPT_METHOD_UNSPECIFIED\0\u{1}RECEIPT_METHOD_POST_SIGNED\0\u{1}RECEIPT_METHOD_POST_CONFIRMED\0\u{1}RECEIPT_METHOD_INTERNET_OR_FAX\0")
+}
+
 nonisolated extension Fawang_Disclosure_V1_DeliveryMethod: SwiftProtobuf._ProtoNameProviding {
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0DELIVERY_METHOD_UNSPECIFIED\0\u{1}DELIVERY_METHOD_POST\0\u{1}DELIVERY_METHOD_EMAIL\0\u{1}DELIVERY_METHOD_PICK_UP\0")
 }
@@ -1007,88 +1107,160 @@ nonisolated extension Fawang_Disclosure_V1_CatalogueCategory: SwiftProtobuf._Pro
 
 nonisolated extension Fawang_Disclosure_V1_SubmitRequestRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".SubmitRequestRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}request_id\0\u{1}context\0\u{1}applicant\0\u{3}organization_name\0\u{3}region_code\0\u{3}information_name\0\u{3}document_number\0\u{1}description\0\u{3}provision_form\0\u{1}delivery\0\u{1}email\0\u{3}needs_assistance\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}request_id\0\u{1}context\0\u{1}applicant\0\u{3}organization_name\0\u{3}region_code\0\u{3}information_name\0\u{3}document_number\0\u{1}description\0\u{3}provision_form\0\u{1}delivery\0\u{1}email\0\u{3}needs_assistance\0\u{3}receipt_method\0\u{3}received_on\0")
+
+  fileprivate class _StorageClass {
+    var _requestID: String = String()
+    var _context: Fawang_Matter_V1_ChannelContext? = nil
+    var _applicant: Fawang_Matter_V1_Person? = nil
+    var _organizationName: String = String()
+    var _regionCode: String = String()
+    var _informationName: String = String()
+    var _documentNumber: String = String()
+    var _description_p: String = String()
+    var _provisionForm: Fawang_Disclosure_V1_ProvisionForm = .unspecified
+    var _delivery: Fawang_Disclosure_V1_DeliveryMethod = .unspecified
+    var _email: String = String()
+    var _needsAssistance: Bool = false
+    var _receiptMethod: Fawang_Disclosure_V1_ReceiptMethod = .unspecified
+    var _receivedOn: String = String()
+
+      // This property is used as the initial default value for new instances of the type.
+      // The type itself is protecting the reference to its storage via CoW semantics.
+      // This will force a copy to be made of this reference when the first mutation occurs;
+      // hence, it is safe to mark this as `nonisolated(unsafe)`.
+      static nonisolated(unsafe) let defaultInstance = _StorageClass()
+
+    private init() {}
+
+    init(copying source: _StorageClass) {
+      _requestID = source._requestID
+      _context = source._context
+      _applicant = source._applicant
+      _organizationName = source._organizationName
+      _regionCode = source._regionCode
+      _informationName = source._informationName
+      _documentNumber = source._documentNumber
+      _description_p = source._description_p
+      _provisionForm = source._provisionForm
+      _delivery = source._delivery
+      _email = source._email
+      _needsAssistance = source._needsAssistance
+      _receiptMethod = source._receiptMethod
+      _receivedOn = source._receivedOn
+    }
+  }
+
+  fileprivate mutating func _uniqueStorage() -> _StorageClass {
+    if !isKnownUniquelyReferenced(&_storage) {
+      _storage = _StorageClass(copying: _storage)
+    }
+    return _storage
+  }
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
-    while let fieldNumber = try decoder.nextFieldNumber() {
-      // The use of inline closures is to circumvent an issue where the compiler
-      // allocates stack space for every case branch when no optimizations are
-      // enabled. https://github.com/apple/swift-protobuf/issues/1034
-      switch fieldNumber {
-      case 1: try { try decoder.decodeSingularStringField(value: &self.requestID) }()
-      case 2: try { try decoder.decodeSingularMessageField(value: &self._context) }()
-      case 3: try { try decoder.decodeSingularMessageField(value: &self._applicant) }()
-      case 4: try { try decoder.decodeSingularStringField(value: &self.organizationName) }()
-      case 5: try { try decoder.decodeSingularStringField(value: &self.regionCode) }()
-      case 6: try { try decoder.decodeSingularStringField(value: &self.informationName) }()
-      case 7: try { try decoder.decodeSingularStringField(value: &self.documentNumber) }()
-      case 8: try { try decoder.decodeSingularStringField(value: &self.description_p) }()
-      case 9: try { try decoder.decodeSingularEnumField(value: &self.provisionForm) }()
-      case 10: try { try decoder.decodeSingularEnumField(value: &self.delivery) }()
-      case 11: try { try decoder.decodeSingularStringField(value: &self.email) }()
-      case 12: try { try decoder.decodeSingularBoolField(value: &self.needsAssistance) }()
-      default: break
+    _ = _uniqueStorage()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      while let fieldNumber = try decoder.nextFieldNumber() {
+        // The use of inline closures is to circumvent an issue where the compiler
+        // allocates stack space for every case branch when no optimizations are
+        // enabled. https://github.com/apple/swift-protobuf/issues/1034
+        switch fieldNumber {
+        case 1: try { try decoder.decodeSingularStringField(value: &_storage._requestID) }()
+        case 2: try { try decoder.decodeSingularMessageField(value: &_storage._context) }()
+        case 3: try { try decoder.decodeSingularMessageField(value: &_storage._applicant) }()
+        case 4: try { try decoder.decodeSingularStringField(value: &_storage._organizationName) }()
+        case 5: try { try decoder.decodeSingularStringField(value: &_storage._regionCode) }()
+        case 6: try { try decoder.decodeSingularStringField(value: &_storage._informationName) }()
+        case 7: try { try decoder.decodeSingularStringField(value: &_storage._documentNumber) }()
+        case 8: try { try decoder.decodeSingularStringField(value: &_storage._description_p) }()
+        case 9: try { try decoder.decodeSingularEnumField(value: &_storage._provisionForm) }()
+        case 10: try { try decoder.decodeSingularEnumField(value: &_storage._delivery) }()
+        case 11: try { try decoder.decodeSingularStringField(value: &_storage._email) }()
+        case 12: try { try decoder.decodeSingularBoolField(value: &_storage._needsAssistance) }()
+        case 13: try { try decoder.decodeSingularEnumField(value: &_storage._receiptMethod) }()
+        case 14: try { try decoder.decodeSingularStringField(value: &_storage._receivedOn) }()
+        default: break
+        }
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
-    // The use of inline closures is to circumvent an issue where the compiler
-    // allocates stack space for every if/case branch local when no optimizations
-    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
-    // https://github.com/apple/swift-protobuf/issues/1182
-    if !self.requestID.isEmpty {
-      try visitor.visitSingularStringField(value: self.requestID, fieldNumber: 1)
-    }
-    try { if let v = self._context {
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
-    } }()
-    try { if let v = self._applicant {
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
-    } }()
-    if !self.organizationName.isEmpty {
-      try visitor.visitSingularStringField(value: self.organizationName, fieldNumber: 4)
-    }
-    if !self.regionCode.isEmpty {
-      try visitor.visitSingularStringField(value: self.regionCode, fieldNumber: 5)
-    }
-    if !self.informationName.isEmpty {
-      try visitor.visitSingularStringField(value: self.informationName, fieldNumber: 6)
-    }
-    if !self.documentNumber.isEmpty {
-      try visitor.visitSingularStringField(value: self.documentNumber, fieldNumber: 7)
-    }
-    if !self.description_p.isEmpty {
-      try visitor.visitSingularStringField(value: self.description_p, fieldNumber: 8)
-    }
-    if self.provisionForm != .unspecified {
-      try visitor.visitSingularEnumField(value: self.provisionForm, fieldNumber: 9)
-    }
-    if self.delivery != .unspecified {
-      try visitor.visitSingularEnumField(value: self.delivery, fieldNumber: 10)
-    }
-    if !self.email.isEmpty {
-      try visitor.visitSingularStringField(value: self.email, fieldNumber: 11)
-    }
-    if self.needsAssistance != false {
-      try visitor.visitSingularBoolField(value: self.needsAssistance, fieldNumber: 12)
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every if/case branch local when no optimizations
+      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+      // https://github.com/apple/swift-protobuf/issues/1182
+      if !_storage._requestID.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._requestID, fieldNumber: 1)
+      }
+      try { if let v = _storage._context {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+      } }()
+      try { if let v = _storage._applicant {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
+      } }()
+      if !_storage._organizationName.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._organizationName, fieldNumber: 4)
+      }
+      if !_storage._regionCode.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._regionCode, fieldNumber: 5)
+      }
+      if !_storage._informationName.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._informationName, fieldNumber: 6)
+      }
+      if !_storage._documentNumber.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._documentNumber, fieldNumber: 7)
+      }
+      if !_storage._description_p.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._description_p, fieldNumber: 8)
+      }
+      if _storage._provisionForm != .unspecified {
+        try visitor.visitSingularEnumField(value: _storage._provisionForm, fieldNumber: 9)
+      }
+      if _storage._delivery != .unspecified {
+        try visitor.visitSingularEnumField(value: _storage._delivery, fieldNumber: 10)
+      }
+      if !_storage._email.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._email, fieldNumber: 11)
+      }
+      if _storage._needsAssistance != false {
+        try visitor.visitSingularBoolField(value: _storage._needsAssistance, fieldNumber: 12)
+      }
+      if _storage._receiptMethod != .unspecified {
+        try visitor.visitSingularEnumField(value: _storage._receiptMethod, fieldNumber: 13)
+      }
+      if !_storage._receivedOn.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._receivedOn, fieldNumber: 14)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Fawang_Disclosure_V1_SubmitRequestRequest, rhs: Fawang_Disclosure_V1_SubmitRequestRequest) -> Bool {
-    if lhs.requestID != rhs.requestID {return false}
-    if lhs._context != rhs._context {return false}
-    if lhs._applicant != rhs._applicant {return false}
-    if lhs.organizationName != rhs.organizationName {return false}
-    if lhs.regionCode != rhs.regionCode {return false}
-    if lhs.informationName != rhs.informationName {return false}
-    if lhs.documentNumber != rhs.documentNumber {return false}
-    if lhs.description_p != rhs.description_p {return false}
-    if lhs.provisionForm != rhs.provisionForm {return false}
-    if lhs.delivery != rhs.delivery {return false}
-    if lhs.email != rhs.email {return false}
-    if lhs.needsAssistance != rhs.needsAssistance {return false}
+    if lhs._storage !== rhs._storage {
+      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
+        let _storage = _args.0
+        let rhs_storage = _args.1
+        if _storage._requestID != rhs_storage._requestID {return false}
+        if _storage._context != rhs_storage._context {return false}
+        if _storage._applicant != rhs_storage._applicant {return false}
+        if _storage._organizationName != rhs_storage._organizationName {return false}
+        if _storage._regionCode != rhs_storage._regionCode {return false}
+        if _storage._informationName != rhs_storage._informationName {return false}
+        if _storage._documentNumber != rhs_storage._documentNumber {return false}
+        if _storage._description_p != rhs_storage._description_p {return false}
+        if _storage._provisionForm != rhs_storage._provisionForm {return false}
+        if _storage._delivery != rhs_storage._delivery {return false}
+        if _storage._email != rhs_storage._email {return false}
+        if _storage._needsAssistance != rhs_storage._needsAssistance {return false}
+        if _storage._receiptMethod != rhs_storage._receiptMethod {return false}
+        if _storage._receivedOn != rhs_storage._receivedOn {return false}
+        return true
+      }
+      if !storagesAreEqual {return false}
+    }
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
