@@ -220,19 +220,35 @@ extension DisclosureService {
             conditions.append("region_code = ?")
             arguments.append(.text(request.regionCode))
         }
+        // The bureau's count per category (the navigation), before the category filter.
+        let bureau = request.regionCode.isEmpty ? "" : " WHERE region_code = ?"
+        var counts: [String: Int] = [:]
+        for row in try await context.storage.query(SQLStatement(
+            "SELECT category, COUNT(*) AS n FROM disclosure_catalogue" + bureau + " GROUP BY category",
+            request.regionCode.isEmpty ? [] : [.text(request.regionCode)]))
+        {
+            counts[row.string("category") ?? ""] = row.int("n") ?? 0
+        }
         if let category {
             conditions.append("category = ?")
             arguments.append(.text(category.rawValue))
         }
         let filter = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
         let size = request.pageSize == 0 ? 20 : Int(request.pageSize)
-        let total = try await context.storage.query(SQLStatement("SELECT COUNT(*) AS n FROM disclosure_catalogue" + filter, arguments)).first?.int("n") ?? 0
+        let total = category.map { counts[$0.rawValue] ?? 0 } ?? counts.values.reduce(0, +)
         let rows = try await context.storage.query(SQLStatement(
             "SELECT * FROM disclosure_catalogue" + filter + " ORDER BY published_on DESC, year DESC, seq DESC, region_code LIMIT ? OFFSET ?",
             arguments + [.integer(Int64(size)), .integer(Int64(offset!))]))
         return .with {
             $0.items = rows.compactMap(CatalogueRow.init).map(\.proto)
             $0.totalSize = Int32(total)
+            $0.categories = CatalogueCategory.allCases.map { category in
+                .with {
+                    $0.category = category.proto
+                    $0.label = category.label
+                    $0.count = Int32(counts[category.rawValue] ?? 0)
+                }
+            }
             if offset! + rows.count < total { $0.nextPageToken = String(offset! + rows.count) }
         }
     }

@@ -517,6 +517,10 @@ import Testing
                 })
                 let report = try #require(reports.items.first)
                 #expect(reports.totalSize == 1 && report.title == "宁夏回族自治区司法厅2025年政府信息公开工作年度报告")
+                // Every category with the bureau's count, whatever the filter.
+                #expect(reports.categories.count == 7 && reports.categories.map(\.count).reduce(0, +) == 5)
+                #expect(reports.categories.first { $0.category == .annualReport }?.count == 1)
+                #expect(reports.categories.first { $0.category == .annualReport }?.label == "政府信息公开工作年度报告")
                 #expect(report.categoryLabel == "政府信息公开工作年度报告")
                 #expect(try await disclosure.getItem(.with { $0.id = report.id }) == report)
                 await expectStatus(.notFound) { _ = try await disclosure.getItem(.with { $0.id = "640000-2026-00099" }) }

@@ -38,12 +38,11 @@ extension Portal {
                     $0.pageToken = request.uri.queryParameters.get("page") ?? ""
                 },
                 Self.metadata(context), as: Fawang_Disclosure_V1_ListCatalogueResponse.self)
-            let categories: [(Fawang_Disclosure_V1_CatalogueCategory, String)] = [
-                (.notice, "通知公告"), (.serviceGuide, "办事指南"), (.fees, "收费项目及标准"), (.statistics, "统计信息"),
-                (.annualReport, "年度报告"), (.normativeDocument, "规范性文件"), (.agencyInfo, "机构职能"),
-            ]
             return page("disclosure", title: "政府信息公开", [
-                "categories": categories.map { ["value": $0.0.rawValue, "name": $0.1, "selected": $0.0 == category] },
+                // The line's categories with their counts, as the service names them.
+                "categories": list.categories.map {
+                    ["value": $0.category.rawValue, "name": $0.label, "count": $0.count, "selected": $0.category == category] as [String: Any]
+                },
                 "total": list.totalSize,
                 "items": list.items.map { item -> [String: Any] in
                     [

@@ -119,7 +119,7 @@ enum PublicInfoTemplates {
             <h1>政府信息公开</h1>
             <p>主动公开目录（《中华人民共和国政府信息公开条例》第十九条、第二十条）。目录中没有的信息，可以<a href="{{applyHref}}" id="apply-disclosure">在线申请公开</a>，一般在收到申请之日起20个工作日内答复（第三十三条）。</p>
             <form method="get" action="/disclosure" class="inline"><div class="field"><label for="f-dcat">类别</label>
-              <select id="f-dcat" name="category"><option value="0">全部</option>{{#categories}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{name}}</option>{{/categories}}</select></div>
+              <select id="f-dcat" name="category"><option value="0">全部</option>{{#categories}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{name}}（{{count}}）</option>{{/categories}}</select></div>
               <p><button type="submit" class="button secondary">查看</button></p></form>
             <p class="muted" id="disclosure-total">共 {{total}} 条</p>
             <table class="catalogue" id="disclosure-items"><thead><tr><th>索引号</th><th>名称</th><th>类别</th><th>文号</th><th>生成日期</th></tr></thead>

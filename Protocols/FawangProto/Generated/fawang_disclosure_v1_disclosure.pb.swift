@@ -1051,6 +1051,27 @@ public nonisolated struct Fawang_Disclosure_V1_ListCatalogueResponse: Sendable {
   /// How many items match in all.
   public var totalSize: Int32 = 0
 
+  /// Every category with its label and how many items the bureau (region_code) has in it,
+  /// whatever the category filter: the catalogue's navigation.
+  public var categories: [Fawang_Disclosure_V1_CategoryCount] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Fawang_Disclosure_V1_CategoryCount: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var category: Fawang_Disclosure_V1_CatalogueCategory = .unspecified
+
+  /// e.g. 办事指南
+  public var label: String = String()
+
+  public var count: Int32 = 0
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -1923,7 +1944,7 @@ nonisolated extension Fawang_Disclosure_V1_ListCatalogueRequest: SwiftProtobuf.M
 
 nonisolated extension Fawang_Disclosure_V1_ListCatalogueResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ListCatalogueResponse"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}items\0\u{3}next_page_token\0\u{3}total_size\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}items\0\u{3}next_page_token\0\u{3}total_size\0\u{1}categories\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1934,6 +1955,7 @@ nonisolated extension Fawang_Disclosure_V1_ListCatalogueResponse: SwiftProtobuf.
       case 1: try { try decoder.decodeRepeatedMessageField(value: &self.items) }()
       case 2: try { try decoder.decodeSingularStringField(value: &self.nextPageToken) }()
       case 3: try { try decoder.decodeSingularInt32Field(value: &self.totalSize) }()
+      case 4: try { try decoder.decodeRepeatedMessageField(value: &self.categories) }()
       default: break
       }
     }
@@ -1949,6 +1971,9 @@ nonisolated extension Fawang_Disclosure_V1_ListCatalogueResponse: SwiftProtobuf.
     if self.totalSize != 0 {
       try visitor.visitSingularInt32Field(value: self.totalSize, fieldNumber: 3)
     }
+    if !self.categories.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.categories, fieldNumber: 4)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1956,6 +1981,47 @@ nonisolated extension Fawang_Disclosure_V1_ListCatalogueResponse: SwiftProtobuf.
     if lhs.items != rhs.items {return false}
     if lhs.nextPageToken != rhs.nextPageToken {return false}
     if lhs.totalSize != rhs.totalSize {return false}
+    if lhs.categories != rhs.categories {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Fawang_Disclosure_V1_CategoryCount: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".CategoryCount"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}category\0\u{1}label\0\u{1}count\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularEnumField(value: &self.category) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.label) }()
+      case 3: try { try decoder.decodeSingularInt32Field(value: &self.count) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.category != .unspecified {
+      try visitor.visitSingularEnumField(value: self.category, fieldNumber: 1)
+    }
+    if !self.label.isEmpty {
+      try visitor.visitSingularStringField(value: self.label, fieldNumber: 2)
+    }
+    if self.count != 0 {
+      try visitor.visitSingularInt32Field(value: self.count, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Fawang_Disclosure_V1_CategoryCount, rhs: Fawang_Disclosure_V1_CategoryCount) -> Bool {
+    if lhs.category != rhs.category {return false}
+    if lhs.label != rhs.label {return false}
+    if lhs.count != rhs.count {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
