@@ -57,7 +57,7 @@ extension Portal {
     func adminPage(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
         switch try await admin(request, context) {
         case .failure(let error) where error.status == .forbidden:
-            return page("message", title: "无权访问", ["heading": "无权访问", "text": "模块开关总览仅供平台管理员和业务部门管理员使用。"], status: .forbidden)
+            return messagePage("无权访问", "模块开关总览仅供平台管理员和业务部门管理员使用。", status: .forbidden)
         case .failure:
             return loginPage(request, message: "请先登录")
         case .success:

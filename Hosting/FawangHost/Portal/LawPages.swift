@@ -102,7 +102,7 @@ extension Portal {
                 "paragraphs": article.text.split(separator: "\n").map(String.init),
             ])
         } catch let error as RPCError {
-            return page("message", title: "未找到条文", ["heading": "未找到条文", "text": error.message], status: Self.status(error))
+            return errorPage("未找到条文", error)
         }
     }
 }

@@ -454,6 +454,17 @@ struct Portal: Sendable {
         }
     }
 
+    /// A page that only says something: a heading and a sentence (the tab shows `title`, or the heading).
+    func messagePage(_ heading: String, title: String? = nil, _ text: String, status: HTTPResponse.Status) -> Response {
+        page("message", title: title ?? heading, ["heading": heading, "text": text], status: status)
+    }
+
+    /// A call that failed, as the public reads it: the field's problem or the message, with the
+    /// HTTP status matching the gRPC code.
+    func errorPage(_ heading: String, title: String? = nil, _ error: RPCError) -> Response {
+        messagePage(heading, title: title, Self.problem(error), status: Self.status(error))
+    }
+
     func page(_ template: String, title: String, _ object: [String: Any], status: HTTPResponse.Status = .ok) -> Response {
         var object = object
         object["title"] = title
@@ -462,11 +473,11 @@ struct Portal: Sendable {
     }
 
     func notOffered() -> Response {
-        page("message", title: "暂未开放", ["heading": "该服务暂未开放网上办理", "text": "请拨打 12348 法律服务热线咨询，或到当地公共法律服务中心（站）办理。"], status: .notFound)
+        messagePage("该服务暂未开放网上办理", title: "暂未开放", "请拨打 12348 法律服务热线咨询，或到当地公共法律服务中心（站）办理。", status: .notFound)
     }
 
     func csrfRefused() -> Response {
-        page("message", title: "页面已过期", ["heading": "页面已过期", "text": "为保护您的信息安全，请返回上一页刷新后重新提交。"], status: .forbidden)
+        messagePage("页面已过期", "为保护您的信息安全，请返回上一页刷新后重新提交。", status: .forbidden)
     }
 
     static func asset(_ text: String, type: String) -> Response {

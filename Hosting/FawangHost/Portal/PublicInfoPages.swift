@@ -55,7 +55,7 @@ extension Portal {
                 "applyHref": "/apply/disclosure/submit",
             ])
         } catch let error as RPCError {
-            return page("message", title: "政府信息公开", ["heading": "政府信息公开", "text": Self.problem(error)], status: Self.status(error))
+            return errorPage("政府信息公开", error)
         }
     }
 
@@ -71,7 +71,7 @@ extension Portal {
                 "paragraphs": item.body.components(separatedBy: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty },
             ])
         } catch let error as RPCError {
-            return page("message", title: "未找到", ["heading": "未找到该信息", "text": Self.problem(error)], status: Self.status(error))
+            return errorPage("未找到该信息", title: "未找到", error)
         }
     }
 
@@ -105,7 +105,7 @@ extension Portal {
                 "hasNext": !list.nextPageToken.isEmpty, "nextHref": next.url?.absoluteString ?? "/publicity",
             ])
         } catch let error as RPCError {
-            return page("message", title: "法治宣传", ["heading": "法治宣传", "text": Self.problem(error)], status: Self.status(error))
+            return errorPage("法治宣传", error)
         }
     }
 
@@ -127,7 +127,7 @@ extension Portal {
                 Self.metadata(context), as: Fawang_Publicity_V1_Article.self)
             return page("publicity-article", title: article.title, Self.articleObject(article))
         } catch let error as RPCError {
-            return page("message", title: "未找到文章", ["heading": "未找到文章", "text": Self.problem(error)], status: Self.status(error))
+            return errorPage("未找到文章", error)
         }
     }
 
@@ -337,7 +337,7 @@ extension Portal {
             object["hasLocation"] = entry.hasLocation
             return page("directory-entry", title: entry.name, object)
         } catch let error as RPCError {
-            return page("message", title: "未找到", ["heading": "未找到该机构或人员", "text": error.message], status: Self.status(error))
+            return errorPage("未找到该机构或人员", title: "未找到", error)
         }
     }
 }

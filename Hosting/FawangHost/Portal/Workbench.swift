@@ -278,7 +278,7 @@ extension Portal {
         } catch let error as RPCError where error.code == .unauthenticated {
             return loginPage(request, message: "登录已过期，请重新登录", status: .unauthorized)
         } catch let error as RPCError {
-            return page("message", title: "无法查看", ["heading": "无法查看该事项", "text": error.message], status: Self.status(error))
+            return errorPage("无法查看该事项", title: "无法查看", error)
         }
     }
 
@@ -341,7 +341,7 @@ extension Portal {
         } catch let error as RPCError where error.code == .unauthenticated {
             return loginPage(request, message: "登录已过期，请重新登录", status: .unauthorized)
         } catch let error as RPCError {
-            return page("message", title: "无法下载", ["heading": "无法下载该材料", "text": error.message], status: Self.status(error))
+            return errorPage("无法下载该材料", title: "无法下载", error)
         }
     }
 
