@@ -49,6 +49,8 @@ struct CatalogueRow: Sendable, Equatable {
     var category: CatalogueCategory
     var title, documentNumber, summary, body, generatedOn, publishedOn: String
     var requestDigest: String
+    /// Empty while the item is in the catalogue.
+    var withdrawnOn = "", withdrawalReason = ""
 
     /// The index number (索引号, Art. 12 para. 3): `640000-2026-00003`.
     var id: String { Self.id(regionCode: regionCode, year: year, sequence: sequence) }
@@ -94,6 +96,8 @@ struct CatalogueRow: Sendable, Equatable {
             title: row.string("title") ?? "", documentNumber: row.string("document_number") ?? "", summary: row.string("summary") ?? "",
             body: row.string("body") ?? "", generatedOn: row.string("generated_on") ?? "", publishedOn: row.string("published_on") ?? "",
             requestDigest: row.string("request_digest") ?? "")
+        withdrawnOn = row.string("withdrawn_on") ?? ""
+        withdrawalReason = row.string("withdrawal_reason") ?? ""
     }
 
     var proto: Fawang_Disclosure_V1_CatalogueItem {
@@ -109,6 +113,8 @@ struct CatalogueRow: Sendable, Equatable {
             $0.body = body
             $0.generatedOn = generatedOn
             $0.publishedOn = publishedOn
+            $0.withdrawnOn = withdrawnOn
+            $0.withdrawalReason = withdrawalReason
         }
     }
 
@@ -214,14 +220,14 @@ extension DisclosureService {
         let offset = request.pageToken.isEmpty ? 0 : Int(request.pageToken)
         check.require(offset.map { $0 >= 0 } ?? false, "page_token", "分页标记无效，请使用上一页返回的 next_page_token")
         try check.check()
-        var conditions: [String] = []
+        var conditions = ["withdrawn_on = ''"]
         var arguments: [SQLValue] = []
         if !request.regionCode.isEmpty {
             conditions.append("region_code = ?")
             arguments.append(.text(request.regionCode))
         }
         // The bureau's count per category (the navigation), before the category filter.
-        let bureau = request.regionCode.isEmpty ? "" : " WHERE region_code = ?"
+        let bureau = " WHERE withdrawn_on = ''" + (request.regionCode.isEmpty ? "" : " AND region_code = ?")
         var counts: [String: Int] = [:]
         for row in try await context.storage.query(SQLStatement(
             "SELECT category, COUNT(*) AS n FROM disclosure_catalogue" + bureau + " GROUP BY category",
@@ -233,7 +239,7 @@ extension DisclosureService {
             conditions.append("category = ?")
             arguments.append(.text(category.rawValue))
         }
-        let filter = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
+        let filter = " WHERE " + conditions.joined(separator: " AND ")
         let size = request.pageSize == 0 ? 20 : Int(request.pageSize)
         let total = category.map { counts[$0.rawValue] ?? 0 } ?? counts.values.reduce(0, +)
         let rows = try await context.storage.query(SQLStatement(
@@ -258,13 +264,57 @@ extension DisclosureService {
         guard let key = CatalogueRow.parse(request.id) else {
             throw FawangError.invalidArgument(field: "id", "索引号应形如 640000-2026-00001（行政区划代码-年度-序号）")
         }
+        guard let row = try await item(key) else {
+            throw FawangError.notFound("主动公开目录中没有索引号为 \(request.id) 的信息")
+        }
+        guard row.withdrawnOn.isEmpty else {
+            throw FawangError.notFound("索引号为 \(request.id) 的信息已于 \(row.withdrawnOn) 撤回，不再公开")
+        }
+        return row.proto
+    }
+
+    /// Takes an item out of its bureau's catalogue, for the same staff who may publish there; one
+    /// guarded UPDATE with its audit entry, the row kept.
+    func withdrawItem(_ request: Fawang_Disclosure_V1_WithdrawItemRequest) async throws -> Fawang_Disclosure_V1_CatalogueItem {
+        var key: (regionCode: String, year: Int, sequence: Int)?
+        let handling = try steps.validate(request.context) { check in
+            key = CatalogueRow.parse(request.id)
+            check.require(key != nil, "id", "索引号应形如 640000-2026-00001（行政区划代码-年度-序号）")
+            check.reasons(request.reason, field: "reason", label: "撤回原因")
+        }
+        guard let key, let principal = Principal.current else { throw FawangError(.unauthenticated, "请先登录") }
+        guard principal.mayHandle(businessLine: DisclosureWorkflow.businessLine, regionCode: key.regionCode) else {
+            throw FawangError(.permissionDenied, "行政区划 \(key.regionCode) 的主动公开目录不在本账号的办理范围内（地区或业务条线）")
+        }
+        guard let before = try await item(key) else { throw FawangError.notFound("主动公开目录中没有索引号为 \(request.id) 的信息") }
+        guard before.withdrawnOn.isEmpty else { throw FawangError.failedPrecondition("该信息已于 \(before.withdrawnOn) 撤回，不能再次撤回") }
+        let (today, token) = (CivilDate(context.now()).description, UUID().uuidString)
+        try await context.storage.execute(
+            [SQLStatement(
+                """
+                UPDATE disclosure_catalogue SET withdrawn_on = ?, withdrawal_reason = ?, withdrawn_by = ?, withdrawal_id = ?
+                WHERE region_code = ? AND year = ? AND seq = ? AND withdrawn_on = ''
+                """,
+                [.text(today), .text(request.reason), .text(handling.actor), .text(token),
+                 .text(key.regionCode), .integer(Int64(key.year)), .integer(Int64(key.sequence))])],
+            audit: AuditDraft(
+                actor: handling.actor, role: principal.role.rawValue, channel: handling.channel.rawValue,
+                target: "disclosure:catalogue:\(request.id)", detail: "catalogue_item_withdrawn: \(request.reason)"))
         let rows = try await context.storage.query(SQLStatement(
             "SELECT * FROM disclosure_catalogue WHERE region_code = ? AND year = ? AND seq = ?",
             [.text(key.regionCode), .integer(Int64(key.year)), .integer(Int64(key.sequence))]))
-        guard let row = rows.first.flatMap(CatalogueRow.init) else {
-            throw FawangError.notFound("主动公开目录中没有索引号为 \(request.id) 的信息")
+        guard let stored = rows.first, let row = CatalogueRow(stored), stored.string("withdrawal_id") == token else {
+            // Another withdrawal got there first.
+            throw FawangError.failedPrecondition("该信息已被撤回，不能再次撤回")
         }
+        context.logger.info("catalogue item withdrawn", metadata: ["id": "\(request.id)", "actor": "\(handling.actor)"])
         return row.proto
+    }
+
+    private func item(_ key: (regionCode: String, year: Int, sequence: Int)) async throws -> CatalogueRow? {
+        try await context.storage.query(SQLStatement(
+            "SELECT * FROM disclosure_catalogue WHERE region_code = ? AND year = ? AND seq = ?",
+            [.text(key.regionCode), .integer(Int64(key.year)), .integer(Int64(key.sequence))])).first.flatMap(CatalogueRow.init)
     }
 
     private func item(requestID: String) async throws -> CatalogueRow? {

@@ -76,7 +76,15 @@ public struct DisclosurePlugin: DepartmentPlugin {
             )
             """,
             "CREATE INDEX disclosure_catalogue_by_category ON disclosure_catalogue (region_code, category, published_on)",
-        ])
+        ]),
+        // Withdrawal (WithdrawItem): the row stays, out of the catalogue; `withdrawal_id` tells a
+        // withdrawal its own guarded UPDATE from a concurrent one.
+        StorageMigration(id: "v2-catalogue-withdrawal", statements: [
+            "ALTER TABLE disclosure_catalogue ADD COLUMN withdrawn_on TEXT NOT NULL DEFAULT ''",
+            "ALTER TABLE disclosure_catalogue ADD COLUMN withdrawal_reason TEXT NOT NULL DEFAULT ''",
+            "ALTER TABLE disclosure_catalogue ADD COLUMN withdrawn_by TEXT NOT NULL DEFAULT ''",
+            "ALTER TABLE disclosure_catalogue ADD COLUMN withdrawal_id TEXT NOT NULL DEFAULT ''",
+        ]),
     ]
 
     public func makeServices(context: PluginContext) -> [any RegistrableRPCService] {

@@ -97,6 +97,8 @@ struct DisclosureService: Sendable {
         RPC(Method.PublishItem.descriptor, .handlers, verb: "publish-item", help: "在本机关主动公开目录中发布一条政府信息（第十九条、第二十条）",
             argument: "title", aliases: ["region": "region_code", "doc-number": "document_number", "generated": "generated_on"],
             DisclosureService.publishItem),
+        RPC(Method.WithdrawItem.descriptor, .handlers, verb: "withdraw-item", help: "从本机关主动公开目录中撤回一条信息（写明原因）", argument: "id",
+            DisclosureService.withdrawItem),
         RPC(Method.ListCatalogue.descriptor, .anyone, verb: "list-catalogue", help: "查阅主动公开目录（第十二条、第二十四条）",
             argument: "region_code", aliases: ["region": "region_code"], rateLimited: false, DisclosureService.listCatalogue),
         RPC(Method.GetItem.descriptor, .anyone, verb: "get-item", help: "按索引号查看主动公开目录中的一条信息", argument: "id",

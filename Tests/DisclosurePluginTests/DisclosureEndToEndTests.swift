@@ -595,6 +595,56 @@ import Testing
                 #expect(statistics.items.map(\.id) == ["640000-2026-00005", "640000-2026-00003"])
                 #expect(statistics.totalSize == 2)
             }
+            // Withdrawn: out of the catalogue and its counts, its number not reused, the reason kept.
+            let id = "640000-2026-00005"
+            try await platform.withInProcessClient(as: "disclosure-640104") { client in
+                await expectStatus(.permissionDenied) {
+                    _ = try await Disclosure(wrapping: client).withdrawItem(.with {
+                        $0.id = id
+                        $0.reason = "误发"
+                        $0.context = Self.office
+                    })
+                }
+            }
+            try await platform.withInProcessClient(as: "disclosure-admin") { client in
+                let disclosure = Disclosure(wrapping: client)
+                await expectStatus(.invalidArgument, field: "reason") {
+                    _ = try await disclosure.withdrawItem(.with {
+                        $0.id = id
+                        $0.context = Self.head
+                    })
+                }
+                await expectStatus(.notFound) {
+                    _ = try await disclosure.withdrawItem(.with {
+                        $0.id = "640000-2026-00099"
+                        $0.reason = "误发"
+                        $0.context = Self.head
+                    })
+                }
+                let withdrawn = try await disclosure.withdrawItem(.with {
+                    $0.id = id
+                    $0.reason = "统计口径有误，更正后重新发布"
+                    $0.context = Self.head
+                })
+                #expect(withdrawn.withdrawnOn == "2026-09-23" && withdrawn.withdrawalReason == "统计口径有误，更正后重新发布")
+                await expectStatus(.failedPrecondition) {
+                    _ = try await disclosure.withdrawItem(.with {
+                        $0.id = id
+                        $0.reason = "再次撤回"
+                        $0.context = Self.head
+                    })
+                }
+                var third = Self.item()
+                third.title = "更正后的统计信息"
+                #expect(try await disclosure.publishItem(third).item.id == "640000-2026-00007")
+            }
+            try await platform.withInProcessClient { client in
+                let disclosure = Disclosure(wrapping: client)
+                await expectStatus(.notFound, containing: ["撤回"]) { _ = try await disclosure.getItem(.with { $0.id = id }) }
+                let statistics = try await disclosure.listCatalogue(.with { $0.category = .statistics })
+                #expect(statistics.items.map(\.id) == ["640000-2026-00007", "640000-2026-00003"])
+                #expect(statistics.categories.first { $0.category == .statistics }?.count == 2)
+            }
         }
     }
 

@@ -144,6 +144,19 @@ public enum Fawang_Disclosure_V1_DisclosureService: Sendable {
                 type: .unary
             )
         }
+        /// Namespace for "WithdrawItem" metadata.
+        public enum WithdrawItem: Sendable {
+            /// Request type for "WithdrawItem".
+            public typealias Input = Fawang_Disclosure_V1_WithdrawItemRequest
+            /// Response type for "WithdrawItem".
+            public typealias Output = Fawang_Disclosure_V1_CatalogueItem
+            /// Descriptor for "WithdrawItem".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "fawang.disclosure.v1.DisclosureService"),
+                method: "WithdrawItem",
+                type: .unary
+            )
+        }
         /// Namespace for "ListCatalogue" metadata.
         public enum ListCatalogue: Sendable {
             /// Request type for "ListCatalogue".
@@ -181,6 +194,7 @@ public enum Fawang_Disclosure_V1_DisclosureService: Sendable {
             Answer.descriptor,
             CloseAbandoned.descriptor,
             PublishItem.descriptor,
+            WithdrawItem.descriptor,
             ListCatalogue.descriptor,
             GetItem.descriptor
         ]
@@ -372,6 +386,24 @@ extension Fawang_Disclosure_V1_DisclosureService {
             request: GRPCCore.StreamingServerRequest<Fawang_Disclosure_V1_PublishItemRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Fawang_Disclosure_V1_PublishItemResponse>
+
+        /// Handle the "WithdrawItem" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Disclosure line staff of the bureau: withdraw an item from the catalogue.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Fawang_Disclosure_V1_WithdrawItemRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Fawang_Disclosure_V1_CatalogueItem` messages.
+        func withdrawItem(
+            request: GRPCCore.StreamingServerRequest<Fawang_Disclosure_V1_WithdrawItemRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Fawang_Disclosure_V1_CatalogueItem>
 
         /// Handle the "ListCatalogue" method.
         ///
@@ -582,6 +614,24 @@ extension Fawang_Disclosure_V1_DisclosureService {
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Fawang_Disclosure_V1_PublishItemResponse>
 
+        /// Handle the "WithdrawItem" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Disclosure line staff of the bureau: withdraw an item from the catalogue.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Fawang_Disclosure_V1_WithdrawItemRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Fawang_Disclosure_V1_CatalogueItem` message.
+        func withdrawItem(
+            request: GRPCCore.ServerRequest<Fawang_Disclosure_V1_WithdrawItemRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Fawang_Disclosure_V1_CatalogueItem>
+
         /// Handle the "ListCatalogue" method.
         ///
         /// > Source IDL Documentation:
@@ -789,6 +839,24 @@ extension Fawang_Disclosure_V1_DisclosureService {
             context: GRPCCore.ServerContext
         ) async throws -> Fawang_Disclosure_V1_PublishItemResponse
 
+        /// Handle the "WithdrawItem" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Disclosure line staff of the bureau: withdraw an item from the catalogue.
+        ///
+        /// - Parameters:
+        ///   - request: A `Fawang_Disclosure_V1_WithdrawItemRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Fawang_Disclosure_V1_CatalogueItem` to respond with.
+        func withdrawItem(
+            request: Fawang_Disclosure_V1_WithdrawItemRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Fawang_Disclosure_V1_CatalogueItem
+
         /// Handle the "ListCatalogue" method.
         ///
         /// > Source IDL Documentation:
@@ -931,6 +999,17 @@ extension Fawang_Disclosure_V1_DisclosureService.StreamingServiceProtocol {
             }
         )
         router.registerHandler(
+            forMethod: Fawang_Disclosure_V1_DisclosureService.Method.WithdrawItem.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Fawang_Disclosure_V1_WithdrawItemRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Fawang_Disclosure_V1_CatalogueItem>(),
+            handler: { request, context in
+                try await self.withdrawItem(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
             forMethod: Fawang_Disclosure_V1_DisclosureService.Method.ListCatalogue.descriptor,
             deserializer: GRPCProtobuf.ProtobufDeserializer<Fawang_Disclosure_V1_ListCatalogueRequest>(),
             serializer: GRPCProtobuf.ProtobufSerializer<Fawang_Disclosure_V1_ListCatalogueResponse>(),
@@ -1051,6 +1130,17 @@ extension Fawang_Disclosure_V1_DisclosureService.ServiceProtocol {
         context: GRPCCore.ServerContext
     ) async throws -> GRPCCore.StreamingServerResponse<Fawang_Disclosure_V1_PublishItemResponse> {
         let response = try await self.publishItem(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func withdrawItem(
+        request: GRPCCore.StreamingServerRequest<Fawang_Disclosure_V1_WithdrawItemRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Fawang_Disclosure_V1_CatalogueItem> {
+        let response = try await self.withdrawItem(
             request: GRPCCore.ServerRequest(stream: request),
             context: context
         )
@@ -1193,6 +1283,19 @@ extension Fawang_Disclosure_V1_DisclosureService.SimpleServiceProtocol {
     ) async throws -> GRPCCore.ServerResponse<Fawang_Disclosure_V1_PublishItemResponse> {
         return GRPCCore.ServerResponse<Fawang_Disclosure_V1_PublishItemResponse>(
             message: try await self.publishItem(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func withdrawItem(
+        request: GRPCCore.ServerRequest<Fawang_Disclosure_V1_WithdrawItemRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Fawang_Disclosure_V1_CatalogueItem> {
+        return GRPCCore.ServerResponse<Fawang_Disclosure_V1_CatalogueItem>(
+            message: try await self.withdrawItem(
                 request: request.message,
                 context: context
             ),
@@ -1443,6 +1546,29 @@ extension Fawang_Disclosure_V1_DisclosureService {
             deserializer: some GRPCCore.MessageDeserializer<Fawang_Disclosure_V1_PublishItemResponse>,
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Fawang_Disclosure_V1_PublishItemResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "WithdrawItem" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Disclosure line staff of the bureau: withdraw an item from the catalogue.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Fawang_Disclosure_V1_WithdrawItemRequest` message.
+        ///   - serializer: A serializer for `Fawang_Disclosure_V1_WithdrawItemRequest` messages.
+        ///   - deserializer: A deserializer for `Fawang_Disclosure_V1_CatalogueItem` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func withdrawItem<Result>(
+            request: GRPCCore.ClientRequest<Fawang_Disclosure_V1_WithdrawItemRequest>,
+            serializer: some GRPCCore.MessageSerializer<Fawang_Disclosure_V1_WithdrawItemRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Fawang_Disclosure_V1_CatalogueItem>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Fawang_Disclosure_V1_CatalogueItem>) async throws -> Result
         ) async throws -> Result where Result: Sendable
 
         /// Call the "ListCatalogue" method.
@@ -1816,6 +1942,40 @@ extension Fawang_Disclosure_V1_DisclosureService {
             )
         }
 
+        /// Call the "WithdrawItem" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Disclosure line staff of the bureau: withdraw an item from the catalogue.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Fawang_Disclosure_V1_WithdrawItemRequest` message.
+        ///   - serializer: A serializer for `Fawang_Disclosure_V1_WithdrawItemRequest` messages.
+        ///   - deserializer: A deserializer for `Fawang_Disclosure_V1_CatalogueItem` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func withdrawItem<Result>(
+            request: GRPCCore.ClientRequest<Fawang_Disclosure_V1_WithdrawItemRequest>,
+            serializer: some GRPCCore.MessageSerializer<Fawang_Disclosure_V1_WithdrawItemRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Fawang_Disclosure_V1_CatalogueItem>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Fawang_Disclosure_V1_CatalogueItem>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Fawang_Disclosure_V1_DisclosureService.Method.WithdrawItem.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
         /// Call the "ListCatalogue" method.
         ///
         /// > Source IDL Documentation:
@@ -2147,6 +2307,35 @@ extension Fawang_Disclosure_V1_DisclosureService.ClientProtocol {
             request: request,
             serializer: GRPCProtobuf.ProtobufSerializer<Fawang_Disclosure_V1_PublishItemRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Fawang_Disclosure_V1_PublishItemResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "WithdrawItem" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Disclosure line staff of the bureau: withdraw an item from the catalogue.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Fawang_Disclosure_V1_WithdrawItemRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func withdrawItem<Result>(
+        request: GRPCCore.ClientRequest<Fawang_Disclosure_V1_WithdrawItemRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Fawang_Disclosure_V1_CatalogueItem>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.withdrawItem(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Fawang_Disclosure_V1_WithdrawItemRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Fawang_Disclosure_V1_CatalogueItem>(),
             options: options,
             onResponse: handleResponse
         )
@@ -2507,6 +2696,39 @@ extension Fawang_Disclosure_V1_DisclosureService.ClientProtocol {
             metadata: metadata
         )
         return try await self.publishItem(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "WithdrawItem" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Disclosure line staff of the bureau: withdraw an item from the catalogue.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func withdrawItem<Result>(
+        _ message: Fawang_Disclosure_V1_WithdrawItemRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Fawang_Disclosure_V1_CatalogueItem>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Fawang_Disclosure_V1_WithdrawItemRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.withdrawItem(
             request: request,
             options: options,
             onResponse: handleResponse

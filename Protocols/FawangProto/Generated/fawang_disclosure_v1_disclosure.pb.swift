@@ -943,9 +943,44 @@ public nonisolated struct Fawang_Disclosure_V1_CatalogueItem: Sendable {
   /// Date published on the platform, YYYY-MM-DD.
   public var publishedOn: String = String()
 
+  /// Set once the bureau withdrew it (WithdrawItem): the day and why. A withdrawn item leaves the
+  /// catalogue; its index number is never reused.
+  public var withdrawnOn: String = String()
+
+  public var withdrawalReason: String = String()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
+}
+
+/// Withdraws an item from the catalogue of its bureau (published in error, superseded, or its
+/// disclosure found unlawful): the same staff as PublishItem; audited; the row is kept.
+public nonisolated struct Fawang_Disclosure_V1_WithdrawItemRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The index number, e.g. 640000-2026-00003.
+  public var id: String = String()
+
+  /// Why, at most 2000 characters; kept with the item and in the audit trail.
+  public var reason: String = String()
+
+  public var context: Fawang_Matter_V1_ChannelContext {
+    get {_context ?? Fawang_Matter_V1_ChannelContext()}
+    set {_context = newValue}
+  }
+  /// Returns true if `context` has been explicitly set.
+  public var hasContext: Bool {self._context != nil}
+  /// Clears the value of `context`. Subsequent reads from it will return its default value.
+  public mutating func clearContext() {self._context = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _context: Fawang_Matter_V1_ChannelContext? = nil
 }
 
 /// Publishes an item in the catalogue of the bureau of region_code (Arts. 19, 20, 23). Staff of the
@@ -1706,7 +1741,7 @@ nonisolated extension Fawang_Disclosure_V1_CloseAbandonedRequest: SwiftProtobuf.
 
 nonisolated extension Fawang_Disclosure_V1_CatalogueItem: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".CatalogueItem"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{3}region_code\0\u{1}publisher\0\u{1}category\0\u{3}category_label\0\u{1}title\0\u{3}document_number\0\u{1}summary\0\u{1}body\0\u{3}generated_on\0\u{3}published_on\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{3}region_code\0\u{1}publisher\0\u{1}category\0\u{3}category_label\0\u{1}title\0\u{3}document_number\0\u{1}summary\0\u{1}body\0\u{3}generated_on\0\u{3}published_on\0\u{3}withdrawn_on\0\u{3}withdrawal_reason\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1725,6 +1760,8 @@ nonisolated extension Fawang_Disclosure_V1_CatalogueItem: SwiftProtobuf.Message,
       case 9: try { try decoder.decodeSingularStringField(value: &self.body) }()
       case 10: try { try decoder.decodeSingularStringField(value: &self.generatedOn) }()
       case 11: try { try decoder.decodeSingularStringField(value: &self.publishedOn) }()
+      case 12: try { try decoder.decodeSingularStringField(value: &self.withdrawnOn) }()
+      case 13: try { try decoder.decodeSingularStringField(value: &self.withdrawalReason) }()
       default: break
       }
     }
@@ -1764,6 +1801,12 @@ nonisolated extension Fawang_Disclosure_V1_CatalogueItem: SwiftProtobuf.Message,
     if !self.publishedOn.isEmpty {
       try visitor.visitSingularStringField(value: self.publishedOn, fieldNumber: 11)
     }
+    if !self.withdrawnOn.isEmpty {
+      try visitor.visitSingularStringField(value: self.withdrawnOn, fieldNumber: 12)
+    }
+    if !self.withdrawalReason.isEmpty {
+      try visitor.visitSingularStringField(value: self.withdrawalReason, fieldNumber: 13)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1779,6 +1822,52 @@ nonisolated extension Fawang_Disclosure_V1_CatalogueItem: SwiftProtobuf.Message,
     if lhs.body != rhs.body {return false}
     if lhs.generatedOn != rhs.generatedOn {return false}
     if lhs.publishedOn != rhs.publishedOn {return false}
+    if lhs.withdrawnOn != rhs.withdrawnOn {return false}
+    if lhs.withdrawalReason != rhs.withdrawalReason {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Fawang_Disclosure_V1_WithdrawItemRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".WithdrawItemRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}reason\0\u{1}context\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.id) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.reason) }()
+      case 3: try { try decoder.decodeSingularMessageField(value: &self._context) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.id.isEmpty {
+      try visitor.visitSingularStringField(value: self.id, fieldNumber: 1)
+    }
+    if !self.reason.isEmpty {
+      try visitor.visitSingularStringField(value: self.reason, fieldNumber: 2)
+    }
+    try { if let v = self._context {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Fawang_Disclosure_V1_WithdrawItemRequest, rhs: Fawang_Disclosure_V1_WithdrawItemRequest) -> Bool {
+    if lhs.id != rhs.id {return false}
+    if lhs.reason != rhs.reason {return false}
+    if lhs._context != rhs._context {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
