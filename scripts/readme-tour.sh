@@ -100,6 +100,11 @@ step "执业状态" directory show legal_aid_centre/la-640100
 step "群众满意度：5.0 分" directory show legal_aid_provider/lap-640100-1
 step "法律援助法" publicity list
 step "640000-2026" disclosure list-catalogue
+S="$(step "legal-aid.application" appointments slots --office plsc-640104 --service legal-aid.application --available-only | head -1 | cut -f1)"
+B="$(step "booking" appointments book "$S" --name 马小花 --phone 13951001234 --channel hotline | grep -o 'Y[0-9]\{12\}' | head -1)"
+[ -n "$B" ] || { echo "tour: no booking number" >&2; exit 1; }
+step "booked" appointments show "$B" --phone-last4 1234
+step "cancelled" appointments cancel "$B" --phone-last4 1234 --channel web
 for page in "/guide?q=%E6%AC%A0%E8%96%AA" "/directory" "/disclosure" "/publicity" "/publicity/feed.atom"; do
   curl -sf "127.0.0.1:$http$page" > page.out || { echo "tour: $page failed" >&2; exit 1; }
 done

@@ -1,5 +1,6 @@
 public import FawangPluginKit
 import AdministrativeApprovalPlugin
+import AppointmentsPlugin
 import ConsultationPlugin
 import DisclosurePlugin
 import JudicialAppraisalPlugin
@@ -26,5 +27,6 @@ public enum PluginCatalog {
         ConsultationPlugin(),
         DisclosurePlugin(),
         PublicityPlugin(),
+        AppointmentsPlugin(),
     ]
 }

@@ -94,13 +94,17 @@ public struct PluginContext: Sendable {
     public var presenter: MatterPresenter
     /// The legal clocks: working-day calendar and every matter's deadlines.
     public var deadlines: DeadlineEngine
+    /// Every module's manifest and switches, read-only to a plugin (a cross-line service such as
+    /// appointments names other lines' matter types).
+    public var modules: ModuleRegistry
     public var logger: Logger
     public var now: @Sendable () -> Date
 
     public init(
         lineName: String, matters: any MatterStore, directory: any DirectoryStore, storage: any ModuleStorage,
-        presenter: MatterPresenter, deadlines: DeadlineEngine, logger: Logger, now: @escaping @Sendable () -> Date
+        presenter: MatterPresenter, deadlines: DeadlineEngine, modules: ModuleRegistry, logger: Logger, now: @escaping @Sendable () -> Date
     ) {
+        self.modules = modules
         self.lineName = lineName
         self.deadlines = deadlines
         self.matters = matters

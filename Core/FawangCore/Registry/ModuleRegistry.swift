@@ -43,6 +43,14 @@ public final class ModuleRegistry: Sendable {
 
     public func module(id: String) -> Module? { state.withLock { s in s.modules.first { $0.manifest.id == id } } }
 
+    /// The module declaring matter type `id`, with the type.
+    public func module(forMatterType id: String) -> (module: Module, type: MatterTypeSpec)? {
+        for module in modules {
+            if let type = module.manifest.matterType(id) { return (module, type) }
+        }
+        return nil
+    }
+
     /// The module that owns a gRPC service, or nil for platform services.
     public func module(forService serviceName: String) -> Module? {
         state.withLock { s in

@@ -111,6 +111,8 @@ enum DemoData {
         ("legal-exam", "法律职业资格"), ("petitions", "信访"), ("admin-approval", "行政审批"), ("consultation", "法律咨询"),
         ("publicity", "法治宣传"),
         ("disclosure", "政府信息公开"),
+        // A hall's appointments desk: slots, check-in and no-shows for every service of its office.
+        ("appointments", "预约服务"),
     ]
 
     static var staff: [StaffMember] {

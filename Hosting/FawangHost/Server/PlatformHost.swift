@@ -162,7 +162,7 @@ public final class PlatformHost: Sendable {
             (plugin, PluginContext(
                 lineName: plugin.manifest.nameZH, matters: storage.matters, directory: storage.directory,
                 storage: storage.moduleStorage(for: plugin.manifest.id), presenter: presenter, deadlines: core.engine,
-                logger: logger.with(module: plugin.manifest.id), now: now))
+                modules: core.registry, logger: logger.with(module: plugin.manifest.id), now: now))
         }
     }
 
