@@ -102,6 +102,9 @@ struct AppointmentService: Sendable {
             conditions.append("s.service = ?")
             arguments.append(.text(request.service))
         }
+        if !request.slotID.isEmpty {
+            (conditions, arguments) = (["s.id = ?"], [.text(request.slotID)])
+        }
         var slots = try await storage.query(SQLStatement(AppointmentRows.slotQuery(conditions.joined(separator: " AND ")), arguments)).map(proto)
         if request.availableOnly { slots = slots.filter { $0.remaining > 0 } }
         return .with { $0.slots = slots }

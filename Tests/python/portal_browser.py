@@ -297,6 +297,28 @@ def main():
         navigate(driver, driver.find_element(By.ID, "apply-disclosure"))
         check(driver.find_elements(By.CSS_SELECTOR, "form input[name='information_name'], form textarea[name='information_name']"),
               "the application form on request")
+
+        # 网上预约: an open slot at Xingqing's centre, booked, moved, cancelled with the phone digits.
+        driver.get(base + "/appointments?region=640104&service=legal-aid.application")
+        slots = driver.find_elements(By.CSS_SELECTOR, "#appointment-slots tbody tr")
+        check(slots and all("法律援助申请" in row.text for row in slots), "the open legal aid slots of Xingqing")
+        check(every_field_labelled(driver), "every filter is labelled")
+        navigate(driver, slots[0].find_element(By.LINK_TEXT, "预约"))
+        check(every_field_labelled(driver), "every booking field is labelled")
+        fill(driver, {"name": "马小花", "phone": "139"})
+        submit(driver, driver.find_element(By.ID, "booking-form"))
+        check("手机号" in driver.find_element(By.CSS_SELECTOR, ".alert").text, "a bad phone is named")
+        fill(driver, {"phone": "13951001234"})
+        submit(driver, driver.find_element(By.ID, "booking-form"))
+        booking = driver.find_element(By.ID, "booking-number").text
+        check(booking.startswith("Y") and driver.find_element(By.ID, "booking-status").text == "已预约", f"booked: {booking}")
+        driver.save_screenshot(str(shots / "appointment-booked-desktop.png"))
+        submit(driver, driver.find_element(By.ID, "reschedule-form"))
+        moved = driver.find_element(By.ID, "booking-number").text
+        check("已改约" in driver.find_element(By.CSS_SELECTOR, ".alert").text and moved != booking, f"moved: {booking} → {moved}")
+        submit(driver, driver.find_element(By.ID, "cancel-form"))
+        check(driver.find_element(By.ID, "booking-status").text == "已取消", "cancelled")
+        check(driver.find_elements(By.ID, "cancel-form") == [], "a cancelled booking offers nothing more")
         driver.get(base + "/progress")
         fill(driver, {"tracking_number": number, "phone_last4": "1234"})
         submit(driver)
@@ -443,7 +465,8 @@ def main():
         check(phone.execute_script("return window.innerWidth") == 375, "the phone's viewport is 375 px wide")
         for name, path in [("home", "/"), ("apply-legal-aid", "/apply/legal-aid/submit"), ("progress", "/progress"),
                            ("law-search", "/laws?q=%E8%B0%83%E8%A7%A3"), ("guide", "/guide?q=%E6%AC%A0%E8%96%AA"),
-                           ("directory", "/directory"), ("publicity", "/publicity"), ("disclosure", "/disclosure")]:
+                           ("directory", "/directory"), ("publicity", "/publicity"), ("disclosure", "/disclosure"),
+                           ("appointments", "/appointments?region=640104")]:
             phone.get(base + path)
             check(no_horizontal_scroll(phone), f"{path} fits a 375 px screen")
             check("操作过于频繁" not in phone.page_source, f"{path} is not refused by the rate limit")

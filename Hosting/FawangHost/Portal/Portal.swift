@@ -77,6 +77,7 @@ struct Portal: Sendable {
         addWebApp(to: router)
         addLawPages(to: router)
         addPublicInfoPages(to: router)
+        addAppointmentPages(to: router)
         addMyMatters(to: router)
         router.get("/static/portal.css") { _, _ in Self.asset(PortalTemplates.css + PublicInfoTemplates.css, type: "text/css; charset=utf-8") }
         router.get("/static/portal.js") { _, _ in

@@ -201,6 +201,9 @@ public nonisolated struct Fawang_Appointment_V1_ListSlotsRequest: Sendable {
   /// Only slots with a place left.
   public var availableOnly: Bool = false
 
+  /// One slot by its id (the other filters then do not apply).
+  public var slotID: String = String()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -641,7 +644,7 @@ nonisolated extension Fawang_Appointment_V1_PublishSlotsResponse: SwiftProtobuf.
 
 nonisolated extension Fawang_Appointment_V1_ListSlotsRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ListSlotsRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}office_id\0\u{3}region_code\0\u{1}service\0\u{3}from_day\0\u{3}to_day\0\u{3}available_only\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}office_id\0\u{3}region_code\0\u{1}service\0\u{3}from_day\0\u{3}to_day\0\u{3}available_only\0\u{3}slot_id\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -655,6 +658,7 @@ nonisolated extension Fawang_Appointment_V1_ListSlotsRequest: SwiftProtobuf.Mess
       case 4: try { try decoder.decodeSingularStringField(value: &self.fromDay) }()
       case 5: try { try decoder.decodeSingularStringField(value: &self.toDay) }()
       case 6: try { try decoder.decodeSingularBoolField(value: &self.availableOnly) }()
+      case 7: try { try decoder.decodeSingularStringField(value: &self.slotID) }()
       default: break
       }
     }
@@ -679,6 +683,9 @@ nonisolated extension Fawang_Appointment_V1_ListSlotsRequest: SwiftProtobuf.Mess
     if self.availableOnly != false {
       try visitor.visitSingularBoolField(value: self.availableOnly, fieldNumber: 6)
     }
+    if !self.slotID.isEmpty {
+      try visitor.visitSingularStringField(value: self.slotID, fieldNumber: 7)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -689,6 +696,7 @@ nonisolated extension Fawang_Appointment_V1_ListSlotsRequest: SwiftProtobuf.Mess
     if lhs.fromDay != rhs.fromDay {return false}
     if lhs.toDay != rhs.toDay {return false}
     if lhs.availableOnly != rhs.availableOnly {return false}
+    if lhs.slotID != rhs.slotID {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
