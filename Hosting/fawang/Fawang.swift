@@ -24,7 +24,7 @@ struct Fawang: AsyncParsableCommand {
             """,
         subcommands: [
             Serve.self, Modules.self, Health.self, Divisions.self,
-            Show.self, Progress.self, Rate.self, ListMatters.self,
+            Show.self, Progress.self, Rate.self, Callback.self, ListMatters.self,
             Deadlines.self, Transfer.self, Materials.self, Laws.self, Guide.self, Directory.self,
             Login.self, Logout.self, WhoAmI.self, Audit.self, RPCReferenceCommand.self,
         ])
@@ -421,6 +421,33 @@ struct Rate: AsyncParsableCommand {
             })
         }
         try client.emit(report) { "已评价：\(report.trackingNumber) \(report.businessLineName)，\(score)分" }
+    }
+}
+
+/// `fawang callback`: the office records the callback a rating of 2 or less asked for (MatterService.CloseCallback).
+struct Callback: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Record the callback (回访) a rating of 2 or less asked for: whether the applicant was reached and what came of it.")
+    @OptionGroup var client: ClientOptions
+    @Argument var trackingNumber: String
+    @Option(name: .long, help: "What the applicant said and what was done.") var outcome: String
+    @Flag(name: .long, help: "The applicant was reached.") var reached = false
+    @Option(name: .long, help: "hotline, walk_in, web, mobile, wechat or api.") var channel: String = "hotline"
+
+    func run() async throws {
+        guard let channel = Channel(rawValue: channel) else {
+            throw ValidationError("--channel must be one of \(Channel.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        let (number, outcome, reached) = (trackingNumber, outcome, reached)
+        let matter = try await client.withClient { client in
+            try await Fawang_Matter_V1_MatterService.Client(wrapping: client).closeCallback(.with {
+                $0.trackingNumber = number
+                $0.outcome = outcome
+                $0.reached = reached
+                $0.context.channel = Fawang_Matter_V1_Channel(channel)
+            })
+        }
+        try client.emit(matter) { Render.matter(matter) }
     }
 }
 

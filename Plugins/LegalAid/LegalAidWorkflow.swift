@@ -131,6 +131,7 @@ enum LegalAidWorkflow: LineWorkflow {
 
         var change = try machine.change(command.name, from: matter.status, actor: step.actor, channel: step.channel, note: note, attributes: attributes, details: details.encoded())
         if case .assign(let assignment) = command { change.assigneeAccountID = assignment.providerID }
+        if case .rate(let rating) = command { change.events += MatterRating.followUp(score: rating.score, channel: step.channel) }
         return change
     }
 }

@@ -73,6 +73,7 @@ import FoundationNetworking
         "fawang.matter.v1.MatterService/TransferMatter": handlers,
         // The applicant's step, with the phone's last four digits; the handler checks them.
         "fawang.matter.v1.MatterService/RateMatter": anyone,
+        "fawang.matter.v1.MatterService/CloseCallback": handlers,
         // Anyone with the tracking number and the phone's last four digits; the handler checks them.
         "fawang.matter.v1.MaterialService/UploadMaterial": anyone,
         "fawang.matter.v1.MaterialService/ListMaterials": readers,

@@ -359,7 +359,10 @@ import Testing
                         $0.score = score
                         $0.context.channel = .web
                     })
-                    #expect(report.timeline.last?.kind == "rated" && report.timeline.last?.label == "申请人评价")
+                    let rated = try #require(report.timeline.last { $0.kind == "rated" })
+                    #expect(rated.label == "申请人评价")
+                    // A 2 asks the institution's office to call back (platform.callback).
+                    #expect((report.timeline.last?.kind == "callback_required") == (score <= 2))
                 }
                 await expectStatus(.failedPrecondition) {
                     _ = try await matters.rateMatter(.with {

@@ -49,7 +49,7 @@ public final class DeadlineEngine: Sendable {
 
     /// The rule `id` of `matter`'s type, if it has one.
     public func rule(_ id: String, of matter: Matter) -> DeadlineRule? {
-        registry.module(id: matter.businessLine)?.manifest.matterType(matter.matterType)?.deadlines.first { $0.id == id }
+        registry.module(id: matter.businessLine)?.manifest.matterType(matter.matterType)?.allDeadlines.first { $0.id == id }
     }
 
     /// What the deadline index holds for `matter`: its open limits, independent of the day they are

@@ -67,6 +67,17 @@ public enum MatterRating {
         (5, "5分 非常满意"), (4, "4分 满意"), (3, "3分 基本满意"), (2, "2分 不满意"), (1, "1分 非常不满意"),
     ]
 
+    /// Scores that ask for a callback (``PlatformDeadlines/callback``).
+    public static let callbackBelow = 3
+
+    /// The events a rating adds after its own: a callback request for a score of 2 or less.
+    public static func followUp(score: Int, channel: Channel) -> [MatterEventDraft] {
+        guard score < callbackBelow else { return [] }
+        return [MatterEventDraft(
+            kind: PlatformEvent.callbackRequired, actor: "system", channel: channel, note: "评价\(score)分，请办理机构回访",
+            attributes: [scoreAttribute: String(score)])]
+    }
+
     /// The score on `timeline`, if the applicant has rated the matter.
     public static func score(on timeline: [MatterEvent]) -> Int? {
         timeline.last { $0.kind == event }.flatMap { $0.attributes[scoreAttribute] }.flatMap(Int.init).flatMap { scores.contains($0) ? $0 : nil }

@@ -71,10 +71,13 @@ public struct MatterTypeSpec: Sendable {
         self.deadlines = deadlines
     }
 
+    /// The type's own rules, then the platform's that apply to every matter (``PlatformDeadlines``).
+    public var allDeadlines: [DeadlineRule] { deadlines + PlatformDeadlines.all }
+
     /// Every deadline that has started on `timeline`, in rule order. `ruleDays` holds configured
     /// lengths of rules whose article is to be confirmed.
     public func deadlineStatuses(timeline: [MatterEvent], now: Date, calendar: WorkingDayCalendar, ruleDays: [String: Int] = [:]) -> [DeadlineStatus] {
-        deadlines.compactMap { $0.evaluate(timeline: timeline, now: now, calendar: calendar, days: $0.articleConfirmed ? nil : ruleDays[$0.id]) }
+        allDeadlines.compactMap { $0.evaluate(timeline: timeline, now: now, calendar: calendar, days: $0.articleConfirmed ? nil : ruleDays[$0.id]) }
     }
 }
 

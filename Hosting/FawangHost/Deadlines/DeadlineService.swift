@@ -199,7 +199,7 @@ struct DeadlineService: Fawang_Deadline_V1_DeadlineService.SimpleServiceProtocol
         for alert in try await matters.deadlineAlerts(query) {
             let module = registry.module(id: alert.businessLine)
             let spec = module?.manifest.matterType(alert.matterType)
-            let rule = spec?.deadlines.first { $0.id == alert.ruleID }
+            let rule = spec?.allDeadlines.first { $0.id == alert.ruleID }
             var proto = Fawang_Deadline_V1_DeadlineAlert()
             proto.kind = switch alert.kind {
             case .dueSoon: .dueSoon

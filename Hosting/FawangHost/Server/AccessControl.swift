@@ -35,6 +35,7 @@ enum PlatformAccessPolicies {
             Matters.TransferMatter.descriptor.fullyQualifiedMethod: .handlers,
             // The applicant's own step: the handler checks the phone's last four digits.
             Matters.RateMatter.descriptor.fullyQualifiedMethod: .anyone,
+            Matters.CloseCallback.descriptor.fullyQualifiedMethod: .handlers,
             // The applicant's rule (signed in, or the tracking number with the phone's last four
             // digits); listing and downloading follow GetMatter's.
             Materials.UploadMaterial.descriptor.fullyQualifiedMethod: .anyone,

@@ -123,7 +123,7 @@ public final class PlatformHost: Sendable {
             registry.register(plugin.manifest, serviceNames: plugin.serviceNames, enabled: config.isModuleEnabled(plugin.manifest.id))
         }
         registry.apply(switches: [:], regions: config.moduleRegionSwitches)
-        let rules = plugins.flatMap { $0.manifest.matterTypes.flatMap(\.deadlines) }
+        let rules = plugins.flatMap { $0.manifest.matterTypes.flatMap(\.deadlines) } + PlatformDeadlines.all
         let deadlineSettings: DeadlineSettings
         do {
             deadlineSettings = try DeadlineSettings.load(config, rules: rules)

@@ -72,9 +72,34 @@ struct MatterService: Fawang_Matter_V1_MatterService.SimpleServiceProtocol {
             }
             return MatterChange(events: [MatterEventDraft(
                 kind: MatterRating.event, actor: handling.actor, channel: handling.channel, note: rating.comment,
-                attributes: [MatterRating.scoreAttribute: String(rating.score)])])
+                attributes: [MatterRating.scoreAttribute: String(rating.score)])] + MatterRating.followUp(score: rating.score, channel: handling.channel))
         }
         return try await presenter.publicView(matter, now: now())
+    }
+
+    /// Records the callback (回访) a low rating asked for: the event that meets `platform.callback`.
+    func closeCallback(request: Fawang_Matter_V1_CloseCallbackRequest, context: ServerContext) async throws -> Fawang_Matter_V1_Matter {
+        let handling = try MatterSteps.validate(request.context) { check in
+            check.reasons(request.outcome, field: "outcome", label: "回访情况")
+        }
+        let principal = try Self.caller()
+        let trackingNumber = try TrackingNumber.parse(request.trackingNumber)
+        let registry = registry
+        let matter = try await matters.update(trackingNumber: trackingNumber, at: now()) { matter in
+            guard principal.mayHandle(businessLine: matter.businessLine, regionCode: matter.regionCode) else {
+                throw FawangError(.permissionDenied, "该事项不在本账号的办理范围内（地区或业务条线），不能登记回访")
+            }
+            try registry.requireEnabled(matter.businessLine, in: matter.regionCode)
+            let opened = matter.timeline.lastIndex { $0.kind == PlatformEvent.callbackRequired }
+            let closed = matter.timeline.lastIndex { $0.kind == PlatformEvent.callbackDone }
+            guard let opened, closed.map({ $0 < opened }) ?? true else {
+                throw FawangError.failedPrecondition("该事项没有待回访的不满意评价")
+            }
+            return MatterChange(events: [MatterEventDraft(
+                kind: PlatformEvent.callbackDone, actor: handling.actor, channel: handling.channel, note: request.outcome,
+                attributes: ["reached": request.reached ? "true" : "false"])])
+        }
+        return try await presenter.staffView(matter, now: now(), revealPersonalData: principal.seesPersonalData(of: matter))
     }
 
     static func caller() throws(FawangError) -> Principal {

@@ -88,13 +88,27 @@ public enum Fawang_Matter_V1_MatterService: Sendable {
                 type: .unary
             )
         }
+        /// Namespace for "CloseCallback" metadata.
+        public enum CloseCallback: Sendable {
+            /// Request type for "CloseCallback".
+            public typealias Input = Fawang_Matter_V1_CloseCallbackRequest
+            /// Response type for "CloseCallback".
+            public typealias Output = Fawang_Matter_V1_Matter
+            /// Descriptor for "CloseCallback".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "fawang.matter.v1.MatterService"),
+                method: "CloseCallback",
+                type: .unary
+            )
+        }
         /// Descriptors for all methods in the "fawang.matter.v1.MatterService" service.
         public static let descriptors: [GRPCCore.MethodDescriptor] = [
             GetMatter.descriptor,
             QueryProgress.descriptor,
             ListMatters.descriptor,
             TransferMatter.descriptor,
-            RateMatter.descriptor
+            RateMatter.descriptor,
+            CloseCallback.descriptor
         ]
     }
 }
@@ -210,6 +224,24 @@ extension Fawang_Matter_V1_MatterService {
             request: GRPCCore.StreamingServerRequest<Fawang_Matter_V1_RateMatterRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Fawang_Matter_V1_ProgressReport>
+
+        /// Handle the "CloseCallback" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The office closes the callback a low rating opened (staff of the line and division).
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Fawang_Matter_V1_CloseCallbackRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Fawang_Matter_V1_Matter` messages.
+        func closeCallback(
+            request: GRPCCore.StreamingServerRequest<Fawang_Matter_V1_CloseCallbackRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Fawang_Matter_V1_Matter>
     }
 
     /// Service protocol for the "fawang.matter.v1.MatterService" service.
@@ -309,6 +341,24 @@ extension Fawang_Matter_V1_MatterService {
             request: GRPCCore.ServerRequest<Fawang_Matter_V1_RateMatterRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Fawang_Matter_V1_ProgressReport>
+
+        /// Handle the "CloseCallback" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The office closes the callback a low rating opened (staff of the line and division).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Fawang_Matter_V1_CloseCallbackRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Fawang_Matter_V1_Matter` message.
+        func closeCallback(
+            request: GRPCCore.ServerRequest<Fawang_Matter_V1_CloseCallbackRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Fawang_Matter_V1_Matter>
     }
 
     /// Simple service protocol for the "fawang.matter.v1.MatterService" service.
@@ -406,6 +456,24 @@ extension Fawang_Matter_V1_MatterService {
             request: Fawang_Matter_V1_RateMatterRequest,
             context: GRPCCore.ServerContext
         ) async throws -> Fawang_Matter_V1_ProgressReport
+
+        /// Handle the "CloseCallback" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The office closes the callback a low rating opened (staff of the line and division).
+        ///
+        /// - Parameters:
+        ///   - request: A `Fawang_Matter_V1_CloseCallbackRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Fawang_Matter_V1_Matter` to respond with.
+        func closeCallback(
+            request: Fawang_Matter_V1_CloseCallbackRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Fawang_Matter_V1_Matter
     }
 }
 
@@ -468,6 +536,17 @@ extension Fawang_Matter_V1_MatterService.StreamingServiceProtocol {
                 )
             }
         )
+        router.registerHandler(
+            forMethod: Fawang_Matter_V1_MatterService.Method.CloseCallback.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Fawang_Matter_V1_CloseCallbackRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Fawang_Matter_V1_Matter>(),
+            handler: { request, context in
+                try await self.closeCallback(
+                    request: request,
+                    context: context
+                )
+            }
+        )
     }
 }
 
@@ -523,6 +602,17 @@ extension Fawang_Matter_V1_MatterService.ServiceProtocol {
         context: GRPCCore.ServerContext
     ) async throws -> GRPCCore.StreamingServerResponse<Fawang_Matter_V1_ProgressReport> {
         let response = try await self.rateMatter(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func closeCallback(
+        request: GRPCCore.StreamingServerRequest<Fawang_Matter_V1_CloseCallbackRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Fawang_Matter_V1_Matter> {
+        let response = try await self.closeCallback(
             request: GRPCCore.ServerRequest(stream: request),
             context: context
         )
@@ -591,6 +681,19 @@ extension Fawang_Matter_V1_MatterService.SimpleServiceProtocol {
     ) async throws -> GRPCCore.ServerResponse<Fawang_Matter_V1_ProgressReport> {
         return GRPCCore.ServerResponse<Fawang_Matter_V1_ProgressReport>(
             message: try await self.rateMatter(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func closeCallback(
+        request: GRPCCore.ServerRequest<Fawang_Matter_V1_CloseCallbackRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Fawang_Matter_V1_Matter> {
+        return GRPCCore.ServerResponse<Fawang_Matter_V1_Matter>(
+            message: try await self.closeCallback(
                 request: request.message,
                 context: context
             ),
@@ -721,6 +824,29 @@ extension Fawang_Matter_V1_MatterService {
             deserializer: some GRPCCore.MessageDeserializer<Fawang_Matter_V1_ProgressReport>,
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Fawang_Matter_V1_ProgressReport>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "CloseCallback" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The office closes the callback a low rating opened (staff of the line and division).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Fawang_Matter_V1_CloseCallbackRequest` message.
+        ///   - serializer: A serializer for `Fawang_Matter_V1_CloseCallbackRequest` messages.
+        ///   - deserializer: A deserializer for `Fawang_Matter_V1_Matter` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func closeCallback<Result>(
+            request: GRPCCore.ClientRequest<Fawang_Matter_V1_CloseCallbackRequest>,
+            serializer: some GRPCCore.MessageSerializer<Fawang_Matter_V1_CloseCallbackRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Fawang_Matter_V1_Matter>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Fawang_Matter_V1_Matter>) async throws -> Result
         ) async throws -> Result where Result: Sendable
     }
 
@@ -909,6 +1035,40 @@ extension Fawang_Matter_V1_MatterService {
                 onResponse: handleResponse
             )
         }
+
+        /// Call the "CloseCallback" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The office closes the callback a low rating opened (staff of the line and division).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Fawang_Matter_V1_CloseCallbackRequest` message.
+        ///   - serializer: A serializer for `Fawang_Matter_V1_CloseCallbackRequest` messages.
+        ///   - deserializer: A deserializer for `Fawang_Matter_V1_Matter` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func closeCallback<Result>(
+            request: GRPCCore.ClientRequest<Fawang_Matter_V1_CloseCallbackRequest>,
+            serializer: some GRPCCore.MessageSerializer<Fawang_Matter_V1_CloseCallbackRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Fawang_Matter_V1_Matter>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Fawang_Matter_V1_Matter>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Fawang_Matter_V1_MatterService.Method.CloseCallback.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
     }
 }
 
@@ -1055,6 +1215,35 @@ extension Fawang_Matter_V1_MatterService.ClientProtocol {
             request: request,
             serializer: GRPCProtobuf.ProtobufSerializer<Fawang_Matter_V1_RateMatterRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Fawang_Matter_V1_ProgressReport>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "CloseCallback" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > The office closes the callback a low rating opened (staff of the line and division).
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Fawang_Matter_V1_CloseCallbackRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func closeCallback<Result>(
+        request: GRPCCore.ClientRequest<Fawang_Matter_V1_CloseCallbackRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Fawang_Matter_V1_Matter>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.closeCallback(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Fawang_Matter_V1_CloseCallbackRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Fawang_Matter_V1_Matter>(),
             options: options,
             onResponse: handleResponse
         )
@@ -1223,6 +1412,39 @@ extension Fawang_Matter_V1_MatterService.ClientProtocol {
             metadata: metadata
         )
         return try await self.rateMatter(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "CloseCallback" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > The office closes the callback a low rating opened (staff of the line and division).
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func closeCallback<Result>(
+        _ message: Fawang_Matter_V1_CloseCallbackRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Fawang_Matter_V1_Matter>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Fawang_Matter_V1_CloseCallbackRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.closeCallback(
             request: request,
             options: options,
             onResponse: handleResponse

@@ -628,6 +628,37 @@ public nonisolated struct Fawang_Matter_V1_RateMatterRequest: Sendable {
   fileprivate var _context: Fawang_Matter_V1_ChannelContext? = nil
 }
 
+/// The office records the callback a rating of 2 or less asked for (回访, limit platform.callback):
+/// whether the applicant was reached and what came of it. Staff of the matter's line and division.
+public nonisolated struct Fawang_Matter_V1_CloseCallbackRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var trackingNumber: String = String()
+
+  /// What the applicant said and what was done about it; at most 2000 characters.
+  public var outcome: String = String()
+
+  /// Whether the applicant was reached.
+  public var reached: Bool = false
+
+  public var context: Fawang_Matter_V1_ChannelContext {
+    get {_context ?? Fawang_Matter_V1_ChannelContext()}
+    set {_context = newValue}
+  }
+  /// Returns true if `context` has been explicitly set.
+  public var hasContext: Bool {self._context != nil}
+  /// Clears the value of `context`. Subsequent reads from it will return its default value.
+  public mutating func clearContext() {self._context = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _context: Fawang_Matter_V1_ChannelContext? = nil
+}
+
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
 
 fileprivate nonisolated let _protobuf_package = "fawang.matter.v1"
@@ -1476,6 +1507,55 @@ nonisolated extension Fawang_Matter_V1_RateMatterRequest: SwiftProtobuf.Message,
     if lhs.phoneLast4 != rhs.phoneLast4 {return false}
     if lhs.score != rhs.score {return false}
     if lhs.comment != rhs.comment {return false}
+    if lhs._context != rhs._context {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Fawang_Matter_V1_CloseCallbackRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".CloseCallbackRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}tracking_number\0\u{1}outcome\0\u{1}reached\0\u{1}context\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.trackingNumber) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.outcome) }()
+      case 3: try { try decoder.decodeSingularBoolField(value: &self.reached) }()
+      case 4: try { try decoder.decodeSingularMessageField(value: &self._context) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.trackingNumber.isEmpty {
+      try visitor.visitSingularStringField(value: self.trackingNumber, fieldNumber: 1)
+    }
+    if !self.outcome.isEmpty {
+      try visitor.visitSingularStringField(value: self.outcome, fieldNumber: 2)
+    }
+    if self.reached != false {
+      try visitor.visitSingularBoolField(value: self.reached, fieldNumber: 3)
+    }
+    try { if let v = self._context {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Fawang_Matter_V1_CloseCallbackRequest, rhs: Fawang_Matter_V1_CloseCallbackRequest) -> Bool {
+    if lhs.trackingNumber != rhs.trackingNumber {return false}
+    if lhs.outcome != rhs.outcome {return false}
+    if lhs.reached != rhs.reached {return false}
     if lhs._context != rhs._context {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
