@@ -42,6 +42,10 @@ public struct PlatformConfig: Sendable, Equatable {
     /// `http.*`: the HTTP gateway (Connect, gRPC-Web, /openapi.json) over the same services.
     public var httpEnabled = true
     public var httpHost = "127.0.0.1"
+    /// The WeChat official account's server token (微信公众号服务器配置的 Token); unset, `/wechat` is off.
+    var wechatToken: String?
+    /// The portal's public address, for the links in WeChat replies.
+    public var publicURL = "http://127.0.0.1:8080"
     public var httpPort = 8080
     public var httpMaxRequestBytes = 16 * 1024 * 1024
     /// The one browser origin allowed cross-origin calls (CORS); nil keeps CORS off.
@@ -131,6 +135,16 @@ public struct PlatformConfig: Sendable, Equatable {
         int("limits.watchers.total", \.maxWatchers, 1...1_000_000, "Watch streams the host holds open at once, all clients together; more answer RESOURCE_EXHAUSTED."),
         bool("http.enabled", \.httpEnabled, true, "Serve the HTTP gateway: every gRPC method over Connect (POST /<package.Service>/<Method>, JSON or protobuf) and gRPC-Web, and GET /openapi.json."),
         string("http.host", \.httpHost, "127.0.0.1", "Address the HTTP gateway binds to."),
+        string("http.public_url", \.publicURL, "http://127.0.0.1:8080", "The portal's address as the public reaches it (behind the proxy), for links sent out of the portal, e.g. in WeChat replies."),
+        Key(
+            path: "wechat.token", type: .string, defaultValue: "(unset)", live: false,
+            summary: "The Token of the WeChat official account's server configuration (宁夏掌上12348): /wechat verifies every message's signature with it. Unset, /wechat answers 404.",
+            apply: { (config, value) throws(ConfigError) in
+                guard let text = value as? String, (3...32).contains(text.count), text.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) else {
+                    throw ConfigError(key: "wechat.token", reason: "expected 3 to 32 letters or digits (as WeChat requires), found \(describe(value))")
+                }
+                config.wechatToken = text
+            }, current: { $0.wechatToken == nil ? "" : "(set)" }),
         int("http.port", \.httpPort, 0...65535, "HTTP gateway port; 0 picks a free port (tests)."),
         int("http.max_request_bytes", \.httpMaxRequestBytes, 1024...64 * 1024 * 1024, "Largest accepted HTTP request body; a larger one is refused with 413 and resource_exhausted before it reaches a service."),
         Key(

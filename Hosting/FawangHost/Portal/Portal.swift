@@ -41,9 +41,15 @@ struct Portal: Sendable {
 
     /// Files one form may carry at once.
     static let maxFilesPerForm = 5
+    /// The WeChat official account's endpoint, when `wechat.token` is set.
+    let wechat: WeChatEndpoint?
 
-    init(caller: GatewayCaller, plugins: [any DepartmentPlugin], materialLimits: MaterialLimits = MaterialLimits(), secureCookies: Bool = true) throws {
+    init(
+        caller: GatewayCaller, plugins: [any DepartmentPlugin], materialLimits: MaterialLimits = MaterialLimits(), secureCookies: Bool = true,
+        wechat: WeChatEndpoint? = nil
+    ) throws {
         self.caller = caller
+        self.wechat = wechat
         self.materialLimits = materialLimits
         self.methods = Dictionary(FawangMethods.all.map { ($0.descriptor.fullyQualifiedMethod, $0) }) { first, _ in first }
         self.lineIDs = Dictionary(plugins.map { ($0.manifest.nameZH, $0.manifest.id) }) { first, _ in first }
@@ -78,6 +84,7 @@ struct Portal: Sendable {
         addLawPages(to: router)
         addPublicInfoPages(to: router)
         addAppointmentPages(to: router)
+        addWeChat(to: router)
         addMyMatters(to: router)
         router.get("/static/portal.css") { _, _ in Self.asset(PortalTemplates.css + PublicInfoTemplates.css, type: "text/css; charset=utf-8") }
         router.get("/static/portal.js") { _, _ in

@@ -395,7 +395,9 @@ public final class PlatformHost: Sendable {
                     schema: .current, methods: FawangMethods.all.filter { platform.policies[$0.descriptor.fullyQualifiedMethod] != nil },
                     policies: platform.policies),
                 logger: logger)
-            let portal = try Portal(caller: caller, plugins: plugins, materialLimits: config.materials)
+            let portal = try Portal(
+                caller: caller, plugins: plugins, materialLimits: config.materials,
+                wechat: config.wechatToken.map { WeChatEndpoint(token: $0, portalURL: config.publicURL) })
             serviceList.append(GatewayService(
                 gateway: gateway, portal: portal, host: config.httpHost, port: config.httpPort, logger: logger,
                 onListening: { port in
