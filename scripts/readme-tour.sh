@@ -105,6 +105,12 @@ B="$(step "booking" appointments book "$S" --name 马小花 --phone 13951001234 
 [ -n "$B" ] || { echo "tour: no booking number" >&2; exit 1; }
 step "booked" appointments show "$B" --phone-last4 1234
 step "cancelled" appointments cancel "$B" --phone-last4 1234 --channel web
+step "已登录" login --login appointments-640104 --password Fawang@2026
+step "1号窗口" appointments set-window 1号窗口 --office plsc-640104 --service legal-aid.application
+step "A001" appointments take-ticket legal-aid.application --office plsc-640104 --channel walk_in
+step "请A001号到1号窗口办理" appointments call-next 1号窗口 --office plsc-640104
+step "legal-aid.application" appointments hall plsc-640104
+step "已登录" login --login staff-640100-reviewer --password Fawang@2026
 for page in "/guide?q=%E6%AC%A0%E8%96%AA" "/directory" "/disclosure" "/publicity" "/publicity/feed.atom"; do
   curl -sf "127.0.0.1:$http$page" > page.out || { echo "tour: $page failed" >&2; exit 1; }
 done

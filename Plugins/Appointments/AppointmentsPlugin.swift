@@ -4,7 +4,8 @@ public import GRPCCore
 import Foundation
 import Logging
 
-/// Online appointments (网上预约), one module for every line: an office of the platform directory
+/// Online appointments (网上预约) and the walk-in hall's queue (取号叫号, ``HallService``), one
+/// module for every line: an office of the platform directory
 /// (a public legal service centre, a legal aid centre) opens slots for a service (a matter type of
 /// any line) on its working days; anyone books, cancels or moves a booking from any channel;
 /// staff check visitors in; a booking not kept becomes a no-show. The confirmation and the
@@ -28,12 +29,16 @@ public struct AppointmentsPlugin: DepartmentPlugin {
     public let manifest = ModuleManifest(
         id: AppointmentsPlugin.moduleID, nameZH: "网上预约", nameEN: "Appointments", version: "1.0.0", matterTypes: [])
 
-    public var rpcs: [RPCInfo] { AppointmentService.rpcs.infos }
+    public var rpcs: [RPCInfo] { AppointmentService.rpcs.infos + HallService.rpcs.infos }
 
-    public var migrations: [StorageMigration] { [AppointmentRows.migration] }
+    public var migrations: [StorageMigration] { [AppointmentRows.migration, HallService.migration] }
 
     public func makeServices(context: PluginContext) -> [any RegistrableRPCService] {
-        [AppointmentService.rpcs.service(AppointmentService(context: context))]
+        // Each host start has its own watchers of the halls (tests start several hosts in one process).
+        [
+            AppointmentService.rpcs.service(AppointmentService(context: context)),
+            HallService.rpcs.service(HallService(context: context, changes: HallChanges())),
+        ]
     }
 
     /// Delivers due messages and records yesterday's unkept bookings as no-shows, every `interval`.

@@ -44,6 +44,14 @@ public struct SQLRow: Sendable, Equatable {
     }
 
     public func bool(_ column: String) -> Bool? { int(column).map { $0 != 0 } }
+
+    public func real(_ column: String) -> Double? {
+        switch values[column] {
+        case .real(let number): number
+        case .integer(let number): Double(number)
+        default: nil
+        }
+    }
 }
 
 /// A versioned schema change a module owns. Applied once, in order of declaration, recorded as
