@@ -206,6 +206,15 @@ struct HallService: Sendable {
         let rows = try await storage.query(SQLStatement(
             "SELECT * FROM appointments_tickets WHERE office_id = ? AND day = ? ORDER BY seq", [.text(office.id), .text(today)]))
         var queues: [String: Fawang_Appointment_V1_ServiceQueue] = [:]
+        // Every service a window handles has its queue, empty or not (the kiosk's buttons).
+        for window in try await storage.query(SQLStatement("SELECT services FROM appointments_windows WHERE office_id = ?", [.text(office.id)])) {
+            for service in (window.string("services") ?? "").split(separator: ",").map(String.init) where queues[service] == nil {
+                queues[service] = .with {
+                    $0.service = service
+                    $0.serviceName = serviceName(service)
+                }
+            }
+        }
         var waits: [String: [Double]] = [:], services: [String: [Double]] = [:]
         for row in rows {
             let service = row.string("service") ?? ""

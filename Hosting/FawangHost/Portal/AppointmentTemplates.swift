@@ -1,5 +1,10 @@
 /// The templates of the appointment pages (``Portal/addAppointmentPages(to:)``).
 enum AppointmentTemplates {
+    static let css = """
+        .ticket-number { font-size: 4rem; font-weight: 700; margin: 0.5rem 0; color: var(--accent, #b3261e); }
+        .announcement { font-size: 2rem; font-weight: 700; margin: 1rem 0; }
+        """
+
     static let templates: [String: String] = [
         "appointments": """
             {{> top}}
@@ -66,6 +71,37 @@ enum AppointmentTemplates {
               {{/open}}
             </section>
             {{/booking}}
+            {{> bottom}}
+            """,
+        "hall-kiosk": """
+            {{> top}}
+            <h1>取号 · {{office}}</h1>
+            {{#hasMessage}}<div class="alert" role="alert">{{message}}</div>{{/hasMessage}}
+            {{#ticket}}<section class="report" id="ticket" aria-live="polite"><h2>您的号码</h2><p class="ticket-number" id="ticket-number">{{number}}</p>
+              <p>{{service}} · 前面还有 <span id="ticket-ahead">{{ahead}}</span> 人，请留意叫号屏和广播。</p></section>{{/ticket}}
+            {{#hasServices}}
+            <form method="post" action="/hall/kiosk?office={{officeID}}" id="kiosk-form">
+              <input type="hidden" name="_csrf" value="{{csrf}}">
+              <fieldset><legend>请选择办理的事项</legend>
+              {{#services}}<p><button type="submit" name="service" value="{{id}}" class="button">{{name}}（等候 {{waiting}} 人）</button></p>{{/services}}
+              </fieldset>
+              <div class="field"><label for="f-kbooking">已预约？填写预约号（选填，优先办理）</label><input type="text" id="f-kbooking" name="booking_number" autocomplete="off"></div>
+              <div class="field"><label for="f-klast4">预约手机号后四位</label><input type="text" id="f-klast4" name="phone_last4" inputmode="numeric" maxlength="4" autocomplete="off"></div>
+            </form>
+            {{/hasServices}}
+            {{^hasServices}}<p>本中心今天暂未开放窗口取号，请到咨询台或拨打12348。</p>{{/hasServices}}
+            {{> bottom}}
+            """,
+        "hall-display": """
+            {{> top}}
+            <section id="hall-display" data-office="{{officeID}}" data-state="{{state}}" aria-live="assertive">
+              <h1>{{office}} · 叫号</h1>
+              <p class="announcement" id="announcement">请留意叫号</p>
+              <table class="catalogue"><thead><tr><th>号码</th><th>窗口</th><th>状态</th></tr></thead><tbody id="calls"></tbody></table>
+              <h2>排队情况</h2>
+              <table class="catalogue"><thead><tr><th>事项</th><th>等候</th><th>已办</th><th>平均等候</th></tr></thead><tbody id="queues"></tbody></table>
+            </section>
+            <script src="/static/hall.js" defer></script>
             {{> bottom}}
             """,
     ]

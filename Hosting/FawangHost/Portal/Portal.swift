@@ -85,8 +85,9 @@ struct Portal: Sendable {
         addPublicInfoPages(to: router)
         addAppointmentPages(to: router)
         addWeChat(to: router)
+        addHallPages(to: router)
         addMyMatters(to: router)
-        router.get("/static/portal.css") { _, _ in Self.asset(PortalTemplates.css + PublicInfoTemplates.css, type: "text/css; charset=utf-8") }
+        router.get("/static/portal.css") { _, _ in Self.asset(PortalTemplates.css + PublicInfoTemplates.css + AppointmentTemplates.css, type: "text/css; charset=utf-8") }
         router.get("/static/portal.js") { _, _ in
             Self.asset(PortalTemplates.javascript + PublicInfoTemplates.javascript, type: "text/javascript; charset=utf-8")
         }

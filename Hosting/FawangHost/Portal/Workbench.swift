@@ -35,26 +35,34 @@ extension Portal {
         guard let metadata = staffMetadata(request, context) else {
             return Response(status: .unauthorized, headers: [.contentType: "text/plain; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: "请先登录")))
         }
+        let watch = Fawang_Deadline_V1_DeadlineService.Method.WatchAlerts.descriptor
+        return eventStream(watch, Fawang_Deadline_V1_WatchAlertsRequest(), metadata) { (update: Fawang_Deadline_V1_AlertUpdate) in
+            let event: [String: Any] = [
+                "change": update.change == .cleared ? "cleared" : "raised", "synced": update.initialSyncDone,
+                "trackingNumber": update.alert.trackingNumber, "kind": update.alert.kind == .overdue ? "overdue" : "due-soon",
+                "summary": update.alert.summary.isEmpty ? update.alert.label : update.alert.summary, "article": update.alert.article,
+            ]
+            return String(decoding: try JSONSerialization.data(withJSONObject: event, options: [.sortedKeys]), as: UTF8.self)
+        }
+    }
+
+    /// A server-streaming call relayed as Server-Sent Events: `render` makes each message one
+    /// `data:` line; an error ends it with a `failed` event. A comment line every 15 s: writing it
+    /// to a page that has gone ends the relay (and frees the watcher) without waiting for the next
+    /// message.
+    func eventStream<Input: SwiftProtobuf.Message, Output: SwiftProtobuf.Message>(
+        _ descriptor: MethodDescriptor, _ request: Input, _ metadata: Metadata, render: @escaping @Sendable (Output) throws -> String
+    ) -> Response {
         let (stream, continuation) = AsyncStream<ByteBuffer>.makeStream()
         let caller = self.caller
         let task = caller.streams.start {
-            let watch = Fawang_Deadline_V1_DeadlineService.Method.WatchAlerts.descriptor
-            // A comment line every 15 s: writing it to a page that has gone ends the relay (and
-            // frees the watcher) without waiting for the next alert.
             let heartbeat = Task {
                 while (try? await Task.sleep(for: .seconds(15))) != nil { continuation.yield(ByteBuffer(string: ": keep-alive\n\n")) }
             }
             defer { heartbeat.cancel() }
             do {
-                try await caller.serverStreaming(watch, try Fawang_Deadline_V1_WatchAlertsRequest().serializedBytes(), metadata: metadata, timeout: nil) { bytes in
-                    let update = try Fawang_Deadline_V1_AlertUpdate(serializedBytes: bytes)
-                    let event: [String: Any] = [
-                        "change": update.change == .cleared ? "cleared" : "raised", "synced": update.initialSyncDone,
-                        "trackingNumber": update.alert.trackingNumber, "kind": update.alert.kind == .overdue ? "overdue" : "due-soon",
-                        "summary": update.alert.summary.isEmpty ? update.alert.label : update.alert.summary, "article": update.alert.article,
-                    ]
-                    let json = String(decoding: try JSONSerialization.data(withJSONObject: event, options: [.sortedKeys]), as: UTF8.self)
-                    continuation.yield(ByteBuffer(string: "data: \(json)\n\n"))
+                try await caller.serverStreaming(descriptor, try request.serializedBytes(), metadata: metadata, timeout: nil) { bytes in
+                    continuation.yield(ByteBuffer(string: "data: \(try render(try Output(serializedBytes: bytes)))\n\n"))
                 }
             } catch let error as RPCError {
                 continuation.yield(ByteBuffer(string: "event: failed\ndata: \(error.message)\n\n"))

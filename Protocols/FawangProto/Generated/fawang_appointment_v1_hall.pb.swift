@@ -264,6 +264,7 @@ public nonisolated struct Fawang_Appointment_V1_HallState: Sendable {
   /// The latest calls, newest first (at most 6).
   public var calling: [Fawang_Appointment_V1_Ticket] = []
 
+  /// Every service a window handles or a ticket of today names.
   public var queues: [Fawang_Appointment_V1_ServiceQueue] = []
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
