@@ -165,8 +165,9 @@ def main():
         status, _, _ = connect_json(server, "fawang.matter.v1.MaterialService/DownloadMaterial", {"id": material["id"]})
         check(status == 401, "no download without signing in")
 
-        # Connect streaming: Health/Watch sends SERVING, then the deadline ends it.
-        status, headers, data = post(server, "/grpc.health.v1.Health/Watch", envelope(b"{}"), "application/connect+json", {"Connect-Timeout-Ms": "500"})
+        # Connect streaming: Health/Watch sends SERVING, then the deadline ends it (3 s: a loaded CI
+        # machine once took over half a second to send the first message).
+        status, headers, data = post(server, "/grpc.health.v1.Health/Watch", envelope(b"{}"), "application/connect+json", {"Connect-Timeout-Ms": "3000"})
         frames = envelopes(data)
         check(status == 200 and headers["content-type"] == "application/connect+json", "Watch over Connect streaming")
         check(frames[0][0] == 0 and json.loads(frames[0][1]) == {"status": "SERVING"}, f"the first message is SERVING: {frames[0]}")
