@@ -62,7 +62,7 @@ public struct JudicialAppraisalPlugin: DepartmentPlugin {
                 requiredMaterials: ["投诉人身份证明", "投诉事实的证明材料"],
                 workflow: AppraisalWorkflow.complaint,
                 deadlines: [],
-                credit: JudicialAppraisalPlugin.complaintCredit,
+                credit: JudicialAppraisalPlugin.complaintCredit, callsBackWhenEnded: true,
                 guide: ServiceGuide(fees: "免费", applyVerb: "complain", officeKinds: [.serviceCentre])),
         ],
         guidance: [

@@ -63,7 +63,7 @@ public struct LawyersPlugin: DepartmentPlugin {
                 requiredFields: ["request_id", "context.channel", "complainant.name", "complainant.phone", "subject_kind", "subject_licence_number", "facts"],
                 requiredMaterials: ["投诉书", "相关证据材料"],
                 workflow: LawyersWorkflow.complaintMachine, deadlines: [],
-                credit: LawyersPlugin.complaintCredit,
+                credit: LawyersPlugin.complaintCredit, callsBackWhenEnded: true,
                 guide: ServiceGuide(
                     eligibility: [
                         "律师执业应当接受国家、社会和当事人的监督，当事人和公众均可投诉（\(lawyersLaw)第三条）",

@@ -108,7 +108,16 @@ public struct MatterSteps: Sendable {
                 try Self.check(access, matter)
                 // The line may be switched off where the matter is (modules.<id>.regions.*).
                 try registry.requireEnabled(line, in: matter.regionCode)
-                return try decide(matter)
+                var change = try decide(matter)
+                // A complaint that ends is followed by a callback to the complainant.
+                if let type = registry.module(id: line)?.manifest.matterType(matter.matterType), type.callsBackWhenEnded,
+                    let status = change.newStatus, type.workflow.terminalStatuses.contains(status),
+                    let last = change.events.last
+                {
+                    change.events.append(MatterEventDraft(
+                        kind: PlatformEvent.callbackRequired, actor: "system", channel: last.channel, note: "投诉已办结，请回访投诉人"))
+                }
+                return change
             }
         }
     }

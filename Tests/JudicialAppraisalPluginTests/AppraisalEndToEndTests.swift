@@ -274,9 +274,11 @@ import Testing
                     $0.context = AppraisalSamples.staff()
                 })
                 #expect(concluded.status == "concluded")
-                #expect(concluded.timeline.last?.attributes["outcome"] == "admonished")
+                #expect(concluded.timeline.last { $0.kind == "complaint_concluded" }?.attributes["outcome"] == "admonished")
                 #expect(concluded.detailsJson.contains("admonished"))
-                #expect(concluded.timeline.map(\.kind) == ["complaint_received", "complaint_accepted", "complaint_concluded"])
+                #expect(concluded.timeline.map(\.kind) == ["complaint_received", "complaint_accepted", "complaint_concluded", "callback_required"])
+                // Any complaint that ends is followed by a callback to the complainant (platform.callback).
+                #expect(concluded.deadlines.first { $0.ruleID == "platform.callback" }?.state == .running)
 
                 let rejected = try await appraisal.rejectComplaint(.with {
                     $0.trackingNumber = other

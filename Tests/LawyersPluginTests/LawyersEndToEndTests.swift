@@ -299,7 +299,7 @@ import Testing
                     $0.context = Self.city
                 })
                 #expect(decided.status == "disciplined")
-                #expect(decided.timeline.map(\.kind) == ["submitted", "investigation_started", "disciplined"])
+                #expect(decided.timeline.map(\.kind) == ["submitted", "investigation_started", "disciplined", "callback_required"])
             }
             try await platform.withInProcessClient { anonymous in
                 let lawyer = try await Lawyers(wrapping: anonymous).getLawyer(.with { $0.licenceNumber = LawyersSamples.juniorLawyer })

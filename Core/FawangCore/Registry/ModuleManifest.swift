@@ -53,12 +53,16 @@ public struct MatterTypeSpec: Sendable {
     /// Whom a matter of this type credits or faults in the directory's credit record (who handles
     /// it; whom a complaint is about and whether it was upheld), read from its details. Nil: nobody.
     public var credit: (@Sendable (Matter) -> CreditFacts)?
+    /// A complaint: when it ends (any end status of its workflow) the complainant is called back
+    /// (``PlatformDeadlines/callback``).
+    public var callsBackWhenEnded: Bool
 
     public init(
         id: String, nameZH: String, nameEN: String, requiredFields: [String], requiredMaterials: [String],
         workflow: MatterWorkflow, deadlines: [DeadlineRule], credit: (@Sendable (Matter) -> CreditFacts)? = nil,
-        guide: ServiceGuide = ServiceGuide(), transferIntake: (@Sendable (TransferIntake) -> Data)? = nil
+        callsBackWhenEnded: Bool = false, guide: ServiceGuide = ServiceGuide(), transferIntake: (@Sendable (TransferIntake) -> Data)? = nil
     ) {
+        self.callsBackWhenEnded = callsBackWhenEnded
         self.transferIntake = transferIntake
         self.credit = credit
         self.guide = guide
