@@ -128,6 +128,12 @@ struct HallService: Sendable {
             guard ["booked", "checked_in"].contains(row.string("status") ?? "") else {
                 throw FawangError.failedPrecondition("该预约已取消或已改约，请按普通取号")
             }
+            // One priority ticket per booking.
+            if let earlier = try await storage.query(SQLStatement(
+                "SELECT seq FROM appointments_tickets WHERE booking_number = ? AND day = ?", [.text(request.bookingNumber), .text(today)])).first
+            {
+                throw FawangError.failedPrecondition("该预约今天已取过号（Y\(String(format: "%03d", earlier.int("seq") ?? 0))），请留意叫号")
+            }
             priority = 1
             statements.append(SQLStatement(
                 "UPDATE appointments_bookings SET status = 'checked_in', updated_at = ? WHERE number = ? AND status = 'booked'",
@@ -137,12 +143,17 @@ struct HallService: Sendable {
             """
             INSERT INTO appointments_tickets (id, office_id, day, seq, service, status, priority, booking_number, issued_at, last_write)
             SELECT ?, ?, ?, COALESCE(MAX(seq), 0) + 1, ?, 'waiting', ?, ?, ?, ? FROM appointments_tickets WHERE office_id = ? AND day = ?
+            HAVING ? = '' OR NOT EXISTS (SELECT 1 FROM appointments_tickets WHERE booking_number = ? AND day = ?)
             """,
             [
                 .text(id), .text(office.id), .text(today), .text(request.service), .integer(Int64(priority)), .text(request.bookingNumber),
-                .real(clock), .text(token), .text(office.id), .text(today),
+                .real(clock), .text(token), .text(office.id), .text(today), .text(request.bookingNumber), .text(request.bookingNumber), .text(today),
             ]))
         try await storage.execute(statements, audit: audit(handling, "hall:\(office.id):\(id)", "ticket taken: \(request.service)"))
+        guard try await storage.query(SQLStatement("SELECT 1 AS found FROM appointments_tickets WHERE id = ?", [.text(id)])).first != nil else {
+            // A second kiosk took this booking's ticket at the same moment.
+            throw FawangError.failedPrecondition("该预约今天已取过号，请留意叫号")
+        }
         changes.notify(office.id)
         return try await ticket(id)
     }

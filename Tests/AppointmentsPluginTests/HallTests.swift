@@ -94,6 +94,8 @@ import Testing
                     _ = try await hall.takeTicket(.with { $0.officeID = Self.office; $0.service = Self.aid; $0.bookingNumber = booking; $0.phoneLast4 = "9999"; $0.context.channel = .walkIn })
                 }
                 let y4 = try await Self.ticket(hall, Self.aid, booking: booking)
+                // One priority ticket per booking.
+                await expectStatus(.failedPrecondition, containing: ["Y004"]) { _ = try await Self.ticket(hall, Self.aid, booking: booking) }
                 return (a1, a2, a3, y4)
             }
             #expect([a1.number, a2.number, a3.number, y4.number] == ["A001", "A002", "A003", "Y004"])
