@@ -67,7 +67,7 @@ enum AppointmentRows {
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (office_id, service, day, period) DO NOTHING
             """,
             [
-                .text("sl-" + UUID().uuidString.prefix(8).lowercased()), .text(office.id), .text(office.name), .text(office.regionCode),
+                .text("sl-" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased()), .text(office.id), .text(office.name), .text(office.regionCode),
                 .text(service), .text(day.description), .text(period), .integer(Int64(capacity)), .text(actor),
             ])
     }

@@ -109,7 +109,7 @@ struct HallService: Sendable {
         guard context.modules.module(forMatterType: request.service) != nil else {
             throw FawangError.invalidArgument(field: "service", "没有事项类型 \(request.service)")
         }
-        let (id, token, today) = ("tk-" + UUID().uuidString.prefix(8).lowercased(), UUID().uuidString, today)
+        let (id, token, today) = ("tk-" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased(), UUID().uuidString, today)
         var statements: [SQLStatement] = []
         var priority = 0
         if !request.bookingNumber.isEmpty {
