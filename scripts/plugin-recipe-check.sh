@@ -184,7 +184,7 @@ export FAWANG_SERVER="127.0.0.1:$port" FAWANG_SESSION="$work/session.json"
 # Outputs are captured before grep: grep -q closing the pipe early would fail the writer (pipefail).
 help="$("$bin" drill --help)"
 grep -q "close" <<<"$help" || { echo "recipe: fawang drill --help lacks its verbs" >&2; exit 1; }
-submitted="$("$bin" drill submit --name 马小花 --phone 13951001234 --region 640104 --subject 演练一 --channel web --json)"
+submitted="$("$bin" drill submit --name 马小花 --phone 13951001234 --region 640104 --subject 演练一 --json)"
 number="$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["matter"]["tracking_number"])' "$submitted")"
 "$bin" login --login admin --password Fawang@2026 >/dev/null
 closed="$("$bin" drill close "$number" --note 演练结束)"

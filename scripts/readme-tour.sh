@@ -47,14 +47,14 @@ step "staff-640100-reviewer" whoami
 step "legal-aid" modules
 step "serving" health legal-aid
 step "640104" divisions --parent 640100
-T="$(step "受理编号" legal-aid submit --channel walk_in \
+T="$(step "受理编号" legal-aid submit \
   --name 马小花 --id-number 11010519491231002X --phone 13951001234 --region 640104 \
   --category labour_remuneration --form litigation_agency \
   --summary "在工地务工六个月，被拖欠工资两万四千元" \
   --household-size 4 --income 600 --hardship "家庭无其他收入来源" --verification personal_commitment \
   --material 身份证复印件 | number)"
 step "待补充材料" legal-aid request-materials "$T" --missing 劳动合同 --missing 工资欠条
-step "待审查" legal-aid supply-materials "$T" --material 劳动合同 --material 工资欠条 --phone-last4 1234 --channel web
+step "待审查" legal-aid supply-materials "$T" --material 劳动合同 --material 工资欠条 --phone-last4 1234
 printf '%%PDF-1.4\ntrailer\n<< >>\n%%%%EOF\n' > contract.pdf
 step "SHA-256" materials upload "$T" contract.pdf --title 劳动合同
 material="$(step "劳动合同" materials list "$T" | grep -m1 '^编号' | sed 's/^编号 *//')"
@@ -64,7 +64,7 @@ step "已决定给予法律援助" legal-aid accept "$T"
 step "lap-640100-1" legal-aid providers --region 640104
 step "已指派" legal-aid assign "$T" --provider lap-640100-1
 step "已结案" legal-aid conclude "$T" --outcome "经调解，用人单位支付全部欠薪"
-step "已评价" rate "$T" --phone-last4 1234 --score 5 --comment 很满意 --channel mobile
+step "已评价" rate "$T" --phone-last4 1234 --score 5 --comment 很满意
 step "马*" progress "$T" --phone-last4 1234
 step "11010519491231002X" show "$T"
 step "条文：fawang laws article" show "$T"
@@ -84,7 +84,7 @@ grep -q "/apply/legal-aid/submit" <<<"$home" || { echo "tour: the portal offers 
 
 step "已登录" login --login notarization-640100 --password Fawang@2026
 step "第三十四条" notarization kinds
-N="$(step "受理编号" notarization apply --channel walk_in --name 马小花 --id-number 11010519491231002X --phone 13951001234 \
+N="$(step "受理编号" notarization apply --name 马小花 --id-number 11010519491231002X --phone 13951001234 \
   --region 640104 --place-basis domicile --kind education --purpose 出国留学 --material 申请人身份证明 --material 学历证书 | number)"
 step "公证法" notarization accept "$N" --office np-640104-1 --notary 李公证员 --notice "已告知公证的法律意义和后果"
 step "" deadlines alerts
@@ -101,13 +101,13 @@ step "群众满意度：5.0 分" directory show legal_aid_provider/lap-640100-1
 step "法律援助法" publicity list
 step "640000-2026" disclosure list-catalogue
 S="$(step "legal-aid.application" appointments slots --office plsc-640104 --service legal-aid.application --available-only | head -1 | cut -f1)"
-B="$(step "booking" appointments book "$S" --name 马小花 --phone 13951001234 --channel hotline | grep -o 'Y[0-9]\{12\}' | head -1)"
+B="$(step "booking" appointments book "$S" --name 马小花 --phone 13951001234 | grep -o 'Y[0-9]\{12\}' | head -1)"
 [ -n "$B" ] || { echo "tour: no booking number" >&2; exit 1; }
 step "booked" appointments show "$B" --phone-last4 1234
-step "cancelled" appointments cancel "$B" --phone-last4 1234 --channel web
+step "cancelled" appointments cancel "$B" --phone-last4 1234
 step "已登录" login --login appointments-640104 --password Fawang@2026
 step "1号窗口" appointments set-window 1号窗口 --office plsc-640104 --service legal-aid.application
-step "A001" appointments take-ticket legal-aid.application --office plsc-640104 --channel walk_in
+step "A001" appointments take-ticket legal-aid.application --office plsc-640104
 step "请A001号到1号窗口办理" appointments call-next 1号窗口 --office plsc-640104
 step "legal-aid.application" appointments hall plsc-640104
 step "已登录" login --login staff-640100-reviewer --password Fawang@2026

@@ -42,15 +42,17 @@ struct SQLiteIdentityStore: IdentityStore {
             let p = account.principal
             try db.execute(
                 sql: """
-                    INSERT INTO accounts (id, login, display_name, role, region_code, organization_id, department, password_hash, failed_attempts, locked_until)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    INSERT INTO accounts (
+                        id, login, display_name, role, region_code, organization_id, department, channel, password_hash, failed_attempts, locked_until)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     ON CONFLICT (id) DO UPDATE SET login = excluded.login, display_name = excluded.display_name, role = excluded.role,
                         region_code = excluded.region_code, organization_id = excluded.organization_id, department = excluded.department,
-                        password_hash = excluded.password_hash, failed_attempts = excluded.failed_attempts, locked_until = excluded.locked_until
+                        channel = excluded.channel, password_hash = excluded.password_hash, failed_attempts = excluded.failed_attempts,
+                        locked_until = excluded.locked_until
                     """,
                 arguments: [
                     p.accountID, account.login, p.displayName, p.role.rawValue, p.regionCode, p.organizationID, p.department,
-                    account.passwordHash, account.failedAttempts, account.lockedUntil?.timeIntervalSince1970,
+                    p.channel?.rawValue ?? "", account.passwordHash, account.failedAttempts, account.lockedUntil?.timeIntervalSince1970,
                 ])
             try SQLiteAuditLog.append(
                 db, AuditDraft(actor: "system", role: "", channel: "", target: "account:\(p.accountID)", detail: "account_saved:\(p.role.rawValue)"),
@@ -154,7 +156,8 @@ struct SQLiteIdentityStore: IdentityStore {
         Account(
             principal: Principal(
                 accountID: row["id"], displayName: row["display_name"], role: Role(rawValue: row["role"]) ?? .citizen,
-                regionCode: row["region_code"], organizationID: row["organization_id"], department: row["department"]),
+                regionCode: row["region_code"], organizationID: row["organization_id"], department: row["department"],
+                channel: Channel(rawValue: row["channel"])),
             login: row["login"], passwordHash: row["password_hash"], failedAttempts: row["failed_attempts"],
             lockedUntil: (row["locked_until"] as Double?).map(Date.init(timeIntervalSince1970:)))
     }

@@ -421,6 +421,10 @@ enum CoreSchema {
             """,
             "CREATE INDEX matter_credit_by_entry ON matter_credit (entry_id, role)",
         ]),
+        // The channel an account works at (Principal.channel; '' for none): ChannelDecision.
+        StorageMigration(id: "v15-account-channel", statements: [
+            "ALTER TABLE accounts ADD COLUMN channel TEXT NOT NULL DEFAULT ''"
+        ]),
     ]
 }
 

@@ -78,8 +78,7 @@ struct Deadlines: AsyncParsableCommand {
         @Option(name: .long) var reason: String
 
         func run() async throws {
-            // A bad --channel is refused, never dropped.
-            let context = try handling.context
+            let context = handling.context
             let request = Fawang_Deadline_V1_ExtendDeadlineRequest.with {
                 $0.trackingNumber = trackingNumber; $0.ruleID = rule; $0.days = days; $0.reason = reason
                 $0.context = context
@@ -97,8 +96,7 @@ struct Deadlines: AsyncParsableCommand {
         @Option(name: .long) var note: String = ""
 
         func run() async throws {
-            // A bad --channel is refused, never dropped.
-            let context = try handling.context
+            let context = handling.context
             let request = Fawang_Deadline_V1_PauseClockRequest.with {
                 $0.trackingNumber = trackingNumber; $0.reason = reason; $0.note = note
                 $0.context = context
@@ -115,8 +113,7 @@ struct Deadlines: AsyncParsableCommand {
         @Option(name: .long) var note: String = ""
 
         func run() async throws {
-            // A bad --channel is refused, never dropped.
-            let context = try handling.context
+            let context = handling.context
             let request = Fawang_Deadline_V1_ResumeClockRequest.with {
                 $0.trackingNumber = trackingNumber; $0.note = note
                 $0.context = context
@@ -166,8 +163,7 @@ struct Transfer: AsyncParsableCommand {
     @Option(name: .long) var reason: String
 
     func run() async throws {
-        // A bad --channel is refused, never dropped.
-        let context = try handling.context
+        let context = handling.context
         let request = Fawang_Matter_V1_TransferMatterRequest.with {
             $0.trackingNumber = trackingNumber; $0.toMatterType = to; $0.reason = reason
             $0.context = context

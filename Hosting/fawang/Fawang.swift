@@ -180,22 +180,21 @@ struct CLIError: Error, CustomStringConvertible {
 }
 
 struct HandlingOptions: ParsableArguments {
-    @Option(name: .long, help: "Channel: hotline, walk_in, web, mobile, wechat, api.")
-    var channel: String = "walk_in"
+    @Option(name: .long, help: .hidden) var channel: String?
 
-    @Option(name: .long, help: "Operator (staff) id, e.g. staff-640100-window.")
+    @Option(name: .long, help: "Operator id a service account acts for, e.g. op-17.")
     var `operator`: String = ProcessInfo.processInfo.environment["FAWANG_OPERATOR"] ?? ""
 
+    /// The server decides the channel from the signed-in account (``ChannelDecision``): a
+    /// `--channel` from an older script is refused with that explanation, never sent.
+    static let channelRefusal = "--channel：受理渠道由平台按登录的账号确定（窗口账号记为窗口，热线账号记为12348热线，未登录的客户端记为移动端），不再填写"
+
+    func validate() throws {
+        if channel != nil { throw ValidationError(Self.channelRefusal) }
+    }
+
     var context: Fawang_Matter_V1_ChannelContext {
-        get throws {
-            guard let core = Channel(rawValue: channel) else {
-                throw ValidationError("--channel must be one of: \(Channel.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
-            var context = Fawang_Matter_V1_ChannelContext()
-            context.channel = Fawang_Matter_V1_Channel(core)
-            context.operatorID = self.operator
-            return context
-        }
+        .with { $0.operatorID = self.operator }
     }
 }
 
@@ -404,12 +403,10 @@ struct Rate: AsyncParsableCommand {
     @Option(name: .long) var phoneLast4: String
     @Option(name: .long, help: "1 (very dissatisfied) to 5 (very satisfied).") var score: Int32
     @Option(name: .long) var comment: String = ""
-    @Option(name: .long, help: "hotline, walk_in, web, mobile, wechat or api.") var channel: String = "web"
+    @OptionGroup var handling: HandlingOptions
 
     func run() async throws {
-        guard let channel = Channel(rawValue: channel) else {
-            throw ValidationError("--channel must be one of \(Channel.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
+        let context = handling.context
         let (number, last4, score, comment) = (trackingNumber, phoneLast4, score, comment)
         let report = try await client.withClient { client in
             try await Fawang_Matter_V1_MatterService.Client(wrapping: client).rateMatter(.with {
@@ -417,7 +414,7 @@ struct Rate: AsyncParsableCommand {
                 $0.phoneLast4 = last4
                 $0.score = score
                 $0.comment = comment
-                $0.context.channel = Fawang_Matter_V1_Channel(channel)
+                $0.context = context
             })
         }
         try client.emit(report) { "已评价：\(report.trackingNumber) \(report.businessLineName)，\(score)分" }
@@ -432,19 +429,17 @@ struct Callback: AsyncParsableCommand {
     @Argument var trackingNumber: String
     @Option(name: .long, help: "What the applicant said and what was done.") var outcome: String
     @Flag(name: .long, help: "The applicant was reached.") var reached = false
-    @Option(name: .long, help: "hotline, walk_in, web, mobile, wechat or api.") var channel: String = "hotline"
+    @OptionGroup var handling: HandlingOptions
 
     func run() async throws {
-        guard let channel = Channel(rawValue: channel) else {
-            throw ValidationError("--channel must be one of \(Channel.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
+        let context = handling.context
         let (number, outcome, reached) = (trackingNumber, outcome, reached)
         let matter = try await client.withClient { client in
             try await Fawang_Matter_V1_MatterService.Client(wrapping: client).closeCallback(.with {
                 $0.trackingNumber = number
                 $0.outcome = outcome
                 $0.reached = reached
-                $0.context.channel = Fawang_Matter_V1_Channel(channel)
+                $0.context = context
             })
         }
         try client.emit(matter) { Render.matter(matter) }

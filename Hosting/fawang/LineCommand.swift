@@ -16,8 +16,8 @@ import SwiftProtobuf
 /// - `--a.b value` sets a nested field; a repeated field takes the flag once per value; a bool
 ///   field takes a bare flag; enum values are spelled as they print (`labour_remuneration`).
 /// - `--file request.json` starts from a request in proto3 JSON; flags then override its fields.
-/// - `context` is filled from `--channel` (default `walk_in`) and `--operator`, `request_id` with
-///   a new UUID, unless given.
+/// - `context` is filled from `--operator` (the server decides the channel from the account),
+///   `request_id` with a new UUID, unless given.
 /// - `--json` prints the response as JSON; otherwise a clerk's text.
 struct LineCommand {
     let plugin: any DepartmentPlugin
@@ -69,7 +69,7 @@ struct LineCommand {
         let width = verbs.compactMap(\.verb).map(\.count).max() ?? 0
         return (["\(plugin.manifest.nameZH)（\(plugin.manifest.id)）的操作：fawang \(line) <操作> [受理编号] [--字段 值 …]", ""]
             + verbs.map { "  \($0.verb!.padding(toLength: width + 2, withPad: " ", startingAt: 0))\($0.help)" }
-            + ["", "每个操作的字段：fawang \(line) <操作> --help；通用选项 --server 主机:端口、--json、--file 请求.json、--channel、--operator"])
+            + ["", "每个操作的字段：fawang \(line) <操作> --help；通用选项 --server 主机:端口、--json、--file 请求.json、--operator"])
             .joined(separator: "\n")
     }
 
@@ -172,7 +172,7 @@ struct RequestBuilder {
             }
             json = object
         }
-        let channel = words.take("--channel")
+        if words.take("--channel") != nil { throw ValidationError(HandlingOptions.channelRefusal) }
         let operatorID = words.take("--operator") ?? ProcessInfo.processInfo.environment["FAWANG_OPERATOR"]
         let fields = input.proto.field
         if let positional = words.positional() {
@@ -193,11 +193,9 @@ struct RequestBuilder {
         }
         if let context = fields.first(where: { $0.name == "context" && ProtoSchema.typeName(of: $0) == "fawang.matter.v1.ChannelContext" }),
            json[context.jsonName] == nil && json[context.name] == nil {
-            var value: [String: Any] = ["channel": try enumValue(channel ?? "walk_in", type: "fawang.matter.v1.Channel", flag: "channel")]
+            var value: [String: Any] = [:]
             if let operatorID, !operatorID.isEmpty { value["operator_id"] = operatorID }
             json["context"] = value
-        } else if channel != nil {
-            throw ValidationError("--channel：\(rpc.verb ?? "") 的请求没有受理渠道字段")
         }
         if fields.contains(where: { $0.name == "request_id" }), (json["request_id"] as? String ?? json["requestId"] as? String ?? "").isEmpty {
             json["request_id"] = UUID().uuidString.lowercased()

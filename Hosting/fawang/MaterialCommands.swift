@@ -25,13 +25,13 @@ struct Materials: AsyncParsableCommand {
             guard let content = FileManager.default.contents(atPath: path) else {
                 throw CLIError(message: "cannot read \(path): check the path and that the file is readable")
             }
-            let request = try Fawang_Matter_V1_UploadMaterialRequest.with {
+            let request = Fawang_Matter_V1_UploadMaterialRequest.with {
                 $0.trackingNumber = trackingNumber
                 $0.phoneLast4 = phoneLast4
                 $0.fileName = (path as NSString).lastPathComponent
                 $0.title = title
                 $0.content = content
-                $0.context = try handling.context
+                $0.context = handling.context
             }
             let material = try await client.withClient { client in
                 try await Fawang_Matter_V1_MaterialService.Client(wrapping: client).uploadMaterial(request)

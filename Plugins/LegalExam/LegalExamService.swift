@@ -254,7 +254,10 @@ struct LegalExamService: Sendable {
     }
 
     func approveCertificate(_ request: Fawang_Exam_V1_ApproveCertificateRequest) async throws -> Fawang_Matter_V1_Matter {
-        let handling = try certificates.validate(request.context) { check in check.note(request.note) }
+        let handling = try certificates.validate(request.context) { check in
+            _ = check.trackingNumber(request.trackingNumber)
+            check.note(request.note)
+        }
         try ProvincialReview.check(Principal.current)
         return try await certificates.take(.approve(note: request.note), on: request.trackingNumber, handling, access: .handler)
     }

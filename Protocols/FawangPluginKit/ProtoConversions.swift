@@ -49,9 +49,11 @@ public struct Handling: Sendable, Equatable {
         self.actor = actor
     }
 
-    /// Reads `context` (at field path `field`) into `validator`; nil if it is unusable.
+    /// Reads `context` (at field path `field`) into `validator`; nil if it is unusable. The
+    /// channel is the one the host decided for the call (``ChannelDecision``); the request's own
+    /// `channel` is read only where no host decided (a line's rules run on their own).
     public static func read(_ context: Fawang_Matter_V1_ChannelContext, field: String = "context", into validator: inout FieldValidator) -> Handling? {
-        guard let channel = context.channel.core else {
+        guard let channel = ChannelDecision.current ?? context.channel.core else {
             validator.fail("\(field).channel", "请注明受理渠道（hotline、walk_in、web、mobile、wechat 或 api）")
             return nil
         }

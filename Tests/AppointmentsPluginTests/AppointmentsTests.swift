@@ -127,14 +127,18 @@ import Testing
                 #expect(try await appointments.book(request).replayed)
                 await expectStatus(.notFound) { _ = try await appointments.getBooking(.with { $0.number = booked.number; $0.phoneLast4 = "9999" }) }
 
-                // Moved to 10/8 afternoon: the new place taken, the old one given back, together.
-                let moved = try await appointments.reschedule(.with {
-                    $0.number = booked.number
-                    $0.phoneLast4 = "1234"
-                    $0.slotID = later.id
-                    $0.context.channel = .hotline
-                })
+                // Moved to 10/8 afternoon by a call to 12348: the new place taken, the old one given
+                // back, together. The channel is the hotline front end's, whatever the request says.
+                let moved = try await platform.withInProcessClient(as: "hotline-frontend") { _ in
+                    try await appointments.reschedule(.with {
+                        $0.number = booked.number
+                        $0.phoneLast4 = "1234"
+                        $0.slotID = later.id
+                        $0.context.channel = .web
+                    })
+                }
                 #expect(moved.status == .booked && moved.slot.id == later.id && moved.channel == .hotline)
+                #expect(booked.channel == .mobile, "an anonymous native gRPC client is the app")
                 let old = try await appointments.getBooking(.with { $0.number = booked.number; $0.phoneLast4 = "1234" })
                 #expect(old.status == .rescheduled && old.rescheduledTo == moved.number && old.slot.remaining == 2)
                 await expectStatus(.failedPrecondition) {

@@ -49,18 +49,18 @@ extension CLITests {
         }
     }
 
-    @Test("A bad --channel is refused with the valid ones, never dropped")
+    @Test("--channel is refused with why: the server decides the channel from the account")
     func badChannelIsRefused() async throws {
         try await TestPlatform.with(plugins: PluginCatalog.all) { platform in
             let port = platform.ports.grpc
             let number = try trackingNumber(in: try await submitByFlags(port: port).output)
             _ = try await fawang(["login", "--login", "staff-640100-reviewer", "--password", "Fawang@2026"], port: port)
-            let refused = try await fawang(["legal-aid", "accept", number, "--channel", "carrier_pigeon"], port: port)
+            let refused = try await fawang(["legal-aid", "accept", number, "--channel", "hotline"], port: port)
             #expect(refused.status != 0)
-            #expect(refused.output.contains("--channel") && refused.output.contains("walk_in"), "\(refused.output)")
-            let transfer = try await fawang(["transfer", number, "--to", "mediation.dispute", "--reason", "x", "--channel", "carrier_pigeon"], port: port)
+            #expect(refused.output.contains("--channel") && refused.output.contains("按登录的账号确定"), "\(refused.output)")
+            let transfer = try await fawang(["transfer", number, "--to", "mediation.dispute", "--reason", "x", "--channel", "hotline"], port: port)
             #expect(transfer.status != 0)
-            #expect(transfer.output.contains("--channel") && transfer.output.contains("walk_in"), "\(transfer.output)")
+            #expect(transfer.output.contains("--channel") && transfer.output.contains("按登录的账号确定"), "\(transfer.output)")
             let unknownVerb = try await fawang(["legal-aid", "approve-everything", number], port: port)
             #expect(unknownVerb.status != 0 && unknownVerb.output.contains("accept"), "\(unknownVerb.output)")
             let unknownFlag = try await fawang(["legal-aid", "accept", number, "--notes", "x"], port: port)

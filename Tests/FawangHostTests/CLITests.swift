@@ -34,10 +34,11 @@ import Testing
             let file = platform.directory.appendingPathComponent("application.json")
             try application.jsonString().write(to: file, atomically: true, encoding: .utf8)
 
-            let submitted = try await fawang(["legal-aid", "submit", "--file", file.path, "--channel", "hotline", "--operator", "staff-640100-window", "--json"], port: port)
+            let submitted = try await fawang(["legal-aid", "submit", "--file", file.path, "--operator", "staff-640100-window", "--json"], port: port)
             #expect(submitted.status == 0, "\(submitted.output)")
             let matter = try #require(submitted.json["matter"] as? [String: Any], "\(submitted.output)")
-            #expect(matter["channel"] as? String == "CHANNEL_HOTLINE")
+            // Not signed in: a native gRPC client with no account is the app, whatever it would claim.
+            #expect(matter["channel"] as? String == "CHANNEL_MOBILE")
             let number = try #require(matter["tracking_number"] as? String)
 
             let refusedWithoutLogin = try await fawang(["legal-aid", "accept", number], port: port)
@@ -56,7 +57,7 @@ import Testing
             let flags = try await fawang([
                 "legal-aid", "submit", "--name", "李四", "--id-number", "11010519491231002X", "--phone", "13800001111", "--region", "640202",
                 "--category", "maintenance", "--form", "litigation_agency", "--summary", "追索抚养费",
-                "--hardship-exemption", "domestic_violence_victim", "--channel", "walk_in", "--operator", "staff-640200-window",
+                "--hardship-exemption", "domestic_violence_victim", "--operator", "staff-640200-window",
             ], port: port)
             #expect(flags.status == 0, "\(flags.output)")
             #expect(flags.output.contains("大武口区"))
@@ -131,7 +132,7 @@ import Testing
             let port = platform.ports.grpc
             _ = try await fawang(["login", "--login", "notarization-640100", "--password", "Fawang@2026"], port: port)
             let applied = try await fawang([
-                "notarization", "apply", "--channel", "walk_in", "--name", "马小花", "--id-number", "11010519491231002X",
+                "notarization", "apply", "--name", "马小花", "--id-number", "11010519491231002X",
                 "--phone", "13951001234", "--region", "640104", "--place-basis", "domicile", "--kind", "education",
                 "--purpose", "出国留学", "--material", "申请人身份证明", "--material", "学历证书", "--json",
             ], port: port)

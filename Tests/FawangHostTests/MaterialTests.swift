@@ -58,7 +58,7 @@ import Testing
                 let event = try #require(matter.timeline.last)
                 #expect(event.kind == "material_uploaded" && event.label == "提交材料" && event.note == "身份证复印件")
                 #expect(event.attributes["material_id"] == stored.id && event.attributes["sha256"] == stored.sha256)
-                #expect(event.sequence == stored.eventSequence && event.actor == "applicant" && event.channel == .web)
+                #expect(event.sequence == stored.eventSequence && event.actor == "applicant" && event.channel == .mobile, "native gRPC without an account: the app")
 
                 let materials = Materials(wrapping: client)
                 let listed = try await materials.listMaterials(.with { $0.trackingNumber = tracking }).materials

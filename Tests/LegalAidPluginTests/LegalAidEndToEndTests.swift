@@ -21,10 +21,12 @@ import Testing
                 let legalAid = LegalAid(wrapping: client)
                 let matters = Matters(wrapping: client)
 
-                // Front desk: the hotline takes the application.
+                // Front desk: the hotline front end keys the application in for its agent op-17.
                 var application = LegalAidSamples.application()
-                application.context = LegalAidSamples.staff("staff-640100-window", channel: .hotline)
-                let submitted = try await legalAid.submitApplication(application)
+                application.context = LegalAidSamples.staff("op-17", channel: .walkIn)
+                let submitted = try await platform.withInProcessClient(as: "hotline-frontend") { _ in
+                    try await legalAid.submitApplication(application)
+                }
                 #expect(!submitted.replayed)
                 let number = submitted.matter.trackingNumber
                 #expect(submitted.matter.status == "submitted")
@@ -43,13 +45,14 @@ import Testing
                 #expect(waiting.status == "awaiting_materials")
                 #expect(waiting.deadlines.first?.state == .paused)
 
-                // The applicant supplies them on the web portal, proving themself with the phone digits.
-                let resumed = try await legalAid.supplyMaterials(.with {
-                    $0.trackingNumber = number
-                    $0.materials = ["劳动合同", "工资欠条"]
-                    $0.phoneLast4 = "1234"
-                    $0.context.channel = .web
-                })
+                // The applicant supplies them from the app, proving themself with the phone digits.
+                let resumed = try await platform.withInProcessClient { _ in
+                    try await legalAid.supplyMaterials(.with {
+                        $0.trackingNumber = number
+                        $0.materials = ["劳动合同", "工资欠条"]
+                        $0.phoneLast4 = "1234"
+                    })
+                }
                 #expect(resumed.status == "submitted")
                 #expect(resumed.deadlines.first?.state == .running)
 
@@ -93,18 +96,20 @@ import Testing
                 })
                 #expect(concluded.status == "concluded")
 
-                let rated = try await legalAid.rate(.with {
-                    $0.trackingNumber = number
-                    $0.phoneLast4 = "1234"
-                    $0.score = 5
-                    $0.comment = "律师很负责"
-                    $0.context.channel = .mobile
-                })
+                // Rated on the portal: the gateway names its door on its in-process call.
+                let rated = try await platform.withInProcessClient { _ in
+                    try await legalAid.rate(.with {
+                        $0.trackingNumber = number
+                        $0.phoneLast4 = "1234"
+                        $0.score = 5
+                        $0.comment = "律师很负责"
+                    }, metadata: ["fawang-origin": "web"])
+                }
                 #expect(rated.timeline.map(\.kind) == [
                     "submitted", "materials_requested", "materials_supplied", "approved", "assigned", "concluded", "rated",
                 ])
                 // One record, one timeline, whichever channel touched it.
-                #expect(rated.timeline.map(\.channel) == [.hotline, .walkIn, .web, .walkIn, .walkIn, .walkIn, .mobile])
+                #expect(rated.timeline.map(\.channel) == [.hotline, .walkIn, .mobile, .walkIn, .walkIn, .walkIn, .web])
 
                 // The public progress query: masked name, no operator ids, deadlines with articles.
                 let report = try await matters.queryProgress(.with {

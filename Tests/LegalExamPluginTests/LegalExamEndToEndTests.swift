@@ -48,7 +48,8 @@ import Testing
                 #expect(confirmed.statusLabel == "报名已确认")
                 #expect(confirmed.timeline.map(\.kind) == ["submitted", "confirmed"])
                 #expect(confirmed.timeline.last?.actor == "staff-640104-legal-exam")
-                #expect(confirmed.timeline.map(\.channel) == [.web, .walkIn])
+                // The app registered (native gRPC, no account); the bureau's staff confirmed at their office.
+                #expect(confirmed.timeline.map(\.channel) == [.mobile, .walkIn])
             }
             // The public progress query shows it to the candidate.
             let report = try await platform.withInProcessClient { client in

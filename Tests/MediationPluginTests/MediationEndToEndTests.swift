@@ -164,7 +164,7 @@ import Testing
                     "submitted", "committee_assigned", "mediators_assigned", "session_scheduled", "session_held",
                     "agreement_reached", "judicial_confirmation_applied",
                 ])
-                #expect(confirmed.timeline.first?.channel == .web)
+                #expect(confirmed.timeline.first?.channel == .mobile, "submitted by an app over native gRPC")
                 #expect(confirmed.timeline.last?.actor == "staff-640100-mediation")
                 let details = try JSONSerialization.jsonObject(with: Data(confirmed.detailsJson.utf8)) as? [String: Any]
                 #expect((details?["sessions"] as? [Any])?.count == 2)

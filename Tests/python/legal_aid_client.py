@@ -95,7 +95,15 @@ def main() -> None:
         check(not first.replayed and retry.replayed, "a retry is recognised as a replay")
         check(retry.matter.tracking_number == number, "a retry returns the same tracking number")
         check(first.matter.region_name == "利通区", "region name resolved")
-        check(first.matter.channel == mt.CHANNEL_WECHAT, "the channel is recorded")
+        # The server decides the channel from who calls: an anonymous native gRPC client is the
+        # app, whatever the request claims (here WeChat), and whatever metadata it sends.
+        check(first.matter.channel == mt.CHANNEL_MOBILE, "the claimed channel is not believed")
+        spoofed = la.SubmitApplicationRequest()
+        spoofed.CopyFrom(request)
+        spoofed.request_id = f"py-{uuid.uuid4()}"
+        spoofed.applicant.phone = "18995001235"
+        forged = legal_aid.SubmitApplication(spoofed, metadata=(("fawang-origin", "wechat"), ("fawang-forwarded-peer", "ipv4:10.9.9.9:1")))
+        check(forged.matter.channel == mt.CHANNEL_MOBILE, "a network client cannot name its door in metadata")
 
         bad = la.SubmitApplicationRequest()
         bad.CopyFrom(request)
@@ -107,6 +115,7 @@ def main() -> None:
                     grpc.StatusCode.UNAUTHENTICATED, "a decision without signing in")
         m = legal_aid.RequestMaterials(la.RequestMaterialsRequest(tracking_number=number, missing_materials=["工伤认定书"], context=staff), metadata=auth)
         check(m.timeline[-1].actor == "staff-640300-reviewer", "steps are recorded under the signed-in account")
+        check(m.timeline[-1].channel == mt.CHANNEL_WALK_IN, "staff act at their office's counter")
         check(m.status == "awaiting_materials", "materials requested")
         check(m.deadlines[0].state == mt.DEADLINE_STATE_PAUSED, "the decision clock pauses (Art. 43)")
         m = legal_aid.SupplyMaterials(la.SupplyMaterialsRequest(

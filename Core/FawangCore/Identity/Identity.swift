@@ -20,14 +20,23 @@ public struct Principal: Sendable, Equatable {
     public var organizationID: String
     /// Business line (module id) of staff and department admins; empty for all.
     public var department: String
+    /// The channel the account works at, set by whoever creates the account: a hall window's
+    /// clerk `walk_in`, a hotline agent or the hotline front end `hotline`, another system `api`.
+    /// Nil leaves it to ``ChannelDecision`` (staff at their office's counter, citizens by the
+    /// door they came in).
+    public var channel: Channel?
 
-    public init(accountID: String, displayName: String, role: Role, regionCode: String, organizationID: String = "", department: String = "") {
+    public init(
+        accountID: String, displayName: String, role: Role, regionCode: String, organizationID: String = "", department: String = "",
+        channel: Channel? = nil
+    ) {
         self.accountID = accountID
         self.displayName = displayName
         self.role = role
         self.regionCode = regionCode
         self.organizationID = organizationID
         self.department = department
+        self.channel = channel
     }
 
     /// The caller of the current RPC, set by the host's authentication interceptor; nil when the

@@ -85,14 +85,15 @@ enum DemoData {
                     // The hall window that keys in applications (README: `--operator staff-640100-window`).
                     ("staff-\(city.code)-window", Principal(
                         accountID: "staff-\(city.code)-window", displayName: "\(city.name)窗口受理员", role: .staff,
-                        regionCode: city.code, organizationID: "la-\(city.code)", department: "legal-aid")),
+                        regionCode: city.code, organizationID: "la-\(city.code)", department: "legal-aid", channel: .walkIn)),
                 ]
             }
             + [
                 ("legal-aid-admin", Principal(accountID: "staff-640000-legal-aid-admin", displayName: "自治区法律援助管理员", role: .departmentAdmin, regionCode: "640000", department: "legal-aid")),
                 ("13951001234", Principal(accountID: "citizen-13951001234", displayName: "马小花", role: .citizen, regionCode: "640104")),
                 ("lap-640100-1", Principal(accountID: "lap-640100-1", displayName: "银川市援助律师", role: .professional, regionCode: "640100", organizationID: "la-640100", department: "legal-aid")),
-                ("hotline-frontend", Principal(accountID: "service-hotline", displayName: "12348热线前端", role: .service, regionCode: "640000")),
+                ("hotline-frontend", Principal(
+                    accountID: "service-hotline", displayName: "12348热线前端", role: .service, regionCode: "640000", channel: .hotline)),
             ]
             + lines.flatMap { id, name in
                 [

@@ -84,9 +84,12 @@ public enum RPCReference {
         | `RESOURCE_EXHAUSTED` | a caller exceeded `limits.public.*` on a public method; a request larger than `grpc.max_request_bytes` | `操作过于频繁，请N秒后再试`, with `google.rpc.RetryInfo` |
         | `INTERNAL` | anything unexpected (logged on the server with the method) | a generic message; never internals |
 
-        Every write takes a `fawang.matter.v1.ChannelContext { channel, operator_id }`; `channel` is
-        required. Steps are recorded under the signed-in account; `operator_id` only names the operator
-        behind a service account. "anyone" methods are rate-limited per caller. Send the access token
+        Every write takes a `fawang.matter.v1.ChannelContext { channel, operator_id }`. The server
+        decides the channel from who calls (a window account `walk_in`, the hotline front end
+        `hotline`, other staff `walk_in`, service accounts `api`, the portal and HTTP gateway `web`,
+        the WeChat endpoint `wechat`, other native gRPC clients `mobile`); `channel` in the request
+        is ignored. Steps are recorded under the signed-in account; `operator_id` only names the
+        operator behind a service account. "anyone" methods are rate-limited per caller. Send the access token
         as `authorization: Bearer <token>`. Every line's workflow, deadlines and articles:
         [business-lines.md](business-lines.md).
         """

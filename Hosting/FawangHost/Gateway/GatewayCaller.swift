@@ -1,3 +1,4 @@
+import FawangCore
 import FawangProto
 public import GRPCCore
 import GRPCInProcessTransport
@@ -20,6 +21,16 @@ struct GatewayCaller: Sendable {
 
     /// Metadata naming the HTTP client's address (`ipv4:10.0.0.7:51234`) on a gateway call.
     static let forwardedPeerKey = "fawang-forwarded-peer"
+    /// Metadata naming the door a gateway call came in by (`web`, `wechat`): see ``ChannelDecision``.
+    static let originKey = "fawang-origin"
+
+    /// The metadata of a call made for an HTTP client at `peer` who came in by `origin`.
+    static func metadata(peer: String, origin: FawangCore.Channel = .web) -> Metadata {
+        var metadata = Metadata()
+        metadata.addString(peer, forKey: forwardedPeerKey)
+        metadata.addString(origin.rawValue, forKey: originKey)
+        return metadata
+    }
 
     /// One unary call; throws the call's `RPCError`.
     func unary(_ descriptor: MethodDescriptor, _ request: [UInt8], metadata: Metadata, timeout: Duration?) async throws -> [UInt8] {

@@ -129,9 +129,8 @@ struct HTTPGateway: Sendable {
             let error = RPCError(code: .resourceExhausted, message: "请求过大：请求体不能超过\(maxRequestBytes)字节")
             return isGRPCWeb(wire) ? grpcWebResponse(wire, frames: [], error: error) : connectErrorResponse(error, status: .contentTooLarge)
         }
-        var metadata = Metadata()
+        var metadata = GatewayCaller.metadata(peer: context.peer)
         if let authorization = request.headers[.authorization] { metadata.addString(authorization, forKey: "authorization") }
-        metadata.addString(context.peer, forKey: GatewayCaller.forwardedPeerKey)
         let timeout = Self.timeout(request.headers, wire: wire)
 
         do {

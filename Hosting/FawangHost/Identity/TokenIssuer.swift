@@ -19,6 +19,8 @@ final class TokenIssuer: Sendable {
         var region: String
         var org: String
         var dept: String
+        /// The account's channel (Principal.channel); absent for none.
+        var chan: String?
 
         func verify(using algorithm: some JWTAlgorithm) async throws {
             try exp.verifyNotExpired()
@@ -55,7 +57,8 @@ final class TokenIssuer: Sendable {
         let claims = AccessClaims(
             sub: .init(value: principal.accountID), exp: .init(value: expiresAt), iat: .init(value: now),
             jti: .init(value: UUID().uuidString), name: principal.displayName, role: principal.role.rawValue,
-            region: principal.regionCode, org: principal.organizationID, dept: principal.department)
+            region: principal.regionCode, org: principal.organizationID, dept: principal.department,
+            chan: principal.channel?.rawValue)
         return (try await keys.sign(claims), expiresAt)
     }
 
@@ -65,7 +68,7 @@ final class TokenIssuer: Sendable {
         guard let role = Role(rawValue: claims.role) else { throw FawangError(.internalError, "token names unknown role") }
         let principal = Principal(
             accountID: claims.sub.value, displayName: claims.name, role: role, regionCode: claims.region,
-            organizationID: claims.org, department: claims.dept)
+            organizationID: claims.org, department: claims.dept, channel: claims.chan.flatMap(Channel.init(rawValue:)))
         return (principal, claims.jti.value, claims.exp.value)
     }
 

@@ -550,10 +550,8 @@ struct Portal: Sendable {
 
     static let unreserved = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
 
-    static func metadata(_ context: GatewayRequestContext) -> Metadata {
-        var metadata = Metadata()
-        metadata.addString(context.peer, forKey: GatewayCaller.forwardedPeerKey)
-        return metadata
+    static func metadata(_ context: GatewayRequestContext, origin: FawangCore.Channel = .web) -> Metadata {
+        GatewayCaller.metadata(peer: context.peer, origin: origin)
     }
 
     /// What a page says about a refused call: the first field's problem, else the message.

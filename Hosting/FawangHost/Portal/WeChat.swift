@@ -122,7 +122,7 @@ extension Portal {
 
     /// What to say to `message`.
     func weChatAnswer(_ message: WeChatEndpoint.Message, _ wechat: WeChatEndpoint, _ context: GatewayRequestContext) async -> String {
-        let metadata = Self.metadata(context)
+        let metadata = Self.metadata(context, origin: .wechat)
         if message["MsgType"] == "event" {
             switch message["EventKey"] {
             case "PROGRESS": return "请发送：进度 受理编号 手机号后四位\n例如：进度 6406193755306769 1234"

@@ -10,18 +10,45 @@ import Logging
 /// limits, watcher limits and the audit trail see the real caller rather than `in-process`. Only
 /// in-process calls may name a peer this way (``GatewayCaller/forwardedPeerKey``): from a
 /// network client the metadata is ignored.
+///
+/// The same holds for the door an in-process call came in by (``GatewayCaller/originKey``: the
+/// portal and gateway say `web`, the WeChat endpoint `wechat`), kept for ``ChannelInterceptor``.
 struct ForwardedPeerInterceptor: ServerInterceptor {
+    /// The door the host's own in-process call names; nil for a network client.
+    @TaskLocal static var origin: Channel?
+
     func intercept<Input: Sendable, Output: Sendable>(
         request: StreamingServerRequest<Input>,
         context: ServerContext,
         next: @Sendable (StreamingServerRequest<Input>, ServerContext) async throws -> StreamingServerResponse<Output>
     ) async throws -> StreamingServerResponse<Output> {
-        guard context.remotePeer.hasPrefix("in-process"),
-            let forwarded = request.metadata[stringValues: GatewayCaller.forwardedPeerKey].first(where: { _ in true })
-        else { return try await next(request, context) }
+        guard context.remotePeer.hasPrefix("in-process") else { return try await next(request, context) }
+        let origin = request.metadata[stringValues: GatewayCaller.originKey].first(where: { _ in true })
+            .flatMap(Channel.init(rawValue:)).flatMap { ChannelDecision.origins.contains($0) ? $0 : nil }
         var context = context
-        context.remotePeer = forwarded
-        return try await next(request, context)
+        if let forwarded = request.metadata[stringValues: GatewayCaller.forwardedPeerKey].first(where: { _ in true }) {
+            context.remotePeer = forwarded
+        }
+        return try await Self.$origin.withValue(origin) { try await next(request, context) }
+    }
+}
+
+/// Decides the call's channel from who is calling and the door they came in by
+/// (``ChannelDecision``), for every handler and every streamed reply. Runs after authentication.
+struct ChannelInterceptor: ServerInterceptor {
+    func intercept<Input: Sendable, Output: Sendable>(
+        request: StreamingServerRequest<Input>,
+        context: ServerContext,
+        next: @Sendable (StreamingServerRequest<Input>, ServerContext) async throws -> StreamingServerResponse<Output>
+    ) async throws -> StreamingServerResponse<Output> {
+        let channel = ChannelDecision.decide(principal: Principal.current, origin: ForwardedPeerInterceptor.origin)
+        var response = try await ChannelDecision.$current.withValue(channel) { try await next(request, context) }
+        if case .success(var contents) = response.accepted {
+            let producer = contents.producer
+            contents.producer = { writer in try await ChannelDecision.$current.withValue(channel) { try await producer(writer) } }
+            response.accepted = .success(contents)
+        }
+        return response
     }
 }
 

@@ -279,6 +279,7 @@ public final class PlatformHost: Sendable {
             MetricsInterceptor(metrics: metrics),
             ErrorMappingInterceptor(logger: logger, oversized: oversized),
             AuthenticationInterceptor(tokens: platform.tokens, store: storage.identity),
+            ChannelInterceptor(),
             RateLimitInterceptor(
                 limiter: RateLimiter(perMinute: config.publicCallsPerMinute, burst: config.publicBurst),
                 limitedMethods: PlatformAccessPolicies.rateLimitedPlatformMethods.union(

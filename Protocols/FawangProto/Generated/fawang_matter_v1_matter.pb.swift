@@ -156,12 +156,14 @@ public nonisolated enum Fawang_Matter_V1_DeadlineState: SwiftProtobuf.Enum, Swif
 
 }
 
-/// Who acted and through which channel. Required on every write.
+/// Who acted and through which channel. On every write.
 public nonisolated struct Fawang_Matter_V1_ChannelContext: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
+  /// Ignored by the platform, which decides the channel from who is calling (the account's
+  /// channel, the portal, WeChat, …): see docs/architecture.md, "Channel truth".
   public var channel: Fawang_Matter_V1_Channel = .unspecified
 
   /// Staff or system account that keyed the request in; empty for a citizen acting for themself.
