@@ -110,6 +110,17 @@ step "1号窗口" appointments set-window 1号窗口 --office plsc-640104 --serv
 step "A001" appointments take-ticket legal-aid.application --office plsc-640104
 step "请A001号到1号窗口办理" appointments call-next 1号窗口 --office plsc-640104
 step "legal-aid.application" appointments hall plsc-640104
+step "已登录" login --login hotline-640100 --password Fawang@2026
+step "offered" hotline report-call c-1 --kind offered --caller 13951001234 --line 12348-1 --region 640104
+step "staff-640100-hotline" hotline report-call c-1 --kind answered --caller 13951001234 --agent staff-640100-hotline
+step "$T" hotline lookup c-1
+step "已告知办理进度" hotline outcome c-1 --outcome 已告知办理进度 --tracking "$T"
+step "offered" hotline report-call c-2 --kind offered --caller 13800002222 --region 640104
+C="$(step "abandoned" hotline report-call c-2 --kind abandoned --caller 13800002222 --json \
+  | python3 -c 'import json,sys; print(json.load(sys.stdin)["callback_tracking_number"])')"
+[ -n "$C" ] || { echo "tour: the abandoned call opened no callback task" >&2; exit 1; }
+step "未接通" hotline calls
+step "已回拨" callback "$C" --outcome 已回拨并解答 --reached
 step "已登录" login --login staff-640100-reviewer --password Fawang@2026
 for page in "/guide?q=%E6%AC%A0%E8%96%AA" "/directory" "/disclosure" "/publicity" "/publicity/feed.atom"; do
   curl -sf "127.0.0.1:$http$page" > page.out || { echo "tour: $page failed" >&2; exit 1; }

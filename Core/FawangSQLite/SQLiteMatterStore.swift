@@ -214,6 +214,14 @@ struct SQLiteMatterStore: MatterStore {
 
     /// Rewrites `matter`'s rows of the deadline and credit indexes, in the caller's transaction.
     private func index(_ db: Database, _ matter: Matter) throws {
+        try db.execute(sql: "DELETE FROM matter_phones WHERE matter_id = ?", arguments: [matter.id])
+        let phones = [("applicant", matter.applicant.phone)] + matter.parties.map { ($0.role, $0.person.phone) }
+        for (role, phone) in phones {
+            let key = cipher.phoneKey(phone)
+            if key.isEmpty { continue }
+            try db.execute(
+                sql: "INSERT OR IGNORE INTO matter_phones (matter_id, phone_key, role) VALUES (?, ?, ?)", arguments: [matter.id, key, role])
+        }
         guard let deadlines else { return }
         try db.execute(sql: "DELETE FROM matter_credit WHERE matter_id = ?", arguments: [matter.id])
         for row in deadlines.creditRows(of: matter) {
@@ -234,6 +242,20 @@ struct SQLiteMatterStore: MatterStore {
                     projection.warnFrom?.description, projection.escalatedTo, matter.businessLine, matter.matterType,
                     matter.regionCode, matter.trackingNumber.digits,
                 ])
+        }
+    }
+
+    func matters(phone: String, limit: Int) async throws -> [Matter] {
+        let key = cipher.phoneKey(phone)
+        guard !key.isEmpty else { return [] }
+        return try await pool.read { db in
+            let ids = try String.fetchAll(
+                db,
+                sql: """
+                    SELECT m.id FROM matters m WHERE m.id IN (SELECT matter_id FROM matter_phones WHERE phone_key = ?)
+                    ORDER BY m.submitted_at DESC LIMIT ?
+                    """, arguments: [key, limit])
+            return try ids.compactMap { try load(db, id: $0) }
         }
     }
 

@@ -425,6 +425,19 @@ enum CoreSchema {
         StorageMigration(id: "v15-account-channel", statements: [
             "ALTER TABLE accounts ADD COLUMN channel TEXT NOT NULL DEFAULT ''"
         ]),
+        // Who can be reached at a number (PersonalDataCipher.phoneKey of the applicant's and the
+        // parties' phones): the hotline desk's look-up of a caller. Derived like the credit index.
+        StorageMigration(id: "v16-matter-phones", statements: [
+            """
+            CREATE TABLE matter_phones (
+                matter_id TEXT NOT NULL REFERENCES matters (id),
+                phone_key TEXT NOT NULL,
+                role TEXT NOT NULL,
+                PRIMARY KEY (matter_id, phone_key, role)
+            )
+            """,
+            "CREATE INDEX matter_phones_by_key ON matter_phones (phone_key)",
+        ]),
     ]
 }
 

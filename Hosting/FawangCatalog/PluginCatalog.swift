@@ -3,6 +3,7 @@ import AdministrativeApprovalPlugin
 import AppointmentsPlugin
 import ConsultationPlugin
 import DisclosurePlugin
+import HotlinePlugin
 import JudicialAppraisalPlugin
 import LawyersPlugin
 import LegalAidPlugin
@@ -28,5 +29,6 @@ public enum PluginCatalog {
         DisclosurePlugin(),
         PublicityPlugin(),
         AppointmentsPlugin(),
+        HotlinePlugin(),
     ]
 }

@@ -290,7 +290,7 @@ enum Render {
                 (element?.proto.field.prefix(2) ?? []).compactMap { row[$0.name].map(plain) }.joined(separator: " ")
             }.joined(separator: "、")
         }
-        if let flag = value as? Bool { return flag ? "是" : "否" }
+        if field.type == .bool, let flag = value as? Bool { return flag ? "是" : "否" }
         return plain(value)
     }
 

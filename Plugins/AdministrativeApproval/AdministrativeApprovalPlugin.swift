@@ -20,7 +20,7 @@ public struct AdministrativeApprovalPlugin: DepartmentPlugin {
             MatterTypeSpec(
                 id: ApprovalWorkflow.matterType, nameZH: "行政许可申请", nameEN: "Administrative licence application",
                 requiredFields: [
-                    "request_id", "context.channel", "applicant.name", "applicant.id_number", "applicant.phone", "region_code",
+                    "request_id", "applicant.name", "applicant.id_number", "applicant.phone", "region_code",
                     "item", "summary", "organization_name (law firm, notary office, appraisal institution)",
                 ],
                 requiredMaterials: LicensingItem.allCases.flatMap { item in item.requiredMaterials.map { "\(item.name)：\($0)" } },

@@ -31,6 +31,7 @@ struct AppointmentService: Sendable {
         RPC(Method.Reschedule.descriptor, .anyone, verb: "reschedule", help: "改约到同一机构同一事项的其他时段", argument: "number",
             aliases: ["slot": "slot_id"], AppointmentService.reschedule),
         RPC(Method.CheckIn.descriptor, .handlers, verb: "check-in", help: "预约人已到场", argument: "number", AppointmentService.checkIn),
+        RPC(Method.FindBookings.descriptor, .handlers, verb: "find", help: "按手机号查找预约（本辖区）", argument: "phone", AppointmentService.findBookings),
         RPC(Method.RecordNoShow.descriptor, .handlers, verb: "no-show", help: "预约人未到场（失约）", argument: "number",
             AppointmentService.recordNoShow),
     ])
@@ -339,12 +340,24 @@ struct AppointmentService: Sendable {
     }
 
     private func bookingRow(where condition: String, _ value: SQLValue) async throws -> SQLRow? {
+        try await bookingRows(where: condition, value).first
+    }
+
+    private func bookingRows(where condition: String, _ value: SQLValue) async throws -> [SQLRow] {
         try await storage.query(SQLStatement(
             """
             SELECT b.*, s.office_id, s.office_name, s.region_code, s.service, s.day, s.period, s.capacity,
                 (SELECT COUNT(*) FROM appointments_bookings x WHERE x.slot_id = s.id AND x.status IN \(AppointmentRows.holding)) AS booked
             FROM appointments_bookings b JOIN appointments_slots s ON s.id = b.slot_id WHERE \(condition)
-            """, [value])).first
+            """, [value]))
+    }
+
+    func findBookings(_ request: Fawang_Appointment_V1_FindBookingsRequest) async throws -> Fawang_Appointment_V1_FindBookingsResponse {
+        if let problem = PhoneNumber.problem(with: request.phone) { throw FawangError.invalidArgument(field: "phone", problem) }
+        guard let principal = Principal.current else { throw FawangError(.unauthenticated, "请先登录") }
+        let rows = try await bookingRows(where: "b.phone = ? ORDER BY b.created_at DESC LIMIT 100", .text(PhoneNumber.normalized(request.phone)))
+            .filter { principal.role == .platformAdmin || DivisionCode.contains(principal.regionCode, $0.string("region_code") ?? "") }
+        return .with { $0.bookings = rows.prefix(20).map(booking) }
     }
 
     private func booking(_ row: SQLRow) -> Fawang_Appointment_V1_Booking {

@@ -19,7 +19,7 @@ public struct ConsultationPlugin: DepartmentPlugin {
         matterTypes: [
             MatterTypeSpec(
                 id: ConsultationWorkflow.matterType, nameZH: "法律咨询", nameEN: "Legal consultation",
-                requiredFields: ["request_id", "context.channel", "person.name", "person.phone", "region_code", "topic", "question"],
+                requiredFields: ["request_id", "person.name", "person.phone", "region_code", "topic", "question"],
                 requiredMaterials: [],
                 workflow: ConsultationWorkflow.machine, deadlines: [],
                 guide: ServiceGuide(

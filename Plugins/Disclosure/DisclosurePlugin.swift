@@ -20,7 +20,7 @@ public struct DisclosurePlugin: DepartmentPlugin {
             MatterTypeSpec(
                 id: DisclosureWorkflow.matterType, nameZH: "政府信息公开申请", nameEN: "Application for disclosure of government information",
                 requiredFields: [
-                    "request_id", "context.channel", "applicant.name", "applicant.id_number", "applicant.phone", "region_code",
+                    "request_id", "applicant.name", "applicant.id_number", "applicant.phone", "region_code",
                     "information_name | document_number | description (Art. 29 para. 2 (2))", "provision_form", "delivery",
                 ],
                 requiredMaterials: [],

@@ -32,7 +32,7 @@ public struct JudicialAppraisalPlugin: DepartmentPlugin {
             MatterTypeSpec(
                 id: AppraisalWorkflow.entrustmentType, nameZH: "司法鉴定委托", nameEN: "Judicial appraisal entrustment",
                 requiredFields: [
-                    "request_id", "context.channel", "entruster.type", "entruster.organization (unless a party)",
+                    "request_id", "entruster.type", "entruster.organization (unless a party)",
                     "entruster.contact.name", "entruster.contact.phone", "entruster.contact.id_number (a party)",
                     "institution_id", "category (licensed for the institution)", "appraisal_matters", "purpose", "materials",
                 ],
@@ -58,7 +58,7 @@ public struct JudicialAppraisalPlugin: DepartmentPlugin {
                     ])),
             MatterTypeSpec(
                 id: AppraisalWorkflow.complaintType, nameZH: "司法鉴定执业投诉", nameEN: "Complaint against an appraiser",
-                requiredFields: ["request_id", "context.channel", "complainant.name", "complainant.id_number", "complainant.phone", "appraiser_id", "facts"],
+                requiredFields: ["request_id", "complainant.name", "complainant.id_number", "complainant.phone", "appraiser_id", "facts"],
                 requiredMaterials: ["投诉人身份证明", "投诉事实的证明材料"],
                 workflow: AppraisalWorkflow.complaint,
                 deadlines: [],

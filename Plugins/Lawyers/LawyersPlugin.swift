@@ -18,7 +18,7 @@ public struct LawyersPlugin: DepartmentPlugin {
             MatterTypeSpec(
                 id: LawyersWorkflow.practiceType, nameZH: "律师执业申请", nameEN: "Lawyer practice licence",
                 requiredFields: [
-                    "request_id", "context.channel", "applicant.name", "applicant.id_number", "applicant.phone", "region_code (city)",
+                    "request_id", "applicant.name", "applicant.id_number", "applicant.phone", "region_code (city)",
                     "qualification_certificate_number", "internship_months (≥ 12, Art. 5)", "firm_licence_number",
                 ],
                 requiredMaterials: LawyersApplications.practiceMaterials + [LawyersApplications.partTimeMaterial + "（兼职律师）"],
@@ -39,7 +39,7 @@ public struct LawyersPlugin: DepartmentPlugin {
             MatterTypeSpec(
                 id: LawyersWorkflow.firmType, nameZH: "律师事务所设立申请", nameEN: "Law firm establishment",
                 requiredFields: [
-                    "request_id", "context.channel", "applicant.name", "applicant.id_number", "applicant.phone", "region_code (city)",
+                    "request_id", "applicant.name", "applicant.id_number", "applicant.phone", "region_code (city)",
                     "firm_name", "address", "kind", "founder_licence_numbers", "assets_yuan",
                 ],
                 requiredMaterials: LawyersApplications.firmMaterials,
@@ -60,7 +60,7 @@ public struct LawyersPlugin: DepartmentPlugin {
                     ])),
             MatterTypeSpec(
                 id: LawyersWorkflow.complaintType, nameZH: "律师、律师事务所投诉", nameEN: "Complaint against a lawyer or law firm",
-                requiredFields: ["request_id", "context.channel", "complainant.name", "complainant.phone", "subject_kind", "subject_licence_number", "facts"],
+                requiredFields: ["request_id", "complainant.name", "complainant.phone", "subject_kind", "subject_licence_number", "facts"],
                 requiredMaterials: ["投诉书", "相关证据材料"],
                 workflow: LawyersWorkflow.complaintMachine, deadlines: [],
                 credit: LawyersPlugin.complaintCredit, callsBackWhenEnded: true,

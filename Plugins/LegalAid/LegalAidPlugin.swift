@@ -19,7 +19,7 @@ public struct LegalAidPlugin: DepartmentPlugin {
             MatterTypeSpec(
                 id: LegalAidWorkflow.matterType, nameZH: "法律援助申请", nameEN: "Legal aid application",
                 requiredFields: [
-                    "request_id", "context.channel", "applicant.name", "applicant.id_number", "applicant.phone",
+                    "request_id", "applicant.name", "applicant.id_number", "applicant.phone",
                     "region_code", "case_category", "service_form", "case_summary", "hardship (Art. 41, unless Art. 24/32)",
                 ],
                 requiredMaterials: [

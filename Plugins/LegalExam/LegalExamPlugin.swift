@@ -28,7 +28,7 @@ public struct LegalExamPlugin: DepartmentPlugin {
             MatterTypeSpec(
                 id: RegistrationWorkflow.matterType, nameZH: "法律职业资格考试报名确认", nameEN: "Exam registration confirmation",
                 requiredFields: [
-                    "request_id", "context.channel", "candidate.name", "candidate.id_number", "candidate.phone", "exam_year",
+                    "request_id", "candidate.name", "candidate.id_number", "candidate.phone", "exam_year",
                     "region_code", "nationality", "education.level", "education.major",
                 ],
                 requiredMaterials: ["身份证件", "学历、学位证书", "从事法律工作经历证明（非法学类本科报名的）"],
@@ -43,7 +43,7 @@ public struct LegalExamPlugin: DepartmentPlugin {
             MatterTypeSpec(
                 id: CertificateWorkflow.matterType, nameZH: "法律职业资格申请", nameEN: "Legal professional qualification certificate",
                 requiredFields: [
-                    "request_id", "context.channel", "applicant.name", "applicant.id_number", "applicant.phone", "exam_year",
+                    "request_id", "applicant.name", "applicant.id_number", "applicant.phone", "exam_year",
                     "admission_ticket",
                 ],
                 requiredMaterials: ["法律职业资格申请表", "身份证件", "学历、学位证书", "近期免冠证件照片"],

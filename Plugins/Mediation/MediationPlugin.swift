@@ -22,7 +22,7 @@ public struct MediationPlugin: DepartmentPlugin {
             MatterTypeSpec(
                 id: MediationWorkflow.matterType, nameZH: "民间纠纷调解", nameEN: "Mediation of a civil dispute",
                 requiredFields: [
-                    "request_id", "context.channel", "applicant.name", "applicant.phone", "respondents[].name",
+                    "request_id", "applicant.name", "applicant.phone", "respondents[].name",
                     "region_code", "category", "summary",
                 ],
                 requiredMaterials: [],

@@ -22,7 +22,7 @@ public struct NotarizationPlugin: DepartmentPlugin {
             MatterTypeSpec(
                 id: NotarizationWorkflow.matterType, nameZH: "公证申请", nameEN: "Notarization application",
                 requiredFields: [
-                    "request_id", "context.channel", "applicant.name", "applicant.id_number", "applicant.phone",
+                    "request_id", "applicant.name", "applicant.id_number", "applicant.phone",
                     "region_code", "place_basis (Art. 25)", "matter_kind (Art. 11)", "materials (the kind's required materials)",
                 ],
                 requiredMaterials: [

@@ -22,7 +22,7 @@ public struct PetitionsPlugin: DepartmentPlugin {
             MatterTypeSpec(
                 id: PetitionsWorkflow.matterType, nameZH: "信访事项", nameEN: "Petition or complaint",
                 requiredFields: [
-                    "request_id", "context.channel", "petitioner.name (unless anonymous)",
+                    "request_id", "petitioner.name (unless anonymous)",
                     "petitioner.address or petitioner.phone (unless anonymous, Art. 19)", "region_code", "subject", "facts_and_reasons",
                 ],
                 requiredMaterials: [],

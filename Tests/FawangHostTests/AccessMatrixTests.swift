@@ -108,6 +108,10 @@ import FoundationNetworking
         "fawang.publicity.v1.PublicityService/SubmitArticle": [.platformAdmin],
         "fawang.publicity.v1.PublicityService/ReviewArticle": [.platformAdmin],
         "fawang.publicity.v1.PublicityService/WithdrawArticle": [.platformAdmin],
+        // The desk, the caller look-up and the call log are the hotline's agents'.
+        "fawang.hotline.v1.HotlineService/WatchDesk": [.platformAdmin],
+        "fawang.hotline.v1.HotlineService/LookupCaller": [.platformAdmin],
+        "fawang.hotline.v1.HotlineService/ListCalls": [.platformAdmin],
     ]
 
     /// The callers a policy admits.

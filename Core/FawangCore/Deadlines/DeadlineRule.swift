@@ -326,7 +326,8 @@ public enum PlatformEvent {
     public static let materialUploaded = "material_uploaded"
     /// The applicant's satisfaction rating (``MatterRating``).
     public static let rated = "rated"
-    /// A rating of 2 or less: the office calls the applicant back (``PlatformDeadlines/callback``).
+    /// The office calls someone back (``PlatformDeadlines/callback``): after a rating of 2 or
+    /// less, a complaint's end, or a hotline call nobody answered.
     public static let callbackRequired = "callback_required"
     /// The callback made, with its outcome.
     public static let callbackDone = "callback_done"
@@ -341,19 +342,19 @@ public enum PlatformEvent {
         transferred: "转至其他业务条线办理",
         materialUploaded: "提交材料",
         rated: "申请人评价",
-        callbackRequired: "不满意评价，转办理机构回访",
+        callbackRequired: "转办理机构回访",
         callbackDone: "完成回访",
     ]
 }
 
 /// Limits the platform sets on every matter of every line, whatever its type.
 public enum PlatformDeadlines {
-    /// 回访: a satisfaction rating of 2 or less asks the office that handled the matter to call the
-    /// applicant back within 2 working days and record what came of it. A service standard of the
-    /// platform, not a statute: its article is to be confirmed and its days may be set in config
-    /// (`deadlines.rule_days` `platform.callback`).
+    /// 回访: a satisfaction rating of 2 or less, a complaint's end, or a hotline call nobody
+    /// answered asks the responsible office to call back within 2 working days and record what
+    /// came of it. A service standard of the platform, not a statute: its article is to be
+    /// confirmed and its days may be set in config (`deadlines.rule_days` `platform.callback`).
     public static let callback = DeadlineRule(
-        id: "platform.callback", label: "回访给出不满意评价的申请人", article: "12348公共法律服务平台服务规范（回访）", days: 2, dayType: .working,
+        id: "platform.callback", label: "回访（不满意评价、投诉办结、未接来电）", article: "12348公共法律服务平台服务规范（回访）", days: 2, dayType: .working,
         startsOn: [PlatformEvent.callbackRequired], metBy: [PlatformEvent.callbackDone], warningDays: 1, articleConfirmed: false)
 
     public static let all = [callback]

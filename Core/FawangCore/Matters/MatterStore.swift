@@ -210,6 +210,10 @@ public protocol MatterStore: Sendable {
     /// as overdue.
     func creditSummaries(entryIDs: [String], today: CivilDate) async throws -> [String: CreditSummary]
 
+    /// The matters whose applicant or a party gave `phone` (any spelling of its digits), newest
+    /// first, at most `limit`: who a caller is to the platform.
+    func matters(phone: String, limit: Int) async throws -> [Matter]
+
     /// The materials of a matter, in upload order.
     func materials(matterID: String) async throws -> [StoredMaterial]
 

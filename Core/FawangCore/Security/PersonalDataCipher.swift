@@ -97,6 +97,17 @@ public struct PersonalDataCipher: Sendable {
         }
     }
 
+    /// A keyed digest of a phone number (its digits), to find records by number without keeping
+    /// another readable copy of it: HMAC-SHA256 under a key derived from the active data key. An
+    /// index of these is re-derived at start, so rotating the active key re-keys it.
+    public func phoneKey(_ phone: String) -> String {
+        let digits = PhoneNumber.normalized(phone)
+        guard !digits.isEmpty else { return "" }
+        let indexKey = HKDF<SHA256>.deriveKey(
+            inputKeyMaterial: keys[activeKeyID]!, info: Data("fawang phone index v1".utf8), outputByteCount: 32)
+        return HMAC<SHA256>.authenticationCode(for: Data(digits.utf8), using: indexKey).map { String(format: "%02x", $0) }.joined()
+    }
+
     /// `person` with its identity number sealed or opened.
     public func seal(_ person: Person, context: String) throws -> Person {
         var copy = person

@@ -37,6 +37,9 @@ public struct MatterWorkflow: Sendable {
     }
 
     public let initialStatus: String
+    /// The command `MatterService.CloseCallback` takes, if the workflow has it, with the callback it
+    /// records: a task whose whole purpose is the callback (a missed call) ends with it.
+    public static let closeCallbackCommand = "close_callback"
     /// Every status with its Chinese label.
     public let statuses: [String: String]
     /// Every event kind with its Chinese label.

@@ -96,10 +96,14 @@ enum DemoData {
                     accountID: "service-hotline", displayName: "12348热线前端", role: .service, regionCode: "640000", channel: .hotline)),
             ]
             + lines.flatMap { id, name in
-                [
+                // The hotline's staff are its agents: whatever they key in came by the hotline.
+                let channel: Channel? = id == "hotline" ? .hotline : nil
+                return [
                     // Yinchuan city bureau, Xingqing district bureau, and the department's provincial admin.
-                    ("\(id)-640100", Principal(accountID: "staff-640100-\(id)", displayName: "银川市\(name)工作人员", role: .staff, regionCode: "640100", department: id)),
-                    ("\(id)-640104", Principal(accountID: "staff-640104-\(id)", displayName: "兴庆区\(name)工作人员", role: .staff, regionCode: "640104", department: id)),
+                    ("\(id)-640100", Principal(
+                        accountID: "staff-640100-\(id)", displayName: "银川市\(name)工作人员", role: .staff, regionCode: "640100", department: id, channel: channel)),
+                    ("\(id)-640104", Principal(
+                        accountID: "staff-640104-\(id)", displayName: "兴庆区\(name)工作人员", role: .staff, regionCode: "640104", department: id, channel: channel)),
                     ("\(id)-admin", Principal(accountID: "staff-640000-\(id)-admin", displayName: "自治区\(name)管理员", role: .departmentAdmin, regionCode: "640000", department: id)),
                 ]
             }
@@ -114,6 +118,8 @@ enum DemoData {
         ("disclosure", "政府信息公开"),
         // A hall's appointments desk: slots, check-in and no-shows for every service of its office.
         ("appointments", "预约服务"),
+        // The 12348 hotline's agents (bound to the hotline channel) and its provincial admin.
+        ("hotline", "12348热线"),
     ]
 
     static var staff: [StaffMember] {

@@ -7,7 +7,8 @@ enum PortalTemplates {
     static func library() throws -> MustacheLibrary {
         var library = MustacheLibrary()
         for (name, text) in templates.merging(PublicInfoTemplates.templates, uniquingKeysWith: { own, _ in own })
-            .merging(AppointmentTemplates.templates, uniquingKeysWith: { own, _ in own }) {
+            .merging(AppointmentTemplates.templates, uniquingKeysWith: { own, _ in own })
+            .merging(DeskTemplates.templates, uniquingKeysWith: { own, _ in own }) {
             try library.register(text, named: name)
         }
         return library

@@ -93,11 +93,16 @@ struct MatterService: Fawang_Matter_V1_MatterService.SimpleServiceProtocol {
             let opened = matter.timeline.lastIndex { $0.kind == PlatformEvent.callbackRequired }
             let closed = matter.timeline.lastIndex { $0.kind == PlatformEvent.callbackDone }
             guard let opened, closed.map({ $0 < opened }) ?? true else {
-                throw FawangError.failedPrecondition("该事项没有待回访的不满意评价")
+                throw FawangError.failedPrecondition("该事项没有待回访的事项（不满意评价、投诉办结或未接来电）")
             }
-            return MatterChange(events: [MatterEventDraft(
+            var change = MatterChange(events: [MatterEventDraft(
                 kind: PlatformEvent.callbackDone, actor: handling.actor, channel: handling.channel, note: request.outcome,
                 attributes: ["reached": request.reached ? "true" : "false"])])
+            if let workflow = registry.module(forMatterType: matter.matterType)?.type.workflow,
+                let step = workflow.transitions[MatterWorkflow.closeCallbackCommand], step.from.contains(matter.status) {
+                change.newStatus = step.to
+            }
+            return change
         }
         return try await presenter.staffView(matter, now: now(), revealPersonalData: principal.seesPersonalData(of: matter))
     }

@@ -129,6 +129,19 @@ public enum Fawang_Appointment_V1_AppointmentService: Sendable {
                 type: .unary
             )
         }
+        /// Namespace for "FindBookings" metadata.
+        public enum FindBookings: Sendable {
+            /// Request type for "FindBookings".
+            public typealias Input = Fawang_Appointment_V1_FindBookingsRequest
+            /// Response type for "FindBookings".
+            public typealias Output = Fawang_Appointment_V1_FindBookingsResponse
+            /// Descriptor for "FindBookings".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "fawang.appointment.v1.AppointmentService"),
+                method: "FindBookings",
+                type: .unary
+            )
+        }
         /// Descriptors for all methods in the "fawang.appointment.v1.AppointmentService" service.
         public static let descriptors: [GRPCCore.MethodDescriptor] = [
             PublishSlots.descriptor,
@@ -138,7 +151,8 @@ public enum Fawang_Appointment_V1_AppointmentService: Sendable {
             CancelBooking.descriptor,
             Reschedule.descriptor,
             CheckIn.descriptor,
-            RecordNoShow.descriptor
+            RecordNoShow.descriptor,
+            FindBookings.descriptor
         ]
     }
 }
@@ -296,6 +310,24 @@ extension Fawang_Appointment_V1_AppointmentService {
             request: GRPCCore.StreamingServerRequest<Fawang_Appointment_V1_RecordNoShowRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Fawang_Appointment_V1_Booking>
+
+        /// Handle the "FindBookings" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Staff, within their division: whom a phone number has booked for.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Fawang_Appointment_V1_FindBookingsRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Fawang_Appointment_V1_FindBookingsResponse` messages.
+        func findBookings(
+            request: GRPCCore.StreamingServerRequest<Fawang_Appointment_V1_FindBookingsRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Fawang_Appointment_V1_FindBookingsResponse>
     }
 
     /// Service protocol for the "fawang.appointment.v1.AppointmentService" service.
@@ -437,6 +469,24 @@ extension Fawang_Appointment_V1_AppointmentService {
             request: GRPCCore.ServerRequest<Fawang_Appointment_V1_RecordNoShowRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Fawang_Appointment_V1_Booking>
+
+        /// Handle the "FindBookings" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Staff, within their division: whom a phone number has booked for.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Fawang_Appointment_V1_FindBookingsRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Fawang_Appointment_V1_FindBookingsResponse` message.
+        func findBookings(
+            request: GRPCCore.ServerRequest<Fawang_Appointment_V1_FindBookingsRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Fawang_Appointment_V1_FindBookingsResponse>
     }
 
     /// Simple service protocol for the "fawang.appointment.v1.AppointmentService" service.
@@ -576,6 +626,24 @@ extension Fawang_Appointment_V1_AppointmentService {
             request: Fawang_Appointment_V1_RecordNoShowRequest,
             context: GRPCCore.ServerContext
         ) async throws -> Fawang_Appointment_V1_Booking
+
+        /// Handle the "FindBookings" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Staff, within their division: whom a phone number has booked for.
+        ///
+        /// - Parameters:
+        ///   - request: A `Fawang_Appointment_V1_FindBookingsRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Fawang_Appointment_V1_FindBookingsResponse` to respond with.
+        func findBookings(
+            request: Fawang_Appointment_V1_FindBookingsRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Fawang_Appointment_V1_FindBookingsResponse
     }
 }
 
@@ -671,6 +739,17 @@ extension Fawang_Appointment_V1_AppointmentService.StreamingServiceProtocol {
                 )
             }
         )
+        router.registerHandler(
+            forMethod: Fawang_Appointment_V1_AppointmentService.Method.FindBookings.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Fawang_Appointment_V1_FindBookingsRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Fawang_Appointment_V1_FindBookingsResponse>(),
+            handler: { request, context in
+                try await self.findBookings(
+                    request: request,
+                    context: context
+                )
+            }
+        )
     }
 }
 
@@ -759,6 +838,17 @@ extension Fawang_Appointment_V1_AppointmentService.ServiceProtocol {
         context: GRPCCore.ServerContext
     ) async throws -> GRPCCore.StreamingServerResponse<Fawang_Appointment_V1_Booking> {
         let response = try await self.recordNoShow(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func findBookings(
+        request: GRPCCore.StreamingServerRequest<Fawang_Appointment_V1_FindBookingsRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Fawang_Appointment_V1_FindBookingsResponse> {
+        let response = try await self.findBookings(
             request: GRPCCore.ServerRequest(stream: request),
             context: context
         )
@@ -866,6 +956,19 @@ extension Fawang_Appointment_V1_AppointmentService.SimpleServiceProtocol {
     ) async throws -> GRPCCore.ServerResponse<Fawang_Appointment_V1_Booking> {
         return GRPCCore.ServerResponse<Fawang_Appointment_V1_Booking>(
             message: try await self.recordNoShow(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func findBookings(
+        request: GRPCCore.ServerRequest<Fawang_Appointment_V1_FindBookingsRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Fawang_Appointment_V1_FindBookingsResponse> {
+        return GRPCCore.ServerResponse<Fawang_Appointment_V1_FindBookingsResponse>(
+            message: try await self.findBookings(
                 request: request.message,
                 context: context
             ),
@@ -1053,6 +1156,29 @@ extension Fawang_Appointment_V1_AppointmentService {
             deserializer: some GRPCCore.MessageDeserializer<Fawang_Appointment_V1_Booking>,
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Fawang_Appointment_V1_Booking>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "FindBookings" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Staff, within their division: whom a phone number has booked for.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Fawang_Appointment_V1_FindBookingsRequest` message.
+        ///   - serializer: A serializer for `Fawang_Appointment_V1_FindBookingsRequest` messages.
+        ///   - deserializer: A deserializer for `Fawang_Appointment_V1_FindBookingsResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func findBookings<Result>(
+            request: GRPCCore.ClientRequest<Fawang_Appointment_V1_FindBookingsRequest>,
+            serializer: some GRPCCore.MessageSerializer<Fawang_Appointment_V1_FindBookingsRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Fawang_Appointment_V1_FindBookingsResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Fawang_Appointment_V1_FindBookingsResponse>) async throws -> Result
         ) async throws -> Result where Result: Sendable
     }
 
@@ -1331,6 +1457,40 @@ extension Fawang_Appointment_V1_AppointmentService {
                 onResponse: handleResponse
             )
         }
+
+        /// Call the "FindBookings" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Staff, within their division: whom a phone number has booked for.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Fawang_Appointment_V1_FindBookingsRequest` message.
+        ///   - serializer: A serializer for `Fawang_Appointment_V1_FindBookingsRequest` messages.
+        ///   - deserializer: A deserializer for `Fawang_Appointment_V1_FindBookingsResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func findBookings<Result>(
+            request: GRPCCore.ClientRequest<Fawang_Appointment_V1_FindBookingsRequest>,
+            serializer: some GRPCCore.MessageSerializer<Fawang_Appointment_V1_FindBookingsRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Fawang_Appointment_V1_FindBookingsResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Fawang_Appointment_V1_FindBookingsResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Fawang_Appointment_V1_AppointmentService.Method.FindBookings.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
     }
 }
 
@@ -1552,6 +1712,35 @@ extension Fawang_Appointment_V1_AppointmentService.ClientProtocol {
             request: request,
             serializer: GRPCProtobuf.ProtobufSerializer<Fawang_Appointment_V1_RecordNoShowRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Fawang_Appointment_V1_Booking>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "FindBookings" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Staff, within their division: whom a phone number has booked for.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Fawang_Appointment_V1_FindBookingsRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func findBookings<Result>(
+        request: GRPCCore.ClientRequest<Fawang_Appointment_V1_FindBookingsRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Fawang_Appointment_V1_FindBookingsResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.findBookings(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Fawang_Appointment_V1_FindBookingsRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Fawang_Appointment_V1_FindBookingsResponse>(),
             options: options,
             onResponse: handleResponse
         )
@@ -1807,6 +1996,39 @@ extension Fawang_Appointment_V1_AppointmentService.ClientProtocol {
             metadata: metadata
         )
         return try await self.recordNoShow(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "FindBookings" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Staff, within their division: whom a phone number has booked for.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func findBookings<Result>(
+        _ message: Fawang_Appointment_V1_FindBookingsRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Fawang_Appointment_V1_FindBookingsResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Fawang_Appointment_V1_FindBookingsRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.findBookings(
             request: request,
             options: options,
             onResponse: handleResponse
