@@ -15,6 +15,8 @@ trap cleanup EXIT
 cd "$work"
 
 # `swift run fawang serve` on a fresh ./data, on free ports so that CI may run beside a server.
+# A person types the tour over minutes; this script runs it in seconds from one address, so the
+# public rate limit (limits.public.*) is raised or the last pages would be refused as too frequent.
 cat > fawang.yaml <<EOF
 grpc:
   port: 0
@@ -22,6 +24,10 @@ metrics:
   port: 0
 http:
   port: 0
+limits:
+  public:
+    burst: 1000
+    calls_per_minute: 6000
 EOF
 "$bin" serve --config fawang.yaml --ports-file ports.json > serve.log 2>&1 &
 server_pid=$!
@@ -121,6 +127,16 @@ C="$(step "abandoned" hotline report-call c-2 --kind abandoned --caller 13800002
 [ -n "$C" ] || { echo "tour: the abandoned call opened no callback task" >&2; exit 1; }
 step "未接通" hotline calls
 step "已回拨" callback "$C" --outcome 已回拨并解答 --reached
+step "lap-640100-1" consultation duty --region 640100
+Q="$(step "lap-640100-1" consultation record --name 马小花 --phone 13951001234 --region 640104 --topic marriage_family \
+  --question 离婚时夫妻共同财产怎么分割 | number)"
+[ -n "$Q" ] || { echo "tour: the consultation printed no tracking number" >&2; exit 1; }
+step "已登录" login --login lap-640100-1 --password Fawang@2026
+step "《" consultation suggest-laws "$Q"
+step "已解答" consultation answer "$Q" --answer 可以先申请人民调解，调解不成的可以向人民法院起诉 --cite 人民调解法第十七条
+step "已登录" login --login consultation-640104 --password Fawang@2026
+step "faq-" consultation publish-faq "$Q"
+curl -sf "127.0.0.1:$http/consultation" | grep -q "可以先申请人民调解" || { echo "tour: the FAQ is not on /consultation" >&2; exit 1; }
 step "已登录" login --login staff-640100-reviewer --password Fawang@2026
 for page in "/guide?q=%E6%AC%A0%E8%96%AA" "/directory" "/disclosure" "/publicity" "/publicity/feed.atom"; do
   curl -sf "127.0.0.1:$http$page" > page.out || { echo "tour: $page failed" >&2; exit 1; }

@@ -41,8 +41,8 @@ struct SQLiteMatterStore: MatterStore {
                 sql: """
                     INSERT INTO matters (id, tracking_number, request_id, request_digest, business_line, matter_type,
                         status, applicant_json, parties_json, region_code, channel, operator_id, submitted_at,
-                        updated_at, details_json, owner_account_id)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        updated_at, details_json, owner_account_id, assignee_account_id)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
                     id, tracking.digits, draft.requestID, draft.requestDigest, draft.businessLine, draft.matterType,
@@ -52,6 +52,7 @@ struct SQLiteMatterStore: MatterStore {
                     }),
                     draft.regionCode, draft.channel.rawValue, draft.operatorID, time.timeIntervalSince1970,
                     time.timeIntervalSince1970, String(decoding: draft.details, as: UTF8.self), draft.ownerAccountID,
+                    draft.assigneeAccountID ?? "",
                 ])
             try db.execute(
                 sql: "INSERT INTO matter_submissions (business_line, request_id, request_digest, matter_id) VALUES (?, ?, ?, ?)",

@@ -40,6 +40,21 @@ public struct ConsultationPlugin: DepartmentPlugin {
 
     public var rpcs: [RPCInfo] { ConsultationService.rpcs.infos }
 
+    public var migrations: [StorageMigration] { [ConsultationDuty.migration] }
+
+    /// DEMO DATA: Yinchuan's aid lawyer (`lap-640100-1`) on duty for every category, today and the
+    /// next fourteen days, so questions from the city's counties reach a lawyer who can answer.
+    public func seedDemoData(context: PluginContext) async throws {
+        let today = CivilDate(context.now())
+        try await context.storage.execute((0...14).map { offset in
+            SQLStatement(
+                """
+                INSERT INTO consultation_duty (day, region_code, topic, account_id, name, role_label, set_by)
+                VALUES (?, '640100', '', 'lap-640100-1', '银川市援助律师', '值班律师', 'demo') ON CONFLICT DO NOTHING
+                """, [.text(today.adding(days: offset).description)])
+        })
+    }
+
     public func makeServices(context: PluginContext) -> [any RegistrableRPCService] {
         [ConsultationService.rpcs.service(ConsultationService(context: context))]
     }

@@ -11,6 +11,8 @@ struct ConsultationDetails: Codable, Equatable, Sendable {
     var answers: [String]
     /// Matter types the citizen was advised to apply for.
     var suggestedMatterTypes: [String]
+    /// Articles the answers cite, as the law library names them (《…》第…条); absent before any.
+    var lawCitations: [String]?
 }
 
 /// The consultation's workflow as a pure state machine.
@@ -27,10 +29,12 @@ enum ConsultationWorkflow: LineWorkflow {
             .init(command: "answer", from: ["recorded", "answered"], to: "answered", event: "answered"),
             .init(command: "close", from: ["answered"], to: "closed", event: "closed"),
         ],
-        eventLabels: ["recorded": "登记法律咨询", "answered": "解答", "closed": "办结"])
+        eventLabels: ["recorded": "登记法律咨询", "answered": "解答", "closed": "办结"],
+        // The asker rates the answer (MatterService.RateMatter) once it is given.
+        alsoRateableIn: ["answered"])
 
     enum Command: Sendable, Equatable {
-        case answer(String, suggested: [String])
+        case answer(String, suggested: [String], citations: [String] = [])
         case close(note: String)
     }
 
@@ -38,12 +42,16 @@ enum ConsultationWorkflow: LineWorkflow {
     static func decide(_ command: Command, on matter: Matter, _ step: StepContext) throws(FawangError) -> MatterChange {
         var details = try DetailsCoding.decode(ConsultationDetails.self, from: matter)
         switch command {
-        case .answer(let answer, let suggested):
+        case .answer(let answer, let suggested, let citations):
             details.answers.append(answer)
             details.suggestedMatterTypes = Array(Set(details.suggestedMatterTypes + suggested)).sorted()
+            let cited = (details.lawCitations ?? []) + citations.filter { !(details.lawCitations ?? []).contains($0) }
+            details.lawCitations = cited.isEmpty ? nil : cited
+            var attributes: [String: String] = [:]
+            if !suggested.isEmpty { attributes["suggested_matter_types"] = suggested.joined(separator: ",") }
+            if !citations.isEmpty { attributes["law_citations"] = citations.joined(separator: "；") }
             return try machine.change(
-                "answer", from: matter.status, actor: step.actor, channel: step.channel, note: answer,
-                attributes: suggested.isEmpty ? [:] : ["suggested_matter_types": suggested.joined(separator: ",")],
+                "answer", from: matter.status, actor: step.actor, channel: step.channel, note: answer, attributes: attributes,
                 details: DetailsCoding.encode(details))
         case .close(let note):
             return try machine.change("close", from: matter.status, actor: step.actor, channel: step.channel, note: note)
@@ -66,6 +74,10 @@ enum ConsultationWorkflow: LineWorkflow {
         guard let handling, let topic else { throw FawangError(.internalError, "a consultation passed validation unread") }
         return (handling, person, ConsultationDetails(
             topic: topic, question: request.question, answers: request.answer.isEmpty ? [] : [request.answer], suggestedMatterTypes: []))
+    }
+
+    static func topicProto(_ topic: String) -> Fawang_Consultation_V1_Topic {
+        Fawang_Consultation_V1_Topic.allCases.first { Self.topic($0) == topic } ?? .unspecified
     }
 
     static func topic(_ proto: Fawang_Consultation_V1_Topic) -> String? {

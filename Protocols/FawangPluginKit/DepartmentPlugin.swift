@@ -99,6 +99,9 @@ public struct PluginContext: Sendable {
     public var modules: ModuleRegistry
     public var logger: Logger
     public var now: @Sendable () -> Date
+    /// The law library, to search and cite (a consultation's answer suggests articles); nil
+    /// where the host has none.
+    public var laws: (any LawIndex)?
 
     public init(
         lineName: String, matters: any MatterStore, directory: any DirectoryStore, storage: any ModuleStorage,

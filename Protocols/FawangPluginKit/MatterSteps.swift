@@ -145,7 +145,7 @@ public struct MatterSteps: Sendable {
         request: some SwiftProtobuf.Message, requestID: String, matterType: String, initialStatus: String, applicant: Person,
         parties: [Party] = [], regionCode: String, handling: Handling, details: Data, firstEvent: String,
         attributes: [String: String] = [:], note: String = "",
-        linkedUpdate: LinkedUpdate? = nil, moduleStatements: @escaping @Sendable (Matter) -> [SQLStatement] = { _ in [] }
+        linkedUpdate: LinkedUpdate? = nil, assignee: String? = nil, moduleStatements: @escaping @Sendable (Matter) -> [SQLStatement] = { _ in [] }
     ) async throws -> (matter: Fawang_Matter_V1_Matter, replayed: Bool) {
         guard let division = try await context.directory.division(code: regionCode) else {
             throw FawangError.invalidArgument(field: "region_code", "行政区划代码 \(regionCode) 不在本平台服务范围内")
@@ -161,6 +161,7 @@ public struct MatterSteps: Sendable {
             ownerAccountID: principal?.role == .citizen ? principal!.accountID : "")
         draft.moduleStatements = moduleStatements
         draft.linkedUpdate = linkedUpdate
+        draft.assigneeAccountID = assignee
         let outcome = try await context.matters.submit(draft, at: context.now())
         if case .created(let matter) = outcome {
             context.logger.info("matter submitted", metadata: [
@@ -188,7 +189,7 @@ extension MatterSteps {
         _ request: Request, requestID: WritableKeyPath<Request, String>, matterType: String, initialStatus: String,
         applicant: Person, parties: [Party] = [], regionCode: String, handling: Handling, details: some Encodable,
         firstEvent: String = "submitted", attributes: [String: String] = [:], note: String = "",
-        linkedUpdate: LinkedUpdate? = nil, moduleStatements: @escaping @Sendable (Matter) -> [SQLStatement] = { _ in [] }
+        linkedUpdate: LinkedUpdate? = nil, assignee: String? = nil, moduleStatements: @escaping @Sendable (Matter) -> [SQLStatement] = { _ in [] }
     ) async throws -> Response {
         var canonical = request
         canonical[keyPath: requestID] = ""
@@ -196,7 +197,8 @@ extension MatterSteps {
             request: canonical, requestID: request[keyPath: requestID], matterType: matterType, initialStatus: initialStatus,
             applicant: applicant, parties: parties, regionCode: regionCode,
             handling: Handling(channel: handling.channel, actor: Self.actor(handling)), details: DetailsCoding.encode(details),
-            firstEvent: firstEvent, attributes: attributes, note: note, linkedUpdate: linkedUpdate, moduleStatements: moduleStatements)
+            firstEvent: firstEvent, attributes: attributes, note: note, linkedUpdate: linkedUpdate, assignee: assignee,
+            moduleStatements: moduleStatements)
         var response = Response()
         response.matter = matter
         response.replayed = replayed

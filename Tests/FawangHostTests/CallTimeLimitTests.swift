@@ -6,6 +6,7 @@ import FawangProto
 import FawangTestSupport
 import Foundation
 import GRPCCore
+import SwiftProtobuf
 import Testing
 
 /// A plugin whose methods are deliberately slow, to see the server's time limit act. It serves
@@ -16,24 +17,30 @@ struct SlowProbePlugin: DepartmentPlugin {
     static let sleep = Method.Close.descriptor
 
     struct Service: Sendable {
-        func record(_: Fawang_Consultation_V1_RecordConsultationRequest) async throws -> Fawang_Consultation_V1_RecordConsultationResponse {
+        /// Every method: half a minute, then an empty reply.
+        func slow<Input: SwiftProtobuf.Message, Output: SwiftProtobuf.Message>(_: Input) async throws -> Output {
             try await Task.sleep(for: .seconds(30))
-            return .init()
-        }
-        func answer(_: Fawang_Consultation_V1_AnswerRequest) async throws -> Fawang_Matter_V1_Matter {
-            try await Task.sleep(for: .seconds(30))
-            return .init()
-        }
-        func close(_: Fawang_Consultation_V1_CloseRequest) async throws -> Fawang_Matter_V1_Matter {
-            try await Task.sleep(for: .seconds(30))
-            return .init()
+            return Output()
         }
     }
 
+    typealias Handler<Input, Output> = @Sendable (Service) -> @Sendable (Input) async throws -> Output
+    static func row<Input: SwiftProtobuf.Message, Output: SwiftProtobuf.Message>(
+        _ descriptor: MethodDescriptor, _: Input.Type, _: Output.Type
+    ) -> RPC<Service> {
+        let handler: Handler<Input, Output> = { service in { try await service.slow($0) } }
+        return RPC(descriptor, .anyone, help: "slow", handler)
+    }
+
     static let table = RPCTable<Service>([
-        RPC(Method.RecordConsultation.descriptor, .anyone, help: "slow", Service.record),
-        RPC(Method.Answer.descriptor, .anyone, help: "slow", Service.answer),
-        RPC(Method.Close.descriptor, .anyone, help: "slow", Service.close),
+        row(Method.RecordConsultation.descriptor, Fawang_Consultation_V1_RecordConsultationRequest.self, Fawang_Consultation_V1_RecordConsultationResponse.self),
+        row(Method.Answer.descriptor, Fawang_Consultation_V1_AnswerRequest.self, Fawang_Matter_V1_Matter.self),
+        row(Method.Close.descriptor, Fawang_Consultation_V1_CloseRequest.self, Fawang_Matter_V1_Matter.self),
+        row(Method.SuggestLaws.descriptor, Fawang_Consultation_V1_SuggestLawsRequest.self, Fawang_Consultation_V1_SuggestLawsResponse.self),
+        row(Method.SetDuty.descriptor, Fawang_Consultation_V1_SetDutyRequest.self, Fawang_Consultation_V1_SetDutyResponse.self),
+        row(Method.ListDuty.descriptor, Fawang_Consultation_V1_ListDutyRequest.self, Fawang_Consultation_V1_ListDutyResponse.self),
+        row(Method.PublishFAQ.descriptor, Fawang_Consultation_V1_PublishFAQRequest.self, Fawang_Consultation_V1_FAQ.self),
+        row(Method.ListFAQ.descriptor, Fawang_Consultation_V1_ListFAQRequest.self, Fawang_Consultation_V1_ListFAQResponse.self),
     ])
 
     var manifest: ModuleManifest { ModuleManifest(id: "slow-probe", nameZH: "慢探针", nameEN: "Slow probe", version: "0.0.1", matterTypes: []) }

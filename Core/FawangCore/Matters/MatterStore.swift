@@ -36,6 +36,9 @@ public struct MatterDraft: Sendable {
     public var firstEvent: MatterEventDraft
     /// The signed-in citizen submitting for themself; empty otherwise.
     public var ownerAccountID: String = ""
+    /// The professional (or staff member) the matter goes to at once: a consultation routed to
+    /// whoever is on duty.
+    public var assigneeAccountID: String?
     /// Writes to the owning module's own tables that belong to the creation (e.g. marking the exam
     /// result an application uses), given the new matter and run in its transaction. Not run when
     /// the request id replays an earlier submission.

@@ -47,8 +47,16 @@ public struct MatterWorkflow: Sendable {
     public let transitions: [String: Transition]
     /// Statuses from which no command leads anywhere.
     public let terminalStatuses: Set<String>
+    /// Where the applicant may give their satisfaction rating: the end statuses, and any status
+    /// the line names where the service has been given though the matter stays open (an answered
+    /// consultation).
+    public let rateableStatuses: Set<String>
 
-    public init(initialStatus: String, statuses: [String: String], transitions: [Transition], eventLabels: [String: String]) {
+    public init(
+        initialStatus: String, statuses: [String: String], transitions: [Transition], eventLabels: [String: String],
+        alsoRateableIn: Set<String> = []
+    ) {
+        precondition(alsoRateableIn.allSatisfy { statuses[$0] != nil }, "a rateable status has no label")
         precondition(statuses[initialStatus] != nil, "initial status \(initialStatus) has no label")
         var byCommand: [String: Transition] = [:]
         for transition in transitions {
@@ -64,6 +72,7 @@ public struct MatterWorkflow: Sendable {
         self.transitions = byCommand
         let leaving = Set(transitions.filter { $0.to != nil }.flatMap(\.from))
         self.terminalStatuses = Set(statuses.keys).subtracting(leaving)
+        self.rateableStatuses = terminalStatuses.union(alsoRateableIn)
     }
 
     public func label(ofStatus status: String) -> String { statuses[status] ?? status }

@@ -87,6 +87,7 @@ struct Portal: Sendable {
         addWeChat(to: router)
         addHallPages(to: router)
         addDeskPages(to: router)
+        addConsultationPages(to: router)
         addMyMatters(to: router)
         router.get("/static/portal.css") { _, _ in Self.asset(PortalTemplates.css + PublicInfoTemplates.css + AppointmentTemplates.css, type: "text/css; charset=utf-8") }
         router.get("/static/portal.js") { _, _ in

@@ -8,7 +8,8 @@ enum PortalTemplates {
         var library = MustacheLibrary()
         for (name, text) in templates.merging(PublicInfoTemplates.templates, uniquingKeysWith: { own, _ in own })
             .merging(AppointmentTemplates.templates, uniquingKeysWith: { own, _ in own })
-            .merging(DeskTemplates.templates, uniquingKeysWith: { own, _ in own }) {
+            .merging(DeskTemplates.templates, uniquingKeysWith: { own, _ in own })
+            .merging(ConsultationPages.templates, uniquingKeysWith: { own, _ in own }) {
             try library.register(text, named: name)
         }
         return library
@@ -36,7 +37,7 @@ enum PortalTemplates {
               <p class="hotline">法律服务热线 <a href="tel:12348">12348</a></p>
               <button type="button" id="large-text" aria-pressed="false">大字模式</button>
             </header>
-            <nav class="main" aria-label="主导航"><a href="/">首页</a><a href="/apply">在线申请</a><a href="/progress">进度查询</a><a href="/guide">服务指引</a><a href="/laws">法规查询</a><a href="/directory">机构查询</a><a href="/publicity">法治宣传</a><a href="/disclosure">信息公开</a><a href="/appointments">网上预约</a><a href="/my">我的事项</a><a href="/staff" class="staff">工作人员入口</a></nav>
+            <nav class="main" aria-label="主导航"><a href="/">首页</a><a href="/apply">在线申请</a><a href="/progress">进度查询</a><a href="/guide">服务指引</a><a href="/consultation">法律咨询</a><a href="/laws">法规查询</a><a href="/directory">机构查询</a><a href="/publicity">法治宣传</a><a href="/disclosure">信息公开</a><a href="/appointments">网上预约</a><a href="/my">我的事项</a><a href="/staff" class="staff">工作人员入口</a></nav>
             <main id="main">
             """,
         "bottom": """

@@ -167,7 +167,7 @@ extension Portal {
                         metadata, as: Fawang_Laws_V1_SearchLawsResponse.self)
                     let articles = laws?.hits.map { "· \($0.article.citation)" } ?? []
                     if !articles.isEmpty { lines += ["相关法律规定："] + articles }
-                    lines.append("需要律师解答，请拨打12348法律服务热线。")
+                    lines.append("需要律师解答：在线提问 \(wechat.portalURL)/apply/consultation/record（转当日值班律师解答），或拨打12348法律服务热线。")
                 }
                 return (["您的问题可以这样办理："] + lines + ["服务指引：\(wechat.portalURL)/guide"]).joined(separator: "\n")
             case "预约":

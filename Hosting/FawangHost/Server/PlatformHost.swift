@@ -159,10 +159,12 @@ public final class PlatformHost: Sendable {
     /// What the platform gives each plugin: storage scoped to its tables, the presenter, the clocks.
     func pluginContexts(_ storage: SQLiteStorage, _ core: Core, presenter: MatterPresenter) -> [(any DepartmentPlugin, PluginContext)] {
         plugins.map { plugin in
-            (plugin, PluginContext(
+            var context = PluginContext(
                 lineName: plugin.manifest.nameZH, matters: storage.matters, directory: storage.directory,
                 storage: storage.moduleStorage(for: plugin.manifest.id), presenter: presenter, deadlines: core.engine,
-                modules: core.registry, logger: logger.with(module: plugin.manifest.id), now: now))
+                modules: core.registry, logger: logger.with(module: plugin.manifest.id), now: now)
+            context.laws = storage.laws
+            return (plugin, context)
         }
     }
 

@@ -49,7 +49,7 @@ struct MatterService: Fawang_Matter_V1_MatterService.SimpleServiceProtocol {
     }
 
     /// The satisfaction rating of any line's matter once it has ended (a terminal status of its
-    /// workflow). Recorded as the applicant's, whoever relays it (the hotline's callback), once.
+    /// workflow, or one the workflow names rateable: an answered consultation). Recorded as the applicant's, whoever relays it (the hotline's callback), once.
     func rateMatter(request: Fawang_Matter_V1_RateMatterRequest, context: ServerContext) async throws -> Fawang_Matter_V1_ProgressReport {
         var rating: Rating?
         let handling = try MatterSteps.validate(request.context, applicant: true) { check in
@@ -64,7 +64,7 @@ struct MatterService: Fawang_Matter_V1_MatterService.SimpleServiceProtocol {
             guard let workflow = registry.module(id: matter.businessLine)?.manifest.matterType(matter.matterType)?.workflow else {
                 throw FawangError(.internalError, "matter \(matter.id) has a type no module declares")
             }
-            guard workflow.terminalStatuses.contains(matter.status) else {
+            guard workflow.rateableStatuses.contains(matter.status) else {
                 throw FawangError.failedPrecondition("事项办结后方可评价；该事项当前状态为「\(workflow.label(ofStatus: matter.status))」")
             }
             guard MatterRating.score(on: matter.timeline) == nil else {

@@ -51,6 +51,71 @@ public enum Fawang_Consultation_V1_ConsultationService: Sendable {
                 type: .unary
             )
         }
+        /// Namespace for "SuggestLaws" metadata.
+        public enum SuggestLaws: Sendable {
+            /// Request type for "SuggestLaws".
+            public typealias Input = Fawang_Consultation_V1_SuggestLawsRequest
+            /// Response type for "SuggestLaws".
+            public typealias Output = Fawang_Consultation_V1_SuggestLawsResponse
+            /// Descriptor for "SuggestLaws".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "fawang.consultation.v1.ConsultationService"),
+                method: "SuggestLaws",
+                type: .unary
+            )
+        }
+        /// Namespace for "SetDuty" metadata.
+        public enum SetDuty: Sendable {
+            /// Request type for "SetDuty".
+            public typealias Input = Fawang_Consultation_V1_SetDutyRequest
+            /// Response type for "SetDuty".
+            public typealias Output = Fawang_Consultation_V1_SetDutyResponse
+            /// Descriptor for "SetDuty".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "fawang.consultation.v1.ConsultationService"),
+                method: "SetDuty",
+                type: .unary
+            )
+        }
+        /// Namespace for "ListDuty" metadata.
+        public enum ListDuty: Sendable {
+            /// Request type for "ListDuty".
+            public typealias Input = Fawang_Consultation_V1_ListDutyRequest
+            /// Response type for "ListDuty".
+            public typealias Output = Fawang_Consultation_V1_ListDutyResponse
+            /// Descriptor for "ListDuty".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "fawang.consultation.v1.ConsultationService"),
+                method: "ListDuty",
+                type: .unary
+            )
+        }
+        /// Namespace for "PublishFAQ" metadata.
+        public enum PublishFAQ: Sendable {
+            /// Request type for "PublishFAQ".
+            public typealias Input = Fawang_Consultation_V1_PublishFAQRequest
+            /// Response type for "PublishFAQ".
+            public typealias Output = Fawang_Consultation_V1_FAQ
+            /// Descriptor for "PublishFAQ".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "fawang.consultation.v1.ConsultationService"),
+                method: "PublishFAQ",
+                type: .unary
+            )
+        }
+        /// Namespace for "ListFAQ" metadata.
+        public enum ListFAQ: Sendable {
+            /// Request type for "ListFAQ".
+            public typealias Input = Fawang_Consultation_V1_ListFAQRequest
+            /// Response type for "ListFAQ".
+            public typealias Output = Fawang_Consultation_V1_ListFAQResponse
+            /// Descriptor for "ListFAQ".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "fawang.consultation.v1.ConsultationService"),
+                method: "ListFAQ",
+                type: .unary
+            )
+        }
         /// Namespace for "Close" metadata.
         public enum Close: Sendable {
             /// Request type for "Close".
@@ -68,6 +133,11 @@ public enum Fawang_Consultation_V1_ConsultationService: Sendable {
         public static let descriptors: [GRPCCore.MethodDescriptor] = [
             RecordConsultation.descriptor,
             Answer.descriptor,
+            SuggestLaws.descriptor,
+            SetDuty.descriptor,
+            ListDuty.descriptor,
+            PublishFAQ.descriptor,
+            ListFAQ.descriptor,
             Close.descriptor
         ]
     }
@@ -117,7 +187,8 @@ extension Fawang_Consultation_V1_ConsultationService {
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > Staff of the consultation desk answer (or answer again, more fully).
+        /// > The lawyer or worker on duty it was routed to, or staff of the consultation desk, answer (or
+        /// > answer again, more fully).
         ///
         /// - Parameters:
         ///   - request: A streaming request of `Fawang_Consultation_V1_AnswerRequest` messages.
@@ -130,6 +201,88 @@ extension Fawang_Consultation_V1_ConsultationService {
             request: GRPCCore.StreamingServerRequest<Fawang_Consultation_V1_AnswerRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Fawang_Matter_V1_Matter>
+
+        /// Handle the "SuggestLaws" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Articles of the law library matching the question, to cite in the answer.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Fawang_Consultation_V1_SuggestLawsRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Fawang_Consultation_V1_SuggestLawsResponse` messages.
+        func suggestLaws(
+            request: GRPCCore.StreamingServerRequest<Fawang_Consultation_V1_SuggestLawsRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Fawang_Consultation_V1_SuggestLawsResponse>
+
+        /// Handle the "SetDuty" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Staff of the consultation desk set the duty roster; anyone reads it.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Fawang_Consultation_V1_SetDutyRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Fawang_Consultation_V1_SetDutyResponse` messages.
+        func setDuty(
+            request: GRPCCore.StreamingServerRequest<Fawang_Consultation_V1_SetDutyRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Fawang_Consultation_V1_SetDutyResponse>
+
+        /// Handle the "ListDuty" method.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Fawang_Consultation_V1_ListDutyRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Fawang_Consultation_V1_ListDutyResponse` messages.
+        func listDuty(
+            request: GRPCCore.StreamingServerRequest<Fawang_Consultation_V1_ListDutyRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Fawang_Consultation_V1_ListDutyResponse>
+
+        /// Handle the "PublishFAQ" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Staff publish an answered question as an anonymised FAQ; anyone reads them.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Fawang_Consultation_V1_PublishFAQRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Fawang_Consultation_V1_FAQ` messages.
+        func publishFAQ(
+            request: GRPCCore.StreamingServerRequest<Fawang_Consultation_V1_PublishFAQRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Fawang_Consultation_V1_FAQ>
+
+        /// Handle the "ListFAQ" method.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Fawang_Consultation_V1_ListFAQRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Fawang_Consultation_V1_ListFAQResponse` messages.
+        func listFAQ(
+            request: GRPCCore.StreamingServerRequest<Fawang_Consultation_V1_ListFAQRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Fawang_Consultation_V1_ListFAQResponse>
 
         /// Handle the "Close" method.
         ///
@@ -180,7 +333,8 @@ extension Fawang_Consultation_V1_ConsultationService {
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > Staff of the consultation desk answer (or answer again, more fully).
+        /// > The lawyer or worker on duty it was routed to, or staff of the consultation desk, answer (or
+        /// > answer again, more fully).
         ///
         /// - Parameters:
         ///   - request: A request containing a single `Fawang_Consultation_V1_AnswerRequest` message.
@@ -193,6 +347,88 @@ extension Fawang_Consultation_V1_ConsultationService {
             request: GRPCCore.ServerRequest<Fawang_Consultation_V1_AnswerRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Fawang_Matter_V1_Matter>
+
+        /// Handle the "SuggestLaws" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Articles of the law library matching the question, to cite in the answer.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Fawang_Consultation_V1_SuggestLawsRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Fawang_Consultation_V1_SuggestLawsResponse` message.
+        func suggestLaws(
+            request: GRPCCore.ServerRequest<Fawang_Consultation_V1_SuggestLawsRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Fawang_Consultation_V1_SuggestLawsResponse>
+
+        /// Handle the "SetDuty" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Staff of the consultation desk set the duty roster; anyone reads it.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Fawang_Consultation_V1_SetDutyRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Fawang_Consultation_V1_SetDutyResponse` message.
+        func setDuty(
+            request: GRPCCore.ServerRequest<Fawang_Consultation_V1_SetDutyRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Fawang_Consultation_V1_SetDutyResponse>
+
+        /// Handle the "ListDuty" method.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Fawang_Consultation_V1_ListDutyRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Fawang_Consultation_V1_ListDutyResponse` message.
+        func listDuty(
+            request: GRPCCore.ServerRequest<Fawang_Consultation_V1_ListDutyRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Fawang_Consultation_V1_ListDutyResponse>
+
+        /// Handle the "PublishFAQ" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Staff publish an answered question as an anonymised FAQ; anyone reads them.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Fawang_Consultation_V1_PublishFAQRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Fawang_Consultation_V1_FAQ` message.
+        func publishFAQ(
+            request: GRPCCore.ServerRequest<Fawang_Consultation_V1_PublishFAQRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Fawang_Consultation_V1_FAQ>
+
+        /// Handle the "ListFAQ" method.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Fawang_Consultation_V1_ListFAQRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Fawang_Consultation_V1_ListFAQResponse` message.
+        func listFAQ(
+            request: GRPCCore.ServerRequest<Fawang_Consultation_V1_ListFAQRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Fawang_Consultation_V1_ListFAQResponse>
 
         /// Handle the "Close" method.
         ///
@@ -241,7 +477,8 @@ extension Fawang_Consultation_V1_ConsultationService {
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > Staff of the consultation desk answer (or answer again, more fully).
+        /// > The lawyer or worker on duty it was routed to, or staff of the consultation desk, answer (or
+        /// > answer again, more fully).
         ///
         /// - Parameters:
         ///   - request: A `Fawang_Consultation_V1_AnswerRequest` message.
@@ -254,6 +491,88 @@ extension Fawang_Consultation_V1_ConsultationService {
             request: Fawang_Consultation_V1_AnswerRequest,
             context: GRPCCore.ServerContext
         ) async throws -> Fawang_Matter_V1_Matter
+
+        /// Handle the "SuggestLaws" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Articles of the law library matching the question, to cite in the answer.
+        ///
+        /// - Parameters:
+        ///   - request: A `Fawang_Consultation_V1_SuggestLawsRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Fawang_Consultation_V1_SuggestLawsResponse` to respond with.
+        func suggestLaws(
+            request: Fawang_Consultation_V1_SuggestLawsRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Fawang_Consultation_V1_SuggestLawsResponse
+
+        /// Handle the "SetDuty" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Staff of the consultation desk set the duty roster; anyone reads it.
+        ///
+        /// - Parameters:
+        ///   - request: A `Fawang_Consultation_V1_SetDutyRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Fawang_Consultation_V1_SetDutyResponse` to respond with.
+        func setDuty(
+            request: Fawang_Consultation_V1_SetDutyRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Fawang_Consultation_V1_SetDutyResponse
+
+        /// Handle the "ListDuty" method.
+        ///
+        /// - Parameters:
+        ///   - request: A `Fawang_Consultation_V1_ListDutyRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Fawang_Consultation_V1_ListDutyResponse` to respond with.
+        func listDuty(
+            request: Fawang_Consultation_V1_ListDutyRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Fawang_Consultation_V1_ListDutyResponse
+
+        /// Handle the "PublishFAQ" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Staff publish an answered question as an anonymised FAQ; anyone reads them.
+        ///
+        /// - Parameters:
+        ///   - request: A `Fawang_Consultation_V1_PublishFAQRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Fawang_Consultation_V1_FAQ` to respond with.
+        func publishFAQ(
+            request: Fawang_Consultation_V1_PublishFAQRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Fawang_Consultation_V1_FAQ
+
+        /// Handle the "ListFAQ" method.
+        ///
+        /// - Parameters:
+        ///   - request: A `Fawang_Consultation_V1_ListFAQRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Fawang_Consultation_V1_ListFAQResponse` to respond with.
+        func listFAQ(
+            request: Fawang_Consultation_V1_ListFAQRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Fawang_Consultation_V1_ListFAQResponse
 
         /// Handle the "Close" method.
         ///
@@ -302,6 +621,61 @@ extension Fawang_Consultation_V1_ConsultationService.StreamingServiceProtocol {
             }
         )
         router.registerHandler(
+            forMethod: Fawang_Consultation_V1_ConsultationService.Method.SuggestLaws.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Fawang_Consultation_V1_SuggestLawsRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Fawang_Consultation_V1_SuggestLawsResponse>(),
+            handler: { request, context in
+                try await self.suggestLaws(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Fawang_Consultation_V1_ConsultationService.Method.SetDuty.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Fawang_Consultation_V1_SetDutyRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Fawang_Consultation_V1_SetDutyResponse>(),
+            handler: { request, context in
+                try await self.setDuty(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Fawang_Consultation_V1_ConsultationService.Method.ListDuty.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Fawang_Consultation_V1_ListDutyRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Fawang_Consultation_V1_ListDutyResponse>(),
+            handler: { request, context in
+                try await self.listDuty(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Fawang_Consultation_V1_ConsultationService.Method.PublishFAQ.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Fawang_Consultation_V1_PublishFAQRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Fawang_Consultation_V1_FAQ>(),
+            handler: { request, context in
+                try await self.publishFAQ(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Fawang_Consultation_V1_ConsultationService.Method.ListFAQ.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Fawang_Consultation_V1_ListFAQRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Fawang_Consultation_V1_ListFAQResponse>(),
+            handler: { request, context in
+                try await self.listFAQ(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
             forMethod: Fawang_Consultation_V1_ConsultationService.Method.Close.descriptor,
             deserializer: GRPCProtobuf.ProtobufDeserializer<Fawang_Consultation_V1_CloseRequest>(),
             serializer: GRPCProtobuf.ProtobufSerializer<Fawang_Matter_V1_Matter>(),
@@ -334,6 +708,61 @@ extension Fawang_Consultation_V1_ConsultationService.ServiceProtocol {
         context: GRPCCore.ServerContext
     ) async throws -> GRPCCore.StreamingServerResponse<Fawang_Matter_V1_Matter> {
         let response = try await self.answer(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func suggestLaws(
+        request: GRPCCore.StreamingServerRequest<Fawang_Consultation_V1_SuggestLawsRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Fawang_Consultation_V1_SuggestLawsResponse> {
+        let response = try await self.suggestLaws(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func setDuty(
+        request: GRPCCore.StreamingServerRequest<Fawang_Consultation_V1_SetDutyRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Fawang_Consultation_V1_SetDutyResponse> {
+        let response = try await self.setDuty(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func listDuty(
+        request: GRPCCore.StreamingServerRequest<Fawang_Consultation_V1_ListDutyRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Fawang_Consultation_V1_ListDutyResponse> {
+        let response = try await self.listDuty(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func publishFAQ(
+        request: GRPCCore.StreamingServerRequest<Fawang_Consultation_V1_PublishFAQRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Fawang_Consultation_V1_FAQ> {
+        let response = try await self.publishFAQ(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func listFAQ(
+        request: GRPCCore.StreamingServerRequest<Fawang_Consultation_V1_ListFAQRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Fawang_Consultation_V1_ListFAQResponse> {
+        let response = try await self.listFAQ(
             request: GRPCCore.ServerRequest(stream: request),
             context: context
         )
@@ -374,6 +803,71 @@ extension Fawang_Consultation_V1_ConsultationService.SimpleServiceProtocol {
     ) async throws -> GRPCCore.ServerResponse<Fawang_Matter_V1_Matter> {
         return GRPCCore.ServerResponse<Fawang_Matter_V1_Matter>(
             message: try await self.answer(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func suggestLaws(
+        request: GRPCCore.ServerRequest<Fawang_Consultation_V1_SuggestLawsRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Fawang_Consultation_V1_SuggestLawsResponse> {
+        return GRPCCore.ServerResponse<Fawang_Consultation_V1_SuggestLawsResponse>(
+            message: try await self.suggestLaws(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func setDuty(
+        request: GRPCCore.ServerRequest<Fawang_Consultation_V1_SetDutyRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Fawang_Consultation_V1_SetDutyResponse> {
+        return GRPCCore.ServerResponse<Fawang_Consultation_V1_SetDutyResponse>(
+            message: try await self.setDuty(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func listDuty(
+        request: GRPCCore.ServerRequest<Fawang_Consultation_V1_ListDutyRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Fawang_Consultation_V1_ListDutyResponse> {
+        return GRPCCore.ServerResponse<Fawang_Consultation_V1_ListDutyResponse>(
+            message: try await self.listDuty(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func publishFAQ(
+        request: GRPCCore.ServerRequest<Fawang_Consultation_V1_PublishFAQRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Fawang_Consultation_V1_FAQ> {
+        return GRPCCore.ServerResponse<Fawang_Consultation_V1_FAQ>(
+            message: try await self.publishFAQ(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func listFAQ(
+        request: GRPCCore.ServerRequest<Fawang_Consultation_V1_ListFAQRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Fawang_Consultation_V1_ListFAQResponse> {
+        return GRPCCore.ServerResponse<Fawang_Consultation_V1_ListFAQResponse>(
+            message: try await self.listFAQ(
                 request: request.message,
                 context: context
             ),
@@ -431,7 +925,8 @@ extension Fawang_Consultation_V1_ConsultationService {
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > Staff of the consultation desk answer (or answer again, more fully).
+        /// > The lawyer or worker on duty it was routed to, or staff of the consultation desk, answer (or
+        /// > answer again, more fully).
         ///
         /// - Parameters:
         ///   - request: A request containing a single `Fawang_Consultation_V1_AnswerRequest` message.
@@ -448,6 +943,113 @@ extension Fawang_Consultation_V1_ConsultationService {
             deserializer: some GRPCCore.MessageDeserializer<Fawang_Matter_V1_Matter>,
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Fawang_Matter_V1_Matter>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "SuggestLaws" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Articles of the law library matching the question, to cite in the answer.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Fawang_Consultation_V1_SuggestLawsRequest` message.
+        ///   - serializer: A serializer for `Fawang_Consultation_V1_SuggestLawsRequest` messages.
+        ///   - deserializer: A deserializer for `Fawang_Consultation_V1_SuggestLawsResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func suggestLaws<Result>(
+            request: GRPCCore.ClientRequest<Fawang_Consultation_V1_SuggestLawsRequest>,
+            serializer: some GRPCCore.MessageSerializer<Fawang_Consultation_V1_SuggestLawsRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Fawang_Consultation_V1_SuggestLawsResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Fawang_Consultation_V1_SuggestLawsResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "SetDuty" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Staff of the consultation desk set the duty roster; anyone reads it.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Fawang_Consultation_V1_SetDutyRequest` message.
+        ///   - serializer: A serializer for `Fawang_Consultation_V1_SetDutyRequest` messages.
+        ///   - deserializer: A deserializer for `Fawang_Consultation_V1_SetDutyResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func setDuty<Result>(
+            request: GRPCCore.ClientRequest<Fawang_Consultation_V1_SetDutyRequest>,
+            serializer: some GRPCCore.MessageSerializer<Fawang_Consultation_V1_SetDutyRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Fawang_Consultation_V1_SetDutyResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Fawang_Consultation_V1_SetDutyResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "ListDuty" method.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Fawang_Consultation_V1_ListDutyRequest` message.
+        ///   - serializer: A serializer for `Fawang_Consultation_V1_ListDutyRequest` messages.
+        ///   - deserializer: A deserializer for `Fawang_Consultation_V1_ListDutyResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func listDuty<Result>(
+            request: GRPCCore.ClientRequest<Fawang_Consultation_V1_ListDutyRequest>,
+            serializer: some GRPCCore.MessageSerializer<Fawang_Consultation_V1_ListDutyRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Fawang_Consultation_V1_ListDutyResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Fawang_Consultation_V1_ListDutyResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "PublishFAQ" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Staff publish an answered question as an anonymised FAQ; anyone reads them.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Fawang_Consultation_V1_PublishFAQRequest` message.
+        ///   - serializer: A serializer for `Fawang_Consultation_V1_PublishFAQRequest` messages.
+        ///   - deserializer: A deserializer for `Fawang_Consultation_V1_FAQ` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func publishFAQ<Result>(
+            request: GRPCCore.ClientRequest<Fawang_Consultation_V1_PublishFAQRequest>,
+            serializer: some GRPCCore.MessageSerializer<Fawang_Consultation_V1_PublishFAQRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Fawang_Consultation_V1_FAQ>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Fawang_Consultation_V1_FAQ>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "ListFAQ" method.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Fawang_Consultation_V1_ListFAQRequest` message.
+        ///   - serializer: A serializer for `Fawang_Consultation_V1_ListFAQRequest` messages.
+        ///   - deserializer: A deserializer for `Fawang_Consultation_V1_ListFAQResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func listFAQ<Result>(
+            request: GRPCCore.ClientRequest<Fawang_Consultation_V1_ListFAQRequest>,
+            serializer: some GRPCCore.MessageSerializer<Fawang_Consultation_V1_ListFAQRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Fawang_Consultation_V1_ListFAQResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Fawang_Consultation_V1_ListFAQResponse>) async throws -> Result
         ) async throws -> Result where Result: Sendable
 
         /// Call the "Close" method.
@@ -528,7 +1130,8 @@ extension Fawang_Consultation_V1_ConsultationService {
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > Staff of the consultation desk answer (or answer again, more fully).
+        /// > The lawyer or worker on duty it was routed to, or staff of the consultation desk, answer (or
+        /// > answer again, more fully).
         ///
         /// - Parameters:
         ///   - request: A request containing a single `Fawang_Consultation_V1_AnswerRequest` message.
@@ -551,6 +1154,168 @@ extension Fawang_Consultation_V1_ConsultationService {
             try await self.client.unary(
                 request: request,
                 descriptor: Fawang_Consultation_V1_ConsultationService.Method.Answer.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "SuggestLaws" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Articles of the law library matching the question, to cite in the answer.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Fawang_Consultation_V1_SuggestLawsRequest` message.
+        ///   - serializer: A serializer for `Fawang_Consultation_V1_SuggestLawsRequest` messages.
+        ///   - deserializer: A deserializer for `Fawang_Consultation_V1_SuggestLawsResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func suggestLaws<Result>(
+            request: GRPCCore.ClientRequest<Fawang_Consultation_V1_SuggestLawsRequest>,
+            serializer: some GRPCCore.MessageSerializer<Fawang_Consultation_V1_SuggestLawsRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Fawang_Consultation_V1_SuggestLawsResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Fawang_Consultation_V1_SuggestLawsResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Fawang_Consultation_V1_ConsultationService.Method.SuggestLaws.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "SetDuty" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Staff of the consultation desk set the duty roster; anyone reads it.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Fawang_Consultation_V1_SetDutyRequest` message.
+        ///   - serializer: A serializer for `Fawang_Consultation_V1_SetDutyRequest` messages.
+        ///   - deserializer: A deserializer for `Fawang_Consultation_V1_SetDutyResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func setDuty<Result>(
+            request: GRPCCore.ClientRequest<Fawang_Consultation_V1_SetDutyRequest>,
+            serializer: some GRPCCore.MessageSerializer<Fawang_Consultation_V1_SetDutyRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Fawang_Consultation_V1_SetDutyResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Fawang_Consultation_V1_SetDutyResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Fawang_Consultation_V1_ConsultationService.Method.SetDuty.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "ListDuty" method.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Fawang_Consultation_V1_ListDutyRequest` message.
+        ///   - serializer: A serializer for `Fawang_Consultation_V1_ListDutyRequest` messages.
+        ///   - deserializer: A deserializer for `Fawang_Consultation_V1_ListDutyResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func listDuty<Result>(
+            request: GRPCCore.ClientRequest<Fawang_Consultation_V1_ListDutyRequest>,
+            serializer: some GRPCCore.MessageSerializer<Fawang_Consultation_V1_ListDutyRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Fawang_Consultation_V1_ListDutyResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Fawang_Consultation_V1_ListDutyResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Fawang_Consultation_V1_ConsultationService.Method.ListDuty.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "PublishFAQ" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Staff publish an answered question as an anonymised FAQ; anyone reads them.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Fawang_Consultation_V1_PublishFAQRequest` message.
+        ///   - serializer: A serializer for `Fawang_Consultation_V1_PublishFAQRequest` messages.
+        ///   - deserializer: A deserializer for `Fawang_Consultation_V1_FAQ` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func publishFAQ<Result>(
+            request: GRPCCore.ClientRequest<Fawang_Consultation_V1_PublishFAQRequest>,
+            serializer: some GRPCCore.MessageSerializer<Fawang_Consultation_V1_PublishFAQRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Fawang_Consultation_V1_FAQ>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Fawang_Consultation_V1_FAQ>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Fawang_Consultation_V1_ConsultationService.Method.PublishFAQ.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "ListFAQ" method.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Fawang_Consultation_V1_ListFAQRequest` message.
+        ///   - serializer: A serializer for `Fawang_Consultation_V1_ListFAQRequest` messages.
+        ///   - deserializer: A deserializer for `Fawang_Consultation_V1_ListFAQResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func listFAQ<Result>(
+            request: GRPCCore.ClientRequest<Fawang_Consultation_V1_ListFAQRequest>,
+            serializer: some GRPCCore.MessageSerializer<Fawang_Consultation_V1_ListFAQRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Fawang_Consultation_V1_ListFAQResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Fawang_Consultation_V1_ListFAQResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Fawang_Consultation_V1_ConsultationService.Method.ListFAQ.descriptor,
                 serializer: serializer,
                 deserializer: deserializer,
                 options: options,
@@ -630,7 +1395,8 @@ extension Fawang_Consultation_V1_ConsultationService.ClientProtocol {
     ///
     /// > Source IDL Documentation:
     /// >
-    /// > Staff of the consultation desk answer (or answer again, more fully).
+    /// > The lawyer or worker on duty it was routed to, or staff of the consultation desk, answer (or
+    /// > answer again, more fully).
     ///
     /// - Parameters:
     ///   - request: A request containing a single `Fawang_Consultation_V1_AnswerRequest` message.
@@ -650,6 +1416,143 @@ extension Fawang_Consultation_V1_ConsultationService.ClientProtocol {
             request: request,
             serializer: GRPCProtobuf.ProtobufSerializer<Fawang_Consultation_V1_AnswerRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Fawang_Matter_V1_Matter>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "SuggestLaws" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Articles of the law library matching the question, to cite in the answer.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Fawang_Consultation_V1_SuggestLawsRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func suggestLaws<Result>(
+        request: GRPCCore.ClientRequest<Fawang_Consultation_V1_SuggestLawsRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Fawang_Consultation_V1_SuggestLawsResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.suggestLaws(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Fawang_Consultation_V1_SuggestLawsRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Fawang_Consultation_V1_SuggestLawsResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "SetDuty" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Staff of the consultation desk set the duty roster; anyone reads it.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Fawang_Consultation_V1_SetDutyRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func setDuty<Result>(
+        request: GRPCCore.ClientRequest<Fawang_Consultation_V1_SetDutyRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Fawang_Consultation_V1_SetDutyResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.setDuty(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Fawang_Consultation_V1_SetDutyRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Fawang_Consultation_V1_SetDutyResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ListDuty" method.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Fawang_Consultation_V1_ListDutyRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func listDuty<Result>(
+        request: GRPCCore.ClientRequest<Fawang_Consultation_V1_ListDutyRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Fawang_Consultation_V1_ListDutyResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.listDuty(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Fawang_Consultation_V1_ListDutyRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Fawang_Consultation_V1_ListDutyResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "PublishFAQ" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Staff publish an answered question as an anonymised FAQ; anyone reads them.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Fawang_Consultation_V1_PublishFAQRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func publishFAQ<Result>(
+        request: GRPCCore.ClientRequest<Fawang_Consultation_V1_PublishFAQRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Fawang_Consultation_V1_FAQ>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.publishFAQ(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Fawang_Consultation_V1_PublishFAQRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Fawang_Consultation_V1_FAQ>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ListFAQ" method.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Fawang_Consultation_V1_ListFAQRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func listFAQ<Result>(
+        request: GRPCCore.ClientRequest<Fawang_Consultation_V1_ListFAQRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Fawang_Consultation_V1_ListFAQResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.listFAQ(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Fawang_Consultation_V1_ListFAQRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Fawang_Consultation_V1_ListFAQResponse>(),
             options: options,
             onResponse: handleResponse
         )
@@ -725,7 +1628,8 @@ extension Fawang_Consultation_V1_ConsultationService.ClientProtocol {
     ///
     /// > Source IDL Documentation:
     /// >
-    /// > Staff of the consultation desk answer (or answer again, more fully).
+    /// > The lawyer or worker on duty it was routed to, or staff of the consultation desk, answer (or
+    /// > answer again, more fully).
     ///
     /// - Parameters:
     ///   - message: request message to send.
@@ -748,6 +1652,163 @@ extension Fawang_Consultation_V1_ConsultationService.ClientProtocol {
             metadata: metadata
         )
         return try await self.answer(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "SuggestLaws" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Articles of the law library matching the question, to cite in the answer.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func suggestLaws<Result>(
+        _ message: Fawang_Consultation_V1_SuggestLawsRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Fawang_Consultation_V1_SuggestLawsResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Fawang_Consultation_V1_SuggestLawsRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.suggestLaws(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "SetDuty" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Staff of the consultation desk set the duty roster; anyone reads it.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func setDuty<Result>(
+        _ message: Fawang_Consultation_V1_SetDutyRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Fawang_Consultation_V1_SetDutyResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Fawang_Consultation_V1_SetDutyRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.setDuty(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ListDuty" method.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func listDuty<Result>(
+        _ message: Fawang_Consultation_V1_ListDutyRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Fawang_Consultation_V1_ListDutyResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Fawang_Consultation_V1_ListDutyRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.listDuty(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "PublishFAQ" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Staff publish an answered question as an anonymised FAQ; anyone reads them.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func publishFAQ<Result>(
+        _ message: Fawang_Consultation_V1_PublishFAQRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Fawang_Consultation_V1_FAQ>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Fawang_Consultation_V1_PublishFAQRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.publishFAQ(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ListFAQ" method.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func listFAQ<Result>(
+        _ message: Fawang_Consultation_V1_ListFAQRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Fawang_Consultation_V1_ListFAQResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Fawang_Consultation_V1_ListFAQRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.listFAQ(
             request: request,
             options: options,
             onResponse: handleResponse
