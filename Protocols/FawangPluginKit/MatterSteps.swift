@@ -109,13 +109,14 @@ public struct MatterSteps: Sendable {
                 // The line may be switched off where the matter is (modules.<id>.regions.*).
                 try registry.requireEnabled(line, in: matter.regionCode)
                 var change = try decide(matter)
-                // A complaint that ends is followed by a callback to the complainant.
-                if let type = registry.module(id: line)?.manifest.matterType(matter.matterType), type.callsBackWhenEnded,
-                    let status = change.newStatus, type.workflow.terminalStatuses.contains(status),
-                    let last = change.events.last
+                // A complaint that ends (or is answered) is followed by a callback to the complainant,
+                // unless they left no number to call (an anonymous petition).
+                if let type = registry.module(id: line)?.manifest.matterType(matter.matterType),
+                    let status = change.newStatus, status != matter.status, type.callbackStatuses.contains(status),
+                    !matter.applicant.phone.isEmpty, let last = change.events.last
                 {
                     change.events.append(MatterEventDraft(
-                        kind: PlatformEvent.callbackRequired, actor: "system", channel: last.channel, note: "投诉已办结，请回访投诉人"))
+                        kind: PlatformEvent.callbackRequired, actor: "system", channel: last.channel, note: "\(type.workflow.label(ofStatus: status))，请回访投诉人"))
                 }
                 return change
             }

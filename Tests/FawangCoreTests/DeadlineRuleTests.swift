@@ -24,6 +24,19 @@ import Testing
 
     func date(_ text: String) -> CivilDate { CivilDate(strictISO: text)! }
 
+    @Test("回访：每次要求回访都重新起算，以最近一次为准（信访每份意见后回访）")
+    func aCallbackIsOwedAfreshEachTimeItIsAskedFor() throws {
+        let callback = PlatformDeadlines.callback
+        let first = [event("callback_required", beijing(1), 1), event("callback_done", beijing(2), 2)]
+        #expect(callback.evaluate(timeline: first, now: beijing(3), calendar: calendar)?.state == .met)
+        // A later opinion asks again: the earlier callback does not meet it, and it runs late.
+        let again = first + [event("callback_required", beijing(14), 3)]
+        let running = try #require(callback.evaluate(timeline: again, now: beijing(14, hour: 12), calendar: calendar))
+        #expect(running.state == .running && running.dueDate == date("2026-12-16"))
+        #expect(callback.evaluate(timeline: again, now: beijing(18), calendar: calendar)?.state == .overdue)
+        #expect(callback.evaluate(timeline: again + [event("callback_done", beijing(15), 4)], now: beijing(18), calendar: calendar)?.state == .met)
+    }
+
     @Test func notStartedIsNil() {
         #expect(rule.evaluate(timeline: [event("other", beijing(1), 1)], now: beijing(2), calendar: calendar) == nil)
     }

@@ -177,9 +177,17 @@ import Testing
                     $0.context = PetitionsSamples.staff("staff-640000-petitions-admin")
                 })
                 #expect(concluded.status == "concluded")
+                // Each written opinion asks the office to call the petitioner back (回访).
                 #expect(concluded.timeline.map(\.kind) == [
-                    "registered", "accepted", "deadline_extended", "answered", "review_requested", "reviewed", "rereview_requested", "rereviewed",
+                    "registered", "accepted", "deadline_extended", "answered", "callback_required", "review_requested", "reviewed",
+                    "callback_required", "rereview_requested", "rereviewed", "callback_required",
                 ])
+                let called = try await Matters(wrapping: province).closeCallback(.with {
+                    $0.trackingNumber = number
+                    $0.outcome = "信访人表示收到复核意见"
+                    $0.reached = true
+                })
+                #expect(called.status == "concluded" && called.deadlines.last?.ruleID == "platform.callback" && called.deadlines.last?.state == .met)
             }
 
             // The public progress query shows the whole course with its articles.
@@ -190,7 +198,7 @@ import Testing
                 })
             }
             #expect(report.statusLabel == "已出具复核意见，信访终结")
-            #expect(report.deadlines.map(\.ruleID) == ["petitions.acceptance", "petitions.handling", "petitions.review", "petitions.rereview"])
+            #expect(report.deadlines.map(\.ruleID) == ["petitions.acceptance", "petitions.handling", "petitions.review", "petitions.rereview", "platform.callback"])
 
             // Art. 36 para. 3: the same facts and reasons are not accepted again.
             var again = PetitionsSamples.petition()

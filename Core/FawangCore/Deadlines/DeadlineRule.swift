@@ -99,6 +99,9 @@ public struct DeadlineRule: Sendable, Equatable {
     /// False for limits the corpus does not contain (the Ministry of Justice's own rules): their
     /// days may be set in config (`deadlines.rule_days`) and their article is to be confirmed.
     public var articleConfirmed: Bool
+    /// A duty owed afresh each time it is asked for (a callback after each written opinion): the
+    /// latest start is the one that counts, met or not before it.
+    public var latestStartCounts = false
 
     public init(
         id: String, label: String, article: String, days: Int, dayType: DayType = .calendar,
@@ -130,7 +133,9 @@ public struct DeadlineRule: Sendable, Equatable {
         guard let firstStart = timeline.firstIndex(where: { startsOn.contains($0.kind) }) else { return nil }
         // The last restart before the period is met starts it again (nothing earlier counts).
         var startIndex = firstStart
-        if !restartsOn.isEmpty {
+        if latestStartCounts, let latest = timeline.lastIndex(where: { startsOn.contains($0.kind) }) {
+            startIndex = latest
+        } else if !restartsOn.isEmpty {
             for index in timeline.indices.dropFirst(firstStart + 1) {
                 if metBy.contains(timeline[index].kind) { break }
                 if restartsOn.contains(timeline[index].kind) { startIndex = index }
@@ -353,9 +358,14 @@ public enum PlatformDeadlines {
     /// answered asks the responsible office to call back within 2 working days and record what
     /// came of it. A service standard of the platform, not a statute: its article is to be
     /// confirmed and its days may be set in config (`deadlines.rule_days` `platform.callback`).
-    public static let callback = DeadlineRule(
-        id: "platform.callback", label: "回访（不满意评价、投诉办结、未接来电）", article: "12348公共法律服务平台服务规范（回访）", days: 2, dayType: .working,
-        startsOn: [PlatformEvent.callbackRequired], metBy: [PlatformEvent.callbackDone], warningDays: 1, articleConfirmed: false)
+    public static let callback: DeadlineRule = {
+        var rule = DeadlineRule(
+            id: "platform.callback", label: "回访（不满意评价、投诉办结、未接来电）", article: "12348公共法律服务平台服务规范（回访）", days: 2,
+            dayType: .working, startsOn: [PlatformEvent.callbackRequired], metBy: [PlatformEvent.callbackDone], warningDays: 1, articleConfirmed: false)
+        // Each request for a callback (a petition's every opinion) is a callback owed afresh.
+        rule.latestStartCounts = true
+        return rule
+    }()
 
     public static let all = [callback]
 }

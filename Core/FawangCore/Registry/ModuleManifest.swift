@@ -56,13 +56,24 @@ public struct MatterTypeSpec: Sendable {
     /// A complaint: when it ends (any end status of its workflow) the complainant is called back
     /// (``PlatformDeadlines/callback``).
     public var callsBackWhenEnded: Bool
+    /// Other statuses whose reaching asks for that callback: where a complaint is answered though
+    /// it may go on (a petition's handling opinion, open to review).
+    public var callsBackAfter: Set<String>
+
+    /// Where a matter of this type, reaching it, asks the office to call the applicant back.
+    public var callbackStatuses: Set<String> {
+        callsBackWhenEnded ? workflow.terminalStatuses.union(callsBackAfter) : callsBackAfter
+    }
 
     public init(
         id: String, nameZH: String, nameEN: String, requiredFields: [String], requiredMaterials: [String],
         workflow: MatterWorkflow, deadlines: [DeadlineRule], credit: (@Sendable (Matter) -> CreditFacts)? = nil,
-        callsBackWhenEnded: Bool = false, guide: ServiceGuide = ServiceGuide(), transferIntake: (@Sendable (TransferIntake) -> Data)? = nil
+        callsBackWhenEnded: Bool = false, callsBackAfter: Set<String> = [], guide: ServiceGuide = ServiceGuide(),
+        transferIntake: (@Sendable (TransferIntake) -> Data)? = nil
     ) {
+        precondition(callsBackAfter.allSatisfy { workflow.statuses[$0] != nil }, "a callback status of \(id) has no label")
         self.callsBackWhenEnded = callsBackWhenEnded
+        self.callsBackAfter = callsBackAfter
         self.transferIntake = transferIntake
         self.credit = credit
         self.guide = guide
