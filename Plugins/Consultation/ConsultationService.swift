@@ -156,7 +156,9 @@ struct ConsultationService: Sendable {
         if let past = request.shifts.firstIndex(where: { CivilDate(strictISO: $0.day).map { $0 < today } ?? false }) {
             throw FawangError.invalidArgument(field: "shifts[\(past)].day", "不能为已经过去的日期排班")
         }
-        let before = try await roster(day: nil, regionCode: "")
+        // What the request's days held before, to tell which shifts it added.
+        let days = Array(Set(request.shifts.map(\.day))).sorted()
+        let before = try await roster(days: days, regionCode: "")
         try await context.storage.execute(
             request.shifts.map { shift in
                 SQLStatement(
@@ -173,7 +175,7 @@ struct ConsultationService: Sendable {
                 actor: handling.actor, role: principal.role.rawValue, channel: handling.channel.rawValue, target: "consultation:duty",
                 detail: "duty_set \(request.shifts.map { "\($0.day)/\($0.regionCode)/\($0.accountID)" }.joined(separator: ","))"))
         let known = Set(before.map(Self.key))
-        let added = try await roster(day: nil, regionCode: "").filter { !known.contains(Self.key($0)) }
+        let added = try await roster(days: days, regionCode: "").filter { !known.contains(Self.key($0)) }
         return .with { $0.added = added }
     }
 
@@ -183,14 +185,15 @@ struct ConsultationService: Sendable {
         if !request.regionCode.isEmpty, !DivisionCode.isWellFormed(request.regionCode) {
             throw FawangError.invalidArgument(field: "region_code", "行政区划代码应为6位数字")
         }
-        let shifts = try await roster(day: day, regionCode: request.regionCode)
+        let shifts = try await roster(days: [day.description], regionCode: request.regionCode)
         return .with { $0.shifts = shifts }
     }
 
-    private func roster(day: CivilDate?, regionCode: String) async throws -> [Fawang_Consultation_V1_DutyShift] {
-        var sql = "SELECT * FROM consultation_duty WHERE region_code LIKE ?"
-        var values: [SQLValue] = [.text((regionCode.isEmpty ? "" : DivisionCode.scopePrefix(of: regionCode)) + "%")]
-        if let day { sql += " AND day = ?"; values.append(.text(day.description)) }
+    /// The shifts of `days` (YYYY-MM-DD) in `regionCode` and below (everywhere if empty).
+    private func roster(days: [String], regionCode: String) async throws -> [Fawang_Consultation_V1_DutyShift] {
+        let marks = days.map { _ in "?" }.joined(separator: ", ")
+        let sql = "SELECT * FROM consultation_duty WHERE region_code LIKE ? AND day IN (\(marks))"
+        let values: [SQLValue] = [.text((regionCode.isEmpty ? "" : DivisionCode.scopePrefix(of: regionCode)) + "%")] + days.map { .text($0) }
         let rows = try await context.storage.query(SQLStatement(sql + " ORDER BY day, region_code, topic, account_id", values))
         var names: [String: String] = [:]
         for code in Set(rows.compactMap { $0.string("region_code") }) { names[code] = try await context.directory.division(code: code)?.name ?? code }

@@ -99,7 +99,7 @@ struct HotlineService: Sendable {
             statements.append(SQLStatement(
                 """
                 INSERT INTO hotline_calls (call_id, line, caller_number, region_code, day, state, offered_at, after_hours, reported_by)
-                VALUES (?, ?, ?, ?, ?, 'offered', ?, ?, ?)
+                VALUES (?, ?, ?, ?, ?, 'offered', ?, ?, ?) ON CONFLICT (call_id) DO NOTHING
                 """,
                 [
                     .text(request.callID), .text(request.line), .text(number), .text(regionCode), .text(CivilDate(at).description),

@@ -434,6 +434,35 @@ def main():
         check(cell.text == "启用" and "on" in cell.get_attribute("class"), f"legal aid serves Xingqing: {cell.text}")
         driver.save_screenshot(str(shots / "admin-console-desktop.png"))
 
+        # The 12348 desk: an agent's page open; a simulated call centre posts a call from the
+        # applicant, who also has a consultation; as the agent answers, the card pops up both.
+        asked = connect("fawang.consultation.v1.ConsultationService/RecordConsultation", {
+            "requestId": "browser-desk-1", "person": {"name": "马小花", "phone": "13951001234"}, "regionCode": "640104",
+            "topic": "TOPIC_LABOUR", "question": "老板拖欠工资怎么办？"})["matter"]["trackingNumber"]
+        driver.get(base + "/staff")
+        submit(driver, driver.find_element(By.CSS_SELECTOR, "form[action='/staff/logout']"))
+        fill(driver, {"login": "hotline-640100", "password": "Fawang@2026"})
+        submit(driver)
+        driver.get(base + "/staff/desk")
+        WebDriverWait(driver, 20).until(lambda d: d.find_element(By.ID, "desk-status").text == "已连接，等待来电")
+        centre = connect("fawang.identity.v1.IdentityService/Login", {"login": "hotline-frontend", "password": "Fawang@2026"})["accessToken"]
+        connect("fawang.hotline.v1.HotlineService/ReportCallEvent", {
+            "callId": "browser-call-1", "kind": "CALL_EVENT_KIND_OFFERED", "callerNumber": "13951001234", "line": "12348-1",
+            "regionCode": "640104"}, centre)
+        WebDriverWait(driver, 20).until(lambda d: "13951001234" in d.find_element(By.ID, "ringing").text)
+        connect("fawang.hotline.v1.HotlineService/ReportCallEvent", {
+            "callId": "browser-call-1", "kind": "CALL_EVENT_KIND_ANSWERED", "callerNumber": "13951001234",
+            "agent": "staff-640100-hotline"}, centre)
+        WebDriverWait(driver, 20).until(lambda d: asked in d.find_element(By.ID, "caller-card").text)
+        card = driver.find_element(By.ID, "caller-card").text
+        check(number in card and asked in card, f"the caller's two matters pop up: {card[:200]}")
+        check(driver.find_element(By.ID, "f-dcall").get_attribute("value") == "browser-call-1", "the outcome form names the call")
+        driver.save_screenshot(str(shots / "hotline-desk-desktop.png"))
+        driver.get(base + "/staff")
+        submit(driver, driver.find_element(By.CSS_SELECTOR, "form[action='/staff/logout']"))
+        fill(driver, {"login": "admin", "password": "Fawang@2026"})
+        submit(driver)
+
         # The citizen sees the outcome and rates it.
         driver.get(base + "/progress")
         fill(driver, {"tracking_number": number, "phone_last4": "1234"})

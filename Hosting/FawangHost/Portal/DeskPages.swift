@@ -50,11 +50,18 @@ extension Portal {
         }
         do {
             let card = try await call(HotlineMethod.LookupCaller.descriptor, lookup, metadata, as: Fawang_Hotline_V1_CallerCard.self)
-            // The caller's bookings, where the appointments module serves (its own staff rule).
-            let bookings = (try? await call(
-                Fawang_Appointment_V1_AppointmentService.Method.FindBookings.descriptor,
-                Fawang_Appointment_V1_FindBookingsRequest.with { $0.phone = card.phone }, metadata,
-                as: Fawang_Appointment_V1_FindBookingsResponse.self))?.bookings ?? []
+            // The caller's bookings, where the appointments module serves (its own staff rule); the
+            // card still opens without them, saying why.
+            var bookings: [Fawang_Appointment_V1_Booking] = []
+            var bookingsProblem = ""
+            do {
+                bookings = try await call(
+                    Fawang_Appointment_V1_AppointmentService.Method.FindBookings.descriptor,
+                    Fawang_Appointment_V1_FindBookingsRequest.with { $0.phone = card.phone }, metadata,
+                    as: Fawang_Appointment_V1_FindBookingsResponse.self).bookings
+            } catch let error as RPCError {
+                bookingsProblem = "预约信息暂不可查：\(Self.problem(error))"
+            }
             let object: [String: Any] = [
                 "phone": card.phone, "callID": lookup.callID, "csrf": Self.csrfToken(request),
                 "matters": card.matters.map { matter in
@@ -67,7 +74,7 @@ extension Portal {
                 },
                 "hasMatters": !card.matters.isEmpty,
                 "bookings": bookings.map { ["number": $0.number, "service": $0.slot.serviceName, "office": $0.slot.officeName, "day": $0.slot.day, "period": $0.slot.period, "status": Self.bookingStatus($0.status)] },
-                "hasBookings": !bookings.isEmpty,
+                "hasBookings": !bookings.isEmpty, "bookingsProblem": bookingsProblem, "hasBookingsProblem": !bookingsProblem.isEmpty,
                 "calls": card.recentCalls.map(Self.callRow), "hasCalls": !card.recentCalls.isEmpty,
             ]
             return page(Self.query(request, "fragment") == "1" ? "desk-card" : "staff-desk-card", title: "来电人 \(card.phone)", object)
@@ -182,7 +189,8 @@ enum DeskTemplates {
               {{^hasMatters}}<p class="muted">本辖区没有该号码的事项。</p>{{/hasMatters}}
               <h3>预约</h3>
               {{#hasBookings}}<ul id="card-bookings">{{#bookings}}<li>{{number}} {{service}}，{{office}} {{day}} {{period}}：{{status}}</li>{{/bookings}}</ul>{{/hasBookings}}
-              {{^hasBookings}}<p class="muted">没有预约。</p>{{/hasBookings}}
+              {{#hasBookingsProblem}}<p class="muted">{{bookingsProblem}}</p>{{/hasBookingsProblem}}
+              {{^hasBookingsProblem}}{{^hasBookings}}<p class="muted">没有预约。</p>{{/hasBookings}}{{/hasBookingsProblem}}
               <h3>以往来电</h3>
               {{#hasCalls}}<ul id="card-calls">{{#calls}}<li>{{time}} {{stateLabel}} {{outcome}}</li>{{/calls}}</ul>{{/hasCalls}}
               {{^hasCalls}}<p class="muted">没有以往来电。</p>{{/hasCalls}}
