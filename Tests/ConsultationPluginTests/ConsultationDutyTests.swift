@@ -101,6 +101,19 @@ import Testing
                 })
             }
             #expect(answered.status == "answered" && answered.timeline.last?.actor == "lap-640100-1")
+
+            // The lawyer's workbench: the questions routed to them, and the answer form on each.
+            let http = try #require(platform.ports.http)
+            let lawyer = try await platform.accessToken("lap-640100-1")
+            func page(_ path: String) async throws -> String {
+                var request = URLRequest(url: URL(string: "http://127.0.0.1:\(http)\(path)")!)
+                request.setValue("fawang_staff=\(lawyer)", forHTTPHeaderField: "Cookie")
+                return String(decoding: try await URLSession(configuration: .ephemeral).data(for: request).0, as: UTF8.self)
+            }
+            let queue = try await page("/staff")
+            #expect(queue.contains(family.trackingNumber) && !queue.contains(labour.trackingNumber), "\(queue)")
+            let matterPage = try await page("/staff/matter/" + family.trackingNumber.filter(\.isNumber))
+            #expect(matterPage.contains("id=\"step-answer\"") && !matterPage.contains("id=\"step-suggest-laws\""), "\(matterPage)")
             let cited = try #require(answered.timeline.last?.attributes["law_citations"])
 
             // The asker rates the answer; a 2 asks the desk to call back.

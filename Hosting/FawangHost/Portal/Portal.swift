@@ -57,7 +57,11 @@ struct Portal: Sendable {
             plugin.rpcs.filter(\.isPublicIntake).map { RequestForm(module: plugin.manifest.id, rpc: $0) }
         }
         self.stepRows = plugins.flatMap { plugin in
-            plugin.rpcs.filter { $0.policy != .anyone && $0.argument == "tracking_number" && !$0.isPublicIntake }.map {
+            // A step changes the matter and answers with it (a read such as SuggestLaws is no step).
+            plugin.rpcs.filter {
+                $0.policy != .anyone && $0.argument == "tracking_number" && !$0.isPublicIntake
+                    && ObjectIdentifier($0.output) == ObjectIdentifier(Fawang_Matter_V1_Matter.self)
+            }.map {
                 (module: plugin.manifest.id, policy: $0.policy, form: RequestForm(module: plugin.manifest.id, rpc: $0, filled: RequestForm.stepFields))
             }
         }

@@ -250,7 +250,7 @@ enum PortalTemplates {
               <p><button type="submit" class="button secondary">筛选</button></p>
             </form>
             {{#hasFilterMessage}}<div class="alert" role="alert">{{filterMessage}}</div>{{/hasFilterMessage}}
-            <div id="live-alerts" aria-live="polite"><p class="status muted">正在连接实时期限提醒…</p><ul class="deadlines"></ul></div>
+            {{#isHandler}}<div id="live-alerts" aria-live="polite"><p class="status muted">正在连接实时期限提醒…</p><ul class="deadlines"></ul></div>{{/isHandler}}
             <script src="/static/workbench.js" defer></script>
             <p class="legend"><span class="dot overdue"></span>已逾期 <span class="dot due-soon"></span>即将到期 <span class="dot running"></span>期限内 <span class="dot finished"></span>已办结</p>
             <div class="table-wrap"><table class="queue">

@@ -141,8 +141,10 @@ extension Portal {
         guard Self.csrfValid(request, values) else { return csrfRefused() }
         do {
             let session = try await signIn(values, context)
-            guard [.staff, .departmentAdmin, .platformAdmin].contains(session.principal.role) else {
-                return loginPage(request, message: "工作台仅供司法行政机关工作人员使用", status: .forbidden)
+            // Staff and admins; and lawyers and legal service workers, for the matters assigned to
+            // them (a consultation routed to them on duty, a legal aid case).
+            guard [.staff, .departmentAdmin, .platformAdmin, .professional].contains(session.principal.role) else {
+                return loginPage(request, message: "工作台仅供司法行政机关工作人员和承办的法律服务人员使用", status: .forbidden)
             }
             var response = Response(status: .seeOther, headers: [.location: "/staff"])
             setSessionCookie(&response, Self.sessionCookie, path: "/staff", session)
@@ -170,27 +172,29 @@ extension Portal {
         let status = request.uri.queryParameters["status"].map(String.init) ?? ""
         do {
             let me = try await whoAmI(metadata)
+            // A professional's queue is what is assigned to them, of any line and division.
+            let handler = me.role != .professional
             var filterMessage: String?
             var matters: [Fawang_Matter_V1_Matter] = []
             do {
                 matters = try await call(
                     Fawang_Matter_V1_MatterService.Method.ListMatters.descriptor,
                     Fawang_Matter_V1_ListMattersRequest.with {
-                        $0.businessLine = line.isEmpty ? me.department : line
+                        $0.businessLine = line.isEmpty && handler ? me.department : line
                         $0.status = status
-                        $0.regionCode = me.regionCode
+                        $0.regionCode = handler ? me.regionCode : ""
                         $0.pageSize = 200
                     }, metadata, as: Fawang_Matter_V1_ListMattersResponse.self
                 ).matters
             } catch let error as RPCError where error.code == .invalidArgument {
                 filterMessage = error.message
             }
-            // The deadline engine's alerts colour the queue: overdue, then due soon.
-            let alerts = try await call(
+            // The deadline engine's alerts colour the queue: overdue, then due soon (staff's).
+            let alerts = handler ? try await call(
                 Fawang_Deadline_V1_DeadlineService.Method.ListAlerts.descriptor,
                 Fawang_Deadline_V1_ListAlertsRequest.with { $0.businessLine = line.isEmpty ? me.department : line }, metadata,
                 as: Fawang_Deadline_V1_ListAlertsResponse.self
-            ).alerts
+            ).alerts : []
             var pressing: [String: Fawang_Deadline_V1_DeadlineAlert] = [:]
             for alert in alerts {
                 if let known = pressing[alert.trackingNumber], Self.rank(known.kind) <= Self.rank(alert.kind) { continue }
@@ -214,7 +218,7 @@ extension Portal {
             let csrf = Self.csrfToken(request)
             var response = page("staff-queue", title: "工作台", [
                 "who": "\(me.displayName)（\(me.regionCode)）", "rows": rows, "count": rows.count, "empty": rows.isEmpty,
-                "isAdmin": me.role == .platformAdmin || me.role == .departmentAdmin,
+                "isAdmin": me.role == .platformAdmin || me.role == .departmentAdmin, "isHandler": handler,
                 "line": line, "status": status, "filterMessage": filterMessage ?? "", "hasFilterMessage": filterMessage != nil, "csrf": csrf,
             ])
             setCSRFCookie(&response, csrf)
