@@ -46,7 +46,10 @@ step() { # step "what it must print" command…
   if [ -n "$expect" ] && ! grep -q -- "$expect" <<<"$out"; then echo "$out"; echo "tour: fawang $* did not print $expect" >&2; exit 1; fi
   printf '%s\n' "$out"
 }
-number() { grep -m1 '^受理编号' | sed 's/^受理编号 *//'; }
+# Filters that read all their input: one that stops early (head, grep -m1, grep -q) can kill the
+# writer with SIGPIPE, which pipefail turns into a failed step.
+number() { awk '/^受理编号/ && !found { sub(/^受理编号 */, ""); print; found = 1 }'; }
+first() { awk 'NR == 1'; }
 
 step "已登录" login --login staff-640100-reviewer --password Fawang@2026
 step "staff-640100-reviewer" whoami
@@ -63,7 +66,7 @@ step "待补充材料" legal-aid request-materials "$T" --missing 劳动合同 -
 step "待审查" legal-aid supply-materials "$T" --material 劳动合同 --material 工资欠条 --phone-last4 1234
 printf '%%PDF-1.4\ntrailer\n<< >>\n%%%%EOF\n' > contract.pdf
 step "SHA-256" materials upload "$T" contract.pdf --title 劳动合同
-material="$(step "劳动合同" materials list "$T" | grep -m1 '^编号' | sed 's/^编号 *//')"
+material="$(step "劳动合同" materials list "$T" | awk '/^编号/ && !found { sub(/^编号 */, ""); print; found = 1 }')"
 step "已保存" materials download "$material" --output copy.pdf
 cmp -s contract.pdf copy.pdf || { echo "tour: the downloaded material differs from the upload" >&2; exit 1; }
 step "已决定给予法律援助" legal-aid accept "$T"
@@ -106,8 +109,8 @@ step "执业状态" directory show legal_aid_centre/la-640100
 step "群众满意度：5.0 分" directory show legal_aid_provider/lap-640100-1
 step "法律援助法" publicity list
 step "640000-2026" disclosure list-catalogue
-S="$(step "legal-aid.application" appointments slots --office plsc-640104 --service legal-aid.application --available-only | head -1 | cut -f1)"
-B="$(step "booking" appointments book "$S" --name 马小花 --phone 13951001234 | grep -o 'Y[0-9]\{12\}' | head -1)"
+S="$(step "legal-aid.application" appointments slots --office plsc-640104 --service legal-aid.application --available-only | first | cut -f1)"
+B="$(step "booking" appointments book "$S" --name 马小花 --phone 13951001234 | grep -o 'Y[0-9]\{12\}' | first)"
 [ -n "$B" ] || { echo "tour: no booking number" >&2; exit 1; }
 step "booked" appointments show "$B" --phone-last4 1234
 step "cancelled" appointments cancel "$B" --phone-last4 1234
@@ -136,7 +139,8 @@ step "《" consultation suggest-laws "$Q"
 step "已解答" consultation answer "$Q" --answer 可以先申请人民调解，调解不成的可以向人民法院起诉 --cite 人民调解法第十七条
 step "已登录" login --login consultation-640104 --password Fawang@2026
 step "faq-" consultation publish-faq "$Q"
-curl -sf "127.0.0.1:$http/consultation" | grep -q "可以先申请人民调解" || { echo "tour: the FAQ is not on /consultation" >&2; exit 1; }
+faq="$(curl -sf "127.0.0.1:$http/consultation")" || { echo "tour: /consultation failed" >&2; exit 1; }
+grep -q "可以先申请人民调解" <<<"$faq" || { echo "tour: the FAQ is not on /consultation" >&2; exit 1; }
 step "已登录" login --login staff-640100-reviewer --password Fawang@2026
 for page in "/guide?q=%E6%AC%A0%E8%96%AA" "/directory" "/disclosure" "/publicity" "/publicity/feed.atom"; do
   curl -sf "127.0.0.1:$http$page" > page.out || { echo "tour: $page failed" >&2; exit 1; }
