@@ -18,7 +18,7 @@ import Testing
 @Suite struct ConsultationDutyTests {
     typealias Client = Fawang_Consultation_V1_ConsultationService.Client<InProcessTransport.Client>
     typealias Matters = Fawang_Matter_V1_MatterService.Client<InProcessTransport.Client>
-    static let unlimited = "limits:\n  public:\n    burst: 10000\n    calls_per_minute: 100000\n"
+    static let unlimited = TestPlatform.unlimitedRates
 
     static func ask(_ topic: Fawang_Consultation_V1_Topic, _ question: String) -> Fawang_Consultation_V1_RecordConsultationRequest {
         .with {
@@ -33,8 +33,10 @@ import Testing
 
     @Test("值班表分派咨询：区县专项班次优先，其次市级；值班律师引用法条解答；咨询人评价；去除个人信息后公开为常见问题")
     func aQuestionReachesTheLawyerOnDuty() async throws {
-        try await TestPlatform.with(extraConfig: Self.unlimited, plugins: [ConsultationPlugin()]) { platform in
-            let today = CivilDate(Date()).description
+        // Noon on the host's clock: the roster's day cannot change at Beijing midnight mid-test.
+        let clock = TestClock(at: beijing(2026, 12, 8, hour: 12))
+        try await TestPlatform.with(extraConfig: Self.unlimited, plugins: [ConsultationPlugin()], clock: clock) { platform in
+            let today = CivilDate(clock.now).description
             // Xingqing's desk puts a worker on duty for labour questions today.
             let set = try await platform.withInProcessClient(as: "consultation-640104") { client in
                 let consultation = Client(wrapping: client)

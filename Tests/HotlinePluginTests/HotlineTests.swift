@@ -21,7 +21,7 @@ import Testing
 @Suite struct HotlineTests {
     typealias Hotline = Fawang_Hotline_V1_HotlineService.Client<InProcessTransport.Client>
     typealias Matters = Fawang_Matter_V1_MatterService.Client<InProcessTransport.Client>
-    static let unlimited = "limits:\n  public:\n    burst: 10000\n    calls_per_minute: 100000\n"
+    static let unlimited = TestPlatform.unlimitedRates
     static let plugins: [any DepartmentPlugin] = [HotlinePlugin(), LegalAidPlugin(), ConsultationPlugin(), MediationPlugin(), AppointmentsPlugin()]
 
     /// The call centre's webhook: one event as Connect JSON through the HTTP gateway, with the
@@ -46,7 +46,10 @@ import Testing
 
     @Test("呼叫中心推送来电：坐席接听即弹出来电人的两件事项和预约；通话记录；登记结果")
     func aCallPopsUpTheCallersMatters() async throws {
-        try await TestPlatform.with(extraConfig: Self.unlimited, plugins: Self.plugins) { platform in
+        // Noon of a working day on the host's clock: the day's log and the demo's slots cannot
+        // straddle Beijing midnight while the test runs.
+        let clock = TestClock(at: beijing(2026, 12, 8, hour: 12))
+        try await TestPlatform.with(extraConfig: Self.unlimited, plugins: Self.plugins, clock: clock) { platform in
             let http = try #require(platform.ports.http)
             // The caller has a legal aid application and an earlier consultation; someone else has one too.
             let application = try await platform.withInProcessClient {
