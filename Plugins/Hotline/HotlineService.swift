@@ -165,8 +165,7 @@ struct HotlineService: Sendable {
     func afterHours(_ at: Date) -> Bool {
         let day = CivilDate(at)
         guard context.deadlines.calendar.isWorkingDay(day) ?? !day.isWeekend else { return true }
-        let minute = Int(at.timeIntervalSince(day.endInstant.addingTimeInterval(-86_400)) / 60)
-        return !hours.contains(minute)
+        return !hours.contains(CivilDate.minuteOfDay(at))
     }
 
     // MARK: The desk

@@ -19,7 +19,7 @@ import Testing
 /// phone digits, check-in and no-shows, and the messages through the outbox.
 @Suite struct AppointmentsTests {
     typealias Appointments = Fawang_Appointment_V1_AppointmentService.Client<InProcessTransport.Client>
-    static let unlimited = "limits:\n  public:\n    burst: 10000\n    calls_per_minute: 100000\n"
+    static let unlimited = TestPlatform.unlimitedRates
     static let office = "plsc-640104"
     static let service = "legal-aid.application"
     /// Periods other than the demo's (09:00-12:00, 14:30-17:30), which the demo opens already.

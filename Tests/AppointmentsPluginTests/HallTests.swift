@@ -43,7 +43,7 @@ import Testing
     @Test("大厅一天：取号、预约优先、叫号、重呼、过号、转移、办结，叫号屏推送")
     func aHallDay() async throws {
         let clock = TestClock(at: beijing(2026, 12, 7, hour: 8))
-        let unlimited = "limits:\n  public:\n    burst: 10000\n    calls_per_minute: 100000\n"
+        let unlimited = TestPlatform.unlimitedRates
         try await TestPlatform.with(extraConfig: unlimited, plugins: [AppointmentsPlugin(), LegalAidPlugin(), MediationPlugin()], clock: clock) { platform in
             // The display: every state pushed, kept here.
             let states = Mutex<[Fawang_Appointment_V1_HallState]>([])
@@ -143,7 +143,7 @@ import Testing
 
     @Test("两个窗口同时叫号，不会叫到同一个号")
     func twoWindowsNeverCallTheSameTicket() async throws {
-        let unlimited = "limits:\n  public:\n    burst: 10000\n    calls_per_minute: 100000\n"
+        let unlimited = TestPlatform.unlimitedRates
         try await TestPlatform.with(extraConfig: unlimited, plugins: [AppointmentsPlugin(), LegalAidPlugin()]) { platform in
             try await platform.withInProcessClient(as: "appointments-640104") { client in
                 let hall = Hall(wrapping: client)

@@ -176,7 +176,7 @@ import FoundationNetworking
     /// Over the in-process transport: the same interceptor chain as HTTP/2, ~1,200 calls without
     /// a socket.
     @Test func everyMethodForEveryCaller() async throws {
-        try await TestPlatform.with(extraConfig: "limits.public.burst: 10000\nlimits.public.calls_per_minute: 100000\n", plugins: PluginCatalog.all) { platform in
+        try await TestPlatform.with(extraConfig: TestPlatform.unlimitedRates, plugins: PluginCatalog.all) { platform in
             var tokens: [Caller: String] = [:]
             for caller in Caller.allCases { if let login = caller.login { tokens[caller] = try await platform.accessToken(login) } }
             let secret = try TokenIssuer.loadSecret(path: platform.directory.appendingPathComponent("fawang.token-key").path, logger: Logger(label: "t"))

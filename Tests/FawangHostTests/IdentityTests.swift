@@ -14,7 +14,7 @@ import Testing
 /// Login, sessions and token checks over real HTTP/2.
 @Suite struct IdentityTests {
     typealias Identity = Fawang_Identity_V1_IdentityService.Client<HTTP2ClientTransport.Posix>
-    static let unlimited = "limits.public.burst: 10000\nlimits.public.calls_per_minute: 100000\n"
+    static let unlimited = TestPlatform.unlimitedRates
 
     func bearer(_ token: String) -> Metadata { ["authorization": "Bearer \(token)"] }
 

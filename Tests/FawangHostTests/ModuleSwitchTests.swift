@@ -150,7 +150,7 @@ import Testing
 /// and exactly the completed ones exist afterwards.
 @Suite struct SwitchUnderLoadTests {
     /// Limits high enough that the load is never rate-limited: only the switch refuses calls.
-    static let unlimited = "limits.public.burst: 10000\nlimits.public.calls_per_minute: 100000\n"
+    static let unlimited = TestPlatform.unlimitedRates
 
     /// Waits patiently (60 s) for each phase: the whole suite runs in parallel on shared cores,
     /// and a phase's progress is what is checked, not its speed.

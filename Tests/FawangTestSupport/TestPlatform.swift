@@ -122,6 +122,10 @@ public final class TestPlatform: Sendable {
         try? FileManager.default.removeItem(at: directory)
     }
 
+    /// Config that lifts the public rate limit out of the way, for tests that make many public
+    /// calls from one address on purpose (concurrency, matrices, whole journeys).
+    public static let unlimitedRates = "limits.public.burst: 10000\nlimits.public.calls_per_minute: 100000\n"
+
     /// Rewrites the config file (as an admin would), keeping the test's ports and database.
     public func rewriteConfig(extra: String) throws {
         try Self.configYAML(directory: directory, extra: extra).write(toFile: configPath, atomically: true, encoding: .utf8)

@@ -304,7 +304,7 @@ import Testing
     @Test func creditRecordFromEntrustmentsComplaintsAndRatings() async throws {
         let clock = TestClock(at: beijing(2026, 6, 1))
         // Many public directory reads in a moment: no rate limit here.
-        let unlimited = "limits.public.burst: 10000\nlimits.public.calls_per_minute: 100000\n"
+        let unlimited = TestPlatform.unlimitedRates
         try await TestPlatform.with(extraConfig: unlimited, plugins: [JudicialAppraisalPlugin()], clock: clock) { platform in
             func credit(_ id: String) async throws -> Fawang_Directory_V1_CreditRecord {
                 try await platform.withInProcessClient { anonymous in

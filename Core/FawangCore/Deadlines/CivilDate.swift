@@ -38,6 +38,11 @@ public struct CivilDate: Sendable, Hashable, Comparable, CustomStringConvertible
 
     public var components: (year: Int, month: Int, day: Int) { Self.civilFromDays(dayNumber) }
 
+    /// Minutes since midnight, Beijing time, of `instant` (on its own day).
+    public static func minuteOfDay(_ instant: Date) -> Int {
+        Int(instant.timeIntervalSince(CivilDate(instant).endInstant.addingTimeInterval(-86_400)) / 60)
+    }
+
     public var description: String {
         let (y, m, d) = components
         return String(format: "%04d-%02d-%02d", y, m, d)

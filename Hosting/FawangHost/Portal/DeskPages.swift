@@ -73,7 +73,7 @@ extension Portal {
                     ] as [String: Any]
                 },
                 "hasMatters": !card.matters.isEmpty,
-                "bookings": bookings.map { ["number": $0.number, "service": $0.slot.serviceName, "office": $0.slot.officeName, "day": $0.slot.day, "period": $0.slot.period, "status": Self.bookingStatus($0.status)] },
+                "bookings": bookings.map { ["number": $0.number, "service": $0.slot.serviceName, "office": $0.slot.officeName, "day": $0.slot.day, "period": $0.slot.period, "status": $0.statusLabel] },
                 "hasBookings": !bookings.isEmpty, "bookingsProblem": bookingsProblem, "hasBookingsProblem": !bookingsProblem.isEmpty,
                 "calls": card.recentCalls.map(Self.callRow), "hasCalls": !card.recentCalls.isEmpty,
             ]
@@ -127,19 +127,8 @@ extension Portal {
 
     /// `HH:mm` Beijing time.
     static func clock(_ date: Date) -> String {
-        let minutes = Int(date.timeIntervalSince(CivilDate(date).endInstant.addingTimeInterval(-86_400)) / 60)
+        let minutes = CivilDate.minuteOfDay(date)
         return String(format: "%02d:%02d", minutes / 60, minutes % 60)
-    }
-
-    static func bookingStatus(_ status: Fawang_Appointment_V1_BookingStatus) -> String {
-        switch status {
-        case .booked: "已预约"
-        case .checkedIn: "已到场"
-        case .cancelled: "已取消"
-        case .rescheduled: "已改约"
-        case .noShow: "未到场"
-        default: "未知"
-        }
     }
 }
 
