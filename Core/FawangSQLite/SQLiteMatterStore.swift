@@ -57,14 +57,12 @@ struct SQLiteMatterStore: MatterStore {
             try db.execute(
                 sql: "INSERT INTO matter_submissions (business_line, request_id, request_digest, matter_id) VALUES (?, ?, ?, ?)",
                 arguments: [draft.businessLine, draft.requestID, draft.requestDigest, id])
-            try Self.append(db, matterID: id, events: [draft.firstEvent], startingAt: 1, at: time)
-            try SQLiteAuditLog.append(db, Self.audit(id, [draft.firstEvent], role: role), method: method, peer: peer, at: time)
+            let events = [draft.firstEvent] + (draft.companion?.events ?? [])
+            try Self.append(db, matterID: id, events: events, startingAt: 1, at: time)
+            try SQLiteAuditLog.append(db, Self.audit(id, events, role: role), method: method, peer: peer, at: time)
             let matter = try load(db, id: id)!
-            let statements = draft.moduleStatements(matter)
-            try SQLiteModuleStorage.requireOwnTables(statements, module: draft.businessLine)
-            for statement in statements {
-                try db.execute(sql: statement.sql, arguments: StatementArguments(statement.arguments.map(\.databaseValue)))
-            }
+            try SQLiteModuleStorage.run(db, draft.moduleStatements(matter), module: draft.businessLine)
+            try Self.run(db, draft.companion, matter, method: method, peer: peer, at: time)
             try index(db, matter)
             if let linked = draft.linkedUpdate {
                 _ = try apply(db, trackingNumber: linked.trackingNumber, at: time, role: role, method: method, peer: peer) { other in
@@ -130,11 +128,9 @@ struct SQLiteMatterStore: MatterStore {
             ])
         try Self.append(db, matterID: matter.id, events: change.events, startingAt: matter.timeline.count + 1, at: time)
         try storeMaterials(db, change, matter: matter, firstSequence: matter.timeline.count + 1, at: time)
-        try SQLiteModuleStorage.requireOwnTables(change.moduleStatements, module: matter.businessLine)
-        for statement in change.moduleStatements {
-            try db.execute(sql: statement.sql, arguments: StatementArguments(statement.arguments.map(\.databaseValue)))
-        }
+        try SQLiteModuleStorage.run(db, change.moduleStatements, module: matter.businessLine)
         try SQLiteAuditLog.append(db, Self.audit(matter.id, change.events, role: role), method: method, peer: peer, at: time)
+        try Self.run(db, change.companion, matter, method: method, peer: peer, at: time)
         let updated = try load(db, id: matter.id)!
         try index(db, updated)
         return (updated, true)
@@ -409,6 +405,13 @@ struct SQLiteMatterStore: MatterStore {
 
     /// The audit entry of a change: who (the events' actor, with the caller's role), through which
     /// channel, what happened.
+    /// Another module's writes with a matter's creation or step, and its audit entry.
+    private static func run(_ db: Database, _ companion: CompanionWrite?, _ matter: Matter, method: String, peer: String, at time: Date) throws {
+        guard let companion else { return }
+        try SQLiteModuleStorage.run(db, try companion.write(matter), module: companion.module)
+        if let audit = companion.audit { try SQLiteAuditLog.append(db, audit, method: method, peer: peer, at: time) }
+    }
+
     private static func audit(_ matterID: String, _ events: [MatterEventDraft], role: String) -> AuditDraft {
         AuditDraft(
             actor: events.first?.actor ?? "system", role: role, channel: events.first?.channel.rawValue ?? "",

@@ -457,6 +457,17 @@ struct SQLiteModuleStorage: ModuleStorage {
         }
     }
 
+    /// Runs a module's statements in the caller's transaction, after checking they touch only
+    /// `moduleID`'s tables; a guarded statement that changed nothing
+    /// (``SQLStatement/unlessChanged``) throws, rolling the transaction back.
+    static func run(_ db: Database, _ statements: [SQLStatement], module moduleID: String) throws {
+        try requireOwnTables(statements, module: moduleID)
+        for statement in statements {
+            try db.execute(sql: statement.sql, arguments: StatementArguments(statement.arguments.map(\.databaseValue)))
+            if let message = statement.unlessChanged, db.changesCount == 0 { throw FawangError.failedPrecondition(message) }
+        }
+    }
+
     func execute(_ statements: [SQLStatement]) async throws {
         try await execute(statements, audit: nil)
     }
@@ -465,10 +476,8 @@ struct SQLiteModuleStorage: ModuleStorage {
         try Self.requireOwnTables(statements, module: moduleID)
         try writes.check()
         let (method, peer) = (AuditContext.method, AuditContext.peer)
-        try await pool.write { db in
-            for statement in statements {
-                try db.execute(sql: statement.sql, arguments: StatementArguments(statement.arguments.map(\.databaseValue)))
-            }
+        try await pool.write { [moduleID] db in
+            try Self.run(db, statements, module: moduleID)
             if let audit { try SQLiteAuditLog.append(db, audit, method: method, peer: peer, at: Date()) }
         }
     }

@@ -58,6 +58,8 @@ struct LineCommand {
             print(help(rpc, input: input))
             return
         }
+        // A booking's application in --file JSON.
+        Intakes.registerJSONTypes(of: PluginCatalog.all)
         let request = try RequestBuilder(schema: .current, rpc: rpc, input: input).build(&words)
         let response = try await client.withClient { grpc in
             try await rpc.invoker.call(grpc, descriptor: rpc.descriptor, request: request)

@@ -102,6 +102,9 @@ public struct PluginContext: Sendable {
     /// The law library, to search and cite (a consultation's answer suggests articles); nil
     /// where the host has none.
     public var laws: (any LawIndex)?
+    /// Every line's public intakes, to file one for the caller (a booking that brings its
+    /// application); nil where the host has none.
+    public var intakes: Intakes?
 
     public init(
         lineName: String, matters: any MatterStore, directory: any DirectoryStore, storage: any ModuleStorage,

@@ -24,6 +24,11 @@ public struct MatterSteps: Sendable {
         self.businessLine = businessLine
     }
 
+    /// Another module's writes that go with the next matter submitted in this task, in its
+    /// transaction (``MatterDraft/companion``): set by a module that files a line's intake for its
+    /// caller (``Intakes``), e.g. a booking that files the application it is for.
+    @TaskLocal public static var companion: CompanionWrite?
+
     /// Who may take a step on a given matter, checked inside its transaction.
     public enum Access: Sendable {
         /// Staff and admins within their region and department.
@@ -163,6 +168,7 @@ public struct MatterSteps: Sendable {
         draft.moduleStatements = moduleStatements
         draft.linkedUpdate = linkedUpdate
         draft.assigneeAccountID = assignee
+        draft.companion = Self.companion
         let outcome = try await context.matters.submit(draft, at: context.now())
         if case .created(let matter) = outcome {
             context.logger.info("matter submitted", metadata: [

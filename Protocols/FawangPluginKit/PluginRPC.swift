@@ -118,7 +118,7 @@ public struct RPCTable<Service: Sendable>: Sendable {
 
     /// The gRPC service(s) the table's rows serve, handled by `instance`.
     public func service(_ instance: Service) -> any RegistrableRPCService {
-        TableService(instance: instance, boxes: rows.map(\.box))
+        TableService(instance: instance, boxes: rows.map(\.box), methods: rows.map(\.info.fullyQualifiedMethod))
     }
 }
 
@@ -164,7 +164,17 @@ struct FirstMessageInvoker<Input: SwiftProtobuf.Message, Output: SwiftProtobuf.M
 protocol RPCBox<Service>: Sendable {
     associatedtype Service: Sendable
     func register<Transport: ServerTransport>(_ instance: Service, with router: inout RPCRouter<Transport>)
+    /// The handler as a plain function, for a unary method (nil for a stream).
+    func direct(_ instance: Service) -> DirectCall?
 }
+
+extension RPCBox {
+    func direct(_ instance: Service) -> DirectCall? { nil }
+}
+
+/// A unary handler called in-process, in the caller's task (its principal, channel and
+/// ``MatterSteps/companion`` carry over); the interceptors do not run.
+public typealias DirectCall = @Sendable (any SwiftProtobuf.Message) async throws -> any SwiftProtobuf.Message
 
 struct UnaryBox<Service: Sendable, Input: SwiftProtobuf.Message, Output: SwiftProtobuf.Message>: RPCBox {
     let descriptor: MethodDescriptor
@@ -177,6 +187,17 @@ struct UnaryBox<Service: Sendable, Input: SwiftProtobuf.Message, Output: SwiftPr
         ) { request, _ in
             let single = try await ServerRequest(stream: request)
             return StreamingServerResponse(single: ServerResponse(message: try await serve(single.message)))
+        }
+    }
+
+    func direct(_ instance: Service) -> DirectCall? {
+        let serve = handler(instance)
+        let method = descriptor.fullyQualifiedMethod
+        return { request in
+            guard let typed = request as? Input else {
+                throw FawangError(.internalError, "\(method) takes \(Input.protoMessageName), not \(type(of: request).protoMessageName)")
+            }
+            return try await serve(typed)
         }
     }
 }
@@ -207,11 +228,22 @@ struct StreamBox<Service: Sendable, Input: SwiftProtobuf.Message, Output: SwiftP
     }
 }
 
-struct TableService<Service: Sendable>: RegistrableRPCService {
+struct TableService<Service: Sendable>: RegistrableRPCService, DirectlyCallable {
     let instance: Service
     let boxes: [any RPCBox<Service>]
+    let methods: [String]
 
     func registerMethods<Transport: ServerTransport>(with router: inout RPCRouter<Transport>) {
         for box in boxes { box.register(instance, with: &router) }
     }
+
+    func directCall(_ method: String) -> DirectCall? {
+        methods.firstIndex(of: method).flatMap { boxes[$0].direct(instance) }
+    }
+}
+
+/// A service built from an RPC table: its unary handlers can be called in-process.
+public protocol DirectlyCallable: Sendable {
+    /// The handler of `method` (`package.Service/Method`), if the service has it and it is unary.
+    func directCall(_ method: String) -> DirectCall?
 }

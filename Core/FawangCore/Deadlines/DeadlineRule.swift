@@ -336,6 +336,12 @@ public enum PlatformEvent {
     public static let callbackRequired = "callback_required"
     /// The callback made, with its outcome.
     public static let callbackDone = "callback_done"
+    /// A visit booked for the matter (网上预约), moved, or called off; its `booking` attribute
+    /// names the booking.
+    public static let appointmentBooked = "appointment_booked"
+    public static let appointmentCancelled = "appointment_cancelled"
+    /// Served at a hall window (实体大厅): its `ticket` and `window` attributes say where.
+    public static let servedAtWindow = "served_at_window"
     /// Attribute of a start event: the day (YYYY-MM-DD, not after the event) its periods count from.
     public static let countsFrom = "counts_from"
 
@@ -349,6 +355,9 @@ public enum PlatformEvent {
         rated: "申请人评价",
         callbackRequired: "转办理机构回访",
         callbackDone: "完成回访",
+        appointmentBooked: "预约到场办理",
+        appointmentCancelled: "取消预约",
+        servedAtWindow: "窗口办理",
     ]
 }
 

@@ -47,6 +47,9 @@ public struct MatterDraft: Sendable {
     /// original), decided with the other matter and the new one and written in the same
     /// transaction. Not run on a replay.
     public var linkedUpdate: LinkedUpdate?
+    /// Writes another module makes part of this creation (a booking that files its application
+    /// with it): run in the same transaction, on that module's own tables. Not run on a replay.
+    public var companion: CompanionWrite?
 
     public init(
         requestID: String, requestDigest: String, businessLine: String, matterType: String,
@@ -81,6 +84,29 @@ public struct LinkedUpdate: Sendable {
     }
 }
 
+/// See ``MatterDraft/companion`` and ``MatterChange/companion``.
+public struct CompanionWrite: Sendable {
+    /// The module whose tables the statements write.
+    public var module: String
+    /// Given the new matter: the statements, or an error that rolls the creation back (the
+    /// matter is not what the companion can go with).
+    public var write: @Sendable (Matter) throws -> [SQLStatement]
+    /// The module's own audit entry for what it wrote.
+    public var audit: AuditDraft?
+    /// Entries the module adds to a new matter's timeline after its first (the booking it was
+    /// filed with). A step's entries are its own `events`.
+    public var events: [MatterEventDraft]
+
+    public init(
+        module: String, audit: AuditDraft? = nil, events: [MatterEventDraft] = [], write: @escaping @Sendable (Matter) throws -> [SQLStatement]
+    ) {
+        self.module = module
+        self.audit = audit
+        self.events = events
+        self.write = write
+    }
+}
+
 public enum SubmissionOutcome: Sendable {
     case created(Matter)
     /// The request id had been used before with the same content: the original matter.
@@ -109,6 +135,9 @@ public struct MatterChange: Sendable, Equatable {
     /// Files stored with this step, each linked to its event among `events`
     /// (``NewMaterial/event``): the file and its timeline entry are written together or not at all.
     public var materials: [NewMaterial] = []
+    /// Another module's writes that belong to this step (a booking for a visit about the matter,
+    /// a hall ticket served for it), on that module's tables, in the same transaction.
+    public var companion: CompanionWrite?
 
     public init(
         newStatus: String? = nil, events: [MatterEventDraft], details: Data? = nil, assigneeAccountID: String? = nil,
@@ -126,14 +155,14 @@ public struct MatterChange: Sendable, Equatable {
 
     public var isEmpty: Bool {
         newStatus == nil && events.isEmpty && details == nil && assigneeAccountID == nil && transfer == nil && moduleStatements.isEmpty
-            && materials.isEmpty
+            && materials.isEmpty && companion == nil
     }
 
     public static func == (lhs: MatterChange, rhs: MatterChange) -> Bool {
         lhs.newStatus == rhs.newStatus && lhs.events == rhs.events && lhs.details == rhs.details
             && lhs.assigneeAccountID == rhs.assigneeAccountID && lhs.transfer?.businessLine == rhs.transfer?.businessLine
             && lhs.transfer?.matterType == rhs.transfer?.matterType && lhs.moduleStatements == rhs.moduleStatements
-            && lhs.materials == rhs.materials
+            && lhs.materials == rhs.materials && lhs.companion?.module == rhs.companion?.module
     }
 }
 

@@ -14,10 +14,15 @@ public enum SQLValue: Sendable, Equatable {
 public struct SQLStatement: Sendable, Equatable {
     public var sql: String
     public var arguments: [SQLValue]
+    /// When set, the statement must change at least one row: if it changes none (a guarded
+    /// `INSERT … SELECT … WHERE` whose condition failed), the whole transaction rolls back with
+    /// `FAILED_PRECONDITION` and this message.
+    public var unlessChanged: String?
 
-    public init(_ sql: String, _ arguments: [SQLValue] = []) {
+    public init(_ sql: String, _ arguments: [SQLValue] = [], unlessChanged: String? = nil) {
         self.sql = sql
         self.arguments = arguments
+        self.unlessChanged = unlessChanged
     }
 }
 

@@ -158,12 +158,15 @@ public final class PlatformHost: Sendable {
 
     /// What the platform gives each plugin: storage scoped to its tables, the presenter, the clocks.
     func pluginContexts(_ storage: SQLiteStorage, _ core: Core, presenter: MatterPresenter) -> [(any DepartmentPlugin, PluginContext)] {
-        plugins.map { plugin in
+        // Filled once the services exist (makeServices).
+        let intakes = Intakes()
+        return plugins.map { plugin in
             var context = PluginContext(
                 lineName: plugin.manifest.nameZH, matters: storage.matters, directory: storage.directory,
                 storage: storage.moduleStorage(for: plugin.manifest.id), presenter: presenter, deadlines: core.engine,
                 modules: core.registry, logger: logger.with(module: plugin.manifest.id), now: now)
             context.laws = storage.laws
+            context.intakes = intakes
             return (plugin, context)
         }
     }
@@ -212,10 +215,14 @@ public final class PlatformHost: Sendable {
         _ storage: SQLiteStorage, _ core: Core, presenter: MatterPresenter, contexts: [(any DepartmentPlugin, PluginContext)]
     ) async throws -> Platform {
         var pluginServices: [any RegistrableRPCService] = []
+        Intakes.registerJSONTypes(of: plugins)
         for (plugin, context) in contexts {
             let services = plugin.makeServices(context: context)
             try Self.verify(services: services, declared: plugin.serviceNames, module: plugin.manifest.id)
             try Self.verifyContract(of: plugin)
+            for service in services.compactMap({ $0 as? any DirectlyCallable }) {
+                context.intakes?.add(module: plugin.manifest.id, rpcs: plugin.rpcs, service: service)
+            }
             pluginServices += services
         }
         let tokens = await TokenIssuer(
