@@ -114,6 +114,9 @@ B="$(step "booking" appointments book "$S" --name 马小花 --phone 13951001234 
 [ -n "$B" ] || { echo "tour: no booking number" >&2; exit 1; }
 step "booked" appointments show "$B" --phone-last4 1234
 step "cancelled" appointments cancel "$B" --phone-last4 1234
+# A booking that files its application: the booking carries the new matter's tracking number.
+B="$(step "booking" appointments book "$S" --file "$here/docs/examples/booking-with-application.json" | grep -o 'Y[0-9]\{12\}' | first)"
+step "tracking_number" appointments show "$B" --phone-last4 1234
 step "已登录" login --login appointments-640104 --password Fawang@2026
 step "1号窗口" appointments set-window 1号窗口 --office plsc-640104 --service legal-aid.application
 step "A001" appointments take-ticket legal-aid.application --office plsc-640104

@@ -22,7 +22,7 @@ struct AppointmentService: Sendable {
         RPC(Method.ListSlots.descriptor, .anyone, verb: "slots", help: "查看可预约时段", argument: "office_id",
             aliases: ["office": "office_id", "region": "region_code", "from": "from_day", "to": "to_day"], rateLimited: false,
             AppointmentService.listSlots),
-        RPC(Method.Book.descriptor, .anyone, verb: "book", help: "预约（凭手机号后四位取消或改约）", argument: "slot_id",
+        RPC(Method.Book.descriptor, .anyone, verb: "book", help: "预约（凭手机号后四位取消或改约；--file 请求.json 可带 application 随预约提交申请）", argument: "slot_id",
             aliases: ["slot": "slot_id", "tracking": "tracking_number"], AppointmentService.book),
         RPC(Method.GetBooking.descriptor, .anyone, verb: "show", help: "查看预约（预约号 + 手机号后四位）", argument: "number",
             aliases: ["phone-last4": "phone_last4"], AppointmentService.getBooking),
@@ -115,16 +115,23 @@ struct AppointmentService: Sendable {
 
     func book(_ request: Fawang_Appointment_V1_BookRequest) async throws -> Fawang_Appointment_V1_BookResponse {
         var tracking: TrackingNumber?
+        let filing = request.hasApplication
         let handling = try MatterSteps.validate(request.context, applicant: true) { check in
             check.requestID(request.requestID)
             check.requireText(request.slotID, "slot_id", label: "预约时段", maxLength: 64)
-            check.requireText(request.name, "name", label: "预约人姓名", maxLength: 50)
-            if let problem = PhoneNumber.problem(with: request.phone) { check.fail("phone", problem) } else {
-                check.require(PhoneNumber.normalized(request.phone).first == "1", "phone", "请填写手机号，用于接收预约确认和提醒短信")
+            if filing {
+                // Name and phone default to the application's applicant.
+                check.require(request.name.count <= 50, "name", "预约人姓名不能超过50字")
+                if !request.phone.isEmpty, let problem = PhoneNumber.problem(with: request.phone) { check.fail("phone", problem) }
+                check.require(request.trackingNumber.isEmpty, "tracking_number", "随预约提交新申请时不填受理编号：预约将带上新申请的受理编号")
+            } else {
+                check.requireText(request.name, "name", label: "预约人姓名", maxLength: 50)
+                if let problem = PhoneNumber.problem(with: request.phone) { check.fail("phone", problem) } else {
+                    check.require(PhoneNumber.normalized(request.phone).first == "1", "phone", "请填写手机号，用于接收预约确认和提醒短信")
+                }
+                if !request.trackingNumber.isEmpty { tracking = check.trackingNumber(request.trackingNumber) }
             }
-            if !request.trackingNumber.isEmpty { tracking = check.trackingNumber(request.trackingNumber) }
         }
-        let phone = PhoneNumber.normalized(request.phone)
         var canonical = request
         canonical.requestID = ""
         let digest = RequestDigest.sha256Hex(try canonical.serializedBytes())
@@ -138,14 +145,90 @@ struct AppointmentService: Sendable {
             }
         }
         let slot = try await openSlot(request.slotID, field: "slot_id")
-        if let tracking {
-            // The visit is about the booker's own matter.
-            guard let matter = try await context.matters.matter(trackingNumber: tracking), PhoneNumber.normalized(matter.applicant.phone) == phone else {
-                throw FawangError.invalidArgument(field: "tracking_number", "未找到该受理编号的事项，或其申请人手机号与预约手机号不一致")
+        let draft = NewBooking(
+            number: AppointmentRows.newNumber(), token: UUID().uuidString, requestID: request.requestID, digest: digest, slot: slot,
+            channel: handling.channel, audit: audit(handling, "", ""))
+        do {
+            if filing {
+                try await file(request, draft)
+            } else {
+                let phone = PhoneNumber.normalized(request.phone)
+                // The visit is about the booker's own matter (one answer for unknown and not theirs):
+                // its timeline records the booking.
+                let notTheirs = FawangError.invalidArgument(field: "tracking_number", "未找到该受理编号的事项，或其申请人手机号与预约手机号不一致")
+                if let tracking, try await context.matters.matter(trackingNumber: tracking) == nil { throw notTheirs }
+                let statements = self.statements(draft, name: request.name, phone: phone, tracking: tracking?.digits ?? "")
+                try await write(
+                    statements, audit: draft.audit(detail: "booked \(slot.id)"), matter: tracking?.digits ?? "", event: draft.event
+                ) { matter in
+                    guard PhoneNumber.normalized(matter.applicant.phone) == phone else { throw notTheirs }
+                }
+            }
+        } catch let error as FawangError where error.code == .failedPrecondition {
+            // Full, unless a retry of the same request raced this one and booked.
+            guard let row = try await bookingRow(where: "b.request_id = ?", .text(request.requestID)) else { throw error }
+            return .with {
+                $0.booking = self.booking(row)
+                $0.replayed = true
             }
         }
-        let number = AppointmentRows.newNumber(), token = UUID().uuidString, now = Self.timestamp(context.now())
-        var statements = [SQLStatement(
+        guard let row = try await bookingRow(where: "b.request_id = ?", .text(request.requestID)) else {
+            throw FawangError(.internalError, "booking \(draft.number) was written but cannot be read")
+        }
+        context.logger.info("appointment booked", metadata: [
+            "slot": "\(slot.id)", "channel": "\(handling.channel.rawValue)", "application": "\(filing)",
+        ])
+        return .with {
+            $0.booking = self.booking(row)
+            $0.replayed = row.string("last_write") != draft.token
+        }
+    }
+
+    /// A booking being made: what its statements and audit entry need.
+    struct NewBooking: Sendable {
+        let number: String, token: String, requestID: String, digest: String
+        let slot: Fawang_Appointment_V1_Slot
+        let channel: Channel
+        let audit: AuditDraft
+
+        func audit(detail: String) -> AuditDraft {
+            var entry = audit
+            entry.target = "appointments:\(number)"
+            entry.detail = detail
+            return entry
+        }
+
+        /// The entry on the timeline of the matter the visit is about.
+        var event: MatterEventDraft { AppointmentService.booked(number, slot: slot, actor: audit.actor, channel: channel) }
+    }
+
+    static func booked(_ number: String, slot: Fawang_Appointment_V1_Slot, actor: String, channel: Channel, moved: Bool = false) -> MatterEventDraft {
+        MatterEventDraft(
+            kind: PlatformEvent.appointmentBooked, actor: actor, channel: channel,
+            note: "\(moved ? "改约为" : "预约")\(slot.day) \(slot.period)到\(slot.officeName)办理（预约号\(number)）", attributes: ["booking": number])
+    }
+
+    /// A booking's write; when the booking carries a matter, with `event` on that matter's
+    /// timeline in the same transaction (after `check` accepts the matter), both or neither.
+    private func write(
+        _ statements: [SQLStatement], audit: AuditDraft, matter tracking: String, event: MatterEventDraft,
+        check: @escaping @Sendable (Matter) throws -> Void = { _ in }
+    ) async throws {
+        guard !tracking.isEmpty else { return try await storage.execute(statements, audit: audit) }
+        guard let number = TrackingNumber(tracking) else { throw FawangError(.internalError, "booking carries a malformed tracking number \(tracking)") }
+        _ = try await context.matters.update(trackingNumber: number, at: context.now()) { matter in
+            try check(matter)
+            var change = MatterChange(events: [event])
+            change.companion = CompanionWrite(module: AppointmentsPlugin.moduleID, audit: audit) { _ in statements }
+            return change
+        }
+    }
+
+    /// The booking's row, only while the slot has a place (else the transaction rolls back with
+    /// why), and its confirmation and reminder.
+    private func statements(_ draft: NewBooking, name: String, phone: String, tracking: String) -> [SQLStatement] {
+        let now = Self.timestamp(context.now()), slot = draft.slot
+        return [SQLStatement(
             """
             INSERT INTO appointments_bookings (number, request_id, request_digest, slot_id, name, phone, status, channel, tracking_number,
                 created_at, updated_at, last_write)
@@ -155,24 +238,60 @@ struct AppointmentService: Sendable {
             ON CONFLICT (request_id) DO NOTHING
             """,
             [
-                .text(number), .text(request.requestID), .text(digest), .text(slot.id), .text(request.name.trimmingCharacters(in: .whitespaces)),
-                .text(phone), .text(handling.channel.rawValue), .text(tracking?.digits ?? ""), .text(now), .text(now), .text(token),
+                .text(draft.number), .text(draft.requestID), .text(draft.digest), .text(slot.id), .text(name.trimmingCharacters(in: .whitespaces)),
+                .text(phone), .text(draft.channel.rawValue), .text(tracking), .text(now), .text(now), .text(draft.token),
                 .text(slot.id), .text(slot.id),
-            ])]
-        statements += notices(for: number, token: token, phone: phone, slot: slot)
-        try await storage.execute(statements, audit: audit(handling, "appointments:\(number)", "booked \(slot.id)"))
-        guard let row = try await bookingRow(where: "b.request_id = ?", .text(request.requestID)) else {
-            throw FawangError.failedPrecondition("该时段（\(slot.day) \(slot.period)）已约满，请选择其他时段")
+            ],
+            unlessChanged: "该时段（\(slot.day) \(slot.period)）已约满，请选择其他时段")]
+            + notices(for: draft.number, token: draft.token, phone: phone, slot: slot)
+    }
+
+    /// Files the booking's application through its line's own intake, the booking written in the
+    /// new matter's transaction: both or neither. When the application had been filed before (its
+    /// request id replayed), the booking carries that matter.
+    private func file(_ request: Fawang_Appointment_V1_BookRequest, _ draft: NewBooking) async throws {
+        guard let intakes = context.intakes else {
+            throw FawangError(.unavailable, "暂不能随预约提交申请：请先在线申请，再凭受理编号预约")
         }
-        guard row.string("last_write") == token else {
-            // A retry of the same request raced this one: it booked.
-            return .with {
-                $0.booking = booking(row)
-                $0.replayed = true
+        let slot = draft.slot, service = slot.service
+        let name = request.name.trimmingCharacters(in: .whitespaces)
+        let phone = request.phone.isEmpty ? nil : PhoneNumber.normalized(request.phone)
+        let types = context.modules
+        let companion = CompanionWrite(
+            module: AppointmentsPlugin.moduleID, audit: draft.audit(detail: "booked \(slot.id) with application"), events: [draft.event]
+        ) {
+            (matter: Matter) throws -> [SQLStatement] in
+            guard matter.matterType == service else {
+                let filed = types.module(forMatterType: matter.matterType)?.type.nameZH ?? matter.matterType
+                throw FawangError.invalidArgument(field: "application", "该时段预约办理「\(slot.serviceName)」，所附申请是「\(filed)」；请提交与预约事项相同的申请")
             }
+            let applicantPhone = PhoneNumber.normalized(matter.applicant.phone)
+            guard applicantPhone.first == "1" else {
+                throw FawangError.invalidArgument(field: "application", "预约需要申请人的手机号（接收预约确认和提醒短信），请在申请中填写手机号")
+            }
+            if let phone, phone != applicantPhone {
+                throw FawangError.invalidArgument(field: "phone", "预约手机号应与申请人手机号一致（凭其后四位查询进度和预约）")
+            }
+            return self.statements(draft, name: name.isEmpty ? matter.applicant.name : name, phone: applicantPhone, tracking: matter.trackingNumber.digits)
         }
-        context.logger.info("appointment booked", metadata: ["slot": "\(slot.id)", "channel": "\(handling.channel.rawValue)"])
-        return .with { $0.booking = booking(row) }
+        let line = context.modules.module(forMatterType: service)?.module.manifest.id
+        let (entry, response) = try await intakes.file(request.application, field: "application", module: line, companion: companion)
+        guard let filed = response as? any SubmissionResponse else {
+            throw FawangError(.internalError, "\(entry.method) answered \(type(of: response).protoMessageName), not a submission")
+        }
+        guard filed.replayed else { return }
+        // Filed before (a retry after the booking was refused, say): the booking carries it.
+        guard let matter = try await context.matters.matter(trackingNumber: try TrackingNumber.parse(filed.matter.trackingNumber)),
+            phone == nil || PhoneNumber.normalized(matter.applicant.phone) == phone
+        else {
+            throw FawangError.invalidArgument(field: "phone", "预约手机号应与申请人手机号一致（凭其后四位查询进度和预约）")
+        }
+        let statements = self.statements(
+            draft, name: name.isEmpty ? matter.applicant.name : name, phone: PhoneNumber.normalized(matter.applicant.phone),
+            tracking: matter.trackingNumber.digits)
+        try await write(
+            statements, audit: draft.audit(detail: "booked \(slot.id) for \(matter.trackingNumber)"), matter: matter.trackingNumber.digits,
+            event: draft.event)
     }
 
     func getBooking(_ request: Fawang_Appointment_V1_GetBookingRequest) async throws -> Fawang_Appointment_V1_Booking {
@@ -184,16 +303,20 @@ struct AppointmentService: Sendable {
         let row = try await ownBooking(request.number, request.phoneLast4)
         try requireOpen(row)
         let token = UUID().uuidString, now = Self.timestamp(context.now()), number = request.number
-        try await storage.execute(
+        let visit = "\(row.string("day") ?? "") \(row.string("period") ?? "") \(row.string("office_name") ?? "")"
+        try await write(
             [
                 SQLStatement(
                     "UPDATE appointments_bookings SET status = 'cancelled', updated_at = ?, last_write = ? WHERE number = ? AND status = 'booked'",
-                    [.text(now), .text(token), .text(number)]),
+                    [.text(now), .text(token), .text(number)], unlessChanged: "该预约已不是「已预约」状态，不能取消"),
                 Self.dropReminders(number),
                 notice(number, kind: "cancellation", token: token, phone: row.string("phone") ?? "", due: context.now(),
-                       text: "【12348宁夏法网】您的预约\(number)（\(row.string("day") ?? "") \(row.string("period") ?? "") \(row.string("office_name") ?? "")）已取消。"),
+                       text: "【12348宁夏法网】您的预约\(number)（\(visit)）已取消。"),
             ],
-            audit: audit(handling, "appointments:\(number)", "cancelled"))
+            audit: audit(handling, "appointments:\(number)", "cancelled"), matter: row.string("tracking_number") ?? "",
+            event: MatterEventDraft(
+                kind: PlatformEvent.appointmentCancelled, actor: handling.actor, channel: handling.channel, note: "预约号\(number)（\(visit)）已取消",
+                attributes: ["booking": number]))
         return try await written(number, token: token)
     }
 
@@ -225,7 +348,8 @@ struct AppointmentService: Sendable {
                 [
                     .text(number), .text("reschedule:\(request.number):\(slot.id)"), .text(slot.id), .text(handling.channel.rawValue),
                     .text(now), .text(now), .text(token), .text(request.number), .text(slot.id), .text(slot.id),
-                ]),
+                ],
+                unlessChanged: "该时段（\(slot.day) \(slot.period)）已约满，原预约保持不变；请选择其他时段"),
             // The old place given back, only if the new one was taken.
             SQLStatement(
                 """
@@ -241,14 +365,19 @@ struct AppointmentService: Sendable {
                 [.text(request.number), .text(number), .text(token)]),
         ]
         statements += notices(for: number, token: token, phone: phone, slot: slot)
-        try await storage.execute(statements, audit: audit(handling, "appointments:\(request.number)", "rescheduled to \(slot.id)"))
-        if let row = try await bookingRow(where: "b.number = ?", .text(number)), row.string("last_write") == token {
-            return booking(row)
-        }
-        if let retried = try await bookingRow(where: "b.request_id = ?", .text("reschedule:\(request.number):\(slot.id)")) {
+        do {
+            try await write(
+                statements, audit: audit(handling, "appointments:\(request.number)", "rescheduled to \(slot.id)"),
+                matter: old.string("tracking_number") ?? "", event: Self.booked(number, slot: slot, actor: handling.actor, channel: handling.channel, moved: true))
+        } catch let error as FawangError where error.code == .failedPrecondition {
+            // Full, unless the same move raced this one and made it.
+            guard let retried = try await bookingRow(where: "b.request_id = ?", .text("reschedule:\(request.number):\(slot.id)")) else { throw error }
             return booking(retried)
         }
-        throw FawangError.failedPrecondition("该时段（\(slot.day) \(slot.period)）已约满，原预约保持不变；请选择其他时段")
+        guard let row = try await bookingRow(where: "b.number = ?", .text(number)) else {
+            throw FawangError(.internalError, "booking \(number) was written but cannot be read")
+        }
+        return booking(row)
     }
 
     func checkIn(_ request: Fawang_Appointment_V1_CheckInRequest) async throws -> Fawang_Appointment_V1_Booking {

@@ -31,7 +31,7 @@ public struct AppointmentsPlugin: DepartmentPlugin {
 
     public var rpcs: [RPCInfo] { AppointmentService.rpcs.infos + HallService.rpcs.infos }
 
-    public var migrations: [StorageMigration] { [AppointmentRows.migration, HallService.migration] }
+    public var migrations: [StorageMigration] { [AppointmentRows.migration, HallService.migration, HallService.ticketMatters] }
 
     public func makeServices(context: PluginContext) -> [any RegistrableRPCService] {
         // Each host start has its own watchers of the halls (tests start several hosts in one process).

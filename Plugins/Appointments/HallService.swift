@@ -27,7 +27,8 @@ struct HallService: Sendable {
             HallService.callNext),
         RPC(Method.Recall.descriptor, .handlers, verb: "recall", help: "重新呼叫", argument: "ticket_id", HallService.recall),
         RPC(Method.Skip.descriptor, .handlers, verb: "skip", help: "过号", argument: "ticket_id", HallService.skip),
-        RPC(Method.Finish.descriptor, .handlers, verb: "finish", help: "办结", argument: "ticket_id", HallService.finish),
+        RPC(Method.Finish.descriptor, .handlers, verb: "finish", help: "办结（--tracking 记入所办事项的办理记录）", argument: "ticket_id",
+            aliases: ["tracking": "tracking_number"], HallService.finish),
         RPC(Method.Transfer.descriptor, .handlers, verb: "transfer", help: "转到其他事项的队列（保留取号先后）", argument: "ticket_id",
             HallService.transfer),
         RPC(Method.GetHall.descriptor, .anyone, verb: "hall", help: "大厅排队和叫号情况", argument: "office_id", rateLimited: false, HallService.getHall),
@@ -64,6 +65,12 @@ struct HallService: Sendable {
         )
         """,
         "CREATE INDEX appointments_tickets_waiting ON appointments_tickets (office_id, day, status, priority, seq)",
+    ])
+
+    /// The matter a visit is about, and the operator who called it.
+    static let ticketMatters = StorageMigration(id: "v3-ticket-matters", statements: [
+        "ALTER TABLE appointments_tickets ADD COLUMN tracking_number TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE appointments_tickets ADD COLUMN operator_id TEXT NOT NULL DEFAULT ''",
     ])
 
     var storage: any ModuleStorage { context.storage }
@@ -112,11 +119,12 @@ struct HallService: Sendable {
         let (id, token, today) = ("tk-" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased(), UUID().uuidString, today)
         var statements: [SQLStatement] = []
         var priority = 0
+        var tracking = ""
         if !request.bookingNumber.isEmpty {
             // A booking of today here for this service, proven by the phone digits: checked in now, served first.
             let rows = try await storage.query(SQLStatement(
                 """
-                SELECT b.status, b.phone, s.office_id, s.service, s.day FROM appointments_bookings b
+                SELECT b.status, b.phone, b.tracking_number, s.office_id, s.service, s.day FROM appointments_bookings b
                 JOIN appointments_slots s ON s.id = b.slot_id WHERE b.number = ?
                 """, [.text(request.bookingNumber)]))
             guard let row = rows.first, PhoneNumber.lastFour(row.string("phone") ?? "") == request.phoneLast4 else {
@@ -135,19 +143,20 @@ struct HallService: Sendable {
                 throw FawangError.failedPrecondition("该预约今天已取过号（Y\(String(format: "%03d", earlier.int("seq") ?? 0))），请留意叫号")
             }
             priority = 1
+            tracking = row.string("tracking_number") ?? ""
             statements.append(SQLStatement(
                 "UPDATE appointments_bookings SET status = 'checked_in', updated_at = ? WHERE number = ? AND status = 'booked'",
                 [.text(AppointmentService.timestamp(context.now())), .text(request.bookingNumber)]))
         }
         statements.append(SQLStatement(
             """
-            INSERT INTO appointments_tickets (id, office_id, day, seq, service, status, priority, booking_number, issued_at, last_write)
-            SELECT ?, ?, ?, COALESCE(MAX(seq), 0) + 1, ?, 'waiting', ?, ?, ?, ? FROM appointments_tickets WHERE office_id = ? AND day = ?
+            INSERT INTO appointments_tickets (id, office_id, day, seq, service, status, priority, booking_number, tracking_number, issued_at, last_write)
+            SELECT ?, ?, ?, COALESCE(MAX(seq), 0) + 1, ?, 'waiting', ?, ?, ?, ?, ? FROM appointments_tickets WHERE office_id = ? AND day = ?
             HAVING ? = '' OR NOT EXISTS (SELECT 1 FROM appointments_tickets WHERE booking_number = ? AND day = ?)
             """,
             [
                 .text(id), .text(office.id), .text(today), .text(request.service), .integer(Int64(priority)), .text(request.bookingNumber),
-                .real(clock), .text(token), .text(office.id), .text(today), .text(request.bookingNumber), .text(request.bookingNumber), .text(today),
+                .text(tracking), .real(clock), .text(token), .text(office.id), .text(today), .text(request.bookingNumber), .text(request.bookingNumber), .text(today),
             ]))
         try await storage.execute(statements, audit: audit(handling, "hall:\(office.id):\(id)", "ticket taken: \(request.service)"))
         guard try await storage.query(SQLStatement("SELECT 1 AS found FROM appointments_tickets WHERE id = ?", [.text(id)])).first != nil else {
@@ -176,11 +185,11 @@ struct HallService: Sendable {
         try await storage.execute(
             [SQLStatement(
                 """
-                UPDATE appointments_tickets SET status = 'called', window = ?, calls = 1, called_at = ?, last_write = ?
+                UPDATE appointments_tickets SET status = 'called', window = ?, operator_id = ?, calls = 1, called_at = ?, last_write = ?
                 WHERE id = (SELECT id FROM appointments_tickets WHERE office_id = ? AND day = ? AND status = 'waiting'
                     AND service IN (\(marks)) ORDER BY priority DESC, seq LIMIT 1)
                 """,
-                [.text(request.window), .real(clock), .text(token), .text(office.id), .text(today)] + services.map { .text($0) })],
+                [.text(request.window), .text(handling.actor), .real(clock), .text(token), .text(office.id), .text(today)] + services.map { .text($0) })],
             audit: audit(handling, "hall:\(office.id):\(request.window)", "call next"))
         guard let row = try await storage.query(SQLStatement("SELECT id FROM appointments_tickets WHERE last_write = ?", [.text(token)])).first else {
             throw FawangError.failedPrecondition("\(request.window)办理的事项暂无等候的群众")
@@ -197,8 +206,40 @@ struct HallService: Sendable {
         try await step(request.ticketID, request.context, from: ["called"], set: "status = 'skipped', finished_at = ?", [.real(clock)], "skip")
     }
 
+    /// Done; with the matter it was for (given, or the checked-in booking's), whose timeline
+    /// records the visit in the same transaction as the ticket.
     func finish(_ request: Fawang_Appointment_V1_TicketRequest) async throws -> Fawang_Appointment_V1_Ticket {
-        try await step(request.ticketID, request.context, from: ["called"], set: "status = 'done', finished_at = ?", [.real(clock)], "finish")
+        var given: TrackingNumber?
+        let handling = try MatterSteps.validate(request.context) { check in
+            if !request.trackingNumber.isEmpty { given = check.trackingNumber(request.trackingNumber) }
+        }
+        let row = try await storage.query(SQLStatement("SELECT * FROM appointments_tickets WHERE id = ?", [.text(request.ticketID)])).first
+        guard let tracking = given ?? row.flatMap({ TrackingNumber($0.string("tracking_number") ?? "") }), let row else {
+            return try await step(request.ticketID, request.context, from: ["called"], set: "status = 'done', finished_at = ?", [.real(clock)], "finish")
+        }
+        let office = try await requireOffice(row.string("office_id") ?? "")
+        try requireStaff(office, services: [row.string("service") ?? ""])
+        let ticket = proto(row, ahead: 0), principal = Principal.current, named = given != nil
+        let finish = SQLStatement(
+            "UPDATE appointments_tickets SET status = 'done', finished_at = ?, tracking_number = ?, last_write = ? WHERE id = ? AND status = 'called'",
+            [.real(clock), .text(tracking.digits), .text(UUID().uuidString), .text(ticket.id)],
+            unlessChanged: "该号码当前为「\(Self.label(ticket.status))」，不能再办理此操作")
+        let event = MatterEventDraft(
+            kind: PlatformEvent.servedAtWindow, actor: handling.actor, channel: handling.channel,
+            note: "\(office.name)\(ticket.window)（\(ticket.number)号）", attributes: ["ticket": ticket.id, "window": ticket.window, "office": office.id])
+        let entry = audit(handling, "hall:\(office.id):\(ticket.id)", "finish for \(tracking.digits)")
+        _ = try await context.matters.update(trackingNumber: tracking, at: context.now()) { matter in
+            // A matter the operator names must be one they handle; the checked-in booking's was
+            // linked by the booker.
+            guard !named || principal?.mayHandle(businessLine: matter.businessLine, regionCode: matter.regionCode) == true else {
+                throw FawangError(.permissionDenied, "受理编号 \(tracking) 的事项不在本账号的办理范围内（地区或业务条线），不能记入窗口办理")
+            }
+            var change = MatterChange(events: [event])
+            change.companion = CompanionWrite(module: AppointmentsPlugin.moduleID, audit: entry) { _ in [finish] }
+            return change
+        }
+        changes.notify(office.id)
+        return try await self.ticket(ticket.id)
     }
 
     func transfer(_ request: Fawang_Appointment_V1_TransferTicketRequest) async throws -> Fawang_Appointment_V1_Ticket {
@@ -254,7 +295,14 @@ struct HallService: Sendable {
             $0.officeID = office.id
             $0.officeName = office.name
             $0.day = today
-            $0.calling = calling.map { proto($0, ahead: 0) }
+            // The display is public: who booked, for which matter and who called stay off it.
+            $0.calling = calling.map { row in
+                var ticket = proto(row, ahead: 0)
+                ticket.bookingNumber = ""
+                ticket.trackingNumber = ""
+                ticket.operatorID = ""
+                return ticket
+            }
             $0.queues = queues.values.sorted { $0.service < $1.service }.map { queue in
                 var queue = queue
                 queue.averageWaitMinutes = minutes(waits[queue.service])
@@ -333,6 +381,8 @@ struct HallService: Sendable {
             $0.calls = Int32(row.int("calls") ?? 0)
             $0.priority = priority
             $0.bookingNumber = row.string("booking_number") ?? ""
+            $0.trackingNumber = row.string("tracking_number") ?? ""
+            $0.operatorID = row.string("operator_id") ?? ""
             $0.ahead = Int32(ahead)
             if !window.isEmpty, $0.status == "called" { $0.announcement = "请\(number)号到\(window)办理" }
         }

@@ -59,6 +59,30 @@ import Testing
         }
     }
 
+    /// `count` callers at once over real loopback HTTP/2, each on a connection of their own: each
+    /// one's status (nil for OK).
+    static func atOnce(
+        _ count: Int, _ platform: TestPlatform, _ call: @escaping @Sendable (GRPCClient<HTTP2ClientTransport.Posix>, Int) async throws -> Void
+    ) async throws -> [RPCError.Code?] {
+        try await withThrowingTaskGroup(of: RPCError.Code?.self) { group in
+            for index in 0..<count {
+                group.addTask {
+                    try await platform.withClient { client in
+                        do {
+                            try await call(client, index)
+                            return nil
+                        } catch let error as RPCError {
+                            return error.code
+                        }
+                    }
+                }
+            }
+            var outcomes: [RPCError.Code?] = []
+            for try await outcome in group { outcomes.append(outcome) }
+            return outcomes
+        }
+    }
+
     @Test("50 concurrent bookings for 10 places book exactly 10")
     func exactlyTheCapacityIsBooked() async throws {
         let clock = TestClock(at: beijing(2026, 12, 7))
@@ -66,23 +90,9 @@ import Testing
             let slot = try #require(try await Self.publish(platform, from: "2026-12-08", to: "2026-12-08").opened.first)
             #expect(slot.capacity == 10 && slot.remaining == 10 && slot.serviceName == "法律援助申请")
             // Fifty people over real loopback HTTP/2 at once, each on a connection of their own.
-            let outcomes = try await withThrowingTaskGroup(of: RPCError.Code?.self) { group in
-                for index in 0..<50 {
-                    group.addTask {
-                        try await platform.withClient { client in
-                            do {
-                                _ = try await Fawang_Appointment_V1_AppointmentService.Client(wrapping: client)
-                                    .book(Self.book(slot.id, phone: "139510\(String(format: "%05d", index))"))
-                                return nil
-                            } catch let error as RPCError {
-                                return error.code
-                            }
-                        }
-                    }
-                }
-                var outcomes: [RPCError.Code?] = []
-                for try await outcome in group { outcomes.append(outcome) }
-                return outcomes
+            let outcomes = try await Self.atOnce(50, platform) { client, index in
+                _ = try await Fawang_Appointment_V1_AppointmentService.Client(wrapping: client)
+                    .book(Self.book(slot.id, phone: "139510\(String(format: "%05d", index))"))
             }
             #expect(outcomes.filter { $0 == nil }.count == 10)
             #expect(outcomes.filter { $0 == .failedPrecondition }.count == 40, "\(outcomes)")

@@ -40,6 +40,19 @@ import Testing
         })
     }
 
+    /// A slot of today (2026-12-07) for legal aid at Xingqing's centre, opened by the desk.
+    static func todaysSlot(_ client: GRPCClient<InProcessTransport.Client>) async throws -> Fawang_Appointment_V1_Slot {
+        try #require(try await Appointments(wrapping: client).publishSlots(.with {
+            $0.officeID = Self.office
+            $0.service = Self.aid
+            $0.fromDay = "2026-12-07"
+            $0.toDay = "2026-12-07"
+            $0.periods = ["08:00-08:30"]
+            $0.capacity = 5
+            $0.context = Self.desk
+        }).opened.first)
+    }
+
     @Test("大厅一天：取号、预约优先、叫号、重呼、过号、转移、办结，叫号屏推送")
     func aHallDay() async throws {
         let clock = TestClock(at: beijing(2026, 12, 7, hour: 8))
@@ -68,15 +81,7 @@ import Testing
                 await expectStatus(.invalidArgument, field: "services[0]") {
                     _ = try await hall.setWindow(.with { $0.officeID = Self.office; $0.window = "3号窗口"; $0.services = ["tax.return"]; $0.context = Self.desk })
                 }
-                let slot = try #require(try await Appointments(wrapping: client).publishSlots(.with {
-                    $0.officeID = Self.office
-                    $0.service = Self.aid
-                    $0.fromDay = "2026-12-07"
-                    $0.toDay = "2026-12-07"
-                    $0.periods = ["08:00-08:30"]
-                    $0.capacity = 5
-                    $0.context = Self.desk
-                }).opened.first)
+                let slot = try await Self.todaysSlot(client)
                 return try await Appointments(wrapping: client).book(.with {
                     $0.requestID = UUID().uuidString
                     $0.slotID = slot.id
@@ -138,6 +143,73 @@ import Testing
             }
             #expect(states.withLock { $0.count } > 8)
             display.cancel()
+        }
+    }
+
+    @Test("窗口办理记入事项：随申请预约、到场优先取号、窗口办结，事项的办理记录一条时间线；叫号屏不显示受理编号")
+    func aVisitIsOnTheMattersTimeline() async throws {
+        let clock = TestClock(at: beijing(2026, 12, 7, hour: 8))
+        try await TestPlatform.with(
+            extraConfig: TestPlatform.unlimitedRates, plugins: [AppointmentsPlugin(), LegalAidPlugin()], clock: clock
+        ) { platform in
+            // Booked from the web with the application: the matter and the booking together.
+            let (tracking, booking) = try await platform.withInProcessClient(as: "appointments-640104") { client in
+                let hall = Hall(wrapping: client)
+                _ = try await hall.setWindow(.with { $0.officeID = Self.office; $0.window = "1号窗口"; $0.services = [Self.aid]; $0.context = Self.desk })
+                let slot = try await Self.todaysSlot(client)
+                let booked = try await platform.withInProcessClient { citizen in
+                    try await Appointments(wrapping: citizen).book(.with {
+                        $0.requestID = UUID().uuidString
+                        $0.slotID = slot.id
+                        $0.application = try Google_Protobuf_Any(message: LegalAidSamples.application())
+                    }).booking
+                }
+                return (booked.trackingNumber, booked.number)
+            }
+            let other = try await platform.withInProcessClient { client in
+                try await Fawang_Legalaid_V1_LegalAidService.Client(wrapping: client).submitApplication(LegalAidSamples.application(phone: "13951002222"))
+            }.matter.trackingNumber.filter(\.isNumber)
+            let ticket = try await platform.withInProcessClient { client in try await Self.ticket(Hall(wrapping: client), Self.aid, booking: booking) }
+            #expect(ticket.priority && ticket.trackingNumber == tracking, "the checked-in booking's matter comes with the ticket")
+            try await platform.withInProcessClient(as: "appointments-640104") { client in
+                let hall = Hall(wrapping: client)
+                let called = try await Self.call(hall, "1号窗口")
+                #expect(called.id == ticket.id && !called.operatorID.isEmpty, "the window's operator: \(called.operatorID)")
+                // The public display names neither the booking nor the matter nor the operator.
+                let shown = try #require(try await hall.getHall(.with { $0.officeID = Self.office }).calling.first)
+                #expect(shown.number == ticket.number && shown.trackingNumber.isEmpty && shown.bookingNumber.isEmpty && shown.operatorID.isEmpty)
+                // Another legal aid matter is not the appointments desk's to record on: refused,
+                // and the ticket stays called (one transaction).
+                await expectStatus(.permissionDenied) {
+                    _ = try await hall.finish(.with { $0.ticketID = ticket.id; $0.trackingNumber = other; $0.context = Self.desk })
+                }
+                let done = try await hall.finish(.with { $0.ticketID = ticket.id; $0.context = Self.desk })
+                #expect(done.status == "done" && done.trackingNumber == tracking)
+                await expectStatus(.failedPrecondition) { _ = try await hall.finish(.with { $0.ticketID = ticket.id; $0.context = Self.desk }) }
+            }
+            // One record, one timeline: applied and booked on the web, served at the window.
+            let report = try await platform.withInProcessClient { client in
+                try await Fawang_Matter_V1_MatterService.Client(wrapping: client).queryProgress(.with {
+                    $0.trackingNumber = tracking
+                    $0.phoneLast4 = "1234"
+                })
+            }
+            #expect(report.timeline.map(\.kind) == ["submitted", "appointment_booked", "served_at_window"])
+            let visit = try #require(report.timeline.last)
+            #expect(visit.label == "窗口办理" && visit.note.contains("1号窗口") && visit.note.contains(ticket.number), "\(visit.note)")
+            // A legal aid window clerk records a walk-in's own matter at Finish.
+            try await platform.withInProcessClient(as: "appointments-640104") { client in
+                _ = try await Self.ticket(Hall(wrapping: client), Self.aid)
+            }
+            try await platform.withInProcessClient(as: "staff-640100-window") { client in
+                let hall = Hall(wrapping: client)
+                let walkIn = try await Self.call(hall, "1号窗口")
+                #expect(try await hall.finish(.with { $0.ticketID = walkIn.id; $0.trackingNumber = other; $0.context = Self.desk }).trackingNumber == other)
+            }
+            let served = try await platform.withInProcessClient(as: "staff-640100-window") { client in
+                try await Fawang_Matter_V1_MatterService.Client(wrapping: client).getMatter(.with { $0.trackingNumber = other })
+            }
+            #expect(served.timeline.last?.kind == "served_at_window" && served.timeline.last?.channel == .walkIn)
         }
     }
 

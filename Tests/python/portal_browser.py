@@ -321,6 +321,25 @@ def main():
         check(driver.find_element(By.ID, "booking-status").text == "已取消", "cancelled")
         check(driver.find_elements(By.ID, "cancel-form") == [], "a cancelled booking offers nothing more")
 
+        # 网上申请 + 网上预约 in one step: a slot's page offers its line's form, which carries the slot;
+        # the receipt has the tracking number and the booking.
+        driver.get(base + "/appointments?region=640104&service=legal-aid.application")
+        navigate(driver, driver.find_elements(By.CSS_SELECTOR, "#appointment-slots tbody tr")[0].find_element(By.LINK_TEXT, "预约"))
+        navigate(driver, driver.find_element(By.CSS_SELECTOR, "#apply-with-booking a"))
+        check("同时预约" in driver.find_element(By.ID, "visit-slot").text, "the form names the slot it books")
+        fill(driver, {
+            "applicant.name": "马小花", "applicant.phone": "13951001234", "applicant.id_number": "11010519491231002X",
+            "applicant.address": "银川市兴庆区文化街1号", "region_code": "640104", "case_category": "CASE_CATEGORY_LABOUR_REMUNERATION",
+            "service_form": "SERVICE_FORM_LITIGATION_AGENCY", "case_summary": "在工地务工六个月，被拖欠工资两万四千元。",
+            "opposing_party": "某建筑劳务公司", "hardship.household_size": "4", "hardship.monthly_income_per_capita_yuan": "600",
+            "hardship.description": "家庭无其他收入来源", "hardship.verification": "HARDSHIP_VERIFICATION_PERSONAL_COMMITMENT",
+        })
+        submit(driver)
+        visit = driver.find_element(By.ID, "visit-booking").text
+        check(driver.find_element(By.TAG_NAME, "h1").text == "提交成功" and "预约号 Y" in visit and driver.find_element(By.ID, "tracking-number").text,
+              f"filed and booked together: {visit}")
+        driver.save_screenshot(str(shots / "apply-with-booking-desktop.png"))
+
         # The walk-in hall: the display (叫号屏) open in its own tab, a ticket from the kiosk page,
         # the window's call made over the Connect API as the appointments desk, pushed to the display.
         def connect(path, body, token=None):

@@ -70,7 +70,11 @@ extension Portal {
                 return messagePage("没有该预约时段", "该时段不存在或已撤销，请返回重新选择。", status: .notFound)
             }
             let csrf = Self.csrfToken(request)
+            let applyForms = forms.filter { $0.module == serviceLines[slot.service] && $0.isComplete }.map {
+                ["title": $0.title, "href": "/apply/\($0.module)/\($0.verb)?slot=" + Self.percentEncoded(slot.id)]
+            }
             var response = page("appointment-book", title: "预约", [
+                "applyForms": applyForms, "hasApplyForms": !applyForms.isEmpty,
                 "slot": Self.slotObject(slot), "csrf": csrf, "requestID": values["request_id"] ?? UUID().uuidString,
                 "name": values["name"] ?? "", "phone": values["phone"] ?? "", "tracking": values["tracking_number"] ?? "",
                 "errors": errors.sorted { $0.key < $1.key }.map { ["field": $0.key, "text": $0.value] }, "hasErrors": !errors.isEmpty,
@@ -199,6 +203,35 @@ extension Portal {
         var response = page("appointment-mine", title: "我的预约", object, status: status)
         setCSRFCookie(&response, csrf)
         return response
+    }
+
+    /// The slot an application is filed with (`?slot=` / `_slot`), if it names one that exists.
+    func visitSlot(_ id: String, _ context: GatewayRequestContext) async throws -> Fawang_Appointment_V1_Slot? {
+        guard !id.isEmpty else { return nil }
+        return try await call(
+            Appointments.ListSlots.descriptor, Fawang_Appointment_V1_ListSlotsRequest.with { $0.slotID = id }, Self.metadata(context),
+            as: Fawang_Appointment_V1_ListSlotsResponse.self
+        ).slots.first
+    }
+
+    /// Files a form's application with a booking of `slot` in one step (AppointmentService/Book
+    /// with the application packed): the booking, which carries the new matter's tracking number.
+    func bookWithApplication(
+        _ form: RequestForm, _ json: [String: Any], slot: Fawang_Appointment_V1_Slot, requestID: String, metadata: Metadata
+    ) async throws -> Fawang_Appointment_V1_Booking {
+        guard let entry = methods[form.method] else { throw RPCError(code: .unimplemented, message: "该服务暂未开放网上办理") }
+        let body = try ProtoJSON.decode(entry.input, json: Array(try JSONSerialization.data(withJSONObject: json)))
+        return try await call(
+            Appointments.Book.descriptor,
+            Fawang_Appointment_V1_BookRequest.with {
+                $0.requestID = requestID
+                $0.slotID = slot.id
+                $0.application.typeURL = "type.googleapis.com/" + entry.input.protoMessageName
+                $0.application.value = Data(body)
+                $0.context.channel = .web
+            },
+            metadata, as: Fawang_Appointment_V1_BookResponse.self
+        ).booking
     }
 
     static func slotObject(_ slot: Fawang_Appointment_V1_Slot) -> [String: Any] {

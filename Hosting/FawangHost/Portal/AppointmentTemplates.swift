@@ -37,6 +37,7 @@ enum AppointmentTemplates {
               <div class="field"><label for="f-btrack">已有事项的受理编号（选填）</label><input type="text" id="f-btrack" name="tracking_number" value="{{tracking}}" inputmode="numeric" autocomplete="off"></div>
               <p><button type="submit" class="button">确认预约</button></p>
             </form>
+            {{#hasApplyForms}}<p id="apply-with-booking">还没有提交申请？{{#applyForms}}<a class="button secondary" href="{{href}}">在线填写{{title}}并预约此时段</a> {{/applyForms}}：申请与预约一并提交，预约带上新申请的受理编号。</p>{{/hasApplyForms}}
             {{> bottom}}
             """,
         "appointment-mine": """

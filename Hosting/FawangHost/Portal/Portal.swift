@@ -38,6 +38,8 @@ struct Portal: Sendable {
     let methods: [String: FawangMethods.Entry]
     /// Module id by its Chinese name (progress reports name the line in Chinese).
     let lineIDs: [String: String]
+    /// The module of each matter type (a slot's service → the line whose application goes with it).
+    let serviceLines: [String: String]
 
     /// Files one form may carry at once.
     static let maxFilesPerForm = 5
@@ -53,6 +55,7 @@ struct Portal: Sendable {
         self.materialLimits = materialLimits
         self.methods = Dictionary(FawangMethods.all.map { ($0.descriptor.fullyQualifiedMethod, $0) }) { first, _ in first }
         self.lineIDs = Dictionary(plugins.map { ($0.manifest.nameZH, $0.manifest.id) }) { first, _ in first }
+        self.serviceLines = Dictionary(plugins.flatMap { plugin in plugin.manifest.matterTypes.map { ($0.id, plugin.manifest.id) } }) { first, _ in first }
         self.forms = plugins.flatMap { plugin in
             plugin.rpcs.filter(\.isPublicIntake).map { RequestForm(module: plugin.manifest.id, rpc: $0) }
         }
@@ -162,7 +165,11 @@ struct Portal: Sendable {
         guard let form = try await availableForm(request, context) else { return notOffered() }
         // The visitor's division fills in the form's region, where it has one.
         let region = Self.region(request)
-        return formPage(form, request: request, values: region.isEmpty ? [:] : ["region_code": region], errors: [:], message: nil)
+        var values = region.isEmpty ? [:] : ["region_code": region]
+        // Filed with a booking (`?slot=`, from the booking page): the slot rides along.
+        let slot = try await visitSlot(Self.query(request, "slot"), context)
+        if let slot { values["_slot"] = slot.id }
+        return formPage(form, request: request, values: values, errors: [:], message: nil, slot: slot)
     }
 
     func submit(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
@@ -174,6 +181,7 @@ struct Portal: Sendable {
         let values = posted.values
         guard Self.csrfValid(request, values) else { return csrfRefused() }
         let requestID = values["_request_id"].flatMap { UUID(uuidString: $0)?.uuidString } ?? UUID().uuidString
+        let slot = try await visitSlot(values["_slot"] ?? "", context)
         var (json, problems) = form.json(from: values, fixed: ["request_id": requestID, "context": ["channel": "CHANNEL_WEB"]])
         let metadata = citizenMetadata(request, context)
         // The files are checked before the application is filed, so a wrong file files nothing.
@@ -186,35 +194,52 @@ struct Portal: Sendable {
         if !problems.isEmpty {
             // The file input sits at the end of a long form: its problem is named at the top too.
             let text = (["请按提示修改标出的内容后再提交"] + [problems[Self.filesField]].compactMap { $0 }).joined(separator: "；")
-            return formPage(form, request: request, values: values, errors: problems, message: text, status: .unprocessableContent)
+            return formPage(form, request: request, values: values, errors: problems, message: text, status: .unprocessableContent, slot: slot)
         }
         do {
-            // Signed in, a citizen files under their own account ("my matters").
-            let reply = try await callForm(form, json, metadata: metadata)
-            let matter = reply["matter"] as? [String: Any] ?? [:]
-            let tracking = matter["trackingNumber"] as? String ?? ""
-            let phone = (matter["applicant"] as? [String: Any])?["phone"] as? String ?? ""
+            // Signed in, a citizen files under their own account ("my matters"); with a slot, the
+            // application goes with the booking (AppointmentService/Book), both or neither.
+            var booked: Fawang_Appointment_V1_Booking?
+            if let slot { booked = try await bookWithApplication(form, json, slot: slot, requestID: requestID, metadata: metadata) }
+            var matter = booked == nil ? try await callForm(form, json, metadata: metadata)["matter"] as? [String: Any] ?? [:] : [:]
+            let tracking = booked?.trackingNumber ?? matter["trackingNumber"] as? String ?? ""
+            let phone = (matter["applicant"] as? [String: Any] ?? json["applicant"] as? [String: Any])?["phone"] as? String ?? ""
             let last4 = String(phone.filter(\.isNumber).suffix(4))
             // Without a phone (an anonymous complaint) the public has no second factor: no progress
             // query, and files only from a signed-in applicant.
             let trackable = last4.count == 4
+            // The matter the booking filed, as its applicant sees it (filed whatever this read says).
+            if let booked,
+                let report = try? await call(
+                    Fawang_Matter_V1_MatterService.Method.QueryProgress.descriptor,
+                    Fawang_Matter_V1_QueryProgressRequest.with {
+                        $0.trackingNumber = booked.trackingNumber
+                        $0.phoneLast4 = last4
+                    }, metadata, as: Fawang_Matter_V1_ProgressReport.self)
+            {
+                matter = ["statusLabel": report.statusLabel, "deadlines": report.deadlines.map { ["summary": $0.summary, "article": $0.article] }]
+            }
             let uploaded = trackable || request.cookies[Self.citizenCookie] != nil
                 ? await upload(posted.files, to: tracking, phoneLast4: last4, metadata: metadata)
                 : (stored: [], refused: posted.files.map { "\($0.fileName)：未留手机号的事项不能在线上传材料，请到受理窗口提交" })
             let deadlines = (matter["deadlines"] as? [[String: Any]] ?? []).map { ["summary": $0["summary"] ?? "", "article": $0["article"] ?? ""] }
             return page("submitted", title: "提交成功", [
                 "formTitle": form.title, "trackingNumber": tracking, "statusLabel": matter["statusLabel"] ?? "", "trackable": trackable,
+                "booking": booked.map { ["number": $0.number, "slot": Self.slotObject($0.slot)] as [String: Any] } as Any,
                 "deadlines": deadlines, "hasDeadlines": !deadlines.isEmpty,
                 "materials": uploaded.stored.map(Self.materialRow), "hasMaterials": !uploaded.stored.isEmpty,
                 "refused": uploaded.refused, "hasRefused": !uploaded.refused.isEmpty,
             ])
         } catch let error as RPCError {
-            let violations = Self.fieldViolations(error)
+            // Filed with a booking, the application's fields are named under `application.`.
+            let violations = Dictionary(Self.fieldViolations(error).map { key, text in
+                (slot != nil && key.hasPrefix("application.") ? String(key.dropFirst("application.".count)) : key, text)
+            }) { first, _ in first }
             let known = Set(form.sections.flatMap(\.fields).map(\.path))
             let beside = violations.filter { known.contains($0.key) }
             let elsewhere = violations.filter { !known.contains($0.key) }.map(\.value)
             let text = beside.isEmpty && elsewhere.isEmpty ? error.message : (["请按提示修改标出的内容后再提交"] + elsewhere).joined(separator: "；")
-            return formPage(form, request: request, values: values, errors: beside, message: text, status: Self.status(error))
+            return formPage(form, request: request, values: values, errors: beside, message: text, status: Self.status(error), slot: slot)
         }
     }
 
@@ -423,7 +448,7 @@ struct Portal: Sendable {
 
     func formPage(
         _ form: RequestForm, request: Request, values: [String: String], errors: [String: String], message: String?,
-        status: HTTPResponse.Status = .ok
+        status: HTTPResponse.Status = .ok, slot: Fawang_Appointment_V1_Slot? = nil
     ) -> Response {
         let token = Self.csrfToken(request)
         let sections = Self.sections(form, values: values, errors: errors)
@@ -431,6 +456,7 @@ struct Portal: Sendable {
             "formTitle": form.title, "action": "/apply/\(form.module)/\(form.verb)", "sections": sections,
             "csrf": token, "requestID": values["_request_id"] ?? UUID().uuidString,
             "message": message ?? "", "hasMessage": message != nil, "upload": uploadObject(errors: errors),
+            "slot": slot.map(Self.slotObject) as Any,
         ], status: status)
         setCSRFCookie(&response, token)
         return response

@@ -149,6 +149,8 @@ enum PortalTemplates {
             <form method="post" action="{{action}}" enctype="multipart/form-data" novalidate>
             <input type="hidden" name="_csrf" value="{{csrf}}">
             <input type="hidden" name="_request_id" value="{{requestID}}">
+            {{#slot}}<input type="hidden" name="_slot" value="{{id}}">
+            <div class="alert" role="status" id="visit-slot">同时预约：{{office}} {{day}}（{{weekday}}）{{period}}办理{{service}}。提交申请即完成预约；申请与预约一并办理，该时段约满则申请不提交。</div>{{/slot}}
             {{> fields}}
             <fieldset><legend>申请材料</legend>{{> upload}}</fieldset>
             <p><button type="submit" class="button">提交申请</button></p>
@@ -161,6 +163,7 @@ enum PortalTemplates {
             <div class="receipt" role="status">
               <p>{{formTitle}}已提交，当前状态：<strong>{{statusLabel}}</strong></p>
               <p>受理编号：<strong id="tracking-number">{{trackingNumber}}</strong></p>
+              {{#booking}}<p id="visit-booking">已预约 {{slot.office}} {{slot.day}}（{{slot.weekday}}）{{slot.period}}，预约号 <strong>{{number}}</strong>；请携带身份证件和申请材料原件按时到场。</p>{{/booking}}
               {{#trackable}}<p class="muted">请记下受理编号。凭受理编号和手机号后四位可随时查询办理进度。</p>{{/trackable}}
               {{^trackable}}<p class="muted">请记下受理编号。未留手机号的事项不能在线查询进度；需要了解处理情况的，请凭受理编号拨打12348或到受理窗口查询。</p>{{/trackable}}
               {{#hasDeadlines}}<ul class="deadlines">{{#deadlines}}<li>{{summary}}</li>{{/deadlines}}</ul>{{/hasDeadlines}}

@@ -219,7 +219,8 @@ extension Fawang_Appointment_V1_AppointmentService {
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > Anyone; exactly the capacity is booked, whatever the concurrency.
+        /// > Anyone; exactly the capacity is booked, whatever the concurrency. With an application, files
+        /// > it through its line in the same transaction: the booking carries the new matter.
         ///
         /// - Parameters:
         ///   - request: A streaming request of `Fawang_Appointment_V1_BookRequest` messages.
@@ -378,7 +379,8 @@ extension Fawang_Appointment_V1_AppointmentService {
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > Anyone; exactly the capacity is booked, whatever the concurrency.
+        /// > Anyone; exactly the capacity is booked, whatever the concurrency. With an application, files
+        /// > it through its line in the same transaction: the booking carries the new matter.
         ///
         /// - Parameters:
         ///   - request: A request containing a single `Fawang_Appointment_V1_BookRequest` message.
@@ -535,7 +537,8 @@ extension Fawang_Appointment_V1_AppointmentService {
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > Anyone; exactly the capacity is booked, whatever the concurrency.
+        /// > Anyone; exactly the capacity is booked, whatever the concurrency. With an application, files
+        /// > it through its line in the same transaction: the booking carries the new matter.
         ///
         /// - Parameters:
         ///   - request: A `Fawang_Appointment_V1_BookRequest` message.
@@ -1036,7 +1039,8 @@ extension Fawang_Appointment_V1_AppointmentService {
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > Anyone; exactly the capacity is booked, whatever the concurrency.
+        /// > Anyone; exactly the capacity is booked, whatever the concurrency. With an application, files
+        /// > it through its line in the same transaction: the booking carries the new matter.
         ///
         /// - Parameters:
         ///   - request: A request containing a single `Fawang_Appointment_V1_BookRequest` message.
@@ -1270,7 +1274,8 @@ extension Fawang_Appointment_V1_AppointmentService {
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > Anyone; exactly the capacity is booked, whatever the concurrency.
+        /// > Anyone; exactly the capacity is booked, whatever the concurrency. With an application, files
+        /// > it through its line in the same transaction: the booking carries the new matter.
         ///
         /// - Parameters:
         ///   - request: A request containing a single `Fawang_Appointment_V1_BookRequest` message.
@@ -1559,7 +1564,8 @@ extension Fawang_Appointment_V1_AppointmentService.ClientProtocol {
     ///
     /// > Source IDL Documentation:
     /// >
-    /// > Anyone; exactly the capacity is booked, whatever the concurrency.
+    /// > Anyone; exactly the capacity is booked, whatever the concurrency. With an application, files
+    /// > it through its line in the same transaction: the booking carries the new matter.
     ///
     /// - Parameters:
     ///   - request: A request containing a single `Fawang_Appointment_V1_BookRequest` message.
@@ -1820,7 +1826,8 @@ extension Fawang_Appointment_V1_AppointmentService.ClientProtocol {
     ///
     /// > Source IDL Documentation:
     /// >
-    /// > Anyone; exactly the capacity is booked, whatever the concurrency.
+    /// > Anyone; exactly the capacity is booked, whatever the concurrency. With an application, files
+    /// > it through its line in the same transaction: the booking carries the new matter.
     ///
     /// - Parameters:
     ///   - message: request message to send.

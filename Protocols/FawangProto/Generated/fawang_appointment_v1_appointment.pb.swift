@@ -291,9 +291,11 @@ public nonisolated struct Fawang_Appointment_V1_BookRequest: Sendable {
 
   public var slotID: String = String()
 
+  /// The booker; with an application, empty for its applicant.
   public var name: String = String()
 
   /// Mobile phone for the confirmation and the reminder; its last four digits prove the booking.
+  /// With an application, empty for its applicant's phone (and if given, it must be that phone).
   public var phone: String = String()
 
   /// A matter the visit is about (its applicant's phone must be this phone); empty for none.
@@ -308,11 +310,27 @@ public nonisolated struct Fawang_Appointment_V1_BookRequest: Sendable {
   /// Clears the value of `context`. Subsequent reads from it will return its default value.
   public mutating func clearContext() {self._context = nil}
 
+  /// The application the visit is for, filed with the booking (网上申请 + 网上预约 in one step): a
+  /// public intake request of the slot's line, packed, e.g.
+  /// type.googleapis.com/fawang.legalaid.v1.SubmitApplicationRequest. The line validates
+  /// it as its own intake does (field errors under application.…); the matter and the booking are
+  /// written in one transaction, so a full slot files nothing, and the booking carries the new
+  /// matter's tracking number. Not with tracking_number. Its own request_id makes its retries safe.
+  public var application: SwiftProtobuf.Google_Protobuf_Any {
+    get {_application ?? SwiftProtobuf.Google_Protobuf_Any()}
+    set {_application = newValue}
+  }
+  /// Returns true if `application` has been explicitly set.
+  public var hasApplication: Bool {self._application != nil}
+  /// Clears the value of `application`. Subsequent reads from it will return its default value.
+  public mutating func clearApplication() {self._application = nil}
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
   fileprivate var _context: Fawang_Matter_V1_ChannelContext? = nil
+  fileprivate var _application: SwiftProtobuf.Google_Protobuf_Any? = nil
 }
 
 public nonisolated struct Fawang_Appointment_V1_BookResponse: Sendable {
@@ -879,7 +897,7 @@ nonisolated extension Fawang_Appointment_V1_Booking: SwiftProtobuf.Message, Swif
 
 nonisolated extension Fawang_Appointment_V1_BookRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".BookRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}request_id\0\u{3}slot_id\0\u{1}name\0\u{1}phone\0\u{3}tracking_number\0\u{1}context\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}request_id\0\u{3}slot_id\0\u{1}name\0\u{1}phone\0\u{3}tracking_number\0\u{1}context\0\u{1}application\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -893,6 +911,7 @@ nonisolated extension Fawang_Appointment_V1_BookRequest: SwiftProtobuf.Message, 
       case 4: try { try decoder.decodeSingularStringField(value: &self.phone) }()
       case 5: try { try decoder.decodeSingularStringField(value: &self.trackingNumber) }()
       case 6: try { try decoder.decodeSingularMessageField(value: &self._context) }()
+      case 7: try { try decoder.decodeSingularMessageField(value: &self._application) }()
       default: break
       }
     }
@@ -921,6 +940,9 @@ nonisolated extension Fawang_Appointment_V1_BookRequest: SwiftProtobuf.Message, 
     try { if let v = self._context {
       try visitor.visitSingularMessageField(value: v, fieldNumber: 6)
     } }()
+    try { if let v = self._application {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 7)
+    } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -931,6 +953,7 @@ nonisolated extension Fawang_Appointment_V1_BookRequest: SwiftProtobuf.Message, 
     if lhs.phone != rhs.phone {return false}
     if lhs.trackingNumber != rhs.trackingNumber {return false}
     if lhs._context != rhs._context {return false}
+    if lhs._application != rhs._application {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

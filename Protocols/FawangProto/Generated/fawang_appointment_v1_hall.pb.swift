@@ -60,6 +60,14 @@ public nonisolated struct Fawang_Appointment_V1_Ticket: Sendable {
   /// What the display says and speaks: 请A007号到3号窗口办理.
   public var announcement: String = String()
 
+  /// The matter the visit is about: a checked-in booking's, or the one the window served it for
+  /// (Finish). Staff views only: the hall's public state leaves it, the booking number and the
+  /// operator empty.
+  public var trackingNumber: String = String()
+
+  /// The window's operator: the account that called it.
+  public var operatorID: String = String()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -182,6 +190,11 @@ public nonisolated struct Fawang_Appointment_V1_TicketRequest: Sendable {
   /// Clears the value of `context`. Subsequent reads from it will return its default value.
   public mutating func clearContext() {self._context = nil}
 
+  /// Finish only: the matter the window opened or handled for this visitor (default: the
+  /// checked-in booking's). Its timeline records the visit (窗口办理: the centre, window and
+  /// ticket) in the same transaction as the ticket; the operator must handle that matter.
+  public var trackingNumber: String = String()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -278,7 +291,7 @@ fileprivate nonisolated let _protobuf_package = "fawang.appointment.v1"
 
 nonisolated extension Fawang_Appointment_V1_Ticket: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Ticket"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}number\0\u{3}office_id\0\u{1}service\0\u{3}service_name\0\u{1}status\0\u{3}status_label\0\u{1}window\0\u{1}calls\0\u{1}priority\0\u{3}booking_number\0\u{1}ahead\0\u{1}announcement\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}number\0\u{3}office_id\0\u{1}service\0\u{3}service_name\0\u{1}status\0\u{3}status_label\0\u{1}window\0\u{1}calls\0\u{1}priority\0\u{3}booking_number\0\u{1}ahead\0\u{1}announcement\0\u{3}tracking_number\0\u{3}operator_id\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -299,6 +312,8 @@ nonisolated extension Fawang_Appointment_V1_Ticket: SwiftProtobuf.Message, Swift
       case 11: try { try decoder.decodeSingularStringField(value: &self.bookingNumber) }()
       case 12: try { try decoder.decodeSingularInt32Field(value: &self.ahead) }()
       case 13: try { try decoder.decodeSingularStringField(value: &self.announcement) }()
+      case 14: try { try decoder.decodeSingularStringField(value: &self.trackingNumber) }()
+      case 15: try { try decoder.decodeSingularStringField(value: &self.operatorID) }()
       default: break
       }
     }
@@ -344,6 +359,12 @@ nonisolated extension Fawang_Appointment_V1_Ticket: SwiftProtobuf.Message, Swift
     if !self.announcement.isEmpty {
       try visitor.visitSingularStringField(value: self.announcement, fieldNumber: 13)
     }
+    if !self.trackingNumber.isEmpty {
+      try visitor.visitSingularStringField(value: self.trackingNumber, fieldNumber: 14)
+    }
+    if !self.operatorID.isEmpty {
+      try visitor.visitSingularStringField(value: self.operatorID, fieldNumber: 15)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -361,6 +382,8 @@ nonisolated extension Fawang_Appointment_V1_Ticket: SwiftProtobuf.Message, Swift
     if lhs.bookingNumber != rhs.bookingNumber {return false}
     if lhs.ahead != rhs.ahead {return false}
     if lhs.announcement != rhs.announcement {return false}
+    if lhs.trackingNumber != rhs.trackingNumber {return false}
+    if lhs.operatorID != rhs.operatorID {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -555,7 +578,7 @@ nonisolated extension Fawang_Appointment_V1_CallNextRequest: SwiftProtobuf.Messa
 
 nonisolated extension Fawang_Appointment_V1_TicketRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".TicketRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}ticket_id\0\u{1}context\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}ticket_id\0\u{1}context\0\u{3}tracking_number\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -565,6 +588,7 @@ nonisolated extension Fawang_Appointment_V1_TicketRequest: SwiftProtobuf.Message
       switch fieldNumber {
       case 1: try { try decoder.decodeSingularStringField(value: &self.ticketID) }()
       case 2: try { try decoder.decodeSingularMessageField(value: &self._context) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.trackingNumber) }()
       default: break
       }
     }
@@ -581,12 +605,16 @@ nonisolated extension Fawang_Appointment_V1_TicketRequest: SwiftProtobuf.Message
     try { if let v = self._context {
       try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
     } }()
+    if !self.trackingNumber.isEmpty {
+      try visitor.visitSingularStringField(value: self.trackingNumber, fieldNumber: 3)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Fawang_Appointment_V1_TicketRequest, rhs: Fawang_Appointment_V1_TicketRequest) -> Bool {
     if lhs.ticketID != rhs.ticketID {return false}
     if lhs._context != rhs._context {return false}
+    if lhs.trackingNumber != rhs.trackingNumber {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
