@@ -240,7 +240,7 @@ import FoundationNetworking
         request.httpBody = streaming ? Data([0, 0, 0, 0, 0]) : Data()
         if streaming { request.setValue("300", forHTTPHeaderField: "Connect-Timeout-Ms") }
         if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
-        let (data, response) = try await URLSession.shared.data(for: request)
+        let (data, response) = try await URLSession.isolated().data(for: request)
         var errorJSON: Data?
         if streaming {
             // The first envelope: a message (the gate let it through) or the end of the stream.

@@ -56,7 +56,7 @@ import Testing
             request.setValue("application/json", forHTTPHeaderField: "Content-Type")
             request.setValue("wechat", forHTTPHeaderField: "fawang-origin")
             request.httpBody = try Self.consultation(.hotline).jsonUTF8Data()
-            let (data, response) = try await URLSession.shared.data(for: request)
+            let (data, response) = try await URLSession.isolated().data(for: request)
             #expect((response as? HTTPURLResponse)?.statusCode == 200, "\(String(decoding: data, as: UTF8.self))")
             let web = try Fawang_Consultation_V1_RecordConsultationResponse(jsonUTF8Data: data)
             #expect(web.matter.channel == .web)

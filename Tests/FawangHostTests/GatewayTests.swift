@@ -23,7 +23,7 @@ import FoundationNetworking
         request.setValue("application/json", forHTTPHeaderField: "Content-Type")
         for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
         request.httpBody = Data(json.utf8)
-        let (data, response) = try await URLSession.shared.data(for: request)
+        let (data, response) = try await URLSession.isolated().data(for: request)
         let object = (try? JSONSerialization.jsonObject(with: data) as? [String: Any]) ?? [:]
         return ((response as? HTTPURLResponse)?.statusCode ?? 0, object)
     }
@@ -127,7 +127,7 @@ import FoundationNetworking
     @Test func openAPIDescribesEveryMethodWithItsSchemasAndErrors() async throws {
         try await TestPlatform.with(plugins: PluginCatalog.all) { platform in
             let port = try #require(platform.ports.http)
-            let (data, _) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/openapi.json")!)
+            let (data, _) = try await URLSession.isolated().data(from: URL(string: "http://127.0.0.1:\(port)/openapi.json")!)
             let document = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
             let paths = try #require(document["paths"] as? [String: [String: Any]])
             let schemas = try #require((document["components"] as? [String: Any])?["schemas"] as? [String: Any])

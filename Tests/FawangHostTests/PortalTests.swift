@@ -16,7 +16,7 @@ import FoundationNetworking
 /// answers to module switches, forgotten CSRF tokens and incomplete form declarations.
 @Suite struct PortalTests {
     static func get(_ port: Int, _ path: String) async throws -> (status: Int, html: String) {
-        let (data, response) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)\(path)")!)
+        let (data, response) = try await URLSession.isolated().data(from: URL(string: "http://127.0.0.1:\(port)\(path)")!)
         return ((response as? HTTPURLResponse)?.statusCode ?? 0, String(decoding: data, as: UTF8.self))
     }
 

@@ -118,7 +118,7 @@ import FoundationNetworking
     /// The value of an unlabelled metric on the platform's /metrics.
     func metric(_ platform: TestPlatform, _ name: String) async throws -> Double? {
         let port = try #require(platform.ports.metrics)
-        let (data, _) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/metrics")!)
+        let (data, _) = try await URLSession.isolated().data(from: URL(string: "http://127.0.0.1:\(port)/metrics")!)
         let prefix = name + " "
         let line = String(decoding: data, as: UTF8.self).split(separator: "\n").first { $0.hasPrefix(prefix) }
         return line.flatMap { Double($0.dropFirst(prefix.count)) }

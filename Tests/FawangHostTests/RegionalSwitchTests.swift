@@ -91,7 +91,7 @@ import FoundationNetworking
             request.httpMethod = "POST"
             request.setValue("application/json", forHTTPHeaderField: "Content-Type")
             request.httpBody = Data(try LegalAidSamples.application(region: "640104").jsonString().utf8)
-            let (_, response) = try await URLSession.shared.data(for: request)
+            let (_, response) = try await URLSession.isolated().data(for: request)
             #expect((response as? HTTPURLResponse)?.statusCode == 503)
             // The portal: the service vanishes from Xingqing's pages, not from Xixia's.
             let xingqing = try await Self.portal(http, "/", region: "640104")

@@ -22,7 +22,7 @@ import FoundationNetworking
 
     static func metrics(_ platform: TestPlatform) async throws -> String {
         let port = try #require(platform.ports.metrics)
-        let (data, _) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/metrics")!)
+        let (data, _) = try await URLSession.isolated().data(from: URL(string: "http://127.0.0.1:\(port)/metrics")!)
         return String(decoding: data, as: UTF8.self)
     }
 

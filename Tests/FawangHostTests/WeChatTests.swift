@@ -44,7 +44,7 @@ import FoundationNetworking
             request.httpBody = Data(body.utf8)
             request.setValue("text/xml", forHTTPHeaderField: "Content-Type")
         }
-        let (data, response) = try await URLSession.shared.data(for: request)
+        let (data, response) = try await URLSession.isolated().data(for: request)
         return ((response as? HTTPURLResponse)?.statusCode ?? 0, String(decoding: data, as: UTF8.self))
     }
 

@@ -213,7 +213,7 @@ import FoundationNetworking
             // Whatever the client saw, the host counts and logs it as what it is: too large, not an
             // internal error or a cancellation.
             let port = try #require(platform.ports.metrics)
-            let (data, _) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/metrics")!)
+            let (data, _) = try await URLSession.isolated().data(from: URL(string: "http://127.0.0.1:\(port)/metrics")!)
             let text = String(decoding: data, as: UTF8.self)
             let method = "method=\"fawang.legalaid.v1.LegalAidService/SubmitApplication\",module=\"legal-aid\""
             #expect(text.contains("fawang_rpc_calls_total{\(method),code=\"resourceExhausted\"} 1"), "\(text)")
@@ -232,7 +232,7 @@ import FoundationNetworking
                 _ = try? await legalAid.submitApplication(Fawang_Legalaid_V1_SubmitApplicationRequest())
             }
             let port = try #require(platform.ports.metrics)
-            let (data, response) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/metrics")!)
+            let (data, response) = try await URLSession.isolated().data(from: URL(string: "http://127.0.0.1:\(port)/metrics")!)
             #expect((response as? HTTPURLResponse)?.statusCode == 200)
             let text = String(decoding: data, as: UTF8.self)
             let method = "method=\"fawang.legalaid.v1.LegalAidService/SubmitApplication\",module=\"legal-aid\""

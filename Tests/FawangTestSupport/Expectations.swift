@@ -1,7 +1,11 @@
 public import FawangCore
+public import Foundation
 public import GRPCCore
 import GRPCProtobuf
 public import Testing
+#if canImport(FoundationNetworking)
+public import FoundationNetworking
+#endif
 
 /// Expects `body` to fail with `code`. With `field`, the message names it and the error's
 /// `google.rpc.BadRequest` lists it; every text in `containing` is in the message.
@@ -93,4 +97,11 @@ public func expectStatus(among codes: Set<RPCError.Code>, sourceLocation: Source
     } catch {
         Issue.record("expected RPCError among \(codes), got \(error)", sourceLocation: sourceLocation)
     }
+}
+
+extension URLSession {
+    /// A session of its own for one exchange: nothing pooled across tests (a port the OS hands out
+    /// again would send a request down a stopped test server's kept-alive connection, to hang until
+    /// the timeout), no cookies shared between suites.
+    public static func isolated() -> URLSession { URLSession(configuration: .ephemeral) }
 }

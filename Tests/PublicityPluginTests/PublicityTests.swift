@@ -177,7 +177,7 @@ import FoundationXML
 
             // The Atom feed: the newest first, absolute links.
             let http = try #require(platform.ports.http)
-            let (data, response) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(http)/publicity/feed.atom")!)
+            let (data, response) = try await URLSession.isolated().data(from: URL(string: "http://127.0.0.1:\(http)/publicity/feed.atom")!)
             #expect((response as? HTTPURLResponse)?.value(forHTTPHeaderField: "Content-Type")?.hasPrefix("application/atom+xml") == true)
             let feed = String(decoding: data, as: UTF8.self)
             let entries = try XMLDocument(data: data).nodes(forXPath: "//*[local-name()='entry']/*[local-name()='title']").compactMap(\.stringValue)
