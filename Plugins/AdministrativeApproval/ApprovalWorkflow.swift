@@ -67,6 +67,12 @@ enum ApprovalWorkflow: LineWorkflow {
             "approved": "作出准予行政许可的决定",
             "denied": "作出不予行政许可的决定",
             "licence_issued": "颁发、送达行政许可证件",
+        ],
+        // Art. 32: accepted (directly, or for review below and decision above) or not accepted;
+        // Art. 38: a decision not to grant the licence refuses it.
+        milestones: [
+            "accepted": .accepted, "accepted_for_lower_review": .accepted,
+            "not_accepted": .refused, "denied": .refused,
         ])
 
     /// Art. 45: the time of a hearing, testing, appraisal or expert review is not counted in the

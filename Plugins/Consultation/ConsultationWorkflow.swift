@@ -31,7 +31,9 @@ enum ConsultationWorkflow: LineWorkflow {
         ],
         eventLabels: ["recorded": "登记法律咨询", "answered": "解答", "closed": "办结"],
         // The asker rates the answer (MatterService.RateMatter) once it is given.
-        alsoRateableIn: ["answered"])
+        alsoRateableIn: ["answered"],
+        // 受理即办理: accepted when recorded; closing (办结) concludes it, an answer keeps it open.
+        milestones: [:])
 
     enum Command: Sendable, Equatable {
         case answer(String, suggested: [String], citations: [String] = [])

@@ -49,6 +49,14 @@ enum DisclosureWorkflow: LineWorkflow {
             "third_party_replied": "记录征求意见的结果",
             "answered": "作出答复",
             "abandoned": "逾期未补正，视为放弃申请",
+        ],
+        // Handled from registering the application, from the corrected application (Art. 30: the
+        // reply period runs from its receipt) or from consulting on it, whichever comes first; an
+        // answer, whatever it discloses, concludes. Art. 30: abandoned for want of correction, the
+        // application is not processed further — stopped.
+        milestones: [
+            "accepted": .accepted, "correction_supplied": .accepted, "third_party_consulted": .accepted,
+            "abandoned": .stopped,
         ])
 
     /// Art. 33 para. 3: the time taken to consult third parties and other organs is not counted in

@@ -52,5 +52,7 @@ enum CallbackWorkflow {
         initialStatus: "pending",
         statuses: ["pending": "待回拨", "called_back": "已回拨"],
         transitions: [.init(command: MatterWorkflow.closeCallbackCommand, from: ["pending"], to: "called_back", event: PlatformEvent.callbackDone)],
-        eventLabels: [PlatformEvent.callbackRequired: "未接来电，待回拨", PlatformEvent.callbackDone: "已回拨"])
+        eventLabels: [PlatformEvent.callbackRequired: "未接来电，待回拨", PlatformEvent.callbackDone: "已回拨"],
+        // Opened by the platform and worked at once: accepted when opened, concluded by the callback.
+        milestones: [:])
 }

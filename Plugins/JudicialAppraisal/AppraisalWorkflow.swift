@@ -49,7 +49,8 @@ enum AppraisalWorkflow: LineWorkflow {
             "materials_requested": "要求补充或重新提取鉴定材料",
             "materials_supplied": "补充或重新提取鉴定材料",
             "opinion_issued": "出具鉴定意见书",
-        ])
+        ],
+        milestones: ["accepted": .accepted, "not_accepted": .refused])
 
     static let complaint = MatterWorkflow(
         initialStatus: Status.received,
@@ -69,7 +70,8 @@ enum AppraisalWorkflow: LineWorkflow {
             "complaint_accepted": "受理投诉，开展调查",
             "complaint_rejected": "决定不予受理投诉",
             "complaint_concluded": "作出投诉处理决定",
-        ])
+        ],
+        milestones: ["complaint_accepted": .accepted, "complaint_rejected": .refused])
 
     /// 通则 第十三条（待确认）: the institution decides whether to accept within 7 working days of
     /// receiving the entrustment. Not in the corpus.

@@ -48,7 +48,8 @@ enum LawyersWorkflow: LineWorkflow {
             "forwarded": "审查完毕，将审查意见和全部申请材料报送自治区司法厅",
             "granted": "准予，颁发执业证书",
             "refused": "不准予，书面说明理由",
-        ])
+        ],
+        milestones: ["accepted": .accepted, "refused": .refused])
 
     static let complaintMachine = MatterWorkflow(
         initialStatus: Status.registered,
@@ -68,7 +69,9 @@ enum LawyersWorkflow: LineWorkflow {
             "investigation_started": "立案调查",
             "no_violation_found": "调查结论：未发现违法行为",
             "disciplined": "作出行政处罚决定",
-        ])
+        ],
+        // 立案调查 accepts the complaint; either finding concludes it.
+        milestones: ["investigation_started": .accepted])
 
     /// Arts. 6 / 18: the accepting city bureau reviews within 20 days of acceptance and forwards.
     static func cityReview(article: String, firm: Bool) -> DeadlineRule {

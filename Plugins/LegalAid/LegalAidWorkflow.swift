@@ -49,7 +49,10 @@ enum LegalAidWorkflow: LineWorkflow {
             "assigned": "指派法律援助人员",
             "concluded": "结案",
             "rated": "评价",
-        ])
+        ],
+        // Art. 12: the aid institution 受理、审查 applications — accepted on receipt, so no acceptance
+        // step; a refusal (Art. 43) ends the application.
+        milestones: ["refused": .refused])
 
     static let law = "《中华人民共和国法律援助法》"
 

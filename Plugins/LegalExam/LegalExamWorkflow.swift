@@ -34,7 +34,9 @@ enum RegistrationWorkflow: LineWorkflow {
             "submitted": "提交考试报名信息",
             "confirmed": "审核确认报名",
             "refused": "不予确认报名",
-        ])
+        ],
+        // Reviewing the registration is handling it: accepted when submitted.
+        milestones: ["refused": .refused])
 
     enum Command: Sendable, Equatable {
         case confirm(note: String)
@@ -117,7 +119,10 @@ enum CertificateWorkflow: LineWorkflow {
             "appeal_filed": "提出复核申请",
             "appeal_granted": "复核决定撤销原决定，授予法律职业资格",
             "appeal_upheld": "复核决定维持不予授予",
-        ])
+        ],
+        // Accepted when submitted. A refusal ends the application unless an appeal reopens it;
+        // upheld on appeal it stays refused.
+        milestones: ["refused": .refused, "appeal_upheld": .refused])
 
     /// CONFIGURABLE: the province's review of an application (管理办法，待确认). The corpus does not
     /// contain the Ministry's rule; 20 days is the platform's reading (the general licensing period

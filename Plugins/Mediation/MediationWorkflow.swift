@@ -60,7 +60,10 @@ enum MediationWorkflow: LineWorkflow {
             "mediation_failed": "调解不成，终止调解并告知其他救济途径",
             "judicial_confirmation_applied": "双方当事人共同申请司法确认",
             "judicial_confirmation_not_needed": "当事人认为无需申请司法确认",
-        ])
+        ],
+        // Art. 17: the committee chosen takes the dispute up. Arts. 3, 23(2): a party refusing or
+        // ending the mediation stops it; a failure after mediating (Art. 26) is its concluded outcome.
+        milestones: ["committee_assigned": .accepted, "declined": .stopped])
 
     /// Art. 33: within 30 days of the agreement taking effect, both parties may jointly apply to
     /// the people's court for judicial confirmation. The parties' right, not the committee's duty:

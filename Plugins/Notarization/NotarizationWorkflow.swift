@@ -55,6 +55,12 @@ enum NotarizationWorkflow: LineWorkflow {
             "review_upheld": "复查：维持公证书",
             "certificate_corrected": "复查：更正公证书",
             "certificate_revoked": "复查：撤销公证书并公告",
+        ],
+        // Art. 31: 不予办理公证 refuses. Issuing concludes though a review (Art. 39) may reopen it;
+        // the review's decision concludes it again (a revocation as an end status).
+        milestones: [
+            "accepted": .accepted, "refused": .refused,
+            "issued": .concluded, "review_upheld": .concluded, "certificate_corrected": .concluded,
         ])
 
     /// Art. 30: the certificate is issued within 15 working days of accepting the application;

@@ -69,6 +69,15 @@ enum PetitionsWorkflow: LineWorkflow {
             "reviewed": "出具复查意见",
             "rereview_requested": "请求复核",
             "rereviewed": "出具复核意见",
+        ],
+        // Arts. 22, 23: accepted, not accepted, or transferred/assigned to the organ with the power
+        // to handle it — handled and counted there, so stopped here and never accepted. A repeat is
+        // linked to the original and not handled again (Arts. 19 para. 3, 36 para. 3): stopped, the
+        // original carries the handling. Arts. 34–36: the handling and review opinions end the
+        // petition unless a review is asked for, which reopens it.
+        milestones: [
+            "accepted": .accepted, "not_accepted": .refused, "referred": .stopped, "registered_duplicate": .stopped,
+            "answered": .concluded, "reviewed": .concluded,
         ])
 
     /// Arts. 22, 23 para. 2: within 15 days of registration (or receipt of a matter transferred

@@ -36,6 +36,13 @@ public struct MatterWorkflow: Sendable {
         case appendEvent(kind: String)
     }
 
+    /// What reaching a step means for the statistics (数据统计): the matter is accepted (受理), or
+    /// it ends — concluded with a result (办结), refused (不予受理、不予批准、驳回), or stopped
+    /// without one (终止、撤回).
+    public enum Milestone: String, Sendable, CaseIterable {
+        case accepted, concluded, refused, stopped
+    }
+
     public let initialStatus: String
     /// The command `MatterService.CloseCallback` takes, if the workflow has it, with the callback it
     /// records: a task whose whole purpose is the callback (a missed call) ends with it.
@@ -51,10 +58,16 @@ public struct MatterWorkflow: Sendable {
     /// the line names where the service has been given though the matter stays open (an answered
     /// consultation).
     public let rateableStatuses: Set<String>
+    /// Event kind → milestone: the events declared, and every event that ends the matter (its
+    /// transition leads to an end status) as `concluded` unless declared otherwise.
+    public let milestones: [String: Milestone]
 
+    /// - Parameter milestones: the events that accept a matter, and those ending ones that refuse
+    ///   or stop it (see ``Milestone``). A line that declares no acceptance counts a matter
+    ///   accepted when it is submitted (受理即办理: a consultation, a callback).
     public init(
         initialStatus: String, statuses: [String: String], transitions: [Transition], eventLabels: [String: String],
-        alsoRateableIn: Set<String> = []
+        alsoRateableIn: Set<String> = [], milestones: [String: Milestone] = [:]
     ) {
         precondition(alsoRateableIn.allSatisfy { statuses[$0] != nil }, "a rateable status has no label")
         precondition(statuses[initialStatus] != nil, "initial status \(initialStatus) has no label")
@@ -73,7 +86,16 @@ public struct MatterWorkflow: Sendable {
         let leaving = Set(transitions.filter { $0.to != nil }.flatMap(\.from))
         self.terminalStatuses = Set(statuses.keys).subtracting(leaving)
         self.rateableStatuses = terminalStatuses.union(alsoRateableIn)
+        precondition(milestones.keys.allSatisfy { eventLabels[$0] != nil }, "a milestone event has no label: \(milestones.keys.sorted())")
+        var derived = milestones
+        for transition in transitions {
+            if let to = transition.to, terminalStatuses.contains(to), derived[transition.event] == nil { derived[transition.event] = .concluded }
+        }
+        self.milestones = derived
     }
+
+    /// Whether the line declares an acceptance step (else a matter counts accepted when submitted).
+    public var declaresAcceptance: Bool { milestones.values.contains(.accepted) }
 
     public func label(ofStatus status: String) -> String { statuses[status] ?? status }
 
