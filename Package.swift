@@ -125,6 +125,15 @@ let package = Package(
             path: "Benchmarks/LawSearch",
             swiftSettings: strictSettings
         ),
+        // `swift run -c release statistics-bench [--matters 1000000]`: the dashboard's queries.
+        .executableTarget(
+            name: "statistics-bench",
+            dependencies: [
+                "FawangCore", "FawangSQLite", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Benchmarks/Statistics",
+            swiftSettings: strictSettings
+        ),
         .executableTarget(
             name: "fawang",
             dependencies: [

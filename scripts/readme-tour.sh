@@ -142,6 +142,9 @@ step "《" consultation suggest-laws "$Q"
 step "已解答" consultation answer "$Q" --answer 可以先申请人民调解，调解不成的可以向人民法院起诉 --cite 人民调解法第十七条
 step "已登录" login --login consultation-640104 --password Fawang@2026
 step "faq-" consultation publish-faq "$Q"
+step "已登录" login --login supervision-640100 --password Fawang@2026
+step "received" supervision stats --by line --compare-previous
+step "兴庆区" supervision stats --by region --by channel
 faq="$(curl -sf "127.0.0.1:$http/consultation")" || { echo "tour: /consultation failed" >&2; exit 1; }
 grep -q "可以先申请人民调解" <<<"$faq" || { echo "tour: the FAQ is not on /consultation" >&2; exit 1; }
 step "已登录" login --login staff-640100-reviewer --password Fawang@2026

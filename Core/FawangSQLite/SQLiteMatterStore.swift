@@ -220,6 +220,18 @@ struct SQLiteMatterStore: MatterStore {
                 sql: "INSERT OR IGNORE INTO matter_phones (matter_id, phone_key, role) VALUES (?, ?, ?)", arguments: [matter.id, key, role])
         }
         guard let deadlines else { return }
+        let facts = deadlines.facts(of: matter)
+        try db.execute(
+            sql: """
+                INSERT OR REPLACE INTO matter_facts (matter_id, business_line, matter_type, region_code, channel, submitted_day, accepted_day,
+                    outcome, ended_day, handling_days, transferred_day, rating, rated_day, met_late, open_due)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                matter.id, matter.businessLine, matter.matterType, matter.regionCode, matter.channel.rawValue, facts.submittedDay.description,
+                facts.acceptedDay?.description, facts.outcome?.rawValue, facts.endedDay?.description, facts.handlingDays,
+                facts.transferredDay?.description, facts.rating, facts.ratedDay?.description, facts.metLate, facts.openDue?.description,
+            ])
         try db.execute(sql: "DELETE FROM matter_credit WHERE matter_id = ?", arguments: [matter.id])
         for row in deadlines.creditRows(of: matter) {
             try db.execute(

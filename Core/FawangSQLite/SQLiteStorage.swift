@@ -438,6 +438,35 @@ enum CoreSchema {
             """,
             "CREATE INDEX matter_phones_by_key ON matter_phones (phone_key)",
         ]),
+        // What the statistics count of each matter (MatterFacts), derived like the deadline index
+        // in the matter's own transaction; filled for existing matters by the start-up refresh.
+        // Each figure reads its own day's index.
+        StorageMigration(id: "v17-matter-facts", statements: [
+            """
+            CREATE TABLE matter_facts (
+                matter_id TEXT PRIMARY KEY REFERENCES matters (id),
+                business_line TEXT NOT NULL,
+                matter_type TEXT NOT NULL,
+                region_code TEXT NOT NULL,
+                channel TEXT NOT NULL,
+                submitted_day TEXT NOT NULL,
+                accepted_day TEXT,
+                outcome TEXT,
+                ended_day TEXT,
+                handling_days INTEGER,
+                transferred_day TEXT,
+                rating INTEGER,
+                rated_day TEXT,
+                met_late INTEGER NOT NULL,
+                open_due TEXT
+            )
+            """,
+            "CREATE INDEX matter_facts_submitted ON matter_facts (submitted_day)",
+            "CREATE INDEX matter_facts_accepted ON matter_facts (accepted_day) WHERE accepted_day IS NOT NULL",
+            "CREATE INDEX matter_facts_ended ON matter_facts (ended_day) WHERE ended_day IS NOT NULL",
+            "CREATE INDEX matter_facts_transferred ON matter_facts (transferred_day) WHERE transferred_day IS NOT NULL",
+            "CREATE INDEX matter_facts_rated ON matter_facts (rated_day) WHERE rated_day IS NOT NULL",
+        ]),
     ]
 }
 

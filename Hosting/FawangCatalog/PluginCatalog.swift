@@ -12,6 +12,7 @@ import MediationPlugin
 import NotarizationPlugin
 import PetitionsPlugin
 import PublicityPlugin
+import SupervisionPlugin
 
 /// The department plugins compiled into the `fawang` executable: one line per department. The
 /// host library takes its plugins as a parameter, so it and the test support depend on none.
@@ -30,5 +31,6 @@ public enum PluginCatalog {
         PublicityPlugin(),
         AppointmentsPlugin(),
         HotlinePlugin(),
+        SupervisionPlugin(),
     ]
 }

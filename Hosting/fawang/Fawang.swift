@@ -248,6 +248,7 @@ enum Render {
     /// descriptor, lists one row per entry, enum values spelled as the command line takes them.
     static func response(_ message: any SwiftProtobuf.Message) -> String {
         if let matter = message as? Fawang_Matter_V1_Matter { return Self.matter(matter) }
+        if let report = message as? Fawang_Supervision_V1_StatisticsReport { return Self.statistics(report) }
         var options = JSONEncodingOptions()
         options.preserveProtoFieldNames = true
         guard let json = try? message.jsonString(options: options),
@@ -292,6 +293,29 @@ enum Render {
         }
         if field.type == .bool, let flag = value as? Bool { return flag ? "是" : "否" }
         return plain(value)
+    }
+
+    /// A statistics report as a table, tab-separated: a row per group, the total, and the span
+    /// before beside each when asked for.
+    static func statistics(_ report: Fawang_Supervision_V1_StatisticsReport) -> String {
+        let compared = !report.previousFromDay.isEmpty
+        var lines = ["\(report.regionName)（\(report.regionCode)）  \(report.fromDay) 至 \(report.toDay)"
+            + (compared ? "（上期 \(report.previousFromDay) 至 \(report.previousToDay)）" : "")]
+        let header = ["收件 received", "受理 accepted", "办结 concluded", "不予受理 refused", "终止 stopped", "转办 transferred",
+                      "逾期 overdue", "平均工作日", "90%工作日", "评价数", "平均分", "满意率"]
+        func cells(_ f: Fawang_Supervision_V1_Figures) -> [String] {
+            [f.received, f.accepted, f.concluded, f.refused, f.stopped, f.transferred, f.overdue].map(String.init)
+                + [String(format: "%.1f", f.averageHandlingDays), String(f.p90HandlingDays), String(f.ratings), String(format: "%.2f", f.averageRating),
+                   String(format: "%.0f%%", f.satisfiedShare * 100)]
+        }
+        lines.append((["分组"] + header).joined(separator: "\t"))
+        for group in report.groups {
+            lines.append(([group.key.map(\.label).joined(separator: " / ")] + cells(group.figures)).joined(separator: "\t"))
+            if compared { lines.append((["  上期"] + cells(group.previous)).joined(separator: "\t")) }
+        }
+        lines.append((["合计"] + cells(report.total)).joined(separator: "\t"))
+        if compared { lines.append((["  上期"] + cells(report.previousTotal)).joined(separator: "\t")) }
+        return lines.joined(separator: "\n")
     }
 
     static func deadlines(_ deadlines: [Fawang_Matter_V1_Deadline]) -> [String] {

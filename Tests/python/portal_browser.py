@@ -440,6 +440,15 @@ def main():
         driver.get(base + "/staff")
         row = driver.find_element(By.XPATH, f"//table[@class='queue']//tr[td/a[text()='{number}']]")
         check("finished" in row.get_attribute("class") and "已结案" in row.text, f"the queue shows it concluded: {row.text}")
+        # The dashboard (监管统计): the reviewer's line and city, charts drawn as SVG, today's intake live.
+        navigate(driver, driver.find_element(By.LINK_TEXT, "监管统计"))
+        check(len(driver.find_elements(By.CSS_SELECTOR, "svg.chart")) == 5, "five charts")
+        WebDriverWait(driver, 20).until(lambda d: d.find_element(By.ID, "today-total").text.isdigit())
+        check(int(driver.find_element(By.ID, "today-total").text) >= 1, "today's intake counts the application filed above")
+        check(every_field_labelled(driver), "every dashboard filter has a label")
+        driver.save_screenshot(str(shots / "dashboard-desktop.png"))
+        driver.execute_script("document.getElementById('chart-trend').scrollIntoView()")
+        driver.save_screenshot(str(shots / "dashboard-charts-desktop.png"))
 
         # A reviewer is no admin; the platform admin sees the module switches by division.
         driver.get(base + "/staff/admin")

@@ -71,6 +71,13 @@ public final class DeadlineEngine: Sendable {
         }
     }
 
+    /// What the statistics count of `matter` (``MatterFacts``), under its line's workflow and the
+    /// calendar in force.
+    public func facts(of matter: Matter) -> MatterFacts {
+        let spec = matterType(of: matter)
+        return MatterFacts.of(matter, workflow: spec?.workflow, deadlines: statuses(of: matter, now: matter.updatedAt), calendar: calendar)
+    }
+
     /// Deadline-relevant changes (a matter written, the calendar replaced), for watchers.
     public var changeSignal: ChangeSignal { changes }
 }

@@ -246,6 +246,10 @@ public protocol MatterStore: Sendable {
     /// first, at most `limit`: who a caller is to the platform.
     func matters(phone: String, limit: Int) async throws -> [Matter]
 
+    /// The statistics (数据统计) asked for, from the facts index (``MatterFacts``): one bucket per
+    /// group that has any figure.
+    func statistics(_ query: StatisticsQuery) async throws -> [StatisticsBucket]
+
     /// The materials of a matter, in upload order.
     func materials(matterID: String) async throws -> [StoredMaterial]
 

@@ -62,6 +62,8 @@ public struct PlatformConfig: Sendable, Equatable {
     public var allowLoosePermissions = false
     public var seedDemoData = true
     public var seedSampleMatters = true
+    /// `demo.synthetic_matters`: how many generated matters a fresh demo database gets.
+    public var syntheticMatters = 0
     /// Where the data keys live when `FAWANG_DATA_KEYS` is not set; nil means next to the database.
     public var dataKeyFile: String?
     /// `audit.on_broken_chain`: what start-up does when the audit chain does not verify from its
@@ -171,6 +173,7 @@ public struct PlatformConfig: Sendable, Equatable {
         optionalString("security.data_key_file", \.dataKeyFile, "File of AES-256 data keys (id:base64 per line, the active key first) sealing identity numbers at rest; default fawang.keys next to the database, created on first run. FAWANG_DATA_KEYS overrides it."),
         bool("demo.seed", \.seedDemoData, true, "Seed Ningxia's divisions, legal aid centres, staff and aid providers into an empty database."),
         bool("demo.sample_matters", \.seedSampleMatters, true, "With demo.seed, also seed sample matters, some submitted days ago, so deadline alerts and escalation show at once."),
+        int("demo.synthetic_matters", \.syntheticMatters, 0...1_000_000, "With demo.seed, also this many generated matters across every line, county and channel over the past year, walked through their workflows at random (fixed seed): figures for the supervision dashboard. 0 for none."),
         choice("audit.on_broken_chain", \.auditOnBrokenChain, ["refuse", "read_only"], live: false, "What start-up does when the audit chain does not verify from its last signed checkpoint (an entry edited, removed or cut from the end): `refuse` to start, naming the first bad entry and what to do, or start `read_only`: queries are served, changes refused, and a critical alert is logged and exported (fawang_read_only) until the database is restored."),
         int("audit.checkpoint_seconds", \.auditCheckpointSeconds, 1...86_400, "How often the signed audit checkpoint (table audit_checkpoint, key fawang.audit-key) moves to the verified head while running; also at graceful shutdown."),
         choice("log.level", \.logLevel, ["trace", "debug", "info", "notice", "warning", "error", "critical"], live: true, "Lowest level logged."),

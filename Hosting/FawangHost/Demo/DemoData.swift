@@ -120,6 +120,8 @@ enum DemoData {
         ("appointments", "预约服务"),
         // The 12348 hotline's agents (bound to the hotline channel) and its provincial admin.
         ("hotline", "12348热线"),
+        // The bureaus' supervisors: statistics of every line in their division.
+        ("supervision", "监管统计"),
     ]
 
     static var staff: [StaffMember] {

@@ -45,11 +45,14 @@ struct Portal: Sendable {
     static let maxFilesPerForm = 5
     /// The WeChat official account's endpoint, when `wechat.token` is set.
     let wechat: WeChatEndpoint?
+    /// The host's clock (a page's default span of days).
+    let now: @Sendable () -> Date
 
     init(
         caller: GatewayCaller, plugins: [any DepartmentPlugin], materialLimits: MaterialLimits = MaterialLimits(), secureCookies: Bool = true,
-        wechat: WeChatEndpoint? = nil
+        wechat: WeChatEndpoint? = nil, now: @escaping @Sendable () -> Date = { Date() }
     ) throws {
+        self.now = now
         self.caller = caller
         self.wechat = wechat
         self.materialLimits = materialLimits
@@ -94,6 +97,7 @@ struct Portal: Sendable {
         addWeChat(to: router)
         addHallPages(to: router)
         addDeskPages(to: router)
+        addDashboardPages(to: router)
         addConsultationPages(to: router)
         addMyMatters(to: router)
         router.get("/static/portal.css") { _, _ in Self.asset(PortalTemplates.css + PublicInfoTemplates.css + AppointmentTemplates.css, type: "text/css; charset=utf-8") }

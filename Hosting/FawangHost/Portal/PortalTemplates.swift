@@ -9,7 +9,8 @@ enum PortalTemplates {
         for (name, text) in templates.merging(PublicInfoTemplates.templates, uniquingKeysWith: { own, _ in own })
             .merging(AppointmentTemplates.templates, uniquingKeysWith: { own, _ in own })
             .merging(DeskTemplates.templates, uniquingKeysWith: { own, _ in own })
-            .merging(ConsultationPages.templates, uniquingKeysWith: { own, _ in own }) {
+            .merging(ConsultationPages.templates, uniquingKeysWith: { own, _ in own })
+            .merging(DashboardTemplates.templates, uniquingKeysWith: { own, _ in own }) {
             try library.register(text, named: name)
         }
         return library
@@ -245,7 +246,7 @@ enum PortalTemplates {
             """,
         "staff-queue": """
             {{> top}}
-            <div class="bar"><h1>待办事项</h1><span class="muted">{{who}}</span>{{#isAdmin}}<a href="/staff/admin">模块开关总览</a>{{/isAdmin}}
+            <div class="bar"><h1>待办事项</h1><span class="muted">{{who}}</span><a href="/staff/dashboard">监管统计</a>{{#isAdmin}}<a href="/staff/admin">模块开关总览</a>{{/isAdmin}}
               <form method="post" action="/staff/logout"><input type="hidden" name="_csrf" value="{{csrf}}"><button type="submit" class="link">退出</button></form></div>
             <form method="get" action="/staff" class="filters">
               <div class="field"><label for="f-line">业务条线</label><input type="text" id="f-line" name="line" value="{{line}}" placeholder="如 legal-aid"></div>
@@ -395,6 +396,9 @@ enum PortalTemplates {
         .error { color: var(--red); margin: 0.25rem 0 0; font-weight: 600; }
         .alert { border-left: 4px solid var(--red); background: #fff3f2; padding: 0.6rem 0.9rem; margin: 0 0 1rem; }
         .receipt, .report { background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: 0.75rem 1.25rem; margin-bottom: 1rem; }
+        form.filters { display: flex; flex-wrap: wrap; gap: 0 1rem; align-items: flex-end; } form.filters .field { flex: 1 1 9rem; }
+        .counters { list-style: none; padding: 0; display: flex; flex-wrap: wrap; gap: 0.25rem 1.5rem; }
+        .chart-panel h2 .button { font-size: 0.85rem; padding: 0.3rem 0.7rem; margin-left: 0.75rem; vertical-align: middle; }
         #tracking-number { font-size: 1.4rem; letter-spacing: 0.05em; }
         dl { display: grid; grid-template-columns: max-content 1fr; gap: 0.25rem 1rem; } dt { color: var(--muted); } dd { margin: 0; }
         .deadlines { list-style: none; padding: 0; } .deadline { border-left: 4px solid var(--ok); padding: 0.25rem 0.75rem; margin-bottom: 0.5rem; background: #fafafa; }

@@ -191,6 +191,11 @@ public final class PlatformHost: Sendable {
         if config.seedSampleMatters {
             for (plugin, context) in contexts { try await plugin.seedSampleMatters(context: context) }
         }
+        if config.syntheticMatters > 0, let registry = contexts.first?.1.modules {
+            let counties = DemoData.divisions.map(\.code).filter { !$0.hasSuffix("00") }
+            try await SyntheticMatters(store: storage.matters, registry: registry, counties: counties, now: now(), logger: logger)
+                .generate(count: config.syntheticMatters, seed: 12348)
+        }
         // One slow hash for all demo accounts: they share the published demo password.
         let demoHash = try PasswordHasher.standard.hash(DemoData.demoPassword)
         for (login, principal) in DemoData.accounts {
@@ -407,7 +412,7 @@ public final class PlatformHost: Sendable {
                 logger: logger)
             let portal = try Portal(
                 caller: caller, plugins: plugins, materialLimits: config.materials,
-                wechat: config.wechatToken.map { WeChatEndpoint(token: $0, portalURL: config.publicURL) })
+                wechat: config.wechatToken.map { WeChatEndpoint(token: $0, portalURL: config.publicURL) }, now: now)
             serviceList.append(GatewayService(
                 gateway: gateway, portal: portal, host: config.httpHost, port: config.httpPort, logger: logger,
                 onListening: { port in
