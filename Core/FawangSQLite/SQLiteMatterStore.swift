@@ -221,6 +221,19 @@ struct SQLiteMatterStore: MatterStore {
         }
         guard let deadlines else { return }
         let facts = deadlines.facts(of: matter)
+        // The monthly rollup moves from what the matter counted for to what it counts for now.
+        let before = try Row.fetchOne(db, sql: "SELECT * FROM matter_facts WHERE matter_id = ?", arguments: [matter.id]).map { row in
+            Self.contributions(
+                line: row["business_line"], type: row["matter_type"], region: row["region_code"], channel: row["channel"],
+                submitted: row["submitted_day"], accepted: row["accepted_day"], outcome: row["outcome"], ended: row["ended_day"],
+                handling: row["handling_days"], transferred: row["transferred_day"], rating: row["rating"], rated: row["rated_day"])
+        } ?? Contributions()
+        let after = Self.contributions(
+            line: matter.businessLine, type: matter.matterType, region: matter.regionCode, channel: matter.channel.rawValue,
+            submitted: facts.submittedDay.description, accepted: facts.acceptedDay?.description, outcome: facts.outcome?.rawValue,
+            ended: facts.endedDay?.description, handling: facts.handlingDays, transferred: facts.transferredDay?.description, rating: facts.rating,
+            rated: facts.ratedDay?.description)
+        try Self.rollUp(db, from: before, to: after)
         try db.execute(
             sql: """
                 INSERT OR REPLACE INTO matter_facts (matter_id, business_line, matter_type, region_code, channel, submitted_day, accepted_day,

@@ -2,9 +2,11 @@ import FawangCore
 import GRDB
 
 extension SQLiteMatterStore {
-    /// Each figure is read by its own day's index (received by `submitted_day`, concluded by
-    /// `ended_day`, …) in one UNION ALL, grouped in SQL by the dimensions, the period, the figure
-    /// and its value (handling days, a rating): the database returns a histogram, not matters.
+    /// Each figure is read by its own day. Whole months come from the monthly rollups (counts and
+    /// sums per group; the handling-day histogram per county and line), the days at either end of
+    /// the span — and every span asked by day or week — from the facts' day indexes, overdue
+    /// (which depends on the day asked) from two partial indexes of the matters it can concern.
+    /// Grouped in SQL: the database returns a few rows per group, never matters.
     func statistics(_ query: StatisticsQuery) async throws -> [StatisticsBucket] {
         var filter = ""
         var filterArguments: [DatabaseValue] = []
@@ -27,70 +29,197 @@ extension SQLiteMatterStore {
         }
         let dimensions = query.groupBy.filter { $0 != .period }
         let columns = dimensions.enumerated().map { index, dimension in "\(Self.expression(dimension, query.regionLevel)) AS d\(index)" }
-        func selected(_ day: String, _ kind: String, _ value: String) -> String {
-            (columns + ["\(day) AS day", "\(kind) AS kind", "\(value) AS value"]).joined(separator: ", ")
-        }
-        // (day column, figure, value, extra condition)
-        let branches: [(String, String, String, String)] = [
-            ("submitted_day", "'received'", "NULL", ""),
-            ("accepted_day", "'accepted'", "NULL", ""),
-            ("ended_day", "outcome", "handling_days", ""),
-            ("transferred_day", "'transferred'", "NULL", ""),
-            ("rated_day", "'rated'", "rating", ""),
-            ("submitted_day", "'overdue'", "NULL", " AND (met_late = 1 OR open_due < ?)"),
-        ]
+        func selected(_ day: String, _ rest: [String]) -> String { (columns + ["\(day) AS day"] + rest).joined(separator: ", ") }
+        let byDay = query.groupBy.contains(.period) && [.day, .week].contains(query.periodUnit)
+        let span = byDay ? Self.Span(months: nil, edges: [(query.from, query.to)]) : Self.span(query.from, query.to)
+        let months = span.months.map { [String($0.0.description.prefix(7)).databaseValue, String($0.1.description.prefix(7)).databaseValue] }
+
+        // Counts and sums: (kind, n, total).
         var sql: [String] = []
         var arguments: [DatabaseValue] = []
-        for (day, kind, value, extra) in branches {
-            let head = selected(day, kind, value)
-            sql.append("SELECT \(head) FROM matter_facts WHERE \(day) BETWEEN ? AND ?\(extra)\(filter)")
-            arguments += [query.from.description.databaseValue, query.to.description.databaseValue]
-            if !extra.isEmpty { arguments.append(query.today.description.databaseValue) }
-            arguments += filterArguments
+        if let months {
+            sql.append("SELECT \(selected("month || '-01'", ["kind", "n", "total"])) FROM matter_stats_monthly WHERE month BETWEEN ? AND ?\(filter)")
+            arguments += months + filterArguments
+        }
+        // (day column, figure, its value, condition)
+        let branches: [(String, String, String, String)] = [
+            ("submitted_day", "'received'", "0", ""), ("accepted_day", "'accepted'", "0", ""), ("ended_day", "outcome", "handling_days", ""),
+            ("transferred_day", "'transferred'", "0", ""), ("rated_day", "'rated'", "rating", ""),
+            ("rated_day", "'satisfied'", "0", " AND rating >= 4"),
+        ]
+        for (from, to) in span.edges {
+            for (day, kind, value, condition) in branches {
+                sql.append("SELECT \(selected(day, ["\(kind) AS kind", "1 AS n", "\(value) AS total"])) FROM matter_facts WHERE \(day) BETWEEN ? AND ?\(condition)\(filter)")
+                arguments += [from.description.databaseValue, to.description.databaseValue] + filterArguments
+            }
+        }
+        // Named, not left to the planner: it took the day index and read every matter of the span.
+        for (index, condition, extra) in [("matter_facts_met_late", "met_late = 1", false), ("matter_facts_open_due", "met_late = 0 AND open_due < ?", true)] {
+            sql.append("SELECT \(selected("submitted_day", ["'overdue' AS kind", "1 AS n", "0 AS total"])) FROM matter_facts INDEXED BY \(index) WHERE \(condition) AND submitted_day BETWEEN ? AND ?\(filter)")
+            arguments += (extra ? [query.today.description.databaseValue] : []) + [query.from.description.databaseValue, query.to.description.databaseValue]
+                + filterArguments
         }
         let keys = dimensions.indices.map { "d\($0)" }
         let period = query.groupBy.contains(.period) ? Self.period(query.periodUnit) : "''"
-        let outer = """
-            SELECT \((keys + ["\(period) AS p", "kind", "value", "COUNT(*) AS n"]).joined(separator: ", "))
-            FROM (\(sql.joined(separator: " UNION ALL "))) GROUP BY \((keys + ["p", "kind", "value"]).joined(separator: ", "))
+        let figures = """
+            SELECT \((keys + ["\(period) AS p", "kind", "SUM(n) AS n", "SUM(total) AS total"]).joined(separator: ", "))
+            FROM (\(sql.joined(separator: " UNION ALL "))) GROUP BY \((keys + ["p", "kind"]).joined(separator: ", "))
             """
-        let statementArguments = StatementArguments(arguments)
-        let rows = try await pool.read { db in
-            try Row.fetchAll(db, sql: outer, arguments: statementArguments).map { row in
-                (keys: keys.map { row[$0] as String? ?? "" }, period: row["p"] as String? ?? "", kind: row["kind"] as String?,
-                 value: row["value"] as Int?, count: row["n"] as Int)
+
+        // The handling-day histogram, for the percentile: by county and line from its rollup;
+        // split or filtered by matter type or channel, from the facts.
+        var histogram: String?
+        var histogramArguments: [DatabaseValue] = []
+        if query.percentiles {
+            var parts: [String] = []
+            let rollup = query.matterType == nil && query.channel == nil && !dimensions.contains(.matterType) && !dimensions.contains(.channel)
+            let factSpans = rollup ? span.edges : [(query.from, query.to)]
+            if rollup, let months {
+                parts.append("SELECT \(selected("month || '-01'", ["days", "n"])) FROM matter_stats_days WHERE month BETWEEN ? AND ?\(filter)")
+                histogramArguments += months + filterArguments
             }
+            for (from, to) in factSpans {
+                parts.append("SELECT \(selected("ended_day", ["handling_days AS days", "1 AS n"])) FROM matter_facts WHERE ended_day BETWEEN ? AND ? AND outcome IS NOT NULL\(filter)")
+                histogramArguments += [from.description.databaseValue, to.description.databaseValue] + filterArguments
+            }
+            if !parts.isEmpty {
+                histogram = """
+                    SELECT \((keys + ["\(period) AS p", "days", "SUM(n) AS n"]).joined(separator: ", "))
+                    FROM (\(parts.joined(separator: " UNION ALL "))) GROUP BY \((keys + ["p", "days"]).joined(separator: ", "))
+                    """
+            }
+        }
+
+        let (figureArguments, daysArguments, daysQuery) = (StatementArguments(arguments), StatementArguments(histogramArguments), histogram)
+        let (counted, days) = try await pool.read { db in
+            let counted = try Row.fetchAll(db, sql: figures, arguments: figureArguments).map { row in
+                (keys: keys.map { row[$0] as String? ?? "" }, period: row["p"] as String? ?? "", kind: row["kind"] as String? ?? "",
+                 n: row["n"] as Int, total: row["total"] as Int? ?? 0)
+            }
+            let days = try daysQuery.map { sql in
+                try Row.fetchAll(db, sql: sql, arguments: daysArguments).map { row in
+                    (keys: keys.map { row[$0] as String? ?? "" }, period: row["p"] as String? ?? "", days: row["days"] as Int? ?? 0, n: row["n"] as Int)
+                }
+            } ?? []
+            return (counted, days)
         }
         var buckets: [[String]: StatisticsBucket] = [:]
-        for row in rows {
+        func bucket(_ keys: [String], _ period: String, _ change: (inout StatisticsFigures) -> Void) {
             var key: [StatisticsQuery.Dimension: String] = [:]
-            for (index, dimension) in dimensions.enumerated() { key[dimension] = row.keys[index] }
-            if query.groupBy.contains(.period) { key[.period] = row.period }
+            for (index, dimension) in dimensions.enumerated() { key[dimension] = keys[index] }
+            if query.groupBy.contains(.period) { key[.period] = period }
             let id = query.groupBy.map { key[$0] ?? "" }
-            var bucket = buckets[id] ?? StatisticsBucket(key: key, figures: StatisticsFigures())
-            let (count, value) = (row.count, row.value)
-            switch row.kind {
-            case "received": bucket.figures.received += count
-            case "accepted": bucket.figures.accepted += count
-            case "transferred": bucket.figures.transferred += count
-            case "overdue": bucket.figures.overdue += count
-            case "rated":
-                bucket.figures.ratings += count
-                bucket.figures.ratingSum += (value ?? 0) * count
-                if (value ?? 0) >= 4 { bucket.figures.satisfied += count }
-            case let outcome?:
-                switch MatterWorkflow.Milestone(rawValue: outcome) {
-                case .concluded: bucket.figures.concluded += count
-                case .refused: bucket.figures.refused += count
-                case .stopped: bucket.figures.stopped += count
-                default: continue
-                }
-                bucket.figures.handlingDays[value ?? 0, default: 0] += count
-            case nil: continue
-            }
-            buckets[id] = bucket
+            var found = buckets[id] ?? StatisticsBucket(key: key, figures: StatisticsFigures())
+            change(&found.figures)
+            buckets[id] = found
         }
+        for row in counted {
+            bucket(row.keys, row.period) { figures in
+                switch row.kind {
+                case "received": figures.received += row.n
+                case "accepted": figures.accepted += row.n
+                case "transferred": figures.transferred += row.n
+                case "overdue": figures.overdue += row.n
+                case "rated":
+                    figures.ratings += row.n
+                    figures.ratingSum += row.total
+                case "satisfied": figures.satisfied += row.n
+                case MatterWorkflow.Milestone.concluded.rawValue: (figures.concluded, figures.handlingSum) = (figures.concluded + row.n, figures.handlingSum + row.total)
+                case MatterWorkflow.Milestone.refused.rawValue: (figures.refused, figures.handlingSum) = (figures.refused + row.n, figures.handlingSum + row.total)
+                case MatterWorkflow.Milestone.stopped.rawValue: (figures.stopped, figures.handlingSum) = (figures.stopped + row.n, figures.handlingSum + row.total)
+                default: break
+                }
+            }
+        }
+        for row in days { bucket(row.keys, row.period) { $0.handlingDays[row.days, default: 0] += row.n } }
         return buckets.sorted { $0.key.lexicographicallyPrecedes($1.key) }.map(\.value)
+    }
+
+    /// A span as whole months (first day of the first, some day of the last) and the days outside them.
+    struct Span {
+        var months: (CivilDate, CivilDate)?
+        var edges: [(CivilDate, CivilDate)]
+    }
+
+    static func span(_ from: CivilDate, _ to: CivilDate) -> Span {
+        let (fy, fm, fd) = from.components
+        let firstFull = fd == 1 ? from : (fm == 12 ? CivilDate(year: fy + 1, month: 1, day: 1) : CivilDate(year: fy, month: fm + 1, day: 1))
+        let (ty, tm, _) = to.components
+        let endsMonth = to.adding(days: 1).components.day == 1
+        let lastFullStart = endsMonth ? CivilDate(year: ty, month: tm, day: 1) : (tm == 1 ? CivilDate(year: ty - 1, month: 12, day: 1) : CivilDate(year: ty, month: tm - 1, day: 1))
+        guard firstFull <= lastFullStart else { return Span(months: nil, edges: [(from, to)]) }
+        let lastFullEnd = endsMonth ? to : CivilDate(year: ty, month: tm, day: 1).adding(days: -1)
+        var edges: [(CivilDate, CivilDate)] = []
+        if from < firstFull { edges.append((from, firstFull.adding(days: -1))) }
+        if lastFullEnd < to { edges.append((lastFullEnd.adding(days: 1), to)) }
+        return Span(months: (firstFull, lastFullStart), edges: edges)
+    }
+
+    /// What a matter's facts add to the monthly rollups: entries of `matter_stats_monthly`
+    /// (month, region, line, type, channel, figure) with the value they add to its total, and of
+    /// `matter_stats_days` (month, region, line, handling days) for an ended matter.
+    struct Contributions: Equatable {
+        var figures: [(key: [DatabaseValue], total: Int)] = []
+        var days: [[DatabaseValue]] = []
+
+        static func == (lhs: Contributions, rhs: Contributions) -> Bool {
+            lhs.figures.map(\.key) == rhs.figures.map(\.key) && lhs.figures.map(\.total) == rhs.figures.map(\.total) && lhs.days == rhs.days
+        }
+    }
+
+    static func contributions(
+        line: String, type: String, region: String, channel: String, submitted: String?, accepted: String?, outcome: String?, ended: String?,
+        handling: Int?, transferred: String?, rating: Int?, rated: String?
+    ) -> Contributions {
+        var result = Contributions()
+        func add(_ day: String?, _ kind: String?, _ total: Int = 0) {
+            guard let day, let kind else { return }
+            result.figures.append(([String(day.prefix(7)), region, line, type, channel, kind].map(\.databaseValue), total))
+        }
+        add(submitted, "received")
+        add(accepted, "accepted")
+        add(ended, outcome, handling ?? 0)
+        add(transferred, "transferred")
+        add(rated, "rated", rating ?? 0)
+        if let rating, rating >= 4 { add(rated, "satisfied") }
+        if let ended, outcome != nil, let handling {
+            result.days.append([String(ended.prefix(7)), region, line].map(\.databaseValue) + [handling.databaseValue])
+        }
+        return result
+    }
+
+    /// Moves the monthly rollups from what `old` counted for to what `new` counts for (a matter
+    /// rewritten with the same facts changes nothing).
+    static func rollUp(_ db: Database, from old: Contributions, to new: Contributions) throws {
+        guard old != new else { return }
+        var figures: [[DatabaseValue]: (n: Int, total: Int)] = [:]
+        for entry in old.figures { figures[entry.key, default: (0, 0)] = (figures[entry.key, default: (0, 0)].n - 1, figures[entry.key, default: (0, 0)].total - entry.total) }
+        for entry in new.figures { figures[entry.key, default: (0, 0)] = (figures[entry.key, default: (0, 0)].n + 1, figures[entry.key, default: (0, 0)].total + entry.total) }
+        let figureKey = "month = ? AND region_code = ? AND business_line = ? AND matter_type = ? AND channel = ? AND kind = ?"
+        for (key, change) in figures where change.n != 0 || change.total != 0 {
+            try db.execute(
+                sql: """
+                    INSERT INTO matter_stats_monthly (month, region_code, business_line, matter_type, channel, kind, n, total)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (month, region_code, business_line, matter_type, channel, kind) DO UPDATE SET n = n + excluded.n, total = total + excluded.total
+                    """, arguments: StatementArguments(key + [change.n.databaseValue, change.total.databaseValue]))
+            if change.n < 0 { try db.execute(sql: "DELETE FROM matter_stats_monthly WHERE \(figureKey) AND n <= 0", arguments: StatementArguments(key)) }
+        }
+        var days: [[DatabaseValue]: Int] = [:]
+        for key in old.days { days[key, default: 0] -= 1 }
+        for key in new.days { days[key, default: 0] += 1 }
+        for (key, change) in days where change != 0 {
+            try db.execute(
+                sql: """
+                    INSERT INTO matter_stats_days (month, region_code, business_line, days, n) VALUES (?, ?, ?, ?, ?)
+                    ON CONFLICT (month, region_code, business_line, days) DO UPDATE SET n = n + excluded.n
+                    """, arguments: StatementArguments(key + [change.databaseValue]))
+            if change < 0 {
+                try db.execute(
+                    sql: "DELETE FROM matter_stats_days WHERE month = ? AND region_code = ? AND business_line = ? AND days = ? AND n <= 0",
+                    arguments: StatementArguments(key))
+            }
+        }
     }
 
     private static func expression(_ dimension: StatisticsQuery.Dimension, _ level: StatisticsQuery.RegionLevel) -> String {

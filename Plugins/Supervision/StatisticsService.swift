@@ -164,7 +164,7 @@ struct StatisticsService: Sendable {
             query: StatisticsQuery(
                 from: from!, to: to!, today: today, regionCode: scope.region, businessLines: scope.lines,
                 matterType: request.matterType.isEmpty ? nil : request.matterType, channel: Channel.allCases.first { Fawang_Matter_V1_Channel($0) == request.channel }?.rawValue,
-                groupBy: dimensions, regionLevel: level, periodUnit: unit),
+                groupBy: dimensions, regionLevel: level, periodUnit: unit, percentiles: !request.withoutPercentiles),
             regionName: region?.name ?? scope.region)
     }
 

@@ -11,6 +11,7 @@ extension Fawang_Matter_V1_Channel {
         case .mobile: .mobile
         case .wechat: .wechat
         case .api: .api
+        case .dataImport: .import
         }
     }
 
@@ -23,6 +24,7 @@ extension Fawang_Matter_V1_Channel {
         case .mobile: .mobile
         case .wechat: .wechat
         case .api: .api
+        case .import: .dataImport
         default: nil
         }
     }

@@ -134,7 +134,7 @@ import Testing
         try await TestPlatform.with(extraConfig: Self.config, plugins: PluginCatalog.all, clock: Self.clock) { platform in
             let raw = try await Self.readRaw(platform)
             #expect(raw.count >= 2500)
-            #expect(Set(raw.values.map(\.line)).count >= 10 && Set(raw.values.map(\.channel)).count == 6 && Set(raw.values.map(\.region)).count >= 20)
+            #expect(Set(raw.values.map(\.line)).count >= 10 && Set(raw.values.map(\.channel)).count == Channel.allCases.count && Set(raw.values.map(\.region)).count >= 20)
             let ids = Array(raw.keys)
             let matters = ids.map { (raw[$0]!, Self.naive(raw[$0]!)) }
             #expect(matters.contains { $0.1.outcome == .refused } && matters.contains { $0.1.outcome == .concluded } && matters.contains { $0.1.rating != nil })

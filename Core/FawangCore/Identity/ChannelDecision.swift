@@ -11,6 +11,9 @@
 ///    (``origin``, set by the host only on its own in-process calls);
 /// 4. anything else reached the native gRPC port, which browsers cannot speak: `mobile`, the app.
 ///
+/// Rows an office imports (`ImportService`) are `import`: the import sets ``current`` itself for
+/// the intakes it calls.
+///
 /// The host sets ``current`` for every call; `ChannelContext.channel` in a request is then ignored.
 /// Code run outside a host (unit tests of a line's rules) sees nil and falls back to the claim.
 public enum ChannelDecision {

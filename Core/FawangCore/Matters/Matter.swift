@@ -9,6 +9,8 @@ public enum Channel: String, Sendable, Codable, CaseIterable {
     case mobile
     case wechat
     case api
+    /// Records an office kept elsewhere, imported in bulk (网上录入数据).
+    case dataImport = "import"
 
     public var label: String {
         switch self {
@@ -18,6 +20,7 @@ public enum Channel: String, Sendable, Codable, CaseIterable {
         case .mobile: "移动端"
         case .wechat: "微信"
         case .api: "系统对接"
+        case .dataImport: "批量导入"
         }
     }
 }

@@ -29,11 +29,16 @@ public struct StatisticsQuery: Sendable, Equatable {
     public var groupBy: [Dimension]
     public var regionLevel: RegionLevel
     public var periodUnit: PeriodUnit
+    /// Whether to read the handling-day histogram for the 90th percentile (a chart that shows none
+    /// skips it).
+    public var percentiles = true
 
     public init(
         from: CivilDate, to: CivilDate, today: CivilDate, regionCode: String? = nil, businessLines: [String]? = nil, matterType: String? = nil,
-        channel: String? = nil, groupBy: [Dimension] = [], regionLevel: RegionLevel = .county, periodUnit: PeriodUnit = .month
+        channel: String? = nil, groupBy: [Dimension] = [], regionLevel: RegionLevel = .county, periodUnit: PeriodUnit = .month,
+        percentiles: Bool = true
     ) {
+        self.percentiles = percentiles
         self.from = from
         self.to = to
         self.today = today
@@ -76,8 +81,9 @@ public struct StatisticsFigures: Sendable, Equatable {
     public var received = 0, accepted = 0, concluded = 0, refused = 0, stopped = 0, transferred = 0
     /// Received in the span and past a deadline: one met late, or one open and past its last day.
     public var overdue = 0
-    /// Working days from submission to the end, of the matters that ended in the span: how many
-    /// took each number of days.
+    /// Working days from submission to the end, of the matters that ended in the span: their sum,
+    /// and (when percentiles are asked for) how many took each number of days.
+    public var handlingSum = 0
     public var handlingDays: [Int: Int] = [:]
     public var ratings = 0, ratingSum = 0
     /// Ratings of 4 or 5.
@@ -85,16 +91,15 @@ public struct StatisticsFigures: Sendable, Equatable {
 
     public init() {}
 
-    public var ended: Int { handlingDays.values.reduce(0, +) }
+    public var ended: Int { concluded + refused + stopped }
 
-    public var averageHandlingDays: Double? {
-        ended == 0 ? nil : Double(handlingDays.reduce(0) { $0 + $1.key * $1.value }) / Double(ended)
-    }
+    public var averageHandlingDays: Double? { ended == 0 ? nil : Double(handlingSum) / Double(ended) }
 
-    /// The smallest number of days within which 90% ended (nearest rank).
+    /// The smallest number of days within which 90% ended (nearest rank); nil without the histogram.
     public var p90HandlingDays: Int? {
-        guard ended > 0 else { return nil }
-        let rank = Int((0.9 * Double(ended)).rounded(.up))
+        let count = handlingDays.values.reduce(0, +)
+        guard count > 0 else { return nil }
+        let rank = Int((0.9 * Double(count)).rounded(.up))
         var seen = 0
         for (days, count) in handlingDays.sorted(by: { $0.key < $1.key }) {
             seen += count
@@ -113,6 +118,7 @@ public struct StatisticsFigures: Sendable, Equatable {
         stopped += other.stopped
         transferred += other.transferred
         overdue += other.overdue
+        handlingSum += other.handlingSum
         handlingDays.merge(other.handlingDays, uniquingKeysWith: +)
         ratings += other.ratings
         ratingSum += other.ratingSum

@@ -39,7 +39,8 @@ extension Portal {
     }
 
     /// The page's filters: the span (default the last twelve months), the division, the line.
-    func dashboardQuery(_ request: Request, _ chart: DashboardChart) -> Fawang_Supervision_V1_StatisticsRequest {
+    /// `percentiles`: a download has them; the charts show none.
+    func dashboardQuery(_ request: Request, _ chart: DashboardChart, percentiles: Bool = false) -> Fawang_Supervision_V1_StatisticsRequest {
         let today = CivilDate(now())
         let (year, month, _) = today.components
         let yearAgo = (year * 12 + month - 1) - 11
@@ -49,6 +50,7 @@ extension Portal {
             $0.toDay = Self.query(request, "to").isEmpty ? today.description : Self.query(request, "to")
             $0.regionCode = Self.query(request, "region")
             $0.businessLine = Self.query(request, "line")
+            $0.withoutPercentiles = !percentiles
             switch chart {
             case .totals: $0.comparePrevious = true
             case .trend:
@@ -103,7 +105,7 @@ extension Portal {
             let file = try await call(
                 StatisticsMethod.ExportStatistics.descriptor,
                 Fawang_Supervision_V1_ExportStatisticsRequest.with {
-                    $0.query = dashboardQuery(request, chart)
+                    $0.query = dashboardQuery(request, chart, percentiles: true)
                     $0.format = Self.query(request, "format") == "xlsx" ? .xlsx : .csv
                 }, metadata, as: Fawang_Supervision_V1_ExportedFile.self)
             let name = chart.title + "_" + file.fileName

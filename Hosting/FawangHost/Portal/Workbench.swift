@@ -365,6 +365,7 @@ extension Portal {
         case .mobile: "移动客户端"
         case .wechat: "微信"
         case .api: "系统接口"
+        case .import: "批量导入"
         default: ""
         }
     }

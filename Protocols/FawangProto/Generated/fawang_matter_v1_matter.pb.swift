@@ -45,6 +45,9 @@ public nonisolated enum Fawang_Matter_V1_Channel: SwiftProtobuf.Enum, Swift.Case
 
   /// another system (courts, police, national platform)
   case api // = 6
+
+  /// records kept elsewhere, imported by an office (ImportService)
+  case `import` // = 7
   case UNRECOGNIZED(Int)
 
   public init() {
@@ -60,6 +63,7 @@ public nonisolated enum Fawang_Matter_V1_Channel: SwiftProtobuf.Enum, Swift.Case
     case 4: self = .mobile
     case 5: self = .wechat
     case 6: self = .api
+    case 7: self = .import
     default: self = .UNRECOGNIZED(rawValue)
     }
   }
@@ -73,6 +77,7 @@ public nonisolated enum Fawang_Matter_V1_Channel: SwiftProtobuf.Enum, Swift.Case
     case .mobile: return 4
     case .wechat: return 5
     case .api: return 6
+    case .import: return 7
     case .UNRECOGNIZED(let i): return i
     }
   }
@@ -86,6 +91,7 @@ public nonisolated enum Fawang_Matter_V1_Channel: SwiftProtobuf.Enum, Swift.Case
     .mobile,
     .wechat,
     .api,
+    .import,
   ]
 
 }
@@ -666,7 +672,7 @@ public nonisolated struct Fawang_Matter_V1_CloseCallbackRequest: Sendable {
 fileprivate nonisolated let _protobuf_package = "fawang.matter.v1"
 
 nonisolated extension Fawang_Matter_V1_Channel: SwiftProtobuf._ProtoNameProviding {
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0CHANNEL_UNSPECIFIED\0\u{1}CHANNEL_HOTLINE\0\u{1}CHANNEL_WALK_IN\0\u{1}CHANNEL_WEB\0\u{1}CHANNEL_MOBILE\0\u{1}CHANNEL_WECHAT\0\u{1}CHANNEL_API\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0CHANNEL_UNSPECIFIED\0\u{1}CHANNEL_HOTLINE\0\u{1}CHANNEL_WALK_IN\0\u{1}CHANNEL_WEB\0\u{1}CHANNEL_MOBILE\0\u{1}CHANNEL_WECHAT\0\u{1}CHANNEL_API\0\u{1}CHANNEL_IMPORT\0")
 }
 
 nonisolated extension Fawang_Matter_V1_DeadlineState: SwiftProtobuf._ProtoNameProviding {

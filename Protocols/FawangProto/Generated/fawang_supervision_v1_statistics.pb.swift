@@ -265,6 +265,10 @@ public nonisolated struct Fawang_Supervision_V1_StatisticsRequest: Sendable {
   /// year before); any other span by its own length in days.
   public var comparePrevious: Bool = false
 
+  /// Skip the 90th percentile of handling days (p90_handling_days stays 0): a chart that shows
+  /// none saves reading the handling-day histogram.
+  public var withoutPercentiles: Bool = false
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -556,7 +560,7 @@ nonisolated extension Fawang_Supervision_V1_ExportFormat: SwiftProtobuf._ProtoNa
 
 nonisolated extension Fawang_Supervision_V1_StatisticsRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".StatisticsRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}from_day\0\u{3}to_day\0\u{3}region_code\0\u{3}business_line\0\u{3}matter_type\0\u{1}channel\0\u{3}group_by\0\u{3}region_level\0\u{3}period_unit\0\u{3}compare_previous\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}from_day\0\u{3}to_day\0\u{3}region_code\0\u{3}business_line\0\u{3}matter_type\0\u{1}channel\0\u{3}group_by\0\u{3}region_level\0\u{3}period_unit\0\u{3}compare_previous\0\u{3}without_percentiles\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -574,6 +578,7 @@ nonisolated extension Fawang_Supervision_V1_StatisticsRequest: SwiftProtobuf.Mes
       case 8: try { try decoder.decodeSingularEnumField(value: &self.regionLevel) }()
       case 9: try { try decoder.decodeSingularEnumField(value: &self.periodUnit) }()
       case 10: try { try decoder.decodeSingularBoolField(value: &self.comparePrevious) }()
+      case 11: try { try decoder.decodeSingularBoolField(value: &self.withoutPercentiles) }()
       default: break
       }
     }
@@ -610,6 +615,9 @@ nonisolated extension Fawang_Supervision_V1_StatisticsRequest: SwiftProtobuf.Mes
     if self.comparePrevious != false {
       try visitor.visitSingularBoolField(value: self.comparePrevious, fieldNumber: 10)
     }
+    if self.withoutPercentiles != false {
+      try visitor.visitSingularBoolField(value: self.withoutPercentiles, fieldNumber: 11)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -624,6 +632,7 @@ nonisolated extension Fawang_Supervision_V1_StatisticsRequest: SwiftProtobuf.Mes
     if lhs.regionLevel != rhs.regionLevel {return false}
     if lhs.periodUnit != rhs.periodUnit {return false}
     if lhs.comparePrevious != rhs.comparePrevious {return false}
+    if lhs.withoutPercentiles != rhs.withoutPercentiles {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
