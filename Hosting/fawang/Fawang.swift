@@ -26,7 +26,7 @@ struct Fawang: AsyncParsableCommand {
             Serve.self, Modules.self, Health.self, Divisions.self,
             Show.self, Progress.self, Rate.self, Callback.self, ListMatters.self,
             Deadlines.self, Transfer.self, Materials.self, Laws.self, Guide.self, Directory.self,
-            Login.self, Logout.self, WhoAmI.self, Audit.self, RPCReferenceCommand.self,
+            Login.self, Logout.self, WhoAmI.self, Audit.self, Import.self, RPCReferenceCommand.self,
         ])
 
     /// A business line's steps go to ``LineCommand``; everything else to the commands above.
@@ -249,6 +249,13 @@ enum Render {
     static func response(_ message: any SwiftProtobuf.Message) -> String {
         if let matter = message as? Fawang_Matter_V1_Matter { return Self.matter(matter) }
         if let report = message as? Fawang_Supervision_V1_StatisticsReport { return Self.statistics(report) }
+        // A text file (a CSV template or export) as itself, so `> file.csv` keeps it.
+        if let file = message as? Fawang_Supervision_V1_ExportedFile {
+            guard file.contentType.hasPrefix("text/") else {
+                return "\(file.fileName)：\(file.content.count) 字节的二进制文件；--json 输出其 content（base64）"
+            }
+            return String(decoding: file.content, as: UTF8.self)
+        }
         var options = JSONEncodingOptions()
         options.preserveProtoFieldNames = true
         guard let json = try? message.jsonString(options: options),

@@ -215,80 +215,29 @@ struct RequestBuilder {
     }
 
     private func set(_ text: String, at path: [String], in object: inout [String: Any], message: ProtoSchema.Message, flag: String) throws {
-        guard let name = path.first, let field = message.proto.field.first(where: { $0.name == name }) else {
+        do {
+            try schema.assign(text, at: path, in: &object, message: message)
+        } catch let problem where problem.unknownField {
             let known = Self.flags(of: input, schema: schema).map { "--\($0.flag)" }
             throw ValidationError("未知的选项 --\(flag)；fawang \(rpc.verb ?? "") 可用：\(known.joined(separator: " "))")
+        } catch {
+            throw ValidationError("--\(flag) \(error.reason)（fawang \(rpc.verb ?? "") --help；一组字段也可以用 --file）")
         }
-        let repeated = field.label == .repeated
-        if field.type == .message, ProtoSchema.typeName(of: field) != "google.protobuf.Timestamp" {
-            guard let nested = schema.messages[ProtoSchema.typeName(of: field)] else {
-                throw ValidationError("--\(flag)：\(field.typeName) 不在描述中")
-            }
-            guard path.count > 1 else {
-                throw ValidationError("--\(flag) 是一组字段，请分别填写其中的字段（fawang \(rpc.verb ?? "") --help），或用 --file")
-            }
-            if repeated {
-                var element: [String: Any] = [:]
-                try set(text, at: Array(path.dropFirst()), in: &element, message: nested, flag: flag)
-                object[name] = (object[name] as? [Any] ?? []) + [element]
-            } else {
-                var inner = object[name] as? [String: Any] ?? [:]
-                try set(text, at: Array(path.dropFirst()), in: &inner, message: nested, flag: flag)
-                object[name] = inner
-            }
-            return
-        }
-        guard path.count == 1 else { throw ValidationError("--\(flag)：\(name) 不是一组字段") }
-        let value = try scalar(text, field: field, flag: flag)
-        object[name] = repeated ? (object[name] as? [Any] ?? []) + [value] : value
-    }
-
-    private func scalar(_ text: String, field: Field, flag: String) throws -> Any {
-        switch field.type {
-        case .bool:
-            switch text.lowercased() {
-            case "true", "yes", "1": return true
-            case "false", "no", "0": return false
-            default: throw ValidationError("--\(flag) 只能是 true 或 false，而不是 \(text)")
-            }
-        case .int32, .sint32, .sfixed32, .int64, .sint64, .sfixed64, .uint32, .uint64, .fixed32, .fixed64:
-            guard let number = Int64(text) else { throw ValidationError("--\(flag) 应为整数，而不是 \(text)") }
-            return number
-        case .double, .float:
-            guard let number = Double(text) else { throw ValidationError("--\(flag) 应为数字，而不是 \(text)") }
-            return number
-        case .enum:
-            return try enumValue(text, type: ProtoSchema.typeName(of: field), flag: flag)
-        default:
-            return text
-        }
-    }
-
-    private func enumValue(_ text: String, type: String, flag: String) throws -> String {
-        guard let proto = schema.enums[type] else { throw ValidationError("--\(flag)：\(type) 不在描述中") }
-        guard let name = proto.valueName(text), !name.hasSuffix("_UNSPECIFIED") else {
-            throw ValidationError("--\(flag) 的值 \(text) 无效；可选：\(proto.choices.joined(separator: "、"))")
-        }
-        return name
     }
 
     /// Every flag a request message takes (nested fields with dots), with what it is.
-    static func flags(of message: ProtoSchema.Message, schema: ProtoSchema, prefix: String = "", depth: Int = 0) -> [(flag: String, field: String)] {
-        message.proto.field.flatMap { field -> [(flag: String, field: String)] in
-            let flag = prefix + field.name.replacingOccurrences(of: "_", with: "-")
-            let comment = message.fieldComments[field.name] ?? ""
+    static func flags(of message: ProtoSchema.Message, schema: ProtoSchema) -> [(flag: String, field: String)] {
+        schema.leafFields(of: message).map { path, field, comment in
+            let flag = path.replacingOccurrences(of: "_", with: "-")
             let many = field.label == .repeated ? "（可重复）" : ""
             switch field.type {
-            case .message where ProtoSchema.typeName(of: field) != "google.protobuf.Timestamp":
-                guard depth < 3, let nested = schema.messages[ProtoSchema.typeName(of: field)] else { return [] }
-                return flags(of: nested, schema: schema, prefix: flag + ".", depth: depth + 1)
             case .enum:
                 let choices = schema.enums[ProtoSchema.typeName(of: field)]?.choices.joined(separator: "|") ?? ""
-                return [(flag, "\(choices)\(many) \(comment)")]
+                return (flag, "\(choices)\(many) \(comment)")
             case .bool:
-                return [(flag, "（开关）\(comment)")]
+                return (flag, "（开关）\(comment)")
             default:
-                return [(flag, "\(many)\(comment)")]
+                return (flag, "\(many)\(comment)")
             }
         }
     }

@@ -1,4 +1,5 @@
 public import FawangCore
+public import Foundation
 public import SwiftProtobuf
 import Synchronization
 
@@ -13,6 +14,10 @@ public final class Intakes: Sendable {
         public let module: String
         /// `package.Service/Method`.
         public let method: String
+        /// Its command-line verb (`submit`).
+        public let verb: String?
+        /// Its online form's Chinese labels (``RPCInfo/labels``).
+        public let labels: [String: String]
         public let input: any SwiftProtobuf.Message.Type
         let call: DirectCall
     }
@@ -34,7 +39,7 @@ public final class Intakes: Sendable {
         entries.withLock { entries in
             for rpc in rpcs where rpc.isPublicIntake && rpc.policy == .anyone {
                 guard let call = service.directCall(rpc.fullyQualifiedMethod) else { continue }
-                entries[rpc.input.protoMessageName] = Entry(module: module, method: rpc.fullyQualifiedMethod, input: rpc.input, call: call)
+                entries[rpc.input.protoMessageName] = Entry(module: module, method: rpc.fullyQualifiedMethod, verb: rpc.verb, labels: rpc.labels, input: rpc.input, call: call)
             }
         }
     }
@@ -77,6 +82,22 @@ public final class Intakes: Sendable {
             error.violations = error.violations.map { .init(field: "\(field).\($0.field)", reason: $0.reason) }
             throw FawangError.invalidArgument(error.violations)
         }
+    }
+
+    /// Files a request given as proto3 JSON (an imported row) through `entry`'s own handler in the
+    /// caller's task, with `companion` written in the new matter's transaction.
+    public func file(json: Data, with entry: Entry, companion: CompanionWrite?) async throws -> any SwiftProtobuf.Message {
+        try await MatterSteps.$companion.withValue(companion) { try await Self.call(entry.input, json: json, entry.call) }
+    }
+
+    private static func call<M: SwiftProtobuf.Message>(_ type: M.Type, json: Data, _ call: DirectCall) async throws -> any SwiftProtobuf.Message {
+        let request: M
+        do {
+            request = try M(jsonUTF8Data: json)
+        } catch {
+            throw FawangError.invalidArgument(field: "", "无法组成 \(M.protoMessageName)：\(error)")
+        }
+        return try await call(request)
     }
 
     private struct CompanionRefusal: Error {

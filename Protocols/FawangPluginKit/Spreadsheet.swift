@@ -50,6 +50,48 @@ public struct Spreadsheet: Sendable, Equatable {
         value.rounded() == value && abs(value) < 1e15 ? String(Int64(value)) : String(format: "%.2f", value)
     }
 
+    /// The rows of a CSV file (RFC 4180: quoted fields with doubled quotes and line breaks; CRLF
+    /// or LF; a UTF-8 byte-order mark ignored); nil when it is not UTF-8 text or a quote is left
+    /// open.
+    public static func rows(csv data: Data) -> [[String]]? {
+        guard var text = String(data: data, encoding: .utf8) else { return nil }
+        if text.hasPrefix("\u{FEFF}") { text.removeFirst() }
+        var rows: [[String]] = [], row: [String] = [], field = ""
+        var quoted = false, atFieldStart = true
+        var characters = text.makeIterator()
+        var pending: Character?
+        while let character = pending ?? characters.next() {
+            pending = nil
+            if quoted {
+                if character == "\"" {
+                    let next = characters.next()
+                    if next == "\"" { field.append("\"") } else { quoted = false; pending = next }
+                } else {
+                    field.append(character)
+                }
+                continue
+            }
+            switch character {
+            case "\"" where atFieldStart:
+                quoted = true
+                atFieldStart = false
+            case ",":
+                row.append(field)
+                (field, atFieldStart) = ("", true)
+            case "\n", "\r\n", "\r":
+                row.append(field)
+                rows.append(row)
+                (row, field, atFieldStart) = ([], "", true)
+            default:
+                field.append(character)
+                atFieldStart = false
+            }
+        }
+        guard !quoted else { return nil }
+        if !field.isEmpty || !row.isEmpty { rows.append(row + [field]) }
+        return rows
+    }
+
     // MARK: XLSX
 
     public func xlsx(sheetName: String = "Sheet1") -> Data {

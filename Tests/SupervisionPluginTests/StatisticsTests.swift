@@ -200,6 +200,21 @@ import Testing
                     #expect(Self.figures(group.figures) == expected.filter { $0.value != 0 }, "\(group.key.map(\.value))")
                 }
                 #expect(Set(county.groups.map { $0.key[0].label }).isSubset(of: Set(Channel.allCases.map(\.label))))
+                // By week (read from the facts, not the monthly rollup), for one line.
+                let weeks = try await statistics.getStatistics(.with {
+                    $0.fromDay = "2026-08-03"
+                    $0.toDay = "2026-10-25"
+                    $0.businessLine = "legal-aid"
+                    $0.groupBy = [.period]
+                    $0.periodUnit = .week
+                })
+                #expect(weeks.groups.count == 12 && weeks.groups.first?.key.first?.value == "2026-08-03")
+                for group in weeks.groups {
+                    let monday = CivilDate(strictISO: group.key[0].value)!
+                    let members = matters.indices.filter { matters[$0].0.line == "legal-aid" }
+                    let expected = Self.count(members.map { matters[$0] }, from: monday, to: monday.adding(days: 6), overdue: overdue, ids: members.map { ids[$0] })
+                    #expect(Self.figures(group.figures) == expected.filter { $0.value != 0 }, "week of \(monday)")
+                }
             }
         }
     }

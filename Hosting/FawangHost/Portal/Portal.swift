@@ -98,6 +98,7 @@ struct Portal: Sendable {
         addHallPages(to: router)
         addDeskPages(to: router)
         addDashboardPages(to: router)
+        addImportPages(to: router)
         addConsultationPages(to: router)
         addMyMatters(to: router)
         router.get("/static/portal.css") { _, _ in Self.asset(PortalTemplates.css + PublicInfoTemplates.css + AppointmentTemplates.css, type: "text/css; charset=utf-8") }
