@@ -246,7 +246,7 @@ struct SQLiteMatterStore: MatterStore {
                 facts.transferredDay?.description, facts.rating, facts.ratedDay?.description, facts.metLate, facts.openDue?.description,
             ])
         try db.execute(sql: "DELETE FROM matter_credit WHERE matter_id = ?", arguments: [matter.id])
-        for row in deadlines.creditRows(of: matter) {
+        for row in deadlines.creditRows(of: matter, facts: facts) {
             try db.execute(
                 sql: "INSERT INTO matter_credit (matter_id, entry_id, role, rating, met_late, upheld) VALUES (?, ?, ?, ?, ?, ?)",
                 arguments: [matter.id, row.entryID, row.role.rawValue, row.rating, row.metLate, row.upheld])

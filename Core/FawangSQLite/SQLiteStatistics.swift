@@ -142,13 +142,10 @@ extension SQLiteMatterStore {
     }
 
     static func span(_ from: CivilDate, _ to: CivilDate) -> Span {
-        let (fy, fm, fd) = from.components
-        let firstFull = fd == 1 ? from : (fm == 12 ? CivilDate(year: fy + 1, month: 1, day: 1) : CivilDate(year: fy, month: fm + 1, day: 1))
-        let (ty, tm, _) = to.components
-        let endsMonth = to.adding(days: 1).components.day == 1
-        let lastFullStart = endsMonth ? CivilDate(year: ty, month: tm, day: 1) : (tm == 1 ? CivilDate(year: ty - 1, month: 12, day: 1) : CivilDate(year: ty, month: tm - 1, day: 1))
+        let firstFull = from.components.day == 1 ? from : from.monthStart(movedBy: 1)
+        let lastFullStart = to.monthStart(movedBy: to.endsMonth ? 0 : -1)
         guard firstFull <= lastFullStart else { return Span(months: nil, edges: [(from, to)]) }
-        let lastFullEnd = endsMonth ? to : CivilDate(year: ty, month: tm, day: 1).adding(days: -1)
+        let lastFullEnd = to.endsMonth ? to : to.monthStart().adding(days: -1)
         var edges: [(CivilDate, CivilDate)] = []
         if from < firstFull { edges.append((from, firstFull.adding(days: -1))) }
         if lastFullEnd < to { edges.append((lastFullEnd.adding(days: 1), to)) }

@@ -308,13 +308,9 @@ enum Render {
         let compared = !report.previousFromDay.isEmpty
         var lines = ["\(report.regionName)（\(report.regionCode)）  \(report.fromDay) 至 \(report.toDay)"
             + (compared ? "（上期 \(report.previousFromDay) 至 \(report.previousToDay)）" : "")]
-        let header = ["收件 received", "受理 accepted", "办结 concluded", "不予受理 refused", "终止 stopped", "转办 transferred",
-                      "逾期 overdue", "平均工作日", "90%工作日", "评价数", "平均分", "满意率"]
-        func cells(_ f: Fawang_Supervision_V1_Figures) -> [String] {
-            [f.received, f.accepted, f.concluded, f.refused, f.stopped, f.transferred, f.overdue].map(String.init)
-                + [String(format: "%.1f", f.averageHandlingDays), String(f.p90HandlingDays), String(f.ratings), String(format: "%.2f", f.averageRating),
-                   String(format: "%.0f%%", f.satisfiedShare * 100)]
-        }
+        let columns = Fawang_Supervision_V1_Figures.columns
+        let header = columns.map { "\($0.name) \($0.field)" }
+        func cells(_ figures: Fawang_Supervision_V1_Figures) -> [String] { columns.map { Spreadsheet.number($0.value(figures)) } }
         lines.append((["分组"] + header).joined(separator: "\t"))
         for group in report.groups {
             lines.append(([group.key.map(\.label).joined(separator: " / ")] + cells(group.figures)).joined(separator: "\t"))

@@ -1,4 +1,5 @@
 import ArgumentParser
+import FawangPluginKit
 import FawangProto
 import Foundation
 import GRPCCore
@@ -51,10 +52,7 @@ struct Import: AsyncParsableCommand {
     }
 
     static func text(_ report: Fawang_Supervision_V1_ImportReport) -> String {
-        var lines = [
-            (report.dryRun ? "试导入（未写入）" : "导入完成") + "：\(report.fileName) 共 \(report.total) 行，"
-                + "\(report.dryRun ? "可新建" : "新建") \(report.created) 件，此前已导入 \(report.alreadyImported) 件，未通过 \(report.refused.count) 行",
-        ]
+        var lines = [report.summary]
         lines += report.refused.map { "  第\($0.row)行（\($0.rowKey)）\($0.field.isEmpty ? "" : " \($0.field)")：\($0.reason)" }
         if !report.refused.isEmpty { lines.append("修改这些行后重新导入同一文件：已导入的行不会重复建档。") }
         return lines.joined(separator: "\n")

@@ -124,7 +124,7 @@ struct StatisticsService: Sendable {
     func question(_ request: Fawang_Supervision_V1_StatisticsRequest, field: String = "") async throws -> Asked {
         let today = CivilDate(context.now())
         var check = FieldValidator()
-        let from = request.fromDay.isEmpty ? CivilDate(year: today.components.year, month: today.components.month, day: 1) : CivilDate(strictISO: request.fromDay)
+        let from = request.fromDay.isEmpty ? today.monthStart() : CivilDate(strictISO: request.fromDay)
         let to = request.toDay.isEmpty ? today : CivilDate(strictISO: request.toDay)
         check.require(from != nil, "\(field)from_day", "开始日期应写作YYYY-MM-DD")
         check.require(to != nil, "\(field)to_day", "结束日期应写作YYYY-MM-DD")
@@ -258,18 +258,11 @@ struct StatisticsService: Sendable {
             return (from.adding(days: -length), from.adding(days: -1))
         }
         let months = (ty - fy) * 12 + (tm - fm) + 1
-        let start = monthStart(year: fy, month: fm, minus: months)
         // The same day of the month as `to`, or that month's last day.
-        let endMonth = monthStart(year: ty, month: tm, minus: months)
-        let nextMonth = monthStart(year: ty, month: tm, minus: months - 1)
-        let lastOfMonth = to.adding(days: 1).components.day == 1
-        let end = lastOfMonth ? nextMonth.adding(days: -1) : min(endMonth.adding(days: td - 1), nextMonth.adding(days: -1))
-        return (start, min(end, from.adding(days: -1)))
-    }
-
-    static func monthStart(year: Int, month: Int, minus months: Int) -> CivilDate {
-        let index = year * 12 + (month - 1) - months
-        return CivilDate(year: index / 12, month: index % 12 + 1, day: 1)
+        let endMonth = to.monthStart(movedBy: -months)
+        let nextMonth = to.monthStart(movedBy: 1 - months)
+        let end = to.endsMonth ? nextMonth.adding(days: -1) : min(endMonth.adding(days: td - 1), nextMonth.adding(days: -1))
+        return (from.monthStart(movedBy: -months), min(end, from.adding(days: -1)))
     }
 
     /// The period before `period` in `unit` (the text of ``StatisticsQuery/period(of:_:)``).
@@ -342,21 +335,14 @@ struct StatisticsService: Sendable {
         }
     }
 
-    /// The figures' columns, in the order of the table.
-    static let columns: [(String, @Sendable (Fawang_Supervision_V1_Figures) -> Double)] = [
-        ("收件", { Double($0.received) }), ("受理", { Double($0.accepted) }), ("办结", { Double($0.concluded) }),
-        ("不予受理或驳回", { Double($0.refused) }), ("终止或撤回", { Double($0.stopped) }), ("转办", { Double($0.transferred) }),
-        ("逾期", { Double($0.overdue) }), ("平均办理工作日", { $0.averageHandlingDays }), ("90%办理工作日", { Double($0.p90HandlingDays) }),
-        ("评价数", { Double($0.ratings) }), ("平均评分", { $0.averageRating }), ("满意率", { $0.satisfiedShare }),
-    ]
-
     /// The report as a table: the groups' names, their figures, the previous span's beside them,
     /// and a total row.
     static func table(_ report: Fawang_Supervision_V1_StatisticsReport, groupBy: [Dimension], compare: Bool) -> Spreadsheet {
         let names: [Dimension: String] = [.region: "地区", .line: "业务条线", .matterType: "事项类型", .channel: "渠道", .period: "期间"]
         let withPrevious = compare || groupBy.contains(.period)
-        let header = groupBy.map { names[$0] ?? $0.rawValue } + columns.map(\.0) + (withPrevious ? columns.map { "上期" + $0.0 } : [])
-        func cells(_ figures: Fawang_Supervision_V1_Figures) -> [Spreadsheet.Cell] { columns.map { .number($0.1(figures)) } }
+        let columns = Fawang_Supervision_V1_Figures.columns
+        let header = groupBy.map { names[$0] ?? $0.rawValue } + columns.map(\.name) + (withPrevious ? columns.map { "上期" + $0.name } : [])
+        func cells(_ figures: Fawang_Supervision_V1_Figures) -> [Spreadsheet.Cell] { columns.map { .number($0.value(figures)) } }
         let previousTotal = withPrevious ? (compare ? cells(report.previousTotal) : columns.map { _ in .empty }) : []
         // Totals only: one row.
         guard !groupBy.isEmpty else { return Spreadsheet(header: header, rows: [cells(report.total) + previousTotal]) }

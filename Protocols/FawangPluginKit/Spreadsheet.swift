@@ -46,7 +46,7 @@ public struct Spreadsheet: Sendable, Equatable {
     }
 
     /// Whole numbers without a decimal point; others to 2 places.
-    static func number(_ value: Double) -> String {
+    public static func number(_ value: Double) -> String {
         value.rounded() == value && abs(value) < 1e15 ? String(Int64(value)) : String(format: "%.2f", value)
     }
 

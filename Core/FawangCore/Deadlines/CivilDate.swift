@@ -31,6 +31,16 @@ public struct CivilDate: Sendable, Hashable, Comparable, CustomStringConvertible
 
     public func days(until other: CivilDate) -> Int { other.dayNumber - dayNumber }
 
+    /// The first day of this day's month, moved by `months` (-1: the month before).
+    public func monthStart(movedBy months: Int = 0) -> CivilDate {
+        let (year, month, _) = components
+        let index = year * 12 + (month - 1) + months
+        return CivilDate(year: index / 12, month: index % 12 + 1, day: 1)
+    }
+
+    /// Whether this is the last day of its month.
+    public var endsMonth: Bool { adding(days: 1).components.day == 1 }
+
     /// The first instant of the following day: a period ending on this day runs out then.
     public var endInstant: Date {
         Date(timeIntervalSince1970: TimeInterval((dayNumber + 1) * 86_400 - Self.chinaOffsetSeconds))

@@ -100,12 +100,12 @@ public struct CreditIndexRow: Sendable, Equatable {
 }
 
 extension DeadlineEngine {
-    /// What the credit index holds for `matter`: one row per entry it names. Whether a running
-    /// limit is overdue is decided when the index is read (it depends on the day).
-    public func creditRows(of matter: Matter) -> [CreditIndexRow] {
+    /// What the credit index holds for `matter`: one row per entry it names, with the rating and
+    /// lateness of its statistics facts (``facts(of:)``, passed in so the deadlines are evaluated
+    /// once per write). Whether a running limit is overdue is decided when the index is read.
+    public func creditRows(of matter: Matter, facts matterFacts: MatterFacts) -> [CreditIndexRow] {
         guard let spec = matterType(of: matter), let facts = spec.credit?(matter), !facts.isEmpty else { return [] }
-        let rating = MatterRating.score(on: matter.timeline)
-        let metLate = statuses(of: matter, now: matter.updatedAt).contains { $0.state == .metLate }
+        let (rating, metLate) = (matterFacts.rating, matterFacts.metLate)
         var rows: [CreditIndexRow] = []
         for id in Self.unique(facts.handlers) {
             rows.append(CreditIndexRow(entryID: id, role: .handler, rating: rating, metLate: metLate, upheld: nil))

@@ -42,9 +42,7 @@ extension Portal {
     /// `percentiles`: a download has them; the charts show none.
     func dashboardQuery(_ request: Request, _ chart: DashboardChart, percentiles: Bool = false) -> Fawang_Supervision_V1_StatisticsRequest {
         let today = CivilDate(now())
-        let (year, month, _) = today.components
-        let yearAgo = (year * 12 + month - 1) - 11
-        let from = Self.query(request, "from").isEmpty ? CivilDate(year: yearAgo / 12, month: yearAgo % 12 + 1, day: 1).description : Self.query(request, "from")
+        let from = Self.query(request, "from").isEmpty ? today.monthStart(movedBy: -11).description : Self.query(request, "from")
         return .with {
             $0.fromDay = from
             $0.toDay = Self.query(request, "to").isEmpty ? today.description : Self.query(request, "to")
@@ -169,8 +167,7 @@ extension Portal {
             var day = from
             while day <= to, months.count < 120 {
                 months.append(StatisticsQuery.period(of: day, .month))
-                let (year, month, _) = day.components
-                day = month == 12 ? CivilDate(year: year + 1, month: 1, day: 1) : CivilDate(year: year, month: month + 1, day: 1)
+                day = day.monthStart(movedBy: 1)
             }
         }
         let byMonth = Dictionary(report.groups.map { ($0.key.first?.value ?? "", $0) }) { first, _ in first }

@@ -1,4 +1,5 @@
 import FawangCore
+import FawangPluginKit
 import FawangProto
 import Foundation
 import GRPCCore
@@ -6,6 +7,7 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 import SwiftProtobuf
+import Synchronization
 
 /// Bulk data entry for an office (`/staff/import`, `ImportService`): download a line's template,
 /// upload the filled CSV (a dry run first, if wished), and read the report — each refused row with
@@ -40,8 +42,7 @@ extension Portal {
         ]
         if let report {
             object["report"] = [
-                "summary": (report.dryRun ? "试导入（未写入）" : "导入完成") + "：\(report.fileName) 共 \(report.total) 行，"
-                    + "\(report.dryRun ? "可新建" : "新建") \(report.created) 件，此前已导入 \(report.alreadyImported) 件，未通过 \(report.refused.count) 行",
+                "summary": report.summary,
                 "refused": report.refused.map { ["row": $0.row, "key": $0.rowKey, "field": $0.field, "reason": $0.reason] },
                 "hasRefused": !report.refused.isEmpty,
             ] as [String: Any]
@@ -68,11 +69,11 @@ extension Portal {
             $0.dryRun = posted.values["dry_run"] == "on"
         }
         do {
-            let last = LastMessage()
+            let last = Mutex<[UInt8]>([])
             try await caller.serverStreaming(ImportMethod.ImportRows.descriptor, try importing.serializedBytes(), metadata: metadata, timeout: .seconds(600)) { bytes in
-                last.bytes = bytes
+                last.withLock { $0 = bytes }
             }
-            let progress = try Fawang_Supervision_V1_ImportProgress(serializedBytes: last.bytes)
+            let progress = try Fawang_Supervision_V1_ImportProgress(serializedBytes: last.withLock { $0 })
             return importPage(request, context, report: progress.report, message: nil)
         } catch let error as RPCError {
             return importPage(request, context, report: nil, message: Self.problem(error), status: Self.status(error))
@@ -93,16 +94,6 @@ extension Portal {
         } catch let error as RPCError {
             return errorPage("批量导入", error)
         }
-    }
-}
-
-/// The last message of a stream, kept by the callback that sees each.
-final class LastMessage: @unchecked Sendable {
-    private let lock = NSLock()
-    private var stored: [UInt8] = []
-    var bytes: [UInt8] {
-        get { lock.withLock { stored } }
-        set { lock.withLock { stored = newValue } }
     }
 }
 
