@@ -13,6 +13,7 @@ import NotarizationPlugin
 import PetitionsPlugin
 import PublicityPlugin
 import SupervisionPlugin
+import SurveysPlugin
 
 /// The department plugins compiled into the `fawang` executable: one line per department. The
 /// host library takes its plugins as a parameter, so it and the test support depend on none.
@@ -32,5 +33,6 @@ public enum PluginCatalog {
         AppointmentsPlugin(),
         HotlinePlugin(),
         SupervisionPlugin(),
+        SurveysPlugin(),
     ]
 }
