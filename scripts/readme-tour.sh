@@ -150,6 +150,10 @@ step "row_key,applicant.name" supervision import-template legal-aid
 step "可新建 2 件" import legal-aid "$here/docs/examples/legal-aid-import.csv" --dry-run
 step "新建 2 件" import legal-aid "$here/docs/examples/legal-aid-import.csv"
 step "此前已导入 2 件" import legal-aid "$here/docs/examples/legal-aid-import.csv"
+step "已登录" login --login supervision-640100 --password Fawang@2026
+step "草稿" surveys create --file "$here/docs/examples/questionnaire.json"
+step "人民调解员业务培训需求调查" surveys list --manage
+step "12348公共法律服务群众满意度调查" surveys show wj-demo-satisfaction
 faq="$(curl -sf "127.0.0.1:$http/consultation")" || { echo "tour: /consultation failed" >&2; exit 1; }
 grep -q "可以先申请人民调解" <<<"$faq" || { echo "tour: the FAQ is not on /consultation" >&2; exit 1; }
 step "已登录" login --login staff-640100-reviewer --password Fawang@2026

@@ -91,6 +91,8 @@ import FoundationNetworking
             #expect(ask.contains("相关法律规定") && ask.contains("法律援助法"), "\(ask)")
             let book = Self.content(try await Self.call(port, "POST", try Self.query(), body: Self.text("预约")).text)
             #expect(book.contains("公共法律服务中心") && book.contains("/appointments"), "\(book)")
+            let surveys = Self.content(try await Self.call(port, "POST", try Self.query(), body: Self.text("问卷")).text)
+            #expect(surveys.contains("12348公共法律服务群众满意度调查") && surveys.contains("/surveys/wj-demo-satisfaction"), "\(surveys)")
             let hello = Self.content(try await Self.call(port, "POST", try Self.query(), body: Self.text("你好")).text)
             #expect(hello.contains("进度 受理编号 手机号后四位"))
             let menu = """

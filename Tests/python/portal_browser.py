@@ -4,7 +4,8 @@
 error shows beside its field; a text file named .pdf is refused beside the file input) and gets a
 tracking number, then adds a photo from the progress page; legal aid, switched off for one
 county by the server's config, is gone from that county's pages and its calls answer unavailable; staff sign in to the workbench, find it in the
-queue, download the file and accept, assign and conclude it; the citizen sees the new status and rates it. The
+queue, download the file and accept, assign and conclude it; the citizen sees the new status and rates it,
+and answers the province's questionnaire, which the admin then sees summarised. The
 pages hold at a 375 px phone width and in the large-text mode; every field is labelled; a form
 posted without its CSRF cookie is refused. Screenshots of the main pages, desktop and phone, go to --screenshots.
 
@@ -207,6 +208,26 @@ def main():
         driver.get(base + "/my")
         check(number in driver.find_element(By.ID, "my-matters").text, "the application is among the citizen's matters")
         driver.save_screenshot(str(shots / "my-matters-desktop.png"))
+
+        # 问卷调查: the province's satisfaction questionnaire, answered as the signed-in citizen; a
+        # required question left out is named under it and what was chosen stays chosen.
+        driver.get(base + "/surveys")
+        navigate(driver, driver.find_element(By.LINK_TEXT, "12348公共法律服务群众满意度调查"))
+        check(not driver.find_elements(By.ID, "survey-login"), "signed in: the form, no sign-in notice")
+        check(every_field_labelled(driver), "every questionnaire field has a label")
+        form = driver.find_element(By.ID, "survey-form")
+        form.find_element(By.CSS_SELECTOR, "input[name=q1][value='3']").click()
+        form.find_element(By.CSS_SELECTOR, "input[name=q2][value='1']").click()
+        form.find_element(By.CSS_SELECTOR, "input[name=q2][value='2']").click()
+        submit(driver, form)
+        check("是必答题" in driver.find_element(By.ID, "question-q3").text, "the required scale question is named")
+        check(driver.find_element(By.CSS_SELECTOR, "input[name=q1][value='3']").is_selected(), "the choice made stays")
+        driver.find_element(By.CSS_SELECTOR, "input[name=q3][value='4']").click()
+        fill(driver, {"q4": "希望乡镇站点周末也能办理"})
+        driver.save_screenshot(str(shots / "survey-desktop.png"))
+        submit(driver, driver.find_element(By.ID, "survey-form"))
+        check(driver.find_element(By.TAG_NAME, "h1").text == "提交成功", "the answer is taken")
+        check(driver.find_element(By.ID, "survey-receipt").text.startswith("hj-"), "with a receipt number")
 
         driver.get(base + "/progress")
         fill(driver, {"tracking_number": number, "phone_last4": "1234"})
@@ -461,6 +482,14 @@ def main():
         cell = driver.find_element(By.CSS_SELECTOR, "td[data-key='640104/legal-aid']")
         check(cell.text == "启用" and "on" in cell.get_attribute("class"), f"legal aid serves Xingqing: {cell.text}")
         driver.save_screenshot(str(shots / "admin-console-desktop.png"))
+
+        # The questionnaire's summary, as the admin: the citizen's answer counted and charted.
+        driver.get(base + "/staff/surveys")
+        navigate(driver, driver.find_element(By.LINK_TEXT, "12348公共法律服务群众满意度调查"))
+        check(int(driver.find_element(By.ID, "survey-count").text) >= 1, "the citizen's answer is counted")
+        check(len(driver.find_elements(By.CSS_SELECTOR, ".chart-panel svg")) == 3, "a chart per choice and scale question")
+        check("希望乡镇站点周末也能办理" in driver.find_element(By.ID, "result-4").text, "the text answers listed")
+        driver.save_screenshot(str(shots / "survey-summary-desktop.png"))
 
         # The 12348 desk: an agent's page open; a simulated call centre posts a call from the
         # applicant, who also has a consultation; as the agent answers, the card pops up both.

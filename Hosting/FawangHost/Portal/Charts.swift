@@ -39,7 +39,9 @@ enum Charts {
 
     /// Horizontal bars, one group per category, one bar per series.
     static func bars(_ series: [Series], categories: [String], title: String, width: Int = 720, unit: String = "") -> String {
-        let barHeight = 14.0, gap = 10.0, left = 120.0, right = 60.0, top = 28.0
+        // Room for the longest category name (a questionnaire's options are longer than a county's).
+        let left = max(120.0, min(320.0, Double(categories.map(\.count).max() ?? 0) * 14 + 12))
+        let barHeight = 14.0, gap = 10.0, right = 60.0, top = 28.0
         let groupHeight = Double(series.count) * barHeight + gap
         let height = Int(top + Double(categories.count) * groupHeight + 30)
         let plotWidth = Double(width) - left - right

@@ -106,12 +106,7 @@ extension Portal {
                     $0.query = dashboardQuery(request, chart, percentiles: true)
                     $0.format = Self.query(request, "format") == "xlsx" ? .xlsx : .csv
                 }, metadata, as: Fawang_Supervision_V1_ExportedFile.self)
-            let name = chart.title + "_" + file.fileName
-            let encoded = name.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "statistics"
-            return Response(
-                status: .ok,
-                headers: [.contentType: file.contentType, .contentDisposition: "attachment; filename=\"statistics.\(file.fileName.split(separator: ".").last ?? "csv")\"; filename*=UTF-8''\(encoded)"],
-                body: .init(byteBuffer: ByteBuffer(bytes: file.content)))
+            return Self.download(file, name: chart.title + "_" + file.fileName)
         } catch let error as RPCError {
             return errorPage("监管统计", error)
         }

@@ -86,11 +86,7 @@ extension Portal {
             let file = try await call(
                 ImportMethod.GetImportTemplate.descriptor, Fawang_Supervision_V1_ImportTemplateRequest.with { $0.businessLine = Self.query(request, "line") },
                 metadata, as: Fawang_Supervision_V1_ExportedFile.self)
-            let encoded = file.fileName.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "template.csv"
-            return Response(
-                status: .ok,
-                headers: [.contentType: file.contentType, .contentDisposition: "attachment; filename=\"template.csv\"; filename*=UTF-8''\(encoded)"],
-                body: .init(byteBuffer: ByteBuffer(bytes: file.content)))
+            return Self.download(file)
         } catch let error as RPCError {
             return errorPage("批量导入", error)
         }

@@ -99,6 +99,7 @@ struct Portal: Sendable {
         addDeskPages(to: router)
         addDashboardPages(to: router)
         addImportPages(to: router)
+        addSurveyPages(to: router)
         addConsultationPages(to: router)
         addMyMatters(to: router)
         router.get("/static/portal.css") { _, _ in Self.asset(PortalTemplates.css + PublicInfoTemplates.css + AppointmentTemplates.css, type: "text/css; charset=utf-8") }

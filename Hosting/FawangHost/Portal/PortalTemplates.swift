@@ -11,7 +11,8 @@ enum PortalTemplates {
             .merging(DeskTemplates.templates, uniquingKeysWith: { own, _ in own })
             .merging(ConsultationPages.templates, uniquingKeysWith: { own, _ in own })
             .merging(DashboardTemplates.templates, uniquingKeysWith: { own, _ in own })
-            .merging(ImportTemplates.templates, uniquingKeysWith: { own, _ in own }) {
+            .merging(ImportTemplates.templates, uniquingKeysWith: { own, _ in own })
+            .merging(SurveyTemplates.templates, uniquingKeysWith: { own, _ in own }) {
             try library.register(text, named: name)
         }
         return library
@@ -39,7 +40,7 @@ enum PortalTemplates {
               <p class="hotline">法律服务热线 <a href="tel:12348">12348</a></p>
               <button type="button" id="large-text" aria-pressed="false">大字模式</button>
             </header>
-            <nav class="main" aria-label="主导航"><a href="/">首页</a><a href="/apply">在线申请</a><a href="/progress">进度查询</a><a href="/guide">服务指引</a><a href="/consultation">法律咨询</a><a href="/laws">法规查询</a><a href="/directory">机构查询</a><a href="/publicity">法治宣传</a><a href="/disclosure">信息公开</a><a href="/appointments">网上预约</a><a href="/my">我的事项</a><a href="/staff" class="staff">工作人员入口</a></nav>
+            <nav class="main" aria-label="主导航"><a href="/">首页</a><a href="/apply">在线申请</a><a href="/progress">进度查询</a><a href="/guide">服务指引</a><a href="/consultation">法律咨询</a><a href="/laws">法规查询</a><a href="/directory">机构查询</a><a href="/publicity">法治宣传</a><a href="/disclosure">信息公开</a><a href="/appointments">网上预约</a><a href="/surveys">问卷调查</a><a href="/my">我的事项</a><a href="/staff" class="staff">工作人员入口</a></nav>
             <main id="main">
             """,
         "bottom": """
@@ -247,7 +248,7 @@ enum PortalTemplates {
             """,
         "staff-queue": """
             {{> top}}
-            <div class="bar"><h1>待办事项</h1><span class="muted">{{who}}</span><a href="/staff/dashboard">监管统计</a><a href="/staff/import">批量导入</a>{{#isAdmin}}<a href="/staff/admin">模块开关总览</a>{{/isAdmin}}
+            <div class="bar"><h1>待办事项</h1><span class="muted">{{who}}</span><a href="/staff/dashboard">监管统计</a><a href="/staff/import">批量导入</a><a href="/staff/surveys">问卷调查</a>{{#isAdmin}}<a href="/staff/admin">模块开关总览</a>{{/isAdmin}}
               <form method="post" action="/staff/logout"><input type="hidden" name="_csrf" value="{{csrf}}"><button type="submit" class="link">退出</button></form></div>
             <form method="get" action="/staff" class="filters">
               <div class="field"><label for="f-line">业务条线</label><input type="text" id="f-line" name="line" value="{{line}}" placeholder="如 legal-aid"></div>
@@ -409,6 +410,10 @@ enum PortalTemplates {
         fieldset.choices { border: none; padding: 0; margin: 0; }
         fieldset.choices legend { font-weight: 600; padding: 0; margin-bottom: 0.25rem; }
         fieldset.choices label { display: block; font-weight: normal; margin: 0.3rem 0; }
+        fieldset.survey-question legend { font-weight: 600; padding: 0 0.25rem; }
+        fieldset.survey-question .choices label { display: inline-block; font-weight: normal; margin: 0.3rem 1.25rem 0.3rem 0; }
+        fieldset.survey-question.invalid { border-color: var(--red); }
+        ul.texts li { margin: 0.4rem 0; }
         .law-hits li { margin: 0.8rem 0; }
         .law-hits mark, .snippet mark { background: #fde68a; color: inherit; }
         .tag { background: var(--muted); color: #fff; border-radius: 3px; padding: 0 0.3rem; font-size: 0.85em; }

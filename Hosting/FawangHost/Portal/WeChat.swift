@@ -19,6 +19,7 @@ import SwiftProtobuf
 /// - `指引 <问题>` — which service fits (service guidance);
 /// - `咨询 <问题>` — the services that fit and the articles of law that speak to it;
 /// - `预约` — the open appointment slots, with the link to book;
+/// - `问卷` — the questionnaires open to the public today, each with its link;
 /// - a menu click (`CLICK` with key `PROGRESS`, `GUIDE` or `APPOINTMENT`) or a new follower — how to ask.
 ///
 /// Calls go through the same services and interceptors as every channel, with channel `wechat`.
@@ -79,6 +80,7 @@ struct WeChatEndpoint: Sendable {
         指引 您遇到的问题 —— 看看找哪项服务
         咨询 您的问题 —— 相关服务和法律规定
         预约 —— 预约到公共法律服务中心办理
+        问卷 —— 正在开展的问卷调查
         也可以拨打12348法律服务热线。
         """
 }
@@ -172,6 +174,13 @@ extension Portal {
                 return (["您的问题可以这样办理："] + lines + ["服务指引：\(wechat.portalURL)/guide"]).joined(separator: "\n")
             case "预约":
                 return await weChatSlots(wechat, metadata)
+            case "问卷":
+                let listed = try await call(
+                    Fawang_Survey_V1_QuestionnaireService.Method.ListQuestionnaires.descriptor, Fawang_Survey_V1_ListQuestionnairesRequest(), metadata,
+                    as: Fawang_Survey_V1_ListQuestionnairesResponse.self)
+                guard !listed.questionnaires.isEmpty else { return "目前没有正在开展的问卷调查。" }
+                return (["正在开展的问卷调查："] + listed.questionnaires.prefix(5).map { "· \($0.title)（\($0.regionName)，截至\($0.closesOn)）\n  \(wechat.portalURL)\($0.link)" })
+                    .joined(separator: "\n")
             default:
                 return WeChatEndpoint.help
             }
