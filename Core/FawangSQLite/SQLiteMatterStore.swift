@@ -245,6 +245,12 @@ struct SQLiteMatterStore: MatterStore {
                 facts.acceptedDay?.description, facts.outcome?.rawValue, facts.endedDay?.description, facts.handlingDays,
                 facts.transferredDay?.description, facts.rating, facts.ratedDay?.description, facts.metLate, facts.openDue?.description,
             ])
+        try db.execute(sql: "DELETE FROM matter_opinion WHERE matter_id = ?", arguments: [matter.id])
+        for row in deadlines.opinionRows(of: matter) {
+            try db.execute(
+                sql: "INSERT INTO matter_opinion (matter_id, day, region_code, business_line, source, topic, keyword) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                arguments: [matter.id, row.day.description, matter.regionCode, matter.businessLine, row.source.rawValue, row.topic, row.keyword])
+        }
         try db.execute(sql: "DELETE FROM matter_credit WHERE matter_id = ?", arguments: [matter.id])
         for row in deadlines.creditRows(of: matter, facts: facts) {
             try db.execute(

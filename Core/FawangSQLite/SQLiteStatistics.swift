@@ -245,3 +245,40 @@ extension SQLiteMatterStore {
         }
     }
 }
+
+extension SQLiteMatterStore {
+    func opinionCounts(from: CivilDate, to: CivilDate, regionCode: String?, byMonth: Bool, byKeyword: Bool) async throws -> [PublicOpinion.Count] {
+        let period = byMonth ? "substr(day, 1, 7)" : "day"
+        let keyword = byKeyword ? "keyword" : "''"
+        var sql = """
+            SELECT \(period) AS period, region_code, business_line, source, topic, \(keyword) AS keyword, COUNT(DISTINCT matter_id) AS n
+            FROM matter_opinion WHERE day BETWEEN ? AND ?
+            """
+        var arguments: [DatabaseValue] = [from.description.databaseValue, to.description.databaseValue]
+        if let regionCode {
+            sql += " AND region_code LIKE ?"
+            arguments.append((DivisionCode.scopePrefix(of: regionCode) + "%").databaseValue)
+        }
+        sql += " GROUP BY period, region_code, business_line, source, topic" + (byKeyword ? ", keyword" : "")
+        let (query, values) = (sql, arguments)
+        return try await pool.read { db in
+            try Row.fetchAll(db, sql: query, arguments: StatementArguments(values)).map { row in
+                PublicOpinion.Count(
+                    period: row["period"], regionCode: row["region_code"], businessLine: row["business_line"],
+                    source: PublicOpinion.Source(rawValue: row["source"]) ?? .text, topic: row["topic"], keyword: row["keyword"], matters: row["n"])
+            }
+        }
+    }
+
+    func opinionMatters(topic: String, regionCode: String, from: CivilDate, to: CivilDate, limit: Int) async throws -> [String] {
+        try await pool.read { db in
+            try String.fetchAll(
+                db,
+                sql: """
+                    SELECT matter_id FROM matter_opinion WHERE topic = ? AND region_code LIKE ? AND day BETWEEN ? AND ?
+                    GROUP BY matter_id ORDER BY MAX(day) DESC, matter_id LIMIT ?
+                    """,
+                arguments: [topic, DivisionCode.scopePrefix(of: regionCode) + "%", from.description, to.description, limit])
+        }
+    }
+}

@@ -532,6 +532,24 @@ enum CoreSchema {
             WHERE met_late = 0 AND open_due IS NOT NULL
             """,
         ]),
+        // The opinion index (舆情分析): a row per matter, text and topic found, kept in the matter's
+        // transaction; filled for existing matters by the start-up re-derivation of the indexes.
+        StorageMigration(id: "v21-matter-opinion", statements: [
+            """
+            CREATE TABLE matter_opinion (
+                matter_id TEXT NOT NULL REFERENCES matters(id),
+                day TEXT NOT NULL,
+                region_code TEXT NOT NULL,
+                business_line TEXT NOT NULL,
+                source TEXT NOT NULL,
+                topic TEXT NOT NULL,
+                keyword TEXT NOT NULL
+            )
+            """,
+            "CREATE INDEX matter_opinion_matter ON matter_opinion (matter_id)",
+            "CREATE INDEX matter_opinion_day ON matter_opinion (day, region_code)",
+            "CREATE INDEX matter_opinion_topic ON matter_opinion (topic, region_code, day)",
+        ]),
     ]
 }
 

@@ -22,6 +22,8 @@ public struct ConsultationPlugin: DepartmentPlugin {
                 requiredFields: ["request_id", "person.name", "person.phone", "region_code", "topic", "question"],
                 requiredMaterials: [],
                 workflow: ConsultationWorkflow.machine, deadlines: [],
+                // The question, as asked: read for public opinion.
+                publicText: { matter in (try? DetailsCoding.decode(ConsultationDetails.self, from: matter)).map { [$0.question] } ?? [] },
                 guide: ServiceGuide(
                     eligibility: [
                         "任何人都可以通过服务窗口、电话、网络咨询法律问题，并了解申请法律援助的条件和程序（《中华人民共和国法律援助法》第二十三条）"

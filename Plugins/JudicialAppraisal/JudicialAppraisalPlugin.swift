@@ -63,6 +63,7 @@ public struct JudicialAppraisalPlugin: DepartmentPlugin {
                 workflow: AppraisalWorkflow.complaint,
                 deadlines: [],
                 credit: JudicialAppraisalPlugin.complaintCredit, callsBackWhenEnded: true,
+                publicText: { matter in (try? DetailsCoding.decode(ComplaintDetails.self, from: matter)).map { [$0.facts] } ?? [] },
                 guide: ServiceGuide(fees: "免费", applyVerb: "complain", officeKinds: [.serviceCentre])),
         ],
         guidance: [

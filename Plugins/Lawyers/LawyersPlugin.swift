@@ -64,6 +64,7 @@ public struct LawyersPlugin: DepartmentPlugin {
                 requiredMaterials: ["投诉书", "相关证据材料"],
                 workflow: LawyersWorkflow.complaintMachine, deadlines: [],
                 credit: LawyersPlugin.complaintCredit, callsBackWhenEnded: true,
+                publicText: { matter in (try? DetailsCoding.decode(ComplaintDetails.self, from: matter)).map { [$0.facts] } ?? [] },
                 guide: ServiceGuide(
                     eligibility: [
                         "律师执业应当接受国家、社会和当事人的监督，当事人和公众均可投诉（\(lawyersLaw)第三条）",

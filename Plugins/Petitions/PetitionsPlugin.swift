@@ -34,6 +34,8 @@ public struct PetitionsPlugin: DepartmentPlugin {
                 // Each written opinion (处理、复查、复核意见) is followed by a callback to a
                 // petitioner who left a number (an anonymous one left none).
                 callsBackAfter: [PetitionsWorkflow.Status.answered, PetitionsWorkflow.Status.reviewed, PetitionsWorkflow.Status.concluded],
+                // The request and its facts, in the petitioner's words: read for public opinion.
+                publicText: { matter in (try? DetailsCoding.decode(PetitionDetails.self, from: matter)).map { [$0.subject, $0.factsAndReasons] } ?? [] },
                 guide: ServiceGuide(
                     eligibility: [
                         "公民、法人或者其他组织可以通过信息网络、书信、电话、走访等形式反映情况，提出建议、意见或者投诉请求（《信访工作条例》第十七条）",

@@ -250,6 +250,14 @@ public protocol MatterStore: Sendable {
     /// group that has any figure.
     func statistics(_ query: StatisticsQuery) async throws -> [StatisticsBucket]
 
+    /// The opinion index (``PublicOpinion``): matters counted by day — or by month (`YYYY-MM`) —
+    /// county, line, source and topic (and keyword, `byKeyword`), over `from`…`to` within
+    /// `regionCode` (nil: everywhere).
+    func opinionCounts(from: CivilDate, to: CivilDate, regionCode: String?, byMonth: Bool, byKeyword: Bool) async throws -> [PublicOpinion.Count]
+
+    /// The ids of the matters behind a topic in a division over `from`…`to`, newest first.
+    func opinionMatters(topic: String, regionCode: String, from: CivilDate, to: CivilDate, limit: Int) async throws -> [String]
+
     /// The materials of a matter, in upload order.
     func materials(matterID: String) async throws -> [StoredMaterial]
 

@@ -60,6 +60,10 @@ public struct MatterTypeSpec: Sendable {
     /// it may go on (a petition's handling opinion, open to review).
     public var callsBackAfter: Set<String>
 
+    /// The public's own words in a matter of this type (a consultation's question, a petition's
+    /// facts), read for topics by public-opinion analysis (``PublicOpinion``). Nil: none.
+    public var publicText: (@Sendable (Matter) -> [String])?
+
     /// Where a matter of this type, reaching it, asks the office to call the applicant back.
     public var callbackStatuses: Set<String> {
         callsBackWhenEnded ? workflow.terminalStatuses.union(callsBackAfter) : callsBackAfter
@@ -68,9 +72,10 @@ public struct MatterTypeSpec: Sendable {
     public init(
         id: String, nameZH: String, nameEN: String, requiredFields: [String], requiredMaterials: [String],
         workflow: MatterWorkflow, deadlines: [DeadlineRule], credit: (@Sendable (Matter) -> CreditFacts)? = nil,
-        callsBackWhenEnded: Bool = false, callsBackAfter: Set<String> = [], guide: ServiceGuide = ServiceGuide(),
-        transferIntake: (@Sendable (TransferIntake) -> Data)? = nil
+        callsBackWhenEnded: Bool = false, callsBackAfter: Set<String> = [], publicText: (@Sendable (Matter) -> [String])? = nil,
+        guide: ServiceGuide = ServiceGuide(), transferIntake: (@Sendable (TransferIntake) -> Data)? = nil
     ) {
+        self.publicText = publicText
         precondition(callsBackAfter.allSatisfy { workflow.statuses[$0] != nil }, "a callback status of \(id) has no label")
         self.callsBackWhenEnded = callsBackWhenEnded
         self.callsBackAfter = callsBackAfter
