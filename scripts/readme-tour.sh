@@ -154,6 +154,8 @@ step "已登录" login --login supervision-640100 --password Fawang@2026
 step "草稿" surveys create --file "$here/docs/examples/questionnaire.json"
 step "人民调解员业务培训需求调查" surveys list --manage
 step "12348公共法律服务群众满意度调查" surveys show wj-demo-satisfaction
+step "region_name" supervision opinion-trends --by keyword
+step "" supervision opinion-alerts
 faq="$(curl -sf "127.0.0.1:$http/consultation")" || { echo "tour: /consultation failed" >&2; exit 1; }
 grep -q "可以先申请人民调解" <<<"$faq" || { echo "tour: the FAQ is not on /consultation" >&2; exit 1; }
 step "已登录" login --login staff-640100-reviewer --password Fawang@2026
