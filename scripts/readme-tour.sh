@@ -156,6 +156,8 @@ step "人民调解员业务培训需求调查" surveys list --manage
 step "12348公共法律服务群众满意度调查" surveys show wj-demo-satisfaction
 step "region_name" supervision opinion-trends --by keyword
 step "" supervision opinion-alerts
+step "受理编号" suggestions submit --name 马小花 --phone 13951001234 --region 640104 --category service \
+  --title 建议公共法律服务站周末开放 --content 上班族只有周末有空，建议周六上午开放半天。
 faq="$(curl -sf "127.0.0.1:$http/consultation")" || { echo "tour: /consultation failed" >&2; exit 1; }
 grep -q "可以先申请人民调解" <<<"$faq" || { echo "tour: the FAQ is not on /consultation" >&2; exit 1; }
 step "已登录" login --login staff-640100-reviewer --password Fawang@2026

@@ -12,6 +12,7 @@ import MediationPlugin
 import NotarizationPlugin
 import PetitionsPlugin
 import PublicityPlugin
+import SuggestionsPlugin
 import SupervisionPlugin
 import SurveysPlugin
 
@@ -32,6 +33,7 @@ public enum PluginCatalog {
         PublicityPlugin(),
         AppointmentsPlugin(),
         HotlinePlugin(),
+        SuggestionsPlugin(),
         SupervisionPlugin(),
         SurveysPlugin(),
     ]

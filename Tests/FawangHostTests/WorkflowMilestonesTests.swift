@@ -53,6 +53,10 @@ import Testing
         "consultation": [
             "consultation.question": [:],
         ],
+        // 信访工作条例 第二十三条: the written acknowledgement is the acceptance; the answer ends it.
+        "suggestions": [
+            "suggestions.suggestion": ["acknowledged": .accepted],
+        ],
         "disclosure": [
             "disclosure.request": [
                 "accepted": .accepted, "correction_supplied": .accepted, "third_party_consulted": .accepted, "abandoned": .stopped,

@@ -122,6 +122,8 @@ enum DemoData {
         ("hotline", "12348热线"),
         // The bureaus' supervisors: statistics of every line in their division.
         ("supervision", "监管统计"),
+        // Who acknowledges and answers the public's suggestions.
+        ("suggestions", "群众建议"),
     ]
 
     static var staff: [StaffMember] {
