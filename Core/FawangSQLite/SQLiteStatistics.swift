@@ -152,8 +152,25 @@ extension SQLiteMatterStore {
         return Span(months: (firstFull, lastFullStart), edges: edges)
     }
 
-    /// What a matter's facts add to the monthly rollups: entries of `matter_stats_monthly`
-    /// (month, region, line, type, channel, figure) with the value they add to its total, and of
+    /// A table summed from the matters' facts, by the columns of its key: a count `n` and, for the
+    /// figure rollups, a `total`.
+    struct Rollup {
+        let table: String
+        let key: [String]
+        let sums: [String]
+    }
+
+    /// The key of a figure (``Contributions/figures``), in this order.
+    static let figureKey = ["month", "region_code", "business_line", "matter_type", "channel", "kind"]
+    /// The finest figure rollup: every column of the key.
+    static let figuresByMonth = Rollup(table: "matter_stats_monthly", key: figureKey, sums: ["n", "total"])
+    /// The figure rollups; each coarser one is the finest summed over the columns it leaves out.
+    static let figureRollups = [figuresByMonth]
+    /// The handling-day histogram (month of the end, county, line, days).
+    static let handlingDays = Rollup(table: "matter_stats_days", key: ["month", "region_code", "business_line", "days"], sums: ["n"])
+
+    /// What a matter's facts add to the monthly rollups: figures (a key of ``figureKey``: month,
+    /// region, line, type, channel, figure) with the value they add to its total, and entries of
     /// `matter_stats_days` (month, region, line, handling days) for an ended matter.
     struct Contributions: Equatable {
         var figures: [(key: [DatabaseValue], total: Int)] = []
@@ -185,37 +202,38 @@ extension SQLiteMatterStore {
         return result
     }
 
-    /// Moves the monthly rollups from what `old` counted for to what `new` counts for (a matter
-    /// rewritten with the same facts changes nothing).
+    /// Moves every monthly rollup from what `old` counted for to what `new` counts for (a matter
+    /// rewritten with the same facts changes nothing): each figure rollup by the figures' change
+    /// summed over the columns it leaves out, so the coarser ones stay the finest one summed.
     static func rollUp(_ db: Database, from old: Contributions, to new: Contributions) throws {
         guard old != new else { return }
-        var figures: [[DatabaseValue]: (n: Int, total: Int)] = [:]
-        for entry in old.figures { figures[entry.key, default: (0, 0)] = (figures[entry.key, default: (0, 0)].n - 1, figures[entry.key, default: (0, 0)].total - entry.total) }
-        for entry in new.figures { figures[entry.key, default: (0, 0)] = (figures[entry.key, default: (0, 0)].n + 1, figures[entry.key, default: (0, 0)].total + entry.total) }
-        let figureKey = "month = ? AND region_code = ? AND business_line = ? AND matter_type = ? AND channel = ? AND kind = ?"
-        for (key, change) in figures where change.n != 0 || change.total != 0 {
-            try db.execute(
-                sql: """
-                    INSERT INTO matter_stats_monthly (month, region_code, business_line, matter_type, channel, kind, n, total)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                    ON CONFLICT (month, region_code, business_line, matter_type, channel, kind) DO UPDATE SET n = n + excluded.n, total = total + excluded.total
-                    """, arguments: StatementArguments(key + [change.n.databaseValue, change.total.databaseValue]))
-            if change.n < 0 { try db.execute(sql: "DELETE FROM matter_stats_monthly WHERE \(figureKey) AND n <= 0", arguments: StatementArguments(key)) }
+        var figures: [[DatabaseValue]: [Int]] = [:]
+        var days: [[DatabaseValue]: [Int]] = [:]
+        for (contributions, sign) in [(old, -1), (new, 1)] {
+            for entry in contributions.figures { figures.accumulate([sign, sign * entry.total], at: entry.key) }
+            for key in contributions.days { days.accumulate([sign], at: key) }
         }
-        var days: [[DatabaseValue]: Int] = [:]
-        for key in old.days { days[key, default: 0] -= 1 }
-        for key in new.days { days[key, default: 0] += 1 }
-        for (key, change) in days where change != 0 {
+        for rollup in figureRollups {
+            let positions = rollup.key.map { figureKey.firstIndex(of: $0)! }
+            var changes: [[DatabaseValue]: [Int]] = [:]
+            for (key, change) in figures { changes.accumulate(change, at: positions.map { key[$0] }) }
+            try add(changes, to: rollup, db)
+        }
+        try add(days, to: handlingDays, db)
+    }
+
+    /// Adds each change (one number per sum column, the count first) to its row of `rollup`,
+    /// creating the row, and removes a row whose count falls to nothing.
+    private static func add(_ changes: [[DatabaseValue]: [Int]], to rollup: Rollup, _ db: Database) throws {
+        let columns = (rollup.key + rollup.sums).joined(separator: ", ")
+        let placeholders = Array(repeating: "?", count: rollup.key.count + rollup.sums.count).joined(separator: ", ")
+        let sums = rollup.sums.map { "\($0) = \($0) + excluded.\($0)" }.joined(separator: ", ")
+        let key = rollup.key.map { "\($0) = ?" }.joined(separator: " AND ")
+        for (values, change) in changes where change.contains(where: { $0 != 0 }) {
             try db.execute(
-                sql: """
-                    INSERT INTO matter_stats_days (month, region_code, business_line, days, n) VALUES (?, ?, ?, ?, ?)
-                    ON CONFLICT (month, region_code, business_line, days) DO UPDATE SET n = n + excluded.n
-                    """, arguments: StatementArguments(key + [change.databaseValue]))
-            if change < 0 {
-                try db.execute(
-                    sql: "DELETE FROM matter_stats_days WHERE month = ? AND region_code = ? AND business_line = ? AND days = ? AND n <= 0",
-                    arguments: StatementArguments(key))
-            }
+                sql: "INSERT INTO \(rollup.table) (\(columns)) VALUES (\(placeholders)) ON CONFLICT (\(rollup.key.joined(separator: ", "))) DO UPDATE SET \(sums)",
+                arguments: StatementArguments(values + change.map(\.databaseValue)))
+            if change[0] < 0 { try db.execute(sql: "DELETE FROM \(rollup.table) WHERE \(key) AND n <= 0", arguments: StatementArguments(values)) }
         }
     }
 
@@ -243,5 +261,12 @@ extension SQLiteMatterStore {
         case .quarter: "substr(day, 1, 4) || '-Q' || ((CAST(substr(day, 6, 2) AS INTEGER) + 2) / 3)"
         case .year: "substr(day, 1, 4)"
         }
+    }
+}
+
+extension Dictionary where Value == [Int] {
+    /// Adds `change` to the numbers at `key`, element by element (from zeros if absent).
+    fileprivate mutating func accumulate(_ change: [Int], at key: Key) {
+        self[key] = zip(self[key] ?? Array(repeating: 0, count: change.count), change).map(+)
     }
 }

@@ -21,13 +21,8 @@ public final class SQLiteStorage: PlatformStorage {
     public let writes: WriteGate
     private let logger: Logger
 
-    /// Opens (creating if needed) the database at `path`; its folder is created too. Both are
-    /// created for the owner only (folder 0700, file 0600, and so the `-wal`/`-shm` files SQLite
-    /// derives from it); existing ones keep their mode. Identity numbers are sealed with `cipher`
-    /// at rest.
-    /// `deadlines` keeps the deadline index (`matter_deadlines`) in step with every write; without
-    /// it the index stays empty. `writes` refuses changes while it is closed (read-only host).
-    /// The monthly statistics rollup from the facts index (migration v18, and a rebuild).
+    /// The finest monthly statistics rollup and the handling-day histogram from the facts index
+    /// (migration v18, and a rebuild).
     static let fillStatisticsRollup = """
             INSERT INTO matter_stats_monthly
             SELECT substr(day, 1, 7), region_code, business_line, matter_type, channel, kind, COUNT(*), SUM(value) FROM (
@@ -51,11 +46,17 @@ public final class SQLiteStorage: PlatformStorage {
     /// facts were written behind the store's back (a benchmark's bulk fill, a repair).
     public func rebuildStatisticsRollup() async throws {
         try await pool.write { db in
-            try db.execute(sql: "DELETE FROM matter_stats_monthly; DELETE FROM matter_stats_days")
+            for rollup in SQLiteMatterStore.figureRollups + [SQLiteMatterStore.handlingDays] { try db.execute(sql: "DELETE FROM \(rollup.table)") }
             try db.execute(sql: Self.fillStatisticsRollup)
         }
     }
 
+    /// Opens (creating if needed) the database at `path`; its folder is created too. Both are
+    /// created for the owner only (folder 0700, file 0600, and so the `-wal`/`-shm` files SQLite
+    /// derives from it); existing ones keep their mode. Identity numbers are sealed with `cipher`
+    /// at rest.
+    /// `deadlines` keeps the deadline index (`matter_deadlines`) in step with every write; without
+    /// it the index stays empty. `writes` refuses changes while it is closed (read-only host).
     public init(path: String, cipher: PersonalDataCipher, logger: Logger, deadlines: DeadlineEngine? = nil, writes: WriteGate = WriteGate()) throws {
         let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
         try PrivateFiles.createDirectory(folder.path)
