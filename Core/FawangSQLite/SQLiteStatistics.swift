@@ -3,31 +3,39 @@ import GRDB
 
 extension SQLiteMatterStore {
     /// Each figure is read by its own day. Whole months come from the monthly rollups (counts and
-    /// sums per group; the handling-day histogram per county and line), the days at either end of
+    /// sums per group, from the coarsest rollup that holds every column the question filters or
+    /// groups by; the handling-day histogram per county and line), the days at either end of
     /// the span — and every span asked by day or week — from the facts' day indexes, overdue
     /// (which depends on the day asked) from two partial indexes of the matters it can concern.
     /// Grouped in SQL: the database returns a few rows per group, never matters.
     func statistics(_ query: StatisticsQuery) async throws -> [StatisticsBucket] {
         var filter = ""
         var filterArguments: [DatabaseValue] = []
+        // The columns the question filters or groups by: which rollups can answer it.
+        var asked: Set<String> = []
         if let region = query.regionCode {
             filter += " AND region_code LIKE ?"
             filterArguments.append((DivisionCode.scopePrefix(of: region) + "%").databaseValue)
+            asked.insert("region_code")
         }
         if let lines = query.businessLines {
             guard !lines.isEmpty else { return [] }
             filter += " AND business_line IN (\(lines.map { _ in "?" }.joined(separator: ", ")))"
             filterArguments += lines.map(\.databaseValue)
+            asked.insert("business_line")
         }
         if let type = query.matterType {
             filter += " AND matter_type = ?"
             filterArguments.append(type.databaseValue)
+            asked.insert("matter_type")
         }
         if let channel = query.channel {
             filter += " AND channel = ?"
             filterArguments.append(channel.databaseValue)
+            asked.insert("channel")
         }
         let dimensions = query.groupBy.filter { $0 != .period }
+        asked.formUnion(dimensions.map(Self.column))
         let columns = dimensions.enumerated().map { index, dimension in "\(Self.expression(dimension, query.regionLevel)) AS d\(index)" }
         func selected(_ day: String, _ rest: [String]) -> String { (columns + ["\(day) AS day"] + rest).joined(separator: ", ") }
         let byDay = query.groupBy.contains(.period) && [.day, .week].contains(query.periodUnit)
@@ -38,7 +46,8 @@ extension SQLiteMatterStore {
         var sql: [String] = []
         var arguments: [DatabaseValue] = []
         if let months {
-            sql.append("SELECT \(selected("month || '-01'", ["kind", "n", "total"])) FROM matter_stats_monthly WHERE month BETWEEN ? AND ?\(filter)")
+            let rollup = Self.figureRollups.first { asked.isSubset(of: $0.key) } ?? Self.figuresByMonth
+            sql.append("SELECT \(selected("month || '-01'", ["kind", "n", "total"])) FROM \(rollup.table) WHERE month BETWEEN ? AND ?\(filter)")
             arguments += months + filterArguments
         }
         // (day column, figure, its value, condition)
@@ -72,9 +81,9 @@ extension SQLiteMatterStore {
         var histogramArguments: [DatabaseValue] = []
         if query.percentiles {
             var parts: [String] = []
-            let rollup = query.matterType == nil && query.channel == nil && !dimensions.contains(.matterType) && !dimensions.contains(.channel)
-            let factSpans = rollup ? span.edges : [(query.from, query.to)]
-            if rollup, let months {
+            let fromRollup = asked.isSubset(of: Self.handlingDays.key)
+            let factSpans = fromRollup ? span.edges : [(query.from, query.to)]
+            if fromRollup, let months {
                 parts.append("SELECT \(selected("month || '-01'", ["days", "n"])) FROM matter_stats_days WHERE month BETWEEN ? AND ?\(filter)")
                 histogramArguments += months + filterArguments
             }
@@ -164,8 +173,13 @@ extension SQLiteMatterStore {
     static let figureKey = ["month", "region_code", "business_line", "matter_type", "channel", "kind"]
     /// The finest figure rollup: every column of the key.
     static let figuresByMonth = Rollup(table: "matter_stats_monthly", key: figureKey, sums: ["n", "total"])
-    /// The figure rollups; each coarser one is the finest summed over the columns it leaves out.
-    static let figureRollups = [figuresByMonth]
+    /// The figure rollups, coarsest first (a question reads the first that holds every column it
+    /// filters or groups by); each coarser one is the finest summed over the columns it leaves out.
+    static let figureRollups = [
+        Rollup(table: "matter_stats_monthly_lines", key: ["month", "region_code", "business_line", "kind"], sums: ["n", "total"]),
+        Rollup(table: "matter_stats_monthly_channels", key: ["month", "region_code", "channel", "kind"], sums: ["n", "total"]),
+        figuresByMonth,
+    ]
     /// The handling-day histogram (month of the end, county, line, days).
     static let handlingDays = Rollup(table: "matter_stats_days", key: ["month", "region_code", "business_line", "days"], sums: ["n"])
 
@@ -234,6 +248,17 @@ extension SQLiteMatterStore {
                 sql: "INSERT INTO \(rollup.table) (\(columns)) VALUES (\(placeholders)) ON CONFLICT (\(rollup.key.joined(separator: ", "))) DO UPDATE SET \(sums)",
                 arguments: StatementArguments(values + change.map(\.databaseValue)))
             if change[0] < 0 { try db.execute(sql: "DELETE FROM \(rollup.table) WHERE \(key) AND n <= 0", arguments: StatementArguments(values)) }
+        }
+    }
+
+    /// The facts' and rollups' column a dimension's value is read from.
+    private static func column(_ dimension: StatisticsQuery.Dimension) -> String {
+        switch dimension {
+        case .region: "region_code"
+        case .line: "business_line"
+        case .matterType: "matter_type"
+        case .channel: "channel"
+        case .period: "''"
         }
     }
 

@@ -42,12 +42,22 @@ public final class SQLiteStorage: PlatformStorage {
             WHERE ended_day IS NOT NULL AND outcome IS NOT NULL AND handling_days IS NOT NULL GROUP BY 1, 2, 3, 4
             """
 
-    /// Rebuilds the monthly statistics rollup from the facts index, in one transaction: after the
+    /// Fills a coarser figure rollup (``SQLiteMatterStore/figureRollups``) from the finest one,
+    /// `matter_stats_monthly`, summed over the columns it leaves out.
+    static func fillFromFinest(_ rollup: SQLiteMatterStore.Rollup) -> String {
+        let key = rollup.key.joined(separator: ", ")
+        return "INSERT INTO \(rollup.table) (\(key), n, total) SELECT \(key), SUM(n), SUM(total) FROM matter_stats_monthly GROUP BY \(key)"
+    }
+
+    /// Rebuilds the monthly statistics rollups from the facts index, in one transaction: after the
     /// facts were written behind the store's back (a benchmark's bulk fill, a repair).
     public func rebuildStatisticsRollup() async throws {
         try await pool.write { db in
             for rollup in SQLiteMatterStore.figureRollups + [SQLiteMatterStore.handlingDays] { try db.execute(sql: "DELETE FROM \(rollup.table)") }
             try db.execute(sql: Self.fillStatisticsRollup)
+            for rollup in SQLiteMatterStore.figureRollups where rollup.table != SQLiteMatterStore.figuresByMonth.table {
+                try db.execute(sql: Self.fillFromFinest(rollup))
+            }
         }
     }
 
@@ -531,6 +541,42 @@ enum CoreSchema {
             """
             CREATE INDEX matter_facts_open_due ON matter_facts (open_due, submitted_day, region_code, business_line, matter_type, channel)
             WHERE met_late = 0 AND open_due IS NOT NULL
+            """,
+        ]),
+        // Two coarser monthly rollups, kept and rebuilt with the first (SQLiteMatterStore.rollUp,
+        // figureRollups): without matter type and channel, and without line and type. A question
+        // that neither filters nor groups by the columns one leaves out reads it: a year over the
+        // province reads about 19,000 rows instead of 130,000 (statistics-bench).
+        StorageMigration(id: "v19-matter-stats-coarser", statements: [
+            """
+            CREATE TABLE matter_stats_monthly_lines (
+                month TEXT NOT NULL,
+                region_code TEXT NOT NULL,
+                business_line TEXT NOT NULL,
+                kind TEXT NOT NULL,
+                n INTEGER NOT NULL,
+                total INTEGER NOT NULL,
+                PRIMARY KEY (month, region_code, business_line, kind)
+            ) WITHOUT ROWID
+            """,
+            """
+            CREATE TABLE matter_stats_monthly_channels (
+                month TEXT NOT NULL,
+                region_code TEXT NOT NULL,
+                channel TEXT NOT NULL,
+                kind TEXT NOT NULL,
+                n INTEGER NOT NULL,
+                total INTEGER NOT NULL,
+                PRIMARY KEY (month, region_code, channel, kind)
+            ) WITHOUT ROWID
+            """,
+            """
+            INSERT INTO matter_stats_monthly_lines (month, region_code, business_line, kind, n, total)
+            SELECT month, region_code, business_line, kind, SUM(n), SUM(total) FROM matter_stats_monthly GROUP BY month, region_code, business_line, kind
+            """,
+            """
+            INSERT INTO matter_stats_monthly_channels (month, region_code, channel, kind, n, total)
+            SELECT month, region_code, channel, kind, SUM(n), SUM(total) FROM matter_stats_monthly GROUP BY month, region_code, channel, kind
             """,
         ]),
     ]
