@@ -4,10 +4,11 @@ import GRDB
 extension SQLiteMatterStore {
     /// Each figure is read by its own day. Whole months come from the monthly rollups (counts and
     /// sums per group, from the coarsest rollup that holds every column the question filters or
-    /// groups by; the handling-day histogram per county and line), the days at either end of
-    /// the span — and every span asked by day or week — from the facts' day indexes, overdue
-    /// (which depends on the day asked) from two partial indexes of the matters it can concern.
-    /// Grouped in SQL: the database returns a few rows per group, never matters.
+    /// groups by; the handling-day histogram per county and line), the days at either end of the
+    /// span — and every span asked by day or week — from the facts' day indexes, overdue (which
+    /// depends on the day asked) from two partial indexes of the matters it can concern. Each
+    /// branch is summed in SQL by the columns of the groups before the groups are formed: the
+    /// database returns a few rows per group, never matters.
     func statistics(_ query: StatisticsQuery) async throws -> [StatisticsBucket] {
         var filter = ""
         var filterArguments: [DatabaseValue] = []
@@ -36,21 +37,40 @@ extension SQLiteMatterStore {
         }
         let dimensions = query.groupBy.filter { $0 != .period }
         asked.formUnion(dimensions.map(Self.column))
-        let columns = dimensions.enumerated().map { index, dimension in "\(Self.expression(dimension, query.regionLevel)) AS d\(index)" }
-        func selected(_ day: String, _ rest: [String]) -> String { (columns + ["\(day) AS day"] + rest).joined(separator: ", ") }
-        let byDay = query.groupBy.contains(.period) && [.day, .week].contains(query.periodUnit)
+        let byPeriod = query.groupBy.contains(.period)
+        let byDay = byPeriod && [.day, .week].contains(query.periodUnit)
         let span = byDay ? Self.Span(months: nil, edges: [(query.from, query.to)]) : Self.span(query.from, query.to)
         let months = span.months.map { [String($0.0.description.prefix(7)).databaseValue, String($0.1.description.prefix(7)).databaseValue] }
+
+        /// One branch: `values` of the rows of `source` that meet `condition` and the filter, summed
+        /// by the dimensions' columns (`r0`, `r1`, …), the period of `day` (`p`) and `grouped`.
+        func branch(_ day: String, _ values: [String], from source: String, where condition: String, groupedBy grouped: [String] = []) -> String {
+            let period = byPeriod ? Self.period(query.periodUnit, of: day) : "''"
+            let groups = dimensions.map(Self.column) + (byPeriod ? [period] : []) + grouped
+            let columns = dimensions.enumerated().map { "\(Self.column($1)) AS r\($0)" } + ["\(period) AS p"] + values
+            return "SELECT \(columns.joined(separator: ", ")) FROM \(source) WHERE \(condition)\(filter)"
+                + (groups.isEmpty ? "" : " GROUP BY \(groups.joined(separator: ", "))")
+        }
+        /// The branches' rows summed by group, period and `grouped`, the groups' values formed from
+        /// the branches' columns (`d0`, `d1`, …, as ``expression(_:_:of:)``).
+        func groups(_ branches: [String], _ sums: [String], groupedBy grouped: String) -> String {
+            let keys = dimensions.enumerated().map { "\(Self.expression($1, query.regionLevel, of: "r\($0)")) AS d\($0)" }
+            return """
+                SELECT \((keys + ["p", grouped] + sums.map { "SUM(\($0)) AS \($0)" }).joined(separator: ", "))
+                FROM (\(branches.joined(separator: " UNION ALL "))) GROUP BY \((dimensions.indices.map { "d\($0)" } + ["p", grouped]).joined(separator: ", "))
+                HAVING SUM(n) > 0
+                """
+        }
 
         // Counts and sums: (kind, n, total).
         var sql: [String] = []
         var arguments: [DatabaseValue] = []
         if let months {
             let rollup = Self.figureRollups.first { asked.isSubset(of: $0.key) } ?? Self.figuresByMonth
-            sql.append("SELECT \(selected("month || '-01'", ["kind", "n", "total"])) FROM \(rollup.table) WHERE month BETWEEN ? AND ?\(filter)")
+            sql.append(branch("month || '-01'", ["kind", "SUM(n) AS n", "SUM(total) AS total"], from: rollup.table, where: "month BETWEEN ? AND ?", groupedBy: ["kind"]))
             arguments += months + filterArguments
         }
-        // (day column, figure, its value, condition)
+        // (day column, figure: a constant or the column that names it, its value, condition)
         let branches: [(String, String, String, String)] = [
             ("submitted_day", "'received'", "0", ""), ("accepted_day", "'accepted'", "0", ""), ("ended_day", "outcome", "handling_days", ""),
             ("transferred_day", "'transferred'", "0", ""), ("rated_day", "'rated'", "rating", ""),
@@ -58,22 +78,22 @@ extension SQLiteMatterStore {
         ]
         for (from, to) in span.edges {
             for (day, kind, value, condition) in branches {
-                sql.append("SELECT \(selected(day, ["\(kind) AS kind", "1 AS n", "\(value) AS total"])) FROM matter_facts WHERE \(day) BETWEEN ? AND ?\(condition)\(filter)")
+                sql.append(branch(
+                    day, ["\(kind) AS kind", "COUNT(*) AS n", "SUM(\(value)) AS total"], from: "matter_facts", where: "\(day) BETWEEN ? AND ?\(condition)",
+                    groupedBy: kind.hasPrefix("'") ? [] : [kind]))
                 arguments += [from.description.databaseValue, to.description.databaseValue] + filterArguments
             }
         }
         // Named, not left to the planner: it took the day index and read every matter of the span.
         for (index, condition, extra) in [("matter_facts_met_late", "met_late = 1", false), ("matter_facts_open_due", "met_late = 0 AND open_due < ?", true)] {
-            sql.append("SELECT \(selected("submitted_day", ["'overdue' AS kind", "1 AS n", "0 AS total"])) FROM matter_facts INDEXED BY \(index) WHERE \(condition) AND submitted_day BETWEEN ? AND ?\(filter)")
+            sql.append(branch(
+                "submitted_day", ["'overdue' AS kind", "COUNT(*) AS n", "0 AS total"], from: "matter_facts INDEXED BY \(index)",
+                where: "\(condition) AND submitted_day BETWEEN ? AND ?"))
             arguments += (extra ? [query.today.description.databaseValue] : []) + [query.from.description.databaseValue, query.to.description.databaseValue]
                 + filterArguments
         }
         let keys = dimensions.indices.map { "d\($0)" }
-        let period = query.groupBy.contains(.period) ? Self.period(query.periodUnit) : "''"
-        let figures = """
-            SELECT \((keys + ["\(period) AS p", "kind", "SUM(n) AS n", "SUM(total) AS total"]).joined(separator: ", "))
-            FROM (\(sql.joined(separator: " UNION ALL "))) GROUP BY \((keys + ["p", "kind"]).joined(separator: ", "))
-            """
+        let figures = groups(sql, ["n", "total"], groupedBy: "kind")
 
         // The handling-day histogram, for the percentile: by county and line from its rollup;
         // split or filtered by matter type or channel, from the facts.
@@ -84,19 +104,16 @@ extension SQLiteMatterStore {
             let fromRollup = asked.isSubset(of: Self.handlingDays.key)
             let factSpans = fromRollup ? span.edges : [(query.from, query.to)]
             if fromRollup, let months {
-                parts.append("SELECT \(selected("month || '-01'", ["days", "n"])) FROM matter_stats_days WHERE month BETWEEN ? AND ?\(filter)")
+                parts.append(branch("month || '-01'", ["days", "SUM(n) AS n"], from: Self.handlingDays.table, where: "month BETWEEN ? AND ?", groupedBy: ["days"]))
                 histogramArguments += months + filterArguments
             }
             for (from, to) in factSpans {
-                parts.append("SELECT \(selected("ended_day", ["handling_days AS days", "1 AS n"])) FROM matter_facts WHERE ended_day BETWEEN ? AND ? AND outcome IS NOT NULL\(filter)")
+                parts.append(branch(
+                    "ended_day", ["handling_days AS days", "COUNT(*) AS n"], from: "matter_facts", where: "ended_day BETWEEN ? AND ? AND outcome IS NOT NULL",
+                    groupedBy: ["handling_days"]))
                 histogramArguments += [from.description.databaseValue, to.description.databaseValue] + filterArguments
             }
-            if !parts.isEmpty {
-                histogram = """
-                    SELECT \((keys + ["\(period) AS p", "days", "SUM(n) AS n"]).joined(separator: ", "))
-                    FROM (\(parts.joined(separator: " UNION ALL "))) GROUP BY \((keys + ["p", "days"]).joined(separator: ", "))
-                    """
-            }
+            if !parts.isEmpty { histogram = groups(parts, ["n"], groupedBy: "days") }
         }
 
         let (figureArguments, daysArguments, daysQuery) = (StatementArguments(arguments), StatementArguments(histogramArguments), histogram)
@@ -262,29 +279,24 @@ extension SQLiteMatterStore {
         }
     }
 
-    private static func expression(_ dimension: StatisticsQuery.Dimension, _ level: StatisticsQuery.RegionLevel) -> String {
-        switch dimension {
-        case .region:
-            switch level {
-            case .province: "substr(region_code, 1, 2) || '0000'"
-            case .city: "substr(region_code, 1, 4) || '00'"
-            case .county: "region_code"
-            }
-        case .line: "business_line"
-        case .matterType: "matter_type"
-        case .channel: "channel"
-        case .period: "''"
+    /// A dimension's value from its `column` (``column(_:)``): a county rolled up to `level`.
+    private static func expression(_ dimension: StatisticsQuery.Dimension, _ level: StatisticsQuery.RegionLevel, of column: String) -> String {
+        guard dimension == .region else { return column }
+        return switch level {
+        case .province: "substr(\(column), 1, 2) || '0000'"
+        case .city: "substr(\(column), 1, 4) || '00'"
+        case .county: column
         }
     }
 
-    /// `day` (YYYY-MM-DD) as its period, the same text as ``StatisticsQuery/period(of:_:)``.
-    private static func period(_ unit: StatisticsQuery.PeriodUnit) -> String {
+    /// `day` (an expression giving YYYY-MM-DD) as its period, the same text as ``StatisticsQuery/period(of:_:)``.
+    private static func period(_ unit: StatisticsQuery.PeriodUnit, of day: String) -> String {
         switch unit {
-        case .day: "day"
-        case .week: "date(day, '-6 days', 'weekday 1')"
-        case .month: "substr(day, 1, 7)"
-        case .quarter: "substr(day, 1, 4) || '-Q' || ((CAST(substr(day, 6, 2) AS INTEGER) + 2) / 3)"
-        case .year: "substr(day, 1, 4)"
+        case .day: day
+        case .week: "date(\(day), '-6 days', 'weekday 1')"
+        case .month: "substr(\(day), 1, 7)"
+        case .quarter: "substr(\(day), 1, 4) || '-Q' || ((CAST(substr(\(day), 6, 2) AS INTEGER) + 2) / 3)"
+        case .year: "substr(\(day), 1, 4)"
         }
     }
 }
