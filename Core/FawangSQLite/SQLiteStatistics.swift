@@ -5,10 +5,10 @@ extension SQLiteMatterStore {
     /// Each figure is read by its own day. Whole months come from the monthly rollups (counts and
     /// sums per group, from the coarsest rollup that holds every column the question filters or
     /// groups by; the handling-day histogram per county and line), the days at either end of the
-    /// span — and every span asked by day or week — from the facts' day indexes, overdue (which
-    /// depends on the day asked) from two partial indexes of the matters it can concern. Each
-    /// branch is summed in SQL by the columns of the groups before the groups are formed: the
-    /// database returns a few rows per group, never matters.
+    /// span — and every span asked by day or week — from the facts' day indexes, which hold the
+    /// columns a question groups by, overdue (which depends on the day asked) from two partial
+    /// indexes of the matters it can concern. Each branch is summed in SQL by the columns of the
+    /// groups before the groups are formed: the database returns a few rows per group, never matters.
     func statistics(_ query: StatisticsQuery) async throws -> [StatisticsBucket] {
         var filter = ""
         var filterArguments: [DatabaseValue] = []
