@@ -3,45 +3,74 @@ import GRDB
 
 extension SQLiteMatterStore {
     /// Each figure is read by its own day. Whole months come from the monthly rollups (counts and
-    /// sums per group; the handling-day histogram per county and line), the days at either end of
-    /// the span — and every span asked by day or week — from the facts' day indexes, overdue
-    /// (which depends on the day asked) from two partial indexes of the matters it can concern.
-    /// Grouped in SQL: the database returns a few rows per group, never matters.
+    /// sums per group, from the coarsest rollup that holds every column the question filters or
+    /// groups by; the handling-day histogram per county and line), the days at either end of the
+    /// span — and every span asked by day or week — from the facts' day indexes, which hold the
+    /// columns a question groups by, overdue (which depends on the day asked) from two partial
+    /// indexes of the matters it can concern. Each branch is summed in SQL by the columns of the
+    /// groups before the groups are formed: the database returns a few rows per group, never matters.
     func statistics(_ query: StatisticsQuery) async throws -> [StatisticsBucket] {
         var filter = ""
         var filterArguments: [DatabaseValue] = []
+        // The columns the question filters or groups by: which rollups can answer it.
+        var asked: Set<String> = []
         if let region = query.regionCode {
             filter += " AND region_code LIKE ?"
             filterArguments.append((DivisionCode.scopePrefix(of: region) + "%").databaseValue)
+            asked.insert("region_code")
         }
         if let lines = query.businessLines {
             guard !lines.isEmpty else { return [] }
             filter += " AND business_line IN (\(lines.map { _ in "?" }.joined(separator: ", ")))"
             filterArguments += lines.map(\.databaseValue)
+            asked.insert("business_line")
         }
         if let type = query.matterType {
             filter += " AND matter_type = ?"
             filterArguments.append(type.databaseValue)
+            asked.insert("matter_type")
         }
         if let channel = query.channel {
             filter += " AND channel = ?"
             filterArguments.append(channel.databaseValue)
+            asked.insert("channel")
         }
         let dimensions = query.groupBy.filter { $0 != .period }
-        let columns = dimensions.enumerated().map { index, dimension in "\(Self.expression(dimension, query.regionLevel)) AS d\(index)" }
-        func selected(_ day: String, _ rest: [String]) -> String { (columns + ["\(day) AS day"] + rest).joined(separator: ", ") }
-        let byDay = query.groupBy.contains(.period) && [.day, .week].contains(query.periodUnit)
+        asked.formUnion(dimensions.map(Self.column))
+        let byPeriod = query.groupBy.contains(.period)
+        let byDay = byPeriod && [.day, .week].contains(query.periodUnit)
         let span = byDay ? Self.Span(months: nil, edges: [(query.from, query.to)]) : Self.span(query.from, query.to)
         let months = span.months.map { [String($0.0.description.prefix(7)).databaseValue, String($0.1.description.prefix(7)).databaseValue] }
+
+        /// One branch: `values` of the rows of `source` that meet `condition` and the filter, summed
+        /// by the dimensions' columns (`r0`, `r1`, …), the period of `day` (`p`) and `grouped`.
+        func branch(_ day: String, _ values: [String], from source: String, where condition: String, groupedBy grouped: [String] = []) -> String {
+            let period = byPeriod ? Self.period(query.periodUnit, of: day) : "''"
+            let groups = dimensions.map(Self.column) + (byPeriod ? [period] : []) + grouped
+            let columns = dimensions.enumerated().map { "\(Self.column($1)) AS r\($0)" } + ["\(period) AS p"] + values
+            return "SELECT \(columns.joined(separator: ", ")) FROM \(source) WHERE \(condition)\(filter)"
+                + (groups.isEmpty ? "" : " GROUP BY \(groups.joined(separator: ", "))")
+        }
+        /// The branches' rows summed by group, period and `grouped`, the groups' values formed from
+        /// the branches' columns (`d0`, `d1`, …, as ``expression(_:_:of:)``).
+        func groups(_ branches: [String], _ sums: [String], groupedBy grouped: String) -> String {
+            let keys = dimensions.enumerated().map { "\(Self.expression($1, query.regionLevel, of: "r\($0)")) AS d\($0)" }
+            return """
+                SELECT \((keys + ["p", grouped] + sums.map { "SUM(\($0)) AS \($0)" }).joined(separator: ", "))
+                FROM (\(branches.joined(separator: " UNION ALL "))) GROUP BY \((dimensions.indices.map { "d\($0)" } + ["p", grouped]).joined(separator: ", "))
+                HAVING SUM(n) > 0
+                """
+        }
 
         // Counts and sums: (kind, n, total).
         var sql: [String] = []
         var arguments: [DatabaseValue] = []
         if let months {
-            sql.append("SELECT \(selected("month || '-01'", ["kind", "n", "total"])) FROM matter_stats_monthly WHERE month BETWEEN ? AND ?\(filter)")
+            let rollup = Self.figureRollups.first { asked.isSubset(of: $0.key) } ?? Self.figuresByMonth
+            sql.append(branch("month || '-01'", ["kind", "SUM(n) AS n", "SUM(total) AS total"], from: rollup.table, where: "month BETWEEN ? AND ?", groupedBy: ["kind"]))
             arguments += months + filterArguments
         }
-        // (day column, figure, its value, condition)
+        // (day column, figure: a constant or the column that names it, its value, condition)
         let branches: [(String, String, String, String)] = [
             ("submitted_day", "'received'", "0", ""), ("accepted_day", "'accepted'", "0", ""), ("ended_day", "outcome", "handling_days", ""),
             ("transferred_day", "'transferred'", "0", ""), ("rated_day", "'rated'", "rating", ""),
@@ -49,22 +78,22 @@ extension SQLiteMatterStore {
         ]
         for (from, to) in span.edges {
             for (day, kind, value, condition) in branches {
-                sql.append("SELECT \(selected(day, ["\(kind) AS kind", "1 AS n", "\(value) AS total"])) FROM matter_facts WHERE \(day) BETWEEN ? AND ?\(condition)\(filter)")
+                sql.append(branch(
+                    day, ["\(kind) AS kind", "COUNT(*) AS n", "SUM(\(value)) AS total"], from: "matter_facts", where: "\(day) BETWEEN ? AND ?\(condition)",
+                    groupedBy: kind.hasPrefix("'") ? [] : [kind]))
                 arguments += [from.description.databaseValue, to.description.databaseValue] + filterArguments
             }
         }
         // Named, not left to the planner: it took the day index and read every matter of the span.
         for (index, condition, extra) in [("matter_facts_met_late", "met_late = 1", false), ("matter_facts_open_due", "met_late = 0 AND open_due < ?", true)] {
-            sql.append("SELECT \(selected("submitted_day", ["'overdue' AS kind", "1 AS n", "0 AS total"])) FROM matter_facts INDEXED BY \(index) WHERE \(condition) AND submitted_day BETWEEN ? AND ?\(filter)")
+            sql.append(branch(
+                "submitted_day", ["'overdue' AS kind", "COUNT(*) AS n", "0 AS total"], from: "matter_facts INDEXED BY \(index)",
+                where: "\(condition) AND submitted_day BETWEEN ? AND ?"))
             arguments += (extra ? [query.today.description.databaseValue] : []) + [query.from.description.databaseValue, query.to.description.databaseValue]
                 + filterArguments
         }
         let keys = dimensions.indices.map { "d\($0)" }
-        let period = query.groupBy.contains(.period) ? Self.period(query.periodUnit) : "''"
-        let figures = """
-            SELECT \((keys + ["\(period) AS p", "kind", "SUM(n) AS n", "SUM(total) AS total"]).joined(separator: ", "))
-            FROM (\(sql.joined(separator: " UNION ALL "))) GROUP BY \((keys + ["p", "kind"]).joined(separator: ", "))
-            """
+        let figures = groups(sql, ["n", "total"], groupedBy: "kind")
 
         // The handling-day histogram, for the percentile: by county and line from its rollup;
         // split or filtered by matter type or channel, from the facts.
@@ -72,22 +101,19 @@ extension SQLiteMatterStore {
         var histogramArguments: [DatabaseValue] = []
         if query.percentiles {
             var parts: [String] = []
-            let rollup = query.matterType == nil && query.channel == nil && !dimensions.contains(.matterType) && !dimensions.contains(.channel)
-            let factSpans = rollup ? span.edges : [(query.from, query.to)]
-            if rollup, let months {
-                parts.append("SELECT \(selected("month || '-01'", ["days", "n"])) FROM matter_stats_days WHERE month BETWEEN ? AND ?\(filter)")
+            let fromRollup = asked.isSubset(of: Self.handlingDays.key)
+            let factSpans = fromRollup ? span.edges : [(query.from, query.to)]
+            if fromRollup, let months {
+                parts.append(branch("month || '-01'", ["days", "SUM(n) AS n"], from: Self.handlingDays.table, where: "month BETWEEN ? AND ?", groupedBy: ["days"]))
                 histogramArguments += months + filterArguments
             }
             for (from, to) in factSpans {
-                parts.append("SELECT \(selected("ended_day", ["handling_days AS days", "1 AS n"])) FROM matter_facts WHERE ended_day BETWEEN ? AND ? AND outcome IS NOT NULL\(filter)")
+                parts.append(branch(
+                    "ended_day", ["handling_days AS days", "COUNT(*) AS n"], from: "matter_facts", where: "ended_day BETWEEN ? AND ? AND outcome IS NOT NULL",
+                    groupedBy: ["handling_days"]))
                 histogramArguments += [from.description.databaseValue, to.description.databaseValue] + filterArguments
             }
-            if !parts.isEmpty {
-                histogram = """
-                    SELECT \((keys + ["\(period) AS p", "days", "SUM(n) AS n"]).joined(separator: ", "))
-                    FROM (\(parts.joined(separator: " UNION ALL "))) GROUP BY \((keys + ["p", "days"]).joined(separator: ", "))
-                    """
-            }
+            if !parts.isEmpty { histogram = groups(parts, ["n"], groupedBy: "days") }
         }
 
         let (figureArguments, daysArguments, daysQuery) = (StatementArguments(arguments), StatementArguments(histogramArguments), histogram)
@@ -152,8 +178,30 @@ extension SQLiteMatterStore {
         return Span(months: (firstFull, lastFullStart), edges: edges)
     }
 
-    /// What a matter's facts add to the monthly rollups: entries of `matter_stats_monthly`
-    /// (month, region, line, type, channel, figure) with the value they add to its total, and of
+    /// A table summed from the matters' facts, by the columns of its key: a count `n` and, for the
+    /// figure rollups, a `total`.
+    struct Rollup {
+        let table: String
+        let key: [String]
+        let sums: [String]
+    }
+
+    /// The key of a figure (``Contributions/figures``), in this order.
+    static let figureKey = ["month", "region_code", "business_line", "matter_type", "channel", "kind"]
+    /// The finest figure rollup: every column of the key.
+    static let figuresByMonth = Rollup(table: "matter_stats_monthly", key: figureKey, sums: ["n", "total"])
+    /// The figure rollups, coarsest first (a question reads the first that holds every column it
+    /// filters or groups by); each coarser one is the finest summed over the columns it leaves out.
+    static let figureRollups = [
+        Rollup(table: "matter_stats_monthly_lines", key: ["month", "region_code", "business_line", "kind"], sums: ["n", "total"]),
+        Rollup(table: "matter_stats_monthly_channels", key: ["month", "region_code", "channel", "kind"], sums: ["n", "total"]),
+        figuresByMonth,
+    ]
+    /// The handling-day histogram (month of the end, county, line, days).
+    static let handlingDays = Rollup(table: "matter_stats_days", key: ["month", "region_code", "business_line", "days"], sums: ["n"])
+
+    /// What a matter's facts add to the monthly rollups: figures (a key of ``figureKey``: month,
+    /// region, line, type, channel, figure) with the value they add to its total, and entries of
     /// `matter_stats_days` (month, region, line, handling days) for an ended matter.
     struct Contributions: Equatable {
         var figures: [(key: [DatabaseValue], total: Int)] = []
@@ -185,48 +233,45 @@ extension SQLiteMatterStore {
         return result
     }
 
-    /// Moves the monthly rollups from what `old` counted for to what `new` counts for (a matter
-    /// rewritten with the same facts changes nothing).
+    /// Moves every monthly rollup from what `old` counted for to what `new` counts for (a matter
+    /// rewritten with the same facts changes nothing): each figure rollup by the figures' change
+    /// summed over the columns it leaves out, so the coarser ones stay the finest one summed.
     static func rollUp(_ db: Database, from old: Contributions, to new: Contributions) throws {
         guard old != new else { return }
-        var figures: [[DatabaseValue]: (n: Int, total: Int)] = [:]
-        for entry in old.figures { figures[entry.key, default: (0, 0)] = (figures[entry.key, default: (0, 0)].n - 1, figures[entry.key, default: (0, 0)].total - entry.total) }
-        for entry in new.figures { figures[entry.key, default: (0, 0)] = (figures[entry.key, default: (0, 0)].n + 1, figures[entry.key, default: (0, 0)].total + entry.total) }
-        let figureKey = "month = ? AND region_code = ? AND business_line = ? AND matter_type = ? AND channel = ? AND kind = ?"
-        for (key, change) in figures where change.n != 0 || change.total != 0 {
-            try db.execute(
-                sql: """
-                    INSERT INTO matter_stats_monthly (month, region_code, business_line, matter_type, channel, kind, n, total)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                    ON CONFLICT (month, region_code, business_line, matter_type, channel, kind) DO UPDATE SET n = n + excluded.n, total = total + excluded.total
-                    """, arguments: StatementArguments(key + [change.n.databaseValue, change.total.databaseValue]))
-            if change.n < 0 { try db.execute(sql: "DELETE FROM matter_stats_monthly WHERE \(figureKey) AND n <= 0", arguments: StatementArguments(key)) }
+        var figures: [[DatabaseValue]: [Int]] = [:]
+        var days: [[DatabaseValue]: [Int]] = [:]
+        for (contributions, sign) in [(old, -1), (new, 1)] {
+            for entry in contributions.figures { figures.accumulate([sign, sign * entry.total], at: entry.key) }
+            for key in contributions.days { days.accumulate([sign], at: key) }
         }
-        var days: [[DatabaseValue]: Int] = [:]
-        for key in old.days { days[key, default: 0] -= 1 }
-        for key in new.days { days[key, default: 0] += 1 }
-        for (key, change) in days where change != 0 {
+        for rollup in figureRollups {
+            let positions = rollup.key.map { figureKey.firstIndex(of: $0)! }
+            var changes: [[DatabaseValue]: [Int]] = [:]
+            for (key, change) in figures { changes.accumulate(change, at: positions.map { key[$0] }) }
+            try add(changes, to: rollup, db)
+        }
+        try add(days, to: handlingDays, db)
+    }
+
+    /// Adds each change (one number per sum column, the count first) to its row of `rollup`,
+    /// creating the row, and removes a row whose count falls to nothing.
+    private static func add(_ changes: [[DatabaseValue]: [Int]], to rollup: Rollup, _ db: Database) throws {
+        let columns = (rollup.key + rollup.sums).joined(separator: ", ")
+        let placeholders = Array(repeating: "?", count: rollup.key.count + rollup.sums.count).joined(separator: ", ")
+        let sums = rollup.sums.map { "\($0) = \($0) + excluded.\($0)" }.joined(separator: ", ")
+        let key = rollup.key.map { "\($0) = ?" }.joined(separator: " AND ")
+        for (values, change) in changes where change.contains(where: { $0 != 0 }) {
             try db.execute(
-                sql: """
-                    INSERT INTO matter_stats_days (month, region_code, business_line, days, n) VALUES (?, ?, ?, ?, ?)
-                    ON CONFLICT (month, region_code, business_line, days) DO UPDATE SET n = n + excluded.n
-                    """, arguments: StatementArguments(key + [change.databaseValue]))
-            if change < 0 {
-                try db.execute(
-                    sql: "DELETE FROM matter_stats_days WHERE month = ? AND region_code = ? AND business_line = ? AND days = ? AND n <= 0",
-                    arguments: StatementArguments(key))
-            }
+                sql: "INSERT INTO \(rollup.table) (\(columns)) VALUES (\(placeholders)) ON CONFLICT (\(rollup.key.joined(separator: ", "))) DO UPDATE SET \(sums)",
+                arguments: StatementArguments(values + change.map(\.databaseValue)))
+            if change[0] < 0 { try db.execute(sql: "DELETE FROM \(rollup.table) WHERE \(key) AND n <= 0", arguments: StatementArguments(values)) }
         }
     }
 
-    private static func expression(_ dimension: StatisticsQuery.Dimension, _ level: StatisticsQuery.RegionLevel) -> String {
+    /// The facts' and rollups' column a dimension's value is read from.
+    private static func column(_ dimension: StatisticsQuery.Dimension) -> String {
         switch dimension {
-        case .region:
-            switch level {
-            case .province: "substr(region_code, 1, 2) || '0000'"
-            case .city: "substr(region_code, 1, 4) || '00'"
-            case .county: "region_code"
-            }
+        case .region: "region_code"
         case .line: "business_line"
         case .matterType: "matter_type"
         case .channel: "channel"
@@ -234,14 +279,24 @@ extension SQLiteMatterStore {
         }
     }
 
-    /// `day` (YYYY-MM-DD) as its period, the same text as ``StatisticsQuery/period(of:_:)``.
-    private static func period(_ unit: StatisticsQuery.PeriodUnit) -> String {
+    /// A dimension's value from its `column` (``column(_:)``): a county rolled up to `level`.
+    private static func expression(_ dimension: StatisticsQuery.Dimension, _ level: StatisticsQuery.RegionLevel, of column: String) -> String {
+        guard dimension == .region else { return column }
+        return switch level {
+        case .province: "substr(\(column), 1, 2) || '0000'"
+        case .city: "substr(\(column), 1, 4) || '00'"
+        case .county: column
+        }
+    }
+
+    /// `day` (an expression giving YYYY-MM-DD) as its period, the same text as ``StatisticsQuery/period(of:_:)``.
+    private static func period(_ unit: StatisticsQuery.PeriodUnit, of day: String) -> String {
         switch unit {
-        case .day: "day"
-        case .week: "date(day, '-6 days', 'weekday 1')"
-        case .month: "substr(day, 1, 7)"
-        case .quarter: "substr(day, 1, 4) || '-Q' || ((CAST(substr(day, 6, 2) AS INTEGER) + 2) / 3)"
-        case .year: "substr(day, 1, 4)"
+        case .day: day
+        case .week: "date(\(day), '-6 days', 'weekday 1')"
+        case .month: "substr(\(day), 1, 7)"
+        case .quarter: "substr(\(day), 1, 4) || '-Q' || ((CAST(substr(\(day), 6, 2) AS INTEGER) + 2) / 3)"
+        case .year: "substr(\(day), 1, 4)"
         }
     }
 }
@@ -280,5 +335,12 @@ extension SQLiteMatterStore {
                     """,
                 arguments: [topic, DivisionCode.scopePrefix(of: regionCode) + "%", from.description, to.description, limit])
         }
+    }
+}
+
+extension Dictionary where Value == [Int] {
+    /// Adds `change` to the numbers at `key`, element by element (from zeros if absent).
+    fileprivate mutating func accumulate(_ change: [Int], at key: Key) {
+        self[key] = zip(self[key] ?? Array(repeating: 0, count: change.count), change).map(+)
     }
 }

@@ -2,11 +2,13 @@ import FawangCatalog
 import FawangCore
 import FawangPluginKit
 import FawangProto
+@testable import FawangSQLite
 import FawangTestSupport
 import Foundation
 import GRPCCore
 import GRPCInProcessTransport
 import GRPCNIOTransportHTTP2
+import Logging
 @testable import SupervisionPlugin
 import SwiftProtobuf
 import Testing
@@ -163,6 +165,18 @@ import Testing
                     let expected = Self.count(members.map { matters[$0] }, from: from, to: to, overdue: overdue, ids: members.map { ids[$0] })
                     #expect(Self.figures(group.figures) == expected.filter { $0.value != 0 }, "\(city) \(line)")
                 }
+                // The channel mix over the same span (read from the rollup without line and type).
+                let byChannel = try await statistics.getStatistics(.with {
+                    $0.fromDay = from.description
+                    $0.toDay = to.description
+                    $0.groupBy = [.channel]
+                })
+                #expect(byChannel.groups.count == Channel.allCases.count)
+                for group in byChannel.groups {
+                    let members = matters.indices.filter { matters[$0].0.channel == group.key[0].value }
+                    let expected = Self.count(members.map { matters[$0] }, from: from, to: to, overdue: overdue, ids: members.map { ids[$0] })
+                    #expect(Self.figures(group.figures) == expected.filter { $0.value != 0 }, "\(group.key[0].value)")
+                }
                 // By month, each beside the month before.
                 let byMonth = try await statistics.getStatistics(.with {
                     $0.fromDay = "2026-06-01"
@@ -216,6 +230,63 @@ import Testing
                     #expect(Self.figures(group.figures) == expected.filter { $0.value != 0 }, "week of \(monday)")
                 }
             }
+        }
+    }
+
+    /// Every rollup table, row by row in key order, as the sqlite3 command line prints it.
+    static func rollupRows(_ path: String) async throws -> [String: String] {
+        var rows: [String: String] = [:]
+        for rollup in SQLiteMatterStore.figureRollups + [SQLiteMatterStore.handlingDays] {
+            rows[rollup.table] = try await sqlite("SELECT * FROM \(rollup.table) ORDER BY \(rollup.key.joined(separator: ", "))", on: path)
+        }
+        return rows
+    }
+
+    /// Each coarser figure rollup holds exactly the finest one summed over the columns it leaves out.
+    static func expectCoarserAreTheFinestSummed(_ path: String, _ when: String) async throws {
+        for rollup in SQLiteMatterStore.figureRollups where rollup.table != SQLiteMatterStore.figuresByMonth.table {
+            let key = rollup.key.joined(separator: ", ")
+            let coarse = try await sqlite("SELECT \(key), n, total FROM \(rollup.table) ORDER BY \(key)", on: path)
+            let summed = try await sqlite("SELECT \(key), SUM(n), SUM(total) FROM matter_stats_monthly GROUP BY \(key) ORDER BY \(key)", on: path)
+            #expect(coarse.split(separator: "\n").count > 500, "\(rollup.table) \(when)")
+            #expect(coarse == summed, "\(rollup.table) \(when)")
+        }
+    }
+
+    @Test("粗的月度汇总表等于最细一张按其键的合计：随每件事项写入维护后如此，重建后亦然，且与重建结果相同")
+    func theCoarserRollupsAreTheFinestSummedAsKeptAndAsRebuilt() async throws {
+        let config = "demo.synthetic_matters: 1000\n" + TestPlatform.unlimitedRates
+        try await TestPlatform.with(extraConfig: config, plugins: PluginCatalog.all, clock: Self.clock) { platform in
+            // Some matters move to another line and type (a transfer): the finest rollup's rows move
+            // between keys, the coarser ones' between theirs (or stay, where the key leaves it out).
+            let candidates = try await sqlite(
+                "SELECT tracking_number FROM matters WHERE business_line NOT IN ('petitions', 'mediation') ORDER BY id LIMIT 300", on: platform.databasePath)
+            var moved = 0
+            try await platform.withInProcessClient(as: "admin") { client in
+                let matters = Fawang_Matter_V1_MatterService.Client(wrapping: client)
+                for number in candidates.split(separator: "\n") where moved < 40 {
+                    // Ended matters refuse a transfer; the open ones move.
+                    let transferred = try? await matters.transferMatter(.with {
+                        $0.trackingNumber = String(number)
+                        $0.toMatterType = moved % 2 == 0 ? "petitions.petition" : "mediation.dispute"
+                        $0.reason = "不属于本条线，转办"
+                        $0.context.channel = .walkIn
+                    })
+                    if transferred != nil { moved += 1 }
+                }
+            }
+            #expect(moved == 40)
+            // Kept in each matter's own transaction while the matters were seeded, walked and moved.
+            let kept = try await Self.rollupRows(platform.databasePath)
+            try await Self.expectCoarserAreTheFinestSummed(platform.databasePath, "as kept")
+            // Rebuilt from the facts behind the store's back: the same rows.
+            let storage = try SQLiteStorage(
+                path: platform.databasePath, cipher: try PersonalDataCipher(keyList: PersonalDataCipher.generateKeyLine(id: "t")),
+                logger: Logger(label: "test"))
+            try await storage.rebuildStatisticsRollup()
+            try await Self.expectCoarserAreTheFinestSummed(platform.databasePath, "as rebuilt")
+            let rebuilt = try await Self.rollupRows(platform.databasePath)
+            for (table, rows) in kept { #expect(rows == rebuilt[table], "\(table): kept and rebuilt differ") }
         }
     }
 }
