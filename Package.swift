@@ -77,11 +77,15 @@ let package = Package(
             resources: [.copy("Generated/fawang.binpb")],
             swiftSettings: strictSettings
         ),
+        // zlib from the system (zlib1g-dev, which the Swift toolchain itself needs on Debian): the
+        // plugin kit inflates an uploaded XLSX workbook's parts with it.
+        .systemLibrary(name: "CZlib", path: "Core/CZlib", providers: [.apt(["zlib1g-dev"])]),
         .target(
             name: "FawangPluginKit",
             dependencies: [
                 "FawangCore",
                 "FawangProto",
+                "CZlib",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),

@@ -4,6 +4,7 @@
 #   openssl                     for the TLS / mutual TLS tests' throwaway certificates
 #   sqlite3                     for the audit tests, which tamper with the database directly
 #   curl                        for scripts/readme-tour.sh (the metrics endpoint)
+#   zlib1g-dev                  for reading uploaded XLSX files (usually there: the toolchain needs it)
 #   grpcio, grpcio-tools 1.85.1 for the independent Python client test
 #   chromium, chromium-driver,  for the portal's browser test (Tests/python/portal_browser.py)
 #   fonts-noto-cjk, selenium    (selenium 4.51.0: 4.52+ needs a certifi newer than PyPI's mirror here)
@@ -16,6 +17,7 @@ command -v protoc >/dev/null || need_apt+=(protobuf-compiler)
 command -v openssl >/dev/null || need_apt+=(openssl)
 command -v sqlite3 >/dev/null || need_apt+=(sqlite3)
 command -v curl >/dev/null || need_apt+=(curl)
+[ -f /usr/include/zlib.h ] || need_apt+=(zlib1g-dev)
 command -v chromium >/dev/null || need_apt+=(chromium)
 command -v chromedriver >/dev/null || need_apt+=(chromium-driver)
 dpkg -s fonts-noto-cjk >/dev/null 2>&1 || need_apt+=(fonts-noto-cjk)

@@ -5,16 +5,16 @@ import Foundation
 import GRPCCore
 import SwiftProtobuf
 
-/// `fawang import <line> FILE.csv`: an office's records of a line, one matter per row, through the
+/// `fawang import <line> FILE.csv|FILE.xlsx`: an office's records of a line, one matter per row, through the
 /// line's own intake (ImportService.ImportRows), with a progress bar; the columns come from
 /// `fawang supervision import-template <line>`.
 struct Import: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Import an office's records of a line from a CSV file, each row checked by the line's own rules (channel import).",
+        abstract: "Import an office's records of a line from a CSV or XLSX file, each row checked by the line's own rules (channel import).",
         discussion: "The columns: fawang supervision import-template <line> > template.csv. Importing the same file again creates nothing; refused rows are listed with their reasons — fix them and import the file again.")
     @OptionGroup var client: ClientOptions
     @Argument(help: "The line (module id), e.g. legal-aid.") var line: String
-    @Argument(help: "The CSV file (UTF-8, the template's columns).") var file: String
+    @Argument(help: "The CSV file (UTF-8) or Excel workbook (.xlsx, its first sheet), with the template's columns.") var file: String
     @Flag(name: .long, help: "Check every row as the import would; write nothing.") var dryRun = false
     @Option(name: .long, help: "The line's intake by verb, when it has several (default its first).") var intake = ""
 

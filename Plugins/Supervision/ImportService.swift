@@ -54,8 +54,13 @@ struct ImportService: Sendable {
         let entry = try intake(request.businessLine, request.intake)
         let principal = try requireStaff(of: entry.module)
         guard let intakes = context.intakes else { throw FawangError(.unavailable, "本平台暂不能批量导入") }
-        guard let table = Spreadsheet.rows(csv: request.content), let header = table.first else {
-            throw FawangError.invalidArgument(field: "content", "文件不是 UTF-8 编码的 CSV，或有未闭合的引号；请用模板填写后另存为 CSV（UTF-8）")
+        let workbook = Spreadsheet.isZip(request.content)
+        guard let table = workbook ? Spreadsheet.rows(xlsx: request.content) : Spreadsheet.rows(csv: request.content), let header = table.first else {
+            throw FawangError.invalidArgument(
+                field: "content",
+                workbook
+                    ? "无法读取这个 Excel 文件（应为 .xlsx 工作簿，数据在第一个工作表）；可以在 Excel 中另存为 .xlsx 或 CSV（UTF-8）后重新导入"
+                    : "文件不是 UTF-8 编码的 CSV，或有未闭合的引号；请用模板填写后另存为 CSV（UTF-8）或 Excel 工作簿（.xlsx）")
         }
         let known = Set(columns(entry).map(\.path))
         let names = header.map { $0.trimmingCharacters(in: .whitespaces) }

@@ -117,4 +117,79 @@ import Testing
             }
         }
     }
+    /// The rows as Excel writes a workbook: deflated parts, text in the shared strings, digits as
+    /// numbers (a phone number too, as a clerk types it), written by Python's zipfile.
+    static func workbook(_ rows: [[String]], in directory: URL) async throws -> Data {
+        let json = directory.appendingPathComponent("rows.json"), book = directory.appendingPathComponent("rows.xlsx")
+        try JSONSerialization.data(withJSONObject: rows).write(to: json)
+        let script = #"""
+            import json, sys, zipfile
+            from xml.sax.saxutils import escape
+            rows = json.load(open(sys.argv[1]))
+            strings, index, sheet = [], {}, []
+            def col(i):
+                name = ""
+                i += 1
+                while i:
+                    i, r = divmod(i - 1, 26)
+                    name = chr(65 + r) + name
+                return name
+            for r, row in enumerate(rows, 1):
+                cells = []
+                for c, value in enumerate(row):
+                    ref = f"{col(c)}{r}"
+                    if value == "":
+                        continue
+                    if value.isdigit() and len(value) < 15 and r > 2:
+                        cells.append(f'<c r="{ref}"><v>{value}</v></c>')
+                    else:
+                        if value not in index:
+                            index[value] = len(strings)
+                            strings.append(value)
+                        cells.append(f'<c r="{ref}" t="s"><v>{index[value]}</v></c>')
+                sheet.append(f'<row r="{r}">' + "".join(cells) + "</row>")
+            main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+            with zipfile.ZipFile(sys.argv[2], "w", zipfile.ZIP_DEFLATED) as z:
+                z.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>')
+                z.writestr("xl/workbook.xml", f'<workbook xmlns="{main}"><sheets><sheet name="台账" sheetId="1"/></sheets></workbook>')
+                z.writestr("xl/sharedStrings.xml", f'<sst xmlns="{main}" count="{len(strings)}">' + "".join(f'<si><t xml:space="preserve">{escape(s)}</t></si>' for s in strings) + "</sst>")
+                z.writestr("xl/worksheets/sheet1.xml", f'<worksheet xmlns="{main}"><sheetData>' + "".join(sheet) + "</sheetData></worksheet>")
+            """#
+        let (status, output) = try await runChildProcess(URL(fileURLWithPath: "/usr/bin/env"), ["python3", "-c", script, json.path, book.path])
+        #expect(status == 0, "\(output)")
+        return try Data(contentsOf: book)
+    }
+
+    @Test("Excel 工作簿导入：同样1000行（压缩、共享字符串、数字单元格）新建980件、逐行说明20行；随后导入同一批的CSV不再新建")
+    func anExcelWorkbookImportsLikeItsCSV() async throws {
+        try await TestPlatform.with(extraConfig: TestPlatform.unlimitedRates, plugins: PluginCatalog.all, clock: Self.clock) { platform in
+            let (csv, bad) = Self.file()
+            let rows = try #require(Spreadsheet.rows(csv: csv))
+            let book = try await Self.workbook(rows, in: platform.directory)
+            #expect(Spreadsheet.isZip(book) && Spreadsheet.rows(xlsx: book) == rows, "the workbook reads back as the CSV's rows")
+            var request = Fawang_Supervision_V1_ImportRequest.with {
+                $0.businessLine = "legal-aid"
+                $0.content = book
+                $0.fileName = "援助台账.xlsx"
+            }
+            let first = try await Self.run(platform, as: "staff-640100-reviewer", request)
+            #expect(first.report.created == 980 && first.report.refused.count == 20)
+            #expect(Dictionary(first.report.refused.map { (Int($0.row) - 1, $0.field) }) { first, _ in first } == bad)
+            request.content = csv
+            let again = try await Self.run(platform, as: "staff-640100-reviewer", request)
+            #expect(again.report.created == 0 && again.report.alreadyImported == 980)
+            // A damaged workbook is named as such, with what to do.
+            request.content = book.prefix(book.count / 2)
+            await expectStatus(.invalidArgument, field: "content", containing: ["Excel"]) {
+                _ = try await Self.run(platform, as: "staff-640100-reviewer", request)
+            }
+        }
+    }
+
+    @Test("本平台导出的 XLSX（未压缩、内联字符串）读回原样：中文、逗号、引号、数字")
+    func ourOwnWorkbookReadsBack() throws {
+        let table = Spreadsheet(header: ["名称", "数量"], rows: [[.text("宁夏, \"银川\" <兴庆>"), .number(600)], [.text("法律援助"), .number(2.5)]])
+        #expect(Spreadsheet.rows(xlsx: table.xlsx()) == [["名称", "数量"], ["宁夏, \"银川\" <兴庆>", "600"], ["法律援助", "2.50"]])
+        #expect(Spreadsheet.rows(xlsx: Data("PK not a workbook".utf8)) == nil)
+    }
 }

@@ -10,7 +10,7 @@ import SwiftProtobuf
 import Synchronization
 
 /// Bulk data entry for an office (`/staff/import`, `ImportService`): download a line's template,
-/// upload the filled CSV (a dry run first, if wished), and read the report — each refused row with
+/// upload the filled CSV or XLSX (a dry run first, if wished), and read the report — each refused row with
 /// its reason. The import runs with the signed-in officer's token, so the line's and the
 /// division's rules are the service's own.
 extension Portal {
@@ -60,7 +60,7 @@ extension Portal {
         guard Self.csrfValid(request, posted.values) else { return csrfRefused() }
         guard let metadata = staffMetadata(request, context) else { return loginPage(request, message: nil) }
         guard let file = posted.files.first, !file.content.isEmpty else {
-            return importPage(request, context, report: nil, message: "请选择要导入的 CSV 文件", status: .unprocessableContent)
+            return importPage(request, context, report: nil, message: "请选择要导入的 CSV 或 Excel（.xlsx）文件", status: .unprocessableContent)
         }
         let importing = Fawang_Supervision_V1_ImportRequest.with {
             $0.businessLine = posted.values["line"] ?? ""
@@ -104,7 +104,7 @@ enum ImportTemplates {
             <form method="post" action="/staff/import" enctype="multipart/form-data" id="import-form">
               <input type="hidden" name="_csrf" value="{{csrf}}">
               <div class="field"><label for="f-iline">业务条线</label><select id="f-iline" name="line">{{#lines}}<option value="{{id}}">{{name}}</option>{{/lines}}</select></div>
-              <div class="field"><label for="f-ifile">CSV 文件（UTF-8）</label><input type="file" id="f-ifile" name="_files" accept=".csv,text/csv"></div>
+              <div class="field"><label for="f-ifile">CSV（UTF-8）或 Excel（.xlsx）文件</label><input type="file" id="f-ifile" name="_files" accept=".csv,text/csv,.xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"></div>
               <div class="field"><label><input type="checkbox" name="dry_run"> 试导入：只校验，不写入</label></div>
               <p><button type="submit" class="button">导入</button></p>
             </form>

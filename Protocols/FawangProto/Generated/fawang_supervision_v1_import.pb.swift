@@ -56,8 +56,9 @@ public nonisolated struct Fawang_Supervision_V1_ImportRequest: Sendable {
 
   public var intake: String = String()
 
-  /// CSV, UTF-8 (a byte-order mark is fine), the template's header row: row_key, then one column
-  /// per field path (applicant.id_number); rows starting with # are notes. Several values of one
+  /// CSV, UTF-8 (a byte-order mark is fine), or an XLSX workbook (its first sheet), with the
+  /// template's header row: row_key, then one column per field path (applicant.id_number); rows
+  /// starting with # are notes. Several values of one
   /// field (materials) are separated by ；. At most 20,000 rows.
   public var content: Data = Data()
 
