@@ -1,5 +1,5 @@
 // Statistics benchmark: the supervision dashboard's queries (StatisticsService) on a facts index
-// of N matters (default 1,000,000) spread over 11 lines, 22 counties, 6 channels and two years.
+// of N matters (default 1,000,000) spread over 11 lines, 22 counties, 7 channels and two years.
 // Build in release for figures:
 //
 //   swift run -c release statistics-bench [--matters 1000000] [--rounds 7] [--keep]
@@ -69,7 +69,7 @@ struct StatisticsBenchmark {
             print("  facts of \(written) of \(count) matters written")
         }
         try await storage.rebuildStatisticsRollup()
-        print("\(count) matters' facts and their monthly rollup in \(ContinuousClock.now - fillStart)")
+        print("\(count) matters' facts and their monthly rollups in \(ContinuousClock.now - fillStart)")
 
         let year = (CivilDate(year: 2026, month: 1, day: 1), today)
         let charts: [(String, StatisticsQuery)] = [
@@ -106,6 +106,11 @@ struct StatisticsBenchmark {
             }
             print(line + String(groups))
         }
-        if arguments.contains("--keep") { print("database kept at \(path)") } else { try? FileManager.default.removeItem(atPath: path) }
+        if arguments.contains("--keep") {
+            print("database kept at \(path)")
+        } else {
+            // The whole folder: the database with its write-ahead log and shared-memory files.
+            try? FileManager.default.removeItem(at: URL(fileURLWithPath: path).deletingLastPathComponent())
+        }
     }
 }
