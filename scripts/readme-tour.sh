@@ -156,6 +156,11 @@ step "人民调解员业务培训需求调查" surveys list --manage
 step "12348公共法律服务群众满意度调查" surveys show wj-demo-satisfaction
 step "region_name" supervision opinion-trends --by keyword
 step "" supervision opinion-alerts
+step "执业许可即将到期" supervision oversight-alerts
+step "银川市第一公证处" supervision oversight --grade A --name 第一公证处
+step "限期整改" supervision record-inspection notary_office/np-640100-1 --day 2026-12-01 --kind special \
+  --result rectify --findings 公证书副本未按期归档 --rectify-by 2026-12-31
+step "公证书副本未按期归档" supervision oversight-show notary_office/np-640100-1
 step "受理编号" suggestions submit --name 马小花 --phone 13951001234 --region 640104 --category service \
   --title 建议公共法律服务站周末开放 --content 上班族只有周末有空，建议周六上午开放半天。
 faq="$(curl -sf "127.0.0.1:$http/consultation")" || { echo "tour: /consultation failed" >&2; exit 1; }

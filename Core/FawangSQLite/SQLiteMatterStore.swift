@@ -307,14 +307,17 @@ struct SQLiteMatterStore: MatterStore {
                                 SELECT 1 FROM matter_deadlines d
                                 WHERE d.matter_id = c.matter_id AND d.state = 'running' AND d.due_date < ?))) AS overdue,
                             SUM(c.role = 'complaint' AND c.upheld IS NOT NULL) AS decided,
-                            SUM(c.role = 'complaint' AND c.upheld = 1) AS upheld
+                            SUM(c.role = 'complaint' AND c.upheld IS 1) AS upheld,
+                            SUM(c.role = 'complaint' AND COALESCE((
+                                SELECT f.submitted_day > ? FROM matter_facts f WHERE f.matter_id = c.matter_id), 0)) AS recent
                         FROM matter_credit c WHERE c.entry_id IN (\(marks)) GROUP BY c.entry_id
                         """,
-                    arguments: StatementArguments([today.description] + chunk))
+                    arguments: StatementArguments(
+                        [today.description, today.adding(days: -CreditSummary.recentComplaintDays).description] + chunk))
                 for row in rows {
                     summaries[row["entry_id"]] = CreditSummary(
                         handled: row["handled"], rated: row["rated"], ratingTotal: row["rating_total"], overdue: row["overdue"],
-                        complaintsDecided: row["decided"], complaintsUpheld: row["upheld"])
+                        complaintsDecided: row["decided"], complaintsUpheld: row["upheld"], recentComplaints: row["recent"])
                 }
             }
             return summaries

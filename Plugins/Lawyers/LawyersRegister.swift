@@ -141,6 +141,15 @@ struct LawyersRegister: Sendable {
         }
         // "2025-06-10 停止执业4个月，罚款8000元：依据《中华人民共和国律师法》第四十八条".
         func history(_ rows: [DisciplineRow]) -> [String] { rows.reversed().map { "\($0.decidedOn) \($0.penalty)：依据\($0.article)" } }
+        // The same, as records the credit score counts (docs/business-lines.md, "机构监管").
+        func measures(_ rows: [DisciplineRow], _ subject: SubjectKind, _ licence: String) -> [DisciplinaryMeasure] {
+            rows.reversed().compactMap { row in
+                guard let day = CivilDate(iso: row.decidedOn), let kind = MeasureKind(rawValue: row.kind) else { return nil }
+                return DisciplinaryMeasure(
+                    id: "lawyers/\(subject.rawValue)/\(licence)/\(row.decidedOn)/\(row.kind)", decidedOn: day, kind: kind, basis: row.article,
+                    description: row.penalty)
+            }
+        }
 
         let firmRows = try await storage.query(SQLStatement("SELECT * FROM lawyers_firms ORDER BY licence_number"))
         let firms = firmRows.map { row in
@@ -150,7 +159,7 @@ struct LawyersRegister: Sendable {
                 localID: firm.licenceNumber, kind: .lawFirm, name: firm.name, regionCode: firm.regionCode, businessLine: businessLine,
                 address: row.string("address") ?? "", phone: row.string("phone") ?? "", licenceNumber: firm.licenceNumber,
                 licenceStatus: status(now, until: firm.suspendedUntil, firm: true), inGoodStanding: now == .practising,
-                discipline: history(records(.firm, firm.licenceNumber)))
+                discipline: history(records(.firm, firm.licenceNumber)), measures: measures(records(.firm, firm.licenceNumber), .firm, firm.licenceNumber))
         }
         let lawyerRows = try await storage.query(SQLStatement(
             """
@@ -166,7 +175,7 @@ struct LawyersRegister: Sendable {
                 organizationID: "\(DirectoryKind.lawFirm.id)/\(lawyer.firmLicenceNumber)", organizationName: row.string("firm_name") ?? "",
                 specialties: lawyer.specialties, licenceNumber: licence,
                 licenceStatus: status(now, until: lawyer.suspendedUntil, firm: false), inGoodStanding: now == .practising,
-                discipline: history(records(.lawyer, licence)))
+                discipline: history(records(.lawyer, licence)), measures: measures(records(.lawyer, licence), .lawyer, licence))
         }
         return firms + lawyers
     }

@@ -10,7 +10,9 @@ import Logging
 /// matter's own transaction from its timeline, its line's workflow milestones and its deadlines —
 /// so no figure is kept by hand anywhere; and bulk data entry (``ImportService``): records kept
 /// elsewhere, imported through each line's own intake; and public opinion (``OpinionService``):
-/// the topics of the public's own words by region and period, and alerts when one rises in a county.
+/// the topics of the public's own words by region and period, and alerts when one rises in a county;
+/// and oversight of the legal service organisations and practitioners (``OversightService``): their
+/// licence terms, annual assessments, inspections and measures, credit score and alerts.
 ///
 /// Who sees what: staff and department admins their division and their line; a bureau's
 /// supervisors (department `supervision`) and the platform's admins every line of their division.
@@ -25,13 +27,52 @@ public struct SupervisionPlugin: DepartmentPlugin {
     public let manifest = ModuleManifest(
         id: SupervisionPlugin.moduleID, nameZH: "监管统计", nameEN: "Supervision and statistics", version: "1.0.0", matterTypes: [])
 
-    public var rpcs: [RPCInfo] { StatisticsService.rpcs.infos + ImportService.rpcs.infos + OpinionService.rpcs.infos }
+    public var rpcs: [RPCInfo] { StatisticsService.rpcs.infos + ImportService.rpcs.infos + OpinionService.rpcs.infos + OversightService.rpcs.infos }
 
     public func makeServices(context: PluginContext) -> [any RegistrableRPCService] {
         [
             StatisticsService.rpcs.service(StatisticsService(context: context)), ImportService.rpcs.service(ImportService(context: context)),
-            OpinionService.rpcs.service(OpinionService(context: context)),
+            OpinionService.rpcs.service(OpinionService(context: context)), OversightService.rpcs.service(OversightService(context: context)),
         ]
+    }
+
+    /// A few oversight records for the demo registers, dated from today so that each kind of alert
+    /// shows: a notary office's licence ending in 45 days, an appraisal institution past its day
+    /// to rectify, a firm's assessment of 基本合格, a lawyer's 通报批评.
+    public func seedDemoData(context: PluginContext) async throws {
+        let today = CivilDate(context.now()), at = context.now().formatted(.iso8601)
+        let lastYear = Int64(today.components.year - 1)
+        func day(_ offset: Int) -> SQLValue { .text(today.adding(days: offset).description) }
+        try await context.storage.execute([
+            SQLStatement(
+                "INSERT INTO supervision_licence_terms (entry_id, valid_until, recorded_by, recorded_at) VALUES (?, ?, 'demo', ?)",
+                [.text("notary_office/np-640100-1"), day(45), .text(at)]),
+            SQLStatement(
+                "INSERT INTO supervision_assessments (entry_id, year, result, note, recorded_on, recorded_by) VALUES (?, ?, ?, ?, ?, 'demo')",
+                [.text("law_firm/36401201810002"), .integer(lastYear), .text(AnnualAssessmentResult.basic.rawValue), .text("内部管理制度不健全（演示）"), day(-200)]),
+            SQLStatement(
+                "INSERT INTO supervision_assessments (entry_id, year, result, note, recorded_on, recorded_by) VALUES (?, ?, ?, '', ?, 'demo')",
+                [.text("law_firm/36401201510001"), .integer(lastYear), .text(AnnualAssessmentResult.pass.rawValue), day(-200)]),
+            SQLStatement(
+                """
+                INSERT INTO supervision_inspections (id, entry_id, day, kind, result, findings, rectify_by, recorded_by, recorded_at)
+                VALUES ('jc-demo-1', ?, ?, ?, ?, ?, ?, 'demo', ?)
+                """,
+                [.text("appraisal_institution/ja-640100-2"), day(-40), .text(InspectionKind.random.rawValue), .text(InspectionResult.rectify.rawValue),
+                 .text("鉴定档案未按规定归档，收费标准未公示（演示）"), day(-10), .text(at)]),
+            SQLStatement(
+                """
+                INSERT INTO supervision_measures (id, entry_id, decided_on, kind, basis, reason, until, recorded_by, recorded_at)
+                VALUES ('cf-demo-1', ?, ?, ?, ?, ?, NULL, 'demo', ?)
+                """,
+                [.text("lawyer/16401201910000004"), day(-120), .text(MeasureKind.criticism.rawValue), .text("《律师协会会员违规行为处分规则（试行）》"),
+                 .text("在执业推广中作不实宣传（演示）"), .text(at)]),
+        ])
+    }
+
+    /// The bureaus' records about the directory's entries (``OversightService``).
+    public func oversightRecords(context: PluginContext) async throws -> [String: OversightRecord] {
+        try await OversightService.records(context.storage)
     }
 
     public var migrations: [StorageMigration] {
@@ -52,7 +93,57 @@ public struct SupervisionPlugin: DepartmentPlugin {
                 """,
                 "CREATE INDEX supervision_opinion_alerts_region ON supervision_opinion_alerts (region_code, raised_at)",
                 "CREATE INDEX supervision_opinion_alerts_topic ON supervision_opinion_alerts (topic, region_code, to_day)",
-            ])
+            ]),
+            // Oversight of organisations and practitioners (``OversightService``), by directory id.
+            StorageMigration(id: "supervision-oversight", statements: [
+                """
+                CREATE TABLE supervision_licence_terms (
+                    entry_id TEXT PRIMARY KEY,
+                    valid_until TEXT NOT NULL,
+                    recorded_by TEXT NOT NULL,
+                    recorded_at TEXT NOT NULL
+                )
+                """,
+                """
+                CREATE TABLE supervision_assessments (
+                    entry_id TEXT NOT NULL,
+                    year INTEGER NOT NULL,
+                    result TEXT NOT NULL,
+                    note TEXT NOT NULL,
+                    recorded_on TEXT NOT NULL,
+                    recorded_by TEXT NOT NULL,
+                    PRIMARY KEY (entry_id, year)
+                )
+                """,
+                """
+                CREATE TABLE supervision_inspections (
+                    id TEXT PRIMARY KEY,
+                    entry_id TEXT NOT NULL,
+                    day TEXT NOT NULL,
+                    kind TEXT NOT NULL,
+                    result TEXT NOT NULL,
+                    findings TEXT NOT NULL,
+                    rectify_by TEXT,
+                    recorded_by TEXT NOT NULL,
+                    recorded_at TEXT NOT NULL
+                )
+                """,
+                "CREATE INDEX supervision_inspections_entry ON supervision_inspections (entry_id, day)",
+                """
+                CREATE TABLE supervision_measures (
+                    id TEXT PRIMARY KEY,
+                    entry_id TEXT NOT NULL,
+                    decided_on TEXT NOT NULL,
+                    kind TEXT NOT NULL,
+                    basis TEXT NOT NULL,
+                    reason TEXT NOT NULL,
+                    until TEXT,
+                    recorded_by TEXT NOT NULL,
+                    recorded_at TEXT NOT NULL
+                )
+                """,
+                "CREATE INDEX supervision_measures_entry ON supervision_measures (entry_id, decided_on)",
+            ]),
         ]
     }
 

@@ -2,6 +2,7 @@ public import FawangCore
 public import Foundation
 public import GRPCCore
 public import Logging
+import Synchronization
 
 /// A department's business line, compiled into the host and switched on or off at run time.
 ///
@@ -57,6 +58,11 @@ public protocol DepartmentPlugin: Sendable {
     /// (法律服务组织机构及人员信息查找), with their licence status and disciplinary records. Read on
     /// request, so the directory shows a licence decision at once. Default: none.
     func directoryEntries(context: PluginContext) async throws -> [DirectoryEntry]
+
+    /// What the module records about other registers' entries (机构监管: licence terms, annual
+    /// assessments, inspections, measures), by directory id; the directory lays each over its
+    /// entry (``DirectoryEntry/apply(_:today:)``). Default: none.
+    func oversightRecords(context: PluginContext) async throws -> [String: OversightRecord]
 }
 
 extension DepartmentPlugin {
@@ -65,6 +71,7 @@ extension DepartmentPlugin {
     public func seedSampleMatters(context: PluginContext) async throws {}
     public func runBackgroundWork(context: PluginContext) async throws {}
     public func directoryEntries(context: PluginContext) async throws -> [DirectoryEntry] { [] }
+    public func oversightRecords(context: PluginContext) async throws -> [String: OversightRecord] { [:] }
 
     /// Fully qualified names of the gRPC services the plugin serves, from its RPC table: the host
     /// routes calls of these services through this module's switch.
@@ -105,6 +112,9 @@ public struct PluginContext: Sendable {
     /// Every line's public intakes, to file one for the caller (a booking that brings its
     /// application); nil where the host has none.
     public var intakes: Intakes?
+    /// The public directory as composed now (every enabled line's register with the bureaus'
+    /// records laid over it), to read across registers (oversight); nil where the host has none.
+    public var registers: Registers?
 
     public init(
         lineName: String, matters: any MatterStore, directory: any DirectoryStore, storage: any ModuleStorage,
@@ -119,5 +129,24 @@ public struct PluginContext: Sendable {
         self.presenter = presenter
         self.logger = logger
         self.now = now
+    }
+}
+
+/// Every register's entries as the host's public directory composes them, given to the plugins
+/// once the directory exists (it is made from the plugins' contexts).
+public final class Registers: Sendable {
+    private let compose = Mutex<(@Sendable () async throws -> [DirectoryEntry])?>(nil)
+
+    public init() {}
+
+    /// Set by the host once its directory exists.
+    public func provide(_ body: @escaping @Sendable () async throws -> [DirectoryEntry]) {
+        compose.withLock { $0 = body }
+    }
+
+    /// Every entry of every enabled line in its division, with the bureaus' records laid over it.
+    public func entries() async throws -> [DirectoryEntry] {
+        guard let body = compose.withLock({ $0 }) else { throw FawangError(.unavailable, "目录尚未就绪，请稍后再试") }
+        return try await body()
     }
 }

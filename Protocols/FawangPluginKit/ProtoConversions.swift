@@ -111,3 +111,34 @@ extension Role {
         self = role
     }
 }
+
+extension Fawang_Directory_V1_CreditRecord {
+    /// `entry`'s credit record as the public directory shows it (and the bureau's file on it):
+    /// the register's licence and penalties, the figures of the matters it handled, the credit
+    /// score (``CreditRules``) and the bureau's records (``OversightRecord``) as of `today`.
+    public init(_ entry: DirectoryEntry, credit figures: CreditSummary, today: CivilDate) {
+        self.init()
+        licenceNumber = entry.licenceNumber
+        licenceStatus = entry.licenceStatus
+        inGoodStanding = entry.inGoodStanding
+        discipline = entry.discipline
+        handledMatters = Int32(figures.handled)
+        ratedMatters = Int32(figures.rated)
+        averageRating = figures.averageRating ?? 0
+        overdueMatters = Int32(figures.overdue)
+        overdueRate = figures.overdueRate ?? 0
+        complaintsDecided = Int32(figures.complaintsDecided)
+        complaintsUpheld = Int32(figures.complaintsUpheld)
+        let assessment = CreditRules.assess(entry, credit: figures, today: today)
+        creditScore = Int32(assessment.score)
+        creditGrade = assessment.grade.rawValue
+        creditGradeName = assessment.grade.nameZH
+        scoreDeductions = assessment.deductions.map { "\($0.points) \($0.reason)".replacingOccurrences(of: "-", with: "−") }
+        let record = entry.oversight
+        if let latest = record.assessments.max(by: { $0.year < $1.year }) {
+            annualAssessment = "\(latest.year)年度 \(latest.result.label(isPerson: entry.kind.isPerson))"
+        }
+        licenceValidUntil = record.licenceValidUntil?.description ?? ""
+        inspections = record.inspections.filter { $0.day.days(until: today) <= CreditRules.inspectionDays }.map(\.summary)
+    }
+}

@@ -39,8 +39,17 @@ public struct CreditSummary: Sendable, Equatable {
     public var overdue: Int
     public var complaintsDecided: Int
     public var complaintsUpheld: Int
+    /// Complaints about it received in the ``recentComplaintDays`` to the day read, decided or not.
+    public var recentComplaints: Int
 
-    public init(handled: Int = 0, rated: Int = 0, ratingTotal: Int = 0, overdue: Int = 0, complaintsDecided: Int = 0, complaintsUpheld: Int = 0) {
+    /// The window of ``recentComplaints``.
+    public static let recentComplaintDays = 90
+
+    public init(
+        handled: Int = 0, rated: Int = 0, ratingTotal: Int = 0, overdue: Int = 0, complaintsDecided: Int = 0, complaintsUpheld: Int = 0,
+        recentComplaints: Int = 0
+    ) {
+        self.recentComplaints = recentComplaints
         self.handled = handled
         self.rated = rated
         self.ratingTotal = ratingTotal

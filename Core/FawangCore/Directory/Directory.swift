@@ -52,6 +52,14 @@ public enum DivisionCode {
         city(of: code).map(scopePrefix(of:)) ?? scopePrefix(of: code)
     }
 
+    /// "银川市兴庆区" for a county, "银川市" for a city, the province's name for the province; empty
+    /// for a code not in `divisions`.
+    public static func fullName(of code: String, in divisions: [String: Division]) -> String {
+        guard let division = divisions[code] else { return "" }
+        guard division.level == 3, let city = city(of: code).flatMap({ divisions[$0] }) else { return division.name }
+        return city.name + division.name
+    }
+
     /// The prefecture-level city a county belongs to (itself for a city, nil for a province).
     public static func city(of code: String) -> String? {
         level(of: code) == 1 ? nil : String(code.prefix(4)) + "00"
@@ -207,13 +215,20 @@ public struct DirectoryEntry: Sendable, Equatable {
     public var inGoodStanding: Bool
     /// Disciplinary records (行政处罚、行业处分), newest first, e.g. "2025-06-10 警告：…".
     public var discipline: [String]
+    /// The same measures as records, where the register keeps them so (the credit score counts
+    /// them); a bureau's own join them (``apply(_:today:)``).
+    public var measures: [DisciplinaryMeasure]
+    /// What the bureaus recorded beyond the register (``OversightRecord``); empty until any.
+    public var oversight: OversightRecord
 
     public init(
         localID: String, kind: DirectoryKind, name: String, regionCode: String, businessLine: String,
         organizationID: String = "", organizationName: String = "", address: String = "", phone: String = "",
         specialties: [String] = [], location: GeoPoint? = nil, licenceNumber: String = "", licenceStatus: String = "正常",
-        inGoodStanding: Bool = true, discipline: [String] = []
+        inGoodStanding: Bool = true, discipline: [String] = [], measures: [DisciplinaryMeasure] = []
     ) {
+        self.measures = measures
+        self.oversight = OversightRecord()
         self.localID = localID
         self.kind = kind
         self.name = name

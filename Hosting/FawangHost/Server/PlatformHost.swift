@@ -160,6 +160,7 @@ public final class PlatformHost: Sendable {
     func pluginContexts(_ storage: SQLiteStorage, _ core: Core, presenter: MatterPresenter) -> [(any DepartmentPlugin, PluginContext)] {
         // Filled once the services exist (makeServices).
         let intakes = Intakes()
+        let registers = Registers()
         return plugins.map { plugin in
             var context = PluginContext(
                 lineName: plugin.manifest.nameZH, matters: storage.matters, directory: storage.directory,
@@ -167,6 +168,7 @@ public final class PlatformHost: Sendable {
                 modules: core.registry, logger: logger.with(module: plugin.manifest.id), now: now)
             context.laws = storage.laws
             context.intakes = intakes
+            context.registers = registers
             return (plugin, context)
         }
     }
@@ -238,6 +240,7 @@ public final class PlatformHost: Sendable {
         // `limits.watchers.per_client` / `limits.watchers.total`: open watch streams (see WatcherLimits).
         let watchers = WatcherLimits(perClient: config.maxWatchersPerClient, total: config.maxWatchers)
         let directory = PublicDirectory(registry: core.registry, store: storage.directory, plugins: contexts, matters: storage.matters, now: now)
+        contexts.first?.1.registers?.provide { try await directory.entries(in: directory.divisions()).map(\.entry) }
         let health = HealthService(
             registry: core.registry, watchers: watchers,
             platformServices: [

@@ -1,4 +1,5 @@
 import FawangCore
+import FawangPluginKit
 import FawangProto
 import Foundation
 import GRPCCore
@@ -50,7 +51,8 @@ struct DirectoryService: Fawang_Directory_V1_DirectoryService.SimpleServiceProto
         response.total = Int32(ordered.count)
         let page = Array(ordered.dropFirst(offset).prefix(size))
         let credit = try await directory.credit(of: page.map(\.0))
-        response.entries = page.map { Self.proto($0.0, distance: $0.1, credit: credit[$0.0.entry.id]) }
+        let today = CivilDate(directory.now())
+        response.entries = page.map { Self.proto($0.0, distance: $0.1, credit: credit[$0.0.entry.id], today: today) }
         if offset + size < ordered.count { response.nextPageToken = String(offset + size) }
         return response
     }
@@ -61,7 +63,7 @@ struct DirectoryService: Fawang_Directory_V1_DirectoryService.SimpleServiceProto
             throw FawangError.notFound("目录中没有编号为 \(request.id) 的机构或人员（可能已注销，或所属业务在当地未开通）")
         }
         let credit = try await directory.credit(of: [placed])
-        return Self.proto(placed, distance: nil, credit: credit[placed.entry.id])
+        return Self.proto(placed, distance: nil, credit: credit[placed.entry.id], today: CivilDate(directory.now()))
     }
 
     func listKinds(request: Fawang_Directory_V1_ListKindsRequest, context: ServerContext) async throws -> Fawang_Directory_V1_ListKindsResponse {
@@ -102,7 +104,7 @@ struct DirectoryService: Fawang_Directory_V1_DirectoryService.SimpleServiceProto
         }
     }
 
-    static func proto(_ placed: PublicDirectory.Placed, distance: Double?, credit: CreditSummary?) -> Fawang_Directory_V1_DirectoryEntry {
+    static func proto(_ placed: PublicDirectory.Placed, distance: Double?, credit: CreditSummary?, today: CivilDate) -> Fawang_Directory_V1_DirectoryEntry {
         let entry = placed.entry
         return .with {
             $0.id = entry.id
@@ -123,20 +125,7 @@ struct DirectoryService: Fawang_Directory_V1_DirectoryService.SimpleServiceProto
             $0.locationApproximate = placed.approximate
             // Metres are noise at this scale: one decimal of a kilometre.
             if let distance { $0.distanceKm = (distance * 10).rounded() / 10 }
-            $0.credit = .with {
-                $0.licenceNumber = entry.licenceNumber
-                $0.licenceStatus = entry.licenceStatus
-                $0.inGoodStanding = entry.inGoodStanding
-                $0.discipline = entry.discipline
-                let figures = credit ?? CreditSummary()
-                $0.handledMatters = Int32(figures.handled)
-                $0.ratedMatters = Int32(figures.rated)
-                $0.averageRating = figures.averageRating ?? 0
-                $0.overdueMatters = Int32(figures.overdue)
-                $0.overdueRate = figures.overdueRate ?? 0
-                $0.complaintsDecided = Int32(figures.complaintsDecided)
-                $0.complaintsUpheld = Int32(figures.complaintsUpheld)
-            }
+            $0.credit = .init(entry, credit: credit ?? CreditSummary(), today: today)
         }
     }
 }

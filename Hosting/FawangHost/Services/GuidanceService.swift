@@ -113,7 +113,7 @@ struct GuidanceService: Fawang_Guidance_V1_GuidanceService.SimpleServiceProtocol
                     let advice = request.answers["\(type.id)/\(question.id)"].map { $0 ? question.ifYesZH : question.ifNoZH } ?? ""
                     return advice.isEmpty ? nil : advice
                 }
-                if let office { $0.office = DirectoryService.proto(office.0, distance: office.1, credit: credit[office.0.entry.id]) }
+                if let office { $0.office = DirectoryService.proto(office.0, distance: office.1, credit: credit[office.0.entry.id], today: CivilDate(directory.now())) }
                 if let verb = guide.applyVerb, intakeVerbs[module.manifest.id]?.contains(verb) == true {
                     $0.applyURL = "/apply/\(module.manifest.id)/\(verb)"
                 }

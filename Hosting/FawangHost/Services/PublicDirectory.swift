@@ -5,8 +5,10 @@ import Foundation
 /// The public directory as it stands now: the platform's own register (legal aid centres,
 /// public legal service centres, stations, rooms and village advisers) and every line's register
 /// (``DepartmentPlugin/directoryEntries(context:)``), for the lines switched on where each entry
-/// is. Composed on every request, so a licence decision or a module switch shows at once; the
-/// province's registers hold a few thousand entries at most.
+/// is, with what the bureaus recorded about each (``DepartmentPlugin/oversightRecords(context:)``:
+/// licence terms, assessments, inspections, measures). Composed on every request, so a licence
+/// decision or a module switch shows at once; the province's registers hold a few thousand
+/// entries at most.
 struct PublicDirectory: Sendable {
     let registry: ModuleRegistry
     let store: any DirectoryStore
@@ -52,10 +54,15 @@ struct PublicDirectory: Sendable {
                 businessLine: organization.businessLine, address: organization.address, phone: organization.phone,
                 location: organization.location)
         }
+        var records: [String: OversightRecord] = [:]
         for (plugin, context) in plugins where registry.isEnabled(plugin.manifest.id) {
             entries += try await plugin.directoryEntries(context: context)
+            records.merge(try await plugin.oversightRecords(context: context)) { first, _ in first }
         }
+        let today = CivilDate(now())
         return entries.compactMap { entry in
+            var entry = entry
+            if let record = records[entry.id] { entry.apply(record, today: today) }
             // A line switched off in a division takes its entries there off the directory.
             if !entry.businessLine.isEmpty, !registry.isEnabled(entry.businessLine, in: entry.regionCode) { return nil }
             let seat = divisions[entry.regionCode]?.seat ?? DivisionCode.city(of: entry.regionCode).flatMap { divisions[$0]?.seat }
@@ -67,11 +74,7 @@ struct PublicDirectory: Sendable {
     }
 
     /// "银川市兴庆区" for a county, "银川市" for a city, the province's name for the province.
-    static func regionName(_ code: String, _ divisions: [String: Division]) -> String {
-        guard let division = divisions[code] else { return "" }
-        guard division.level == 3, let city = DivisionCode.city(of: code).flatMap({ divisions[$0] }) else { return division.name }
-        return city.name + division.name
-    }
+    static func regionName(_ code: String, _ divisions: [String: Division]) -> String { DivisionCode.fullName(of: code, in: divisions) }
 
     /// Nearest first from `point`; without one, the citizen's own county, then its city, then the
     /// rest, each by distance from the division's seat (the province's seat when no division is

@@ -157,44 +157,121 @@ public nonisolated struct Fawang_Directory_V1_DirectoryEntry: @unchecked Sendabl
 }
 
 /// What a citizen should know before choosing: the licence now and the record behind it.
-public nonisolated struct Fawang_Directory_V1_CreditRecord: Sendable {
+public nonisolated struct Fawang_Directory_V1_CreditRecord: @unchecked Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  public var licenceNumber: String = String()
+  public var licenceNumber: String {
+    get {_storage._licenceNumber}
+    set {_uniqueStorage()._licenceNumber = newValue}
+  }
 
   /// 正常执业, 停止执业, 已注销 …
-  public var licenceStatus: String = String()
+  public var licenceStatus: String {
+    get {_storage._licenceStatus}
+    set {_uniqueStorage()._licenceStatus = newValue}
+  }
 
-  public var inGoodStanding: Bool = false
+  public var inGoodStanding: Bool {
+    get {_storage._inGoodStanding}
+    set {_uniqueStorage()._inGoodStanding = newValue}
+  }
 
   /// Administrative penalties and disciplinary measures, newest first.
-  public var discipline: [String] = []
+  public var discipline: [String] {
+    get {_storage._discipline}
+    set {_uniqueStorage()._discipline = newValue}
+  }
 
   /// From the matters themselves (docs/architecture.md, "Credit records"): matters it handled
   /// (an organisation's include those its people handled for it), with the applicants' ratings.
-  public var handledMatters: Int32 = 0
+  public var handledMatters: Int32 {
+    get {_storage._handledMatters}
+    set {_uniqueStorage()._handledMatters = newValue}
+  }
 
-  public var ratedMatters: Int32 = 0
+  public var ratedMatters: Int32 {
+    get {_storage._ratedMatters}
+    set {_uniqueStorage()._ratedMatters = newValue}
+  }
 
   /// Mean satisfaction score, 1–5 to one decimal; 0 while nothing is rated.
-  public var averageRating: Double = 0
+  public var averageRating: Double {
+    get {_storage._averageRating}
+    set {_uniqueStorage()._averageRating = newValue}
+  }
 
   /// Handled matters with a statutory time limit met late or running past its last day today.
-  public var overdueMatters: Int32 = 0
+  public var overdueMatters: Int32 {
+    get {_storage._overdueMatters}
+    set {_uniqueStorage()._overdueMatters = newValue}
+  }
 
   /// overdue_matters / handled_matters; 0 while nothing is handled.
-  public var overdueRate: Double = 0
+  public var overdueRate: Double {
+    get {_storage._overdueRate}
+    set {_uniqueStorage()._overdueRate = newValue}
+  }
 
   /// Complaints about it that were decided, and how many of those were upheld.
-  public var complaintsDecided: Int32 = 0
+  public var complaintsDecided: Int32 {
+    get {_storage._complaintsDecided}
+    set {_uniqueStorage()._complaintsDecided = newValue}
+  }
 
-  public var complaintsUpheld: Int32 = 0
+  public var complaintsUpheld: Int32 {
+    get {_storage._complaintsUpheld}
+    set {_uniqueStorage()._complaintsUpheld = newValue}
+  }
+
+  /// The credit score (docs/business-lines.md, "机构监管"): 100 less a deduction for each finding
+  /// against it (assessment, inspections, measures, upheld complaints, overdue rate, ratings).
+  public var creditScore: Int32 {
+    get {_storage._creditScore}
+    set {_uniqueStorage()._creditScore = newValue}
+  }
+
+  /// A–D, and its name: A级（守信）, B级（基本守信）, C级（警示）, D级（失信）.
+  public var creditGrade: String {
+    get {_storage._creditGrade}
+    set {_uniqueStorage()._creditGrade = newValue}
+  }
+
+  public var creditGradeName: String {
+    get {_storage._creditGradeName}
+    set {_uniqueStorage()._creditGradeName = newValue}
+  }
+
+  /// Each deduction: "−10 2025年度考核基本合格".
+  public var scoreDeductions: [String] {
+    get {_storage._scoreDeductions}
+    set {_uniqueStorage()._scoreDeductions = newValue}
+  }
+
+  /// The latest annual assessment (年度考核): "2025年度 合格"; empty when none is recorded.
+  public var annualAssessment: String {
+    get {_storage._annualAssessment}
+    set {_uniqueStorage()._annualAssessment = newValue}
+  }
+
+  /// The licence's last day, YYYY-MM-DD; empty when its register has no term.
+  public var licenceValidUntil: String {
+    get {_storage._licenceValidUntil}
+    set {_uniqueStorage()._licenceValidUntil = newValue}
+  }
+
+  /// Inspections of the last two years, newest first: "2026-05-10 专项检查：合格".
+  public var inspections: [String] {
+    get {_storage._inspections}
+    set {_uniqueStorage()._inspections = newValue}
+  }
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
+
+  fileprivate var _storage = _StorageClass.defaultInstance
 }
 
 public nonisolated struct Fawang_Directory_V1_SearchDirectoryRequest: Sendable {
@@ -587,79 +664,184 @@ nonisolated extension Fawang_Directory_V1_DirectoryEntry: SwiftProtobuf.Message,
 
 nonisolated extension Fawang_Directory_V1_CreditRecord: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".CreditRecord"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}licence_number\0\u{3}licence_status\0\u{3}in_good_standing\0\u{1}discipline\0\u{3}handled_matters\0\u{3}rated_matters\0\u{3}average_rating\0\u{3}overdue_matters\0\u{3}overdue_rate\0\u{3}complaints_decided\0\u{3}complaints_upheld\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}licence_number\0\u{3}licence_status\0\u{3}in_good_standing\0\u{1}discipline\0\u{3}handled_matters\0\u{3}rated_matters\0\u{3}average_rating\0\u{3}overdue_matters\0\u{3}overdue_rate\0\u{3}complaints_decided\0\u{3}complaints_upheld\0\u{3}credit_score\0\u{3}credit_grade\0\u{3}credit_grade_name\0\u{3}score_deductions\0\u{3}annual_assessment\0\u{3}licence_valid_until\0\u{1}inspections\0")
+
+  fileprivate class _StorageClass {
+    var _licenceNumber: String = String()
+    var _licenceStatus: String = String()
+    var _inGoodStanding: Bool = false
+    var _discipline: [String] = []
+    var _handledMatters: Int32 = 0
+    var _ratedMatters: Int32 = 0
+    var _averageRating: Double = 0
+    var _overdueMatters: Int32 = 0
+    var _overdueRate: Double = 0
+    var _complaintsDecided: Int32 = 0
+    var _complaintsUpheld: Int32 = 0
+    var _creditScore: Int32 = 0
+    var _creditGrade: String = String()
+    var _creditGradeName: String = String()
+    var _scoreDeductions: [String] = []
+    var _annualAssessment: String = String()
+    var _licenceValidUntil: String = String()
+    var _inspections: [String] = []
+
+      // This property is used as the initial default value for new instances of the type.
+      // The type itself is protecting the reference to its storage via CoW semantics.
+      // This will force a copy to be made of this reference when the first mutation occurs;
+      // hence, it is safe to mark this as `nonisolated(unsafe)`.
+      static nonisolated(unsafe) let defaultInstance = _StorageClass()
+
+    private init() {}
+
+    init(copying source: _StorageClass) {
+      _licenceNumber = source._licenceNumber
+      _licenceStatus = source._licenceStatus
+      _inGoodStanding = source._inGoodStanding
+      _discipline = source._discipline
+      _handledMatters = source._handledMatters
+      _ratedMatters = source._ratedMatters
+      _averageRating = source._averageRating
+      _overdueMatters = source._overdueMatters
+      _overdueRate = source._overdueRate
+      _complaintsDecided = source._complaintsDecided
+      _complaintsUpheld = source._complaintsUpheld
+      _creditScore = source._creditScore
+      _creditGrade = source._creditGrade
+      _creditGradeName = source._creditGradeName
+      _scoreDeductions = source._scoreDeductions
+      _annualAssessment = source._annualAssessment
+      _licenceValidUntil = source._licenceValidUntil
+      _inspections = source._inspections
+    }
+  }
+
+  fileprivate mutating func _uniqueStorage() -> _StorageClass {
+    if !isKnownUniquelyReferenced(&_storage) {
+      _storage = _StorageClass(copying: _storage)
+    }
+    return _storage
+  }
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
-    while let fieldNumber = try decoder.nextFieldNumber() {
-      // The use of inline closures is to circumvent an issue where the compiler
-      // allocates stack space for every case branch when no optimizations are
-      // enabled. https://github.com/apple/swift-protobuf/issues/1034
-      switch fieldNumber {
-      case 1: try { try decoder.decodeSingularStringField(value: &self.licenceNumber) }()
-      case 2: try { try decoder.decodeSingularStringField(value: &self.licenceStatus) }()
-      case 3: try { try decoder.decodeSingularBoolField(value: &self.inGoodStanding) }()
-      case 4: try { try decoder.decodeRepeatedStringField(value: &self.discipline) }()
-      case 5: try { try decoder.decodeSingularInt32Field(value: &self.handledMatters) }()
-      case 6: try { try decoder.decodeSingularInt32Field(value: &self.ratedMatters) }()
-      case 7: try { try decoder.decodeSingularDoubleField(value: &self.averageRating) }()
-      case 8: try { try decoder.decodeSingularInt32Field(value: &self.overdueMatters) }()
-      case 9: try { try decoder.decodeSingularDoubleField(value: &self.overdueRate) }()
-      case 10: try { try decoder.decodeSingularInt32Field(value: &self.complaintsDecided) }()
-      case 11: try { try decoder.decodeSingularInt32Field(value: &self.complaintsUpheld) }()
-      default: break
+    _ = _uniqueStorage()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      while let fieldNumber = try decoder.nextFieldNumber() {
+        // The use of inline closures is to circumvent an issue where the compiler
+        // allocates stack space for every case branch when no optimizations are
+        // enabled. https://github.com/apple/swift-protobuf/issues/1034
+        switch fieldNumber {
+        case 1: try { try decoder.decodeSingularStringField(value: &_storage._licenceNumber) }()
+        case 2: try { try decoder.decodeSingularStringField(value: &_storage._licenceStatus) }()
+        case 3: try { try decoder.decodeSingularBoolField(value: &_storage._inGoodStanding) }()
+        case 4: try { try decoder.decodeRepeatedStringField(value: &_storage._discipline) }()
+        case 5: try { try decoder.decodeSingularInt32Field(value: &_storage._handledMatters) }()
+        case 6: try { try decoder.decodeSingularInt32Field(value: &_storage._ratedMatters) }()
+        case 7: try { try decoder.decodeSingularDoubleField(value: &_storage._averageRating) }()
+        case 8: try { try decoder.decodeSingularInt32Field(value: &_storage._overdueMatters) }()
+        case 9: try { try decoder.decodeSingularDoubleField(value: &_storage._overdueRate) }()
+        case 10: try { try decoder.decodeSingularInt32Field(value: &_storage._complaintsDecided) }()
+        case 11: try { try decoder.decodeSingularInt32Field(value: &_storage._complaintsUpheld) }()
+        case 12: try { try decoder.decodeSingularInt32Field(value: &_storage._creditScore) }()
+        case 13: try { try decoder.decodeSingularStringField(value: &_storage._creditGrade) }()
+        case 14: try { try decoder.decodeSingularStringField(value: &_storage._creditGradeName) }()
+        case 15: try { try decoder.decodeRepeatedStringField(value: &_storage._scoreDeductions) }()
+        case 16: try { try decoder.decodeSingularStringField(value: &_storage._annualAssessment) }()
+        case 17: try { try decoder.decodeSingularStringField(value: &_storage._licenceValidUntil) }()
+        case 18: try { try decoder.decodeRepeatedStringField(value: &_storage._inspections) }()
+        default: break
+        }
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
-    if !self.licenceNumber.isEmpty {
-      try visitor.visitSingularStringField(value: self.licenceNumber, fieldNumber: 1)
-    }
-    if !self.licenceStatus.isEmpty {
-      try visitor.visitSingularStringField(value: self.licenceStatus, fieldNumber: 2)
-    }
-    if self.inGoodStanding != false {
-      try visitor.visitSingularBoolField(value: self.inGoodStanding, fieldNumber: 3)
-    }
-    if !self.discipline.isEmpty {
-      try visitor.visitRepeatedStringField(value: self.discipline, fieldNumber: 4)
-    }
-    if self.handledMatters != 0 {
-      try visitor.visitSingularInt32Field(value: self.handledMatters, fieldNumber: 5)
-    }
-    if self.ratedMatters != 0 {
-      try visitor.visitSingularInt32Field(value: self.ratedMatters, fieldNumber: 6)
-    }
-    if self.averageRating.bitPattern != 0 {
-      try visitor.visitSingularDoubleField(value: self.averageRating, fieldNumber: 7)
-    }
-    if self.overdueMatters != 0 {
-      try visitor.visitSingularInt32Field(value: self.overdueMatters, fieldNumber: 8)
-    }
-    if self.overdueRate.bitPattern != 0 {
-      try visitor.visitSingularDoubleField(value: self.overdueRate, fieldNumber: 9)
-    }
-    if self.complaintsDecided != 0 {
-      try visitor.visitSingularInt32Field(value: self.complaintsDecided, fieldNumber: 10)
-    }
-    if self.complaintsUpheld != 0 {
-      try visitor.visitSingularInt32Field(value: self.complaintsUpheld, fieldNumber: 11)
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      if !_storage._licenceNumber.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._licenceNumber, fieldNumber: 1)
+      }
+      if !_storage._licenceStatus.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._licenceStatus, fieldNumber: 2)
+      }
+      if _storage._inGoodStanding != false {
+        try visitor.visitSingularBoolField(value: _storage._inGoodStanding, fieldNumber: 3)
+      }
+      if !_storage._discipline.isEmpty {
+        try visitor.visitRepeatedStringField(value: _storage._discipline, fieldNumber: 4)
+      }
+      if _storage._handledMatters != 0 {
+        try visitor.visitSingularInt32Field(value: _storage._handledMatters, fieldNumber: 5)
+      }
+      if _storage._ratedMatters != 0 {
+        try visitor.visitSingularInt32Field(value: _storage._ratedMatters, fieldNumber: 6)
+      }
+      if _storage._averageRating.bitPattern != 0 {
+        try visitor.visitSingularDoubleField(value: _storage._averageRating, fieldNumber: 7)
+      }
+      if _storage._overdueMatters != 0 {
+        try visitor.visitSingularInt32Field(value: _storage._overdueMatters, fieldNumber: 8)
+      }
+      if _storage._overdueRate.bitPattern != 0 {
+        try visitor.visitSingularDoubleField(value: _storage._overdueRate, fieldNumber: 9)
+      }
+      if _storage._complaintsDecided != 0 {
+        try visitor.visitSingularInt32Field(value: _storage._complaintsDecided, fieldNumber: 10)
+      }
+      if _storage._complaintsUpheld != 0 {
+        try visitor.visitSingularInt32Field(value: _storage._complaintsUpheld, fieldNumber: 11)
+      }
+      if _storage._creditScore != 0 {
+        try visitor.visitSingularInt32Field(value: _storage._creditScore, fieldNumber: 12)
+      }
+      if !_storage._creditGrade.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._creditGrade, fieldNumber: 13)
+      }
+      if !_storage._creditGradeName.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._creditGradeName, fieldNumber: 14)
+      }
+      if !_storage._scoreDeductions.isEmpty {
+        try visitor.visitRepeatedStringField(value: _storage._scoreDeductions, fieldNumber: 15)
+      }
+      if !_storage._annualAssessment.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._annualAssessment, fieldNumber: 16)
+      }
+      if !_storage._licenceValidUntil.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._licenceValidUntil, fieldNumber: 17)
+      }
+      if !_storage._inspections.isEmpty {
+        try visitor.visitRepeatedStringField(value: _storage._inspections, fieldNumber: 18)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Fawang_Directory_V1_CreditRecord, rhs: Fawang_Directory_V1_CreditRecord) -> Bool {
-    if lhs.licenceNumber != rhs.licenceNumber {return false}
-    if lhs.licenceStatus != rhs.licenceStatus {return false}
-    if lhs.inGoodStanding != rhs.inGoodStanding {return false}
-    if lhs.discipline != rhs.discipline {return false}
-    if lhs.handledMatters != rhs.handledMatters {return false}
-    if lhs.ratedMatters != rhs.ratedMatters {return false}
-    if lhs.averageRating != rhs.averageRating {return false}
-    if lhs.overdueMatters != rhs.overdueMatters {return false}
-    if lhs.overdueRate != rhs.overdueRate {return false}
-    if lhs.complaintsDecided != rhs.complaintsDecided {return false}
-    if lhs.complaintsUpheld != rhs.complaintsUpheld {return false}
+    if lhs._storage !== rhs._storage {
+      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
+        let _storage = _args.0
+        let rhs_storage = _args.1
+        if _storage._licenceNumber != rhs_storage._licenceNumber {return false}
+        if _storage._licenceStatus != rhs_storage._licenceStatus {return false}
+        if _storage._inGoodStanding != rhs_storage._inGoodStanding {return false}
+        if _storage._discipline != rhs_storage._discipline {return false}
+        if _storage._handledMatters != rhs_storage._handledMatters {return false}
+        if _storage._ratedMatters != rhs_storage._ratedMatters {return false}
+        if _storage._averageRating != rhs_storage._averageRating {return false}
+        if _storage._overdueMatters != rhs_storage._overdueMatters {return false}
+        if _storage._overdueRate != rhs_storage._overdueRate {return false}
+        if _storage._complaintsDecided != rhs_storage._complaintsDecided {return false}
+        if _storage._complaintsUpheld != rhs_storage._complaintsUpheld {return false}
+        if _storage._creditScore != rhs_storage._creditScore {return false}
+        if _storage._creditGrade != rhs_storage._creditGrade {return false}
+        if _storage._creditGradeName != rhs_storage._creditGradeName {return false}
+        if _storage._scoreDeductions != rhs_storage._scoreDeductions {return false}
+        if _storage._annualAssessment != rhs_storage._annualAssessment {return false}
+        if _storage._licenceValidUntil != rhs_storage._licenceValidUntil {return false}
+        if _storage._inspections != rhs_storage._inspections {return false}
+        return true
+      }
+      if !storagesAreEqual {return false}
+    }
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
