@@ -234,16 +234,18 @@ struct SQLiteMatterStore: MatterStore {
             ended: facts.endedDay?.description, handling: facts.handlingDays, transferred: facts.transferredDay?.description, rating: facts.rating,
             rated: facts.ratedDay?.description)
         try Self.rollUp(db, from: before, to: after)
+        let credit = deadlines.creditRows(of: matter, facts: facts)
         try db.execute(
             sql: """
                 INSERT OR REPLACE INTO matter_facts (matter_id, business_line, matter_type, region_code, channel, submitted_day, accepted_day,
-                    outcome, ended_day, handling_days, transferred_day, rating, rated_day, met_late, open_due)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    outcome, ended_day, handling_days, transferred_day, rating, rated_day, met_late, open_due, office)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
             arguments: [
                 matter.id, matter.businessLine, matter.matterType, matter.regionCode, matter.channel.rawValue, facts.submittedDay.description,
                 facts.acceptedDay?.description, facts.outcome?.rawValue, facts.endedDay?.description, facts.handlingDays,
                 facts.transferredDay?.description, facts.rating, facts.ratedDay?.description, facts.metLate, facts.openDue?.description,
+                CreditIndexRow.office(of: credit),
             ])
         try db.execute(sql: "DELETE FROM matter_opinion WHERE matter_id = ?", arguments: [matter.id])
         for row in deadlines.opinionRows(of: matter) {
@@ -252,7 +254,7 @@ struct SQLiteMatterStore: MatterStore {
                 arguments: [matter.id, row.day.description, matter.regionCode, matter.businessLine, row.source.rawValue, row.topic, row.keyword])
         }
         try db.execute(sql: "DELETE FROM matter_credit WHERE matter_id = ?", arguments: [matter.id])
-        for row in deadlines.creditRows(of: matter, facts: facts) {
+        for row in credit {
             try db.execute(
                 sql: "INSERT INTO matter_credit (matter_id, entry_id, role, rating, met_late, upheld) VALUES (?, ?, ?, ?, ?, ?)",
                 arguments: [matter.id, row.entryID, row.role.rawValue, row.rating, row.metLate, row.upheld])

@@ -39,7 +39,9 @@ extension SQLiteMatterStore {
         asked.formUnion(dimensions.map(Self.column))
         let byPeriod = query.groupBy.contains(.period)
         let byDay = byPeriod && [.day, .week].contains(query.periodUnit)
-        let span = byDay ? Self.Span(months: nil, edges: [(query.from, query.to)]) : Self.span(query.from, query.to)
+        // A question no rollup can answer (by office) reads the facts of the whole span.
+        let fromFacts = byDay || !asked.isSubset(of: Set(Self.figuresByMonth.key))
+        let span = fromFacts ? Self.Span(months: nil, edges: [(query.from, query.to)]) : Self.span(query.from, query.to)
         let months = span.months.map { [String($0.0.description.prefix(7)).databaseValue, String($0.1.description.prefix(7)).databaseValue] }
 
         /// One branch: `values` of the rows of `source` that meet `condition` and the filter, summed
@@ -276,6 +278,7 @@ extension SQLiteMatterStore {
         case .matterType: "matter_type"
         case .channel: "channel"
         case .period: "''"
+        case .office: "office"
         }
     }
 

@@ -624,6 +624,13 @@ enum CoreSchema {
             "CREATE INDEX matter_opinion_day ON matter_opinion (day, region_code)",
             "CREATE INDEX matter_opinion_topic ON matter_opinion (topic, region_code, day)",
         ]),
+        // The organisation that handles a matter (its first handler of an organisation's kind in the
+        // credit facts: the notary office, the appraisal institution, the mediation committee …; ''
+        // for a matter the bureau handles itself), the statistics' office dimension. Filled for
+        // existing matters by the start-up re-derivation of the indexes.
+        StorageMigration(id: "v22-matter-facts-office", statements: [
+            "ALTER TABLE matter_facts ADD COLUMN office TEXT NOT NULL DEFAULT ''"
+        ]),
     ]
 }
 

@@ -135,7 +135,7 @@ struct StatisticsService: Sendable {
         var dimensions: [Dimension] = []
         for (index, dimension) in request.groupBy.enumerated() {
             guard let mapped = Self.dimension(dimension) else {
-                check.fail("\(field)group_by[\(index)]", "请选择统计维度：地区、条线、事项类型、渠道或期间")
+                check.fail("\(field)group_by[\(index)]", "请选择统计维度：地区、条线、事项类型、渠道、办理机构或期间")
                 continue
             }
             check.require(!dimensions.contains(mapped), "\(field)group_by[\(index)]", "统计维度不能重复")
@@ -227,6 +227,8 @@ struct StatisticsService: Sendable {
     struct Labels {
         let service: StatisticsService
         var regions: [String: String] = [:]
+        /// Directory names by id, read once when a report is split by office.
+        var offices: [String: String]?
 
         mutating func label(_ dimension: Dimension, _ value: String) async throws -> String {
             switch dimension {
@@ -239,6 +241,12 @@ struct StatisticsService: Sendable {
             case .matterType: return service.context.modules.module(forMatterType: value)?.type.nameZH ?? value
             case .channel: return Channel(rawValue: value)?.label ?? value
             case .period: return StatisticsService.periodLabel(value)
+            case .office:
+                if value.isEmpty { return "司法行政机关直接办理" }
+                if offices == nil {
+                    offices = Dictionary(try await service.context.registers?.entries().map { ($0.id, $0.name) } ?? []) { first, _ in first }
+                }
+                return offices?[value] ?? value
             }
         }
     }
@@ -303,6 +311,7 @@ struct StatisticsService: Sendable {
         case .matterType: .matterType
         case .channel: .channel
         case .period: .period
+        case .office: .office
         default: nil
         }
     }
@@ -314,6 +323,7 @@ struct StatisticsService: Sendable {
         case .matterType: .matterType
         case .channel: .channel
         case .period: .period
+        case .office: .office
         }
     }
 
@@ -338,7 +348,7 @@ struct StatisticsService: Sendable {
     /// The report as a table: the groups' names, their figures, the previous span's beside them,
     /// and a total row.
     static func table(_ report: Fawang_Supervision_V1_StatisticsReport, groupBy: [Dimension], compare: Bool) -> Spreadsheet {
-        let names: [Dimension: String] = [.region: "地区", .line: "业务条线", .matterType: "事项类型", .channel: "渠道", .period: "期间"]
+        let names: [Dimension: String] = [.region: "地区", .line: "业务条线", .matterType: "事项类型", .channel: "渠道", .period: "期间", .office: "办理机构"]
         let withPrevious = compare || groupBy.contains(.period)
         let columns = Fawang_Supervision_V1_Figures.columns
         let header = groupBy.map { names[$0] ?? $0.rawValue } + columns.map(\.name) + (withPrevious ? columns.map { "上期" + $0.name } : [])

@@ -228,6 +228,27 @@ import Testing
                 #expect(withAlerts.entries.contains { $0.id == Self.office })
                 #expect(withAlerts.entries.allSatisfy { !$0.alerts.isEmpty })
             }
+            // The statistics split by office: the ten matters are the office's, three of them overdue;
+            // the offices' groups add up to the whole.
+            try await platform.withClient(as: "supervision-640100") { client in
+                let statistics = Fawang_Supervision_V1_StatisticsService.Client(wrapping: client)
+                func ask(_ groupBy: [Fawang_Supervision_V1_Dimension]) async throws -> Fawang_Supervision_V1_StatisticsReport {
+                    try await statistics.getStatistics(.with {
+                        $0.regionCode = "640104"
+                        $0.fromDay = "2026-08-15"
+                        $0.toDay = "2026-11-02"
+                        $0.groupBy = groupBy
+                    })
+                }
+                let byOffice = try await ask([.office])
+                let office = try #require(byOffice.groups.first { $0.key.first?.value == Self.office })
+                #expect(office.key.first?.label.contains("公证") == true, "\(office.key)")
+                #expect(office.figures.received == 10 && office.figures.accepted == 10 && office.figures.overdue == 3)
+                let whole = try await ask([])
+                #expect(byOffice.groups.map(\.figures.received).reduce(0, +) == whole.total.received)
+                let byLineAndOffice = try await ask([.line, .office])
+                #expect(byLineAndOffice.groups.contains { $0.key.map(\.value) == ["notarization", Self.office] && $0.figures.received == 10 })
+            }
             // Past its end, the directory no longer offers the office.
             clock.set(beijing(2026, 12, 21, hour: 10))
             let office = try await platform.withClient { client in try await Directory(wrapping: client).getEntry(.with { $0.id = Self.office }) }

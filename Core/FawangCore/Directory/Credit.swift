@@ -106,6 +106,15 @@ public struct CreditIndexRow: Sendable, Equatable {
     public var metLate: Bool
     /// Complaint rows: nil until decided.
     public var upheld: Bool?
+
+    /// The organisation that handles the matter of `rows`: its first handler of an organisation's
+    /// kind (the notary office, the appraisal institution, the aid centre …); '' when none is named
+    /// (the bureau handles it). The statistics' office dimension.
+    public static func office(of rows: [CreditIndexRow]) -> String {
+        rows.first { row in
+            row.role == .handler && row.entryID.split(separator: "/").first.flatMap { DirectoryKind.named(String($0)) }?.isPerson == false
+        }?.entryID ?? ""
+    }
 }
 
 extension DeadlineEngine {

@@ -3,6 +3,9 @@
 public struct StatisticsQuery: Sendable, Equatable {
     public enum Dimension: String, Sendable, CaseIterable {
         case region, line, matterType = "matter_type", channel, period
+        /// The organisation that handled it (``CreditIndexRow/office(of:)``), read from the facts:
+        /// no rollup holds it.
+        case office
     }
 
     /// How regions are rolled up when split by region.

@@ -49,6 +49,11 @@ public nonisolated enum Fawang_Supervision_V1_Dimension: SwiftProtobuf.Enum, Swi
 
   /// 期间 (at period_unit)
   case period // = 5
+
+  /// 办理机构: the organisation that handled the matter (notary office, appraisal institution, aid
+  /// centre, mediation committee …; its directory id, empty for the bureau itself). Read from the
+  /// matters' facts, not the monthly rollups: slower over long spans.
+  case office // = 6
   case UNRECOGNIZED(Int)
 
   public init() {
@@ -63,6 +68,7 @@ public nonisolated enum Fawang_Supervision_V1_Dimension: SwiftProtobuf.Enum, Swi
     case 3: self = .matterType
     case 4: self = .channel
     case 5: self = .period
+    case 6: self = .office
     default: self = .UNRECOGNIZED(rawValue)
     }
   }
@@ -75,6 +81,7 @@ public nonisolated enum Fawang_Supervision_V1_Dimension: SwiftProtobuf.Enum, Swi
     case .matterType: return 3
     case .channel: return 4
     case .period: return 5
+    case .office: return 6
     case .UNRECOGNIZED(let i): return i
     }
   }
@@ -87,6 +94,7 @@ public nonisolated enum Fawang_Supervision_V1_Dimension: SwiftProtobuf.Enum, Swi
     .matterType,
     .channel,
     .period,
+    .office,
   ]
 
 }
@@ -543,7 +551,7 @@ public nonisolated struct Fawang_Supervision_V1_TodayIntake: Sendable {
 fileprivate nonisolated let _protobuf_package = "fawang.supervision.v1"
 
 nonisolated extension Fawang_Supervision_V1_Dimension: SwiftProtobuf._ProtoNameProviding {
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0DIMENSION_UNSPECIFIED\0\u{1}DIMENSION_REGION\0\u{1}DIMENSION_LINE\0\u{1}DIMENSION_MATTER_TYPE\0\u{1}DIMENSION_CHANNEL\0\u{1}DIMENSION_PERIOD\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0DIMENSION_UNSPECIFIED\0\u{1}DIMENSION_REGION\0\u{1}DIMENSION_LINE\0\u{1}DIMENSION_MATTER_TYPE\0\u{1}DIMENSION_CHANNEL\0\u{1}DIMENSION_PERIOD\0\u{1}DIMENSION_OFFICE\0")
 }
 
 nonisolated extension Fawang_Supervision_V1_RegionLevel: SwiftProtobuf._ProtoNameProviding {
