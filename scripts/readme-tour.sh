@@ -157,7 +157,7 @@ step "12348公共法律服务群众满意度调查" surveys show wj-demo-satisfa
 step "region_name" supervision opinion-trends --by keyword
 step "" supervision opinion-alerts
 step "执业许可即将到期" supervision oversight-alerts
-step "银川市第一公证处" supervision oversight --grade A --name 第一公证处
+step $'by_grade\tA 1' supervision oversight --grade A --name 第一公证处
 step "限期整改" supervision record-inspection notary_office/np-640100-1 --day 2026-12-01 --kind special \
   --result rectify --findings 公证书副本未按期归档 --rectify-by 2026-12-31
 step "公证书副本未按期归档" supervision oversight-show notary_office/np-640100-1

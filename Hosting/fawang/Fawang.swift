@@ -290,6 +290,10 @@ enum Render {
             if let list = value as? [String] { return list.map(proto.shortName).joined(separator: "、") }
             if let name = value as? String { return proto.shortName(name) }
         }
+        // A map (by_grade: A 12、B 3): repeated entries that JSON writes as one object.
+        if field.label == .repeated, let map = value as? [String: Any] {
+            return map.sorted { $0.key < $1.key }.map { "\($0.key) \(plain($0.value))" }.joined(separator: "、")
+        }
         if field.type == .message, ProtoSchema.typeName(of: field) != "google.protobuf.Timestamp" {
             // Nested entries (a committee's mediators): their first two fields, e.g. id and name.
             let element = ProtoSchema.current.messages[ProtoSchema.typeName(of: field)]
