@@ -15,6 +15,7 @@ Needs chromium, chromium-driver (Debian) and selenium (PyPI); scripts/setup.sh i
 Prints the tracking number on its last line; exits non-zero with the failed check.
 """
 import argparse
+import datetime
 import base64
 import hashlib
 import pathlib
@@ -490,6 +491,37 @@ def main():
         check(len(driver.find_elements(By.CSS_SELECTOR, ".chart-panel svg")) == 3, "a chart per choice and scale question")
         check("希望乡镇站点周末也能办理" in driver.find_element(By.ID, "result-4").text, "the text answers listed")
         driver.save_screenshot(str(shots / "survey-summary-desktop.png"))
+
+        # Oversight (机构监管), as the admin: the demo office's licence alert, its file, an inspection
+        # refused without its day to rectify (the reason shown, the findings kept), then recorded.
+        driver.get(base + "/staff")
+        navigate(driver, driver.find_element(By.LINK_TEXT, "机构监管"))
+        alerts = driver.find_element(By.ID, "oversight-alerts").text
+        check("执业许可即将到期" in alerts and "银川市第一公证处" in alerts, f"the demo licence alert: {alerts}")
+        check(every_field_labelled(driver), "every oversight filter has a label")
+        driver.save_screenshot(str(shots / "oversight-desktop.png"))
+        navigate(driver, driver.find_element(By.PARTIAL_LINK_TEXT, "银川市第一公证处"))
+        check(every_field_labelled(driver), "every field of the entry's forms has a label")
+
+        def record_inspection(values):
+            form = driver.find_element(By.ID, "form-inspection")
+            for name, value in values.items():
+                element = form.find_element(By.NAME, name)
+                if element.tag_name == "select":
+                    Select(element).select_by_value(value)
+                else:
+                    driver.execute_script("arguments[0].value = arguments[1]", element, value)
+            submit(driver, form)
+
+        beijing_today = datetime.datetime.now(datetime.timezone(datetime.timedelta(hours=8))).date()
+        findings = "公证书副本未按期归档"
+        record_inspection({"kind": "special", "result": "rectify", "findings": findings})
+        check("请填写整改期限" in driver.find_element(By.ID, "oversight-message").text, "the missing day to rectify is named")
+        check(driver.find_element(By.ID, "i-findings").get_attribute("value") == findings, "the findings typed are kept")
+        record_inspection({"rectify_by": (beijing_today + datetime.timedelta(days=30)).isoformat()})
+        check(findings in driver.find_element(By.ID, "oversight-inspections").text, "the inspection is on the file")
+        check("95 分" in driver.find_element(By.ID, "oversight-score").text, "a rectification takes 5 points off")
+        driver.save_screenshot(str(shots / "oversight-entry-desktop.png"))
 
         # The 12348 desk: an agent's page open; a simulated call centre posts a call from the
         # applicant, who also has a consultation; as the agent answers, the card pops up both.

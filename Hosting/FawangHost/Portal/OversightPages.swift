@@ -39,6 +39,7 @@ extension Portal {
             let raised = try await alerts.alerts
             return page("staff-oversight", title: "机构监管", [
                 "region": region, "name": name, "alertsOnly": alertsOnly, "total": listed.total, "shown": listed.entries.count,
+                "truncated": listed.entries.count < listed.total,
                 "kinds": DirectoryKind.all.map { ["id": $0.id, "name": $0.nameZH, "selected": $0.id == kind] },
                 "grades": CreditGrade.allCases.map { ["id": $0.rawValue, "name": $0.nameZH, "selected": $0.rawValue == grade, "count": listed.byGrade[$0.rawValue] ?? 0] },
                 "alerts": raised.map { Self.alertRow($0) }, "hasAlerts": !raised.isEmpty,
@@ -80,8 +81,10 @@ extension Portal {
             let today = CivilDate(now())
             var response = page("staff-oversight-entry", title: entry.name, [
                 "csrf": csrf, "id": entry.id, "name": entry.name, "kind": entry.kindName, "region": entry.regionName,
-                "line": entry.businessLineName, "organization": entry.organizationName, "licence": credit.licenceNumber,
+                "line": entry.businessLineName, "hasLine": !entry.businessLineName.isEmpty, "organization": entry.organizationName,
+                "hasOrganization": !entry.organizationName.isEmpty, "licence": credit.licenceNumber, "hasLicence": !credit.licenceNumber.isEmpty,
                 "status": credit.licenceStatus, "good": credit.inGoodStanding, "validUntil": record.licenceValidUntil,
+                "hasValidUntil": !record.licenceValidUntil.isEmpty,
                 "score": record.creditScore, "gradeName": record.creditGradeName, "low": record.creditGrade == "C" || record.creditGrade == "D",
                 "deductions": record.deductions.map { ["points": String($0.points).replacingOccurrences(of: "-", with: "−"), "reason": $0.reason] },
                 "hasDeductions": !record.deductions.isEmpty,
@@ -180,10 +183,10 @@ enum OversightTemplates {
             <div class="bar"><h1>机构监管</h1><a href="/staff">待办事项</a><a href="/staff/dashboard">监管统计</a></div>
             <p class="muted">本辖区法律服务机构和人员的执业许可、年度考核、监督检查、处罚处分，与平台上办理事项的满意度、逾期和投诉一起计算信用评分（满分100分，规则见运行手册“机构监管”），评分低的在前。</p>
             <form method="get" action="/staff/oversight" class="filters" id="oversight-filters">
-              <div class="field"><label for="f-region">行政区划代码</label><input id="f-region" name="region" value="{{region}}" placeholder="默认本辖区"></div>
+              <div class="field"><label for="f-region">行政区划代码</label><input type="text" id="f-region" name="region" value="{{region}}" placeholder="默认本辖区"></div>
               <div class="field"><label for="f-kind">类别</label><select id="f-kind" name="kind"><option value="">全部</option>{{#kinds}}<option value="{{id}}"{{#selected}} selected{{/selected}}>{{name}}</option>{{/kinds}}</select></div>
               <div class="field"><label for="f-grade">信用等级</label><select id="f-grade" name="grade"><option value="">全部</option>{{#grades}}<option value="{{id}}"{{#selected}} selected{{/selected}}>{{name}}</option>{{/grades}}</select></div>
-              <div class="field"><label for="f-name">名称</label><input id="f-name" name="name" value="{{name}}"></div>
+              <div class="field"><label for="f-name">名称</label><input type="text" id="f-name" name="name" value="{{name}}"></div>
               <div class="field"><label><input type="checkbox" name="alerts"{{#alertsOnly}} checked{{/alertsOnly}}> 只看有预警的</label></div>
               <p><button type="submit" class="button secondary">查看</button></p>
             </form>
@@ -192,7 +195,7 @@ enum OversightTemplates {
             {{#hasAlerts}}<ul>{{#alerts}}<li><span class="tag warn">{{kind}}</span> <a href="{{href}}">{{name}}</a>（{{region}}）：{{message}}</li>{{/alerts}}</ul>{{/hasAlerts}}
             {{^hasAlerts}}<p class="muted">本辖区暂无预警。</p>{{/hasAlerts}}
             </section>
-            <p class="muted" id="oversight-total">共 {{total}} 个{{#shown}}，显示评分最低的 {{shown}} 个{{/shown}}</p>
+            <p class="muted" id="oversight-total">共 {{total}} 个{{#truncated}}，显示评分最低的 {{shown}} 个{{/truncated}}</p>
             <table class="catalogue" id="oversight-entries"><thead><tr><th>名称</th><th>类别</th><th>地区</th><th>条线</th><th>执业状态</th><th>信用评分</th><th>预警</th></tr></thead>
             <tbody>{{#entries}}<tr><td><a href="{{href}}">{{name}}</a></td><td>{{kind}}</td><td>{{region}}</td><td>{{line}}</td>
               <td{{^good}} class="warn"{{/good}}>{{status}}</td><td{{#low}} class="warn"{{/low}}>{{score}}（{{grade}}）</td><td>{{alerts}}</td></tr>{{/entries}}</tbody></table>
@@ -201,13 +204,13 @@ enum OversightTemplates {
         "staff-oversight-entry": """
             {{> top}}
             <div class="bar"><h1>{{name}}</h1><a href="/staff/oversight">机构监管</a></div>
-            <p class="muted">{{kind}}{{#line}} · {{line}}{{/line}} · {{region}}{{#organization}} · {{organization}}{{/organization}}</p>
+            <p class="muted">{{kind}}{{#hasLine}} · {{line}}{{/hasLine}} · {{region}}{{#hasOrganization}} · {{organization}}{{/hasOrganization}}</p>
             {{#hasMessage}}<p class="error" role="alert" id="oversight-message">{{message}}</p>{{/hasMessage}}
             <dl class="entry" id="oversight-summary">
             <dt>信用评分</dt><dd class="{{#low}}warn{{/low}}" id="oversight-score">{{score}} 分 · {{gradeName}}</dd>
             <dt>执业状态</dt><dd class="{{^good}}warn{{/good}}">{{status}}</dd>
-            {{#licence}}<dt>证号</dt><dd>{{licence}}</dd>{{/licence}}
-            <dt>许可有效期至</dt><dd>{{#validUntil}}{{validUntil}}{{/validUntil}}{{^validUntil}}未登记{{/validUntil}}</dd>
+            {{#hasLicence}}<dt>证号</dt><dd>{{licence}}</dd>{{/hasLicence}}
+            <dt>许可有效期至</dt><dd>{{#hasValidUntil}}{{validUntil}}{{/hasValidUntil}}{{^hasValidUntil}}未登记{{/hasValidUntil}}</dd>
             {{#figures}}<dt>{{label}}</dt><dd>{{value}}</dd>{{/figures}}
             </dl>
             {{#hasDeductions}}<h2>扣分</h2><ul id="oversight-deductions">{{#deductions}}<li>{{points}} 分：{{reason}}</li>{{/deductions}}</ul>{{/hasDeductions}}
@@ -216,9 +219,9 @@ enum OversightTemplates {
             <table class="catalogue" id="oversight-assessments"><thead><tr><th>年度</th><th>结果</th><th>说明</th><th>登记日期</th></tr></thead>
             <tbody>{{#assessments}}<tr><td>{{year}}</td><td>{{result}}</td><td>{{note}}</td><td>{{recorded}}</td></tr>{{/assessments}}</tbody></table>
             <form method="post" action="/staff/oversight/entry" class="inline" id="form-assessment"><input type="hidden" name="_csrf" value="{{csrf}}"><input type="hidden" name="id" value="{{id}}"><input type="hidden" name="form" value="assessment">
-              <div class="field"><label for="a-year">年度</label><input id="a-year" name="year" value="{{year}}" inputmode="numeric"></div>
+              <div class="field"><label for="a-year">年度</label><input type="text" id="a-year" name="year" value="{{year}}" inputmode="numeric"></div>
               <div class="field"><label for="a-result">结果</label><select id="a-result" name="result"><option value="">请选择</option>{{#results}}<option value="{{id}}"{{#selected}} selected{{/selected}}>{{name}}</option>{{/results}}</select></div>
-              <div class="field"><label for="a-note">说明</label><input id="a-note" name="note" value="{{note}}"></div>
+              <div class="field"><label for="a-note">说明</label><input type="text" id="a-note" name="note" value="{{note}}"></div>
               <p><button type="submit" class="button secondary">登记考核结果</button></p></form>
             <h2>监督检查</h2>
             <table class="catalogue" id="oversight-inspections"><thead><tr><th>日期</th><th>方式</th><th>结论</th><th>发现的问题</th><th>整改期限</th></tr></thead>
@@ -236,7 +239,7 @@ enum OversightTemplates {
             <form method="post" action="/staff/oversight/entry" class="inline" id="form-measure"><input type="hidden" name="_csrf" value="{{csrf}}"><input type="hidden" name="id" value="{{id}}"><input type="hidden" name="form" value="measure"><input type="hidden" name="request_id" value="{{requestID}}">
               <div class="field"><label for="m-day">决定日期</label><input id="m-day" name="day" type="date" value="{{day}}"></div>
               <div class="field"><label for="m-kind">种类</label><select id="m-kind" name="kind"><option value="">请选择</option>{{#measureKinds}}<option value="{{id}}"{{#selected}} selected{{/selected}}>{{name}}</option>{{/measureKinds}}</select></div>
-              <div class="field"><label for="m-basis">依据条款</label><input id="m-basis" name="basis" value="{{basis}}" placeholder="如《中华人民共和国律师法》第四十七条"></div>
+              <div class="field"><label for="m-basis">依据条款</label><input type="text" id="m-basis" name="basis" value="{{basis}}" placeholder="如《中华人民共和国律师法》第四十七条"></div>
               <div class="field"><label for="m-reason">违法违规事实</label><textarea id="m-reason" name="reason" rows="2">{{reason}}</textarea></div>
               <div class="field"><label for="m-until">停止执业至</label><input id="m-until" name="until" type="date" value="{{until}}"></div>
               <p><button type="submit" class="button secondary">登记处罚处分</button></p></form>

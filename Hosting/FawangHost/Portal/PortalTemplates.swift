@@ -395,7 +395,7 @@ enum PortalTemplates {
         legend { font-weight: 700; padding: 0 0.25rem; }
         .field { margin: 0 0 0.9rem; }
         .field > label { display: block; font-weight: 600; margin-bottom: 0.25rem; }
-        input[type=text], input[type=search], input[type=number], select, textarea { width: 100%; font: inherit; padding: 0.5rem; border: 1px solid #9a9aa0; border-radius: 6px; background: #fff; }
+        input[type=text], input[type=search], input[type=number], input[type=date], select, textarea { width: 100%; font: inherit; padding: 0.5rem; border: 1px solid #9a9aa0; border-radius: 6px; background: #fff; }
         .field.invalid input, .field.invalid select, .field.invalid textarea { border: 2px solid var(--red); }
         .error { color: var(--red); margin: 0.25rem 0 0; font-weight: 600; }
         .alert { border-left: 4px solid var(--red); background: #fff3f2; padding: 0.6rem 0.9rem; margin: 0 0 1rem; }

@@ -150,7 +150,7 @@ enum PublicInfoTemplates {
         .map .near { fill: none; stroke: #1a5fb4; stroke-width: 2.5; }
         .suggestion { border: 1px solid #ddd; border-radius: 8px; padding: 0.5rem 1rem; margin: 1rem 0; }
         .question { border: none; padding: 0; margin: 0.5rem 0; }
-        .tag.warn, dd.warn { color: #b3261e; }
+        .tag.warn { background: #b3261e; color: #fff; } dd.warn, td.warn { color: #b3261e; font-weight: 600; }
         dl.entry dt { font-weight: bold; margin-top: 0.5rem; }
         table.catalogue { border-collapse: collapse; width: 100%; font-size: 0.95em; }
         table.catalogue th, table.catalogue td { border-bottom: 1px solid #ddd; padding: 0.3rem; text-align: left; vertical-align: top; }
