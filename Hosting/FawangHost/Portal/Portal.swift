@@ -101,6 +101,7 @@ struct Portal: Sendable {
         addImportPages(to: router)
         addSurveyPages(to: router)
         addOpinionPages(to: router)
+        addBulletinPages(to: router)
         addConsultationPages(to: router)
         addMyMatters(to: router)
         router.get("/static/portal.css") { _, _ in Self.asset(PortalTemplates.css + PublicInfoTemplates.css + AppointmentTemplates.css, type: "text/css; charset=utf-8") }
