@@ -252,7 +252,7 @@ enum Render {
         // A text file (a CSV template or export) as itself, so `> file.csv` keeps it.
         if let file = message as? Fawang_Supervision_V1_ExportedFile {
             guard file.contentType.hasPrefix("text/") else {
-                return "\(file.fileName)：\(file.content.count) 字节的二进制文件；--json 输出其 content（base64）"
+                return "\(file.fileName)：\(file.content.count) 字节的二进制文件；用 --output 文件名 保存，或 --json 输出其 content（base64）"
             }
             return String(decoding: file.content, as: UTF8.self)
         }
