@@ -1,4 +1,5 @@
 import FawangCore
+import FawangPluginKit
 import FawangProto
 import Foundation
 
@@ -143,19 +144,5 @@ struct BulletinDocument {
     }
 }
 
-/// Text made safe inside HTML and its attributes.
-fileprivate func escape(_ text: String) -> String {
-    var out = ""
-    out.reserveCapacity(text.count)
-    for character in text {
-        switch character {
-        case "&": out += "&amp;"
-        case "<": out += "&lt;"
-        case ">": out += "&gt;"
-        case "\"": out += "&quot;"
-        case "'": out += "&#39;"
-        default: out.append(character)
-        }
-    }
-    return out
-}
+/// Text made safe inside HTML and its attributes (the plugin kit's XML escaping serves both).
+fileprivate func escape(_ text: String) -> String { Spreadsheet.escaped(text) }
