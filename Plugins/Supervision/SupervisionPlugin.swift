@@ -120,9 +120,7 @@ public struct SupervisionPlugin: DepartmentPlugin {
         while !Task.isCancelled {
             let month = CivilDate(context.now()).monthStart()
             do {
-                for bulletin in try await service.generateLastMonth() {
-                    context.logger.notice("assessment: monthly bulletin generated", metadata: ["region": "\(bulletin.regionCode)", "month": "\(bulletin.month)"])
-                }
+                _ = try await service.generateLastMonth()  // each bulletin made is logged by its publication
             } catch is CancellationError {
                 return
             } catch {
