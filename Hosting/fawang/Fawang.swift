@@ -249,6 +249,7 @@ enum Render {
     static func response(_ message: any SwiftProtobuf.Message) -> String {
         if let matter = message as? Fawang_Matter_V1_Matter { return Self.matter(matter) }
         if let report = message as? Fawang_Supervision_V1_StatisticsReport { return Self.statistics(report) }
+        if let report = message as? Fawang_Supervision_V1_ScoresReport { return Self.scores(report) }
         // A text file (a CSV template or export) as itself, so `> file.csv` keeps it.
         if let file = message as? Fawang_Supervision_V1_ExportedFile {
             guard file.contentType.hasPrefix("text/") else {
@@ -318,6 +319,22 @@ enum Render {
         }
         lines.append((["合计"] + cells(report.total)).joined(separator: "\t"))
         if compared { lines.append((["  上期"] + cells(report.previousTotal)).joined(separator: "\t")) }
+        return lines.joined(separator: "\n")
+    }
+
+    /// The month's scores: one tab-separated table by line and one by division, ranked.
+    static func scores(_ report: Fawang_Supervision_V1_ScoresReport) -> String {
+        var lines = ["\(report.regionName)（\(report.regionCode)）  \(report.month) 考核得分（截至 \(report.asOfDay)）"]
+        lines += report.indicators.map { "  \($0.name) \($0.weight)分：\($0.definition)" }
+        let header = ["排名", "单位", "收件"] + report.indicators.map(\.name) + ["综合得分"]
+        func row(_ row: Fawang_Supervision_V1_ScoreRow) -> String {
+            ([row.rank > 0 ? String(row.rank) : "—", row.unitName, String(row.received)] + row.indicators.map(\.display)
+                + [row.measured ? String(format: "%.2f", row.total) : "无数据"]).joined(separator: "\t")
+        }
+        for (title, rows) in [("按业务条线", report.byLine), ("按地区", report.byDivision)] where !rows.isEmpty {
+            lines += ["", title, header.joined(separator: "\t")] + rows.map(row)
+        }
+        lines += ["", "全辖区", header.joined(separator: "\t"), row(report.overall)]
         return lines.joined(separator: "\n")
     }
 
