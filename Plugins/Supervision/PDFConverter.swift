@@ -16,8 +16,10 @@ enum PDFConverter {
             .first { FileManager.default.isExecutableFile(atPath: $0.path) }
     }
 
-    static func pdf(fromHTML html: Data, logger: Logger) async throws -> Data {
-        guard let executable else {
+    /// The PDF of `html`, printed by `program` (default: `wkhtmltopdf` on the path); a missing
+    /// program is `FAILED_PRECONDITION` saying how to install it.
+    static func pdf(fromHTML html: Data, logger: Logger, program: URL? = executable) async throws -> Data {
+        guard let executable = program else {
             throw FawangError(.failedPrecondition, "服务器未安装 wkhtmltopdf，请运行 scripts/setup.sh")
         }
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("fawang-bulletin-\(UUID().uuidString)")

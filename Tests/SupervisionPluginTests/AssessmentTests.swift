@@ -6,6 +6,7 @@ import FawangTestSupport
 import Foundation
 import GRPCCore
 import GRPCInProcessTransport
+import Logging
 @testable import SupervisionPlugin
 import SwiftProtobuf
 import Testing
@@ -324,6 +325,16 @@ import Testing
             return AssessmentIndicators.score(unit: "w", name: "w", worse)
         }()])
         #expect(ranked.map(\.rank) == [1, 1, 3, 0] && ranked.last?.unit == "n")
+    }
+
+    @Test("没有安装 wkhtmltopdf 时生成PDF被拒绝（FAILED_PRECONDITION），并说明如何安装")
+    func aMissingConverterIsNamed() async throws {
+        await expectError(.failedPrecondition, containing: ["wkhtmltopdf", "scripts/setup.sh"]) {
+            _ = try await PDFConverter.pdf(fromHTML: Data("<p>通报</p>".utf8), logger: Logger(label: "test"), program: nil)
+        }
+        // With it: a PDF.
+        let pdf = try await PDFConverter.pdf(fromHTML: Data("<p>通报</p>".utf8), logger: Logger(label: "test"))
+        #expect(pdf.starts(with: Data("%PDF-".utf8)))
     }
 
     /// Runs a command and returns its standard output.
