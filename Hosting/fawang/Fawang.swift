@@ -272,7 +272,9 @@ enum Render {
                let matter = try? Fawang_Matter_V1_Matter(jsonUTF8Data: data) {
                 lines.append(Self.matter(matter))
             } else if field.name == "replayed" {
-                if value as? Bool == true { lines.insert("（重复提交：返回首次提交的事项）", at: 0) }
+                if value as? Bool == true {
+                    lines.insert(message is Fawang_Supervision_V1_Bulletin ? "（该月通报此前已生成：返回存档的通报，未重新生成）" : "（重复提交：返回首次提交的事项）", at: 0)
+                }
             } else if field.label == .repeated, field.type == .message, let rows = value as? [[String: Any]] {
                 let element = ProtoSchema.current.messages[ProtoSchema.typeName(of: field)]
                 lines += rows.map { row in
