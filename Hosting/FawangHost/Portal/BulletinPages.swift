@@ -117,7 +117,7 @@ enum BulletinTemplates {
             {{#mayPublish}}<form method="post" action="/staff/bulletins" id="publish-bulletin">
               <input type="hidden" name="_csrf" value="{{csrf}}"><input type="hidden" name="region" value="{{region}}">
               <input type="hidden" name="month" value="{{publishMonth}}">
-              <button type="submit">生成本月通报（{{publishMonth}}）</button>
+              <button type="submit">生成月度通报（{{publishMonth}}）</button>
               <span class="muted">月度通报在次月1日起生成（每月1日后系统也会自动生成上月通报）；每月每地一份，已生成的不会改变。</span>
             </form>{{/mayPublish}}
             <section class="report" id="bulletins"><h2>已存档的通报</h2>
