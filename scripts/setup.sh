@@ -8,6 +8,8 @@
 #   grpcio, grpcio-tools 1.85.1 for the independent Python client test
 #   chromium, chromium-driver,  for the portal's browser test (Tests/python/portal_browser.py)
 #   fonts-noto-cjk, selenium    (selenium 4.51.0: 4.52+ needs a certifi newer than PyPI's mirror here)
+#   wkhtmltopdf                 for the supervision bulletins' PDF (a runtime dependency of the server too)
+#   poppler-utils               for the bulletin tests, which read the PDF's text with pdftotext
 # Each step is skipped when already satisfied, so re-running is cheap.
 set -euo pipefail
 
@@ -21,6 +23,8 @@ command -v curl >/dev/null || need_apt+=(curl)
 command -v chromium >/dev/null || need_apt+=(chromium)
 command -v chromedriver >/dev/null || need_apt+=(chromium-driver)
 dpkg -s fonts-noto-cjk >/dev/null 2>&1 || need_apt+=(fonts-noto-cjk)
+command -v wkhtmltopdf >/dev/null || need_apt+=(wkhtmltopdf)
+command -v pdftotext >/dev/null || need_apt+=(poppler-utils)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "setup: installing ${need_apt[*]} from Debian"
   apt-get update -qq

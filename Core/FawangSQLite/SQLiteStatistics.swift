@@ -328,6 +328,51 @@ extension SQLiteMatterStore {
         }
     }
 
+    /// Two branches summed by county and line: the matters received in the span (the facts by
+    /// their day of submission, each joined to its applicant record), and the ratings given in it.
+    func assessmentCounts(
+        from: CivilDate, to: CivilDate, today: CivilDate, regionCode: String, businessLines: [String], onlineChannels: [String]
+    ) async throws -> [AssessmentCount] {
+        guard !businessLines.isEmpty else { return [] }
+        let lines = businessLines.map { _ in "?" }.joined(separator: ", ")
+        let online = onlineChannels.isEmpty ? "0" : "f.channel IN (\(onlineChannels.map { _ in "?" }.joined(separator: ", ")))"
+        let scope = "f.region_code LIKE ? AND f.business_line IN (\(lines))"
+        let scopeArguments = [(DivisionCode.scopePrefix(of: regionCode) + "%").databaseValue] + businessLines.map(\.databaseValue)
+        // An identity number is sealed when stored, an empty one stays empty: present reads as non-empty either way.
+        let sql = """
+            SELECT region_code, business_line, SUM(received) AS received, SUM(late) AS late, SUM(online) AS online,
+                   SUM(complete) AS complete, SUM(ratings) AS ratings, SUM(rating_sum) AS rating_sum
+            FROM (
+                SELECT f.region_code, f.business_line, COUNT(*) AS received,
+                       SUM(CASE WHEN f.met_late = 1 OR f.open_due < ? THEN 1 ELSE 0 END) AS late,
+                       SUM(CASE WHEN \(online) THEN 1 ELSE 0 END) AS online,
+                       SUM(CASE WHEN json_extract(m.applicant_json, '$.name') <> '' AND json_extract(m.applicant_json, '$.phone') <> ''
+                                 AND json_extract(m.applicant_json, '$.idNumber') <> '' THEN 1 ELSE 0 END) AS complete,
+                       0 AS ratings, 0 AS rating_sum
+                FROM matter_facts f INDEXED BY matter_facts_submitted_groups JOIN matters m ON m.id = f.matter_id
+                WHERE f.submitted_day BETWEEN ? AND ? AND \(scope)
+                GROUP BY f.region_code, f.business_line
+                UNION ALL
+                SELECT f.region_code, f.business_line, 0, 0, 0, 0, COUNT(*), SUM(f.rating)
+                FROM matter_facts f INDEXED BY matter_facts_rated_groups
+                WHERE f.rated_day BETWEEN ? AND ? AND f.rating IS NOT NULL AND \(scope)
+                GROUP BY f.region_code, f.business_line
+            )
+            GROUP BY region_code, business_line ORDER BY region_code, business_line
+            """
+        let span = [from.description.databaseValue, to.description.databaseValue]
+        let arguments = StatementArguments(
+            [today.description.databaseValue] + onlineChannels.map(\.databaseValue) + span + scopeArguments + span + scopeArguments)
+        return try await pool.read { db in
+            try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
+                var count = AssessmentCount(regionCode: row["region_code"], businessLine: row["business_line"])
+                (count.received, count.late, count.online, count.complete) = (row["received"], row["late"], row["online"], row["complete"])
+                (count.ratings, count.ratingSum) = (row["ratings"], row["rating_sum"] as Int? ?? 0)
+                return count
+            }
+        }
+    }
+
     func opinionMatters(topic: String, regionCode: String, from: CivilDate, to: CivilDate, limit: Int) async throws -> [String] {
         try await pool.read { db in
             try String.fetchAll(

@@ -249,10 +249,11 @@ enum Render {
     static func response(_ message: any SwiftProtobuf.Message) -> String {
         if let matter = message as? Fawang_Matter_V1_Matter { return Self.matter(matter) }
         if let report = message as? Fawang_Supervision_V1_StatisticsReport { return Self.statistics(report) }
+        if let report = message as? Fawang_Supervision_V1_ScoresReport { return Self.scores(report) }
         // A text file (a CSV template or export) as itself, so `> file.csv` keeps it.
         if let file = message as? Fawang_Supervision_V1_ExportedFile {
             guard file.contentType.hasPrefix("text/") else {
-                return "\(file.fileName)：\(file.content.count) 字节的二进制文件；--json 输出其 content（base64）"
+                return "\(file.fileName)：\(file.content.count) 字节的二进制文件；用 --output 文件名 保存，或 --json 输出其 content（base64）"
             }
             return String(decoding: file.content, as: UTF8.self)
         }
@@ -271,7 +272,9 @@ enum Render {
                let matter = try? Fawang_Matter_V1_Matter(jsonUTF8Data: data) {
                 lines.append(Self.matter(matter))
             } else if field.name == "replayed" {
-                if value as? Bool == true { lines.insert("（重复提交：返回首次提交的事项）", at: 0) }
+                if value as? Bool == true {
+                    lines.insert(message is Fawang_Supervision_V1_Bulletin ? "（该月通报此前已生成：返回存档的通报，未重新生成）" : "（重复提交：返回首次提交的事项）", at: 0)
+                }
             } else if field.label == .repeated, field.type == .message, let rows = value as? [[String: Any]] {
                 let element = ProtoSchema.current.messages[ProtoSchema.typeName(of: field)]
                 lines += rows.map { row in
@@ -322,6 +325,22 @@ enum Render {
         }
         lines.append((["合计"] + cells(report.total)).joined(separator: "\t"))
         if compared { lines.append((["  上期"] + cells(report.previousTotal)).joined(separator: "\t")) }
+        return lines.joined(separator: "\n")
+    }
+
+    /// The month's scores: one tab-separated table by line and one by division, ranked.
+    static func scores(_ report: Fawang_Supervision_V1_ScoresReport) -> String {
+        var lines = ["\(report.regionName)（\(report.regionCode)）  \(report.month) 考核得分（截至 \(report.asOfDay)）"]
+        lines += report.indicators.map { "  \($0.name) \($0.weight)分：\($0.definition)" }
+        let header = ["排名", "单位", "收件"] + report.indicators.map(\.name) + ["综合得分"]
+        func row(_ row: Fawang_Supervision_V1_ScoreRow) -> String {
+            ([row.rank > 0 ? String(row.rank) : "—", row.unitName, String(row.received)] + row.indicators.map(\.display)
+                + [row.measured ? String(format: "%.2f", row.total) : "无数据"]).joined(separator: "\t")
+        }
+        for (title, rows) in [("按业务条线", report.byLine), ("按地区", report.byDivision)] where !rows.isEmpty {
+            lines += ["", title, header.joined(separator: "\t")] + rows.map(row)
+        }
+        lines += ["", "全辖区", header.joined(separator: "\t"), row(report.overall)]
         return lines.joined(separator: "\n")
     }
 

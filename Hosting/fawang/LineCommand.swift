@@ -40,6 +40,7 @@ struct LineCommand {
         var words = ArgumentWords(arguments)
         let client = ClientOptions(server: words.take("--server") ?? ClientOptions.defaultServer, json: words.takeFlag("--json"))
         let wantsHelp = words.takeFlag("--help") || words.takeFlag("-h")
+        let output = words.take("--output")
         _ = words.positional() // the line
         let verbs = plugin.rpcs.filter { $0.verb != nil }
         guard let verb = words.positional() else {
@@ -64,6 +65,12 @@ struct LineCommand {
         let response = try await client.withClient { grpc in
             try await rpc.invoker.call(grpc, descriptor: rpc.descriptor, request: request)
         }
+        // A downloaded file (an export, a bulletin) saved as it is.
+        if let output, let file = response as? Fawang_Supervision_V1_ExportedFile, !client.json {
+            try file.content.write(to: URL(fileURLWithPath: output))
+            print("已保存 \(file.fileName)（\(file.content.count) 字节）到 \(output)")
+            return
+        }
         try client.emit(response) { Render.response(response) }
     }
 
@@ -71,7 +78,7 @@ struct LineCommand {
         let width = verbs.compactMap(\.verb).map(\.count).max() ?? 0
         return (["\(plugin.manifest.nameZH)（\(plugin.manifest.id)）的操作：fawang \(line) <操作> [受理编号] [--字段 值 …]", ""]
             + verbs.map { "  \($0.verb!.padding(toLength: width + 2, withPad: " ", startingAt: 0))\($0.help)" }
-            + ["", "每个操作的字段：fawang \(line) <操作> --help；通用选项 --server 主机:端口、--json、--file 请求.json、--operator"])
+            + ["", "每个操作的字段：fawang \(line) <操作> --help；通用选项 --server 主机:端口、--json、--file 请求.json、--operator、--output 文件（下载的文件存为该文件）"])
             .joined(separator: "\n")
     }
 

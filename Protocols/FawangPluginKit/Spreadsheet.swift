@@ -135,7 +135,9 @@ public struct Spreadsheet: Sendable, Equatable {
         return name
     }
 
-    static func escaped(_ text: String) -> String {
+    /// Text made safe inside XML — and HTML — text and attribute values (`&`, `<`, `>`, `"`), the
+    /// control characters XML 1.0 has no place for left out.
+    public static func escaped(_ text: String) -> String {
         var out = ""
         for scalar in text.unicodeScalars {
             switch scalar {

@@ -112,6 +112,8 @@ import FoundationNetworking
         "fawang.hotline.v1.HotlineService/WatchDesk": [.platformAdmin],
         "fawang.hotline.v1.HotlineService/LookupCaller": [.platformAdmin],
         "fawang.hotline.v1.HotlineService/ListCalls": [.platformAdmin],
+        // A bulletin is published by the bureau's supervisors (and the platform admin).
+        "fawang.supervision.v1.AssessmentService/PublishBulletin": [.platformAdmin],
     ]
 
     /// The callers a policy admits.

@@ -255,6 +255,14 @@ public protocol MatterStore: Sendable {
     /// `regionCode` (nil: everywhere).
     func opinionCounts(from: CivilDate, to: CivilDate, regionCode: String?, byMonth: Bool, byKeyword: Bool) async throws -> [PublicOpinion.Count]
 
+    /// The assessment's counts (``AssessmentCount``) by county and line, over `from`…`to` within
+    /// `regionCode` on `businessLines`: received by the day of submission (late as of `today`,
+    /// online when its channel is one of `onlineChannels`), ratings by the day given. One row per
+    /// county and line that has any.
+    func assessmentCounts(
+        from: CivilDate, to: CivilDate, today: CivilDate, regionCode: String, businessLines: [String], onlineChannels: [String]
+    ) async throws -> [AssessmentCount]
+
     /// The ids of the matters behind a topic in a division over `from`…`to`, newest first.
     func opinionMatters(topic: String, regionCode: String, from: CivilDate, to: CivilDate, limit: Int) async throws -> [String]
 

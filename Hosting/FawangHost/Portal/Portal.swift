@@ -102,6 +102,7 @@ struct Portal: Sendable {
         addSurveyPages(to: router)
         addOpinionPages(to: router)
         addOversightPages(to: router)
+        addBulletinPages(to: router)
         addConsultationPages(to: router)
         addMyMatters(to: router)
         router.get("/static/portal.css") { _, _ in Self.asset(PortalTemplates.css + PublicInfoTemplates.css + AppointmentTemplates.css, type: "text/css; charset=utf-8") }

@@ -14,7 +14,8 @@ enum PortalTemplates {
             .merging(ImportTemplates.templates, uniquingKeysWith: { own, _ in own })
             .merging(SurveyTemplates.templates, uniquingKeysWith: { own, _ in own })
             .merging(OpinionTemplates.templates, uniquingKeysWith: { own, _ in own })
-            .merging(OversightTemplates.templates, uniquingKeysWith: { own, _ in own }) {
+            .merging(OversightTemplates.templates, uniquingKeysWith: { own, _ in own })
+            .merging(BulletinTemplates.templates, uniquingKeysWith: { own, _ in own }) {
             try library.register(text, named: name)
         }
         return library
@@ -250,7 +251,7 @@ enum PortalTemplates {
             """,
         "staff-queue": """
             {{> top}}
-            <div class="bar"><h1>待办事项</h1><span class="muted">{{who}}</span><a href="/staff/dashboard">监管统计</a><a href="/staff/import">批量导入</a><a href="/staff/surveys">问卷调查</a><a href="/staff/opinion">舆情分析</a><a href="/staff/oversight">机构监管</a>{{#isAdmin}}<a href="/staff/admin">模块开关总览</a>{{/isAdmin}}
+            <div class="bar"><h1>待办事项</h1><span class="muted">{{who}}</span><a href="/staff/dashboard">监管统计</a><a href="/staff/import">批量导入</a><a href="/staff/surveys">问卷调查</a><a href="/staff/opinion">舆情分析</a><a href="/staff/oversight">机构监管</a><a href="/staff/bulletins">考核通报</a>{{#isAdmin}}<a href="/staff/admin">模块开关总览</a>{{/isAdmin}}
               <form method="post" action="/staff/logout"><input type="hidden" name="_csrf" value="{{csrf}}"><button type="submit" class="link">退出</button></form></div>
             <form method="get" action="/staff" class="filters">
               <div class="field"><label for="f-line">业务条线</label><input type="text" id="f-line" name="line" value="{{line}}" placeholder="如 legal-aid"></div>
