@@ -161,6 +161,13 @@ step $'by_grade\tA 1' supervision oversight --grade A --name 第一公证处
 step "限期整改" supervision record-inspection notary_office/np-640100-1 --day 2026-12-01 --kind special \
   --result rectify --findings 公证书副本未按期归档 --rectify-by 2026-12-31
 step "公证书副本未按期归档" supervision oversight-show notary_office/np-640100-1
+# 考核通报: last month's scores and bulletin (the README's 2026-11, whatever month the tour runs in).
+last_month="$(TZ=Asia/Shanghai date -d "$(TZ=Asia/Shanghai date +%Y-%m-01) -1 day" +%Y-%m)"
+step "办理及时率" supervision scores "$last_month"
+step "tb-640100-$last_month" supervision bulletin-publish "$last_month"
+step "tb-640100-$last_month" supervision bulletins
+step "" supervision bulletin "tb-640100-$last_month" --format pdf --output "$work/bulletin.pdf"
+head -c 5 "$work/bulletin.pdf" | grep -q '%PDF-' || { echo "tour: the bulletin's PDF is no PDF" >&2; exit 1; }
 step "受理编号" suggestions submit --name 马小花 --phone 13951001234 --region 640104 --category service \
   --title 建议公共法律服务站周末开放 --content 上班族只有周末有空，建议周六上午开放半天。
 faq="$(curl -sf "127.0.0.1:$http/consultation")" || { echo "tour: /consultation failed" >&2; exit 1; }
