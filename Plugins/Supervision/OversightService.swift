@@ -137,18 +137,13 @@ struct OversightService: Sendable {
         let findings = request.findings.trimmingCharacters(in: .whitespacesAndNewlines)
         check.require(result == .passed || !findings.isEmpty, "findings", "限期整改或不合格的，请写明发现的问题")
         check.require(findings.count <= 2000, "findings", "发现的问题不能超过2000字")
-        let rectifyBy = request.rectifyBy.isEmpty ? nil : CivilDate(strictISO: request.rectifyBy)
-        if result == .rectify {
-            check.require(rectifyBy != nil, "rectify_by", "限期整改的，请填写整改期限（YYYY-MM-DD）")
-            if let rectifyBy, let day { check.require(rectifyBy > day, "rectify_by", "整改期限应晚于检查日期") }
-        } else {
-            check.require(request.rectifyBy.isEmpty, "rectify_by", "只有限期整改的检查才填写整改期限")
-        }
-        check.require(request.requestID.count <= 64, "request_id", "请求编号不能超过64个字符")
+        let rectifyBy = endDay(
+            request.rectifyBy, after: day, field: "rectify_by", applies: result == .rectify, &check, missing: "限期整改的，请填写整改期限（YYYY-MM-DD）",
+            notAfter: "整改期限应晚于检查日期", notApplicable: "只有限期整改的检查才填写整改期限")
+        let id = recordID(request.requestID, prefix: "jc-", &check)
         try check.check()
         let entry = try await entry(request.entryID, field: "entry_id")
         let principal = try author()
-        let id = request.requestID.isEmpty ? "jc-" + UUID().uuidString.prefix(12).lowercased() : request.requestID
         return try await save([SQLStatement(
             """
             INSERT INTO supervision_inspections (id, entry_id, day, kind, result, findings, rectify_by, recorded_by, recorded_at)
@@ -168,18 +163,13 @@ struct OversightService: Sendable {
         check.require(basis.count <= 200, "basis", "依据不能超过200字")
         check.require(!reason.isEmpty, "reason", "请写明违法违规事实")
         check.require(reason.count <= 1000, "reason", "事实和理由不能超过1000字")
-        let until = request.until.isEmpty ? nil : CivilDate(strictISO: request.until)
-        if kind == .suspension {
-            check.require(until != nil, "until", "停止执业的，请填写截止日期（YYYY-MM-DD）")
-            if let until, let day { check.require(until > day, "until", "停止执业截止日期应晚于决定日期") }
-        } else {
-            check.require(request.until.isEmpty, "until", "只有停止执业才填写截止日期")
-        }
-        check.require(request.requestID.count <= 64, "request_id", "请求编号不能超过64个字符")
+        let until = endDay(
+            request.until, after: day, field: "until", applies: kind == .suspension, &check, missing: "停止执业的，请填写截止日期（YYYY-MM-DD）",
+            notAfter: "停止执业截止日期应晚于决定日期", notApplicable: "只有停止执业才填写截止日期")
+        let id = recordID(request.requestID, prefix: "cf-", &check)
         try check.check()
         let entry = try await entry(request.entryID, field: "entry_id")
         let principal = try author()
-        let id = request.requestID.isEmpty ? "cf-" + UUID().uuidString.prefix(12).lowercased() : request.requestID
         return try await save([SQLStatement(
             """
             INSERT INTO supervision_measures (id, entry_id, decided_on, kind, basis, reason, until, recorded_by, recorded_at)
@@ -215,6 +205,28 @@ struct OversightService: Sendable {
         check.require(day != nil, field, "\(label)应写作YYYY-MM-DD")
         if let day { check.require(day <= today, field, "\(label)不能晚于今天") }
         return day
+    }
+
+    /// The last day of a rectification or a suspension: required after `day` where it `applies`,
+    /// refused where it does not.
+    func endDay(
+        _ text: String, after day: CivilDate?, field: String, applies: Bool, _ check: inout FieldValidator, missing: String, notAfter: String,
+        notApplicable: String
+    ) -> CivilDate? {
+        guard applies else {
+            check.require(text.isEmpty, field, notApplicable)
+            return nil
+        }
+        let end = text.isEmpty ? nil : CivilDate(strictISO: text)
+        check.require(end != nil, field, missing)
+        if let end, let day { check.require(end > day, field, notAfter) }
+        return end
+    }
+
+    /// The record's id: the caller's request id (a retry records nothing twice), or a new one.
+    func recordID(_ requestID: String, prefix: String, _ check: inout FieldValidator) -> String {
+        check.require(requestID.count <= 64, "request_id", "请求编号不能超过64个字符")
+        return requestID.isEmpty ? prefix + UUID().uuidString.prefix(12).lowercased() : requestID
     }
 
     /// Writes `statements` with their audit entry in one transaction; the entry's file after.
