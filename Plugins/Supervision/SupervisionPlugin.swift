@@ -173,8 +173,8 @@ public struct SupervisionPlugin: DepartmentPlugin {
 
     /// Two loops side by side: public opinion's spikes, looked for at start, then after every write
     /// to a matter, at most once every five seconds (``OpinionService/raiseAlerts()``); and the
-    /// monthly bulletins, last month's made where missing at start and whenever the month has
-    /// turned since the last look (``AssessmentService/generateLastMonth()``).
+    /// monthly bulletins, last month's made where missing two minutes after start and whenever the
+    /// month has turned since the last look (``AssessmentService/generateLastMonth()``).
     public func runBackgroundWork(context: PluginContext) async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await Self.watchOpinion(context: context) }
@@ -203,15 +203,35 @@ public struct SupervisionPlugin: DepartmentPlugin {
 
     /// How often the bulletins' loop looks at the clock when nothing is written.
     static let bulletinCheckInterval: Duration = .seconds(3600)
+    /// The first look waits this long after start (or for a write in a new month): printing up to
+    /// six PDFs is kept out of the host's start-up, when every module is getting ready.
+    static let bulletinStartDelay: Duration = .seconds(120)
 
-    /// Looks at start, then once an hour — or at a write to a matter, when the month by the
-    /// platform's clock is no longer the one last looked at (comparing two months costs nothing;
-    /// the archive is read only when the month turned or the hour is up). A failed look (no
-    /// wkhtmltopdf) is logged and tried again at the next hour.
+    /// Looks two minutes after start, then once an hour — or at a write to a matter, when the month
+    /// by the platform's clock is no longer the one last looked at (comparing two months costs
+    /// nothing; the archive is read only when the month turned or the wait is up). A failed look
+    /// (no wkhtmltopdf) is logged and tried again at the next hour.
     static func generateBulletins(context: PluginContext) async throws {
         let service = AssessmentService(context: context)
+        var wait = bulletinStartDelay
         while !Task.isCancelled {
-            let month = CivilDate(context.now()).monthStart()
+            let (month, interval) = (CivilDate(context.now()).monthStart(), wait)
+            // Whichever comes first: the wait, or a write to a matter once the month has turned.
+            await withTaskGroup(of: Bool.self) { group in
+                group.addTask {
+                    try? await Task.sleep(for: interval)
+                    return true
+                }
+                group.addTask {
+                    for await _ in context.deadlines.changeSignal.changes() where CivilDate(context.now()).monthStart() != month { return true }
+                    return false  // no more changes (shutting down): the wait decides
+                }
+                while let woke = await group.next() {
+                    if woke { break }
+                }
+                group.cancelAll()
+            }
+            if Task.isCancelled { return }
             do {
                 _ = try await service.generateLastMonth()  // each bulletin made is logged by its publication
             } catch is CancellationError {
@@ -219,21 +239,7 @@ public struct SupervisionPlugin: DepartmentPlugin {
             } catch {
                 context.logger.warning("assessment: generating last month's bulletins failed; trying again in an hour", metadata: ["error": "\(error)"])
             }
-            // Whichever comes first: the hour, or a write to a matter once the month has turned.
-            await withTaskGroup(of: Bool.self) { group in
-                group.addTask {
-                    try? await Task.sleep(for: bulletinCheckInterval)
-                    return true
-                }
-                group.addTask {
-                    for await _ in context.deadlines.changeSignal.changes() where CivilDate(context.now()).monthStart() != month { return true }
-                    return false  // no more changes (shutting down): the hour decides
-                }
-                while let woke = await group.next() {
-                    if woke { break }
-                }
-                group.cancelAll()
-            }
+            wait = bulletinCheckInterval
         }
     }
 }
