@@ -209,6 +209,21 @@ struct SQLiteMatterStore: MatterStore {
         return done
     }
 
+    func refreshIndexes(unlessDerivedWith fingerprint: String) async throws -> Int? {
+        guard deadlines != nil else { return nil }
+        // The phone index is keyed by the data key: a probe's key stands for it.
+        let full = fingerprint + "|phone-key:" + cipher.phoneKey("13800000000")
+        let stored = try await pool.read { db in try String.fetchOne(db, sql: "SELECT fingerprint FROM matter_index_state WHERE id = 1") }
+        guard stored != full else { return nil }
+        let count = try await refreshDeadlines()
+        try await pool.write { db in
+            try db.execute(
+                sql: "INSERT OR REPLACE INTO matter_index_state (id, fingerprint, derived_at) VALUES (1, ?, ?)",
+                arguments: [full, Date().timeIntervalSince1970])
+        }
+        return count
+    }
+
     /// Rewrites `matter`'s rows of the deadline and credit indexes, in the caller's transaction.
     private func index(_ db: Database, _ matter: Matter) throws {
         try db.execute(sql: "DELETE FROM matter_phones WHERE matter_id = ?", arguments: [matter.id])

@@ -631,6 +631,17 @@ enum CoreSchema {
         StorageMigration(id: "v22-matter-facts-office", statements: [
             "ALTER TABLE matter_facts ADD COLUMN office TEXT NOT NULL DEFAULT ''"
         ]),
+        // What the last complete re-derivation of the matters' indexes was made with
+        // (IndexFingerprint): a start-up with the same skips it.
+        StorageMigration(id: "v23-matter-index-state", statements: [
+            """
+            CREATE TABLE matter_index_state (
+                id INTEGER PRIMARY KEY CHECK (id = 1),
+                fingerprint TEXT NOT NULL,
+                derived_at REAL NOT NULL
+            )
+            """
+        ]),
     ]
 }
 

@@ -51,6 +51,48 @@ import Testing
         #expect(second.log.contains("seeded demo data") == false)
     }
 
+    /// Issue 14: start-up no longer rereads every matter when nothing that derives the indexes
+    /// changed. After `kill -9` the same build with the same rules finds them current (each write
+    /// kept them in its own transaction) and a new matter's deadline is read from them; a rule's
+    /// new length re-derives them at the next start.
+    @Test func aRestartReDerivesTheIndexesOnlyWhenWhatDerivesThemChanged() async throws {
+        let config = try writeConfig()
+        let first = try await ServeProcess(configPath: config, directory: directory)
+        #expect(first.log.contains("deadline index ready: re-derived"), "a fresh store is derived once")
+        let number = try await withClient(port: first.grpcPort) { client in
+            try await Fawang_Legalaid_V1_LegalAidService.Client(wrapping: client).submitApplication(LegalAidSamples.application()).matter.trackingNumber
+        }
+        first.signal(SIGKILL)
+        #expect(try await first.waitForExit() != 0)
+
+        let second = try await ServeProcess(configPath: config, directory: directory)
+        #expect(second.log.contains("deadline index ready: current"), "\(second.log.suffix(2000))")
+        #expect(!second.log.contains("deadline index ready: re-derived"))
+        let report = try await withClient(port: second.grpcPort) { client in
+            try await Fawang_Matter_V1_MatterService.Client(wrapping: client).queryProgress(.with {
+                $0.trackingNumber = number
+                $0.phoneLast4 = "1234"
+            })
+        }
+        #expect(report.status == "submitted")
+        // What the skip rests on: the matter acknowledged before kill -9 is in every index.
+        let database = directory.appendingPathComponent("fawang.sqlite").path
+        let unindexed = try await sqlite(
+            """
+            SELECT COUNT(*) FROM matters m WHERE NOT EXISTS (SELECT 1 FROM matter_facts f WHERE f.matter_id = m.id)
+                OR (m.business_line = 'legal-aid' AND NOT EXISTS (SELECT 1 FROM matter_deadlines d WHERE d.matter_id = m.id))
+            """, on: database)
+        #expect(unindexed == "0")
+        second.signal(SIGTERM)
+        _ = try await second.waitForExit()
+
+        // The platform's callback standard set to 3 days: the next start re-derives.
+        try writeConfig("deadlines:\n  rule_days:\n    platform.callback: 3\n")
+        let third = try await ServeProcess(configPath: config, directory: directory)
+        defer { third.signal(SIGKILL) }
+        #expect(third.log.contains("deadline index ready: re-derived"), "\(third.log.suffix(2000))")
+    }
+
     @Test func sigtermShutsDownGracefully() async throws {
         let process = try await ServeProcess(configPath: try writeConfig(), directory: directory)
         // Calls in flight when SIGTERM arrives (health Watch streams, a dozen of them so that the

@@ -237,6 +237,13 @@ public protocol MatterStore: Sendable {
     @discardableResult
     func refreshDeadlines() async throws -> Int
 
+    /// Re-derives every index of every matter unless the last complete derivation was made with
+    /// `fingerprint` (``IndexFingerprint``: the build, the rules, the calendar) and the same data
+    /// key: each write keeps the indexes in its own transaction, so after a restart — a crash
+    /// included — they are current unless what derives them changed. Returns how many matters it
+    /// re-derived, nil when they were current. The fingerprint is stored only once all are done.
+    func refreshIndexes(unlessDerivedWith fingerprint: String) async throws -> Int?
+
     /// The credit figures of directory entries (ids as `<kind>/<register id>`), from the credit
     /// index; an entry no matter names is absent. Running limits past their day on `today` count
     /// as overdue.

@@ -146,13 +146,18 @@ public final class PlatformHost: Sendable {
         return storage
     }
 
-    /// Re-derives the deadline index: rules or the calendar may have changed since it was written
-    /// (a new build, a new year).
+    /// Re-derives the matters' indexes when what derives them changed since the last complete
+    /// derivation (a new build, a rule's length, the calendar: ``IndexFingerprint``); after a
+    /// restart with the same, they are current — every write keeps them in its own transaction.
     func prepareDeadlineIndex(_ storage: SQLiteStorage, _ core: Core) async throws {
-        let indexed = try await storage.matters.refreshDeadlines()
-        logger.info("deadline index ready", metadata: [
-            "matters": "\(indexed)", "calendar.last_day": "\(core.engine.calendar.coverage?.upperBound.description ?? "none")",
-        ])
+        let calendarEnd = core.engine.calendar.coverage?.upperBound.description ?? "none"
+        if let indexed = try await storage.matters.refreshIndexes(unlessDerivedWith: IndexFingerprint.of(core.engine)) {
+            logger.info("deadline index ready: re-derived", metadata: ["matters": "\(indexed)", "calendar.last_day": "\(calendarEnd)"])
+        } else {
+            logger.info("deadline index ready: current (same build, rules and calendar as its last derivation)", metadata: [
+                "calendar.last_day": "\(calendarEnd)"
+            ])
+        }
         DeadlineSettings.warnOfMissingYear(core.engine.calendar, today: CivilDate(now()), logger: logger)
     }
 
