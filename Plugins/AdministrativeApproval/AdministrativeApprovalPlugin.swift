@@ -1,6 +1,6 @@
 public import FawangCore
 public import FawangPluginKit
-public import FawangProto
+import FawangProto
 public import GRPCCore
 
 /// Administrative approval (行政审批) of the justice administration's licensing items under

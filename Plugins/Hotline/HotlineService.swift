@@ -1,6 +1,6 @@
 import FawangCore
-public import FawangPluginKit
-public import FawangProto
+import FawangPluginKit
+import FawangProto
 import Foundation
 import GRPCCore
 import Logging

@@ -1,6 +1,6 @@
 public import FawangCore
 public import FawangPluginKit
-public import FawangProto
+import FawangProto
 public import GRPCCore
 
 /// Judicial appraisal (司法鉴定): the register of institutions and appraisers with their licensed

@@ -1,6 +1,6 @@
 public import FawangCore
 public import FawangPluginKit
-public import FawangProto
+import FawangProto
 public import GRPCCore
 import Foundation
 

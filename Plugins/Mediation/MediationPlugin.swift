@@ -1,6 +1,6 @@
 public import FawangCore
 public import FawangPluginKit
-public import FawangProto
+import FawangProto
 public import GRPCCore
 
 /// People's mediation (人民调解) under 中华人民共和国人民调解法 (2010): a party applies or the

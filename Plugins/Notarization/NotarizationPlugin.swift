@@ -1,6 +1,6 @@
 public import FawangCore
 public import FawangPluginKit
-public import FawangProto
+import FawangProto
 public import GRPCCore
 
 /// Notarization (公证) under 中华人民共和国公证法 (2017 amendment): application for a notarial

@@ -1,6 +1,6 @@
 public import FawangCore
 public import FawangPluginKit
-public import FawangProto
+import FawangProto
 public import GRPCCore
 
 /// Petitions and complaints (信访) under 信访工作条例 (2022): every petition registered whatever

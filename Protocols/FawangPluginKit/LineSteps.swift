@@ -29,7 +29,7 @@ public struct StepContext: Sendable {
 ///
 /// No I/O and no clock of its own: ``LineSteps`` runs it inside the store's write transaction,
 /// after checking the caller may act and that the matter is of this line and one of its types.
-public protocol LineWorkflow {
+public protocol LineWorkflow: SendableMetatype {
     associatedtype Command: Sendable
     /// The module id of the line (`legal-aid`).
     static var businessLine: String { get }

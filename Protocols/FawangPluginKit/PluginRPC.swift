@@ -1,4 +1,4 @@
-public import FawangProto
+import FawangProto
 public import FawangCore
 public import GRPCCore
 import GRPCProtobuf

@@ -1,4 +1,4 @@
-public import FawangProto
+import FawangProto
 import Foundation
 public import SwiftProtobuf
 

@@ -133,7 +133,7 @@ import FoundationNetworking
         let boundary = "fawang\(UUID().uuidString)"
         let token = String(repeating: "c", count: 64)
         var body = Data()
-        for (name, value) in fields.merging(["_csrf": token]) { $1 } {
+        for (name, value) in fields.merging(["_csrf": token], uniquingKeysWith: { $1 }) {
             body += Data("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"\r\n\r\n\(value)\r\n".utf8)
         }
         for (name, content) in files {

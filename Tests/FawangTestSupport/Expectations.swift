@@ -1,5 +1,5 @@
 public import FawangCore
-public import Foundation
+import Foundation
 public import GRPCCore
 import GRPCProtobuf
 public import Testing

@@ -1,4 +1,4 @@
-public import FawangPluginKit
+import FawangPluginKit
 public import FawangProto
 public import Foundation
 import SwiftProtobuf

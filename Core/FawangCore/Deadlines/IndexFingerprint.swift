@@ -1,5 +1,5 @@
 import Crypto
-public import Foundation
+import Foundation
 
 /// What the matters' derived indexes (deadlines, facts and rollups, credit, opinion, phones)
 /// depend on besides the matters themselves: this build — its executable's path, size and time

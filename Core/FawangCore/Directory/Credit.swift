@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// What one matter says about the organisations and people who serve the public: its part of
 /// their credit record in the directory (信用记录). A matter type declares it

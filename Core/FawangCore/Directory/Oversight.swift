@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 // Oversight of legal service organisations and practitioners (加强法律服务机构监管): what the
 // justice bureaus record about a directory entry beyond its line's register — the licence's

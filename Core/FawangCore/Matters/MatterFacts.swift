@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// What the statistics (数据统计) count of one matter, derived from the matter itself — its
 /// timeline, its line's workflow milestones and its deadlines — whenever the store writes it, and

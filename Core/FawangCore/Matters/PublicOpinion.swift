@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// 舆情分析: what the public writes in its own words — a consultation's question, a petition's or
 /// complaint's facts, a rating's comment — read for topics. Each matter type names its free text

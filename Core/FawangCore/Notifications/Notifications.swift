@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 public import Logging
 
 /// A message to a member of the public (an SMS or a WeChat template message): an appointment's

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// A kind of problem a citizen may pick instead of describing it (法律服务指引的问题分类). The
 /// platform owns the list so that every line's topics fall into the same few boxes.

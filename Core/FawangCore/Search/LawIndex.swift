@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// What a search may be narrowed to.
 public struct LawSearchFilter: Sendable, Equatable {

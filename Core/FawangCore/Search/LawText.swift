@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// Where a text stands among the sources of law, from the corpus's category folder.
 public enum LawLevel: String, Sendable, CaseIterable, Codable {
