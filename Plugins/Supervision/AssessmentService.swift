@@ -147,7 +147,7 @@ struct AssessmentService: Sendable {
     /// (two hosts, or a supervisor and the monthly generation) leave one.
     func publish(month: CivilDate, region: String, by actor: String) async throws -> Fawang_Supervision_V1_Bulletin {
         if let archived = try await bulletin(month: month, region: region) { return archived }
-        let lines = context.modules.modules.filter { !$0.manifest.matterTypes.isEmpty }.map(\.manifest.id)
+        let lines = context.modules.matterLines
         let scores = try await scores(month: month, region: region, lines: lines)
         let generatedAt = context.now()
         let document = BulletinDocument(scores: scores, monthLabel: Self.label(month), generatedAt: generatedAt)
@@ -187,14 +187,13 @@ struct AssessmentService: Sendable {
         let rows = try await context.storage.query(SQLStatement(
             "SELECT \(Self.listColumns) FROM supervision_bulletins WHERE month = ? AND region_code = ?", [.text(Self.key(month)), .text(region)]))
         guard let row = rows.first else { return nil }
-        var found = await bulletin(row)
+        var found = Self.bulletin(row, regionName: try await context.directory.division(code: region)?.name ?? region)
         found.replayed = true
         return found
     }
 
-    func bulletin(_ row: SQLRow) async -> Fawang_Supervision_V1_Bulletin {
+    static func bulletin(_ row: SQLRow, regionName name: String) -> Fawang_Supervision_V1_Bulletin {
         let region = row.string("region_code") ?? ""
-        let name = ((try? await context.directory.division(code: region)) ?? nil)?.name ?? region
         return .with {
             $0.id = row.string("id") ?? ""
             $0.month = row.string("month") ?? ""
@@ -214,9 +213,10 @@ struct AssessmentService: Sendable {
         let rows = try await context.storage.query(SQLStatement(
             "SELECT \(Self.listColumns) FROM supervision_bulletins WHERE region_code LIKE ? ORDER BY month DESC, region_code LIMIT 500",
             [.text(DivisionCode.scopePrefix(of: scope.region) + "%")]))
-        var bulletins: [Fawang_Supervision_V1_Bulletin] = []
-        for row in rows { bulletins.append(await bulletin(row)) }
-        return .with { $0.bulletins = bulletins }
+        let names = Dictionary(try await context.directory.allDivisions().map { ($0.code, $0.name) }) { first, _ in first }
+        return .with {
+            $0.bulletins = rows.map { row in Self.bulletin(row, regionName: names[row.string("region_code") ?? ""] ?? row.string("region_code") ?? "") }
+        }
     }
 
     func getBulletin(_ request: Fawang_Supervision_V1_GetBulletinRequest) async throws -> Fawang_Supervision_V1_ExportedFile {
@@ -250,7 +250,7 @@ struct AssessmentService: Sendable {
         }
         let archived = Set(try await context.storage.query(SQLStatement(
             "SELECT region_code FROM supervision_bulletins WHERE month = ?", [.text(Self.key(month))])).compactMap { $0.string("region_code") })
-        let lines = context.modules.modules.filter { !$0.manifest.matterTypes.isEmpty }.map(\.manifest.id)
+        let lines = context.modules.matterLines
         var generated: [Fawang_Supervision_V1_Bulletin] = []
         for region in regions where !archived.contains(region) {
             // A division with no matter in the month gets no bulletin by itself (one can still be published by hand).

@@ -322,19 +322,9 @@ struct OversightService: Sendable {
         let divisions = try await divisions()
         let record = entry.oversight, isPerson = entry.kind.isPerson
         let bureau = Set(record.measures.map(\.id))
-        var directoryEntry = Fawang_Directory_V1_DirectoryEntry()
-        directoryEntry.id = entry.id
-        directoryEntry.kind = entry.kind.id
-        directoryEntry.kindName = entry.kind.nameZH
-        directoryEntry.isPerson = isPerson
-        directoryEntry.name = entry.name
-        directoryEntry.regionCode = entry.regionCode
-        directoryEntry.regionName = DivisionCode.fullName(of: entry.regionCode, in: divisions)
-        directoryEntry.businessLine = entry.businessLine
-        directoryEntry.businessLineName = context.modules.module(id: entry.businessLine)?.manifest.nameZH ?? ""
-        directoryEntry.organizationID = entry.organizationID
-        directoryEntry.organizationName = entry.organizationName
-        directoryEntry.credit = .init(entry, credit: item.credit, today: today)
+        let directoryEntry = Fawang_Directory_V1_DirectoryEntry(
+            entry, regionName: DivisionCode.fullName(of: entry.regionCode, in: divisions),
+            lineName: context.modules.module(id: entry.businessLine)?.manifest.nameZH ?? "", credit: item.credit, today: today)
         return .with {
             $0.entry = directoryEntry
             $0.licenceValidUntil = record.licenceValidUntil?.description ?? ""

@@ -101,7 +101,7 @@ struct StatisticsService: Sendable {
         guard principal.role == .platformAdmin || DivisionCode.contains(principal.regionCode, region) else {
             throw FawangError(.permissionDenied, "本账号只能查看本辖区（\(principal.regionCode)）及下级的统计，不能查看 \(region)")
         }
-        let all = context.modules.modules.filter { !$0.manifest.matterTypes.isEmpty }.map(\.manifest.id)
+        let all = context.modules.matterLines
         let everyLine = principal.role == .platformAdmin || principal.department.isEmpty || principal.department == SupervisionPlugin.moduleID
         var lines = everyLine ? all : all.filter { $0 == principal.department }
         if !line.isEmpty {

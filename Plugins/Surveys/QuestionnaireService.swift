@@ -378,7 +378,7 @@ struct QuestionnaireService: Sendable {
     /// The draft checked, and its audience within what the author may ask.
     func checked(_ draft: Fawang_Survey_V1_QuestionnaireDraft, by author: Principal) async throws -> Fawang_Survey_V1_QuestionnaireDraft {
         let draft = try QuestionnaireRules.checked(draft, today: today, prefix: "questionnaire.")
-        let lines = context.modules.modules.filter { !$0.manifest.matterTypes.isEmpty }.map(\.manifest.id)
+        let lines = context.modules.matterLines
         switch draft.audience.kind {
         case .lineCitizens:
             let line = draft.audience.businessLine

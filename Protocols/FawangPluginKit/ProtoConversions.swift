@@ -112,6 +112,29 @@ extension Role {
     }
 }
 
+extension Fawang_Directory_V1_DirectoryEntry {
+    /// `entry` as the directory presents it, named with its division (`regionName`: 银川市兴庆区)
+    /// and line, with its credit record as of `today`; the caller places it on the map.
+    public init(_ entry: DirectoryEntry, regionName: String, lineName: String, credit: CreditSummary, today: CivilDate) {
+        self.init()
+        id = entry.id
+        kind = entry.kind.id
+        kindName = entry.kind.nameZH
+        isPerson = entry.kind.isPerson
+        name = entry.name
+        regionCode = entry.regionCode
+        self.regionName = regionName
+        businessLine = entry.businessLine
+        businessLineName = lineName
+        organizationID = entry.organizationID
+        organizationName = entry.organizationName
+        address = entry.address
+        phone = entry.phone
+        specialties = entry.specialties
+        self.credit = .init(entry, credit: credit, today: today)
+    }
+}
+
 extension Fawang_Directory_V1_CreditRecord {
     /// `entry`'s credit record as the public directory shows it (and the bureau's file on it):
     /// the register's licence and penalties, the figures of the matters it handled, the credit

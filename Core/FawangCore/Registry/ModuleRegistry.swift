@@ -41,6 +41,10 @@ public final class ModuleRegistry: Sendable {
 
     public var modules: [Module] { state.withLock { $0.modules } }
 
+    /// The ids of the modules that handle matters (the business lines, switched on or not): what
+    /// statistics, assessments and audiences range over.
+    public var matterLines: [String] { modules.filter { !$0.manifest.matterTypes.isEmpty }.map(\.manifest.id) }
+
     public func module(id: String) -> Module? { state.withLock { s in s.modules.first { $0.manifest.id == id } } }
 
     /// The module declaring matter type `id`, with the type.

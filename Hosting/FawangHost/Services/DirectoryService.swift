@@ -105,27 +105,12 @@ struct DirectoryService: Fawang_Directory_V1_DirectoryService.SimpleServiceProto
     }
 
     static func proto(_ placed: PublicDirectory.Placed, distance: Double?, credit: CreditSummary?, today: CivilDate) -> Fawang_Directory_V1_DirectoryEntry {
-        let entry = placed.entry
-        return .with {
-            $0.id = entry.id
-            $0.kind = entry.kind.id
-            $0.kindName = entry.kind.nameZH
-            $0.isPerson = entry.kind.isPerson
-            $0.name = entry.name
-            $0.regionCode = entry.regionCode
-            $0.regionName = placed.regionName
-            $0.businessLine = entry.businessLine
-            $0.businessLineName = placed.lineName
-            $0.organizationID = entry.organizationID
-            $0.organizationName = entry.organizationName
-            $0.address = entry.address
-            $0.phone = entry.phone
-            $0.specialties = entry.specialties
-            if let location = placed.location { $0.location = proto(location) }
-            $0.locationApproximate = placed.approximate
-            // Metres are noise at this scale: one decimal of a kilometre.
-            if let distance { $0.distanceKm = (distance * 10).rounded() / 10 }
-            $0.credit = .init(entry, credit: credit ?? CreditSummary(), today: today)
-        }
+        var proto = Fawang_Directory_V1_DirectoryEntry(
+            placed.entry, regionName: placed.regionName, lineName: placed.lineName, credit: credit ?? CreditSummary(), today: today)
+        if let location = placed.location { proto.location = Self.proto(location) }
+        proto.locationApproximate = placed.approximate
+        // Metres are noise at this scale: one decimal of a kilometre.
+        if let distance { proto.distanceKm = (distance * 10).rounded() / 10 }
+        return proto
     }
 }
