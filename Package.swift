@@ -129,6 +129,18 @@ let package = Package(
             path: "Benchmarks/LawSearch",
             swiftSettings: strictSettings
         ),
+        // The RPC benchmark's baseline (Benchmarks/run): raw grpc-swift-2, a unary echo, no interceptors.
+        .executableTarget(
+            name: "bench-echo",
+            dependencies: [
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+                .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
+            path: "Benchmarks/Echo",
+            swiftSettings: strictSettings
+        ),
         // `swift run -c release statistics-bench [--matters 1000000]`: the dashboard's queries.
         .executableTarget(
             name: "statistics-bench",
