@@ -6,7 +6,7 @@ import GRDB
 /// before by its hash. Entries that record a change are appended inside that change's
 /// transaction (`append(_:draft:…)`), so there is no change without its entry.
 struct SQLiteAuditLog: AuditLog {
-    let pool: DatabasePool
+    let pool: GroupCommitPool
 
     func append(_ draft: AuditDraft) async throws {
         let (method, peer) = (AuditContext.method, AuditContext.peer)
@@ -16,11 +16,11 @@ struct SQLiteAuditLog: AuditLog {
 
     /// Appends within the caller's transaction.
     static func append(_ db: Database, _ draft: AuditDraft, method: String, peer: String, at time: Date) throws {
-        let last = try Row.fetchOne(db, sql: "SELECT sequence, hash FROM audit_log ORDER BY sequence DESC LIMIT 1")
+        let last = try Row.fetchOne(db.cachedStatement(sql: "SELECT sequence, hash FROM audit_log ORDER BY sequence DESC LIMIT 1"))
         let sequence: Int64 = (last?["sequence"] as Int64? ?? 0) + 1
         let previous: String = last?["hash"] ?? AuditChainVerifier.genesisHash
         let entry = draft.sealed(sequence: sequence, at: time, method: method, peer: peer, previousHash: previous)
-        try db.execute(
+        try db.executeCached(
             sql: """
                 INSERT INTO audit_log (sequence, at_us, actor, role, channel, method, target, outcome, detail, peer, previous_hash, hash)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -41,7 +41,7 @@ struct SQLiteAuditLog: AuditLog {
         var after: Int64 = start?.count ?? Int64.min
         while true {
             let entries = try await pool.read { [after] db in
-                try Row.fetchAll(db, sql: "SELECT * FROM audit_log WHERE sequence > ? ORDER BY sequence LIMIT \(batch)", arguments: [after]).map(Self.entry)
+                try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM audit_log WHERE sequence > ? ORDER BY sequence LIMIT \(batch)"), arguments: [after]).map(Self.entry)
             }
             for entry in entries {
                 if let problem = verifier.check(entry) {
@@ -57,12 +57,12 @@ struct SQLiteAuditLog: AuditLog {
 
     func entry(sequence: Int64) async throws -> AuditEntry? {
         try await pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM audit_log WHERE sequence = ?", arguments: [sequence]).map(Self.entry)
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM audit_log WHERE sequence = ?"), arguments: [sequence]).map(Self.entry)
         }
     }
 
     func lastSequence() async throws -> Int64 {
-        try await pool.read { db in try Int64.fetchOne(db, sql: "SELECT MAX(sequence) FROM audit_log") ?? 0 }
+        try await pool.read { db in try Int64.fetchOne(db.cachedStatement(sql: "SELECT MAX(sequence) FROM audit_log")) ?? 0 }
     }
 
     /// nil when no checkpoint was written, or the table does not exist yet (a database not
@@ -70,7 +70,7 @@ struct SQLiteAuditLog: AuditLog {
     func checkpoint() async throws -> SignedAuditCheckpoint? {
         try await pool.read { db in
             guard try db.tableExists("audit_checkpoint") else { return nil }
-            return try Row.fetchOne(db, sql: "SELECT entry_count, head_hash, at_us, signature FROM audit_checkpoint WHERE id = 1").map { row in
+            return try Row.fetchOne(db.cachedStatement(sql: "SELECT entry_count, head_hash, at_us, signature FROM audit_checkpoint WHERE id = 1")).map { row in
                 SignedAuditCheckpoint(entryCount: row["entry_count"], headHash: row["head_hash"], atMicroseconds: row["at_us"], signature: row["signature"])
             }
         }
@@ -78,7 +78,7 @@ struct SQLiteAuditLog: AuditLog {
 
     func store(checkpoint: SignedAuditCheckpoint) async throws {
         try await pool.write { db in
-            try db.execute(
+            try db.executeCached(
                 sql: """
                     INSERT INTO audit_checkpoint (id, entry_count, head_hash, at_us, signature) VALUES (1, ?, ?, ?, ?)
                     ON CONFLICT (id) DO UPDATE SET entry_count = excluded.entry_count, head_hash = excluded.head_hash,

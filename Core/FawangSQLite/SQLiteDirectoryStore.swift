@@ -1,14 +1,31 @@
 import FawangCore
 import GRDB
+import Synchronization
+
+/// The divisions read so far (a class: the store is a value, its cache is shared).
+final class DivisionCache: Sendable {
+    let byCode = Mutex<[String: Division]>([:])
+}
 
 struct SQLiteDirectoryStore: DirectoryStore {
-    let pool: DatabasePool
+    let pool: GroupCommitPool
     let writes: WriteGate
+    /// Divisions by code, as read: every matter's presentation names its division, and divisions
+    /// change only through ``save(divisions:organizations:staff:)``, which empties this.
+    private let divisionCache = DivisionCache()
+
+    init(pool: GroupCommitPool, writes: WriteGate) {
+        self.pool = pool
+        self.writes = writes
+    }
 
     func division(code: String) async throws -> Division? {
-        try await pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM divisions WHERE code = ?", arguments: [code]).map(Self.division)
+        if let known = divisionCache.byCode.withLock({ $0[code] }) { return known }
+        let division = try pool.pointRead { db in
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM divisions WHERE code = ?"), arguments: [code]).map(Self.division)
         }
+        if let division { divisionCache.byCode.withLock { $0[code] = division } }
+        return division
     }
 
     func divisions(parentCode: String?) async throws -> [Division] {
@@ -63,6 +80,9 @@ struct SQLiteDirectoryStore: DirectoryStore {
 
     func save(divisions: [Division], organizations: [Organization], staff: [StaffMember]) async throws {
         try writes.check()
+        // Emptied before and after: a read that began before the commit cannot leave an old name.
+        divisionCache.byCode.withLock { $0.removeAll() }
+        defer { divisionCache.byCode.withLock { $0.removeAll() } }
         try await pool.write { db in
             for division in divisions {
                 try db.execute(

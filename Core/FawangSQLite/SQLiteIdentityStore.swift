@@ -6,7 +6,7 @@ import GRDB
 /// revocations append their audit entries in the same transaction. While `writes` is closed,
 /// accounts cannot be registered or changed; signing in and out still works (``WriteGate``).
 struct SQLiteIdentityStore: IdentityStore {
-    let pool: DatabasePool
+    let pool: GroupCommitPool
     let cipher: PersonalDataCipher
     let writes: WriteGate
 
@@ -61,7 +61,7 @@ struct SQLiteIdentityStore: IdentityStore {
     }
 
     func attemptLogin(
-        login: String, at time: Date, maxFailures: Int, lockout: TimeInterval, verify: @Sendable (Account) -> Bool
+        login: String, at time: Date, maxFailures: Int, lockout: TimeInterval, verify: @escaping @Sendable (Account) -> Bool
     ) async throws -> LoginAttempt {
         let (method, peer) = (AuditContext.method, AuditContext.peer)
         return try await pool.write { db in
@@ -149,7 +149,9 @@ struct SQLiteIdentityStore: IdentityStore {
     }
 
     func isAccessTokenRevoked(id: String) async throws -> Bool {
-        try await pool.read { db in try Bool.fetchOne(db, sql: "SELECT 1 FROM revoked_access_tokens WHERE token_id = ?", arguments: [id]) ?? false }
+        try pool.pointRead { db in
+            try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM revoked_access_tokens WHERE token_id = ?"), arguments: [id]) ?? false
+        }
     }
 
     private static func account(_ row: Row) -> Account {

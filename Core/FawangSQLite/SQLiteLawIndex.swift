@@ -5,7 +5,7 @@ import GRDB
 /// The law library in SQLite: `laws`, `law_articles` and the contentless FTS5 table `law_fts`
 /// (see ``SearchTokens``). Each file is replaced in its own transaction.
 struct SQLiteLawIndex: LawIndex {
-    let pool: DatabasePool
+    let pool: GroupCommitPool
 
     func importFiles(_ files: [LawFile], progress: @Sendable (Int) -> Void) async throws -> LawImportSummary {
         var summary = LawImportSummary()

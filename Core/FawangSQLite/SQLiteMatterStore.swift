@@ -5,7 +5,7 @@ import Logging
 
 /// Matters and their timelines in SQLite. Every write is one transaction on the single writer.
 struct SQLiteMatterStore: MatterStore {
-    let pool: DatabasePool
+    let pool: GroupCommitPool
     /// Identity numbers are sealed before they reach the database and opened after.
     let cipher: PersonalDataCipher
     /// Keeps `matter_deadlines` in step; nil leaves it empty.
@@ -34,10 +34,10 @@ struct SQLiteMatterStore: MatterStore {
             let id = UUID().uuidString.lowercased()
             // 10^15 random numbers: a collision is astronomically rare, but never silently fatal.
             var tracking = TrackingNumber.random()
-            while try Bool.fetchOne(db, sql: "SELECT 1 FROM matters WHERE tracking_number = ?", arguments: [tracking.digits]) == true {
+            while try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM matters WHERE tracking_number = ?"), arguments: [tracking.digits]) == true {
                 tracking = TrackingNumber.random()
             }
-            try db.execute(
+            try db.executeCached(
                 sql: """
                     INSERT INTO matters (id, tracking_number, request_id, request_digest, business_line, matter_type,
                         status, applicant_json, parties_json, region_code, channel, operator_id, submitted_at,
@@ -54,7 +54,7 @@ struct SQLiteMatterStore: MatterStore {
                     time.timeIntervalSince1970, String(decoding: draft.details, as: UTF8.self), draft.ownerAccountID,
                     draft.assigneeAccountID ?? "",
                 ])
-            try db.execute(
+            try db.executeCached(
                 sql: "INSERT INTO matter_submissions (business_line, request_id, request_digest, matter_id) VALUES (?, ?, ?, ?)",
                 arguments: [draft.businessLine, draft.requestID, draft.requestDigest, id])
             let events = [draft.firstEvent] + (draft.companion?.events ?? [])
@@ -76,21 +76,21 @@ struct SQLiteMatterStore: MatterStore {
     }
 
     func matter(id: String) async throws -> Matter? {
-        try await pool.read { db in try load(db, id: id) }
+        try pool.pointRead { db in try load(db, id: id) }
     }
 
     func matter(trackingNumber: TrackingNumber) async throws -> Matter? {
-        try await pool.read { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM matters WHERE tracking_number = ?", arguments: [trackingNumber.digits]) else {
-                return nil
-            }
+        try pool.pointRead { db in
+            guard let row = try Row.fetchOne(
+                db.cachedStatement(sql: "SELECT * FROM matters WHERE tracking_number = ?"), arguments: [trackingNumber.digits])
+            else { return nil }
             return try load(db, row: row)
         }
     }
 
     func update(
         trackingNumber: TrackingNumber, at time: Date,
-        _ decide: @Sendable (Matter) throws -> MatterChange
+        _ decide: @escaping @Sendable (Matter) throws -> MatterChange
     ) async throws -> Matter {
         try writes.check()
         let (method, peer, role) = (AuditContext.method, AuditContext.peer, Principal.current?.role.rawValue ?? "anonymous")
@@ -107,13 +107,13 @@ struct SQLiteMatterStore: MatterStore {
         _ db: Database, trackingNumber: TrackingNumber, at time: Date, role: String, method: String, peer: String,
         _ decide: (Matter) throws -> MatterChange
     ) throws -> (Matter, Bool) {
-        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM matters WHERE tracking_number = ?", arguments: [trackingNumber.digits]) else {
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM matters WHERE tracking_number = ?"), arguments: [trackingNumber.digits]) else {
             throw FawangError.notFound("未找到受理编号为 \(trackingNumber) 的事项，请核对编号")
         }
         let matter = try load(db, row: row)
         let change = try decide(matter)
         if change.isEmpty { return (matter, false) }
-        try db.execute(
+        try db.executeCached(
             sql: """
                 UPDATE matters SET status = ?, details_json = ?, assignee_account_id = ?, business_line = ?, matter_type = ?,
                     updated_at = ? WHERE id = ?
@@ -188,13 +188,13 @@ struct SQLiteMatterStore: MatterStore {
 
     func refreshDeadlines() async throws -> Int {
         guard deadlines != nil else { return 0 }
-        let total = try await pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM matters") ?? 0 }
+        let total = try await pool.read { db in try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM matters")) ?? 0 }
         var done = 0
         var after = ""
         while true {
             let cursor = after
             let batch = try await pool.write { db -> [String] in
-                let ids = try String.fetchAll(db, sql: "SELECT id FROM matters WHERE id > ? ORDER BY id LIMIT 500", arguments: [cursor])
+                let ids = try String.fetchAll(db.cachedStatement(sql: "SELECT id FROM matters WHERE id > ? ORDER BY id LIMIT 500"), arguments: [cursor])
                 for id in ids { try index(db, try load(db, id: id)!) }
                 return ids
             }
@@ -213,11 +213,11 @@ struct SQLiteMatterStore: MatterStore {
         guard deadlines != nil else { return nil }
         // The phone index is keyed by the data key: a probe's key stands for it.
         let full = fingerprint + "|phone-key:" + cipher.phoneKey("13800000000")
-        let stored = try await pool.read { db in try String.fetchOne(db, sql: "SELECT fingerprint FROM matter_index_state WHERE id = 1") }
+        let stored = try await pool.read { db in try String.fetchOne(db.cachedStatement(sql: "SELECT fingerprint FROM matter_index_state WHERE id = 1")) }
         guard stored != full else { return nil }
         let count = try await refreshDeadlines()
         try await pool.write { db in
-            try db.execute(
+            try db.executeCached(
                 sql: "INSERT OR REPLACE INTO matter_index_state (id, fingerprint, derived_at) VALUES (1, ?, ?)",
                 arguments: [full, Date().timeIntervalSince1970])
         }
@@ -226,18 +226,18 @@ struct SQLiteMatterStore: MatterStore {
 
     /// Rewrites `matter`'s rows of the deadline and credit indexes, in the caller's transaction.
     private func index(_ db: Database, _ matter: Matter) throws {
-        try db.execute(sql: "DELETE FROM matter_phones WHERE matter_id = ?", arguments: [matter.id])
+        try db.executeCached(sql: "DELETE FROM matter_phones WHERE matter_id = ?", arguments: [matter.id])
         let phones = [("applicant", matter.applicant.phone)] + matter.parties.map { ($0.role, $0.person.phone) }
         for (role, phone) in phones {
             let key = cipher.phoneKey(phone)
             if key.isEmpty { continue }
-            try db.execute(
+            try db.executeCached(
                 sql: "INSERT OR IGNORE INTO matter_phones (matter_id, phone_key, role) VALUES (?, ?, ?)", arguments: [matter.id, key, role])
         }
         guard let deadlines else { return }
         let facts = deadlines.facts(of: matter)
         // The monthly rollup moves from what the matter counted for to what it counts for now.
-        let before = try Row.fetchOne(db, sql: "SELECT * FROM matter_facts WHERE matter_id = ?", arguments: [matter.id]).map { row in
+        let before = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM matter_facts WHERE matter_id = ?"), arguments: [matter.id]).map { row in
             Self.contributions(
                 line: row["business_line"], type: row["matter_type"], region: row["region_code"], channel: row["channel"],
                 submitted: row["submitted_day"], accepted: row["accepted_day"], outcome: row["outcome"], ended: row["ended_day"],
@@ -250,7 +250,7 @@ struct SQLiteMatterStore: MatterStore {
             rated: facts.ratedDay?.description)
         try Self.rollUp(db, from: before, to: after)
         let credit = deadlines.creditRows(of: matter, facts: facts)
-        try db.execute(
+        try db.executeCached(
             sql: """
                 INSERT OR REPLACE INTO matter_facts (matter_id, business_line, matter_type, region_code, channel, submitted_day, accepted_day,
                     outcome, ended_day, handling_days, transferred_day, rating, rated_day, met_late, open_due, office)
@@ -262,21 +262,21 @@ struct SQLiteMatterStore: MatterStore {
                 facts.transferredDay?.description, facts.rating, facts.ratedDay?.description, facts.metLate, facts.openDue?.description,
                 CreditIndexRow.office(of: credit),
             ])
-        try db.execute(sql: "DELETE FROM matter_opinion WHERE matter_id = ?", arguments: [matter.id])
+        try db.executeCached(sql: "DELETE FROM matter_opinion WHERE matter_id = ?", arguments: [matter.id])
         for row in deadlines.opinionRows(of: matter) {
-            try db.execute(
+            try db.executeCached(
                 sql: "INSERT INTO matter_opinion (matter_id, day, region_code, business_line, source, topic, keyword) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 arguments: [matter.id, row.day.description, matter.regionCode, matter.businessLine, row.source.rawValue, row.topic, row.keyword])
         }
-        try db.execute(sql: "DELETE FROM matter_credit WHERE matter_id = ?", arguments: [matter.id])
+        try db.executeCached(sql: "DELETE FROM matter_credit WHERE matter_id = ?", arguments: [matter.id])
         for row in credit {
-            try db.execute(
+            try db.executeCached(
                 sql: "INSERT INTO matter_credit (matter_id, entry_id, role, rating, met_late, upheld) VALUES (?, ?, ?, ?, ?, ?)",
                 arguments: [matter.id, row.entryID, row.role.rawValue, row.rating, row.metLate, row.upheld])
         }
-        try db.execute(sql: "DELETE FROM matter_deadlines WHERE matter_id = ?", arguments: [matter.id])
+        try db.executeCached(sql: "DELETE FROM matter_deadlines WHERE matter_id = ?", arguments: [matter.id])
         for projection in deadlines.projections(of: matter) {
-            try db.execute(
+            try db.executeCached(
                 sql: """
                     INSERT INTO matter_deadlines (matter_id, rule_id, state, due_date, warn_from, escalated_to, business_line,
                         matter_type, region_code, tracking_number)
@@ -384,7 +384,7 @@ struct SQLiteMatterStore: MatterStore {
     /// match the database (rather than failing on the first read of a citizen's record).
     func checkDataKeys() async throws {
         try await pool.read { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT id, applicant_json FROM matters ORDER BY submitted_at DESC LIMIT 1") else { return }
+            guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT id, applicant_json FROM matters ORDER BY submitted_at DESC LIMIT 1")) else { return }
             let id: String = row["id"]
             _ = try cipher.open(try JSONCoding.decode(Person.self, row["applicant_json"]), context: "matter:\(id):applicant")
         }
@@ -399,7 +399,7 @@ struct SQLiteMatterStore: MatterStore {
                 throw FawangError(.internalError, "material \(material.id) has no timeline event naming it")
             }
             let sealed = try cipher.seal(data: material.file.content, context: "material:\(material.id)")
-            try db.execute(
+            try db.executeCached(
                 sql: """
                     INSERT INTO matter_materials (id, matter_id, event_sequence, title, file_name, type, size_bytes, sha256,
                         key_id, sealed_content, uploaded_at, uploaded_by, channel)
@@ -491,7 +491,7 @@ struct SQLiteMatterStore: MatterStore {
 
     private static func append(_ db: Database, matterID: String, events: [MatterEventDraft], startingAt first: Int, at time: Date) throws {
         for (offset, event) in events.enumerated() {
-            try db.execute(
+            try db.executeCached(
                 sql: """
                     INSERT INTO matter_events (matter_id, sequence, kind, at, actor, channel, note, attributes_json)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?)
@@ -504,20 +504,20 @@ struct SQLiteMatterStore: MatterStore {
     }
 
     private func load(_ db: Database, id: String) throws -> Matter? {
-        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM matters WHERE id = ?", arguments: [id]) else { return nil }
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM matters WHERE id = ?"), arguments: [id]) else { return nil }
         return try load(db, row: row)
     }
 
     private func load(_ db: Database, row: Row) throws -> Matter {
         let id: String = row["id"]
         let timeline = try Row.fetchAll(
-            db, sql: "SELECT * FROM matter_events WHERE matter_id = ? ORDER BY sequence", arguments: [id]
+            db.cachedStatement(sql: "SELECT * FROM matter_events WHERE matter_id = ? ORDER BY sequence"), arguments: [id]
         ).map { event in
             MatterEvent(
                 sequence: event["sequence"], kind: event["kind"],
                 at: Date(timeIntervalSince1970: event["at"]), actor: event["actor"],
                 channel: Channel(rawValue: event["channel"]) ?? .api, note: event["note"],
-                attributes: try JSONCoding.decode([String: String].self, event["attributes_json"]))
+                attributes: try JSONCoding.attributes(event["attributes_json"]))
         }
         return try decode(row: row, timeline: timeline)
     }
@@ -554,5 +554,10 @@ enum JSONCoding {
 
     static func decode<T: Decodable>(_ type: T.Type, _ text: String) throws -> T {
         try JSONDecoder().decode(type, from: Data(text.utf8))
+    }
+
+    /// An event's attributes: most events have none, stored as `{}`, which needs no decoder.
+    static func attributes(_ text: String) throws -> [String: String] {
+        text == "{}" ? [:] : try decode([String: String].self, text)
     }
 }

@@ -263,10 +263,10 @@ extension SQLiteMatterStore {
         let sums = rollup.sums.map { "\($0) = \($0) + excluded.\($0)" }.joined(separator: ", ")
         let key = rollup.key.map { "\($0) = ?" }.joined(separator: " AND ")
         for (values, change) in changes where change.contains(where: { $0 != 0 }) {
-            try db.execute(
+            try db.executeCached(
                 sql: "INSERT INTO \(rollup.table) (\(columns)) VALUES (\(placeholders)) ON CONFLICT (\(rollup.key.joined(separator: ", "))) DO UPDATE SET \(sums)",
                 arguments: StatementArguments(values + change.map(\.databaseValue)))
-            if change[0] < 0 { try db.execute(sql: "DELETE FROM \(rollup.table) WHERE \(key) AND n <= 0", arguments: StatementArguments(values)) }
+            if change[0] < 0 { try db.executeCached(sql: "DELETE FROM \(rollup.table) WHERE \(key) AND n <= 0", arguments: StatementArguments(values)) }
         }
     }
 

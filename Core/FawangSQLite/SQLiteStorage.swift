@@ -10,6 +10,8 @@ public import Logging
 /// acknowledged transactions on power failure) and read back; opening fails if it is not 2.
 public final class SQLiteStorage: PlatformStorage {
     let pool: DatabasePool
+    /// The stores' view of `pool`: every write transaction group-commits (``GroupCommitPool``).
+    let commits: GroupCommitPool
     public let matters: any MatterStore
     private let matterStore: SQLiteMatterStore
     public let directory: any DirectoryStore
@@ -52,7 +54,7 @@ public final class SQLiteStorage: PlatformStorage {
     /// Rebuilds the monthly statistics rollups from the facts index, in one transaction: after the
     /// facts were written behind the store's back (a benchmark's bulk fill, a repair).
     public func rebuildStatisticsRollup() async throws {
-        try await pool.write { db in
+        try await commits.write { db in
             for rollup in SQLiteMatterStore.figureRollups + [SQLiteMatterStore.handlingDays] { try db.execute(sql: "DELETE FROM \(rollup.table)") }
             try db.execute(sql: Self.fillStatisticsRollup)
             for rollup in SQLiteMatterStore.figureRollups where rollup.table != SQLiteMatterStore.figuresByMonth.table {
@@ -84,14 +86,23 @@ public final class SQLiteStorage: PlatformStorage {
             throw FawangError(.internalError, "SQLite synchronous reads back \(synchronous), expected 2 (FULL): refusing to run without durable commits")
         }
         self.pool = pool
+        let commits = try GroupCommitPool(pool: pool)
+        self.commits = commits
         self.logger = logger
         self.writes = writes
-        self.matterStore = SQLiteMatterStore(pool: pool, cipher: cipher, deadlines: deadlines, logger: logger, writes: writes)
+        self.matterStore = SQLiteMatterStore(pool: commits, cipher: cipher, deadlines: deadlines, logger: logger, writes: writes)
         self.matters = matterStore
-        self.directory = SQLiteDirectoryStore(pool: pool, writes: writes)
-        self.audit = SQLiteAuditLog(pool: pool)
-        self.identity = SQLiteIdentityStore(pool: pool, cipher: cipher, writes: writes)
-        self.laws = SQLiteLawIndex(pool: pool)
+        self.directory = SQLiteDirectoryStore(pool: commits, writes: writes)
+        self.audit = SQLiteAuditLog(pool: commits)
+        self.identity = SQLiteIdentityStore(pool: commits, cipher: cipher, writes: writes)
+        self.laws = SQLiteLawIndex(pool: commits)
+    }
+
+    /// Write transactions committed since opening, and the writes they held (``GroupCommitPool``):
+    /// writes per commit above 1 is group commit at work.
+    public var commitStatistics: (commits: Int, writes: Int) {
+        let statistics = commits.statistics
+        return (statistics.rounds, statistics.writes)
     }
 
     /// `PRAGMA synchronous` and `PRAGMA journal_mode` on the writer, for tests and diagnostics.
@@ -112,7 +123,7 @@ public final class SQLiteStorage: PlatformStorage {
 
     /// The module's own tables (``ModuleTables``): statements naming any other table are refused.
     public func moduleStorage(for moduleID: String) -> any ModuleStorage {
-        SQLiteModuleStorage(pool: pool, moduleID: moduleID, writes: writes)
+        SQLiteModuleStorage(pool: commits, moduleID: moduleID, writes: writes)
     }
 
     public func migrate(modules: [(moduleID: String, migrations: [StorageMigration])]) async throws {
@@ -647,7 +658,7 @@ enum CoreSchema {
 
 /// Plugin tables through the engine-neutral `ModuleStorage` interface.
 struct SQLiteModuleStorage: ModuleStorage {
-    let pool: DatabasePool
+    let pool: GroupCommitPool
     let moduleID: String
     let writes: WriteGate
 

@@ -51,6 +51,68 @@ import Testing
         #expect(second.log.contains("seeded demo data") == false)
     }
 
+    /// Issue 14, group commit: 32 clients submit at once, so most commits carry several
+    /// submissions, and the host is killed with -9 in the middle. Every submission that was
+    /// acknowledged is there after the restart, complete (its matter, facts and deadline index).
+    @Test func everyAcknowledgedSubmissionOfAGroupCommitSurvivesKillNine() async throws {
+        let config = try writeConfig("limits:\n  public:\n    burst: 100000\n    calls_per_minute: 1000000\n")
+        let first = try await ServeProcess(configPath: config, directory: directory)
+        let acknowledged = Acknowledged()
+        let clients = 32
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for client in 0..<clients {
+                group.addTask {
+                    // A client of its own per submitter, as 32 callers would have; each goes on
+                    // until the host dies under it.
+                    try? await self.withClient(port: first.grpcPort) { grpc in
+                        let legalAid = Fawang_Legalaid_V1_LegalAidService.Client(wrapping: grpc)
+                        for index in 0..<10_000 {
+                            let phone = "139" + String(format: "%04d%04d", client, index)
+                            let reply = try await legalAid.submitApplication(LegalAidSamples.application(phone: phone))
+                            await acknowledged.add(reply.matter.trackingNumber, phone: phone)
+                        }
+                    }
+                }
+            }
+            // Kill once a few hundred are in, while all 32 are mid-call.
+            while await acknowledged.count < 300 { try await Task.sleep(for: .milliseconds(20)) }
+            first.signal(SIGKILL)
+            try await group.waitForAll()
+        }
+        #expect(try await first.waitForExit() != 0)
+        let numbers = await acknowledged.numbers
+        #expect(numbers.count >= 300)
+
+        let second = try await ServeProcess(configPath: config, directory: directory)
+        defer { second.signal(SIGKILL) }
+        let database = directory.appendingPathComponent("fawang.sqlite").path
+        let stored = try await sqlite("SELECT COUNT(*) FROM matters", on: database)
+        #expect(Int(stored) ?? 0 >= numbers.count, "stored \(stored), acknowledged \(numbers.count)")
+        let incomplete = try await sqlite(
+            """
+            SELECT COUNT(*) FROM matters m WHERE NOT EXISTS (SELECT 1 FROM matter_facts f WHERE f.matter_id = m.id)
+                OR (m.business_line = 'legal-aid' AND NOT EXISTS (SELECT 1 FROM matter_deadlines d WHERE d.matter_id = m.id))
+            """, on: database)
+        #expect(incomplete == "0")
+        // Each acknowledged one answers its own tracking number and phone.
+        try await withClient(port: second.grpcPort) { client in
+            let matters = Fawang_Matter_V1_MatterService.Client(wrapping: client)
+            for (number, phone) in numbers {
+                let report = try await matters.queryProgress(.with {
+                    $0.trackingNumber = number
+                    $0.phoneLast4 = String(phone.suffix(4))
+                })
+                #expect(report.status == "submitted")
+            }
+        }
+    }
+
+    actor Acknowledged {
+        var numbers: [String: String] = [:]
+        var count: Int { numbers.count }
+        func add(_ number: String, phone: String) { numbers[number] = phone }
+    }
+
     /// Issue 14: start-up no longer rereads every matter when nothing that derives the indexes
     /// changed. After `kill -9` the same build with the same rules finds them current (each write
     /// kept them in its own transaction) and a new matter's deadline is read from them; a rule's

@@ -83,7 +83,7 @@ public protocol IdentityStore: Sendable {
     /// locking the account after `maxFailures` in a row for `lockout`.
     func attemptLogin(
         login: String, at time: Date, maxFailures: Int, lockout: TimeInterval,
-        verify: @Sendable (Account) -> Bool
+        verify: @escaping @Sendable (Account) -> Bool
     ) async throws -> LoginAttempt
     /// Stores the SHA-256 of a new refresh token.
     func storeRefreshToken(hash: String, accountID: String, expiresAt: Date) async throws

@@ -223,7 +223,7 @@ public protocol MatterStore: Sendable {
     /// nothing.
     func update(
         trackingNumber: TrackingNumber, at time: Date,
-        _ decide: @Sendable (Matter) throws -> MatterChange
+        _ decide: @escaping @Sendable (Matter) throws -> MatterChange
     ) async throws -> Matter
 
     /// Newest first, timelines left empty.
