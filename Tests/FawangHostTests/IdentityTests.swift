@@ -36,6 +36,33 @@ import Testing
         }
     }
 
+    /// Issue 14: a verified token is kept in memory (`VerifiedTokens`), yet a revocation written
+    /// by another host sharing the database (here: straight into the table) applies within the
+    /// 2-second recheck, and one on this host at once (``loginWhoAmIRefreshAndLogout``).
+    @Test func aRevocationByAnotherHostAppliesWithinTheRecheck() async throws {
+        try await TestPlatform.with(plugins: PluginCatalog.all) { platform in
+            try await platform.withClient { client in
+                let identity = Identity(wrapping: client)
+                let session = try await login(identity, "staff-640100-reviewer")
+                // Verified and cached.
+                #expect(try await identity.whoAmI(.init(), metadata: bearer(session.accessToken)).accountID == "staff-640100-reviewer")
+                // The token's id (`jti`) from its payload, as another host's logout would store it.
+                var payload = String(session.accessToken.split(separator: ".")[1]).replacingOccurrences(of: "-", with: "+")
+                    .replacingOccurrences(of: "_", with: "/")
+                payload += String(repeating: "=", count: (4 - payload.count % 4) % 4)
+                let json = try #require(Data(base64Encoded: payload))
+                let claims = try #require(try JSONSerialization.jsonObject(with: json) as? [String: Any])
+                let id = try #require(claims["jti"] as? String)
+                _ = try await sqlite(
+                    "INSERT INTO revoked_access_tokens (token_id, expires_at) VALUES ('\(id)', \(Date().timeIntervalSince1970 + 3600))",
+                    on: platform.databasePath)
+                try await eventually(timeout: .seconds(6), "the revocation applies within the recheck") {
+                    await code { _ = try await identity.whoAmI(.init(), metadata: bearer(session.accessToken)) } == .unauthenticated
+                }
+            }
+        }
+    }
+
     @Test func loginWhoAmIRefreshAndLogout() async throws {
         try await TestPlatform.with(plugins: PluginCatalog.all) { platform in
             try await platform.withClient { client in

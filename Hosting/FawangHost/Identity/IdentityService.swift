@@ -70,6 +70,7 @@ struct IdentityService: Fawang_Identity_V1_IdentityService.SimpleServiceProtocol
         }
         if let presented = AuthenticationInterceptor.Presented.current {
             try await store.revokeAccessToken(id: presented.tokenID, expiresAt: presented.expiresAt)
+            tokens.verified.revoke(id: presented.tokenID)
         }
         return .init()
     }
@@ -134,6 +135,32 @@ struct AuthenticationInterceptor: ServerInterceptor {
         return nil
     }
 
+    /// The token's principal from ``VerifiedTokens`` when this host has verified it before (its
+    /// revocation looked up again when due), else from full verification.
+    func authenticate(_ token: String) async throws -> VerifiedTokens.Entry {
+        let (now, instant) = (Date(), ContinuousClock.now)
+        let cache = tokens.verified
+        if let (entry, recheck) = cache.lookup(token, now: now, at: instant) {
+            guard recheck else { return entry }
+            var checked = entry
+            checked.revoked = try await store.isAccessTokenRevoked(id: entry.id)
+            checked.revocationCheckedAt = instant
+            cache.store(token, checked, now: now)
+            return checked
+        }
+        let verified: (principal: Principal, id: String, expiresAt: Date)
+        do {
+            verified = try await tokens.verify(token)
+        } catch {
+            throw FawangError(.unauthenticated, "登录已失效或凭证无效，请重新登录")
+        }
+        let entry = VerifiedTokens.Entry(
+            principal: verified.principal, id: verified.id, expiresAt: verified.expiresAt,
+            revoked: try await store.isAccessTokenRevoked(id: verified.id), revocationCheckedAt: instant)
+        cache.store(token, entry, now: now)
+        return entry
+    }
+
     func intercept<Input: Sendable, Output: Sendable>(
         request: StreamingServerRequest<Input>,
         context: ServerContext,
@@ -149,15 +176,8 @@ struct AuthenticationInterceptor: ServerInterceptor {
         guard header.hasPrefix("Bearer "), header.count > 7 else {
             throw FawangError(.unauthenticated, "登录凭证格式不正确，请重新登录")
         }
-        let verified: (principal: Principal, id: String, expiresAt: Date)
-        do {
-            verified = try await tokens.verify(String(header.dropFirst(7)))
-        } catch {
-            throw FawangError(.unauthenticated, "登录已失效或凭证无效，请重新登录")
-        }
-        guard try await !store.isAccessTokenRevoked(id: verified.id) else {
-            throw FawangError(.unauthenticated, "该登录已退出，请重新登录")
-        }
+        let verified = try await authenticate(String(header.dropFirst(7)))
+        guard !verified.revoked else { throw FawangError(.unauthenticated, "该登录已退出，请重新登录") }
         return try await Principal.$current.withValue(verified.principal) {
             try await Presented.$current.withValue(Presented(tokenID: verified.id, expiresAt: verified.expiresAt)) {
                 try await next(request, context)

@@ -3,6 +3,7 @@ import FawangCore
 import Foundation
 import JWTKit
 import Logging
+import Synchronization
 
 /// Signs and verifies access tokens (JWT, HS256) and makes refresh tokens.
 ///
@@ -32,6 +33,8 @@ final class TokenIssuer: Sendable {
     let accessLifetime: TimeInterval
     let refreshLifetime: TimeInterval
     private let keys: JWTKeyCollection
+    /// Tokens already verified, so each is checked (signature, JSON) once, not on every call.
+    let verified = VerifiedTokens()
 
     init(secret: Data, accessLifetime: TimeInterval, refreshLifetime: TimeInterval) async {
         self.accessLifetime = accessLifetime
@@ -80,4 +83,63 @@ final class TokenIssuer: Sendable {
     }
 
     static func hash(_ refreshToken: String) -> String { RequestDigest.sha256Hex(Data(refreshToken.utf8)) }
+}
+
+/// Access tokens this host has verified, by their text, and whether each was revoked when last
+/// looked up: the authenticated path then costs a dictionary lookup instead of an HMAC, a base64
+/// and JSON decode and a database read on every call.
+///
+/// - Only a token that verified is kept, under its whole text (signature included): a forged or
+///   altered token never matches an entry and goes through full verification.
+/// - An entry is used only until the token expires.
+/// - Revocation: a logout on this host marks the entry at once (``revoke(id:)``); otherwise the
+///   revocation table is looked up again when the last look is older than
+///   ``revocationRecheck``, so a logout on another host sharing the database takes effect within
+///   that time.
+/// - At ``capacity`` entries the expired ones are dropped, and if that is not enough, all of them.
+final class VerifiedTokens: Sendable {
+    struct Entry: Sendable {
+        let principal: Principal
+        let id: String
+        let expiresAt: Date
+        var revoked: Bool
+        var revocationCheckedAt: ContinuousClock.Instant
+    }
+
+    static let capacity = 50_000
+    static let revocationRecheck: Duration = .seconds(2)
+
+    private let entries = Mutex<[String: Entry]>([:])
+
+    /// The unexpired entry for `token`, and whether its revocation must be looked up again.
+    func lookup(_ token: String, now: Date, at instant: ContinuousClock.Instant) -> (entry: Entry, recheck: Bool)? {
+        entries.withLock { entries in
+            guard let entry = entries[token] else { return nil }
+            guard entry.expiresAt > now else {
+                entries[token] = nil
+                return nil
+            }
+            return (entry, !entry.revoked && instant - entry.revocationCheckedAt > Self.revocationRecheck)
+        }
+    }
+
+    /// Keeps a verified token with the revocation state just looked up.
+    func store(_ token: String, _ entry: Entry, now: Date) {
+        entries.withLock { entries in
+            if entries.count >= Self.capacity, entries[token] == nil {
+                entries = entries.filter { $0.value.expiresAt > now }
+                if entries.count >= Self.capacity { entries.removeAll(keepingCapacity: true) }
+            }
+            entries[token] = entry
+        }
+    }
+
+    /// A logout on this host: the token with this id is refused from now on.
+    func revoke(id: String) {
+        entries.withLock { entries in
+            for (token, entry) in entries where entry.id == id { entries[token]?.revoked = true }
+        }
+    }
+
+    var count: Int { entries.withLock { $0.count } }
 }
