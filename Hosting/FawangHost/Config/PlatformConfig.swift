@@ -38,6 +38,8 @@ public struct PlatformConfig: Sendable, Equatable {
     /// Open watch streams (`Health/Watch`, `DeadlineService/WatchAlerts`) per client and per host.
     public var maxWatchersPerClient = 16
     public var maxWatchers = 1000
+    public var maxCallsInFlightPerClient = 64
+    public var maxCallsInFlight = 2000
     public var metricsEnabled = true
     /// `http.*`: the HTTP gateway (Connect, gRPC-Web, /openapi.json) over the same services.
     public var httpEnabled = true
@@ -131,10 +133,12 @@ public struct PlatformConfig: Sendable, Equatable {
         optionalString("grpc.tls.client_ca", \.tlsClientCA, "PEM CA bundle; when set, clients must present a certificate it signed (mutual TLS)."),
         int("security.access_token_minutes", \.accessTokenMinutes, 1...1440, "Lifetime of an access token (JWT) from Login or Refresh."),
         int("security.refresh_token_days", \.refreshTokenDays, 1...365, "Lifetime of a refresh token; each works once (Refresh returns a new one)."),
-        int("limits.public.calls_per_minute", \.publicCallsPerMinute, 1...100_000, "Sustained rate of public calls (submit, progress query, supply materials, rate) per caller; more answer RESOURCE_EXHAUSTED."),
-        int("limits.public.burst", \.publicBurst, 1...10_000, "Public calls a caller may make at once before the rate applies."),
+        int("limits.public.calls_per_minute", \.publicCallsPerMinute, 1...10_000_000, "Sustained rate of public calls (submit, progress query, supply materials, rate) per caller; more answer RESOURCE_EXHAUSTED."),
+        int("limits.public.burst", \.publicBurst, 1...1_000_000, "Public calls a caller may make at once before the rate applies."),
         int("limits.watchers.per_client", \.maxWatchersPerClient, 1...10_000, "Watch streams (Health/Watch, DeadlineService/WatchAlerts, plugin subscriptions such as PublicityService/Subscribe) one client may hold open at once: an account, or an address for anonymous callers; more answer RESOURCE_EXHAUSTED."),
         int("limits.watchers.total", \.maxWatchers, 1...1_000_000, "Watch streams the host holds open at once, all clients together; more answer RESOURCE_EXHAUSTED."),
+        int("limits.calls_in_flight.per_client", \.maxCallsInFlightPerClient, 1...100_000, "Calls (streams) one client may have in flight at once over gRPC: a signed-in session (its bearer token), or an address for anonymous callers; more answer RESOURCE_EXHAUSTED at once, before any handler runs."),
+        int("limits.calls_in_flight.total", \.maxCallsInFlight, 1...1_000_000, "Calls in flight over gRPC, all clients together; more answer RESOURCE_EXHAUSTED at once."),
         bool("http.enabled", \.httpEnabled, true, "Serve the HTTP gateway: every gRPC method over Connect (POST /<package.Service>/<Method>, JSON or protobuf) and gRPC-Web, and GET /openapi.json."),
         string("http.host", \.httpHost, "127.0.0.1", "Address the HTTP gateway binds to."),
         string("http.public_url", \.publicURL, "http://127.0.0.1:8080", "The portal's address as the public reaches it (behind the proxy), for links sent out of the portal, e.g. in WeChat replies."),

@@ -293,7 +293,9 @@ public final class PlatformHost: Sendable {
     }
 
     func makeServer(_ platform: Platform, storage: SQLiteStorage, registry: ModuleRegistry) throws -> Server {
-        let metrics = PlatformMetrics(registry: PrometheusCollectorRegistry(), modules: registry, writes: writes)
+        // `limits.calls_in_flight.*`: checked where each HTTP/2 stream starts (CallAdmission).
+        let admission = CallAdmission(perClient: config.maxCallsInFlightPerClient, total: config.maxCallsInFlight)
+        let metrics = PlatformMetrics(registry: PrometheusCollectorRegistry(), modules: registry, writes: writes, admission: admission)
         // Requests over grpc.max_request_bytes, answered and counted as RESOURCE_EXHAUSTED.
         let oversized = OversizedRequests(limit: config.maxRequestBytes)
         let interceptors: [any ServerInterceptor] = [
@@ -322,7 +324,7 @@ public final class PlatformHost: Sendable {
         let transport = HTTP2ServerTransport.Posix(
             address: Self.address(host: config.grpcHost, port: config.grpcPort),
             transportSecurity: try Self.transportSecurity(config.tls),
-            config: Self.transportConfig(config, oversized: oversized))
+            config: Self.transportConfig(config, admission: admission, oversized: oversized))
         let server = GRPCServer(transport: transport, services: platform.services, interceptors: interceptors)
         let inProcess = inProcess.map { GRPCServer(transport: $0, services: platform.services, interceptors: interceptors) }
         // The HTTP gateway calls the same services through the same chain, in-process.
@@ -433,6 +435,7 @@ public final class PlatformHost: Sendable {
         for (plugin, context) in contexts {
             serviceList.append(PluginWorkService(plugin: plugin, context: context))
         }
+        serviceList.append(MemoryReturn(interval: .seconds(15), logger: logger))
         serviceList.append(DeadlineEscalator(
             matters: storage.matters, writes: writes, engine: core.engine, now: now, interval: .seconds(config.deadlineScanSeconds), logger: logger))
 
@@ -513,10 +516,13 @@ public final class PlatformHost: Sendable {
         }
     }
 
-    static func transportConfig(_ config: PlatformConfig, oversized: OversizedRequests? = nil) -> HTTP2ServerTransport.Posix.Config {
+    static func transportConfig(_ config: PlatformConfig, admission: CallAdmission, oversized: OversizedRequests? = nil) -> HTTP2ServerTransport.Posix.Config {
         .defaults { settings in
-            if let oversized {
-                settings.channelDebuggingCallbacks.onAcceptHTTP2Stream = { channel in oversized.install(on: channel) }
+            // Each installs its handler first in the stream's pipeline: the gate goes in last, so
+            // a refused stream's frames stop at it.
+            settings.channelDebuggingCallbacks.onAcceptHTTP2Stream = { channel in
+                guard let oversized else { return admission.install(on: channel) }
+                return oversized.install(on: channel).flatMap { admission.install(on: channel) }
             }
             settings.http2.maxConcurrentStreams = config.maxConcurrentStreams
             settings.rpc.maxRequestPayloadSize = config.maxRequestBytes
