@@ -38,6 +38,9 @@ import Testing
                 #expect(try await health.check(.with { $0.service = "fawang.legalaid.v1.LegalAidService" }).status == .notServing)
                 #expect(try await health.check(.with { $0.service = "" }).status == .serving)
                 #expect(try await health.check(.with { $0.service = "fawang.matter.v1.MatterService" }).status == .serving)
+                await expectStatus(.notFound, containing: ["no.such.Service"]) {
+                    _ = try await health.check(.with { $0.service = "no.such.Service" })
+                }
                 try await eventually("the watch reports NOT_SERVING") { seen.withLock { $0 } == [.serving, .notServing] }
 
                 do {

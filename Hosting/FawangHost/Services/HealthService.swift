@@ -55,8 +55,19 @@ final class HealthService: Grpc_Health_V1_Health.SimpleServiceProtocol {
         return statuses
     }
 
+    /// One entry of ``statuses(_:)`` without building them all (a check runs on every probe).
+    func status(of name: String, _ modules: [ModuleRegistry.Module]) -> Status? {
+        let down = shuttingDown.load(ordering: .sequentiallyConsistent)
+        // As in the dictionary: the last module naming it wins, over the platform's entries.
+        if !name.isEmpty, let module = modules.last(where: { $0.manifest.id == name || $0.serviceNames.contains(name) }) {
+            return (module.enabled && !down) ? .serving : .notServing
+        }
+        if name.isEmpty || platformServices.contains(name) { return down ? .notServing : .serving }
+        return nil
+    }
+
     func check(request: Grpc_Health_V1_HealthCheckRequest, context: ServerContext) async throws -> Grpc_Health_V1_HealthCheckResponse {
-        guard let status = statuses(registry.modules)[request.service] else {
+        guard let status = status(of: request.service, registry.modules) else {
             throw RPCError(code: .notFound, message: "unknown service \"\(request.service)\"")
         }
         return .with { $0.status = status }
@@ -81,7 +92,7 @@ final class HealthService: Grpc_Health_V1_Health.SimpleServiceProtocol {
             defer { openWatches.subtract(1, ordering: .sequentiallyConsistent) }
             var last: Status?
             for await modules in registry.updates() {
-                let status = statuses(modules)[request.service] ?? .serviceUnknown
+                let status = status(of: request.service, modules) ?? .serviceUnknown
                 if status != last {
                     try await response.write(.with { $0.status = status })
                     last = status
