@@ -36,7 +36,7 @@ final class GroupCommitPool: Sendable {
     let pool: DatabasePool
     private let state = Mutex(State())
     /// Rounds committed and the writes they held (``SQLiteStorage/commitStatistics``).
-    private let counters = Mutex((rounds: 0, writes: 0))
+    private let counters = Mutex((commits: 0, writes: 0))
 
     /// The connection of ``pointRead(_:)``: its own, not one of the pool's readers. GRDB's async
     /// reads hold a pool reader across an `await`, so a thread blocked waiting for a pool reader
@@ -109,7 +109,7 @@ final class GroupCommitPool: Sendable {
             if jobs.isEmpty { return }
             do {
                 let resumptions = try await pool.write { db in jobs.map { $0.run(db) } }
-                counters.withLock { $0.rounds += 1; $0.writes += jobs.count }
+                counters.withLock { $0.commits += 1; $0.writes += jobs.count }
                 for resume in resumptions { resume() }
             } catch {
                 for job in jobs { job.fail(error) }
@@ -117,8 +117,8 @@ final class GroupCommitPool: Sendable {
         }
     }
 
-    /// Rounds committed so far and the writes they held.
-    var statistics: (rounds: Int, writes: Int) { counters.withLock { $0 } }
+    /// Commits so far and the writes they held.
+    var statistics: (commits: Int, writes: Int) { counters.withLock { $0 } }
 }
 
 extension Database {

@@ -100,10 +100,7 @@ public final class SQLiteStorage: PlatformStorage {
 
     /// Write transactions committed since opening, and the writes they held (``GroupCommitPool``):
     /// writes per commit above 1 is group commit at work.
-    public var commitStatistics: (commits: Int, writes: Int) {
-        let statistics = commits.statistics
-        return (statistics.rounds, statistics.writes)
-    }
+    public var commitStatistics: (commits: Int, writes: Int) { commits.statistics }
 
     /// `PRAGMA synchronous` and `PRAGMA journal_mode` on the writer, for tests and diagnostics.
     public func durabilitySettings() async throws -> (synchronous: Int, journalMode: String) {
