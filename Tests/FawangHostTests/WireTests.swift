@@ -277,9 +277,9 @@ import FoundationNetworking
     }
 
     @Test func callersAreToldApartByAddressNotPort() {
-        #expect(RateLimitInterceptor.caller("ipv4:127.0.0.1:51234") == "ipv4:127.0.0.1")
-        #expect(RateLimitInterceptor.caller("ipv6:[::1]:51234") == "ipv6:[::1]")
-        #expect(RateLimitInterceptor.caller("unix:/tmp/s") == "unix:/tmp/s")
+        #expect(RateLimit.caller("ipv4:127.0.0.1:51234") == "ipv4:127.0.0.1")
+        #expect(RateLimit.caller("ipv6:[::1]:51234") == "ipv6:[::1]")
+        #expect(RateLimit.caller("unix:/tmp/s") == "unix:/tmp/s")
     }
 }
 

@@ -12,7 +12,7 @@ import Foundation
 /// has a second implementation.
 ///
 /// The HTTP caller's address travels as ``forwardedPeerKey`` metadata, which
-/// ``ForwardedPeerInterceptor`` honours on in-process calls only.
+/// ``ForwardedPeer`` honours on in-process calls only.
 struct GatewayCaller: Sendable {
     let client: GRPCClient<InProcessTransport.Client>
     /// Streaming responses in progress (Connect streaming, gRPC-Web, the workbench's alerts):

@@ -68,7 +68,7 @@ struct IdentityService: Fawang_Identity_V1_IdentityService.SimpleServiceProtocol
         if !request.refreshToken.isEmpty {
             try await store.revokeRefreshToken(hash: TokenIssuer.hash(request.refreshToken), at: now())
         }
-        if let presented = AuthenticationInterceptor.Presented.current {
+        if let presented = Authentication.Presented.current {
             try await store.revokeAccessToken(id: presented.tokenID, expiresAt: presented.expiresAt)
             tokens.verified.revoke(id: presented.tokenID)
         }
@@ -107,16 +107,23 @@ struct IdentityService: Fawang_Identity_V1_IdentityService.SimpleServiceProtocol
     }
 }
 
-/// Reads `authorization: Bearer <token>`: a valid token sets `Principal.current` for the call; a
-/// forged, malformed, expired or revoked one is refused `UNAUTHENTICATED`. Without a token, a
-/// client certificate (mutual TLS) whose common name is a service account's login signs the call
-/// in as that account. Otherwise the call is anonymous, and the access policies decide.
-struct AuthenticationInterceptor: ServerInterceptor {
+/// Who is calling, from `authorization: Bearer <token>`: a valid token is the call's principal
+/// (``PlatformInterceptor`` sets `Principal.current` from it); a forged, malformed, expired or
+/// revoked one is refused `UNAUTHENTICATED`. Without a token, a client certificate (mutual TLS)
+/// whose common name is a service account's login signs the call in as that account. Otherwise
+/// the call is anonymous, and the access policies decide.
+struct Authentication: Sendable {
     /// The token the current call presented, for logout.
     struct Presented: Sendable {
         var tokenID: String
         var expiresAt: Date
         @TaskLocal static var current: Presented?
+    }
+
+    /// A signed-in caller: the principal, and the token it presented (none for a certificate).
+    struct Caller: Sendable {
+        var principal: Principal
+        var presented: Presented?
     }
 
     let tokens: TokenIssuer
@@ -161,40 +168,19 @@ struct AuthenticationInterceptor: ServerInterceptor {
         return entry
     }
 
-    func intercept<Input: Sendable, Output: Sendable>(
-        request: StreamingServerRequest<Input>,
-        context: ServerContext,
-        next: @Sendable (StreamingServerRequest<Input>, ServerContext) async throws -> StreamingServerResponse<Output>
-    ) async throws -> StreamingServerResponse<Output> {
-        guard let header = request.metadata[stringValues: "authorization"].first(where: { _ in true }) else {
+    /// The caller of a call with these request headers; nil when anonymous.
+    func caller(_ metadata: Metadata, context: ServerContext) async throws -> Caller? {
+        guard let header = metadata[stringValues: "authorization"].first(where: { _ in true }) else {
             if let name = Self.clientCertificateName(context), let account = try await store.account(login: name), account.principal.role == .service {
-                return try await Principal.$current.withValue(account.principal) { try await next(request, context) }
-                    .bindingPrincipal(account.principal)
+                return Caller(principal: account.principal)
             }
-            return try await next(request, context)
+            return nil
         }
-        guard header.hasPrefix("Bearer "), header.count > 7 else {
+        guard header.hasPrefix("Bearer "), header.utf8.count > 7 else {
             throw FawangError(.unauthenticated, "登录凭证格式不正确，请重新登录")
         }
         let verified = try await authenticate(String(header.dropFirst(7)))
         guard !verified.revoked else { throw FawangError(.unauthenticated, "该登录已退出，请重新登录") }
-        return try await Principal.$current.withValue(verified.principal) {
-            try await Presented.$current.withValue(Presented(tokenID: verified.id, expiresAt: verified.expiresAt)) {
-                try await next(request, context)
-            }
-        }.bindingPrincipal(verified.principal)
-    }
-}
-
-extension StreamingServerResponse {
-    /// A streaming response's messages are produced after the interceptors have returned, outside
-    /// their task-local scope: bind the caller to the producer too, so streaming handlers see them.
-    func bindingPrincipal(_ principal: Principal) -> Self {
-        guard case .success(var contents) = accepted else { return self }
-        let producer = contents.producer
-        contents.producer = { writer in try await Principal.$current.withValue(principal) { try await producer(writer) } }
-        var copy = self
-        copy.accepted = .success(contents)
-        return copy
+        return Caller(principal: verified.principal, presented: Presented(tokenID: verified.id, expiresAt: verified.expiresAt))
     }
 }

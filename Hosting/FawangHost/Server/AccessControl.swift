@@ -86,26 +86,19 @@ enum PlatformAccessPolicies {
     }
 }
 
-/// Enforces each method's `AccessPolicy` before any handler runs: anonymous callers of a
-/// signed-in method get `UNAUTHENTICATED`, the wrong role `PERMISSION_DENIED`.
-struct AuthorizationInterceptor: ServerInterceptor {
-    let policies: [String: AccessPolicy]
-
-    func intercept<Input: Sendable, Output: Sendable>(
-        request: StreamingServerRequest<Input>,
-        context: ServerContext,
-        next: @Sendable (StreamingServerRequest<Input>, ServerContext) async throws -> StreamingServerResponse<Output>
-    ) async throws -> StreamingServerResponse<Output> {
-        switch policies[context.descriptor.fullyQualifiedMethod] {
+extension AccessPolicy {
+    /// Enforced before any handler runs (``PlatformInterceptor``): anonymous callers of a signed-in
+    /// method get `UNAUTHENTICATED`, the wrong role `PERMISSION_DENIED`. A method without a policy
+    /// (start-up refuses those) is denied regardless.
+    static func admit(_ policy: AccessPolicy?, _ principal: Principal?) throws(FawangError) {
+        switch policy {
         case .anyone:
-            break
+            return
         case .roles(let roles):
-            guard let principal = Principal.current else { throw FawangError(.unauthenticated, "请先登录") }
+            guard let principal else { throw FawangError(.unauthenticated, "请先登录") }
             guard roles.contains(principal.role) else { throw FawangError(.permissionDenied, "当前账号无权办理此项业务") }
         case nil:
-            // Unreachable: start-up refuses methods without a policy. Deny regardless.
             throw FawangError(.permissionDenied, "当前账号无权办理此项业务")
         }
-        return try await next(request, context)
     }
 }

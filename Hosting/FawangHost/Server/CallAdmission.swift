@@ -59,19 +59,20 @@ final class CallAdmission: Sendable {
     /// (`HTTP2ServerTransport.Config.ChannelDebuggingCallbacks.onAcceptHTTP2Stream`).
     func install(on channel: any Channel) -> EventLoopFuture<Void> {
         channel.eventLoop.makeCompletedFuture {
-            try channel.pipeline.syncOperations.addHandler(Gate(admission: self, address: Self.address(of: channel)), position: .first)
+            try channel.pipeline.syncOperations.addHandler(Gate(admission: self), position: .first)
         }
     }
 
-    /// The caller's address without the port, as ``RateLimitInterceptor`` tells callers apart.
+    /// The caller's address without the port, as ``RateLimit`` tells callers apart.
     static func address(of channel: any Channel) -> String {
-        RateLimitInterceptor.caller(OversizedRequests.peer(of: channel))
+        RateLimit.caller(OversizedRequests.peer(of: channel))
     }
 
-    /// The client a request's headers name: its bearer token, else its address.
-    static func client(_ headers: HPACKHeaders, address: String) -> String {
+    /// The client a request's headers name: its bearer token, else its address (worked out only
+    /// then).
+    static func client(_ headers: HPACKHeaders, address: () -> String) -> String {
         if let authorization = headers.first(name: "authorization"), authorization.hasPrefix("Bearer ") { return authorization }
-        return address
+        return address()
     }
 
     /// Admits or refuses one stream on its first headers; a refused stream's frames go no further.
@@ -88,19 +89,17 @@ final class CallAdmission: Sendable {
         }
 
         let admission: CallAdmission
-        let address: String
         private var state = State.waiting
 
-        init(admission: CallAdmission, address: String) {
+        init(admission: CallAdmission) {
             self.admission = admission
-            self.address = address
         }
 
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
             switch state {
             case .waiting:
                 guard case .headers(let headers) = Self.unwrapInboundIn(data) else { break }
-                let client = CallAdmission.client(headers.headers, address: address)
+                let client = CallAdmission.client(headers.headers) { CallAdmission.address(of: context.channel) }
                 if admission.enter(client) {
                     state = .admitted(client)
                 } else {

@@ -6,101 +6,221 @@ import GRPCCore
 import GRPCProtobuf
 import Logging
 
+/// Everything the host does around a handler, as one interceptor that every channel's server
+/// shares (HTTP/2, the in-process transport, the HTTP gateway). In order:
+///
+/// 1. **Forwarded peer**: an in-process call from the portal or gateway names its HTTP client's
+///    address and the door it came in by (``ForwardedPeer``).
+/// 2. **Metrics**: the clock starts; every call is counted once with its final status, a
+///    streamed reply when its stream ends (``PlatformMetrics``).
+/// 3. **Errors** become statuses in one place (``ErrorMapping``), for the handler and for a
+///    streamed reply's producer.
+/// 4. **Authentication** (``Authentication``) finds the caller; **channel**
+///    (``ChannelDecision``) follows from who calls and by which door.
+/// 5. **Rate limit** for public methods that do work (``RateLimit``); **access policy**
+///    (``AccessPolicy/admit(_:_:)``).
+/// 6. **Watchers**: a plugin's server-streaming method (a subscription such as
+///    `PublicityService/Subscribe`) takes a place under `limits.watchers.*` until its stream ends,
+///    as the platform's own watch streams do (``WatcherLimits``).
+/// 7. **Module switch**: a switched-off module's calls are refused `UNAVAILABLE` when they start,
+///    so a switch never breaks a call already running.
+/// 8. The handler runs with `Principal.current`, the presented token, `ChannelDecision.current`
+///    and the audit context (method and peer) set; a unary call under ``CallTimeLimit``.
+///
+/// One interceptor rather than a chain of them: each link of a chain of eleven generic
+/// interceptors was an async frame with its own closures and generic metadata lookups, and each
+/// worked out the method's name again. What depends only on the method is worked out once per
+/// method at start-up (``Route``).
+struct PlatformInterceptor: ServerInterceptor {
+    /// What the interceptor needs to know of one method.
+    struct Route: Sendable {
+        let method: String
+        let service: String
+        let policy: AccessPolicy?
+        let rateLimited: Bool
+        /// Every method but a server-streaming one (a subscription lives on).
+        let timeLimited: Bool
+        /// A plugin's server-streaming method, counted as a watcher.
+        let watched: Bool
+        /// Whether replies are produced after the handler returns (server and bidirectional
+        /// streaming), so the producer needs the caller's task locals too.
+        let streamsReplies: Bool
+        let metrics: PlatformMetrics.MethodCollectors
+    }
+
+    struct Settings {
+        var policies: [String: AccessPolicy]
+        var rateLimitedMethods: Set<String>
+        var watchedMethods: Set<String>
+    }
+
+    private let routes: [MethodDescriptor: Route]
+    private let metrics: PlatformMetrics
+    private let errors: ErrorMapping
+    private let authentication: Authentication
+    private let rateLimit: RateLimit
+    private let timeLimit: CallTimeLimit
+    private let watchers: WatcherLimits
+    private let registry: ModuleRegistry
+    private let settings: Settings
+
+    init(
+        methods: [MethodDescriptor], settings: Settings, metrics: PlatformMetrics, errors: ErrorMapping,
+        authentication: Authentication, rateLimit: RateLimit, timeLimit: CallTimeLimit, watchers: WatcherLimits, registry: ModuleRegistry
+    ) {
+        (self.metrics, self.errors, self.authentication, self.rateLimit) = (metrics, errors, authentication, rateLimit)
+        (self.timeLimit, self.watchers, self.registry, self.settings) = (timeLimit, watchers, registry, settings)
+        var routes: [MethodDescriptor: Route] = [:]
+        for method in methods { routes[method] = Self.route(method, settings: settings, metrics: metrics) }
+        self.routes = routes
+    }
+
+    private static func route(_ descriptor: MethodDescriptor, settings: Settings, metrics: PlatformMetrics) -> Route {
+        let method = descriptor.fullyQualifiedMethod
+        return Route(
+            method: method, service: descriptor.service.fullyQualifiedService, policy: settings.policies[method],
+            rateLimited: settings.rateLimitedMethods.contains(method),
+            timeLimited: descriptor.type != .serverStreaming, watched: settings.watchedMethods.contains(method),
+            streamsReplies: descriptor.type == .serverStreaming || descriptor.type == .bidirectionalStreaming,
+            metrics: metrics.collectors(for: descriptor))
+    }
+
+    func intercept<Input: Sendable, Output: Sendable>(
+        request: StreamingServerRequest<Input>,
+        context: ServerContext,
+        next: @Sendable (StreamingServerRequest<Input>, ServerContext) async throws -> StreamingServerResponse<Output>
+    ) async throws -> StreamingServerResponse<Output> {
+        let start = ContinuousClock.now
+        // The server routes only the methods it was built with: a route is always there.
+        let route = routes[context.descriptor] ?? Self.route(context.descriptor, settings: settings, metrics: metrics)
+        var forwarded = context
+        var origin: Channel?
+        if context.remotePeer.hasPrefix("in-process") {
+            let named = ForwardedPeer.read(request.metadata)
+            origin = named.origin
+            if let peer = named.peer { forwarded.remotePeer = peer }
+        }
+        let (context, peer) = (forwarded, forwarded.remotePeer)
+        let (errors, metrics) = (self.errors, route.metrics)
+        @Sendable func fail(_ error: any Error) -> RPCError {
+            let mapped = errors.map(error, method: route.method, peer: peer)
+            metrics.record(code: mapped.code, duration: .now - start)
+            return mapped
+        }
+        var watcher: String?
+        do {
+            let caller = try await authentication.caller(request.metadata, context: context)
+            let scope = CallScope(
+                principal: caller?.principal, presented: caller?.presented, origin: origin,
+                channel: ChannelDecision.decide(principal: caller?.principal, origin: origin))
+            if route.rateLimited { try rateLimit.take(peer) }
+            try AccessPolicy.admit(route.policy, scope.principal)
+            if route.watched {
+                let client = WatcherLimits.client(scope.principal, peer: peer)
+                try watchers.admit(client)
+                watcher = client
+            }
+            if let module = registry.module(forService: route.service), !module.enabled { throw ModuleRegistry.switchedOff(module) }
+            let timeLimit = route.timeLimited ? self.timeLimit : nil
+            var response = try await scope.bind {
+                try await AuditContext.$method.withValue(route.method) {
+                    try await AuditContext.$peer.withValue(peer) {
+                        guard let timeLimit else { return try await next(request, context) }
+                        return try await timeLimit.run { try await next(request, context) }
+                    }
+                }
+            }
+            switch response.accepted {
+            case .failure(let error):
+                if let watcher { watchers.release(watcher) }
+                response.accepted = .failure(fail(error))
+            case .success(var contents):
+                let (producer, watchers, streams) = (contents.producer, self.watchers, route.streamsReplies)
+                let admitted = watcher
+                contents.producer = { writer in
+                    defer { if let admitted { watchers.release(admitted) } }
+                    do {
+                        let trailers = streams ? try await scope.bind { try await producer(writer) } : try await producer(writer)
+                        metrics.record(code: nil, duration: .now - start)
+                        return trailers
+                    } catch {
+                        throw fail(error)
+                    }
+                }
+                response.accepted = .success(contents)
+            }
+            return response
+        } catch {
+            if let watcher { watchers.release(watcher) }
+            return StreamingServerResponse(error: fail(error))
+        }
+    }
+}
+
+/// The task locals a call's handler runs with, and a streamed reply's producer (which runs
+/// after the interceptor has returned, outside its scope).
+struct CallScope: Sendable {
+    var principal: Principal?
+    var presented: Authentication.Presented?
+    var origin: Channel?
+    var channel: Channel
+
+    func bind<T>(_ body: () async throws -> T) async throws -> T {
+        try await ChannelDecision.$current.withValue(channel) {
+            try await ForwardedPeer.$origin.withValue(origin) {
+                guard let principal else { return try await body() }
+                return try await Principal.$current.withValue(principal) {
+                    guard let presented else { return try await body() }
+                    return try await Authentication.Presented.$current.withValue(presented) { try await body() }
+                }
+            }
+        }
+    }
+}
+
 /// Gives a call from the HTTP gateway its HTTP client's address as the caller's peer, so rate
 /// limits, watcher limits and the audit trail see the real caller rather than `in-process`. Only
 /// in-process calls may name a peer this way (``GatewayCaller/forwardedPeerKey``): from a
 /// network client the metadata is ignored.
 ///
 /// The same holds for the door an in-process call came in by (``GatewayCaller/originKey``: the
-/// portal and gateway say `web`, the WeChat endpoint `wechat`), kept for ``ChannelInterceptor``.
-struct ForwardedPeerInterceptor: ServerInterceptor {
+/// portal and gateway say `web`, the WeChat endpoint `wechat`), from which ``ChannelDecision``
+/// decides the channel.
+enum ForwardedPeer {
     /// The door the host's own in-process call names; nil for a network client.
     @TaskLocal static var origin: Channel?
 
-    func intercept<Input: Sendable, Output: Sendable>(
-        request: StreamingServerRequest<Input>,
-        context: ServerContext,
-        next: @Sendable (StreamingServerRequest<Input>, ServerContext) async throws -> StreamingServerResponse<Output>
-    ) async throws -> StreamingServerResponse<Output> {
-        guard context.remotePeer.hasPrefix("in-process") else { return try await next(request, context) }
-        let origin = request.metadata[stringValues: GatewayCaller.originKey].first(where: { _ in true })
+    /// What an in-process call's metadata names.
+    static func read(_ metadata: Metadata) -> (origin: Channel?, peer: String?) {
+        let origin = metadata[stringValues: GatewayCaller.originKey].first(where: { _ in true })
             .flatMap(Channel.init(rawValue:)).flatMap { ChannelDecision.origins.contains($0) ? $0 : nil }
-        var context = context
-        if let forwarded = request.metadata[stringValues: GatewayCaller.forwardedPeerKey].first(where: { _ in true }) {
-            context.remotePeer = forwarded
-        }
-        return try await Self.$origin.withValue(origin) { try await next(request, context) }
-    }
-}
-
-/// Decides the call's channel from who is calling and the door they came in by
-/// (``ChannelDecision``), for every handler and every streamed reply. Runs after authentication.
-struct ChannelInterceptor: ServerInterceptor {
-    func intercept<Input: Sendable, Output: Sendable>(
-        request: StreamingServerRequest<Input>,
-        context: ServerContext,
-        next: @Sendable (StreamingServerRequest<Input>, ServerContext) async throws -> StreamingServerResponse<Output>
-    ) async throws -> StreamingServerResponse<Output> {
-        let channel = ChannelDecision.decide(principal: Principal.current, origin: ForwardedPeerInterceptor.origin)
-        var response = try await ChannelDecision.$current.withValue(channel) { try await next(request, context) }
-        if case .success(var contents) = response.accepted {
-            let producer = contents.producer
-            contents.producer = { writer in try await ChannelDecision.$current.withValue(channel) { try await producer(writer) } }
-            response.accepted = .success(contents)
-        }
-        return response
-    }
-}
-
-/// Rejects calls to a switched-off module with `UNAVAILABLE` and a message naming it. Checked when
-/// a call starts, so a switch never breaks a call already running.
-struct ModuleGateInterceptor: ServerInterceptor {
-    let registry: ModuleRegistry
-
-    func intercept<Input: Sendable, Output: Sendable>(
-        request: StreamingServerRequest<Input>,
-        context: ServerContext,
-        next: @Sendable (StreamingServerRequest<Input>, ServerContext) async throws -> StreamingServerResponse<Output>
-    ) async throws -> StreamingServerResponse<Output> {
-        if let module = registry.module(forService: context.descriptor.service.fullyQualifiedService), !module.enabled {
-            throw ModuleRegistry.switchedOff(module)
-        }
-        return try await next(request, context)
+        return (origin, metadata[stringValues: GatewayCaller.forwardedPeerKey].first(where: { _ in true }))
     }
 }
 
 /// Limits the public methods per caller (token buckets), answering `RESOURCE_EXHAUSTED` with a
-/// `google.rpc.RetryInfo` saying when to try again. Callers are told apart by their address
-/// until authenticated identities exist.
-struct RateLimitInterceptor: ServerInterceptor {
+/// `google.rpc.RetryInfo` saying when to try again. Callers are told apart by their address.
+struct RateLimit: Sendable {
     let limiter: RateLimiter
-    let limitedMethods: Set<String>
     let clock = ContinuousClock()
     let origin: ContinuousClock.Instant
 
-    init(limiter: RateLimiter, limitedMethods: Set<String>) {
+    init(limiter: RateLimiter) {
         self.limiter = limiter
-        self.limitedMethods = limitedMethods
         self.origin = clock.now
     }
 
-    func intercept<Input: Sendable, Output: Sendable>(
-        request: StreamingServerRequest<Input>,
-        context: ServerContext,
-        next: @Sendable (StreamingServerRequest<Input>, ServerContext) async throws -> StreamingServerResponse<Output>
-    ) async throws -> StreamingServerResponse<Output> {
-        if limitedMethods.contains(context.descriptor.fullyQualifiedMethod) {
-            let elapsed = clock.now - origin
-            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-            let decision = limiter.take(Self.caller(context.remotePeer), now: seconds)
-            if !decision.allowed {
-                let wait = max(1, Int(decision.retryAfterSeconds.rounded(.up)))
-                throw RPCError(GoogleRPCStatus(
-                    code: .resourceExhausted, message: "操作过于频繁，请\(wait)秒后再试",
-                    details: [.retryInfo(delay: .seconds(wait))]))
-            }
+    /// Takes one call of `peer` from its bucket, or refuses it.
+    func take(_ peer: String) throws {
+        let elapsed = clock.now - origin
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let decision = limiter.take(Self.caller(peer), now: seconds)
+        if !decision.allowed {
+            let wait = max(1, Int(decision.retryAfterSeconds.rounded(.up)))
+            throw RPCError(GoogleRPCStatus(
+                code: .resourceExhausted, message: "操作过于频繁，请\(wait)秒后再试",
+                details: [.retryInfo(delay: .seconds(wait))]))
         }
-        return try await next(request, context)
     }
 
     /// `ipv4:10.1.2.3:51234` → `ipv4:10.1.2.3`: the address without the client's port.
@@ -111,110 +231,31 @@ struct RateLimitInterceptor: ServerInterceptor {
     }
 }
 
-/// Caps how long a unary call may run on the server (`grpc.max_call_seconds`), whatever deadline
-/// the client sent (grpc-swift already enforces a client's own `grpc-timeout`). Streaming methods
-/// such as `Health/Watch` are exempt.
-struct CallTimeLimitInterceptor: ServerInterceptor {
-    let limit: Duration
-    let streamingMethods: Set<String>
-
-    func intercept<Input: Sendable, Output: Sendable>(
-        request: StreamingServerRequest<Input>,
-        context: ServerContext,
-        next: @Sendable (StreamingServerRequest<Input>, ServerContext) async throws -> StreamingServerResponse<Output>
-    ) async throws -> StreamingServerResponse<Output> {
-        if streamingMethods.contains(context.descriptor.fullyQualifiedMethod) { return try await next(request, context) }
-        let limit = self.limit
-        // The group is awaited before this returns, so `next` does not really escape.
-        return try await withoutActuallyEscaping(next) { next in
-            try await withThrowingTaskGroup(of: StreamingServerResponse<Output>?.self) { group in
-                group.addTask { try await next(request, context) }
-                group.addTask {
-                    try await Task.sleep(for: limit)
-                    return nil
-                }
-                defer { group.cancelAll() }
-                guard let response = try await group.next() ?? nil else {
-                    throw RPCError(code: .deadlineExceeded, message: "处理超时，请稍后重试")
-                }
-                return response
-            }
-        }
-    }
-}
-
-/// Tells storage which RPC (and peer) a write belongs to, for the audit trail.
-struct AuditContextInterceptor: ServerInterceptor {
-    func intercept<Input: Sendable, Output: Sendable>(
-        request: StreamingServerRequest<Input>,
-        context: ServerContext,
-        next: @Sendable (StreamingServerRequest<Input>, ServerContext) async throws -> StreamingServerResponse<Output>
-    ) async throws -> StreamingServerResponse<Output> {
-        try await AuditContext.$method.withValue(context.descriptor.fullyQualifiedMethod) {
-            try await AuditContext.$peer.withValue(context.remotePeer) {
-                try await next(request, context)
-            }
-        }
-    }
-}
-
 /// The one place errors become statuses. gRPC turns whatever a handler throws into a failed
-/// response at each interceptor boundary: a `FawangError` keeps its code, message and field
-/// violations (it is `RPCErrorConvertible`); anything else arrives as `UNKNOWN` with the error as
-/// its cause. Those, and internal `FawangError`s, are logged here with the method and answered with
-/// a bare `INTERNAL`, so no stack trace, SQL or other user's data ever reaches a client.
+/// response: a `FawangError` keeps its code, message and field violations (it is
+/// `RPCErrorConvertible`); anything else arrives as `UNKNOWN` with the error as its cause. Those,
+/// and internal `FawangError`s, are logged here with the method and answered with a bare
+/// `INTERNAL`, so no stack trace, SQL or other user's data ever reaches a client.
 ///
 /// A request the transport refused for its size (``OversizedRequests``) reaches here as an
 /// internal error or a cancellation; it is answered, counted and logged as `RESOURCE_EXHAUSTED`.
-struct ErrorMappingInterceptor: ServerInterceptor {
+struct ErrorMapping: Sendable {
     let logger: Logger
     /// Requests over `grpc.max_request_bytes`, seen by the transport watcher; nil maps nothing.
     var oversized: OversizedRequests? = nil
 
-    func intercept<Input: Sendable, Output: Sendable>(
-        request: StreamingServerRequest<Input>,
-        context: ServerContext,
-        next: @Sendable (StreamingServerRequest<Input>, ServerContext) async throws -> StreamingServerResponse<Output>
-    ) async throws -> StreamingServerResponse<Output> {
-        let method = context.descriptor.fullyQualifiedMethod
-        let logger = self.logger
-        let oversized = self.oversized
-        let peer = context.remotePeer
-        @Sendable func map(_ error: any Error) -> RPCError {
-            // Every failed call consumes its record, so none is left for a later call.
-            if let oversized, oversized.take(peer: peer, method: method) {
-                let code = (error as? RPCError)?.code
-                if error is CancellationError || code == .internalError || code == .unknown || code == .cancelled {
-                    logger.notice("request message over the size limit refused", metadata: [
-                        "rpc.method": "\(method)", "rpc.code": "resource_exhausted", "grpc.max_request_bytes": "\(oversized.limit)",
-                    ])
-                    return oversized.error
-                }
+    func map(_ error: any Error, method: String, peer: String) -> RPCError {
+        // Every failed call consumes its record, so none is left for a later call.
+        if let oversized, oversized.take(peer: peer, method: method) {
+            let code = (error as? RPCError)?.code
+            if error is CancellationError || code == .internalError || code == .unknown || code == .cancelled {
+                logger.notice("request message over the size limit refused", metadata: [
+                    "rpc.method": "\(method)", "rpc.code": "resource_exhausted", "grpc.max_request_bytes": "\(oversized.limit)",
+                ])
+                return oversized.error
             }
-            return Self.sanitize(error, method: method, logger: logger)
         }
-        var response: StreamingServerResponse<Output>
-        do {
-            response = try await next(request, context)
-        } catch {
-            return StreamingServerResponse(error: map(error))
-        }
-        switch response.accepted {
-        case .failure(let error):
-            response.accepted = .failure(map(error))
-        case .success(var contents):
-            // Errors thrown while a streaming body is produced are mapped the same way.
-            let producer = contents.producer
-            contents.producer = { writer in
-                do {
-                    return try await producer(writer)
-                } catch {
-                    throw map(error)
-                }
-            }
-            response.accepted = .success(contents)
-        }
-        return response
+        return Self.sanitize(error, method: method, logger: logger)
     }
 
     static func sanitize(_ error: any Error, method: String, logger: Logger) -> RPCError {

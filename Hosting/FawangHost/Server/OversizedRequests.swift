@@ -13,7 +13,7 @@ import Synchronization
 /// client's view cannot be changed from here; the server's can. ``Watcher`` sits first in each
 /// HTTP/2 stream's pipeline, reads the 5-byte gRPC prefix of each request message and, when the
 /// announced length is over the limit, records the stream's peer and method before the
-/// transport fails it. ``ErrorMappingInterceptor`` then answers (and ``MetricsInterceptor``
+/// transport fails it. ``ErrorMapping`` then answers (and ``PlatformMetrics``
 /// counts) that call as `RESOURCE_EXHAUSTED`, logged as such.
 final class OversizedRequests: Sendable {
     let limit: Int
@@ -49,7 +49,7 @@ final class OversizedRequests: Sendable {
     /// (`HTTP2ServerTransport.Config.ChannelDebuggingCallbacks.onAcceptHTTP2Stream`).
     func install(on channel: any Channel) -> EventLoopFuture<Void> {
         channel.eventLoop.makeCompletedFuture {
-            try channel.pipeline.syncOperations.addHandler(Watcher(registry: self, peer: Self.peer(of: channel)), position: .first)
+            try channel.pipeline.syncOperations.addHandler(Watcher(registry: self), position: .first)
         }
     }
 
@@ -63,39 +63,38 @@ final class OversizedRequests: Sendable {
         }
     }
 
-    /// Reads one stream's frames as they pass, never changing them.
+    /// Reads one stream's frames as they pass, never changing them. The peer and method are
+    /// worked out only for a message over the limit.
     final class Watcher: ChannelInboundHandler, RemovableChannelHandler {
         typealias InboundIn = HTTP2Frame.FramePayload
         typealias InboundOut = HTTP2Frame.FramePayload
 
         let registry: OversizedRequests
-        let peer: String
-        private var method = ""
-        /// The prefix bytes of the next message read so far.
-        private var prefix: [UInt8] = []
+        private var headers: HPACKHeaders?
+        /// The prefix of the next message: how many of its 5 bytes were read, and its length so far.
+        private var prefixRead = 0
+        private var length = 0
         /// Bytes of the current message still to skip.
         private var remaining = 0
         private var done = false
 
-        init(registry: OversizedRequests, peer: String) {
+        init(registry: OversizedRequests) {
             self.registry = registry
-            self.peer = peer
         }
 
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
             switch Self.unwrapInboundIn(data) {
-            case .headers(let headers) where method.isEmpty:
-                // `/package.Service/Method` → `package.Service/Method`, as MethodDescriptor names it.
-                if let path = headers.headers.first(name: ":path") { method = String(path.drop { $0 == "/" }) }
+            case .headers(let frame) where headers == nil:
+                headers = frame.headers
             case .data(let frame) where !done:
-                if case .byteBuffer(var buffer) = frame.data { scan(&buffer) }
+                if case .byteBuffer(var buffer) = frame.data { scan(&buffer, context: context) }
             default:
                 break
             }
             context.fireChannelRead(data)
         }
 
-        private func scan(_ buffer: inout ByteBuffer) {
+        private func scan(_ buffer: inout ByteBuffer, context: ChannelHandlerContext) {
             while buffer.readableBytes > 0, !done {
                 if remaining > 0 {
                     let skipped = min(remaining, buffer.readableBytes)
@@ -103,12 +102,16 @@ final class OversizedRequests: Sendable {
                     remaining -= skipped
                     continue
                 }
-                prefix += buffer.readBytes(length: min(5 - prefix.count, buffer.readableBytes)) ?? []
-                guard prefix.count == 5 else { continue }
-                let length = prefix[1...4].reduce(0) { $0 << 8 | Int($1) }
-                prefix = []
+                guard let byte = buffer.readInteger(as: UInt8.self) else { return }
+                // Byte 0 is the compression flag, bytes 1–4 the length (big-endian).
+                if prefixRead > 0 { length = length << 8 | Int(byte) }
+                prefixRead += 1
+                guard prefixRead == 5 else { continue }
+                defer { (prefixRead, length) = (0, 0) }
                 if length > registry.limit {
-                    registry.record(peer: peer, method: method)
+                    // `/package.Service/Method` → `package.Service/Method`, as MethodDescriptor names it.
+                    let method = headers?.first(name: ":path").map { String($0.drop { $0 == "/" }) } ?? ""
+                    registry.record(peer: OversizedRequests.peer(of: context.channel), method: method)
                     done = true
                 } else {
                     remaining = length

@@ -298,28 +298,24 @@ public final class PlatformHost: Sendable {
         let metrics = PlatformMetrics(registry: PrometheusCollectorRegistry(), modules: registry, writes: writes, admission: admission)
         // Requests over grpc.max_request_bytes, answered and counted as RESOURCE_EXHAUSTED.
         let oversized = OversizedRequests(limit: config.maxRequestBytes)
-        let interceptors: [any ServerInterceptor] = [
-            ForwardedPeerInterceptor(),
-            MetricsInterceptor(metrics: metrics),
-            ErrorMappingInterceptor(logger: logger, oversized: oversized),
-            AuthenticationInterceptor(tokens: platform.tokens, store: storage.identity),
-            ChannelInterceptor(),
-            RateLimitInterceptor(
-                limiter: RateLimiter(perMinute: config.publicCallsPerMinute, burst: config.publicBurst),
-                limitedMethods: PlatformAccessPolicies.rateLimitedPlatformMethods.union(
-                    plugins.flatMap { $0.rpcs.filter(\.isRateLimited).map(\.fullyQualifiedMethod) })),
-            AuthorizationInterceptor(policies: platform.policies),
-            CallTimeLimitInterceptor(
-                limit: .seconds(config.maxCallSeconds),
-                // Every server-streaming method, platform's and plugins' (a subscription lives on).
-                streamingMethods: Set(Self.methods(of: platform.services).filter { $0.type == .serverStreaming }.map(\.fullyQualifiedMethod))),
-            // Plugins' subscriptions count as watchers (the platform's own count themselves).
-            StreamLimitInterceptor(
-                watchers: platform.watchers,
-                methods: Set(plugins.flatMap { plugin in plugin.rpcs.filter { $0.descriptor.type == .serverStreaming }.map(\.fullyQualifiedMethod) })),
-            AuditContextInterceptor(),
-            ModuleGateInterceptor(registry: registry),
-        ]
+        let interceptor = PlatformInterceptor(
+            methods: Self.methods(of: platform.services),
+            settings: .init(
+                policies: platform.policies,
+                rateLimitedMethods: PlatformAccessPolicies.rateLimitedPlatformMethods.union(
+                    plugins.flatMap { $0.rpcs.filter(\.isRateLimited).map(\.fullyQualifiedMethod) }),
+                // Plugins' subscriptions count as watchers (the platform's own count themselves).
+                watchedMethods: Set(plugins.flatMap { plugin in
+                    plugin.rpcs.filter { $0.descriptor.type == .serverStreaming }.map(\.fullyQualifiedMethod)
+                })),
+            metrics: metrics,
+            errors: ErrorMapping(logger: logger, oversized: oversized),
+            authentication: Authentication(tokens: platform.tokens, store: storage.identity),
+            rateLimit: RateLimit(limiter: RateLimiter(perMinute: config.publicCallsPerMinute, burst: config.publicBurst)),
+            timeLimit: CallTimeLimit(limit: .seconds(config.maxCallSeconds)),
+            watchers: platform.watchers,
+            registry: registry)
+        let interceptors: [any ServerInterceptor] = [interceptor]
         let (address, logger) = ("\(config.grpcHost):\(config.grpcPort)", logger)
         let transport = HTTP2ServerTransport.Posix(
             address: Self.address(host: config.grpcHost, port: config.grpcPort),

@@ -37,50 +37,45 @@ final class PlatformMetrics: Sendable {
 
     /// One method's collectors, made once: the registry's `make…` builds names and label keys and
     /// takes its lock on every call, which on the hot path cost more than the handlers they count.
-    private final class MethodCollectors: Sendable {
-        let base: [(String, String)]
-        let ok: Counter
-        let errors: Counter
-        let duration: DurationHistogram
-        let failed = Mutex<[RPCError.Code: Counter]>([:])
+    /// ``PlatformInterceptor`` keeps each method's with its route.
+    final class MethodCollectors: Sendable {
+        private let registry: PrometheusCollectorRegistry
+        private let base: [(String, String)]
+        private let ok: Counter
+        private let errors: Counter
+        private let duration: DurationHistogram
+        private let failed = Mutex<[RPCError.Code: Counter]>([:])
 
-        init(registry: PrometheusCollectorRegistry, method: String, module: String) {
+        fileprivate init(registry: PrometheusCollectorRegistry, method: String, module: String) {
+            self.registry = registry
             base = [("method", method), ("module", module)]
             ok = registry.makeCounter(descriptor: PlatformMetrics.calls, labels: base + [("code", "ok")])
             errors = registry.makeCounter(descriptor: PlatformMetrics.errors, labels: base)
             duration = registry.makeDurationHistogram(descriptor: PlatformMetrics.duration, labels: base, buckets: PlatformMetrics.latencyBuckets)
         }
+
+        /// One call that ended with `code` (nil: OK) after `duration`.
+        func record(code: RPCError.Code?, duration: Duration) {
+            if let code {
+                let (registry, base) = (self.registry, self.base)
+                failed.withLock { failed in
+                    if let counter = failed[code] { return counter }
+                    let counter = registry.makeCounter(descriptor: PlatformMetrics.calls, labels: base + [("code", "\(code)")])
+                    failed[code] = counter
+                    return counter
+                }.increment()
+                errors.increment()
+            } else {
+                ok.increment()
+            }
+            self.duration.record(duration)
+        }
     }
 
-    private let collectors = Mutex<[String: MethodCollectors]>([:])
-
-    private func collectors(for method: MethodDescriptor) -> MethodCollectors {
-        let name = method.fullyQualifiedMethod
-        if let known = collectors.withLock({ $0[name] }) { return known }
+    /// The collectors of `method`, labelled with its module (`platform` for the host's own).
+    func collectors(for method: MethodDescriptor) -> MethodCollectors {
         let module = modules.module(forService: method.service.fullyQualifiedService)?.manifest.id ?? "platform"
-        let made = MethodCollectors(registry: registry, method: name, module: module)
-        return collectors.withLock { collectors in
-            if let known = collectors[name] { return known }
-            collectors[name] = made
-            return made
-        }
-    }
-
-    func record(method: MethodDescriptor, code: RPCError.Code?, duration: Duration) {
-        let method = collectors(for: method)
-        if let code {
-            let registry = self.registry
-            method.failed.withLock { failed in
-                if let counter = failed[code] { return counter }
-                let counter = registry.makeCounter(descriptor: Self.calls, labels: method.base + [("code", "\(code)")])
-                failed[code] = counter
-                return counter
-            }.increment()
-            method.errors.increment()
-        } else {
-            method.ok.increment()
-        }
-        method.duration.record(duration)
+        return MethodCollectors(registry: registry, method: method.fullyQualifiedMethod, module: module)
     }
 
     func render() -> [UInt8] {
@@ -98,45 +93,5 @@ final class PlatformMetrics: Sendable {
         var buffer: [UInt8] = []
         registry.emit(into: &buffer)
         return buffer
-    }
-}
-
-/// Times each call (for streaming responses: until the stream ends) and records its status.
-struct MetricsInterceptor: ServerInterceptor {
-    let metrics: PlatformMetrics
-
-    func intercept<Input: Sendable, Output: Sendable>(
-        request: StreamingServerRequest<Input>,
-        context: ServerContext,
-        next: @Sendable (StreamingServerRequest<Input>, ServerContext) async throws -> StreamingServerResponse<Output>
-    ) async throws -> StreamingServerResponse<Output> {
-        let clock = ContinuousClock()
-        let start = clock.now
-        let method = context.descriptor
-        do {
-            var response = try await next(request, context)
-            switch response.accepted {
-            case .success(var contents):
-                let producer = contents.producer
-                let metrics = self.metrics
-                contents.producer = { writer in
-                    do {
-                        let trailers = try await producer(writer)
-                        metrics.record(method: method, code: nil, duration: clock.now - start)
-                        return trailers
-                    } catch {
-                        metrics.record(method: method, code: (error as? RPCError)?.code ?? .unknown, duration: clock.now - start)
-                        throw error
-                    }
-                }
-                response.accepted = .success(contents)
-            case .failure(let error):
-                metrics.record(method: method, code: error.code, duration: clock.now - start)
-            }
-            return response
-        } catch {
-            metrics.record(method: method, code: (error as? RPCError)?.code ?? .unknown, duration: clock.now - start)
-            throw error
-        }
     }
 }

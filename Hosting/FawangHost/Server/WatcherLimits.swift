@@ -32,8 +32,12 @@ final class WatcherLimits: Sendable {
 
     /// The caller as the limits count it: the account if signed in, else the peer's address.
     static func client(of context: ServerContext) -> String {
-        if let principal = Principal.current { return "account:\(principal.accountID)" }
-        return "peer:" + RateLimitInterceptor.caller(context.remotePeer)
+        client(Principal.current, peer: context.remotePeer)
+    }
+
+    static func client(_ principal: Principal?, peer: String) -> String {
+        if let principal { return "account:\(principal.accountID)" }
+        return "peer:" + RateLimit.caller(peer)
     }
 
     /// The number of watchers open now (for tests and diagnostics).
@@ -80,42 +84,5 @@ final class WatcherLimits: Sendable {
             defer { group.cancelAll() }
             try await group.next()
         }
-    }
-}
-
-/// Counts every plugin's server-streaming call (a subscription: `PublicityService/Subscribe`)
-/// against the same limits as the platform's watchers, so a plugin's public stream cannot be
-/// opened without bound either. The place is taken before the handler runs and given back when
-/// its stream ends (the plugin kit ends it when the client goes or the host shuts down).
-struct StreamLimitInterceptor: ServerInterceptor {
-    let watchers: WatcherLimits
-    /// `package.Service/Method` of the plugins' server-streaming methods.
-    let methods: Set<String>
-
-    func intercept<Input: Sendable, Output: Sendable>(
-        request: StreamingServerRequest<Input>,
-        context: ServerContext,
-        next: @Sendable (StreamingServerRequest<Input>, ServerContext) async throws -> StreamingServerResponse<Output>
-    ) async throws -> StreamingServerResponse<Output> {
-        guard methods.contains(context.descriptor.fullyQualifiedMethod) else { return try await next(request, context) }
-        let client = WatcherLimits.client(of: context)
-        try watchers.admit(client)
-        let response: StreamingServerResponse<Output>
-        do {
-            response = try await next(request, context)
-        } catch {
-            watchers.release(client)
-            throw error
-        }
-        guard case .success(var contents) = response.accepted else {
-            watchers.release(client)
-            return response
-        }
-        let (producer, watchers) = (contents.producer, self.watchers)
-        contents.producer = { writer in
-            defer { watchers.release(client) }
-            return try await producer(writer)
-        }
-        return StreamingServerResponse(accepted: .success(contents))
     }
 }
