@@ -24,6 +24,35 @@ import Testing
         return verifier.checkHead(head)
     }
 
+    /// Entries are hashed over a JSON array written by hand: it must be byte for byte what
+    /// `JSONSerialization` wrote when the chains already stored were sealed, or they stop verifying.
+    @Test func theFieldEncodingIsByteForByteJSONSerializations() throws {
+        var samples = (0..<0x80).map { String(UnicodeScalar(UInt8($0))) }
+        samples += ["", "法网 12348", "matter:3f2a/1", "a\"b\\c", "tab\there\nline\r\n", "\u{2028}\u{2029}", "😀👨‍👩‍👧", "e\u{301}", "\u{FEFF}x",
+                    "\u{7F}\u{80}\u{9F}\u{A0}", "ipv6:[::1]:50051", String(repeating: "长", count: 500)]
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<300 {
+            let scalars = (0..<Int.random(in: 0...24, using: &generator)).compactMap { _ -> Character? in
+                let ranges: [ClosedRange<UInt32>] = [0...0x7F, 0x80...0x7FF, 0x4E00...0x9FFF, 0x1F300...0x1F6FF]
+                return UnicodeScalar(UInt32.random(in: ranges.randomElement(using: &generator)!, using: &generator)).map(Character.init)
+            }
+            samples.append(String(scalars))
+        }
+        for start in stride(from: 0, to: samples.count, by: 11) {
+            let fields = Array(samples[start..<min(start + 11, samples.count)])
+            let reference = try JSONSerialization.data(withJSONObject: fields, options: [.withoutEscapingSlashes])
+            #expect(AuditEntry.jsonArray(fields) == Array(reference), "\(fields)")
+        }
+        // And the hash over it is the one chains were sealed with.
+        let entry = chain(1)[0]
+        let fields = [String(entry.sequence), String(entry.atMicroseconds), entry.actor, entry.role, entry.channel, entry.method,
+                      entry.target, entry.outcome, entry.detail, entry.peer, entry.previousHash]
+        let reference = try JSONSerialization.data(withJSONObject: fields, options: [.withoutEscapingSlashes])
+        #expect(entry.hash == RequestDigest.sha256Hex(reference))
+        // The same figure from Python's hashlib over the same JSON.
+        #expect(entry.hash == "c14716b4830bcb9baa31166f2636e25d7a5351d1aaffbf1a02f0e86c918b56f0")
+    }
+
     @Test func anIntactChainVerifies() {
         let entries = chain(5)
         #expect(verify(entries) == nil)

@@ -49,8 +49,37 @@ public struct AuditEntry: Sendable, Equatable {
             String(sequence), String(atMicroseconds), actor, role, channel, method, target, outcome, detail, peer, previousHash,
         ]
         // A JSON array of strings is an unambiguous encoding of the fields.
-        let encoded = try! JSONSerialization.data(withJSONObject: fields, options: [.withoutEscapingSlashes])
-        return RequestDigest.sha256Hex(encoded)
+        return RequestDigest.sha256Hex(bytes: Self.jsonArray(fields))
+    }
+
+    /// `fields` as a JSON array of strings, byte for byte as `JSONSerialization` writes it with
+    /// `.withoutEscapingSlashes` (every chain sealed so far was hashed over that): no spaces; `"`
+    /// and `\` escaped with a backslash; backspace, tab, newline, form feed and carriage return as
+    /// `\b \t \n \f \r`; other control characters below U+0020 as `\u00xx` (lower-case hex);
+    /// everything else as its UTF-8 bytes. `AuditTests` holds it to `JSONSerialization`.
+    static func jsonArray(_ fields: [String]) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(fields.reduce(2) { $0 + $1.utf8.count + 3 })
+        out.append(UInt8(ascii: "["))
+        for (index, field) in fields.enumerated() {
+            if index > 0 { out.append(UInt8(ascii: ",")) }
+            out.append(UInt8(ascii: "\""))
+            for byte in field.utf8 {
+                switch byte {
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"): out += [UInt8(ascii: "\\"), byte]
+                case 0x08: out += [UInt8(ascii: "\\"), UInt8(ascii: "b")]
+                case 0x09: out += [UInt8(ascii: "\\"), UInt8(ascii: "t")]
+                case 0x0A: out += [UInt8(ascii: "\\"), UInt8(ascii: "n")]
+                case 0x0C: out += [UInt8(ascii: "\\"), UInt8(ascii: "f")]
+                case 0x0D: out += [UInt8(ascii: "\\"), UInt8(ascii: "r")]
+                case 0..<0x20: out += Array("\\u00".utf8) + [RequestDigest.hexDigits[Int(byte >> 4)], RequestDigest.hexDigits[Int(byte & 0xF)]]
+                default: out.append(byte)
+                }
+            }
+            out.append(UInt8(ascii: "\""))
+        }
+        out.append(UInt8(ascii: "]"))
+        return out
     }
 }
 

@@ -5,9 +5,25 @@ public import Foundation
 /// reused for different content is recognised and refused instead of silently replayed.
 public enum RequestDigest {
     public static func sha256Hex(_ data: Data) -> String {
-        SHA256.hash(data: data).map { byte in
-            let hex = String(byte, radix: 16)
-            return byte < 16 ? "0" + hex : hex
-        }.joined()
+        hex(SHA256.hash(data: data))
     }
+
+    static func sha256Hex(bytes: [UInt8]) -> String {
+        hex(SHA256.hash(data: bytes))
+    }
+
+    private static func hex(_ digest: SHA256.Digest) -> String {
+        String(unsafeUninitializedCapacity: 2 * SHA256.byteCount) { buffer in
+            var index = 0
+            for byte in digest {
+                buffer[index] = hexDigits[Int(byte >> 4)]
+                buffer[index + 1] = hexDigits[Int(byte & 0xF)]
+                index += 2
+            }
+            return index
+        }
+    }
+
+    /// `0123456789abcdef` as UTF-8.
+    static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 }
