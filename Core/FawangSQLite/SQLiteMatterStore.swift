@@ -2,6 +2,7 @@ import FawangCore
 import Foundation
 import GRDB
 import Logging
+import Synchronization
 
 /// Matters and their timelines in SQLite. Every write is one transaction on the single writer.
 struct SQLiteMatterStore: MatterStore {
@@ -12,6 +13,8 @@ struct SQLiteMatterStore: MatterStore {
     let deadlines: DeadlineEngine?
     let logger: Logger
     let writes: WriteGate
+    /// Matters decoded by earlier reads, checked against their revision before use.
+    let cache = MatterCache()
 
     func submit(_ draft: MatterDraft, at time: Date) async throws -> SubmissionOutcome {
         try writes.check()
@@ -76,16 +79,31 @@ struct SQLiteMatterStore: MatterStore {
     }
 
     func matter(id: String) async throws -> Matter? {
-        try pool.pointRead { db in try load(db, id: id) }
+        try pool.pointRead { db in
+            guard let revision = try Int64.fetchOne(db.cachedStatement(sql: "SELECT revision FROM matters WHERE id = ?"), arguments: [id])
+            else { return nil }
+            return try committed(db, id: id, revision: revision)
+        }
     }
 
     func matter(trackingNumber: TrackingNumber) async throws -> Matter? {
         try pool.pointRead { db in
             guard let row = try Row.fetchOne(
-                db.cachedStatement(sql: "SELECT * FROM matters WHERE tracking_number = ?"), arguments: [trackingNumber.digits])
+                db.cachedStatement(sql: "SELECT id, revision FROM matters WHERE tracking_number = ?"), arguments: [trackingNumber.digits])
             else { return nil }
-            return try load(db, row: row)
+            return try committed(db, id: row[0], revision: row[1])
         }
+    }
+
+    /// A matter as committed at `revision`, read in the same read transaction: from the cache
+    /// when it holds that revision, else loaded and kept. Only reads outside the writer fill the
+    /// cache, so it never holds a change that could still roll back.
+    private func committed(_ db: Database, id: String, revision: Int64) throws -> Matter? {
+        if let sealed = cache.matter(id: id, revision: revision) { return try open(sealed) }
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM matters WHERE id = ?"), arguments: [id]) else { return nil }
+        let sealed = try loadSealed(db, row: row)
+        cache.keep(sealed, revision: row["revision"])
+        return try open(sealed)
     }
 
     func update(
@@ -107,16 +125,20 @@ struct SQLiteMatterStore: MatterStore {
         _ db: Database, trackingNumber: TrackingNumber, at time: Date, role: String, method: String, peer: String,
         _ decide: (Matter) throws -> MatterChange
     ) throws -> (Matter, Bool) {
-        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM matters WHERE tracking_number = ?"), arguments: [trackingNumber.digits]) else {
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT id, revision FROM matters WHERE tracking_number = ?"), arguments: [trackingNumber.digits]) else {
             throw FawangError.notFound("未找到受理编号为 \(trackingNumber) 的事项，请核对编号")
         }
-        let matter = try load(db, row: row)
+        // A kept revision is a committed one: the writer never fills the cache.
+        let (id, revision): (String, Int64) = (row[0], row[1])
+        guard let matter = try cache.matter(id: id, revision: revision).map(open) ?? load(db, id: id) else {
+            throw FawangError(.internalError, "matter \(id) vanished inside its transaction")
+        }
         let change = try decide(matter)
         if change.isEmpty { return (matter, false) }
         try db.executeCached(
             sql: """
                 UPDATE matters SET status = ?, details_json = ?, assignee_account_id = ?, business_line = ?, matter_type = ?,
-                    updated_at = ? WHERE id = ?
+                    updated_at = ?, revision = revision + 1 WHERE id = ?
                 """,
             arguments: [
                 change.newStatus ?? matter.status,
@@ -374,7 +396,7 @@ struct SQLiteMatterStore: MatterStore {
         let statementArguments = StatementArguments(arguments)
         return try await pool.read { db in
             let rows = try Row.fetchAll(db, sql: sql, arguments: statementArguments)
-            let matters = try rows.prefix(limit).map { try decode(row: $0, timeline: []) }
+            let matters = try rows.prefix(limit).map { try open(sealed(row: $0, timeline: [])) }
             let next = rows.count > limit ? matters.last.map { Cursor(submittedAt: $0.submittedAt.timeIntervalSince1970, id: $0.id).encoded } : nil
             return MatterPage(matters: matters, nextCursor: next)
         }
@@ -509,6 +531,11 @@ struct SQLiteMatterStore: MatterStore {
     }
 
     private func load(_ db: Database, row: Row) throws -> Matter {
+        try open(try loadSealed(db, row: row))
+    }
+
+    /// The matter of `row` with its timeline, its people still sealed as stored.
+    private func loadSealed(_ db: Database, row: Row) throws -> Matter {
         let id: String = row["id"]
         let timeline = try Row.fetchAll(
             db.cachedStatement(sql: "SELECT * FROM matter_events WHERE matter_id = ? ORDER BY sequence"), arguments: [id]
@@ -519,23 +546,18 @@ struct SQLiteMatterStore: MatterStore {
                 channel: Channel(rawValue: event["channel"]) ?? .api, note: event["note"],
                 attributes: try JSONCoding.attributes(event["attributes_json"]))
         }
-        return try decode(row: row, timeline: timeline)
+        return try sealed(row: row, timeline: timeline)
     }
 
-    private func decode(row: Row, timeline: [MatterEvent]) throws -> Matter {
+    private func sealed(row: Row, timeline: [MatterEvent]) throws -> Matter {
         guard let tracking = TrackingNumber(row["tracking_number"] as String) else {
             throw FawangError(.internalError, "stored tracking number fails its check digit")
-        }
-        let id: String = row["id"]
-        let applicant = try cipher.open(try JSONCoding.decode(Person.self, row["applicant_json"]), context: "matter:\(id):applicant")
-        let parties = try JSONCoding.decode([Party].self, row["parties_json"]).enumerated().map { index, party in
-            Party(role: party.role, person: try cipher.open(party.person, context: "matter:\(id):party:\(index)"))
         }
         return Matter(
             id: row["id"], trackingNumber: tracking, businessLine: row["business_line"],
             matterType: row["matter_type"], status: row["status"],
-            applicant: applicant,
-            parties: parties,
+            applicant: try JSONCoding.decode(Person.self, row["applicant_json"]),
+            parties: try JSONCoding.decode([Party].self, row["parties_json"]),
             regionCode: row["region_code"], channel: Channel(rawValue: row["channel"]) ?? .api,
             operatorID: row["operator_id"],
             submittedAt: Date(timeIntervalSince1970: row["submitted_at"]),
@@ -543,6 +565,42 @@ struct SQLiteMatterStore: MatterStore {
             details: Data((row["details_json"] as String).utf8), timeline: timeline,
             ownerAccountID: row["owner_account_id"], assigneeAccountID: row["assignee_account_id"])
     }
+
+    /// The matter with its applicant and parties opened.
+    private func open(_ sealed: Matter) throws -> Matter {
+        var matter = sealed
+        matter.applicant = try cipher.open(sealed.applicant, context: "matter:\(sealed.id):applicant")
+        matter.parties = try sealed.parties.enumerated().map { index, party in
+            Party(role: party.role, person: try cipher.open(party.person, context: "matter:\(sealed.id):party:\(index)"))
+        }
+        return matter
+    }
+}
+
+/// Decoded matters by id, each with the revision it was read at (`matters.revision`, one more
+/// on every change). A read first looks up the revision (one indexed column) and uses the kept
+/// matter only when it is the same, so the cache is never stale, whichever process or host
+/// changed the row. The people stay sealed as stored: personal data is opened per read, as
+/// without the cache. At ``capacity`` it starts again empty (hot matters come back at once).
+final class MatterCache: Sendable {
+    static let capacity = 4096
+    private let entries = Mutex<[String: (revision: Int64, matter: Matter)]>([:])
+
+    func matter(id: String, revision: Int64) -> Matter? {
+        entries.withLock { entries in
+            guard let entry = entries[id], entry.revision == revision else { return nil }
+            return entry.matter
+        }
+    }
+
+    func keep(_ sealed: Matter, revision: Int64) {
+        entries.withLock { entries in
+            if entries.count >= Self.capacity, entries[sealed.id] == nil { entries.removeAll(keepingCapacity: true) }
+            entries[sealed.id] = (revision, sealed)
+        }
+    }
+
+    var count: Int { entries.withLock { $0.count } }
 }
 
 enum JSONCoding {

@@ -650,6 +650,18 @@ enum CoreSchema {
             )
             """
         ]),
+        // A matter's revision: one more on every change of its row, so a decoded matter can be
+        // kept (MatterCache) and trusted while its revision is unchanged. The store's own update
+        // bumps it; the trigger bumps it for any other UPDATE (a repair by hand in sqlite3).
+        StorageMigration(id: "v24-matter-revision", statements: [
+            "ALTER TABLE matters ADD COLUMN revision INTEGER NOT NULL DEFAULT 0",
+            """
+            CREATE TRIGGER matters_revision AFTER UPDATE ON matters FOR EACH ROW WHEN NEW.revision = OLD.revision
+            BEGIN
+                UPDATE matters SET revision = OLD.revision + 1 WHERE id = NEW.id;
+            END
+            """,
+        ]),
     ]
 }
 

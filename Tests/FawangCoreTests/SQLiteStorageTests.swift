@@ -210,6 +210,33 @@ import Testing
         #expect(updated.timeline.map(\.kind) == ["submitted", "a", "b"])
     }
 
+    /// Reads keep decoded matters (`MatterCache`) and use one only at the revision it was read
+    /// at: a change through the store, and a change by hand in another connection (the trigger
+    /// bumps the revision), are both seen by the next read, by id and by tracking number.
+    @Test func keptMattersAreNeverStale() async throws {
+        let storage = try await open()
+        let matter = try await storage.matters.submit(draft(), at: Date()).matter
+        let first = try #require(try await storage.matters.matter(id: matter.id))
+        #expect(first.applicant.name == "张三" && first.applicant.idNumber == "11010519491231002X", "people are opened on every read")
+        #expect(try await storage.matters.matter(id: matter.id) == first)
+        #expect(try await storage.matters.matter(trackingNumber: matter.trackingNumber) == first)
+        _ = try await storage.matters.update(trackingNumber: matter.trackingNumber, at: Date()) { _ in
+            MatterChange(newStatus: "accepted", events: [MatterEventDraft(kind: "accepted", actor: "x", channel: .web)])
+        }
+        let accepted = try #require(try await storage.matters.matter(id: matter.id))
+        #expect(accepted.status == "accepted" && accepted.timeline.map(\.kind) == ["submitted", "accepted"])
+        _ = try await sqlite("UPDATE matters SET status = 'repaired' WHERE id = '\(matter.id)'", on: path)
+        #expect(try await storage.matters.matter(id: matter.id)?.status == "repaired")
+        #expect(try await storage.matters.matter(trackingNumber: matter.trackingNumber)?.status == "repaired")
+        // And the store's next step starts from the repaired row.
+        let next = try await storage.matters.update(trackingNumber: matter.trackingNumber, at: Date()) { current in
+            #expect(current.status == "repaired")
+            return MatterChange(newStatus: "closed", events: [MatterEventDraft(kind: "closed", actor: "x", channel: .web)])
+        }
+        #expect(next.status == "closed" && next.timeline.count == 3)
+        #expect(try await storage.matters.matter(id: matter.id) == next)
+    }
+
     @Test func timelineIsAppendOnlyInTheDatabase() async throws {
         let storage = try await open()
         _ = try await storage.matters.submit(draft(), at: Date())
