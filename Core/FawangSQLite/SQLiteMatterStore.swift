@@ -63,7 +63,20 @@ struct SQLiteMatterStore: MatterStore {
             let events = [draft.firstEvent] + (draft.companion?.events ?? [])
             try Self.append(db, matterID: id, events: events, startingAt: 1, at: time)
             try SQLiteAuditLog.append(db, Self.audit(id, events, role: role), method: method, peer: peer, at: time)
-            let matter = try load(db, id: id)!
+            // The matter as a read would return it, without reading back and decoding what was
+            // just written (`aSubmissionReturnsTheMatterAsStored` holds the two equal).
+            let stored = Date(timeIntervalSince1970: time.timeIntervalSince1970)
+            let matter = Matter(
+                id: id, trackingNumber: tracking, businessLine: draft.businessLine, matterType: draft.matterType,
+                status: draft.initialStatus, applicant: draft.applicant, parties: draft.parties, regionCode: draft.regionCode,
+                channel: draft.channel, operatorID: draft.operatorID, submittedAt: stored, updatedAt: stored,
+                details: Data(String(decoding: draft.details, as: UTF8.self).utf8),
+                timeline: events.enumerated().map { offset, event in
+                    MatterEvent(
+                        sequence: offset + 1, kind: event.kind, at: stored, actor: event.actor, channel: event.channel,
+                        note: event.note, attributes: event.attributes)
+                },
+                ownerAccountID: draft.ownerAccountID, assigneeAccountID: draft.assigneeAccountID ?? "")
             try SQLiteModuleStorage.run(db, draft.moduleStatements(matter), module: draft.businessLine)
             try Self.run(db, draft.companion, matter, method: method, peer: peer, at: time)
             try index(db, matter)

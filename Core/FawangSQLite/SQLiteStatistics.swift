@@ -186,6 +186,19 @@ extension SQLiteMatterStore {
         let table: String
         let key: [String]
         let sums: [String]
+        /// Adds a change to its row, creating it (arguments: the key, then one number per sum).
+        let upsert: String
+        /// Removes the row of a key whose count fell to nothing (arguments: the key).
+        let deleteEmpty: String
+
+        init(table: String, key: [String], sums: [String]) {
+            (self.table, self.key, self.sums) = (table, key, sums)
+            let columns = (key + sums).joined(separator: ", ")
+            let placeholders = Array(repeating: "?", count: key.count + sums.count).joined(separator: ", ")
+            let added = sums.map { "\($0) = \($0) + excluded.\($0)" }.joined(separator: ", ")
+            upsert = "INSERT INTO \(table) (\(columns)) VALUES (\(placeholders)) ON CONFLICT (\(key.joined(separator: ", "))) DO UPDATE SET \(added)"
+            deleteEmpty = "DELETE FROM \(table) WHERE \(key.map { "\($0) = ?" }.joined(separator: " AND ")) AND n <= 0"
+        }
     }
 
     /// The key of a figure (``Contributions/figures``), in this order.
@@ -258,15 +271,9 @@ extension SQLiteMatterStore {
     /// Adds each change (one number per sum column, the count first) to its row of `rollup`,
     /// creating the row, and removes a row whose count falls to nothing.
     private static func add(_ changes: [[DatabaseValue]: [Int]], to rollup: Rollup, _ db: Database) throws {
-        let columns = (rollup.key + rollup.sums).joined(separator: ", ")
-        let placeholders = Array(repeating: "?", count: rollup.key.count + rollup.sums.count).joined(separator: ", ")
-        let sums = rollup.sums.map { "\($0) = \($0) + excluded.\($0)" }.joined(separator: ", ")
-        let key = rollup.key.map { "\($0) = ?" }.joined(separator: " AND ")
         for (values, change) in changes where change.contains(where: { $0 != 0 }) {
-            try db.executeCached(
-                sql: "INSERT INTO \(rollup.table) (\(columns)) VALUES (\(placeholders)) ON CONFLICT (\(rollup.key.joined(separator: ", "))) DO UPDATE SET \(sums)",
-                arguments: StatementArguments(values + change.map(\.databaseValue)))
-            if change[0] < 0 { try db.executeCached(sql: "DELETE FROM \(rollup.table) WHERE \(key) AND n <= 0", arguments: StatementArguments(values)) }
+            try db.executeCached(sql: rollup.upsert, arguments: StatementArguments(values + change.map(\.databaseValue)))
+            if change[0] < 0 { try db.executeCached(sql: rollup.deleteEmpty, arguments: StatementArguments(values)) }
         }
     }
 

@@ -80,6 +80,10 @@ public final class SQLiteStorage: PlatformStorage {
         let pool = try DatabasePool(path: path, configuration: configuration)
         let synchronous = try pool.barrierWriteWithoutTransaction { db -> Int in
             try db.execute(sql: "PRAGMA synchronous = FULL")
+            // Each write of a group commit is a savepoint, and a round of them outgrew SQLite's
+            // in-memory sub-journal (64 KiB) into a temporary file created, written and deleted
+            // per round. In memory, the writer keeps it there; durability is the WAL's, unchanged.
+            try db.execute(sql: "PRAGMA temp_store = MEMORY")
             return try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1
         }
         guard synchronous == 2 else {

@@ -210,6 +210,19 @@ import Testing
         #expect(updated.timeline.map(\.kind) == ["submitted", "a", "b"])
     }
 
+    /// A submission returns the matter it wrote without reading it back: it must be exactly what a
+    /// read returns, people, parties, timeline attributes and details included.
+    @Test func aSubmissionReturnsTheMatterAsStored() async throws {
+        let storage = try await open()
+        var submitted = draft()
+        submitted.parties = [Party(role: "respondent", person: Person(name: "某公司", idNumber: "91640100MA76XXXX0X", phone: "09515551234"))]
+        submitted.details = Data(#"{"summary":"欠薪 3 个月","amount":12000}"#.utf8)
+        submitted.firstEvent = MatterEventDraft(kind: "submitted", actor: "op", channel: .hotline, note: "来电受理", attributes: ["source": "12348", "号码": "尾号1234"])
+        let created = try await storage.matters.submit(submitted, at: Date(timeIntervalSinceReferenceDate: 818_000_000.123_456_7)).matter
+        #expect(try await storage.matters.matter(id: created.id) == created)
+        #expect(try await storage.matters.matter(trackingNumber: created.trackingNumber) == created)
+    }
+
     /// Reads keep decoded matters (`MatterCache`) and use one only at the revision it was read
     /// at: a change through the store, and a change by hand in another connection (the trigger
     /// bumps the revision), are both seen by the next read, by id and by tracking number.

@@ -250,7 +250,7 @@ public struct SignedAuditCheckpoint: Sendable, Equatable {
     private var signedBytes: Data { Data("fawang-audit-checkpoint-v1\n\(entryCount)\n\(headHash)\n\(atMicroseconds)".utf8) }
 
     private func expectedSignature(key: Data) -> String {
-        HMAC<SHA256>.authenticationCode(for: signedBytes, using: SymmetricKey(data: key)).map { String(format: "%02x", $0) }.joined()
+        RequestDigest.hex(HMAC<SHA256>.authenticationCode(for: signedBytes, using: SymmetricKey(data: key)))
     }
 }
 

@@ -21,7 +21,7 @@ public enum IndexFingerprint {
             text += year.holidays.sorted { $0.key < $1.key }.map { "holiday \($0.key) \($0.value)" }
             text += year.makeUpWorkdays.sorted { $0.key < $1.key }.map { "workday \($0.key) \($0.value)" }
         }
-        return SHA256.hash(data: Data(text.joined(separator: "\n").utf8)).map { String(format: "%02x", $0) }.joined()
+        return RequestDigest.hex(SHA256.hash(data: Data(text.joined(separator: "\n").utf8)))
     }
 
     /// This process's executable: its path, size and time of modification; a new build is a new

@@ -132,7 +132,7 @@ public struct MaterialFile: Sendable, Equatable {
 
     /// Lower-case hex SHA-256.
     public static func digest(_ content: Data) -> String {
-        SHA256.hash(data: content).map { String(format: "%02x", $0) }.joined()
+        RequestDigest.hex(SHA256.hash(data: content))
     }
 
     /// The last path component without control characters: browsers and phones send a bare

@@ -12,10 +12,12 @@ public enum RequestDigest {
         hex(SHA256.hash(data: bytes))
     }
 
-    private static func hex(_ digest: SHA256.Digest) -> String {
-        String(unsafeUninitializedCapacity: 2 * SHA256.byteCount) { buffer in
+    /// `bytes` in lower-case hex, two digits each.
+    static func hex(_ bytes: some Sequence<UInt8>) -> String {
+        let bytes = Array(bytes)
+        return String(unsafeUninitializedCapacity: 2 * bytes.count) { buffer in
             var index = 0
-            for byte in digest {
+            for byte in bytes {
                 buffer[index] = hexDigits[Int(byte >> 4)]
                 buffer[index + 1] = hexDigits[Int(byte & 0xF)]
                 index += 2

@@ -16,6 +16,8 @@ public import Foundation
 public struct PersonalDataCipher: Sendable {
     public let activeKeyID: String
     private let keys: [String: SymmetricKey]
+    /// The phone index's key, derived from the active key (``phoneKey(_:)``).
+    private let phoneIndexKey: SymmetricKey
 
     /// - Parameter keys: (id, 32 key bytes) pairs; the first is the active key.
     public init(keys: [(id: String, key: Data)]) throws(FawangError) {
@@ -33,6 +35,8 @@ public struct PersonalDataCipher: Sendable {
         }
         self.activeKeyID = first.id
         self.keys = table
+        self.phoneIndexKey = HKDF<SHA256>.deriveKey(
+            inputKeyMaterial: table[first.id]!, info: Data("fawang phone index v1".utf8), outputByteCount: 32)
     }
 
     /// Parses `id:base64,id:base64` (the active key first), as in `FAWANG_DATA_KEYS` or a key file.
@@ -103,9 +107,7 @@ public struct PersonalDataCipher: Sendable {
     public func phoneKey(_ phone: String) -> String {
         let digits = PhoneNumber.normalized(phone)
         guard !digits.isEmpty else { return "" }
-        let indexKey = HKDF<SHA256>.deriveKey(
-            inputKeyMaterial: keys[activeKeyID]!, info: Data("fawang phone index v1".utf8), outputByteCount: 32)
-        return HMAC<SHA256>.authenticationCode(for: Data(digits.utf8), using: indexKey).map { String(format: "%02x", $0) }.joined()
+        return RequestDigest.hex(HMAC<SHA256>.authenticationCode(for: Data(digits.utf8), using: phoneIndexKey))
     }
 
     /// `person` with its identity number sealed or opened.
