@@ -55,14 +55,6 @@ final class CallAdmission: Sendable {
     /// Calls in flight now, and calls refused since start.
     var figures: (inFlight: Int, refused: Int) { counts.withLock { ($0.total, $0.refused) } }
 
-    /// Installs a ``Gate`` first in an accepted HTTP/2 stream's pipeline
-    /// (`HTTP2ServerTransport.Config.ChannelDebuggingCallbacks.onAcceptHTTP2Stream`).
-    func install(on channel: any Channel) -> EventLoopFuture<Void> {
-        channel.eventLoop.makeCompletedFuture {
-            try channel.pipeline.syncOperations.addHandler(Gate(admission: self), position: .first)
-        }
-    }
-
     /// The caller's address without the port, as ``RateLimit`` tells callers apart.
     static func address(of channel: any Channel) -> String {
         RateLimit.caller(OversizedRequests.peer(of: channel))
@@ -76,6 +68,8 @@ final class CallAdmission: Sendable {
     }
 
     /// Admits or refuses one stream on its first headers; a refused stream's frames go no further.
+    /// Installed first in each accepted HTTP/2 stream's pipeline
+    /// (`HTTP2ServerTransport.Config.ChannelDebuggingCallbacks.onAcceptHTTP2Stream`).
     final class Gate: ChannelInboundHandler, RemovableChannelHandler {
         typealias InboundIn = HTTP2Frame.FramePayload
         typealias InboundOut = HTTP2Frame.FramePayload

@@ -45,14 +45,6 @@ final class OversizedRequests: Sendable {
         RPCError(code: .resourceExhausted, message: "请求内容过大：单个请求不能超过\(limit)字节，请删减内容或分次提交")
     }
 
-    /// Installs a ``Watcher`` first in an accepted HTTP/2 stream's pipeline
-    /// (`HTTP2ServerTransport.Config.ChannelDebuggingCallbacks.onAcceptHTTP2Stream`).
-    func install(on channel: any Channel) -> EventLoopFuture<Void> {
-        channel.eventLoop.makeCompletedFuture {
-            try channel.pipeline.syncOperations.addHandler(Watcher(registry: self), position: .first)
-        }
-    }
-
     /// The peer as grpc-swift-nio-transport writes it in `ServerContext.remotePeer`.
     static func peer(of channel: any Channel) -> String {
         switch channel.remoteAddress {
@@ -64,7 +56,8 @@ final class OversizedRequests: Sendable {
     }
 
     /// Reads one stream's frames as they pass, never changing them. The peer and method are
-    /// worked out only for a message over the limit.
+    /// worked out only for a message over the limit. Installed first in each accepted HTTP/2
+    /// stream's pipeline (`HTTP2ServerTransport.Config.ChannelDebuggingCallbacks.onAcceptHTTP2Stream`).
     final class Watcher: ChannelInboundHandler, RemovableChannelHandler {
         typealias InboundIn = HTTP2Frame.FramePayload
         typealias InboundOut = HTTP2Frame.FramePayload

@@ -514,11 +514,14 @@ public final class PlatformHost: Sendable {
 
     static func transportConfig(_ config: PlatformConfig, admission: CallAdmission, oversized: OversizedRequests? = nil) -> HTTP2ServerTransport.Posix.Config {
         .defaults { settings in
-            // Each installs its handler first in the stream's pipeline: the gate goes in last, so
-            // a refused stream's frames stop at it.
+            // Each handler goes in first in the stream's pipeline: the gate last, so a refused
+            // stream's frames stop at it. Called on the stream's event loop: one completed future.
             settings.channelDebuggingCallbacks.onAcceptHTTP2Stream = { channel in
-                guard let oversized else { return admission.install(on: channel) }
-                return oversized.install(on: channel).flatMap { admission.install(on: channel) }
+                channel.eventLoop.makeCompletedFuture {
+                    let pipeline = channel.pipeline.syncOperations
+                    if let oversized { try pipeline.addHandler(OversizedRequests.Watcher(registry: oversized), position: .first) }
+                    try pipeline.addHandler(CallAdmission.Gate(admission: admission), position: .first)
+                }
             }
             settings.http2.maxConcurrentStreams = config.maxConcurrentStreams
             settings.rpc.maxRequestPayloadSize = config.maxRequestBytes
