@@ -26,4 +26,13 @@ import Testing
     func malformedHashesNeverVerify(_ stored: String) {
         #expect(!hasher.verify("pw", against: stored))
     }
+
+    /// The off-pool variants give the same answers as the plain ones.
+    @Test func hashingOffThePoolAgreesWithHashingOnIt() async throws {
+        let hasher = PasswordHasher(rounds: 1 << 10, blockSize: 8, parallelism: 1)
+        let stored = try await hasher.hashOffPool("法网12348abc")
+        #expect(hasher.verify("法网12348abc", against: stored))
+        #expect(await hasher.verifyOffPool("法网12348abc", against: stored))
+        #expect(await hasher.verifyOffPool("法网12348abd", against: stored) == false)
+    }
 }

@@ -38,6 +38,24 @@ public struct PasswordHasher: Sendable {
         return key == SymmetricKey(data: expected)
     }
 
+    /// Hashing off Swift's cooperative pool (``hash(_:)`` on a queue of its own): a hash is
+    /// deliberately a lot of CPU, and the pool has one thread per core, so a few at once on it
+    /// would hold up every other task of the process — calls, streams, shutdowns — until done.
+    public func hashOffPool(_ password: String) async throws -> String {
+        try await withCheckedThrowingContinuation { continuation in
+            Self.queue.async { continuation.resume(with: Result { try self.hash(password) }) }
+        }
+    }
+
+    /// ``verify(_:against:)`` off the cooperative pool, as ``hashOffPool(_:)``.
+    public func verifyOffPool(_ password: String, against stored: String) async -> Bool {
+        await withCheckedContinuation { continuation in
+            Self.queue.async { continuation.resume(returning: self.verify(password, against: stored)) }
+        }
+    }
+
+    private static let queue = DispatchQueue(label: "fawang.password-hashing", attributes: .concurrent)
+
     private func derive(_ password: String, salt: some DataProtocol, rounds: Int, blockSize: Int, parallelism: Int) throws -> SymmetricKey {
         try KDF.Scrypt.deriveKey(
             from: Data(password.utf8), salt: salt, outputByteCount: 32, rounds: rounds, blockSize: blockSize,

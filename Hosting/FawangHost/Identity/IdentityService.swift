@@ -51,8 +51,9 @@ struct IdentityService: Fawang_Identity_V1_IdentityService.SimpleServiceProtocol
         try check.check()
         let principal = Principal(
             accountID: "citizen-\(phone)", displayName: request.name.trimmingCharacters(in: .whitespaces), role: .citizen, regionCode: "")
+        let passwordHash = try await hasher.hashOffPool(password)
         try await store.register(
-            Account(principal: principal, login: phone, passwordHash: try hasher.hash(password)), identityNumber: request.idNumber.uppercased())
+            Account(principal: principal, login: phone, passwordHash: passwordHash), identityNumber: request.idNumber.uppercased())
         return try await session(for: principal)
     }
 

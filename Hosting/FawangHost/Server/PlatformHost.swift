@@ -204,7 +204,7 @@ public final class PlatformHost: Sendable {
                 .generate(count: config.syntheticMatters, seed: 12348)
         }
         // One slow hash for all demo accounts: they share the published demo password.
-        let demoHash = try PasswordHasher.standard.hash(DemoData.demoPassword)
+        let demoHash = try await PasswordHasher.standard.hashOffPool(DemoData.demoPassword)
         for (login, principal) in DemoData.accounts {
             try await storage.identity.save(Account(principal: principal, login: login, passwordHash: demoHash))
         }

@@ -15,7 +15,8 @@ enum StartupChecks {
         var isDemoHash: [String: Bool] = [:]
         for (login, _) in DemoData.accounts {
             guard let account = try await identity.account(login: login) else { continue }
-            let isDemo = isDemoHash[account.passwordHash] ?? PasswordHasher.standard.verify(DemoData.demoPassword, against: account.passwordHash)
+            let known = isDemoHash[account.passwordHash]
+            let isDemo = if let known { known } else { await PasswordHasher.standard.verifyOffPool(DemoData.demoPassword, against: account.passwordHash) }
             isDemoHash[account.passwordHash] = isDemo
             if isDemo { found.append(login) }
         }
