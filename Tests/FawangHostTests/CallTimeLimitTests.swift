@@ -1,6 +1,6 @@
 import FawangCatalog
 import FawangCore
-import FawangHost
+@testable import FawangHost
 import FawangPluginKit
 import FawangProto
 import FawangTestSupport
@@ -65,5 +65,48 @@ struct SlowProbePlugin: DepartmentPlugin {
                 #expect(status == .serving)
             }
         }
+    }
+
+    /// The limit cancels a handler that waits past it, which then ends `DEADLINE_EXCEEDED`.
+    @Test func theLimitCancelsAHandlerThatWaitsPastIt() async throws {
+        let started = ContinuousClock.now
+        do {
+            _ = try await CallTimeLimit(limit: .milliseconds(300)).run { () async throws -> Int in
+                try await Task.sleep(for: .seconds(30))
+                return 1
+            }
+            Issue.record("the call outlived its limit")
+        } catch let error as RPCError {
+            #expect(error.code == .deadlineExceeded && error.message == "处理超时，请稍后重试")
+        }
+        #expect(ContinuousClock.now - started < .seconds(20), "ended by the limit, not by the handler's own 30 s")
+    }
+
+    /// A handler that does not notice cancellation and finishes after the limit keeps its answer:
+    /// the work was done, so the caller is told so rather than DEADLINE_EXCEEDED.
+    @Test func aHandlerThatFinishesAnywayKeepsItsAnswer() async throws {
+        let answer = try await CallTimeLimit(limit: .milliseconds(200)).run { () async throws -> Int in
+            // Waits as a blocking call would, ignoring cancellation, until the sweeper has
+            // cancelled it (or a minute has passed: the sweeper failed).
+            let deadline = ContinuousClock.now + .seconds(60)
+            while !Task.isCancelled, ContinuousClock.now < deadline {
+                await withCheckedContinuation { continuation in
+                    DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(50)) { continuation.resume() }
+                }
+            }
+            return Task.isCancelled ? 7 : -1
+        }
+        #expect(answer == 7, "cancelled at its limit, and its answer kept")
+    }
+
+    /// Within its limit a call is untouched, and its registration is gone when it ends.
+    @Test func aCallWithinItsLimitIsUntouched() async throws {
+        let deadlines = CallDeadlines(tick: .milliseconds(10))
+        let ticket = withUnsafeCurrentTask { deadlines.watch($0, until: .now + .seconds(60)) }
+        #expect(deadlines.count == 1)
+        try await Task.sleep(for: .milliseconds(50))
+        #expect(!Task.isCancelled)
+        #expect(deadlines.forget(ticket) == false, "not expired")
+        #expect(deadlines.count == 0)
     }
 }
