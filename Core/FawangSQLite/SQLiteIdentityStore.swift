@@ -61,43 +61,57 @@ struct SQLiteIdentityStore: IdentityStore {
     }
 
     func attemptLogin(
-        login: String, at time: Date, maxFailures: Int, lockout: TimeInterval, verify: @escaping @Sendable (Account) -> Bool
+        login: String, at time: Date, maxFailures: Int, lockout: TimeInterval, verify: @escaping @Sendable (Account) async -> Bool
     ) async throws -> LoginAttempt {
         let (method, peer) = (AuditContext.method, AuditContext.peer)
-        return try await pool.write { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM accounts WHERE login = ?", arguments: [login]) else {
-                return .unknownLogin
+        // The slow hash is checked before the write transaction, so it never holds the writer;
+        // the transaction rereads the account and uses the verdict only for the hash it was
+        // reached on (a password changed meanwhile is checked again).
+        var verdict: (hash: String, accepted: Bool)?
+        while true {
+            guard let seen = try await account(login: login) else { return .unknownLogin }
+            if seen.lockedUntil.map({ $0 <= time }) ?? true, verdict?.hash != seen.passwordHash {
+                verdict = (seen.passwordHash, await verify(seen))
             }
-            let account = Self.account(row)
-            let id = account.principal.accountID
-            func audit(_ outcome: String, _ detail: String) throws {
-                try SQLiteAuditLog.append(
-                    db, AuditDraft(actor: id, role: account.principal.role.rawValue, channel: "", target: "account:\(id)", outcome: outcome, detail: detail),
-                    method: method, peer: peer, at: time)
+            let known = verdict
+            let attempt: LoginAttempt? = try await pool.write { db in
+                guard let row = try Row.fetchOne(db, sql: "SELECT * FROM accounts WHERE login = ?", arguments: [login]) else {
+                    return .unknownLogin
+                }
+                let account = Self.account(row)
+                let id = account.principal.accountID
+                func audit(_ outcome: String, _ detail: String) throws {
+                    try SQLiteAuditLog.append(
+                        db, AuditDraft(actor: id, role: account.principal.role.rawValue, channel: "", target: "account:\(id)", outcome: outcome, detail: detail),
+                        method: method, peer: peer, at: time)
+                }
+                if let until = account.lockedUntil, until > time {
+                    try audit("denied", "login_while_locked")
+                    return .locked(until: until)
+                }
+                // Checked against another hash than the one stored now: check again, outside.
+                guard let known, known.hash == account.passwordHash else { return nil }
+                if account.lockedUntil != nil {
+                    // The lock has run out: the account opens again, and the trail says so.
+                    try audit("ok", "account_unlocked")
+                }
+                if known.accepted {
+                    try db.execute(sql: "UPDATE accounts SET failed_attempts = 0, locked_until = NULL WHERE id = ?", arguments: [id])
+                    try audit("ok", "login")
+                    return .accepted(account.principal)
+                }
+                let failures = (account.lockedUntil == nil ? account.failedAttempts : 0) + 1
+                if failures >= maxFailures {
+                    let until = time.addingTimeInterval(lockout)
+                    try db.execute(sql: "UPDATE accounts SET failed_attempts = ?, locked_until = ? WHERE id = ?", arguments: [failures, until.timeIntervalSince1970, id])
+                    try audit("denied", "account_locked:failures=\(failures)")
+                    return .locked(until: until)
+                }
+                try db.execute(sql: "UPDATE accounts SET failed_attempts = ?, locked_until = NULL WHERE id = ?", arguments: [failures, id])
+                try audit("denied", "login_failed:failures=\(failures)")
+                return .wrongPassword(remainingAttempts: maxFailures - failures)
             }
-            if let until = account.lockedUntil, until > time {
-                try audit("denied", "login_while_locked")
-                return .locked(until: until)
-            }
-            if account.lockedUntil != nil {
-                // The lock has run out: the account opens again, and the trail says so.
-                try audit("ok", "account_unlocked")
-            }
-            if verify(account) {
-                try db.execute(sql: "UPDATE accounts SET failed_attempts = 0, locked_until = NULL WHERE id = ?", arguments: [id])
-                try audit("ok", "login")
-                return .accepted(account.principal)
-            }
-            let failures = (account.lockedUntil == nil ? account.failedAttempts : 0) + 1
-            if failures >= maxFailures {
-                let until = time.addingTimeInterval(lockout)
-                try db.execute(sql: "UPDATE accounts SET failed_attempts = ?, locked_until = ? WHERE id = ?", arguments: [failures, until.timeIntervalSince1970, id])
-                try audit("denied", "account_locked:failures=\(failures)")
-                return .locked(until: until)
-            }
-            try db.execute(sql: "UPDATE accounts SET failed_attempts = ?, locked_until = NULL WHERE id = ?", arguments: [failures, id])
-            try audit("denied", "login_failed:failures=\(failures)")
-            return .wrongPassword(remainingAttempts: maxFailures - failures)
+            if let attempt { return attempt }
         }
     }
 

@@ -3,6 +3,7 @@ import FawangSQLite
 import FawangTestSupport
 import Foundation
 import Logging
+import Synchronization
 import Testing
 
 /// The embedded engine on a real SQLite file.
@@ -294,5 +295,30 @@ import Testing
         #expect(page2.matters.map(\.id) == [ids[2], ids[1]])
         let province = try await storage.matters.list(MatterQuery(regionCode: "640000"))
         #expect(province.matters.count == 5)
+    }
+
+    /// The password check runs before the write transaction: the writer stays free while it
+    /// runs, and a verdict reached on a password changed meanwhile is not used.
+    @Test func aLoginChecksThePasswordOutsideTheWriterAndAgainAfterAChange() async throws {
+        let storage = try await open()
+        let principal = Principal(accountID: "staff-1", displayName: "窗口", role: .staff, regionCode: "640104")
+        try await storage.identity.save(Account(principal: principal, login: "window", passwordHash: "old-hash"))
+        let checked = Mutex<[String]>([])
+        let attempt = try await storage.identity.attemptLogin(login: "window", at: Date(), maxFailures: 5, lockout: 900) { account in
+            let first = checked.withLock { $0.append(account.passwordHash); return $0.count == 1 }
+            if first {
+                // Another write lands while the password is checked: the writer is not held.
+                var changed = account
+                changed.passwordHash = "new-hash"
+                try? await storage.identity.save(changed)
+            }
+            return account.passwordHash == "new-hash"
+        }
+        #expect(checked.withLock { $0 } == ["old-hash", "new-hash"])
+        #expect(attempt == .accepted(principal))
+        // A wrong password is counted once, against the account as it is now.
+        let wrong = try await storage.identity.attemptLogin(login: "window", at: Date(), maxFailures: 5, lockout: 900) { _ in false }
+        #expect(wrong == .wrongPassword(remainingAttempts: 4))
+        #expect(try await storage.identity.attemptLogin(login: "nobody", at: Date(), maxFailures: 5, lockout: 900) { _ in true } == .unknownLogin)
     }
 }

@@ -79,11 +79,13 @@ public protocol IdentityStore: Sendable {
     /// Creates a citizen account with its real-name identity number (sealed at rest); throws
     /// `ALREADY_EXISTS` if the login is taken.
     func register(_ account: Account, identityNumber: String) async throws
-    /// Verifies `password` with `verify` inside the write transaction, counting failures and
-    /// locking the account after `maxFailures` in a row for `lockout`.
+    /// Verifies the password with `verify` (a slow hash: it runs before the write transaction,
+    /// never inside it), then counts failures and locks the account after `maxFailures` in a row
+    /// for `lockout`, in one transaction that rereads the account: a verdict reached on a password
+    /// hash changed meanwhile is not used.
     func attemptLogin(
         login: String, at time: Date, maxFailures: Int, lockout: TimeInterval,
-        verify: @escaping @Sendable (Account) -> Bool
+        verify: @escaping @Sendable (Account) async -> Bool
     ) async throws -> LoginAttempt
     /// Stores the SHA-256 of a new refresh token.
     func storeRefreshToken(hash: String, accountID: String, expiresAt: Date) async throws

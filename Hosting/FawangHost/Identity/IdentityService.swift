@@ -26,7 +26,7 @@ struct IdentityService: Fawang_Identity_V1_IdentityService.SimpleServiceProtocol
         let password = request.password
         let attempt = try await store.attemptLogin(
             login: request.login, at: now(), maxFailures: Self.maxFailures, lockout: Self.lockout
-        ) { account in hasher.verify(password, against: account.passwordHash) }
+        ) { account in await hasher.verifyOffPool(password, against: account.passwordHash) }
         switch attempt {
         case .accepted(let principal):
             return try await session(for: principal)
