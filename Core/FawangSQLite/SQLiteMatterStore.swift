@@ -612,8 +612,6 @@ final class MatterCache: Sendable {
             entries[sealed.id] = (revision, sealed)
         }
     }
-
-    var count: Int { entries.withLock { $0.count } }
 }
 
 enum JSONCoding {

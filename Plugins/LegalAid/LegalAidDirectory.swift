@@ -20,8 +20,11 @@ extension LegalAidPlugin {
     }
 
     /// An aid matter is handled by the provider assigned to it and the provider's legal aid centre.
+    /// Asked on every write of every aid matter: one not yet assigned (no `provider_id` on its
+    /// timeline, as every new application) answers without decoding its details.
     @Sendable static func credit(_ matter: Matter) -> CreditFacts {
-        guard let provider = (try? matter.decodeDetails(LegalAidDetails.self))?.provider else { return CreditFacts() }
+        guard matter.timeline.contains(where: { $0.attributes["provider_id"] != nil }),
+            let provider = (try? matter.decodeDetails(LegalAidDetails.self))?.provider else { return CreditFacts() }
         return CreditFacts(handlers: [DirectoryKind.legalAidProvider.entryID(provider.providerID), DirectoryKind.legalAidCentre.entryID(provider.organizationID)])
     }
 }

@@ -62,14 +62,13 @@ struct PlatformInterceptor: ServerInterceptor {
     private let timeLimit: CallTimeLimit
     private let watchers: WatcherLimits
     private let registry: ModuleRegistry
-    private let settings: Settings
 
     init(
         methods: [MethodDescriptor], settings: Settings, metrics: PlatformMetrics, errors: ErrorMapping,
         authentication: Authentication, rateLimit: RateLimit, timeLimit: CallTimeLimit, watchers: WatcherLimits, registry: ModuleRegistry
     ) {
         (self.metrics, self.errors, self.authentication, self.rateLimit) = (metrics, errors, authentication, rateLimit)
-        (self.timeLimit, self.watchers, self.registry, self.settings) = (timeLimit, watchers, registry, settings)
+        (self.timeLimit, self.watchers, self.registry) = (timeLimit, watchers, registry)
         var routes: [MethodDescriptor: Route] = [:]
         for method in methods { routes[method] = Self.route(method, settings: settings, metrics: metrics) }
         self.routes = routes
@@ -91,8 +90,10 @@ struct PlatformInterceptor: ServerInterceptor {
         next: @Sendable (StreamingServerRequest<Input>, ServerContext) async throws -> StreamingServerResponse<Output>
     ) async throws -> StreamingServerResponse<Output> {
         let start = ContinuousClock.now
-        // The server routes only the methods it was built with: a route is always there.
-        let route = routes[context.descriptor] ?? Self.route(context.descriptor, settings: settings, metrics: metrics)
+        // The server routes only the methods it was built with, and every one has a route.
+        guard let route = routes[context.descriptor] else {
+            throw RPCError(code: .unimplemented, message: "no route for \(context.descriptor.fullyQualifiedMethod)")
+        }
         var forwarded = context
         var origin: Channel?
         if context.remotePeer.hasPrefix("in-process") {
