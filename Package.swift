@@ -18,6 +18,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "fawang", targets: ["fawang"]),
+        .executable(name: "fawang-national-standin", targets: ["fawang-national-standin"]),
         .library(name: "FawangProto", targets: ["FawangProto"]),
         .library(name: "FawangPluginKit", targets: ["FawangPluginKit"]),
         .library(name: "FawangCore", targets: ["FawangCore"]),
@@ -150,6 +151,20 @@ let package = Package(
             path: "Benchmarks/Statistics",
             swiftSettings: strictSettings
         ),
+        // The national platform's exchange endpoint as a test peer (docs/operations.md, National exchange).
+        .executableTarget(
+            name: "fawang-national-standin",
+            dependencies: [
+                "FawangCore", "FawangProto",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+                .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+            ],
+            path: "Hosting/NationalStandin",
+            swiftSettings: strictSettings
+        ),
         .executableTarget(
             name: "fawang",
             dependencies: [
@@ -185,7 +200,7 @@ let package = Package(
         ),
         .testTarget(
             name: "FawangCoreTests",
-            dependencies: ["FawangCore", "FawangSQLite", "FawangTestSupport", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["FawangCore", "FawangSQLite", "FawangTestSupport", .product(name: "Logging", package: "swift-log"), .product(name: "Crypto", package: "swift-crypto")],
             path: "Tests/FawangCoreTests",
             swiftSettings: strictSettings
         ),

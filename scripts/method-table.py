@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Writes fawang_methods.swift: every method of every service in the generated .grpc.swift files,
-with its descriptor, request and response types and whether it streams. The HTTP gateway
+with its descriptor, request and response types and whether it streams. The national platform's
+side of the exchange (national_*.grpc.swift) is left out: the host calls it, never serves it. The HTTP gateway
 transcodes proto3 JSON with it; scripts/generate-protos.sh runs this (and checks it for drift).
 
 usage: method-table.py <folder with the generated .grpc.swift files>  (writes the file there)
@@ -19,6 +20,8 @@ method_re = re.compile(
 
 rows = []
 for path in sorted(folder.glob("*.grpc.swift")):
+    if path.name.startswith("national_"):
+        continue
     text = path.read_text()
     services = service_re.findall(text)
     if not services:

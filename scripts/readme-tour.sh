@@ -181,4 +181,5 @@ step "已退出" logout
 
 kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=""
 step "intact" audit verify
+step "balances" exchange report
 echo "tour: the README tour ran start to finish from $work — passed"

@@ -13,6 +13,9 @@ struct SQLiteMatterStore: MatterStore {
     let deadlines: DeadlineEngine?
     let logger: Logger
     let writes: WriteGate
+    /// Set, every change also writes the national exchange's outbox, and this wakes the pusher
+    /// after the commit.
+    let exchange: ChangeSignal?
     /// Matters decoded by earlier reads, checked against their revision before use.
     let cache = MatterCache()
 
@@ -80,6 +83,7 @@ struct SQLiteMatterStore: MatterStore {
             try SQLiteModuleStorage.run(db, draft.moduleStatements(matter), module: draft.businessLine)
             try Self.run(db, draft.companion, matter, method: method, peer: peer, at: time)
             try index(db, matter)
+            if exchange != nil { try SQLiteExchangeOutbox.enqueue(db, matter: matter, kind: .matterSubmitted, at: time) }
             if let linked = draft.linkedUpdate {
                 _ = try apply(db, trackingNumber: linked.trackingNumber, at: time, role: role, method: method, peer: peer) { other in
                     try linked.decide(other, matter)
@@ -87,7 +91,10 @@ struct SQLiteMatterStore: MatterStore {
             }
             return .created(matter)
         }
-        if case .created = outcome { deadlines?.changeSignal.notify() }
+        if case .created = outcome {
+            deadlines?.changeSignal.notify()
+            exchange?.notify()
+        }
         return outcome
     }
 
@@ -128,7 +135,10 @@ struct SQLiteMatterStore: MatterStore {
         let (updated, changed) = try await pool.write { db -> (Matter, Bool) in
             try apply(db, trackingNumber: trackingNumber, at: time, role: role, method: method, peer: peer, decide)
         }
-        if changed { deadlines?.changeSignal.notify() }
+        if changed {
+            deadlines?.changeSignal.notify()
+            exchange?.notify()
+        }
         return updated
     }
 
@@ -168,6 +178,10 @@ struct SQLiteMatterStore: MatterStore {
         try Self.run(db, change.companion, matter, method: method, peer: peer, at: time)
         let updated = try load(db, id: matter.id)!
         try index(db, updated)
+        // The national platform hears of status changes and moves to another line.
+        if exchange != nil, updated.status != matter.status || updated.businessLine != matter.businessLine {
+            try SQLiteExchangeOutbox.enqueue(db, matter: updated, kind: .matterStatus, at: time)
+        }
         return (updated, true)
     }
 

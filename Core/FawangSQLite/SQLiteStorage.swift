@@ -19,6 +19,11 @@ public final class SQLiteStorage: PlatformStorage {
     public let identity: any IdentityStore
     /// The law, regulation and case library.
     public let laws: any LawIndex
+    /// The national exchange's outbox, written by matter changes when the storage was opened
+    /// with `exchange: true`.
+    public let exchange: any ExchangeOutbox
+    /// Signalled after each commit that added to the outbox (nil when the exchange is off).
+    public var exchangeSignal: ChangeSignal? { matterStore.exchange }
     /// Closed, every change but sign-in, read audits and the deadline index is refused (``WriteGate``).
     public let writes: WriteGate
     private let logger: Logger
@@ -69,7 +74,12 @@ public final class SQLiteStorage: PlatformStorage {
     /// at rest.
     /// `deadlines` keeps the deadline index (`matter_deadlines`) in step with every write; without
     /// it the index stays empty. `writes` refuses changes while it is closed (read-only host).
-    public init(path: String, cipher: PersonalDataCipher, logger: Logger, deadlines: DeadlineEngine? = nil, writes: WriteGate = WriteGate()) throws {
+    /// `exchange`: every matter change also writes the national exchange's outbox (``exchange``)
+    /// in its transaction; off, nothing is written there.
+    public init(
+        path: String, cipher: PersonalDataCipher, logger: Logger, deadlines: DeadlineEngine? = nil, writes: WriteGate = WriteGate(),
+        exchange: Bool = false
+    ) throws {
         let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
         try PrivateFiles.createDirectory(folder.path)
         try PrivateFiles.createFileIfMissing(path)
@@ -94,7 +104,9 @@ public final class SQLiteStorage: PlatformStorage {
         self.commits = commits
         self.logger = logger
         self.writes = writes
-        self.matterStore = SQLiteMatterStore(pool: commits, cipher: cipher, deadlines: deadlines, logger: logger, writes: writes)
+        self.matterStore = SQLiteMatterStore(
+            pool: commits, cipher: cipher, deadlines: deadlines, logger: logger, writes: writes, exchange: exchange ? ChangeSignal() : nil)
+        self.exchange = SQLiteExchangeOutbox(pool: commits)
         self.matters = matterStore
         self.directory = SQLiteDirectoryStore(pool: commits, writes: writes)
         self.audit = SQLiteAuditLog(pool: commits)
@@ -665,6 +677,28 @@ enum CoreSchema {
                 UPDATE matters SET revision = OLD.revision + 1 WHERE id = NEW.id;
             END
             """,
+        ]),
+        // The national exchange's outbox (``SQLiteExchangeOutbox``): one row per data item, written
+        // in the change's transaction, settled by the national side's receipt.
+        StorageMigration(id: "v25-exchange-outbox", statements: [
+            """
+            CREATE TABLE exchange_outbox (
+                seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                message_id TEXT NOT NULL UNIQUE,
+                kind TEXT NOT NULL,
+                matter_id TEXT NOT NULL,
+                payload BLOB NOT NULL,
+                created_at_micros INTEGER NOT NULL,
+                state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'acknowledged', 'rejected')),
+                disposition TEXT NOT NULL DEFAULT '',
+                attempts INTEGER NOT NULL DEFAULT 0,
+                next_attempt_at REAL NOT NULL DEFAULT 0,
+                last_error TEXT NOT NULL DEFAULT '',
+                settled_at REAL
+            )
+            """,
+            "CREATE INDEX exchange_outbox_pending ON exchange_outbox (seq) WHERE state = 'pending'",
+            "CREATE INDEX exchange_outbox_created ON exchange_outbox (created_at_micros)",
         ]),
     ]
 }

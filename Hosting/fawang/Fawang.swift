@@ -26,7 +26,7 @@ struct Fawang: AsyncParsableCommand {
             Serve.self, Modules.self, Health.self, Divisions.self,
             Show.self, Progress.self, Rate.self, Callback.self, ListMatters.self,
             Deadlines.self, Transfer.self, Materials.self, Laws.self, Guide.self, Directory.self,
-            Login.self, Logout.self, WhoAmI.self, Audit.self, Import.self, RPCReferenceCommand.self,
+            Login.self, Logout.self, WhoAmI.self, Audit.self, Exchange.self, Import.self, RPCReferenceCommand.self,
         ])
 
     /// A business line's steps go to ``LineCommand``; everything else to the commands above.
@@ -520,6 +520,24 @@ struct ListMatters: AsyncParsableCommand {
 
 // MARK: Audit
 
+/// The database of a command that reads it directly, not through a running host.
+struct LocalDatabase: ParsableArguments {
+    @Option(name: .long, help: "SQLite database (default: storage.sqlite.path of --config, else ./data/fawang.sqlite).")
+    var database: String?
+
+    @Option(name: .long, help: "Config file to take storage.sqlite.path from.")
+    var config: String?
+
+    /// The database's path; it must exist.
+    func path() throws -> String {
+        let path = try database ?? PlatformConfig.load(path: config).sqlitePath
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw ValidationError("no database at \(path): pass --database or --config")
+        }
+        return path
+    }
+}
+
 struct Audit: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "The tamper-evident audit trail.", subcommands: [Verify.self])
@@ -528,20 +546,13 @@ struct Audit: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Walk the audit hash chain; name the first entry altered, removed or reordered, or a tail cut since the last signed checkpoint (exit 1).")
 
-        @Option(name: .long, help: "SQLite database (default: storage.sqlite.path of --config, else ./data/fawang.sqlite).")
-        var database: String?
-
-        @Option(name: .long, help: "Config file to take storage.sqlite.path from.")
-        var config: String?
+        @OptionGroup var store: LocalDatabase
 
         @Option(name: .long, help: "Head hash recorded earlier (e.g. in a bulletin); catches entries removed from the end.")
         var expectHead: String?
 
         func run() async throws {
-            let path = try database ?? PlatformConfig.load(path: config).sqlitePath
-            guard FileManager.default.fileExists(atPath: path) else {
-                throw ValidationError("no database at \(path): pass --database or --config")
-            }
+            let path = try store.path()
             // Verifying the chain never opens a sealed identity number: any key will do.
             let cipher = try PersonalDataCipher(keys: [("verify-only", Data(repeating: 0, count: 32))])
             let storage = try SQLiteStorage(path: path, cipher: cipher, logger: Logger(label: "fawang.audit"))
@@ -564,6 +575,81 @@ struct Audit: AsyncParsableCommand {
                 throw ExitCode(1)
             }
             print("intact: \(result.count) entries, head \(result.head)")
+        }
+    }
+}
+
+// MARK: Exchange
+
+struct Exchange: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "The exchange with the national 12348 platform: the day's reconciliation, the signing key.",
+        subcommands: [Report.self, PublicKey.self])
+
+    struct Report: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Reconcile one day's outbox: enqueued, acknowledged (and duplicates), rejected with reasons, pending (exit 1 if it does not balance).")
+
+        @OptionGroup var store: LocalDatabase
+
+        @Option(name: .long, help: "Day the changes were committed, YYYY-MM-DD (China time; default today).")
+        var day: String?
+
+        @Flag(name: .long, help: "Print JSON.")
+        var json = false
+
+        func run() async throws {
+            let path = try store.path()
+            let civil: CivilDate
+            if let day {
+                guard let parsed = CivilDate(iso: day) else { throw ValidationError("--day must be YYYY-MM-DD, not \(day)") }
+                civil = parsed
+            } else {
+                civil = CivilDate(Date())
+            }
+            // The outbox holds no sealed data: any key will do.
+            let cipher = try PersonalDataCipher(keys: [("report-only", Data(repeating: 0, count: 32))])
+            let storage = try SQLiteStorage(path: path, cipher: cipher, logger: Logger(label: "fawang.exchange"))
+            let report: ExchangeReport
+            do {
+                report = try await storage.exchange.report(day: civil)
+            } catch {
+                throw ValidationError("\(path) has no exchange outbox yet: start `fawang serve` on it once (it migrates the database); \(error)")
+            }
+            if json {
+                let object: [String: Any] = [
+                    "day": report.day, "enqueued": report.enqueued, "acknowledged": report.acknowledged, "duplicates": report.duplicates,
+                    "rejected": report.rejected, "pending": report.pending, "attempts": report.attempts, "balances": report.balances,
+                    "oldest_pending": report.oldestPending.map { ISO8601DateFormatter().string(from: $0) } ?? NSNull(),
+                    "rejections": report.rejections.map { ["message_id": $0.messageID, "reason": $0.reason] },
+                ]
+                print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
+            } else {
+                print("""
+                    national exchange, \(report.day) (China time)
+                      enqueued      \(report.enqueued)
+                      acknowledged  \(report.acknowledged) (of which duplicates: \(report.duplicates))
+                      rejected      \(report.rejected)
+                      pending       \(report.pending)\(report.oldestPending.map { " (oldest committed \(ISO8601DateFormatter().string(from: $0)))" } ?? "")
+                      attempts      \(report.attempts)
+                      \(report.balances ? "balances" : "DOES NOT BALANCE")
+                    """)
+                for rejection in report.rejections { print("  rejected \(rejection.messageID): \(rejection.reason)") }
+            }
+            if !report.balances { throw ExitCode(1) }
+        }
+    }
+
+    struct PublicKey: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "public-key", abstract: "Print the exchange signing key's id and public key (base64), for the national platform to register; creates the key on first use.")
+
+        @Option(name: .long, help: "Config file (exchange.signing_key_file, storage.sqlite.path).")
+        var config: String?
+
+        func run() async throws {
+            let key = try ExchangeKey.load(config: PlatformConfig.load(path: config), logger: Logger(label: "fawang.exchange"))
+            print("key_id \(key.keyID)\npublic_key \(key.publicKeyBase64)")
         }
     }
 }

@@ -41,6 +41,10 @@ import Testing
         ("grpc:\n  tls:\n    client_ca: ca.pem\n", "grpc.tls.client_ca", "mutual TLS"),
         ("environment: prod\n", "environment", "expected one of"),
         ("environment: production\ndemo:\n  seed: true\n", "demo.seed", "environment: production"),
+        ("exchange.enabled: true\n", "exchange.national_address", "host:port"),
+        ("exchange.enabled: true\nexchange.national_address: national.example.cn\n", "exchange.national_address", "host:port"),
+        ("exchange.enabled: true\nexchange.national_address: 'nat:99999'\n", "exchange.national_address", "host:port"),
+        ("exchange.source: '6400'\n", "exchange.source", "6-digit division code"),
     ])
     func invalidFilesNameTheKeyAndReason(_ yaml: String, _ key: String, _ reason: String) {
         #expect {
@@ -58,6 +62,14 @@ import Testing
         #expect(production.environment == "production")
         #expect(!production.seedDemoData)
         #expect(!(try PlatformConfig.parse(yaml: "environment: production\ndemo.seed: false\n")).seedDemoData)
+    }
+
+    @Test func theExchangeTakesAnAddressByNameOrNumber() throws {
+        let config = try PlatformConfig.parse(yaml: "exchange:\n  enabled: true\n  national_address: 'exchange.12348.gov.cn:443'\n")
+        #expect(config.exchangeEnabled && ExchangeAddress(config.exchangeNationalAddress) == ExchangeAddress("exchange.12348.gov.cn:443"))
+        #expect(ExchangeAddress("exchange.12348.gov.cn:443")?.host == "exchange.12348.gov.cn")
+        #expect(ExchangeAddress("[::1]:50061")?.port == 50061)
+        #expect(!(try PlatformConfig.parse(yaml: "exchange.source: '650000'\n")).exchangeEnabled, "off by default, no address needed")
     }
 
     @Test func tlsPairTurnsTLSOnAndClientCAMakesItMutual() throws {

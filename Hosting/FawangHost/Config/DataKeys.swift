@@ -92,3 +92,24 @@ public enum AuditCheckpointKey {
         return key
     }
 }
+
+/// The province's Ed25519 key for the national exchange (``ExchangeSigningKey``):
+/// `FAWANG_EXCHANGE_KEY` (base64 of the 32-byte private key) if set, else
+/// `exchange.signing_key_file` (by default `fawang.exchange-key` next to the database), created on
+/// first run. Its public key is what the national platform registers for this province.
+public enum ExchangeKey {
+    public static let environmentVariable = "FAWANG_EXCHANGE_KEY"
+
+    /// The key file: `exchange.signing_key_file`, else `fawang.exchange-key` next to the database.
+    public static func path(config: PlatformConfig) -> String {
+        config.exchangeSigningKeyFile ?? SecretSource.besideDatabase(config.sqlitePath, named: "fawang.exchange-key")
+    }
+
+    public static func load(config: PlatformConfig, logger: Logger) throws -> ExchangeSigningKey {
+        let path = path(config: config)
+        let source = SecretSource(environmentVariable: environmentVariable, path: path, label: "exchange signing key")
+        let text = try source.load(logger: logger) { ExchangeSigningKey.generate().fileLine + "\n" }
+        let from = ProcessInfo.processInfo.environment[environmentVariable].map { $0.isEmpty ? path : environmentVariable } ?? path
+        return try ExchangeSigningKey(text: text, from: from)
+    }
+}

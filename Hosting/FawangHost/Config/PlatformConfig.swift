@@ -68,6 +68,12 @@ public struct PlatformConfig: Sendable, Equatable {
     public var syntheticMatters = 0
     /// Where the data keys live when `FAWANG_DATA_KEYS` is not set; nil means next to the database.
     public var dataKeyFile: String?
+    /// `exchange.*`: the national exchange (off by default).
+    public var exchangeEnabled = false
+    public var exchangeNationalAddress = ""
+    public var exchangeSource = "640000"
+    public var exchangeSigningKeyFile: String?
+    public var exchangeCallTimeoutSeconds = 10
     /// `audit.on_broken_chain`: what start-up does when the audit chain does not verify from its
     /// signed checkpoint. `refuse`: do not start, naming the first bad entry. `read_only`: start,
     /// serve reads only (``WriteGate``) and alert loudly.
@@ -179,6 +185,11 @@ public struct PlatformConfig: Sendable, Equatable {
         bool("demo.sample_matters", \.seedSampleMatters, true, "With demo.seed, also seed sample matters, some submitted days ago, so deadline alerts and escalation show at once."),
         int("demo.synthetic_matters", \.syntheticMatters, 0...1_000_000, "With demo.seed, also this many generated matters across every line, county and channel over the past year, walked through their workflows at random (fixed seed): figures for the supervision dashboard. 0 for none."),
         choice("audit.on_broken_chain", \.auditOnBrokenChain, ["refuse", "read_only"], live: false, "What start-up does when the audit chain does not verify from its last signed checkpoint (an entry edited, removed or cut from the end): `refuse` to start, naming the first bad entry and what to do, or start `read_only`: queries are served, changes refused, and a critical alert is logged and exported (fawang_read_only) until the database is restored."),
+        bool("exchange.enabled", \.exchangeEnabled, false, "Send every new matter and status change to the national 12348 platform: written to an outbox in the change's own transaction, signed (Ed25519) and pushed in order with retry until acknowledged (docs/operations.md, National exchange). Needs exchange.national_address."),
+        string("exchange.national_address", \.exchangeNationalAddress, "", "host:port of the national platform's exchange endpoint (gRPC national.exchange.v1.NationalExchange)."),
+        string("exchange.source", \.exchangeSource, "640000", "This platform's division code as the national platform knows it (a province: 640000), sent as every envelope's source."),
+        optionalString("exchange.signing_key_file", \.exchangeSigningKeyFile, "File of the Ed25519 key that signs envelopes (one base64 line); default fawang.exchange-key next to the database, created on first run, its public key logged at start-up for the national side to register. FAWANG_EXCHANGE_KEY overrides it."),
+        int("exchange.call_timeout_seconds", \.exchangeCallTimeoutSeconds, 1...300, "How long one delivery may take before it counts as failed and is retried later."),
         int("audit.checkpoint_seconds", \.auditCheckpointSeconds, 1...86_400, "How often the signed audit checkpoint (table audit_checkpoint, key fawang.audit-key) moves to the verified head while running; also at graceful shutdown."),
         choice("log.level", \.logLevel, ["trace", "debug", "info", "notice", "warning", "error", "critical"], live: true, "Lowest level logged."),
         choice("log.format", \.logFormat, ["text", "json"], live: false, "text (key=value) or json (one object per line)."),
@@ -265,6 +276,16 @@ public struct PlatformConfig: Sendable, Equatable {
             throw ConfigError(
                 key: "http.max_request_bytes",
                 reason: "\(config.httpMaxRequestBytes) is too small for materials.max_bytes (\(config.materials.maxBytes)) sent as base64 in Connect JSON: raise it to at least \((config.materials.maxBytes + 2) / 3 * 4 + overhead) or lower materials.max_bytes")
+        }
+        if config.exchangeEnabled {
+            guard ExchangeAddress(config.exchangeNationalAddress) != nil else {
+                throw ConfigError(
+                    key: "exchange.national_address",
+                    reason: "exchange.enabled needs the national endpoint as host:port (e.g. 10.1.2.3:50061), found \"\(config.exchangeNationalAddress)\"")
+            }
+        }
+        guard config.exchangeSource.count == 6, config.exchangeSource.allSatisfy(\.isASCII), config.exchangeSource.allSatisfy(\.isNumber) else {
+            throw ConfigError(key: "exchange.source", reason: "expected a 6-digit division code (a province: 640000), found \"\(config.exchangeSource)\"")
         }
         switch (config.tlsChain, config.tlsKey) {
         case (nil, nil):
@@ -400,5 +421,18 @@ public struct PlatformConfig: Sendable, Equatable {
             }
             config[keyPath: field] = flag
         }, current: { String($0[keyPath: field]) })
+    }
+}
+
+/// `exchange.national_address`: host and port.
+public struct ExchangeAddress: Sendable, Equatable {
+    public let host: String
+    public let port: Int
+
+    public init?(_ text: String) {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (1...65535).contains(port) else { return nil }
+        let host = String(text[..<colon])
+        guard !host.isEmpty, !host.contains(where: \.isWhitespace) else { return nil }
+        (self.host, self.port) = (host, port)
     }
 }

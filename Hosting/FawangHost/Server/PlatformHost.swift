@@ -140,7 +140,7 @@ public final class PlatformHost: Sendable {
         try StartupChecks.refuseLoosePermissions(config: config, logger: logger)
         let storage = try SQLiteStorage(
             path: config.sqlitePath, cipher: try DataKeys.load(config: config, logger: logger), logger: logger, deadlines: core.engine,
-            writes: writes)
+            writes: writes, exchange: config.exchangeEnabled)
         try await storage.migrate(modules: plugins.map { ($0.manifest.id, $0.migrations) })
         try await storage.checkDataKeys()
         return storage
@@ -405,6 +405,12 @@ public final class PlatformHost: Sendable {
                 "http": "\(ports.http.map { "http://\(config.httpHost):\($0)/" } ?? "off")",
             ])
             await onListening(ports)
+        }
+        // After the gRPC servers, so it stops before them.
+        if config.exchangeEnabled, let address = ExchangeAddress(config.exchangeNationalAddress), let signal = storage.exchangeSignal {
+            serviceList.append(ExchangePusher(
+                outbox: storage.exchange, signal: signal, key: try ExchangeKey.load(config: config, logger: logger), source: config.exchangeSource,
+                address: address, callTimeout: .seconds(config.exchangeCallTimeoutSeconds), logger: logger, metrics: server.metrics.registry))
         }
         // After the gRPC servers in the list, so it stops first: no HTTP call arrives at a
         // server that has stopped taking calls.

@@ -27,6 +27,8 @@ final class PlatformMetrics: Sendable {
     static var readOnly: MetricNameDescriptor { .init(namespace: "fawang", metricName: "read_only", unitName: "", helpText: "1 while the host serves reads only because its audit trail did not verify (alert on it), else 0.") }
     static var inFlight: MetricNameDescriptor { .init(namespace: "fawang", subsystem: "rpc", metricName: "in_flight", unitName: "", helpText: "gRPC calls in flight now (limits.calls_in_flight).") }
     static var refused: MetricNameDescriptor { .init(namespace: "fawang", subsystem: "rpc", metricName: "refused", unitName: "total", helpText: "gRPC calls refused RESOURCE_EXHAUSTED before any handler, over limits.calls_in_flight (not in fawang_rpc_calls_total).") }
+    static var exchangeDeliveries: MetricNameDescriptor { .init(namespace: "fawang", subsystem: "exchange", metricName: "deliveries", unitName: "total", helpText: "Deliveries to the national platform, by outcome: accepted, duplicate, rejected (refused for good), failed (no receipt: retried).") }
+    static var exchangePending: MetricNameDescriptor { .init(namespace: "fawang", subsystem: "exchange", metricName: "pending", unitName: "", helpText: "Outbox entries not yet acknowledged by the national platform (alert when it keeps growing).") }
     static var duration: MetricNameDescriptor { .init(namespace: "fawang", subsystem: "rpc", metricName: "duration", unitName: "seconds", helpText: "gRPC handling time, by method and module.") }
 
     static let latencyBuckets: [Duration] = [

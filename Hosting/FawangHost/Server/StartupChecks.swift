@@ -80,6 +80,7 @@ enum StartupChecks {
         if environment[AuditCheckpointKey.environmentVariable]?.isEmpty ?? true {
             files.append(AuditCheckpointKey.path(besideDatabase: config.sqlitePath))
         }
+        if config.exchangeEnabled, environment[ExchangeKey.environmentVariable]?.isEmpty ?? true { files.append(ExchangeKey.path(config: config)) }
         return files
     }
 

@@ -1,0 +1,211 @@
+public import Crypto
+public import Foundation
+
+/// The exchange with the Ministry of Justice's national 12348 platform: what the province sends,
+/// how it is signed, and the outbox it is sent from.
+///
+/// Every change the national platform hears of is written to the outbox (``ExchangeOutbox``) in
+/// the same transaction as the change itself, so a committed change is never missed and a
+/// rolled-back one never sent. A pusher in the host sends the outbox in order, each envelope
+/// signed with the province's Ed25519 key, and marks an entry settled only on the national side's
+/// receipt; the receiver applies a message id once, so a retry after a crash or an outage changes
+/// nothing on its side (exactly once in effect).
+public enum NationalExchange {
+    /// The data items sent.
+    public enum Kind: String, Sendable, CaseIterable {
+        /// A new matter, whichever channel it came in by.
+        case matterSubmitted = "matter.submitted"
+        /// A matter's status changed (or it moved to another line).
+        case matterStatus = "matter.status"
+    }
+
+    /// The bytes an envelope's signature covers (documented in the contract,
+    /// `Protocols/proto/national/exchange/v1/exchange.proto`): every field but the key id and
+    /// the signature, each but the payload ended by a newline.
+    public static func signingBytes(messageID: String, source: String, kind: String, createdAtMicros: Int64, payload: Data) -> Data {
+        var bytes = Data("fawang-exchange-v1\n\(messageID)\n\(source)\n\(kind)\n\(createdAtMicros)\n".utf8)
+        bytes.append(payload)
+        return bytes
+    }
+
+    /// The data item of a matter as the national platform receives it: what it is, where and
+    /// how it stands, never who the applicant is (no names, identity numbers or phones).
+    public static func item(of matter: Matter, event: String) throws -> Data {
+        let item = MatterItem(
+            trackingNumber: matter.trackingNumber.digits, businessLine: matter.businessLine, matterType: matter.matterType,
+            status: matter.status, regionCode: matter.regionCode, channel: matter.channel.rawValue,
+            submittedAt: Self.timestamp(matter.submittedAt), updatedAt: Self.timestamp(matter.updatedAt), event: event)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return try encoder.encode(item)
+    }
+
+    struct MatterItem: Codable {
+        let trackingNumber: String
+        let businessLine: String
+        let matterType: String
+        let status: String
+        let regionCode: String
+        let channel: String
+        let submittedAt: String
+        let updatedAt: String
+        /// The timeline event that made the change.
+        let event: String
+
+        enum CodingKeys: String, CodingKey {
+            case trackingNumber = "tracking_number", businessLine = "business_line", matterType = "matter_type", status
+            case regionCode = "region_code", channel, submittedAt = "submitted_at", updatedAt = "updated_at", event
+        }
+    }
+
+    private static func timestamp(_ date: Date) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime]
+        return formatter.string(from: date)
+    }
+}
+
+/// The province's Ed25519 signing key for the exchange. The file holds the 32-byte private key
+/// in base64 on one line; the key id is the first 16 hex digits of the public key's SHA-256, so
+/// the national side can tell keys apart across a rotation.
+public struct ExchangeSigningKey: Sendable {
+    public let privateKey: Curve25519.Signing.PrivateKey
+    public let keyID: String
+
+    public init(privateKey: Curve25519.Signing.PrivateKey) {
+        self.privateKey = privateKey
+        self.keyID = Self.keyID(of: privateKey.publicKey)
+    }
+
+    /// The key from its text (one base64 line of the 32-byte private key); `source` names where
+    /// the text came from in the error.
+    public init(text: String, from source: String) throws(FawangError) {
+        guard let raw = Data(base64Encoded: text.trimmingCharacters(in: .whitespacesAndNewlines)), raw.count == 32,
+            let key = try? Curve25519.Signing.PrivateKey(rawRepresentation: raw)
+        else {
+            throw FawangError(.failedPrecondition, "\(source) is not one base64 line of a 32-byte Ed25519 private key: move it away and restart to have a new one made (then register its public key with the national platform)")
+        }
+        self.init(privateKey: key)
+    }
+
+    /// A new key's file line (base64 of the private key) and its public key in base64, the
+    /// form the national side registers.
+    public static func generate() -> (fileLine: String, publicKey: String, keyID: String) {
+        let key = Curve25519.Signing.PrivateKey()
+        return (key.rawRepresentation.base64EncodedString(), key.publicKey.rawRepresentation.base64EncodedString(), keyID(of: key.publicKey))
+    }
+
+    public static func keyID(of publicKey: Curve25519.Signing.PublicKey) -> String {
+        String(RequestDigest.sha256Hex(publicKey.rawRepresentation).prefix(16))
+    }
+
+    public var publicKeyBase64: String { privateKey.publicKey.rawRepresentation.base64EncodedString() }
+
+    public func sign(_ entry: OutboxEntry, source: String) throws -> Data {
+        try privateKey.signature(for: NationalExchange.signingBytes(
+            messageID: entry.messageID, source: source, kind: entry.kind, createdAtMicros: entry.createdAtMicros, payload: entry.payload))
+    }
+
+    /// Whether `signature` is `publicKey`'s over the envelope's fields (what a receiver checks).
+    public static func verify(
+        signature: Data, publicKey: Curve25519.Signing.PublicKey, messageID: String, source: String, kind: String, createdAtMicros: Int64,
+        payload: Data
+    ) -> Bool {
+        publicKey.isValidSignature(
+            signature, for: NationalExchange.signingBytes(messageID: messageID, source: source, kind: kind, createdAtMicros: createdAtMicros, payload: payload))
+    }
+}
+
+/// One envelope waiting in the outbox.
+public struct OutboxEntry: Sendable, Equatable {
+    /// Position in the outbox: entries are sent in this order.
+    public var sequence: Int64
+    public var messageID: String
+    public var kind: String
+    public var payload: Data
+    public var createdAtMicros: Int64
+    /// Deliveries tried so far.
+    public var attempts: Int
+
+    public init(sequence: Int64, messageID: String, kind: String, payload: Data, createdAtMicros: Int64, attempts: Int) {
+        self.sequence = sequence
+        self.messageID = messageID
+        self.kind = kind
+        self.payload = payload
+        self.createdAtMicros = createdAtMicros
+        self.attempts = attempts
+    }
+}
+
+/// How an outbox entry was settled by the national side's receipt.
+public enum OutboxSettlement: String, Sendable {
+    /// Applied on receipt.
+    case accepted
+    /// The national side had it already (a retry after a lost receipt): settled, nothing new.
+    case duplicate
+    /// Refused for good: kept with the reason, for the reconciliation report.
+    case rejected
+}
+
+/// One day's reconciliation: what the outbox took in that day and where each entry stands.
+/// It balances when `enqueued == acknowledged + rejected + pending`.
+public struct ExchangeReport: Sendable, Equatable {
+    public var day: String
+    public var enqueued: Int
+    /// Settled by an accepted or duplicate receipt.
+    public var acknowledged: Int
+    /// Of those, settled as duplicates (the national side had them from an earlier try).
+    public var duplicates: Int
+    public var rejected: Int
+    public var pending: Int
+    /// Delivery attempts made for that day's entries, settled or not.
+    public var attempts: Int
+    /// The oldest pending entry's commit time (nil when none is pending).
+    public var oldestPending: Date?
+    /// Rejected entries: message id and the national side's reason.
+    public var rejections: [(messageID: String, reason: String)]
+
+    public var balances: Bool { enqueued == acknowledged + rejected + pending }
+
+    public init(
+        day: String, enqueued: Int, acknowledged: Int, duplicates: Int, rejected: Int, pending: Int, attempts: Int, oldestPending: Date?,
+        rejections: [(messageID: String, reason: String)]
+    ) {
+        (self.day, self.enqueued, self.acknowledged, self.duplicates) = (day, enqueued, acknowledged, duplicates)
+        (self.rejected, self.pending, self.attempts, self.oldestPending, self.rejections) = (rejected, pending, attempts, oldestPending, rejections)
+    }
+
+    public static func == (a: ExchangeReport, b: ExchangeReport) -> Bool {
+        a.day == b.day && a.enqueued == b.enqueued && a.acknowledged == b.acknowledged && a.duplicates == b.duplicates
+            && a.rejected == b.rejected && a.pending == b.pending && a.attempts == b.attempts && a.oldestPending == b.oldestPending
+            && a.rejections.map(\.messageID) == b.rejections.map(\.messageID) && a.rejections.map(\.reason) == b.rejections.map(\.reason)
+    }
+}
+
+/// The outbox the pusher sends from. Entries are written by the matter store in the change's
+/// own transaction; this is the pusher's side.
+public protocol ExchangeOutbox: Sendable {
+    /// Pending entries due at `now`, oldest first, stopping at the first one not yet due (its
+    /// retry waits, and so do the entries after it: changes reach the national side in order).
+    func due(limit: Int, now: Date) async throws -> [OutboxEntry]
+    /// Records the receipt: the entry is settled and not sent again.
+    func settle(sequence: Int64, as settlement: OutboxSettlement, reason: String, at time: Date) async throws
+    /// Records a failed attempt (no receipt): the entry is tried again from `next`.
+    func retry(sequence: Int64, error: String, next: Date) async throws
+    /// When the oldest pending entry is next due (nil when nothing is pending).
+    func nextDue() async throws -> Date?
+    /// Entries not yet settled, of every day.
+    func pendingCount() async throws -> Int
+    /// The reconciliation of entries committed on `day` (local calendar day, `YYYY-MM-DD`).
+    func report(day: CivilDate) async throws -> ExchangeReport
+}
+
+/// How long the pusher waits before trying an entry again after `attempts` failed deliveries:
+/// 1 s, doubling, at most 5 minutes, with up to a fifth more at random so that hosts coming back
+/// from one outage do not retry in step.
+public enum ExchangeBackoff {
+    public static func delay(afterAttempts attempts: Int, random: Double = Double.random(in: 0...0.2)) -> TimeInterval {
+        let base = min(300, pow(2, Double(max(0, attempts - 1))))
+        return base * (1 + random)
+    }
+}

@@ -1,0 +1,182 @@
+import FawangCatalog
+import FawangCore
+import FawangHost
+import FawangProto
+import FawangTestSupport
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import GRPCCore
+import GRPCNIOTransportHTTP2
+import SwiftProtobuf
+import Testing
+
+/// The exchange with the national platform over real processes: the stand-in endpoint
+/// (`fawang-national-standin`) is killed and restarted under the host, and the host itself is
+/// killed mid-push; every change still takes effect there exactly once, in order, signed.
+@Suite(.serialized) struct ExchangeTests {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("fawang-exchange-\(UUID().uuidString)")
+
+    /// A fresh signing key in a 0600 file: its path and public key.
+    func signingKey() throws -> (path: String, publicKey: String) {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let key = ExchangeSigningKey.generate()
+        let path = directory.appendingPathComponent("exchange.key").path
+        #expect(FileManager.default.createFile(atPath: path, contents: Data((key.fileLine + "\n").utf8), attributes: [.posixPermissions: 0o600]))
+        return (path, key.publicKey)
+    }
+
+    static func config(port: Int, keyPath: String) -> String {
+        """
+        exchange:
+          enabled: true
+          national_address: 127.0.0.1:\(port)
+          signing_key_file: \(keyPath)
+          call_timeout_seconds: 2
+        """
+    }
+
+    func submit(_ count: Int, port: Int) async throws -> [String] {
+        try await withGRPCClient(transport: .http2NIOPosix(target: .ipv4(address: "127.0.0.1", port: port), transportSecurity: .plaintext)) { client in
+            let legalAid = Fawang_Legalaid_V1_LegalAidService.Client(wrapping: client)
+            var numbers: [String] = []
+            for _ in 0..<count { numbers.append(try await legalAid.submitApplication(LegalAidSamples.application()).matter.trackingNumber) }
+            return numbers
+        }
+    }
+
+    /// The outbox by state, and what the stand-in recorded: (received, accepted deliveries).
+    func counts(host: String, national: String) async throws -> (outbox: [String: Int], received: Int, accepted: Int) {
+        let rows = try await sqlite("SELECT state, COUNT(*) FROM exchange_outbox GROUP BY state", on: host)
+        var outbox: [String: Int] = [:]
+        for line in rows.split(separator: "\n") {
+            let parts = line.split(separator: "|")
+            outbox[String(parts[0])] = Int(parts[1])
+        }
+        let received = Int(try await sqlite("SELECT COUNT(*) FROM received", on: national)) ?? -1
+        let accepted = Int(try await sqlite("SELECT COUNT(*) FROM deliveries WHERE disposition = 'accepted'", on: national)) ?? -1
+        return (outbox, received, accepted)
+    }
+
+    @Test func everyChangeReachesTheNationalPlatformOnceThroughAnOutage() async throws {
+        let key = try signingKey()
+        let national = directory.appendingPathComponent("national.sqlite").path
+        var standin = try await NationalStandinProcess(databasePath: national, publicKey: key.publicKey, directory: directory)
+        let port = standin.port
+        try await TestPlatform.with(extraConfig: Self.config(port: port, keyPath: key.path), plugins: PluginCatalog.all) { platform in
+            let host = platform.databasePath
+            let first = try await submit(5, port: platform.ports.grpc)
+            // A status change is a data item too.
+            _ = try await platform.withInProcessClient(as: "staff-640100-reviewer") { client in
+                try await Fawang_Legalaid_V1_LegalAidService.Client(wrapping: client).approve(.with {
+                    $0.trackingNumber = first[0]
+                    $0.context = LegalAidSamples.staff()
+                })
+            }
+            try await eventually("the first six reach the national platform") {
+                let now = try await counts(host: host, national: national)
+                return now.outbox == ["acknowledged": 6] && now.received == 6
+            }
+
+            // The national endpoint goes down; changes keep coming, and wait in the outbox.
+            standin.kill()
+            _ = try await submit(10, port: platform.ports.grpc)
+            try await eventually("a delivery fails and is put off") {
+                Int(try await sqlite("SELECT COUNT(*) FROM exchange_outbox WHERE state = 'pending' AND attempts > 0", on: host)) ?? 0 > 0
+            }
+            #expect(try await counts(host: host, national: national).outbox["pending"] == 10)
+
+            // Back on the same port: everything arrives, once, in commit order.
+            standin = try await NationalStandinProcess(databasePath: national, publicKey: key.publicKey, port: port, directory: directory)
+            try await eventually(timeout: .seconds(60), "the rest arrive after the outage") {
+                let now = try await counts(host: host, national: national)
+                return now.outbox == ["acknowledged": 16] && now.received == 16
+            }
+            let now = try await counts(host: host, national: national)
+            #expect(now.accepted == 16, "each message applied once")
+            let sent = try await sqlite("SELECT message_id FROM exchange_outbox ORDER BY seq", on: host)
+            let arrived = try await sqlite("SELECT message_id FROM received ORDER BY rowid", on: national)
+            #expect(sent == arrived, "in commit order")
+            let kinds = try await sqlite("SELECT kind, COUNT(*) FROM received GROUP BY kind ORDER BY kind", on: national)
+            #expect(kinds == "matter.status|1\nmatter.submitted|15")
+            // The national side gets where a matter stands, never who applied.
+            let payloads = try await sqlite("SELECT CAST(payload AS TEXT) FROM received", on: national)
+            #expect(payloads.contains("\"business_line\":\"legal-aid\""))
+            #expect(!payloads.contains("马小花") && !payloads.contains("11010519491231002X") && !payloads.contains("13951001234"))
+
+            // What monitoring sees: nothing pending, each delivery by outcome.
+            let metricsPort = try #require(platform.ports.metrics)
+            let (body, _) = try await URLSession.isolated().data(from: URL(string: "http://127.0.0.1:\(metricsPort)/metrics")!)
+            let metrics = String(decoding: body, as: UTF8.self)
+            #expect(metrics.contains("fawang_exchange_pending 0"), "\(metrics)")
+            #expect(metrics.contains("fawang_exchange_deliveries_total{outcome=\"accepted\"} 16"), "\(metrics)")
+            #expect(metrics.contains("fawang_exchange_deliveries_total{outcome=\"failed\"}"), "\(metrics)")
+
+            // The day's reconciliation balances.
+            let (status, output) = try await runChildProcess(
+                ServeProcess.executable, ["exchange", "report", "--database", host, "--json"])
+            #expect(status == 0, "\(output)")
+            let report = try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any]
+            #expect(report?["enqueued"] as? Int == 16 && report?["acknowledged"] as? Int == 16 && report?["pending"] as? Int == 0)
+            #expect(report?["balances"] as? Bool == true)
+            #expect((report?["attempts"] as? Int ?? 0) > 16, "the failed attempts are counted")
+        }
+        standin.kill()
+    }
+
+    @Test func anEnvelopeTheNationalSideRefusesIsKeptWithItsReason() async throws {
+        let key = try signingKey()
+        let national = directory.appendingPathComponent("national.sqlite").path
+        // The stand-in trusts another key: every signature fails there.
+        let standin = try await NationalStandinProcess(databasePath: national, publicKey: ExchangeSigningKey.generate().publicKey, directory: directory)
+        try await TestPlatform.with(extraConfig: Self.config(port: standin.port, keyPath: key.path), plugins: PluginCatalog.all) { platform in
+            _ = try await submit(2, port: platform.ports.grpc)
+            try await eventually("both are refused") {
+                try await counts(host: platform.databasePath, national: national).outbox == ["rejected": 2]
+            }
+            #expect(try await counts(host: platform.databasePath, national: national).received == 0)
+            let (status, output) = try await runChildProcess(ServeProcess.executable, ["exchange", "report", "--database", platform.databasePath])
+            #expect(status == 0, "a refused envelope is settled: the report still balances")
+            #expect(output.contains("rejected      2"), "\(output)")
+            #expect(output.contains("the signature does not verify with the registered key"), "\(output)")
+        }
+        standin.kill()
+    }
+
+    /// `kill -9` of the host while it pushes: an envelope the national side recorded but whose
+    /// receipt the host never settled is sent again on restart and answered as a duplicate.
+    @Test func aHostKilledMidPushSendsTheRestOnceInEffect() async throws {
+        let key = try signingKey()
+        let national = directory.appendingPathComponent("national.sqlite").path
+        let standin = try await NationalStandinProcess(databasePath: national, publicKey: key.publicKey, directory: directory)
+        let configPath = directory.appendingPathComponent("fawang.yaml").path
+        try TestPlatform.configYAML(directory: directory, extra: Self.config(port: standin.port, keyPath: key.path) + "\n" + TestPlatform.unlimitedRates)
+            .write(toFile: configPath, atomically: true, encoding: .utf8)
+        let host = directory.appendingPathComponent("fawang.sqlite").path
+        var serve = try await ServeProcess(configPath: configPath, directory: directory)
+        // Submitted in parallel so that the pusher is busy when the host dies.
+        let port = serve.grpcPort
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<4 { group.addTask { _ = try await self.submit(10, port: port) } }
+            try await group.waitForAll()
+        }
+        serve.signal(SIGKILL)
+        _ = try await serve.waitForExit()
+        let before = try await counts(host: host, national: national)
+        #expect(before.outbox.values.reduce(0, +) == 40, "every acknowledged submission's item is in the outbox")
+
+        serve = try await ServeProcess(configPath: configPath, directory: directory)
+        try await eventually(timeout: .seconds(60), "everything is delivered after the restart") {
+            try await counts(host: host, national: national).outbox == ["acknowledged": 40]
+        }
+        let after = try await counts(host: host, national: national)
+        #expect(after.received == 40 && after.accepted == 40, "each of the 40 applied once: \(after)")
+        let duplicates = Int(try await sqlite("SELECT COUNT(*) FROM exchange_outbox WHERE disposition = 'duplicate'", on: host)) ?? -1
+        let answeredTwice = Int(try await sqlite("SELECT COUNT(*) FROM deliveries WHERE disposition = 'duplicate'", on: national)) ?? -2
+        #expect(duplicates == answeredTwice, "a resend the national side had already is settled as a duplicate")
+        serve.signal(SIGTERM)
+        #expect(try await serve.waitForExit() == 0)
+        standin.kill()
+    }
+}
