@@ -2,6 +2,7 @@
 // pushes to in tests and trials (docs/operations.md, "National exchange").
 //
 //   fawang-national-standin --database PATH --public-key BASE64 [--port N] [--ports-file FILE]
+//                           [--tls-cert PEM --tls-key PEM]
 //
 // Serves national.exchange.v1.NationalExchange/Deliver as the contract describes it: checks the
 // Ed25519 signature against the province's registered public key, refuses unknown kinds and
@@ -70,6 +71,7 @@ struct Standin: National_Exchange_V1_NationalExchange.SimpleServiceProtocol {
 struct NationalStandin {
     static func main() async throws {
         var (port, portsFile, path, key) = (0, String?.none, String?.none, String?.none)
+        var (certificate, privateKey) = (String?.none, String?.none)
         var arguments = CommandLine.arguments.dropFirst().makeIterator()
         while let argument = arguments.next() {
             switch argument {
@@ -77,6 +79,8 @@ struct NationalStandin {
             case "--ports-file": portsFile = arguments.next()
             case "--database": path = arguments.next()
             case "--public-key": key = arguments.next()
+            case "--tls-cert": certificate = arguments.next()
+            case "--tls-key": privateKey = arguments.next()
             default: usage("unknown argument \(argument)")
             }
         }
@@ -99,7 +103,14 @@ struct NationalStandin {
                     n INTEGER PRIMARY KEY AUTOINCREMENT, message_id TEXT NOT NULL, disposition TEXT NOT NULL, reason TEXT NOT NULL, at REAL NOT NULL);
                 """)
         }
-        let transport = HTTP2ServerTransport.Posix(address: .ipv4(host: "127.0.0.1", port: port), transportSecurity: .plaintext)
+        let security: HTTP2ServerTransport.Posix.TransportSecurity
+        switch (certificate, privateKey) {
+        case (nil, nil): security = .plaintext
+        case (let certificate?, let privateKey?):
+            security = .tls(certificateChain: [.file(path: certificate, format: .pem)], privateKey: .file(path: privateKey, format: .pem))
+        default: usage("--tls-cert and --tls-key go together")
+        }
+        let transport = HTTP2ServerTransport.Posix(address: .ipv4(host: "127.0.0.1", port: port), transportSecurity: security)
         let server = GRPCServer(transport: transport, services: [Standin(database: database, publicKey: publicKey)])
         try await withThrowingDiscardingTaskGroup { group in
             group.addTask { try await server.serve() }
@@ -114,7 +125,7 @@ struct NationalStandin {
     }
 
     static func usage(_ problem: String) -> Never {
-        FileHandle.standardError.write(Data("fawang-national-standin: \(problem)\nusage: fawang-national-standin --database PATH --public-key BASE64 [--port N] [--ports-file FILE]\n".utf8))
+        FileHandle.standardError.write(Data("fawang-national-standin: \(problem)\nusage: fawang-national-standin --database PATH --public-key BASE64 [--port N] [--ports-file FILE] [--tls-cert PEM --tls-key PEM]\n".utf8))
         exit(2)
     }
 }

@@ -45,6 +45,8 @@ import Testing
         ("exchange.enabled: true\nexchange.national_address: national.example.cn\n", "exchange.national_address", "host:port"),
         ("exchange.enabled: true\nexchange.national_address: 'nat:99999'\n", "exchange.national_address", "host:port"),
         ("exchange.source: '6400'\n", "exchange.source", "6-digit division code"),
+        ("exchange.tls.certificate_chain: c.pem\nexchange.tls.private_key: k.pem\n", "exchange.tls.ca_file", "required"),
+        ("exchange.tls.ca_file: ca.pem\nexchange.tls.private_key: k.pem\n", "exchange.tls.certificate_chain", "required"),
     ])
     func invalidFilesNameTheKeyAndReason(_ yaml: String, _ key: String, _ reason: String) {
         #expect {

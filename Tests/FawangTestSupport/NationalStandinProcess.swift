@@ -13,7 +13,8 @@ public final class NationalStandinProcess: @unchecked Sendable {
 
     /// Starts it on `port` (0 picks a free one) with its records in `databasePath`, trusting
     /// signatures of `publicKey` (base64), and waits until it listens.
-    public init(databasePath: String, publicKey: String, port: Int = 0, directory: URL) async throws {
+    /// With `tls`, it serves TLS with that certificate and key (PEM files).
+    public init(databasePath: String, publicKey: String, port: Int = 0, tls: (certificate: String, key: String)? = nil, directory: URL) async throws {
         guard FileManager.default.isExecutableFile(atPath: Self.executable.path) else {
             throw TestFailure("\(Self.executable.path) is missing: run `swift build` before `swift test` (scripts/test.sh does)")
         }
@@ -26,7 +27,8 @@ public final class NationalStandinProcess: @unchecked Sendable {
         self.databasePath = databasePath
         process = try SpawnedProcess(
             Self.executable.path,
-            ["--database", databasePath, "--public-key", publicKey, "--port", String(port), "--ports-file", portsFile.path], output: log)
+            ["--database", databasePath, "--public-key", publicKey, "--port", String(port), "--ports-file", portsFile.path]
+                + (tls.map { ["--tls-cert", $0.certificate, "--tls-key", $0.key] } ?? []), output: log)
         let deadline = ContinuousClock.now + .seconds(30)
         while ContinuousClock.now < deadline {
             if let data = FileManager.default.contents(atPath: portsFile.path),

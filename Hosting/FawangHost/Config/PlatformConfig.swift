@@ -74,6 +74,18 @@ public struct PlatformConfig: Sendable, Equatable {
     public var exchangeSource = "640000"
     public var exchangeSigningKeyFile: String?
     public var exchangeCallTimeoutSeconds = 10
+    /// `exchange.tls.*`: TLS to the national endpoint (trusting `caFile`), with this platform's
+    /// client certificate when the endpoint asks for mutual TLS; nil is plaintext.
+    public var exchangeTLS: ExchangeTLS?
+    var exchangeTLSCA: String?
+    var exchangeTLSChain: String?
+    var exchangeTLSKey: String?
+
+    public struct ExchangeTLS: Sendable, Equatable {
+        public var caFile: String
+        public var certificateChain: String?
+        public var privateKey: String?
+    }
     /// `audit.on_broken_chain`: what start-up does when the audit chain does not verify from its
     /// signed checkpoint. `refuse`: do not start, naming the first bad entry. `read_only`: start,
     /// serve reads only (``WriteGate``) and alert loudly.
@@ -189,6 +201,9 @@ public struct PlatformConfig: Sendable, Equatable {
         string("exchange.national_address", \.exchangeNationalAddress, "", "host:port of the national platform's exchange endpoint (gRPC national.exchange.v1.NationalExchange)."),
         string("exchange.source", \.exchangeSource, "640000", "This platform's division code as the national platform knows it (a province: 640000), sent as every envelope's source."),
         optionalString("exchange.signing_key_file", \.exchangeSigningKeyFile, "File of the Ed25519 key that signs envelopes (one base64 line); default fawang.exchange-key next to the database, created on first run, its public key logged at start-up for the national side to register. FAWANG_EXCHANGE_KEY overrides it."),
+        optionalString("exchange.tls.ca_file", \.exchangeTLSCA, "PEM file of the certificate authorities trusted for the national endpoint: set, deliveries go over TLS (the endpoint's certificate must name the host of exchange.national_address); unset, plaintext (a loopback test peer or a private line only)."),
+        optionalString("exchange.tls.certificate_chain", \.exchangeTLSChain, "PEM certificate chain this platform presents when the national endpoint asks for mutual TLS (with exchange.tls.private_key and exchange.tls.ca_file)."),
+        optionalString("exchange.tls.private_key", \.exchangeTLSKey, "PEM private key of exchange.tls.certificate_chain."),
         int("exchange.call_timeout_seconds", \.exchangeCallTimeoutSeconds, 1...300, "How long one delivery may take before it counts as failed and is retried later."),
         int("audit.checkpoint_seconds", \.auditCheckpointSeconds, 1...86_400, "How often the signed audit checkpoint (table audit_checkpoint, key fawang.audit-key) moves to the verified head while running; also at graceful shutdown."),
         choice("log.level", \.logLevel, ["trace", "debug", "info", "notice", "warning", "error", "critical"], live: true, "Lowest level logged."),
@@ -283,6 +298,20 @@ public struct PlatformConfig: Sendable, Equatable {
                     key: "exchange.national_address",
                     reason: "exchange.enabled needs the national endpoint as host:port (e.g. 10.1.2.3:50061), found \"\(config.exchangeNationalAddress)\"")
             }
+        }
+        switch (config.exchangeTLSCA, config.exchangeTLSChain, config.exchangeTLSKey) {
+        case (nil, nil, nil):
+            break
+        case (let ca?, nil, nil):
+            config.exchangeTLS = ExchangeTLS(caFile: ca)
+        case (let ca?, let chain?, let key?):
+            config.exchangeTLS = ExchangeTLS(caFile: ca, certificateChain: chain, privateKey: key)
+        case (nil, _, _):
+            throw ConfigError(key: "exchange.tls.ca_file", reason: "required for TLS to the national endpoint (a client certificate alone does not turn TLS on)")
+        case (_, nil, _):
+            throw ConfigError(key: "exchange.tls.certificate_chain", reason: "required when exchange.tls.private_key is set")
+        case (_, _, nil):
+            throw ConfigError(key: "exchange.tls.private_key", reason: "required when exchange.tls.certificate_chain is set")
         }
         guard config.exchangeSource.count == 6, config.exchangeSource.allSatisfy(\.isASCII), config.exchangeSource.allSatisfy(\.isNumber) else {
             throw ConfigError(key: "exchange.source", reason: "expected a 6-digit division code (a province: 640000), found \"\(config.exchangeSource)\"")

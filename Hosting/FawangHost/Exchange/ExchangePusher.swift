@@ -29,6 +29,8 @@ struct ExchangePusher: Service, CustomStringConvertible {
     let source: String
     let address: ExchangeAddress
     let callTimeout: Duration
+    /// TLS to the endpoint (nil: plaintext).
+    let tls: PlatformConfig.ExchangeTLS?
     let logger: Logger
     /// `fawang_exchange_deliveries_total` by outcome and `fawang_exchange_pending`.
     let metrics: PrometheusCollectorRegistry
@@ -45,14 +47,29 @@ struct ExchangePusher: Service, CustomStringConvertible {
                 .dns(host: address.host, port: address.port)
             }
         logger.notice("national exchange: pushing the outbox", metadata: [
-            "endpoint": "\(address.host):\(address.port)", "source": "\(source)", "key_id": "\(key.keyID)", "public_key": "\(key.publicKeyBase64)",
+            "endpoint": "\(address.host):\(address.port)", "tls": "\(tls == nil ? "off" : tls?.certificateChain == nil ? "tls" : "mtls")",
+            "source": "\(source)", "key_id": "\(key.keyID)", "public_key": "\(key.publicKeyBase64)",
         ])
-        try await withGRPCClient(transport: .http2NIOPosix(target: target, transportSecurity: .plaintext)) { client in
+        try await withGRPCClient(transport: .http2NIOPosix(target: target, transportSecurity: try Self.security(tls))) { client in
             let national = National_Exchange_V1_NationalExchange.Client(wrapping: client)
             await cancelWhenGracefulShutdown {
                 await self.push(to: national)
             }
         }
+    }
+
+    static func security(_ tls: PlatformConfig.ExchangeTLS?) throws -> HTTP2ClientTransport.Posix.TransportSecurity {
+        guard let tls else { return .plaintext }
+        for path in [tls.caFile] + [tls.certificateChain, tls.privateKey].compactMap(\.self) {
+            guard FileManager.default.isReadableFile(atPath: path) else {
+                throw FawangError(.failedPrecondition, "TLS file \(path) is missing or unreadable: check exchange.tls.* in the config")
+            }
+        }
+        let trust: TLSConfig.TrustRootsSource = .certificates([.file(path: tls.caFile, format: .pem)])
+        guard let chain = tls.certificateChain, let key = tls.privateKey else {
+            return .tls { $0.trustRoots = trust }
+        }
+        return .mTLS(certificateChain: [.file(path: chain, format: .pem)], privateKey: .file(path: key, format: .pem)) { $0.trustRoots = trust }
     }
 
     /// Rounds until cancelled: deliver what is due, then wait for a commit or the next retry.
