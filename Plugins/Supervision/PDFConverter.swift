@@ -45,9 +45,14 @@ enum PDFConverter {
         let finished = AsyncStream<Void>.makeStream()
         process.terminationHandler = { _ in finished.continuation.finish() }
         try process.run()
-        // The child's error output, read as it comes so a full pipe never blocks it.
+        // The child's error output, read as it comes so a full pipe never blocks it: on a thread
+        // of its own (a serial queue's), as a blocking read must never hold a cooperative thread.
         let reading = errors.fileHandleForReading
-        let stderr = Task.detached { reading.readDataToEndOfFile() }
+        let stderr = Task {
+            await withCheckedContinuation { continuation in
+                DispatchQueue(label: "fawang.pdf-stderr").async { continuation.resume(returning: reading.readDataToEndOfFile()) }
+            }
+        }
         let timedOut = await withTaskGroup(of: Bool.self) { group in
             group.addTask {
                 for await _ in finished.stream {}

@@ -3,9 +3,10 @@ public import Foundation
 
 /// Runs a program to completion and returns its exit status and combined output.
 ///
-/// The blocking pipe read and wait happen on a Dispatch thread, never on Swift's cooperative
-/// pool: on a 2-core machine two blocked pool threads would starve an in-process server that the
-/// child is talking to.
+/// The blocking pipe read and wait happen on a thread of their own (a serial queue's), never on
+/// Swift's cooperative pool: on a 2-core machine two blocked pool threads would starve an
+/// in-process server that the child is talking to. Not on `DispatchQueue.global()` either: on
+/// Linux that is the very pool of worker threads Swift's tasks run on, as wide as the cores.
 public func runChildProcess(
     _ executable: URL, _ arguments: [String], environment extra: [String: String] = [:]
 ) async throws -> (status: Int32, output: String) {
@@ -22,7 +23,7 @@ public func runChildProcess(
     }
     close(writeEnd)
     return await withCheckedContinuation { continuation in
-        DispatchQueue.global().async {
+        DispatchQueue(label: "fawang.child-process").async {
             let data = FileHandle(fileDescriptor: readEnd, closeOnDealloc: true).readDataToEndOfFile()
             let status = child.waitUntilExit()
             continuation.resume(returning: (status, String(decoding: data, as: UTF8.self)))

@@ -1,5 +1,6 @@
 import Crypto
 import CryptoExtras
+public import Dispatch
 import Foundation
 
 /// Slow, salted password hashes with scrypt (BoringSSL's, through swift-crypto's CryptoExtras).
@@ -38,23 +39,25 @@ public struct PasswordHasher: Sendable {
         return key == SymmetricKey(data: expected)
     }
 
-    /// Hashing off Swift's cooperative pool (``hash(_:)`` on a queue of its own): a hash is
-    /// deliberately a lot of CPU, and the pool has one thread per core, so a few at once on it
-    /// would hold up every other task of the process — calls, streams, shutdowns — until done.
-    public func hashOffPool(_ password: String) async throws -> String {
+    /// Hashing off Swift's cooperative pool: a hash is deliberately a lot of CPU, and the pool
+    /// has one thread per core, so a few at once on it would hold up every other task of the
+    /// process — calls, streams, shutdowns — until done. It runs on `queue`, a serial queue (a
+    /// thread of its own); by default a new one. Not a concurrent queue: on Linux that runs on the
+    /// very worker threads Swift's tasks run on, as wide as the cores, and starves them the same.
+    /// A caller that must bound how many hashes run at once (sign-in: a burst of attempts would
+    /// take 32 MiB each) passes its own serial queue: one hash at a time on it.
+    public func hashOffPool(_ password: String, on queue: DispatchQueue? = nil) async throws -> String {
         try await withCheckedThrowingContinuation { continuation in
-            Self.queue.async { continuation.resume(with: Result { try self.hash(password) }) }
+            (queue ?? DispatchQueue(label: "fawang.password-hashing")).async { continuation.resume(with: Result { try self.hash(password) }) }
         }
     }
 
-    /// ``verify(_:against:)`` off the cooperative pool, as ``hashOffPool(_:)``.
-    public func verifyOffPool(_ password: String, against stored: String) async -> Bool {
+    /// ``verify(_:against:)`` off the cooperative pool, as ``hashOffPool(_:on:)``.
+    public func verifyOffPool(_ password: String, against stored: String, on queue: DispatchQueue? = nil) async -> Bool {
         await withCheckedContinuation { continuation in
-            Self.queue.async { continuation.resume(returning: self.verify(password, against: stored)) }
+            (queue ?? DispatchQueue(label: "fawang.password-hashing")).async { continuation.resume(returning: self.verify(password, against: stored)) }
         }
     }
-
-    private static let queue = DispatchQueue(label: "fawang.password-hashing", attributes: .concurrent)
 
     private func derive(_ password: String, salt: some DataProtocol, rounds: Int, blockSize: Int, parallelism: Int) throws -> SymmetricKey {
         try KDF.Scrypt.deriveKey(
