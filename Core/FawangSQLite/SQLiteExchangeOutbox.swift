@@ -11,9 +11,15 @@ struct SQLiteExchangeOutbox: ExchangeOutbox {
     /// Appends the matter's data item, in the caller's (the change's) transaction.
     static func enqueue(_ db: Database, matter: Matter, kind: NationalExchange.Kind, at time: Date) throws {
         let payload = try NationalExchange.item(of: matter, event: matter.timeline.last?.kind ?? "")
+        _ = try enqueue(db, kind: kind, matterID: matter.id, payload: payload, at: time)
+    }
+
+    static func enqueue(_ db: Database, kind: NationalExchange.Kind, matterID: String, payload: Data, at time: Date) throws -> String {
+        let messageID = UUID().uuidString.lowercased()
         try db.executeCached(
             sql: "INSERT INTO exchange_outbox (message_id, kind, matter_id, payload, created_at_micros) VALUES (?, ?, ?, ?, ?)",
-            arguments: [UUID().uuidString.lowercased(), kind.rawValue, matter.id, payload, Self.micros(time)])
+            arguments: [messageID, kind.rawValue, matterID, payload, Self.micros(time)])
+        return messageID
     }
 
     static func micros(_ time: Date) -> Int64 { Int64((time.timeIntervalSince1970 * 1_000_000).rounded()) }
@@ -65,6 +71,41 @@ struct SQLiteExchangeOutbox: ExchangeOutbox {
 
     func pendingCount() async throws -> Int {
         try await pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM exchange_outbox WHERE state = 'pending'") ?? 0 }
+    }
+
+    /// The day's figures from the facts index (`matter_facts`), by county and line, in one
+    /// transaction with the marker that makes it once per day.
+    func enqueueDailyStatistics(day: CivilDate, at time: Date) async throws -> Bool {
+        try await pool.write { db in
+            let text = day.description
+            if try Bool.fetchOne(db, sql: "SELECT 1 FROM exchange_statistics_days WHERE day = ?", arguments: [text]) == true { return false }
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT region_code, business_line,
+                        SUM(submitted_day = ?1) AS received, SUM(COALESCE(accepted_day = ?1, 0)) AS accepted,
+                        SUM(COALESCE(ended_day = ?1, 0)) AS ended, SUM(COALESCE(rated_day = ?1, 0)) AS rated,
+                        SUM(COALESCE(rated_day = ?1 AND rating >= 4, 0)) AS satisfied
+                    FROM matter_facts WHERE submitted_day = ?1 OR accepted_day = ?1 OR ended_day = ?1 OR rated_day = ?1
+                    GROUP BY region_code, business_line ORDER BY region_code, business_line
+                    """,
+                arguments: [text])
+            let figures = rows.map { row in
+                NationalExchange.DailyFigures(
+                    regionCode: row["region_code"], businessLine: row["business_line"], received: row["received"], accepted: row["accepted"],
+                    ended: row["ended"], rated: row["rated"], satisfied: row["satisfied"])
+            }
+            let messageID = try Self.enqueue(
+                db, kind: .statisticsDaily, matterID: "", payload: try NationalExchange.statistics(day: day, figures), at: time)
+            try db.execute(sql: "INSERT INTO exchange_statistics_days (day, message_id) VALUES (?, ?)", arguments: [text, messageID])
+            return true
+        }
+    }
+
+    func lastStatisticsDay() async throws -> CivilDate? {
+        try await pool.read { db in
+            try String.fetchOne(db, sql: "SELECT MAX(day) FROM exchange_statistics_days").flatMap { CivilDate(iso: $0) }
+        }
     }
 
     func report(day: CivilDate) async throws -> ExchangeReport {

@@ -700,6 +700,10 @@ enum CoreSchema {
             "CREATE INDEX exchange_outbox_pending ON exchange_outbox (seq) WHERE state = 'pending'",
             "CREATE INDEX exchange_outbox_created ON exchange_outbox (created_at_micros)",
         ]),
+        // Which days' figures went into the outbox (statistics.daily), so each goes once.
+        StorageMigration(id: "v26-exchange-statistics", statements: [
+            "CREATE TABLE exchange_statistics_days (day TEXT PRIMARY KEY, message_id TEXT NOT NULL)",
+        ]),
     ]
 }
 

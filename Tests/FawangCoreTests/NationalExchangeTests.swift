@@ -110,4 +110,17 @@ import Testing
         #expect(report.rejections.map(\.reason) == ["unknown kind"])
         #expect(try await storage.exchange.report(day: CivilDate(now).adding(days: 1)).enqueued == 0)
     }
+
+    /// A day's figures go into the outbox once, whoever asks again.
+    @Test func aDaysFiguresAreAddedOnce() async throws {
+        let storage = try await open()
+        let day = CivilDate(year: 2026, month: 12, day: 6)
+        #expect(try await storage.exchange.lastStatisticsDay() == nil)
+        #expect(try await storage.exchange.enqueueDailyStatistics(day: day, at: Date()))
+        #expect(try await !storage.exchange.enqueueDailyStatistics(day: day, at: Date()))
+        #expect(try await storage.exchange.lastStatisticsDay() == day)
+        let due = try await storage.exchange.due(limit: 10, now: Date())
+        #expect(due.map(\.kind) == ["statistics.daily"])
+        #expect(String(decoding: due[0].payload, as: UTF8.self) == "{\"day\":\"2026-12-06\",\"rows\":[]}")
+    }
 }

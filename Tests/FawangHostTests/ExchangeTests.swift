@@ -27,13 +27,15 @@ import Testing
         return (path, key.publicKey)
     }
 
-    static func config(port: Int, keyPath: String) -> String {
+    /// The other tests count matters' items only: the day's figures are `statistics`'s.
+    static func config(port: Int, keyPath: String, statistics: Bool = false) -> String {
         """
         exchange:
           enabled: true
           national_address: 127.0.0.1:\(port)
           signing_key_file: \(keyPath)
           call_timeout_seconds: 2
+          daily_statistics: \(statistics)
         """
     }
 
@@ -145,6 +147,39 @@ import Testing
             #expect(status == 0, "a refused envelope is settled: the report still balances")
             #expect(output.contains("rejected      2"), "\(output)")
             #expect(output.contains("the signature does not verify with the registered key"), "\(output)")
+        }
+        standin.kill()
+    }
+
+    /// Each day's figures go once it has ended: yesterday's on first start (a quiet day, no rows),
+    /// then, when the clock passes midnight, the day just ended with what happened in it.
+    @Test func eachDaysFiguresGoOnceTheDayHasEnded() async throws {
+        let key = try signingKey()
+        let national = directory.appendingPathComponent("national.sqlite").path
+        let standin = try await NationalStandinProcess(databasePath: national, publicKey: key.publicKey, directory: directory)
+        let clock = TestClock(at: beijing(2026, 12, 7, hour: 10))
+        try await TestPlatform.with(
+            extraConfig: Self.config(port: standin.port, keyPath: key.path, statistics: true), plugins: PluginCatalog.all, clock: clock
+        ) { platform in
+            func statistics() async throws -> [String] {
+                try await sqlite("SELECT CAST(payload AS TEXT) FROM received WHERE kind = 'statistics.daily' ORDER BY rowid", on: national)
+                    .split(separator: "\n").map(String.init)
+            }
+            try await eventually("yesterday's figures arrive") { try await statistics().count == 1 }
+            #expect(try await statistics() == ["{\"day\":\"2026-12-06\",\"rows\":[]}"])
+
+            _ = try await submit(3, port: platform.ports.grpc)
+            // Midnight passes; the next commit wakes the pusher, which adds the day just ended.
+            clock.advance(days: 1)
+            _ = try await submit(1, port: platform.ports.grpc)
+            try await eventually("the 7th's figures arrive") { try await statistics().count == 2 }
+            let item = try #require(try JSONSerialization.jsonObject(with: Data(try await statistics()[1].utf8)) as? [String: Any])
+            #expect(item["day"] as? String == "2026-12-07")
+            let rows = try #require(item["rows"] as? [[String: Any]])
+            #expect(rows.count == 1)
+            #expect(rows.first?["region_code"] as? String == "640104" && rows.first?["business_line"] as? String == "legal-aid")
+            #expect(rows.first?["received"] as? Int == 3)
+            #expect(try await sqlite("SELECT COUNT(*) FROM exchange_statistics_days", on: platform.databasePath) == "2")
         }
         standin.kill()
     }

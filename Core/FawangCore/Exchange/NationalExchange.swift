@@ -17,7 +17,13 @@ public enum NationalExchange {
         case matterSubmitted = "matter.submitted"
         /// A matter's status changed (or it moved to another line).
         case matterStatus = "matter.status"
+        /// One day's figures by county and line: received, accepted, ended, rated, satisfied.
+        case statisticsDaily = "statistics.daily"
     }
+
+    /// How many past days the pusher makes up for when it was not running at midnight (a host
+    /// down over a long weekend); older days are left to `fawang exchange report` and a person.
+    public static let statisticsCatchUpDays = 7
 
     /// The bytes an envelope's signature covers (documented in the contract,
     /// `Protocols/proto/national/exchange/v1/exchange.proto`): every field but the key id and
@@ -38,6 +44,39 @@ public enum NationalExchange {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return try encoder.encode(item)
+    }
+
+    /// One county's and line's figures of a day.
+    public struct DailyFigures: Codable, Sendable, Equatable {
+        public var regionCode: String
+        public var businessLine: String
+        /// Matters submitted that day, accepted, ended (any outcome), rated, and rated 4 or 5.
+        public var received: Int
+        public var accepted: Int
+        public var ended: Int
+        public var rated: Int
+        public var satisfied: Int
+
+        public init(regionCode: String, businessLine: String, received: Int, accepted: Int, ended: Int, rated: Int, satisfied: Int) {
+            (self.regionCode, self.businessLine, self.received, self.accepted) = (regionCode, businessLine, received, accepted)
+            (self.ended, self.rated, self.satisfied) = (ended, rated, satisfied)
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case regionCode = "region_code", businessLine = "business_line", received, accepted, ended, rated, satisfied
+        }
+    }
+
+    /// The statistics item of `day`: `{"day": "YYYY-MM-DD", "rows": [...]}` (no rows: a quiet day,
+    /// still reported, so the national side can tell it from a missing one).
+    public static func statistics(day: CivilDate, _ figures: [DailyFigures]) throws -> Data {
+        struct Item: Encodable {
+            let day: String
+            let rows: [DailyFigures]
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return try encoder.encode(Item(day: day.description, rows: figures))
     }
 
     struct MatterItem: Codable {
@@ -196,6 +235,11 @@ public protocol ExchangeOutbox: Sendable {
     func nextDue() async throws -> Date?
     /// Entries not yet settled, of every day.
     func pendingCount() async throws -> Int
+    /// Adds `day`'s figures (``NationalExchange/Kind/statisticsDaily``) to the outbox, once: false
+    /// when that day's were added before.
+    func enqueueDailyStatistics(day: CivilDate, at time: Date) async throws -> Bool
+    /// The latest day whose figures were added (nil before the first).
+    func lastStatisticsDay() async throws -> CivilDate?
     /// The reconciliation of entries committed on `day` (local calendar day, `YYYY-MM-DD`).
     func report(day: CivilDate) async throws -> ExchangeReport
 }

@@ -74,6 +74,7 @@ public struct PlatformConfig: Sendable, Equatable {
     public var exchangeSource = "640000"
     public var exchangeSigningKeyFile: String?
     public var exchangeCallTimeoutSeconds = 10
+    public var exchangeDailyStatistics = true
     /// `exchange.tls.*`: TLS to the national endpoint (trusting `caFile`), with this platform's
     /// client certificate when the endpoint asks for mutual TLS; nil is plaintext.
     public var exchangeTLS: ExchangeTLS?
@@ -204,6 +205,7 @@ public struct PlatformConfig: Sendable, Equatable {
         optionalString("exchange.tls.ca_file", \.exchangeTLSCA, "PEM file of the certificate authorities trusted for the national endpoint: set, deliveries go over TLS (the endpoint's certificate must name the host of exchange.national_address); unset, plaintext (a loopback test peer or a private line only)."),
         optionalString("exchange.tls.certificate_chain", \.exchangeTLSChain, "PEM certificate chain this platform presents when the national endpoint asks for mutual TLS (with exchange.tls.private_key and exchange.tls.ca_file)."),
         optionalString("exchange.tls.private_key", \.exchangeTLSKey, "PEM private key of exchange.tls.certificate_chain."),
+        bool("exchange.daily_statistics", \.exchangeDailyStatistics, true, "Also send each day's figures by county and line (received, accepted, ended, rated, satisfied) once the day has ended, China time (statistics.daily); days missed while no host ran are made up, up to 7 back."),
         int("exchange.call_timeout_seconds", \.exchangeCallTimeoutSeconds, 1...300, "How long one delivery may take before it counts as failed and is retried later."),
         int("audit.checkpoint_seconds", \.auditCheckpointSeconds, 1...86_400, "How often the signed audit checkpoint (table audit_checkpoint, key fawang.audit-key) moves to the verified head while running; also at graceful shutdown."),
         choice("log.level", \.logLevel, ["trace", "debug", "info", "notice", "warning", "error", "critical"], live: true, "Lowest level logged."),

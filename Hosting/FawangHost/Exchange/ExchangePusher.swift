@@ -31,6 +31,10 @@ struct ExchangePusher: Service, CustomStringConvertible {
     let callTimeout: Duration
     /// TLS to the endpoint (nil: plaintext).
     let tls: PlatformConfig.ExchangeTLS?
+    /// Whether each day's figures are sent after the day ends (`exchange.daily_statistics`).
+    let dailyStatistics: Bool
+    /// The host's clock (a test's may run ahead).
+    let now: @Sendable () -> Date
     let logger: Logger
     /// `fawang_exchange_deliveries_total` by outcome and `fawang_exchange_pending`.
     let metrics: PrometheusCollectorRegistry
@@ -75,9 +79,11 @@ struct ExchangePusher: Service, CustomStringConvertible {
     /// Rounds until cancelled: deliver what is due, then wait for a commit or the next retry.
     private func push(to national: National_Exchange_V1_NationalExchange.Client<HTTP2ClientTransport.Posix>) async {
         var failing = false
+        var statisticsDone: CivilDate?
         while !Task.isCancelled {
             // Listening before reading: a commit after the read still wakes the wait below.
             let changes = signal.changes()
+            if dailyStatistics { statisticsDone = await enqueueStatistics(after: statisticsDone) }
             var delivered = 0
             do {
                 for entry in try await outbox.due(limit: Self.batch, now: Date()) {
@@ -119,6 +125,28 @@ struct ExchangePusher: Service, CustomStringConvertible {
                 await group.next()
                 group.cancelAll()
             }
+        }
+    }
+
+    /// Adds yesterday's figures (China time) once it has ended, and those of days missed while
+    /// no pusher ran (at most ``NationalExchange/statisticsCatchUpDays`` back); returns the day
+    /// done through. Checked every round: the wait between rounds is at most a minute.
+    private func enqueueStatistics(after done: CivilDate?) async -> CivilDate? {
+        let yesterday = CivilDate(now()).adding(days: -1)
+        if let done, done >= yesterday { return done }
+        do {
+            let earliest = yesterday.adding(days: 1 - NationalExchange.statisticsCatchUpDays)
+            var day = max(try await outbox.lastStatisticsDay().map { $0.adding(days: 1) } ?? yesterday, earliest)
+            while day <= yesterday {
+                if try await outbox.enqueueDailyStatistics(day: day, at: now()) {
+                    logger.info("national exchange: the day's figures are in the outbox", metadata: ["day": "\(day)"])
+                }
+                day = day.adding(days: 1)
+            }
+            return yesterday
+        } catch {
+            logger.error("national exchange: adding the day's figures failed; tried again within a minute", metadata: ["error": "\(error)"])
+            return done
         }
     }
 

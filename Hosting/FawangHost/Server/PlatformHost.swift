@@ -410,7 +410,7 @@ public final class PlatformHost: Sendable {
         if config.exchangeEnabled, let address = ExchangeAddress(config.exchangeNationalAddress), let signal = storage.exchangeSignal {
             serviceList.append(ExchangePusher(
                 outbox: storage.exchange, signal: signal, key: try ExchangeKey.load(config: config, logger: logger), source: config.exchangeSource,
-                address: address, callTimeout: .seconds(config.exchangeCallTimeoutSeconds), tls: config.exchangeTLS, logger: logger,
+                address: address, callTimeout: .seconds(config.exchangeCallTimeoutSeconds), tls: config.exchangeTLS, dailyStatistics: config.exchangeDailyStatistics, now: now, logger: logger,
                 metrics: server.metrics.registry))
         }
         // After the gRPC servers in the list, so it stops first: no HTTP call arrives at a
