@@ -36,7 +36,7 @@ public nonisolated struct National_Exchange_V1_Envelope: Sendable {
   /// The sending platform: its division code (a province: "640000").
   public var source: String = String()
 
-  /// The data item's kind: "matter.submitted", "matter.status".
+  /// The data item's kind: "matter.submitted", "matter.status", "statistics.daily".
   public var kind: String = String()
 
   /// The data item as UTF-8 JSON (docs/operations.md lists the fields of each kind).
