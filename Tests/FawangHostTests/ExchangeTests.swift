@@ -48,16 +48,26 @@ import Testing
         }
     }
 
-    /// The outbox by state, and what the stand-in recorded: (received, accepted deliveries).
+    /// The outbox by state, and what the stand-in recorded: (received, accepted deliveries). One
+    /// sqlite3 process for both databases: the tests poll this while a whole run shares the cores.
     func counts(host: String, national: String) async throws -> (outbox: [String: Int], received: Int, accepted: Int) {
-        let rows = try await sqlite("SELECT state, COUNT(*) FROM exchange_outbox GROUP BY state", on: host)
+        let rows = try await sqlite(
+            """
+            ATTACH '\(national)' AS national;
+            SELECT 'received', COUNT(*) FROM national.received;
+            SELECT 'accepted', COUNT(*) FROM national.deliveries WHERE disposition = 'accepted';
+            SELECT state, COUNT(*) FROM exchange_outbox GROUP BY state;
+            """, on: host)
         var outbox: [String: Int] = [:]
+        var (received, accepted) = (-1, -1)
         for line in rows.split(separator: "\n") {
             let parts = line.split(separator: "|")
-            outbox[String(parts[0])] = Int(parts[1])
+            switch parts[0] {
+            case "received": received = Int(parts[1]) ?? -1
+            case "accepted": accepted = Int(parts[1]) ?? -1
+            default: outbox[String(parts[0])] = Int(parts[1])
+            }
         }
-        let received = Int(try await sqlite("SELECT COUNT(*) FROM received", on: national)) ?? -1
-        let accepted = Int(try await sqlite("SELECT COUNT(*) FROM deliveries WHERE disposition = 'accepted'", on: national)) ?? -1
         return (outbox, received, accepted)
     }
 
@@ -76,7 +86,7 @@ import Testing
                     $0.context = LegalAidSamples.staff()
                 })
             }
-            try await eventually("the first six reach the national platform") {
+            try await eventually(every: .milliseconds(250), "the first six reach the national platform") {
                 let now = try await counts(host: host, national: national)
                 return now.outbox == ["acknowledged": 6] && now.received == 6
             }
@@ -84,14 +94,14 @@ import Testing
             // The national endpoint goes down; changes keep coming, and wait in the outbox.
             standin.kill()
             _ = try await submit(10, port: platform.ports.grpc)
-            try await eventually("a delivery fails and is put off") {
+            try await eventually(every: .milliseconds(250), "a delivery fails and is put off") {
                 Int(try await sqlite("SELECT COUNT(*) FROM exchange_outbox WHERE state = 'pending' AND attempts > 0", on: host)) ?? 0 > 0
             }
             #expect(try await counts(host: host, national: national).outbox["pending"] == 10)
 
             // Back on the same port: everything arrives, once, in commit order.
             standin = try await NationalStandinProcess(databasePath: national, publicKey: key.publicKey, port: port, directory: directory)
-            try await eventually(timeout: .seconds(60), "the rest arrive after the outage") {
+            try await eventually(timeout: .seconds(60), every: .milliseconds(250), "the rest arrive after the outage") {
                 let now = try await counts(host: host, national: national)
                 return now.outbox == ["acknowledged": 16] && now.received == 16
             }
@@ -139,7 +149,7 @@ import Testing
         let standin = try await NationalStandinProcess(databasePath: national, publicKey: ExchangeSigningKey.generate().publicKey, directory: directory)
         try await TestPlatform.with(extraConfig: Self.config(port: standin.port, keyPath: key.path), plugins: PluginCatalog.all) { platform in
             _ = try await submit(2, port: platform.ports.grpc)
-            try await eventually("both are refused") {
+            try await eventually(every: .milliseconds(250), "both are refused") {
                 try await counts(host: platform.databasePath, national: national).outbox == ["rejected": 2]
             }
             #expect(try await counts(host: platform.databasePath, national: national).received == 0)
@@ -165,14 +175,14 @@ import Testing
                 try await sqlite("SELECT CAST(payload AS TEXT) FROM received WHERE kind = 'statistics.daily' ORDER BY rowid", on: national)
                     .split(separator: "\n").map(String.init)
             }
-            try await eventually("yesterday's figures arrive") { try await statistics().count == 1 }
+            try await eventually(every: .milliseconds(250), "yesterday's figures arrive") { try await statistics().count == 1 }
             #expect(try await statistics() == ["{\"day\":\"2026-12-06\",\"rows\":[]}"])
 
             _ = try await submit(3, port: platform.ports.grpc)
             // Midnight passes; the next commit wakes the pusher, which adds the day just ended.
             clock.advance(days: 1)
             _ = try await submit(1, port: platform.ports.grpc)
-            try await eventually("the 7th's figures arrive") { try await statistics().count == 2 }
+            try await eventually(every: .milliseconds(250), "the 7th's figures arrive") { try await statistics().count == 2 }
             let item = try #require(try JSONSerialization.jsonObject(with: Data(try await statistics()[1].utf8)) as? [String: Any])
             #expect(item["day"] as? String == "2026-12-07")
             let rows = try #require(item["rows"] as? [[String: Any]])
@@ -200,14 +210,14 @@ import Testing
             """
         try await TestPlatform.with(extraConfig: Self.config(port: standin.port, keyPath: key.path) + tls, plugins: PluginCatalog.all) { platform in
             _ = try await submit(2, port: platform.ports.grpc)
-            try await eventually("both arrive over TLS") {
+            try await eventually(every: .milliseconds(250), "both arrive over TLS") {
                 try await counts(host: platform.databasePath, national: national).outbox == ["acknowledged": 2]
             }
         }
         // The same endpoint refuses a plaintext host: nothing is settled.
         try await TestPlatform.with(extraConfig: Self.config(port: standin.port, keyPath: key.path), plugins: PluginCatalog.all) { platform in
             _ = try await submit(1, port: platform.ports.grpc)
-            try await eventually("the plaintext delivery fails and is put off") {
+            try await eventually(every: .milliseconds(250), "the plaintext delivery fails and is put off") {
                 Int(try await sqlite("SELECT COUNT(*) FROM exchange_outbox WHERE state = 'pending' AND attempts > 0", on: platform.databasePath)) == 1
             }
         }
@@ -237,7 +247,7 @@ import Testing
         #expect(before.outbox.values.reduce(0, +) == 40, "every acknowledged submission's item is in the outbox")
 
         serve = try await ServeProcess(configPath: configPath, directory: directory)
-        try await eventually(timeout: .seconds(60), "everything is delivered after the restart") {
+        try await eventually(timeout: .seconds(60), every: .milliseconds(250), "everything is delivered after the restart") {
             try await counts(host: host, national: national).outbox == ["acknowledged": 40]
         }
         let after = try await counts(host: host, national: national)

@@ -31,7 +31,9 @@ public final class ServeProcess: @unchecked Sendable {
         guard log >= 0 else { throw TestFailure("cannot open \(logPath) for the server's log") }
         defer { close(log) }
         process = try SpawnedProcess(Self.executable.path, ["serve", "--config", configPath, "--ports-file", portsFile.path], output: log)
-        let deadline = ContinuousClock.now + .seconds(30)
+        // Generous: a debug build seeding demo data while a whole test run shares two cores has
+        // taken over 20 s on CI.
+        let deadline = ContinuousClock.now + .seconds(90)
         while ContinuousClock.now < deadline {
             if let data = FileManager.default.contents(atPath: portsFile.path),
                 let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],

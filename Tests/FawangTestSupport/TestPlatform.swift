@@ -221,11 +221,13 @@ public struct TestFailure: Error, CustomStringConvertible {
 
 /// Polls `condition` until it holds or `timeout` passes (for effects that are asynchronous by
 /// design, such as a config file being picked up).
-public func eventually(timeout: Duration = .seconds(10), _ what: String, _ condition: () async throws -> Bool) async throws {
+public func eventually(
+    timeout: Duration = .seconds(10), every interval: Duration = .milliseconds(100), _ what: String, _ condition: () async throws -> Bool
+) async throws {
     let deadline = ContinuousClock.now + timeout
     while ContinuousClock.now < deadline {
         if try await condition() { return }
-        try await Task.sleep(for: .milliseconds(100))
+        try await Task.sleep(for: interval)
     }
     throw TestFailure("timed out waiting for: \(what)")
 }
