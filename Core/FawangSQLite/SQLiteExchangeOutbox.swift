@@ -128,7 +128,7 @@ struct SQLiteExchangeOutbox: ExchangeOutbox {
             let rejections = try Row.fetchAll(
                 db, sql: "SELECT message_id, last_error FROM exchange_outbox WHERE state = 'rejected' AND created_at_micros >= ? AND created_at_micros < ? ORDER BY seq",
                 arguments: [start, end]
-            ).map { (messageID: $0["message_id"] as String, reason: $0["last_error"] as String) }
+            ).map { ExchangeReport.Rejection(messageID: $0["message_id"], reason: $0["last_error"]) }
             let oldest: Int64? = row["oldest"]
             return ExchangeReport(
                 day: day.description, enqueued: row["enqueued"], acknowledged: row["acknowledged"], duplicates: row["duplicates"],

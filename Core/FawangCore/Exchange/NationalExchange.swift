@@ -40,9 +40,15 @@ public enum NationalExchange {
         let item = MatterItem(
             trackingNumber: matter.trackingNumber.digits, businessLine: matter.businessLine, matterType: matter.matterType,
             status: matter.status, regionCode: matter.regionCode, channel: matter.channel.rawValue,
-            submittedAt: Self.timestamp(matter.submittedAt), updatedAt: Self.timestamp(matter.updatedAt), event: event)
+            submittedAt: matter.submittedAt, updatedAt: matter.updatedAt, event: event)
+        return try encode(item)
+    }
+
+    /// Items as the contract writes them: keys sorted, times in RFC 3339 (UTC).
+    private static func encode(_ item: some Encodable) throws -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
         return try encoder.encode(item)
     }
 
@@ -74,9 +80,7 @@ public enum NationalExchange {
             let day: String
             let rows: [DailyFigures]
         }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return try encoder.encode(Item(day: day.description, rows: figures))
+        return try encode(Item(day: day.description, rows: figures))
     }
 
     struct MatterItem: Codable {
@@ -86,8 +90,8 @@ public enum NationalExchange {
         let status: String
         let regionCode: String
         let channel: String
-        let submittedAt: String
-        let updatedAt: String
+        let submittedAt: Date
+        let updatedAt: Date
         /// The timeline event that made the change.
         let event: String
 
@@ -95,12 +99,6 @@ public enum NationalExchange {
             case trackingNumber = "tracking_number", businessLine = "business_line", matterType = "matter_type", status
             case regionCode = "region_code", channel, submittedAt = "submitted_at", updatedAt = "updated_at", event
         }
-    }
-
-    private static func timestamp(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
-        return formatter.string(from: date)
     }
 }
 
@@ -201,23 +199,26 @@ public struct ExchangeReport: Sendable, Equatable {
     public var attempts: Int
     /// The oldest pending entry's commit time (nil when none is pending).
     public var oldestPending: Date?
-    /// Rejected entries: message id and the national side's reason.
-    public var rejections: [(messageID: String, reason: String)]
+    /// Rejected entries with the national side's reasons.
+    public var rejections: [Rejection]
+
+    public struct Rejection: Sendable, Equatable {
+        public var messageID: String
+        public var reason: String
+
+        public init(messageID: String, reason: String) {
+            (self.messageID, self.reason) = (messageID, reason)
+        }
+    }
 
     public var balances: Bool { enqueued == acknowledged + rejected + pending }
 
     public init(
         day: String, enqueued: Int, acknowledged: Int, duplicates: Int, rejected: Int, pending: Int, attempts: Int, oldestPending: Date?,
-        rejections: [(messageID: String, reason: String)]
+        rejections: [Rejection]
     ) {
         (self.day, self.enqueued, self.acknowledged, self.duplicates) = (day, enqueued, acknowledged, duplicates)
         (self.rejected, self.pending, self.attempts, self.oldestPending, self.rejections) = (rejected, pending, attempts, oldestPending, rejections)
-    }
-
-    public static func == (a: ExchangeReport, b: ExchangeReport) -> Bool {
-        a.day == b.day && a.enqueued == b.enqueued && a.acknowledged == b.acknowledged && a.duplicates == b.duplicates
-            && a.rejected == b.rejected && a.pending == b.pending && a.attempts == b.attempts && a.oldestPending == b.oldestPending
-            && a.rejections.map(\.messageID) == b.rejections.map(\.messageID) && a.rejections.map(\.reason) == b.rejections.map(\.reason)
     }
 }
 

@@ -64,11 +64,7 @@ struct ExchangePusher: Service, CustomStringConvertible {
 
     static func security(_ tls: PlatformConfig.ExchangeTLS?) throws -> HTTP2ClientTransport.Posix.TransportSecurity {
         guard let tls else { return .plaintext }
-        for path in [tls.caFile] + [tls.certificateChain, tls.privateKey].compactMap(\.self) {
-            guard FileManager.default.isReadableFile(atPath: path) else {
-                throw FawangError(.failedPrecondition, "TLS file \(path) is missing or unreadable: check exchange.tls.* in the config")
-            }
-        }
+        try PlatformHost.requireReadable([tls.caFile] + [tls.certificateChain, tls.privateKey].compactMap(\.self), keys: "exchange.tls.*")
         let trust: TLSConfig.TrustRootsSource = .certificates([.file(path: tls.caFile, format: .pem)])
         guard let chain = tls.certificateChain, let key = tls.privateKey else {
             return .tls { $0.trustRoots = trust }

@@ -410,8 +410,8 @@ public final class PlatformHost: Sendable {
         if config.exchangeEnabled, let address = ExchangeAddress(config.exchangeNationalAddress), let signal = storage.exchangeSignal {
             serviceList.append(ExchangePusher(
                 outbox: storage.exchange, signal: signal, key: try ExchangeKey.load(config: config, logger: logger), source: config.exchangeSource,
-                address: address, callTimeout: .seconds(config.exchangeCallTimeoutSeconds), tls: config.exchangeTLS, dailyStatistics: config.exchangeDailyStatistics, now: now, logger: logger,
-                metrics: server.metrics.registry))
+                address: address, callTimeout: .seconds(config.exchangeCallTimeoutSeconds), tls: config.exchangeTLS,
+                dailyStatistics: config.exchangeDailyStatistics, now: now, logger: logger, metrics: server.metrics.registry))
         }
         // After the gRPC servers in the list, so it stops first: no HTTP call arrives at a
         // server that has stopped taking calls.
@@ -503,13 +503,16 @@ public final class PlatformHost: Sendable {
         host.contains(":") ? .ipv6(host: host, port: port) : .ipv4(host: host, port: port)
     }
 
+    /// Refuses TLS files that are missing or unreadable, naming the config keys to check.
+    static func requireReadable(_ paths: [String], keys: String) throws {
+        for path in paths where !FileManager.default.isReadableFile(atPath: path) {
+            throw FawangError(.failedPrecondition, "TLS file \(path) is missing or unreadable: check \(keys) in the config")
+        }
+    }
+
     static func transportSecurity(_ tls: PlatformConfig.TLS?) throws -> HTTP2ServerTransport.Posix.TransportSecurity {
         guard let tls else { return .plaintext }
-        for path in [tls.certificateChainPath, tls.privateKeyPath] + (tls.clientCAPath.map { [$0] } ?? []) {
-            guard FileManager.default.isReadableFile(atPath: path) else {
-                throw FawangError(.failedPrecondition, "TLS file \(path) is missing or unreadable: check grpc.tls.* in the config")
-            }
-        }
+        try requireReadable([tls.certificateChainPath, tls.privateKeyPath] + (tls.clientCAPath.map { [$0] } ?? []), keys: "grpc.tls.*")
         let chain: [TLSConfig.CertificateSource] = [.file(path: tls.certificateChainPath, format: .pem)]
         let key: TLSConfig.PrivateKeySource = .file(path: tls.privateKeyPath, format: .pem)
         guard let clientCA = tls.clientCAPath else { return .tls(certificateChain: chain, privateKey: key) }
