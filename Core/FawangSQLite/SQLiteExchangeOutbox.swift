@@ -10,7 +10,9 @@ struct SQLiteExchangeOutbox: ExchangeOutbox {
 
     /// Appends the matter's data item, in the caller's (the change's) transaction.
     static func enqueue(_ db: Database, matter: Matter, kind: NationalExchange.Kind, at time: Date) throws {
-        let payload = try NationalExchange.item(of: matter, event: matter.timeline.last?.kind ?? "")
+        // A new matter's event is its first (a booking or a referral adds more in the same write).
+        let event = kind == .matterSubmitted ? matter.timeline.first?.kind : matter.timeline.last?.kind
+        let payload = try NationalExchange.item(of: matter, event: event ?? "")
         _ = try enqueue(db, kind: kind, matterID: matter.id, payload: payload, at: time)
     }
 
@@ -130,10 +132,64 @@ struct SQLiteExchangeOutbox: ExchangeOutbox {
                 arguments: [start, end]
             ).map { ExchangeReport.Rejection(messageID: $0["message_id"], reason: $0["last_error"]) }
             let oldest: Int64? = row["oldest"]
-            return ExchangeReport(
+            var report = ExchangeReport(
                 day: day.description, enqueued: row["enqueued"], acknowledged: row["acknowledged"], duplicates: row["duplicates"],
                 rejected: row["rejected"], pending: row["pending"], attempts: row["attempts"],
                 oldestPending: oldest.map { Date(timeIntervalSince1970: Double($0) / 1_000_000) }, rejections: rejections)
+            let referrals = try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT COALESCE(SUM(state = 'accepted'), 0) AS taken, COALESCE(SUM(state = 'rejected'), 0) AS refused
+                    FROM exchange_inbox WHERE received_at >= ? AND received_at < ?
+                    """,
+                arguments: [Double(start) / 1_000_000, Double(end) / 1_000_000])!
+            (report.referralsTaken, report.referralsRefused) = (referrals["taken"], referrals["refused"])
+            return report
         }
+    }
+}
+
+/// The referrals' inbox in SQLite (`exchange_inbox`, migration `v27`).
+struct SQLiteExchangeInbox: ExchangeInbox {
+    let pool: GroupCommitPool
+    let writes: WriteGate
+    /// Wakes the pusher after a refusal's answer was added to the outbox (nil: the exchange is off).
+    let signal: ChangeSignal?
+
+    func referralCursor() async throws -> Int64 {
+        try await pool.read { db in try Int64.fetchOne(db, sql: "SELECT MAX(national_sequence) FROM exchange_inbox") ?? 0 }
+    }
+
+    func referral(messageID: String) async throws -> ReferralRecord? {
+        try await pool.read { db in
+            try Row.fetchOne(
+                db, sql: "SELECT national_sequence, state, tracking_number, reason FROM exchange_inbox WHERE message_id = ?", arguments: [messageID]
+            ).map { row in
+                ReferralRecord(
+                    messageID: messageID, sequence: row["national_sequence"], state: ReferralRecord.State(rawValue: row["state"]) ?? .rejected,
+                    trackingNumber: row["tracking_number"], reason: row["reason"])
+            }
+        }
+    }
+
+    func refuseReferral(_ refusal: NationalExchange.ReferralRefusal, sequence: Int64, audit: AuditDraft, at time: Date) async throws -> Bool {
+        try writes.check()
+        let (method, peer) = (AuditContext.method, AuditContext.peer)
+        let recorded = try await pool.write { db -> Bool in
+            try db.execute(
+                sql: """
+                    INSERT INTO exchange_inbox (message_id, national_sequence, state, matter_id, tracking_number, reason, received_at)
+                    VALUES (?, ?, 'rejected', '', '', ?, ?) ON CONFLICT (message_id) DO NOTHING
+                    """,
+                arguments: [refusal.referralID, sequence, String(refusal.reason.prefix(2000)), time.timeIntervalSince1970])
+            guard db.changesCount == 1 else { return false }
+            try SQLiteAuditLog.append(db, audit, method: method, peer: peer, at: time)
+            if signal != nil {
+                _ = try SQLiteExchangeOutbox.enqueue(db, kind: .referralRejected, matterID: "", payload: try NationalExchange.item(of: refusal), at: time)
+            }
+            return true
+        }
+        if recorded { signal?.notify() }
+        return recorded
     }
 }

@@ -22,6 +22,8 @@ public final class SQLiteStorage: PlatformStorage {
     /// The national exchange's outbox, written by matter changes when the storage was opened
     /// with `exchange: true`.
     public let exchange: any ExchangeOutbox
+    /// What the national platform referred.
+    public let referrals: any ExchangeInbox
     /// Signalled after each commit that added to the outbox (nil when the exchange is off).
     public var exchangeSignal: ChangeSignal? { matterStore.exchange }
     /// Closed, every change but sign-in, read audits and the deadline index is refused (``WriteGate``).
@@ -107,6 +109,7 @@ public final class SQLiteStorage: PlatformStorage {
         self.matterStore = SQLiteMatterStore(
             pool: commits, cipher: cipher, deadlines: deadlines, logger: logger, writes: writes, exchange: exchange ? ChangeSignal() : nil)
         self.exchange = SQLiteExchangeOutbox(pool: commits)
+        self.referrals = SQLiteExchangeInbox(pool: commits, writes: writes, signal: matterStore.exchange)
         self.matters = matterStore
         self.directory = SQLiteDirectoryStore(pool: commits, writes: writes)
         self.audit = SQLiteAuditLog(pool: commits)
@@ -703,6 +706,22 @@ enum CoreSchema {
         // Which days' figures went into the outbox (statistics.daily), so each goes once.
         StorageMigration(id: "v26-exchange-statistics", statements: [
             "CREATE TABLE exchange_statistics_days (day TEXT PRIMARY KEY, message_id TEXT NOT NULL)",
+        ]),
+        // What the national platform referred (ExchangeInbox): a row per message id, taken (with
+        // its matter, written in the matter's transaction) or refused (with the reason).
+        StorageMigration(id: "v27-exchange-inbox", statements: [
+            """
+            CREATE TABLE exchange_inbox (
+                message_id TEXT PRIMARY KEY,
+                national_sequence INTEGER NOT NULL,
+                state TEXT NOT NULL CHECK (state IN ('accepted', 'rejected')),
+                matter_id TEXT NOT NULL,
+                tracking_number TEXT NOT NULL,
+                reason TEXT NOT NULL,
+                received_at REAL NOT NULL
+            )
+            """,
+            "CREATE INDEX exchange_inbox_received ON exchange_inbox (received_at)",
         ]),
     ]
 }

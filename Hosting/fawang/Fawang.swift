@@ -588,7 +588,7 @@ struct Exchange: AsyncParsableCommand {
 
     struct Report: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Reconcile one day's outbox: enqueued, acknowledged (and duplicates), rejected with reasons, pending (exit 1 if it does not balance).")
+            abstract: "Reconcile one day's outbox: enqueued, acknowledged (and duplicates), rejected with reasons, pending (exit 1 if it does not balance); and the referrals received, taken and refused.")
 
         @OptionGroup var store: LocalDatabase
 
@@ -622,6 +622,7 @@ struct Exchange: AsyncParsableCommand {
                     "rejected": report.rejected, "pending": report.pending, "attempts": report.attempts, "balances": report.balances,
                     "oldest_pending": report.oldestPending.map { ISO8601DateFormatter().string(from: $0) } ?? NSNull(),
                     "rejections": report.rejections.map { ["message_id": $0.messageID, "reason": $0.reason] },
+                    "referrals_taken": report.referralsTaken, "referrals_refused": report.referralsRefused,
                 ]
                 print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
             } else {
@@ -633,6 +634,7 @@ struct Exchange: AsyncParsableCommand {
                       pending       \(report.pending)\(report.oldestPending.map { " (oldest committed \(ISO8601DateFormatter().string(from: $0)))" } ?? "")
                       attempts      \(report.attempts)
                       \(report.balances ? "balances" : "DOES NOT BALANCE")
+                      referrals received: \(report.referralsTaken) taken, \(report.referralsRefused) refused
                     """)
                 for rejection in report.rejections { print("  rejected \(rejection.messageID): \(rejection.reason)") }
             }

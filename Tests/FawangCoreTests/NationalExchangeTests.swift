@@ -10,10 +10,10 @@ import Testing
 @Suite struct NationalExchangeTests {
     let path = FileManager.default.temporaryDirectory.appendingPathComponent("fawang-exchange-\(UUID().uuidString)/test.sqlite").path
 
-    func open(exchange: Bool = true) async throws -> SQLiteStorage {
+    func open(exchange: Bool = true, writes: WriteGate = WriteGate()) async throws -> SQLiteStorage {
         let storage = try SQLiteStorage(
             path: path, cipher: try PersonalDataCipher(keyList: PersonalDataCipher.generateKeyLine(id: "t")), logger: Logger(label: "test"),
-            exchange: exchange)
+            writes: writes, exchange: exchange)
         try await storage.migrate(modules: [])
         return storage
     }
@@ -123,4 +123,64 @@ import Testing
         #expect(due.map(\.kind) == ["statistics.daily"])
         #expect(String(decoding: due[0].payload, as: UTF8.self) == "{\"day\":\"2026-12-06\",\"rows\":[]}")
     }
+
+    /// A referral is recorded once, taken (its row in the matter's own transaction, the matter's
+    /// item naming it) or refused (its row, audit entry and answer together); the cursor is the
+    /// highest sequence recorded.
+    @Test func aReferralIsRecordedOnceTakenOrRefused() async throws {
+        let writes = WriteGate()
+        let storage = try await open(writes: writes)
+        #expect(try await storage.referrals.referralCursor() == 0)
+        let now = Date()
+        // Taken: the inbox row rides on the submission, as the receiver's companion write.
+        var taken = draft()
+        let referred = MatterEventDraft(
+            kind: NationalExchange.referredEvent, actor: NationalExchange.referralAccount, channel: .api, attributes: [NationalExchange.referralAttribute: "r-1"])
+        taken.companion = CompanionWrite(module: "exchange", events: [referred]) { matter in
+            [NationalExchange.takenReferral(messageID: "r-1", sequence: 7, matter: matter, at: now)]
+        }
+        let matter = try await storage.matters.submit(taken, at: now).matter
+        #expect(try await storage.referrals.referral(messageID: "r-1") == ReferralRecord(
+            messageID: "r-1", sequence: 7, state: .accepted, trackingNumber: matter.trackingNumber.digits, reason: ""))
+        // A companion that fails takes the matter with it: no inbox row without its matter, nor the reverse.
+        var failing = draft()
+        failing.companion = CompanionWrite(module: "exchange") { matter in
+            [NationalExchange.takenReferral(messageID: "r-1", sequence: 8, matter: matter, at: now)]
+        }
+        let before = try await storage.audit.lastSequence()
+        await #expect(throws: (any Error).self) { _ = try await storage.matters.submit(failing, at: now) }
+        #expect(try await storage.matters.list(MatterQuery()).matters.count == 1)
+        #expect(try await storage.audit.lastSequence() == before)
+
+        let audit = AuditDraft(actor: NationalExchange.referralAccount, role: "service", channel: "api", target: "referral:r-2", outcome: "refused", detail: "bad")
+        let refusal = NationalExchange.ReferralRefusal(referralID: "r-2", reason: "请求内容有误", violations: [.init(field: "application.region_code", reason: "x")])
+        #expect(try await storage.referrals.refuseReferral(refusal, sequence: 9, audit: audit, at: now))
+        #expect(try await !storage.referrals.refuseReferral(refusal, sequence: 10, audit: audit, at: now), "a second time changes nothing")
+        #expect(try await storage.referrals.referral(messageID: "r-2")?.state == .rejected)
+        #expect(try await storage.referrals.referralCursor() == 9)
+        let last = try await storage.audit.entry(sequence: try await storage.audit.lastSequence())
+        #expect(last?.target == "referral:r-2" && last?.outcome == "refused")
+        #expect(try await storage.audit.lastSequence() == before + 1, "one audit entry for the refusal, none for its repeat")
+
+        let due = try await storage.exchange.due(limit: 10, now: now)
+        #expect(due.map(\.kind) == ["matter.submitted", "referral.rejected"])
+        let item = try JSONSerialization.jsonObject(with: due[0].payload) as? [String: Any]
+        #expect(item?["referral_id"] as? String == "r-1" && item?["event"] as? String == "submitted" && item?["channel"] as? String == "hotline")
+        let answer = try JSONDecoder().decode(NationalExchange.ReferralRefusal.self, from: due[1].payload)
+        #expect(answer == refusal)
+        // A matter not referred names no referral.
+        _ = try await storage.matters.submit(draft(), at: now)
+        let plain = try await storage.exchange.due(limit: 10, now: now).last
+        #expect(String(decoding: plain?.payload ?? Data(), as: UTF8.self).contains("referral_id") == false)
+        let report = try await storage.exchange.report(day: CivilDate(now))
+        #expect(report.referralsTaken == 1 && report.referralsRefused == 1 && report.balances)
+
+        // A read-only host records no verdict: the referral waits until it can.
+        #expect(writes.close(reason: "test"))
+        await expectError(.failedPrecondition) {
+            _ = try await storage.referrals.refuseReferral(.init(referralID: "r-3", reason: "x"), sequence: 11, audit: audit, at: now)
+        }
+        #expect(try await storage.referrals.referral(messageID: "r-3") == nil)
+    }
 }
+

@@ -259,4 +259,115 @@ import Testing
         #expect(try await serve.waitForExit() == 0)
         standin.kill()
     }
+
+    /// One line of the stand-in's referrals file.
+    static func referral(_ sequence: Int, id: String, application: [String: Any], badSignature: Bool = false) throws -> String {
+        var line: [String: Any] = [
+            "sequence": sequence, "message_id": id, "destination": "640000", "payload": ["application": application, "note": "来电人要求申请法律援助"],
+        ]
+        if badSignature { line["bad_signature"] = true }
+        return String(decoding: try JSONSerialization.data(withJSONObject: line), as: UTF8.self)
+    }
+
+    /// A legal-aid application as the national side writes it: proto3 JSON with its `@type`.
+    static func legalAidApplication(phone: String = "13951001234") throws -> [String: Any] {
+        var application = LegalAidSamples.application(phone: phone)
+        application.context = .init()
+        var object = try #require(try JSONSerialization.jsonObject(with: try application.jsonUTF8Data()) as? [String: Any])
+        object["@type"] = "type.googleapis.com/fawang.legalaid.v1.SubmitApplicationRequest"
+        return object
+    }
+
+    /// Referrals from the national platform become matters of their line (channel `api`), each
+    /// message id once, even when the same one is offered twice and the host is `kill -9`'d while
+    /// it takes them; those it cannot take are refused with the reason; every answer goes back
+    /// through the outbox, signed.
+    @Test func referralsBecomeMattersOnceThroughAHostKill() async throws {
+        let key = try signingKey()
+        let nationalKey = ExchangeSigningKey.generate()
+        let nationalKeyFile = directory.appendingPathComponent("national.key").path
+        #expect(FileManager.default.createFile(atPath: nationalKeyFile, contents: Data(nationalKey.fileLine.utf8), attributes: [.posixPermissions: 0o600]))
+        let valid = 120
+        var lines: [String] = []
+        var ids: [String] = []
+        for sequence in 1...valid {
+            let id = "ref-\(sequence)-\(UUID().uuidString.prefix(8))"
+            ids.append(id)
+            lines.append(try Self.referral(sequence, id: id, application: try Self.legalAidApplication()))
+        }
+        // Offered again later (the national side's own retry): taken once.
+        lines.append(try Self.referral(valid + 1, id: ids[0], application: try Self.legalAidApplication()))
+        // Four it cannot take: a bad phone, a forged signature, an unknown application, a line switched off here.
+        lines.append(try Self.referral(valid + 2, id: "ref-bad-phone", application: try Self.legalAidApplication(phone: "123")))
+        lines.append(try Self.referral(valid + 3, id: "ref-forged", application: try Self.legalAidApplication(), badSignature: true))
+        lines.append(try Self.referral(valid + 4, id: "ref-unknown", application: ["@type": "type.googleapis.com/fawang.nothing.v1.Whatever"]))
+        lines.append(try Self.referral(
+            valid + 5, id: "ref-switched-off", application: ["@type": "type.googleapis.com/fawang.suggestion.v1.SubmitSuggestionRequest"]))
+        let referralsFile = directory.appendingPathComponent("referrals.jsonl").path
+        try lines.joined(separator: "\n").write(toFile: referralsFile, atomically: true, encoding: .utf8)
+
+        let national = directory.appendingPathComponent("national.sqlite").path
+        let standin = try await NationalStandinProcess(
+            databasePath: national, publicKey: key.publicKey, referrals: (nationalKeyFile, referralsFile), directory: directory)
+        let configPath = directory.appendingPathComponent("fawang.yaml").path
+        let extra = Self.config(port: standin.port, keyPath: key.path) + """
+
+              referrals: true
+              national_public_key: \(nationalKey.publicKey)
+              referral_poll_seconds: 1
+            modules:
+              suggestions:
+                enabled: false
+            """
+        try TestPlatform.configYAML(directory: directory, extra: extra).write(toFile: configPath, atomically: true, encoding: .utf8)
+        let host = directory.appendingPathComponent("fawang.sqlite").path
+        var serve = try await ServeProcess(configPath: configPath, directory: directory)
+        func inbox() async throws -> Int { Int(try await sqlite("SELECT COUNT(*) FROM exchange_inbox", on: host)) ?? -1 }
+        try await eventually(every: .milliseconds(20), "the host starts taking referrals") { try await inbox() > 0 }
+        serve.signal(SIGKILL)
+        _ = try await serve.waitForExit()
+        let before = try await inbox()
+
+        serve = try await ServeProcess(configPath: configPath, directory: directory)
+        try await eventually(timeout: .seconds(60), every: .milliseconds(250), "every referral is taken or refused after the restart") {
+            try await inbox() == valid + 4
+        }
+        try await eventually(timeout: .seconds(60), every: .milliseconds(250), "every answer reaches the national platform") {
+            try await counts(host: host, national: national).outbox == ["acknowledged": valid + 4]
+        }
+        // Once each: one matter per referral, filed by the national exchange's account, channel api.
+        #expect(try await sqlite("SELECT COUNT(*), COUNT(DISTINCT request_id) FROM matters WHERE channel = 'api'", on: host) == "\(valid)|\(valid)")
+        #expect(try await sqlite("SELECT COUNT(*) FROM matters", on: host) == "\(valid)", "killed after \(before) referrals: nothing half-taken")
+        #expect(try await sqlite("SELECT COUNT(*) FROM matter_events WHERE kind = 'referred' AND actor = 'national-exchange'", on: host) == "\(valid)")
+        #expect(try await sqlite("SELECT COUNT(*) FROM exchange_inbox WHERE state = 'accepted' AND tracking_number <> ''", on: host) == "\(valid)")
+        let refusals = try await sqlite("SELECT message_id || ': ' || reason FROM exchange_inbox WHERE state = 'rejected' ORDER BY message_id", on: host)
+        #expect(refusals.contains("ref-bad-phone: 请求内容有误"), "\(refusals)")
+        #expect(refusals.contains("ref-forged: 签名无法用全国平台登记的公钥"), "\(refusals)")
+        #expect(refusals.contains("ref-switched-off: 本平台「suggestions」业务未开通"), "\(refusals)")
+        #expect(refusals.contains("ref-unknown: fawang.nothing.v1.Whatever 不是本平台可受理的申请"), "\(refusals)")
+
+        // The national side hears of each: the new matter names its referral, a refusal says why.
+        let submitted = try await sqlite(
+            "SELECT json_extract(CAST(payload AS TEXT), '$.referral_id') FROM received WHERE kind = 'matter.submitted' ORDER BY 1", on: national)
+        #expect(submitted.split(separator: "\n").map(String.init) == ids.sorted(), "each referral answered by its one matter")
+        #expect(try await sqlite("SELECT COUNT(*) FROM received WHERE json_extract(CAST(payload AS TEXT), '$.channel') = 'api'", on: national) == "\(valid)")
+        let rejected = try await sqlite(
+            "SELECT CAST(payload AS TEXT) FROM received WHERE kind = 'referral.rejected' AND json_extract(CAST(payload AS TEXT), '$.referral_id') = 'ref-bad-phone'",
+            on: national)
+        #expect(rejected.contains("\"field\":\"application.applicant.phone\""), "\(rejected)")
+        #expect(try await sqlite("SELECT COUNT(*) FROM received WHERE kind = 'referral.rejected'", on: national) == "4")
+        #expect(try await sqlite("SELECT COUNT(*) FROM deliveries WHERE disposition = 'rejected'", on: national) == "0", "every answer's signature verifies")
+
+        // Each taking and refusing is in the audit trail, which still verifies; the day's report counts them.
+        #expect(try await sqlite("SELECT COUNT(*) FROM audit_log WHERE target LIKE 'referral:%'", on: host) == "\(valid + 4)")
+        let verified = try await runChildProcess(ServeProcess.executable, ["audit", "verify", "--database", host])
+        #expect(verified.status == 0, "\(verified.output)")
+        let (status, output) = try await runChildProcess(ServeProcess.executable, ["exchange", "report", "--database", host, "--json"])
+        #expect(status == 0, "\(output)")
+        let report = try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any]
+        #expect(report?["referrals_taken"] as? Int == valid && report?["referrals_refused"] as? Int == 4, "\(output)")
+        serve.signal(SIGTERM)
+        #expect(try await serve.waitForExit() == 0)
+        standin.kill()
+    }
 }

@@ -47,6 +47,12 @@ import Testing
         ("exchange.source: '6400'\n", "exchange.source", "6-digit division code"),
         ("exchange.tls.certificate_chain: c.pem\nexchange.tls.private_key: k.pem\n", "exchange.tls.ca_file", "required"),
         ("exchange.tls.ca_file: ca.pem\nexchange.tls.private_key: k.pem\n", "exchange.tls.certificate_chain", "required"),
+        ("exchange.referrals: true\nexchange.national_public_key: '\(Data(count: 32).base64EncodedString())'\n", "exchange.referrals", "needs exchange.enabled"),
+        (
+            "exchange: {enabled: true, national_address: '10.1.2.3:50061', referrals: true, national_public_key: 'AAAA'}\n", "exchange.national_public_key",
+            "base64 of 32 bytes"
+        ),
+        ("exchange: {enabled: true, national_address: '10.1.2.3:50061', referrals: true}\n", "exchange.national_public_key", "base64 of 32 bytes"),
     ])
     func invalidFilesNameTheKeyAndReason(_ yaml: String, _ key: String, _ reason: String) {
         #expect {

@@ -13,8 +13,12 @@ public final class NationalStandinProcess: @unchecked Sendable {
 
     /// Starts it on `port` (0 picks a free one) with its records in `databasePath`, trusting
     /// signatures of `publicKey` (base64), and waits until it listens.
-    /// With `tls`, it serves TLS with that certificate and key (PEM files).
-    public init(databasePath: String, publicKey: String, port: Int = 0, tls: (certificate: String, key: String)? = nil, directory: URL) async throws {
+    /// With `tls`, it serves TLS with that certificate and key (PEM files). With `referrals`, it
+    /// offers those (the national key's file and a JSON-lines file, see the stand-in's header).
+    public init(
+        databasePath: String, publicKey: String, port: Int = 0, tls: (certificate: String, key: String)? = nil,
+        referrals: (keyFile: String, file: String)? = nil, directory: URL
+    ) async throws {
         guard FileManager.default.isExecutableFile(atPath: Self.executable.path) else {
             throw TestFailure("\(Self.executable.path) is missing: run `swift build` before `swift test` (scripts/test.sh does)")
         }
@@ -28,7 +32,8 @@ public final class NationalStandinProcess: @unchecked Sendable {
         process = try SpawnedProcess(
             Self.executable.path,
             ["--database", databasePath, "--public-key", publicKey, "--port", String(port), "--ports-file", portsFile.path]
-                + (tls.map { ["--tls-cert", $0.certificate, "--tls-key", $0.key] } ?? []), output: log)
+                + (tls.map { ["--tls-cert", $0.certificate, "--tls-key", $0.key] } ?? [])
+                + (referrals.map { ["--national-key", $0.keyFile, "--referrals", $0.file] } ?? []), output: log)
         let deadline = ContinuousClock.now + .seconds(30)
         while ContinuousClock.now < deadline {
             if let data = FileManager.default.contents(atPath: portsFile.path),

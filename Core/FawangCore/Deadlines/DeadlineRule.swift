@@ -342,6 +342,9 @@ public enum PlatformEvent {
     public static let appointmentCancelled = "appointment_cancelled"
     /// Served at a hall window (实体大厅): its `ticket` and `window` attributes say where.
     public static let servedAtWindow = "served_at_window"
+    /// Referred by the national 12348 platform (转办): its `referral_id` attribute is the
+    /// referral's message id (``NationalExchange``).
+    public static let referred = "referred"
     /// Attribute of a start event: the day (YYYY-MM-DD, not after the event) its periods count from.
     public static let countsFrom = "counts_from"
 
@@ -358,6 +361,7 @@ public enum PlatformEvent {
         appointmentBooked: "预约到场办理",
         appointmentCancelled: "取消预约",
         servedAtWindow: "窗口办理",
+        referred: "全国12348平台转办",
     ]
 }
 

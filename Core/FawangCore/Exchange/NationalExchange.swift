@@ -19,7 +19,20 @@ public enum NationalExchange {
         case matterStatus = "matter.status"
         /// One day's figures by county and line: received, accepted, ended, rated, satisfied.
         case statisticsDaily = "statistics.daily"
+        /// A referral from the national platform that this platform cannot take, with why
+        /// (``ReferralRefusal``). A referral it takes is answered by its matter's
+        /// `matter.submitted` item, which names the referral (`referral_id`).
+        case referralRejected = "referral.rejected"
     }
+
+    /// The kind of the envelopes the national platform refers matters in (转办).
+    public static let referralKind = "referral"
+    /// The timeline event a matter filed from a referral carries after its first, with the
+    /// referral's message id in the attribute ``referralAttribute``.
+    public static let referredEvent = PlatformEvent.referred
+    public static let referralAttribute = "referral_id"
+    /// The service account referrals are filed under (role `service`: channel `api`).
+    public static let referralAccount = "national-exchange"
 
     /// How many past days the pusher makes up for when it was not running at midnight (a host
     /// down over a long weekend); older days are left to `fawang exchange report` and a person.
@@ -35,13 +48,56 @@ public enum NationalExchange {
     }
 
     /// The data item of a matter as the national platform receives it: what it is, where and
-    /// how it stands, never who the applicant is (no names, identity numbers or phones).
+    /// how it stands, never who the applicant is (no names, identity numbers or phones). A
+    /// matter the national platform referred names the referral (`referral_id`).
     public static func item(of matter: Matter, event: String) throws -> Data {
         let item = MatterItem(
             trackingNumber: matter.trackingNumber.digits, businessLine: matter.businessLine, matterType: matter.matterType,
             status: matter.status, regionCode: matter.regionCode, channel: matter.channel.rawValue,
-            submittedAt: matter.submittedAt, updatedAt: matter.updatedAt, event: event)
+            submittedAt: matter.submittedAt, updatedAt: matter.updatedAt, event: event, referralID: referralID(of: matter))
         return try encode(item)
+    }
+
+    /// The message id of the referral `matter` was filed from, if any.
+    public static func referralID(of matter: Matter) -> String? {
+        matter.timeline.first { $0.kind == referredEvent }?.attributes[referralAttribute]
+    }
+
+    /// The answer to a referral this platform cannot take (``Kind/referralRejected``).
+    public struct ReferralRefusal: Codable, Sendable, Equatable {
+        public var referralID: String
+        public var reason: String
+        /// The application's fields at fault, when that is why (`application.applicant.phone`).
+        public var violations: [Violation]
+
+        public struct Violation: Codable, Sendable, Equatable {
+            public var field: String
+            public var reason: String
+
+            public init(field: String, reason: String) { (self.field, self.reason) = (field, reason) }
+        }
+
+        public init(referralID: String, reason: String, violations: [Violation] = []) {
+            (self.referralID, self.reason, self.violations) = (referralID, reason, violations)
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case referralID = "referral_id", reason, violations
+        }
+    }
+
+    public static func item(of refusal: ReferralRefusal) throws -> Data { try encode(refusal) }
+
+    /// The inbox row of a referral taken as `matter`, written in the matter's own transaction (a
+    /// ``CompanionWrite`` of module `exchange`), so a matter exists exactly when its referral is
+    /// recorded as taken.
+    public static func takenReferral(messageID: String, sequence: Int64, matter: Matter, at time: Date) -> SQLStatement {
+        SQLStatement(
+            """
+            INSERT INTO exchange_inbox (message_id, national_sequence, state, matter_id, tracking_number, reason, received_at)
+            VALUES (?, ?, 'accepted', ?, ?, '', ?)
+            """,
+            [.text(messageID), .integer(sequence), .text(matter.id), .text(matter.trackingNumber.digits), .real(time.timeIntervalSince1970)])
     }
 
     /// Items as the contract writes them: keys sorted, times in RFC 3339 (UTC).
@@ -94,10 +150,13 @@ public enum NationalExchange {
         let updatedAt: Date
         /// The timeline event that made the change.
         let event: String
+        /// The referral the matter was filed from (absent for the rest).
+        let referralID: String?
 
         enum CodingKeys: String, CodingKey {
             case trackingNumber = "tracking_number", businessLine = "business_line", matterType = "matter_type", status
             case regionCode = "region_code", channel, submittedAt = "submitted_at", updatedAt = "updated_at", event
+            case referralID = "referral_id"
         }
     }
 }
@@ -201,6 +260,10 @@ public struct ExchangeReport: Sendable, Equatable {
     public var oldestPending: Date?
     /// Rejected entries with the national side's reasons.
     public var rejections: [Rejection]
+    /// Referrals from the national platform received that day: taken as matters, and refused
+    /// (each answered by a `referral.rejected` item counted in `enqueued`).
+    public var referralsTaken = 0
+    public var referralsRefused = 0
 
     public struct Rejection: Sendable, Equatable {
         public var messageID: String
@@ -243,6 +306,39 @@ public protocol ExchangeOutbox: Sendable {
     func lastStatisticsDay() async throws -> CivilDate?
     /// The reconciliation of entries committed on `day` (local calendar day, `YYYY-MM-DD`).
     func report(day: CivilDate) async throws -> ExchangeReport
+}
+
+/// A referral as the inbox recorded it.
+public struct ReferralRecord: Sendable, Equatable {
+    public enum State: String, Sendable {
+        /// Filed as the matter `trackingNumber`.
+        case accepted
+        /// Refused with `reason`, answered by a `referral.rejected` item.
+        case rejected
+    }
+
+    public var messageID: String
+    public var sequence: Int64
+    public var state: State
+    public var trackingNumber: String
+    public var reason: String
+
+    public init(messageID: String, sequence: Int64, state: State, trackingNumber: String, reason: String) {
+        (self.messageID, self.sequence, self.state, self.trackingNumber, self.reason) = (messageID, sequence, state, trackingNumber, reason)
+    }
+}
+
+/// What the national platform referred (`exchange_inbox`): each message id once, whatever
+/// happens to it. A taken referral's row is written in its matter's transaction
+/// (``NationalExchange/takenReferral(messageID:sequence:matter:at:)``); a refused one's here.
+public protocol ExchangeInbox: Sendable {
+    /// The highest national sequence recorded (0 before the first): where the next fetch starts.
+    func referralCursor() async throws -> Int64
+    func referral(messageID: String) async throws -> ReferralRecord?
+    /// Records `refusal` with its audit entry and its answer in the outbox
+    /// (``NationalExchange/Kind/referralRejected``), in one transaction; false, and nothing
+    /// written, when the message id was recorded before.
+    func refuseReferral(_ refusal: NationalExchange.ReferralRefusal, sequence: Int64, audit: AuditDraft, at time: Date) async throws -> Bool
 }
 
 /// How long the pusher waits before trying an entry again after `attempts` failed deliveries:

@@ -75,6 +75,11 @@ public struct PlatformConfig: Sendable, Equatable {
     public var exchangeSigningKeyFile: String?
     public var exchangeCallTimeoutSeconds = 10
     public var exchangeDailyStatistics = true
+    /// `exchange.referrals`: also take the national platform's referrals, verified with
+    /// `exchange.national_public_key` (base64 of its 32-byte Ed25519 public key).
+    public var exchangeReferrals = false
+    public var exchangeNationalPublicKey = ""
+    public var exchangeReferralPollSeconds = 30
     /// `exchange.tls.*`: TLS to the national endpoint (trusting `caFile`), with this platform's
     /// client certificate when the endpoint asks for mutual TLS; nil is plaintext.
     public var exchangeTLS: ExchangeTLS?
@@ -206,7 +211,10 @@ public struct PlatformConfig: Sendable, Equatable {
         optionalString("exchange.tls.certificate_chain", \.exchangeTLSChain, "PEM certificate chain this platform presents when the national endpoint asks for mutual TLS (with exchange.tls.private_key and exchange.tls.ca_file)."),
         optionalString("exchange.tls.private_key", \.exchangeTLSKey, "PEM private key of exchange.tls.certificate_chain."),
         bool("exchange.daily_statistics", \.exchangeDailyStatistics, true, "Also send each day's figures by county and line (received, accepted, ended, rated, satisfied) once the day has ended, China time (statistics.daily); days missed while no host ran are made up, up to 7 back."),
-        int("exchange.call_timeout_seconds", \.exchangeCallTimeoutSeconds, 1...300, "How long one delivery may take before it counts as failed and is retried later."),
+        int("exchange.call_timeout_seconds", \.exchangeCallTimeoutSeconds, 1...300, "How long one delivery (or one fetch of referrals) may take before it counts as failed and is retried later."),
+        bool("exchange.referrals", \.exchangeReferrals, false, "Also take the national platform's referrals (转办): fetched over the same connection, each signature checked with exchange.national_public_key, each filed once as a matter of its line with channel api, or refused with the reason; the answer goes back through the outbox (docs/operations.md, National exchange). Needs exchange.enabled."),
+        string("exchange.national_public_key", \.exchangeNationalPublicKey, "", "The national platform's Ed25519 public key (base64 of 32 bytes), as it publishes it: referrals signed otherwise are refused."),
+        int("exchange.referral_poll_seconds", \.exchangeReferralPollSeconds, 1...3600, "How long to wait before asking for referrals again after a fetch that brought none."),
         int("audit.checkpoint_seconds", \.auditCheckpointSeconds, 1...86_400, "How often the signed audit checkpoint (table audit_checkpoint, key fawang.audit-key) moves to the verified head while running; also at graceful shutdown."),
         choice("log.level", \.logLevel, ["trace", "debug", "info", "notice", "warning", "error", "critical"], live: true, "Lowest level logged."),
         choice("log.format", \.logFormat, ["text", "json"], live: false, "text (key=value) or json (one object per line)."),
@@ -299,6 +307,16 @@ public struct PlatformConfig: Sendable, Equatable {
                 throw ConfigError(
                     key: "exchange.national_address",
                     reason: "exchange.enabled needs the national endpoint as host:port (e.g. 10.1.2.3:50061), found \"\(config.exchangeNationalAddress)\"")
+            }
+        }
+        if config.exchangeReferrals {
+            guard config.exchangeEnabled else {
+                throw ConfigError(key: "exchange.referrals", reason: "needs exchange.enabled: referrals are fetched over the exchange's connection and answered through its outbox")
+            }
+            guard let raw = Data(base64Encoded: config.exchangeNationalPublicKey), raw.count == 32 else {
+                throw ConfigError(
+                    key: "exchange.national_public_key",
+                    reason: "exchange.referrals needs the national platform's Ed25519 public key as base64 of 32 bytes, found \"\(config.exchangeNationalPublicKey.prefix(60))\"")
             }
         }
         switch (config.exchangeTLSCA, config.exchangeTLSChain, config.exchangeTLSKey) {

@@ -38,6 +38,8 @@ struct ExchangePusher: Service, CustomStringConvertible {
     let logger: Logger
     /// `fawang_exchange_deliveries_total` by outcome and `fawang_exchange_pending`.
     let metrics: PrometheusCollectorRegistry
+    /// Takes the national platform's referrals over the same connection (`exchange.referrals`).
+    let referrals: ReferralReceiver?
     /// Entries read per round.
     static let batch = 100
 
@@ -57,7 +59,10 @@ struct ExchangePusher: Service, CustomStringConvertible {
         try await withGRPCClient(transport: .http2NIOPosix(target: target, transportSecurity: try Self.security(tls))) { client in
             let national = National_Exchange_V1_NationalExchange.Client(wrapping: client)
             await cancelWhenGracefulShutdown {
-                await self.push(to: national)
+                await withDiscardingTaskGroup { group in
+                    group.addTask { await self.push(to: national) }
+                    if let referrals = self.referrals { group.addTask { await referrals.receive(from: national) } }
+                }
             }
         }
     }

@@ -1,3 +1,4 @@
+import Crypto
 import FawangCore
 public import FawangPluginKit
 import FawangProto
@@ -408,10 +409,21 @@ public final class PlatformHost: Sendable {
         }
         // After the gRPC servers, so it stops before them.
         if config.exchangeEnabled, let address = ExchangeAddress(config.exchangeNationalAddress), let signal = storage.exchangeSignal {
+            var referrals: ReferralReceiver?
+            if config.exchangeReferrals, let intakes = contexts.first?.1.intakes {
+                let registry = core.registry
+                referrals = ReferralReceiver(
+                    inbox: storage.referrals, intakes: intakes, isEnabled: { registry.isEnabled($0) }, writes: writes,
+                    nationalKey: try Curve25519.Signing.PublicKey(rawRepresentation: Data(base64Encoded: config.exchangeNationalPublicKey) ?? Data()),
+                    destination: config.exchangeSource, callTimeout: .seconds(config.exchangeCallTimeoutSeconds),
+                    pollInterval: .seconds(config.exchangeReferralPollSeconds), endpoint: "\(address.host):\(address.port)", now: now,
+                    logger: logger, metrics: server.metrics.registry)
+            }
             serviceList.append(ExchangePusher(
                 outbox: storage.exchange, signal: signal, key: try ExchangeKey.load(config: config, logger: logger), source: config.exchangeSource,
                 address: address, callTimeout: .seconds(config.exchangeCallTimeoutSeconds), tls: config.exchangeTLS,
-                dailyStatistics: config.exchangeDailyStatistics, now: now, logger: logger, metrics: server.metrics.registry))
+                dailyStatistics: config.exchangeDailyStatistics, now: now, logger: logger, metrics: server.metrics.registry,
+                referrals: referrals))
         }
         // After the gRPC servers in the list, so it stops first: no HTTP call arrives at a
         // server that has stopped taking calls.

@@ -28,6 +28,7 @@ final class PlatformMetrics: Sendable {
     static var inFlight: MetricNameDescriptor { .init(namespace: "fawang", subsystem: "rpc", metricName: "in_flight", unitName: "", helpText: "gRPC calls in flight now (limits.calls_in_flight).") }
     static var refused: MetricNameDescriptor { .init(namespace: "fawang", subsystem: "rpc", metricName: "refused", unitName: "total", helpText: "gRPC calls refused RESOURCE_EXHAUSTED before any handler, over limits.calls_in_flight (not in fawang_rpc_calls_total).") }
     static var exchangeDeliveries: MetricNameDescriptor { .init(namespace: "fawang", subsystem: "exchange", metricName: "deliveries", unitName: "total", helpText: "Deliveries to the national platform, by outcome: accepted, duplicate, rejected (refused for good), failed (no receipt: retried).") }
+    static var exchangeReferrals: MetricNameDescriptor { .init(namespace: "fawang", subsystem: "exchange", metricName: "referrals", unitName: "total", helpText: "Referrals from the national platform, by outcome: taken (filed as a matter), refused (answered with the reason), duplicate (offered again, skipped).") }
     static var exchangePending: MetricNameDescriptor { .init(namespace: "fawang", subsystem: "exchange", metricName: "pending", unitName: "", helpText: "Outbox entries not yet acknowledged by the national platform (alert when it keeps growing).") }
     static var duration: MetricNameDescriptor { .init(namespace: "fawang", subsystem: "rpc", metricName: "duration", unitName: "seconds", helpText: "gRPC handling time, by method and module.") }
 

@@ -33,9 +33,23 @@ public enum National_Exchange_V1_NationalExchange: Sendable {
                 type: .unary
             )
         }
+        /// Namespace for "FetchReferrals" metadata.
+        public enum FetchReferrals: Sendable {
+            /// Request type for "FetchReferrals".
+            public typealias Input = National_Exchange_V1_FetchReferralsRequest
+            /// Response type for "FetchReferrals".
+            public typealias Output = National_Exchange_V1_FetchReferralsResponse
+            /// Descriptor for "FetchReferrals".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "national.exchange.v1.NationalExchange"),
+                method: "FetchReferrals",
+                type: .unary
+            )
+        }
         /// Descriptors for all methods in the "national.exchange.v1.NationalExchange" service.
         public static let descriptors: [GRPCCore.MethodDescriptor] = [
-            Deliver.descriptor
+            Deliver.descriptor,
+            FetchReferrals.descriptor
         ]
     }
 }
@@ -84,6 +98,26 @@ extension National_Exchange_V1_NationalExchange {
             request: GRPCCore.StreamingServerRequest<National_Exchange_V1_Envelope>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<National_Exchange_V1_Receipt>
+
+        /// Handle the "FetchReferrals" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The referrals addressed to `destination` after `after_sequence`. The same referral may be
+        /// > offered again (after a province's crash, or the national side's own retry): a province takes
+        /// > a message id once.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `National_Exchange_V1_FetchReferralsRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `National_Exchange_V1_FetchReferralsResponse` messages.
+        func fetchReferrals(
+            request: GRPCCore.StreamingServerRequest<National_Exchange_V1_FetchReferralsRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<National_Exchange_V1_FetchReferralsResponse>
     }
 
     /// Service protocol for the "national.exchange.v1.NationalExchange" service.
@@ -116,6 +150,26 @@ extension National_Exchange_V1_NationalExchange {
             request: GRPCCore.ServerRequest<National_Exchange_V1_Envelope>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<National_Exchange_V1_Receipt>
+
+        /// Handle the "FetchReferrals" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The referrals addressed to `destination` after `after_sequence`. The same referral may be
+        /// > offered again (after a province's crash, or the national side's own retry): a province takes
+        /// > a message id once.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `National_Exchange_V1_FetchReferralsRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `National_Exchange_V1_FetchReferralsResponse` message.
+        func fetchReferrals(
+            request: GRPCCore.ServerRequest<National_Exchange_V1_FetchReferralsRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<National_Exchange_V1_FetchReferralsResponse>
     }
 
     /// Simple service protocol for the "national.exchange.v1.NationalExchange" service.
@@ -146,6 +200,26 @@ extension National_Exchange_V1_NationalExchange {
             request: National_Exchange_V1_Envelope,
             context: GRPCCore.ServerContext
         ) async throws -> National_Exchange_V1_Receipt
+
+        /// Handle the "FetchReferrals" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The referrals addressed to `destination` after `after_sequence`. The same referral may be
+        /// > offered again (after a province's crash, or the national side's own retry): a province takes
+        /// > a message id once.
+        ///
+        /// - Parameters:
+        ///   - request: A `National_Exchange_V1_FetchReferralsRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `National_Exchange_V1_FetchReferralsResponse` to respond with.
+        func fetchReferrals(
+            request: National_Exchange_V1_FetchReferralsRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> National_Exchange_V1_FetchReferralsResponse
     }
 }
 
@@ -159,6 +233,17 @@ extension National_Exchange_V1_NationalExchange.StreamingServiceProtocol {
             serializer: GRPCProtobuf.ProtobufSerializer<National_Exchange_V1_Receipt>(),
             handler: { request, context in
                 try await self.deliver(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: National_Exchange_V1_NationalExchange.Method.FetchReferrals.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<National_Exchange_V1_FetchReferralsRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<National_Exchange_V1_FetchReferralsResponse>(),
+            handler: { request, context in
+                try await self.fetchReferrals(
                     request: request,
                     context: context
                 )
@@ -180,6 +265,17 @@ extension National_Exchange_V1_NationalExchange.ServiceProtocol {
         )
         return GRPCCore.StreamingServerResponse(single: response)
     }
+
+    public func fetchReferrals(
+        request: GRPCCore.StreamingServerRequest<National_Exchange_V1_FetchReferralsRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<National_Exchange_V1_FetchReferralsResponse> {
+        let response = try await self.fetchReferrals(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
 }
 
 // Default implementation of methods from 'ServiceProtocol'.
@@ -191,6 +287,19 @@ extension National_Exchange_V1_NationalExchange.SimpleServiceProtocol {
     ) async throws -> GRPCCore.ServerResponse<National_Exchange_V1_Receipt> {
         return GRPCCore.ServerResponse<National_Exchange_V1_Receipt>(
             message: try await self.deliver(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func fetchReferrals(
+        request: GRPCCore.ServerRequest<National_Exchange_V1_FetchReferralsRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<National_Exchange_V1_FetchReferralsResponse> {
+        return GRPCCore.ServerResponse<National_Exchange_V1_FetchReferralsResponse>(
+            message: try await self.fetchReferrals(
                 request: request.message,
                 context: context
             ),
@@ -234,6 +343,31 @@ extension National_Exchange_V1_NationalExchange {
             deserializer: some GRPCCore.MessageDeserializer<National_Exchange_V1_Receipt>,
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<National_Exchange_V1_Receipt>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "FetchReferrals" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The referrals addressed to `destination` after `after_sequence`. The same referral may be
+        /// > offered again (after a province's crash, or the national side's own retry): a province takes
+        /// > a message id once.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `National_Exchange_V1_FetchReferralsRequest` message.
+        ///   - serializer: A serializer for `National_Exchange_V1_FetchReferralsRequest` messages.
+        ///   - deserializer: A deserializer for `National_Exchange_V1_FetchReferralsResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func fetchReferrals<Result>(
+            request: GRPCCore.ClientRequest<National_Exchange_V1_FetchReferralsRequest>,
+            serializer: some GRPCCore.MessageSerializer<National_Exchange_V1_FetchReferralsRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<National_Exchange_V1_FetchReferralsResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<National_Exchange_V1_FetchReferralsResponse>) async throws -> Result
         ) async throws -> Result where Result: Sendable
     }
 
@@ -291,6 +425,42 @@ extension National_Exchange_V1_NationalExchange {
                 onResponse: handleResponse
             )
         }
+
+        /// Call the "FetchReferrals" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The referrals addressed to `destination` after `after_sequence`. The same referral may be
+        /// > offered again (after a province's crash, or the national side's own retry): a province takes
+        /// > a message id once.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `National_Exchange_V1_FetchReferralsRequest` message.
+        ///   - serializer: A serializer for `National_Exchange_V1_FetchReferralsRequest` messages.
+        ///   - deserializer: A deserializer for `National_Exchange_V1_FetchReferralsResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func fetchReferrals<Result>(
+            request: GRPCCore.ClientRequest<National_Exchange_V1_FetchReferralsRequest>,
+            serializer: some GRPCCore.MessageSerializer<National_Exchange_V1_FetchReferralsRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<National_Exchange_V1_FetchReferralsResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<National_Exchange_V1_FetchReferralsResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: National_Exchange_V1_NationalExchange.Method.FetchReferrals.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
     }
 }
 
@@ -322,6 +492,37 @@ extension National_Exchange_V1_NationalExchange.ClientProtocol {
             request: request,
             serializer: GRPCProtobuf.ProtobufSerializer<National_Exchange_V1_Envelope>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<National_Exchange_V1_Receipt>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "FetchReferrals" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > The referrals addressed to `destination` after `after_sequence`. The same referral may be
+    /// > offered again (after a province's crash, or the national side's own retry): a province takes
+    /// > a message id once.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `National_Exchange_V1_FetchReferralsRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func fetchReferrals<Result>(
+        request: GRPCCore.ClientRequest<National_Exchange_V1_FetchReferralsRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<National_Exchange_V1_FetchReferralsResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.fetchReferrals(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<National_Exchange_V1_FetchReferralsRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<National_Exchange_V1_FetchReferralsResponse>(),
             options: options,
             onResponse: handleResponse
         )
@@ -359,6 +560,41 @@ extension National_Exchange_V1_NationalExchange.ClientProtocol {
             metadata: metadata
         )
         return try await self.deliver(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "FetchReferrals" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > The referrals addressed to `destination` after `after_sequence`. The same referral may be
+    /// > offered again (after a province's crash, or the national side's own retry): a province takes
+    /// > a message id once.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func fetchReferrals<Result>(
+        _ message: National_Exchange_V1_FetchReferralsRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<National_Exchange_V1_FetchReferralsResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<National_Exchange_V1_FetchReferralsRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.fetchReferrals(
             request: request,
             options: options,
             onResponse: handleResponse

@@ -36,7 +36,8 @@ public nonisolated struct National_Exchange_V1_Envelope: Sendable {
   /// The sending platform: its division code (a province: "640000").
   public var source: String = String()
 
-  /// The data item's kind: "matter.submitted", "matter.status", "statistics.daily".
+  /// The data item's kind: "matter.submitted", "matter.status", "statistics.daily",
+  /// "referral.rejected" from a province; "referral" from the national platform.
   public var kind: String = String()
 
   /// The data item as UTF-8 JSON (docs/operations.md lists the fields of each kind).
@@ -117,6 +118,71 @@ public nonisolated struct National_Exchange_V1_Receipt: Sendable {
     ]
 
   }
+
+  public init() {}
+}
+
+public nonisolated struct National_Exchange_V1_FetchReferralsRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The asking platform's division code (a province: "640000"): referrals addressed to it.
+  public var destination: String = String()
+
+  /// The highest sequence it has taken; 0 for the first call.
+  public var afterSequence: Int64 = 0
+
+  /// At most this many (the national side may send fewer).
+  public var limit: Int32 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// A referral from the national platform: an envelope of kind "referral", signed with the national
+/// platform's key, whose payload is a JSON object:
+///
+///   {"application": {"@type": "type.googleapis.com/<a line's public intake request>", ...},
+///    "note": "<why it is referred, optional>"}
+///
+/// The application is the proto3 JSON of one of the province's public intakes
+/// (docs/rpc-reference.md lists them, e.g. fawang.legalaid.v1.SubmitApplicationRequest); its
+/// request_id is ignored: the message id is the idempotency key.
+public nonisolated struct National_Exchange_V1_Referral: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// Its place in the national side's queue for this destination, increasing.
+  public var sequence: Int64 = 0
+
+  public var envelope: National_Exchange_V1_Envelope {
+    get {_envelope ?? National_Exchange_V1_Envelope()}
+    set {_envelope = newValue}
+  }
+  /// Returns true if `envelope` has been explicitly set.
+  public var hasEnvelope: Bool {self._envelope != nil}
+  /// Clears the value of `envelope`. Subsequent reads from it will return its default value.
+  public mutating func clearEnvelope() {self._envelope = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _envelope: National_Exchange_V1_Envelope? = nil
+}
+
+public nonisolated struct National_Exchange_V1_FetchReferralsResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// In sequence order.
+  public var referrals: [National_Exchange_V1_Referral] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 }
@@ -227,4 +293,113 @@ nonisolated extension National_Exchange_V1_Receipt: SwiftProtobuf.Message, Swift
 
 nonisolated extension National_Exchange_V1_Receipt.Disposition: SwiftProtobuf._ProtoNameProviding {
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0DISPOSITION_UNSPECIFIED\0\u{1}DISPOSITION_ACCEPTED\0\u{1}DISPOSITION_DUPLICATE\0\u{1}DISPOSITION_REJECTED\0")
+}
+
+nonisolated extension National_Exchange_V1_FetchReferralsRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".FetchReferralsRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}destination\0\u{3}after_sequence\0\u{1}limit\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.destination) }()
+      case 2: try { try decoder.decodeSingularInt64Field(value: &self.afterSequence) }()
+      case 3: try { try decoder.decodeSingularInt32Field(value: &self.limit) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.destination.isEmpty {
+      try visitor.visitSingularStringField(value: self.destination, fieldNumber: 1)
+    }
+    if self.afterSequence != 0 {
+      try visitor.visitSingularInt64Field(value: self.afterSequence, fieldNumber: 2)
+    }
+    if self.limit != 0 {
+      try visitor.visitSingularInt32Field(value: self.limit, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: National_Exchange_V1_FetchReferralsRequest, rhs: National_Exchange_V1_FetchReferralsRequest) -> Bool {
+    if lhs.destination != rhs.destination {return false}
+    if lhs.afterSequence != rhs.afterSequence {return false}
+    if lhs.limit != rhs.limit {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension National_Exchange_V1_Referral: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".Referral"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}sequence\0\u{1}envelope\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularInt64Field(value: &self.sequence) }()
+      case 2: try { try decoder.decodeSingularMessageField(value: &self._envelope) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if self.sequence != 0 {
+      try visitor.visitSingularInt64Field(value: self.sequence, fieldNumber: 1)
+    }
+    try { if let v = self._envelope {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: National_Exchange_V1_Referral, rhs: National_Exchange_V1_Referral) -> Bool {
+    if lhs.sequence != rhs.sequence {return false}
+    if lhs._envelope != rhs._envelope {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension National_Exchange_V1_FetchReferralsResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".FetchReferralsResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}referrals\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeRepeatedMessageField(value: &self.referrals) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.referrals.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.referrals, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: National_Exchange_V1_FetchReferralsResponse, rhs: National_Exchange_V1_FetchReferralsResponse) -> Bool {
+    if lhs.referrals != rhs.referrals {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
 }
