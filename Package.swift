@@ -29,6 +29,7 @@ let package = Package(
         .package(url: "https://github.com/grpc/grpc-swift-protobuf.git", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-protobuf.git", from: "1.39.0"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
@@ -63,6 +64,18 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Core/FawangSQLite",
+            swiftSettings: strictSettings
+        ),
+        // The production engine: PostgreSQL through postgres-nio, the same stores' SQL as SQLite's
+        // where the engines agree (SQLConnection), its own schema and full-text index where not.
+        .target(
+            name: "FawangPostgres",
+            dependencies: [
+                "FawangCore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Core/FawangPostgres",
             swiftSettings: strictSettings
         ),
         // MARK: Protocols — the shared contract: the generated messages and stubs (with the descriptor
@@ -172,6 +185,7 @@ let package = Package(
                 "FawangHost",
                 "FawangCore",
                 "FawangSQLite",
+                "FawangPostgres",
                 "FawangPluginKit", "FawangProto",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
@@ -201,14 +215,17 @@ let package = Package(
         ),
         .testTarget(
             name: "FawangCoreTests",
-            dependencies: ["FawangCore", "FawangSQLite", "FawangTestSupport", .product(name: "Logging", package: "swift-log"), .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: [
+                "FawangCore", "FawangSQLite", "FawangPostgres", "FawangTestSupport", .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             path: "Tests/FawangCoreTests",
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "FawangHostTests",
             dependencies: [
-                "FawangHost", "FawangCore", "FawangPluginKit", "FawangProto", "FawangTestSupport",
+                "FawangHost", "FawangCore", "FawangPluginKit", "FawangProto", "FawangTestSupport", "FawangSQLite", "FawangPostgres",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
                 .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),

@@ -10,6 +10,8 @@
 #   fonts-noto-cjk, selenium    (selenium 4.51.0: 4.52+ needs a certifi newer than PyPI's mirror here)
 #   wkhtmltopdf                 for the supervision bulletins' PDF (a runtime dependency of the server too)
 #   poppler-utils               for the bulletin tests, which read the PDF's text with pdftotext
+#   postgresql-15               for the storage tests on PostgreSQL (scripts/postgres-cluster.sh
+#                               starts a private cluster; the package's own is not used)
 # Each step is skipped when already satisfied, so re-running is cheap.
 set -euo pipefail
 
@@ -25,6 +27,7 @@ command -v chromedriver >/dev/null || need_apt+=(chromium-driver)
 dpkg -s fonts-noto-cjk >/dev/null 2>&1 || need_apt+=(fonts-noto-cjk)
 command -v wkhtmltopdf >/dev/null || need_apt+=(wkhtmltopdf)
 command -v pdftotext >/dev/null || need_apt+=(poppler-utils)
+ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || need_apt+=(postgresql-15)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "setup: installing ${need_apt[*]} from Debian"
   apt-get update -qq

@@ -1,12 +1,18 @@
 #!/usr/bin/env bash
 # The README's test command: installs what is missing, checks the generated code has not
-# drifted from the .proto files, builds everything (the tests start the real `fawang`
-# executable), runs every test, then the README's tour.
+# drifted from the .proto files, starts a private PostgreSQL cluster, builds everything (the tests
+# start the real `fawang` executable), runs every test, then the README's tour.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/setup.sh
 scripts/generate-protos.sh --check
+# The storage tests run on SQLite and on PostgreSQL: a private cluster for this run, stopped at
+# the end (scripts/postgres-cluster.sh; each test makes a database of its own on it).
+postgres_dir="$(mktemp -d "${TMPDIR:-/tmp}/fawang-test-postgres.XXXXXX")"
+trap 'scripts/postgres-cluster.sh stop "$postgres_dir"' EXIT
+FAWANG_TEST_POSTGRES_URL="$(scripts/postgres-cluster.sh start "$postgres_dir")"
+export FAWANG_TEST_POSTGRES_URL
 swift build --build-tests
 # At most 24 tests at once: each boots a host of its own, and with every test of the run started
 # together on two cores, tests waiting 10 s for a background step (a config reload, a desk's

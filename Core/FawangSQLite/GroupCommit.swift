@@ -129,3 +129,47 @@ extension Database {
         try cachedStatement(sql: sql).execute(arguments: arguments)
     }
 }
+
+/// GRDB's connection as the engine-neutral stores use it (``SQLConnection``): prepared statements
+/// from the connection's cache, changes counted by SQLite.
+struct SQLiteConnection: SQLConnection {
+    let db: Database
+
+    func execute(_ sql: String, _ arguments: [SQLValue]) throws -> Int {
+        try db.cachedStatement(sql: sql).execute(arguments: StatementArguments(arguments.map(\.databaseValue)))
+        return db.changesCount
+    }
+
+    func rows(_ sql: String, _ arguments: [SQLValue]) throws -> [SQLRow] {
+        try Row.fetchAll(db.cachedStatement(sql: sql), arguments: StatementArguments(arguments.map(\.databaseValue))).map(SQLRow.init(row:))
+    }
+
+    /// One writer at a time already.
+    func serialize(_ resource: String) throws {}
+
+    func hasTable(_ name: String) throws -> Bool { try db.tableExists(name) }
+}
+
+extension Database {
+    /// This connection as the engine-neutral stores use it.
+    var sql: SQLiteConnection { SQLiteConnection(db: self) }
+}
+
+/// The SQLite database as the engine-neutral stores see it: writes group-committed.
+struct SQLiteEngine: SQLEngine {
+    let pool: GroupCommitPool
+    var dialect: SQLDialect { .sqlite }
+
+    @discardableResult
+    func write<T: Sendable>(_ body: @escaping @Sendable (any SQLConnection) throws -> T) async throws -> T {
+        try await pool.write { (db: Database) in try body(db.sql) }
+    }
+
+    func read<T: Sendable>(_ body: @escaping @Sendable (any SQLConnection) throws -> T) async throws -> T {
+        try await pool.read { (db: Database) in try body(db.sql) }
+    }
+
+    func pointRead<T: Sendable>(_ body: @escaping @Sendable (any SQLConnection) throws -> T) async throws -> T {
+        try pool.pointRead { db in try body(db.sql) }
+    }
+}

@@ -8,11 +8,10 @@ struct SQLiteLawIndex: LawIndex {
     let pool: GroupCommitPool
 
     func importFiles(_ files: [LawFile], progress: @Sendable (Int) -> Void) async throws -> LawImportSummary {
-        var summary = LawImportSummary()
-        for (index, file) in files.enumerated() {
-            let outcome = try await pool.write { db -> (String, Int) in
+        try await LawImportSummary.importing(files, progress: progress) { file in
+            try await pool.write { db -> (LawImportSummary.Outcome, Int) in
                 let existing = try Row.fetchOne(db, sql: "SELECT id, content_hash FROM laws WHERE path = ?", arguments: [file.path])
-                if let existing, existing["content_hash"] as String == file.contentHash { return ("unchanged", 0) }
+                if let existing, existing["content_hash"] as String == file.contentHash { return (.unchanged, 0) }
                 if let existing {
                     let id: Int64 = existing["id"]
                     try Self.unindex(db, lawID: id)
@@ -41,41 +40,16 @@ struct SQLiteLawIndex: LawIndex {
                     articleID += 1
                 }
                 try Self.markCurrent(db, lawKey: file.lawKey)
-                return (existing == nil ? "added" : "replaced", file.articles.count)
+                return (existing == nil ? .added : .replaced, file.articles.count)
             }
-            switch outcome.0 {
-            case "added": summary.added += 1
-            case "replaced": summary.replaced += 1
-            default: summary.unchanged += 1
-            }
-            summary.articles += outcome.1
-            progress(index + 1)
         }
-        return summary
     }
 
-    // MARK: Authority order
-    //
-    // An article's id says how authoritative it is: ids are allotted in bands, current versions
-    // before superseded ones and, within each, 宪法 and 法律 before 行政法规, 司法解释, 部门规章, 案例
-    // and the rest. FTS5 returns matches in id order, so the first matches of a term are its most
-    // authoritative ones, and a term matching thousands of articles is ranked over its first
-    // ``rankedCandidates`` alone (see `search`). A law that a newer version supersedes moves its
-    // articles to the superseded band in the same transaction.
+    // MARK: Authority order (LawAuthority)
 
-    static let bandWidth: Int64 = 1 << 32
+    static let bandWidth = LawAuthority.bandWidth
 
-    static func band(_ level: LawLevel, superseded: Bool) -> Int64 {
-        let rank: Int64 = switch level {
-        case .constitution, .law: 1
-        case .administrativeRegulation: 2
-        case .judicialInterpretation: 3
-        case .departmentalRule: 4
-        case .lawCase: 5
-        case .other: 6
-        }
-        return superseded ? rank + 8 : rank
-    }
+    static func band(_ level: LawLevel, superseded: Bool) -> Int64 { LawAuthority.band(level, superseded: superseded) }
 
     static func nextID(_ db: Database, band: Int64) throws -> Int64 {
         let start = band * bandWidth
@@ -95,9 +69,8 @@ struct SQLiteLawIndex: LawIndex {
         }
     }
 
-    /// What an article is found by: its label and heading too (第四十三条, 第五章 法律援助程序).
     static func indexed(label: String, heading: String, text: String) -> String {
-        "\(label)\n\(heading)\n\(text)"
+        LawAuthority.indexed(label: label, heading: heading, text: text)
     }
 
     /// The latest version of a law is current; earlier ones (by version date) are superseded. A
@@ -195,7 +168,7 @@ struct SQLiteLawIndex: LawIndex {
     }
 
     /// How many of a term's matches, in authority order, BM25 ranks (see `search`).
-    static let rankedCandidates = 1000
+    static let rankedCandidates = LawAuthority.rankedCandidates
 
     func article(_ citation: LawCitation) async throws -> LawArticleRecord? {
         try await pool.read { db in

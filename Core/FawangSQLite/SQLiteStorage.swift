@@ -13,7 +13,7 @@ public final class SQLiteStorage: PlatformStorage {
     /// The stores' view of `pool`: every write transaction group-commits (``GroupCommitPool``).
     let commits: GroupCommitPool
     public let matters: any MatterStore
-    private let matterStore: SQLiteMatterStore
+    private let matterStore: SQLMatterStore
     public let directory: any DirectoryStore
     public let audit: any AuditLog
     public let identity: any IdentityStore
@@ -30,44 +30,10 @@ public final class SQLiteStorage: PlatformStorage {
     public let writes: WriteGate
     private let logger: Logger
 
-    /// The finest monthly statistics rollup and the handling-day histogram from the facts index
-    /// (migration v18, and a rebuild).
-    static let fillStatisticsRollup = """
-            INSERT INTO matter_stats_monthly
-            SELECT substr(day, 1, 7), region_code, business_line, matter_type, channel, kind, COUNT(*), SUM(value) FROM (
-                SELECT submitted_day AS day, region_code, business_line, matter_type, channel, 'received' AS kind, 0 AS value FROM matter_facts
-                UNION ALL SELECT accepted_day, region_code, business_line, matter_type, channel, 'accepted', 0 FROM matter_facts WHERE accepted_day IS NOT NULL
-                UNION ALL SELECT ended_day, region_code, business_line, matter_type, channel, outcome, COALESCE(handling_days, 0) FROM matter_facts
-                    WHERE ended_day IS NOT NULL AND outcome IS NOT NULL
-                UNION ALL SELECT transferred_day, region_code, business_line, matter_type, channel, 'transferred', 0 FROM matter_facts
-                    WHERE transferred_day IS NOT NULL
-                UNION ALL SELECT rated_day, region_code, business_line, matter_type, channel, 'rated', COALESCE(rating, 0) FROM matter_facts
-                    WHERE rated_day IS NOT NULL
-                UNION ALL SELECT rated_day, region_code, business_line, matter_type, channel, 'satisfied', 0 FROM matter_facts
-                    WHERE rated_day IS NOT NULL AND rating >= 4
-            ) GROUP BY 1, 2, 3, 4, 5, 6;
-            INSERT INTO matter_stats_days
-            SELECT substr(ended_day, 1, 7), region_code, business_line, handling_days, COUNT(*) FROM matter_facts
-            WHERE ended_day IS NOT NULL AND outcome IS NOT NULL AND handling_days IS NOT NULL GROUP BY 1, 2, 3, 4
-            """
-
-    /// Fills a coarser figure rollup (``SQLiteMatterStore/figureRollups``) from the finest one,
-    /// `matter_stats_monthly`, summed over the columns it leaves out.
-    static func fillFromFinest(_ rollup: SQLiteMatterStore.Rollup) -> String {
-        let key = rollup.key.joined(separator: ", ")
-        return "INSERT INTO \(rollup.table) (\(key), n, total) SELECT \(key), SUM(n), SUM(total) FROM matter_stats_monthly GROUP BY \(key)"
-    }
-
     /// Rebuilds the monthly statistics rollups from the facts index, in one transaction: after the
     /// facts were written behind the store's back (a benchmark's bulk fill, a repair).
     public func rebuildStatisticsRollup() async throws {
-        try await commits.write { db in
-            for rollup in SQLiteMatterStore.figureRollups + [SQLiteMatterStore.handlingDays] { try db.execute(sql: "DELETE FROM \(rollup.table)") }
-            try db.execute(sql: Self.fillStatisticsRollup)
-            for rollup in SQLiteMatterStore.figureRollups where rollup.table != SQLiteMatterStore.figuresByMonth.table {
-                try db.execute(sql: Self.fillFromFinest(rollup))
-            }
-        }
+        try await MatterRollups.rebuild(engine)
     }
 
     /// Opens (creating if needed) the database at `path`; its folder is created too. Both are
@@ -106,16 +72,21 @@ public final class SQLiteStorage: PlatformStorage {
         self.commits = commits
         self.logger = logger
         self.writes = writes
-        self.matterStore = SQLiteMatterStore(
-            pool: commits, cipher: cipher, deadlines: deadlines, logger: logger, writes: writes, exchange: exchange ? ChangeSignal() : nil)
-        self.exchange = SQLiteExchangeOutbox(pool: commits)
-        self.referrals = SQLiteExchangeInbox(pool: commits, writes: writes, signal: matterStore.exchange)
+        self.matterStore = SQLMatterStore(
+            engine: SQLiteEngine(pool: commits), cipher: cipher, deadlines: deadlines, logger: logger, writes: writes,
+            exchange: exchange ? ChangeSignal() : nil)
+        let engine = SQLiteEngine(pool: commits)
+        self.exchange = SQLExchangeOutbox(engine: engine)
+        self.referrals = SQLExchangeInbox(engine: engine, writes: writes, signal: matterStore.exchange)
         self.matters = matterStore
-        self.directory = SQLiteDirectoryStore(pool: commits, writes: writes)
-        self.audit = SQLiteAuditLog(pool: commits)
-        self.identity = SQLiteIdentityStore(pool: commits, cipher: cipher, writes: writes)
+        self.directory = SQLDirectoryStore(engine: engine, writes: writes)
+        self.audit = SQLAuditLog(engine: engine)
+        self.identity = SQLIdentityStore(engine: engine, cipher: cipher, writes: writes)
         self.laws = SQLiteLawIndex(pool: commits)
     }
+
+    /// The database through the engine-neutral interface, for tools and tests that need it raw.
+    public var engine: any SQLEngine { SQLiteEngine(pool: commits) }
 
     /// Write transactions committed since opening, and the writes they held (``GroupCommitPool``):
     /// writes per commit above 1 is group commit at work.
@@ -139,7 +110,7 @@ public final class SQLiteStorage: PlatformStorage {
 
     /// The module's own tables (``ModuleTables``): statements naming any other table are refused.
     public func moduleStorage(for moduleID: String) -> any ModuleStorage {
-        SQLiteModuleStorage(pool: commits, moduleID: moduleID, writes: writes)
+        SQLModuleStorage(engine: SQLiteEngine(pool: commits), moduleID: moduleID, writes: writes)
     }
 
     public func migrate(modules: [(moduleID: String, migrations: [StorageMigration])]) async throws {
@@ -563,14 +534,14 @@ enum CoreSchema {
                 PRIMARY KEY (month, region_code, business_line, days)
             ) WITHOUT ROWID
             """,
-            SQLiteStorage.fillStatisticsRollup,
+            MatterRollups.fillStatisticsRollup,
             "CREATE INDEX matter_facts_met_late ON matter_facts (submitted_day, region_code, business_line, matter_type, channel) WHERE met_late = 1",
             """
             CREATE INDEX matter_facts_open_due ON matter_facts (open_due, submitted_day, region_code, business_line, matter_type, channel)
             WHERE met_late = 0 AND open_due IS NOT NULL
             """,
         ]),
-        // Two coarser monthly rollups, kept and rebuilt with the first (SQLiteMatterStore.rollUp,
+        // Two coarser monthly rollups, kept and rebuilt with the first (MatterRollups.rollUp,
         // figureRollups): without matter type and channel, and without line and type. A question
         // that neither filters nor groups by the columns one leaves out reads it: a year over the
         // province reads about 19,000 rows instead of 130,000 (statistics-bench).
@@ -681,7 +652,7 @@ enum CoreSchema {
             END
             """,
         ]),
-        // The national exchange's outbox (``SQLiteExchangeOutbox``): one row per data item, written
+        // The national exchange's outbox (``SQLExchangeOutbox``): one row per data item, written
         // in the change's transaction, settled by the national side's receipt.
         StorageMigration(id: "v25-exchange-outbox", statements: [
             """
@@ -724,56 +695,6 @@ enum CoreSchema {
             "CREATE INDEX exchange_inbox_received ON exchange_inbox (received_at)",
         ]),
     ]
-}
-
-/// Plugin tables through the engine-neutral `ModuleStorage` interface.
-struct SQLiteModuleStorage: ModuleStorage {
-    let pool: GroupCommitPool
-    let moduleID: String
-    let writes: WriteGate
-
-    /// Refuses a statement outside the module's tables before it runs: a programming error, so
-    /// INTERNAL with the reason logged by the host.
-    static func requireOwnTables(_ statements: [SQLStatement], module moduleID: String) throws {
-        for statement in statements {
-            if let problem = ModuleTables.problem(with: statement.sql, module: moduleID) {
-                throw FawangError(.internalError, problem)
-            }
-        }
-    }
-
-    /// Runs a module's statements in the caller's transaction, after checking they touch only
-    /// `moduleID`'s tables; a guarded statement that changed nothing
-    /// (``SQLStatement/unlessChanged``) throws, rolling the transaction back.
-    static func run(_ db: Database, _ statements: [SQLStatement], module moduleID: String) throws {
-        try requireOwnTables(statements, module: moduleID)
-        for statement in statements {
-            try db.execute(sql: statement.sql, arguments: StatementArguments(statement.arguments.map(\.databaseValue)))
-            if let message = statement.unlessChanged, db.changesCount == 0 { throw FawangError.failedPrecondition(message) }
-        }
-    }
-
-    func execute(_ statements: [SQLStatement]) async throws {
-        try await execute(statements, audit: nil)
-    }
-
-    func execute(_ statements: [SQLStatement], audit: AuditDraft?) async throws {
-        try Self.requireOwnTables(statements, module: moduleID)
-        try writes.check()
-        let (method, peer) = (AuditContext.method, AuditContext.peer)
-        try await pool.write { [moduleID] db in
-            try Self.run(db, statements, module: moduleID)
-            if let audit { try SQLiteAuditLog.append(db, audit, method: method, peer: peer, at: Date()) }
-        }
-    }
-
-    func query(_ statement: SQLStatement) async throws -> [SQLRow] {
-        try Self.requireOwnTables([statement], module: moduleID)
-        return try await pool.read { db in
-            try Row.fetchAll(db, sql: statement.sql, arguments: StatementArguments(statement.arguments.map(\.databaseValue)))
-                .map(SQLRow.init(row:))
-        }
-    }
 }
 
 extension SQLValue {

@@ -236,7 +236,7 @@ import Testing
     /// Every rollup table, row by row in key order, as the sqlite3 command line prints it.
     static func rollupRows(_ path: String) async throws -> [String: String] {
         var rows: [String: String] = [:]
-        for rollup in SQLiteMatterStore.figureRollups + [SQLiteMatterStore.handlingDays] {
+        for rollup in MatterRollups.figureRollups + [MatterRollups.handlingDays] {
             rows[rollup.table] = try await sqlite("SELECT * FROM \(rollup.table) ORDER BY \(rollup.key.joined(separator: ", "))", on: path)
         }
         return rows
@@ -244,7 +244,7 @@ import Testing
 
     /// Each coarser figure rollup holds exactly the finest one summed over the columns it leaves out.
     static func expectCoarserAreTheFinestSummed(_ path: String, _ when: String) async throws {
-        for rollup in SQLiteMatterStore.figureRollups where rollup.table != SQLiteMatterStore.figuresByMonth.table {
+        for rollup in MatterRollups.figureRollups where rollup.table != MatterRollups.figuresByMonth.table {
             let key = rollup.key.joined(separator: ", ")
             let coarse = try await sqlite("SELECT \(key), n, total FROM \(rollup.table) ORDER BY \(key)", on: path)
             let summed = try await sqlite("SELECT \(key), SUM(n), SUM(total) FROM matter_stats_monthly GROUP BY \(key) ORDER BY \(key)", on: path)

@@ -71,6 +71,30 @@ public struct LawImportSummary: Sendable, Equatable {
     public var articles = 0
 
     public init() {}
+
+    /// What one file's transaction did to it.
+    public enum Outcome: Sendable {
+        case added, replaced, unchanged
+    }
+
+    /// Imports `files` one transaction each with `importOne` (what it did to the file and how many
+    /// articles it wrote), telling `progress` after each.
+    public static func importing(
+        _ files: [LawFile], progress: @Sendable (Int) -> Void, _ importOne: (LawFile) async throws -> (Outcome, Int)
+    ) async rethrows -> LawImportSummary {
+        var summary = LawImportSummary()
+        for (index, file) in files.enumerated() {
+            let (outcome, articles) = try await importOne(file)
+            switch outcome {
+            case .added: summary.added += 1
+            case .replaced: summary.replaced += 1
+            case .unchanged: summary.unchanged += 1
+            }
+            summary.articles += articles
+            progress(index + 1)
+        }
+        return summary
+    }
 }
 
 /// The law, regulation and case library: imported from the corpus layout, searched by words or

@@ -1,12 +1,20 @@
 public import Foundation
 
 /// A value bound to a `?` placeholder or read from a column.
-public enum SQLValue: Sendable, Equatable {
+public enum SQLValue: Sendable, Hashable {
     case null
     case integer(Int64)
     case real(Double)
     case text(String)
     case blob(Data)
+}
+
+extension SQLValue {
+    /// An optional value, NULL when absent.
+    public static func of(_ value: String?) -> SQLValue { value.map(SQLValue.text) ?? .null }
+    public static func of(_ value: Double?) -> SQLValue { value.map(SQLValue.real) ?? .null }
+    public static func of(_ value: Int?) -> SQLValue { value.map { .integer(Int64($0)) } ?? .null }
+    public static func of(_ value: Bool) -> SQLValue { .integer(value ? 1 : 0) }
 }
 
 /// One SQL statement in the portable subset both engines accept (SQLite and PostgreSQL), with
@@ -48,7 +56,23 @@ public struct SQLRow: Sendable, Equatable {
         }
     }
 
+    public func int64(_ column: String) -> Int64? {
+        switch values[column] {
+        case .integer(let number): number
+        case .text(let text): Int64(text)
+        default: nil
+        }
+    }
+
     public func bool(_ column: String) -> Bool? { int(column).map { $0 != 0 } }
+
+    public func data(_ column: String) -> Data? {
+        switch values[column] {
+        case .blob(let data): data
+        case .text(let text): Data(text.utf8)
+        default: nil
+        }
+    }
 
     public func real(_ column: String) -> Double? {
         switch values[column] {

@@ -1,0 +1,52 @@
+import Foundation
+
+/// A plugin's own tables through the engine-neutral `ModuleStorage` interface, on either engine.
+public struct SQLModuleStorage: ModuleStorage {
+    let engine: any SQLEngine
+    let moduleID: String
+    let writes: WriteGate
+
+    public init(engine: any SQLEngine, moduleID: String, writes: WriteGate) {
+        (self.engine, self.moduleID, self.writes) = (engine, moduleID, writes)
+    }
+
+    /// Refuses a statement outside the module's tables before it runs: a programming error, so
+    /// INTERNAL with the reason logged by the host.
+    static func requireOwnTables(_ statements: [SQLStatement], module moduleID: String) throws {
+        for statement in statements {
+            if let problem = ModuleTables.problem(with: statement.sql, module: moduleID) {
+                throw FawangError(.internalError, problem)
+            }
+        }
+    }
+
+    /// Runs a module's statements in the caller's transaction, after checking they touch only
+    /// `moduleID`'s tables; a guarded statement that changed nothing
+    /// (``SQLStatement/unlessChanged``) throws, rolling the transaction back.
+    public static func run(_ db: any SQLConnection, _ statements: [SQLStatement], module moduleID: String) throws {
+        try requireOwnTables(statements, module: moduleID)
+        for statement in statements {
+            let changed = try db.execute(statement.sql, statement.arguments)
+            if let message = statement.unlessChanged, changed == 0 { throw FawangError.failedPrecondition(message) }
+        }
+    }
+
+    public func execute(_ statements: [SQLStatement]) async throws {
+        try await execute(statements, audit: nil)
+    }
+
+    public func execute(_ statements: [SQLStatement], audit: AuditDraft?) async throws {
+        try Self.requireOwnTables(statements, module: moduleID)
+        try writes.check()
+        let (method, peer) = (AuditContext.method, AuditContext.peer)
+        try await engine.write { [moduleID] db in
+            try Self.run(db, statements, module: moduleID)
+            if let audit { try SQLAuditLog.append(db, audit, method: method, peer: peer, at: Date()) }
+        }
+    }
+
+    public func query(_ statement: SQLStatement) async throws -> [SQLRow] {
+        try Self.requireOwnTables([statement], module: moduleID)
+        return try await engine.read { db in try db.rows(statement.sql, statement.arguments) }
+    }
+}
