@@ -26,7 +26,7 @@ struct Fawang: AsyncParsableCommand {
             Serve.self, Modules.self, Health.self, Divisions.self,
             Show.self, Progress.self, Rate.self, Callback.self, ListMatters.self,
             Deadlines.self, Transfer.self, Materials.self, Laws.self, Guide.self, Directory.self,
-            Login.self, Logout.self, WhoAmI.self, Audit.self, Exchange.self, Import.self, RPCReferenceCommand.self,
+            Login.self, Logout.self, WhoAmI.self, Audit.self, Exchange.self, Import.self, Migrate.self, RPCReferenceCommand.self,
         ])
 
     /// A business line's steps go to ``LineCommand``; everything else to the commands above.
