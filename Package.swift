@@ -113,6 +113,7 @@ let package = Package(
         .target(
             name: "FawangHost",
             dependencies: [
+                "FawangPostgres",
                 "FawangCore",
                 "FawangSQLite",
                 "FawangPluginKit", "FawangProto",

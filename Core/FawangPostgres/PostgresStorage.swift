@@ -7,7 +7,8 @@ public import Logging
 /// Every store is the engine-neutral one (``SQLConnection``), the same code as on SQLite: matters
 /// with their indexes and statistics, the audit chain, the modules' own tables, identity, the
 /// directory and the national exchange's outbox and inbox; the law library has its own search
-/// index here (``PostgresLawIndex``: GIN-indexed lexemes, where SQLite has FTS5).
+/// index here (``PostgresLawIndex``: GIN-indexed lexemes, where SQLite has FTS5). The host runs on
+/// it with `storage.engine: postgres`.
 public final class PostgresStorage: PlatformStorage, Sendable {
     /// The database, for tools and tests that need it raw (`fawang migrate`).
     public let engine: PostgresEngine

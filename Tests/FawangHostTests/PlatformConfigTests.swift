@@ -53,6 +53,9 @@ import Testing
             "base64 of 32 bytes"
         ),
         ("exchange: {enabled: true, national_address: '10.1.2.3:50061', referrals: true}\n", "exchange.national_public_key", "base64 of 32 bytes"),
+        ("storage.engine: postgres\n", "storage.postgres.url", "needs the database"),
+        ("storage.engine: postgres\nstorage.postgres.url: 'mysql://x@h/db'\n", "storage.postgres.url", "expected postgres://"),
+        ("storage.engine: oracle\n", "storage.engine", "expected one of"),
     ])
     func invalidFilesNameTheKeyAndReason(_ yaml: String, _ key: String, _ reason: String) {
         #expect {

@@ -59,6 +59,12 @@ public struct PlatformConfig: Sendable, Equatable {
     public var metricsHost = "127.0.0.1"
     public var metricsPort = 9464
     public var sqlitePath = "./data/fawang.sqlite"
+    /// `storage.engine`: `sqlite` (the embedded default) or `postgres` (`storage.postgres.*`).
+    public var storageEngine = "sqlite"
+    /// `storage.postgres.url`: postgres://user@host:port/database (password here, or
+    /// FAWANG_POSTGRES_PASSWORD).
+    public var postgresURL: String?
+    public var postgresConnections = 16
     /// `storage.allow_loose_permissions`: start even if the database or a key file can be read by
     /// other users (logged as a warning instead of refused).
     public var allowLoosePermissions = false
@@ -196,7 +202,10 @@ public struct PlatformConfig: Sendable, Equatable {
         bool("metrics.enabled", \.metricsEnabled, true, "Serve Prometheus metrics over HTTP."),
         string("metrics.host", \.metricsHost, "127.0.0.1", "Address of the metrics endpoint."),
         int("metrics.port", \.metricsPort, 0...65535, "Port of the metrics endpoint (GET /metrics)."),
-        string("storage.sqlite.path", \.sqlitePath, "./data/fawang.sqlite", "SQLite database file; its folder is created on first run."),
+        string("storage.sqlite.path", \.sqlitePath, "./data/fawang.sqlite", "SQLite database file; its folder is created on first run. Its folder is the data folder: the key files beside it (data, token, audit, exchange keys) are used with either engine."),
+        choice("storage.engine", \.storageEngine, ["sqlite", "postgres"], live: false, "Where the platform keeps its data: sqlite (one file, one host) or postgres (storage.postgres.url; several hosts on one database)."),
+        optionalString("storage.postgres.url", \.postgresURL, "postgres://user@host:port/database of storage.engine: postgres (the password may be given by FAWANG_POSTGRES_PASSWORD instead)."),
+        int("storage.postgres.connections", \.postgresConnections, 1...500, "Connections this host keeps to PostgreSQL; each runs one transaction at a time."),
         bool("storage.allow_loose_permissions", \.allowLoosePermissions, false, "Start even if the database, its -wal/-shm files or a key file can be read or written by other users (mode looser than 0600); otherwise the host refuses and names the chmod to run."),
         optionalString("security.data_key_file", \.dataKeyFile, "File of AES-256 data keys (id:base64 per line, the active key first) sealing identity numbers at rest; default fawang.keys next to the database, created on first run. FAWANG_DATA_KEYS overrides it."),
         bool("demo.seed", \.seedDemoData, true, "Seed Ningxia's divisions, legal aid centres, staff and aid providers into an empty database."),
@@ -307,6 +316,17 @@ public struct PlatformConfig: Sendable, Equatable {
                 throw ConfigError(
                     key: "exchange.national_address",
                     reason: "exchange.enabled needs the national endpoint as host:port (e.g. 10.1.2.3:50061), found \"\(config.exchangeNationalAddress)\"")
+            }
+        }
+        if config.storageEngine == "postgres" {
+            guard let url = config.postgresURL else {
+                throw ConfigError(key: "storage.postgres.url", reason: "storage.engine: postgres needs the database, e.g. postgres://fawang@10.1.2.3:5432/fawang")
+            }
+            let parts = URLComponents(string: url)
+            guard ["postgres", "postgresql"].contains(parts?.scheme ?? ""), !(parts?.host ?? "").isEmpty, !(parts?.user ?? "").isEmpty,
+                (parts?.path.count ?? 0) > 1
+            else {
+                throw ConfigError(key: "storage.postgres.url", reason: "expected postgres://user@host:port/database")
             }
         }
         if config.exchangeReferrals {

@@ -1,5 +1,6 @@
 import Crypto
 import FawangCore
+import FawangPostgres
 public import FawangPluginKit
 import FawangProto
 import FawangSQLite
@@ -86,6 +87,17 @@ public final class PlatformHost: Sendable {
     public func run(onListening: @escaping @Sendable (Ports) async -> Void = { _ in }) async throws {
         let core = try makeCore()
         let storage = try await openStorage(core)
+        do {
+            try await run(on: storage, core: core, onListening: onListening)
+        } catch {
+            await storage.close()
+            throw error
+        }
+        await storage.close()
+        logger.info("fawang stopped")
+    }
+
+    private func run(on storage: any HostStorage, core: Core, onListening: @escaping @Sendable (Ports) async -> Void) async throws {
         let auditCheckpoints = try await StartupChecks.verifyAuditChain(config: config, audit: storage.audit, writes: writes, logger: logger)
         try await prepareDeadlineIndex(storage, core)
         let presenter = MatterPresenter(registry: core.registry, directory: storage.directory, deadlines: core.engine)
@@ -102,10 +114,9 @@ public final class PlatformHost: Sendable {
         if shutdownRequested.load(ordering: .sequentiallyConsistent) { await serviceGroup.triggerGracefulShutdown() }
         logger.info("fawang starting", metadata: [
             "grpc.address": "\(config.grpcHost):\(config.grpcPort)", "tls": "\(config.tls == nil ? "off" : config.tls?.clientCAPath == nil ? "tls" : "mtls")",
-            "database": "\(config.sqlitePath)", "modules": "\(core.registry.modules.map { "\($0.manifest.id)=\($0.enabled ? "on" : "off")" }.joined(separator: ","))",
+            "database": "\(config.storageEngine == "postgres" ? PostgresEngine.Settings.redacted(config.postgresURL ?? "") : config.sqlitePath)", "modules": "\(core.registry.modules.map { "\($0.manifest.id)=\($0.enabled ? "on" : "off")" }.joined(separator: ","))",
         ])
         try await serviceGroup.run()
-        logger.info("fawang stopped")
     }
 
     // MARK: The steps of `run`
@@ -137,20 +148,34 @@ public final class PlatformHost: Sendable {
 
     /// The database with its files' permissions checked, every migration applied and the data
     /// keys able to open what it holds.
-    func openStorage(_ core: Core) async throws -> SQLiteStorage {
+    func openStorage(_ core: Core) async throws -> any HostStorage {
         try StartupChecks.refuseLoosePermissions(config: config, logger: logger)
-        let storage = try SQLiteStorage(
-            path: config.sqlitePath, cipher: try DataKeys.load(config: config, logger: logger), logger: logger, deadlines: core.engine,
-            writes: writes, exchange: config.exchangeEnabled)
-        try await storage.migrate(modules: plugins.map { ($0.manifest.id, $0.migrations) })
-        try await storage.checkDataKeys()
+        let cipher = try DataKeys.load(config: config, logger: logger)
+        let storage: any HostStorage
+        switch config.storageEngine {
+        case "postgres":
+            let settings = try PostgresEngine.Settings(url: config.postgresURL ?? "", connections: config.postgresConnections)
+            storage = PostgresStorage(
+                settings: settings, cipher: cipher, logger: logger, deadlines: core.engine, writes: writes, exchange: config.exchangeEnabled)
+            logger.info("storage: PostgreSQL", metadata: ["database": "\(settings.description)", "connections": "\(settings.connections)"])
+        default:
+            storage = try SQLiteStorage(
+                path: config.sqlitePath, cipher: cipher, logger: logger, deadlines: core.engine, writes: writes, exchange: config.exchangeEnabled)
+        }
+        do {
+            try await storage.migrate(modules: plugins.map { ($0.manifest.id, $0.migrations) })
+            try await storage.checkDataKeys()
+        } catch {
+            await storage.close()
+            throw error
+        }
         return storage
     }
 
     /// Re-derives the matters' indexes when what derives them changed since the last complete
     /// derivation (a new build, a rule's length, the calendar: ``IndexFingerprint``); after a
     /// restart with the same, they are current — every write keeps them in its own transaction.
-    func prepareDeadlineIndex(_ storage: SQLiteStorage, _ core: Core) async throws {
+    func prepareDeadlineIndex(_ storage: any HostStorage, _ core: Core) async throws {
         let calendarEnd = core.engine.calendar.coverage?.upperBound.description ?? "none"
         if let indexed = try await storage.matters.refreshIndexes(unlessDerivedWith: IndexFingerprint.of(core.engine)) {
             logger.info("deadline index ready: re-derived", metadata: ["matters": "\(indexed)", "calendar.last_day": "\(calendarEnd)"])
@@ -163,7 +188,7 @@ public final class PlatformHost: Sendable {
     }
 
     /// What the platform gives each plugin: storage scoped to its tables, the presenter, the clocks.
-    func pluginContexts(_ storage: SQLiteStorage, _ core: Core, presenter: MatterPresenter) -> [(any DepartmentPlugin, PluginContext)] {
+    func pluginContexts(_ storage: any HostStorage, _ core: Core, presenter: MatterPresenter) -> [(any DepartmentPlugin, PluginContext)] {
         // Filled once the services exist (makeServices).
         let intakes = Intakes()
         let registers = Registers()
@@ -183,7 +208,7 @@ public final class PlatformHost: Sendable {
     /// database (never in production).
     /// An empty law library gets the laws the lines cite (``LawCorpus/seedRoot``), in production
     /// too: they are the public text of the law, not demo data. Skipped while read-only.
-    func seedLawsIfEmpty(_ storage: SQLiteStorage) async throws {
+    func seedLawsIfEmpty(_ storage: any HostStorage) async throws {
         guard writes.isOpen, try await storage.laws.counts().files == 0, let root = LawCorpus.seedRoot else { return }
         let files = try LawCorpus.files(under: root).map { try LawCorpus.read($0, root: root) }
         let summary = try await storage.laws.importFiles(files) { _ in }
@@ -192,7 +217,7 @@ public final class PlatformHost: Sendable {
         ])
     }
 
-    func seedDemoDataIfEmpty(_ storage: SQLiteStorage, contexts: [(any DepartmentPlugin, PluginContext)]) async throws {
+    func seedDemoDataIfEmpty(_ storage: any HostStorage, contexts: [(any DepartmentPlugin, PluginContext)]) async throws {
         guard config.seedDemoData, config.environment != "production", try await storage.directory.isEmpty() else { return }
         try await storage.directory.save(divisions: DemoData.divisions, organizations: DemoData.organizations, staff: DemoData.staff)
         for (plugin, context) in contexts { try await plugin.seedDemoData(context: context) }
@@ -225,7 +250,7 @@ public final class PlatformHost: Sendable {
     /// The platform's services and every plugin's, each plugin checked against its contract and
     /// every method against an access policy (default deny).
     func makeServices(
-        _ storage: SQLiteStorage, _ core: Core, presenter: MatterPresenter, contexts: [(any DepartmentPlugin, PluginContext)]
+        _ storage: any HostStorage, _ core: Core, presenter: MatterPresenter, contexts: [(any DepartmentPlugin, PluginContext)]
     ) async throws -> Platform {
         var pluginServices: [any RegistrableRPCService] = []
         Intakes.registerJSONTypes(of: plugins)
@@ -293,7 +318,7 @@ public final class PlatformHost: Sendable {
         let gateway: GatewayCaller?
     }
 
-    func makeServer(_ platform: Platform, storage: SQLiteStorage, registry: ModuleRegistry) throws -> Server {
+    func makeServer(_ platform: Platform, storage: any HostStorage, registry: ModuleRegistry) throws -> Server {
         // `limits.calls_in_flight.*`: checked where each HTTP/2 stream starts (CallAdmission).
         let admission = CallAdmission(perClient: config.maxCallsInFlightPerClient, total: config.maxCallsInFlight)
         let metrics = PlatformMetrics(registry: PrometheusCollectorRegistry(), modules: registry, writes: writes, admission: admission)
@@ -348,7 +373,7 @@ public final class PlatformHost: Sendable {
     /// checkpoint, the config watcher, the metrics endpoint, the gRPC server, plugins' background
     /// work and the escalator.
     func makeServiceGroup(
-        server: Server, platform: Platform, storage: SQLiteStorage, core: Core, contexts: [(any DepartmentPlugin, PluginContext)],
+        server: Server, platform: Platform, storage: any HostStorage, core: Core, contexts: [(any DepartmentPlugin, PluginContext)],
         auditCheckpoints: AuditCheckpoints, onListening: @escaping @Sendable (Ports) async -> Void
     ) throws -> ServiceGroup {
         let metricsPort = Mutex<Int?>(nil)
