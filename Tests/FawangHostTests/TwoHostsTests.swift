@@ -105,4 +105,51 @@ import Testing
             #expect(try await host.waitForExit() == 0)
         }
     }
+
+    /// The national exchange runs on one host of the database at a time (a lease): while both run,
+    /// every envelope is delivered once; when the host running it is killed, the other takes over
+    /// and delivers the rest.
+    @Test func theExchangeRunsOnOneHostAndMovesWhenItDies() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("fawang-two-hosts-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let key = ExchangeSigningKey.generate()
+        let keyPath = directory.appendingPathComponent("exchange.key").path
+        #expect(FileManager.default.createFile(atPath: keyPath, contents: Data((key.fileLine + "\n").utf8), attributes: [.posixPermissions: 0o600]))
+        let national = directory.appendingPathComponent("national.sqlite").path
+        let standin = try await NationalStandinProcess(databasePath: national, publicKey: key.publicKey, directory: directory)
+        let url = try await PostgresTestCluster.freshDatabase()
+        let configPath = directory.appendingPathComponent("fawang.yaml").path
+        try TestPlatform.configYAML(
+            directory: directory,
+            extra: "storage.engine: postgres\nstorage.postgres.url: \(url)\n" + TestPlatform.unlimitedRates + ExchangeTests.config(port: standin.port, keyPath: keyPath)
+        ).write(toFile: configPath, atomically: true, encoding: .utf8)
+        func received() async throws -> Int { Int(try await sqlite("SELECT COUNT(*) FROM received", on: national)) ?? -1 }
+        func submit(_ count: Int, port: Int) async throws {
+            try await withGRPCClient(transport: .http2NIOPosix(target: .ipv4(address: "127.0.0.1", port: port), transportSecurity: .plaintext)) { client in
+                let legalAid = Fawang_Legalaid_V1_LegalAidService.Client(wrapping: client)
+                for _ in 0..<count { _ = try await legalAid.submitApplication(LegalAidSamples.application()) }
+            }
+        }
+        // The first host takes the lease; the second stands by.
+        let first = try await ServeProcess(configPath: configPath, directory: directory)
+        try await submit(5, port: first.grpcPort)
+        try await eventually(timeout: .seconds(60), every: .milliseconds(250), "the first host delivers") { try await received() == 5 }
+        let second = try await ServeProcess(configPath: configPath, directory: directory)
+        try await submit(10, port: second.grpcPort)
+        try await eventually(timeout: .seconds(60), every: .milliseconds(250), "what the second host took is delivered") { try await received() == 15 }
+        #expect(try await sqlite("SELECT COUNT(*) FROM deliveries", on: national) == "15", "one pusher: each envelope delivered once")
+        let tookOver = ContinuousClock.now
+
+        first.signal(SIGKILL)
+        _ = try await first.waitForExit()
+        try await submit(10, port: second.grpcPort)
+        try await eventually(timeout: .seconds(60), every: .milliseconds(250), "the second host takes over") { try await received() == 25 }
+        #expect(ContinuousClock.now - tookOver < .seconds(30), "taken over within the lease's retry, not a minute's wait")
+        #expect(try await PostgresTestCluster.psql("SELECT state, COUNT(*) FROM exchange_outbox GROUP BY state", on: url) == "acknowledged|25")
+        second.signal(SIGTERM)
+        #expect(try await second.waitForExit() == 0)
+        standin.kill()
+    }
 }
+

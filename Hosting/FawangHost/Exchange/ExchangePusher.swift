@@ -40,6 +40,10 @@ struct ExchangePusher: Service, CustomStringConvertible {
     let metrics: PrometheusCollectorRegistry
     /// Takes the national platform's referrals over the same connection (`exchange.referrals`).
     let referrals: ReferralReceiver?
+    /// The longest wait between looks at the outbox when nothing is due: a minute when every
+    /// commit is this host's own and wakes it (SQLite); a second when other hosts of the database
+    /// commit too, whose commits it cannot hear (PostgreSQL).
+    let idleWait: TimeInterval
     /// Entries read per round.
     static let batch = 100
 
@@ -119,7 +123,7 @@ struct ExchangePusher: Service, CustomStringConvertible {
             metrics.makeGauge(descriptor: PlatformMetrics.exchangePending).set(to: Double((try? await outbox.pendingCount()) ?? 0))
             if delivered > 0 { continue }
             let next = (try? await outbox.nextDue()) ?? nil
-            let wait = next.map { max(0.01, min(60, $0.timeIntervalSinceNow)) } ?? 60
+            let wait = next.map { max(0.01, min(idleWait, $0.timeIntervalSinceNow)) } ?? idleWait
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { try? await Task.sleep(for: .milliseconds(Int(wait * 1000))) }
                 group.addTask { for await _ in changes { return } }

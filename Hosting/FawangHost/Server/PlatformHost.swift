@@ -432,7 +432,9 @@ public final class PlatformHost: Sendable {
             ])
             await onListening(ports)
         }
-        // After the gRPC servers, so it stops before them.
+        // The work that must run once per database, on whichever host holds the lease: the
+        // national exchange, each module's background work, the deadline scan.
+        var background: [any Service] = []
         if config.exchangeEnabled, let address = ExchangeAddress(config.exchangeNationalAddress), let signal = storage.exchangeSignal {
             var referrals: ReferralReceiver?
             if config.exchangeReferrals, let intakes = contexts.first?.1.intakes {
@@ -444,11 +446,11 @@ public final class PlatformHost: Sendable {
                     pollInterval: .seconds(config.exchangeReferralPollSeconds), endpoint: "\(address.host):\(address.port)", now: now,
                     logger: logger, metrics: server.metrics.registry)
             }
-            serviceList.append(ExchangePusher(
+            background.append(ExchangePusher(
                 outbox: storage.exchange, signal: signal, key: try ExchangeKey.load(config: config, logger: logger), source: config.exchangeSource,
                 address: address, callTimeout: .seconds(config.exchangeCallTimeoutSeconds), tls: config.exchangeTLS,
                 dailyStatistics: config.exchangeDailyStatistics, now: now, logger: logger, metrics: server.metrics.registry,
-                referrals: referrals))
+                referrals: referrals, idleWait: storage.isShared ? 1 : 60))
         }
         // After the gRPC servers in the list, so it stops first: no HTTP call arrives at a
         // server that has stopped taking calls.
@@ -473,11 +475,13 @@ public final class PlatformHost: Sendable {
             httpReady.continuation.finish()
         }
         for (plugin, context) in contexts {
-            serviceList.append(PluginWorkService(plugin: plugin, context: context))
+            background.append(PluginWorkService(plugin: plugin, context: context))
         }
-        serviceList.append(MemoryReturn(interval: .seconds(15), logger: logger))
-        serviceList.append(DeadlineEscalator(
+        background.append(DeadlineEscalator(
             matters: storage.matters, writes: writes, engine: core.engine, now: now, interval: .seconds(config.deadlineScanSeconds), logger: logger))
+        serviceList.append(MemoryReturn(interval: .seconds(15), logger: logger))
+        // Last, so it stops first: no background write after the servers stopped.
+        serviceList.append(Leased(name: "background", storage: storage, inner: background, logger: logger))
 
         var groupConfig = ServiceGroupConfiguration(
             services: serviceList.map { .init(service: $0) },
