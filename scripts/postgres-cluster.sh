@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # A private PostgreSQL 15 cluster for the tests, in a directory of its own:
-#   scripts/postgres-cluster.sh start DIR   initdb (first time) + pg_ctl start on a free loopback
-#                                           port (unless it runs already); prints its URL on stdout
+#   scripts/postgres-cluster.sh start DIR [PORT]
+#                                           initdb (first time) + pg_ctl start on PORT or a free
+#                                           loopback port (unless it runs already); prints its URL
 #   scripts/postgres-cluster.sh stop DIR    pg_ctl stop (fast)
 # PostgreSQL refuses to run as root: as root, the cluster runs as the `postgres` system user (the
 # Debian package creates it) and DIR is handed to that user. Trust authentication on loopback
@@ -26,7 +27,7 @@ start)
     # Already running (an earlier run's): its port is the fourth line of postmaster.pid.
     port="$(sed -n 4p "$dir/data/postmaster.pid")"
   else
-    port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+    port="${3:-$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}"
     # fsync stays on: the tests' durability claims hold on this cluster as in production.
     "${as_owner[@]}" "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
       -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c max_connections=400 -c shared_buffers=64MB" start >/dev/null \

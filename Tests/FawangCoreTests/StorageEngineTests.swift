@@ -464,3 +464,39 @@ struct StoreUnderTest: Sendable {
                 == "CREATE TABLE x_t (id BIGINT PRIMARY KEY, at DOUBLE PRECISION, data BYTEA, \"window\" TEXT NOT NULL DEFAULT 'REAL')")
     }
 }
+
+/// PostgreSQL restarted under a running store: calls made while it is down fail UNAVAILABLE
+/// within the connect time limit rather than hang, and once it is back the store reconnects by
+/// itself (a cluster of its own, so no other test sees the restart).
+@Suite struct PostgresRestartTests {
+    @Test func theStoreReconnectsAfterARestartAndFailsCleanlyMeanwhile() async throws {
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("scripts/postgres-cluster.sh").path
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("fawang-restart-\(UUID().uuidString)").path
+        let started = try await runChildProcess(URL(fileURLWithPath: "/bin/bash"), [script, "start", directory])
+        let url = try #require(started.output.split(separator: "\n").last.map(String.init), "\(started.output)")
+        let port = try #require(URLComponents(string: url)?.port)
+        let cipher = try PersonalDataCipher(keyList: PersonalDataCipher.generateKeyLine(id: "t"))
+        let storage = PostgresStorage(settings: try PostgresEngine.Settings(url: url, connections: 2), cipher: cipher, logger: Logger(label: "test"))
+        try await storage.migrate(modules: [])
+        let draft = AuditDraft(actor: "a", role: "staff", channel: "", target: "t", detail: "d")
+        try await storage.audit.append(draft)
+
+        _ = try await runChildProcess(URL(fileURLWithPath: "/bin/bash"), [script, "stop", directory])
+        let down = ContinuousClock.now
+        await expectError(.unavailable) { try await storage.audit.append(draft) }
+        await expectError(.unavailable) { try await storage.audit.append(draft) }
+        #expect(ContinuousClock.now - down < .seconds(40), "failed, not hung")
+
+        _ = try await runChildProcess(URL(fileURLWithPath: "/bin/bash"), [script, "start", directory, String(port)])
+        // Back: the lanes reconnect on their next use, no restart of the store.
+        try await eventually(timeout: .seconds(30), every: .milliseconds(200), "the store writes again") {
+            (try? await storage.audit.append(draft)) != nil
+        }
+        #expect(try await storage.audit.verify(expectedHead: nil) { _ in }.problem == nil)
+        #expect(try await storage.audit.lastSequence() >= 2)
+        await storage.close()
+        _ = try await runChildProcess(URL(fileURLWithPath: "/bin/bash"), [script, "stop", directory])
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+}
