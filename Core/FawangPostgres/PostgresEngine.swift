@@ -292,6 +292,7 @@ final class PostgresSQLConnection: SQLConnection {
         } catch let error as PSQLError {
             let state = error.serverInfo?[.sqlState] ?? ""
             if state.hasPrefix("08") || state.hasPrefix("57P") { isBroken = true }
+            if state == "23505" { throw UniqueKeyConflict(detail: error.serverInfo?[.message] ?? "unique_violation") }
             throw error
         } catch {
             isBroken = true

@@ -9,8 +9,9 @@ import SwiftProtobuf
 /// `fawang.appointment.v1.AppointmentService`: slots, bookings, check-in and no-shows.
 ///
 /// Exactly a slot's capacity is booked whatever the concurrency: a booking is one `INSERT … SELECT`
-/// whose condition counts the places held, and the store runs writes one transaction at a time,
-/// so the count and the insert cannot be split by another booking.
+/// whose condition counts the places held, and the module's writes run one at a time (on
+/// PostgreSQL across hosts too: ``SQLModuleStorage/hold(_:modules:)``), so the count and the insert
+/// cannot be split by another booking.
 struct AppointmentService: Sendable {
     let context: PluginContext
 

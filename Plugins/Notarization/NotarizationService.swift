@@ -120,11 +120,9 @@ struct NotarizationService: Sendable {
             let serial = try await lastSerial(office: office.officeID, year: year) + 1
             do {
                 return try await steps.take(.issue(year: year, serial: serial, note: request.note), on: request.trackingNumber, handling, access: .handler)
-            } catch let error as FawangError {
-                throw error
-            } catch {
+            } catch let conflict as UniqueKeyConflict {
                 attempts += 1
-                guard attempts < 8, try await lastSerial(office: office.officeID, year: year) >= serial else { throw error }
+                guard attempts < 8, try await lastSerial(office: office.officeID, year: year) >= serial else { throw conflict }
             }
         }
     }

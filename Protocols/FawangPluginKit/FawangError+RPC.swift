@@ -44,3 +44,10 @@ extension FawangError {
         return RPCError(GoogleRPCStatus(code: rpcCode, message: text, details: details))
     }
 }
+
+/// A unique key taken by another transaction meanwhile, where no caller retried it: `ABORTED`,
+/// the client may try again.
+extension UniqueKeyConflict: RPCErrorConvertible {
+    public var rpcErrorCode: RPCError.Code { .aborted }
+    public var rpcErrorMessage: String { "与同时进行的另一项操作冲突，请重试" }
+}

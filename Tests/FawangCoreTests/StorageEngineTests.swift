@@ -93,6 +93,50 @@ struct StoreUnderTest: Sendable {
         #expect(verified.count == 1 && verified.problem == nil)
     }
 
+    /// A key taken meanwhile is the same error on both engines: the caller can tell it from any
+    /// other failure, read again and retry.
+    @Test(arguments: Engine.allCases)
+    func aTakenUniqueKeyIsAConflictOnBothEngines(_ engine: Engine) async throws {
+        let store = try await StoreUnderTest.open(engine)
+        defer { Task { await store.close() } }
+        let module = store.moduleStorage("demo")
+        try await module.execute([SQLStatement("INSERT INTO demo_items (id, n) VALUES ('a', 1)")])
+        do {
+            try await module.execute([SQLStatement("INSERT INTO demo_items (id, n) VALUES ('a', 2)")])
+            Issue.record("a second row with the same key was written")
+        } catch let conflict as UniqueKeyConflict {
+            #expect(conflict.detail.contains(engine == .sqlite ? "demo_items.id" : "demo_items_pkey"), "\(conflict)")
+        }
+    }
+
+    /// A module's writes run one at a time across hosts, as on SQLite's one writer: guarded
+    /// inserts that count before they insert, 40 at once through two hosts, fill exactly the 5
+    /// places (on PostgreSQL without the module's lock, several counted the same rows).
+    @Test(arguments: Engine.allCases)
+    func aModulesGuardedWritesRunOneAtATimeAcrossHosts(_ engine: Engine) async throws {
+        let store = try await StoreUnderTest.open(engine)
+        let other = try await store.another()
+        defer { Task { await store.close(); await other.close() } }
+        let refused = try await withThrowingTaskGroup(of: Int.self) { group in
+            for index in 0..<40 {
+                let module = (index % 2 == 0 ? store : other).moduleStorage("demo")
+                group.addTask {
+                    do {
+                        try await module.execute([SQLStatement(
+                            "INSERT INTO demo_items (id, n) SELECT ?, 1 WHERE (SELECT COUNT(*) FROM demo_items) < 5", [.text("i\(index)")],
+                            unlessChanged: "已满")])
+                        return 0
+                    } catch let error as FawangError where error.code == .failedPrecondition {
+                        return 1
+                    }
+                }
+            }
+            return try await group.reduce(0, +)
+        }
+        #expect(refused == 35)
+        #expect(try await store.moduleStorage("demo").query(SQLStatement("SELECT COUNT(*) AS n FROM demo_items")).first?.int("n") == 5)
+    }
+
     @Test(arguments: Engine.allCases)
     func moduleStorageRunsMigrationsAndStatements(_ engine: Engine) async throws {
         let store = try await StoreUnderTest.open(engine)

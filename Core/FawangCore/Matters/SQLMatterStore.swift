@@ -9,7 +9,9 @@ import Synchronization
 /// With several writers (PostgreSQL, several hosts) a submission holds its idempotency key and a
 /// step holds its matter (``SQLConnection/serialize(_:)``) between reading and writing, so two
 /// hosts taking the same step at once do it one after the other, each deciding on what the other
-/// wrote.
+/// wrote; a write of a module's tables holds the module (``SQLModuleStorage/hold(_:modules:)``).
+/// Locks are taken in one order — submission key, matters, modules, the audit chain's head — so
+/// that no two transactions wait for each other.
 public struct SQLMatterStore: MatterStore {
     let engine: any SQLEngine
     /// Identity numbers are sealed before they reach the database and opened after.
@@ -78,7 +80,6 @@ public struct SQLMatterStore: MatterStore {
                 [.text(draft.businessLine), .text(draft.requestID), .text(draft.requestDigest), .text(id)])
             let events = [draft.firstEvent] + (draft.companion?.events ?? [])
             try Self.append(db, matterID: id, events: events, startingAt: 1, at: time)
-            try SQLAuditLog.append(db, Self.audit(id, events, role: role), method: method, peer: peer, at: time)
             // The matter as a read would return it, without reading back and decoding what was
             // just written (`aSubmissionReturnsTheMatterAsStored` holds the two equal).
             let stored = Date(timeIntervalSince1970: time.timeIntervalSince1970)
@@ -93,7 +94,14 @@ public struct SQLMatterStore: MatterStore {
                         note: event.note, attributes: event.attributes)
                 },
                 ownerAccountID: draft.ownerAccountID, assigneeAccountID: draft.assigneeAccountID ?? "")
-            try SQLModuleStorage.run(db, draft.moduleStatements(matter), module: draft.businessLine)
+            // Every lock this transaction takes, in the one order all writers take them (matters,
+            // then module tables, then the audit chain's head, held to the end): the matter it
+            // links to and the module tables it writes.
+            if let linked = draft.linkedUpdate { try db.serialize("matter:\(linked.trackingNumber.digits)") }
+            let statements = draft.moduleStatements(matter)
+            try SQLModuleStorage.hold(db, modules: (statements.isEmpty ? [] : [draft.businessLine]) + [draft.companion?.module].compactMap { $0 })
+            try SQLAuditLog.append(db, Self.audit(id, events, role: role), method: method, peer: peer, at: time)
+            try SQLModuleStorage.run(db, statements, module: draft.businessLine)
             try Self.run(db, draft.companion, matter, method: method, peer: peer, at: time)
             try index(db, matter)
             if exchange != nil { try SQLExchangeOutbox.enqueue(db, matter: matter, kind: .matterSubmitted, at: time) }
@@ -184,6 +192,8 @@ public struct SQLMatterStore: MatterStore {
             ])
         try Self.append(db, matterID: matter.id, events: change.events, startingAt: matter.timeline.count + 1, at: time)
         try storeMaterials(db, change, matter: matter, firstSequence: matter.timeline.count + 1, at: time)
+        try SQLModuleStorage.hold(
+            db, modules: (change.moduleStatements.isEmpty ? [] : [matter.businessLine]) + [change.companion?.module].compactMap { $0 })
         try SQLModuleStorage.run(db, change.moduleStatements, module: matter.businessLine)
         try SQLAuditLog.append(db, Self.audit(matter.id, change.events, role: role), method: method, peer: peer, at: time)
         try Self.run(db, change.companion, matter, method: method, peer: peer, at: time)

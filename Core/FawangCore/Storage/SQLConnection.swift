@@ -68,3 +68,18 @@ public protocol SQLEngine: Sendable {
     /// costs more than such a read); elsewhere as ``read(_:)``. Never a scan.
     func pointRead<T: Sendable>(_ body: @escaping @Sendable (any SQLConnection) throws -> T) async throws -> T
 }
+
+/// A write a unique key refused because another transaction took the key first, as either engine
+/// reports it (SQLite's UNIQUE / PRIMARY KEY constraint, PostgreSQL's 23505). A caller that chose
+/// the key from what it read (the next serial of a register) reads again and retries; anyone
+/// else sees `ABORTED`: try again.
+public struct UniqueKeyConflict: Error, CustomStringConvertible {
+    /// The engine's own words (the constraint), for logs; never shown to the public.
+    public let detail: String
+
+    public init(detail: String) {
+        self.detail = detail
+    }
+
+    public var description: String { "unique key conflict: \(detail)" }
+}

@@ -20,11 +20,23 @@ public struct SQLModuleStorage: ModuleStorage {
         }
     }
 
+    /// Holds the modules' tables for the rest of the transaction: a module's writes run one at a
+    /// time, on PostgreSQL across every host as on SQLite's one writer. Plugins rely on it: a
+    /// guarded `INSERT … SELECT` (a slot's last place, the next ticket of a hall's queue) reads
+    /// and writes as one step only if no other write of the module's tables runs in between.
+    /// Taken before the audit chain's head, always in the same order (by name), so two
+    /// transactions never wait for each other.
+    public static func hold(_ db: any SQLConnection, modules: [String]) throws {
+        for module in Set(modules).sorted() { try db.serialize("module:\(module)") }
+    }
+
     /// Runs a module's statements in the caller's transaction, after checking they touch only
-    /// `moduleID`'s tables; a guarded statement that changed nothing
-    /// (``SQLStatement/unlessChanged``) throws, rolling the transaction back.
+    /// `moduleID`'s tables and holding them (``hold(_:modules:)``); a guarded statement that
+    /// changed nothing (``SQLStatement/unlessChanged``) throws, rolling the transaction back.
     public static func run(_ db: any SQLConnection, _ statements: [SQLStatement], module moduleID: String) throws {
+        guard !statements.isEmpty else { return }
         try requireOwnTables(statements, module: moduleID)
+        try hold(db, modules: [moduleID])
         for statement in statements {
             let changed = try db.execute(statement.sql, statement.arguments)
             if let message = statement.unlessChanged, changed == 0 { throw FawangError.failedPrecondition(message) }
