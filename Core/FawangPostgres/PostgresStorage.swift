@@ -88,6 +88,12 @@ public final class PostgresStorage: PlatformStorage, Sendable {
         try await matterStore.checkDataKeys()
     }
 
+    /// Rebuilds the monthly statistics rollups from the facts index, in one transaction (a repair;
+    /// as ``SQLiteStorage``'s).
+    public func rebuildStatisticsRollup() async throws {
+        try await MatterRollups.rebuild(engine)
+    }
+
     public func close() async { await engine.close() }
 }
 

@@ -520,24 +520,6 @@ struct ListMatters: AsyncParsableCommand {
 
 // MARK: Audit
 
-/// The database of a command that reads it directly, not through a running host.
-struct LocalDatabase: ParsableArguments {
-    @Option(name: .long, help: "SQLite database (default: storage.sqlite.path of --config, else ./data/fawang.sqlite).")
-    var database: String?
-
-    @Option(name: .long, help: "Config file to take storage.sqlite.path from.")
-    var config: String?
-
-    /// The database's path; it must exist.
-    func path() throws -> String {
-        let path = try database ?? PlatformConfig.load(path: config).sqlitePath
-        guard FileManager.default.fileExists(atPath: path) else {
-            throw ValidationError("no database at \(path): pass --database or --config")
-        }
-        return path
-    }
-}
-
 struct Audit: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "The tamper-evident audit trail.", subcommands: [Verify.self])
@@ -552,23 +534,22 @@ struct Audit: AsyncParsableCommand {
         var expectHead: String?
 
         func run() async throws {
-            let path = try store.path()
-            // Verifying the chain never opens a sealed identity number: any key will do.
-            let cipher = try PersonalDataCipher(keys: [("verify-only", Data(repeating: 0, count: 32))])
-            let storage = try SQLiteStorage(path: path, cipher: cipher, logger: Logger(label: "fawang.audit"))
-            let progress: @Sendable (Int64) -> Void = { checked in
-                FileHandle.standardError.write(Data("checked \(checked) entries…\n".utf8))
-            }
-            // The last signed checkpoint (key beside the database) shows entries removed from the
-            // end without --expect-head.
-            let result: (count: Int64, head: String, problem: AuditChainVerifier.Problem?)
-            if let key = try AuditCheckpointKey.read(besideDatabase: path) {
-                let checked = try await AuditCheckpoints(audit: storage.audit, key: key)
-                    .verifySinceCheckpoint(checkpointExpected: true, fullChain: true, expectedHead: expectHead, progress: progress)
-                result = (checked.count, checked.head, checked.problem)
-            } else {
-                FileHandle.standardError.write(Data("no \(AuditCheckpointKey.fileName) beside the database: the signed checkpoint is not checked, so only --expect-head shows entries removed from the end\n".utf8))
-                result = try await storage.audit.verify(expectedHead: expectHead, progress: progress)
+            // Verifying the chain never opens a sealed identity number.
+            let expectHead = self.expectHead
+            let result = try await store.with(label: "fawang.audit") { storage -> (count: Int64, head: String, problem: AuditChainVerifier.Problem?) in
+                let progress: @Sendable (Int64) -> Void = { checked in
+                    FileHandle.standardError.write(Data("checked \(checked) entries…\n".utf8))
+                }
+                // The last signed checkpoint (its key: FAWANG_AUDIT_KEY, or the file beside the
+                // database) shows entries removed from the end without --expect-head.
+                if let key = try AuditCheckpointKey.read(besideDatabase: storage.keysBeside) {
+                    let checked = try await AuditCheckpoints(audit: storage.audit, key: key)
+                        .verifySinceCheckpoint(checkpointExpected: true, fullChain: true, expectedHead: expectHead, progress: progress)
+                    return (checked.count, checked.head, checked.problem)
+                } else {
+                    FileHandle.standardError.write(Data("no \(AuditCheckpointKey.fileName) beside \(storage.keysBeside) and no \(AuditCheckpointKey.environmentVariable): the signed checkpoint is not checked, so only --expect-head shows entries removed from the end\n".utf8))
+                    return try await storage.audit.verify(expectedHead: expectHead, progress: progress)
+                }
             }
             if let problem = result.problem {
                 print("BROKEN after \(result.count) intact entries: \(problem)")
@@ -599,7 +580,6 @@ struct Exchange: AsyncParsableCommand {
         var json = false
 
         func run() async throws {
-            let path = try store.path()
             let civil: CivilDate
             if let day {
                 guard let parsed = CivilDate(iso: day) else { throw ValidationError("--day must be YYYY-MM-DD, not \(day)") }
@@ -607,14 +587,13 @@ struct Exchange: AsyncParsableCommand {
             } else {
                 civil = CivilDate(Date())
             }
-            // The outbox holds no sealed data: any key will do.
-            let cipher = try PersonalDataCipher(keys: [("report-only", Data(repeating: 0, count: 32))])
-            let storage = try SQLiteStorage(path: path, cipher: cipher, logger: Logger(label: "fawang.exchange"))
-            let report: ExchangeReport
-            do {
-                report = try await storage.exchange.report(day: civil)
-            } catch {
-                throw ValidationError("\(path) has no exchange outbox yet: start `fawang serve` on it once (it migrates the database); \(error)")
+            // The outbox holds no sealed data.
+            let report = try await store.with(label: "fawang.exchange") { storage in
+                do {
+                    return try await storage.exchange.report(day: civil)
+                } catch {
+                    throw ValidationError("\(storage.name) has no exchange outbox yet: start `fawang serve` on it once (it migrates the database); \(error)")
+                }
             }
             if json {
                 let object: [String: Any] = [

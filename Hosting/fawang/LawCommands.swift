@@ -72,11 +72,7 @@ struct Laws: AsyncParsableCommand {
         @Argument(help: "The folder of category folders (宪法, 行政法, 司法解释, 案例, …).")
         var directory: String
 
-        @Option(name: .long, help: "SQLite database (default: storage.sqlite.path of --config, else ./data/fawang.sqlite).")
-        var database: String?
-
-        @Option(name: .long, help: "Config file to take storage.sqlite.path from.")
-        var config: String?
+        @OptionGroup var store: LocalDatabase
 
         func run() async throws {
             let root = URL(fileURLWithPath: directory)
@@ -84,12 +80,6 @@ struct Laws: AsyncParsableCommand {
             guard !urls.isEmpty else {
                 throw ValidationError("no .md law files under \(directory): give the folder that holds 宪法/, 行政法/, …")
             }
-            let path = try database ?? PlatformConfig.load(path: config).sqlitePath
-            // The library holds no personal data: any key opens the storage for it.
-            let cipher = try PersonalDataCipher(keys: [("laws-only", Data(repeating: 0, count: 32))])
-            let storage = try SQLiteStorage(path: path, cipher: cipher, logger: Logger(label: "fawang.laws"))
-            try await storage.migrate(modules: [])
-            let bar = ProgressBar(total: urls.count, unit: "files")
             var files: [LawFile] = []
             for url in urls {
                 do {
@@ -98,9 +88,13 @@ struct Laws: AsyncParsableCommand {
                     throw ValidationError("\(url.path): \(error) — fix or remove the file and import again (files already imported stay)")
                 }
             }
-            let summary = try await storage.laws.importFiles(files) { done in bar.update(done) }
-            bar.finish()
-            let counts = try await storage.laws.counts()
+            // The library holds no personal data. A new database is created and migrated.
+            let (summary, counts) = try await store.with(label: "fawang.laws", creating: true) { storage in
+                let bar = ProgressBar(total: files.count, unit: "files")
+                let summary = try await storage.laws.importFiles(files) { done in bar.update(done) }
+                bar.finish()
+                return (summary, try await storage.laws.counts())
+            }
             print("导入完成：新增 \(summary.added) 部，更新 \(summary.replaced) 部，未变 \(summary.unchanged) 部；本次写入条文 \(summary.articles) 条。法规库共 \(counts.files) 个文件、\(counts.articles) 条。")
         }
     }

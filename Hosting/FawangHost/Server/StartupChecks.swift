@@ -1,4 +1,5 @@
 import FawangCore
+import FawangPostgres
 import Foundation
 import Logging
 import ServiceLifecycle
@@ -38,6 +39,10 @@ enum StartupChecks {
     /// trail it refuses to start (`audit.on_broken_chain: refuse`), or closes `writes` and leaves
     /// the checkpoint where it was (`read_only`).
     static func verifyAuditChain(config: PlatformConfig, audit: any AuditLog, writes: WriteGate, logger: Logger) async throws -> AuditCheckpoints {
+        // The database as the operator names it, and how to point `fawang audit verify` at it.
+        let (database, verify) = config.storageEngine == "postgres"
+            ? (PostgresEngine.Settings.redacted(config.postgresURL ?? ""), "fawang audit verify --config <this host's config file>")
+            : (config.sqlitePath, "fawang audit verify --database \(config.sqlitePath)")
         let (key, existed) = try AuditCheckpointKey.load(sqlitePath: config.sqlitePath, logger: logger)
         let checkpoints = AuditCheckpoints(audit: audit, key: key)
         let started = ContinuousClock.now
@@ -45,19 +50,19 @@ enum StartupChecks {
         if let problem = result.problem, config.auditOnBrokenChain == "read_only" {
             writes.close(reason: "\(problem)")
             logger.critical("audit trail broken: serving reads only; submissions and workflow steps are refused", metadata: [
-                "database": "\(config.sqlitePath)", "audit.problem": "\(problem)", "audit.on_broken_chain": "read_only",
-                "next": "keep this database and its key files unchanged for investigation, run `fawang audit verify --database \(config.sqlitePath)`, then restore the last backup whose trail verifies and restart",
+                "database": "\(database)", "audit.problem": "\(problem)", "audit.on_broken_chain": "read_only",
+                "next": "keep this database and its key files unchanged for investigation, run `\(verify)`, then restore the last backup whose trail verifies and restart",
             ])
             return checkpoints
         }
         if let problem = result.problem {
             logger.critical("audit trail broken: refusing to start", metadata: [
-                "database": "\(config.sqlitePath)", "audit.problem": "\(problem)", "audit.on_broken_chain": "\(config.auditOnBrokenChain)",
+                "database": "\(database)", "audit.problem": "\(problem)", "audit.on_broken_chain": "\(config.auditOnBrokenChain)",
             ])
             throw FawangError(.failedPrecondition, """
-                the audit trail of \(config.sqlitePath) does not verify: \(problem). The host does not start on an edited \
+                the audit trail of \(database) does not verify: \(problem). The host does not start on an edited \
                 trail (audit.on_broken_chain: refuse). Keep this database and its key files unchanged for investigation, run \
-                `fawang audit verify --database \(config.sqlitePath)` to see the first bad entry, and restore the last backup \
+                `\(verify)` to see the first bad entry, and restore the last backup \
                 whose trail verifies (or set audit.on_broken_chain: read_only to serve queries meanwhile).
                 """)
         }
