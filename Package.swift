@@ -284,4 +284,4 @@ for name in ["fawang", "FawangHostTests"] {
     package.targets.first { $0.name == name }!.dependencies.append("FawangCatalog")
 }
 // The statistics tests rebuild the store's monthly rollups and compare them with the kept ones.
-package.targets.first { $0.name == "SupervisionPluginTests" }!.dependencies += ["FawangSQLite", .product(name: "Logging", package: "swift-log")]
+package.targets.first { $0.name == "SupervisionPluginTests" }!.dependencies += ["FawangSQLite", "FawangPostgres", .product(name: "Logging", package: "swift-log")]

@@ -30,7 +30,7 @@ import Testing
     }
 
     static func count(_ sql: String, _ platform: TestPlatform) async throws -> Int {
-        Int(try await sqlite(sql, on: platform.databasePath)) ?? -1
+        Int(try await platform.query(sql)) ?? -1
     }
 
     @Test("预约同时提交申请：事项和预约同一事务写入；约满则申请不提交；申请按本条线规则校验")

@@ -54,7 +54,7 @@ import FoundationNetworking
             #expect(refusedStatus == 422 && refused.contains("id=\"visit-slot\""))
             let beside = refused.firstMatch(of: /id="f-submit-applicant-id_number-error">([^<]+)</)?.1
             #expect(beside?.contains("身份证") == true, "the id number's problem beside it: \(String(describing: beside))")
-            #expect(try await sqlite("SELECT COUNT(*) FROM appointments_bookings WHERE slot_id = '\(slot.id)'", on: platform.databasePath) == "0")
+            #expect(try await platform.query("SELECT COUNT(*) FROM appointments_bookings WHERE slot_id = '\(slot.id)'") == "0")
 
             var fields = Self.legalAid
             fields["_slot"] = slot.id
@@ -64,9 +64,9 @@ import FoundationNetworking
             let tracking = try #require(page.firstMatch(of: /id="tracking-number">(\d+)</)?.1)
             let number = try #require(page.firstMatch(of: /预约号 <strong>(Y\d+)</)?.1)
             // One booking carrying the new matter, filed through the portal's door.
-            let row = try await sqlite(
+            let row = try await platform.query(
                 "SELECT b.tracking_number || '|' || b.channel || '|' || m.channel FROM appointments_bookings b JOIN matters m "
-                    + "ON m.tracking_number = b.tracking_number WHERE b.number = '\(number)'", on: platform.databasePath)
+                    + "ON m.tracking_number = b.tracking_number WHERE b.number = '\(number)'")
             #expect(row == "\(tracking)|web|web")
             let report = try await platform.withClient { client in
                 try await Fawang_Matter_V1_MatterService.Client(wrapping: client).queryProgress(.with {

@@ -62,9 +62,8 @@ import Testing
             #expect(web.matter.channel == .web)
 
             // What the store holds is the decision too (statistics read it there).
-            let counts = try await sqlite(
-                "SELECT channel || ':' || COUNT(*) FROM matters WHERE business_line = 'consultation' GROUP BY channel ORDER BY channel",
-                on: platform.databasePath)
+            let counts = try await platform.query(
+                "SELECT channel || ':' || COUNT(*) FROM matters WHERE business_line = 'consultation' GROUP BY channel ORDER BY channel")
             #expect(counts.split(separator: "\n") == ["hotline:1", "mobile:2", "walk_in:2", "web:1"])
         }
     }

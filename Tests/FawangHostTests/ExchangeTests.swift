@@ -48,16 +48,14 @@ import Testing
         }
     }
 
-    /// The outbox by state, and what the stand-in recorded: (received, accepted deliveries). One
-    /// sqlite3 process for both databases: the tests poll this while a whole run shares the cores.
-    func counts(host: String, national: String) async throws -> (outbox: [String: Int], received: Int, accepted: Int) {
-        let rows = try await sqlite(
+    /// The outbox by state, and what the stand-in recorded: (received, accepted deliveries).
+    func counts(host: TestDatabase, national: String) async throws -> (outbox: [String: Int], received: Int, accepted: Int) {
+        let there = try await sqlite(
             """
-            ATTACH '\(national)' AS national;
-            SELECT 'received', COUNT(*) FROM national.received;
-            SELECT 'accepted', COUNT(*) FROM national.deliveries WHERE disposition = 'accepted';
-            SELECT state, COUNT(*) FROM exchange_outbox GROUP BY state;
-            """, on: host)
+            SELECT 'received', COUNT(*) FROM received;
+            SELECT 'accepted', COUNT(*) FROM deliveries WHERE disposition = 'accepted';
+            """, on: national)
+        let rows = there + "\n" + (try await host.query("SELECT state, COUNT(*) FROM exchange_outbox GROUP BY state"))
         var outbox: [String: Int] = [:]
         var (received, accepted) = (-1, -1)
         for line in rows.split(separator: "\n") {
@@ -77,7 +75,7 @@ import Testing
         var standin = try await NationalStandinProcess(databasePath: national, publicKey: key.publicKey, directory: directory)
         let port = standin.port
         try await TestPlatform.with(extraConfig: Self.config(port: port, keyPath: key.path), plugins: PluginCatalog.all) { platform in
-            let host = platform.databasePath
+            let host = platform.database
             let first = try await submit(5, port: platform.ports.grpc)
             // A status change is a data item too.
             _ = try await platform.withInProcessClient(as: "staff-640100-reviewer") { client in
@@ -95,7 +93,7 @@ import Testing
             standin.kill()
             _ = try await submit(10, port: platform.ports.grpc)
             try await eventually(every: .milliseconds(250), "a delivery fails and is put off") {
-                Int(try await sqlite("SELECT COUNT(*) FROM exchange_outbox WHERE state = 'pending' AND attempts > 0", on: host)) ?? 0 > 0
+                Int(try await host.query("SELECT COUNT(*) FROM exchange_outbox WHERE state = 'pending' AND attempts > 0")) ?? 0 > 0
             }
             #expect(try await counts(host: host, national: national).outbox["pending"] == 10)
 
@@ -107,7 +105,7 @@ import Testing
             }
             let now = try await counts(host: host, national: national)
             #expect(now.accepted == 16, "each message applied once")
-            let sent = try await sqlite("SELECT message_id FROM exchange_outbox ORDER BY seq", on: host)
+            let sent = try await host.query("SELECT message_id FROM exchange_outbox ORDER BY seq")
             let arrived = try await sqlite("SELECT message_id FROM received ORDER BY rowid", on: national)
             #expect(sent == arrived, "first applied in commit order")
             let kinds = try await sqlite("SELECT kind, COUNT(*) FROM received GROUP BY kind ORDER BY kind", on: national)
@@ -132,7 +130,7 @@ import Testing
 
             // The day's reconciliation balances.
             let (status, output) = try await runChildProcess(
-                ServeProcess.executable, ["exchange", "report", "--database", host, "--json"])
+                ServeProcess.executable, ["exchange", "report"] + host.commandLine + ["--json"])
             #expect(status == 0, "\(output)")
             let report = try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any]
             #expect(report?["enqueued"] as? Int == 16 && report?["acknowledged"] as? Int == 16 && report?["pending"] as? Int == 0)
@@ -150,10 +148,10 @@ import Testing
         try await TestPlatform.with(extraConfig: Self.config(port: standin.port, keyPath: key.path), plugins: PluginCatalog.all) { platform in
             _ = try await submit(2, port: platform.ports.grpc)
             try await eventually(every: .milliseconds(250), "both are refused") {
-                try await counts(host: platform.databasePath, national: national).outbox == ["rejected": 2]
+                try await counts(host: platform.database, national: national).outbox == ["rejected": 2]
             }
-            #expect(try await counts(host: platform.databasePath, national: national).received == 0)
-            let (status, output) = try await runChildProcess(ServeProcess.executable, ["exchange", "report", "--database", platform.databasePath])
+            #expect(try await counts(host: platform.database, national: national).received == 0)
+            let (status, output) = try await runChildProcess(ServeProcess.executable, ["exchange", "report"] + platform.database.commandLine)
             #expect(status == 0, "a refused envelope is settled: the report still balances")
             #expect(output.contains("rejected      2"), "\(output)")
             #expect(output.contains("the signature does not verify with the registered key"), "\(output)")
@@ -189,7 +187,7 @@ import Testing
             #expect(rows.count == 1)
             #expect(rows.first?["region_code"] as? String == "640104" && rows.first?["business_line"] as? String == "legal-aid")
             #expect(rows.first?["received"] as? Int == 3)
-            #expect(try await sqlite("SELECT COUNT(*) FROM exchange_statistics_days", on: platform.databasePath) == "2")
+            #expect(try await platform.query("SELECT COUNT(*) FROM exchange_statistics_days") == "2")
         }
         standin.kill()
     }
@@ -211,14 +209,14 @@ import Testing
         try await TestPlatform.with(extraConfig: Self.config(port: standin.port, keyPath: key.path) + tls, plugins: PluginCatalog.all) { platform in
             _ = try await submit(2, port: platform.ports.grpc)
             try await eventually(every: .milliseconds(250), "both arrive over TLS") {
-                try await counts(host: platform.databasePath, national: national).outbox == ["acknowledged": 2]
+                try await counts(host: platform.database, national: national).outbox == ["acknowledged": 2]
             }
         }
         // The same endpoint refuses a plaintext host: nothing is settled.
         try await TestPlatform.with(extraConfig: Self.config(port: standin.port, keyPath: key.path), plugins: PluginCatalog.all) { platform in
             _ = try await submit(1, port: platform.ports.grpc)
             try await eventually(every: .milliseconds(250), "the plaintext delivery fails and is put off") {
-                Int(try await sqlite("SELECT COUNT(*) FROM exchange_outbox WHERE state = 'pending' AND attempts > 0", on: platform.databasePath)) == 1
+                Int(try await platform.query("SELECT COUNT(*) FROM exchange_outbox WHERE state = 'pending' AND attempts > 0")) == 1
             }
         }
         standin.kill()
@@ -231,9 +229,10 @@ import Testing
         let national = directory.appendingPathComponent("national.sqlite").path
         let standin = try await NationalStandinProcess(databasePath: national, publicKey: key.publicKey, directory: directory)
         let configPath = directory.appendingPathComponent("fawang.yaml").path
-        try TestPlatform.configYAML(directory: directory, extra: Self.config(port: standin.port, keyPath: key.path) + "\n" + TestPlatform.unlimitedRates)
-            .write(toFile: configPath, atomically: true, encoding: .utf8)
-        let host = directory.appendingPathComponent("fawang.sqlite").path
+        let host = try await TestDatabase.make(in: directory)
+        try TestPlatform.configYAML(
+            directory: directory, extra: Self.config(port: standin.port, keyPath: key.path) + "\n" + TestPlatform.unlimitedRates, postgresURL: host.postgresURL
+        ).write(toFile: configPath, atomically: true, encoding: .utf8)
         var serve = try await ServeProcess(configPath: configPath, directory: directory)
         // Submitted in parallel so that the pusher is busy when the host dies.
         let port = serve.grpcPort
@@ -252,12 +251,13 @@ import Testing
         }
         let after = try await counts(host: host, national: national)
         #expect(after.received == 40 && after.accepted == 40, "each of the 40 applied once: \(after)")
-        let duplicates = Int(try await sqlite("SELECT COUNT(*) FROM exchange_outbox WHERE disposition = 'duplicate'", on: host)) ?? -1
+        let duplicates = Int(try await host.query("SELECT COUNT(*) FROM exchange_outbox WHERE disposition = 'duplicate'")) ?? -1
         let answeredTwice = Int(try await sqlite("SELECT COUNT(*) FROM deliveries WHERE disposition = 'duplicate'", on: national)) ?? -2
         #expect(duplicates == answeredTwice, "a resend the national side had already is settled as a duplicate")
         serve.signal(SIGTERM)
         #expect(try await serve.waitForExit() == 0)
         standin.kill()
+        await host.drop()
     }
 
     /// One line of the stand-in's referrals file.
@@ -319,10 +319,10 @@ import Testing
               suggestions:
                 enabled: false
             """
-        try TestPlatform.configYAML(directory: directory, extra: extra).write(toFile: configPath, atomically: true, encoding: .utf8)
-        let host = directory.appendingPathComponent("fawang.sqlite").path
+        let host = try await TestDatabase.make(in: directory)
+        try TestPlatform.configYAML(directory: directory, extra: extra, postgresURL: host.postgresURL).write(toFile: configPath, atomically: true, encoding: .utf8)
         var serve = try await ServeProcess(configPath: configPath, directory: directory)
-        func inbox() async throws -> Int { Int(try await sqlite("SELECT COUNT(*) FROM exchange_inbox", on: host)) ?? -1 }
+        func inbox() async throws -> Int { Int(try await host.query("SELECT COUNT(*) FROM exchange_inbox")) ?? -1 }
         try await eventually(every: .milliseconds(20), "the host starts taking referrals") { try await inbox() > 0 }
         serve.signal(SIGKILL)
         _ = try await serve.waitForExit()
@@ -336,11 +336,11 @@ import Testing
             try await counts(host: host, national: national).outbox == ["acknowledged": valid + 4]
         }
         // Once each: one matter per referral, filed by the national exchange's account, channel api.
-        #expect(try await sqlite("SELECT COUNT(*), COUNT(DISTINCT request_id) FROM matters WHERE channel = 'api'", on: host) == "\(valid)|\(valid)")
-        #expect(try await sqlite("SELECT COUNT(*) FROM matters", on: host) == "\(valid)", "killed after \(before) referrals: nothing half-taken")
-        #expect(try await sqlite("SELECT COUNT(*) FROM matter_events WHERE kind = 'referred' AND actor = 'national-exchange'", on: host) == "\(valid)")
-        #expect(try await sqlite("SELECT COUNT(*) FROM exchange_inbox WHERE state = 'accepted' AND tracking_number <> ''", on: host) == "\(valid)")
-        let refusals = try await sqlite("SELECT message_id || ': ' || reason FROM exchange_inbox WHERE state = 'rejected' ORDER BY message_id", on: host)
+        #expect(try await host.query("SELECT COUNT(*), COUNT(DISTINCT request_id) FROM matters WHERE channel = 'api'") == "\(valid)|\(valid)")
+        #expect(try await host.query("SELECT COUNT(*) FROM matters") == "\(valid)", "killed after \(before) referrals: nothing half-taken")
+        #expect(try await host.query("SELECT COUNT(*) FROM matter_events WHERE kind = 'referred' AND actor = 'national-exchange'") == "\(valid)")
+        #expect(try await host.query("SELECT COUNT(*) FROM exchange_inbox WHERE state = 'accepted' AND tracking_number <> ''") == "\(valid)")
+        let refusals = try await host.query("SELECT message_id || ': ' || reason FROM exchange_inbox WHERE state = 'rejected' ORDER BY message_id")
         #expect(refusals.contains("ref-bad-phone: 请求内容有误"), "\(refusals)")
         #expect(refusals.contains("ref-forged: 签名无法用全国平台登记的公钥"), "\(refusals)")
         #expect(refusals.contains("ref-switched-off: 本平台「suggestions」业务未开通"), "\(refusals)")
@@ -359,15 +359,16 @@ import Testing
         #expect(try await sqlite("SELECT COUNT(*) FROM deliveries WHERE disposition = 'rejected'", on: national) == "0", "every answer's signature verifies")
 
         // Each taking and refusing is in the audit trail, which still verifies; the day's report counts them.
-        #expect(try await sqlite("SELECT COUNT(*) FROM audit_log WHERE target LIKE 'referral:%'", on: host) == "\(valid + 4)")
-        let verified = try await runChildProcess(ServeProcess.executable, ["audit", "verify", "--database", host])
+        #expect(try await host.query("SELECT COUNT(*) FROM audit_log WHERE target LIKE 'referral:%'") == "\(valid + 4)")
+        let verified = try await runChildProcess(ServeProcess.executable, ["audit", "verify", "--config", configPath])
         #expect(verified.status == 0, "\(verified.output)")
-        let (status, output) = try await runChildProcess(ServeProcess.executable, ["exchange", "report", "--database", host, "--json"])
+        let (status, output) = try await runChildProcess(ServeProcess.executable, ["exchange", "report"] + host.commandLine + ["--json"])
         #expect(status == 0, "\(output)")
         let report = try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any]
         #expect(report?["referrals_taken"] as? Int == valid && report?["referrals_refused"] as? Int == 4, "\(output)")
         serve.signal(SIGTERM)
         #expect(try await serve.waitForExit() == 0)
         standin.kill()
+        await host.drop()
     }
 }

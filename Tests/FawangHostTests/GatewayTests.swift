@@ -52,7 +52,7 @@ import FoundationNetworking
                 port, "fawang.legalaid.v1.LegalAidService/SubmitApplication", json: try application.jsonString(),
                 headers: ["X-Forwarded-For": "203.0.113.99"])
             #expect(status == 200, "\(body)")
-            let peers = try await sqlite("SELECT peer FROM audit_log WHERE method = 'fawang.legalaid.v1.LegalAidService/SubmitApplication'", on: platform.databasePath)
+            let peers = try await platform.query("SELECT peer FROM audit_log WHERE method = 'fawang.legalaid.v1.LegalAidService/SubmitApplication'")
             #expect(peers.hasPrefix("ipv4:127.0.0.1:"), "\(peers)")
         }
     }
@@ -79,7 +79,7 @@ import FoundationNetworking
                 port, "fawang.legalaid.v1.LegalAidService/SubmitApplication", json: try application.jsonString(),
                 headers: ["X-Forwarded-For": "2001:db8::7"])
             #expect(filed.status == 200, "\(filed.body)")
-            let peers = try await sqlite("SELECT peer FROM audit_log WHERE method = 'fawang.legalaid.v1.LegalAidService/SubmitApplication'", on: platform.databasePath)
+            let peers = try await platform.query("SELECT peer FROM audit_log WHERE method = 'fawang.legalaid.v1.LegalAidService/SubmitApplication'")
             #expect(peers == "ipv6:[2001:db8::7]:0", "\(peers)")
         }
     }

@@ -53,9 +53,8 @@ import Testing
                 let json = try #require(Data(base64Encoded: payload))
                 let claims = try #require(try JSONSerialization.jsonObject(with: json) as? [String: Any])
                 let id = try #require(claims["jti"] as? String)
-                _ = try await sqlite(
-                    "INSERT INTO revoked_access_tokens (token_id, expires_at) VALUES ('\(id)', \(Date().timeIntervalSince1970 + 3600))",
-                    on: platform.databasePath)
+                _ = try await platform.query(
+                    "INSERT INTO revoked_access_tokens (token_id, expires_at) VALUES ('\(id)', \(Date().timeIntervalSince1970 + 3600))")
                 try await eventually(timeout: .seconds(6), "the revocation applies within the recheck") {
                     await code { _ = try await identity.whoAmI(.init(), metadata: bearer(session.accessToken)) } == .unauthenticated
                 }
@@ -88,9 +87,7 @@ import Testing
                 let stillValid = try await identity.whoAmI(.init(), metadata: bearer(session.accessToken))
                 #expect(stillValid.accountID == "staff-640100-reviewer")
             }
-            let (_, trail) = try await runChildProcess(
-                URL(fileURLWithPath: "/usr/bin/sqlite3"),
-                [platform.databasePath, "SELECT detail FROM audit_log WHERE target = 'account:staff-640100-reviewer' ORDER BY sequence"])
+            let trail = try await platform.query("SELECT detail FROM audit_log WHERE target = 'account:staff-640100-reviewer' ORDER BY sequence")
             #expect(trail.split(separator: "\n").suffix(3) == ["login", "session_refreshed", "logout"], "\(trail)")
         }
     }
@@ -129,8 +126,8 @@ import Testing
                 _ = try await login(identity, "staff-640200-reviewer")
                 _ = try await login(identity, "13951001234")
             }
-            let (_, trail) = try await runChildProcess(
-                URL(fileURLWithPath: "/usr/bin/sqlite3"), [platform.databasePath, "SELECT target || ' ' || outcome || ' ' || detail FROM audit_log WHERE target = 'account:staff-640000-admin' ORDER BY sequence"])
+            let trail = try await platform.query(
+                "SELECT target || ' ' || outcome || ' ' || detail FROM audit_log WHERE target = 'account:staff-640000-admin' ORDER BY sequence")
             #expect(trail.contains("account:staff-640000-admin denied account_locked:failures=5"), "\(trail)")
             #expect(trail.contains("denied login_while_locked"), "\(trail)")
         }
@@ -204,7 +201,7 @@ import Testing
                 nowhere.idNumber = "99010519491231002" + String(ResidentIdentityNumber.checkCharacter(forFirst17: "99010519491231002")!)
                 await expectStatus(.invalidArgument, field: "id_number", containing: ["省级行政区划代码"]) { _ = try await identity.register(nowhere) }
             }
-            let (_, dump) = try await runChildProcess(URL(fileURLWithPath: "/usr/bin/sqlite3"), [platform.databasePath, "SELECT * FROM accounts"])
+            let dump = try await platform.query("SELECT * FROM accounts")
             #expect(dump.contains("杨建军"))
             #expect(!dump.contains("11010519491231002X"))
             #expect(!dump.contains("anquan2026"))

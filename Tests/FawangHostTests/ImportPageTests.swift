@@ -40,7 +40,7 @@ import FoundationNetworking
             #expect((response as? HTTPURLResponse)?.statusCode == 200)
             #expect(report.contains("导入完成：援助台账.csv 共 3 行，新建 2 件，此前已导入 0 件，未通过 1 行"), "\(report.suffix(800))")
             #expect(report.contains("XQ-2026-0103") && report.contains("applicant.id_number"))
-            #expect(try await sqlite("SELECT COUNT(*) FROM matters WHERE channel = 'import'", on: platform.databasePath) == "2")
+            #expect(try await platform.query("SELECT COUNT(*) FROM matters WHERE channel = 'import'") == "2")
         }
     }
 }

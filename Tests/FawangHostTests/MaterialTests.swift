@@ -69,12 +69,12 @@ import Testing
                 #expect(download.material.sha256 == stored.sha256)
             }
             // Every download is in the audit chain under the reader.
-            let audited = try await sqlite(
-                "SELECT actor || ' ' || detail FROM audit_log WHERE target = 'material:\(stored.id)'", on: platform.databasePath)
+            let audited = try await platform.query(
+                "SELECT actor || ' ' || detail FROM audit_log WHERE target = 'material:\(stored.id)'")
             #expect(audited.contains("staff-640100-reviewer download:matter:"), "\(audited)")
-            // Sealed at rest: the PDF's bytes are not in the database file.
-            let plain = try await sqlite(
-                "SELECT COUNT(*) FROM matter_materials WHERE instr(sealed_content, CAST('%PDF' AS BLOB)) > 0", on: platform.databasePath)
+            // Sealed at rest: the PDF's bytes are not in the database.
+            let found = platform.engine == .postgres ? "position(convert_to('%PDF', 'UTF8') in sealed_content)" : "instr(sealed_content, CAST('%PDF' AS BLOB))"
+            let plain = try await platform.query("SELECT COUNT(*) FROM matter_materials WHERE \(found) > 0")
             #expect(plain == "0")
         }
     }
@@ -142,7 +142,7 @@ import Testing
                     _ = try await materials.uploadMaterial(Self.upload(tracking, MaterialSamples.jpeg(), name: "3.jpg"))
                 }
             }
-            let count = try await sqlite("SELECT COUNT(*) FROM matter_materials", on: platform.databasePath)
+            let count = try await platform.query("SELECT COUNT(*) FROM matter_materials")
             #expect(count == "2")
         }
     }
@@ -208,7 +208,7 @@ import Testing
                     _ = try await Materials(wrapping: client).uploadMaterial(Self.upload(open, MaterialSamples.png))
                 }
             }
-            let count = try await sqlite("SELECT COUNT(*) FROM matter_materials", on: platform.databasePath)
+            let count = try await platform.query("SELECT COUNT(*) FROM matter_materials")
             #expect(count == "0", "nothing was stored")
         }
     }

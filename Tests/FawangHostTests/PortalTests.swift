@@ -80,7 +80,7 @@ import FoundationNetworking
             let (data, response) = try await URLSession(configuration: .ephemeral).data(for: request)
             #expect((response as? HTTPURLResponse)?.statusCode == 403)
             #expect(String(decoding: data, as: UTF8.self).contains("页面已过期"))
-            let count = try await sqlite("SELECT COUNT(*) FROM matters WHERE business_line = 'legal-aid'", on: platform.databasePath)
+            let count = try await platform.query("SELECT COUNT(*) FROM matters WHERE business_line = 'legal-aid'")
             #expect(count == "0", "nothing was filed")
         }
     }
@@ -123,8 +123,8 @@ import FoundationNetworking
             #expect(page.contains("提交成功") && page.contains("未留手机号的事项不能在线查询进度"), "\(page)")
             #expect(!page.contains("凭受理编号和手机号后四位可随时查询"))
             #expect(page.contains("证据.pdf：未留手机号的事项不能在线上传材料"))
-            #expect(try await sqlite("SELECT COUNT(*) FROM matters WHERE business_line = 'petitions'", on: platform.databasePath) == "1")
-            #expect(try await sqlite("SELECT COUNT(*) FROM matter_materials", on: platform.databasePath) == "0")
+            #expect(try await platform.query("SELECT COUNT(*) FROM matters WHERE business_line = 'petitions'") == "1")
+            #expect(try await platform.query("SELECT COUNT(*) FROM matter_materials") == "0")
         }
     }
 
@@ -158,7 +158,7 @@ import FoundationNetworking
                 http, "/apply/legal-aid/submit", fields: [:], files: [("big.pdf", Data(repeating: 0x41, count: 2 * 1024 * 1024))])
             #expect(status == 413)
             #expect(page.contains("单个文件不超过1 KB"))
-            let count = try await sqlite("SELECT COUNT(*) FROM matters WHERE business_line = 'legal-aid'", on: platform.databasePath)
+            let count = try await platform.query("SELECT COUNT(*) FROM matters WHERE business_line = 'legal-aid'")
             #expect(count == "0", "nothing was filed")
         }
     }
@@ -254,7 +254,7 @@ import FoundationNetworking
             #expect(html.contains("提交成功"), "\(html)")
             let home = try await Self.get(http, "/")
             #expect(home.html.contains("/apply/consultation/record"))
-            let count = try await sqlite("SELECT COUNT(*) FROM matters WHERE business_line = 'consultation' AND channel = 'web'", on: platform.databasePath)
+            let count = try await platform.query("SELECT COUNT(*) FROM matters WHERE business_line = 'consultation' AND channel = 'web'")
             #expect(count == "1")
         }
     }

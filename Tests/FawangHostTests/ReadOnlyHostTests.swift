@@ -105,7 +105,8 @@ import FoundationNetworking
                 #expect(try await platformService.listModules(.init()).readOnly == false)
                 #expect(try await metric(platform, "fawang_read_only") == 0)
 
-                try await tamperWithAuditTrail("UPDATE audit_log SET detail = 'nothing happened' WHERE sequence = (SELECT MAX(sequence) FROM audit_log)", on: platform.databasePath)
+                try await platform.database.tamperWithAuditTrail(
+                    "UPDATE audit_log SET detail = 'nothing happened' WHERE sequence = (SELECT MAX(sequence) FROM audit_log)")
                 try await eventually("the checkpoint service finds the break") {
                     try await platformService.listModules(.init()).readOnly
                 }

@@ -42,5 +42,5 @@ public func sqlite(_ sql: String, on path: String) async throws -> String {
 
 /// Runs `sql` on the audit trail as an intruder would: without its append-only triggers.
 public func tamperWithAuditTrail(_ sql: String, on path: String) async throws {
-    try await sqlite("DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_no_delete; \(sql)", on: path)
+    _ = try await sqlite("DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_no_delete; \(sql)", on: path)
 }

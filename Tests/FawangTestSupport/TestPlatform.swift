@@ -9,7 +9,9 @@ public import GRPCNIOTransportHTTP2
 import SwiftProtobuf
 import Synchronization
 
-/// A real host for tests: its own temp directory with a config file and a SQLite database, gRPC
+/// A real host for tests: its own temp directory with a config file, its own database (a SQLite
+/// file in that directory, or a fresh PostgreSQL database with `FAWANG_TEST_ENGINE=postgres`:
+/// ``TestEngine``), gRPC
 /// over loopback HTTP/2 and metrics on ports picked by the OS (port 0), and an in-process
 /// transport beside them for behaviour tests (``withInProcessClient(as:_:)``): two speeds of
 /// testing through one interceptor chain.
@@ -22,6 +24,8 @@ import Synchronization
 public final class TestPlatform: Sendable {
     public let directory: URL
     public let ports: PlatformHost.Ports
+    /// Where the platform keeps its data (``TestEngine``).
+    public let database: TestDatabase
     private let host: PlatformHost
     private let task: Task<Void, any Error>
     private let tokens = Mutex<[String: String]>([:])
@@ -31,25 +35,37 @@ public final class TestPlatform: Sendable {
     private let inProcessConnections: Task<Void, any Error>
 
     public var configPath: String { directory.appendingPathComponent("fawang.yaml").path }
-    public var databasePath: String { directory.appendingPathComponent("fawang.sqlite").path }
+    /// The SQLite file of a platform on SQLite (tests of what only SQLite has: ``Trait/sqliteOnly(_:)``).
+    public var databasePath: String { database.sqlitePath }
+    /// The platform's PostgreSQL database, when it runs on PostgreSQL (else nil: ``databasePath``).
+    public var postgresURL: String? { database.postgresURL }
 
-    private init(directory: URL, ports: PlatformHost.Ports, host: PlatformHost, task: Task<Void, any Error>, inProcess: InProcessTransport.Client) {
+    private init(
+        database: TestDatabase, ports: PlatformHost.Ports, host: PlatformHost, task: Task<Void, any Error>,
+        inProcess: InProcessTransport.Client
+    ) {
         let client = GRPCClient(transport: inProcess, interceptors: [TaskLocalBearer()])
         self.inProcess = client
         self.inProcessConnections = Task { try await client.runConnections() }
-        self.directory = directory
+        self.directory = database.directory
+        self.database = database
         self.ports = ports
         self.host = host
         self.task = task
     }
 
     /// The config a test platform runs with; `extra` is appended verbatim (e.g. module switches).
-    /// `FAWANG_TEST_LOG=debug swift test` shows every host's log, the service group's included.
+    /// With `postgresURL`, the platform stores its data there instead of a SQLite file in
+    /// `directory`. `FAWANG_TEST_LOG=debug swift test` shows every host's log, the service group's
+    /// included.
     public static func configYAML(
         directory: URL, extra: String = "", reloadIntervalMilliseconds: Int = 200,
-        logLevel: String = ProcessInfo.processInfo.environment["FAWANG_TEST_LOG"] ?? "warning", sampleMatters: Bool = false
+        logLevel: String = ProcessInfo.processInfo.environment["FAWANG_TEST_LOG"] ?? "warning", sampleMatters: Bool = false,
+        postgresURL: String? = nil
     ) -> String {
-        """
+        // Two dozen hosts run at once on one test cluster: a few connections each is plenty.
+        let postgres = postgresURL.map { "\n  engine: postgres\n  postgres:\n    url: \($0)\n    connections: 4" } ?? ""
+        return """
         grpc:
           host: 127.0.0.1
           port: 0
@@ -64,7 +80,7 @@ public final class TestPlatform: Sendable {
           # since issue 14's second round went over 60 s several times a run. A shutdown that
           # never ends still fails its test, after 300 s.
           grace_seconds: 300
-        storage:
+        storage:\(postgres)
           sqlite:
             path: \(directory.appendingPathComponent("fawang.sqlite").path)
         config:
@@ -84,7 +100,9 @@ public final class TestPlatform: Sendable {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("fawang-test-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let configPath = directory.appendingPathComponent("fawang.yaml").path
-        try configYAML(directory: directory, extra: extraConfig, sampleMatters: sampleMatters).write(toFile: configPath, atomically: true, encoding: .utf8)
+        let database = try await TestDatabase.make(in: directory)
+        try configYAML(directory: directory, extra: extraConfig, sampleMatters: sampleMatters, postgresURL: database.postgresURL)
+            .write(toFile: configPath, atomically: true, encoding: .utf8)
         let inProcess = InProcessTransport()
         let host = try PlatformHost(configPath: configPath, plugins: plugins, inProcess: inProcess.server, now: { clock.now })
         let (stream, continuation) = AsyncStream<PlatformHost.Ports>.makeStream()
@@ -97,7 +115,7 @@ public final class TestPlatform: Sendable {
             try await task.value
             throw TestFailure("host stopped before it listened")
         }
-        return TestPlatform(directory: directory, ports: ports, host: host, task: task, inProcess: inProcess.client)
+        return TestPlatform(database: database, ports: ports, host: host, task: task, inProcess: inProcess.client)
     }
 
     /// Runs `body` against a fresh platform and always stops it (and removes its files) after.
@@ -116,14 +134,24 @@ public final class TestPlatform: Sendable {
         }
     }
 
-    /// Graceful shutdown, then removes the temp directory.
+    /// Graceful shutdown, then removes the temp directory (and the PostgreSQL database).
     public func stop() async throws {
         inProcess.beginGracefulShutdown()
         try? await inProcessConnections.value
         await host.shutdown()
         try await task.value
         try? FileManager.default.removeItem(at: directory)
+        await database.drop()
     }
+
+    /// The engine the platform stores its data in.
+    public var engine: TestEngine { database.engine }
+
+    /// ``TestDatabase/jsonField(_:_:)`` of the platform's database.
+    public func jsonField(_ column: String, _ key: String) -> String { database.jsonField(column, key) }
+
+    /// ``TestDatabase/query(_:)`` on the platform's database: behind its back.
+    public func query(_ sql: String) async throws -> String { try await database.query(sql) }
 
     /// Config that lifts the public rate limit out of the way, for tests that make many public
     /// calls from one address on purpose (concurrency, matrices, whole journeys).
@@ -131,7 +159,7 @@ public final class TestPlatform: Sendable {
 
     /// Rewrites the config file (as an admin would), keeping the test's ports and database.
     public func rewriteConfig(extra: String) throws {
-        try Self.configYAML(directory: directory, extra: extra).write(toFile: configPath, atomically: true, encoding: .utf8)
+        try Self.configYAML(directory: directory, extra: extra, postgresURL: postgresURL).write(toFile: configPath, atomically: true, encoding: .utf8)
     }
 
     /// A client on loopback HTTP/2; with `login`, signed in as that demo account (password

@@ -408,9 +408,7 @@ import Testing
                 }
                 #expect(issued.count >= 4)
                 // The register holds exactly the issued certificates, serials 1…n without gaps.
-                let (_, dump) = try await runChildProcess(URL(fileURLWithPath: "/usr/bin/sqlite3"), [
-                    platform.databasePath, "SELECT matter_id || '|' || number || '|' || serial FROM notarization_certificates ORDER BY serial",
-                ])
+                let dump = try await platform.query("SELECT matter_id, number, serial FROM notarization_certificates ORDER BY serial")
                 let rows = dump.split(separator: "\n").map { $0.split(separator: "|").map(String.init) }
                 #expect(rows.map { Int($0[2]) } == Array(1...issued.count).map(Optional.some))
                 #expect(Dictionary(uniqueKeysWithValues: rows.map { ($0[0], $0[1]) }) == issued)

@@ -100,12 +100,12 @@ import Testing
 
     static func readRaw(_ platform: TestPlatform, today: CivilDate) async throws -> (matters: [String: Raw], late: Set<String>) {
         var matters: [String: Raw] = [:]
-        let rows = try await sqlite(
+        let rows = try await platform.query(
             """
             SELECT id, business_line, region_code, channel, submitted_at,
-                   json_extract(applicant_json, '$.name') <> '' AND json_extract(applicant_json, '$.phone') <> ''
-                   AND json_extract(applicant_json, '$.idNumber') <> '' FROM matters
-            """, on: platform.databasePath)
+                   CASE WHEN \(platform.jsonField("applicant_json", "name")) <> '' AND \(platform.jsonField("applicant_json", "phone")) <> ''
+                   AND \(platform.jsonField("applicant_json", "idNumber")) <> '' THEN 1 ELSE 0 END FROM matters
+            """)
         for line in rows.split(separator: "\n") {
             let cells = line.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
             matters[cells[0]] = Raw(
@@ -113,17 +113,15 @@ import Testing
                 complete: cells[5] == "1")
         }
         // The last rating of each matter, and its day.
-        let ratings = try await sqlite(
-            "SELECT matter_id, json_extract(attributes_json, '$.score'), at FROM matter_events WHERE kind = 'rated' ORDER BY matter_id, sequence",
-            on: platform.databasePath)
+        let ratings = try await platform.query(
+            "SELECT matter_id, \(platform.jsonField("attributes_json", "score")), at FROM matter_events WHERE kind = 'rated' ORDER BY matter_id, sequence")
         for line in ratings.split(separator: "\n") {
             let cells = line.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
             matters[cells[0]]?.rating = (Int(cells[1])!, CivilDate(Date(timeIntervalSince1970: Double(cells[2])!)))
         }
         // Running past its last day on `today`, or met after it.
-        let late = try await sqlite(
-            "SELECT matter_id FROM matter_deadlines WHERE state = 'running' AND due_date < '\(today)' UNION SELECT matter_id FROM matter_facts WHERE met_late = 1",
-            on: platform.databasePath)
+        let late = try await platform.query(
+            "SELECT matter_id FROM matter_deadlines WHERE state = 'running' AND due_date < '\(today)' UNION SELECT matter_id FROM matter_facts WHERE met_late = 1")
         return (matters, Set(late.split(separator: "\n").map(String.init)))
     }
 

@@ -78,7 +78,7 @@ import Testing
             #expect(rows[1].first?.hasPrefix("#") == true && rows[1].contains { $0.contains("身份证") })
 
             let (csv, bad) = Self.file()
-            let count = { try await sqlite("SELECT COUNT(*) FROM matters WHERE business_line = 'legal-aid'", on: platform.databasePath) }
+            let count = { try await platform.query("SELECT COUNT(*) FROM matters WHERE business_line = 'legal-aid'") }
             let before = try await count()
             var request = Fawang_Supervision_V1_ImportRequest.with {
                 $0.businessLine = "legal-aid"
@@ -97,7 +97,7 @@ import Testing
             #expect(report.refused.allSatisfy { !$0.reason.isEmpty && $0.rowKey.hasPrefix("LA-2025-") })
             #expect(report.refused.contains { $0.field == "region_code" && $0.reason.contains("640202") })
             #expect(try await count() == String(Int(before)! + 980))
-            let imported = try await sqlite("SELECT COUNT(*) FROM matters WHERE channel = 'import' AND operator_id = 'staff-640100-reviewer'", on: platform.databasePath)
+            let imported = try await platform.query("SELECT COUNT(*) FROM matters WHERE channel = 'import' AND operator_id = 'staff-640100-reviewer'")
             #expect(imported == "980", "channel import, the importer as operator")
 
             let again = try await Self.run(platform, as: "staff-640100-reviewer", request)

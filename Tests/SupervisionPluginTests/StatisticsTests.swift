@@ -2,6 +2,7 @@ import FawangCatalog
 import FawangCore
 import FawangPluginKit
 import FawangProto
+import FawangPostgres
 @testable import FawangSQLite
 import FawangTestSupport
 import Foundation
@@ -42,16 +43,15 @@ import Testing
 
     static func readRaw(_ platform: TestPlatform) async throws -> [String: Raw] {
         var matters: [String: Raw] = [:]
-        let rows = try await sqlite("SELECT id, business_line, matter_type, region_code, channel, submitted_at FROM matters", on: platform.databasePath)
+        let rows = try await platform.query("SELECT id, business_line, matter_type, region_code, channel, submitted_at FROM matters")
         for line in rows.split(separator: "\n") {
             let cells = line.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
             matters[cells[0]] = Raw(
                 line: cells[1], type: cells[2], region: cells[3], channel: cells[4],
                 submitted: CivilDate(Date(timeIntervalSince1970: Double(cells[5])!)))
         }
-        let events = try await sqlite(
-            "SELECT matter_id, kind, at, COALESCE(json_extract(attributes_json, '$.score'), '') FROM matter_events ORDER BY matter_id, sequence",
-            on: platform.databasePath)
+        let events = try await platform.query(
+            "SELECT matter_id, kind, at, COALESCE(\(platform.jsonField("attributes_json", "score")), '') FROM matter_events ORDER BY matter_id, sequence")
         for line in events.split(separator: "\n") {
             let cells = line.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
             matters[cells[0]]?.events.append((cells[1], CivilDate(Date(timeIntervalSince1970: Double(cells[2])!)), Int(cells[3])))
@@ -141,9 +141,9 @@ import Testing
             let matters = ids.map { (raw[$0]!, Self.naive(raw[$0]!)) }
             #expect(matters.contains { $0.1.outcome == .refused } && matters.contains { $0.1.outcome == .concluded } && matters.contains { $0.1.rating != nil })
             // Open deadlines past their day (from the deadline index), or met late.
-            let late = try await sqlite(
+            let late = try await platform.query(
                 "SELECT matter_id FROM matter_deadlines WHERE state = 'running' AND due_date < '\(Self.today)' "
-                    + "UNION SELECT matter_id FROM matter_facts WHERE met_late = 1", on: platform.databasePath)
+                    + "UNION SELECT matter_id FROM matter_facts WHERE met_late = 1")
             let overdue = Set(late.split(separator: "\n").map(String.init))
             #expect(!overdue.isEmpty)
 
@@ -234,20 +234,20 @@ import Testing
     }
 
     /// Every rollup table, row by row in key order, as the sqlite3 command line prints it.
-    static func rollupRows(_ path: String) async throws -> [String: String] {
+    static func rollupRows(_ platform: TestPlatform) async throws -> [String: String] {
         var rows: [String: String] = [:]
         for rollup in MatterRollups.figureRollups + [MatterRollups.handlingDays] {
-            rows[rollup.table] = try await sqlite("SELECT * FROM \(rollup.table) ORDER BY \(rollup.key.joined(separator: ", "))", on: path)
+            rows[rollup.table] = try await platform.query("SELECT * FROM \(rollup.table) ORDER BY \(rollup.key.joined(separator: ", "))")
         }
         return rows
     }
 
     /// Each coarser figure rollup holds exactly the finest one summed over the columns it leaves out.
-    static func expectCoarserAreTheFinestSummed(_ path: String, _ when: String) async throws {
+    static func expectCoarserAreTheFinestSummed(_ platform: TestPlatform, _ when: String) async throws {
         for rollup in MatterRollups.figureRollups where rollup.table != MatterRollups.figuresByMonth.table {
             let key = rollup.key.joined(separator: ", ")
-            let coarse = try await sqlite("SELECT \(key), n, total FROM \(rollup.table) ORDER BY \(key)", on: path)
-            let summed = try await sqlite("SELECT \(key), SUM(n), SUM(total) FROM matter_stats_monthly GROUP BY \(key) ORDER BY \(key)", on: path)
+            let coarse = try await platform.query("SELECT \(key), n, total FROM \(rollup.table) ORDER BY \(key)")
+            let summed = try await platform.query("SELECT \(key), SUM(n), SUM(total) FROM matter_stats_monthly GROUP BY \(key) ORDER BY \(key)")
             #expect(coarse.split(separator: "\n").count > 500, "\(rollup.table) \(when)")
             #expect(coarse == summed, "\(rollup.table) \(when)")
         }
@@ -259,8 +259,8 @@ import Testing
         try await TestPlatform.with(extraConfig: config, plugins: PluginCatalog.all, clock: Self.clock) { platform in
             // Some matters move to another line and type (a transfer): the finest rollup's rows move
             // between keys, the coarser ones' between theirs (or stay, where the key leaves it out).
-            let candidates = try await sqlite(
-                "SELECT tracking_number FROM matters WHERE business_line NOT IN ('petitions', 'mediation') ORDER BY id LIMIT 300", on: platform.databasePath)
+            let candidates = try await platform.query(
+                "SELECT tracking_number FROM matters WHERE business_line NOT IN ('petitions', 'mediation') ORDER BY id LIMIT 300")
             var moved = 0
             try await platform.withInProcessClient(as: "admin") { client in
                 let matters = Fawang_Matter_V1_MatterService.Client(wrapping: client)
@@ -277,15 +277,24 @@ import Testing
             }
             #expect(moved == 40)
             // Kept in each matter's own transaction while the matters were seeded, walked and moved.
-            let kept = try await Self.rollupRows(platform.databasePath)
-            try await Self.expectCoarserAreTheFinestSummed(platform.databasePath, "as kept")
+            let kept = try await Self.rollupRows(platform)
+            try await Self.expectCoarserAreTheFinestSummed(platform, "as kept")
             // Rebuilt from the facts behind the store's back: the same rows.
-            let storage = try SQLiteStorage(
-                path: platform.databasePath, cipher: try PersonalDataCipher(keyList: PersonalDataCipher.generateKeyLine(id: "t")),
-                logger: Logger(label: "test"))
-            try await storage.rebuildStatisticsRollup()
-            try await Self.expectCoarserAreTheFinestSummed(platform.databasePath, "as rebuilt")
-            let rebuilt = try await Self.rollupRows(platform.databasePath)
+            let cipher = try PersonalDataCipher(keyList: PersonalDataCipher.generateKeyLine(id: "t"))
+            if let url = platform.postgresURL {
+                let storage = PostgresStorage(settings: try .init(url: url, connections: 1), cipher: cipher, logger: Logger(label: "test"))
+                do {
+                    try await storage.rebuildStatisticsRollup()
+                    await storage.close()
+                } catch {
+                    await storage.close()
+                    throw error
+                }
+            } else {
+                try await SQLiteStorage(path: platform.databasePath, cipher: cipher, logger: Logger(label: "test")).rebuildStatisticsRollup()
+            }
+            try await Self.expectCoarserAreTheFinestSummed(platform, "as rebuilt")
+            let rebuilt = try await Self.rollupRows(platform)
             for (table, rows) in kept { #expect(rows == rebuilt[table], "\(table): kept and rebuilt differ") }
         }
     }
