@@ -88,14 +88,6 @@ public final class PostgresEngine: SQLEngine, Sendable {
         try await transaction(readOnly: true, body)
     }
 
-    /// Runs `body` outside any transaction (a schema change that must commit on its own, the
-    /// migrations' lock), on a lane of its own for its duration.
-    public func withoutTransaction<T: Sendable>(_ body: @escaping @Sendable (any SQLConnection) throws -> T) async throws -> T {
-        let lane = await acquire()
-        defer { release(lane) }
-        return try await run(on: lanes[lane]) { connection in try body(connection) }
-    }
-
     /// Closes every connection (a host stopping, a test ending).
     public func close() async {
         for lane in lanes {

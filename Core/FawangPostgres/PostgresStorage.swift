@@ -61,7 +61,10 @@ public final class PostgresStorage: PlatformStorage, Sendable {
     /// `fawang_migrations`. Hosts starting together take turns: each migration runs in its own
     /// transaction under an advisory lock and is skipped if another host applied it meanwhile.
     public func migrate(modules: [(moduleID: String, migrations: [StorageMigration])]) async throws {
+        // Under the migrations' lock: two hosts starting at once on a new database would both
+        // create the table, and one would fail on PostgreSQL's catalogue.
         try await engine.write { db in
+            try db.serialize("migrations")
             try db.execute("CREATE TABLE IF NOT EXISTS fawang_migrations (id TEXT PRIMARY KEY, applied_at DOUBLE PRECISION NOT NULL)", [])
         }
         var plan: [(id: String, statements: [String])] = PostgresSchema.migrations.map { ("core/\($0.id)", $0.statements) }
@@ -70,7 +73,7 @@ public final class PostgresStorage: PlatformStorage, Sendable {
         }
         for migration in plan {
             let applied = try await engine.write { db -> Bool in
-                try db.execute("SELECT pg_advisory_xact_lock(?)", [.integer(Self.migrationLock)])
+                try db.serialize("migrations")
                 if try db.row("SELECT 1 AS done FROM fawang_migrations WHERE id = ?", [.text(migration.id)]) != nil { return false }
                 for statement in migration.statements { try db.execute(statement, []) }
                 try db.execute("INSERT INTO fawang_migrations (id, applied_at) VALUES (?, ?)", [.text(migration.id), .real(Date().timeIntervalSince1970)])
@@ -79,9 +82,6 @@ public final class PostgresStorage: PlatformStorage, Sendable {
             if applied { logger.info("applied storage migration", metadata: ["migration": "\(migration.id)", "engine": "postgres"]) }
         }
     }
-
-    /// The advisory lock migrations run under.
-    static let migrationLock: Int64 = 0x6661_7761_6e67_0002
 
     /// Fails with a message naming the key if the configured data keys cannot open the stored data.
     public func checkDataKeys() async throws {

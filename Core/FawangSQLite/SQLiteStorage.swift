@@ -140,7 +140,9 @@ public final class SQLiteStorage: PlatformStorage {
     }
 }
 
-/// The platform's own tables. Append only: a shipped migration is never edited.
+/// The platform's own tables. Append only: a shipped migration is never edited. A change here
+/// needs its PostgreSQL twin in `PostgresSchema` (FawangPostgres) and a table `fawang migrate`
+/// moves (`MoveFromSQLite`); `StorageEngineTests` and `MigrateTests` compare the two engines.
 enum CoreSchema {
     static let migrations: [StorageMigration] = [
         StorageMigration(id: "v1-matters", statements: [

@@ -33,7 +33,7 @@ struct LocalDatabase: ParsableArguments {
 
     /// Opens the database. Unless `creating`, a SQLite file must exist already. Nothing sealed is
     /// opened by these commands: the storage gets a key that opens nothing.
-    func open(label: String, creating: Bool = false) async throws -> LocalStorage {
+    private func open(label: String, creating: Bool = false) async throws -> LocalStorage {
         let settings = try PlatformConfig.load(path: config)
         let logger = Logger(label: label)
         let cipher = try PersonalDataCipher(keys: [("no-personal-data", Data(repeating: 0, count: 32))])

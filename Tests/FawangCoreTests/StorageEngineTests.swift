@@ -1,5 +1,5 @@
 import FawangCore
-import FawangPostgres
+@testable import FawangPostgres
 import FawangSQLite
 import FawangTestSupport
 import Foundation
@@ -506,6 +506,38 @@ struct StoreUnderTest: Sendable {
         #expect(
             PostgresDialect.ddl("CREATE TABLE x_t (id INTEGER PRIMARY KEY, at REAL, data BLOB, window TEXT NOT NULL DEFAULT 'REAL')")
                 == "CREATE TABLE x_t (id BIGINT PRIMARY KEY, at DOUBLE PRECISION, data BYTEA, \"window\" TEXT NOT NULL DEFAULT 'REAL')")
+    }
+}
+
+/// Hosts started together on a new database: each migration runs once, and none fails on
+/// another's half-made schema (the migrations' table included).
+@Suite struct PostgresMigrationTests {
+    @Test func fourHostsMigratingANewDatabaseAtOnceAllStart() async throws {
+        let url = try await PostgresTestCluster.freshDatabase()
+        let cipher = try PersonalDataCipher(keyList: PersonalDataCipher.generateKeyLine(id: "t"))
+        let stores = try (0..<4).map { _ in
+            PostgresStorage(settings: try PostgresEngine.Settings(url: url, connections: 2), cipher: cipher, logger: Logger(label: "test"))
+        }
+        // Every store is closed, failed or not (an open connection left to deinit traps).
+        let failures = await withTaskGroup(of: String?.self) { group in
+            for store in stores {
+                group.addTask {
+                    do {
+                        try await store.migrate(modules: StoreUnderTest.demo)
+                        return nil
+                    } catch {
+                        return "\(error)"
+                    }
+                }
+            }
+            return await group.reduce(into: [String]()) { if let failure = $1 { $0.append(failure) } }
+        }
+        for store in stores { await store.close() }
+        #expect(failures.isEmpty, "\(failures)")
+        // Each recorded once (the table's key would refuse a second record anyway: the count shows
+        // all of them made it).
+        let applied = try await PostgresTestCluster.psql("SELECT COUNT(*) FROM fawang_migrations", on: url)
+        #expect(Int(applied) == PostgresSchema.migrations.count + StoreUnderTest.demo[0].migrations.count, "\(applied)")
     }
 }
 
