@@ -73,7 +73,7 @@ import Testing
                 "SELECT actor || ' ' || detail FROM audit_log WHERE target = 'material:\(stored.id)'")
             #expect(audited.contains("staff-640100-reviewer download:matter:"), "\(audited)")
             // Sealed at rest: the PDF's bytes are not in the database.
-            let found = platform.engine == .postgres ? "position(convert_to('%PDF', 'UTF8') in sealed_content)" : "instr(sealed_content, CAST('%PDF' AS BLOB))"
+            let found = platform.database.engine == .postgres ? "position(convert_to('%PDF', 'UTF8') in sealed_content)" : "instr(sealed_content, CAST('%PDF' AS BLOB))"
             let plain = try await platform.query("SELECT COUNT(*) FROM matter_materials WHERE \(found) > 0")
             #expect(plain == "0")
         }

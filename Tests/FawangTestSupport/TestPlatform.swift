@@ -37,8 +37,6 @@ public final class TestPlatform: Sendable {
     public var configPath: String { directory.appendingPathComponent("fawang.yaml").path }
     /// The SQLite file of a platform on SQLite (tests of what only SQLite has: ``Trait/sqliteOnly(_:)``).
     public var databasePath: String { database.sqlitePath }
-    /// The platform's PostgreSQL database, when it runs on PostgreSQL (else nil: ``databasePath``).
-    public var postgresURL: String? { database.postgresURL }
 
     private init(
         database: TestDatabase, ports: PlatformHost.Ports, host: PlatformHost, task: Task<Void, any Error>,
@@ -144,12 +142,6 @@ public final class TestPlatform: Sendable {
         await database.drop()
     }
 
-    /// The engine the platform stores its data in.
-    public var engine: TestEngine { database.engine }
-
-    /// ``TestDatabase/jsonField(_:_:)`` of the platform's database.
-    public func jsonField(_ column: String, _ key: String) -> String { database.jsonField(column, key) }
-
     /// ``TestDatabase/query(_:)`` on the platform's database: behind its back.
     public func query(_ sql: String) async throws -> String { try await database.query(sql) }
 
@@ -159,7 +151,7 @@ public final class TestPlatform: Sendable {
 
     /// Rewrites the config file (as an admin would), keeping the test's ports and database.
     public func rewriteConfig(extra: String) throws {
-        try Self.configYAML(directory: directory, extra: extra, postgresURL: postgresURL).write(toFile: configPath, atomically: true, encoding: .utf8)
+        try Self.configYAML(directory: directory, extra: extra, postgresURL: database.postgresURL).write(toFile: configPath, atomically: true, encoding: .utf8)
     }
 
     /// A client on loopback HTTP/2; with `login`, signed in as that demo account (password

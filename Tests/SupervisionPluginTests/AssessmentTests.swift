@@ -103,8 +103,8 @@ import Testing
         let rows = try await platform.query(
             """
             SELECT id, business_line, region_code, channel, submitted_at,
-                   CASE WHEN \(platform.jsonField("applicant_json", "name")) <> '' AND \(platform.jsonField("applicant_json", "phone")) <> ''
-                   AND \(platform.jsonField("applicant_json", "idNumber")) <> '' THEN 1 ELSE 0 END FROM matters
+                   CASE WHEN \(platform.database.jsonField("applicant_json", "name")) <> '' AND \(platform.database.jsonField("applicant_json", "phone")) <> ''
+                   AND \(platform.database.jsonField("applicant_json", "idNumber")) <> '' THEN 1 ELSE 0 END FROM matters
             """)
         for line in rows.split(separator: "\n") {
             let cells = line.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
@@ -114,7 +114,7 @@ import Testing
         }
         // The last rating of each matter, and its day.
         let ratings = try await platform.query(
-            "SELECT matter_id, \(platform.jsonField("attributes_json", "score")), at FROM matter_events WHERE kind = 'rated' ORDER BY matter_id, sequence")
+            "SELECT matter_id, \(platform.database.jsonField("attributes_json", "score")), at FROM matter_events WHERE kind = 'rated' ORDER BY matter_id, sequence")
         for line in ratings.split(separator: "\n") {
             let cells = line.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
             matters[cells[0]]?.rating = (Int(cells[1])!, CivilDate(Date(timeIntervalSince1970: Double(cells[2])!)))

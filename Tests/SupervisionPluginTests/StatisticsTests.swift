@@ -51,7 +51,7 @@ import Testing
                 submitted: CivilDate(Date(timeIntervalSince1970: Double(cells[5])!)))
         }
         let events = try await platform.query(
-            "SELECT matter_id, kind, at, COALESCE(\(platform.jsonField("attributes_json", "score")), '') FROM matter_events ORDER BY matter_id, sequence")
+            "SELECT matter_id, kind, at, COALESCE(\(platform.database.jsonField("attributes_json", "score")), '') FROM matter_events ORDER BY matter_id, sequence")
         for line in events.split(separator: "\n") {
             let cells = line.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
             matters[cells[0]]?.events.append((cells[1], CivilDate(Date(timeIntervalSince1970: Double(cells[2])!)), Int(cells[3])))
@@ -281,7 +281,7 @@ import Testing
             try await Self.expectCoarserAreTheFinestSummed(platform, "as kept")
             // Rebuilt from the facts behind the store's back: the same rows.
             let cipher = try PersonalDataCipher(keyList: PersonalDataCipher.generateKeyLine(id: "t"))
-            if let url = platform.postgresURL {
+            if let url = platform.database.postgresURL {
                 let storage = PostgresStorage(settings: try .init(url: url, connections: 1), cipher: cipher, logger: Logger(label: "test"))
                 do {
                     try await storage.rebuildStatisticsRollup()

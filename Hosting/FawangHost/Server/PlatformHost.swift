@@ -114,7 +114,7 @@ public final class PlatformHost: Sendable {
         if shutdownRequested.load(ordering: .sequentiallyConsistent) { await serviceGroup.triggerGracefulShutdown() }
         logger.info("fawang starting", metadata: [
             "grpc.address": "\(config.grpcHost):\(config.grpcPort)", "tls": "\(config.tls == nil ? "off" : config.tls?.clientCAPath == nil ? "tls" : "mtls")",
-            "database": "\(config.storageEngine == "postgres" ? PostgresEngine.Settings.redacted(config.postgresURL ?? "") : config.sqlitePath)", "modules": "\(core.registry.modules.map { "\($0.manifest.id)=\($0.enabled ? "on" : "off")" }.joined(separator: ","))",
+            "database": "\(config.databaseName)", "modules": "\(core.registry.modules.map { "\($0.manifest.id)=\($0.enabled ? "on" : "off")" }.joined(separator: ","))",
         ])
         try await serviceGroup.run()
     }

@@ -4,6 +4,14 @@ import Foundation
 import Logging
 import ServiceLifecycle
 
+extension PlatformConfig {
+    /// The database as logs and messages name it: the SQLite file, or the PostgreSQL database
+    /// without its password.
+    var databaseName: String {
+        storageEngine == "postgres" ? PostgresEngine.Settings.redacted(postgresURL ?? "") : sqlitePath
+    }
+}
+
 /// Checks `PlatformHost.run` makes before it serves: each refuses to start with a message that
 /// names what is wrong and what to do.
 enum StartupChecks {
@@ -40,9 +48,9 @@ enum StartupChecks {
     /// the checkpoint where it was (`read_only`).
     static func verifyAuditChain(config: PlatformConfig, audit: any AuditLog, writes: WriteGate, logger: Logger) async throws -> AuditCheckpoints {
         // The database as the operator names it, and how to point `fawang audit verify` at it.
-        let (database, verify) = config.storageEngine == "postgres"
-            ? (PostgresEngine.Settings.redacted(config.postgresURL ?? ""), "fawang audit verify --config <this host's config file>")
-            : (config.sqlitePath, "fawang audit verify --database \(config.sqlitePath)")
+        let database = config.databaseName
+        let verify = config.storageEngine == "postgres"
+            ? "fawang audit verify --config <this host's config file>" : "fawang audit verify --database \(config.sqlitePath)"
         let (key, existed) = try AuditCheckpointKey.load(sqlitePath: config.sqlitePath, logger: logger)
         let checkpoints = AuditCheckpoints(audit: audit, key: key)
         let started = ContinuousClock.now
