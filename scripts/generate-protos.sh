@@ -5,7 +5,8 @@
 # Swift plugins are built from this package's resolved dependencies, so the generated code always
 # matches the runtime libraries we link. Output: Protocols/FawangProto/Generated/ — the Swift, and
 # fawang.binpb, the descriptor set with comments that the plugin kit's ProtoSchema reads (the
-# command line's flags, the start-up check of every declared RPC, docs/rpc-reference.md), and
+# command line's flags, the start-up check of every declared RPC, docs/rpc-reference.md) and
+# server reflection serves (with the well-known types the contract imports), and
 # fawang_methods.swift (scripts/method-table.py), the gateway's table of every method's types.
 #
 #   scripts/generate-protos.sh            regenerate in place
@@ -35,7 +36,7 @@ include_wkt=/usr/include
   --swift_opt=Visibility=Public,FileNaming=PathToUnderscores,UseAccessLevelOnImports=true \
   --grpc-swift_out="$target" \
   --grpc-swift_opt=Visibility=Public,FileNaming=PathToUnderscores,UseAccessLevelOnImports=true,Server=true,Client=true \
-  --include_source_info --descriptor_set_out="$target/fawang.binpb" \
+  --include_source_info --include_imports --descriptor_set_out="$target/fawang.binpb" \
   $protos)
 # The method table the HTTP gateway transcodes with (every method's request and response types).
 python3 scripts/method-table.py "$target"

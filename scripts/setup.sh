@@ -5,7 +5,8 @@
 #   sqlite3                     for the audit tests, which tamper with the database directly
 #   curl                        for scripts/readme-tour.sh (the metrics endpoint)
 #   zlib1g-dev                  for reading uploaded XLSX files (usually there: the toolchain needs it)
-#   grpcio, grpcio-tools 1.85.1 for the independent Python client test
+#   grpcio, grpcio-tools,       for the independent Python client tests
+#   grpcio-reflection 1.85.1    (reflection_client.py: a generic client that learns the contract from the host)
 #   chromium, chromium-driver,  for the portal's browser test (Tests/python/portal_browser.py)
 #   fonts-noto-cjk, selenium    (selenium 4.51.0: 4.52+ needs a certifi newer than PyPI's mirror here)
 #   wkhtmltopdf                 for the supervision bulletins' PDF (a runtime dependency of the server too)
@@ -34,9 +35,11 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
 
-if ! python3 -c 'import grpc, grpc_tools, sys; sys.exit(0 if grpc.__version__ == "1.85.1" else 1)' 2>/dev/null; then
-  echo "setup: installing grpcio and grpcio-tools 1.85.1 from PyPI"
-  python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore grpcio==1.85.1 grpcio-tools==1.85.1
+if ! python3 -c 'import grpc, grpc_tools, grpc_reflection, sys; sys.exit(0 if grpc.__version__ == "1.85.1" else 1)' 2>/dev/null; then
+  echo "setup: installing grpcio, grpcio-tools and grpcio-reflection 1.85.1 from PyPI"
+  # Together, so that grpcio-reflection does not pull in a newer grpcio.
+  python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore \
+    grpcio==1.85.1 grpcio-tools==1.85.1 grpcio-reflection==1.85.1
 fi
 
 if ! python3 -c 'import selenium' 2>/dev/null; then

@@ -59,6 +59,8 @@ import FoundationNetworking
         "grpc.health.v1.Health/Check": anyone,
         "grpc.health.v1.Health/List": anyone,
         "grpc.health.v1.Health/Watch": anyone,
+        "grpc.reflection.v1.ServerReflection/ServerReflectionInfo": anyone,
+        "grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo": anyone,
         "fawang.platform.v1.PlatformService/ListModules": anyone,
         "fawang.platform.v1.PlatformService/ListDivisions": anyone,
         "fawang.identity.v1.IdentityService/Login": anyone,
@@ -135,6 +137,7 @@ import FoundationNetworking
     /// The platform's services, and every method of each plugin's `.proto` services.
     static var allMethods: [MethodDescriptor] {
         let platformMethods = Grpc_Health_V1_Health.Method.descriptors + Fawang_Platform_V1_PlatformService.Method.descriptors
+            + Grpc_Reflection_V1_ServerReflection.Method.descriptors + Grpc_Reflection_V1alpha_ServerReflection.Method.descriptors
             + Fawang_Identity_V1_IdentityService.Method.descriptors + Fawang_Matter_V1_MatterService.Method.descriptors
             + Fawang_Matter_V1_MaterialService.Method.descriptors + Fawang_Laws_V1_LawService.Method.descriptors + Fawang_Deadline_V1_DeadlineService.Method.descriptors
             + Fawang_Directory_V1_DirectoryService.Method.descriptors + Fawang_Guidance_V1_GuidanceService.Method.descriptors
@@ -214,8 +217,10 @@ import FoundationNetworking
                     default: .denied
                     }
                     // Logout revokes the caller's token: the gateway's call comes first, so the
-                    // gRPC call after it meets a revoked token.
-                    let overHTTP = try await Self.connectCall(method, port: http, token: tokens[caller])
+                    // gRPC call after it meets a revoked token. Reflection (a bidirectional
+                    // stream) is for gRPC clients only: the gateway does not route it.
+                    let overHTTP = method.type == .bidirectionalStreaming
+                        ? expected : try await Self.connectCall(method, port: http, token: tokens[caller])
                     if overHTTP != expected {
                         mismatches.append("\(method.fullyQualifiedMethod) as \(caller) over Connect: \(overHTTP), expected \(expected)")
                     }
@@ -272,7 +277,15 @@ import FoundationNetworking
         let metadata: Metadata = token.map { ["authorization": "Bearer \($0)"] } ?? [:]
         do {
             // A stream's first message (every streaming method sends one at once) answers as a unary reply would.
-            if method.type == .serverStreaming {
+            if method.type == .bidirectionalStreaming {
+                // Reflection: one empty request, answered at once (an error response that it asks nothing).
+                try await client.bidirectionalStreaming(
+                    request: StreamingClientRequest(metadata: metadata) { try await $0.write([UInt8]()) }, descriptor: method,
+                    serializer: RawBytes(), deserializer: RawBytes(), options: .defaults
+                ) { response in
+                    for try await _ in response.messages { break }
+                }
+            } else if method.type == .serverStreaming {
                 try await client.serverStreaming(
                     request: ClientRequest(message: [UInt8](), metadata: metadata), descriptor: method,
                     serializer: RawBytes(), deserializer: RawBytes(), options: .defaults

@@ -56,6 +56,8 @@ import Testing
         ("storage.engine: postgres\n", "storage.postgres.url", "needs the database"),
         ("storage.engine: postgres\nstorage.postgres.url: 'mysql://x@h/db'\n", "storage.postgres.url", "expected postgres://"),
         ("storage.engine: oracle\n", "storage.engine", "expected one of"),
+        ("grpc.reflection: true\n", "grpc.reflection", "expected one of loopback, everyone, off"),
+        ("grpc.reflection: all\n", "grpc.reflection", "expected one of loopback, everyone, off"),
     ])
     func invalidFilesNameTheKeyAndReason(_ yaml: String, _ key: String, _ reason: String) {
         #expect {
@@ -64,6 +66,15 @@ import Testing
             let error = error as! PlatformConfig.ConfigError
             return error.key == key && error.reason.contains(reason)
         }
+    }
+
+    /// YAML 1.1 reads an unquoted `off` as false: it means what the writer meant.
+    @Test func reflectionIsOnLoopbackByDefaultAndOffMeansOff() throws {
+        #expect(PlatformConfig().grpcReflection == "loopback")
+        for spelling in ["off", "'off'", "false", "no"] {
+            #expect(try PlatformConfig.parse(yaml: "grpc.reflection: \(spelling)\n").grpcReflection == "off", "\(spelling)")
+        }
+        #expect(try PlatformConfig.parse(yaml: "grpc:\n  reflection: everyone\n").grpcReflection == "everyone")
     }
 
     @Test func productionTurnsDemoSeedingOff() throws {

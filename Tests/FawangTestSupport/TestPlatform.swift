@@ -54,18 +54,19 @@ public final class TestPlatform: Sendable {
 
     /// The config a test platform runs with; `extra` is appended verbatim (e.g. module switches).
     /// With `postgresURL`, the platform stores its data there instead of a SQLite file in
-    /// `directory`. `FAWANG_TEST_LOG=debug swift test` shows every host's log, the service group's
+    /// `directory`. gRPC listens on `grpcHost` (loopback unless a test needs a caller from another
+    /// address). `FAWANG_TEST_LOG=debug swift test` shows every host's log, the service group's
     /// included.
     public static func configYAML(
         directory: URL, extra: String = "", reloadIntervalMilliseconds: Int = 200,
         logLevel: String = ProcessInfo.processInfo.environment["FAWANG_TEST_LOG"] ?? "warning", sampleMatters: Bool = false,
-        postgresURL: String? = nil
+        postgresURL: String? = nil, grpcHost: String = "127.0.0.1"
     ) -> String {
         // Two dozen hosts run at once on one test cluster: a few connections each is plenty.
         let postgres = postgresURL.map { "\n  engine: postgres\n  postgres:\n    url: \($0)\n    connections: 4" } ?? ""
         return """
         grpc:
-          host: 127.0.0.1
+          host: \(grpcHost)
           port: 0
         metrics:
           port: 0

@@ -25,6 +25,8 @@ public struct PlatformConfig: Sendable, Equatable {
     public var grpcPort = 50051
     public var tls: TLS?
     public var maxConcurrentStreams = 256
+    /// `grpc.reflection`: who is served gRPC server reflection (``ReflectionService``).
+    public var grpcReflection = "loopback"
     public var maxRequestBytes = 12 * 1024 * 1024
     public var keepaliveTimeSeconds = 300
     public var keepaliveTimeoutSeconds = 20
@@ -151,6 +153,7 @@ public struct PlatformConfig: Sendable, Equatable {
         choice("environment", \.environment, ["development", "production"], live: false, "production never seeds demo data (demo.seed: true is refused) and refuses to start while the database holds the demo accounts, whose password is published."),
         string("grpc.host", \.grpcHost, "127.0.0.1", "Address the gRPC (HTTP/2) listener binds to."),
         int("grpc.port", \.grpcPort, 0...65535, "gRPC port; 0 picks a free port (tests)."),
+        choice("grpc.reflection", \.grpcReflection, ["loopback", "everyone", "off"], live: false, offValue: "off", "gRPC server reflection (v1 and v1alpha: grpcurl list/describe): loopback answers callers on this machine (a loopback address or a Unix socket) and refuses others PERMISSION_DENIED; everyone answers any caller; off does not serve it (UNIMPLEMENTED)."),
         int("grpc.max_concurrent_streams", \.maxConcurrentStreams, 1...10_000, "HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS per connection."),
         int("grpc.max_request_bytes", \.maxRequestBytes, 1024...64 * 1024 * 1024, "Largest accepted request message; larger ones fail RESOURCE_EXHAUSTED."),
         int("grpc.keepalive.time_seconds", \.keepaliveTimeSeconds, 10...86_400, "Idle time after which the server pings a client."),
@@ -462,8 +465,16 @@ public struct PlatformConfig: Sendable, Equatable {
         }, current: { $0[keyPath: field] ?? "" })
     }
 
-    private static func choice(_ path: String, _ field: any WritableKeyPath<PlatformConfig, String> & Sendable, _ allowed: [String], live: Bool, _ summary: String) -> Key {
+    /// `offValue`: the choice a YAML `off`, `no` or `false` means (YAML 1.1 reads those as false).
+    private static func choice(
+        _ path: String, _ field: any WritableKeyPath<PlatformConfig, String> & Sendable, _ allowed: [String], live: Bool,
+        offValue: String? = nil, _ summary: String
+    ) -> Key {
         Key(path: path, type: .string, defaultValue: PlatformConfig()[keyPath: field], live: live, summary: summary + " One of: " + allowed.joined(separator: ", ") + ".", apply: { (config, value) throws(ConfigError) in
+            if let offValue, value as? Bool == false {
+                config[keyPath: field] = offValue
+                return
+            }
             guard let text = value as? String, allowed.contains(text) else {
                 throw ConfigError(key: path, reason: "expected one of \(allowed.joined(separator: ", ")), found \(describe(value))")
             }

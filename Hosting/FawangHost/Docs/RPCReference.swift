@@ -39,11 +39,11 @@ public enum RPCReference {
             lines.append("|---|---|---|---|---|")
             for method in service.methods {
                 let name = "\(service.fullName)/\(method.proto.name)"
-                let streaming = method.proto.serverStreaming ? "stream " : ""
+                let (streamsIn, streaming) = (method.proto.clientStreaming ? "stream " : "", method.proto.serverStreaming ? "stream " : "")
                 // The .proto's comment; else the plugin's one line of help.
                 let what = method.comment.isEmpty ? (helps[name] ?? "") : method.comment
                 lines.append(
-                    "| `\(method.proto.name)` | `\(short(method.inputType))` → \(streaming)`\(short(method.outputType))` | \(describe(policies[name])) | "
+                    "| `\(method.proto.name)` | \(streamsIn)`\(short(method.inputType))` → \(streaming)`\(short(method.outputType))` | \(describe(policies[name])) | "
                         + (verbs[name].map { "`\($0)`" } ?? "") + " | \(what.replacingOccurrences(of: "|", with: "\\|")) |")
             }
         }

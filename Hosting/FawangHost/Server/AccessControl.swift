@@ -59,6 +59,9 @@ enum PlatformAccessPolicies {
             Deadlines.ExtendDeadline.descriptor.fullyQualifiedMethod: .roles([.departmentAdmin, .platformAdmin]),
             Deadlines.GetCalendar.descriptor.fullyQualifiedMethod: .anyone,
             Deadlines.ComputeDueDate.descriptor.fullyQualifiedMethod: .anyone,
+            // The contract is public; `grpc.reflection` says which callers it is served to.
+            Grpc_Reflection_V1_ServerReflection.Method.ServerReflectionInfo.descriptor.fullyQualifiedMethod: .anyone,
+            Grpc_Reflection_V1alpha_ServerReflection.Method.ServerReflectionInfo.descriptor.fullyQualifiedMethod: .anyone,
         ]
     }
 

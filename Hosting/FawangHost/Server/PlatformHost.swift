@@ -272,6 +272,8 @@ public final class PlatformHost: Sendable {
         let watchers = WatcherLimits(perClient: config.maxWatchersPerClient, total: config.maxWatchers)
         let directory = PublicDirectory(registry: core.registry, store: storage.directory, plugins: contexts, matters: storage.matters, now: now)
         contexts.first?.1.registers?.provide { try await directory.entries(in: directory.divisions()).map(\.entry) }
+        // `grpc.reflection`: who is served server reflection; nil when it is off.
+        let reflection = ReflectionService.Access(rawValue: config.grpcReflection)
         let health = HealthService(
             registry: core.registry, watchers: watchers,
             platformServices: [
@@ -284,8 +286,8 @@ public final class PlatformHost: Sendable {
                 Fawang_Guidance_V1_GuidanceService.descriptor.fullyQualifiedService,
                 Fawang_Identity_V1_IdentityService.descriptor.fullyQualifiedService,
                 Fawang_Deadline_V1_DeadlineService.descriptor.fullyQualifiedService,
-            ])
-        let services: [any RegistrableRPCService] = [
+            ] + (reflection == nil ? [] : ReflectionService.serviceNames))
+        var services: [any RegistrableRPCService] = [
             health,
             PlatformService(registry: core.registry, directory: storage.directory, writes: storage.writes),
             MatterService(matters: storage.matters, registry: core.registry, audit: storage.audit, presenter: presenter, now: now),
@@ -303,6 +305,12 @@ public final class PlatformHost: Sendable {
             // Sessions keep real time whatever clock matters are judged by (tests move that one).
             IdentityService(store: storage.identity, tokens: tokens, hasher: .standard, now: { Date() }),
         ] + pluginServices
+        if let reflection {
+            // Lists what this server routes, itself included.
+            let served = Self.methods(of: services).map(\.service.fullyQualifiedService) + ReflectionService.serviceNames
+            let catalog = try ReflectionCatalog(Google_Protobuf_FileDescriptorSet(serializedBytes: FawangDescriptorSet.bytes), services: served)
+            services += ReflectionService(catalog: catalog, access: reflection).services
+        }
         var policies = PlatformAccessPolicies.all
         for plugin in plugins { policies.merge(plugin.accessPolicies) { platform, _ in platform } }
         try PlatformAccessPolicies.verify(services: services, policies: policies)
