@@ -22,6 +22,7 @@ let package = Package(
         .library(name: "FawangProto", targets: ["FawangProto"]),
         .library(name: "FawangPluginKit", targets: ["FawangPluginKit"]),
         .library(name: "FawangCore", targets: ["FawangCore"]),
+        .library(name: "FawangPluginSDK", targets: ["FawangPluginSDK"]),
     ],
     dependencies: [
         .package(url: "https://github.com/grpc/grpc-swift-2.git", from: "2.4.3"),
@@ -108,6 +109,20 @@ let package = Package(
             path: "Protocols/FawangPluginKit",
             swiftSettings: strictSettings
         ),
+        // What a plugin running as its own process is built on: the handshake, the verified caller,
+        // its server (docs/plugin-authoring.md, "An external plugin").
+        .target(
+            name: "FawangPluginSDK",
+            dependencies: [
+                "FawangProto",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+                .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
+            path: "Protocols/FawangPluginSDK",
+            swiftSettings: strictSettings
+        ),
         // MARK: Plugins — one target per department (see `departments` below).
         // MARK: Hosting — config, transports, lifecycle, metrics, the plugin catalog, the CLI.
         .target(
@@ -116,7 +131,7 @@ let package = Package(
                 "FawangPostgres",
                 "FawangCore",
                 "FawangSQLite",
-                "FawangPluginKit", "FawangProto",
+                "FawangPluginKit", "FawangProto", "FawangPluginSDK",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
                 .product(name: "GRPCInProcessTransport", package: "grpc-swift-2"),
@@ -240,12 +255,44 @@ let package = Package(
 )
 
 /// The department plugins: every folder under `Plugins/` is one, target `<Folder>Plugin`, its tests
-/// under `Tests/<Folder>PluginTests`. Adding a department adds no line here.
-let departments: [(target: String, folder: String)] = {
-    let root = URL(fileURLWithPath: Context.packageDirectory).appendingPathComponent("Plugins")
-    let folders = (try? FileManager.default.contentsOfDirectory(atPath: root.path)) ?? []
-    return folders.filter { !$0.hasPrefix(".") }.sorted().map { ($0 + "Plugin", $0) }
-}()
+/// under `Tests/<Folder>PluginTests`. Adding a department adds no line here. A folder with a
+/// contract of its own (`proto/`) is an external plugin: a program of its own on FawangPluginSDK,
+/// `fawang-<folder-in-kebab-case>`, which the host runs as a separate process.
+let pluginsRoot = URL(fileURLWithPath: Context.packageDirectory).appendingPathComponent("Plugins")
+let pluginFolders = ((try? FileManager.default.contentsOfDirectory(atPath: pluginsRoot.path)) ?? []).filter { !$0.hasPrefix(".") }.sorted()
+func isExternal(_ folder: String) -> Bool {
+    FileManager.default.fileExists(atPath: pluginsRoot.appendingPathComponent(folder).appendingPathComponent("proto").path)
+}
+let departments: [(target: String, folder: String)] = pluginFolders.filter { !isExternal($0) }.map { ($0 + "Plugin", $0) }
+
+for folder in pluginFolders where isExternal(folder) {
+    // CourtFees → fawang-court-fees
+    let kebab = folder.reduce(into: "") { name, character in
+        if character.isUppercase, !name.isEmpty { name += "-" }
+        name += character.lowercased()
+    }
+    // Its contract: the generated messages and stubs, for the plugin and for its clients (tests).
+    package.targets.append(.target(
+        name: folder + "Contract",
+        dependencies: [
+            .product(name: "GRPCCore", package: "grpc-swift-2"),
+            .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+            .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+        ],
+        path: "Plugins/\(folder)/Generated",
+        swiftSettings: strictSettings))
+    package.targets.append(.executableTarget(
+        name: "fawang-" + kebab,
+        dependencies: [
+            .target(name: folder + "Contract"), "FawangPluginSDK", "FawangProto",
+            .product(name: "GRPCCore", package: "grpc-swift-2"),
+            .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+            .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+        ],
+        path: "Plugins/\(folder)/Sources",
+        swiftSettings: strictSettings))
+    package.targets.first { $0.name == "FawangHostTests" }!.dependencies.append(.target(name: folder + "Contract"))
+}
 
 for department in departments {
     package.targets.append(.target(

@@ -2,7 +2,8 @@
 """Writes fawang_methods.swift: every method of every service in the generated .grpc.swift files,
 with its descriptor, request and response types and whether it streams. The national platform's
 side of the exchange (national_*.grpc.swift) is left out: the host calls it, never serves it; so is
-server reflection (grpc_reflection_*.grpc.swift), a bidirectional stream for gRPC clients only. The HTTP gateway
+server reflection (grpc_reflection_*.grpc.swift), a bidirectional stream for gRPC clients only, and the
+external plugins' contract (fawang_plugin_*.grpc.swift), which the host calls and never serves. The HTTP gateway
 transcodes proto3 JSON with it; scripts/generate-protos.sh runs this (and checks it for drift).
 
 usage: method-table.py <folder with the generated .grpc.swift files>  (writes the file there)
@@ -21,7 +22,7 @@ method_re = re.compile(
 
 rows = []
 for path in sorted(folder.glob("*.grpc.swift")):
-    if path.name.startswith(("national_", "grpc_reflection_")):
+    if path.name.startswith(("national_", "grpc_reflection_", "fawang_plugin_")):
         continue
     text = path.read_text()
     services = service_re.findall(text)

@@ -28,6 +28,11 @@ limits:
   public:
     burst: 1000
     calls_per_minute: 6000
+# The README's external plugin, as fawang.example.yaml runs it.
+modules:
+  court-fees:
+    external:
+      command: $(dirname "$bin")/fawang-court-fees
 EOF
 "$bin" serve --config fawang.yaml --ports-file ports.json > serve.log 2>&1 &
 server_pid=$!
@@ -55,6 +60,8 @@ step "已登录" login --login staff-640100-reviewer --password Fawang@2026
 step "staff-640100-reviewer" whoami
 step "legal-aid" modules
 step "serving" health legal-aid
+step "fawang.courtfees.v1.CourtFeeService" modules
+step "serving" health court-fees
 step "640104" divisions --parent 640100
 T="$(step "受理编号" legal-aid submit \
   --name 马小花 --id-number 11010519491231002X --phone 13951001234 --region 640104 \

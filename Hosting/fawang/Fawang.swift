@@ -371,7 +371,10 @@ struct Modules: AsyncParsableCommand {
             try await Fawang_Platform_V1_PlatformService.Client(wrapping: client).listModules(.init())
         }
         try client.emit(response) {
-            let modules = response.modules.map { "\($0.id)\t\($0.nameZh)\t\($0.version)\t\($0.enabled ? "启用" : "停用")\t\($0.services.joined(separator: ","))" }
+            let modules = response.modules.map { module in
+                let state = !module.enabled ? "停用" : module.unavailableReason.isEmpty ? "启用" : "中断：\(module.unavailableReason)"
+                return "\(module.id)\t\(module.nameZh)\t\(module.version)\t\(state)\t\(module.services.joined(separator: ","))"
+            }
             // A read-only host (its audit trail did not verify) says so first.
             return ((response.readOnly ? ["只读：\(response.notice)"] : []) + modules).joined(separator: "\n")
         }

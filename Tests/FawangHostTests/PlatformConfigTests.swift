@@ -58,6 +58,12 @@ import Testing
         ("storage.engine: oracle\n", "storage.engine", "expected one of"),
         ("grpc.reflection: true\n", "grpc.reflection", "expected one of loopback, everyone, off"),
         ("grpc.reflection: all\n", "grpc.reflection", "expected one of loopback, everyone, off"),
+        ("modules.fees.external.command: a\nmodules.fees.external.address: 'unix:/x.sock'\n", "modules.fees.external", "not both or neither"),
+        ("modules.fees.external.deadline_ms: 500\n", "modules.fees.external", "not both or neither"),
+        ("modules.fees.external.address: nowhere\n", "modules.fees.external.address", "unix:/path or host:port"),
+        ("modules.fees.external.deadline_ms: 0\nmodules.fees.external.address: 'h:1'\n", "modules.fees.external.deadline_ms", "10 to 600000"),
+        ("modules.fees.external.max_inflight: 5\nmodules.fees.external.address: 'h:1'\n", "modules.fees.external.max_inflight", "unknown key"),
+        ("modules.Fees.external.address: 'h:1'\n", "modules.Fees.external", "not a module id"),
     ])
     func invalidFilesNameTheKeyAndReason(_ yaml: String, _ key: String, _ reason: String) {
         #expect {
@@ -107,5 +113,24 @@ import Testing
             #expect(doc.contains("`\(key.path)`"), "docs/configuration.md lacks \(key.path)")
         }
         #expect(doc.contains("`modules.<id>.enabled`"))
+        for setting in ["command", "address", "deadline_ms", "max_in_flight"] {
+            #expect(doc.contains("`modules.<id>.external.\(setting)`"))
+        }
+    }
+
+    @Test func externalPluginsAreConfiguredPerModule() throws {
+        let config = try PlatformConfig.parse(yaml: """
+            modules:
+              court-fees:
+                external:
+                  command: /opt/fawang/plugins/fawang-court-fees --verbose
+                  deadline_ms: 800
+              villages.external.address: 10.1.2.3:50070
+            """)
+        #expect(config.externalPlugins["court-fees"]?.command == ["/opt/fawang/plugins/fawang-court-fees", "--verbose"])
+        #expect(config.externalPlugins["court-fees"]?.deadlineMilliseconds == 800)
+        #expect(config.externalPlugins["court-fees"]?.maxInFlight == 64)
+        #expect(config.externalPlugins["villages"]?.address == "10.1.2.3:50070")
+        #expect(config.isModuleEnabled("court-fees"))
     }
 }

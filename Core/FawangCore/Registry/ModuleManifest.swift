@@ -25,7 +25,7 @@ public struct ModuleManifest: Sendable {
 
     public func matterType(_ id: String) -> MatterTypeSpec? { matterTypes.first { $0.id == id } }
 
-    static func isValidID(_ id: String) -> Bool {
+    public static func isValidID(_ id: String) -> Bool {
         !id.isEmpty && id.first != "-" && id.last != "-"
             && id.allSatisfy { ($0.isASCII && $0.isLowercase) || $0.isNumber || $0 == "-" }
     }

@@ -12,6 +12,11 @@ public final class ModuleRegistry: Sendable {
         /// Fully qualified gRPC service names, e.g. `fawang.legalaid.v1.LegalAidService`.
         public var serviceNames: [String]
         public var enabled: Bool
+        /// False while the process of an external plugin is down or refused (its calls answer
+        /// `UNAVAILABLE`, health reads `NOT_SERVING`); a compiled-in module is always reachable.
+        public var reachable = true
+        /// Why it is not reachable, for the admin's module list and the log.
+        public var unreachableReason = ""
     }
 
     private struct State {
@@ -40,6 +45,20 @@ public final class ModuleRegistry: Sendable {
     }
 
     public var modules: [Module] { state.withLock { $0.modules } }
+
+    /// Marks an external plugin's module up or down (with why), notifying watchers on a change.
+    public func setReachable(_ id: String, _ reachable: Bool, reason: String = "") {
+        let (changed, snapshot, watchers) = state.withLock { state -> (Bool, [Module], [AsyncStream<[Module]>.Continuation]) in
+            guard let index = state.modules.firstIndex(where: { $0.manifest.id == id }),
+                  state.modules[index].reachable != reachable || state.modules[index].unreachableReason != reason else {
+                return (false, [], [])
+            }
+            state.modules[index].reachable = reachable
+            state.modules[index].unreachableReason = reachable ? "" : reason
+            return (true, state.modules, Array(state.watchers.values))
+        }
+        if changed { for watcher in watchers { watcher.yield(snapshot) } }
+    }
 
     /// The ids of the modules that handle matters (the business lines, switched on or not): what
     /// statistics, assessments and audiences range over.

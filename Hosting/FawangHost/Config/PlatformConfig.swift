@@ -113,6 +113,8 @@ public struct PlatformConfig: Sendable, Equatable {
     public var shutdownGraceSeconds = 15
     /// `modules.<id>.enabled`, for the ids that appear in the file. Others default to on.
     public var moduleSwitches: [String: Bool] = [:]
+    /// `modules.<id>.external.*`: modules served by a plugin in a process of its own.
+    public var externalPlugins: [String: ExternalPluginSettings] = [:]
     /// `modules.<id>.regions.<division>.enabled`: module id → division code → switch. A county
     /// without its own switch follows its city's, then its province's, then the module's.
     public var moduleRegionSwitches: [String: [String: Bool]] = [:]
@@ -283,6 +285,8 @@ public struct PlatformConfig: Sendable, Equatable {
                     throw ConfigError(key: path, reason: "expected true or false, found \(describe(value))")
                 }
                 config.moduleRegionSwitches[moduleID, default: [:]][division] = enabled
+            } else if let (moduleID, setting) = moduleExternal(path) {
+                try config.externalPlugins[moduleID, default: ExternalPluginSettings()].apply(setting, value, key: path)
             } else if let moduleID = moduleID(inSwitch: path) {
                 guard let enabled = value as? Bool else {
                     throw ConfigError(key: path, reason: "expected true or false, found \(describe(value))")
@@ -291,6 +295,14 @@ public struct PlatformConfig: Sendable, Equatable {
             } else {
                 throw ConfigError(key: path, reason: "unknown key (see docs/configuration.md)")
             }
+        }
+        for id in config.externalPlugins.keys where !ModuleManifest.isValidID(id) {
+            throw ConfigError(key: "modules.\(id).external", reason: "\(id) is not a module id: lower-case words joined by '-' (court-fees)")
+        }
+        for (id, plugin) in config.externalPlugins where (plugin.command == nil) == (plugin.address == nil) {
+            throw ConfigError(
+                key: "modules.\(id).external",
+                reason: "give either command (the host starts and supervises the plugin) or address (unix:/path or host:port of one run elsewhere), not both or neither")
         }
         if config.environment == "production" {
             if config.seedDemoData, flat.contains(where: { $0.0 == "demo.seed" }) {
@@ -420,6 +432,13 @@ public struct PlatformConfig: Sendable, Equatable {
         return (String(parts[1]), String(parts[3]))
     }
 
+    /// `modules.<id>.external.<setting>` → (id, setting).
+    static func moduleExternal(_ path: String) -> (String, String)? {
+        let parts = path.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 4, parts[0] == "modules", parts[2] == "external", !parts[1].isEmpty else { return nil }
+        return (String(parts[1]), String(parts[3]))
+    }
+
     static func moduleID(inSwitch path: String) -> String? {
         let parts = path.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 3, parts[0] == "modules", parts[2] == "enabled", !parts[1].isEmpty else { return nil }
@@ -514,5 +533,50 @@ public struct ExchangeAddress: Sendable, Equatable {
         let host = String(text[..<colon])
         guard !host.isEmpty, !host.contains(where: \.isWhitespace) else { return nil }
         (self.host, self.port) = (host, port)
+    }
+}
+
+/// `modules.<id>.external.*`: a module whose plugin runs as a process of its own
+/// (``ExternalPlugins``). Either `command`, which the host starts and restarts, or `address`.
+public struct ExternalPluginSettings: Sendable, Equatable {
+    /// The program and its arguments, split on spaces (`/opt/fawang/plugins/fawang-court-fees`).
+    public var command: [String]?
+    /// `unix:/path` or `host:port` of a plugin that runs elsewhere.
+    public var address: String?
+    /// Longest a call to the plugin may take before `DEADLINE_EXCEEDED`.
+    public var deadlineMilliseconds = 5_000
+    /// Calls in flight to the plugin at once; past it `RESOURCE_EXHAUSTED`.
+    public var maxInFlight = 64
+
+    mutating func apply(_ setting: String, _ value: Any, key: String) throws(PlatformConfig.ConfigError) {
+        switch setting {
+        case "command":
+            guard let text = value as? String, !text.trimmingCharacters(in: .whitespaces).isEmpty else {
+                throw PlatformConfig.ConfigError(key: key, reason: "expected the plugin's program and arguments, e.g. /opt/fawang/plugins/fawang-court-fees")
+            }
+            command = text.split(separator: " ").map(String.init)
+        case "address":
+            guard let text = value as? String, text.hasPrefix("unix:") ? text.count > 5 : Self.hostPort(text) else {
+                throw PlatformConfig.ConfigError(key: key, reason: "expected unix:/path or host:port, found \(value)")
+            }
+            address = text
+        case "deadline_ms":
+            guard let number = value as? Int, (10...600_000).contains(number) else {
+                throw PlatformConfig.ConfigError(key: key, reason: "expected milliseconds from 10 to 600000, found \(value)")
+            }
+            deadlineMilliseconds = number
+        case "max_in_flight":
+            guard let number = value as? Int, (1...10_000).contains(number) else {
+                throw PlatformConfig.ConfigError(key: key, reason: "expected a number from 1 to 10000, found \(value)")
+            }
+            maxInFlight = number
+        default:
+            throw PlatformConfig.ConfigError(key: key, reason: "unknown key: an external plugin takes command, address, deadline_ms and max_in_flight")
+        }
+    }
+
+    static func hostPort(_ text: String) -> Bool {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]) else { return false }
+        return colon != text.startIndex && (1...65535).contains(port)
     }
 }

@@ -50,7 +50,10 @@ extension Portal {
             for module in response.modules { serves["\(entry.division.code)/\(module.id)"] = enabled.contains(module.id) }
         }
         return SwitchMatrix(
-            modules: response.modules.map { ($0.id, $0.nameZh, $0.health == .serving ? "服务中" : "已停用") },
+            modules: response.modules.map { module in
+                let health = module.health == .serving ? "服务中" : !module.unavailableReason.isEmpty ? "中断：\(module.unavailableReason)" : "已停用"
+                return (module.id, module.nameZh, health)
+            },
             divisions: response.divisions.map { ($0.division.code, $0.division.name, $0.division.level) }, serves: serves)
     }
 

@@ -121,7 +121,11 @@ struct PlatformInterceptor: ServerInterceptor {
                 try watchers.admit(client)
                 watcher = client
             }
-            if let module = registry.module(forService: route.service), !module.enabled { throw ModuleRegistry.switchedOff(module) }
+            if let module = registry.module(forService: route.service) {
+                if !module.enabled { throw ModuleRegistry.switchedOff(module) }
+                // An external plugin whose process is down: its calls only (ExternalPlugins).
+                if !module.reachable { throw FawangError(.unavailable, "「\(module.manifest.nameZH)」服务暂时中断，正在恢复，请稍后再试") }
+            }
             let timeLimit = route.timeLimited ? self.timeLimit : nil
             var response = try await scope.bind {
                 try await AuditContext.$method.withValue(route.method) {

@@ -25,6 +25,9 @@ import UnixSignals
 /// try await host.run { ports in print("gRPC on \(ports.grpc)") }
 /// ```
 public final class PlatformHost: Sendable {
+    /// The host's version, which external plugins are told in their handshake.
+    public static let version = "1.0.0"
+
     /// Where the host listens once it is up (ports resolved when 0 was configured).
     public struct Ports: Sendable, Equatable {
         public var grpc: Int
@@ -105,11 +108,23 @@ public final class PlatformHost: Sendable {
         try await StartupChecks.refuseDemoAccountsInProduction(config: config, identity: storage.identity)
         try await seedDemoDataIfEmpty(storage, contexts: contexts)
         try await seedLawsIfEmpty(storage)
-        let platform = try await makeServices(storage, core, presenter: presenter, contexts: contexts)
-        let server = try makeServer(platform, storage: storage, registry: core.registry)
-        let serviceGroup = try makeServiceGroup(
-            server: server, platform: platform, storage: storage, core: core, contexts: contexts,
-            auditCheckpoints: auditCheckpoints, onListening: onListening)
+        // Plugins in processes of their own: started and asked their handshake before the server
+        // is built, so their methods are routed like the compiled-in ones.
+        let externals = try await ExternalPlugins.start(
+            config: config, socketFolder: URL(fileURLWithPath: config.sqlitePath).deletingLastPathComponent().appendingPathComponent("plugins"),
+            registry: core.registry, taken: Set(ProtoSchema.current.services.map(\.fullName)), logger: logger)
+        let serviceGroup: ServiceGroup
+        let server: Server
+        do {
+            let platform = try await makeServices(storage, core, presenter: presenter, contexts: contexts, externals: externals)
+            server = try makeServer(platform, storage: storage, registry: core.registry)
+            serviceGroup = try makeServiceGroup(
+                server: server, platform: platform, storage: storage, core: core, contexts: contexts,
+                auditCheckpoints: auditCheckpoints, onListening: onListening)
+        } catch {
+            await externals.stopAll()
+            throw error
+        }
         group.withLock { $0 = serviceGroup }
         if shutdownRequested.load(ordering: .sequentiallyConsistent) { await serviceGroup.triggerGracefulShutdown() }
         logger.info("fawang starting", metadata: [
@@ -245,12 +260,15 @@ public final class PlatformHost: Sendable {
         let policies: [String: AccessPolicy]
         /// The open watchers and subscriptions (`limits.watchers.*`).
         let watchers: WatcherLimits
+        /// The plugins in processes of their own, their services among `services`.
+        let externals: ExternalPlugins
     }
 
     /// The platform's services and every plugin's, each plugin checked against its contract and
     /// every method against an access policy (default deny).
     func makeServices(
-        _ storage: any HostStorage, _ core: Core, presenter: MatterPresenter, contexts: [(any DepartmentPlugin, PluginContext)]
+        _ storage: any HostStorage, _ core: Core, presenter: MatterPresenter, contexts: [(any DepartmentPlugin, PluginContext)],
+        externals: ExternalPlugins
     ) async throws -> Platform {
         var pluginServices: [any RegistrableRPCService] = []
         Intakes.registerJSONTypes(of: plugins)
@@ -304,17 +322,20 @@ public final class PlatformHost: Sendable {
                 now: now, refreshInterval: .seconds(config.deadlineScanSeconds), watchers: watchers),
             // Sessions keep real time whatever clock matters are judged by (tests move that one).
             IdentityService(store: storage.identity, tokens: tokens, hasher: .standard, now: { Date() }),
-        ] + pluginServices
+        ] + pluginServices + externals.services
         if let reflection {
-            // Lists what this server routes, itself included.
+            // Lists what this server routes, itself included; describes external plugins' services
+            // from the files their handshakes sent.
             let served = Self.methods(of: services).map(\.service.fullyQualifiedService) + ReflectionService.serviceNames
-            let catalog = try ReflectionCatalog(Google_Protobuf_FileDescriptorSet(serializedBytes: FawangDescriptorSet.bytes), services: served)
-            services += ReflectionService(catalog: catalog, access: reflection).services
+            var files = try Google_Protobuf_FileDescriptorSet(serializedBytes: FawangDescriptorSet.bytes)
+            files.file += externals.files
+            services += ReflectionService(catalog: try ReflectionCatalog(files, services: served), access: reflection).services
         }
         var policies = PlatformAccessPolicies.all
         for plugin in plugins { policies.merge(plugin.accessPolicies) { platform, _ in platform } }
+        policies.merge(externals.policies) { platform, _ in platform }
         try PlatformAccessPolicies.verify(services: services, policies: policies)
-        return Platform(services: services, health: health, tokens: tokens, policies: policies, watchers: watchers)
+        return Platform(services: services, health: health, tokens: tokens, policies: policies, watchers: watchers, externals: externals)
     }
 
     /// The gRPC server on its transport, behind the interceptor chain every channel shares: a
@@ -337,7 +358,7 @@ public final class PlatformHost: Sendable {
             settings: .init(
                 policies: platform.policies,
                 rateLimitedMethods: PlatformAccessPolicies.rateLimitedPlatformMethods.union(
-                    plugins.flatMap { $0.rpcs.filter(\.isRateLimited).map(\.fullyQualifiedMethod) }),
+                    plugins.flatMap { $0.rpcs.filter(\.isRateLimited).map(\.fullyQualifiedMethod) }).union(platform.externals.rateLimited),
                 // Plugins' subscriptions count as watchers (the platform's own count themselves).
                 watchedMethods: Set(plugins.flatMap { plugin in
                     plugin.rpcs.filter { $0.descriptor.type == .serverStreaming }.map(\.fullyQualifiedMethod)
@@ -406,6 +427,8 @@ public final class PlatformHost: Sendable {
                 }
             })
         }
+        // Before the gRPC servers, so it stops after them: calls in flight to a plugin finish first.
+        serviceList.append(platform.externals)
         // Finishes once the metrics endpoint listens (at once when it is off).
         let metricsReady = AsyncStream<Void>.makeStream()
         if config.metricsEnabled {

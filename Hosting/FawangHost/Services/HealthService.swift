@@ -48,7 +48,7 @@ final class HealthService: Grpc_Health_V1_Health.SimpleServiceProtocol {
         var statuses: [String: Status] = ["": down ? .notServing : .serving]
         for name in platformServices { statuses[name] = down ? .notServing : .serving }
         for module in modules {
-            let status: Status = (module.enabled && !down) ? .serving : .notServing
+            let status: Status = (module.enabled && module.reachable && !down) ? .serving : .notServing
             statuses[module.manifest.id] = status
             for name in module.serviceNames { statuses[name] = status }
         }
@@ -60,7 +60,7 @@ final class HealthService: Grpc_Health_V1_Health.SimpleServiceProtocol {
         let down = shuttingDown.load(ordering: .sequentiallyConsistent)
         // As in the dictionary: the last module naming it wins, over the platform's entries.
         if !name.isEmpty, let module = modules.last(where: { $0.manifest.id == name || $0.serviceNames.contains(name) }) {
-            return (module.enabled && !down) ? .serving : .notServing
+            return (module.enabled && module.reachable && !down) ? .serving : .notServing
         }
         if name.isEmpty || platformServices.contains(name) { return down ? .notServing : .serving }
         return nil

@@ -39,7 +39,8 @@ struct PlatformService: Fawang_Platform_V1_PlatformService.SimpleServiceProtocol
                     info.nameEn = module.manifest.nameEN
                     info.version = module.manifest.version
                     info.enabled = request.regionCode.isEmpty ? module.enabled : registry.isEnabled(module.manifest.id, in: request.regionCode)
-                    info.health = info.enabled ? .serving : .notServing
+                    info.health = info.enabled && module.reachable ? .serving : .notServing
+                    info.unavailableReason = module.unreachableReason
                     info.services = module.serviceNames
                     info.matterTypes = module.manifest.matterTypes.map { spec in
                         .with {

@@ -107,7 +107,9 @@ struct ReflectionCatalog: Sendable {
 
     init(_ set: Google_Protobuf_FileDescriptorSet, services: some Sequence<String>) throws {
         self.services = Set(services).sorted()
-        for file in set.file {
+        // The first file of a name wins: the host's own contract comes first, so an external
+        // plugin's copy of a file never shadows it.
+        for file in set.file where files[file.name] == nil {
             files[file.name] = try file.serializedBytes()
             imports[file.name] = file.dependency
             let package = file.package.isEmpty ? "" : file.package + "."

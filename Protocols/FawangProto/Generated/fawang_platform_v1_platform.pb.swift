@@ -102,6 +102,11 @@ public nonisolated struct Fawang_Platform_V1_ModuleInfo: Sendable {
 
   public var matterTypes: [Fawang_Platform_V1_MatterTypeInfo] = []
 
+  /// Why a module that is switched on does not serve now (health NOT_SERVING): an external
+  /// plugin whose process is down and being restarted, or that the host refused at start, with
+  /// the reason (its contract version, a method without an access policy …). Empty otherwise.
+  public var unavailableReason: String = String()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -277,7 +282,7 @@ nonisolated extension Fawang_Platform_V1_MatterTypeInfo: SwiftProtobuf.Message, 
 
 nonisolated extension Fawang_Platform_V1_ModuleInfo: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ModuleInfo"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{3}name_zh\0\u{3}name_en\0\u{1}version\0\u{1}enabled\0\u{1}health\0\u{1}services\0\u{3}matter_types\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{3}name_zh\0\u{3}name_en\0\u{1}version\0\u{1}enabled\0\u{1}health\0\u{1}services\0\u{3}matter_types\0\u{3}unavailable_reason\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -293,6 +298,7 @@ nonisolated extension Fawang_Platform_V1_ModuleInfo: SwiftProtobuf.Message, Swif
       case 6: try { try decoder.decodeSingularEnumField(value: &self.health) }()
       case 7: try { try decoder.decodeRepeatedStringField(value: &self.services) }()
       case 8: try { try decoder.decodeRepeatedMessageField(value: &self.matterTypes) }()
+      case 9: try { try decoder.decodeSingularStringField(value: &self.unavailableReason) }()
       default: break
       }
     }
@@ -323,6 +329,9 @@ nonisolated extension Fawang_Platform_V1_ModuleInfo: SwiftProtobuf.Message, Swif
     if !self.matterTypes.isEmpty {
       try visitor.visitRepeatedMessageField(value: self.matterTypes, fieldNumber: 8)
     }
+    if !self.unavailableReason.isEmpty {
+      try visitor.visitSingularStringField(value: self.unavailableReason, fieldNumber: 9)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -335,6 +344,7 @@ nonisolated extension Fawang_Platform_V1_ModuleInfo: SwiftProtobuf.Message, Swif
     if lhs.health != rhs.health {return false}
     if lhs.services != rhs.services {return false}
     if lhs.matterTypes != rhs.matterTypes {return false}
+    if lhs.unavailableReason != rhs.unavailableReason {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -1,0 +1,149 @@
+import CourtFeesContract
+import FawangPluginSDK
+import FawangProto
+import Foundation
+import GRPCCore
+import SwiftProtobuf
+
+/// 《诉讼费用交纳办法》(国务院令第481号) 第十三条第一款第（一）项: a property case's acceptance fee
+/// (案件受理费), by the amount or value claimed, in bands added up:
+///
+/// | claimed (元) | fee |
+/// |---|---|
+/// | up to 10,000 | 50 per case |
+/// | 10,000–100,000 | 2.5% |
+/// | 100,000–200,000 | 2% |
+/// | 200,000–500,000 | 1.5% |
+/// | 500,000–1,000,000 | 1% |
+/// | 1,000,000–2,000,000 | 0.9% |
+/// | 2,000,000–5,000,000 | 0.8% |
+/// | 5,000,000–10,000,000 | 0.7% |
+/// | 10,000,000–20,000,000 | 0.6% |
+/// | over 20,000,000 | 0.5% |
+///
+/// 第十六条: a case heard under the summary procedure (简易程序) pays half.
+enum CourtFeeSchedule {
+    static let article = "《诉讼费用交纳办法》第十三条第一款第（一）项"
+    static let halvingArticle = "第十六条"
+
+    /// Upper bound of each band in fen (nil: open), and its rate in hundredths of a percent.
+    static let bands: [(upper: Int64?, basisPoints: Int64, rate: String)] = [
+        (1_000_000, 0, "每件交纳50元"),
+        (10_000_000, 250, "2.5%"),
+        (20_000_000, 200, "2%"),
+        (50_000_000, 150, "1.5%"),
+        (100_000_000, 100, "1%"),
+        (200_000_000, 90, "0.9%"),
+        (500_000_000, 80, "0.8%"),
+        (1_000_000_000, 70, "0.7%"),
+        (2_000_000_000, 60, "0.6%"),
+        (nil, 50, "0.5%"),
+    ]
+    static let flatFee: Int64 = 5_000
+
+    static var schedule: [Fawang_Courtfees_V1_Band] {
+        var lower: Int64 = 0
+        return bands.map { band in
+            defer { lower = band.upper ?? lower }
+            return .with {
+                $0.fromFen = lower
+                $0.toFen = band.upper ?? 0
+                $0.rate = band.rate
+            }
+        }
+    }
+
+    /// The fee for `amount` fen, rounded half up to the fen at the end (and again when halved).
+    static func fee(amountFen amount: Int64, summaryProcedure: Bool) -> Fawang_Courtfees_V1_CalculateResponse {
+        var lines: [Fawang_Courtfees_V1_Band] = []
+        // In fen × basis points, exact until the one rounding.
+        var total: Int64 = flatFee * 10_000
+        var lower: Int64 = 0
+        for band in bands where amount > lower {
+            let upper = band.upper ?? Int64.max
+            var line = Fawang_Courtfees_V1_Band.with {
+                $0.fromFen = lower
+                $0.toFen = band.upper ?? 0
+                $0.rate = band.rate
+            }
+            if band.basisPoints == 0 {
+                line.feeFen = flatFee
+            } else {
+                let part = (min(amount, upper) - lower) * band.basisPoints
+                total += part
+                line.feeFen = (part + 5_000) / 10_000
+            }
+            lines.append(line)
+            lower = upper
+        }
+        var fee = (total + 5_000) / 10_000
+        if summaryProcedure { fee = (fee + 1) / 2 }
+        return .with {
+            $0.feeFen = fee
+            $0.feeYuan = yuan(fee)
+            $0.bands = lines
+            $0.halved = summaryProcedure
+            $0.article = summaryProcedure ? article + "，" + halvingArticle + "（简易程序减半交纳）" : article
+        }
+    }
+
+    /// 1380000 → "13,800.00".
+    static func yuan(_ fen: Int64) -> String {
+        let digits = String(fen / 100)
+        var grouped = ""
+        for (index, digit) in digits.enumerated() {
+            if index > 0, (digits.count - index) % 3 == 0 { grouped.append(",") }
+            grouped.append(digit)
+        }
+        return grouped + String(format: ".%02d", Int(fen % 100))
+    }
+}
+
+/// `fawang.courtfees.v1.CourtFeeService`.
+struct CourtFeeService: Fawang_Courtfees_V1_CourtFeeService.SimpleServiceProtocol {
+    typealias Method = Fawang_Courtfees_V1_CourtFeeService.Method
+
+    /// The most a claim may be: 1e15 fen (10 万亿元), far past any case, well inside Int64 with the rates.
+    static let largestAmount: Int64 = 1_000_000_000_000_000
+
+    static let methods = [
+        ExternalMethod(Method.GetSchedule.descriptor, .anyone(rateLimited: false), help: "诉讼费交纳标准（财产案件）"),
+        ExternalMethod(Method.Calculate.descriptor, .anyone(rateLimited: true), help: "测算财产案件受理费"),
+        ExternalMethod(Method.IssueFeeSlip.descriptor, .roles([.staff, .departmentAdmin, .platformAdmin]), help: "出具诉讼费测算单"),
+    ]
+
+    func getSchedule(request: Fawang_Courtfees_V1_GetScheduleRequest, context: ServerContext) async throws -> Fawang_Courtfees_V1_GetScheduleResponse {
+        .with {
+            $0.bands = CourtFeeSchedule.schedule
+            $0.article = CourtFeeSchedule.article
+        }
+    }
+
+    func calculate(request: Fawang_Courtfees_V1_CalculateRequest, context: ServerContext) async throws -> Fawang_Courtfees_V1_CalculateResponse {
+        try Self.check(amountFen: request.amountFen)
+        return CourtFeeSchedule.fee(amountFen: request.amountFen, summaryProcedure: request.summaryProcedure)
+    }
+
+    func issueFeeSlip(request: Fawang_Courtfees_V1_IssueFeeSlipRequest, context: ServerContext) async throws -> Fawang_Courtfees_V1_FeeSlip {
+        let clerk = try PluginCaller.principal()
+        try Self.check(amountFen: request.amountFen)
+        let summary = request.caseSummary.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard summary.count <= 200 else {
+            throw RPCError(code: .invalidArgument, message: "case_summary: 案情摘要不超过200字")
+        }
+        return .with {
+            $0.fee = CourtFeeSchedule.fee(amountFen: request.amountFen, summaryProcedure: request.summaryProcedure)
+            $0.caseSummary = summary
+            $0.issuedBy = clerk.accountID
+            $0.issuedByName = clerk.displayName
+            $0.regionCode = clerk.regionCode
+            $0.channel = PluginCaller.current?.channel ?? ""
+        }
+    }
+
+    static func check(amountFen: Int64) throws {
+        guard amountFen > 0, amountFen <= largestAmount else {
+            throw RPCError(code: .invalidArgument, message: "amount_fen: 请填写诉讼请求的金额或价额（以分计，大于0）")
+        }
+    }
+}

@@ -1,0 +1,174 @@
+public import FawangProto
+public import Foundation
+public import GRPCCore
+import GRPCNIOTransportHTTP2
+import GRPCProtobuf
+import SwiftProtobuf
+
+/// What a plugin running as its own process needs to be served through the host: its handshake,
+/// the verified caller on every call, and a server on the address the host gives it.
+///
+/// ```swift
+/// let declaration = ExternalPluginDeclaration(
+///     id: "court-fees", nameZH: "诉讼费测算", nameEN: "Court fees", version: "1.0.0",
+///     methods: [.init(Method.Calculate.descriptor, .anyone, help: "计算财产案件受理费")],
+///     descriptorSet: descriptorSetBytes)
+/// try await ExternalPluginServer.run(declaration, services: [CourtFeeService()])
+/// ```
+///
+/// The plugin trusts ``PluginCaller/current`` because only the host can reach its address (a Unix
+/// socket in the host's private data folder, or a port the deployment keeps to the host).
+public enum ExternalPluginContract {
+    /// The contract version this SDK speaks. The host refuses a plugin built against another.
+    public static let version: UInt32 = 1
+    /// The binary metadata the verified caller travels in (`fawang.plugin.v1.Caller`).
+    public static let callerKey = "fawang-caller-bin"
+    /// The environment variable the host names the plugin's address in: `unix:/path` or `host:port`.
+    public static let listenVariable = "FAWANG_PLUGIN_LISTEN"
+    /// Set by a host that started the plugin: its process id. The plugin exits when that host is
+    /// gone (killed with `kill -9`, say), rather than live on beside the host's next start.
+    public static let parentVariable = "FAWANG_PLUGIN_PARENT"
+}
+
+/// One method a plugin serves, with who may call it: the host routes no method without one.
+public struct ExternalMethod: Sendable {
+    public enum Policy: Sendable, Equatable {
+        /// Anyone, signed in or not; `rateLimited` puts it under the public rate limit.
+        case anyone(rateLimited: Bool)
+        /// Signed-in callers with one of these roles.
+        case roles([Fawang_Identity_V1_Role])
+    }
+
+    public let descriptor: MethodDescriptor
+    public let policy: Policy
+    public let help: String
+
+    public init(_ descriptor: MethodDescriptor, _ policy: Policy, help: String) {
+        self.descriptor = descriptor
+        self.policy = policy
+        self.help = help
+    }
+
+    var declaration: Fawang_Plugin_V1_MethodDeclaration {
+        .with {
+            $0.method = descriptor.fullyQualifiedMethod
+            $0.help = help
+            switch policy {
+            case .anyone(let rateLimited):
+                $0.policy.anyone = true
+                $0.rateLimited = rateLimited
+            case .roles(let roles):
+                $0.policy.roles = .with { $0.roles = roles }
+            }
+        }
+    }
+}
+
+/// Who the plugin is and what it serves: the answer to the host's handshake.
+public struct ExternalPluginDeclaration: Sendable {
+    public var id: String
+    public var nameZH: String
+    public var nameEN: String
+    public var version: String
+    public var methods: [ExternalMethod]
+    /// The plugin's own `.proto` files: a serialized `google.protobuf.FileDescriptorSet`, as
+    /// `scripts/generate-protos.sh` writes it beside the generated code.
+    public var descriptorSet: Data
+    /// The contract version declared; this SDK's unless a test says otherwise.
+    public var contractVersion: UInt32 = ExternalPluginContract.version
+
+    public init(id: String, nameZH: String, nameEN: String, version: String, methods: [ExternalMethod], descriptorSet: Data) {
+        (self.id, self.nameZH, self.nameEN, self.version) = (id, nameZH, nameEN, version)
+        (self.methods, self.descriptorSet) = (methods, descriptorSet)
+    }
+
+    public func handshake() throws -> Fawang_Plugin_V1_HandshakeResponse {
+        let files = try Google_Protobuf_FileDescriptorSet(serializedBytes: descriptorSet).file
+        return try .with {
+            $0.id = id
+            $0.nameZh = nameZH
+            $0.nameEn = nameEN
+            $0.version = version
+            $0.contractVersion = contractVersion
+            $0.methods = methods.map(\.declaration)
+            $0.fileDescriptorProto = try files.map { try $0.serializedBytes() }
+        }
+    }
+}
+
+/// The caller the host verified, for the handler of a forwarded call.
+public enum PluginCaller {
+    @TaskLocal public static var current: Fawang_Plugin_V1_Caller?
+
+    /// The signed-in caller, or `UNAUTHENTICATED` (the host's policy already refused anonymous
+    /// callers of a signed-in method: this guards a plugin reached some other way).
+    public static func principal() throws -> Fawang_Identity_V1_Principal {
+        guard let caller = current, caller.hasPrincipal else {
+            throw RPCError(code: .unauthenticated, message: "请先登录")
+        }
+        return caller.principal
+    }
+}
+
+/// Reads the verified caller off each call into ``PluginCaller/current``.
+struct CallerInterceptor: ServerInterceptor {
+    func intercept<Input: Sendable, Output: Sendable>(
+        request: StreamingServerRequest<Input>, context: ServerContext,
+        next: @Sendable (StreamingServerRequest<Input>, ServerContext) async throws -> StreamingServerResponse<Output>
+    ) async throws -> StreamingServerResponse<Output> {
+        guard let bytes = request.metadata[binaryValues: ExternalPluginContract.callerKey].first(where: { _ in true }) else {
+            return try await next(request, context)
+        }
+        let caller = try Fawang_Plugin_V1_Caller(serializedBytes: bytes)
+        return try await PluginCaller.$current.withValue(caller) { try await next(request, context) }
+    }
+}
+
+/// Answers the host's handshake with the declaration.
+struct HandshakeService: Fawang_Plugin_V1_ExternalPlugin.SimpleServiceProtocol {
+    let response: Fawang_Plugin_V1_HandshakeResponse
+
+    func handshake(request: Fawang_Plugin_V1_HandshakeRequest, context: ServerContext) async throws -> Fawang_Plugin_V1_HandshakeResponse {
+        response
+    }
+}
+
+public enum ExternalPluginServer {
+    /// Serves the handshake and `services` on `listen` (default: the address the host names in
+    /// `FAWANG_PLUGIN_LISTEN`) until the process is stopped.
+    public static func run(
+        _ declaration: ExternalPluginDeclaration, services: [any RegistrableRPCService],
+        listen: String? = ProcessInfo.processInfo.environment[ExternalPluginContract.listenVariable]
+    ) async throws {
+        guard let listen, !listen.isEmpty else {
+            throw RPCError(
+                code: .failedPrecondition,
+                message: "no address to serve on: the host names it in \(ExternalPluginContract.listenVariable) (unix:/path or host:port)")
+        }
+        let address: GRPCNIOTransportCore.SocketAddress
+        if listen.hasPrefix("unix:") {
+            let path = String(listen.dropFirst("unix:".count))
+            // A socket left by an earlier run of this plugin would refuse the bind.
+            try? FileManager.default.removeItem(atPath: path)
+            address = .unixDomainSocket(path: path)
+        } else if let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]) {
+            let host = String(listen[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+            address = host.contains(":") ? .ipv6(host: host, port: port) : .ipv4(host: host, port: port)
+        } else {
+            throw RPCError(code: .invalidArgument, message: "\(ExternalPluginContract.listenVariable)=\(listen): expected unix:/path or host:port")
+        }
+        let server = GRPCServer(
+            transport: HTTP2ServerTransport.Posix(address: address, transportSecurity: .plaintext),
+            services: [HandshakeService(response: try declaration.handshake())] + services,
+            interceptors: [CallerInterceptor()])
+        if let parent = ProcessInfo.processInfo.environment[ExternalPluginContract.parentVariable].flatMap(Int32.init) {
+            // Orphaned, it is reparented: its parent is no longer the host that started it.
+            Task.detached {
+                while getppid() == parent { try? await Task.sleep(for: .seconds(1)) }
+                FileHandle.standardError.write(Data("\(declaration.id): the host that started it (pid \(parent)) is gone; exiting\n".utf8))
+                exit(0)
+            }
+        }
+        try await server.serve()
+    }
+}

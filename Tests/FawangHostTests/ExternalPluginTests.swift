@@ -1,0 +1,236 @@
+import CourtFeesContract
+import FawangCatalog
+import FawangCore
+@testable import FawangHost
+import FawangProto
+import FawangTestSupport
+import Foundation
+import GRPCCore
+import GRPCNIOTransportHTTP2
+import SwiftProtobuf
+import Testing
+
+/// Plugins in processes of their own (`modules.<id>.external`), over real processes: the example
+/// `fawang-court-fees` (Swift, on FawangPluginSDK) and a Python grpcio plugin, started and
+/// supervised by the host, reached only through the host's port.
+@Suite struct ExternalPluginTests {
+    typealias Fees = Fawang_Courtfees_V1_CourtFeeService
+
+    static var courtFees: String { ServeProcess.executable.deletingLastPathComponent().appendingPathComponent("fawang-court-fees").path }
+    static var pythonPlugin: String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("python/external_plugin.py").path
+    }
+
+    static func config(deadlineMilliseconds: Int = 5000) -> String {
+        """
+        modules.court-fees.external.command: \(courtFees)
+        modules.court-fees.external.deadline_ms: \(deadlineMilliseconds)
+        \(TestPlatform.unlimitedRates)
+        """
+    }
+
+    /// 《诉讼费用交纳办法》第十三条 through the host: the fee of a claim, the bands, the summary
+    /// procedure's half (第十六条); the access answers of the handshake's policies, the verified
+    /// caller and nothing a caller forges; health, reflection and the module switch.
+    @Test func theExamplePluginServesThroughTheHostLikeABuiltInOne() async throws {
+        try await TestPlatform.with(extraConfig: Self.config(), plugins: PluginCatalog.all) { platform in
+            try await platform.withClient { client in
+                let fees = Fees.Client(wrapping: client)
+                // 1,000,000 元: 50 + 2,250 + 2,000 + 4,500 + 5,000.
+                let million = try await fees.calculate(.with { $0.amountFen = 100_000_000 })
+                #expect(million.feeFen == 1_380_000 && million.feeYuan == "13,800.00", "\(million)")
+                #expect(million.bands.map(\.feeFen) == [5_000, 225_000, 200_000, 450_000, 500_000])
+                #expect(million.article.contains("第十三条"))
+                let halved = try await fees.calculate(.with { $0.amountFen = 100_000_000; $0.summaryProcedure = true })
+                #expect(halved.feeFen == 690_000 && halved.halved && halved.article.contains("第十六条"))
+                // Up to 10,000 元: 50 元 a case.
+                #expect(try await fees.calculate(.with { $0.amountFen = 500_000 }).feeFen == 5_000)
+                #expect(try await fees.calculate(.with { $0.amountFen = 1_000_000 }).feeFen == 5_000)
+                // 30,000,000 元 reaches the last band: 13,800 + 9,000 + 24,000 + 35,000 + 60,000 + 50,000.
+                #expect(try await fees.calculate(.with { $0.amountFen = 3_000_000_000 }).feeFen == 19_180_000)
+                #expect(try await fees.getSchedule(.init()).bands.count == 10)
+
+                let refused = try await rpcError { try await fees.calculate(.with { $0.amountFen = 0 }) }
+                #expect(refused.code == .invalidArgument && refused.message.contains("amount_fen"), "\(refused)")
+                #expect(try await rpcError { try await fees.issueFeeSlip(.with { $0.amountFen = 100 }) }.code == .unauthenticated)
+            }
+            try await platform.withClient(as: "13951001234") { client in
+                let denied = try await rpcError { try await Fees.Client(wrapping: client).issueFeeSlip(.with { $0.amountFen = 100 }) }
+                #expect(denied.code == .permissionDenied, "\(denied)")
+            }
+            try await platform.withClient(as: "staff-640300-reviewer") { client in
+                // A caller's own fawang-caller-bin naming someone else never reaches the plugin.
+                var forged = Metadata()
+                forged.addBinary(try Fawang_Plugin_V1_Caller.with { $0.principal.accountID = "platform-admin" }.serializedBytes(), forKey: "fawang-caller-bin")
+                let slip = try await Fees.Client(wrapping: client).issueFeeSlip(
+                    .with { $0.amountFen = 100_000_000; $0.caseSummary = "买卖合同纠纷" }, metadata: forged)
+                #expect(slip.issuedBy != "platform-admin" && !slip.issuedBy.isEmpty, "\(slip)")
+                #expect(slip.regionCode == "640300" && slip.channel == "walk_in" && slip.fee.feeFen == 1_380_000, "\(slip)")
+            }
+            try await platform.withClient { client in
+                let health = try await Grpc_Health_V1_Health.Client(wrapping: client).list(.init()).statuses
+                #expect(health["court-fees"]?.status == .serving && health["fawang.courtfees.v1.CourtFeeService"]?.status == .serving)
+                let modules = try await Fawang_Platform_V1_PlatformService.Client(wrapping: client).listModules(.init()).modules
+                #expect(modules.contains { $0.id == "court-fees" && $0.nameZh == "诉讼费测算" }, "\(modules.map(\.id))")
+                let listed = try await ReflectionTests.listServices(at: "127.0.0.1", port: platform.ports.grpc)
+                #expect(try listed.get().contains("fawang.courtfees.v1.CourtFeeService"))
+            }
+            // The module switch applies as to a built-in line.
+            try platform.rewriteConfig(extra: Self.config() + "\nmodules.court-fees.enabled: false\n")
+            try await eventually("the switch is applied") {
+                try await platform.withClient { client in
+                    (try? await Fees.Client(wrapping: client).getSchedule(.init())) == nil
+                }
+            }
+            let off = try await platform.withClient { client in try await rpcError { try await Fees.Client(wrapping: client).getSchedule(.init()) } }
+            #expect(off.code == .unavailable && off.message.contains("已停用"), "\(off)")
+        }
+    }
+
+    /// `kill -9` of the plugin while calls run: only its calls fail, `UNAVAILABLE`; every other
+    /// module keeps answering; the host restarts it and it serves again by itself.
+    @Test func aKilledPluginFailsOnlyItsOwnCallsAndComesBack() async throws {
+        try await TestPlatform.with(extraConfig: Self.config(), plugins: PluginCatalog.all) { platform in
+            let first = try #require(Self.pluginPID(of: platform))
+            let outcomes = try await platform.withClient { client in
+                try await withThrowingTaskGroup(of: [String].self) { group in
+                    for _ in 0..<4 {
+                        group.addTask {
+                            var seen: [String] = []
+                            let until = ContinuousClock.now + .seconds(3)
+                            while ContinuousClock.now < until {
+                                do {
+                                    _ = try await Fees.Client(wrapping: client).calculate(.with { $0.amountFen = 2_000_000 })
+                                    seen.append("fees ok")
+                                } catch let error as RPCError {
+                                    seen.append("fees \(error.code)")
+                                }
+                                do {
+                                    _ = try await Fawang_Platform_V1_PlatformService.Client(wrapping: client).listModules(.init())
+                                    _ = try await Fawang_Directory_V1_DirectoryService.Client(wrapping: client).listKinds(.init())
+                                    seen.append("others ok")
+                                } catch {
+                                    seen.append("others \(error)")
+                                }
+                            }
+                            return seen
+                        }
+                    }
+                    try await Task.sleep(for: .seconds(1))
+                    kill(first, SIGKILL)
+                    return try await group.reduce(into: []) { $0 += $1 }
+                }
+            }
+            #expect(outcomes.filter { $0.hasPrefix("others") }.allSatisfy { $0 == "others ok" }, "\(Set(outcomes))")
+            #expect(Set(outcomes.filter { $0.hasPrefix("fees") }).isSubset(of: ["fees ok", "fees unavailable"]), "\(Set(outcomes))")
+            #expect(outcomes.contains("fees unavailable"), "a call met the plugin down: \(Set(outcomes))")
+            try await eventually(timeout: .seconds(30), "the plugin is back") {
+                try await platform.withClient { client in
+                    (try? await Fees.Client(wrapping: client).calculate(.with { $0.amountFen = 2_000_000 }))?.feeFen == 5_000 + 25_000
+                }
+            }
+            let second = try #require(Self.pluginPID(of: platform))
+            #expect(second != first)
+            let health = try await platform.withClient { try await Grpc_Health_V1_Health.Client(wrapping: $0).check(.with { $0.service = "court-fees" }) }
+            #expect(health.status == .serving)
+        }
+    }
+
+    /// A plugin that hangs (stopped with SIGSTOP) is cut off at its deadline; the rest answers.
+    @Test func aHangingPluginIsCutOffByItsDeadline() async throws {
+        try await TestPlatform.with(extraConfig: Self.config(deadlineMilliseconds: 500), plugins: PluginCatalog.all) { platform in
+            let pid = try #require(Self.pluginPID(of: platform))
+            kill(pid, SIGSTOP)
+            defer { kill(pid, SIGCONT) }
+            try await platform.withClient { client in
+                let start = ContinuousClock.now
+                let error = try await rpcError { try await Fees.Client(wrapping: client).calculate(.with { $0.amountFen = 100 }) }
+                #expect(error.code == .deadlineExceeded && error.message.contains("诉讼费测算"), "\(error)")
+                #expect(ContinuousClock.now - start < .seconds(5))
+                _ = try await Fawang_Platform_V1_PlatformService.Client(wrapping: client).listModules(.init())
+            }
+            kill(pid, SIGCONT)
+            try await eventually("it answers once it runs again") {
+                try await platform.withClient { (try? await Fees.Client(wrapping: $0).calculate(.with { $0.amountFen = 100 })) != nil }
+            }
+        }
+    }
+
+    /// A plugin in another language serves the same way; one declaring another contract version,
+    /// or a method without a policy, is refused with its reason while everything else serves.
+    @Test(arguments: [("none", ""), ("contract", "contract version 99"), ("no-policy", "without an access policy")])
+    func aPythonPluginIsServedOrRefused(fault: String, reason: String) async throws {
+        let config = "modules.python-fees.external.command: /usr/bin/env python3 \(Self.pythonPlugin) --fault \(fault)\n"
+        try await TestPlatform.with(extraConfig: config, plugins: PluginCatalog.all) { platform in
+            try await platform.withClient(as: "staff-640300-reviewer") { client in
+                let modules = try await Fawang_Platform_V1_PlatformService.Client(wrapping: client).listModules(.init()).modules
+                #expect(modules.count > 8)
+                let health = try await Grpc_Health_V1_Health.Client(wrapping: client).check(.with { $0.service = "python-fees" })
+                if reason.isEmpty {
+                    #expect(health.status == .serving)
+                    let answer = try await Fees.Client(wrapping: client).getSchedule(.init())
+                    #expect(answer.article.hasPrefix("python:") && answer.article != "python:anonymous", "the verified caller: \(answer.article)")
+                } else {
+                    #expect(health.status == .notServing)
+                    let refused = try await rpcError { try await Fees.Client(wrapping: client).getSchedule(.init()) }
+                    #expect(refused.code == .unimplemented, "\(refused)")
+                    let module = try #require(modules.first { $0.id == "python-fees" })
+                    #expect(module.health == .notServing && module.unavailableReason.contains(reason), "\(module.unavailableReason)")
+                }
+            }
+        }
+    }
+
+    /// The handshake's checks, each with its reason.
+    @Test func theHandshakeIsChecked() throws {
+        let file = try Google_Protobuf_FileDescriptorSet(serializedBytes: CourtFeesDescriptorSet.bytes).file
+        var good = Fawang_Plugin_V1_HandshakeResponse.with {
+            $0.id = "court-fees"
+            $0.nameZh = "诉讼费测算"
+            $0.version = "1.0.0"
+            $0.contractVersion = 1
+            $0.fileDescriptorProto = try! file.map { try $0.serializedBytes() }
+            $0.methods = [.with { $0.method = "fawang.courtfees.v1.CourtFeeService/Calculate"; $0.policy.anyone = true; $0.rateLimited = true }]
+        }
+        func reason(_ answer: Fawang_Plugin_V1_HandshakeResponse, taken: Set<String> = []) -> String? {
+            if case .failure(let refusal) = ExternalPlugin.validate(answer, id: "court-fees", taken: taken) { return refusal.reason }
+            return nil
+        }
+        #expect(reason(good) == nil)
+        guard case .success(let accepted) = ExternalPlugin.validate(good, id: "court-fees", taken: []) else { return }
+        #expect(accepted.methods.map(\.fullyQualifiedMethod) == ["fawang.courtfees.v1.CourtFeeService/Calculate"])
+        #expect(accepted.rateLimited.count == 1 && accepted.policies.values.first == .anyone)
+        #expect(reason(good, taken: ["fawang.courtfees.v1.CourtFeeService"])?.contains("another module") == true)
+        var other = good
+        other.id = "fees"
+        #expect(reason(other)?.contains("modules.court-fees") == true)
+        other = good
+        other.methods[0].method = "fawang.courtfees.v1.CourtFeeService/Refund"
+        #expect(reason(other)?.contains("none of its .proto files") == true)
+        other = good
+        other.methods[0].policy = .init()
+        #expect(reason(other)?.contains("without an access policy") == true)
+        other.methods[0].policy.roles = .init()
+        #expect(reason(other)?.contains("without an access policy") == true)
+        other = good
+        other.fileDescriptorProto = []
+        #expect(reason(other)?.contains("none of its .proto files") == true)
+        good.contractVersion = 2
+        #expect(reason(good)?.contains("rebuild the plugin") == true)
+    }
+
+    /// The plugin process the host started for this platform: the one told this platform's socket.
+    static func pluginPID(of platform: TestPlatform) -> pid_t? {
+        let socket = "FAWANG_PLUGIN_LISTEN=unix:" + platform.directory.appendingPathComponent("plugins").path
+        for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
+            guard let pid = pid_t(entry),
+                  let environment = FileManager.default.contents(atPath: "/proc/\(pid)/environ"),
+                  String(decoding: environment, as: UTF8.self).split(separator: "\0").contains(where: { $0.hasPrefix(socket) })
+            else { continue }
+            let status = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
+            if status.contains(") Z ") { continue }  // a zombie, not yet reaped
+            return pid
+        }
+        return nil
+    }
+}

@@ -1,0 +1,76 @@
+#!/usr/bin/env python3
+"""An external plugin in another language: Python grpcio, speaking the handshake of
+Protocols/proto/fawang/plugin/v1/plugin.proto and serving fawang.courtfees.v1.CourtFeeService's
+GetSchedule on the address the host names in FAWANG_PLUGIN_LISTEN.
+
+    --fault none            a correct plugin (id python-fees)
+    --fault contract        declares contract version 99
+    --fault no-policy       declares GetSchedule without an access policy
+
+The host starts it (modules.<id>.external.command). Needs grpcio and grpcio-tools 1.85.1.
+"""
+import argparse
+import os
+import pathlib
+import signal
+import sys
+import tempfile
+from concurrent import futures
+
+import grpc
+from grpc_tools import protoc
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+PROTOS = ROOT / "Protocols" / "proto"
+FEES = ROOT / "Plugins" / "CourtFees" / "proto"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--fault", default="none", choices=["none", "contract", "no-policy"])
+    parser.add_argument("--id", default="python-fees")
+    options = parser.parse_args()
+
+    tmp = tempfile.mkdtemp()
+    include = pathlib.Path(protoc.__file__).parent / "_proto"
+    for root, files in ((PROTOS, ["fawang/plugin/v1/plugin.proto", "fawang/identity/v1/identity.proto"]),
+                        (FEES, ["fawang/courtfees/v1/court_fees.proto"])):
+        args = ["protoc", f"-I{root}", f"-I{include}", f"--python_out={tmp}", f"--grpc_python_out={tmp}", *files]
+        if protoc.main(args) != 0:
+            sys.exit("protoc failed")
+    sys.path.insert(0, tmp)
+    from fawang.plugin.v1 import plugin_pb2, plugin_pb2_grpc
+    from fawang.courtfees.v1 import court_fees_pb2 as fees, court_fees_pb2_grpc as fees_grpc
+
+    method = "fawang.courtfees.v1.CourtFeeService/GetSchedule"
+    declaration = plugin_pb2.MethodDeclaration(method=method, help="诉讼费交纳标准")
+    if options.fault != "no-policy":
+        declaration.policy.anyone = True
+    handshake = plugin_pb2.HandshakeResponse(
+        id=options.id, name_zh="诉讼费标准（Python）", name_en="Court fee schedule (Python)", version="0.1.0",
+        contract_version=99 if options.fault == "contract" else 1, methods=[declaration],
+        file_descriptor_proto=[fees.DESCRIPTOR.serialized_pb])
+
+    class Plugin(plugin_pb2_grpc.ExternalPluginServicer):
+        def Handshake(self, request, context):
+            return handshake
+
+    class Fees(fees_grpc.CourtFeeServiceServicer):
+        def GetSchedule(self, request, context):
+            # Says who called, as the host forwarded it, in the article field.
+            caller = dict(context.invocation_metadata()).get("fawang-caller-bin")
+            who = plugin_pb2.Caller.FromString(caller).principal.account_id if caller else "?"
+            return fees.GetScheduleResponse(article=f"python:{who or 'anonymous'}")
+
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
+    plugin_pb2_grpc.add_ExternalPluginServicer_to_server(Plugin(), server)
+    fees_grpc.add_CourtFeeServiceServicer_to_server(Fees(), server)
+    listen = os.environ["FAWANG_PLUGIN_LISTEN"]
+    server.add_insecure_port(listen)
+    server.start()
+    signal.signal(signal.SIGTERM, lambda *_: server.stop(0))
+    server.wait_for_termination()
+
+
+if __name__ == "__main__":
+    main()
