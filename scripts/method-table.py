@@ -3,7 +3,8 @@
 with its descriptor, request and response types and whether it streams. The national platform's
 side of the exchange (national_*.grpc.swift) is left out: the host calls it, never serves it; so is
 server reflection (grpc_reflection_*.grpc.swift), a bidirectional stream for gRPC clients only, and the
-external plugins' contract (fawang_plugin_*.grpc.swift), which the host calls and never serves. The HTTP gateway
+external plugins' contract (fawang_plugin_*.grpc.swift): the handshake the host calls, the host API it serves
+each plugin on a socket of its own. The HTTP gateway
 transcodes proto3 JSON with it; scripts/generate-protos.sh runs this (and checks it for drift).
 
 usage: method-table.py <folder with the generated .grpc.swift files>  (writes the file there)

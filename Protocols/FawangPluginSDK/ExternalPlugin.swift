@@ -25,6 +25,9 @@ public enum ExternalPluginContract {
     public static let callerKey = "fawang-caller-bin"
     /// The environment variable the host names the plugin's address in: `unix:/path` or `host:port`.
     public static let listenVariable = "FAWANG_PLUGIN_LISTEN"
+    /// Set by a host that started the plugin: where the plugin reaches the host API
+    /// (`fawang.plugin.v1.PluginHost`, ``PluginHostConnection``).
+    public static let hostVariable = "FAWANG_PLUGIN_HOST"
     /// Set by a host that started the plugin: its process id. The plugin exits when that host is
     /// gone (killed with `kill -9`, say), rather than live on beside the host's next start.
     public static let parentVariable = "FAWANG_PLUGIN_PARENT"
@@ -170,5 +173,69 @@ public enum ExternalPluginServer {
             }
         }
         try await server.serve()
+    }
+}
+
+/// The host API (`fawang.plugin.v1.PluginHost`) of the host that started this plugin: its own
+/// records, the matters of its own line. What it writes while serving a call is recorded under
+/// that call's caller (the ticket of ``PluginCaller/current`` goes along).
+public final class PluginHostConnection: Sendable {
+    private let client: Fawang_Plugin_V1_PluginHost.Client<HTTP2ClientTransport.Posix>
+    private let connections: Task<Void, Never>
+
+    /// The host's, from `FAWANG_PLUGIN_HOST`; nil for a plugin the host did not start (one at an
+    /// address of its own has no host API yet).
+    public static let current: PluginHostConnection? = {
+        guard let address = ProcessInfo.processInfo.environment[ExternalPluginContract.hostVariable], address.hasPrefix("unix:"),
+              let transport = try? HTTP2ClientTransport.Posix(
+                target: .unixDomainSocket(path: String(address.dropFirst("unix:".count))), transportSecurity: .plaintext)
+        else { return nil }
+        return PluginHostConnection(GRPCClient(transport: transport))
+    }()
+
+    private init(_ client: GRPCClient<HTTP2ClientTransport.Posix>) {
+        self.client = Fawang_Plugin_V1_PluginHost.Client(wrapping: client)
+        self.connections = Task { try? await client.runConnections() }
+    }
+
+    /// The host API, or `FAILED_PRECONDITION` saying why there is none.
+    public static func required() throws -> PluginHostConnection {
+        guard let current else {
+            throw RPCError(code: .failedPrecondition, message: "本服务未由平台启动，无法保存记录（modules.<id>.external.command）")
+        }
+        return current
+    }
+
+    private var ticket: String { PluginCaller.current?.callTicket ?? "" }
+
+    public func putRecord(collection: String, key: String, json: String) async throws -> Fawang_Plugin_V1_Record {
+        try await client.putRecord(.with {
+            $0.callTicket = ticket
+            $0.collection = collection
+            $0.key = key
+            $0.json = json
+        })
+    }
+
+    public func record(collection: String, key: String) async throws -> Fawang_Plugin_V1_Record {
+        try await client.getRecord(.with {
+            $0.collection = collection
+            $0.key = key
+        })
+    }
+
+    public func records(collection: String, keyPrefix: String = "", limit: Int32 = 500) async throws -> [Fawang_Plugin_V1_Record] {
+        try await client.listRecords(.with {
+            $0.collection = collection
+            $0.keyPrefix = keyPrefix
+            $0.limit = limit
+        }).records
+    }
+
+    public func lineMatter(trackingNumber: String) async throws -> Fawang_Plugin_V1_LineMatter {
+        try await client.getLineMatter(.with {
+            $0.callTicket = ticket
+            $0.trackingNumber = trackingNumber
+        })
     }
 }

@@ -181,6 +181,50 @@ import Testing
         }
     }
 
+    /// The host API: the example keeps each fee slip it issues as a record of its own, written
+    /// with an audit entry under the clerk who issued it, and reads it back.
+    @Test func theHostAPIKeepsThePluginsRecordsUnderTheCaller() async throws {
+        try await TestPlatform.with(extraConfig: Self.config(), plugins: PluginCatalog.all) { platform in
+            let slip = try await platform.withClient(as: "staff-640300-reviewer") { client in
+                try await Fees.Client(wrapping: client).issueFeeSlip(.with { $0.amountFen = 500_000; $0.caseSummary = "民间借贷纠纷" })
+            }
+            #expect(slip.number.hasPrefix("FS-") && slip.fee.feeFen == 5_000, "\(slip)")
+            try await platform.withClient(as: "staff-640100-reviewer") { client in
+                let again = try await Fees.Client(wrapping: client).getFeeSlip(.with { $0.number = slip.number })
+                #expect(again == slip)
+                let missing = try await rpcError { try await Fees.Client(wrapping: client).getFeeSlip(.with { $0.number = "FS-none" }) }
+                #expect(missing.code == .notFound && missing.message.contains("FS-none"), "\(missing)")
+            }
+            // In the module's own table, and in the audit trail under the clerk, by the host API.
+            let stored = try await platform.query("SELECT record_key FROM court_fees_records WHERE collection = 'slips'")
+            #expect(stored.contains(slip.number))
+            let audited = try await platform.query(
+                "SELECT actor || ' ' || method || ' ' || target FROM audit_log WHERE detail = 'record_put'")
+            #expect(audited.contains("fawang.plugin.v1.PluginHost/PutRecord court-fees:slips/\(slip.number)"), "\(audited)")
+            #expect(audited.hasPrefix("staff-640300") || audited.contains("staff-640300"), "\(audited)")
+        }
+    }
+
+    /// A plugin asking the host API for another line's matter is refused, and the attempt audited
+    /// under the caller whose call it was serving.
+    @Test func aPluginReadingAnotherLinesMatterIsRefusedAndAudited() async throws {
+        let peek = FileManager.default.temporaryDirectory.appendingPathComponent("fawang-peek-\(UUID().uuidString).txt")
+        defer { try? FileManager.default.removeItem(at: peek) }
+        let config = "modules.python-fees.external.command: /usr/bin/env python3 \(Self.pythonPlugin) --peek-file \(peek.path)\n"
+        try await TestPlatform.with(extraConfig: config, plugins: PluginCatalog.all) { platform in
+            let number = try await MaterialTests.submit(platform)
+            try number.write(to: peek, atomically: true, encoding: .utf8)
+            let answer = try await platform.withClient(as: "staff-640300-reviewer") { client in
+                try await Fees.Client(wrapping: client).getSchedule(.init())
+            }
+            #expect(answer.article.hasPrefix("peek:PERMISSION_DENIED:") && answer.article.contains("只能读取本条线"), "\(answer.article)")
+            let audited = try await platform.query(
+                "SELECT actor || ' ' || outcome || ' ' || detail FROM audit_log WHERE method = 'fawang.plugin.v1.PluginHost/GetLineMatter'")
+            #expect(audited.contains("denied external plugin python-fees asked for a matter of legal-aid"), "\(audited)")
+            #expect(audited.contains("staff-640300"), "under the caller whose call it served: \(audited)")
+        }
+    }
+
     /// The handshake's checks, each with its reason.
     @Test func theHandshakeIsChecked() throws {
         let file = try Google_Protobuf_FileDescriptorSet(serializedBytes: CourtFeesDescriptorSet.bytes).file

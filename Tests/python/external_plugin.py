@@ -6,6 +6,9 @@ GetSchedule on the address the host names in FAWANG_PLUGIN_LISTEN.
     --fault none            a correct plugin (id python-fees)
     --fault contract        declares contract version 99
     --fault no-policy       declares GetSchedule without an access policy
+    --peek-file PATH        GetSchedule asks the host API for the matter whose tracking number
+                            PATH holds (the test's: another line's, which the host must refuse)
+                            and answers with the status it got
 
 The host starts it (modules.<id>.external.command). Needs grpcio and grpcio-tools 1.85.1.
 """
@@ -29,6 +32,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--fault", default="none", choices=["none", "contract", "no-policy"])
     parser.add_argument("--id", default="python-fees")
+    parser.add_argument("--peek-file", default="")
     options = parser.parse_args()
 
     tmp = tempfile.mkdtemp()
@@ -58,9 +62,18 @@ def main() -> None:
     class Fees(fees_grpc.CourtFeeServiceServicer):
         def GetSchedule(self, request, context):
             # Says who called, as the host forwarded it, in the article field.
-            caller = dict(context.invocation_metadata()).get("fawang-caller-bin")
-            who = plugin_pb2.Caller.FromString(caller).principal.account_id if caller else "?"
-            return fees.GetScheduleResponse(article=f"python:{who or 'anonymous'}")
+            raw = dict(context.invocation_metadata()).get("fawang-caller-bin")
+            caller = plugin_pb2.Caller.FromString(raw) if raw else plugin_pb2.Caller()
+            if options.peek_file:
+                number = pathlib.Path(options.peek_file).read_text().strip()
+                host = plugin_pb2_grpc.PluginHostStub(grpc.insecure_channel(os.environ["FAWANG_PLUGIN_HOST"]))
+                try:
+                    matter = host.GetLineMatter(plugin_pb2.GetLineMatterRequest(
+                        call_ticket=caller.call_ticket, tracking_number=number), timeout=5)
+                    return fees.GetScheduleResponse(article=f"peek:OK:{matter.line}")
+                except grpc.RpcError as error:
+                    return fees.GetScheduleResponse(article=f"peek:{error.code().name}:{error.details()}")
+            return fees.GetScheduleResponse(article=f"python:{caller.principal.account_id or 'anonymous'}")
 
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
     plugin_pb2_grpc.add_ExternalPluginServicer_to_server(Plugin(), server)

@@ -34,6 +34,10 @@ final class ExternalPlugin: Sendable {
     let settings: ExternalPluginSettings
     /// Where the plugin serves: `unix:<data>/plugins/<id>.sock` for a started one.
     let address: String
+    /// Where a started plugin reaches the host API (``PluginHostService``): `unix:<data>/plugins/<id>.host.sock`.
+    let hostAddress: String?
+    /// The calls being served, for the host API's attribution.
+    let tickets = CallTickets()
     private let client: GRPCClient<HTTP2ClientTransport.Posix>
     /// The client's connections, from the first handshake until ``stop()``.
     private let connections: Task<Void, Never>
@@ -42,6 +46,8 @@ final class ExternalPlugin: Sendable {
     /// The exit status of each process of a started plugin, as it exits.
     private let exits: AsyncStream<Int32>
     private let state: Mutex<State>
+    /// The host API's server for this plugin, while it runs.
+    private let hostServer = Mutex<(server: GRPCServer<HTTP2ServerTransport.Posix>, task: Task<Void, Never>)?>(nil)
 
     private struct State {
         var process: Process?
@@ -60,6 +66,7 @@ final class ExternalPlugin: Sendable {
         self.logger = logger
         let address = settings.address ?? "unix:" + socketFolder.appendingPathComponent("\(id).sock").path
         self.address = address
+        self.hostAddress = settings.command == nil ? nil : "unix:" + socketFolder.appendingPathComponent("\(id).host.sock").path
         let target: any ResolvableTarget
         if address.hasPrefix("unix:") {
             target = .unixDomainSocket(path: String(address.dropFirst("unix:".count)))
@@ -198,21 +205,43 @@ final class ExternalPlugin: Sendable {
 
     // MARK: Process
 
+    /// A socket's path in a folder only the host's user may enter, without a socket left there
+    /// by an earlier run.
+    private static func socketPath(_ address: String) throws -> String {
+        let path = String(address.dropFirst("unix:".count))
+        try FileManager.default.createDirectory(
+            atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        try? FileManager.default.removeItem(atPath: path)
+        return path
+    }
+
+    /// Serves the host API to a started plugin, on its own socket: whoever connects there is this
+    /// plugin, and reaches this module's data only.
+    func serveHostAPI(_ service: PluginHostService) throws {
+        guard let hostAddress else { return }
+        let server = GRPCServer(
+            transport: HTTP2ServerTransport.Posix(address: .unixDomainSocket(path: try Self.socketPath(hostAddress)), transportSecurity: .plaintext),
+            services: [service])
+        let task = Task { [logger, id] in
+            do {
+                try await server.serve()
+            } catch {
+                logger.error("the host API for an external plugin stopped", metadata: ["module": "\(id)", "error": "\(error)"])
+            }
+        }
+        hostServer.withLock { $0 = (server, task) }
+    }
+
     /// Starts the plugin's program (a started plugin), its output going to the host's.
     func spawn() throws {
         guard let command = settings.command else { return }
-        if address.hasPrefix("unix:") {
-            let path = String(address.dropFirst("unix:".count))
-            try FileManager.default.createDirectory(
-                atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true,
-                attributes: [.posixPermissions: 0o700])
-            try? FileManager.default.removeItem(atPath: path)
-        }
+        if address.hasPrefix("unix:") { _ = try Self.socketPath(address) }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: command[0])
         process.arguments = Array(command.dropFirst())
         process.environment = ProcessInfo.processInfo.environment.merging([
             ExternalPluginContract.listenVariable: address,
+            ExternalPluginContract.hostVariable: hostAddress ?? "",
             ExternalPluginContract.parentVariable: String(ProcessInfo.processInfo.processIdentifier),
         ]) { $1 }
         let exits = state.withLock { $0.exits }
@@ -297,6 +326,10 @@ final class ExternalPlugin: Sendable {
         }
         client.beginGracefulShutdown()
         await connections.value
+        if let host = hostServer.withLock({ $0 }) {
+            host.server.beginGracefulShutdown()
+            await host.task.value
+        }
         guard let process, process.isRunning else { return }
         process.terminate()
         for _ in 0..<20 where process.isRunning { try? await Task.sleep(for: .milliseconds(100)) }
@@ -313,6 +346,8 @@ final class ExternalPlugin: Sendable {
         if let principal = Principal.current { caller.principal = IdentityService.proto(principal) }
         caller.peer = AuditContext.peer
         caller.channel = ChannelDecision.current?.rawValue ?? ""
+        let ticket = tickets.issue(caller)
+        caller.callTicket = ticket
         var metadata = Metadata()
         metadata.addBinary(try caller.serializedBytes() as [UInt8], forKey: ExternalPluginContract.callerKey)
         var options = CallOptions.defaults
@@ -323,6 +358,7 @@ final class ExternalPlugin: Sendable {
         // One reply (unary, client streaming): asked before answering, so that a refusal is the
         // call's status alone, as a compiled-in handler's is.
         guard method.type?.isResponseStreaming == true else {
+            defer { tickets.end(ticket) }
             let reply = try await call(outbound, method: method, options: options) { response in
                 var reply: [UInt8]?
                 for try await message in response.messages { reply = message }
@@ -332,7 +368,8 @@ final class ExternalPlugin: Sendable {
             return StreamingServerResponse(single: ServerResponse(message: reply))
         }
         return StreamingServerResponse(metadata: [:]) { [self, options] writer in
-            try await call(outbound, method: method, options: options) { response in
+            defer { tickets.end(ticket) }
+            return try await call(outbound, method: method, options: options) { response in
                 for try await message in response.messages { try await writer.write(message) }
                 return [:]
             }
@@ -412,7 +449,8 @@ final class ExternalPlugins: Service {
     /// Starts each plugin and asks its handshake (10 s each, at once). `taken`: the services the
     /// host and its compiled-in modules serve.
     static func start(
-        config: PlatformConfig, socketFolder: URL, registry: ModuleRegistry, taken: Set<String>, logger: Logger
+        config: PlatformConfig, socketFolder: URL, registry: ModuleRegistry, taken: Set<String>, storage: any HostStorage,
+        now: @escaping @Sendable () -> Date, logger: Logger
     ) async throws -> ExternalPlugins {
         var plugins: [ExternalPlugin] = []
         var notStarted: [String: String] = [:]
@@ -421,6 +459,9 @@ final class ExternalPlugins: Service {
                 throw FawangError(.failedPrecondition, "modules.\(id).external: the host already carries a module \(id): choose another id")
             }
             let plugin = try ExternalPlugin(id: id, settings: settings, socketFolder: socketFolder, registry: registry, logger: logger)
+            try plugin.serveHostAPI(PluginHostService(
+                module: id, storage: storage.moduleStorage(for: id), matters: storage.matters, audit: storage.audit, tickets: plugin.tickets,
+                now: now))
             do {
                 try plugin.spawn()
             } catch {

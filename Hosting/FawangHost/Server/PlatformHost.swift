@@ -112,7 +112,7 @@ public final class PlatformHost: Sendable {
         // is built, so their methods are routed like the compiled-in ones.
         let externals = try await ExternalPlugins.start(
             config: config, socketFolder: URL(fileURLWithPath: config.sqlitePath).deletingLastPathComponent().appendingPathComponent("plugins"),
-            registry: core.registry, taken: Set(ProtoSchema.current.services.map(\.fullName)), logger: logger)
+            registry: core.registry, taken: Set(ProtoSchema.current.services.map(\.fullName)), storage: storage, now: now, logger: logger)
         let serviceGroup: ServiceGroup
         let server: Server
         do {
@@ -178,7 +178,10 @@ public final class PlatformHost: Sendable {
                 path: config.sqlitePath, cipher: cipher, logger: logger, deadlines: core.engine, writes: writes, exchange: config.exchangeEnabled)
         }
         do {
-            try await storage.migrate(modules: plugins.map { ($0.manifest.id, $0.migrations) })
+            // External plugins keep their records in a table of their own (PluginHostService).
+            try await storage.migrate(
+                modules: plugins.map { ($0.manifest.id, $0.migrations) }
+                    + config.externalPlugins.keys.sorted().map { ($0, PluginHostService.migrations(for: $0)) })
             try await storage.checkDataKeys()
         } catch {
             await storage.close()

@@ -63,11 +63,25 @@ public enum Fawang_Courtfees_V1_CourtFeeService: Sendable {
                 type: .unary
             )
         }
+        /// Namespace for "GetFeeSlip" metadata.
+        public enum GetFeeSlip: Sendable {
+            /// Request type for "GetFeeSlip".
+            public typealias Input = Fawang_Courtfees_V1_GetFeeSlipRequest
+            /// Response type for "GetFeeSlip".
+            public typealias Output = Fawang_Courtfees_V1_FeeSlip
+            /// Descriptor for "GetFeeSlip".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "fawang.courtfees.v1.CourtFeeService"),
+                method: "GetFeeSlip",
+                type: .unary
+            )
+        }
         /// Descriptors for all methods in the "fawang.courtfees.v1.CourtFeeService" service.
         public static let descriptors: [GRPCCore.MethodDescriptor] = [
             GetSchedule.descriptor,
             Calculate.descriptor,
-            IssueFeeSlip.descriptor
+            IssueFeeSlip.descriptor,
+            GetFeeSlip.descriptor
         ]
     }
 }
@@ -148,6 +162,25 @@ extension Fawang_Courtfees_V1_CourtFeeService {
             request: GRPCCore.StreamingServerRequest<Fawang_Courtfees_V1_IssueFeeSlipRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Fawang_Courtfees_V1_FeeSlip>
+
+        /// Handle the "GetFeeSlip" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > A fee slip issued before, by its number: kept by the host for the plugin (its records), as
+        /// > the clerk's writing of it is in the audit trail.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Fawang_Courtfees_V1_GetFeeSlipRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Fawang_Courtfees_V1_FeeSlip` messages.
+        func getFeeSlip(
+            request: GRPCCore.StreamingServerRequest<Fawang_Courtfees_V1_GetFeeSlipRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Fawang_Courtfees_V1_FeeSlip>
     }
 
     /// Service protocol for the "fawang.courtfees.v1.CourtFeeService" service.
@@ -212,6 +245,25 @@ extension Fawang_Courtfees_V1_CourtFeeService {
             request: GRPCCore.ServerRequest<Fawang_Courtfees_V1_IssueFeeSlipRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Fawang_Courtfees_V1_FeeSlip>
+
+        /// Handle the "GetFeeSlip" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > A fee slip issued before, by its number: kept by the host for the plugin (its records), as
+        /// > the clerk's writing of it is in the audit trail.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Fawang_Courtfees_V1_GetFeeSlipRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Fawang_Courtfees_V1_FeeSlip` message.
+        func getFeeSlip(
+            request: GRPCCore.ServerRequest<Fawang_Courtfees_V1_GetFeeSlipRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Fawang_Courtfees_V1_FeeSlip>
     }
 
     /// Simple service protocol for the "fawang.courtfees.v1.CourtFeeService" service.
@@ -274,6 +326,25 @@ extension Fawang_Courtfees_V1_CourtFeeService {
             request: Fawang_Courtfees_V1_IssueFeeSlipRequest,
             context: GRPCCore.ServerContext
         ) async throws -> Fawang_Courtfees_V1_FeeSlip
+
+        /// Handle the "GetFeeSlip" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > A fee slip issued before, by its number: kept by the host for the plugin (its records), as
+        /// > the clerk's writing of it is in the audit trail.
+        ///
+        /// - Parameters:
+        ///   - request: A `Fawang_Courtfees_V1_GetFeeSlipRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Fawang_Courtfees_V1_FeeSlip` to respond with.
+        func getFeeSlip(
+            request: Fawang_Courtfees_V1_GetFeeSlipRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Fawang_Courtfees_V1_FeeSlip
     }
 }
 
@@ -309,6 +380,17 @@ extension Fawang_Courtfees_V1_CourtFeeService.StreamingServiceProtocol {
             serializer: GRPCProtobuf.ProtobufSerializer<Fawang_Courtfees_V1_FeeSlip>(),
             handler: { request, context in
                 try await self.issueFeeSlip(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Fawang_Courtfees_V1_CourtFeeService.Method.GetFeeSlip.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Fawang_Courtfees_V1_GetFeeSlipRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Fawang_Courtfees_V1_FeeSlip>(),
+            handler: { request, context in
+                try await self.getFeeSlip(
                     request: request,
                     context: context
                 )
@@ -352,6 +434,17 @@ extension Fawang_Courtfees_V1_CourtFeeService.ServiceProtocol {
         )
         return GRPCCore.StreamingServerResponse(single: response)
     }
+
+    public func getFeeSlip(
+        request: GRPCCore.StreamingServerRequest<Fawang_Courtfees_V1_GetFeeSlipRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Fawang_Courtfees_V1_FeeSlip> {
+        let response = try await self.getFeeSlip(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
 }
 
 // Default implementation of methods from 'ServiceProtocol'.
@@ -389,6 +482,19 @@ extension Fawang_Courtfees_V1_CourtFeeService.SimpleServiceProtocol {
     ) async throws -> GRPCCore.ServerResponse<Fawang_Courtfees_V1_FeeSlip> {
         return GRPCCore.ServerResponse<Fawang_Courtfees_V1_FeeSlip>(
             message: try await self.issueFeeSlip(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func getFeeSlip(
+        request: GRPCCore.ServerRequest<Fawang_Courtfees_V1_GetFeeSlipRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Fawang_Courtfees_V1_FeeSlip> {
+        return GRPCCore.ServerResponse<Fawang_Courtfees_V1_FeeSlip>(
+            message: try await self.getFeeSlip(
                 request: request.message,
                 context: context
             ),
@@ -471,6 +577,30 @@ extension Fawang_Courtfees_V1_CourtFeeService {
         func issueFeeSlip<Result>(
             request: GRPCCore.ClientRequest<Fawang_Courtfees_V1_IssueFeeSlipRequest>,
             serializer: some GRPCCore.MessageSerializer<Fawang_Courtfees_V1_IssueFeeSlipRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Fawang_Courtfees_V1_FeeSlip>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Fawang_Courtfees_V1_FeeSlip>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "GetFeeSlip" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > A fee slip issued before, by its number: kept by the host for the plugin (its records), as
+        /// > the clerk's writing of it is in the audit trail.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Fawang_Courtfees_V1_GetFeeSlipRequest` message.
+        ///   - serializer: A serializer for `Fawang_Courtfees_V1_GetFeeSlipRequest` messages.
+        ///   - deserializer: A deserializer for `Fawang_Courtfees_V1_FeeSlip` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func getFeeSlip<Result>(
+            request: GRPCCore.ClientRequest<Fawang_Courtfees_V1_GetFeeSlipRequest>,
+            serializer: some GRPCCore.MessageSerializer<Fawang_Courtfees_V1_GetFeeSlipRequest>,
             deserializer: some GRPCCore.MessageDeserializer<Fawang_Courtfees_V1_FeeSlip>,
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Fawang_Courtfees_V1_FeeSlip>) async throws -> Result
@@ -595,6 +725,41 @@ extension Fawang_Courtfees_V1_CourtFeeService {
                 onResponse: handleResponse
             )
         }
+
+        /// Call the "GetFeeSlip" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > A fee slip issued before, by its number: kept by the host for the plugin (its records), as
+        /// > the clerk's writing of it is in the audit trail.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Fawang_Courtfees_V1_GetFeeSlipRequest` message.
+        ///   - serializer: A serializer for `Fawang_Courtfees_V1_GetFeeSlipRequest` messages.
+        ///   - deserializer: A deserializer for `Fawang_Courtfees_V1_FeeSlip` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func getFeeSlip<Result>(
+            request: GRPCCore.ClientRequest<Fawang_Courtfees_V1_GetFeeSlipRequest>,
+            serializer: some GRPCCore.MessageSerializer<Fawang_Courtfees_V1_GetFeeSlipRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Fawang_Courtfees_V1_FeeSlip>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Fawang_Courtfees_V1_FeeSlip>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Fawang_Courtfees_V1_CourtFeeService.Method.GetFeeSlip.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
     }
 }
 
@@ -683,6 +848,36 @@ extension Fawang_Courtfees_V1_CourtFeeService.ClientProtocol {
         try await self.issueFeeSlip(
             request: request,
             serializer: GRPCProtobuf.ProtobufSerializer<Fawang_Courtfees_V1_IssueFeeSlipRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Fawang_Courtfees_V1_FeeSlip>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "GetFeeSlip" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > A fee slip issued before, by its number: kept by the host for the plugin (its records), as
+    /// > the clerk's writing of it is in the audit trail.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Fawang_Courtfees_V1_GetFeeSlipRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func getFeeSlip<Result>(
+        request: GRPCCore.ClientRequest<Fawang_Courtfees_V1_GetFeeSlipRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Fawang_Courtfees_V1_FeeSlip>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.getFeeSlip(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Fawang_Courtfees_V1_GetFeeSlipRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Fawang_Courtfees_V1_FeeSlip>(),
             options: options,
             onResponse: handleResponse
@@ -787,6 +982,40 @@ extension Fawang_Courtfees_V1_CourtFeeService.ClientProtocol {
             metadata: metadata
         )
         return try await self.issueFeeSlip(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "GetFeeSlip" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > A fee slip issued before, by its number: kept by the host for the plugin (its records), as
+    /// > the clerk's writing of it is in the audit trail.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func getFeeSlip<Result>(
+        _ message: Fawang_Courtfees_V1_GetFeeSlipRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Fawang_Courtfees_V1_FeeSlip>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Fawang_Courtfees_V1_GetFeeSlipRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.getFeeSlip(
             request: request,
             options: options,
             onResponse: handleResponse

@@ -129,10 +129,25 @@ public nonisolated struct Fawang_Courtfees_V1_IssueFeeSlipRequest: Sendable {
   public init() {}
 }
 
+public nonisolated struct Fawang_Courtfees_V1_GetFeeSlipRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var number: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
 public nonisolated struct Fawang_Courtfees_V1_FeeSlip: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
+
+  /// 测算单编号: FS-<date>-<six hex digits>.
+  public var number: String = String()
 
   public var fee: Fawang_Courtfees_V1_CalculateResponse {
     get {_fee ?? Fawang_Courtfees_V1_CalculateResponse()}
@@ -390,9 +405,39 @@ nonisolated extension Fawang_Courtfees_V1_IssueFeeSlipRequest: SwiftProtobuf.Mes
   }
 }
 
+nonisolated extension Fawang_Courtfees_V1_GetFeeSlipRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".GetFeeSlipRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}number\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.number) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.number.isEmpty {
+      try visitor.visitSingularStringField(value: self.number, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Fawang_Courtfees_V1_GetFeeSlipRequest, rhs: Fawang_Courtfees_V1_GetFeeSlipRequest) -> Bool {
+    if lhs.number != rhs.number {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
 nonisolated extension Fawang_Courtfees_V1_FeeSlip: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".FeeSlip"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}fee\0\u{3}case_summary\0\u{3}issued_by\0\u{3}issued_by_name\0\u{3}region_code\0\u{1}channel\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}fee\0\u{3}case_summary\0\u{3}issued_by\0\u{3}issued_by_name\0\u{3}region_code\0\u{1}channel\0\u{1}number\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -406,6 +451,7 @@ nonisolated extension Fawang_Courtfees_V1_FeeSlip: SwiftProtobuf.Message, SwiftP
       case 4: try { try decoder.decodeSingularStringField(value: &self.issuedByName) }()
       case 5: try { try decoder.decodeSingularStringField(value: &self.regionCode) }()
       case 6: try { try decoder.decodeSingularStringField(value: &self.channel) }()
+      case 7: try { try decoder.decodeSingularStringField(value: &self.number) }()
       default: break
       }
     }
@@ -434,10 +480,14 @@ nonisolated extension Fawang_Courtfees_V1_FeeSlip: SwiftProtobuf.Message, SwiftP
     if !self.channel.isEmpty {
       try visitor.visitSingularStringField(value: self.channel, fieldNumber: 6)
     }
+    if !self.number.isEmpty {
+      try visitor.visitSingularStringField(value: self.number, fieldNumber: 7)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Fawang_Courtfees_V1_FeeSlip, rhs: Fawang_Courtfees_V1_FeeSlip) -> Bool {
+    if lhs.number != rhs.number {return false}
     if lhs._fee != rhs._fee {return false}
     if lhs.caseSummary != rhs.caseSummary {return false}
     if lhs.issuedBy != rhs.issuedBy {return false}

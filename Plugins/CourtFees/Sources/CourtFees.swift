@@ -110,7 +110,10 @@ struct CourtFeeService: Fawang_Courtfees_V1_CourtFeeService.SimpleServiceProtoco
         ExternalMethod(Method.GetSchedule.descriptor, .anyone(rateLimited: false), help: "诉讼费交纳标准（财产案件）"),
         ExternalMethod(Method.Calculate.descriptor, .anyone(rateLimited: true), help: "测算财产案件受理费"),
         ExternalMethod(Method.IssueFeeSlip.descriptor, .roles([.staff, .departmentAdmin, .platformAdmin]), help: "出具诉讼费测算单"),
+        ExternalMethod(Method.GetFeeSlip.descriptor, .roles([.staff, .departmentAdmin, .platformAdmin]), help: "查看已出具的测算单"),
     ]
+    /// The host API's collection the slips are kept in.
+    static let slips = "slips"
 
     func getSchedule(request: Fawang_Courtfees_V1_GetScheduleRequest, context: ServerContext) async throws -> Fawang_Courtfees_V1_GetScheduleResponse {
         .with {
@@ -131,13 +134,29 @@ struct CourtFeeService: Fawang_Courtfees_V1_CourtFeeService.SimpleServiceProtoco
         guard summary.count <= 200 else {
             throw RPCError(code: .invalidArgument, message: "case_summary: 案情摘要不超过200字")
         }
-        return .with {
+        let host = try PluginHostConnection.required()
+        let day = Date().formatted(.iso8601.year().month().day().dateSeparator(.omitted))
+        let slip = Fawang_Courtfees_V1_FeeSlip.with {
+            $0.number = "FS-\(day)-" + UUID().uuidString.prefix(6)
             $0.fee = CourtFeeSchedule.fee(amountFen: request.amountFen, summaryProcedure: request.summaryProcedure)
             $0.caseSummary = summary
             $0.issuedBy = clerk.accountID
             $0.issuedByName = clerk.displayName
             $0.regionCode = clerk.regionCode
             $0.channel = PluginCaller.current?.channel ?? ""
+        }
+        // Kept by the host, in one transaction with its audit entry under the clerk.
+        _ = try await host.putRecord(collection: Self.slips, key: slip.number, json: try slip.jsonString())
+        return slip
+    }
+
+    func getFeeSlip(request: Fawang_Courtfees_V1_GetFeeSlipRequest, context: ServerContext) async throws -> Fawang_Courtfees_V1_FeeSlip {
+        guard !request.number.isEmpty else { throw RPCError(code: .invalidArgument, message: "number: 请填写测算单编号") }
+        do {
+            let record = try await PluginHostConnection.required().record(collection: Self.slips, key: request.number)
+            return try Fawang_Courtfees_V1_FeeSlip(jsonString: record.json)
+        } catch let error as RPCError where error.code == .notFound {
+            throw RPCError(code: .notFound, message: "没有编号为 \(request.number) 的测算单")
         }
     }
 

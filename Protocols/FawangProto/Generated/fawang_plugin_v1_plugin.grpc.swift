@@ -370,3 +370,1046 @@ extension Fawang_Plugin_V1_ExternalPlugin.ClientProtocol {
         )
     }
 }
+
+// MARK: - fawang.plugin.v1.PluginHost
+
+/// Namespace containing generated types for the "fawang.plugin.v1.PluginHost" service.
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+public enum Fawang_Plugin_V1_PluginHost: Sendable {
+    /// Service descriptor for the "fawang.plugin.v1.PluginHost" service.
+    public static let descriptor = GRPCCore.ServiceDescriptor(fullyQualifiedService: "fawang.plugin.v1.PluginHost")
+    /// Namespace for method metadata.
+    public enum Method: Sendable {
+        /// Namespace for "PutRecord" metadata.
+        public enum PutRecord: Sendable {
+            /// Request type for "PutRecord".
+            public typealias Input = Fawang_Plugin_V1_PutRecordRequest
+            /// Response type for "PutRecord".
+            public typealias Output = Fawang_Plugin_V1_Record
+            /// Descriptor for "PutRecord".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "fawang.plugin.v1.PluginHost"),
+                method: "PutRecord",
+                type: .unary
+            )
+        }
+        /// Namespace for "GetRecord" metadata.
+        public enum GetRecord: Sendable {
+            /// Request type for "GetRecord".
+            public typealias Input = Fawang_Plugin_V1_GetRecordRequest
+            /// Response type for "GetRecord".
+            public typealias Output = Fawang_Plugin_V1_Record
+            /// Descriptor for "GetRecord".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "fawang.plugin.v1.PluginHost"),
+                method: "GetRecord",
+                type: .unary
+            )
+        }
+        /// Namespace for "ListRecords" metadata.
+        public enum ListRecords: Sendable {
+            /// Request type for "ListRecords".
+            public typealias Input = Fawang_Plugin_V1_ListRecordsRequest
+            /// Response type for "ListRecords".
+            public typealias Output = Fawang_Plugin_V1_ListRecordsResponse
+            /// Descriptor for "ListRecords".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "fawang.plugin.v1.PluginHost"),
+                method: "ListRecords",
+                type: .unary
+            )
+        }
+        /// Namespace for "GetLineMatter" metadata.
+        public enum GetLineMatter: Sendable {
+            /// Request type for "GetLineMatter".
+            public typealias Input = Fawang_Plugin_V1_GetLineMatterRequest
+            /// Response type for "GetLineMatter".
+            public typealias Output = Fawang_Plugin_V1_LineMatter
+            /// Descriptor for "GetLineMatter".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "fawang.plugin.v1.PluginHost"),
+                method: "GetLineMatter",
+                type: .unary
+            )
+        }
+        /// Descriptors for all methods in the "fawang.plugin.v1.PluginHost" service.
+        public static let descriptors: [GRPCCore.MethodDescriptor] = [
+            PutRecord.descriptor,
+            GetRecord.descriptor,
+            ListRecords.descriptor,
+            GetLineMatter.descriptor
+        ]
+    }
+}
+
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension GRPCCore.ServiceDescriptor {
+    /// Service descriptor for the "fawang.plugin.v1.PluginHost" service.
+    public static let fawang_plugin_v1_PluginHost = GRPCCore.ServiceDescriptor(fullyQualifiedService: "fawang.plugin.v1.PluginHost")
+}
+
+// MARK: fawang.plugin.v1.PluginHost (server)
+
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension Fawang_Plugin_V1_PluginHost {
+    /// Streaming variant of the service protocol for the "fawang.plugin.v1.PluginHost" service.
+    ///
+    /// This protocol is the lowest-level of the service protocols generated for this service
+    /// giving you the most flexibility over the implementation of your service. This comes at
+    /// the cost of more verbose and less strict APIs. Each RPC requires you to implement it in
+    /// terms of a request stream and response stream. Where the RPC expects only a single
+    /// request or response message, you are responsible for ensuring your implementation
+    /// maintains this invariant.
+    ///
+    /// Where possible, prefer using the stricter, less-verbose ``ServiceProtocol``
+    /// or ``SimpleServiceProtocol`` instead.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Served by the host to each plugin it started, on a socket of that plugin's own
+    /// > (FAWANG_PLUGIN_HOST, unix:<data>/plugins/<id>.host.sock): the one way a plugin reaches the
+    /// > platform's data, and only its own — the records of its register and the matters of its line.
+    /// > Every refusal is audited.
+    public protocol StreamingServiceProtocol: GRPCCore.RegistrableRPCService {
+        /// Handle the "PutRecord" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Writes one record of the plugin's register (a collection, a key and a JSON document), in one
+        /// > durable transaction with its audit entry, under the caller of `call_ticket`.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Fawang_Plugin_V1_PutRecordRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Fawang_Plugin_V1_Record` messages.
+        func putRecord(
+            request: GRPCCore.StreamingServerRequest<Fawang_Plugin_V1_PutRecordRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Fawang_Plugin_V1_Record>
+
+        /// Handle the "GetRecord" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > One record; NOT_FOUND if there is none.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Fawang_Plugin_V1_GetRecordRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Fawang_Plugin_V1_Record` messages.
+        func getRecord(
+            request: GRPCCore.StreamingServerRequest<Fawang_Plugin_V1_GetRecordRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Fawang_Plugin_V1_Record>
+
+        /// Handle the "ListRecords" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The records of a collection, by key, from `key_prefix`.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Fawang_Plugin_V1_ListRecordsRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Fawang_Plugin_V1_ListRecordsResponse` messages.
+        func listRecords(
+            request: GRPCCore.StreamingServerRequest<Fawang_Plugin_V1_ListRecordsRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Fawang_Plugin_V1_ListRecordsResponse>
+
+        /// Handle the "GetLineMatter" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > A matter of the plugin's own line, by tracking number. Another line's matter is refused
+        /// > PERMISSION_DENIED, and the attempt audited.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Fawang_Plugin_V1_GetLineMatterRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Fawang_Plugin_V1_LineMatter` messages.
+        func getLineMatter(
+            request: GRPCCore.StreamingServerRequest<Fawang_Plugin_V1_GetLineMatterRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Fawang_Plugin_V1_LineMatter>
+    }
+
+    /// Service protocol for the "fawang.plugin.v1.PluginHost" service.
+    ///
+    /// This protocol is higher level than ``StreamingServiceProtocol`` but lower level than
+    /// the ``SimpleServiceProtocol``, it provides access to request and response metadata and
+    /// trailing response metadata. If you don't need these then consider using
+    /// the ``SimpleServiceProtocol``. If you need fine grained control over your RPCs then
+    /// use ``StreamingServiceProtocol``.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Served by the host to each plugin it started, on a socket of that plugin's own
+    /// > (FAWANG_PLUGIN_HOST, unix:<data>/plugins/<id>.host.sock): the one way a plugin reaches the
+    /// > platform's data, and only its own — the records of its register and the matters of its line.
+    /// > Every refusal is audited.
+    public protocol ServiceProtocol: Fawang_Plugin_V1_PluginHost.StreamingServiceProtocol {
+        /// Handle the "PutRecord" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Writes one record of the plugin's register (a collection, a key and a JSON document), in one
+        /// > durable transaction with its audit entry, under the caller of `call_ticket`.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Fawang_Plugin_V1_PutRecordRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Fawang_Plugin_V1_Record` message.
+        func putRecord(
+            request: GRPCCore.ServerRequest<Fawang_Plugin_V1_PutRecordRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Fawang_Plugin_V1_Record>
+
+        /// Handle the "GetRecord" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > One record; NOT_FOUND if there is none.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Fawang_Plugin_V1_GetRecordRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Fawang_Plugin_V1_Record` message.
+        func getRecord(
+            request: GRPCCore.ServerRequest<Fawang_Plugin_V1_GetRecordRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Fawang_Plugin_V1_Record>
+
+        /// Handle the "ListRecords" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The records of a collection, by key, from `key_prefix`.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Fawang_Plugin_V1_ListRecordsRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Fawang_Plugin_V1_ListRecordsResponse` message.
+        func listRecords(
+            request: GRPCCore.ServerRequest<Fawang_Plugin_V1_ListRecordsRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Fawang_Plugin_V1_ListRecordsResponse>
+
+        /// Handle the "GetLineMatter" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > A matter of the plugin's own line, by tracking number. Another line's matter is refused
+        /// > PERMISSION_DENIED, and the attempt audited.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Fawang_Plugin_V1_GetLineMatterRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Fawang_Plugin_V1_LineMatter` message.
+        func getLineMatter(
+            request: GRPCCore.ServerRequest<Fawang_Plugin_V1_GetLineMatterRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Fawang_Plugin_V1_LineMatter>
+    }
+
+    /// Simple service protocol for the "fawang.plugin.v1.PluginHost" service.
+    ///
+    /// This is the highest level protocol for the service. The API is the easiest to use but
+    /// doesn't provide access to request or response metadata. If you need access to these
+    /// then use ``ServiceProtocol`` instead.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Served by the host to each plugin it started, on a socket of that plugin's own
+    /// > (FAWANG_PLUGIN_HOST, unix:<data>/plugins/<id>.host.sock): the one way a plugin reaches the
+    /// > platform's data, and only its own — the records of its register and the matters of its line.
+    /// > Every refusal is audited.
+    public protocol SimpleServiceProtocol: Fawang_Plugin_V1_PluginHost.ServiceProtocol {
+        /// Handle the "PutRecord" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Writes one record of the plugin's register (a collection, a key and a JSON document), in one
+        /// > durable transaction with its audit entry, under the caller of `call_ticket`.
+        ///
+        /// - Parameters:
+        ///   - request: A `Fawang_Plugin_V1_PutRecordRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Fawang_Plugin_V1_Record` to respond with.
+        func putRecord(
+            request: Fawang_Plugin_V1_PutRecordRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Fawang_Plugin_V1_Record
+
+        /// Handle the "GetRecord" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > One record; NOT_FOUND if there is none.
+        ///
+        /// - Parameters:
+        ///   - request: A `Fawang_Plugin_V1_GetRecordRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Fawang_Plugin_V1_Record` to respond with.
+        func getRecord(
+            request: Fawang_Plugin_V1_GetRecordRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Fawang_Plugin_V1_Record
+
+        /// Handle the "ListRecords" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The records of a collection, by key, from `key_prefix`.
+        ///
+        /// - Parameters:
+        ///   - request: A `Fawang_Plugin_V1_ListRecordsRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Fawang_Plugin_V1_ListRecordsResponse` to respond with.
+        func listRecords(
+            request: Fawang_Plugin_V1_ListRecordsRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Fawang_Plugin_V1_ListRecordsResponse
+
+        /// Handle the "GetLineMatter" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > A matter of the plugin's own line, by tracking number. Another line's matter is refused
+        /// > PERMISSION_DENIED, and the attempt audited.
+        ///
+        /// - Parameters:
+        ///   - request: A `Fawang_Plugin_V1_GetLineMatterRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Fawang_Plugin_V1_LineMatter` to respond with.
+        func getLineMatter(
+            request: Fawang_Plugin_V1_GetLineMatterRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Fawang_Plugin_V1_LineMatter
+    }
+}
+
+// Default implementation of 'registerMethods(with:)'.
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension Fawang_Plugin_V1_PluginHost.StreamingServiceProtocol {
+    public func registerMethods<Transport>(with router: inout GRPCCore.RPCRouter<Transport>) where Transport: GRPCCore.ServerTransport {
+        router.registerHandler(
+            forMethod: Fawang_Plugin_V1_PluginHost.Method.PutRecord.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Fawang_Plugin_V1_PutRecordRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Fawang_Plugin_V1_Record>(),
+            handler: { request, context in
+                try await self.putRecord(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Fawang_Plugin_V1_PluginHost.Method.GetRecord.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Fawang_Plugin_V1_GetRecordRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Fawang_Plugin_V1_Record>(),
+            handler: { request, context in
+                try await self.getRecord(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Fawang_Plugin_V1_PluginHost.Method.ListRecords.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Fawang_Plugin_V1_ListRecordsRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Fawang_Plugin_V1_ListRecordsResponse>(),
+            handler: { request, context in
+                try await self.listRecords(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Fawang_Plugin_V1_PluginHost.Method.GetLineMatter.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Fawang_Plugin_V1_GetLineMatterRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Fawang_Plugin_V1_LineMatter>(),
+            handler: { request, context in
+                try await self.getLineMatter(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+    }
+}
+
+// Default implementation of streaming methods from 'StreamingServiceProtocol'.
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension Fawang_Plugin_V1_PluginHost.ServiceProtocol {
+    public func putRecord(
+        request: GRPCCore.StreamingServerRequest<Fawang_Plugin_V1_PutRecordRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Fawang_Plugin_V1_Record> {
+        let response = try await self.putRecord(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func getRecord(
+        request: GRPCCore.StreamingServerRequest<Fawang_Plugin_V1_GetRecordRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Fawang_Plugin_V1_Record> {
+        let response = try await self.getRecord(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func listRecords(
+        request: GRPCCore.StreamingServerRequest<Fawang_Plugin_V1_ListRecordsRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Fawang_Plugin_V1_ListRecordsResponse> {
+        let response = try await self.listRecords(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func getLineMatter(
+        request: GRPCCore.StreamingServerRequest<Fawang_Plugin_V1_GetLineMatterRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Fawang_Plugin_V1_LineMatter> {
+        let response = try await self.getLineMatter(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+}
+
+// Default implementation of methods from 'ServiceProtocol'.
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension Fawang_Plugin_V1_PluginHost.SimpleServiceProtocol {
+    public func putRecord(
+        request: GRPCCore.ServerRequest<Fawang_Plugin_V1_PutRecordRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Fawang_Plugin_V1_Record> {
+        return GRPCCore.ServerResponse<Fawang_Plugin_V1_Record>(
+            message: try await self.putRecord(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func getRecord(
+        request: GRPCCore.ServerRequest<Fawang_Plugin_V1_GetRecordRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Fawang_Plugin_V1_Record> {
+        return GRPCCore.ServerResponse<Fawang_Plugin_V1_Record>(
+            message: try await self.getRecord(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func listRecords(
+        request: GRPCCore.ServerRequest<Fawang_Plugin_V1_ListRecordsRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Fawang_Plugin_V1_ListRecordsResponse> {
+        return GRPCCore.ServerResponse<Fawang_Plugin_V1_ListRecordsResponse>(
+            message: try await self.listRecords(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func getLineMatter(
+        request: GRPCCore.ServerRequest<Fawang_Plugin_V1_GetLineMatterRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Fawang_Plugin_V1_LineMatter> {
+        return GRPCCore.ServerResponse<Fawang_Plugin_V1_LineMatter>(
+            message: try await self.getLineMatter(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+}
+
+// MARK: fawang.plugin.v1.PluginHost (client)
+
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension Fawang_Plugin_V1_PluginHost {
+    /// Generated client protocol for the "fawang.plugin.v1.PluginHost" service.
+    ///
+    /// You don't need to implement this protocol directly, use the generated
+    /// implementation, ``Client``.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Served by the host to each plugin it started, on a socket of that plugin's own
+    /// > (FAWANG_PLUGIN_HOST, unix:<data>/plugins/<id>.host.sock): the one way a plugin reaches the
+    /// > platform's data, and only its own — the records of its register and the matters of its line.
+    /// > Every refusal is audited.
+    public protocol ClientProtocol: Sendable {
+        /// Call the "PutRecord" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Writes one record of the plugin's register (a collection, a key and a JSON document), in one
+        /// > durable transaction with its audit entry, under the caller of `call_ticket`.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Fawang_Plugin_V1_PutRecordRequest` message.
+        ///   - serializer: A serializer for `Fawang_Plugin_V1_PutRecordRequest` messages.
+        ///   - deserializer: A deserializer for `Fawang_Plugin_V1_Record` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func putRecord<Result>(
+            request: GRPCCore.ClientRequest<Fawang_Plugin_V1_PutRecordRequest>,
+            serializer: some GRPCCore.MessageSerializer<Fawang_Plugin_V1_PutRecordRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Fawang_Plugin_V1_Record>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Fawang_Plugin_V1_Record>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "GetRecord" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > One record; NOT_FOUND if there is none.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Fawang_Plugin_V1_GetRecordRequest` message.
+        ///   - serializer: A serializer for `Fawang_Plugin_V1_GetRecordRequest` messages.
+        ///   - deserializer: A deserializer for `Fawang_Plugin_V1_Record` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func getRecord<Result>(
+            request: GRPCCore.ClientRequest<Fawang_Plugin_V1_GetRecordRequest>,
+            serializer: some GRPCCore.MessageSerializer<Fawang_Plugin_V1_GetRecordRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Fawang_Plugin_V1_Record>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Fawang_Plugin_V1_Record>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "ListRecords" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The records of a collection, by key, from `key_prefix`.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Fawang_Plugin_V1_ListRecordsRequest` message.
+        ///   - serializer: A serializer for `Fawang_Plugin_V1_ListRecordsRequest` messages.
+        ///   - deserializer: A deserializer for `Fawang_Plugin_V1_ListRecordsResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func listRecords<Result>(
+            request: GRPCCore.ClientRequest<Fawang_Plugin_V1_ListRecordsRequest>,
+            serializer: some GRPCCore.MessageSerializer<Fawang_Plugin_V1_ListRecordsRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Fawang_Plugin_V1_ListRecordsResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Fawang_Plugin_V1_ListRecordsResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "GetLineMatter" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > A matter of the plugin's own line, by tracking number. Another line's matter is refused
+        /// > PERMISSION_DENIED, and the attempt audited.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Fawang_Plugin_V1_GetLineMatterRequest` message.
+        ///   - serializer: A serializer for `Fawang_Plugin_V1_GetLineMatterRequest` messages.
+        ///   - deserializer: A deserializer for `Fawang_Plugin_V1_LineMatter` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func getLineMatter<Result>(
+            request: GRPCCore.ClientRequest<Fawang_Plugin_V1_GetLineMatterRequest>,
+            serializer: some GRPCCore.MessageSerializer<Fawang_Plugin_V1_GetLineMatterRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Fawang_Plugin_V1_LineMatter>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Fawang_Plugin_V1_LineMatter>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+    }
+
+    /// Generated client for the "fawang.plugin.v1.PluginHost" service.
+    ///
+    /// The ``Client`` provides an implementation of ``ClientProtocol`` which wraps
+    /// a `GRPCCore.GRPCCClient`. The underlying `GRPCClient` provides the long-lived
+    /// means of communication with the remote peer.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Served by the host to each plugin it started, on a socket of that plugin's own
+    /// > (FAWANG_PLUGIN_HOST, unix:<data>/plugins/<id>.host.sock): the one way a plugin reaches the
+    /// > platform's data, and only its own — the records of its register and the matters of its line.
+    /// > Every refusal is audited.
+    public struct Client<Transport>: ClientProtocol where Transport: GRPCCore.ClientTransport {
+        private let client: GRPCCore.GRPCClient<Transport>
+
+        /// Creates a new client wrapping the provided `GRPCCore.GRPCClient`.
+        ///
+        /// - Parameters:
+        ///   - client: A `GRPCCore.GRPCClient` providing a communication channel to the service.
+        public init(wrapping client: GRPCCore.GRPCClient<Transport>) {
+            self.client = client
+        }
+
+        /// Call the "PutRecord" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Writes one record of the plugin's register (a collection, a key and a JSON document), in one
+        /// > durable transaction with its audit entry, under the caller of `call_ticket`.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Fawang_Plugin_V1_PutRecordRequest` message.
+        ///   - serializer: A serializer for `Fawang_Plugin_V1_PutRecordRequest` messages.
+        ///   - deserializer: A deserializer for `Fawang_Plugin_V1_Record` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func putRecord<Result>(
+            request: GRPCCore.ClientRequest<Fawang_Plugin_V1_PutRecordRequest>,
+            serializer: some GRPCCore.MessageSerializer<Fawang_Plugin_V1_PutRecordRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Fawang_Plugin_V1_Record>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Fawang_Plugin_V1_Record>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Fawang_Plugin_V1_PluginHost.Method.PutRecord.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "GetRecord" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > One record; NOT_FOUND if there is none.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Fawang_Plugin_V1_GetRecordRequest` message.
+        ///   - serializer: A serializer for `Fawang_Plugin_V1_GetRecordRequest` messages.
+        ///   - deserializer: A deserializer for `Fawang_Plugin_V1_Record` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func getRecord<Result>(
+            request: GRPCCore.ClientRequest<Fawang_Plugin_V1_GetRecordRequest>,
+            serializer: some GRPCCore.MessageSerializer<Fawang_Plugin_V1_GetRecordRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Fawang_Plugin_V1_Record>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Fawang_Plugin_V1_Record>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Fawang_Plugin_V1_PluginHost.Method.GetRecord.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "ListRecords" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The records of a collection, by key, from `key_prefix`.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Fawang_Plugin_V1_ListRecordsRequest` message.
+        ///   - serializer: A serializer for `Fawang_Plugin_V1_ListRecordsRequest` messages.
+        ///   - deserializer: A deserializer for `Fawang_Plugin_V1_ListRecordsResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func listRecords<Result>(
+            request: GRPCCore.ClientRequest<Fawang_Plugin_V1_ListRecordsRequest>,
+            serializer: some GRPCCore.MessageSerializer<Fawang_Plugin_V1_ListRecordsRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Fawang_Plugin_V1_ListRecordsResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Fawang_Plugin_V1_ListRecordsResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Fawang_Plugin_V1_PluginHost.Method.ListRecords.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "GetLineMatter" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > A matter of the plugin's own line, by tracking number. Another line's matter is refused
+        /// > PERMISSION_DENIED, and the attempt audited.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Fawang_Plugin_V1_GetLineMatterRequest` message.
+        ///   - serializer: A serializer for `Fawang_Plugin_V1_GetLineMatterRequest` messages.
+        ///   - deserializer: A deserializer for `Fawang_Plugin_V1_LineMatter` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func getLineMatter<Result>(
+            request: GRPCCore.ClientRequest<Fawang_Plugin_V1_GetLineMatterRequest>,
+            serializer: some GRPCCore.MessageSerializer<Fawang_Plugin_V1_GetLineMatterRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Fawang_Plugin_V1_LineMatter>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Fawang_Plugin_V1_LineMatter>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Fawang_Plugin_V1_PluginHost.Method.GetLineMatter.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+    }
+}
+
+// Helpers providing default arguments to 'ClientProtocol' methods.
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension Fawang_Plugin_V1_PluginHost.ClientProtocol {
+    /// Call the "PutRecord" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Writes one record of the plugin's register (a collection, a key and a JSON document), in one
+    /// > durable transaction with its audit entry, under the caller of `call_ticket`.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Fawang_Plugin_V1_PutRecordRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func putRecord<Result>(
+        request: GRPCCore.ClientRequest<Fawang_Plugin_V1_PutRecordRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Fawang_Plugin_V1_Record>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.putRecord(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Fawang_Plugin_V1_PutRecordRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Fawang_Plugin_V1_Record>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "GetRecord" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > One record; NOT_FOUND if there is none.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Fawang_Plugin_V1_GetRecordRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func getRecord<Result>(
+        request: GRPCCore.ClientRequest<Fawang_Plugin_V1_GetRecordRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Fawang_Plugin_V1_Record>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.getRecord(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Fawang_Plugin_V1_GetRecordRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Fawang_Plugin_V1_Record>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ListRecords" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > The records of a collection, by key, from `key_prefix`.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Fawang_Plugin_V1_ListRecordsRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func listRecords<Result>(
+        request: GRPCCore.ClientRequest<Fawang_Plugin_V1_ListRecordsRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Fawang_Plugin_V1_ListRecordsResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.listRecords(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Fawang_Plugin_V1_ListRecordsRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Fawang_Plugin_V1_ListRecordsResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "GetLineMatter" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > A matter of the plugin's own line, by tracking number. Another line's matter is refused
+    /// > PERMISSION_DENIED, and the attempt audited.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Fawang_Plugin_V1_GetLineMatterRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func getLineMatter<Result>(
+        request: GRPCCore.ClientRequest<Fawang_Plugin_V1_GetLineMatterRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Fawang_Plugin_V1_LineMatter>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.getLineMatter(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Fawang_Plugin_V1_GetLineMatterRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Fawang_Plugin_V1_LineMatter>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+}
+
+// Helpers providing sugared APIs for 'ClientProtocol' methods.
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension Fawang_Plugin_V1_PluginHost.ClientProtocol {
+    /// Call the "PutRecord" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Writes one record of the plugin's register (a collection, a key and a JSON document), in one
+    /// > durable transaction with its audit entry, under the caller of `call_ticket`.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func putRecord<Result>(
+        _ message: Fawang_Plugin_V1_PutRecordRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Fawang_Plugin_V1_Record>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Fawang_Plugin_V1_PutRecordRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.putRecord(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "GetRecord" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > One record; NOT_FOUND if there is none.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func getRecord<Result>(
+        _ message: Fawang_Plugin_V1_GetRecordRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Fawang_Plugin_V1_Record>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Fawang_Plugin_V1_GetRecordRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.getRecord(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ListRecords" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > The records of a collection, by key, from `key_prefix`.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func listRecords<Result>(
+        _ message: Fawang_Plugin_V1_ListRecordsRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Fawang_Plugin_V1_ListRecordsResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Fawang_Plugin_V1_ListRecordsRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.listRecords(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "GetLineMatter" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > A matter of the plugin's own line, by tracking number. Another line's matter is refused
+    /// > PERMISSION_DENIED, and the attempt audited.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func getLineMatter<Result>(
+        _ message: Fawang_Plugin_V1_GetLineMatterRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Fawang_Plugin_V1_LineMatter>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Fawang_Plugin_V1_GetLineMatterRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.getLineMatter(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+}
