@@ -352,41 +352,58 @@ final class ExternalPlugin: Sendable {
         metadata.addBinary(try caller.serializedBytes() as [UInt8], forKey: ExternalPluginContract.callerKey)
         var options = CallOptions.defaults
         options.timeout = .milliseconds(settings.deadlineMilliseconds)
-        let outbound = StreamingClientRequest<[UInt8]>(metadata: metadata) { out in
-            for try await message in request.messages { try await out.write(message) }
-        }
-        // One reply (unary, client streaming): asked before answering, so that a refusal is the
-        // call's status alone, as a compiled-in handler's is.
-        guard method.type?.isResponseStreaming == true else {
+        // A unary call (most are) goes as one: one message each way, the cheapest path.
+        if method.type == .unary {
             defer { tickets.end(ticket) }
-            let reply = try await call(outbound, method: method, options: options) { response in
-                var reply: [UInt8]?
-                for try await message in response.messages { reply = message }
-                guard let reply else { throw RPCError(code: .internalError, message: "the plugin answered \(method) without a message") }
-                return reply
+            var message: [UInt8]?
+            for try await each in request.messages { message = each }
+            guard let message else { throw RPCError(code: .invalidArgument, message: "the call carried no request message") }
+            let reply = try await call {
+                try await client.unary(
+                    request: ClientRequest(message: message, metadata: metadata), descriptor: method, serializer: RawBytes(),
+                    deserializer: RawBytes(), options: options) { try $0.message }
             }
             return StreamingServerResponse(single: ServerResponse(message: reply))
         }
-        return StreamingServerResponse(metadata: [:]) { [self, options] writer in
+        let outbound = StreamingClientRequest<[UInt8]>(metadata: metadata) { out in
+            for try await message in request.messages { try await out.write(message) }
+        }
+        // One reply (client streaming): asked before answering, so that a refusal is the call's
+        // status alone, as a compiled-in handler's is.
+        guard method.type?.isResponseStreaming == true else {
             defer { tickets.end(ticket) }
-            return try await call(outbound, method: method, options: options) { response in
-                for try await message in response.messages { try await writer.write(message) }
-                return [:]
+            let reply = try await call {
+                try await client.bidirectionalStreaming(
+                    request: outbound, descriptor: method, serializer: RawBytes(), deserializer: RawBytes(), options: options
+                ) { response in
+                    var reply: [UInt8]?
+                    for try await message in response.messages { reply = message }
+                    guard let reply else { throw RPCError(code: .internalError, message: "the plugin answered \(method) without a message") }
+                    return reply
+                }
+            }
+            return StreamingServerResponse(single: ServerResponse(message: reply))
+        }
+        return StreamingServerResponse(metadata: [:]) { [self, client, options] writer in
+            defer { tickets.end(ticket) }
+            return try await call {
+                try await client.bidirectionalStreaming(
+                    request: outbound, descriptor: method, serializer: RawBytes(), deserializer: RawBytes(), options: options
+                ) { response in
+                    for try await message in response.messages { try await writer.write(message) }
+                    return [:]
+                }
             }
         }
     }
 
     /// One call to the plugin within its limits; the transport's failures told in Chinese, the
     /// plugin's own answers passed on as they are.
-    private func call<Result: Sendable>(
-        _ request: StreamingClientRequest<[UInt8]>, method: MethodDescriptor, options: CallOptions,
-        _ body: @Sendable @escaping (StreamingClientResponse<[UInt8]>) async throws -> Result
-    ) async throws -> Result {
+    private func call<Result: Sendable>(_ body: () async throws -> Result) async throws -> Result {
         try take()
         defer { release() }
         do {
-            return try await client.bidirectionalStreaming(
-                request: request, descriptor: method, serializer: RawBytes(), deserializer: RawBytes(), options: options, onResponse: body)
+            return try await body()
         } catch let error as RPCError {
             let name = state.withLock { $0.nameZH }
             switch error.code {

@@ -14,7 +14,8 @@ final class CallTickets: Sendable {
     private let open = Mutex<[String: Fawang_Plugin_V1_Caller]>([:])
 
     func issue(_ caller: Fawang_Plugin_V1_Caller) -> String {
-        let ticket = (0..<16).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
+        var generator = SystemRandomNumberGenerator()
+        let ticket = String(generator.next() as UInt64, radix: 36) + "." + String(generator.next() as UInt64, radix: 36)
         open.withLock { $0[ticket] = caller }
         return ticket
     }
