@@ -33,6 +33,33 @@ public enum ExternalPluginContract {
     public static let parentVariable = "FAWANG_PLUGIN_PARENT"
 }
 
+/// Where a plugin serves, or reaches the host API: `unix:/path` or `host:port` (`[::1]:port`).
+/// The one reading of these addresses, for the host's config, its client and the plugin's server.
+public enum PluginAddress: Sendable, Equatable, CustomStringConvertible {
+    case unix(path: String)
+    case host(String, port: Int)
+
+    public init?(_ text: String) {
+        if text.hasPrefix("unix:") {
+            let path = String(text.dropFirst("unix:".count))
+            guard !path.isEmpty else { return nil }
+            self = .unix(path: path)
+            return
+        }
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (1...65535).contains(port) else { return nil }
+        let host = String(text[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        guard !host.isEmpty, !host.contains(where: \.isWhitespace) else { return nil }
+        self = .host(host, port: port)
+    }
+
+    public var description: String {
+        switch self {
+        case .unix(let path): "unix:" + path
+        case .host(let host, let port): host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+        }
+    }
+}
+
 /// One method a plugin serves, with who may call it: the host routes no method without one.
 public struct ExternalMethod: Sendable {
     public enum Policy: Sendable, Equatable {
@@ -149,15 +176,14 @@ public enum ExternalPluginServer {
                 message: "no address to serve on: the host names it in \(ExternalPluginContract.listenVariable) (unix:/path or host:port)")
         }
         let address: GRPCNIOTransportCore.SocketAddress
-        if listen.hasPrefix("unix:") {
-            let path = String(listen.dropFirst("unix:".count))
+        switch PluginAddress(listen) {
+        case .unix(let path)?:
             // A socket left by an earlier run of this plugin would refuse the bind.
             try? FileManager.default.removeItem(atPath: path)
             address = .unixDomainSocket(path: path)
-        } else if let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]) {
-            let host = String(listen[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        case .host(let host, let port)?:
             address = host.contains(":") ? .ipv6(host: host, port: port) : .ipv4(host: host, port: port)
-        } else {
+        case nil:
             throw RPCError(code: .invalidArgument, message: "\(ExternalPluginContract.listenVariable)=\(listen): expected unix:/path or host:port")
         }
         let server = GRPCServer(
@@ -186,9 +212,8 @@ public final class PluginHostConnection: Sendable {
     /// The host's, from `FAWANG_PLUGIN_HOST`; nil for a plugin the host did not start (one at an
     /// address of its own has no host API yet).
     public static let current: PluginHostConnection? = {
-        guard let address = ProcessInfo.processInfo.environment[ExternalPluginContract.hostVariable], address.hasPrefix("unix:"),
-              let transport = try? HTTP2ClientTransport.Posix(
-                target: .unixDomainSocket(path: String(address.dropFirst("unix:".count))), transportSecurity: .plaintext)
+        guard case .unix(let path)? = ProcessInfo.processInfo.environment[ExternalPluginContract.hostVariable].flatMap(PluginAddress.init),
+              let transport = try? HTTP2ClientTransport.Posix(target: .unixDomainSocket(path: path), transportSecurity: .plaintext)
         else { return nil }
         return PluginHostConnection(GRPCClient(transport: transport))
     }()

@@ -173,6 +173,12 @@ public final class ModuleRegistry: Sendable {
         throw FawangError(.unavailable, "「\(module.manifest.nameZH)」在该地区（\(regionCode)）暂停网上和窗口受理、办理（已有事项可以查询）；请拨打12348咨询或到上级司法行政机关办理")
     }
 
+    /// The answer while an external plugin's process is down (``Module/reachable``), or a call to
+    /// it met it down.
+    public static func interrupted(_ nameZH: String) -> FawangError {
+        FawangError(.unavailable, "「\(nameZH)」服务暂时中断，正在恢复，请稍后再试")
+    }
+
     public static func switchedOff(_ module: Module) -> FawangError {
         FawangError(.unavailable, "模块「\(module.manifest.nameZH)」(\(module.manifest.id)) 已停用，暂不办理此类业务（已有事项可以查询）；请稍后再试或拨打12348咨询")
     }

@@ -1,4 +1,5 @@
 public import FawangCore
+import FawangPluginSDK
 import Foundation
 import Yams
 
@@ -556,7 +557,7 @@ public struct ExternalPluginSettings: Sendable, Equatable {
             }
             command = text.split(separator: " ").map(String.init)
         case "address":
-            guard let text = value as? String, text.hasPrefix("unix:") ? text.count > 5 : Self.hostPort(text) else {
+            guard let text = value as? String, PluginAddress(text) != nil else {
                 throw PlatformConfig.ConfigError(key: key, reason: "expected unix:/path or host:port, found \(value)")
             }
             address = text
@@ -573,10 +574,5 @@ public struct ExternalPluginSettings: Sendable, Equatable {
         default:
             throw PlatformConfig.ConfigError(key: key, reason: "unknown key: an external plugin takes command, address, deadline_ms and max_in_flight")
         }
-    }
-
-    static func hostPort(_ text: String) -> Bool {
-        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]) else { return false }
-        return colon != text.startIndex && (1...65535).contains(port)
     }
 }

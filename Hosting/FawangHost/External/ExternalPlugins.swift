@@ -33,9 +33,9 @@ final class ExternalPlugin: Sendable {
     let id: String
     let settings: ExternalPluginSettings
     /// Where the plugin serves: `unix:<data>/plugins/<id>.sock` for a started one.
-    let address: String
+    let address: PluginAddress
     /// Where a started plugin reaches the host API (``PluginHostService``): `unix:<data>/plugins/<id>.host.sock`.
-    let hostAddress: String?
+    let hostAddress: PluginAddress?
     /// The calls being served, for the host API's attribution.
     let tickets = CallTickets()
     private let client: GRPCClient<HTTP2ClientTransport.Posix>
@@ -64,16 +64,13 @@ final class ExternalPlugin: Sendable {
         self.settings = settings
         self.registry = registry
         self.logger = logger
-        let address = settings.address ?? "unix:" + socketFolder.appendingPathComponent("\(id).sock").path
+        // The config checked the address when it was loaded.
+        let address = settings.address.flatMap(PluginAddress.init) ?? .unix(path: socketFolder.appendingPathComponent("\(id).sock").path)
         self.address = address
-        self.hostAddress = settings.command == nil ? nil : "unix:" + socketFolder.appendingPathComponent("\(id).host.sock").path
-        let target: any ResolvableTarget
-        if address.hasPrefix("unix:") {
-            target = .unixDomainSocket(path: String(address.dropFirst("unix:".count)))
-        } else {
-            let colon = address.lastIndex(of: ":")!
-            let host = String(address[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
-            target = .dns(host: host, port: Int(address[address.index(after: colon)...])!)
+        self.hostAddress = settings.command == nil ? nil : .unix(path: socketFolder.appendingPathComponent("\(id).host.sock").path)
+        let target: any ResolvableTarget = switch address {
+        case .unix(let path): .unixDomainSocket(path: path)
+        case .host(let host, let port): .dns(host: host, port: port)
         }
         let client = GRPCClient(transport: try .http2NIOPosix(target: target, transportSecurity: .plaintext))
         self.client = client
@@ -207,8 +204,8 @@ final class ExternalPlugin: Sendable {
 
     /// A socket's path in a folder only the host's user may enter, without a socket left there
     /// by an earlier run.
-    private static func socketPath(_ address: String) throws -> String {
-        let path = String(address.dropFirst("unix:".count))
+    @discardableResult
+    private static func prepareSocket(_ path: String) throws -> String {
         try FileManager.default.createDirectory(
             atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         try? FileManager.default.removeItem(atPath: path)
@@ -218,9 +215,9 @@ final class ExternalPlugin: Sendable {
     /// Serves the host API to a started plugin, on its own socket: whoever connects there is this
     /// plugin, and reaches this module's data only.
     func serveHostAPI(_ service: PluginHostService) throws {
-        guard let hostAddress else { return }
+        guard case .unix(let path)? = hostAddress else { return }
         let server = GRPCServer(
-            transport: HTTP2ServerTransport.Posix(address: .unixDomainSocket(path: try Self.socketPath(hostAddress)), transportSecurity: .plaintext),
+            transport: HTTP2ServerTransport.Posix(address: .unixDomainSocket(path: try Self.prepareSocket(path)), transportSecurity: .plaintext),
             services: [service])
         let task = Task { [logger, id] in
             do {
@@ -235,13 +232,13 @@ final class ExternalPlugin: Sendable {
     /// Starts the plugin's program (a started plugin), its output going to the host's.
     func spawn() throws {
         guard let command = settings.command else { return }
-        if address.hasPrefix("unix:") { _ = try Self.socketPath(address) }
+        if case .unix(let path) = address { try Self.prepareSocket(path) }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: command[0])
         process.arguments = Array(command.dropFirst())
         process.environment = ProcessInfo.processInfo.environment.merging([
-            ExternalPluginContract.listenVariable: address,
-            ExternalPluginContract.hostVariable: hostAddress ?? "",
+            ExternalPluginContract.listenVariable: address.description,
+            ExternalPluginContract.hostVariable: hostAddress?.description ?? "",
             ExternalPluginContract.parentVariable: String(ProcessInfo.processInfo.processIdentifier),
         ]) { $1 }
         let exits = state.withLock { $0.exits }
@@ -254,10 +251,6 @@ final class ExternalPlugin: Sendable {
     /// Until ``stop()``: restarts a started plugin that exits; asks one at an address its
     /// handshake every second.
     func run() async {
-        await supervise(exits)
-    }
-
-    private func supervise(_ exits: AsyncStream<Int32>) async {
         var backoff: Duration = .milliseconds(200)
         if isStarted {
             // Each exit (or failed start) is one restart, after a wait that doubles while the
@@ -407,7 +400,7 @@ final class ExternalPlugin: Sendable {
         } catch let error as RPCError {
             let name = state.withLock { $0.nameZH }
             switch error.code {
-            case .unavailable: throw FawangError(.unavailable, "「\(name)」服务暂时中断，正在恢复，请稍后再试")
+            case .unavailable: throw ModuleRegistry.interrupted(name)
             case .deadlineExceeded: throw RPCError(code: .deadlineExceeded, message: "「\(name)」服务处理超时，请稍后再试")
             default:
                 // Not the plugin's trailers as they came (the transport's own keys among them would

@@ -124,7 +124,7 @@ struct PlatformInterceptor: ServerInterceptor {
             if let module = registry.module(forService: route.service) {
                 if !module.enabled { throw ModuleRegistry.switchedOff(module) }
                 // An external plugin whose process is down: its calls only (ExternalPlugins).
-                if !module.reachable { throw FawangError(.unavailable, "「\(module.manifest.nameZH)」服务暂时中断，正在恢复，请稍后再试") }
+                if !module.reachable { throw ModuleRegistry.interrupted(module.manifest.nameZH) }
             }
             let timeLimit = route.timeLimited ? self.timeLimit : nil
             var response = try await scope.bind {
