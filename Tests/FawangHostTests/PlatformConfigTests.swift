@@ -64,6 +64,8 @@ import Testing
         ("modules.fees.external.deadline_ms: 0\nmodules.fees.external.address: 'h:1'\n", "modules.fees.external.deadline_ms", "10 to 600000"),
         ("modules.fees.external.max_inflight: 5\nmodules.fees.external.address: 'h:1'\n", "modules.fees.external.max_inflight", "unknown key"),
         ("modules.Fees.external.address: 'h:1'\n", "modules.Fees.external", "not a module id"),
+        ("modules.fees.external.breaker_failures: 0\nmodules.fees.external.address: 'h:1'\n", "modules.fees.external.breaker_failures", "calls from 1 to 1000"),
+        ("modules.fees.external.breaker_open_ms: 50\nmodules.fees.external.address: 'h:1'\n", "modules.fees.external.breaker_open_ms", "100 to 600000"),
     ])
     func invalidFilesNameTheKeyAndReason(_ yaml: String, _ key: String, _ reason: String) {
         #expect {
@@ -113,7 +115,7 @@ import Testing
             #expect(doc.contains("`\(key.path)`"), "docs/configuration.md lacks \(key.path)")
         }
         #expect(doc.contains("`modules.<id>.enabled`"))
-        for setting in ["command", "address", "deadline_ms", "max_in_flight"] {
+        for setting in ["command", "address", "deadline_ms", "max_in_flight", "breaker_failures", "breaker_open_ms"] {
             #expect(doc.contains("`modules.<id>.external.\(setting)`"))
         }
     }
@@ -125,11 +127,14 @@ import Testing
                 external:
                   command: /opt/fawang/plugins/fawang-court-fees --verbose
                   deadline_ms: 800
+                  breaker_failures: 3
               villages.external.address: 10.1.2.3:50070
             """)
         #expect(config.externalPlugins["court-fees"]?.command == ["/opt/fawang/plugins/fawang-court-fees", "--verbose"])
         #expect(config.externalPlugins["court-fees"]?.deadlineMilliseconds == 800)
         #expect(config.externalPlugins["court-fees"]?.maxInFlight == 64)
+        #expect(config.externalPlugins["court-fees"]?.breakerFailures == 3)
+        #expect(config.externalPlugins["court-fees"]?.breakerOpenMilliseconds == 5_000)
         #expect(config.externalPlugins["villages"]?.address == "10.1.2.3:50070")
         #expect(config.isModuleEnabled("court-fees"))
     }

@@ -6,6 +6,8 @@ GetSchedule on the address the host names in FAWANG_PLUGIN_LISTEN.
     --fault none            a correct plugin (id python-fees)
     --fault contract        declares contract version 99
     --fault no-policy       declares GetSchedule without an access policy
+    --version V             the version it declares (a rolling update's new one: another V)
+    --delay-ms N            GetSchedule takes N ms (calls surely in flight during an update)
     --peek-file PATH        GetSchedule asks the host API for the matter whose tracking number
                             PATH holds (the test's: another line's, which the host must refuse)
                             and answers with the status it got
@@ -18,6 +20,7 @@ import pathlib
 import signal
 import sys
 import tempfile
+import time
 from concurrent import futures
 
 import grpc
@@ -33,6 +36,8 @@ def main() -> None:
     parser.add_argument("--fault", default="none", choices=["none", "contract", "no-policy"])
     parser.add_argument("--id", default="python-fees")
     parser.add_argument("--peek-file", default="")
+    parser.add_argument("--version", default="0.1.0")
+    parser.add_argument("--delay-ms", type=int, default=0)
     options = parser.parse_args()
 
     tmp = tempfile.mkdtemp()
@@ -51,7 +56,7 @@ def main() -> None:
     if options.fault != "no-policy":
         declaration.policy.anyone = True
     handshake = plugin_pb2.HandshakeResponse(
-        id=options.id, name_zh="诉讼费标准（Python）", name_en="Court fee schedule (Python)", version="0.1.0",
+        id=options.id, name_zh="诉讼费标准（Python）", name_en="Court fee schedule (Python)", version=options.version,
         contract_version=99 if options.fault == "contract" else 1, methods=[declaration],
         file_descriptor_proto=[fees.DESCRIPTOR.serialized_pb])
 
@@ -73,15 +78,18 @@ def main() -> None:
                     return fees.GetScheduleResponse(article=f"peek:OK:{matter.line}")
                 except grpc.RpcError as error:
                     return fees.GetScheduleResponse(article=f"peek:{error.code().name}:{error.details()}")
-            return fees.GetScheduleResponse(article=f"python:{caller.principal.account_id or 'anonymous'}")
+            time.sleep(options.delay_ms / 1000)
+            return fees.GetScheduleResponse(
+                article=f"python:{caller.principal.account_id or 'anonymous'}@{options.version}")
 
-    server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=8))
     plugin_pb2_grpc.add_ExternalPluginServicer_to_server(Plugin(), server)
     fees_grpc.add_CourtFeeServiceServicer_to_server(Fees(), server)
     listen = os.environ["FAWANG_PLUGIN_LISTEN"]
     server.add_insecure_port(listen)
     server.start()
-    signal.signal(signal.SIGTERM, lambda *_: server.stop(0))
+    # Asked to stop (after a rolling update, or at the host's shutdown): calls in flight finish.
+    signal.signal(signal.SIGTERM, lambda *_: server.stop(5))
     server.wait_for_termination()
 
 

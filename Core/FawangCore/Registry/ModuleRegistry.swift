@@ -48,13 +48,26 @@ public final class ModuleRegistry: Sendable {
 
     /// Marks an external plugin's module up or down (with why), notifying watchers on a change.
     public func setReachable(_ id: String, _ reachable: Bool, reason: String = "") {
+        update(id) { module in
+            module.reachable = reachable
+            module.unreachableReason = reachable ? "" : reason
+        }
+    }
+
+    /// Records the version an external plugin's rolling update brought, notifying watchers.
+    public func setVersion(_ id: String, _ version: String) {
+        update(id) { $0.manifest.version = version }
+    }
+
+    /// Changes one module, telling watchers when anything they see changed.
+    private func update(_ id: String, _ change: (inout Module) -> Void) {
         let (changed, snapshot, watchers) = state.withLock { state -> (Bool, [Module], [AsyncStream<[Module]>.Continuation]) in
-            guard let index = state.modules.firstIndex(where: { $0.manifest.id == id }),
-                  state.modules[index].reachable != reachable || state.modules[index].unreachableReason != reason else {
-                return (false, [], [])
-            }
-            state.modules[index].reachable = reachable
-            state.modules[index].unreachableReason = reachable ? "" : reason
+            guard let index = state.modules.firstIndex(where: { $0.manifest.id == id }) else { return (false, [], []) }
+            let before = state.modules[index]
+            change(&state.modules[index])
+            let after = state.modules[index]
+            guard before.reachable != after.reachable || before.unreachableReason != after.unreachableReason
+                || before.manifest.version != after.manifest.version else { return (false, [], []) }
             return (true, state.modules, Array(state.watchers.values))
         }
         if changed { for watcher in watchers { watcher.yield(snapshot) } }

@@ -548,6 +548,17 @@ public struct ExternalPluginSettings: Sendable, Equatable {
     public var deadlineMilliseconds = 5_000
     /// Calls in flight to the plugin at once; past it `RESOURCE_EXHAUSTED`.
     public var maxInFlight = 64
+    /// Calls in a row that fail (`UNAVAILABLE`) or time out before the circuit breaker opens.
+    public var breakerFailures = 5
+    /// How long the open breaker answers `UNAVAILABLE` at once before it asks the plugin again.
+    public var breakerOpenMilliseconds = 5_000
+
+    private static func number(_ value: Any, in range: ClosedRange<Int>, of unit: String, key: String) throws(PlatformConfig.ConfigError) -> Int {
+        guard let number = value as? Int, range.contains(number) else {
+            throw PlatformConfig.ConfigError(key: key, reason: "expected \(unit) from \(range.lowerBound) to \(range.upperBound), found \(value)")
+        }
+        return number
+    }
 
     mutating func apply(_ setting: String, _ value: Any, key: String) throws(PlatformConfig.ConfigError) {
         switch setting {
@@ -561,18 +572,13 @@ public struct ExternalPluginSettings: Sendable, Equatable {
                 throw PlatformConfig.ConfigError(key: key, reason: "expected unix:/path or host:port, found \(value)")
             }
             address = text
-        case "deadline_ms":
-            guard let number = value as? Int, (10...600_000).contains(number) else {
-                throw PlatformConfig.ConfigError(key: key, reason: "expected milliseconds from 10 to 600000, found \(value)")
-            }
-            deadlineMilliseconds = number
-        case "max_in_flight":
-            guard let number = value as? Int, (1...10_000).contains(number) else {
-                throw PlatformConfig.ConfigError(key: key, reason: "expected a number from 1 to 10000, found \(value)")
-            }
-            maxInFlight = number
+        case "deadline_ms": deadlineMilliseconds = try Self.number(value, in: 10...600_000, of: "milliseconds", key: key)
+        case "max_in_flight": maxInFlight = try Self.number(value, in: 1...10_000, of: "calls", key: key)
+        case "breaker_failures": breakerFailures = try Self.number(value, in: 1...1_000, of: "calls", key: key)
+        case "breaker_open_ms": breakerOpenMilliseconds = try Self.number(value, in: 100...600_000, of: "milliseconds", key: key)
         default:
-            throw PlatformConfig.ConfigError(key: key, reason: "unknown key: an external plugin takes command, address, deadline_ms and max_in_flight")
+            throw PlatformConfig.ConfigError(
+                key: key, reason: "unknown key: an external plugin takes command, address, deadline_ms, max_in_flight, breaker_failures and breaker_open_ms")
         }
     }
 }

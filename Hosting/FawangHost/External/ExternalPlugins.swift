@@ -6,6 +6,7 @@ import Foundation
 import GRPCCore
 import GRPCNIOTransportHTTP2
 import Logging
+import Prometheus
 import ServiceLifecycle
 import SwiftProtobuf
 import Synchronization
@@ -25,73 +26,157 @@ import Synchronization
 ///   everything else serves.
 /// - **Isolation.** Each call has the plugin's deadline (`deadline_ms`) and takes one of its
 ///   `max_in_flight` places; a plugin that is down answers `UNAVAILABLE` for its own calls only.
+///   After `breaker_failures` calls in a row fail or time out, the circuit breaker opens: its
+///   calls answer `UNAVAILABLE` at once, and after `breaker_open_ms` the plugin is asked its
+///   handshake; a started plugin that still does not answer (hung) is killed and restarted.
 /// - **Supervision.** A started plugin that exits is restarted, waiting 0.2 s and doubling to 30 s
 ///   while it keeps failing; one at an address is asked its handshake every second. Health reads
-///   `NOT_SERVING` and the module's calls answer `UNAVAILABLE` until it answers again with the
-///   same methods.
+///   `NOT_SERVING`, `fawang_external_plugin_up` reads 0 (alert on it) and the module's calls
+///   answer `UNAVAILABLE` until it answers again with the same methods and policies.
+/// - **Rolling update.** A reloaded config with another `command` (or `address`) starts the new
+///   version beside the old (``roll(to:)``); once its handshake declares the same methods and
+///   policies, new calls go to it, the old one's calls in flight finish, and only then is the old
+///   process stopped. A new version that does not answer or declares otherwise is stopped, and
+///   the running one keeps serving.
 final class ExternalPlugin: Sendable {
     let id: String
-    let settings: ExternalPluginSettings
-    /// Where the plugin serves: `unix:<data>/plugins/<id>.sock` for a started one.
-    let address: PluginAddress
     /// Where a started plugin reaches the host API (``PluginHostService``): `unix:<data>/plugins/<id>.host.sock`.
     let hostAddress: PluginAddress?
     /// The calls being served, for the host API's attribution.
     let tickets = CallTickets()
-    private let client: GRPCClient<HTTP2ClientTransport.Posix>
-    /// The client's connections, from the first handshake until ``stop()``.
-    private let connections: Task<Void, Never>
+    /// A started plugin (`command`), not one at an address; fixed until the host restarts.
+    let isStarted: Bool
+    private let socketFolder: URL
     private let registry: ModuleRegistry
     private let logger: Logger
-    /// The exit status of each process of a started plugin, as it exits.
-    private let exits: AsyncStream<Int32>
+    /// Each process of a started plugin, as it exits.
+    private let exits: AsyncStream<Exit>
     private let state: Mutex<State>
     /// The host API's server for this plugin, while it runs.
     private let hostServer = Mutex<(server: GRPCServer<HTTP2ServerTransport.Posix>, task: Task<Void, Never>)?>(nil)
+    /// Its figures in the metrics registry, once the server has one (``attach(metrics:)``).
+    private let instruments = Mutex<Instruments?>(nil)
+
+    private struct Exit {
+        let generation: Int
+        let status: Int32
+    }
+
+    private struct Instruments {
+        let up: Gauge
+        let restarts: Counter
+        let breakerOpens: Counter
+    }
+
+    /// One running version of the plugin: where it serves and the client that reaches it. A
+    /// restart after a crash keeps the generation (same address, the client reconnects); a
+    /// rolling update makes the next one.
+    final class Generation: Sendable {
+        let number: Int
+        let address: PluginAddress
+        let client: GRPCClient<HTTP2ClientTransport.Posix>
+        private let connections: Task<Void, Never>
+
+        init(number: Int, address: PluginAddress) throws {
+            self.number = number
+            self.address = address
+            let target: any ResolvableTarget = switch address {
+            case .unix(let path): .unixDomainSocket(path: path)
+            case .host(let host, let port): .dns(host: host, port: port)
+            }
+            let client = GRPCClient(transport: try .http2NIOPosix(target: target, transportSecurity: .plaintext))
+            self.client = client
+            self.connections = Task { try? await client.runConnections() }
+        }
+
+        /// Lets calls still running on it finish, then closes its connections.
+        func close() async {
+            client.beginGracefulShutdown()
+            await connections.value
+        }
+    }
+
+    /// What an accepted plugin declared, which a restart or a new version must declare again:
+    /// the host routed these methods under these policies when it started.
+    struct Declaration: Equatable, Sendable {
+        var methods: [String]
+        var policies: [String: AccessPolicy]
+        var rateLimited: Set<String>
+
+        init(_ accepted: Accepted) {
+            methods = accepted.methods.map(\.fullyQualifiedMethod).sorted()
+            policies = accepted.policies
+            rateLimited = accepted.rateLimited
+        }
+    }
 
     private struct State {
-        var process: Process?
-        var exits: AsyncStream<Int32>.Continuation
-        var inFlight = 0
+        var settings: ExternalPluginSettings
+        var current: Generation
+        var generations = 1
+        /// The process of each generation (a started plugin), until it exits.
+        var processes: [Int: Process] = [:]
+        var exits: AsyncStream<Exit>.Continuation
+        /// Calls in flight, by generation: all of them count against `max_in_flight`, and an old
+        /// generation is closed once its own are done.
+        var inFlight: [Int: Int] = [:]
         var stopping = false
-        /// What the last accepted handshake declared (a restart must declare the same).
-        var methods: [String] = []
+        var rolling = false
+        var declaration: Declaration?
         var nameZH = ""
+        var version = ""
+        /// Calls in a row that met the plugin down or timed out.
+        var failures = 0
+        var breakerOpen = false
     }
 
     init(id: String, settings: ExternalPluginSettings, socketFolder: URL, registry: ModuleRegistry, logger: Logger) throws {
         self.id = id
-        self.settings = settings
+        self.isStarted = settings.command != nil
+        self.socketFolder = socketFolder
         self.registry = registry
         self.logger = logger
         // The config checked the address when it was loaded.
         let address = settings.address.flatMap(PluginAddress.init) ?? .unix(path: socketFolder.appendingPathComponent("\(id).sock").path)
-        self.address = address
         self.hostAddress = settings.command == nil ? nil : .unix(path: socketFolder.appendingPathComponent("\(id).host.sock").path)
-        let target: any ResolvableTarget = switch address {
-        case .unix(let path): .unixDomainSocket(path: path)
-        case .host(let host, let port): .dns(host: host, port: port)
-        }
-        let client = GRPCClient(transport: try .http2NIOPosix(target: target, transportSecurity: .plaintext))
-        self.client = client
-        self.connections = Task { try? await client.runConnections() }
-        let (exits, continuation) = AsyncStream<Int32>.makeStream()
+        let (exits, continuation) = AsyncStream<Exit>.makeStream()
         self.exits = exits
-        self.state = Mutex(State(exits: continuation))
+        self.state = Mutex(State(settings: settings, current: try Generation(number: 1, address: address), exits: continuation))
     }
 
-    var isStarted: Bool { settings.command != nil }
+    /// Where the version serving now listens.
+    var address: PluginAddress { state.withLock { $0.current.address } }
+
+    /// Registers the plugin's figures: `fawang_external_plugin_up` (1 serving, 0 down or refused:
+    /// alert on it), restarts and breaker openings.
+    func attach(metrics registry: PrometheusCollectorRegistry) {
+        let labels = [("module", id)]
+        let instruments = Instruments(
+            up: registry.makeGauge(descriptor: PlatformMetrics.externalPluginUp, labels: labels),
+            restarts: registry.makeCounter(descriptor: PlatformMetrics.externalPluginRestarts, labels: labels),
+            breakerOpens: registry.makeCounter(descriptor: PlatformMetrics.externalPluginBreakerOpens, labels: labels))
+        instruments.up.set(to: self.registry.module(id: id)?.reachable == true ? 1.0 : 0.0)
+        self.instruments.withLock { $0 = instruments }
+    }
+
+    /// Marks the module up or down, for the gate, health, the admin console and the metrics.
+    private func mark(reachable: Bool, reason: String = "") {
+        registry.setReachable(id, reachable, reason: reason)
+        instruments.withLock { $0 }?.up.set(to: reachable ? 1.0 : 0.0)
+    }
 
     // MARK: Handshake
 
-    /// Asks the handshake until it is answered or `within` passes.
-    func handshake(within: Duration) async -> Result<Fawang_Plugin_V1_HandshakeResponse, RPCError> {
+    /// Asks the handshake of `generation` (the current one when nil) until it is answered or
+    /// `within` passes.
+    func handshake(_ generation: Generation? = nil, within: Duration) async -> Result<Fawang_Plugin_V1_HandshakeResponse, RPCError> {
+        let client = (generation ?? state.withLock { $0.current }).client
         let deadline = ContinuousClock.now + within
         var last = RPCError(code: .unavailable, message: "no answer")
         while ContinuousClock.now < deadline {
             do {
                 var options = CallOptions.defaults
-                options.timeout = .seconds(1)
+                options.timeout = min(.seconds(1), deadline - ContinuousClock.now)
                 let answer = try await Fawang_Plugin_V1_ExternalPlugin.Client(wrapping: client).handshake(
                     .with {
                         $0.contractVersion = ExternalPluginContract.version
@@ -195,8 +280,23 @@ final class ExternalPlugin: Sendable {
     /// Marks the accepted declaration as what this plugin must keep declaring.
     func accept(_ accepted: Accepted) {
         state.withLock {
-            $0.methods = accepted.methods.map(\.fullyQualifiedMethod).sorted()
+            $0.declaration = Declaration(accepted)
             $0.nameZH = accepted.manifest.nameZH
+            $0.version = accepted.manifest.version
+        }
+    }
+
+    /// Why a handshake answered after start cannot be served in place of the accepted one; nil
+    /// when it can.
+    private func mismatch(_ answer: Fawang_Plugin_V1_HandshakeResponse) -> String? {
+        switch Self.validate(answer, id: id, taken: []) {
+        case .failure(let refusal):
+            return refusal.reason
+        case .success(let accepted):
+            guard Declaration(accepted) == state.withLock({ $0.declaration }) else {
+                return "declares other methods or access policies than the version the host started with: restart the host to route them"
+            }
+            return nil
         }
     }
 
@@ -229,23 +329,33 @@ final class ExternalPlugin: Sendable {
         hostServer.withLock { $0 = (server, task) }
     }
 
-    /// Starts the plugin's program (a started plugin), its output going to the host's.
-    func spawn() throws {
-        guard let command = settings.command else { return }
-        if case .unix(let path) = address { try Self.prepareSocket(path) }
+    /// Starts the plugin's program for `generation` (the current one when nil), its output going
+    /// to the host's. Nothing for a plugin at an address.
+    func spawn(_ generation: Generation? = nil, command: [String]? = nil) throws {
+        let (current, configured, exits) = state.withLock { ($0.current, $0.settings.command, $0.exits) }
+        let generation = generation ?? current
+        guard let command = command ?? configured else { return }
+        if case .unix(let path) = generation.address { try Self.prepareSocket(path) }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: command[0])
         process.arguments = Array(command.dropFirst())
         process.environment = ProcessInfo.processInfo.environment.merging([
-            ExternalPluginContract.listenVariable: address.description,
+            ExternalPluginContract.listenVariable: generation.address.description,
             ExternalPluginContract.hostVariable: hostAddress?.description ?? "",
             ExternalPluginContract.parentVariable: String(ProcessInfo.processInfo.processIdentifier),
         ]) { $1 }
-        let exits = state.withLock { $0.exits }
-        process.terminationHandler = { process in exits.yield(process.terminationStatus) }
+        let number = generation.number
+        process.terminationHandler = { process in exits.yield(Exit(generation: number, status: process.terminationStatus)) }
         try process.run()
-        state.withLock { $0.process = process }
-        logger.notice("external plugin started", metadata: ["module": "\(id)", "pid": "\(process.processIdentifier)", "address": "\(address)"])
+        state.withLock { $0.processes[number] = process }
+        logger.notice("external plugin started", metadata: [
+            "module": "\(id)", "pid": "\(process.processIdentifier)", "address": "\(generation.address)", "generation": "\(number)",
+        ])
+    }
+
+    /// The process of the version serving now, while it runs.
+    private var currentProcess: Process? {
+        state.withLock { $0.processes[$0.current.number] }.flatMap { $0.isRunning ? $0 : nil }
     }
 
     /// Until ``stop()``: restarts a started plugin that exits; asks one at an address its
@@ -253,12 +363,19 @@ final class ExternalPlugin: Sendable {
     func run() async {
         var backoff: Duration = .milliseconds(200)
         if isStarted {
-            // Each exit (or failed start) is one restart, after a wait that doubles while the
-            // plugin keeps failing and starts again from 0.2 s once it serves.
-            for await status in exits {
+            // Each exit (or failed start) of the version serving now is one restart, after a wait
+            // that doubles while the plugin keeps failing and starts again from 0.2 s once it
+            // serves. An old version's exit, after a rolling update, is only forgotten.
+            for await exit in exits {
+                let current = state.withLock { state -> Bool in
+                    state.processes[exit.generation] = nil
+                    return exit.generation == state.current.number && !state.stopping
+                }
                 if state.withLock({ $0.stopping }) { return }
-                registry.setReachable(id, false, reason: "进程已退出（状态 \(status)），正在重启")
-                logger.error("external plugin exited; restarting", metadata: ["module": "\(id)", "status": "\(status)", "retry_in": "\(backoff)"])
+                guard current else { continue }
+                instruments.withLock { $0 }?.restarts.increment()
+                mark(reachable: false, reason: "进程已退出（状态 \(exit.status)），正在重启")
+                logger.error("external plugin exited; restarting", metadata: ["module": "\(id)", "status": "\(exit.status)", "retry_in": "\(backoff)"])
                 try? await Task.sleep(for: backoff)
                 backoff = min(backoff * 2, .seconds(30))
                 if state.withLock({ $0.stopping }) { return }
@@ -266,12 +383,13 @@ final class ExternalPlugin: Sendable {
                     try spawn()
                 } catch {
                     logger.error("external plugin did not start", metadata: ["module": "\(id)", "error": "\(error)"])
-                    _ = state.withLock { $0.exits.yield(-1) }
+                    let number = state.withLock { $0.current.number }
+                    _ = state.withLock { $0.exits.yield(Exit(generation: number, status: -1)) }
                     continue
                 }
                 if await recheck(within: .seconds(10)) {
                     backoff = .milliseconds(200)
-                } else if let process = state.withLock({ $0.process }), process.isRunning {
+                } else if let process = currentProcess {
                     // Up but not serving what it was accepted with (or not answering): stopped,
                     // and its exit starts the next try.
                     kill(process.processIdentifier, SIGKILL)
@@ -280,53 +398,156 @@ final class ExternalPlugin: Sendable {
         } else {
             while !Task.isCancelled, !state.withLock({ $0.stopping }) {
                 try? await Task.sleep(for: .seconds(1))
+                // While the breaker is open, its own probe asks.
+                if state.withLock({ $0.breakerOpen }) { continue }
                 _ = await recheck(within: .milliseconds(900))
             }
         }
     }
 
-    /// Asks the handshake again: reachable if it answers with the methods it was accepted with.
+    /// Asks the handshake again: reachable if it answers with what it was accepted with.
     private func recheck(within: Duration) async -> Bool {
         switch await handshake(within: within) {
         case .success(let answer):
-            let declared = answer.methods.map(\.method).sorted()
-            let expected = state.withLock { $0.methods }
-            guard declared == expected, answer.contractVersion == ExternalPluginContract.version else {
-                registry.setReachable(id, false, reason: "重启后声明的方法与启动时不同；请重启平台以加载新版本")
-                logger.error("external plugin came back with other methods: restart the host to route them", metadata: ["module": "\(id)"])
+            if let mismatch = mismatch(answer) {
+                mark(reachable: false, reason: "重启后声明的方法或权限与启动时不同；请重启平台以加载新版本")
+                logger.error("external plugin came back declaring otherwise", metadata: ["module": "\(id)", "reason": "\(mismatch)"])
                 return false
             }
             if registry.module(id: id)?.reachable == false {
                 logger.notice("external plugin is serving again", metadata: ["module": "\(id)", "version": "\(answer.version)"])
             }
-            registry.setReachable(id, true)
+            state.withLock { $0.failures = 0 }
+            mark(reachable: true)
             return true
         case .failure(let error):
             if registry.module(id: id)?.reachable == true {
                 logger.error("external plugin stopped answering", metadata: ["module": "\(id)", "error": "\(error.message)"])
             }
-            registry.setReachable(id, false, reason: "未应答：\(error.code)")
+            mark(reachable: false, reason: "未应答：\(error.code)")
             return false
         }
     }
 
     /// Stops supervising, and a started plugin's process: SIGTERM, then SIGKILL after 2 s.
     func stop() async {
-        let process = state.withLock { state -> Process? in
+        let current = state.withLock { state -> Generation in
             state.stopping = true
             state.exits.finish()
-            return state.process
+            return state.current
         }
-        client.beginGracefulShutdown()
-        await connections.value
+        await current.close()
         if let host = hostServer.withLock({ $0 }) {
             host.server.beginGracefulShutdown()
             await host.task.value
         }
-        guard let process, process.isRunning else { return }
+        for process in state.withLock({ Array($0.processes.values) }) { await Self.terminate(process) }
+    }
+
+    /// SIGTERM, then SIGKILL if it is still running 2 s later.
+    private static func terminate(_ process: Process) async {
+        guard process.isRunning else { return }
         process.terminate()
         for _ in 0..<20 where process.isRunning { try? await Task.sleep(for: .milliseconds(100)) }
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+    }
+
+    // MARK: Rolling update
+
+    /// Applies a reloaded config: the deadline, the limit and the breaker at once; another
+    /// `command` or `address` by a rolling update.
+    func apply(_ next: ExternalPluginSettings) async {
+        let previous = state.withLock { state -> ExternalPluginSettings in
+            let previous = state.settings
+            state.settings.deadlineMilliseconds = next.deadlineMilliseconds
+            state.settings.maxInFlight = next.maxInFlight
+            state.settings.breakerFailures = next.breakerFailures
+            state.settings.breakerOpenMilliseconds = next.breakerOpenMilliseconds
+            return previous
+        }
+        guard next.command != previous.command || next.address != previous.address else { return }
+        guard (next.command == nil) == (previous.command == nil) else {
+            logger.warning("an external plugin changes between command and address only when the host restarts", metadata: ["module": "\(id)"])
+            return
+        }
+        await roll(to: next)
+    }
+
+    /// Replaces the version serving now with the one `next` names, without dropping a call: the
+    /// new one is started beside it and asked its handshake; only if it declares the same methods
+    /// and policies do new calls go to it, and the old one is stopped once its calls are done.
+    /// Otherwise the new one is stopped and the old one keeps serving.
+    func roll(to next: ExternalPluginSettings) async {
+        let number = state.withLock { state -> Int? in
+            guard !state.rolling, !state.stopping else { return nil }
+            state.rolling = true
+            state.generations += 1
+            return state.generations
+        }
+        guard let number else {
+            logger.warning("a rolling update of this external plugin is under way; reload the config again once it is done", metadata: ["module": "\(id)"])
+            return
+        }
+        defer { state.withLock { $0.rolling = false } }
+        let address = next.address.flatMap(PluginAddress.init) ?? .unix(path: socketFolder.appendingPathComponent("\(id).\(number).sock").path)
+        logger.notice("rolling update of an external plugin: starting the new version beside the old", metadata: [
+            "module": "\(id)", "address": "\(address)", "generation": "\(number)",
+        ])
+        let generation: Generation
+        do {
+            generation = try Generation(number: number, address: address)
+        } catch {
+            logger.error("rolling update refused; the running version keeps serving", metadata: ["module": "\(id)", "reason": "\(error)"])
+            return
+        }
+        var refusal: String?
+        var version = ""
+        do {
+            try spawn(generation, command: next.command)
+            switch await handshake(generation, within: .seconds(10)) {
+            case .failure(let error):
+                refusal = "did not answer its handshake within 10 s at \(address) (\(error.code): \(error.message))"
+            case .success(let answer):
+                refusal = mismatch(answer)
+                version = answer.version
+            }
+        } catch {
+            refusal = "its command did not start (\(error)): check modules.\(id).external.command"
+        }
+        if let refusal {
+            logger.error("rolling update refused; the running version keeps serving", metadata: ["module": "\(id)", "reason": "\(refusal)"])
+            await retire(generation)
+            return
+        }
+        let (old, oldVersion) = state.withLock { state -> (Generation, String) in
+            defer {
+                state.current = generation
+                state.settings.command = next.command
+                state.settings.address = next.address
+                state.version = version
+                state.failures = 0
+            }
+            return (state.current, state.version)
+        }
+        registry.setVersion(id, version)
+        mark(reachable: true)
+        logger.notice("rolling update: new calls go to the new version; the old one finishes its calls and stops", metadata: [
+            "module": "\(id)", "from": "\(oldVersion)", "to": "\(version)", "generation": "\(number)",
+        ])
+        await retire(old)
+    }
+
+    /// Closes a generation that no longer takes calls: waits for its calls in flight (at most the
+    /// plugin's deadline), closes its connections and stops its process.
+    private func retire(_ generation: Generation) async {
+        let deadline = state.withLock { Duration.milliseconds($0.settings.deadlineMilliseconds) }
+        let until = ContinuousClock.now + deadline + .seconds(1)
+        while state.withLock({ $0.inFlight[generation.number, default: 0] }) > 0, ContinuousClock.now < until {
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        await generation.close()
+        if let process = state.withLock({ $0.processes[generation.number] }) { await Self.terminate(process) }
+        if isStarted, case .unix(let path) = generation.address { try? FileManager.default.removeItem(atPath: path) }
     }
 
     // MARK: Calls
@@ -343,15 +564,13 @@ final class ExternalPlugin: Sendable {
         caller.callTicket = ticket
         var metadata = Metadata()
         metadata.addBinary(try caller.serializedBytes() as [UInt8], forKey: ExternalPluginContract.callerKey)
-        var options = CallOptions.defaults
-        options.timeout = .milliseconds(settings.deadlineMilliseconds)
         // A unary call (most are) goes as one: one message each way, the cheapest path.
         if method.type == .unary {
             defer { tickets.end(ticket) }
             var message: [UInt8]?
             for try await each in request.messages { message = each }
             guard let message else { throw RPCError(code: .invalidArgument, message: "the call carried no request message") }
-            let reply = try await call {
+            let reply = try await call { client, options in
                 try await client.unary(
                     request: ClientRequest(message: message, metadata: metadata), descriptor: method, serializer: RawBytes(),
                     deserializer: RawBytes(), options: options) { try $0.message }
@@ -365,7 +584,7 @@ final class ExternalPlugin: Sendable {
         // status alone, as a compiled-in handler's is.
         guard method.type?.isResponseStreaming == true else {
             defer { tickets.end(ticket) }
-            let reply = try await call {
+            let reply = try await call { client, options in
                 try await client.bidirectionalStreaming(
                     request: outbound, descriptor: method, serializer: RawBytes(), deserializer: RawBytes(), options: options
                 ) { response in
@@ -377,9 +596,9 @@ final class ExternalPlugin: Sendable {
             }
             return StreamingServerResponse(single: ServerResponse(message: reply))
         }
-        return StreamingServerResponse(metadata: [:]) { [self, client, options] writer in
+        return StreamingServerResponse(metadata: [:]) { [self] writer in
             defer { tickets.end(ticket) }
-            return try await call {
+            return try await call { client, options in
                 try await client.bidirectionalStreaming(
                     request: outbound, descriptor: method, serializer: RawBytes(), deserializer: RawBytes(), options: options
                 ) { response in
@@ -390,14 +609,20 @@ final class ExternalPlugin: Sendable {
         }
     }
 
-    /// One call to the plugin within its limits; the transport's failures told in Chinese, the
+    /// One call to the version serving now, within the plugin's limits (its deadline in the
+    /// options); the transport's failures told in Chinese and counted by the breaker, the
     /// plugin's own answers passed on as they are.
-    private func call<Result: Sendable>(_ body: () async throws -> Result) async throws -> Result {
-        try take()
-        defer { release() }
+    private func call<Result: Sendable>(
+        _ body: (GRPCClient<HTTP2ClientTransport.Posix>, CallOptions) async throws -> Result
+    ) async throws -> Result {
+        let (generation, options) = try take()
         do {
-            return try await body()
+            let result = try await body(generation.client, options)
+            release(generation, failed: false)
+            return result
         } catch let error as RPCError {
+            let failed = error.code == .unavailable || error.code == .deadlineExceeded
+            release(generation, failed: failed)
             let name = state.withLock { $0.nameZH }
             switch error.code {
             case .unavailable: throw ModuleRegistry.interrupted(name)
@@ -409,21 +634,80 @@ final class ExternalPlugin: Sendable {
                 for value in error.metadata[binaryValues: "grpc-status-details-bin"] { metadata.addBinary(value, forKey: "grpc-status-details-bin") }
                 throw RPCError(code: error.code, message: error.message, metadata: metadata)
             }
+        } catch {
+            release(generation, failed: false)
+            throw error
         }
     }
 
-    private func take() throws {
-        let admitted = state.withLock { state in
-            guard state.inFlight < settings.maxInFlight else { return false }
-            state.inFlight += 1
-            return true
+    /// A place among `max_in_flight` on the version serving now, and the plugin's deadline.
+    private func take() throws -> (Generation, CallOptions) {
+        let taken = state.withLock { state -> (Generation, Int)? in
+            guard state.inFlight.values.reduce(0, +) < state.settings.maxInFlight else { return nil }
+            state.inFlight[state.current.number, default: 0] += 1
+            return (state.current, state.settings.deadlineMilliseconds)
         }
-        if !admitted {
+        guard let (generation, deadline) = taken else {
             throw FawangError(.resourceExhausted, "「\(state.withLock { $0.nameZH })」服务繁忙，请稍后再试")
         }
+        var options = CallOptions.defaults
+        options.timeout = .milliseconds(deadline)
+        return (generation, options)
     }
 
-    private func release() { state.withLock { $0.inFlight -= 1 } }
+    /// Gives the place back, and counts the call for the breaker: `breaker_failures` failures in
+    /// a row open it (``openBreaker(after:wait:)``).
+    private func release(_ generation: Generation, failed: Bool) {
+        let opened = state.withLock { state -> (failures: Int, wait: Duration)? in
+            state.inFlight[generation.number, default: 1] -= 1
+            if state.inFlight[generation.number] == 0 { state.inFlight[generation.number] = nil }
+            guard failed else {
+                state.failures = 0
+                return nil
+            }
+            state.failures += 1
+            guard state.failures >= state.settings.breakerFailures, !state.breakerOpen, !state.stopping else { return nil }
+            state.breakerOpen = true
+            return (state.failures, .milliseconds(state.settings.breakerOpenMilliseconds))
+        }
+        if let opened { openBreaker(after: opened.failures, wait: opened.wait) }
+    }
+
+    // MARK: Circuit breaker
+
+    /// Stops forwarding: the module is marked down (the gate answers its calls `UNAVAILABLE` at
+    /// once), the alert raised, and the plugin probed after `wait`.
+    private func openBreaker(after failures: Int, wait: Duration) {
+        instruments.withLock { $0 }?.breakerOpens.increment()
+        mark(reachable: false, reason: "连续 \(failures) 次调用失败或超时，已暂停转发（熔断），稍后自动重试")
+        logger.error("external plugin's circuit breaker opened: its calls answer UNAVAILABLE at once until it answers again", metadata: [
+            "module": "\(id)", "failures": "\(failures)", "retry_in": "\(wait)",
+        ])
+        Task { await probe(every: wait) }
+    }
+
+    /// The open breaker's half-open step: after each wait, the plugin is asked its handshake; an
+    /// answer closes the breaker. A started plugin that does not answer is hung: it is killed, and
+    /// its restart (``run()``) takes over.
+    private func probe(every wait: Duration) async {
+        while true {
+            try? await Task.sleep(for: wait)
+            if state.withLock({ $0.stopping }) { return }
+            if await recheck(within: .seconds(2)) {
+                state.withLock { $0.breakerOpen = false }
+                logger.notice("external plugin's circuit breaker closed: it answers again", metadata: ["module": "\(id)"])
+                return
+            }
+            if isStarted, let process = currentProcess {
+                logger.error("external plugin does not answer: killed, to be restarted", metadata: [
+                    "module": "\(id)", "pid": "\(process.processIdentifier)",
+                ])
+                state.withLock { $0.breakerOpen = false }
+                kill(process.processIdentifier, SIGKILL)
+                return
+            }
+        }
+    }
 }
 
 /// Routes each method an external plugin declared to ``ExternalPlugin/forward(_:method:)``.
@@ -534,6 +818,27 @@ final class ExternalPlugins: Service {
             group.addTask { [plugins] in
                 try? await gracefulShutdown()
                 for plugin in plugins { await plugin.stop() }
+            }
+        }
+    }
+
+    /// Registers each plugin's figures in the metrics registry.
+    func attach(metrics registry: PrometheusCollectorRegistry) {
+        for plugin in plugins { plugin.attach(metrics: registry) }
+    }
+
+    /// Applies a reloaded config to the plugins (``ExternalPlugin/apply(_:)``): limits at once,
+    /// a new command or address by a rolling update. Plugins added, removed or refused at start
+    /// wait for a restart of the host.
+    func apply(_ config: PlatformConfig, logger: Logger) async {
+        let running = Set(plugins.map(\.id))
+        for id in Set(config.externalPlugins.keys).symmetricDifference(running).sorted() {
+            logger.warning("an external plugin added, removed or refused at start changes only when the host restarts", metadata: ["module": "\(id)"])
+        }
+        await withTaskGroup(of: Void.self) { group in
+            for plugin in plugins {
+                guard let next = config.externalPlugins[plugin.id] else { continue }
+                group.addTask { await plugin.apply(next) }
             }
         }
     }

@@ -354,6 +354,7 @@ public final class PlatformHost: Sendable {
         // `limits.calls_in_flight.*`: checked where each HTTP/2 stream starts (CallAdmission).
         let admission = CallAdmission(perClient: config.maxCallsInFlightPerClient, total: config.maxCallsInFlight)
         let metrics = PlatformMetrics(registry: PrometheusCollectorRegistry(), modules: registry, writes: writes, admission: admission)
+        platform.externals.attach(metrics: metrics.registry)
         // Requests over grpc.max_request_bytes, answered and counted as RESOURCE_EXHAUSTED.
         let oversized = OversizedRequests(limit: config.maxRequestBytes)
         let interceptor = PlatformInterceptor(
@@ -414,8 +415,9 @@ public final class PlatformHost: Sendable {
             AuditCheckpointService(checkpoints: auditCheckpoints, interval: .seconds(config.auditCheckpointSeconds), writes: writes, logger: logger)
         ]
         if let configPath {
-            let (matters, logger, engine, rules) = (storage.matters, logger, core.engine, core.rules)
+            let (matters, logger, engine, rules, externals) = (storage.matters, logger, core.engine, core.rules, platform.externals)
             serviceList.append(ConfigWatcher(path: configPath, initial: fileConfig, registry: core.registry, logLevel: logLevel, logger: logger) { next in
+                await externals.apply(next, logger: logger)
                 do {
                     let settings = try DeadlineSettings.load(next, rules: rules)
                     guard engine.update(calendar: settings.calendar, ruleDays: settings.ruleDays) else { return }

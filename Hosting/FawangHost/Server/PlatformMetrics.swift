@@ -30,6 +30,9 @@ final class PlatformMetrics: Sendable {
     static var exchangeDeliveries: MetricNameDescriptor { .init(namespace: "fawang", subsystem: "exchange", metricName: "deliveries", unitName: "total", helpText: "Deliveries to the national platform, by outcome: accepted, duplicate, rejected (refused for good), failed (no receipt: retried).") }
     static var exchangeReferrals: MetricNameDescriptor { .init(namespace: "fawang", subsystem: "exchange", metricName: "referrals", unitName: "total", helpText: "Referrals from the national platform, by outcome: taken (filed as a matter), refused (answered with the reason), duplicate (offered again, skipped).") }
     static var exchangePending: MetricNameDescriptor { .init(namespace: "fawang", subsystem: "exchange", metricName: "pending", unitName: "", helpText: "Outbox entries not yet acknowledged by the national platform (alert when it keeps growing).") }
+    static var externalPluginUp: MetricNameDescriptor { .init(namespace: "fawang", subsystem: "external_plugin", metricName: "up", unitName: "", helpText: "1 while an external plugin serves, 0 while it is down, hung (breaker open) or refused (alert on it).") }
+    static var externalPluginRestarts: MetricNameDescriptor { .init(namespace: "fawang", subsystem: "external_plugin", metricName: "restarts", unitName: "total", helpText: "Times a started external plugin exited and was restarted.") }
+    static var externalPluginBreakerOpens: MetricNameDescriptor { .init(namespace: "fawang", subsystem: "external_plugin", metricName: "breaker_opens", unitName: "total", helpText: "Times an external plugin's circuit breaker opened after calls in a row failed or timed out.") }
     static var duration: MetricNameDescriptor { .init(namespace: "fawang", subsystem: "rpc", metricName: "duration", unitName: "seconds", helpText: "gRPC handling time, by method and module.") }
 
     static let latencyBuckets: [Duration] = [
