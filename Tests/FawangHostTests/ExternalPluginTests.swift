@@ -10,6 +10,9 @@ import GRPCNIOTransportHTTP2
 import SwiftProtobuf
 import Synchronization
 import Testing
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 
 /// Plugins in processes of their own (`modules.<id>.external`), over real processes: the example
 /// `fawang-court-fees` (Swift, on FawangPluginSDK) and a Python grpcio plugin, started and
@@ -85,6 +88,32 @@ import Testing
             }
             let off = try await platform.withClient { client in try await rpcError { try await Fees.Client(wrapping: client).getSchedule(.init()) } }
             #expect(off.code == .unavailable && off.message.contains("已停用"), "\(off)")
+        }
+    }
+
+    /// The HTTP gateway forwards an external plugin's methods in protobuf (Connect and gRPC-Web):
+    /// the host has no Swift types for its messages, so JSON is refused with what to use instead.
+    @Test func theGatewayForwardsAnExternalPluginInProtobuf() async throws {
+        try await TestPlatform.with(extraConfig: Self.config(), plugins: PluginCatalog.all) { platform in
+            let port = try #require(platform.ports.http)
+            func post(_ body: Data, type: String) async throws -> (Data, Int) {
+                var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)/fawang.courtfees.v1.CourtFeeService/Calculate")!)
+                request.httpMethod = "POST"
+                request.setValue(type, forHTTPHeaderField: "Content-Type")
+                request.httpBody = body
+                let (data, response) = try await URLSession.isolated().data(for: request)
+                return (data, (response as? HTTPURLResponse)?.statusCode ?? 0)
+            }
+            let (data, status) = try await post(
+                try Fawang_Courtfees_V1_CalculateRequest.with { $0.amountFen = 2_000_000 }.serializedData(), type: "application/proto")
+            #expect(status == 200)
+            #expect(try Fawang_Courtfees_V1_CalculateResponse(serializedBytes: data).feeFen == 5_000 + 25_000)
+            let (refused, refusedStatus) = try await post(Data(#"{"amountFen": 2000000}"#.utf8), type: "application/json")
+            #expect(refusedStatus == 415 && String(decoding: refused, as: UTF8.self).contains("application/proto"), "\(String(decoding: refused, as: UTF8.self))")
+            // The plugin's own refusal of a bad request comes back as it would over gRPC.
+            let (bad, badStatus) = try await post(
+                try Fawang_Courtfees_V1_CalculateRequest.with { $0.amountFen = -1 }.serializedData(), type: "application/proto")
+            #expect(badStatus == 400 && String(decoding: bad, as: UTF8.self).contains("invalid_argument"), "\(String(decoding: bad, as: UTF8.self))")
         }
     }
 

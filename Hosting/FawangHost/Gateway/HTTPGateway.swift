@@ -33,13 +33,22 @@ struct HTTPGateway: Sendable {
     let corsOrigin: String?
     let openAPI: [UInt8]
     let logger: Logger
-    private let methods: [String: FawangMethods.Entry]
+    private let methods: [String: Route]
+
+    /// A method the gateway forwards: a compiled-in one, whose message types it knows (JSON and
+    /// protobuf), or an external plugin's, served in protobuf only (the host has no Swift types
+    /// for its messages to write JSON with).
+    struct Route: Sendable {
+        let descriptor: MethodDescriptor
+        let serverStreaming: Bool
+        let types: (input: any SwiftProtobuf.Message.Type, output: any SwiftProtobuf.Message.Type)?
+    }
 
     /// `http.trusted_proxies`: whose `X-Forwarded-For` names the client.
     let trustedProxies: TrustedProxies
 
     init(
-        caller: GatewayCaller, servedServices: Set<String>, maxRequestBytes: Int, corsOrigin: String?,
+        caller: GatewayCaller, servedServices: Set<String>, external: [MethodDescriptor] = [], maxRequestBytes: Int, corsOrigin: String?,
         trustedProxies: TrustedProxies = TrustedProxies(ranges: []), openAPI: [UInt8], logger: Logger
     ) {
         self.caller = caller
@@ -48,9 +57,15 @@ struct HTTPGateway: Sendable {
         self.corsOrigin = corsOrigin
         self.openAPI = openAPI
         self.logger = logger
-        var methods: [String: FawangMethods.Entry] = [:]
+        var methods: [String: Route] = [:]
         for entry in FawangMethods.all where servedServices.contains(entry.descriptor.service.fullyQualifiedService) {
-            methods["\(entry.descriptor.service.fullyQualifiedService)/\(entry.descriptor.method)"] = entry
+            methods[entry.descriptor.fullyQualifiedMethod] = Route(
+                descriptor: entry.descriptor, serverStreaming: entry.serverStreaming, types: (entry.input, entry.output))
+        }
+        // HTTP carries one request message: an external plugin's client-streaming methods are
+        // for gRPC clients.
+        for method in external where method.type == .unary || method.type == .serverStreaming {
+            methods[method.fullyQualifiedMethod] = Route(descriptor: method, serverStreaming: method.type == .serverStreaming, types: nil)
         }
         self.methods = methods
     }
@@ -120,6 +135,11 @@ struct HTTPGateway: Sendable {
             let hint = entry.serverStreaming ? "流式方法请用 application/connect+json 或 gRPC-Web" : "一元方法请用 application/json 或 application/proto"
             return connectErrorResponse(RPCError(code: .invalidArgument, message: "/\(path) 的 Content-Type 不对：\(hint)"), status: .unsupportedMediaType)
         }
+        if entry.types == nil, wire == .connectJSON || wire == .connectStreamJSON {
+            return connectErrorResponse(
+                RPCError(code: .invalidArgument, message: "/\(path) 由外部插件提供，网关只以 protobuf 转发：请用 application/proto、application/connect+proto 或 gRPC-Web"),
+                status: .unsupportedMediaType)
+        }
 
         var body: [UInt8]
         do {
@@ -146,7 +166,7 @@ struct HTTPGateway: Sendable {
             }
             let reply = try await caller.unary(entry.descriptor, message, metadata: metadata, timeout: timeout)
             let json = wire == .connectJSON
-            let bytes = json ? try ProtoJSON.encode(entry.output, binary: reply) : reply
+            let bytes = try json ? ProtoJSON.encode(entry.types!.output, binary: reply) : reply
             return Response(
                 status: .ok, headers: [.contentType: json ? "application/json" : "application/proto"],
                 body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
@@ -160,25 +180,30 @@ struct HTTPGateway: Sendable {
     }
 
     /// The request as serialized protobuf, whatever the wire format.
-    static func requestMessage(_ body: [UInt8], wire: Wire, entry: FawangMethods.Entry) throws(RPCError) -> [UInt8] {
+    /// An external plugin's request (no types here) goes as it came: the plugin checks it.
+    static func requestMessage(_ body: [UInt8], wire: Wire, entry: Route) throws(RPCError) -> [UInt8] {
+        let check: (([UInt8]) throws(RPCError) -> Void) = { bytes throws(RPCError) in
+            if let input = entry.types?.input { try ProtoJSON.check(input, binary: bytes) }
+        }
+        // JSON wires are refused for a route without types before this is asked.
         switch wire {
         case .connectJSON:
-            return try ProtoJSON.decode(entry.input, json: body)
+            return try ProtoJSON.decode(entry.types!.input, json: body)
         case .connectProto:
-            try ProtoJSON.check(entry.input, binary: body)
+            try check(body)
             return body
         case .connectStreamJSON:
-            return try ProtoJSON.decode(entry.input, json: try Envelope.singleMessage(body))
+            return try ProtoJSON.decode(entry.types!.input, json: try Envelope.singleMessage(body))
         case .connectStreamProto, .grpcWeb:
             let message = try Envelope.singleMessage(body)
-            try ProtoJSON.check(entry.input, binary: message)
+            try check(message)
             return message
         case .grpcWebText:
             guard let decoded = Data(base64Encoded: String(decoding: body, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) else {
                 throw RPCError(code: .invalidArgument, message: "application/grpc-web-text 的请求体须为 base64")
             }
             let message = try Envelope.singleMessage(Array(decoded))
-            try ProtoJSON.check(entry.input, binary: message)
+            try check(message)
             return message
         }
     }
@@ -240,7 +265,7 @@ struct HTTPGateway: Sendable {
 
     /// A server-streaming call, written frame by frame as the service sends; the call is
     /// cancelled when the HTTP client goes away.
-    func streamingResponse(_ entry: FawangMethods.Entry, _ message: [UInt8], metadata: Metadata, timeout: Duration?, wire: Wire) -> Response {
+    func streamingResponse(_ entry: Route, _ message: [UInt8], metadata: Metadata, timeout: Duration?, wire: Wire) -> Response {
         let (stream, continuation) = AsyncStream<ByteBuffer>.makeStream()
         let caller = self.caller
         let encode: @Sendable ([UInt8]) -> [UInt8] = { bytes in
@@ -250,7 +275,7 @@ struct HTTPGateway: Sendable {
             var failure: RPCError?
             do {
                 try await caller.serverStreaming(entry.descriptor, message, metadata: metadata, timeout: timeout) { reply in
-                    let payload = wire == .connectStreamJSON ? try ProtoJSON.encode(entry.output, binary: reply) : reply
+                    let payload = try wire == .connectStreamJSON ? ProtoJSON.encode(entry.types!.output, binary: reply) : reply
                     continuation.yield(ByteBuffer(bytes: encode(Envelope.encode(payload))))
                 }
             } catch let error as RPCError {

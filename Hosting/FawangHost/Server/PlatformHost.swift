@@ -493,6 +493,7 @@ public final class PlatformHost: Sendable {
         if let caller = server.gateway {
             let gateway = HTTPGateway(
                 caller: caller, servedServices: Set(platform.policies.keys.compactMap { $0.split(separator: "/").first.map(String.init) }),
+                external: platform.externals.accepted.flatMap(\.accepted.methods),
                 maxRequestBytes: config.httpMaxRequestBytes, corsOrigin: config.httpCORSOrigin, trustedProxies: config.httpTrustedProxies,
                 openAPI: OpenAPI.document(
                     schema: .current, methods: FawangMethods.all.filter { platform.policies[$0.descriptor.fullyQualifiedMethod] != nil },
