@@ -181,7 +181,9 @@ import FoundationNetworking
                 let start = ContinuousClock.now
                 let error = try await rpcError { try await Fees.Client(wrapping: client).calculate(.with { $0.amountFen = 100 }) }
                 #expect(error.code == .deadlineExceeded && error.message.contains("诉讼费测算"), "\(error)")
-                #expect(ContinuousClock.now - start < .seconds(5))
+                // Unanswered, the call would wait for ever: any bound shows the cut (a loose one,
+                // as the suite runs loaded).
+                #expect(ContinuousClock.now - start < .seconds(15))
                 _ = try await Fawang_Platform_V1_PlatformService.Client(wrapping: client).listModules(.init())
             }
             kill(pid, SIGCONT)
@@ -196,7 +198,7 @@ import FoundationNetworking
     /// the metrics); the hung process does not answer the breaker's probe, so it is killed and
     /// restarted, and serves again by itself.
     @Test func aHungPluginTripsItsBreakerAndIsRestarted() async throws {
-        let config = Self.config(deadlineMilliseconds: 300) + """
+        let config = Self.config(deadlineMilliseconds: 2000) + """
 
             modules.court-fees.external.breaker_failures: 3
             modules.court-fees.external.breaker_open_ms: 500
@@ -212,11 +214,12 @@ import FoundationNetworking
                     let error = try await rpcError { try await Fees.Client(wrapping: client).calculate(.with { $0.amountFen = 100 }) }
                     #expect(error.code == .deadlineExceeded, "\(error)")
                 }
-                // Open: refused by the host without waiting for the plugin's deadline.
+                // Open: refused by the host without waiting for the plugin's deadline (the stopped
+                // plugin keeps its connection, so only the breaker answers UNAVAILABLE).
                 let start = ContinuousClock.now
                 let open = try await rpcError { try await Fees.Client(wrapping: client).calculate(.with { $0.amountFen = 100 }) }
                 #expect(open.code == .unavailable && open.message.contains("诉讼费测算"), "\(open)")
-                #expect(ContinuousClock.now - start < .milliseconds(300))
+                #expect(ContinuousClock.now - start < .seconds(2))
                 let modules = try await Fawang_Platform_V1_PlatformService.Client(wrapping: client).listModules(.init()).modules
                 let module = try #require(modules.first { $0.id == "court-fees" })
                 #expect(module.health == .notServing && module.unavailableReason.contains("熔断"), "\(module)")
@@ -297,6 +300,48 @@ import FoundationNetworking
                 #expect(answer.article.hasSuffix("@0.2.0"), "\(answer.article)")
                 let modules = try await Fawang_Platform_V1_PlatformService.Client(wrapping: client).listModules(.init()).modules
                 #expect(modules.contains { $0.id == "python-fees" && $0.version == "0.2.0" && $0.health == .serving })
+            }
+        }
+    }
+
+    /// A plugin at a TCP address, run on its own (here by the test), reached over mutual TLS: the
+    /// host trusts the plugin's CA and presents its client certificate. A host without the
+    /// client certificate cannot complete the plugin's TLS handshake, and refuses the plugin
+    /// while the rest serves.
+    @Test func aPluginAtATCPAddressIsReachedOverMutualTLS() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("fawang-plugin-tls-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let certificates = try TestCertificates(in: folder)
+        let portFile = folder.appendingPathComponent("port").path
+        let plugin = try SpawnedProcess(
+            "/usr/bin/env",
+            ["python3", Self.pythonPlugin, "--tls-cert", certificates.serverCertificate, "--tls-key", certificates.serverKey,
+             "--tls-client-ca", certificates.caCertificate, "--port-file", portFile],
+            environment: ProcessInfo.processInfo.environment.merging(["FAWANG_PLUGIN_LISTEN": "127.0.0.1:0"]) { $1 })
+        defer {
+            plugin.signal(SIGKILL)
+            _ = plugin.waitUntilExit()
+        }
+        try await eventually(timeout: .seconds(30), "the plugin listens") { FileManager.default.fileExists(atPath: portFile) }
+        let port = try String(contentsOfFile: portFile, encoding: .utf8)
+        let address = "modules.python-fees.external.address: '127.0.0.1:\(port)'\nmodules.python-fees.external.tls.ca_file: \(certificates.caCertificate)\n"
+        let mutual = address + """
+            modules.python-fees.external.tls.certificate_chain: \(certificates.clientCertificate)
+            modules.python-fees.external.tls.private_key: \(certificates.clientKey)
+
+            """
+        try await TestPlatform.with(extraConfig: mutual, plugins: PluginCatalog.all) { platform in
+            let answer = try await platform.withClient(as: "staff-640300-reviewer") { client in
+                try await Fees.Client(wrapping: client).getSchedule(.init())
+            }
+            #expect(answer.article.hasPrefix("python:") && answer.article.hasSuffix("@0.1.0"), "\(answer.article)")
+        }
+        try await TestPlatform.with(extraConfig: address, plugins: PluginCatalog.all) { platform in
+            try await platform.withClient { client in
+                let modules = try await Fawang_Platform_V1_PlatformService.Client(wrapping: client).listModules(.init()).modules
+                let module = try #require(modules.first { $0.id == "python-fees" })
+                #expect(module.health == .notServing && module.unavailableReason.contains("did not answer its handshake"), "\(module.unavailableReason)")
+                _ = try await Fawang_Directory_V1_DirectoryService.Client(wrapping: client).listKinds(.init())
             }
         }
     }

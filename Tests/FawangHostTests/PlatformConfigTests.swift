@@ -66,6 +66,10 @@ import Testing
         ("modules.Fees.external.address: 'h:1'\n", "modules.Fees.external", "not a module id"),
         ("modules.fees.external.breaker_failures: 0\nmodules.fees.external.address: 'h:1'\n", "modules.fees.external.breaker_failures", "calls from 1 to 1000"),
         ("modules.fees.external.breaker_open_ms: 50\nmodules.fees.external.address: 'h:1'\n", "modules.fees.external.breaker_open_ms", "100 to 600000"),
+        ("modules.fees.external.tls.ca_file: /ca.pem\nmodules.fees.external.address: 'unix:/run/fees.sock'\n", "modules.fees.external.tls.ca_file", "host:port"),
+        ("modules.fees.external.tls.certificate_chain: /c.pem\nmodules.fees.external.address: 'h:1'\n", "modules.fees.external.tls.ca_file", "required for TLS to the plugin"),
+        ("modules.fees.external.tls.ca_file: /ca.pem\nmodules.fees.external.tls.private_key: /k\nmodules.fees.external.address: 'h:1'\n", "modules.fees.external.tls.certificate_chain", "required when"),
+        ("modules.fees.external.tls.cafile: /ca.pem\nmodules.fees.external.address: 'h:1'\n", "modules.fees.external.tls.cafile", "unknown key"),
     ])
     func invalidFilesNameTheKeyAndReason(_ yaml: String, _ key: String, _ reason: String) {
         #expect {
@@ -115,7 +119,7 @@ import Testing
             #expect(doc.contains("`\(key.path)`"), "docs/configuration.md lacks \(key.path)")
         }
         #expect(doc.contains("`modules.<id>.enabled`"))
-        for setting in ["command", "address", "deadline_ms", "max_in_flight", "breaker_failures", "breaker_open_ms"] {
+        for setting in ["command", "address", "deadline_ms", "max_in_flight", "breaker_failures", "breaker_open_ms", "tls.ca_file", "tls.certificate_chain", "tls.private_key"] {
             #expect(doc.contains("`modules.<id>.external.\(setting)`"))
         }
     }
@@ -129,6 +133,7 @@ import Testing
                   deadline_ms: 800
                   breaker_failures: 3
               villages.external.address: 10.1.2.3:50070
+              villages.external.tls.ca_file: /etc/fawang/plugins-ca.pem
             """)
         #expect(config.externalPlugins["court-fees"]?.command == ["/opt/fawang/plugins/fawang-court-fees", "--verbose"])
         #expect(config.externalPlugins["court-fees"]?.deadlineMilliseconds == 800)
@@ -136,6 +141,8 @@ import Testing
         #expect(config.externalPlugins["court-fees"]?.breakerFailures == 3)
         #expect(config.externalPlugins["court-fees"]?.breakerOpenMilliseconds == 5_000)
         #expect(config.externalPlugins["villages"]?.address == "10.1.2.3:50070")
+        #expect(config.externalPlugins["villages"]?.tls == .init(caFile: "/etc/fawang/plugins-ca.pem"))
+        #expect(config.externalPlugins["court-fees"]?.tls == nil)
         #expect(config.isModuleEnabled("court-fees"))
     }
 }

@@ -1,5 +1,6 @@
 import Dispatch
 public import Foundation
+import FawangHost
 
 /// Runs a program to completion and returns its exit status and combined output.
 ///

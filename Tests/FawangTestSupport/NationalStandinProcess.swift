@@ -1,4 +1,5 @@
 public import Foundation
+public import FawangHost
 
 /// A real `fawang-national-standin` process: the national platform's exchange endpoint as the
 /// host's outbox sees it, killed and restarted by tests on the same port and database.

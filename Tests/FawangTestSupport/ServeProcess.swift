@@ -1,4 +1,5 @@
 public import Foundation
+public import FawangHost
 
 /// A real `fawang serve` process, for what only a separate process can show: `kill -9`,
 /// signals, a restart on the same database.

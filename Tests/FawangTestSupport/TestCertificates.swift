@@ -1,4 +1,5 @@
 public import Foundation
+import FawangHost
 
 /// A throwaway CA with a server certificate for 127.0.0.1/localhost and a client certificate,
 /// made by the `openssl` command line tool for TLS and mutual TLS tests.

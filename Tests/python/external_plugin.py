@@ -8,6 +8,10 @@ GetSchedule on the address the host names in FAWANG_PLUGIN_LISTEN.
     --fault no-policy       declares GetSchedule without an access policy
     --version V             the version it declares (a rolling update's new one: another V)
     --delay-ms N            GetSchedule takes N ms (calls surely in flight during an update)
+    --tls-cert PEM, --tls-key PEM
+                            serve TLS (a plugin at a host:port address, run by the test)
+    --tls-client-ca PEM     and ask for the host's client certificate signed by this CA (mutual TLS)
+    --port-file PATH        write the port it listens on there (FAWANG_PLUGIN_LISTEN host:0)
     --peek-file PATH        GetSchedule asks the host API for the matter whose tracking number
                             PATH holds (the test's: another line's, which the host must refuse)
                             and answers with the status it got
@@ -38,6 +42,10 @@ def main() -> None:
     parser.add_argument("--peek-file", default="")
     parser.add_argument("--version", default="0.1.0")
     parser.add_argument("--delay-ms", type=int, default=0)
+    parser.add_argument("--tls-cert", default="")
+    parser.add_argument("--tls-key", default="")
+    parser.add_argument("--tls-client-ca", default="")
+    parser.add_argument("--port-file", default="")
     options = parser.parse_args()
 
     tmp = tempfile.mkdtemp()
@@ -86,8 +94,19 @@ def main() -> None:
     plugin_pb2_grpc.add_ExternalPluginServicer_to_server(Plugin(), server)
     fees_grpc.add_CourtFeeServiceServicer_to_server(Fees(), server)
     listen = os.environ["FAWANG_PLUGIN_LISTEN"]
-    server.add_insecure_port(listen)
+    if options.tls_cert:
+        read = lambda path: pathlib.Path(path).read_bytes()
+        credentials = grpc.ssl_server_credentials(
+            [(read(options.tls_key), read(options.tls_cert))],
+            root_certificates=read(options.tls_client_ca) if options.tls_client_ca else None,
+            require_client_auth=bool(options.tls_client_ca))
+        port = server.add_secure_port(listen, credentials)
+    else:
+        port = server.add_insecure_port(listen)
     server.start()
+    if options.port_file:
+        pathlib.Path(options.port_file + ".tmp").write_text(str(port))
+        os.replace(options.port_file + ".tmp", options.port_file)
     # Asked to stop (after a rolling update, or at the host's shutdown): calls in flight finish.
     signal.signal(signal.SIGTERM, lambda *_: server.stop(5))
     server.wait_for_termination()

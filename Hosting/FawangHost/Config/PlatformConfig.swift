@@ -91,15 +91,36 @@ public struct PlatformConfig: Sendable, Equatable {
     public var exchangeReferralPollSeconds = 30
     /// `exchange.tls.*`: TLS to the national endpoint (trusting `caFile`), with this platform's
     /// client certificate when the endpoint asks for mutual TLS; nil is plaintext.
-    public var exchangeTLS: ExchangeTLS?
+    public var exchangeTLS: ClientTLS?
     var exchangeTLSCA: String?
     var exchangeTLSChain: String?
     var exchangeTLSKey: String?
 
-    public struct ExchangeTLS: Sendable, Equatable {
+    /// TLS of a connection the host makes (to the national endpoint, to an external plugin):
+    /// trusting `caFile`, and presenting a client certificate when the peer asks for mutual TLS.
+    public struct ClientTLS: Sendable, Equatable {
         public var caFile: String
         public var certificateChain: String?
         public var privateKey: String?
+
+        /// From the three `<prefix>.*` keys: nil with none of them; the CA alone for TLS; all
+        /// three for mutual TLS.
+        static func from(caFile: String?, certificateChain: String?, privateKey: String?, prefix: String, peer: String) throws(ConfigError) -> ClientTLS? {
+            switch (caFile, certificateChain, privateKey) {
+            case (nil, nil, nil):
+                return nil
+            case (let ca?, nil, nil):
+                return ClientTLS(caFile: ca)
+            case (let ca?, let chain?, let key?):
+                return ClientTLS(caFile: ca, certificateChain: chain, privateKey: key)
+            case (nil, _, _):
+                throw ConfigError(key: "\(prefix).ca_file", reason: "required for TLS to \(peer) (a client certificate alone does not turn TLS on)")
+            case (_, nil, _):
+                throw ConfigError(key: "\(prefix).certificate_chain", reason: "required when \(prefix).private_key is set")
+            case (_, _, nil):
+                throw ConfigError(key: "\(prefix).private_key", reason: "required when \(prefix).certificate_chain is set")
+            }
+        }
     }
     /// `audit.on_broken_chain`: what start-up does when the audit chain does not verify from its
     /// signed checkpoint. `refuse`: do not start, naming the first bad entry. `read_only`: start,
@@ -300,10 +321,20 @@ public struct PlatformConfig: Sendable, Equatable {
         for id in config.externalPlugins.keys where !ModuleManifest.isValidID(id) {
             throw ConfigError(key: "modules.\(id).external", reason: "\(id) is not a module id: lower-case words joined by '-' (court-fees)")
         }
-        for (id, plugin) in config.externalPlugins where (plugin.command == nil) == (plugin.address == nil) {
-            throw ConfigError(
-                key: "modules.\(id).external",
-                reason: "give either command (the host starts and supervises the plugin) or address (unix:/path or host:port of one run elsewhere), not both or neither")
+        for (id, plugin) in config.externalPlugins.sorted(by: { $0.key < $1.key }) {
+            guard (plugin.command == nil) != (plugin.address == nil) else {
+                throw ConfigError(
+                    key: "modules.\(id).external",
+                    reason: "give either command (the host starts and supervises the plugin) or address (unix:/path or host:port of one run elsewhere), not both or neither")
+            }
+            let prefix = "modules.\(id).external.tls"
+            config.externalPlugins[id]?.tls = try ClientTLS.from(
+                caFile: plugin.tlsCA, certificateChain: plugin.tlsChain, privateKey: plugin.tlsKey, prefix: prefix, peer: "the plugin")
+            var overTCP = false
+            if case .host? = plugin.address.flatMap(PluginAddress.init) { overTCP = true }
+            if config.externalPlugins[id]?.tls != nil, !overTCP {
+                throw ConfigError(key: "\(prefix).ca_file", reason: "TLS is for a plugin at a host:port address; a Unix socket is guarded by its folder's permissions")
+            }
         }
         if config.environment == "production" {
             if config.seedDemoData, flat.contains(where: { $0.0 == "demo.seed" }) {
@@ -355,20 +386,9 @@ public struct PlatformConfig: Sendable, Equatable {
                     reason: "exchange.referrals needs the national platform's Ed25519 public key as base64 of 32 bytes, found \"\(config.exchangeNationalPublicKey.prefix(60))\"")
             }
         }
-        switch (config.exchangeTLSCA, config.exchangeTLSChain, config.exchangeTLSKey) {
-        case (nil, nil, nil):
-            break
-        case (let ca?, nil, nil):
-            config.exchangeTLS = ExchangeTLS(caFile: ca)
-        case (let ca?, let chain?, let key?):
-            config.exchangeTLS = ExchangeTLS(caFile: ca, certificateChain: chain, privateKey: key)
-        case (nil, _, _):
-            throw ConfigError(key: "exchange.tls.ca_file", reason: "required for TLS to the national endpoint (a client certificate alone does not turn TLS on)")
-        case (_, nil, _):
-            throw ConfigError(key: "exchange.tls.certificate_chain", reason: "required when exchange.tls.private_key is set")
-        case (_, _, nil):
-            throw ConfigError(key: "exchange.tls.private_key", reason: "required when exchange.tls.certificate_chain is set")
-        }
+        config.exchangeTLS = try ClientTLS.from(
+            caFile: config.exchangeTLSCA, certificateChain: config.exchangeTLSChain, privateKey: config.exchangeTLSKey, prefix: "exchange.tls",
+            peer: "the national endpoint")
         guard config.exchangeSource.count == 6, config.exchangeSource.allSatisfy(\.isASCII), config.exchangeSource.allSatisfy(\.isNumber) else {
             throw ConfigError(key: "exchange.source", reason: "expected a 6-digit division code (a province: 640000), found \"\(config.exchangeSource)\"")
         }
@@ -436,8 +456,8 @@ public struct PlatformConfig: Sendable, Equatable {
     /// `modules.<id>.external.<setting>` → (id, setting).
     static func moduleExternal(_ path: String) -> (String, String)? {
         let parts = path.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 4, parts[0] == "modules", parts[2] == "external", !parts[1].isEmpty else { return nil }
-        return (String(parts[1]), String(parts[3]))
+        guard parts.count >= 4, parts[0] == "modules", parts[2] == "external", !parts[1].isEmpty else { return nil }
+        return (String(parts[1]), parts[3...].joined(separator: "."))
     }
 
     static func moduleID(inSwitch path: String) -> String? {
@@ -552,6 +572,18 @@ public struct ExternalPluginSettings: Sendable, Equatable {
     public var breakerFailures = 5
     /// How long the open breaker answers `UNAVAILABLE` at once before it asks the plugin again.
     public var breakerOpenMilliseconds = 5_000
+    /// `tls.*`: TLS to a plugin at a host:port address; nil is plaintext.
+    public var tls: PlatformConfig.ClientTLS?
+    var tlsCA: String?
+    var tlsChain: String?
+    var tlsKey: String?
+
+    private static func path(_ value: Any, key: String) throws(PlatformConfig.ConfigError) -> String {
+        guard let text = value as? String, !text.isEmpty else {
+            throw PlatformConfig.ConfigError(key: key, reason: "expected the path of a PEM file, found \(value)")
+        }
+        return text
+    }
 
     private static func number(_ value: Any, in range: ClosedRange<Int>, of unit: String, key: String) throws(PlatformConfig.ConfigError) -> Int {
         guard let number = value as? Int, range.contains(number) else {
@@ -572,13 +604,17 @@ public struct ExternalPluginSettings: Sendable, Equatable {
                 throw PlatformConfig.ConfigError(key: key, reason: "expected unix:/path or host:port, found \(value)")
             }
             address = text
+        case "tls.ca_file": tlsCA = try Self.path(value, key: key)
+        case "tls.certificate_chain": tlsChain = try Self.path(value, key: key)
+        case "tls.private_key": tlsKey = try Self.path(value, key: key)
         case "deadline_ms": deadlineMilliseconds = try Self.number(value, in: 10...600_000, of: "milliseconds", key: key)
         case "max_in_flight": maxInFlight = try Self.number(value, in: 1...10_000, of: "calls", key: key)
         case "breaker_failures": breakerFailures = try Self.number(value, in: 1...1_000, of: "calls", key: key)
         case "breaker_open_ms": breakerOpenMilliseconds = try Self.number(value, in: 100...600_000, of: "milliseconds", key: key)
         default:
             throw PlatformConfig.ConfigError(
-                key: key, reason: "unknown key: an external plugin takes command, address, deadline_ms, max_in_flight, breaker_failures and breaker_open_ms")
+                key: key,
+                reason: "unknown key: an external plugin takes command, address, tls.ca_file, tls.certificate_chain, tls.private_key, deadline_ms, max_in_flight, breaker_failures and breaker_open_ms")
         }
     }
 }

@@ -30,7 +30,7 @@ struct ExchangePusher: Service, CustomStringConvertible {
     let address: ExchangeAddress
     let callTimeout: Duration
     /// TLS to the endpoint (nil: plaintext).
-    let tls: PlatformConfig.ExchangeTLS?
+    let tls: PlatformConfig.ClientTLS?
     /// Whether each day's figures are sent after the day ends (`exchange.daily_statistics`).
     let dailyStatistics: Bool
     /// The host's clock (a test's may run ahead).
@@ -60,7 +60,7 @@ struct ExchangePusher: Service, CustomStringConvertible {
             "endpoint": "\(address.host):\(address.port)", "tls": "\(tls == nil ? "off" : tls?.certificateChain == nil ? "tls" : "mtls")",
             "source": "\(source)", "key_id": "\(key.keyID)", "public_key": "\(key.publicKeyBase64)",
         ])
-        try await withGRPCClient(transport: .http2NIOPosix(target: target, transportSecurity: try Self.security(tls))) { client in
+        try await withGRPCClient(transport: .http2NIOPosix(target: target, transportSecurity: try PlatformHost.transportSecurity(tls, keys: "exchange.tls.*"))) { client in
             let national = National_Exchange_V1_NationalExchange.Client(wrapping: client)
             await cancelWhenGracefulShutdown {
                 await withDiscardingTaskGroup { group in
@@ -69,16 +69,6 @@ struct ExchangePusher: Service, CustomStringConvertible {
                 }
             }
         }
-    }
-
-    static func security(_ tls: PlatformConfig.ExchangeTLS?) throws -> HTTP2ClientTransport.Posix.TransportSecurity {
-        guard let tls else { return .plaintext }
-        try PlatformHost.requireReadable([tls.caFile] + [tls.certificateChain, tls.privateKey].compactMap(\.self), keys: "exchange.tls.*")
-        let trust: TLSConfig.TrustRootsSource = .certificates([.file(path: tls.caFile, format: .pem)])
-        guard let chain = tls.certificateChain, let key = tls.privateKey else {
-            return .tls { $0.trustRoots = trust }
-        }
-        return .mTLS(certificateChain: [.file(path: chain, format: .pem)], privateKey: .file(path: key, format: .pem)) { $0.trustRoots = trust }
     }
 
     /// Rounds until cancelled: deliver what is due, then wait for a commit or the next retry.

@@ -77,14 +77,20 @@ final class ExternalPlugin: Sendable {
         let client: GRPCClient<HTTP2ClientTransport.Posix>
         private let connections: Task<Void, Never>
 
-        init(number: Int, address: PluginAddress) throws {
+        init(number: Int, address: PluginAddress, tls: PlatformConfig.ClientTLS?, module: String) throws {
             self.number = number
             self.address = address
+            // A literal IP is no DNS name: as a name it would be sent as TLS's server name (SNI),
+            // which must not be an address, and the handshake would fail; as an address the
+            // plugin's certificate is checked against it (an IP subjectAltName).
             let target: any ResolvableTarget = switch address {
             case .unix(let path): .unixDomainSocket(path: path)
+            case .host(let host, let port) where IPRange.bytes(host)?.count == 4: .ipv4(address: host, port: port)
+            case .host(let host, let port) where IPRange.bytes(host)?.count == 16: .ipv6(address: host, port: port)
             case .host(let host, let port): .dns(host: host, port: port)
             }
-            let client = GRPCClient(transport: try .http2NIOPosix(target: target, transportSecurity: .plaintext))
+            let security = try PlatformHost.transportSecurity(tls, keys: "modules.\(module).external.tls.*")
+            let client = GRPCClient(transport: try .http2NIOPosix(target: target, transportSecurity: security))
             self.client = client
             self.connections = Task { try? await client.runConnections() }
         }
@@ -115,7 +121,7 @@ final class ExternalPlugin: Sendable {
         var current: Generation
         var generations = 1
         /// The process of each generation (a started plugin), until it exits.
-        var processes: [Int: Process] = [:]
+        var processes: [Int: SpawnedProcess] = [:]
         var exits: AsyncStream<Exit>.Continuation
         /// Calls in flight, by generation: all of them count against `max_in_flight`, and an old
         /// generation is closed once its own are done.
@@ -141,7 +147,7 @@ final class ExternalPlugin: Sendable {
         self.hostAddress = settings.command == nil ? nil : .unix(path: socketFolder.appendingPathComponent("\(id).host.sock").path)
         let (exits, continuation) = AsyncStream<Exit>.makeStream()
         self.exits = exits
-        self.state = Mutex(State(settings: settings, current: try Generation(number: 1, address: address), exits: continuation))
+        self.state = Mutex(State(settings: settings, current: try Generation(number: 1, address: address, tls: settings.tls, module: id), exits: continuation))
     }
 
     /// Where the version serving now listens.
@@ -336,25 +342,23 @@ final class ExternalPlugin: Sendable {
         let generation = generation ?? current
         guard let command = command ?? configured else { return }
         if case .unix(let path) = generation.address { try Self.prepareSocket(path) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: command[0])
-        process.arguments = Array(command.dropFirst())
-        process.environment = ProcessInfo.processInfo.environment.merging([
+        let environment = ProcessInfo.processInfo.environment.merging([
             ExternalPluginContract.listenVariable: generation.address.description,
             ExternalPluginContract.hostVariable: hostAddress?.description ?? "",
             ExternalPluginContract.parentVariable: String(ProcessInfo.processInfo.processIdentifier),
         ]) { $1 }
         let number = generation.number
-        process.terminationHandler = { process in exits.yield(Exit(generation: number, status: process.terminationStatus)) }
-        try process.run()
+        let process = try SpawnedProcess(
+            command[0], Array(command.dropFirst()), environment: environment, output: SpawnedProcess.inheritOutput
+        ) { status in exits.yield(Exit(generation: number, status: status)) }
         state.withLock { $0.processes[number] = process }
         logger.notice("external plugin started", metadata: [
-            "module": "\(id)", "pid": "\(process.processIdentifier)", "address": "\(generation.address)", "generation": "\(number)",
+            "module": "\(id)", "pid": "\(process.pid)", "address": "\(generation.address)", "generation": "\(number)",
         ])
     }
 
     /// The process of the version serving now, while it runs.
-    private var currentProcess: Process? {
+    private var currentProcess: SpawnedProcess? {
         state.withLock { $0.processes[$0.current.number] }.flatMap { $0.isRunning ? $0 : nil }
     }
 
@@ -392,14 +396,16 @@ final class ExternalPlugin: Sendable {
                 } else if let process = currentProcess {
                     // Up but not serving what it was accepted with (or not answering): stopped,
                     // and its exit starts the next try.
-                    kill(process.processIdentifier, SIGKILL)
+                    process.signal(SIGKILL)
                 }
             }
         } else {
             while !Task.isCancelled, !state.withLock({ $0.stopping }) {
                 try? await Task.sleep(for: .seconds(1))
                 // While the breaker is open, its own probe asks.
-                if state.withLock({ $0.breakerOpen }) { continue }
+                let (stopping, breakerOpen) = state.withLock { ($0.stopping, $0.breakerOpen) }
+                if stopping { return }
+                if breakerOpen { continue }
                 _ = await recheck(within: .milliseconds(900))
             }
         }
@@ -445,11 +451,11 @@ final class ExternalPlugin: Sendable {
     }
 
     /// SIGTERM, then SIGKILL if it is still running 2 s later.
-    private static func terminate(_ process: Process) async {
+    private static func terminate(_ process: SpawnedProcess) async {
         guard process.isRunning else { return }
-        process.terminate()
+        process.signal(SIGTERM)
         for _ in 0..<20 where process.isRunning { try? await Task.sleep(for: .milliseconds(100)) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        if process.isRunning { process.signal(SIGKILL) }
     }
 
     // MARK: Rolling update
@@ -465,7 +471,7 @@ final class ExternalPlugin: Sendable {
             state.settings.breakerOpenMilliseconds = next.breakerOpenMilliseconds
             return previous
         }
-        guard next.command != previous.command || next.address != previous.address else { return }
+        guard next.command != previous.command || next.address != previous.address || next.tls != previous.tls else { return }
         guard (next.command == nil) == (previous.command == nil) else {
             logger.warning("an external plugin changes between command and address only when the host restarts", metadata: ["module": "\(id)"])
             return
@@ -495,7 +501,7 @@ final class ExternalPlugin: Sendable {
         ])
         let generation: Generation
         do {
-            generation = try Generation(number: number, address: address)
+            generation = try Generation(number: number, address: address, tls: next.tls, module: id)
         } catch {
             logger.error("rolling update refused; the running version keeps serving", metadata: ["module": "\(id)", "reason": "\(error)"])
             return
@@ -524,6 +530,7 @@ final class ExternalPlugin: Sendable {
                 state.current = generation
                 state.settings.command = next.command
                 state.settings.address = next.address
+                state.settings.tls = next.tls
                 state.version = version
                 state.failures = 0
             }
@@ -700,10 +707,10 @@ final class ExternalPlugin: Sendable {
             }
             if isStarted, let process = currentProcess {
                 logger.error("external plugin does not answer: killed, to be restarted", metadata: [
-                    "module": "\(id)", "pid": "\(process.processIdentifier)",
+                    "module": "\(id)", "pid": "\(process.pid)",
                 ])
                 state.withLock { $0.breakerOpen = false }
-                kill(process.processIdentifier, SIGKILL)
+                process.signal(SIGKILL)
                 return
             }
         }

@@ -588,6 +588,17 @@ public final class PlatformHost: Sendable {
         }
     }
 
+    /// A connection the host makes: plaintext, TLS trusting the CA, or mutual TLS (``PlatformConfig/ClientTLS``).
+    static func transportSecurity(_ tls: PlatformConfig.ClientTLS?, keys: String) throws -> HTTP2ClientTransport.Posix.TransportSecurity {
+        guard let tls else { return .plaintext }
+        try requireReadable([tls.caFile] + [tls.certificateChain, tls.privateKey].compactMap(\.self), keys: keys)
+        let trust: TLSConfig.TrustRootsSource = .certificates([.file(path: tls.caFile, format: .pem)])
+        guard let chain = tls.certificateChain, let key = tls.privateKey else {
+            return .tls { $0.trustRoots = trust }
+        }
+        return .mTLS(certificateChain: [.file(path: chain, format: .pem)], privateKey: .file(path: key, format: .pem)) { $0.trustRoots = trust }
+    }
+
     static func transportSecurity(_ tls: PlatformConfig.TLS?) throws -> HTTP2ServerTransport.Posix.TransportSecurity {
         guard let tls else { return .plaintext }
         try requireReadable([tls.certificateChainPath, tls.privateKeyPath] + (tls.clientCAPath.map { [$0] } ?? []), keys: "grpc.tls.*")
