@@ -49,7 +49,9 @@ public final class PlatformHost: Sendable {
     private let group = Mutex<ServiceGroup?>(nil)
     /// The clock deadlines are judged by (tests move it).
     private let now: @Sendable () -> Date
-    private let shutdownRequested = Atomic<Bool>(false)
+    /// A class, not an `Atomic` field: with one, the release build's compiler (Swift 6.3.1)
+    /// crashed on this throwing initializer ("Found ownership error", CopyPropagation).
+    private let shutdownRequested = AtomicFlag()
     /// Closed while the audit trail does not verify: the host then serves reads only.
     private let writes = WriteGate()
 
@@ -126,7 +128,7 @@ public final class PlatformHost: Sendable {
             throw error
         }
         group.withLock { $0 = serviceGroup }
-        if shutdownRequested.load(ordering: .sequentiallyConsistent) { await serviceGroup.triggerGracefulShutdown() }
+        if shutdownRequested.isSet { await serviceGroup.triggerGracefulShutdown() }
         logger.info("fawang starting", metadata: [
             "grpc.address": "\(config.grpcHost):\(config.grpcPort)", "tls": "\(config.tls == nil ? "off" : config.tls?.clientCAPath == nil ? "tls" : "mtls")",
             "database": "\(config.databaseName)", "modules": "\(core.registry.modules.map { "\($0.manifest.id)=\($0.enabled ? "on" : "off")" }.joined(separator: ","))",
@@ -529,7 +531,7 @@ public final class PlatformHost: Sendable {
 
     /// Begins a graceful shutdown: health reads NOT_SERVING, no new calls, in-flight calls finish.
     public func shutdown() async {
-        shutdownRequested.store(true, ordering: .sequentiallyConsistent)
+        shutdownRequested.set()
         if let serviceGroup = group.withLock({ $0 }) { await serviceGroup.triggerGracefulShutdown() }
     }
 
