@@ -1,9 +1,11 @@
 public import FawangProto
 public import Foundation
 public import GRPCCore
+import GRPCInProcessTransport
 import GRPCNIOTransportHTTP2
 import GRPCProtobuf
 import SwiftProtobuf
+import Synchronization
 
 /// What a plugin running as its own process needs to be served through the host: its handshake,
 /// the verified caller on every call, and a server on the address the host gives it.
@@ -122,6 +124,7 @@ public struct ExternalPluginDeclaration: Sendable {
             $0.contractVersion = contractVersion
             $0.methods = methods.map(\.declaration)
             $0.fileDescriptorProto = try files.map { try $0.serializedBytes() }
+            $0.multiplexed = true
         }
     }
 }
@@ -154,12 +157,98 @@ struct CallerInterceptor: ServerInterceptor {
     }
 }
 
-/// Answers the host's handshake with the declaration.
+/// Answers the host's handshake with the declaration, and serves the host's call stream
+/// (`Calls`): each frame one unary call of the plugin's own services, made in process through
+/// the same services and caller interceptor as a direct call, its reply written back on the
+/// stream as soon as it is done.
 struct HandshakeService: Fawang_Plugin_V1_ExternalPlugin.SimpleServiceProtocol {
     let response: Fawang_Plugin_V1_HandshakeResponse
+    /// The plugin's services, in process.
+    let local: GRPCClient<InProcessTransport.Client>
+    /// Set when the plugin is asked to stop: open call streams end once their calls are done.
+    let stopping: AsyncStream<Void>
 
     func handshake(request: Fawang_Plugin_V1_HandshakeRequest, context: ServerContext) async throws -> Fawang_Plugin_V1_HandshakeResponse {
         response
+    }
+
+    func calls(
+        request: RPCAsyncSequence<Fawang_Plugin_V1_CallFrame, any Error>, response: RPCWriter<Fawang_Plugin_V1_ReplyFrame>,
+        context: ServerContext
+    ) async throws {
+        let (replies, sink) = AsyncStream<Fawang_Plugin_V1_ReplyFrame>.makeStream()
+        let running = Running()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            // One writer: the replies of calls that finish at once go out one after another.
+            group.addTask {
+                for await reply in replies { try await response.write(reply) }
+            }
+            // Frames until the host ends the stream, or the plugin is asked to stop.
+            await withTaskGroup(of: Void.self) { reading in
+                reading.addTask { [local] in
+                    do {
+                        for try await frame in request {
+                            if frame.cancel {
+                                running.tasks.withLock { $0[frame.id] }?.cancel()
+                                continue
+                            }
+                            // Made under the lock its end takes: never removed before it is added.
+                            running.tasks.withLock { tasks in
+                                tasks[frame.id] = Task {
+                                    sink.yield(await Self.dispatch(frame, on: local))
+                                    _ = running.tasks.withLock { $0.removeValue(forKey: frame.id) }
+                                }
+                            }
+                        }
+                    } catch {
+                        // The host went away: its calls are cancelled below.
+                        for task in running.tasks.withLock({ Array($0.values) }) { task.cancel() }
+                    }
+                }
+                reading.addTask { [stopping] in
+                    for await _ in stopping { break }
+                }
+                await reading.next()
+                reading.cancelAll()
+            }
+            // The calls under way finish and are answered before the stream ends.
+            for task in running.tasks.withLock({ Array($0.values) }) { await task.value }
+            sink.finish()
+            try await group.waitForAll()
+        }
+    }
+
+    /// The calls of one stream under way, by id.
+    final class Running: Sendable {
+        let tasks = Mutex<[UInt64: Task<Void, Never>]>([:])
+    }
+
+    /// One call of the stream, through the plugin's own services.
+    static func dispatch(_ frame: Fawang_Plugin_V1_CallFrame, on local: GRPCClient<InProcessTransport.Client>) async -> Fawang_Plugin_V1_ReplyFrame {
+        var reply = Fawang_Plugin_V1_ReplyFrame()
+        reply.id = frame.id
+        do {
+            guard let slash = frame.method.lastIndex(of: "/") else {
+                throw RPCError(code: .unimplemented, message: "not a method: \(frame.method)")
+            }
+            let method = MethodDescriptor(
+                fullyQualifiedService: String(frame.method[..<slash]), method: String(frame.method[frame.method.index(after: slash)...]), type: .unary)
+            var metadata = Metadata()
+            if frame.hasCaller { metadata.addBinary(try frame.caller.serializedBytes() as [UInt8], forKey: ExternalPluginContract.callerKey) }
+            var options = CallOptions.defaults
+            if frame.timeoutMs > 0 { options.timeout = .milliseconds(Int64(frame.timeoutMs)) }
+            reply.message = Data(try await local.unary(
+                request: ClientRequest(message: [UInt8](frame.message), metadata: metadata), descriptor: method, serializer: RawBytes(),
+                deserializer: RawBytes(), options: options) { try $0.message })
+        } catch let error as RPCError {
+            reply.code = Int32(error.code.rawValue)
+            reply.errorMessage = error.message
+            if let details = error.metadata[binaryValues: "grpc-status-details-bin"].first(where: { _ in true }) { reply.statusDetails = Data(details) }
+        } catch {
+            reply.code = Int32(RPCError.Code.unknown.rawValue)
+            reply.errorMessage = "\(error)"
+        }
+        return reply
     }
 }
 
@@ -186,10 +275,25 @@ public enum ExternalPluginServer {
         case nil:
             throw RPCError(code: .invalidArgument, message: "\(ExternalPluginContract.listenVariable)=\(listen): expected unix:/path or host:port")
         }
+        // The same services in process, for the calls that come on the host's call stream.
+        let inProcess = InProcessTransport()
+        let localServer = GRPCServer(transport: inProcess.server, services: services, interceptors: [CallerInterceptor()])
+        let local = GRPCClient(transport: inProcess.client)
+        let (stopping, stop) = AsyncStream<Void>.makeStream()
         let server = GRPCServer(
             transport: HTTP2ServerTransport.Posix(address: address, transportSecurity: .plaintext),
-            services: [HandshakeService(response: try declaration.handshake())] + services,
+            services: [HandshakeService(response: try declaration.handshake(), local: local, stopping: stopping)] + services,
             interceptors: [CallerInterceptor()])
+        // SIGTERM (the host stopping it, after a rolling update or at shutdown): calls under way
+        // finish and are answered, then the process exits.
+        signal(SIGTERM, SIG_IGN)
+        let terminate = DispatchSource.makeSignalSource(signal: SIGTERM)
+        terminate.setEventHandler {
+            stop.yield()
+            stop.finish()
+            server.beginGracefulShutdown()
+        }
+        terminate.resume()
         if let parent = ProcessInfo.processInfo.environment[ExternalPluginContract.parentVariable].flatMap(Int32.init) {
             // Orphaned, it is reparented: its parent is no longer the host that started it.
             Task.detached {
@@ -198,7 +302,15 @@ public enum ExternalPluginServer {
                 exit(0)
             }
         }
-        try await server.serve()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await localServer.serve() }
+            group.addTask { try await local.runConnections() }
+            try await server.serve()
+            local.beginGracefulShutdown()
+            localServer.beginGracefulShutdown()
+            try await group.waitForAll()
+        }
+        terminate.cancel()
     }
 }
 

@@ -91,6 +91,45 @@ import FoundationNetworking
         }
     }
 
+    /// The SDK's end of the call stream the host sends unary calls on (`ExternalPlugin/Calls`):
+    /// asked directly on the plugin's socket, each frame is answered by id, refusals with their
+    /// status, and the stream ends once the calls sent are answered. Its handshake says so.
+    @Test func theSDKServesUnaryCallsOnOneStream() async throws {
+        try await TestPlatform.with(extraConfig: Self.config(), plugins: PluginCatalog.all) { platform in
+            let socket = platform.directory.appendingPathComponent("plugins/court-fees.sock").path
+            try await withGRPCClient(transport: .http2NIOPosix(target: .unixDomainSocket(path: socket), transportSecurity: .plaintext)) { client in
+                let plugin = Fawang_Plugin_V1_ExternalPlugin.Client(wrapping: client)
+                #expect(try await plugin.handshake(.with { $0.contractVersion = 1 }).multiplexed)
+                let frames: [Fawang_Plugin_V1_CallFrame] = try [
+                    .with {
+                        $0.id = 7
+                        $0.method = "fawang.courtfees.v1.CourtFeeService/Calculate"
+                        $0.message = try Fawang_Courtfees_V1_CalculateRequest.with { $0.amountFen = 2_000_000 }.serializedData()
+                    },
+                    .with {
+                        $0.id = 8
+                        $0.method = "fawang.courtfees.v1.CourtFeeService/Calculate"
+                        $0.message = try Fawang_Courtfees_V1_CalculateRequest.with { $0.amountFen = -1 }.serializedData()
+                    },
+                    .with {
+                        $0.id = 9
+                        $0.method = "fawang.courtfees.v1.CourtFeeService/Refund"
+                    },
+                ]
+                let replies = try await plugin.calls(request: StreamingClientRequest { writer in
+                    for frame in frames { try await writer.write(frame) }
+                }) { response in
+                    try await response.messages.reduce(into: [UInt64: Fawang_Plugin_V1_ReplyFrame]()) { $0[$1.id] = $1 }
+                }
+                #expect(replies.count == 3)
+                let fee = try Fawang_Courtfees_V1_CalculateResponse(serializedBytes: replies[7]?.message ?? Data())
+                #expect(replies[7]?.code == 0 && fee.feeFen == 5_000 + 25_000)
+                #expect(replies[8]?.code == Int32(RPCError.Code.invalidArgument.rawValue) && replies[8]?.errorMessage.isEmpty == false, "\(String(describing: replies[8]))")
+                #expect(replies[9]?.code == Int32(RPCError.Code.unimplemented.rawValue), "\(String(describing: replies[9]))")
+            }
+        }
+    }
+
     /// The HTTP gateway forwards an external plugin's methods in protobuf (Connect and gRPC-Web):
     /// the host has no Swift types for its messages, so JSON is refused with what to use instead.
     @Test func theGatewayForwardsAnExternalPluginInProtobuf() async throws {
@@ -251,7 +290,7 @@ import FoundationNetworking
         }
         try await TestPlatform.with(extraConfig: config(version: "0.1.0"), plugins: PluginCatalog.all) { platform in
             let first = try #require(Self.pluginPID(of: platform))
-            let rolled = Flag()
+            let rolled = AtomicFlag()
             let outcomes = try await platform.withClient(as: "staff-640300-reviewer") { client in
                 try await withThrowingTaskGroup(of: [String].self) { group in
                     for _ in 0..<4 {
@@ -474,9 +513,3 @@ import FoundationNetworking
     }
 }
 
-/// A flag one task raises and others read.
-private final class Flag: Sendable {
-    private let raised = Atomic<Bool>(false)
-    var isSet: Bool { raised.load(ordering: .relaxed) }
-    func set() { raised.store(true, ordering: .relaxed) }
-}

@@ -75,6 +75,10 @@ final class ExternalPlugin: Sendable {
         let number: Int
         let address: PluginAddress
         let client: GRPCClient<HTTP2ClientTransport.Posix>
+        /// Its unary calls, when the plugin serves the call stream (``multiplexed``).
+        let stream: CallStream
+        /// Whether its last handshake said it serves the call stream.
+        let multiplexed = Atomic<Bool>(false)
         private let connections: Task<Void, Never>
 
         init(number: Int, address: PluginAddress, tls: PlatformConfig.ClientTLS?, module: String) throws {
@@ -92,11 +96,13 @@ final class ExternalPlugin: Sendable {
             let security = try PlatformHost.transportSecurity(tls, keys: "modules.\(module).external.tls.*")
             let client = GRPCClient(transport: try .http2NIOPosix(target: target, transportSecurity: security))
             self.client = client
+            self.stream = CallStream(client: client)
             self.connections = Task { try? await client.runConnections() }
         }
 
         /// Lets calls still running on it finish, then closes its connections.
         func close() async {
+            await stream.close()
             client.beginGracefulShutdown()
             await connections.value
         }
@@ -207,6 +213,8 @@ final class ExternalPlugin: Sendable {
         var policies: [String: AccessPolicy]
         var rateLimited: Set<String>
         var files: [Google_Protobuf_FileDescriptorProto]
+        /// It serves the call stream (``CallStream``).
+        var multiplexed = false
         var serviceNames: [String] { methods.map(\.service.fullyQualifiedService).uniqued() }
     }
 
@@ -274,7 +282,8 @@ final class ExternalPlugin: Sendable {
         }
         guard !methods.isEmpty else { return .failure(Refusal("declares no methods")) }
         let manifest = ModuleManifest(id: id, nameZH: answer.nameZh, nameEN: answer.nameEn.isEmpty ? id : answer.nameEn, version: answer.version, matterTypes: [])
-        return .success(Accepted(manifest: manifest, methods: methods, policies: policies, rateLimited: rateLimited, files: files))
+        return .success(Accepted(
+            manifest: manifest, methods: methods, policies: policies, rateLimited: rateLimited, files: files, multiplexed: answer.multiplexed))
     }
 
     struct Refusal: Error, CustomStringConvertible {
@@ -285,11 +294,13 @@ final class ExternalPlugin: Sendable {
 
     /// Marks the accepted declaration as what this plugin must keep declaring.
     func accept(_ accepted: Accepted) {
-        state.withLock {
+        let current = state.withLock {
             $0.declaration = Declaration(accepted)
             $0.nameZH = accepted.manifest.nameZH
             $0.version = accepted.manifest.version
+            return $0.current
         }
+        current.multiplexed.store(accepted.multiplexed, ordering: .relaxed)
     }
 
     /// Why a handshake answered after start cannot be served in place of the accepted one; nil
@@ -423,7 +434,11 @@ final class ExternalPlugin: Sendable {
             if registry.module(id: id)?.reachable == false {
                 logger.notice("external plugin is serving again", metadata: ["module": "\(id)", "version": "\(answer.version)"])
             }
-            state.withLock { $0.failures = 0 }
+            let current = state.withLock { state -> Generation in
+                state.failures = 0
+                return state.current
+            }
+            current.multiplexed.store(answer.multiplexed, ordering: .relaxed)
             mark(reachable: true)
             return true
         case .failure(let error):
@@ -516,6 +531,7 @@ final class ExternalPlugin: Sendable {
             case .success(let answer):
                 refusal = mismatch(answer)
                 version = answer.version
+                generation.multiplexed.store(answer.multiplexed, ordering: .relaxed)
             }
         } catch {
             refusal = "its command did not start (\(error)): check modules.\(id).external.command"
@@ -569,21 +585,25 @@ final class ExternalPlugin: Sendable {
         caller.channel = ChannelDecision.current?.rawValue ?? ""
         let ticket = tickets.issue(caller)
         caller.callTicket = ticket
-        var metadata = Metadata()
-        metadata.addBinary(try caller.serializedBytes() as [UInt8], forKey: ExternalPluginContract.callerKey)
-        // A unary call (most are) goes as one: one message each way, the cheapest path.
+        // A unary call (most are) goes on the plugin's call stream, or as one gRPC call to a
+        // plugin that does not serve one: one message each way.
         if method.type == .unary {
             defer { tickets.end(ticket) }
             var message: [UInt8]?
             for try await each in request.messages { message = each }
             guard let message else { throw RPCError(code: .invalidArgument, message: "the call carried no request message") }
-            let reply = try await call { client, options in
-                try await client.unary(
-                    request: ClientRequest(message: message, metadata: metadata), descriptor: method, serializer: RawBytes(),
+            let reply = try await call { generation, options in
+                if generation.multiplexed.load(ordering: .relaxed) {
+                    return try await generation.stream.call(
+                        method: method.fullyQualifiedMethod, caller: caller, message: message, timeout: options.timeout ?? .seconds(5))
+                }
+                return try await generation.client.unary(
+                    request: ClientRequest(message: message, metadata: try Self.metadata(caller)), descriptor: method, serializer: RawBytes(),
                     deserializer: RawBytes(), options: options) { try $0.message }
             }
             return StreamingServerResponse(single: ServerResponse(message: reply))
         }
+        let metadata = try Self.metadata(caller)
         let outbound = StreamingClientRequest<[UInt8]>(metadata: metadata) { out in
             for try await message in request.messages { try await out.write(message) }
         }
@@ -591,8 +611,8 @@ final class ExternalPlugin: Sendable {
         // status alone, as a compiled-in handler's is.
         guard method.type?.isResponseStreaming == true else {
             defer { tickets.end(ticket) }
-            let reply = try await call { client, options in
-                try await client.bidirectionalStreaming(
+            let reply = try await call { generation, options in
+                try await generation.client.bidirectionalStreaming(
                     request: outbound, descriptor: method, serializer: RawBytes(), deserializer: RawBytes(), options: options
                 ) { response in
                     var reply: [UInt8]?
@@ -605,8 +625,8 @@ final class ExternalPlugin: Sendable {
         }
         return StreamingServerResponse(metadata: [:]) { [self] writer in
             defer { tickets.end(ticket) }
-            return try await call { client, options in
-                try await client.bidirectionalStreaming(
+            return try await call { generation, options in
+                try await generation.client.bidirectionalStreaming(
                     request: outbound, descriptor: method, serializer: RawBytes(), deserializer: RawBytes(), options: options
                 ) { response in
                     for try await message in response.messages { try await writer.write(message) }
@@ -619,12 +639,10 @@ final class ExternalPlugin: Sendable {
     /// One call to the version serving now, within the plugin's limits (its deadline in the
     /// options); the transport's failures told in Chinese and counted by the breaker, the
     /// plugin's own answers passed on as they are.
-    private func call<Result: Sendable>(
-        _ body: (GRPCClient<HTTP2ClientTransport.Posix>, CallOptions) async throws -> Result
-    ) async throws -> Result {
+    private func call<Result: Sendable>(_ body: (Generation, CallOptions) async throws -> Result) async throws -> Result {
         let (generation, options) = try take()
         do {
-            let result = try await body(generation.client, options)
+            let result = try await body(generation, options)
             release(generation, failed: false)
             return result
         } catch let error as RPCError {
@@ -645,6 +663,13 @@ final class ExternalPlugin: Sendable {
             release(generation, failed: false)
             throw error
         }
+    }
+
+    /// The verified caller as a direct call carries it (`fawang-caller-bin`).
+    private static func metadata(_ caller: Fawang_Plugin_V1_Caller) throws -> Metadata {
+        var metadata = Metadata()
+        metadata.addBinary(try caller.serializedBytes() as [UInt8], forKey: ExternalPluginContract.callerKey)
+        return metadata
     }
 
     /// A place among `max_in_flight` on the version serving now, and the plugin's deadline.

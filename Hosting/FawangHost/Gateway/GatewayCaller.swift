@@ -61,16 +61,6 @@ struct GatewayCaller: Sendable {
     }
 }
 
-/// Serialized messages passed through as they are (the gateway's calls; tests that put arbitrary
-/// bytes on the wire).
-public struct RawBytes: MessageSerializer, MessageDeserializer {
-    public init() {}
-    public func serialize<Bytes: GRPCContiguousBytes>(_ message: [UInt8]) throws -> Bytes { Bytes(message) }
-    public func deserialize<Bytes: GRPCContiguousBytes>(_ serializedMessageBytes: Bytes) throws -> [UInt8] {
-        serializedMessageBytes.withUnsafeBytes { Array($0) }
-    }
-}
-
 /// The tasks relaying streaming calls to HTTP clients. A watch stream (Health/Watch,
 /// WatchAlerts) has no end of its own: at graceful shutdown ``closeAll()`` cancels every relay,
 /// each ends its response, and the HTTP listener can finish its requests in flight.

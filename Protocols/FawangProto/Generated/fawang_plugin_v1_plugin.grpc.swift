@@ -44,9 +44,23 @@ public enum Fawang_Plugin_V1_ExternalPlugin: Sendable {
                 type: .unary
             )
         }
+        /// Namespace for "Calls" metadata.
+        public enum Calls: Sendable {
+            /// Request type for "Calls".
+            public typealias Input = Fawang_Plugin_V1_CallFrame
+            /// Response type for "Calls".
+            public typealias Output = Fawang_Plugin_V1_ReplyFrame
+            /// Descriptor for "Calls".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "fawang.plugin.v1.ExternalPlugin"),
+                method: "Calls",
+                type: .bidirectionalStreaming
+            )
+        }
         /// Descriptors for all methods in the "fawang.plugin.v1.ExternalPlugin" service.
         public static let descriptors: [GRPCCore.MethodDescriptor] = [
-            Handshake.descriptor
+            Handshake.descriptor,
+            Calls.descriptor
         ]
     }
 }
@@ -93,6 +107,27 @@ extension Fawang_Plugin_V1_ExternalPlugin {
             request: GRPCCore.StreamingServerRequest<Fawang_Plugin_V1_HandshakeRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Fawang_Plugin_V1_HandshakeResponse>
+
+        /// Handle the "Calls" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The unary calls of the plugin's own methods, many at once on one long-lived stream the host
+        /// > opens, instead of a gRPC call each: the cheaper hop. Served by a plugin whose handshake says
+        /// > `multiplexed` (FawangPluginSDK's do); the host calls any other plugin's methods directly.
+        /// > Replies come in any order, each naming its call's id.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Fawang_Plugin_V1_CallFrame` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Fawang_Plugin_V1_ReplyFrame` messages.
+        func calls(
+            request: GRPCCore.StreamingServerRequest<Fawang_Plugin_V1_CallFrame>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Fawang_Plugin_V1_ReplyFrame>
     }
 
     /// Service protocol for the "fawang.plugin.v1.ExternalPlugin" service.
@@ -123,6 +158,27 @@ extension Fawang_Plugin_V1_ExternalPlugin {
             request: GRPCCore.ServerRequest<Fawang_Plugin_V1_HandshakeRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Fawang_Plugin_V1_HandshakeResponse>
+
+        /// Handle the "Calls" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The unary calls of the plugin's own methods, many at once on one long-lived stream the host
+        /// > opens, instead of a gRPC call each: the cheaper hop. Served by a plugin whose handshake says
+        /// > `multiplexed` (FawangPluginSDK's do); the host calls any other plugin's methods directly.
+        /// > Replies come in any order, each naming its call's id.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Fawang_Plugin_V1_CallFrame` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Fawang_Plugin_V1_ReplyFrame` messages.
+        func calls(
+            request: GRPCCore.StreamingServerRequest<Fawang_Plugin_V1_CallFrame>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Fawang_Plugin_V1_ReplyFrame>
     }
 
     /// Simple service protocol for the "fawang.plugin.v1.ExternalPlugin" service.
@@ -151,6 +207,28 @@ extension Fawang_Plugin_V1_ExternalPlugin {
             request: Fawang_Plugin_V1_HandshakeRequest,
             context: GRPCCore.ServerContext
         ) async throws -> Fawang_Plugin_V1_HandshakeResponse
+
+        /// Handle the "Calls" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The unary calls of the plugin's own methods, many at once on one long-lived stream the host
+        /// > opens, instead of a gRPC call each: the cheaper hop. Served by a plugin whose handshake says
+        /// > `multiplexed` (FawangPluginSDK's do); the host calls any other plugin's methods directly.
+        /// > Replies come in any order, each naming its call's id.
+        ///
+        /// - Parameters:
+        ///   - request: A stream of `Fawang_Plugin_V1_CallFrame` messages.
+        ///   - response: A response stream of `Fawang_Plugin_V1_ReplyFrame` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        func calls(
+            request: GRPCCore.RPCAsyncSequence<Fawang_Plugin_V1_CallFrame, any Swift.Error>,
+            response: GRPCCore.RPCWriter<Fawang_Plugin_V1_ReplyFrame>,
+            context: GRPCCore.ServerContext
+        ) async throws
     }
 }
 
@@ -164,6 +242,17 @@ extension Fawang_Plugin_V1_ExternalPlugin.StreamingServiceProtocol {
             serializer: GRPCProtobuf.ProtobufSerializer<Fawang_Plugin_V1_HandshakeResponse>(),
             handler: { request, context in
                 try await self.handshake(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Fawang_Plugin_V1_ExternalPlugin.Method.Calls.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Fawang_Plugin_V1_CallFrame>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Fawang_Plugin_V1_ReplyFrame>(),
+            handler: { request, context in
+                try await self.calls(
                     request: request,
                     context: context
                 )
@@ -202,6 +291,23 @@ extension Fawang_Plugin_V1_ExternalPlugin.SimpleServiceProtocol {
             metadata: [:]
         )
     }
+
+    public func calls(
+        request: GRPCCore.StreamingServerRequest<Fawang_Plugin_V1_CallFrame>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Fawang_Plugin_V1_ReplyFrame> {
+        return GRPCCore.StreamingServerResponse<Fawang_Plugin_V1_ReplyFrame>(
+            metadata: [:],
+            producer: { writer in
+                try await self.calls(
+                    request: request.messages,
+                    response: writer,
+                    context: context
+                )
+                return [:]
+            }
+        )
+    }
 }
 
 // MARK: fawang.plugin.v1.ExternalPlugin (client)
@@ -237,6 +343,32 @@ extension Fawang_Plugin_V1_ExternalPlugin {
             deserializer: some GRPCCore.MessageDeserializer<Fawang_Plugin_V1_HandshakeResponse>,
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Fawang_Plugin_V1_HandshakeResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "Calls" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The unary calls of the plugin's own methods, many at once on one long-lived stream the host
+        /// > opens, instead of a gRPC call each: the cheaper hop. Served by a plugin whose handshake says
+        /// > `multiplexed` (FawangPluginSDK's do); the host calls any other plugin's methods directly.
+        /// > Replies come in any order, each naming its call's id.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request producing `Fawang_Plugin_V1_CallFrame` messages.
+        ///   - serializer: A serializer for `Fawang_Plugin_V1_CallFrame` messages.
+        ///   - deserializer: A deserializer for `Fawang_Plugin_V1_ReplyFrame` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func calls<Result>(
+            request: GRPCCore.StreamingClientRequest<Fawang_Plugin_V1_CallFrame>,
+            serializer: some GRPCCore.MessageSerializer<Fawang_Plugin_V1_CallFrame>,
+            deserializer: some GRPCCore.MessageDeserializer<Fawang_Plugin_V1_ReplyFrame>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<Fawang_Plugin_V1_ReplyFrame>) async throws -> Result
         ) async throws -> Result where Result: Sendable
     }
 
@@ -292,6 +424,41 @@ extension Fawang_Plugin_V1_ExternalPlugin {
                 onResponse: handleResponse
             )
         }
+
+        /// Call the "Calls" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The unary calls of the plugin's own methods, many at once on one long-lived stream the host
+        /// > opens, instead of a gRPC call each: the cheaper hop. Served by a plugin whose handshake says
+        /// > `multiplexed` (FawangPluginSDK's do); the host calls any other plugin's methods directly.
+        /// > Replies come in any order, each naming its call's id.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request producing `Fawang_Plugin_V1_CallFrame` messages.
+        ///   - serializer: A serializer for `Fawang_Plugin_V1_CallFrame` messages.
+        ///   - deserializer: A deserializer for `Fawang_Plugin_V1_ReplyFrame` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func calls<Result>(
+            request: GRPCCore.StreamingClientRequest<Fawang_Plugin_V1_CallFrame>,
+            serializer: some GRPCCore.MessageSerializer<Fawang_Plugin_V1_CallFrame>,
+            deserializer: some GRPCCore.MessageDeserializer<Fawang_Plugin_V1_ReplyFrame>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<Fawang_Plugin_V1_ReplyFrame>) async throws -> Result
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.bidirectionalStreaming(
+                request: request,
+                descriptor: Fawang_Plugin_V1_ExternalPlugin.Method.Calls.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
     }
 }
 
@@ -325,6 +492,36 @@ extension Fawang_Plugin_V1_ExternalPlugin.ClientProtocol {
             request: request,
             serializer: GRPCProtobuf.ProtobufSerializer<Fawang_Plugin_V1_HandshakeRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Fawang_Plugin_V1_HandshakeResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "Calls" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > The unary calls of the plugin's own methods, many at once on one long-lived stream the host
+    /// > opens, instead of a gRPC call each: the cheaper hop. Served by a plugin whose handshake says
+    /// > `multiplexed` (FawangPluginSDK's do); the host calls any other plugin's methods directly.
+    /// > Replies come in any order, each naming its call's id.
+    ///
+    /// - Parameters:
+    ///   - request: A streaming request producing `Fawang_Plugin_V1_CallFrame` messages.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func calls<Result>(
+        request: GRPCCore.StreamingClientRequest<Fawang_Plugin_V1_CallFrame>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<Fawang_Plugin_V1_ReplyFrame>) async throws -> Result
+    ) async throws -> Result where Result: Sendable {
+        try await self.calls(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Fawang_Plugin_V1_CallFrame>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Fawang_Plugin_V1_ReplyFrame>(),
             options: options,
             onResponse: handleResponse
         )
@@ -364,6 +561,41 @@ extension Fawang_Plugin_V1_ExternalPlugin.ClientProtocol {
             metadata: metadata
         )
         return try await self.handshake(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "Calls" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > The unary calls of the plugin's own methods, many at once on one long-lived stream the host
+    /// > opens, instead of a gRPC call each: the cheaper hop. Served by a plugin whose handshake says
+    /// > `multiplexed` (FawangPluginSDK's do); the host calls any other plugin's methods directly.
+    /// > Replies come in any order, each naming its call's id.
+    ///
+    /// - Parameters:
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - producer: A closure producing request messages to send to the server. Returning
+    ///       from the closure closes the request stream.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func calls<Result>(
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        requestProducer producer: @Sendable @escaping (GRPCCore.RPCWriter<Fawang_Plugin_V1_CallFrame>) async throws -> Void,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<Fawang_Plugin_V1_ReplyFrame>) async throws -> Result
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.StreamingClientRequest<Fawang_Plugin_V1_CallFrame>(
+            metadata: metadata,
+            producer: producer
+        )
+        return try await self.calls(
             request: request,
             options: options,
             onResponse: handleResponse

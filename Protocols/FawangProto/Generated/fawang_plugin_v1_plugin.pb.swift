@@ -220,6 +220,71 @@ public nonisolated struct Fawang_Plugin_V1_HandshakeResponse: Sendable {
   /// method against them and serves them through server reflection.
   public var fileDescriptorProto: [Data] = []
 
+  /// The plugin serves Calls: the host sends its unary calls on one stream.
+  public var multiplexed: Bool = false
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// One unary call on the Calls stream.
+public nonisolated struct Fawang_Plugin_V1_CallFrame: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// Chosen by the host, unique on the stream; the reply names it.
+  public var id: UInt64 = 0
+
+  /// Fully qualified: fawang.courtfees.v1.CourtFeeService/Calculate.
+  public var method: String = String()
+
+  /// The verified caller, as fawang-caller-bin carries it on a direct call.
+  public var caller: Fawang_Plugin_V1_Caller {
+    get {_caller ?? Fawang_Plugin_V1_Caller()}
+    set {_caller = newValue}
+  }
+  /// Returns true if `caller` has been explicitly set.
+  public var hasCaller: Bool {self._caller != nil}
+  /// Clears the value of `caller`. Subsequent reads from it will return its default value.
+  public mutating func clearCaller() {self._caller = nil}
+
+  /// The serialized request message.
+  public var message: Data = Data()
+
+  /// The call's deadline, in milliseconds from now (the plugin's deadline_ms).
+  public var timeoutMs: UInt32 = 0
+
+  /// The host no longer waits for call `id` (its caller went away): stop it, no reply needed.
+  public var cancel: Bool = false
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _caller: Fawang_Plugin_V1_Caller? = nil
+}
+
+/// The answer to one CallFrame.
+public nonisolated struct Fawang_Plugin_V1_ReplyFrame: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var id: UInt64 = 0
+
+  /// The serialized response message, when code is 0 (OK).
+  public var message: Data = Data()
+
+  /// The gRPC status code of the call.
+  public var code: Int32 = 0
+
+  public var errorMessage: String = String()
+
+  /// grpc-status-details-bin of a refusal (field violations, retry info), as it would be sent.
+  public var statusDetails: Data = Data()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -675,7 +740,7 @@ nonisolated extension Fawang_Plugin_V1_HandshakeRequest: SwiftProtobuf.Message, 
 
 nonisolated extension Fawang_Plugin_V1_HandshakeResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".HandshakeResponse"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{3}name_zh\0\u{3}name_en\0\u{1}version\0\u{3}contract_version\0\u{1}methods\0\u{3}file_descriptor_proto\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{3}name_zh\0\u{3}name_en\0\u{1}version\0\u{3}contract_version\0\u{1}methods\0\u{3}file_descriptor_proto\0\u{1}multiplexed\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -690,6 +755,7 @@ nonisolated extension Fawang_Plugin_V1_HandshakeResponse: SwiftProtobuf.Message,
       case 5: try { try decoder.decodeSingularUInt32Field(value: &self.contractVersion) }()
       case 6: try { try decoder.decodeRepeatedMessageField(value: &self.methods) }()
       case 7: try { try decoder.decodeRepeatedBytesField(value: &self.fileDescriptorProto) }()
+      case 8: try { try decoder.decodeSingularBoolField(value: &self.multiplexed) }()
       default: break
       }
     }
@@ -717,6 +783,9 @@ nonisolated extension Fawang_Plugin_V1_HandshakeResponse: SwiftProtobuf.Message,
     if !self.fileDescriptorProto.isEmpty {
       try visitor.visitRepeatedBytesField(value: self.fileDescriptorProto, fieldNumber: 7)
     }
+    if self.multiplexed != false {
+      try visitor.visitSingularBoolField(value: self.multiplexed, fieldNumber: 8)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -728,6 +797,116 @@ nonisolated extension Fawang_Plugin_V1_HandshakeResponse: SwiftProtobuf.Message,
     if lhs.contractVersion != rhs.contractVersion {return false}
     if lhs.methods != rhs.methods {return false}
     if lhs.fileDescriptorProto != rhs.fileDescriptorProto {return false}
+    if lhs.multiplexed != rhs.multiplexed {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Fawang_Plugin_V1_CallFrame: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".CallFrame"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}method\0\u{1}caller\0\u{1}message\0\u{3}timeout_ms\0\u{1}cancel\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularUInt64Field(value: &self.id) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.method) }()
+      case 3: try { try decoder.decodeSingularMessageField(value: &self._caller) }()
+      case 4: try { try decoder.decodeSingularBytesField(value: &self.message) }()
+      case 5: try { try decoder.decodeSingularUInt32Field(value: &self.timeoutMs) }()
+      case 6: try { try decoder.decodeSingularBoolField(value: &self.cancel) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if self.id != 0 {
+      try visitor.visitSingularUInt64Field(value: self.id, fieldNumber: 1)
+    }
+    if !self.method.isEmpty {
+      try visitor.visitSingularStringField(value: self.method, fieldNumber: 2)
+    }
+    try { if let v = self._caller {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
+    } }()
+    if !self.message.isEmpty {
+      try visitor.visitSingularBytesField(value: self.message, fieldNumber: 4)
+    }
+    if self.timeoutMs != 0 {
+      try visitor.visitSingularUInt32Field(value: self.timeoutMs, fieldNumber: 5)
+    }
+    if self.cancel != false {
+      try visitor.visitSingularBoolField(value: self.cancel, fieldNumber: 6)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Fawang_Plugin_V1_CallFrame, rhs: Fawang_Plugin_V1_CallFrame) -> Bool {
+    if lhs.id != rhs.id {return false}
+    if lhs.method != rhs.method {return false}
+    if lhs._caller != rhs._caller {return false}
+    if lhs.message != rhs.message {return false}
+    if lhs.timeoutMs != rhs.timeoutMs {return false}
+    if lhs.cancel != rhs.cancel {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Fawang_Plugin_V1_ReplyFrame: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ReplyFrame"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}message\0\u{1}code\0\u{3}error_message\0\u{3}status_details\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularUInt64Field(value: &self.id) }()
+      case 2: try { try decoder.decodeSingularBytesField(value: &self.message) }()
+      case 3: try { try decoder.decodeSingularInt32Field(value: &self.code) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.errorMessage) }()
+      case 5: try { try decoder.decodeSingularBytesField(value: &self.statusDetails) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.id != 0 {
+      try visitor.visitSingularUInt64Field(value: self.id, fieldNumber: 1)
+    }
+    if !self.message.isEmpty {
+      try visitor.visitSingularBytesField(value: self.message, fieldNumber: 2)
+    }
+    if self.code != 0 {
+      try visitor.visitSingularInt32Field(value: self.code, fieldNumber: 3)
+    }
+    if !self.errorMessage.isEmpty {
+      try visitor.visitSingularStringField(value: self.errorMessage, fieldNumber: 4)
+    }
+    if !self.statusDetails.isEmpty {
+      try visitor.visitSingularBytesField(value: self.statusDetails, fieldNumber: 5)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Fawang_Plugin_V1_ReplyFrame, rhs: Fawang_Plugin_V1_ReplyFrame) -> Bool {
+    if lhs.id != rhs.id {return false}
+    if lhs.message != rhs.message {return false}
+    if lhs.code != rhs.code {return false}
+    if lhs.errorMessage != rhs.errorMessage {return false}
+    if lhs.statusDetails != rhs.statusDetails {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
