@@ -232,6 +232,23 @@ import FoundationNetworking
         }
     }
 
+    /// A host whose plugin hangs with its call stream open still shuts down: the stream is cut
+    /// after a grace period and the process killed, instead of the shutdown waiting for ever.
+    @Test func aHostWithAHungPluginStillShutsDown() async throws {
+        var pid: pid_t = 0
+        var stopped = ContinuousClock.now
+        try await TestPlatform.with(extraConfig: Self.config(), plugins: PluginCatalog.all) { platform in
+            pid = try #require(Self.pluginPID(of: platform))
+            // A call first, so that the stream is open.
+            _ = try await platform.withClient { try await Fees.Client(wrapping: $0).calculate(.with { $0.amountFen = 100 }) }
+            kill(pid, SIGSTOP)
+            stopped = ContinuousClock.now
+        }
+        defer { kill(pid, SIGKILL) }
+        #expect(ContinuousClock.now - stopped < .seconds(20), "the shutdown took \(ContinuousClock.now - stopped)")
+        try await eventually("the hung plugin's process is gone") { kill(pid, 0) != 0 || Self.isZombie(pid) }
+    }
+
     /// A plugin that keeps timing out trips its circuit breaker: after `breaker_failures` calls in
     /// a row, its calls answer `UNAVAILABLE` at once and health reads `NOT_SERVING` (an alert in
     /// the metrics); the hung process does not answer the breaker's probe, so it is killed and

@@ -62,14 +62,25 @@ final class CallStream: Sendable {
     }
 
     /// Ends the stream: no call waits on it (the plugin is retired or stopped), and it is not
-    /// opened again.
-    func close() async {
+    /// opened again. The plugin answers what it still has and ends its side; one that does not
+    /// within `grace` (hung) has the stream cut, so that the host's shutdown never waits on it.
+    func close(grace: Duration = .seconds(2)) async {
         let task = state.withLock { state -> Task<Void, Never>? in
             state.closed = true
             state.outbound?.finish()
             return state.task
         }
-        await task?.value
+        guard let task else { return }
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await task.value }
+            group.addTask {
+                guard (try? await Task.sleep(for: grace)) != nil else { return }
+                task.cancel()
+            }
+            await group.next()
+            group.cancelAll()
+        }
+        await task.value
     }
 
     /// Opens the stream, under the lock: frames yielded to `outbound` go out in order.
