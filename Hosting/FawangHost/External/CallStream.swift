@@ -11,17 +11,26 @@ import Synchronization
 ///
 /// Opened by the first call, and again by the first call after it ended (the plugin restarted).
 /// When it ends, every call waiting on it fails `UNAVAILABLE`, as a direct call to a plugin that
-/// went away does. Each call has its deadline here too, so a hung plugin cannot hold one.
+/// went away does. Each call has its deadline here too (``watch()``), so a hung plugin cannot
+/// hold one.
 final class CallStream: Sendable {
     private let client: GRPCClient<HTTP2ClientTransport.Posix>
     private let state = Mutex(State())
 
     private struct State {
         var outbound: AsyncStream<Fawang_Plugin_V1_CallFrame>.Continuation?
-        var pending: [UInt64: CheckedContinuation<[UInt8], any Error>] = [:]
+        var pending: [UInt64: Waiting] = [:]
+        /// Whether ``watch()`` runs: while any call waits.
+        var watching = false
         var nextID: UInt64 = 0
         var closed = false
         var task: Task<Void, Never>?
+    }
+
+    private struct Waiting {
+        let continuation: CheckedContinuation<[UInt8], any Error>
+        let deadline: ContinuousClock.Instant
+        let timeout: Duration
     }
 
     init(client: GRPCClient<HTTP2ClientTransport.Posix>) {
@@ -40,21 +49,19 @@ final class CallStream: Sendable {
             return state.nextID
         }
         frame.id = id
-        let timer = Task { [self] in
-            guard (try? await Task.sleep(for: timeout)) != nil else { return }
-            if fail(id, RPCError(code: .deadlineExceeded, message: "the plugin did not answer within \(timeout)")) { cancel(id) }
-        }
-        defer { timer.cancel() }
+        let deadline = ContinuousClock.now + timeout
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
-                let sent = state.withLock { state -> Bool in
-                    guard !state.closed else { return false }
-                    state.pending[id] = continuation
+                let (sent, startWatching) = state.withLock { state -> (Bool, Bool) in
+                    guard !state.closed else { return (false, false) }
+                    state.pending[id] = Waiting(continuation: continuation, deadline: deadline, timeout: timeout)
                     if state.outbound == nil { open(&state) }
                     state.outbound?.yield(frame)
-                    return true
+                    defer { state.watching = true }
+                    return (true, !state.watching)
                 }
                 if !sent { continuation.resume(throwing: RPCError(code: .unavailable, message: "the plugin's call stream is closed")) }
+                if startWatching { Task { await watch() } }
             }
         } onCancel: {
             if fail(id, RPCError(code: .cancelled, message: "the caller went away")) { cancel(id) }
@@ -109,8 +116,35 @@ final class CallStream: Sendable {
         }
     }
 
+    /// The deadlines of the calls waiting, kept by one task for the whole stream (not a timer per
+    /// call): it sleeps until the earliest (at most 100 ms, so a shorter `deadline_ms` applied
+    /// at a reload is kept too) and fails the calls past theirs. It ends when no call waits.
+    private func watch() async {
+        while true {
+            let next = state.withLock { state -> ContinuousClock.Instant? in
+                guard let earliest = state.pending.values.map(\.deadline).min() else {
+                    state.watching = false
+                    return nil
+                }
+                return earliest
+            }
+            guard let next else { return }
+            try? await Task.sleep(until: min(next, .now + .milliseconds(100)))
+            let now = ContinuousClock.now
+            let expired = state.withLock { state -> [(UInt64, Waiting)] in
+                let expired = state.pending.filter { $0.value.deadline <= now }
+                for id in expired.keys { state.pending[id] = nil }
+                return Array(expired)
+            }
+            for (id, waiting) in expired {
+                waiting.continuation.resume(throwing: RPCError(code: .deadlineExceeded, message: "the plugin did not answer within \(waiting.timeout)"))
+                cancel(id)
+            }
+        }
+    }
+
     private func resolve(_ reply: Fawang_Plugin_V1_ReplyFrame) {
-        guard let continuation = state.withLock({ $0.pending.removeValue(forKey: reply.id) }) else { return }  // timed out or cancelled
+        guard let continuation = state.withLock({ $0.pending.removeValue(forKey: reply.id) })?.continuation else { return }  // timed out or cancelled
         guard reply.code != 0 else { return continuation.resume(returning: [UInt8](reply.message)) }
         var metadata = Metadata()
         if !reply.statusDetails.isEmpty { metadata.addBinary([UInt8](reply.statusDetails), forKey: "grpc-status-details-bin") }
@@ -120,21 +154,21 @@ final class CallStream: Sendable {
 
     /// The stream ended: the calls waiting on it fail, and the next call opens another.
     private func ended() {
-        let waiting = state.withLock { state -> [CheckedContinuation<[UInt8], any Error>] in
+        let waiting = state.withLock { state -> [Waiting] in
             state.outbound = nil
             state.task = nil
             defer { state.pending = [:] }
             return Array(state.pending.values)
         }
-        for continuation in waiting {
-            continuation.resume(throwing: RPCError(code: .unavailable, message: "the plugin's call stream ended"))
+        for each in waiting {
+            each.continuation.resume(throwing: RPCError(code: .unavailable, message: "the plugin's call stream ended"))
         }
     }
 
     /// Fails call `id` if it still waits; true if it did.
     @discardableResult
     private func fail(_ id: UInt64, _ error: RPCError) -> Bool {
-        guard let continuation = state.withLock({ $0.pending.removeValue(forKey: id) }) else { return false }
+        guard let continuation = state.withLock({ $0.pending.removeValue(forKey: id) })?.continuation else { return false }
         continuation.resume(throwing: error)
         return true
     }
