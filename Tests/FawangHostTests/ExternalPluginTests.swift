@@ -423,6 +423,8 @@ import FoundationNetworking
                     let module = try #require(modules.first { $0.id == "python-fees" })
                     #expect(module.health == .notServing && module.unavailableReason.contains(reason), "\(module.unavailableReason)")
                 }
+                let metrics = try await StreamWatcherTests.metrics(platform)
+                #expect(metrics.contains("fawang_external_plugin_up{module=\"python-fees\"} \(reason.isEmpty ? 1 : 0)"), "\(metrics)")
             }
         }
     }

@@ -762,9 +762,13 @@ final class ExternalPlugins: Service {
     let plugins: [ExternalPlugin]
     let accepted: [(plugin: ExternalPlugin, accepted: ExternalPlugin.Accepted)]
 
-    private init(plugins: [ExternalPlugin], accepted: [(plugin: ExternalPlugin, accepted: ExternalPlugin.Accepted)]) {
+    /// The plugins refused at start (down until the host restarts).
+    let refused: [String]
+
+    private init(plugins: [ExternalPlugin], accepted: [(plugin: ExternalPlugin, accepted: ExternalPlugin.Accepted)], refused: [String]) {
         self.plugins = plugins
         self.accepted = accepted
+        self.refused = refused
     }
 
     var services: [any RegistrableRPCService] { accepted.map { ExternalPluginProxy(plugin: $0.plugin, methods: $0.accepted.methods) } }
@@ -839,7 +843,9 @@ final class ExternalPlugins: Service {
         // A refused plugin's process is stopped: nothing is routed to it until the host restarts.
         let acceptedIDs = Set(accepted.map(\.plugin.id))
         for plugin in plugins where !acceptedIDs.contains(plugin.id) { await plugin.stop() }
-        return ExternalPlugins(plugins: plugins.filter { acceptedIDs.contains($0.id) }, accepted: accepted)
+        return ExternalPlugins(
+            plugins: plugins.filter { acceptedIDs.contains($0.id) }, accepted: accepted,
+            refused: plugins.map(\.id).filter { !acceptedIDs.contains($0) })
     }
 
     /// Supervises every plugin until the host shuts down (with none, it just waits: a service of
@@ -857,6 +863,8 @@ final class ExternalPlugins: Service {
     /// Registers each plugin's figures in the metrics registry.
     func attach(metrics registry: PrometheusCollectorRegistry) {
         for plugin in plugins { plugin.attach(metrics: registry) }
+        // A refused plugin reads 0 until the host restarts: alerting sees it like one that is down.
+        for id in refused { registry.makeGauge(descriptor: PlatformMetrics.externalPluginUp, labels: [("module", id)]).set(to: 0.0) }
     }
 
     /// Applies a reloaded config to the plugins (``ExternalPlugin/apply(_:)``): limits at once,
