@@ -764,11 +764,17 @@ final class ExternalPlugins: Service {
 
     /// The plugins refused at start (down until the host restarts).
     let refused: [String]
+    /// Every plugin's settings at start: a reload that changes one not running is told to restart.
+    let started: [String: ExternalPluginSettings]
 
-    private init(plugins: [ExternalPlugin], accepted: [(plugin: ExternalPlugin, accepted: ExternalPlugin.Accepted)], refused: [String]) {
+    private init(
+        plugins: [ExternalPlugin], accepted: [(plugin: ExternalPlugin, accepted: ExternalPlugin.Accepted)], refused: [String],
+        started: [String: ExternalPluginSettings]
+    ) {
         self.plugins = plugins
         self.accepted = accepted
         self.refused = refused
+        self.started = started
     }
 
     var services: [any RegistrableRPCService] { accepted.map { ExternalPluginProxy(plugin: $0.plugin, methods: $0.accepted.methods) } }
@@ -845,7 +851,7 @@ final class ExternalPlugins: Service {
         for plugin in plugins where !acceptedIDs.contains(plugin.id) { await plugin.stop() }
         return ExternalPlugins(
             plugins: plugins.filter { acceptedIDs.contains($0.id) }, accepted: accepted,
-            refused: plugins.map(\.id).filter { !acceptedIDs.contains($0) })
+            refused: plugins.map(\.id).filter { !acceptedIDs.contains($0) }, started: config.externalPlugins)
     }
 
     /// Supervises every plugin until the host shuts down (with none, it just waits: a service of
@@ -872,7 +878,8 @@ final class ExternalPlugins: Service {
     /// wait for a restart of the host.
     func apply(_ config: PlatformConfig, logger: Logger) async {
         let running = Set(plugins.map(\.id))
-        for id in Set(config.externalPlugins.keys).symmetricDifference(running).sorted() {
+        let changed = Set(config.externalPlugins.keys).union(started.keys).filter { config.externalPlugins[$0] != started[$0] }
+        for id in changed.subtracting(running).sorted() {
             logger.warning("an external plugin added, removed or refused at start changes only when the host restarts", metadata: ["module": "\(id)"])
         }
         await withTaskGroup(of: Void.self) { group in
