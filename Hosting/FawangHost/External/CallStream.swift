@@ -25,12 +25,18 @@ final class CallStream: Sendable {
         var nextID: UInt64 = 0
         var closed = false
         var task: Task<Void, Never>?
+        /// Which stream is open: a stream given up for dead (``abandon()``) may still end later,
+        /// and must not touch the next one's state.
+        var streamNumber = 0
+        /// When the open stream last brought a reply.
+        var lastReply = ContinuousClock.now
     }
 
     private struct Waiting {
         let continuation: CheckedContinuation<[UInt8], any Error>
         let deadline: ContinuousClock.Instant
         let timeout: Duration
+        let sent: ContinuousClock.Instant
     }
 
     init(client: GRPCClient<HTTP2ClientTransport.Posix>) {
@@ -54,7 +60,7 @@ final class CallStream: Sendable {
             try await withCheckedThrowingContinuation { continuation in
                 let (sent, startWatching) = state.withLock { state -> (Bool, Bool) in
                     guard !state.closed else { return (false, false) }
-                    state.pending[id] = Waiting(continuation: continuation, deadline: deadline, timeout: timeout)
+                    state.pending[id] = Waiting(continuation: continuation, deadline: deadline, timeout: timeout, sent: .now)
                     if state.outbound == nil { open(&state) }
                     state.outbound?.yield(frame)
                     defer { state.watching = true }
@@ -94,6 +100,9 @@ final class CallStream: Sendable {
     private func open(_ state: inout State) {
         let (frames, outbound) = AsyncStream<Fawang_Plugin_V1_CallFrame>.makeStream()
         state.outbound = outbound
+        state.streamNumber += 1
+        state.lastReply = .now
+        let number = state.streamNumber
         var options = CallOptions.defaults
         // A plugin that is down fails the calls at once, as a direct call does, not when they time out.
         options.waitForReady = false
@@ -112,7 +121,7 @@ final class CallStream: Sendable {
                 // Every call waiting fails below.
             }
             outbound.finish()
-            self.ended()
+            self.ended(number)
         }
     }
 
@@ -140,11 +149,19 @@ final class CallStream: Sendable {
                 waiting.continuation.resume(throwing: RPCError(code: .deadlineExceeded, message: "the plugin did not answer within \(waiting.timeout)"))
                 cancel(id)
             }
+            // Nothing came back on the stream since a call that timed out was sent: the stream
+            // is taken for dead (a connection that went away under it without ending it), and
+            // the next call opens another.
+            if let oldest = expired.map(\.1.sent).min(), state.withLock({ $0.lastReply < oldest }) { abandon() }
         }
     }
 
     private func resolve(_ reply: Fawang_Plugin_V1_ReplyFrame) {
-        guard let continuation = state.withLock({ $0.pending.removeValue(forKey: reply.id) })?.continuation else { return }  // timed out or cancelled
+        let waiting = state.withLock { state in
+            state.lastReply = .now
+            return state.pending.removeValue(forKey: reply.id)
+        }
+        guard let continuation = waiting?.continuation else { return }  // timed out or cancelled
         guard reply.code != 0 else { return continuation.resume(returning: [UInt8](reply.message)) }
         var metadata = Metadata()
         if !reply.statusDetails.isEmpty { metadata.addBinary([UInt8](reply.statusDetails), forKey: "grpc-status-details-bin") }
@@ -152,17 +169,40 @@ final class CallStream: Sendable {
         continuation.resume(throwing: RPCError(code: code, message: reply.errorMessage, metadata: metadata))
     }
 
-    /// The stream ended: the calls waiting on it fail, and the next call opens another.
-    private func ended() {
+    /// Stream `number` ended: the calls waiting on it fail, and the next call opens another.
+    private func ended(_ number: Int) {
         let waiting = state.withLock { state -> [Waiting] in
-            state.outbound = nil
-            state.task = nil
-            defer { state.pending = [:] }
-            return Array(state.pending.values)
+            guard state.streamNumber == number, state.outbound != nil else { return [] }
+            return Self.reset(&state)
         }
         for each in waiting {
             each.continuation.resume(throwing: RPCError(code: .unavailable, message: "the plugin's call stream ended"))
         }
+    }
+
+    /// Gives up the open stream for dead: cut, its calls failed `UNAVAILABLE`, the next call opens
+    /// another. Also when the plugin's process is known to have exited, without waiting for the
+    /// transport to notice.
+    func abandon() {
+        let (task, waiting) = state.withLock { state -> (Task<Void, Never>?, [Waiting]) in
+            guard state.outbound != nil else { return (nil, []) }
+            let task = state.task
+            state.outbound?.finish()
+            state.streamNumber += 1
+            return (task, Self.reset(&state))
+        }
+        task?.cancel()
+        for each in waiting {
+            each.continuation.resume(throwing: RPCError(code: .unavailable, message: "the plugin's call stream stopped answering"))
+        }
+    }
+
+    /// No stream open, no call waiting: the calls that were are returned, to be failed.
+    private static func reset(_ state: inout State) -> [Waiting] {
+        state.outbound = nil
+        state.task = nil
+        defer { state.pending = [:] }
+        return Array(state.pending.values)
     }
 
     /// Fails call `id` if it still waits; true if it did.

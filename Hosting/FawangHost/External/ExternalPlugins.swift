@@ -382,12 +382,14 @@ final class ExternalPlugin: Sendable {
             // that doubles while the plugin keeps failing and starts again from 0.2 s once it
             // serves. An old version's exit, after a rolling update, is only forgotten.
             for await exit in exits {
-                let current = state.withLock { state -> Bool in
+                let current = state.withLock { state -> Generation? in
                     state.processes[exit.generation] = nil
-                    return exit.generation == state.current.number && !state.stopping
+                    return exit.generation == state.current.number && !state.stopping ? state.current : nil
                 }
                 if state.withLock({ $0.stopping }) { return }
-                guard current else { continue }
+                guard let current else { continue }
+                // Its calls on the stream fail now, as the process is gone.
+                current.stream.abandon()
                 instruments.withLock { $0 }?.restarts.increment()
                 mark(reachable: false, reason: "进程已退出（状态 \(exit.status)），正在重启")
                 logger.error("external plugin exited; restarting", metadata: ["module": "\(id)", "status": "\(exit.status)", "retry_in": "\(backoff)"])
