@@ -48,14 +48,7 @@ struct ExchangePusher: Service, CustomStringConvertible {
     static let batch = 100
 
     func run() async throws {
-        let target: any ResolvableTarget =
-            if address.host.contains(":") {
-                .ipv6(address: address.host.trimmingCharacters(in: CharacterSet(charactersIn: "[]")), port: address.port)
-            } else if address.host.split(separator: ".").count == 4, address.host.allSatisfy({ $0.isNumber || $0 == "." }) {
-                .ipv4(address: address.host, port: address.port)
-            } else {
-                .dns(host: address.host, port: address.port)
-            }
+        let target = PlatformHost.target(host: address.host, port: address.port)
         logger.notice("national exchange: pushing the outbox", metadata: [
             "endpoint": "\(address.host):\(address.port)", "tls": "\(tls == nil ? "off" : tls?.certificateChain == nil ? "tls" : "mtls")",
             "source": "\(source)", "key_id": "\(key.keyID)", "public_key": "\(key.publicKeyBase64)",

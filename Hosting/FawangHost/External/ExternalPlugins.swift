@@ -84,14 +84,9 @@ final class ExternalPlugin: Sendable {
         init(number: Int, address: PluginAddress, tls: PlatformConfig.ClientTLS?, module: String) throws {
             self.number = number
             self.address = address
-            // A literal IP is no DNS name: as a name it would be sent as TLS's server name (SNI),
-            // which must not be an address, and the handshake would fail; as an address the
-            // plugin's certificate is checked against it (an IP subjectAltName).
             let target: any ResolvableTarget = switch address {
             case .unix(let path): .unixDomainSocket(path: path)
-            case .host(let host, let port) where IPRange.bytes(host)?.count == 4: .ipv4(address: host, port: port)
-            case .host(let host, let port) where IPRange.bytes(host)?.count == 16: .ipv6(address: host, port: port)
-            case .host(let host, let port): .dns(host: host, port: port)
+            case .host(let host, let port): PlatformHost.target(host: host, port: port)
             }
             let security = try PlatformHost.transportSecurity(tls, keys: "modules.\(module).external.tls.*")
             let client = GRPCClient(transport: try .http2NIOPosix(target: target, transportSecurity: security))

@@ -590,6 +590,19 @@ public final class PlatformHost: Sendable {
         }
     }
 
+    /// Where a connection the host makes goes. A literal IP (`[::1]` too) is dialled as an address,
+    /// not a DNS name: as a name it would go out as TLS's server name (SNI), which must not be an
+    /// address, and no TLS connection could start; as an address the peer's certificate is
+    /// checked against it (an IP subjectAltName).
+    static func target(host: String, port: Int) -> any ResolvableTarget {
+        let bare = host.trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        switch IPRange.bytes(bare)?.count {
+        case 4: return .ipv4(address: bare, port: port)
+        case 16: return .ipv6(address: bare, port: port)
+        default: return .dns(host: host, port: port)
+        }
+    }
+
     /// A connection the host makes: plaintext, TLS trusting the CA, or mutual TLS (``PlatformConfig/ClientTLS``).
     static func transportSecurity(_ tls: PlatformConfig.ClientTLS?, keys: String) throws -> HTTP2ClientTransport.Posix.TransportSecurity {
         guard let tls else { return .plaintext }
