@@ -84,16 +84,11 @@ final class CallStream: Sendable {
             return state.task
         }
         guard let task else { return }
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { await task.value }
-            group.addTask {
-                guard (try? await Task.sleep(for: grace)) != nil else { return }
-                task.cancel()
-            }
-            await group.next()
-            group.cancelAll()
+        if await !task.finishes(within: grace) {
+            task.cancel()
+            // Not waited for beyond this: a call the transport never ends must not hold the host.
+            _ = await task.finishes(within: .seconds(1))
         }
-        await task.value
     }
 
     /// Opens the stream, under the lock: frames yielded to `outbound` go out in order.
@@ -220,6 +215,27 @@ final class CallStream: Sendable {
                 $0.id = id
                 $0.cancel = true
             })
+        }
+    }
+}
+
+extension Task where Success == Void, Failure == Never {
+    /// Waits for the task at most `limit`; true if it finished. Not a task group: a group waits
+    /// for all its children at its end, and a child waiting on a task that never ends would hold
+    /// it for ever (`value` does not answer cancellation).
+    func finishes(within limit: Duration) async -> Bool {
+        let answer = Mutex<CheckedContinuation<Bool, Never>?>(nil)
+        return await withCheckedContinuation { continuation in
+            answer.withLock { $0 = continuation }
+            let resume: @Sendable (Bool) -> Void = { finished in answer.withLock { $0.take() }?.resume(returning: finished) }
+            Task {
+                await self.value
+                resume(true)
+            }
+            Task {
+                try? await Task<Never, Never>.sleep(for: limit)
+                resume(false)
+            }
         }
     }
 }

@@ -95,11 +95,15 @@ final class ExternalPlugin: Sendable {
             self.connections = Task { try? await client.runConnections() }
         }
 
-        /// Lets calls still running on it finish, then closes its connections.
+        /// Lets calls still running on it finish, then closes its connections: gracefully, or at
+        /// once after 5 s (a call the plugin or the transport never ends must not hold the host).
         func close() async {
             await stream.close()
             client.beginGracefulShutdown()
-            await connections.value
+            if await !connections.finishes(within: .seconds(5)) {
+                connections.cancel()
+                _ = await connections.finishes(within: .seconds(1))
+            }
         }
     }
 
