@@ -36,7 +36,7 @@ final class CallStream: Sendable {
         let continuation: CheckedContinuation<[UInt8], any Error>
         let deadline: ContinuousClock.Instant
         let timeout: Duration
-        let sent: ContinuousClock.Instant
+        var sent: ContinuousClock.Instant { deadline - timeout }
     }
 
     init(client: GRPCClient<HTTP2ClientTransport.Posix>) {
@@ -60,7 +60,7 @@ final class CallStream: Sendable {
             try await withCheckedThrowingContinuation { continuation in
                 let (sent, startWatching) = state.withLock { state -> (Bool, Bool) in
                     guard !state.closed else { return (false, false) }
-                    state.pending[id] = Waiting(continuation: continuation, deadline: deadline, timeout: timeout, sent: .now)
+                    state.pending[id] = Waiting(continuation: continuation, deadline: deadline, timeout: timeout)
                     if state.outbound == nil { open(&state) }
                     state.outbound?.yield(frame)
                     defer { state.watching = true }

@@ -763,20 +763,19 @@ final class ExternalPlugins: Service {
     let plugins: [ExternalPlugin]
     let accepted: [(plugin: ExternalPlugin, accepted: ExternalPlugin.Accepted)]
 
-    /// The plugins refused at start (down until the host restarts).
-    let refused: [String]
     /// Every plugin's settings at start: a reload that changes one not running is told to restart.
     let started: [String: ExternalPluginSettings]
 
     private init(
-        plugins: [ExternalPlugin], accepted: [(plugin: ExternalPlugin, accepted: ExternalPlugin.Accepted)], refused: [String],
-        started: [String: ExternalPluginSettings]
+        plugins: [ExternalPlugin], accepted: [(plugin: ExternalPlugin, accepted: ExternalPlugin.Accepted)], started: [String: ExternalPluginSettings]
     ) {
         self.plugins = plugins
         self.accepted = accepted
-        self.refused = refused
         self.started = started
     }
+
+    /// The plugins refused at start (down until the host restarts).
+    var refused: [String] { started.keys.filter { id in !plugins.contains { $0.id == id } }.sorted() }
 
     var services: [any RegistrableRPCService] { accepted.map { ExternalPluginProxy(plugin: $0.plugin, methods: $0.accepted.methods) } }
     var policies: [String: AccessPolicy] { accepted.reduce(into: [:]) { $0.merge($1.accepted.policies) { first, _ in first } } }
@@ -852,7 +851,7 @@ final class ExternalPlugins: Service {
         for plugin in plugins where !acceptedIDs.contains(plugin.id) { await plugin.stop() }
         return ExternalPlugins(
             plugins: plugins.filter { acceptedIDs.contains($0.id) }, accepted: accepted,
-            refused: plugins.map(\.id).filter { !acceptedIDs.contains($0) }, started: config.externalPlugins)
+            started: config.externalPlugins)
     }
 
     /// Supervises every plugin until the host shuts down (with none, it just waits: a service of
