@@ -22,9 +22,10 @@ let package = Package(
         .library(name: "FawangProto", targets: ["FawangProto"]),
         .library(name: "FawangPluginKit", targets: ["FawangPluginKit"]),
         .library(name: "FawangCore", targets: ["FawangCore"]),
-        .library(name: "FawangPluginSDK", targets: ["FawangPluginSDK"]),
     ],
     dependencies: [
+        // The plugin SDK is a package of its own (a department's external plugin builds on it alone).
+        .package(path: "Protocols/FawangPluginSDK"),
         .package(url: "https://github.com/grpc/grpc-swift-2.git", from: "2.4.3"),
         .package(url: "https://github.com/grpc/grpc-swift-nio-transport.git", from: "2.9.2"),
         .package(url: "https://github.com/grpc/grpc-swift-protobuf.git", from: "2.4.1"),
@@ -84,6 +85,7 @@ let package = Package(
         .target(
             name: "FawangProto",
             dependencies: [
+                .product(name: "FawangPluginContract", package: "FawangPluginSDK"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
@@ -109,21 +111,6 @@ let package = Package(
             path: "Protocols/FawangPluginKit",
             swiftSettings: strictSettings
         ),
-        // What a plugin running as its own process is built on: the handshake, the verified caller,
-        // its server (docs/plugin-authoring.md, "An external plugin").
-        .target(
-            name: "FawangPluginSDK",
-            dependencies: [
-                "FawangProto",
-                .product(name: "GRPCCore", package: "grpc-swift-2"),
-                .product(name: "GRPCInProcessTransport", package: "grpc-swift-2"),
-                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
-                .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
-                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
-            ],
-            path: "Protocols/FawangPluginSDK",
-            swiftSettings: strictSettings
-        ),
         // MARK: Plugins — one target per department (see `departments` below).
         // MARK: Hosting — config, transports, lifecycle, metrics, the plugin catalog, the CLI.
         .target(
@@ -132,7 +119,7 @@ let package = Package(
                 "FawangPostgres",
                 "FawangCore",
                 "FawangSQLite",
-                "FawangPluginKit", "FawangProto", "FawangPluginSDK",
+                "FawangPluginKit", "FawangProto", .product(name: "FawangPluginSDK", package: "FawangPluginSDK"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
                 .product(name: "GRPCInProcessTransport", package: "grpc-swift-2"),
@@ -257,42 +244,20 @@ let package = Package(
 
 /// The department plugins: every folder under `Plugins/` is one, target `<Folder>Plugin`, its tests
 /// under `Tests/<Folder>PluginTests`. Adding a department adds no line here. A folder with a
-/// contract of its own (`proto/`) is an external plugin: a program of its own on FawangPluginSDK,
-/// `fawang-<folder-in-kebab-case>`, which the host runs as a separate process.
+/// Package.swift of its own is an external plugin: its own package on the plugin SDK, built and
+/// tested on its own, whose program the host runs as a separate process. The platform's tests
+/// call it through the host with its contract (`<Folder>Contract`), and build its program with
+/// `swift build --product fawang-<folder-in-kebab-case>`.
 let pluginsRoot = URL(fileURLWithPath: Context.packageDirectory).appendingPathComponent("Plugins")
 let pluginFolders = ((try? FileManager.default.contentsOfDirectory(atPath: pluginsRoot.path)) ?? []).filter { !$0.hasPrefix(".") }.sorted()
 func isExternal(_ folder: String) -> Bool {
-    FileManager.default.fileExists(atPath: pluginsRoot.appendingPathComponent(folder).appendingPathComponent("proto").path)
+    FileManager.default.fileExists(atPath: pluginsRoot.appendingPathComponent(folder).appendingPathComponent("Package.swift").path)
 }
 let departments: [(target: String, folder: String)] = pluginFolders.filter { !isExternal($0) }.map { ($0 + "Plugin", $0) }
 
 for folder in pluginFolders where isExternal(folder) {
-    // CourtFees → fawang-court-fees
-    let kebab = folder.reduce(into: "") { name, character in
-        if character.isUppercase, !name.isEmpty { name += "-" }
-        name += character.lowercased()
-    }
-    // Its contract: the generated messages and stubs, for the plugin and for its clients (tests).
-    package.targets.append(.target(
-        name: folder + "Contract",
-        dependencies: [
-            .product(name: "GRPCCore", package: "grpc-swift-2"),
-            .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
-            .product(name: "SwiftProtobuf", package: "swift-protobuf"),
-        ],
-        path: "Plugins/\(folder)/Generated",
-        swiftSettings: strictSettings))
-    package.targets.append(.executableTarget(
-        name: "fawang-" + kebab,
-        dependencies: [
-            .target(name: folder + "Contract"), "FawangPluginSDK", "FawangProto",
-            .product(name: "GRPCCore", package: "grpc-swift-2"),
-            .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
-            .product(name: "SwiftProtobuf", package: "swift-protobuf"),
-        ],
-        path: "Plugins/\(folder)/Sources",
-        swiftSettings: strictSettings))
-    package.targets.first { $0.name == "FawangHostTests" }!.dependencies.append(.target(name: folder + "Contract"))
+    package.dependencies.append(.package(path: "Plugins/" + folder))
+    package.targets.first { $0.name == "FawangHostTests" }!.dependencies.append(.product(name: folder + "Contract", package: folder))
 }
 
 for department in departments {

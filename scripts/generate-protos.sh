@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Regenerates the committed Swift for every .proto under Protocols/proto, and for each external
-# plugin's own under Plugins/<Department>/proto (into Plugins/<Department>/Generated, with its
-# descriptor set as <Department>DescriptorSet, which the plugin hands the host in its handshake).
+# plugin's own under Plugins/<Department>/proto (into Plugins/<Department>/Sources/<Department>Contract,
+# with its descriptor set as <Department>DescriptorSet, which the plugin hands the host in its
+# handshake). The plugin contract and the caller's identity (plugin.proto, identity.proto) go to
+# the plugin SDK's package (Protocols/FawangPluginSDK, module FawangPluginContract), which the rest
+# imports from there (protoc's ProtoPathModuleMappings).
 #
 # protoc comes from Debian (protobuf-compiler, libprotobuf-dev for the well-known types); the two
 # Swift plugins are built from this package's resolved dependencies, so the generated code always
@@ -29,6 +32,17 @@ trap 'rm -rf "$scratch_root"' EXIT
 include_wkt=/usr/include
 stale=0
 
+# The plugin SDK's share of the contract (Protocols/FawangPluginSDK, module FawangPluginContract).
+sdk_protos="fawang/identity/v1/identity.proto fawang/plugin/v1/plugin.proto"
+sdk_out=Protocols/FawangPluginSDK/Sources/FawangPluginContract/Generated
+mappings="$scratch_root/module-mappings.asciipb"
+{
+  echo "mapping {"
+  echo "  module_name: \"FawangPluginContract\""
+  for proto in $sdk_protos; do echo "  proto_file_path: \"$proto\""; done
+  echo "}"
+} > "$mappings"
+
 # generate <proto folder> <output folder> <descriptor set name> <visibility> <Swift type prefix> <protoc flags…>
 generate() {
   local root="$1" out_dir="$2" set_name="$3" visibility="$4" type="$5"
@@ -42,9 +56,9 @@ generate() {
     --plugin=protoc-gen-grpc-swift="$bin/protoc-gen-grpc-swift-2" \
     -I . -I "$include_wkt" \
     --swift_out="$target" \
-    --swift_opt=Visibility=$visibility,FileNaming=PathToUnderscores,UseAccessLevelOnImports=true \
+    --swift_opt=Visibility=$visibility,FileNaming=PathToUnderscores,UseAccessLevelOnImports=true,ProtoPathModuleMappings=$mappings \
     --grpc-swift_out="$target" \
-    --grpc-swift_opt=Visibility=$visibility,FileNaming=PathToUnderscores,UseAccessLevelOnImports=true,Server=true,Client=true \
+    --grpc-swift_opt=Visibility=$visibility,FileNaming=PathToUnderscores,UseAccessLevelOnImports=true,Server=true,Client=true,ProtoPathModuleMappings=$mappings \
     --include_source_info --descriptor_set_out="$target/$set_name.binpb" "$@" \
     $protos)
   if [[ "$set_name" == "fawang" ]]; then
@@ -64,16 +78,31 @@ generate() {
     } > "$target/${set_name}_descriptor_set.swift"
     rm "$target/$set_name.binpb"
   fi
+  if [[ "$set_name" == "fawang" ]]; then
+    # The identity contract and the plugin contract are the plugin SDK's (its own package, which
+    # an external plugin builds on without the platform): FawangProto imports them from there.
+    mkdir -p "$scratch_root/sdk"
+    for proto in $sdk_protos; do
+      mv "$target/$(echo "${proto%.proto}" | tr / _)".*swift "$scratch_root/sdk/"
+    done
+    publish "$scratch_root/sdk" "$sdk_out"
+  fi
+  publish "$target" "$out_dir"
+}
+
+# publish <generated folder> <committed folder>: compare (--check) or replace.
+publish() {
+  local from="$1" to="$2"
   if [[ "$check" == 1 ]]; then
-    if ! diff -ru "$out_dir" "$target"; then
-      echo "Generated Swift under $out_dir is out of date: run scripts/generate-protos.sh and commit the result." >&2
+    if ! diff -ru "$to" "$from"; then
+      echo "Generated Swift under $to is out of date: run scripts/generate-protos.sh and commit the result." >&2
       stale=1
     fi
   else
-    mkdir -p "$out_dir"
-    rm -f "$out_dir"/*.swift "$out_dir"/*.binpb
-    cp "$target"/* "$out_dir"/
-    echo "Regenerated $(ls "$out_dir" | wc -l) files in $out_dir."
+    mkdir -p "$to"
+    rm -f "$to"/*.swift "$to"/*.binpb
+    cp "$from"/* "$to"/
+    echo "Regenerated $(ls "$to" | wc -l) files in $to."
   fi
 }
 
@@ -87,7 +116,7 @@ generate Protocols/proto Protocols/FawangProto/Generated fawang Public Fawang --
 for folder in Plugins/*/proto; do
   [ -d "$folder" ] || continue
   plugin="$(basename "$(dirname "$folder")")"
-  generate "$folder" "Plugins/$plugin/Generated" "$(echo "$plugin" | tr '[:upper:]' '[:lower:]')" Public "$plugin"
+  generate "$folder" "Plugins/$plugin/Sources/${plugin}Contract" "$(echo "$plugin" | tr '[:upper:]' '[:lower:]')" Public "$plugin"
 done
 if [[ "$check" == 1 ]]; then
   [[ "$stale" == 0 ]] || exit 1

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The README's test command: installs what is missing, checks the generated code has not
 # drifted from the .proto files, starts a private PostgreSQL cluster, builds everything (the tests
-# start the real `fawang` executable), runs every test on SQLite, the host and plugin tests again
-# on PostgreSQL, then the README's tour.
+# start the real `fawang` executable), runs the example external plugin's own tests, every test
+# on SQLite, the host and plugin tests again on PostgreSQL, then the README's tour.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,6 +15,10 @@ trap 'scripts/postgres-cluster.sh stop "$postgres_dir"' EXIT
 FAWANG_TEST_POSTGRES_URL="$(scripts/postgres-cluster.sh start "$postgres_dir")"
 export FAWANG_TEST_POSTGRES_URL
 swift build --build-tests
+# The example external plugin is a package of its own (Plugins/CourtFees): its program, which the
+# host tests start, and its own tests, built in its own folder as a department builds it.
+swift build --product fawang-court-fees
+swift test --package-path Plugins/CourtFees
 # At most 24 tests at once: each boots a host of its own, and with every test of the run started
 # together on two cores, tests waiting 10 s for a background step (a config reload, a desk's
 # stream) starved and failed now and then. Bounded, the run passed and took less time (255 s

@@ -20,7 +20,15 @@ import FoundationNetworking
 @Suite struct ExternalPluginTests {
     typealias Fees = Fawang_Courtfees_V1_CourtFeeService
 
-    static var courtFees: String { ServeProcess.executable.deletingLastPathComponent().appendingPathComponent("fawang-court-fees").path }
+    /// The example plugin is a package of its own (Plugins/CourtFees): `swift build --build-tests`
+    /// does not build its program, `swift build --product fawang-court-fees` does (scripts/test.sh).
+    static var courtFees: String {
+        let path = ServeProcess.executable.deletingLastPathComponent().appendingPathComponent("fawang-court-fees").path
+        if !FileManager.default.isExecutableFile(atPath: path) {
+            Issue.record("\(path) is not built: run `swift build --product fawang-court-fees` (scripts/test.sh does)")
+        }
+        return path
+    }
     static var pythonPlugin: String {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("python/external_plugin.py").path
     }

@@ -1,8 +1,7 @@
-import CourtFeesContract
-import FawangPluginSDK
-import FawangProto
+public import CourtFeesContract
+public import FawangPluginSDK
 import Foundation
-import GRPCCore
+public import GRPCCore
 import SwiftProtobuf
 
 /// 《诉讼费用交纳办法》(国务院令第481号) 第十三条第一款第（一）项: a property case's acceptance fee
@@ -22,9 +21,9 @@ import SwiftProtobuf
 /// | over 20,000,000 | 0.5% |
 ///
 /// 第十六条: a case heard under the summary procedure (简易程序) pays half.
-enum CourtFeeSchedule {
-    static let article = "《诉讼费用交纳办法》第十三条第一款第（一）项"
-    static let halvingArticle = "第十六条"
+public enum CourtFeeSchedule {
+    public static let article = "《诉讼费用交纳办法》第十三条第一款第（一）项"
+    public static let halvingArticle = "第十六条"
 
     /// Upper bound of each band in fen (nil: open), and its rate in hundredths of a percent.
     static let bands: [(upper: Int64?, basisPoints: Int64, rate: String)] = [
@@ -41,7 +40,7 @@ enum CourtFeeSchedule {
     ]
     static let flatFee: Int64 = 5_000
 
-    static var schedule: [Fawang_Courtfees_V1_Band] {
+    public static var schedule: [Fawang_Courtfees_V1_Band] {
         var lower: Int64 = 0
         return bands.map { band in
             defer { lower = band.upper ?? lower }
@@ -54,7 +53,7 @@ enum CourtFeeSchedule {
     }
 
     /// The fee for `amount` fen, rounded half up to the fen at the end (and again when halved).
-    static func fee(amountFen amount: Int64, summaryProcedure: Bool) -> Fawang_Courtfees_V1_CalculateResponse {
+    public static func fee(amountFen amount: Int64, summaryProcedure: Bool) -> Fawang_Courtfees_V1_CalculateResponse {
         var lines: [Fawang_Courtfees_V1_Band] = []
         // In fen × basis points, exact until the one rounding.
         var total: Int64 = flatFee * 10_000
@@ -88,7 +87,7 @@ enum CourtFeeSchedule {
     }
 
     /// 1380000 → "13,800.00".
-    static func yuan(_ fen: Int64) -> String {
+    public static func yuan(_ fen: Int64) -> String {
         let digits = String(fen / 100)
         var grouped = ""
         for (index, digit) in digits.enumerated() {
@@ -100,34 +99,40 @@ enum CourtFeeSchedule {
 }
 
 /// `fawang.courtfees.v1.CourtFeeService`.
-struct CourtFeeService: Fawang_Courtfees_V1_CourtFeeService.SimpleServiceProtocol {
-    typealias Method = Fawang_Courtfees_V1_CourtFeeService.Method
+public struct CourtFeeService: Fawang_Courtfees_V1_CourtFeeService.SimpleServiceProtocol {
+    public typealias Method = Fawang_Courtfees_V1_CourtFeeService.Method
+
+    public init() {}
 
     /// The most a claim may be: 1e15 fen (10 万亿元), far past any case, well inside Int64 with the rates.
-    static let largestAmount: Int64 = 1_000_000_000_000_000
+    public static let largestAmount: Int64 = 1_000_000_000_000_000
 
-    static let methods = [
+    public static let methods = [
         ExternalMethod(Method.GetSchedule.descriptor, .anyone(rateLimited: false), help: "诉讼费交纳标准（财产案件）"),
         ExternalMethod(Method.Calculate.descriptor, .anyone(rateLimited: true), help: "测算财产案件受理费"),
         ExternalMethod(Method.IssueFeeSlip.descriptor, .roles([.staff, .departmentAdmin, .platformAdmin]), help: "出具诉讼费测算单"),
         ExternalMethod(Method.GetFeeSlip.descriptor, .roles([.staff, .departmentAdmin, .platformAdmin]), help: "查看已出具的测算单"),
     ]
+    /// What the plugin answers the host's handshake with.
+    public static let declaration = ExternalPluginDeclaration(
+        id: "court-fees", nameZH: "诉讼费测算", nameEN: "Court fee calculator", version: "1.0.0",
+        methods: methods, descriptorSet: CourtFeesDescriptorSet.bytes)
     /// The host API's collection the slips are kept in.
-    static let slips = "slips"
+    public static let slips = "slips"
 
-    func getSchedule(request: Fawang_Courtfees_V1_GetScheduleRequest, context: ServerContext) async throws -> Fawang_Courtfees_V1_GetScheduleResponse {
+    public func getSchedule(request: Fawang_Courtfees_V1_GetScheduleRequest, context: ServerContext) async throws -> Fawang_Courtfees_V1_GetScheduleResponse {
         .with {
             $0.bands = CourtFeeSchedule.schedule
             $0.article = CourtFeeSchedule.article
         }
     }
 
-    func calculate(request: Fawang_Courtfees_V1_CalculateRequest, context: ServerContext) async throws -> Fawang_Courtfees_V1_CalculateResponse {
+    public func calculate(request: Fawang_Courtfees_V1_CalculateRequest, context: ServerContext) async throws -> Fawang_Courtfees_V1_CalculateResponse {
         try Self.check(amountFen: request.amountFen)
         return CourtFeeSchedule.fee(amountFen: request.amountFen, summaryProcedure: request.summaryProcedure)
     }
 
-    func issueFeeSlip(request: Fawang_Courtfees_V1_IssueFeeSlipRequest, context: ServerContext) async throws -> Fawang_Courtfees_V1_FeeSlip {
+    public func issueFeeSlip(request: Fawang_Courtfees_V1_IssueFeeSlipRequest, context: ServerContext) async throws -> Fawang_Courtfees_V1_FeeSlip {
         let clerk = try PluginCaller.principal()
         try Self.check(amountFen: request.amountFen)
         let summary = request.caseSummary.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -150,7 +155,7 @@ struct CourtFeeService: Fawang_Courtfees_V1_CourtFeeService.SimpleServiceProtoco
         return slip
     }
 
-    func getFeeSlip(request: Fawang_Courtfees_V1_GetFeeSlipRequest, context: ServerContext) async throws -> Fawang_Courtfees_V1_FeeSlip {
+    public func getFeeSlip(request: Fawang_Courtfees_V1_GetFeeSlipRequest, context: ServerContext) async throws -> Fawang_Courtfees_V1_FeeSlip {
         guard !request.number.isEmpty else { throw RPCError(code: .invalidArgument, message: "number: 请填写测算单编号") }
         do {
             let record = try await PluginHostConnection.required().record(collection: Self.slips, key: request.number)

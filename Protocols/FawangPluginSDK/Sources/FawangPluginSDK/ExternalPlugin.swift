@@ -1,4 +1,4 @@
-public import FawangProto
+@_exported public import FawangPluginContract
 public import Foundation
 public import GRPCCore
 import GRPCInProcessTransport
@@ -375,4 +375,5 @@ public final class PluginHostConnection: Sendable {
             $0.trackingNumber = trackingNumber
         })
     }
+
 }

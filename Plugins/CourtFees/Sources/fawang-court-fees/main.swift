@@ -2,15 +2,12 @@
 // The host starts it with FAWANG_PLUGIN_LISTEN set (modules.court-fees.external.command) and
 // restarts it if it stops; `FAWANG_PLUGIN_LISTEN=127.0.0.1:50070 fawang-court-fees` runs it by hand
 // for a host configured with modules.court-fees.external.address.
-import CourtFeesContract
+import CourtFees
 import FawangPluginSDK
 import Foundation
 
-let declaration = ExternalPluginDeclaration(
-    id: "court-fees", nameZH: "诉讼费测算", nameEN: "Court fee calculator", version: "1.0.0",
-    methods: CourtFeeService.methods, descriptorSet: CourtFeesDescriptorSet.bytes)
 do {
-    try await ExternalPluginServer.run(declaration, services: [CourtFeeService()])
+    try await ExternalPluginServer.run(CourtFeeService.declaration, services: [CourtFeeService()])
 } catch {
     FileHandle.standardError.write(Data("fawang-court-fees: \(error)\n".utf8))
     exit(1)
