@@ -445,6 +445,20 @@ import FoundationNetworking
                 try await Fees.Client(wrapping: client).issueFeeSlip(.with { $0.amountFen = 500_000; $0.caseSummary = "民间借贷纠纷" })
             }
             #expect(slip.number.hasPrefix("FS-") && slip.fee.feeFen == 5_000, "\(slip)")
+            // The clerk's division named from the directory, and the last day to pay (第二十二条:
+            // 7 days from the next day) on the platform's calendar, both through the host API.
+            #expect(slip.regionName == "吴忠市", "\(slip)")
+            // The day of issue, China time, as the slip's number carries it (FS-20261207-…).
+            let digits = Array(slip.number.split(separator: "-")[1])
+            let today = try #require(CivilDate(iso: "\(String(digits[0..<4]))-\(String(digits[4..<6]))-\(String(digits[6..<8]))"), "\(slip)")
+            #expect(today.days(until: CivilDate(Date())) <= 1)
+            let payBy = try #require(CivilDate(iso: slip.payBy), "\(slip)")
+            #expect(payBy >= today.adding(days: 7) && payBy <= today.adding(days: 7 + 10), "\(slip)")
+            let socket = platform.directory.appendingPathComponent("plugins/court-fees.host.sock").path
+            try await withGRPCClient(transport: .http2NIOPosix(target: .unixDomainSocket(path: socket), transportSecurity: .plaintext)) { client in
+                let due = try await Fawang_Plugin_V1_PluginHost.Client(wrapping: client).dueDate(.with { $0.startDate = today.description; $0.days = 7 })
+                #expect(due.dueDate == slip.payBy && due.provisional == slip.payByProvisional)
+            }
             try await platform.withClient(as: "staff-640100-reviewer") { client in
                 let again = try await Fees.Client(wrapping: client).getFeeSlip(.with { $0.number = slip.number })
                 #expect(again == slip)
@@ -478,6 +492,47 @@ import FoundationNetworking
                 "SELECT actor || ' ' || outcome || ' ' || detail FROM audit_log WHERE method = 'fawang.plugin.v1.PluginHost/GetLineMatter'")
             #expect(audited.contains("denied external plugin python-fees asked for a matter of legal-aid"), "\(audited)")
             #expect(audited.contains("staff-640300"), "under the caller whose call it served: \(audited)")
+        }
+    }
+
+    /// What the platform publishes, through the host API on the plugin's own socket: the deadline
+    /// engine's counting (民事诉讼法 第八十五条: the start day not counted, a last day in a holiday
+    /// moved to the first working day after it) on the State Council's 2026 notice, and the
+    /// directory's divisions and organisations.
+    @Test func theHostAPIGivesTheCalendarAndTheDirectory() async throws {
+        try await TestPlatform.with(extraConfig: Self.config(), plugins: PluginCatalog.all) { platform in
+            let socket = platform.directory.appendingPathComponent("plugins/court-fees.host.sock").path
+            try await withGRPCClient(transport: .http2NIOPosix(target: .unixDomainSocket(path: socket), transportSecurity: .plaintext)) { client in
+                let host = Fawang_Plugin_V1_PluginHost.Client(wrapping: client)
+                // 7 days from 2026-09-28 end on 10-05, inside 国庆节 (10-01 to 10-07): moved to 10-08.
+                let holiday = try await host.dueDate(.with { $0.startDate = "2026-09-28"; $0.days = 7 })
+                #expect(holiday.dueDate == "2026-10-08" && !holiday.provisional && holiday.period == "7日", "\(holiday)")
+                // The same 7 days from 09-20 end on 09-27, a Sunday of 中秋节: moved to Monday 09-28.
+                #expect(try await host.dueDate(.with { $0.startDate = "2026-09-20"; $0.days = 7 }).dueDate == "2026-09-28")
+                // 5 working days: 09-29, 09-30, (国庆节), 10-08, 10-09, and Saturday 10-10, a make-up working day.
+                let working = try await host.dueDate(.with { $0.startDate = "2026-09-28"; $0.days = 5; $0.workingDays = true })
+                #expect(working.dueDate == "2026-10-10" && working.period == "5个工作日", "\(working)")
+                // Past the calendar: calendar days are provisional, working days refused with what to do.
+                let past = try await host.dueDate(.with { $0.startDate = "2026-12-28"; $0.days = 7 })
+                #expect(past.dueDate == "2027-01-04" && past.provisional && past.calendarThrough == "2026-12-31", "\(past)")
+                await expectStatus(.failedPrecondition, containing: ["2026-12-31", "deadlines.calendar_files"]) {
+                    _ = try await host.dueDate(.with { $0.startDate = "2026-12-28"; $0.days = 7; $0.workingDays = true })
+                }
+                await expectStatus(.invalidArgument, field: "start_date") { _ = try await host.dueDate(.with { $0.startDate = "2026-02-30"; $0.days = 7 }) }
+                await expectStatus(.invalidArgument, field: "days") { _ = try await host.dueDate(.with { $0.startDate = "2026-09-28" }) }
+
+                let county = try await host.getDivision(.with { $0.code = "640104" })
+                #expect(county.name == "兴庆区" && county.fullName == "银川市兴庆区" && county.level == 3 && county.parentCode == "640100", "\(county)")
+                #expect(try await host.getDivision(.with { $0.code = "640300" }).fullName == "吴忠市")
+                await expectStatus(.notFound) { _ = try await host.getDivision(.with { $0.code = "640199" }) }
+                await expectStatus(.invalidArgument, field: "code") { _ = try await host.getDivision(.with { $0.code = "6401" }) }
+
+                let centres = try await host.listOrganizations(.with { $0.businessLine = "legal-aid"; $0.regionCode = "640300" }).organizations
+                #expect(centres.map(\.id) == ["la-640300"] && centres.first?.name == "吴忠市法律援助中心", "\(centres)")
+                let everything = try await host.listOrganizations(.init()).organizations
+                #expect(everything.count > centres.count && Set(everything.map(\.businessLine)).count > 1)
+                await expectStatus(.invalidArgument, field: "region_code") { _ = try await host.listOrganizations(.with { $0.regionCode = "宁夏" }) }
+            }
         }
     }
 

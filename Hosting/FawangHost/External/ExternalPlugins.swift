@@ -786,7 +786,7 @@ final class ExternalPlugins: Service {
     /// host and its compiled-in modules serve.
     static func start(
         config: PlatformConfig, socketFolder: URL, registry: ModuleRegistry, taken: Set<String>, storage: any HostStorage,
-        now: @escaping @Sendable () -> Date, logger: Logger
+        deadlines: DeadlineEngine, now: @escaping @Sendable () -> Date, logger: Logger
     ) async throws -> ExternalPlugins {
         var plugins: [ExternalPlugin] = []
         var notStarted: [String: String] = [:]
@@ -796,8 +796,8 @@ final class ExternalPlugins: Service {
             }
             let plugin = try ExternalPlugin(id: id, settings: settings, socketFolder: socketFolder, registry: registry, logger: logger)
             try plugin.serveHostAPI(PluginHostService(
-                module: id, storage: storage.moduleStorage(for: id), matters: storage.matters, audit: storage.audit, tickets: plugin.tickets,
-                now: now))
+                module: id, storage: storage.moduleStorage(for: id), matters: storage.matters, audit: storage.audit,
+                directory: storage.directory, deadlines: deadlines, tickets: plugin.tickets, now: now))
             do {
                 try plugin.spawn()
             } catch {

@@ -28,12 +28,16 @@ final class CallTickets: Sendable {
 /// `fawang.plugin.v1.PluginHost` for one external plugin: the plugin's only way to the platform's
 /// data, and only to its own. Its records live in its own table (`<module>_records`, through the
 /// module's storage, which refuses any other table); a write goes in one transaction with its
-/// audit entry. A matter of another line is refused and the attempt audited.
+/// audit entry. A matter of another line is refused and the attempt audited. What the platform
+/// publishes to everyone is open to it: the deadline engine's calendar and the directory.
 struct PluginHostService: Fawang_Plugin_V1_PluginHost.SimpleServiceProtocol {
     let module: String
     let storage: any ModuleStorage
     let matters: any MatterStore
     let audit: any AuditLog
+    let directory: any DirectoryStore
+    /// The calendar in force (a config reload may replace it).
+    let deadlines: DeadlineEngine
     let tickets: CallTickets
     let now: @Sendable () -> Date
 
@@ -58,7 +62,7 @@ struct PluginHostService: Fawang_Plugin_V1_PluginHost.SimpleServiceProtocol {
         try Self.check(collection: request.collection, key: request.key)
         guard request.json.utf8.count <= Self.largestDocument,
               (try? JSONSerialization.jsonObject(with: Data(request.json.utf8), options: [.fragmentsAllowed])) != nil else {
-            throw FawangError(.invalidArgument, "json: expected a JSON document of at most 64 KiB")
+            throw FawangError.invalidArgument(field: "json", "expected a JSON document of at most 64 KiB")
         }
         let at = now()
         let stamp = Self.stamp.format(at)
@@ -106,7 +110,7 @@ struct PluginHostService: Fawang_Plugin_V1_PluginHost.SimpleServiceProtocol {
 
     func getLineMatter(request: Fawang_Plugin_V1_GetLineMatterRequest, context: ServerContext) async throws -> Fawang_Plugin_V1_LineMatter {
         guard let number = TrackingNumber(request.trackingNumber) else {
-            throw FawangError(.invalidArgument, "tracking_number: 受理编号应为16位数字")
+            throw FawangError.invalidArgument(field: "tracking_number", "受理编号应为16位数字")
         }
         guard let matter = try await matters.matter(trackingNumber: number) else { throw FawangError(.notFound, "未找到该事项") }
         guard matter.businessLine == module else {
@@ -130,6 +134,73 @@ struct PluginHostService: Fawang_Plugin_V1_PluginHost.SimpleServiceProtocol {
         }
     }
 
+    func dueDate(request: Fawang_Plugin_V1_DueDateRequest, context: ServerContext) async throws -> Fawang_Plugin_V1_DueDateResponse {
+        guard let start = CivilDate(iso: request.startDate), start.description == request.startDate else {
+            throw FawangError.invalidArgument(field: "start_date", "应为 YYYY-MM-DD 格式的日期")
+        }
+        guard (1...3650).contains(request.days) else { throw FawangError.invalidArgument(field: "days", "应为1至3650之间的天数") }
+        let calendar = deadlines.calendar
+        // The engine's own counting (DeadlineRule.lastDay): the start day not counted, a calendar
+        // period's last rest day rolled to the next working day (民事诉讼法 第八十五条).
+        let period = DeadlineRule(
+            id: "plugin-period", label: "", article: "", days: Int(request.days), dayType: request.workingDays ? .working : .calendar,
+            startsOn: [], metBy: [])
+        let through = calendar.coverage?.upperBound.description ?? ""
+        if let coverage = calendar.coverage, start < coverage.lowerBound {
+            throw FawangError(.failedPrecondition, "start_date: 工作日日历自 \(coverage.lowerBound) 起，无法推算更早的期间")
+        }
+        guard let (due, provisional) = period.lastDay(from: start, counting: period.days, skipping: [], calendar: calendar) else {
+            throw FawangError(
+                .failedPrecondition,
+                "工作日日历只到 \(through)，无法推算 \(request.startDate) 起 \(period.dayType.describe(period.days)) 的届满日：请在 deadlines.calendar_files 中加入次年国务院节假日安排")
+        }
+        return .with {
+            $0.dueDate = due.description
+            $0.provisional = provisional
+            $0.calendarThrough = through
+            $0.period = period.dayType.describe(period.days)
+        }
+    }
+
+    func getDivision(request: Fawang_Plugin_V1_GetDivisionRequest, context: ServerContext) async throws -> Fawang_Plugin_V1_Division {
+        guard DivisionCode.isWellFormed(request.code) else { throw FawangError.invalidArgument(field: "code", "行政区划代码应为6位数字") }
+        guard let division = try await directory.division(code: request.code) else {
+            throw FawangError(.notFound, "没有代码为 \(request.code) 的行政区划")
+        }
+        var known = [division.code: division]
+        if let city = DivisionCode.city(of: division.code), city != division.code, let parent = try await directory.division(code: city) {
+            known[city] = parent
+        }
+        return .with {
+            $0.code = division.code
+            $0.name = division.name
+            $0.level = Int32(division.level)
+            $0.parentCode = division.parentCode ?? ""
+            $0.fullName = DivisionCode.fullName(of: division.code, in: known)
+        }
+    }
+
+    func listOrganizations(request: Fawang_Plugin_V1_ListOrganizationsRequest, context: ServerContext) async throws -> Fawang_Plugin_V1_ListOrganizationsResponse {
+        guard request.regionCode.isEmpty || DivisionCode.isWellFormed(request.regionCode) else {
+            throw FawangError.invalidArgument(field: "region_code", "行政区划代码应为6位数字")
+        }
+        let organizations = try await directory.organizations(
+            businessLine: request.businessLine.isEmpty ? nil : request.businessLine, within: request.regionCode.isEmpty ? nil : request.regionCode)
+        return .with {
+            $0.organizations = organizations.map { organization in
+                .with {
+                    $0.id = organization.id
+                    $0.kind = organization.kind
+                    $0.name = organization.name
+                    $0.regionCode = organization.regionCode
+                    $0.businessLine = organization.businessLine
+                    $0.phone = organization.phone
+                    $0.address = organization.address
+                }
+            }
+        }
+    }
+
     /// Who an entry is recorded under: the caller of the ticket's call, else the plugin itself.
     private func attribution(_ ticket: String) -> (actor: String, role: String, channel: String, peer: String) {
         guard let caller = tickets.caller(ticket) else { return ("plugin:\(module)", Role.service.rawValue, Channel.api.rawValue, "plugin:\(module)") }
@@ -141,9 +212,9 @@ struct PluginHostService: Fawang_Plugin_V1_PluginHost.SimpleServiceProtocol {
     static func check(collection: String, key: String) throws {
         guard !collection.isEmpty, collection.count <= 64,
               collection.allSatisfy({ ($0.isASCII && ($0.isLowercase || $0.isNumber)) || $0 == "-" || $0 == "_" }) else {
-            throw FawangError(.invalidArgument, "collection: lower-case letters, digits, '-' and '_', at most 64")
+            throw FawangError.invalidArgument(field: "collection", "lower-case letters, digits, '-' and '_', at most 64")
         }
-        guard !key.isEmpty, key.count <= 200 else { throw FawangError(.invalidArgument, "key: 1 to 200 characters") }
+        guard !key.isEmpty, key.count <= 200 else { throw FawangError.invalidArgument(field: "key", "1 to 200 characters") }
     }
 
     static func record(_ row: SQLRow) -> Fawang_Plugin_V1_Record {

@@ -114,7 +114,8 @@ public final class PlatformHost: Sendable {
         // is built, so their methods are routed like the compiled-in ones.
         let externals = try await ExternalPlugins.start(
             config: config, socketFolder: URL(fileURLWithPath: config.sqlitePath).deletingLastPathComponent().appendingPathComponent("plugins"),
-            registry: core.registry, taken: Set(ProtoSchema.current.services.map(\.fullName)), storage: storage, now: now, logger: logger)
+            registry: core.registry, taken: Set(ProtoSchema.current.services.map(\.fullName)), storage: storage, deadlines: core.engine,
+            now: now, logger: logger)
         let serviceGroup: ServiceGroup
         let server: Server
         do {

@@ -1,6 +1,6 @@
 public import CourtFeesContract
 public import FawangPluginSDK
-import Foundation
+public import Foundation
 public import GRPCCore
 import SwiftProtobuf
 
@@ -86,6 +86,14 @@ public enum CourtFeeSchedule {
         }
     }
 
+    /// 第二十二条第一款: 原告自接到人民法院交纳诉讼费用通知次日起7日内交纳案件受理费.
+    public static let paymentDays = 7
+
+    /// The day `instant` falls on in China (UTC+8), as YYYY-MM-DD: the day periods count from.
+    public static func chinaDay(_ instant: Date) -> String {
+        instant.formatted(Date.ISO8601FormatStyle(timeZone: TimeZone(identifier: "Asia/Shanghai")!).year().month().day())
+    }
+
     /// 1380000 → "13,800.00".
     public static func yuan(_ fen: Int64) -> String {
         let digits = String(fen / 100)
@@ -140,15 +148,24 @@ public struct CourtFeeService: Fawang_Courtfees_V1_CourtFeeService.SimpleService
             throw RPCError(code: .invalidArgument, message: "case_summary: 案情摘要不超过200字")
         }
         let host = try PluginHostConnection.required()
-        let day = Date().formatted(.iso8601.year().month().day().dateSeparator(.omitted))
+        let today = CourtFeeSchedule.chinaDay(Date())
+        // 第二十二条: the acceptance fee is paid within 7 days from the day after the notice, on
+        // the platform's calendar (a last day on a holiday moves to the next working day).
+        let payBy = try await host.dueDate(from: today, days: CourtFeeSchedule.paymentDays)
+        // The clerk's division by name, from the platform's directory.
+        var regionName = ""
+        if !clerk.regionCode.isEmpty { regionName = try await host.division(code: clerk.regionCode).fullName }
         let slip = Fawang_Courtfees_V1_FeeSlip.with {
-            $0.number = "FS-\(day)-" + UUID().uuidString.prefix(6)
+            $0.number = "FS-\(today.replacingOccurrences(of: "-", with: ""))-" + UUID().uuidString.prefix(6)
             $0.fee = CourtFeeSchedule.fee(amountFen: request.amountFen, summaryProcedure: request.summaryProcedure)
             $0.caseSummary = summary
             $0.issuedBy = clerk.accountID
             $0.issuedByName = clerk.displayName
             $0.regionCode = clerk.regionCode
+            $0.regionName = regionName
             $0.channel = PluginCaller.current?.channel ?? ""
+            $0.payBy = payBy.dueDate
+            $0.payByProvisional = payBy.provisional
         }
         // Kept by the host, in one transaction with its audit entry under the clerk.
         _ = try await host.putRecord(collection: Self.slips, key: slip.number, json: try slip.jsonString())

@@ -170,6 +170,16 @@ public nonisolated struct Fawang_Courtfees_V1_FeeSlip: Sendable {
   /// The channel the clerk works at (walk_in, hotline).
   public var channel: String = String()
 
+  /// The clerk's division by name, from the platform's directory (吴忠市).
+  public var regionName: String = String()
+
+  /// YYYY-MM-DD: the last day to pay the acceptance fee if the slip is the court's notice today:
+  /// within 7 days from the day after (《诉讼费用交纳办法》第二十二条), on the platform's calendar.
+  public var payBy: String = String()
+
+  /// pay_by lies past the calendar's last year: a holiday may still move it.
+  public var payByProvisional: Bool = false
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -437,7 +447,7 @@ nonisolated extension Fawang_Courtfees_V1_GetFeeSlipRequest: SwiftProtobuf.Messa
 
 nonisolated extension Fawang_Courtfees_V1_FeeSlip: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".FeeSlip"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}fee\0\u{3}case_summary\0\u{3}issued_by\0\u{3}issued_by_name\0\u{3}region_code\0\u{1}channel\0\u{1}number\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}fee\0\u{3}case_summary\0\u{3}issued_by\0\u{3}issued_by_name\0\u{3}region_code\0\u{1}channel\0\u{1}number\0\u{3}region_name\0\u{3}pay_by\0\u{3}pay_by_provisional\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -452,6 +462,9 @@ nonisolated extension Fawang_Courtfees_V1_FeeSlip: SwiftProtobuf.Message, SwiftP
       case 5: try { try decoder.decodeSingularStringField(value: &self.regionCode) }()
       case 6: try { try decoder.decodeSingularStringField(value: &self.channel) }()
       case 7: try { try decoder.decodeSingularStringField(value: &self.number) }()
+      case 8: try { try decoder.decodeSingularStringField(value: &self.regionName) }()
+      case 9: try { try decoder.decodeSingularStringField(value: &self.payBy) }()
+      case 10: try { try decoder.decodeSingularBoolField(value: &self.payByProvisional) }()
       default: break
       }
     }
@@ -483,6 +496,15 @@ nonisolated extension Fawang_Courtfees_V1_FeeSlip: SwiftProtobuf.Message, SwiftP
     if !self.number.isEmpty {
       try visitor.visitSingularStringField(value: self.number, fieldNumber: 7)
     }
+    if !self.regionName.isEmpty {
+      try visitor.visitSingularStringField(value: self.regionName, fieldNumber: 8)
+    }
+    if !self.payBy.isEmpty {
+      try visitor.visitSingularStringField(value: self.payBy, fieldNumber: 9)
+    }
+    if self.payByProvisional != false {
+      try visitor.visitSingularBoolField(value: self.payByProvisional, fieldNumber: 10)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -494,6 +516,9 @@ nonisolated extension Fawang_Courtfees_V1_FeeSlip: SwiftProtobuf.Message, SwiftP
     if lhs.issuedByName != rhs.issuedByName {return false}
     if lhs.regionCode != rhs.regionCode {return false}
     if lhs.channel != rhs.channel {return false}
+    if lhs.regionName != rhs.regionName {return false}
+    if lhs.payBy != rhs.payBy {return false}
+    if lhs.payByProvisional != rhs.payByProvisional {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

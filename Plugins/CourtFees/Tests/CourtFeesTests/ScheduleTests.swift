@@ -1,5 +1,6 @@
 import CourtFees
 import CourtFeesContract
+import Foundation
 import Testing
 
 /// 《诉讼费用交纳办法》第十三条第一款第（一）项 and 第十六条, band by band, with the figures a court's
@@ -69,3 +70,15 @@ import Testing
     }
 }
 
+/// The day a slip is issued on, from which 第二十二条's 7 days count: China's, not the server's.
+@Suite struct ChinaDayTests {
+    @Test("Midnight in Beijing is 16:00 UTC", arguments: [
+        ("2026-12-07T15:59:59Z", "2026-12-07"),
+        ("2026-12-07T16:00:00Z", "2026-12-08"),
+        ("2026-12-31T20:00:00Z", "2027-01-01"),
+    ])
+    func chinaDay(instant: String, day: String) throws {
+        let date = try Date(instant, strategy: .iso8601)
+        #expect(CourtFeeSchedule.chinaDay(date) == day)
+    }
+}

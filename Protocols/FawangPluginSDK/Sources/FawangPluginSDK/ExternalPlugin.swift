@@ -315,7 +315,7 @@ public enum ExternalPluginServer {
 }
 
 /// The host API (`fawang.plugin.v1.PluginHost`) of the host that started this plugin: its own
-/// records, the matters of its own line. What it writes while serving a call is recorded under
+/// records, the matters of its own line, the platform's calendar and directory. What it writes while serving a call is recorded under
 /// that call's caller (the ticket of ``PluginCaller/current`` goes along).
 public final class PluginHostConnection: Sendable {
     private let client: Fawang_Plugin_V1_PluginHost.Client<HTTP2ClientTransport.Posix>
@@ -376,4 +376,27 @@ public final class PluginHostConnection: Sendable {
         })
     }
 
+    /// The last day of a period of `days` calendar days (or working days) from `startDate`
+    /// (YYYY-MM-DD, not itself counted), on the platform's working-day calendar.
+    public func dueDate(from startDate: String, days: Int, workingDays: Bool = false) async throws -> Fawang_Plugin_V1_DueDateResponse {
+        try await client.dueDate(.with {
+            $0.startDate = startDate
+            $0.days = Int32(clamping: days)
+            $0.workingDays = workingDays
+        })
+    }
+
+    /// A division of the platform's directory, by its six-digit code.
+    public func division(code: String) async throws -> Fawang_Plugin_V1_Division {
+        try await client.getDivision(.with { $0.code = code })
+    }
+
+    /// The public directory's organisations of `businessLine` (empty: all) within `regionCode`
+    /// (empty: everywhere).
+    public func organizations(businessLine: String = "", within regionCode: String = "") async throws -> [Fawang_Plugin_V1_Organization] {
+        try await client.listOrganizations(.with {
+            $0.businessLine = businessLine
+            $0.regionCode = regionCode
+        }).organizations
+    }
 }

@@ -664,12 +664,54 @@ public enum Fawang_Plugin_V1_PluginHost: Sendable {
                 type: .unary
             )
         }
+        /// Namespace for "DueDate" metadata.
+        public enum DueDate: Sendable {
+            /// Request type for "DueDate".
+            public typealias Input = Fawang_Plugin_V1_DueDateRequest
+            /// Response type for "DueDate".
+            public typealias Output = Fawang_Plugin_V1_DueDateResponse
+            /// Descriptor for "DueDate".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "fawang.plugin.v1.PluginHost"),
+                method: "DueDate",
+                type: .unary
+            )
+        }
+        /// Namespace for "GetDivision" metadata.
+        public enum GetDivision: Sendable {
+            /// Request type for "GetDivision".
+            public typealias Input = Fawang_Plugin_V1_GetDivisionRequest
+            /// Response type for "GetDivision".
+            public typealias Output = Fawang_Plugin_V1_Division
+            /// Descriptor for "GetDivision".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "fawang.plugin.v1.PluginHost"),
+                method: "GetDivision",
+                type: .unary
+            )
+        }
+        /// Namespace for "ListOrganizations" metadata.
+        public enum ListOrganizations: Sendable {
+            /// Request type for "ListOrganizations".
+            public typealias Input = Fawang_Plugin_V1_ListOrganizationsRequest
+            /// Response type for "ListOrganizations".
+            public typealias Output = Fawang_Plugin_V1_ListOrganizationsResponse
+            /// Descriptor for "ListOrganizations".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "fawang.plugin.v1.PluginHost"),
+                method: "ListOrganizations",
+                type: .unary
+            )
+        }
         /// Descriptors for all methods in the "fawang.plugin.v1.PluginHost" service.
         public static let descriptors: [GRPCCore.MethodDescriptor] = [
             PutRecord.descriptor,
             GetRecord.descriptor,
             ListRecords.descriptor,
-            GetLineMatter.descriptor
+            GetLineMatter.descriptor,
+            DueDate.descriptor,
+            GetDivision.descriptor,
+            ListOrganizations.descriptor
         ]
     }
 }
@@ -700,7 +742,8 @@ extension Fawang_Plugin_V1_PluginHost {
     /// >
     /// > Served by the host to each plugin it started, on a socket of that plugin's own
     /// > (FAWANG_PLUGIN_HOST, unix:<data>/plugins/<id>.host.sock): the one way a plugin reaches the
-    /// > platform's data, and only its own — the records of its register and the matters of its line.
+    /// > platform's data, and only its own — the records of its register and the matters of its line —
+    /// > besides what the platform publishes to everyone: its working-day calendar and its directory.
     /// > Every refusal is audited.
     public protocol StreamingServiceProtocol: GRPCCore.RegistrableRPCService {
         /// Handle the "PutRecord" method.
@@ -776,6 +819,65 @@ extension Fawang_Plugin_V1_PluginHost {
             request: GRPCCore.StreamingServerRequest<Fawang_Plugin_V1_GetLineMatterRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Fawang_Plugin_V1_LineMatter>
+
+        /// Handle the "DueDate" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The deadline engine's calendar (the State Council's holiday notices, and any year the host's
+        /// > config adds): the last day of a period of `days` calendar days or working days. The start day
+        /// > is not counted, and a period of calendar days whose last day is a rest day ends on the first
+        /// > working day after it (民事诉讼法 第八十五条, 民法典 第二百零三条). A period of working days past the
+        /// > calendar's last year is refused FAILED_PRECONDITION.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Fawang_Plugin_V1_DueDateRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Fawang_Plugin_V1_DueDateResponse` messages.
+        func dueDate(
+            request: GRPCCore.StreamingServerRequest<Fawang_Plugin_V1_DueDateRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Fawang_Plugin_V1_DueDateResponse>
+
+        /// Handle the "GetDivision" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > A division of the platform's directory (640100: 银川市), with its full name.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Fawang_Plugin_V1_GetDivisionRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Fawang_Plugin_V1_Division` messages.
+        func getDivision(
+            request: GRPCCore.StreamingServerRequest<Fawang_Plugin_V1_GetDivisionRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Fawang_Plugin_V1_Division>
+
+        /// Handle the "ListOrganizations" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The legal service organisations of the public directory: of one business line (empty: every
+        /// > line), within a division (empty: the whole province).
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Fawang_Plugin_V1_ListOrganizationsRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Fawang_Plugin_V1_ListOrganizationsResponse` messages.
+        func listOrganizations(
+            request: GRPCCore.StreamingServerRequest<Fawang_Plugin_V1_ListOrganizationsRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Fawang_Plugin_V1_ListOrganizationsResponse>
     }
 
     /// Service protocol for the "fawang.plugin.v1.PluginHost" service.
@@ -790,7 +892,8 @@ extension Fawang_Plugin_V1_PluginHost {
     /// >
     /// > Served by the host to each plugin it started, on a socket of that plugin's own
     /// > (FAWANG_PLUGIN_HOST, unix:<data>/plugins/<id>.host.sock): the one way a plugin reaches the
-    /// > platform's data, and only its own — the records of its register and the matters of its line.
+    /// > platform's data, and only its own — the records of its register and the matters of its line —
+    /// > besides what the platform publishes to everyone: its working-day calendar and its directory.
     /// > Every refusal is audited.
     public protocol ServiceProtocol: Fawang_Plugin_V1_PluginHost.StreamingServiceProtocol {
         /// Handle the "PutRecord" method.
@@ -866,6 +969,65 @@ extension Fawang_Plugin_V1_PluginHost {
             request: GRPCCore.ServerRequest<Fawang_Plugin_V1_GetLineMatterRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Fawang_Plugin_V1_LineMatter>
+
+        /// Handle the "DueDate" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The deadline engine's calendar (the State Council's holiday notices, and any year the host's
+        /// > config adds): the last day of a period of `days` calendar days or working days. The start day
+        /// > is not counted, and a period of calendar days whose last day is a rest day ends on the first
+        /// > working day after it (民事诉讼法 第八十五条, 民法典 第二百零三条). A period of working days past the
+        /// > calendar's last year is refused FAILED_PRECONDITION.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Fawang_Plugin_V1_DueDateRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Fawang_Plugin_V1_DueDateResponse` message.
+        func dueDate(
+            request: GRPCCore.ServerRequest<Fawang_Plugin_V1_DueDateRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Fawang_Plugin_V1_DueDateResponse>
+
+        /// Handle the "GetDivision" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > A division of the platform's directory (640100: 银川市), with its full name.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Fawang_Plugin_V1_GetDivisionRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Fawang_Plugin_V1_Division` message.
+        func getDivision(
+            request: GRPCCore.ServerRequest<Fawang_Plugin_V1_GetDivisionRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Fawang_Plugin_V1_Division>
+
+        /// Handle the "ListOrganizations" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The legal service organisations of the public directory: of one business line (empty: every
+        /// > line), within a division (empty: the whole province).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Fawang_Plugin_V1_ListOrganizationsRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Fawang_Plugin_V1_ListOrganizationsResponse` message.
+        func listOrganizations(
+            request: GRPCCore.ServerRequest<Fawang_Plugin_V1_ListOrganizationsRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Fawang_Plugin_V1_ListOrganizationsResponse>
     }
 
     /// Simple service protocol for the "fawang.plugin.v1.PluginHost" service.
@@ -878,7 +1040,8 @@ extension Fawang_Plugin_V1_PluginHost {
     /// >
     /// > Served by the host to each plugin it started, on a socket of that plugin's own
     /// > (FAWANG_PLUGIN_HOST, unix:<data>/plugins/<id>.host.sock): the one way a plugin reaches the
-    /// > platform's data, and only its own — the records of its register and the matters of its line.
+    /// > platform's data, and only its own — the records of its register and the matters of its line —
+    /// > besides what the platform publishes to everyone: its working-day calendar and its directory.
     /// > Every refusal is audited.
     public protocol SimpleServiceProtocol: Fawang_Plugin_V1_PluginHost.ServiceProtocol {
         /// Handle the "PutRecord" method.
@@ -954,6 +1117,65 @@ extension Fawang_Plugin_V1_PluginHost {
             request: Fawang_Plugin_V1_GetLineMatterRequest,
             context: GRPCCore.ServerContext
         ) async throws -> Fawang_Plugin_V1_LineMatter
+
+        /// Handle the "DueDate" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The deadline engine's calendar (the State Council's holiday notices, and any year the host's
+        /// > config adds): the last day of a period of `days` calendar days or working days. The start day
+        /// > is not counted, and a period of calendar days whose last day is a rest day ends on the first
+        /// > working day after it (民事诉讼法 第八十五条, 民法典 第二百零三条). A period of working days past the
+        /// > calendar's last year is refused FAILED_PRECONDITION.
+        ///
+        /// - Parameters:
+        ///   - request: A `Fawang_Plugin_V1_DueDateRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Fawang_Plugin_V1_DueDateResponse` to respond with.
+        func dueDate(
+            request: Fawang_Plugin_V1_DueDateRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Fawang_Plugin_V1_DueDateResponse
+
+        /// Handle the "GetDivision" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > A division of the platform's directory (640100: 银川市), with its full name.
+        ///
+        /// - Parameters:
+        ///   - request: A `Fawang_Plugin_V1_GetDivisionRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Fawang_Plugin_V1_Division` to respond with.
+        func getDivision(
+            request: Fawang_Plugin_V1_GetDivisionRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Fawang_Plugin_V1_Division
+
+        /// Handle the "ListOrganizations" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The legal service organisations of the public directory: of one business line (empty: every
+        /// > line), within a division (empty: the whole province).
+        ///
+        /// - Parameters:
+        ///   - request: A `Fawang_Plugin_V1_ListOrganizationsRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Fawang_Plugin_V1_ListOrganizationsResponse` to respond with.
+        func listOrganizations(
+            request: Fawang_Plugin_V1_ListOrganizationsRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Fawang_Plugin_V1_ListOrganizationsResponse
     }
 }
 
@@ -1005,6 +1227,39 @@ extension Fawang_Plugin_V1_PluginHost.StreamingServiceProtocol {
                 )
             }
         )
+        router.registerHandler(
+            forMethod: Fawang_Plugin_V1_PluginHost.Method.DueDate.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Fawang_Plugin_V1_DueDateRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Fawang_Plugin_V1_DueDateResponse>(),
+            handler: { request, context in
+                try await self.dueDate(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Fawang_Plugin_V1_PluginHost.Method.GetDivision.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Fawang_Plugin_V1_GetDivisionRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Fawang_Plugin_V1_Division>(),
+            handler: { request, context in
+                try await self.getDivision(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Fawang_Plugin_V1_PluginHost.Method.ListOrganizations.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Fawang_Plugin_V1_ListOrganizationsRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Fawang_Plugin_V1_ListOrganizationsResponse>(),
+            handler: { request, context in
+                try await self.listOrganizations(
+                    request: request,
+                    context: context
+                )
+            }
+        )
     }
 }
 
@@ -1049,6 +1304,39 @@ extension Fawang_Plugin_V1_PluginHost.ServiceProtocol {
         context: GRPCCore.ServerContext
     ) async throws -> GRPCCore.StreamingServerResponse<Fawang_Plugin_V1_LineMatter> {
         let response = try await self.getLineMatter(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func dueDate(
+        request: GRPCCore.StreamingServerRequest<Fawang_Plugin_V1_DueDateRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Fawang_Plugin_V1_DueDateResponse> {
+        let response = try await self.dueDate(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func getDivision(
+        request: GRPCCore.StreamingServerRequest<Fawang_Plugin_V1_GetDivisionRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Fawang_Plugin_V1_Division> {
+        let response = try await self.getDivision(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func listOrganizations(
+        request: GRPCCore.StreamingServerRequest<Fawang_Plugin_V1_ListOrganizationsRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Fawang_Plugin_V1_ListOrganizationsResponse> {
+        let response = try await self.listOrganizations(
             request: GRPCCore.ServerRequest(stream: request),
             context: context
         )
@@ -1110,6 +1398,45 @@ extension Fawang_Plugin_V1_PluginHost.SimpleServiceProtocol {
             metadata: [:]
         )
     }
+
+    public func dueDate(
+        request: GRPCCore.ServerRequest<Fawang_Plugin_V1_DueDateRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Fawang_Plugin_V1_DueDateResponse> {
+        return GRPCCore.ServerResponse<Fawang_Plugin_V1_DueDateResponse>(
+            message: try await self.dueDate(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func getDivision(
+        request: GRPCCore.ServerRequest<Fawang_Plugin_V1_GetDivisionRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Fawang_Plugin_V1_Division> {
+        return GRPCCore.ServerResponse<Fawang_Plugin_V1_Division>(
+            message: try await self.getDivision(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func listOrganizations(
+        request: GRPCCore.ServerRequest<Fawang_Plugin_V1_ListOrganizationsRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Fawang_Plugin_V1_ListOrganizationsResponse> {
+        return GRPCCore.ServerResponse<Fawang_Plugin_V1_ListOrganizationsResponse>(
+            message: try await self.listOrganizations(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
 }
 
 // MARK: fawang.plugin.v1.PluginHost (client)
@@ -1125,7 +1452,8 @@ extension Fawang_Plugin_V1_PluginHost {
     /// >
     /// > Served by the host to each plugin it started, on a socket of that plugin's own
     /// > (FAWANG_PLUGIN_HOST, unix:<data>/plugins/<id>.host.sock): the one way a plugin reaches the
-    /// > platform's data, and only its own — the records of its register and the matters of its line.
+    /// > platform's data, and only its own — the records of its register and the matters of its line —
+    /// > besides what the platform publishes to everyone: its working-day calendar and its directory.
     /// > Every refusal is audited.
     public protocol ClientProtocol: Sendable {
         /// Call the "PutRecord" method.
@@ -1221,6 +1549,80 @@ extension Fawang_Plugin_V1_PluginHost {
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Fawang_Plugin_V1_LineMatter>) async throws -> Result
         ) async throws -> Result where Result: Sendable
+
+        /// Call the "DueDate" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The deadline engine's calendar (the State Council's holiday notices, and any year the host's
+        /// > config adds): the last day of a period of `days` calendar days or working days. The start day
+        /// > is not counted, and a period of calendar days whose last day is a rest day ends on the first
+        /// > working day after it (民事诉讼法 第八十五条, 民法典 第二百零三条). A period of working days past the
+        /// > calendar's last year is refused FAILED_PRECONDITION.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Fawang_Plugin_V1_DueDateRequest` message.
+        ///   - serializer: A serializer for `Fawang_Plugin_V1_DueDateRequest` messages.
+        ///   - deserializer: A deserializer for `Fawang_Plugin_V1_DueDateResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func dueDate<Result>(
+            request: GRPCCore.ClientRequest<Fawang_Plugin_V1_DueDateRequest>,
+            serializer: some GRPCCore.MessageSerializer<Fawang_Plugin_V1_DueDateRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Fawang_Plugin_V1_DueDateResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Fawang_Plugin_V1_DueDateResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "GetDivision" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > A division of the platform's directory (640100: 银川市), with its full name.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Fawang_Plugin_V1_GetDivisionRequest` message.
+        ///   - serializer: A serializer for `Fawang_Plugin_V1_GetDivisionRequest` messages.
+        ///   - deserializer: A deserializer for `Fawang_Plugin_V1_Division` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func getDivision<Result>(
+            request: GRPCCore.ClientRequest<Fawang_Plugin_V1_GetDivisionRequest>,
+            serializer: some GRPCCore.MessageSerializer<Fawang_Plugin_V1_GetDivisionRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Fawang_Plugin_V1_Division>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Fawang_Plugin_V1_Division>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "ListOrganizations" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The legal service organisations of the public directory: of one business line (empty: every
+        /// > line), within a division (empty: the whole province).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Fawang_Plugin_V1_ListOrganizationsRequest` message.
+        ///   - serializer: A serializer for `Fawang_Plugin_V1_ListOrganizationsRequest` messages.
+        ///   - deserializer: A deserializer for `Fawang_Plugin_V1_ListOrganizationsResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func listOrganizations<Result>(
+            request: GRPCCore.ClientRequest<Fawang_Plugin_V1_ListOrganizationsRequest>,
+            serializer: some GRPCCore.MessageSerializer<Fawang_Plugin_V1_ListOrganizationsRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Fawang_Plugin_V1_ListOrganizationsResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Fawang_Plugin_V1_ListOrganizationsResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
     }
 
     /// Generated client for the "fawang.plugin.v1.PluginHost" service.
@@ -1233,7 +1635,8 @@ extension Fawang_Plugin_V1_PluginHost {
     /// >
     /// > Served by the host to each plugin it started, on a socket of that plugin's own
     /// > (FAWANG_PLUGIN_HOST, unix:<data>/plugins/<id>.host.sock): the one way a plugin reaches the
-    /// > platform's data, and only its own — the records of its register and the matters of its line.
+    /// > platform's data, and only its own — the records of its register and the matters of its line —
+    /// > besides what the platform publishes to everyone: its working-day calendar and its directory.
     /// > Every refusal is audited.
     public struct Client<Transport>: ClientProtocol where Transport: GRPCCore.ClientTransport {
         private let client: GRPCCore.GRPCClient<Transport>
@@ -1383,6 +1786,113 @@ extension Fawang_Plugin_V1_PluginHost {
                 onResponse: handleResponse
             )
         }
+
+        /// Call the "DueDate" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The deadline engine's calendar (the State Council's holiday notices, and any year the host's
+        /// > config adds): the last day of a period of `days` calendar days or working days. The start day
+        /// > is not counted, and a period of calendar days whose last day is a rest day ends on the first
+        /// > working day after it (民事诉讼法 第八十五条, 民法典 第二百零三条). A period of working days past the
+        /// > calendar's last year is refused FAILED_PRECONDITION.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Fawang_Plugin_V1_DueDateRequest` message.
+        ///   - serializer: A serializer for `Fawang_Plugin_V1_DueDateRequest` messages.
+        ///   - deserializer: A deserializer for `Fawang_Plugin_V1_DueDateResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func dueDate<Result>(
+            request: GRPCCore.ClientRequest<Fawang_Plugin_V1_DueDateRequest>,
+            serializer: some GRPCCore.MessageSerializer<Fawang_Plugin_V1_DueDateRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Fawang_Plugin_V1_DueDateResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Fawang_Plugin_V1_DueDateResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Fawang_Plugin_V1_PluginHost.Method.DueDate.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "GetDivision" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > A division of the platform's directory (640100: 银川市), with its full name.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Fawang_Plugin_V1_GetDivisionRequest` message.
+        ///   - serializer: A serializer for `Fawang_Plugin_V1_GetDivisionRequest` messages.
+        ///   - deserializer: A deserializer for `Fawang_Plugin_V1_Division` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func getDivision<Result>(
+            request: GRPCCore.ClientRequest<Fawang_Plugin_V1_GetDivisionRequest>,
+            serializer: some GRPCCore.MessageSerializer<Fawang_Plugin_V1_GetDivisionRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Fawang_Plugin_V1_Division>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Fawang_Plugin_V1_Division>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Fawang_Plugin_V1_PluginHost.Method.GetDivision.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "ListOrganizations" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The legal service organisations of the public directory: of one business line (empty: every
+        /// > line), within a division (empty: the whole province).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Fawang_Plugin_V1_ListOrganizationsRequest` message.
+        ///   - serializer: A serializer for `Fawang_Plugin_V1_ListOrganizationsRequest` messages.
+        ///   - deserializer: A deserializer for `Fawang_Plugin_V1_ListOrganizationsResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func listOrganizations<Result>(
+            request: GRPCCore.ClientRequest<Fawang_Plugin_V1_ListOrganizationsRequest>,
+            serializer: some GRPCCore.MessageSerializer<Fawang_Plugin_V1_ListOrganizationsRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Fawang_Plugin_V1_ListOrganizationsResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Fawang_Plugin_V1_ListOrganizationsResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Fawang_Plugin_V1_PluginHost.Method.ListOrganizations.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
     }
 }
 
@@ -1502,6 +2012,98 @@ extension Fawang_Plugin_V1_PluginHost.ClientProtocol {
             request: request,
             serializer: GRPCProtobuf.ProtobufSerializer<Fawang_Plugin_V1_GetLineMatterRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Fawang_Plugin_V1_LineMatter>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "DueDate" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > The deadline engine's calendar (the State Council's holiday notices, and any year the host's
+    /// > config adds): the last day of a period of `days` calendar days or working days. The start day
+    /// > is not counted, and a period of calendar days whose last day is a rest day ends on the first
+    /// > working day after it (民事诉讼法 第八十五条, 民法典 第二百零三条). A period of working days past the
+    /// > calendar's last year is refused FAILED_PRECONDITION.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Fawang_Plugin_V1_DueDateRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func dueDate<Result>(
+        request: GRPCCore.ClientRequest<Fawang_Plugin_V1_DueDateRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Fawang_Plugin_V1_DueDateResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.dueDate(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Fawang_Plugin_V1_DueDateRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Fawang_Plugin_V1_DueDateResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "GetDivision" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > A division of the platform's directory (640100: 银川市), with its full name.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Fawang_Plugin_V1_GetDivisionRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func getDivision<Result>(
+        request: GRPCCore.ClientRequest<Fawang_Plugin_V1_GetDivisionRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Fawang_Plugin_V1_Division>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.getDivision(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Fawang_Plugin_V1_GetDivisionRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Fawang_Plugin_V1_Division>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ListOrganizations" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > The legal service organisations of the public directory: of one business line (empty: every
+    /// > line), within a division (empty: the whole province).
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Fawang_Plugin_V1_ListOrganizationsRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func listOrganizations<Result>(
+        request: GRPCCore.ClientRequest<Fawang_Plugin_V1_ListOrganizationsRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Fawang_Plugin_V1_ListOrganizationsResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.listOrganizations(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Fawang_Plugin_V1_ListOrganizationsRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Fawang_Plugin_V1_ListOrganizationsResponse>(),
             options: options,
             onResponse: handleResponse
         )
@@ -1639,6 +2241,110 @@ extension Fawang_Plugin_V1_PluginHost.ClientProtocol {
             metadata: metadata
         )
         return try await self.getLineMatter(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "DueDate" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > The deadline engine's calendar (the State Council's holiday notices, and any year the host's
+    /// > config adds): the last day of a period of `days` calendar days or working days. The start day
+    /// > is not counted, and a period of calendar days whose last day is a rest day ends on the first
+    /// > working day after it (民事诉讼法 第八十五条, 民法典 第二百零三条). A period of working days past the
+    /// > calendar's last year is refused FAILED_PRECONDITION.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func dueDate<Result>(
+        _ message: Fawang_Plugin_V1_DueDateRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Fawang_Plugin_V1_DueDateResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Fawang_Plugin_V1_DueDateRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.dueDate(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "GetDivision" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > A division of the platform's directory (640100: 银川市), with its full name.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func getDivision<Result>(
+        _ message: Fawang_Plugin_V1_GetDivisionRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Fawang_Plugin_V1_Division>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Fawang_Plugin_V1_GetDivisionRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.getDivision(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ListOrganizations" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > The legal service organisations of the public directory: of one business line (empty: every
+    /// > line), within a division (empty: the whole province).
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func listOrganizations<Result>(
+        _ message: Fawang_Plugin_V1_ListOrganizationsRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Fawang_Plugin_V1_ListOrganizationsResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Fawang_Plugin_V1_ListOrganizationsRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.listOrganizations(
             request: request,
             options: options,
             onResponse: handleResponse

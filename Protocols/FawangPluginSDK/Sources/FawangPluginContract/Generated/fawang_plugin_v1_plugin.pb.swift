@@ -143,6 +143,139 @@ public nonisolated struct Fawang_Plugin_V1_GetLineMatterRequest: Sendable {
   public init() {}
 }
 
+public nonisolated struct Fawang_Plugin_V1_DueDateRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// YYYY-MM-DD, China Standard Time: the day the period starts from (not itself counted).
+  public var startDate: String = String()
+
+  /// 1 to 3650.
+  public var days: Int32 = 0
+
+  /// Working days (工作日) of the calendar, not calendar days (日).
+  public var workingDays: Bool = false
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Fawang_Plugin_V1_DueDateResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// YYYY-MM-DD: the period's last day.
+  public var dueDate: String = String()
+
+  /// The last day lies past the calendar's last year, so a holiday there could not be checked:
+  /// the date may still move when that year's notice is added (calendar days only).
+  public var provisional: Bool = false
+
+  /// The last day the calendar covers (YYYY-MM-DD).
+  public var calendarThrough: String = String()
+
+  /// The period as a clerk writes it: 7日, 15个工作日.
+  public var period: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Fawang_Plugin_V1_GetDivisionRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// A division code of six digits: 640000 a province, 640100 a city, 640104 a county or district.
+  public var code: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Fawang_Plugin_V1_Division: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var code: String = String()
+
+  public var name: String = String()
+
+  /// 1 province, 2 city, 3 county or district.
+  public var level: Int32 = 0
+
+  /// Empty for the province.
+  public var parentCode: String = String()
+
+  /// As the platform writes it: a county with its city (银川市兴庆区), a city or the province by
+  /// its own name.
+  public var fullName: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Fawang_Plugin_V1_ListOrganizationsRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// A module id (legal-aid, mediation …); empty for every line.
+  public var businessLine: String = String()
+
+  /// A division code: the organisations within it (a city includes its counties); empty for all.
+  public var regionCode: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// A legal service organisation as the public directory shows it.
+public nonisolated struct Fawang_Plugin_V1_Organization: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var id: String = String()
+
+  /// The kind as the directory names it (legal_aid_centre, service_centre …).
+  public var kind: String = String()
+
+  public var name: String = String()
+
+  public var regionCode: String = String()
+
+  public var businessLine: String = String()
+
+  public var phone: String = String()
+
+  public var address: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Fawang_Plugin_V1_ListOrganizationsResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var organizations: [Fawang_Plugin_V1_Organization] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
 /// What a plugin sees of a matter of its line.
 public nonisolated struct Fawang_Plugin_V1_LineMatter: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
@@ -639,6 +772,296 @@ nonisolated extension Fawang_Plugin_V1_GetLineMatterRequest: SwiftProtobuf.Messa
   public static func ==(lhs: Fawang_Plugin_V1_GetLineMatterRequest, rhs: Fawang_Plugin_V1_GetLineMatterRequest) -> Bool {
     if lhs.callTicket != rhs.callTicket {return false}
     if lhs.trackingNumber != rhs.trackingNumber {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Fawang_Plugin_V1_DueDateRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".DueDateRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}start_date\0\u{1}days\0\u{3}working_days\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.startDate) }()
+      case 2: try { try decoder.decodeSingularInt32Field(value: &self.days) }()
+      case 3: try { try decoder.decodeSingularBoolField(value: &self.workingDays) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.startDate.isEmpty {
+      try visitor.visitSingularStringField(value: self.startDate, fieldNumber: 1)
+    }
+    if self.days != 0 {
+      try visitor.visitSingularInt32Field(value: self.days, fieldNumber: 2)
+    }
+    if self.workingDays != false {
+      try visitor.visitSingularBoolField(value: self.workingDays, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Fawang_Plugin_V1_DueDateRequest, rhs: Fawang_Plugin_V1_DueDateRequest) -> Bool {
+    if lhs.startDate != rhs.startDate {return false}
+    if lhs.days != rhs.days {return false}
+    if lhs.workingDays != rhs.workingDays {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Fawang_Plugin_V1_DueDateResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".DueDateResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}due_date\0\u{1}provisional\0\u{3}calendar_through\0\u{1}period\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.dueDate) }()
+      case 2: try { try decoder.decodeSingularBoolField(value: &self.provisional) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.calendarThrough) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.period) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.dueDate.isEmpty {
+      try visitor.visitSingularStringField(value: self.dueDate, fieldNumber: 1)
+    }
+    if self.provisional != false {
+      try visitor.visitSingularBoolField(value: self.provisional, fieldNumber: 2)
+    }
+    if !self.calendarThrough.isEmpty {
+      try visitor.visitSingularStringField(value: self.calendarThrough, fieldNumber: 3)
+    }
+    if !self.period.isEmpty {
+      try visitor.visitSingularStringField(value: self.period, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Fawang_Plugin_V1_DueDateResponse, rhs: Fawang_Plugin_V1_DueDateResponse) -> Bool {
+    if lhs.dueDate != rhs.dueDate {return false}
+    if lhs.provisional != rhs.provisional {return false}
+    if lhs.calendarThrough != rhs.calendarThrough {return false}
+    if lhs.period != rhs.period {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Fawang_Plugin_V1_GetDivisionRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".GetDivisionRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}code\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.code) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.code.isEmpty {
+      try visitor.visitSingularStringField(value: self.code, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Fawang_Plugin_V1_GetDivisionRequest, rhs: Fawang_Plugin_V1_GetDivisionRequest) -> Bool {
+    if lhs.code != rhs.code {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Fawang_Plugin_V1_Division: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".Division"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}code\0\u{1}name\0\u{1}level\0\u{3}parent_code\0\u{3}full_name\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.code) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.name) }()
+      case 3: try { try decoder.decodeSingularInt32Field(value: &self.level) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.parentCode) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.fullName) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.code.isEmpty {
+      try visitor.visitSingularStringField(value: self.code, fieldNumber: 1)
+    }
+    if !self.name.isEmpty {
+      try visitor.visitSingularStringField(value: self.name, fieldNumber: 2)
+    }
+    if self.level != 0 {
+      try visitor.visitSingularInt32Field(value: self.level, fieldNumber: 3)
+    }
+    if !self.parentCode.isEmpty {
+      try visitor.visitSingularStringField(value: self.parentCode, fieldNumber: 4)
+    }
+    if !self.fullName.isEmpty {
+      try visitor.visitSingularStringField(value: self.fullName, fieldNumber: 5)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Fawang_Plugin_V1_Division, rhs: Fawang_Plugin_V1_Division) -> Bool {
+    if lhs.code != rhs.code {return false}
+    if lhs.name != rhs.name {return false}
+    if lhs.level != rhs.level {return false}
+    if lhs.parentCode != rhs.parentCode {return false}
+    if lhs.fullName != rhs.fullName {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Fawang_Plugin_V1_ListOrganizationsRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ListOrganizationsRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}business_line\0\u{3}region_code\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.businessLine) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.regionCode) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.businessLine.isEmpty {
+      try visitor.visitSingularStringField(value: self.businessLine, fieldNumber: 1)
+    }
+    if !self.regionCode.isEmpty {
+      try visitor.visitSingularStringField(value: self.regionCode, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Fawang_Plugin_V1_ListOrganizationsRequest, rhs: Fawang_Plugin_V1_ListOrganizationsRequest) -> Bool {
+    if lhs.businessLine != rhs.businessLine {return false}
+    if lhs.regionCode != rhs.regionCode {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Fawang_Plugin_V1_Organization: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".Organization"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}kind\0\u{1}name\0\u{3}region_code\0\u{3}business_line\0\u{1}phone\0\u{1}address\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.id) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.kind) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.name) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.regionCode) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.businessLine) }()
+      case 6: try { try decoder.decodeSingularStringField(value: &self.phone) }()
+      case 7: try { try decoder.decodeSingularStringField(value: &self.address) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.id.isEmpty {
+      try visitor.visitSingularStringField(value: self.id, fieldNumber: 1)
+    }
+    if !self.kind.isEmpty {
+      try visitor.visitSingularStringField(value: self.kind, fieldNumber: 2)
+    }
+    if !self.name.isEmpty {
+      try visitor.visitSingularStringField(value: self.name, fieldNumber: 3)
+    }
+    if !self.regionCode.isEmpty {
+      try visitor.visitSingularStringField(value: self.regionCode, fieldNumber: 4)
+    }
+    if !self.businessLine.isEmpty {
+      try visitor.visitSingularStringField(value: self.businessLine, fieldNumber: 5)
+    }
+    if !self.phone.isEmpty {
+      try visitor.visitSingularStringField(value: self.phone, fieldNumber: 6)
+    }
+    if !self.address.isEmpty {
+      try visitor.visitSingularStringField(value: self.address, fieldNumber: 7)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Fawang_Plugin_V1_Organization, rhs: Fawang_Plugin_V1_Organization) -> Bool {
+    if lhs.id != rhs.id {return false}
+    if lhs.kind != rhs.kind {return false}
+    if lhs.name != rhs.name {return false}
+    if lhs.regionCode != rhs.regionCode {return false}
+    if lhs.businessLine != rhs.businessLine {return false}
+    if lhs.phone != rhs.phone {return false}
+    if lhs.address != rhs.address {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Fawang_Plugin_V1_ListOrganizationsResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ListOrganizationsResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}organizations\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeRepeatedMessageField(value: &self.organizations) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.organizations.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.organizations, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Fawang_Plugin_V1_ListOrganizationsResponse, rhs: Fawang_Plugin_V1_ListOrganizationsResponse) -> Bool {
+    if lhs.organizations != rhs.organizations {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
