@@ -230,6 +230,7 @@ let package = Package(
             name: "FawangHostTests",
             dependencies: [
                 "FawangHost", "FawangCore", "FawangPluginKit", "FawangProto", "FawangTestSupport", "FawangSQLite", "FawangPostgres",
+                .product(name: "FawangPluginSDK", package: "FawangPluginSDK"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
                 .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),

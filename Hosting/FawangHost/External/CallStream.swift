@@ -1,3 +1,4 @@
+import FawangPluginSDK
 import FawangProto
 import Foundation
 import GRPCCore
@@ -18,7 +19,7 @@ final class CallStream: Sendable {
     private let state = Mutex(State())
 
     private struct State {
-        var outbound: AsyncStream<Fawang_Plugin_V1_CallFrame>.Continuation?
+        var outbound: Batches<Fawang_Plugin_V1_CallFrame>?
         var pending: [UInt64: Waiting] = [:]
         /// Whether ``watch()`` runs: while any call waits.
         var watching = false
@@ -93,7 +94,7 @@ final class CallStream: Sendable {
 
     /// Opens the stream, under the lock: frames yielded to `outbound` go out in order.
     private func open(_ state: inout State) {
-        let (frames, outbound) = AsyncStream<Fawang_Plugin_V1_CallFrame>.makeStream()
+        let outbound = Batches<Fawang_Plugin_V1_CallFrame>()
         state.outbound = outbound
         state.streamNumber += 1
         state.lastReply = .now
@@ -105,7 +106,8 @@ final class CallStream: Sendable {
             do {
                 try await Fawang_Plugin_V1_ExternalPlugin.Client(wrapping: client).calls(
                     request: StreamingClientRequest { writer in
-                        for await frame in frames { try await writer.write(frame) }
+                        // The frames queued while a write is under way go out together.
+                        while case let batch = await outbound.next(), !batch.isEmpty { try await writer.write(contentsOf: batch) }
                     }, options: options
                 ) { response in
                     // The request side ends with the replies: nothing more can be answered.

@@ -1,7 +1,6 @@
 @_exported public import FawangPluginContract
 public import Foundation
 public import GRPCCore
-import GRPCInProcessTransport
 import GRPCNIOTransportHTTP2
 import GRPCProtobuf
 import SwiftProtobuf
@@ -158,13 +157,13 @@ struct CallerInterceptor: ServerInterceptor {
 }
 
 /// Answers the host's handshake with the declaration, and serves the host's call stream
-/// (`Calls`): each frame one unary call of the plugin's own services, made in process through
-/// the same services and caller interceptor as a direct call, its reply written back on the
-/// stream as soon as it is done.
+/// (`Calls`): each frame one unary call of the plugin's own services, made through the same
+/// services and caller interceptor as a direct call (``FrameTransport``), its reply written back
+/// on the stream as soon as it is done.
 struct HandshakeService: Fawang_Plugin_V1_ExternalPlugin.SimpleServiceProtocol {
     let response: Fawang_Plugin_V1_HandshakeResponse
-    /// The plugin's services, in process.
-    let local: GRPCClient<InProcessTransport.Client>
+    /// The plugin's services, called without a transport.
+    let local: FrameTransport
     /// Set when the plugin is asked to stop: open call streams end once their calls are done.
     let stopping: AsyncStream<Void>
 
@@ -176,12 +175,12 @@ struct HandshakeService: Fawang_Plugin_V1_ExternalPlugin.SimpleServiceProtocol {
         request: RPCAsyncSequence<Fawang_Plugin_V1_CallFrame, any Error>, response: RPCWriter<Fawang_Plugin_V1_ReplyFrame>,
         context: ServerContext
     ) async throws {
-        let (replies, sink) = AsyncStream<Fawang_Plugin_V1_ReplyFrame>.makeStream()
+        let replies = Batches<Fawang_Plugin_V1_ReplyFrame>()
         let running = Running()
         try await withThrowingTaskGroup(of: Void.self) { group in
-            // One writer: the replies of calls that finish at once go out one after another.
+            // One writer: the replies of calls that finish while it writes go out together.
             group.addTask {
-                for await reply in replies { try await response.write(reply) }
+                while case let batch = await replies.next(), !batch.isEmpty { try await response.write(contentsOf: batch) }
             }
             // Frames until the host ends the stream, or the plugin is asked to stop.
             await withTaskGroup(of: Void.self) { reading in
@@ -195,7 +194,7 @@ struct HandshakeService: Fawang_Plugin_V1_ExternalPlugin.SimpleServiceProtocol {
                             // Made under the lock its end takes: never removed before it is added.
                             running.tasks.withLock { tasks in
                                 tasks[frame.id] = Task {
-                                    sink.yield(await Self.dispatch(frame, on: local))
+                                    replies.yield(await local.call(frame))
                                     _ = running.tasks.withLock { $0.removeValue(forKey: frame.id) }
                                 }
                             }
@@ -213,7 +212,7 @@ struct HandshakeService: Fawang_Plugin_V1_ExternalPlugin.SimpleServiceProtocol {
             }
             // The calls under way finish and are answered before the stream ends.
             for task in running.tasks.withLock({ Array($0.values) }) { await task.value }
-            sink.finish()
+            replies.finish()
             try await group.waitForAll()
         }
     }
@@ -221,34 +220,6 @@ struct HandshakeService: Fawang_Plugin_V1_ExternalPlugin.SimpleServiceProtocol {
     /// The calls of one stream under way, by id.
     final class Running: Sendable {
         let tasks = Mutex<[UInt64: Task<Void, Never>]>([:])
-    }
-
-    /// One call of the stream, through the plugin's own services.
-    static func dispatch(_ frame: Fawang_Plugin_V1_CallFrame, on local: GRPCClient<InProcessTransport.Client>) async -> Fawang_Plugin_V1_ReplyFrame {
-        var reply = Fawang_Plugin_V1_ReplyFrame()
-        reply.id = frame.id
-        do {
-            guard let slash = frame.method.lastIndex(of: "/") else {
-                throw RPCError(code: .unimplemented, message: "not a method: \(frame.method)")
-            }
-            let method = MethodDescriptor(
-                fullyQualifiedService: String(frame.method[..<slash]), method: String(frame.method[frame.method.index(after: slash)...]), type: .unary)
-            var metadata = Metadata()
-            if frame.hasCaller { metadata.addBinary(try frame.caller.serializedBytes() as [UInt8], forKey: ExternalPluginContract.callerKey) }
-            var options = CallOptions.defaults
-            if frame.timeoutMs > 0 { options.timeout = .milliseconds(Int64(frame.timeoutMs)) }
-            reply.message = Data(try await local.unary(
-                request: ClientRequest(message: [UInt8](frame.message), metadata: metadata), descriptor: method, serializer: RawBytes(),
-                deserializer: RawBytes(), options: options) { try $0.message })
-        } catch let error as RPCError {
-            reply.code = Int32(error.code.rawValue)
-            reply.errorMessage = error.message
-            if let details = error.metadata[binaryValues: "grpc-status-details-bin"].first(where: { _ in true }) { reply.statusDetails = Data(details) }
-        } catch {
-            reply.code = Int32(RPCError.Code.unknown.rawValue)
-            reply.errorMessage = "\(error)"
-        }
-        return reply
     }
 }
 
@@ -275,10 +246,9 @@ public enum ExternalPluginServer {
         case nil:
             throw RPCError(code: .invalidArgument, message: "\(ExternalPluginContract.listenVariable)=\(listen): expected unix:/path or host:port")
         }
-        // The same services in process, for the calls that come on the host's call stream.
-        let inProcess = InProcessTransport()
-        let localServer = GRPCServer(transport: inProcess.server, services: services, interceptors: [CallerInterceptor()])
-        let local = GRPCClient(transport: inProcess.client)
+        // The same services without a transport, for the calls that come on the host's call stream.
+        let local = FrameTransport()
+        let localServer = GRPCServer(transport: local, services: services, interceptors: [CallerInterceptor()])
         let (stopping, stop) = AsyncStream<Void>.makeStream()
         let server = GRPCServer(
             transport: HTTP2ServerTransport.Posix(address: address, transportSecurity: .plaintext),
@@ -304,9 +274,7 @@ public enum ExternalPluginServer {
         }
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await localServer.serve() }
-            group.addTask { try await local.runConnections() }
             try await server.serve()
-            local.beginGracefulShutdown()
             localServer.beginGracefulShutdown()
             try await group.waitForAll()
         }
