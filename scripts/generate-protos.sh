@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Regenerates the committed Swift for every .proto under Protocols/proto, and for each external
-# plugin's own under Plugins/<Department>/proto (into Plugins/<Department>/Sources/<Department>Contract,
-# with its descriptor set as <Department>DescriptorSet, which the plugin hands the host in its
-# handshake). The plugin contract and the caller's identity (plugin.proto, identity.proto) go to
+# plugin's own under Plugins/<Department>/proto (into
+# Plugins/<Department>/Sources/<Department>Contract, with its descriptor set as
+# <Department>DescriptorSet, which the plugin hands the host in its handshake). The plugin contract and the caller's identity (plugin.proto, identity.proto) go to
 # the plugin SDK's package (Protocols/FawangPluginSDK, module FawangPluginContract), which the rest
 # imports from there (protoc's ProtoPathModuleMappings).
 #
@@ -64,6 +64,13 @@ generate() {
   if [[ "$set_name" == "fawang" ]]; then
     # The method table the HTTP gateway transcodes with (every method's request and response types).
     python3 scripts/method-table.py "$target"
+    # The identity contract and the plugin contract are the plugin SDK's (its own package, which
+    # an external plugin builds on without the platform): FawangProto imports them from there.
+    mkdir -p "$scratch_root/sdk"
+    for proto in $sdk_protos; do
+      mv "$target/$(echo "${proto%.proto}" | tr / _)".*swift "$scratch_root/sdk/"
+    done
+    publish "$scratch_root/sdk" "$sdk_out"
   else
     # An external plugin hands its files to the host in its handshake: the descriptor set as Swift.
     {
@@ -77,15 +84,6 @@ generate() {
       echo "}"
     } > "$target/${set_name}_descriptor_set.swift"
     rm "$target/$set_name.binpb"
-  fi
-  if [[ "$set_name" == "fawang" ]]; then
-    # The identity contract and the plugin contract are the plugin SDK's (its own package, which
-    # an external plugin builds on without the platform): FawangProto imports them from there.
-    mkdir -p "$scratch_root/sdk"
-    for proto in $sdk_protos; do
-      mv "$target/$(echo "${proto%.proto}" | tr / _)".*swift "$scratch_root/sdk/"
-    done
-    publish "$scratch_root/sdk" "$sdk_out"
   fi
   publish "$target" "$out_dir"
 }

@@ -33,6 +33,13 @@ import FoundationNetworking
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("python/external_plugin.py").path
     }
 
+    /// A client on a socket of the host's plugin folder: `court-fees.sock`, the plugin's own, or
+    /// `court-fees.host.sock`, the host API the host serves it.
+    static func onSocket(_ name: String, of platform: TestPlatform, _ body: (GRPCClient<HTTP2ClientTransport.Posix>) async throws -> Void) async throws {
+        let socket = platform.directory.appendingPathComponent("plugins").appendingPathComponent(name).path
+        try await withGRPCClient(transport: .http2NIOPosix(target: .unixDomainSocket(path: socket), transportSecurity: .plaintext)) { try await body($0) }
+    }
+
     static func config(deadlineMilliseconds: Int = 5000) -> String {
         """
         modules.court-fees.external.command: \(courtFees)
@@ -104,8 +111,7 @@ import FoundationNetworking
     /// status, and the stream ends once the calls sent are answered. Its handshake says so.
     @Test func theSDKServesUnaryCallsOnOneStream() async throws {
         try await TestPlatform.with(extraConfig: Self.config(), plugins: PluginCatalog.all) { platform in
-            let socket = platform.directory.appendingPathComponent("plugins/court-fees.sock").path
-            try await withGRPCClient(transport: .http2NIOPosix(target: .unixDomainSocket(path: socket), transportSecurity: .plaintext)) { client in
+            try await Self.onSocket("court-fees.sock", of: platform) { client in
                 let plugin = Fawang_Plugin_V1_ExternalPlugin.Client(wrapping: client)
                 #expect(try await plugin.handshake(.with { $0.contractVersion = 1 }).multiplexed)
                 let frames: [Fawang_Plugin_V1_CallFrame] = try [
@@ -454,8 +460,7 @@ import FoundationNetworking
             #expect(today.days(until: CivilDate(Date())) <= 1)
             let payBy = try #require(CivilDate(iso: slip.payBy), "\(slip)")
             #expect(payBy >= today.adding(days: 7) && payBy <= today.adding(days: 7 + 10), "\(slip)")
-            let socket = platform.directory.appendingPathComponent("plugins/court-fees.host.sock").path
-            try await withGRPCClient(transport: .http2NIOPosix(target: .unixDomainSocket(path: socket), transportSecurity: .plaintext)) { client in
+            try await Self.onSocket("court-fees.host.sock", of: platform) { client in
                 let due = try await Fawang_Plugin_V1_PluginHost.Client(wrapping: client).dueDate(.with { $0.startDate = today.description; $0.days = 7 })
                 #expect(due.dueDate == slip.payBy && due.provisional == slip.payByProvisional)
             }
@@ -501,8 +506,7 @@ import FoundationNetworking
     /// directory's divisions and organisations.
     @Test func theHostAPIGivesTheCalendarAndTheDirectory() async throws {
         try await TestPlatform.with(extraConfig: Self.config(), plugins: PluginCatalog.all) { platform in
-            let socket = platform.directory.appendingPathComponent("plugins/court-fees.host.sock").path
-            try await withGRPCClient(transport: .http2NIOPosix(target: .unixDomainSocket(path: socket), transportSecurity: .plaintext)) { client in
+            try await Self.onSocket("court-fees.host.sock", of: platform) { client in
                 let host = Fawang_Plugin_V1_PluginHost.Client(wrapping: client)
                 // 7 days from 2026-09-28 end on 10-05, inside 国庆节 (10-01 to 10-07): moved to 10-08.
                 let holiday = try await host.dueDate(.with { $0.startDate = "2026-09-28"; $0.days = 7 })

@@ -213,7 +213,7 @@ final class CallStream: Sendable {
     /// Tells the plugin to stop call `id`: no one waits for its reply.
     private func cancel(_ id: UInt64) {
         state.withLock { state in
-            _ = state.outbound?.yield(.with {
+            state.outbound?.yield(.with {
                 $0.id = id
                 $0.cancel = true
             })

@@ -1,15 +1,14 @@
 import FawangPluginContract
 import Foundation
 import GRPCCore
-import SwiftProtobuf
 import Synchronization
 
 /// The plugin's services, called once per frame of the host's call stream (`ExternalPlugin/Calls`)
 /// with no client and no second transport in between: a `ServerTransport` whose every stream is
 /// made here from one frame (the caller's metadata and the request message) and whose response
 /// parts are collected into the reply frame. The `GRPCServer` on it has the same services and the
-/// same caller interceptor as the plugin's own port, so a handler cannot tell a frame from a
-/// direct call.
+/// same interceptors as the plugin's own port, and the frame's caller is the call's
+/// ``PluginCaller/current``, so a handler cannot tell a frame from a direct call.
 ///
 /// A frame's `timeout_ms` sets no timer here: the host keeps the deadline and sends a `cancel`
 /// frame when it gives up, which cancels the call's task.
@@ -57,17 +56,17 @@ final class FrameTransport: ServerTransport {
         }
         let descriptor = MethodDescriptor(
             fullyQualifiedService: String(frame.method[..<slash]), method: String(frame.method[frame.method.index(after: slash)...]))
-        var metadata = Metadata()
-        if frame.hasCaller, let caller = try? frame.caller.serializedBytes() as [UInt8] {
-            metadata.addBinary(caller, forKey: ExternalPluginContract.callerKey)
-        }
         let response = Response()
         let stream = RPCStream(
             descriptor: descriptor,
-            inbound: RPCAsyncSequence<RPCRequestPart<Bytes>, any Error>(wrapping: Request(parts: [.metadata(metadata), .message([UInt8](frame.message))])),
+            inbound: RPCAsyncSequence<RPCRequestPart<Bytes>, any Error>(wrapping: Request(parts: [.metadata([:]), .message([UInt8](frame.message))])),
             outbound: RPCWriter<RPCResponsePart<Bytes>>.Closable(wrapping: response))
-        await withServerContextRPCCancellationHandle { cancellation in
-            await box.handle(stream, ServerContext(descriptor: descriptor, remotePeer: "fawang-host", localPeer: "plugin", cancellation: cancellation))
+        // The frame's caller is already a message: set as the call's caller here, not written into
+        // metadata for the caller interceptor to parse back (it passes a call without one on).
+        await PluginCaller.$current.withValue(frame.hasCaller ? frame.caller : nil) {
+            await withServerContextRPCCancellationHandle { cancellation in
+                await box.handle(stream, ServerContext(descriptor: descriptor, remotePeer: "fawang-host", localPeer: "plugin", cancellation: cancellation))
+            }
         }
         response.state.withLock { state in
             guard let status = state.status else {
